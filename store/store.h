@@ -1,0 +1,77 @@
+/* SPDX-License-Identifier: Apache-2.0
+ *
+ * store.h - the SQLite system of record: risks (every SRR section and
+ * property), backlog items, investigations, evidence, compact sightings,
+ * processed candidate ids, quarantine (dead letters) and the append-only
+ * audit log. Schema changes are migrations keyed by PRAGMA user_version.
+ *
+ * All SQL uses bound parameters. One srr_store is used by one thread.
+ */
+#ifndef SRR_STORE_H
+#define SRR_STORE_H
+
+#include <jansson.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "candidate.h"
+#include "srr.h"
+
+typedef struct srr_store srr_store;
+
+/* Opens (creating if needed) the SQLite file at `path`, sets WAL mode and a
+ * busy timeout, and applies pending migrations. Returns SRR_EIO when the
+ * file cannot be opened, SRR_EINVAL when its schema is newer than this
+ * binary knows. On success *out must be closed with srr_store_close(). */
+srr_rc srr_store_open(const char *path, srr_store **out, srr_error *err);
+/* Closes and sets *st to NULL. NULL-tolerant. */
+void srr_store_close(srr_store **st);
+/* Current schema version (PRAGMA user_version). */
+int srr_store_schema_version(srr_store *st);
+
+/* What applying candidates did. */
+typedef struct srr_apply_stats {
+    size_t received;       /* candidates given */
+    size_t duplicates;     /* id already stored: nothing changed */
+    size_t new_risks;      /* draft risks created */
+    size_t new_backlog;    /* draft backlog items created */
+    size_t new_investigations;
+    size_t evidence;       /* attached to an open record */
+    size_t ignored;        /* action ignore: sighting kept, no record */
+    size_t promoted;       /* investigations promoted to draft risks */
+    size_t closed;         /* investigations closed without a risk */
+    size_t quarantined;    /* poison messages */
+} srr_apply_stats;
+
+/* Applies candidates in ONE transaction (DESIGN.md "Writer semantics"):
+ * a known id changes nothing; a fingerprint with an open record gets the
+ * signal as evidence; otherwise a record is created per the action (risk ->
+ * draft risk, backlog -> draft backlog item, investigate -> investigation
+ * with deadline = now + timebox, ignore -> only a sighting). Every sighting is
+ * kept compactly. Adds to *stats (may be NULL). On failure the transaction is
+ * rolled back and nothing is applied. */
+srr_rc srr_store_apply(srr_store *st, const srr_candidate *c, size_t n, int64_t now,
+                       srr_apply_stats *stats, srr_error *err);
+
+/* Records a poison message (payload kept verbatim, bounded) with its reason. */
+srr_rc srr_store_quarantine(srr_store *st, const char *origin, const char *payload, size_t len,
+                            const char *reason, int64_t now, srr_error *err);
+
+/* Checks investigations whose deadline <= now: promoted to a draft risk when
+ * the signal was still firing at its last sighting (the investigation's log
+ * becomes the risk's recognition log), closed otherwise. */
+srr_rc srr_store_check_deadlines(srr_store *st, int64_t now, srr_apply_stats *stats,
+                                 srr_error *err);
+
+/* Reads. Each returns a new JSON value the caller owns (json_decref).
+ * `status` filters by status (NULL = all). Ids accept "SRR-12" or "12"
+ * (resp. "BL-7", "INV-3"); an unknown id returns SRR_ENOTFOUND. */
+srr_rc srr_store_risks_list(srr_store *st, const char *status, json_t **out, srr_error *err);
+srr_rc srr_store_risk_get(srr_store *st, const char *id, json_t **out, srr_error *err);
+srr_rc srr_store_backlog_list(srr_store *st, const char *status, json_t **out, srr_error *err);
+srr_rc srr_store_backlog_get(srr_store *st, const char *id, json_t **out, srr_error *err);
+srr_rc srr_store_investigations_list(srr_store *st, const char *status, json_t **out,
+                                     srr_error *err);
+srr_rc srr_store_quarantine_list(srr_store *st, json_t **out, srr_error *err);
+
+#endif
