@@ -1,0 +1,172 @@
+/* SPDX-License-Identifier: Apache-2.0
+ *
+ * candidate.c - action/urgency names and the versioned JSON form of a
+ * candidate ("srr.candidate/1"), strict on parse: anything the writer cannot
+ * trust is refused with a reason so it can be dead-lettered.
+ */
+#include "candidate.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const action_names[SRR_ACTION__COUNT] = {"ignore", "backlog", "investigate",
+                                                            "risk"};
+static const char *const urgency_names[SRR_URGENCY__COUNT] = {"low", "medium", "high",
+                                                              "critical"};
+
+const char *srr_action_name(srr_action a)
+{
+    return (unsigned)a < SRR_ACTION__COUNT ? action_names[a] : "unknown";
+}
+
+const char *srr_urgency_name(srr_urgency u)
+{
+    return (unsigned)u < SRR_URGENCY__COUNT ? urgency_names[u] : "unknown";
+}
+
+srr_rc srr_action_parse(const char *s, srr_action *out)
+{
+    int i;
+    for (i = 0; s && i < SRR_ACTION__COUNT; i++)
+        if (strcmp(s, action_names[i]) == 0) {
+            *out = (srr_action)i;
+            return SRR_OK;
+        }
+    return SRR_EINVAL;
+}
+
+srr_rc srr_urgency_parse(const char *s, srr_urgency *out)
+{
+    int i;
+    for (i = 0; s && i < SRR_URGENCY__COUNT; i++)
+        if (strcmp(s, urgency_names[i]) == 0) {
+            *out = (srr_urgency)i;
+            return SRR_OK;
+        }
+    return SRR_EINVAL;
+}
+
+void srr_candidate_clear(srr_candidate *c)
+{
+    if (!c)
+        return;
+    free(c->fingerprint);
+    free(c->rule);
+    free(c->reason);
+    free(c->title);
+    free(c->owner);
+    srr_signal_clear(&c->signal);
+    memset(c, 0, sizeof(*c));
+}
+
+json_t *srr_candidate_to_json(const srr_candidate *c)
+{
+    json_t *o = json_object(), *rule = json_object();
+    json_object_set_new(o, "schema", json_string(SRR_CANDIDATE_SCHEMA));
+    json_object_set_new(o, "id", json_string(c->id));
+    json_object_set_new(o, "fingerprint", json_string(c->fingerprint ? c->fingerprint : ""));
+    json_object_set_new(o, "action", json_string(srr_action_name(c->action)));
+    json_object_set_new(rule, "name", json_string(c->rule ? c->rule : ""));
+    json_object_set_new(rule, "index", json_integer(c->rule_index));
+    json_object_set_new(o, "rule", rule);
+    json_object_set_new(o, "reason", json_string(c->reason ? c->reason : ""));
+    json_object_set_new(o, "urgency", json_string(srr_urgency_name(c->urgency)));
+    json_object_set_new(o, "title", json_string(c->title ? c->title : ""));
+    if (c->owner)
+        json_object_set_new(o, "owner", json_string(c->owner));
+    if (c->timebox_s)
+        json_object_set_new(o, "timebox_s", json_integer(c->timebox_s));
+    json_object_set_new(o, "created_at", json_integer(c->created_at));
+    json_object_set_new(o, "signal", srr_signal_to_json(&c->signal));
+    return o;
+}
+
+char *srr_candidate_dumps(const srr_candidate *c)
+{
+    json_t *o = srr_candidate_to_json(c);
+    char *s = json_dumps(o, JSON_COMPACT);
+    char *r = srr_strdup(s);
+    free(s);
+    json_decref(o);
+    return r;
+}
+
+static const char *req_str(const json_t *j, const char *key)
+{
+    json_t *v = json_object_get(j, key);
+    return json_is_string(v) ? json_string_value(v) : NULL;
+}
+
+srr_rc srr_candidate_from_json(const json_t *j, srr_candidate *out, srr_error *err)
+{
+    const char *schema, *id, *s;
+    json_t *rule, *v;
+    srr_rc rc;
+    memset(out, 0, sizeof(*out));
+    if (!json_is_object(j))
+        return srr_error_set(err, SRR_EINVAL, "candidate is not a JSON object");
+    schema = req_str(j, "schema");
+    if (!schema)
+        return srr_error_set(err, SRR_EINVAL, "candidate has no 'schema' field");
+    if (strcmp(schema, SRR_CANDIDATE_SCHEMA) != 0)
+        return srr_error_set(err, SRR_EINVAL, "unknown schema '%.100s' (this srr reads %s)",
+                             schema, SRR_CANDIDATE_SCHEMA);
+    id = req_str(j, "id");
+    if (!id || !*id || strlen(id) >= sizeof(out->id))
+        return srr_error_set(err, SRR_EINVAL, "missing or invalid field 'id'");
+    memcpy(out->id, id, strlen(id) + 1);
+    s = req_str(j, "fingerprint");
+    if (!s || !*s) {
+        rc = srr_error_set(err, SRR_EINVAL, "missing field 'fingerprint'");
+        goto fail;
+    }
+    out->fingerprint = srr_strdup(s);
+    if (srr_action_parse(req_str(j, "action"), &out->action) != SRR_OK) {
+        rc = srr_error_set(err, SRR_EINVAL, "missing or unknown 'action'");
+        goto fail;
+    }
+    if (srr_urgency_parse(req_str(j, "urgency"), &out->urgency) != SRR_OK) {
+        rc = srr_error_set(err, SRR_EINVAL, "missing or unknown 'urgency'");
+        goto fail;
+    }
+    rule = json_object_get(j, "rule");
+    if (!json_is_object(rule) || !req_str(rule, "name")) {
+        rc = srr_error_set(err, SRR_EINVAL, "missing field 'rule.name'");
+        goto fail;
+    }
+    out->rule = srr_strdup(req_str(rule, "name"));
+    out->rule_index = (int)json_integer_value(json_object_get(rule, "index"));
+    out->reason = srr_strdup(req_str(j, "reason") ? req_str(j, "reason") : "");
+    out->title = srr_strdup(req_str(j, "title") ? req_str(j, "title") : "");
+    out->owner = srr_strdup(req_str(j, "owner"));
+    v = json_object_get(j, "timebox_s");
+    out->timebox_s = json_is_integer(v) ? (int64_t)json_integer_value(v) : 0;
+    v = json_object_get(j, "created_at");
+    out->created_at = json_is_integer(v) ? (int64_t)json_integer_value(v) : 0;
+    v = json_object_get(j, "signal");
+    if (!v) {
+        rc = srr_error_set(err, SRR_EINVAL, "missing field 'signal'");
+        goto fail;
+    }
+    rc = srr_signal_from_json(v, &out->signal, err);
+    if (rc != SRR_OK)
+        goto fail;
+    return SRR_OK;
+fail:
+    srr_candidate_clear(out);
+    return rc;
+}
+
+srr_rc srr_candidate_parse(const char *buf, size_t len, srr_candidate *out, srr_error *err)
+{
+    json_error_t je;
+    json_t *j = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &je);
+    srr_rc rc;
+    memset(out, 0, sizeof(*out));
+    if (!j)
+        return srr_error_set(err, SRR_EINVAL, "not JSON: %s (line %d column %d)", je.text,
+                             je.line, je.column);
+    rc = srr_candidate_from_json(j, out, err);
+    json_decref(j);
+    return rc;
+}

@@ -1,0 +1,431 @@
+/* SPDX-License-Identifier: Apache-2.0
+ *
+ * config.c - loads srr.yaml. Scalar options are declared once in the tables
+ * below (section, key, type, default, where it lands, description): the
+ * loader applies defaults and types from them, rejects unknown keys with
+ * file:line:col, and srr_config_print_reference() prints the same tables as
+ * the reference in the README and `srr config reference`.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef enum { OPT_STRING, OPT_INT, OPT_DURATION } opt_type;
+
+typedef struct opt_def {
+    const char *key;
+    opt_type type;
+    const char *def;   /* default as text (NULL: unset) */
+    size_t offset;     /* offset of the field inside the section struct */
+    long long min, max;/* OPT_INT bounds */
+    const char *help;
+} opt_def;
+
+#define OFF(type, field) offsetof(type, field)
+
+static const opt_def datadog_opts[] = {
+    {"site", OPT_STRING, "datadoghq.com", OFF(srr_dd_config, site), 0, 0,
+     "Datadog site (datadoghq.com, us3.datadoghq.com, datadoghq.eu, ...). $DD_SITE wins over it."},
+    {"api_url", OPT_STRING, NULL, OFF(srr_dd_config, api_url), 0, 0,
+     "Base URL of the API (a proxy or a test server); wins over site."},
+    {"timeout", OPT_DURATION, "30s", OFF(srr_dd_config, timeout_s), 1, 3600,
+     "Total time allowed per request."},
+    {"connect_timeout", OPT_DURATION, "10s", OFF(srr_dd_config, connect_timeout_s), 1, 600,
+     "Time allowed to connect."},
+    {"max_response_bytes", OPT_INT, "67108864", OFF(srr_dd_config, max_response_bytes), 1024,
+     1LL << 32, "Largest response body accepted, in bytes."},
+    {"max_concurrency", OPT_INT, "4", OFF(srr_dd_config, max_concurrency), 1, 64,
+     "Requests in flight at once."},
+    {"log_page_limit", OPT_INT, "1000", OFF(srr_dd_config, log_page_limit), 1, 1000,
+     "page.limit of log searches (Datadog's maximum is 1000)."},
+    {"max_log_pages", OPT_INT, "1000", OFF(srr_dd_config, max_log_pages), 1, 1000000,
+     "Most pages read per log check and window."},
+    {NULL, OPT_STRING, NULL, 0, 0, 0, NULL}};
+
+static const opt_def queue_opts[] = {
+    {"backend", OPT_STRING, "spool", OFF(srr_queue_config, backend), 0, 0,
+     "Where candidates are queued: spool (local durable files, the default) or kafka."},
+    {"spool_dir", OPT_STRING, "srr-spool", OFF(srr_queue_config, spool_dir), 0, 0,
+     "Directory of the local spool (relative to the config file)."},
+    {NULL, OPT_STRING, NULL, 0, 0, 0, NULL}};
+
+static const opt_def store_opts[] = {
+    {"path", OPT_STRING, "srr.db", OFF(srr_store_config, path), 0, 0,
+     "SQLite file holding the records (relative to the config file)."},
+    {NULL, OPT_STRING, NULL, 0, 0, 0, NULL}};
+
+static const opt_def sweep_opts[] = {
+    {"window", OPT_DURATION, "7d", OFF(srr_sweep_config, window_s), 60, 90 * 86400LL,
+     "Default window a check looks at."},
+    {"align", OPT_DURATION, "1h", OFF(srr_sweep_config, align_s), 1, 86400,
+     "The window end is rounded down to a multiple of this, so reruns judge the same window."},
+    {NULL, OPT_STRING, NULL, 0, 0, 0, NULL}};
+
+static const char *const check_keys[] = {"name", "source", "query", "window", "when",
+                                         "limit", "service", "env", "group_by",
+                                         "description", NULL};
+static const char *const top_keys[] = {"datadog", "queue", "store", "sweep", "checks", "policy",
+                                       NULL};
+
+typedef struct section_def {
+    const char *name;
+    const opt_def *opts;
+    size_t offset; /* of the section struct inside srr_config */
+} section_def;
+
+static const section_def sections[] = {
+    {"datadog", datadog_opts, offsetof(srr_config, datadog)},
+    {"queue", queue_opts, offsetof(srr_config, queue)},
+    {"store", store_opts, offsetof(srr_config, store)},
+    {"sweep", sweep_opts, offsetof(srr_config, sweep)},
+    {NULL, NULL, 0}};
+
+const char *srr_config_locate(const char *explicit_path)
+{
+    const char *env;
+    if (explicit_path && *explicit_path)
+        return explicit_path;
+    env = getenv("SRR_CONFIG");
+    if (env && *env)
+        return env;
+    return "srr.yaml";
+}
+
+/* Sets one option from a node (or its default when node is NULL). */
+static srr_rc apply_opt(const opt_def *o, void *base, const srr_yaml_node *n, const char *section,
+                        srr_error *err)
+{
+    char what[128];
+    void *field = (char *)base + o->offset;
+    snprintf(what, sizeof(what), "%s.%s", section, o->key);
+    switch (o->type) {
+    case OPT_STRING: {
+        char **dst = field;
+        free(*dst);
+        *dst = NULL;
+        if (n)
+            return srr_yaml_string(n, what, dst, err);
+        *dst = srr_strdup(o->def);
+        return SRR_OK;
+    }
+    case OPT_INT: {
+        long long *dst = field;
+        if (n)
+            return srr_yaml_int(n, what, o->min, o->max, dst, err);
+        *dst = strtoll(o->def, NULL, 10);
+        return SRR_OK;
+    }
+    case OPT_DURATION: {
+        int64_t *dst = field;
+        srr_rc rc;
+        if (!n)
+            return srr_duration_parse(o->def, dst);
+        rc = srr_yaml_duration(n, what, dst, err);
+        if (rc == SRR_OK && (*dst < o->min || *dst > o->max))
+            return srr_error_at(err, SRR_EINVAL, n->file, n->line, n->col,
+                                "%s: %s is out of range", what, n->value);
+        return rc;
+    }
+    }
+    return SRR_ERR;
+}
+
+static srr_rc load_section(srr_config *cfg, const section_def *sd, srr_error *err)
+{
+    const srr_yaml_node *sec = srr_yaml_get(cfg->root, sd->name);
+    const char *allowed[32];
+    size_t i;
+    srr_rc rc;
+    void *base = (char *)cfg + sd->offset;
+    for (i = 0; sd->opts[i].key; i++)
+        allowed[i] = sd->opts[i].key;
+    allowed[i] = NULL;
+    if (sec && sec->type == SRR_YAML_SCALAR && sec->value[0] == '\0')
+        sec = NULL; /* "datadog:" with nothing under it */
+    rc = srr_yaml_check_keys(sec, sd->name, allowed, err);
+    if (rc != SRR_OK)
+        return rc;
+    for (i = 0; sd->opts[i].key; i++) {
+        rc = apply_opt(&sd->opts[i], base, srr_yaml_get(sec, sd->opts[i].key), sd->name, err);
+        if (rc != SRR_OK)
+            return rc;
+    }
+    return SRR_OK;
+}
+
+static srr_rc opt_string(const srr_yaml_node *map, const char *key, const char *what,
+                         char **out, srr_error *err)
+{
+    const srr_yaml_node *n = srr_yaml_get(map, key);
+    char buf[160];
+    *out = NULL;
+    if (!n)
+        return SRR_OK;
+    snprintf(buf, sizeof(buf), "%s.%s", what, key);
+    return srr_yaml_string(n, buf, out, err);
+}
+
+static srr_rc load_check(srr_config *cfg, const srr_yaml_node *n, size_t idx, srr_check *c,
+                         srr_error *err)
+{
+    char what[96];
+    const srr_yaml_node *v;
+    char *src = NULL;
+    srr_rc rc;
+    size_t i;
+    snprintf(what, sizeof(what), "checks[%zu]", idx);
+    rc = srr_yaml_check_keys(n, what, check_keys, err);
+    if (rc != SRR_OK)
+        return rc;
+    c->node = n;
+    if ((rc = opt_string(n, "name", what, &c->name, err)) != SRR_OK)
+        return rc;
+    if (!c->name || !*c->name)
+        return srr_error_at(err, SRR_EINVAL, n->file, n->line, n->col,
+                            "%s: every check needs a name", what);
+    for (i = 0; c->name[i]; i++) {
+        char ch = c->name[i];
+        if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+              ch == '-' || ch == '_' || ch == '.') ||
+            (i == 0 && ch == '.')) {
+            v = srr_yaml_get(n, "name");
+            return srr_error_at(err, SRR_EINVAL, v->file, v->line, v->col,
+                                "%s.name: '%s' may only use letters, digits, '-', '_' and '.'",
+                                what, c->name);
+        }
+    }
+    for (i = 0; i < idx; i++) {
+        if (strcmp(cfg->checks[i].name, c->name) == 0) {
+            v = srr_yaml_get(n, "name");
+            return srr_error_at(err, SRR_EINVAL, v->file, v->line, v->col,
+                                "%s.name: duplicate check name '%s'", what, c->name);
+        }
+    }
+    snprintf(what, sizeof(what), "checks.%s", c->name);
+    if ((rc = opt_string(n, "source", what, &src, err)) != SRR_OK)
+        return rc;
+    v = srr_yaml_get(n, "source");
+    if (!src || srr_source_parse(src, &c->source) != SRR_OK || c->source == SRR_SRC_WEBHOOK) {
+        const srr_yaml_node *at = v ? v : n;
+        free(src);
+        return srr_error_at(err, SRR_EINVAL, at->file, at->line, at->col,
+                            "%s.source: expected metrics or logs", what);
+    }
+    free(src);
+    if ((rc = opt_string(n, "query", what, &c->query, err)) != SRR_OK)
+        return rc;
+    if (!c->query || !*c->query)
+        return srr_error_at(err, SRR_EINVAL, n->file, n->line, n->col, "%s: missing 'query'",
+                            what);
+    if ((rc = opt_string(n, "when", what, &c->when, err)) != SRR_OK)
+        return rc;
+    c->when_node = srr_yaml_get(n, "when");
+    if (!c->when)
+        return srr_error_at(err, SRR_EINVAL, n->file, n->line, n->col,
+                            "%s: missing 'when' (the condition that makes a signal, e.g. "
+                            "\"max > 90%%\")",
+                            what);
+    if ((rc = opt_string(n, "limit", what, &c->limit, err)) != SRR_OK ||
+        (rc = opt_string(n, "service", what, &c->service, err)) != SRR_OK ||
+        (rc = opt_string(n, "env", what, &c->env, err)) != SRR_OK ||
+        (rc = opt_string(n, "description", what, &c->description, err)) != SRR_OK)
+        return rc;
+    c->limit_node = srr_yaml_get(n, "limit");
+    c->window_s = cfg->sweep.window_s;
+    v = srr_yaml_get(n, "window");
+    if (v) {
+        char buf[128];
+        snprintf(buf, sizeof(buf), "%s.window", what);
+        if ((rc = srr_yaml_duration(v, buf, &c->window_s, err)) != SRR_OK)
+            return rc;
+        if (c->window_s < 60)
+            return srr_error_at(err, SRR_EINVAL, v->file, v->line, v->col,
+                                "%s: a window shorter than 1m is not useful", buf);
+    }
+    v = srr_yaml_get(n, "group_by");
+    if (v) {
+        if (v->type == SRR_YAML_SCALAR) {
+            c->group_by = srr_malloc(sizeof(char *));
+            c->group_by[0] = srr_strdup(v->value);
+            c->ngroup_by = 1;
+        } else if (v->type == SRR_YAML_SEQ) {
+            c->group_by = srr_calloc(v->n, sizeof(char *));
+            for (i = 0; i < v->n; i++) {
+                char buf[128];
+                snprintf(buf, sizeof(buf), "%s.group_by[%zu]", what, i);
+                if ((rc = srr_yaml_string(v->items[i], buf, &c->group_by[i], err)) != SRR_OK)
+                    return rc;
+                c->ngroup_by++;
+            }
+        } else {
+            return srr_error_at(err, SRR_EINVAL, v->file, v->line, v->col,
+                                "%s.group_by: expected a name or a list of names", what);
+        }
+    }
+    return SRR_OK;
+}
+
+/* Resolves a relative path against the directory of the config file. */
+static void resolve_path(char **p, const char *cfgpath)
+{
+    const char *slash;
+    char *r;
+    if (!*p || (*p)[0] == '/' || !cfgpath)
+        return;
+    slash = strrchr(cfgpath, '/');
+    if (!slash)
+        return;
+    r = srr_asprintf("%.*s/%s", (int)(slash - cfgpath), cfgpath, *p);
+    free(*p);
+    *p = r;
+}
+
+srr_rc srr_config_parse(const char *file, const char *text, size_t len, srr_config **out,
+                        srr_error *err)
+{
+    srr_config *cfg = srr_calloc(1, sizeof(*cfg));
+    const srr_yaml_node *checks;
+    const char *env;
+    srr_rc rc;
+    size_t i;
+
+    cfg->path = srr_strdup(file);
+    rc = srr_yaml_parse(file, text, len, &cfg->root, err);
+    if (rc != SRR_OK)
+        goto fail;
+    rc = srr_yaml_check_keys(cfg->root, "the top level of the config", top_keys, err);
+    if (rc != SRR_OK)
+        goto fail;
+    for (i = 0; sections[i].name; i++) {
+        rc = load_section(cfg, &sections[i], err);
+        if (rc != SRR_OK)
+            goto fail;
+    }
+    if (strcmp(cfg->queue.backend, "spool") != 0 && strcmp(cfg->queue.backend, "kafka") != 0) {
+        const srr_yaml_node *n = srr_yaml_get(srr_yaml_get(cfg->root, "queue"), "backend");
+        rc = srr_error_at(err, SRR_EINVAL, n->file, n->line, n->col,
+                          "queue.backend: expected spool or kafka, found '%s'", cfg->queue.backend);
+        goto fail;
+    }
+    checks = srr_yaml_get(cfg->root, "checks");
+    if (checks && !(checks->type == SRR_YAML_SCALAR && checks->value[0] == '\0')) {
+        if (checks->type != SRR_YAML_SEQ) {
+            rc = srr_error_at(err, SRR_EINVAL, checks->file, checks->line, checks->col,
+                              "checks: expected a list of checks, found a %s",
+                              srr_yaml_type_name(checks->type));
+            goto fail;
+        }
+        cfg->checks = srr_calloc(checks->n, sizeof(srr_check));
+        for (i = 0; i < checks->n; i++) {
+            rc = load_check(cfg, checks->items[i], i, &cfg->checks[i], err);
+            cfg->nchecks = i + 1; /* so destroy frees the partial check too */
+            if (rc != SRR_OK)
+                goto fail;
+        }
+    }
+    cfg->policy = srr_yaml_get(cfg->root, "policy");
+
+    /* Datadog's own conventions: keys and site from the environment. */
+    env = getenv("DD_SITE");
+    if (env && *env) {
+        free(cfg->datadog.site);
+        cfg->datadog.site = srr_strdup(env);
+    }
+    env = getenv("DD_API_KEY");
+    cfg->datadog.api_key = env && *env ? srr_strdup(env) : NULL;
+    env = getenv("DD_APP_KEY");
+    cfg->datadog.app_key = env && *env ? srr_strdup(env) : NULL;
+    resolve_path(&cfg->queue.spool_dir, file);
+    resolve_path(&cfg->store.path, file);
+    *out = cfg;
+    return SRR_OK;
+fail:
+    srr_config_destroy(cfg);
+    return rc;
+}
+
+srr_rc srr_config_load(const char *path, srr_config **out, srr_error *err)
+{
+    char *text = NULL;
+    size_t len = 0;
+    srr_rc rc = srr_file_read(path, 16u << 20, &text, &len, err);
+    if (rc != SRR_OK) {
+        if (rc == SRR_ENOTFOUND)
+            srr_error_set(err, SRR_EIO,
+                          "config file %s not found (give -c FILE, set $SRR_CONFIG, or create "
+                          "./srr.yaml)",
+                          path);
+        return SRR_EIO;
+    }
+    rc = srr_config_parse(path, text, len, out, err);
+    free(text);
+    return rc;
+}
+
+static void free_section(void *base, const opt_def *opts)
+{
+    size_t i;
+    for (i = 0; opts[i].key; i++) {
+        if (opts[i].type == OPT_STRING) {
+            char **p = (char **)((char *)base + opts[i].offset);
+            free(*p);
+            *p = NULL;
+        }
+    }
+}
+
+void srr_config_destroy(srr_config *cfg)
+{
+    size_t i, j;
+    if (!cfg)
+        return;
+    for (i = 0; sections[i].name; i++)
+        free_section((char *)cfg + sections[i].offset, sections[i].opts);
+    free(cfg->datadog.api_key);
+    free(cfg->datadog.app_key);
+    for (i = 0; i < cfg->nchecks; i++) {
+        srr_check *c = &cfg->checks[i];
+        free(c->name);
+        free(c->query);
+        free(c->when);
+        free(c->limit);
+        free(c->service);
+        free(c->env);
+        free(c->description);
+        for (j = 0; j < c->ngroup_by; j++)
+            free(c->group_by[j]);
+        free(c->group_by);
+    }
+    free(cfg->checks);
+    srr_yaml_free(cfg->root);
+    free(cfg->path);
+    free(cfg);
+}
+
+char *srr_config_dd_base_url(const srr_config *cfg)
+{
+    if (cfg->datadog.api_url && *cfg->datadog.api_url) {
+        size_t n = strlen(cfg->datadog.api_url);
+        while (n > 0 && cfg->datadog.api_url[n - 1] == '/')
+            n--;
+        return srr_strndup(cfg->datadog.api_url, n);
+    }
+    return srr_asprintf("https://api.%s", cfg->datadog.site ? cfg->datadog.site : "datadoghq.com");
+}
+
+void srr_config_print_reference(FILE *out)
+{
+    static const char *const type_names[] = {"string", "integer", "duration"};
+    size_t s, i;
+    fprintf(out, "| option | type | default | meaning |\n|---|---|---|---|\n");
+    for (s = 0; sections[s].name; s++) {
+        for (i = 0; sections[s].opts[i].key; i++) {
+            const opt_def *o = &sections[s].opts[i];
+            fprintf(out, "| `%s.%s` | %s | %s | %s |\n", sections[s].name, o->key,
+                    type_names[o->type], o->def ? o->def : "(unset)", o->help);
+        }
+    }
+}

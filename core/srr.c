@@ -1,0 +1,411 @@
+/* SPDX-License-Identifier: Apache-2.0
+ *
+ * srr.c - the small foundation every module uses: error values, allocation
+ * that never returns NULL, bounded buffers, time and duration helpers, and
+ * file helpers (bounded reads, atomic writes).
+ */
+#include "srr.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+srr_rc srr_error_set(srr_error *err, srr_rc code, const char *fmt, ...)
+{
+    if (err) {
+        va_list ap;
+        va_start(ap, fmt);
+        err->code = code;
+        vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+        va_end(ap);
+    }
+    return code;
+}
+
+srr_rc srr_error_at(srr_error *err, srr_rc code, const char *file, int line, int col,
+                    const char *fmt, ...)
+{
+    if (err) {
+        va_list ap;
+        int n = snprintf(err->msg, sizeof(err->msg), "%s:%d:%d: ", file ? file : "<input>",
+                         line, col);
+        if (n < 0 || (size_t)n >= sizeof(err->msg))
+            n = 0;
+        va_start(ap, fmt);
+        vsnprintf(err->msg + n, sizeof(err->msg) - (size_t)n, fmt, ap);
+        va_end(ap);
+        err->code = code;
+    }
+    return code;
+}
+
+void srr_error_prefix(srr_error *err, const char *fmt, ...)
+{
+    char prefix[512];
+    size_t plen, olen;
+    va_list ap;
+    if (!err)
+        return;
+    va_start(ap, fmt);
+    vsnprintf(prefix, sizeof(prefix), fmt, ap);
+    va_end(ap);
+    plen = strlen(prefix);
+    if (plen + 2 >= sizeof(err->msg))
+        return;
+    olen = strlen(err->msg);
+    if (plen + 2 + olen >= sizeof(err->msg))
+        olen = sizeof(err->msg) - plen - 3;
+    memmove(err->msg + plen + 2, err->msg, olen);
+    err->msg[plen + 2 + olen] = '\0';
+    memcpy(err->msg, prefix, plen);
+    err->msg[plen] = ':';
+    err->msg[plen + 1] = ' ';
+}
+
+const char *srr_rc_str(srr_rc rc)
+{
+    switch (rc) {
+    case SRR_OK: return "ok";
+    case SRR_ERR: return "error";
+    case SRR_RETRY: return "retry";
+    case SRR_EINVAL: return "invalid";
+    case SRR_ENOTFOUND: return "not found";
+    case SRR_EIO: return "i/o error";
+    case SRR_EAUTH: return "auth";
+    case SRR_ECONFLICT: return "conflict";
+    }
+    return "unknown";
+}
+
+static void oom(size_t n)
+{
+    fprintf(stderr, "srr: out of memory allocating %zu bytes\n", n);
+    abort();
+}
+
+void *srr_malloc(size_t n)
+{
+    void *p = malloc(n ? n : 1);
+    if (!p)
+        oom(n);
+    return p;
+}
+
+void *srr_calloc(size_t nmemb, size_t size)
+{
+    void *p = calloc(nmemb ? nmemb : 1, size ? size : 1);
+    if (!p)
+        oom(nmemb * size);
+    return p;
+}
+
+void *srr_realloc(void *p, size_t n)
+{
+    void *q = realloc(p, n ? n : 1);
+    if (!q)
+        oom(n);
+    return q;
+}
+
+char *srr_strdup(const char *s)
+{
+    return s ? srr_strndup(s, strlen(s)) : NULL;
+}
+
+char *srr_strndup(const char *s, size_t n)
+{
+    char *d;
+    if (!s)
+        return NULL;
+    d = srr_malloc(n + 1);
+    memcpy(d, s, n);
+    d[n] = '\0';
+    return d;
+}
+
+char *srr_asprintf(const char *fmt, ...)
+{
+    va_list ap, ap2;
+    int n;
+    char *s;
+    va_start(ap, fmt);
+    va_copy(ap2, ap);
+    n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        n = 0;
+    s = srr_malloc((size_t)n + 1);
+    vsnprintf(s, (size_t)n + 1, fmt, ap2);
+    va_end(ap2);
+    return s;
+}
+
+void srr_buf_init(srr_buf *b, size_t max)
+{
+    b->data = NULL;
+    b->len = b->cap = 0;
+    b->max = max;
+}
+
+srr_rc srr_buf_append(srr_buf *b, const void *p, size_t n)
+{
+    if (b->max && b->len + n > b->max)
+        return SRR_EINVAL;
+    if (b->len + n + 1 > b->cap) {
+        size_t cap = b->cap ? b->cap : 256;
+        while (cap < b->len + n + 1)
+            cap *= 2;
+        b->data = srr_realloc(b->data, cap);
+        b->cap = cap;
+    }
+    if (n)
+        memcpy(b->data + b->len, p, n);
+    b->len += n;
+    b->data[b->len] = '\0';
+    return SRR_OK;
+}
+
+srr_rc srr_buf_printf(srr_buf *b, const char *fmt, ...)
+{
+    va_list ap;
+    char small[256];
+    int n;
+    va_start(ap, fmt);
+    n = vsnprintf(small, sizeof(small), fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        return SRR_EINVAL;
+    if ((size_t)n < sizeof(small))
+        return srr_buf_append(b, small, (size_t)n);
+    {
+        char *big = srr_malloc((size_t)n + 1);
+        srr_rc rc;
+        va_start(ap, fmt);
+        vsnprintf(big, (size_t)n + 1, fmt, ap);
+        va_end(ap);
+        rc = srr_buf_append(b, big, (size_t)n);
+        free(big);
+        return rc;
+    }
+}
+
+char *srr_buf_steal(srr_buf *b)
+{
+    char *d = b->data;
+    if (!d)
+        d = srr_strdup("");
+    b->data = NULL;
+    b->len = b->cap = 0;
+    return d;
+}
+
+void srr_buf_free(srr_buf *b)
+{
+    free(b->data);
+    b->data = NULL;
+    b->len = b->cap = 0;
+}
+
+int64_t srr_now(void)
+{
+    const char *pin = getenv("SRR_NOW");
+    if (pin && *pin) {
+        char *end = NULL;
+        long long v = strtoll(pin, &end, 10);
+        if (end && *end == '\0' && v > 0)
+            return (int64_t)v;
+    }
+    return (int64_t)time(NULL);
+}
+
+void srr_time_iso(int64_t t, char out[32])
+{
+    time_t tt = (time_t)t;
+    struct tm tm;
+    gmtime_r(&tt, &tm);
+    strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+srr_rc srr_time_parse_iso(const char *s, int64_t *out_s)
+{
+    struct tm tm;
+    const char *p;
+    memset(&tm, 0, sizeof(tm));
+    if (!s)
+        return SRR_EINVAL;
+    p = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
+    if (!p)
+        return SRR_EINVAL;
+    if (*p == '.') {
+        p++;
+        while (*p >= '0' && *p <= '9')
+            p++;
+    }
+    if (*p == 'Z')
+        p++;
+    else if (p[0] == '+' && strcmp(p, "+00:00") == 0)
+        p += 6;
+    if (*p != '\0')
+        return SRR_EINVAL;
+    *out_s = (int64_t)timegm(&tm);
+    return SRR_OK;
+}
+
+srr_rc srr_duration_parse(const char *s, int64_t *out_s)
+{
+    char *end = NULL;
+    long long v;
+    int64_t mult = 1;
+    if (!s || !*s || *s == '-' || *s == '+')
+        return SRR_EINVAL;
+    errno = 0;
+    v = strtoll(s, &end, 10);
+    if (errno || end == s)
+        return SRR_EINVAL;
+    if (*end != '\0') {
+        switch (*end) {
+        case 's': mult = 1; break;
+        case 'm': mult = 60; break;
+        case 'h': mult = 3600; break;
+        case 'd': mult = 86400; break;
+        case 'w': mult = 7 * 86400; break;
+        default: return SRR_EINVAL;
+        }
+        if (end[1] != '\0')
+            return SRR_EINVAL;
+    }
+    if (v > INT64_MAX / mult)
+        return SRR_EINVAL;
+    *out_s = (int64_t)v * mult;
+    return SRR_OK;
+}
+
+srr_rc srr_file_read(const char *path, size_t max, char **out, size_t *len, srr_error *err)
+{
+    FILE *f;
+    srr_buf b;
+    char chunk[65536];
+    size_t n;
+    if (!max)
+        max = 64u << 20;
+    f = fopen(path, "rb");
+    if (!f)
+        return srr_error_set(err, errno == ENOENT ? SRR_ENOTFOUND : SRR_EIO,
+                             "cannot open %s: %s", path, strerror(errno));
+    srr_buf_init(&b, max);
+    while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
+        if (srr_buf_append(&b, chunk, n) != SRR_OK) {
+            fclose(f);
+            srr_buf_free(&b);
+            return srr_error_set(err, SRR_EINVAL, "%s is larger than %zu bytes", path, max);
+        }
+    }
+    if (ferror(f)) {
+        fclose(f);
+        srr_buf_free(&b);
+        return srr_error_set(err, SRR_EIO, "cannot read %s", path);
+    }
+    fclose(f);
+    if (len)
+        *len = b.len;
+    *out = srr_buf_steal(&b);
+    return SRR_OK;
+}
+
+static void fsync_parent(const char *path)
+{
+    char *dir = srr_strdup(path);
+    char *slash = strrchr(dir, '/');
+    int fd;
+    if (slash == dir)
+        slash[1] = '\0';
+    else if (slash)
+        *slash = '\0';
+    else {
+        free(dir);
+        dir = srr_strdup(".");
+    }
+    fd = open(dir, O_RDONLY | O_DIRECTORY);
+    if (fd >= 0) {
+        (void)fsync(fd);
+        close(fd);
+    }
+    free(dir);
+}
+
+srr_rc srr_file_write_atomic(const char *path, const void *data, size_t len, srr_error *err)
+{
+    char *tmp = srr_asprintf("%s.tmp.%ld", path, (long)getpid());
+    const char *p = data;
+    size_t left = len;
+    srr_rc rc = SRR_OK;
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
+    if (fd < 0) {
+        rc = srr_error_set(err, SRR_EIO, "cannot create %s: %s", tmp, strerror(errno));
+        goto out;
+    }
+    while (left > 0) {
+        ssize_t w = write(fd, p, left);
+        if (w < 0) {
+            if (errno == EINTR)
+                continue;
+            rc = srr_error_set(err, SRR_EIO, "cannot write %s: %s", tmp, strerror(errno));
+            break;
+        }
+        p += w;
+        left -= (size_t)w;
+    }
+    if (rc == SRR_OK && fsync(fd) != 0)
+        rc = srr_error_set(err, SRR_EIO, "cannot fsync %s: %s", tmp, strerror(errno));
+    close(fd);
+    if (rc == SRR_OK && rename(tmp, path) != 0)
+        rc = srr_error_set(err, SRR_EIO, "cannot rename %s to %s: %s", tmp, path,
+                           strerror(errno));
+    if (rc == SRR_OK)
+        fsync_parent(path);
+    else
+        unlink(tmp);
+out:
+    free(tmp);
+    return rc;
+}
+
+srr_rc srr_mkdirs(const char *path, srr_error *err)
+{
+    char *p = srr_strdup(path);
+    size_t i, n = strlen(p);
+    srr_rc rc = SRR_OK;
+    for (i = 1; i <= n; i++) {
+        if (p[i] == '/' || p[i] == '\0') {
+            char c = p[i];
+            p[i] = '\0';
+            if (mkdir(p, 0750) != 0 && errno != EEXIST) {
+                rc = srr_error_set(err, SRR_EIO, "cannot create directory %s: %s", p,
+                                   strerror(errno));
+                break;
+            }
+            p[i] = c;
+        }
+    }
+    free(p);
+    return rc;
+}
+
+int srr_secure_equal(const char *a, size_t alen, const char *b, size_t blen)
+{
+    /* Compare over the longer length so timing does not reveal where the
+     * strings differ; the length difference is folded into the result. */
+    size_t i, n = alen > blen ? alen : blen;
+    unsigned char diff = (unsigned char)(alen != blen);
+    for (i = 0; i < n; i++) {
+        unsigned char x = i < alen ? (unsigned char)a[i] : 0;
+        unsigned char y = i < blen ? (unsigned char)b[i] : 0;
+        diff |= (unsigned char)(x ^ y);
+    }
+    return diff == 0;
+}
