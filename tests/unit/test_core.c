@@ -1,0 +1,285 @@
+/* SPDX-License-Identifier: Apache-2.0
+ *
+ * test_core.c - unit tests of the shared foundation: the YAML tree and its
+ * positions, the config loader's errors, durations, SHA-256, and the
+ * candidate's JSON round trip and refusals.
+ */
+#include <criterion/criterion.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "candidate.h"
+#include "config.h"
+#include "hash.h"
+#include "srr.h"
+#include "yaml.h"
+
+static srr_config *parse_ok(const char *text)
+{
+    srr_config *cfg = NULL;
+    srr_error err = {0};
+    srr_rc rc = srr_config_parse("t.yaml", text, strlen(text), &cfg, &err);
+    cr_assert_eq(rc, SRR_OK, "parse failed: %s", err.msg);
+    return cfg;
+}
+
+static void parse_fails(const char *text, const char *expect)
+{
+    srr_config *cfg = NULL;
+    srr_error err = {0};
+    srr_rc rc = srr_config_parse("t.yaml", text, strlen(text), &cfg, &err);
+    cr_assert_eq(rc, SRR_EINVAL, "expected failure for: %s", text);
+    cr_assert_null(cfg);
+    cr_assert(strstr(err.msg, expect) != NULL, "message '%s' lacks '%s'", err.msg, expect);
+}
+
+Test(yaml, keeps_positions)
+{
+    const char *t = "a:\n  b: 1\n  c: [x, 'y']\n";
+    srr_yaml_node *root = NULL;
+    srr_error err = {0};
+    cr_assert_eq(srr_yaml_parse("f.yaml", t, strlen(t), &root, &err), SRR_OK, "%s", err.msg);
+    const srr_yaml_node *a = srr_yaml_get(root, "a");
+    cr_assert_eq(a->type, SRR_YAML_MAP);
+    const srr_yaml_node *c = srr_yaml_get(a, "c");
+    cr_assert_eq(c->type, SRR_YAML_SEQ);
+    cr_assert_eq(c->n, 2);
+    cr_assert_eq(c->items[1]->line, 3);
+    cr_assert_eq(c->items[1]->col, 10);
+    cr_assert(c->items[1]->quoted);
+    cr_assert_str_eq(a->pairs[0].key, "b");
+    cr_assert_eq(a->pairs[0].line, 2);
+    cr_assert_eq(a->pairs[0].col, 3);
+    srr_yaml_free(root);
+}
+
+Test(yaml, syntax_error_has_position)
+{
+    const char *t = "a: [1, 2\nb: 3\n";
+    srr_yaml_node *root = NULL;
+    srr_error err = {0};
+    cr_assert_eq(srr_yaml_parse("f.yaml", t, strlen(t), &root, &err), SRR_EINVAL);
+    cr_assert(strncmp(err.msg, "f.yaml:", 7) == 0, "%s", err.msg);
+}
+
+Test(yaml, refuses_duplicates_and_aliases)
+{
+    srr_yaml_node *root = NULL;
+    srr_error err = {0};
+    const char *dup = "a: 1\na: 2\n";
+    cr_assert_eq(srr_yaml_parse("f.yaml", dup, strlen(dup), &root, &err), SRR_EINVAL);
+    cr_assert(strstr(err.msg, "f.yaml:2:1: duplicate key 'a'") != NULL, "%s", err.msg);
+    const char *alias = "a: &x 1\nb: *x\n";
+    cr_assert_eq(srr_yaml_parse("f.yaml", alias, strlen(alias), &root, &err), SRR_EINVAL);
+}
+
+Test(config, defaults_and_env)
+{
+    setenv("DD_API_KEY", "k1", 1);
+    setenv("DD_APP_KEY", "k2", 1);
+    setenv("DD_SITE", "datadoghq.eu", 1);
+    srr_config *cfg = parse_ok("store: {path: /tmp/x.db}\n");
+    cr_assert_str_eq(cfg->datadog.api_key, "k1");
+    cr_assert_str_eq(cfg->datadog.site, "datadoghq.eu");
+    char *url = srr_config_dd_base_url(cfg);
+    cr_assert_str_eq(url, "https://api.datadoghq.eu");
+    free(url);
+    cr_assert_eq(cfg->datadog.timeout_s, 30);
+    cr_assert_str_eq(cfg->queue.backend, "spool");
+    cr_assert_str_eq(cfg->store.path, "/tmp/x.db");
+    cr_assert_eq(cfg->sweep.window_s, 7 * 86400);
+    srr_config_destroy(cfg);
+    unsetenv("DD_API_KEY");
+    unsetenv("DD_APP_KEY");
+    unsetenv("DD_SITE");
+}
+
+Test(config, api_url_wins_and_relative_paths)
+{
+    const char *t = "datadog: {api_url: 'http://127.0.0.1:9/'}\nqueue: {spool_dir: sp}\n";
+    srr_config *cfg = NULL;
+    srr_error err = {0};
+    cr_assert_eq(srr_config_parse("/etc/srr/srr.yaml", t, strlen(t), &cfg, &err), SRR_OK);
+    char *url = srr_config_dd_base_url(cfg);
+    cr_assert_str_eq(url, "http://127.0.0.1:9");
+    free(url);
+    cr_assert_str_eq(cfg->queue.spool_dir, "/etc/srr/sp");
+    srr_config_destroy(cfg);
+}
+
+Test(config, checks_are_parsed)
+{
+    srr_config *cfg = parse_ok("checks:\n"
+                               "  - name: mem\n"
+                               "    source: metrics\n"
+                               "    query: 'avg:process.rss{*} by {host}'\n"
+                               "    when: 'growth > 10%/week'\n"
+                               "    window: 3d\n"
+                               "  - {name: errs, source: logs, query: 'status:error', when: "
+                               "'count > 5', group_by: [service, '@http.status_code']}\n");
+    cr_assert_eq(cfg->nchecks, 2);
+    cr_assert_eq(cfg->checks[0].source, SRR_SRC_METRICS);
+    cr_assert_eq(cfg->checks[0].window_s, 3 * 86400);
+    cr_assert_eq(cfg->checks[0].when_node->line, 5);
+    cr_assert_eq(cfg->checks[1].source, SRR_SRC_LOGS);
+    cr_assert_eq(cfg->checks[1].ngroup_by, 2);
+    cr_assert_str_eq(cfg->checks[1].group_by[1], "@http.status_code");
+    cr_assert_eq(cfg->checks[1].window_s, 7 * 86400);
+    srr_config_destroy(cfg);
+}
+
+Test(config, errors_name_file_line_and_key)
+{
+    parse_fails("datadog:\n  timeout: 30s\n  tiemout: 5s\n",
+                "t.yaml:3:3: unknown key 'tiemout' in datadog");
+    parse_fails("datadog:\n  max_concurrency: many\n",
+                "t.yaml:2:20: datadog.max_concurrency: expected an integer, found 'many'");
+    parse_fails("datadog:\n  timeout: soon\n", "t.yaml:2:12: datadog.timeout: expected a duration");
+    parse_fails("stores: {}\n", "t.yaml:1:1: unknown key 'stores' in the top level");
+    parse_fails("queue: {backend: rabbit}\n", "queue.backend: expected spool or kafka");
+    parse_fails("checks: {a: 1}\n", "checks: expected a list");
+    parse_fails("checks:\n  - {name: a, source: traces, query: x, when: 'max > 1'}\n",
+                "expected metrics or logs");
+    parse_fails("checks:\n  - {name: a, source: logs, query: x}\n", "missing 'when'");
+    parse_fails("checks:\n  - {name: a, source: logs, query: x, when: 'count > 1'}\n"
+                "  - {name: a, source: logs, query: y, when: 'count > 1'}\n",
+                "t.yaml:3:12: checks[1].name: duplicate check name 'a'");
+    parse_fails("checks:\n  - {name: 'a/b', source: logs, query: x, when: 'count > 1'}\n",
+                "may only use letters");
+    parse_fails("checks:\n  - {name: a, source: logs, query: x, when: 'count > 1', colour: red}\n",
+                "unknown key 'colour' in checks[0]");
+}
+
+Test(config, missing_file_is_io_error)
+{
+    srr_config *cfg = NULL;
+    srr_error err = {0};
+    cr_assert_eq(srr_config_load("/nonexistent/srr.yaml", &cfg, &err), SRR_EIO);
+    cr_assert(strstr(err.msg, "not found") != NULL, "%s", err.msg);
+}
+
+Test(core, durations)
+{
+    int64_t s;
+    cr_assert_eq(srr_duration_parse("7d", &s), SRR_OK);
+    cr_assert_eq(s, 604800);
+    cr_assert_eq(srr_duration_parse("90", &s), SRR_OK);
+    cr_assert_eq(s, 90);
+    cr_assert_eq(srr_duration_parse("2w", &s), SRR_OK);
+    cr_assert_eq(s, 1209600);
+    cr_assert_eq(srr_duration_parse("7 days", &s), SRR_EINVAL);
+    cr_assert_eq(srr_duration_parse("-1h", &s), SRR_EINVAL);
+    cr_assert_eq(srr_duration_parse("", &s), SRR_EINVAL);
+}
+
+Test(core, iso_time_round_trip)
+{
+    char buf[32];
+    int64_t t;
+    srr_time_iso(1767225600, buf);
+    cr_assert_str_eq(buf, "2026-01-01T00:00:00Z");
+    cr_assert_eq(srr_time_parse_iso("2026-01-01T00:00:05.123Z", &t), SRR_OK);
+    cr_assert_eq(t, 1767225605);
+    cr_assert_eq(srr_time_parse_iso("yesterday", &t), SRR_EINVAL);
+}
+
+Test(core, sha256_vectors)
+{
+    const char *abc[] = {"abc"};
+    char out[65];
+    srr_hash_id(abc, 1, 64, out);
+    cr_assert_str_eq(out, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    const char *empty[] = {""};
+    srr_hash_id(empty, 1, 16, out);
+    cr_assert_str_eq(out, "e3b0c44298fc1c14");
+    /* 56 bytes: padding spills into a second block. */
+    const char *two[] = {"abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq"};
+    srr_hash_id(two, 1, 64, out);
+    cr_assert_str_eq(out, "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
+}
+
+Test(core, bounded_buffer)
+{
+    srr_buf b;
+    srr_buf_init(&b, 8);
+    cr_assert_eq(srr_buf_append(&b, "12345", 5), SRR_OK);
+    cr_assert_eq(srr_buf_append(&b, "6789", 4), SRR_EINVAL);
+    cr_assert_eq(b.len, 5);
+    cr_assert_str_eq(b.data, "12345");
+    srr_buf_free(&b);
+}
+
+Test(core, secure_equal)
+{
+    cr_assert(srr_secure_equal("secret", 6, "secret", 6));
+    cr_assert_not(srr_secure_equal("secret", 6, "secreT", 6));
+    cr_assert_not(srr_secure_equal("secret", 6, "secret2", 7));
+    cr_assert_not(srr_secure_equal("", 0, "x", 1));
+}
+
+static void fill_candidate(srr_candidate *c)
+{
+    memset(c, 0, sizeof(*c));
+    memcpy(c->id, "abc123", 7);
+    c->fingerprint = srr_strdup("fp1");
+    c->action = SRR_ACTION_INVESTIGATE;
+    c->rule = srr_strdup("growth");
+    c->rule_index = 2;
+    c->reason = srr_strdup("Memory grows with no known cause.");
+    c->urgency = SRR_URGENCY_HIGH;
+    c->title = srr_strdup("worker-memory: growth 18%/week");
+    c->timebox_s = 604800;
+    c->created_at = 1767225600;
+    c->signal.source = SRR_SRC_METRICS;
+    c->signal.check = srr_strdup("worker-memory");
+    c->signal.kind = SRR_KIND_TREND;
+    c->signal.value = 18.25;
+    c->signal.service = srr_strdup("worker");
+    srr_signal_add_tag(&c->signal, "host:w-2");
+    srr_signal_add_tag(&c->signal, "env:prod");
+    srr_signal_add_tag(&c->signal, "host:w-2");
+    c->signal.evidence = json_pack("{s:[[f,f]]}", "points", 1.0, 2.0);
+}
+
+Test(candidate, round_trip)
+{
+    srr_candidate c, d;
+    srr_error err = {0};
+    fill_candidate(&c);
+    cr_assert_eq(c.signal.ntags, 2);
+    cr_assert_str_eq(c.signal.tags[0], "env:prod");
+    cr_assert_str_eq(srr_signal_tag(&c.signal, "host"), "w-2");
+    char *s = srr_candidate_dumps(&c);
+    cr_assert_eq(srr_candidate_parse(s, strlen(s), &d, &err), SRR_OK, "%s", err.msg);
+    cr_assert_str_eq(d.id, "abc123");
+    cr_assert_eq(d.action, SRR_ACTION_INVESTIGATE);
+    cr_assert_eq(d.urgency, SRR_URGENCY_HIGH);
+    cr_assert_eq(d.rule_index, 2);
+    cr_assert_eq(d.timebox_s, 604800);
+    cr_assert_eq(d.signal.kind, SRR_KIND_TREND);
+    cr_assert_float_eq(d.signal.value, 18.25, 1e-9);
+    cr_assert_eq(d.signal.ntags, 2);
+    cr_assert(json_equal(d.signal.evidence, c.signal.evidence));
+    free(s);
+    srr_candidate_clear(&c);
+    srr_candidate_clear(&d);
+}
+
+Test(candidate, poison_is_refused_with_reason)
+{
+    srr_candidate d;
+    srr_error err = {0};
+    const char *bad_json = "{\"schema\": \"srr.candidate/1\", ";
+    cr_assert_eq(srr_candidate_parse(bad_json, strlen(bad_json), &d, &err), SRR_EINVAL);
+    cr_assert(strstr(err.msg, "not JSON") != NULL, "%s", err.msg);
+    const char *v2 = "{\"schema\": \"srr.candidate/2\", \"id\": \"x\"}";
+    cr_assert_eq(srr_candidate_parse(v2, strlen(v2), &d, &err), SRR_EINVAL);
+    cr_assert(strstr(err.msg, "unknown schema 'srr.candidate/2'") != NULL, "%s", err.msg);
+    const char *noid = "{\"schema\": \"srr.candidate/1\"}";
+    cr_assert_eq(srr_candidate_parse(noid, strlen(noid), &d, &err), SRR_EINVAL);
+    cr_assert(strstr(err.msg, "'id'") != NULL, "%s", err.msg);
+    const char *badact = "{\"schema\":\"srr.candidate/1\",\"id\":\"x\",\"fingerprint\":\"f\","
+                         "\"action\":\"panic\",\"urgency\":\"low\"}";
+    cr_assert_eq(srr_candidate_parse(badact, strlen(badact), &d, &err), SRR_EINVAL);
+    cr_assert(strstr(err.msg, "action") != NULL, "%s", err.msg);
+}
