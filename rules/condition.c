@@ -1,0 +1,404 @@
+/* SPDX-License-Identifier: Apache-2.0
+ *
+ * condition.c - the hand-written tokenizer and recursive-descent parser for
+ * a check's `when` text ("max > 90%", "growth > 10%/week", "count >= 100")
+ * and for a `limit` quantity ("2GiB"). The grammar is documented in
+ * condition.h. Errors name what was expected and at which character, and
+ * srr_cond_compile_at() turns the character offset into file:line:col.
+ */
+#include "condition.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const MEASURE_NAMES[SRR_MEASURE__COUNT] = {
+    "max", "min", "avg", "last", "sum", "p50", "p75", "p90", "p95", "p99", "growth", "count",
+};
+
+static const char *const CMP_NAMES[] = {">", ">=", "<", "<=", "==", "!="};
+
+const char *srr_measure_name(srr_measure m)
+{
+    return (unsigned)m < SRR_MEASURE__COUNT ? MEASURE_NAMES[m] : "?";
+}
+
+const char *srr_cmp_name(srr_cmp op)
+{
+    return (unsigned)op <= SRR_CMP_NE ? CMP_NAMES[op] : "?";
+}
+
+int srr_cmp_holds(srr_cmp op, double value, double threshold)
+{
+    switch (op) {
+    case SRR_CMP_GT: return value > threshold;
+    case SRR_CMP_GE: return value >= threshold;
+    case SRR_CMP_LT: return value < threshold;
+    case SRR_CMP_LE: return value <= threshold;
+    case SRR_CMP_EQ: return value == threshold;
+    case SRR_CMP_NE: return value != threshold;
+    }
+    return 0;
+}
+
+/* ---- units ------------------------------------------------------------- */
+
+typedef struct unit_def {
+    const char *name;
+    srr_unit_class cls;
+    double scale; /* one unit in the base unit of its class */
+    int in_when;  /* accepted in a `when`/`limit` text (others: series only) */
+} unit_def;
+
+#define KB 1000.0
+#define KIB 1024.0
+
+static const unit_def UNITS[] = {
+    {"%", SRR_UNIT_PERCENT, 1.0, 1},
+    {"B", SRR_UNIT_BYTES, 1.0, 1},
+    {"KB", SRR_UNIT_BYTES, KB, 1},
+    {"MB", SRR_UNIT_BYTES, KB * KB, 1},
+    {"GB", SRR_UNIT_BYTES, KB * KB * KB, 1},
+    {"TB", SRR_UNIT_BYTES, KB * KB * KB * KB, 1},
+    {"KiB", SRR_UNIT_BYTES, KIB, 1},
+    {"MiB", SRR_UNIT_BYTES, KIB * KIB, 1},
+    {"GiB", SRR_UNIT_BYTES, KIB * KIB * KIB, 1},
+    {"TiB", SRR_UNIT_BYTES, KIB * KIB * KIB * KIB, 1},
+    {"ns", SRR_UNIT_TIME, 1e-9, 1},
+    {"us", SRR_UNIT_TIME, 1e-6, 1},
+    {"\xc2\xb5s", SRR_UNIT_TIME, 1e-6, 1}, /* µ MICRO SIGN */
+    {"\xce\xbcs", SRR_UNIT_TIME, 1e-6, 1}, /* μ GREEK SMALL LETTER MU (Datadog) */
+    {"ms", SRR_UNIT_TIME, 1e-3, 1},
+    {"s", SRR_UNIT_TIME, 1.0, 1},
+    {"m", SRR_UNIT_TIME, 60.0, 1},
+    {"h", SRR_UNIT_TIME, 3600.0, 1},
+    {"d", SRR_UNIT_TIME, 86400.0, 1},
+    {"%/week", SRR_UNIT_RATE, 1.0, 1},
+    {"%/day", SRR_UNIT_RATE, 7.0, 1},
+    {"%/month", SRR_UNIT_RATE, 7.0 / 30.0, 1},
+    /* Datadog's own short names that a series may carry. */
+    {"byte", SRR_UNIT_BYTES, 1.0, 0},
+    {"bytes", SRR_UNIT_BYTES, 1.0, 0},
+    {"kB", SRR_UNIT_BYTES, KB, 0},
+    {"min", SRR_UNIT_TIME, 60.0, 0},
+    {"hr", SRR_UNIT_TIME, 3600.0, 0},
+    {"wk", SRR_UNIT_TIME, 604800.0, 0},
+    {"w", SRR_UNIT_TIME, 604800.0, 0},
+};
+
+static const unit_def *unit_find(const char *s, size_t len, int when_only)
+{
+    for (size_t i = 0; i < sizeof UNITS / sizeof UNITS[0]; i++) {
+        if (when_only && !UNITS[i].in_when)
+            continue;
+        if (strlen(UNITS[i].name) == len && memcmp(UNITS[i].name, s, len) == 0)
+            return &UNITS[i];
+    }
+    return NULL;
+}
+
+int srr_unit_lookup(const char *name, srr_unit_class *cls, double *scale)
+{
+    if (!name || !*name)
+        return 0;
+    const unit_def *u = unit_find(name, strlen(name), 0);
+    if (!u || u->cls == SRR_UNIT_RATE)
+        return 0;
+    *cls = u->cls;
+    *scale = u->scale;
+    return 1;
+}
+
+double srr_quantity_in(const srr_quantity *q, const char *series_unit)
+{
+    srr_unit_class cls;
+    double scale;
+    if ((q->uclass == SRR_UNIT_BYTES || q->uclass == SRR_UNIT_TIME) &&
+        srr_unit_lookup(series_unit, &cls, &scale) && cls == q->uclass && scale > 0)
+        return q->base / scale;
+    return q->base;
+}
+
+/* ---- tokenizer --------------------------------------------------------- */
+
+/* The scanner state: the text and a cursor. Errors record the offset. */
+typedef struct scanner {
+    const char *s;
+    size_t pos;
+    size_t err_off;
+    srr_error *err;
+} scanner;
+
+static void skip_ws(scanner *sc)
+{
+    while (sc->s[sc->pos] == ' ' || sc->s[sc->pos] == '\t')
+        sc->pos++;
+}
+
+static int is_alpha(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
+}
+
+static int is_digit(char c)
+{
+    return c >= '0' && c <= '9';
+}
+
+/* Describes the text at `off` for messages: "'abc'" (first token, bounded)
+ * or "the end". */
+static void describe_at(const char *s, size_t off, char *out, size_t n)
+{
+    if (!s[off]) {
+        snprintf(out, n, "the end");
+        return;
+    }
+    size_t len = 0;
+    while (s[off + len] && s[off + len] != ' ' && s[off + len] != '\t' && len < 20)
+        len++;
+    if (len == 0)
+        len = 1;
+    snprintf(out, n, "'%.*s'", (int)len, s + off);
+}
+
+static srr_rc fail(scanner *sc, size_t off, const char *expected)
+{
+    char found[40];
+    describe_at(sc->s, off, found, sizeof found);
+    sc->err_off = off;
+    return srr_error_set(sc->err, SRR_EINVAL, "expected %s at character %zu, found %s", expected,
+                         off + 1, found);
+}
+
+static srr_rc scan_measure(scanner *sc, srr_measure *out)
+{
+    skip_ws(sc);
+    size_t start = sc->pos, len = 0;
+    while (is_alpha(sc->s[start + len]) || (len > 0 && is_digit(sc->s[start + len])))
+        len++;
+    for (int m = 0; len > 0 && m < SRR_MEASURE__COUNT; m++) {
+        if (strlen(MEASURE_NAMES[m]) != len)
+            continue;
+        size_t i = 0;
+        while (i < len && (sc->s[start + i] | 0x20) == MEASURE_NAMES[m][i])
+            i++;
+        if (i == len) {
+            sc->pos = start + len;
+            *out = (srr_measure)m;
+            return SRR_OK;
+        }
+    }
+    return fail(sc, start,
+                "a measure (max, min, avg, last, sum, p50, p75, p90, p95, p99, growth or count)");
+}
+
+static srr_rc scan_op(scanner *sc, srr_cmp *out)
+{
+    skip_ws(sc);
+    const char *p = sc->s + sc->pos;
+    if (p[0] == '>' && p[1] == '=') { *out = SRR_CMP_GE; sc->pos += 2; return SRR_OK; }
+    if (p[0] == '<' && p[1] == '=') { *out = SRR_CMP_LE; sc->pos += 2; return SRR_OK; }
+    if (p[0] == '=' && p[1] == '=') { *out = SRR_CMP_EQ; sc->pos += 2; return SRR_OK; }
+    if (p[0] == '!' && p[1] == '=') { *out = SRR_CMP_NE; sc->pos += 2; return SRR_OK; }
+    if (p[0] == '>') { *out = SRR_CMP_GT; sc->pos += 1; return SRR_OK; }
+    if (p[0] == '<') { *out = SRR_CMP_LT; sc->pos += 1; return SRR_OK; }
+    return fail(sc, sc->pos, "an operator (>, >=, <, <=, == or !=)");
+}
+
+/* number := [+-] digits [. digits] [(e|E) [+-] digits]; also ".5". */
+static srr_rc scan_number(scanner *sc, double *out)
+{
+    skip_ws(sc);
+    const char *s = sc->s;
+    size_t start = sc->pos, p = start, digits = 0;
+    if (s[p] == '+' || s[p] == '-')
+        p++;
+    while (is_digit(s[p])) { p++; digits++; }
+    if (s[p] == '.') {
+        p++;
+        while (is_digit(s[p])) { p++; digits++; }
+    }
+    if (digits == 0)
+        return fail(sc, start, "a number (such as 90, 1.5 or 1e3)");
+    if (s[p] == 'e' || s[p] == 'E') {
+        size_t q = p + 1;
+        if (s[q] == '+' || s[q] == '-')
+            q++;
+        if (is_digit(s[q])) { /* "1e3"; a lone 'e' is left for the unit */
+            while (is_digit(s[q]))
+                q++;
+            p = q;
+        }
+    }
+    char buf[64];
+    if (p - start >= sizeof buf)
+        return fail(sc, start, "a number of at most 63 characters");
+    memcpy(buf, s + start, p - start);
+    buf[p - start] = '\0';
+    char *end = NULL;
+    double v = strtod(buf, &end);
+    if (!end || *end != '\0' || !isfinite(v))
+        return fail(sc, start, "a finite number");
+    *out = v;
+    sc->pos = p;
+    return SRR_OK;
+}
+
+/* unit := the run of non-blank characters after the number, if any. */
+static srr_rc scan_unit(scanner *sc, int allow_rate, srr_quantity *q)
+{
+    skip_ws(sc);
+    size_t start = sc->pos, len = 0;
+    while (sc->s[start + len] && sc->s[start + len] != ' ' && sc->s[start + len] != '\t')
+        len++;
+    q->uclass = SRR_UNIT_NONE;
+    q->base = q->number;
+    q->unit[0] = '\0';
+    if (len == 0)
+        return SRR_OK;
+    const unit_def *u = unit_find(sc->s + start, len, 1);
+    if (!u || (u->cls == SRR_UNIT_RATE && !allow_rate))
+        return fail(sc, start,
+                    allow_rate ? "a unit (%, B, KB, MB, GB, TB, KiB, MiB, GiB, TiB, ns, us, ms, "
+                                 "s, m, h, d, %/week, %/day or %/month) or the end"
+                               : "a unit (%, B, KB, MB, GB, TB, KiB, MiB, GiB, TiB, ns, us, ms, "
+                                 "s, m, h, d) or the end");
+    q->uclass = u->cls;
+    q->base = q->number * u->scale;
+    snprintf(q->unit, sizeof q->unit, "%s", u->name);
+    sc->pos = start + len;
+    return SRR_OK;
+}
+
+static srr_rc scan_end(scanner *sc)
+{
+    skip_ws(sc);
+    if (sc->s[sc->pos])
+        return fail(sc, sc->pos, "the end of the condition");
+    return SRR_OK;
+}
+
+/* ---- parser ------------------------------------------------------------ */
+
+srr_rc srr_cond_parse(const char *text, srr_cond *out, size_t *err_off, srr_error *err)
+{
+    scanner sc = {.s = text ? text : "", .pos = 0, .err_off = 0, .err = err};
+    srr_cond c;
+    memset(&c, 0, sizeof c);
+    srr_rc rc;
+    size_t qstart;
+
+    if ((rc = scan_measure(&sc, &c.measure)) != SRR_OK)
+        goto fail;
+    if ((rc = scan_op(&sc, &c.op)) != SRR_OK)
+        goto fail;
+    skip_ws(&sc);
+    qstart = sc.pos;
+    if ((rc = scan_number(&sc, &c.q.number)) != SRR_OK)
+        goto fail;
+    size_t ustart = sc.pos;
+    while (sc.s[ustart] == ' ' || sc.s[ustart] == '\t')
+        ustart++;
+    if ((rc = scan_unit(&sc, c.measure == SRR_MEASURE_GROWTH, &c.q)) != SRR_OK)
+        goto fail;
+    if ((rc = scan_end(&sc)) != SRR_OK)
+        goto fail;
+
+    switch (c.measure) {
+    case SRR_MEASURE_GROWTH:
+        c.kind = SRR_KIND_TREND;
+        if (c.q.uclass != SRR_UNIT_RATE) {
+            sc.err_off = c.q.unit[0] ? ustart : qstart;
+            rc = srr_error_set(err, SRR_EINVAL,
+                               "expected a growth rate unit (%%/week, %%/day or %%/month) at "
+                               "character %zu, as in 'growth > 10%%/week'",
+                               sc.err_off + 1);
+            goto fail;
+        }
+        break;
+    case SRR_MEASURE_COUNT:
+        c.kind = SRR_KIND_COUNT;
+        if (c.q.uclass != SRR_UNIT_NONE) {
+            sc.err_off = ustart;
+            rc = srr_error_set(err, SRR_EINVAL,
+                               "expected a plain number of events at character %zu, found "
+                               "unit '%s' (a count has no unit)",
+                               ustart + 1, c.q.unit);
+            goto fail;
+        }
+        break;
+    default:
+        c.kind = SRR_KIND_THRESHOLD;
+        break;
+    }
+    *out = c;
+    return SRR_OK;
+fail:
+    if (err_off)
+        *err_off = sc.err_off;
+    return rc;
+}
+
+srr_rc srr_quantity_parse(const char *text, srr_quantity *out, size_t *err_off, srr_error *err)
+{
+    scanner sc = {.s = text ? text : "", .pos = 0, .err_off = 0, .err = err};
+    srr_quantity q;
+    memset(&q, 0, sizeof q);
+    srr_rc rc;
+    if ((rc = scan_number(&sc, &q.number)) != SRR_OK || (rc = scan_unit(&sc, 0, &q)) != SRR_OK ||
+        (rc = scan_end(&sc)) != SRR_OK) {
+        if (err_off)
+            *err_off = sc.err_off;
+        return rc;
+    }
+    *out = q;
+    return SRR_OK;
+}
+
+/* Column of byte `off` of a scalar's text: exact for a plain scalar on one
+ * line (the text starts at the node), the node's own column otherwise. */
+static int column_of(const srr_yaml_node *node, const char *text, size_t off)
+{
+    if (node->quoted || strchr(text, '\n'))
+        return node->col;
+    /* Count characters, not bytes, as editors do. */
+    int col = node->col;
+    for (size_t i = 0; i < off && text[i]; i++)
+        if (((unsigned char)text[i] & 0xC0) != 0x80)
+            col++;
+    return col;
+}
+
+static srr_rc report_at(const srr_yaml_node *node, const char *what, const char *text,
+                        size_t off, srr_error *err)
+{
+    if (!err)
+        return SRR_EINVAL;
+    char msg[sizeof err->msg];
+    snprintf(msg, sizeof msg, "%s", err->msg);
+    if (node && node->file)
+        return srr_error_at(err, SRR_EINVAL, node->file, node->line,
+                            column_of(node, text, off), "%s: %s in '%s'", what, msg, text);
+    return srr_error_set(err, SRR_EINVAL, "%s: %s in '%s'", what, msg, text);
+}
+
+srr_rc srr_cond_compile_at(const char *text, const srr_yaml_node *node, const char *what,
+                           srr_cond *out, srr_error *err)
+{
+    size_t off = 0;
+    srr_rc rc = srr_cond_parse(text, out, &off, err);
+    if (rc != SRR_OK)
+        return report_at(node, what, text ? text : "", off, err);
+    return SRR_OK;
+}
+
+srr_rc srr_quantity_compile_at(const char *text, const srr_yaml_node *node, const char *what,
+                               srr_quantity *out, srr_error *err)
+{
+    size_t off = 0;
+    srr_rc rc = srr_quantity_parse(text, out, &off, err);
+    if (rc != SRR_OK)
+        return report_at(node, what, text ? text : "", off, err);
+    return SRR_OK;
+}

@@ -1,0 +1,114 @@
+/* SPDX-License-Identifier: Apache-2.0
+ *
+ * condition.h - internal to rules/: the grammar of a check's `when` text and
+ * of its `limit`, written the way a person says it:
+ *
+ *     condition := measure op quantity
+ *     measure   := max | min | avg | last | sum | p50 | p75 | p90 | p95 | p99
+ *                | growth | count
+ *     op        := > | >= | < | <= | == | !=
+ *     quantity  := number [unit]          (spaces allowed around tokens)
+ *     number    := [+-] digits [. digits] [(e|E) [+-] digits]
+ *     unit      := %                      percent
+ *                | B KB MB GB TB           bytes, 1000-based
+ *                | KiB MiB GiB TiB         bytes, 1024-based
+ *                | ns us µs ms s m h d     time, normalised to seconds
+ *                | %/week %/day %/month    growth rates (growth only),
+ *                                          normalised to %/week (month = 30d)
+ *
+ * The max..p99 measures make a threshold condition, growth a trend
+ * condition, count a (log) count condition. A parse error gives a message
+ * that says what was expected and the 0-based byte offset inside the text,
+ * so the caller can turn it into file:line:col.
+ */
+#ifndef SRR_RULES_CONDITION_H
+#define SRR_RULES_CONDITION_H
+
+#include <stddef.h>
+
+#include "signal.h"
+#include "srr.h"
+#include "yaml.h"
+
+typedef enum {
+    SRR_MEASURE_MAX = 0,
+    SRR_MEASURE_MIN,
+    SRR_MEASURE_AVG,
+    SRR_MEASURE_LAST,
+    SRR_MEASURE_SUM,
+    SRR_MEASURE_P50,
+    SRR_MEASURE_P75,
+    SRR_MEASURE_P90,
+    SRR_MEASURE_P95,
+    SRR_MEASURE_P99,
+    SRR_MEASURE_GROWTH,
+    SRR_MEASURE_COUNT,
+    SRR_MEASURE__COUNT
+} srr_measure;
+
+typedef enum { SRR_CMP_GT = 0, SRR_CMP_GE, SRR_CMP_LT, SRR_CMP_LE, SRR_CMP_EQ, SRR_CMP_NE } srr_cmp;
+
+/* The family of a unit; values of one class convert into each other. */
+typedef enum {
+    SRR_UNIT_NONE = 0, /* plain number */
+    SRR_UNIT_PERCENT,
+    SRR_UNIT_BYTES,    /* base: byte */
+    SRR_UNIT_TIME,     /* base: second */
+    SRR_UNIT_RATE      /* base: percent per week */
+} srr_unit_class;
+
+/* A number with its unit: `base` is the value in the base unit of its class
+ * (bytes, seconds, %/week); `unit` is the unit as written ("GiB", "" when
+ * none). */
+typedef struct srr_quantity {
+    double number;        /* as written: 2 for "2GiB" */
+    double base;          /* in the class's base unit: 2147483648 */
+    srr_unit_class uclass;
+    char unit[12];
+} srr_quantity;
+
+/* A compiled condition. Plain value, no heap. */
+typedef struct srr_cond {
+    srr_measure measure;
+    srr_kind kind;        /* THRESHOLD, TREND or COUNT */
+    srr_cmp op;
+    srr_quantity q;       /* the threshold */
+} srr_cond;
+
+/* Parses a `when` text. On failure returns SRR_EINVAL, sets *err_off to the
+ * 0-based byte offset of the offending character and puts a message without
+ * position ("expected an operator (>, >=, <, <=, ==, !=) at character 5,
+ * found '9'") in err. */
+srr_rc srr_cond_parse(const char *text, srr_cond *out, size_t *err_off, srr_error *err);
+
+/* Parses a quantity alone (a check's `limit`: "2GiB", "90%", "1.5e3").
+ * Rate units are refused. Errors as srr_cond_parse. */
+srr_rc srr_quantity_parse(const char *text, srr_quantity *out, size_t *err_off, srr_error *err);
+
+/* Compile helpers that report errors as "file:line:col: what: message".
+ * `node` (may be NULL) is the YAML scalar the text came from; when it was a
+ * plain scalar on one line the column points at the offending character. */
+srr_rc srr_cond_compile_at(const char *text, const srr_yaml_node *node, const char *what,
+                           srr_cond *out, srr_error *err);
+srr_rc srr_quantity_compile_at(const char *text, const srr_yaml_node *node, const char *what,
+                               srr_quantity *out, srr_error *err);
+
+/* Short names: "max", ..., "growth", "count"; ">", ">=", ... Static strings. */
+const char *srr_measure_name(srr_measure m);
+const char *srr_cmp_name(srr_cmp op);
+
+/* Applies `op`: returns 1 when `value op threshold` holds. */
+int srr_cmp_holds(srr_cmp op, double value, double threshold);
+
+/* Recognises a unit short name as Datadog sends it in a series ("B", "KiB",
+ * "%", "ms", "μs", "min", ...). Returns 1 and sets *cls and *scale (size of
+ * one such unit in the base unit of the class) when known, else 0. NULL and
+ * "" are not known. */
+int srr_unit_lookup(const char *name, srr_unit_class *cls, double *scale);
+
+/* The quantity expressed in the unit of a series whose unit short name is
+ * `series_unit`: converted when both are of the same class (bytes or time),
+ * otherwise the base value (the series is assumed to be in the base unit). */
+double srr_quantity_in(const srr_quantity *q, const char *series_unit);
+
+#endif
