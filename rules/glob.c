@@ -1,0 +1,148 @@
+/* SPDX-License-Identifier: Apache-2.0
+ *
+ * glob.c - the small glob matcher of policy matchers ("disk-*",
+ * "device:/dev/sd?1", "env:[ps]*"): '*' any run, '?' one byte, '[abc]',
+ * '[a-z]', '[!x]' or '[^x]' one byte of (not) the set, '\' escapes the next
+ * character. Patterns are precompiled into a shape so the common cases
+ * (everything, exact text, prefix*, *suffix) are a single compare; the
+ * general case is the classic iterative matcher with one backtrack point,
+ * linear in practice and never allocating.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "rules_internal.h"
+
+/* Matches one bracket expression at p against c. On return *end points
+ * after the ']'; returns -1 when the bracket is not closed (then '[' is a
+ * literal). */
+static int class_match(const char *p, unsigned char c, const char **end)
+{
+    const char *q = p + 1;
+    int neg = 0, hit = 0;
+    if (*q == '!' || *q == '^') {
+        neg = 1;
+        q++;
+    }
+    int first = 1;
+    while (*q && (*q != ']' || first)) {
+        unsigned char lo = (unsigned char)*q, hi = lo;
+        if (q[1] == '-' && q[2] && q[2] != ']') {
+            hi = (unsigned char)q[2];
+            q += 3;
+        } else {
+            q++;
+        }
+        if (c >= lo && c <= hi)
+            hit = 1;
+        first = 0;
+    }
+    if (*q != ']')
+        return -1;
+    *end = q + 1;
+    return hit ^ neg;
+}
+
+int srr_glob_match_str(const char *pat, const char *s)
+{
+    const char *p = pat, *star_p = NULL, *star_s = NULL;
+    while (*s) {
+        if (*p == '*') {
+            while (*p == '*')
+                p++;
+            if (!*p)
+                return 1;
+            star_p = p;
+            star_s = s;
+            continue;
+        }
+        int ok = 0;
+        const char *next = p + 1;
+        if (*p == '?') {
+            ok = 1;
+        } else if (*p == '[') {
+            int r = class_match(p, (unsigned char)*s, &next);
+            if (r < 0) {
+                ok = (*s == '[');
+                next = p + 1;
+            } else {
+                ok = r;
+            }
+        } else if (*p == '\\' && p[1]) {
+            ok = (p[1] == *s);
+            next = p + 2;
+        } else if (*p) {
+            ok = (*p == *s);
+        }
+        if (ok) {
+            p = next;
+            s++;
+        } else if (star_p) {
+            p = star_p;
+            s = ++star_s;
+        } else {
+            return 0;
+        }
+    }
+    while (*p == '*')
+        p++;
+    return *p == '\0';
+}
+
+static int has_meta(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (s[i] == '*' || s[i] == '?' || s[i] == '[' || s[i] == '\\')
+            return 1;
+    return 0;
+}
+
+void srr_glob_compile(srr_glob *g, const char *pat)
+{
+    g->pat = srr_strdup(pat ? pat : "");
+    size_t n = strlen(g->pat);
+    g->lit = g->pat;
+    g->litlen = n;
+    g->shape = GLOB_GENERAL;
+    if (n == 0) {
+        g->shape = GLOB_EXACT;
+    } else if (strspn(g->pat, "*") == n) {
+        g->shape = GLOB_ANY;
+    } else if (!has_meta(g->pat, n)) {
+        g->shape = GLOB_EXACT;
+    } else if (g->pat[n - 1] == '*' && !has_meta(g->pat, n - 1)) {
+        g->shape = GLOB_PREFIX;
+        g->litlen = n - 1;
+    } else if (g->pat[0] == '*' && !has_meta(g->pat + 1, n - 1)) {
+        g->shape = GLOB_SUFFIX;
+        g->lit = g->pat + 1;
+        g->litlen = n - 1;
+    }
+}
+
+void srr_glob_free(srr_glob *g)
+{
+    if (!g)
+        return;
+    free(g->pat);
+    g->pat = NULL;
+}
+
+int srr_glob_match(const srr_glob *g, const char *s)
+{
+    size_t n;
+    switch (g->shape) {
+    case GLOB_ANY:
+        return 1;
+    case GLOB_EXACT:
+        return strcmp(g->lit, s) == 0;
+    case GLOB_PREFIX:
+        return strncmp(g->lit, s, g->litlen) == 0;
+    case GLOB_SUFFIX:
+        n = strlen(s);
+        return n >= g->litlen && memcmp(s + n - g->litlen, g->lit, g->litlen) == 0;
+    case GLOB_GENERAL:
+        break;
+    }
+    return srr_glob_match_str(g->pat, s);
+}

@@ -1,0 +1,115 @@
+/* SPDX-License-Identifier: Apache-2.0
+ *
+ * rules_internal.h - what the files of rules/ share and nobody else sees:
+ * the layout of a compiled ruleset (conditions per check, precompiled
+ * rules), small text helpers (human number formatting, a fixed-size string
+ * builder that truncates on a UTF-8 boundary), and the per-rule "why not"
+ * explanation kept for `srr policy explain`.
+ */
+#ifndef SRR_RULES_INTERNAL_H
+#define SRR_RULES_INTERNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "condition.h"
+#include "rules.h"
+
+/* ---- globs -------------------------------------------------------------- */
+
+/* A precompiled glob (* ? [..] [!..]). Simple shapes get a fast path so that
+ * matching never allocates and rarely backtracks. */
+typedef enum { GLOB_ANY, GLOB_EXACT, GLOB_PREFIX, GLOB_SUFFIX, GLOB_GENERAL } srr_glob_shape;
+
+typedef struct srr_glob {
+    char *pat;         /* the pattern as written (owned) */
+    const char *lit;   /* EXACT/PREFIX/SUFFIX: the literal part (into pat) */
+    size_t litlen;
+    srr_glob_shape shape;
+} srr_glob;
+
+/* A matcher of one field: any of the globs must match. n == 0: no matcher. */
+typedef struct srr_globset {
+    srr_glob *v;
+    size_t n;
+} srr_globset;
+
+/* Compiles a glob; never fails (an unclosed '[' matches itself). */
+void srr_glob_compile(srr_glob *g, const char *pat);
+void srr_glob_free(srr_glob *g);
+/* 1 when `s` matches the whole pattern. */
+int srr_glob_match(const srr_glob *g, const char *s);
+/* 1 when `s` matches the general glob `pat` (no precompilation). */
+int srr_glob_match_str(const char *pat, const char *s);
+
+/* ---- compiled policy ---------------------------------------------------- */
+
+/* One rule. Invariant: all matchers are ANDed; an absent matcher (mask 0,
+ * empty globset) holds for every signal. */
+typedef struct srr_rule {
+    char *name;
+    int line, col;          /* of the rule's map, for messages */
+    unsigned source_mask;   /* bit per srr_source; 0 = any */
+    unsigned kind_mask;     /* bit per srr_kind; 0 = any */
+    unsigned status_mask;   /* bit per srr_status; 0 = any */
+    srr_globset check, service, env, priority;
+    srr_globset tags;       /* every glob must match at least one tag */
+    srr_action action;
+    srr_urgency urgency;
+    int64_t timebox_s;      /* investigate only */
+    char *owner;            /* may be NULL */
+    char *reason;           /* may be NULL */
+} srr_rule;
+
+/* What was compiled for one check. */
+typedef struct srr_check_rt {
+    srr_cond cond;
+    int has_limit;
+    srr_quantity limit;
+} srr_check_rt;
+
+struct srr_ruleset {
+    const srr_config *cfg;  /* borrowed; must outlive the ruleset */
+    srr_check_rt *checks;   /* cfg->nchecks entries */
+    size_t nchecks;
+    srr_rule *rules;
+    size_t nrules;
+    srr_rule def;           /* the default (no matchers), name "default" */
+    size_t max_new_drafts;
+};
+
+/* Writes, for rule `i` (i == nrules: the default), why it does not match
+ * `sig` ("source is datadog.logs, rule wants metrics") into out. Returns 1
+ * when it matches (out then says "matches"), 0 otherwise. */
+int srr_rules_explain_rule(const srr_ruleset *rs, size_t i, const srr_signal *sig, char *out,
+                           size_t n);
+
+/* ---- text helpers ------------------------------------------------------- */
+
+/* A string builder over a fixed array: appends never overflow; past the end
+ * the text is cut on a UTF-8 character boundary and `full` is set. */
+typedef struct srr_sb {
+    char *p;
+    size_t len, cap; /* cap includes the NUL */
+    int full;
+} srr_sb;
+
+void srr_sb_init(srr_sb *sb, char *p, size_t cap);
+void srr_sb_putn(srr_sb *sb, const char *s, size_t n);
+void srr_sb_put(srr_sb *sb, const char *s);
+void srr_sb_putu(srr_sb *sb, unsigned long long v);
+void srr_sb_printf(srr_sb *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Largest length <= max that does not split a UTF-8 sequence of s (whose
+ * length is len). */
+size_t srr_utf8_cut(const char *s, size_t len, size_t max);
+
+/* A number for people: "93.1", "1200", "0.0042" (no trailing zeros). */
+void srr_fmt_number(double v, char *out, size_t n);
+/* A value in `unit` for people: bytes as "1.8 GiB", "93.1%", "250 ms",
+ * "18.2%/week", plain numbers otherwise. */
+void srr_fmt_value(double v, const char *unit, char *out, size_t n);
+/* Appends the signal's tags as "a:1,b:2" (nothing when it has none). */
+void srr_sb_put_tags(srr_sb *sb, const srr_signal *sig);
+
+#endif
