@@ -1,0 +1,261 @@
+/* SPDX-License-Identifier: Apache-2.0
+ *
+ * parse.c - reading what Datadog answers: the v1 metric query body into an
+ * srr_metric_result, error bodies (errors[] as strings or JSON:API objects)
+ * into one human line, and the HTTP status into an srr_rc.
+ *
+ * The parsers follow /work/shared/datadog-api.md: timestamps may be integer
+ * or float, point values may be null, `unit` may be null or a pair whose
+ * entries may be null, unknown keys are ignored, and bodies of 429/5xx
+ * answers may be empty or HTML (so the status alone decides).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dd_internal.h"
+
+void dd_answer_init(dd_answer *a, size_t max)
+{
+    a->status = 0;
+    a->ratelimit_reset_s = -1;
+    srr_buf_init(&a->body, max);
+}
+
+void dd_answer_free(dd_answer *a)
+{
+    srr_buf_free(&a->body);
+}
+
+srr_rc dd_not_json(const char *check, long status, const json_error_t *je, srr_error *err)
+{
+    return srr_error_set(err, SRR_EINVAL,
+                         "check '%s': Datadog answered HTTP %ld with a body that is not JSON "
+                         "(line %d col %d: %s)",
+                         check, status, je->line, je->column, je->text);
+}
+
+srr_rc dd_check_name_ok(const char *check, srr_error *err)
+{
+    if (!check || !*check)
+        return srr_error_set(err, SRR_EINVAL, "a check needs a non-empty name");
+    if (strchr(check, '/') || strchr(check, '\\') || strstr(check, "..") || check[0] == '.')
+        return srr_error_set(err, SRR_EINVAL,
+                             "check '%s': a check name names its recording directory, so it "
+                             "must not contain '/', '\\' or '..' nor start with '.'",
+                             check);
+    return SRR_OK;
+}
+
+/* Appends one errors[] element to b ("; "-separated). */
+static void errors_append(srr_buf *b, const json_t *e)
+{
+    const char *parts[3] = {NULL, NULL, NULL};
+    if (json_is_string(e)) {
+        parts[0] = json_string_value(e);
+    } else if (json_is_object(e)) {
+        parts[0] = json_string_value(json_object_get(e, "title"));
+        parts[1] = json_string_value(json_object_get(e, "detail"));
+        if (!parts[0] && !parts[1])
+            parts[2] = json_string_value(json_object_get(e, "status"));
+    } else {
+        return;
+    }
+    int first = 1;
+    for (int i = 0; i < 3; i++) {
+        if (!parts[i] || !*parts[i])
+            continue;
+        if (first && b->len)
+            (void)srr_buf_append(b, "; ", 2);
+        else if (!first)
+            (void)srr_buf_append(b, ": ", 2);
+        (void)srr_buf_append(b, parts[i], strlen(parts[i]));
+        first = 0;
+    }
+}
+
+char *dd_errors_join(const char *body, size_t len)
+{
+    if (!body || !len)
+        return NULL;
+    json_t *root = json_loadb(body, len, 0, NULL);
+    if (!root)
+        return NULL;
+    char *out = NULL;
+    srr_buf b;
+    srr_buf_init(&b, 900);
+    const json_t *errs = json_object_get(root, "errors");
+    if (json_is_array(errs)) {
+        size_t i;
+        const json_t *e;
+        json_array_foreach(errs, i, e) errors_append(&b, e);
+    } else if (json_is_string(errs)) { /* v2 timeseries: one string */
+        errors_append(&b, errs);
+    }
+    if (b.len)
+        out = srr_buf_steal(&b);
+    srr_buf_free(&b);
+    json_decref(root);
+    return out;
+}
+
+srr_rc dd_classify(const char *check, const dd_answer *a, srr_error *err)
+{
+    long st = a->status;
+    if (st >= 200 && st < 300)
+        return SRR_OK;
+    char *why = NULL;
+    srr_rc rc;
+    if (st == 429) {
+        if (a->ratelimit_reset_s >= 0)
+            rc = srr_error_set(err, SRR_RETRY,
+                               "check '%s': Datadog rate limit reached (HTTP 429); the limit "
+                               "resets in %lld s",
+                               check, a->ratelimit_reset_s);
+        else
+            rc = srr_error_set(err, SRR_RETRY,
+                               "check '%s': Datadog rate limit reached (HTTP 429)", check);
+        return rc;
+    }
+    why = dd_errors_join(a->body.data, a->body.len);
+    if (st >= 500) {
+        rc = srr_error_set(err, SRR_RETRY, "check '%s': Datadog answered HTTP %ld%s%s (server error, retryable)",
+                           check, st, why ? ": " : "", why ? why : "");
+    } else if (st == 401 || st == 403) {
+        rc = srr_error_set(err, SRR_EAUTH,
+                           "check '%s': Datadog refused the request with HTTP %ld: %s (check "
+                           "DD_API_KEY, DD_APP_KEY, the site, and that the application key "
+                           "has timeseries_query / logs_read_data)",
+                           check, st, why ? why : "no reason given");
+    } else if (st >= 400) {
+        rc = srr_error_set(err, SRR_EINVAL, "check '%s': Datadog answered HTTP %ld: %s", check,
+                           st, why ? why : "no reason given");
+    } else {
+        rc = srr_error_set(err, SRR_EIO, "check '%s': unexpected HTTP status %ld from Datadog",
+                           check, st);
+    }
+    free(why);
+    return rc;
+}
+
+/* Copies a JSON string member, or NULL when absent / not a string. */
+static char *dup_str(const json_t *obj, const char *key)
+{
+    return srr_strdup(json_string_value(json_object_get(obj, key)));
+}
+
+/* Short name of the primary unit: `unit` is [unit|null, unit|null], or
+ * null, or (tolerated) a bare unit object. */
+static char *unit_name(const json_t *unit)
+{
+    const json_t *u = unit;
+    if (json_is_array(unit))
+        u = json_array_get(unit, 0);
+    if (!json_is_object(u))
+        return NULL;
+    const char *s = json_string_value(json_object_get(u, "short_name"));
+    if (!s || !*s)
+        s = json_string_value(json_object_get(u, "name"));
+    return srr_strdup(s);
+}
+
+static srr_rc parse_series(const char *check, size_t idx, const json_t *js, srr_series *s,
+                           srr_error *err)
+{
+    if (!json_is_object(js))
+        return srr_error_set(err, SRR_EINVAL, "check '%s': series[%zu] is not an object", check,
+                             idx);
+    s->metric = dup_str(js, "metric");
+    s->expression = dup_str(js, "expression");
+    s->scope = dup_str(js, "scope");
+    s->unit = unit_name(json_object_get(js, "unit"));
+
+    const json_t *tags = json_object_get(js, "tag_set");
+    if (json_is_array(tags) && json_array_size(tags)) {
+        s->tags = srr_calloc(json_array_size(tags), sizeof(char *));
+        size_t i;
+        const json_t *t;
+        json_array_foreach(tags, i, t) {
+            if (json_is_string(t))
+                s->tags[s->ntags++] = srr_strdup(json_string_value(t));
+        }
+    }
+
+    const json_t *pl = json_object_get(js, "pointlist");
+    if (pl && !json_is_null(pl) && !json_is_array(pl))
+        return srr_error_set(err, SRR_EINVAL, "check '%s': series[%zu].pointlist is not an array",
+                             check, idx);
+    if (json_array_size(pl)) {
+        s->points = srr_calloc(json_array_size(pl), sizeof(srr_point));
+        size_t i;
+        const json_t *p;
+        json_array_foreach(pl, i, p) {
+            const json_t *ts = json_array_get(p, 0);
+            const json_t *v = json_array_get(p, 1);
+            if (!json_is_array(p) || json_array_size(p) < 2 || !(json_is_number(ts) || json_is_null(ts)) ||
+                !(json_is_number(v) || json_is_null(v)))
+                return srr_error_set(err, SRR_EINVAL,
+                                     "check '%s': series[%zu].pointlist[%zu] is not a "
+                                     "[timestamp, value] pair of numbers",
+                                     check, idx, i);
+            if (json_is_null(ts))
+                continue; /* a point without a time cannot be placed */
+            srr_point *pt = &s->points[s->npoints++];
+            pt->ts_ms = json_number_value(ts);
+            pt->is_null = json_is_null(v);
+            pt->value = pt->is_null ? 0.0 : json_number_value(v);
+        }
+    }
+    return SRR_OK;
+}
+
+srr_rc srr_dd_parse_metrics(const char *check, const char *body, size_t len,
+                            srr_metric_result *out, srr_error *err)
+{
+    json_error_t je;
+    srr_rc rc = SRR_OK;
+    memset(out, 0, sizeof(*out));
+    if (!check)
+        check = "?";
+    json_t *root = json_loadb(body ? body : "", body ? len : 0, 0, &je);
+    if (!root)
+        return dd_not_json(check, 200, &je, err);
+    if (!json_is_object(root)) {
+        rc = srr_error_set(err, SRR_EINVAL,
+                           "check '%s': Datadog answered HTTP 200 with JSON that is not an object",
+                           check);
+        goto out;
+    }
+    const char *status = json_string_value(json_object_get(root, "status"));
+    if (status && strcmp(status, "ok") != 0) {
+        const char *e = json_string_value(json_object_get(root, "error"));
+        rc = srr_error_set(err, SRR_EINVAL, "check '%s': Datadog refused the query (status '%s'): %s",
+                           check, status, e && *e ? e : "no error message");
+        goto out;
+    }
+    out->query = dup_str(root, "query");
+    out->from_ms = (int64_t)json_number_value(json_object_get(root, "from_date"));
+    out->to_ms = (int64_t)json_number_value(json_object_get(root, "to_date"));
+
+    const json_t *series = json_object_get(root, "series");
+    if (series && !json_is_null(series) && !json_is_array(series)) {
+        rc = srr_error_set(err, SRR_EINVAL, "check '%s': 'series' in Datadog's answer is not an array",
+                           check);
+        goto out;
+    }
+    size_t n = json_array_size(series);
+    if (n) {
+        out->series = srr_calloc(n, sizeof(srr_series));
+        for (size_t i = 0; i < n; i++) {
+            out->nseries = i + 1; /* so a clear frees the partial one */
+            rc = parse_series(check, i, json_array_get(series, i), &out->series[i], err);
+            if (rc != SRR_OK)
+                goto out;
+        }
+    }
+out:
+    if (rc != SRR_OK)
+        srr_metric_result_clear(out);
+    json_decref(root);
+    return rc;
+}
