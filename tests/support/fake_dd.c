@@ -1,0 +1,484 @@
+/* SPDX-License-Identifier: Apache-2.0
+ *
+ * fake_dd.c - the fake Datadog server of fake_dd.h: libmicrohttpd with one
+ * thread per connection, bound to 127.0.0.1:0, serving canned answers from
+ * a route table guarded by one mutex, and remembering the last request.
+ *
+ * A request goes through three MHD callbacks: the URI logger (allocates the
+ * per-request state and keeps the raw URI with its query string), the access
+ * handler (collects the body, then picks a route, waits its delay and queues
+ * the answer), and the completion notifier (frees the state).
+ */
+#include <arpa/inet.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "fake_dd.h"
+#include "srr.h"
+
+#define FAKE_DD_MAX_BODY (16u * 1024 * 1024)
+
+typedef struct fake_answer {
+    int status;
+    char *headers; /* "Name: value\n..." or NULL */
+    char *body;
+    size_t len;
+} fake_answer;
+
+typedef struct fake_route {
+    char *method, *path, *match; /* match may be NULL */
+    fake_answer *answers;
+    size_t nanswers;
+    unsigned hits;
+    unsigned delay_ms;
+} fake_route;
+
+typedef struct fake_header {
+    char *name, *value;
+} fake_header;
+
+struct fake_dd {
+    struct MHD_Daemon *d;
+    unsigned short port;
+    char url[64];
+    pthread_mutex_t mu;
+    int stopping;
+    fake_route *routes;
+    size_t nroutes;
+    unsigned total, unmatched, inflight, max_inflight;
+    /* last request */
+    char *last_method, *last_path, *last_query, *last_body;
+    fake_header *last_headers;
+    size_t nlast_headers;
+};
+
+/* Per-request state, created by the URI logger. */
+typedef struct fake_req {
+    char *raw_uri;
+    srr_buf body;
+    int started;
+    int too_big;
+} fake_req;
+
+/* ---- helpers ------------------------------------------------------------ */
+
+static void clear_last(fake_dd *f)
+{
+    free(f->last_method);
+    free(f->last_path);
+    free(f->last_query);
+    free(f->last_body);
+    for (size_t i = 0; i < f->nlast_headers; i++) {
+        free(f->last_headers[i].name);
+        free(f->last_headers[i].value);
+    }
+    free(f->last_headers);
+    f->last_method = f->last_path = f->last_query = f->last_body = NULL;
+    f->last_headers = NULL;
+    f->nlast_headers = 0;
+}
+
+static void clear_routes(fake_dd *f)
+{
+    for (size_t i = 0; i < f->nroutes; i++) {
+        fake_route *r = &f->routes[i];
+        for (size_t j = 0; j < r->nanswers; j++) {
+            free(r->answers[j].headers);
+            free(r->answers[j].body);
+        }
+        free(r->answers);
+        free(r->method);
+        free(r->path);
+        free(r->match);
+    }
+    free(f->routes);
+    f->routes = NULL;
+    f->nroutes = 0;
+}
+
+static int str_eq(const char *a, const char *b)
+{
+    if (!a || !b)
+        return a == b;
+    return strcmp(a, b) == 0;
+}
+
+static void sleep_slices(fake_dd *f, unsigned ms)
+{
+    struct timespec step = {0, 10 * 1000000L};
+    for (unsigned waited = 0; waited < ms; waited += 10) {
+        pthread_mutex_lock(&f->mu);
+        int stop = f->stopping;
+        pthread_mutex_unlock(&f->mu);
+        if (stop)
+            return;
+        nanosleep(&step, NULL);
+    }
+}
+
+/* ---- MHD callbacks -------------------------------------------------------- */
+
+static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
+{
+    (void)cls;
+    (void)conn;
+    fake_req *r = srr_calloc(1, sizeof(*r));
+    r->raw_uri = srr_strdup(uri ? uri : "");
+    srr_buf_init(&r->body, FAKE_DD_MAX_BODY);
+    return r;
+}
+
+static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+                         enum MHD_RequestTerminationCode toe)
+{
+    fake_dd *f = cls;
+    (void)conn;
+    (void)toe;
+    fake_req *r = *con_cls;
+    if (!r)
+        return;
+    if (r->started) {
+        pthread_mutex_lock(&f->mu);
+        f->inflight--;
+        pthread_mutex_unlock(&f->mu);
+    }
+    free(r->raw_uri);
+    srr_buf_free(&r->body);
+    free(r);
+    *con_cls = NULL;
+}
+
+static enum MHD_Result collect_header(void *cls, enum MHD_ValueKind kind, const char *key,
+                                      const char *value)
+{
+    fake_dd *f = cls; /* called with f->mu held */
+    (void)kind;
+    f->last_headers = srr_realloc(f->last_headers, (f->nlast_headers + 1) * sizeof(fake_header));
+    f->last_headers[f->nlast_headers].name = srr_strdup(key ? key : "");
+    f->last_headers[f->nlast_headers].value = srr_strdup(value ? value : "");
+    f->nlast_headers++;
+    return MHD_YES;
+}
+
+static enum MHD_Result collect_arg(void *cls, enum MHD_ValueKind kind, const char *key,
+                                   const char *value)
+{
+    srr_buf *b = cls;
+    (void)kind;
+    (void)srr_buf_printf(b, "%s%s=%s", b->len ? "&" : "", key ? key : "", value ? value : "");
+    return MHD_YES;
+}
+
+static int route_takes(const fake_route *rt, const char *method, const char *path,
+                       const char *raw_query, const char *dec_query, const char *body)
+{
+    if (strcmp(rt->method, method) != 0 || strcmp(rt->path, path) != 0)
+        return 0;
+    if (!rt->match)
+        return 1;
+    return strstr(raw_query, rt->match) || strstr(dec_query, rt->match) ||
+           strstr(body, rt->match);
+}
+
+static void add_headers(struct MHD_Response *resp, const char *headers, int *has_ct)
+{
+    const char *p = headers;
+    while (p && *p) {
+        const char *eol = strchr(p, '\n');
+        size_t n = eol ? (size_t)(eol - p) : strlen(p);
+        char *line = srr_strndup(p, n);
+        char *colon = strchr(line, ':');
+        if (colon) {
+            *colon = '\0';
+            char *v = colon + 1;
+            while (*v == ' ')
+                v++;
+            size_t vl = strlen(v);
+            while (vl && (v[vl - 1] == '\r' || v[vl - 1] == ' '))
+                v[--vl] = '\0';
+            if (strcasecmp(line, "Content-Type") == 0)
+                *has_ct = 1;
+            MHD_add_response_header(resp, line, v);
+        }
+        free(line);
+        p = eol ? eol + 1 : NULL;
+    }
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
+                                  const char *method, const char *version,
+                                  const char *upload_data, size_t *upload_data_size,
+                                  void **con_cls)
+{
+    fake_dd *f = cls;
+    fake_req *r = *con_cls;
+    (void)version;
+    if (!r)
+        return MHD_NO;
+    if (!r->started) {
+        r->started = 1;
+        pthread_mutex_lock(&f->mu);
+        f->inflight++;
+        if (f->inflight > f->max_inflight)
+            f->max_inflight = f->inflight;
+        pthread_mutex_unlock(&f->mu);
+        return MHD_YES;
+    }
+    if (*upload_data_size) {
+        if (srr_buf_append(&r->body, upload_data, *upload_data_size) != SRR_OK)
+            r->too_big = 1;
+        *upload_data_size = 0;
+        return MHD_YES;
+    }
+
+    const char *q = strchr(r->raw_uri, '?');
+    const char *raw_query = q ? q + 1 : "";
+    const char *body = r->body.data ? r->body.data : "";
+    srr_buf dec;
+    srr_buf_init(&dec, 0);
+    MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, collect_arg, &dec);
+    const char *dec_query = dec.data ? dec.data : "";
+
+    fake_answer ans = {0};
+    unsigned delay = 0;
+    pthread_mutex_lock(&f->mu);
+    f->total++;
+    clear_last(f);
+    f->last_method = srr_strdup(method);
+    f->last_path = srr_strdup(url);
+    f->last_query = srr_strdup(raw_query);
+    f->last_body = srr_strdup(body);
+    MHD_get_connection_values(conn, MHD_HEADER_KIND, collect_header, f);
+    fake_route *hit = NULL;
+    for (int pass = 0; pass < 2 && !hit; pass++) {
+        for (size_t i = 0; i < f->nroutes && !hit; i++) {
+            fake_route *rt = &f->routes[i];
+            if ((pass == 0) != (rt->match != NULL))
+                continue;
+            if (route_takes(rt, method, url, raw_query, dec_query, body))
+                hit = rt;
+        }
+    }
+    if (hit && hit->nanswers) {
+        size_t idx = hit->hits < hit->nanswers ? hit->hits : hit->nanswers - 1;
+        const fake_answer *src = &hit->answers[idx];
+        hit->hits++;
+        ans.status = src->status;
+        ans.headers = srr_strdup(src->headers);
+        ans.body = srr_malloc(src->len + 1);
+        memcpy(ans.body, src->body, src->len + 1);
+        ans.len = src->len;
+        delay = hit->delay_ms;
+    } else {
+        f->unmatched++;
+        ans.status = 404;
+        ans.body = srr_asprintf("{\"errors\":[\"fake_dd: no route for %s %s\"]}", method, url);
+        ans.len = strlen(ans.body);
+    }
+    pthread_mutex_unlock(&f->mu);
+    srr_buf_free(&dec);
+
+    if (r->too_big) {
+        free(ans.body);
+        free(ans.headers);
+        ans = (fake_answer){.status = 413};
+        ans.body = srr_strdup("{\"errors\":[\"fake_dd: request body too large\"]}");
+        ans.len = strlen(ans.body);
+        delay = 0;
+    }
+    if (delay)
+        sleep_slices(f, delay);
+
+    struct MHD_Response *resp =
+        MHD_create_response_from_buffer(ans.len, ans.body, MHD_RESPMEM_MUST_COPY);
+    enum MHD_Result ret = MHD_NO;
+    if (resp) {
+        int has_ct = 0;
+        add_headers(resp, ans.headers, &has_ct);
+        if (!has_ct)
+            MHD_add_response_header(resp, "Content-Type", "application/json");
+        ret = MHD_queue_response(conn, (unsigned)ans.status, resp);
+        MHD_destroy_response(resp);
+    }
+    free(ans.body);
+    free(ans.headers);
+    return ret;
+}
+
+/* ---- API --------------------------------------------------------------- */
+
+fake_dd *fake_dd_start(void)
+{
+    fake_dd *f = srr_calloc(1, sizeof(*f));
+    pthread_mutex_init(&f->mu, NULL);
+    struct sockaddr_in sin;
+    memset(&sin, 0, sizeof(sin));
+    sin.sin_family = AF_INET;
+    sin.sin_port = htons(0);
+    sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    f->d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION, 0,
+                            NULL, NULL, on_request, f, MHD_OPTION_SOCK_ADDR,
+                            (struct sockaddr *)&sin, MHD_OPTION_URI_LOG_CALLBACK, on_uri, f,
+                            MHD_OPTION_NOTIFY_COMPLETED, on_completed, f,
+                            MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30, MHD_OPTION_END);
+    if (!f->d) {
+        fprintf(stderr, "fake_dd: cannot start libmicrohttpd on 127.0.0.1\n");
+        goto fail;
+    }
+    const union MHD_DaemonInfo *info = MHD_get_daemon_info(f->d, MHD_DAEMON_INFO_BIND_PORT);
+    if (!info || !info->port) {
+        fprintf(stderr, "fake_dd: cannot read the bound port\n");
+        goto fail;
+    }
+    f->port = info->port;
+    snprintf(f->url, sizeof(f->url), "http://127.0.0.1:%u", (unsigned)f->port);
+    return f;
+fail:
+    fake_dd_stop(&f);
+    return NULL;
+}
+
+void fake_dd_stop(fake_dd **fp)
+{
+    if (!fp || !*fp)
+        return;
+    fake_dd *f = *fp;
+    pthread_mutex_lock(&f->mu);
+    f->stopping = 1;
+    pthread_mutex_unlock(&f->mu);
+    if (f->d)
+        MHD_stop_daemon(f->d);
+    clear_routes(f);
+    clear_last(f);
+    pthread_mutex_destroy(&f->mu);
+    free(f);
+    *fp = NULL;
+}
+
+const char *fake_dd_url(const fake_dd *f)
+{
+    return f->url;
+}
+
+unsigned short fake_dd_port(const fake_dd *f)
+{
+    return f->port;
+}
+
+static int add_answer(fake_dd *f, const char *method, const char *path, const char *match,
+                      int status, const char *headers, char *body_owned, size_t len)
+{
+    pthread_mutex_lock(&f->mu);
+    size_t i;
+    for (i = 0; i < f->nroutes; i++) {
+        fake_route *rt = &f->routes[i];
+        if (strcmp(rt->method, method) == 0 && strcmp(rt->path, path) == 0 &&
+            str_eq(rt->match, match))
+            break;
+    }
+    if (i == f->nroutes) {
+        f->routes = srr_realloc(f->routes, (f->nroutes + 1) * sizeof(fake_route));
+        fake_route *rt = &f->routes[f->nroutes++];
+        memset(rt, 0, sizeof(*rt));
+        rt->method = srr_strdup(method);
+        rt->path = srr_strdup(path);
+        rt->match = srr_strdup(match);
+    }
+    fake_route *rt = &f->routes[i];
+    rt->answers = srr_realloc(rt->answers, (rt->nanswers + 1) * sizeof(fake_answer));
+    rt->answers[rt->nanswers++] =
+        (fake_answer){.status = status, .headers = srr_strdup(headers), .body = body_owned,
+                      .len = len};
+    pthread_mutex_unlock(&f->mu);
+    return (int)i;
+}
+
+int fake_dd_add(fake_dd *f, const char *method, const char *path, const char *match, int status,
+                const char *headers, const char *body)
+{
+    return add_answer(f, method, path, match, status, headers, srr_strdup(body ? body : ""),
+                      body ? strlen(body) : 0);
+}
+
+int fake_dd_add_file(fake_dd *f, const char *method, const char *path, const char *match,
+                     int status, const char *headers, const char *file)
+{
+    char *data = NULL;
+    size_t len = 0;
+    srr_error err;
+    if (srr_file_read(file, 0, &data, &len, &err) != SRR_OK) {
+        fprintf(stderr, "fake_dd: %s\n", err.msg);
+        return -1;
+    }
+    return add_answer(f, method, path, match, status, headers, data, len);
+}
+
+void fake_dd_set_delay(fake_dd *f, int route, unsigned ms)
+{
+    pthread_mutex_lock(&f->mu);
+    if (route >= 0 && (size_t)route < f->nroutes)
+        f->routes[route].delay_ms = ms;
+    pthread_mutex_unlock(&f->mu);
+}
+
+unsigned fake_dd_hits(fake_dd *f, int route)
+{
+    unsigned n = 0;
+    pthread_mutex_lock(&f->mu);
+    if (route >= 0 && (size_t)route < f->nroutes)
+        n = f->routes[route].hits;
+    pthread_mutex_unlock(&f->mu);
+    return n;
+}
+
+#define FAKE_DD_COUNTER(fn, field)                                                           \
+    unsigned fn(fake_dd *f)                                                                  \
+    {                                                                                        \
+        pthread_mutex_lock(&f->mu);                                                          \
+        unsigned n = f->field;                                                               \
+        pthread_mutex_unlock(&f->mu);                                                        \
+        return n;                                                                            \
+    }
+FAKE_DD_COUNTER(fake_dd_total_hits, total)
+FAKE_DD_COUNTER(fake_dd_unmatched, unmatched)
+FAKE_DD_COUNTER(fake_dd_max_inflight, max_inflight)
+
+#define FAKE_DD_LAST(fn, field)                                                              \
+    char *fn(fake_dd *f)                                                                     \
+    {                                                                                        \
+        pthread_mutex_lock(&f->mu);                                                          \
+        char *s = srr_strdup(f->field);                                                      \
+        pthread_mutex_unlock(&f->mu);                                                        \
+        return s;                                                                            \
+    }
+FAKE_DD_LAST(fake_dd_last_method, last_method)
+FAKE_DD_LAST(fake_dd_last_path, last_path)
+FAKE_DD_LAST(fake_dd_last_query, last_query)
+FAKE_DD_LAST(fake_dd_last_body, last_body)
+
+char *fake_dd_last_header(fake_dd *f, const char *name)
+{
+    char *s = NULL;
+    pthread_mutex_lock(&f->mu);
+    for (size_t i = 0; i < f->nlast_headers && !s; i++) {
+        if (strcasecmp(f->last_headers[i].name, name) == 0)
+            s = srr_strdup(f->last_headers[i].value);
+    }
+    pthread_mutex_unlock(&f->mu);
+    return s;
+}
+
+void fake_dd_reset(fake_dd *f)
+{
+    pthread_mutex_lock(&f->mu);
+    clear_routes(f);
+    clear_last(f);
+    f->total = f->unmatched = f->max_inflight = 0;
+    pthread_mutex_unlock(&f->mu);
+}
