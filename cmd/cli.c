@@ -1,0 +1,165 @@
+/* SPDX-License-Identifier: Apache-2.0
+ *
+ * cli.c - shared helpers of the srr subcommands: config loading with exit
+ * codes, and list printing as table, JSON or markdown.
+ */
+#include "cli.h"
+
+#include <string.h>
+
+#include "srr.h"
+
+int srr_cli_format(const char *s, srr_format *out)
+{
+    if (strcmp(s, "table") == 0)
+        *out = SRR_FMT_TABLE;
+    else if (strcmp(s, "json") == 0)
+        *out = SRR_FMT_JSON;
+    else if (strcmp(s, "md") == 0 || strcmp(s, "markdown") == 0)
+        *out = SRR_FMT_MD;
+    else {
+        fprintf(stderr, "srr: unknown --format '%s' (expected table, json or md)\n", s);
+        return -1;
+    }
+    return 0;
+}
+
+srr_config *srr_cli_load_config(const char *path, int *exit_code)
+{
+    srr_config *cfg = NULL;
+    srr_error err = {0};
+    const char *p = srr_config_locate(path);
+    srr_rc rc = srr_config_load(p, &cfg, &err);
+    if (rc != SRR_OK) {
+        fprintf(stderr, "srr: %s\n", err.msg);
+        *exit_code = rc == SRR_EINVAL ? SRR_EXIT_USAGE : SRR_EXIT_FAIL;
+        return NULL;
+    }
+    return cfg;
+}
+
+const char *srr_cli_text(const json_t *obj, const char *key)
+{
+    static char buf[64];
+    const json_t *v = json_object_get(obj, key);
+    if (!v || json_is_null(v))
+        return "";
+    if (json_is_string(v))
+        return json_string_value(v);
+    if (json_is_integer(v)) {
+        snprintf(buf, sizeof(buf), "%lld", (long long)json_integer_value(v));
+        return buf;
+    }
+    if (json_is_real(v)) {
+        snprintf(buf, sizeof(buf), "%g", json_real_value(v));
+        return buf;
+    }
+    if (json_is_true(v))
+        return "yes";
+    if (json_is_false(v))
+        return "no";
+    return "…";
+}
+
+/* Display width of UTF-8 text, counting code points (good enough for the
+ * Latin, symbol and sparkline characters srr prints). */
+static size_t u8_width(const char *s, size_t n)
+{
+    size_t w = 0, i;
+    for (i = 0; i < n; i++)
+        if (((unsigned char)s[i] & 0xC0) != 0x80)
+            w++;
+    return w;
+}
+
+/* Byte length of the longest prefix of s with at most `w` code points. */
+static size_t u8_prefix(const char *s, size_t w)
+{
+    size_t i = 0, cp = 0;
+    while (s[i]) {
+        if (((unsigned char)s[i] & 0xC0) != 0x80) {
+            if (cp == w)
+                break;
+            cp++;
+        }
+        i++;
+    }
+    return i;
+}
+
+/* Copies a cell, replacing newlines and tabs by spaces and cutting it to
+ * max_width code points. Caller frees. */
+static char *cell(const json_t *row, const srr_column *c)
+{
+    char *s = srr_strdup(srr_cli_text(row, c->key));
+    size_t i;
+    for (i = 0; s[i]; i++)
+        if (s[i] == '\n' || s[i] == '\t' || s[i] == '\r' || (c->max_width && s[i] == '|'))
+            s[i] = ' ';
+    if (c->max_width && u8_width(s, strlen(s)) > (size_t)c->max_width) {
+        size_t cut = u8_prefix(s, (size_t)c->max_width - 1);
+        char *t = srr_asprintf("%.*s…", (int)cut, s);
+        free(s);
+        s = t;
+    }
+    return s;
+}
+
+void srr_cli_print_list(FILE *out, const json_t *arr, const srr_column *cols, srr_format fmt,
+                        const char *empty)
+{
+    size_t ncol = 0, i, j, n = json_array_size(arr);
+    size_t *width;
+    if (fmt == SRR_FMT_JSON) {
+        char *s = json_dumps(arr, JSON_INDENT(2));
+        fprintf(out, "%s\n", s);
+        free(s);
+        return;
+    }
+    if (n == 0) {
+        fprintf(out, "%s\n", empty);
+        return;
+    }
+    while (cols[ncol].header)
+        ncol++;
+    width = srr_calloc(ncol, sizeof(size_t));
+    for (j = 0; j < ncol; j++)
+        width[j] = u8_width(cols[j].header, strlen(cols[j].header));
+    for (i = 0; i < n; i++) {
+        for (j = 0; j < ncol; j++) {
+            char *c = cell(json_array_get(arr, i), &cols[j]);
+            size_t w = u8_width(c, strlen(c));
+            if (w > width[j])
+                width[j] = w;
+            free(c);
+        }
+    }
+    for (j = 0; j < ncol; j++) {
+        if (fmt == SRR_FMT_MD)
+            fprintf(out, "| %s ", cols[j].header);
+        else
+            fprintf(out, "%-*s%s", (int)width[j], cols[j].header, j + 1 < ncol ? "  " : "\n");
+    }
+    if (fmt == SRR_FMT_MD) {
+        fprintf(out, "|\n");
+        for (j = 0; j < ncol; j++)
+            fprintf(out, "|---");
+        fprintf(out, "|\n");
+    }
+    for (i = 0; i < n; i++) {
+        for (j = 0; j < ncol; j++) {
+            char *c = cell(json_array_get(arr, i), &cols[j]);
+            if (fmt == SRR_FMT_MD) {
+                fprintf(out, "| %s ", c);
+            } else {
+                size_t w = u8_width(c, strlen(c));
+                fprintf(out, "%s", c);
+                if (j + 1 < ncol)
+                    fprintf(out, "%*s", (int)(width[j] - w + 2), "");
+            }
+            free(c);
+        }
+        fprintf(out, fmt == SRR_FMT_MD ? "|\n" : "\n");
+    }
+    free(width);
+}

@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: Apache-2.0
+ *
+ * cli.h - what the subcommands of the srr binary share: exit codes, loading
+ * the config with the right exit code on failure, and printing JSON results
+ * as tables, JSON or markdown.
+ */
+#ifndef SRR_CLI_H
+#define SRR_CLI_H
+
+#include <jansson.h>
+#include <stdio.h>
+
+#include "config.h"
+
+/* Exit codes of every subcommand. */
+enum {
+    SRR_EXIT_OK = 0,
+    SRR_EXIT_FAIL = 1,   /* the job ran and something failed */
+    SRR_EXIT_USAGE = 2   /* bad arguments or bad configuration */
+};
+
+typedef enum { SRR_FMT_TABLE = 0, SRR_FMT_JSON, SRR_FMT_MD } srr_format;
+
+/* Parses "table", "json" or "md"; prints an error and returns -1 otherwise. */
+int srr_cli_format(const char *s, srr_format *out);
+
+/* Loads the config found by srr_config_locate(path). On failure prints the
+ * error to stderr and returns NULL; *exit_code is then 2 for bad content
+ * and 1 when the file could not be read. Free with srr_config_destroy. */
+srr_config *srr_cli_load_config(const char *path, int *exit_code);
+
+/* One column of a table: header text and the JSON key it shows. */
+typedef struct srr_column {
+    const char *header;
+    const char *key;
+    int max_width; /* cut longer cells with "…" (0 = no limit) */
+} srr_column;
+
+/* Prints an array of objects as an aligned table (or JSON / markdown).
+ * `empty` is printed instead of a table when the array is empty. */
+void srr_cli_print_list(FILE *out, const json_t *arr, const srr_column *cols, srr_format fmt,
+                        const char *empty);
+
+/* The value of key in obj as text ("" for null/absent); numbers formatted.
+ * Returns a pointer to a static buffer or into obj: copy before the next call. */
+const char *srr_cli_text(const json_t *obj, const char *key);
+
+/* Subcommands, each `int cmd_x(int argc, char **argv)` with argv[0] = name. */
+int srr_cmd_sweep(int argc, char **argv);
+int srr_cmd_drain(int argc, char **argv);
+int srr_cmd_risks(int argc, char **argv);
+int srr_cmd_backlog(int argc, char **argv);
+int srr_cmd_investigations(int argc, char **argv);
+int srr_cmd_config(int argc, char **argv);
+
+#endif

@@ -1,0 +1,298 @@
+/* SPDX-License-Identifier: Apache-2.0
+ *
+ * records.c - the read side an engineer uses: `srr risks list|show`,
+ * `srr backlog list|show`, `srr investigations list`. `show` lays a risk out
+ * as the SRR detail page (overview, log from recognition to cause, cause,
+ * countermeasure policy, countermeasure log, next action, properties,
+ * evidence).
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "store.h"
+
+typedef struct read_opts {
+    const char *config;
+    const char *status;
+    srr_format fmt;
+    const char *id;
+} read_opts;
+
+/* Parses [-c FILE] [--status S] [--format F] [ID]; `want_id` says whether one
+ * positional ID is required. Returns 0, or an exit code + 1. */
+static int parse_read(int argc, char **argv, int want_id, const char *usage, read_opts *o)
+{
+    static const struct option longopts[] = {{"config", required_argument, NULL, 'c'},
+                                              {"status", required_argument, NULL, 's'},
+                                              {"format", required_argument, NULL, 'f'},
+                                              {"help", no_argument, NULL, 'h'},
+                                              {NULL, 0, NULL, 0}};
+    int c;
+    memset(o, 0, sizeof(*o));
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "c:s:f:h", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'c': o->config = optarg; break;
+        case 's': o->status = optarg; break;
+        case 'f':
+            if (srr_cli_format(optarg, &o->fmt) != 0)
+                return SRR_EXIT_USAGE + 1;
+            break;
+        case 'h': printf("usage: %s\n", usage); return SRR_EXIT_OK + 1;
+        default: fprintf(stderr, "usage: %s\n", usage); return SRR_EXIT_USAGE + 1;
+        }
+    }
+    if (want_id) {
+        if (optind + 1 != argc) {
+            fprintf(stderr, "usage: %s\n", usage);
+            return SRR_EXIT_USAGE + 1;
+        }
+        o->id = argv[optind];
+    } else if (optind != argc) {
+        fprintf(stderr, "srr: unexpected argument '%s'\nusage: %s\n", argv[optind], usage);
+        return SRR_EXIT_USAGE + 1;
+    }
+    return 0;
+}
+
+/* Opens the config and the store; prints the error and returns NULL. */
+static srr_store *open_store(const read_opts *o, srr_config **cfg, int *code)
+{
+    srr_store *st = NULL;
+    srr_error err = {0};
+    *cfg = srr_cli_load_config(o->config, code);
+    if (!*cfg)
+        return NULL;
+    if (srr_store_open((*cfg)->store.path, &st, &err) != SRR_OK) {
+        fprintf(stderr, "srr: %s\n", err.msg);
+        *code = SRR_EXIT_FAIL;
+        srr_config_destroy(*cfg);
+        *cfg = NULL;
+        return NULL;
+    }
+    return st;
+}
+
+typedef srr_rc (*list_fn)(srr_store *, const char *, json_t **, srr_error *);
+typedef srr_rc (*get_fn)(srr_store *, const char *, json_t **, srr_error *);
+
+static int run_list(int argc, char **argv, const char *usage, list_fn fn, const srr_column *cols,
+                    const char *empty)
+{
+    read_opts o;
+    srr_config *cfg = NULL;
+    srr_store *st;
+    json_t *arr = NULL;
+    srr_error err = {0};
+    int code = parse_read(argc, argv, 0, usage, &o);
+    if (code)
+        return code - 1;
+    st = open_store(&o, &cfg, &code);
+    if (!st)
+        return code;
+    if (fn(st, o.status, &arr, &err) != SRR_OK) {
+        fprintf(stderr, "srr: %s\n", err.msg);
+        code = SRR_EXIT_FAIL;
+    } else {
+        srr_cli_print_list(stdout, arr, cols, o.fmt, empty);
+    }
+    json_decref(arr);
+    srr_store_close(&st);
+    srr_config_destroy(cfg);
+    return code;
+}
+
+/* Prints "## Heading" then the text, or a placeholder when empty. */
+static void section(FILE *out, const char *heading, const char *text, const char *none)
+{
+    fprintf(out, "\n## %s\n%s\n", heading, text && *text ? text : none);
+}
+
+static void log_section(FILE *out, const char *heading, const json_t *log, const char *none)
+{
+    size_t i;
+    fprintf(out, "\n## %s\n", heading);
+    if (json_array_size(log) == 0) {
+        fprintf(out, "%s\n", none);
+        return;
+    }
+    for (i = 0; i < json_array_size(log); i++) {
+        const json_t *e = json_array_get(log, i);
+        char at[64];
+        snprintf(at, sizeof(at), "%s", srr_cli_text(e, "at"));
+        fprintf(out, "- %s (%s) %s\n", at, srr_cli_text(e, "author"), srr_cli_text(e, "text"));
+    }
+}
+
+static void prop(FILE *out, const char *name, const json_t *rec, const char *key)
+{
+    const char *v = srr_cli_text(rec, key);
+    fprintf(out, "| %s | %s |\n", name, *v ? v : "—");
+}
+
+static void evidence_section(FILE *out, const json_t *rec)
+{
+    const json_t *ev = json_object_get(rec, "evidence");
+    const json_t *recent = json_object_get(ev, "recent");
+    size_t i;
+    char first[64];
+    fprintf(out, "\n## Evidence\n");
+    snprintf(first, sizeof(first), "%s", srr_cli_text(ev, "first_seen"));
+    fprintf(out, "First seen %s, last seen %s, %s occurrence(s).\n", first,
+            srr_cli_text(ev, "last_seen"), srr_cli_text(ev, "occurrences"));
+    for (i = 0; i < json_array_size(recent); i++) {
+        const json_t *e = json_array_get(recent, i);
+        char at[64];
+        snprintf(at, sizeof(at), "%s", srr_cli_text(e, "observed_at"));
+        fprintf(out, "- %s %s: %s\n", at, srr_cli_text(e, "status"), srr_cli_text(e, "summary"));
+    }
+}
+
+/* The SRR detail page of a risk (markdown, readable as plain text too). */
+static void print_risk_page(FILE *out, const json_t *r)
+{
+    fprintf(out, "# %s: %s\n", srr_cli_text(r, "id"), srr_cli_text(r, "title"));
+    fprintf(out, "\n| property | value |\n|---|---|\n");
+    prop(out, "Status", r, "status");
+    prop(out, "Urgency", r, "urgency");
+    prop(out, "Impact", r, "impact");
+    prop(out, "Likelihood", r, "likelihood");
+    prop(out, "Assignee", r, "assignee");
+    prop(out, "Service", r, "service");
+    prop(out, "Env", r, "env");
+    prop(out, "Datadog", r, "datadog_url");
+    prop(out, "Backlog item", r, "backlog_link");
+    prop(out, "Postmortem actions", r, "postmortem_link");
+    prop(out, "Rule", r, "rule");
+    prop(out, "Reopened from", r, "reopened_from");
+    prop(out, "Merged into", r, "merged_into");
+    prop(out, "Approved by", r, "approved_by");
+    prop(out, "Approved at", r, "approved_at");
+    prop(out, "Next review", r, "next_review_at");
+    prop(out, "Created", r, "created_at");
+    prop(out, "Updated", r, "updated_at");
+    section(out, "Overview", srr_cli_text(r, "overview"), "(none)");
+    log_section(out, "Log from recognition to cause", json_object_get(r, "recognition_log"),
+                "(no entries)");
+    section(out, "Cause", srr_cli_text(r, "cause"), "(unknown yet)");
+    section(out, "Countermeasure policy", srr_cli_text(r, "countermeasure_policy"),
+            "(not decided yet)");
+    log_section(out, "Countermeasure log", json_object_get(r, "countermeasure_log"),
+                "(no entries)");
+    section(out, "Next action", srr_cli_text(r, "next_action"), "(none)");
+    section(out, "Why srr drafted it", srr_cli_text(r, "reason"), "(no reason recorded)");
+    evidence_section(out, r);
+}
+
+static void print_backlog_page(FILE *out, const json_t *b)
+{
+    fprintf(out, "# %s: %s\n", srr_cli_text(b, "id"), srr_cli_text(b, "title"));
+    fprintf(out, "\n| property | value |\n|---|---|\n");
+    prop(out, "Status", b, "status");
+    prop(out, "Urgency", b, "urgency");
+    prop(out, "Assignee", b, "assignee");
+    prop(out, "Service", b, "service");
+    prop(out, "Env", b, "env");
+    prop(out, "Ticket", b, "ticket_link");
+    prop(out, "Datadog", b, "datadog_url");
+    prop(out, "Rule", b, "rule");
+    prop(out, "Created", b, "created_at");
+    prop(out, "Updated", b, "updated_at");
+    section(out, "Description", srr_cli_text(b, "description"), "(none)");
+    section(out, "Why srr drafted it", srr_cli_text(b, "reason"), "(no reason recorded)");
+    evidence_section(out, b);
+}
+
+static int run_show(int argc, char **argv, const char *usage, get_fn fn,
+                    void (*page)(FILE *, const json_t *))
+{
+    read_opts o;
+    srr_config *cfg = NULL;
+    srr_store *st;
+    json_t *rec = NULL;
+    srr_error err = {0};
+    srr_rc rc;
+    int code = parse_read(argc, argv, 1, usage, &o);
+    if (code)
+        return code - 1;
+    st = open_store(&o, &cfg, &code);
+    if (!st)
+        return code;
+    rc = fn(st, o.id, &rec, &err);
+    if (rc != SRR_OK) {
+        fprintf(stderr, "srr: %s\n", err.msg);
+        code = rc == SRR_ENOTFOUND || rc == SRR_EINVAL ? SRR_EXIT_USAGE : SRR_EXIT_FAIL;
+    } else if (o.fmt == SRR_FMT_JSON) {
+        char *s = json_dumps(rec, JSON_INDENT(2));
+        printf("%s\n", s);
+        free(s);
+    } else {
+        page(stdout, rec);
+    }
+    json_decref(rec);
+    srr_store_close(&st);
+    srr_config_destroy(cfg);
+    return code;
+}
+
+static const srr_column risk_cols[] = {{"ID", "id", 0},           {"STATUS", "status", 0},
+                                       {"URGENCY", "urgency", 0}, {"SERVICE", "service", 20},
+                                       {"TITLE", "title", 60},    {"LAST SEEN", "last_seen", 0},
+                                       {NULL, NULL, 0}};
+static const srr_column backlog_cols[] = {{"ID", "id", 0},           {"STATUS", "status", 0},
+                                          {"URGENCY", "urgency", 0}, {"SERVICE", "service", 20},
+                                          {"TITLE", "title", 60},    {"TICKET", "ticket_link", 40},
+                                          {NULL, NULL, 0}};
+static const srr_column inv_cols[] = {{"ID", "id", 0},           {"STATUS", "status", 0},
+                                      {"URGENCY", "urgency", 0}, {"SERVICE", "service", 20},
+                                      {"TITLE", "title", 60},    {"DEADLINE", "deadline", 0},
+                                      {"SIGNAL", "last_status", 0}, {NULL, NULL, 0}};
+
+static int sub_usage(const char *what, const char *subs)
+{
+    fprintf(stderr, "usage: srr %s %s\n", what, subs);
+    return SRR_EXIT_USAGE;
+}
+
+int srr_cmd_risks(int argc, char **argv)
+{
+    if (argc < 2)
+        return sub_usage("risks", "list|show ...");
+    if (strcmp(argv[1], "list") == 0)
+        return run_list(argc - 1, argv + 1,
+                        "srr risks list [-c FILE] [--status S] [--format table|json|md]",
+                        srr_store_risks_list, risk_cols, "no risks");
+    if (strcmp(argv[1], "show") == 0)
+        return run_show(argc - 1, argv + 1, "srr risks show [-c FILE] [--format table|json|md] ID",
+                        srr_store_risk_get, print_risk_page);
+    fprintf(stderr, "srr risks: unknown subcommand '%s'\n", argv[1]);
+    return sub_usage("risks", "list|show ...");
+}
+
+int srr_cmd_backlog(int argc, char **argv)
+{
+    if (argc < 2)
+        return sub_usage("backlog", "list|show ...");
+    if (strcmp(argv[1], "list") == 0)
+        return run_list(argc - 1, argv + 1,
+                        "srr backlog list [-c FILE] [--status S] [--format table|json|md]",
+                        srr_store_backlog_list, backlog_cols, "no backlog items");
+    if (strcmp(argv[1], "show") == 0)
+        return run_show(argc - 1, argv + 1,
+                        "srr backlog show [-c FILE] [--format table|json|md] ID",
+                        srr_store_backlog_get, print_backlog_page);
+    fprintf(stderr, "srr backlog: unknown subcommand '%s'\n", argv[1]);
+    return sub_usage("backlog", "list|show ...");
+}
+
+int srr_cmd_investigations(int argc, char **argv)
+{
+    if (argc < 2 || strcmp(argv[1], "list") != 0)
+        return sub_usage("investigations", "list [--status S] [--format table|json|md]");
+    return run_list(argc - 1, argv + 1,
+                    "srr investigations list [-c FILE] [--status S] [--format table|json|md]",
+                    srr_store_investigations_list, inv_cols, "no investigations");
+}
