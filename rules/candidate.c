@@ -1,0 +1,125 @@
+/* SPDX-License-Identifier: Apache-2.0
+ *
+ * candidate.c - turning a signal and its decision into a candidate for the
+ * queue: the fingerprint of the thing at risk (check + service + group
+ * tags, independent of tag order), the deterministic id of the observation
+ * (check, kind, group tags, window end: re-running the same sweep window
+ * yields the same id, so the writer stores nothing twice), a short title,
+ * and a deep copy of the signal. Also the growable signal list the
+ * detectors append to.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "hash.h"
+#include "rules_internal.h"
+
+#define SRR_TITLE_MAX 200
+
+srr_signal *srr_signal_list_push(srr_signal_list *l)
+{
+    if (l->n == l->cap) {
+        l->cap = l->cap ? l->cap * 2 : 8;
+        l->v = srr_realloc(l->v, l->cap * sizeof *l->v);
+    }
+    srr_signal *s = &l->v[l->n++];
+    memset(s, 0, sizeof *s);
+    return s;
+}
+
+void srr_signal_list_clear(srr_signal_list *l)
+{
+    if (!l)
+        return;
+    for (size_t i = 0; i < l->n; i++)
+        srr_signal_clear(&l->v[i]);
+    free(l->v);
+    l->v = NULL;
+    l->n = l->cap = 0;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Hashes `head` parts, then the signal's tags sorted, then `tail`. Tags
+ * beyond SRR_SIGNAL_MAX_TAGS cannot exist (srr_signal_add_tag caps them). */
+static void hash_with_tags(const char **head, size_t nhead, const srr_signal *sig,
+                           const char *tail, size_t hexlen, char *out)
+{
+    const char *parts[4 + SRR_SIGNAL_MAX_TAGS + 1];
+    size_t n = 0, ntags = sig->ntags < SRR_SIGNAL_MAX_TAGS ? sig->ntags : SRR_SIGNAL_MAX_TAGS;
+    for (size_t i = 0; i < nhead && i < 4; i++)
+        parts[n++] = head[i];
+    for (size_t i = 0; i < ntags; i++)
+        parts[n + i] = sig->tags[i];
+    qsort(parts + n, ntags, sizeof parts[0], cmp_str);
+    n += ntags;
+    if (tail)
+        parts[n++] = tail;
+    srr_hash_id(parts, n, hexlen, out);
+}
+
+void srr_rules_fingerprint(const srr_signal *sig, char out[33])
+{
+    const char *head[] = {"fp/1", sig->check, sig->service ? sig->service : ""};
+    hash_with_tags(head, 3, sig, NULL, 32, out);
+}
+
+/* "worker-memory: growth 18.2%/week on host:worker-1": the check, the
+ * measure of its condition (first word) with the value, and the group. */
+static void build_title(const srr_signal *sig, char *out, size_t n)
+{
+    srr_sb sb;
+    srr_sb_init(&sb, out, n);
+    srr_sb_put(&sb, sig->check ? sig->check : "?");
+    srr_sb_put(&sb, ": ");
+    int with_tags = 1;
+    if (sig->condition && *sig->condition && sig->kind != SRR_KIND_MONITOR_ALERT) {
+        char val[48];
+        size_t mlen = strcspn(sig->condition, " \t<>=!");
+        srr_sb_putn(&sb, sig->condition, mlen);
+        srr_sb_put(&sb, " ");
+        srr_fmt_value(sig->value, sig->unit, val, sizeof val);
+        srr_sb_put(&sb, val);
+    } else if (sig->summary && *sig->summary) {
+        srr_sb_put(&sb, sig->summary); /* a webhook's summary names its group */
+        with_tags = 0;
+    } else {
+        srr_sb_put(&sb, srr_kind_name(sig->kind));
+    }
+    if (sig->ntags && with_tags) {
+        srr_sb_put(&sb, " on ");
+        srr_sb_put_tags(&sb, sig);
+    }
+}
+
+void srr_rules_candidate(const srr_signal *sig, const srr_decision *d, int64_t now,
+                         srr_candidate *out)
+{
+    char fp[33], wend[24], title[SRR_TITLE_MAX + 1];
+    memset(out, 0, sizeof *out);
+
+    /* The id of a sweep observation. For webhook signals (SRR_SRC_WEBHOOK)
+     * this is only a placeholder: the webhook receiver overwrites out->id
+     * with the id derived from the alert itself (Datadog's $ID, or cycle key
+     * + transition + date), which is what makes Datadog's retries dedupe. */
+    snprintf(wend, sizeof wend, "%lld", (long long)sig->window_end);
+    const char *head[] = {"sweep/1", sig->check, srr_kind_name(sig->kind)};
+    hash_with_tags(head, 3, sig, wend, 32, out->id);
+
+    srr_rules_fingerprint(sig, fp);
+    out->fingerprint = srr_strdup(fp);
+    out->action = d->action;
+    out->rule = srr_strdup(d->rule);
+    out->rule_index = d->rule_index;
+    out->reason = srr_strdup(d->reason);
+    out->urgency = d->urgency;
+    out->owner = srr_strdup(d->owner);
+    out->timebox_s = d->timebox_s;
+    out->created_at = now;
+    build_title(sig, title, sizeof title);
+    out->title = srr_strdup(title);
+    srr_signal_copy(&out->signal, sig);
+}
