@@ -1,0 +1,357 @@
+/* SPDX-License-Identifier: Apache-2.0
+ *
+ * test_sweep_e2e.c - runtime tests of the whole path: the real srr binary
+ * sweeps a fake Datadog on 127.0.0.1 (answers taken from the recorded demo
+ * week), triages with the demo policy, queues through the local spool and
+ * writes drafts into a real SQLite file, which the tests then read back.
+ * Also the failure paths a team meets first: a 403, a truncated body, an
+ * empty answer, a bad config, missing keys.
+ */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fake_dd.h"
+#include "srr.h"
+#include "store.h"
+#include "testutil.h"
+
+#define DEMO SRR_SOURCE_DIR "/examples/demo-week"
+#define WEEK_END "1795392000"
+
+static fake_dd *dd;
+static char *dir;
+
+static void setup(void)
+{
+    dd = fake_dd_start();
+    cr_assert_not_null(dd);
+    dir = tu_mkdtemp();
+}
+
+static void teardown(void)
+{
+    fake_dd_stop(&dd);
+    tu_rmdir_r(dir);
+    free(dir);
+}
+
+/* Serves the recorded demo week from the fake Datadog: one route per check,
+ * told apart by a piece of its query; log pages in order. */
+static void serve_demo_week(void)
+{
+    static const struct {
+        const char *check, *method, *path, *match;
+        int pages;
+    } routes[] = {
+        {"worker-memory", "GET", "/api/v1/query", "process.rss", 1},
+        {"disk-usage", "GET", "/api/v1/query", "system.disk.in_use", 1},
+        {"api-latency", "GET", "/api/v1/query", "trace.http.request.duration", 1},
+        {"queue-depth", "GET", "/api/v1/query", "rabbitmq.queue.messages", 1},
+        {"checkout-5xx", "POST", "/api/v2/logs/events/search", "env:prod status:error", 4},
+        {"payment-timeouts", "POST", "/api/v2/logs/events/search", "service:payments", 1},
+        {"staging-errors", "POST", "/api/v2/logs/events/search", "env:staging", 1},
+    };
+    for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
+        for (int p = 1; p <= routes[i].pages; p++) {
+            char *file = srr_asprintf("%s/%s/%03d.response.json", DEMO, routes[i].check, p);
+            int id = fake_dd_add_file(dd, routes[i].method, routes[i].path, routes[i].match, 200,
+                                      "X-RateLimit-Limit: 100\nX-RateLimit-Remaining: 99", file);
+            cr_assert(id >= 0, "cannot serve %s", file);
+            free(file);
+        }
+    }
+}
+
+/* Writes a config that is the demo's with datadog.api_url pointing at the
+ * fake server; returns its path (caller frees). */
+static char *write_config(void)
+{
+    char *text = NULL, *patched, *path;
+    size_t len;
+    cr_assert_eq(srr_file_read(SRR_SOURCE_DIR "/examples/srr.yaml", 0, &text, &len, NULL), SRR_OK);
+    char *at = strstr(text, "datadog:\n");
+    cr_assert_not_null(at);
+    patched = srr_asprintf("%.*sdatadog:\n  api_url: \"%s\"\n%s", (int)(at - text), text,
+                           fake_dd_url(dd), at + strlen("datadog:\n"));
+    path = tu_write_file(dir, "srr.yaml", patched);
+    free(text);
+    free(patched);
+    return path;
+}
+
+static void run_srr(tu_run *r, const char *const *args, const char *const *extra_env)
+{
+    const char *argv[16];
+    const char *env[16];
+    size_t n = 0, e = 0;
+    argv[n++] = SRR_BIN;
+    for (size_t i = 0; args[i]; i++)
+        argv[n++] = args[i];
+    argv[n] = NULL;
+    env[e++] = "SRR_NOW=" WEEK_END "";
+    env[e++] = "DD_API_KEY=test-api-key";
+    env[e++] = "DD_APP_KEY=test-app-key";
+    env[e++] = "DD_SITE=";
+    env[e++] = "SRR_CONFIG=";
+    for (size_t i = 0; extra_env && extra_env[i]; i++)
+        env[e++] = extra_env[i];
+    env[e] = NULL;
+    tu_exec(argv, env, dir, r);
+}
+
+static json_t *list(const char *what, const char *cfg)
+{
+    tu_run r;
+    json_error_t je;
+    const char *args[] = {what, "list", "-c", cfg, "--format", "json", NULL};
+    run_srr(&r, args, NULL);
+    cr_assert_eq(r.status, 0, "srr %s list failed: %s", what, r.err);
+    json_t *j = json_loads(r.out, 0, &je);
+    cr_assert_not_null(j, "not JSON: %s", r.out);
+    tu_run_free(&r);
+    return j;
+}
+
+static const char *field(json_t *arr, size_t i, const char *key)
+{
+    return json_string_value(json_object_get(json_array_get(arr, i), key));
+}
+
+Test(sweep_e2e, live_sweep_writes_the_drafts_once, .init = setup, .fini = teardown,
+     .timeout = 60)
+{
+    tu_run r;
+    serve_demo_week();
+    char *cfg = write_config();
+    const char *args[] = {"sweep", "-c", cfg, NULL};
+    run_srr(&r, args, NULL);
+    cr_assert_eq(r.status, 0, "sweep failed (%d):\n%s\n%s", r.status, r.out, r.err);
+    cr_assert_eq(fake_dd_unmatched(dd), 0, "requests no route took");
+    cr_assert_eq(fake_dd_total_hits(dd), 4 + 4 + 1 + 1, "one request per metric check + 6 pages");
+    char *key = fake_dd_last_header(dd, "DD-API-KEY");
+    cr_assert_str_eq(key, "test-api-key");
+    free(key);
+    key = fake_dd_last_header(dd, "DD-APPLICATION-KEY");
+    cr_assert_str_eq(key, "test-app-key");
+    free(key);
+    cr_assert(strstr(r.out, "1 new draft risk(s), 1 new draft backlog item(s), 1 new "
+                            "investigation(s)") != NULL,
+              "%s", r.out);
+    cr_assert(strstr(r.err, "test-api-key") == NULL && strstr(r.out, "test-api-key") == NULL,
+              "the API key leaked into the output");
+    tu_run_free(&r);
+
+    json_t *risks = list("risks", cfg);
+    cr_assert_eq(json_array_size(risks), 1);
+    cr_assert_str_eq(field(risks, 0, "status"), "draft");
+    cr_assert_str_eq(field(risks, 0, "service"), "checkout");
+    cr_assert(strstr(field(risks, 0, "title"), "checkout-5xx") != NULL);
+    json_t *bl = list("backlog", cfg);
+    cr_assert_eq(json_array_size(bl), 1);
+    cr_assert(strstr(field(bl, 0, "title"), "disk-usage") != NULL);
+    cr_assert(strstr(field(bl, 0, "title"), "nvme1n1") != NULL, "the full disk, not root");
+    json_t *inv = list("investigations", cfg);
+    cr_assert_eq(json_array_size(inv), 1);
+    cr_assert(strstr(field(inv, 0, "title"), "billing-worker-1") != NULL,
+              "the growing host, not the flat one");
+
+    /* The detail page of the risk carries the SRR sections. */
+    const char *show[] = {"risks", "show", "-c", cfg, field(risks, 0, "id"), NULL};
+    run_srr(&r, show, NULL);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    for (const char *s = "Overview\0Log from recognition to cause\0Cause\0Countermeasure "
+                         "policy\0Countermeasure log\0Next action\0";
+         *s; s += strlen(s) + 1)
+        cr_assert(strstr(r.out, s) != NULL, "detail page lacks '%s':\n%s", s, r.out);
+    cr_assert(strstr(r.out, "app.datadoghq.com/logs") != NULL, "no Datadog link:\n%s", r.out);
+    tu_run_free(&r);
+
+    /* The same window again: the same candidate ids, nothing new. */
+    run_srr(&r, args, NULL);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cr_assert(strstr(r.out, "0 new draft risk(s), 0 new draft backlog item(s), 0 new "
+                            "investigation(s)") != NULL,
+              "%s", r.out);
+    cr_assert(strstr(r.out, "3 already stored") != NULL, "%s", r.out);
+    tu_run_free(&r);
+    json_t *risks2 = list("risks", cfg);
+    cr_assert_eq(json_array_size(risks2), 1);
+    json_decref(risks);
+    json_decref(risks2);
+    json_decref(bl);
+    json_decref(inv);
+    free(cfg);
+}
+
+Test(sweep_e2e, replay_needs_no_network_and_matches_live, .init = setup, .fini = teardown,
+     .timeout = 60)
+{
+    tu_run r;
+    char *cfg = write_config();
+    fake_dd_stop(&dd); /* nothing listens: a replay must not need it */
+    dd = fake_dd_start();
+    const char *args[] = {"sweep", "-c", cfg, "--replay", DEMO, NULL};
+    const char *nokeys[] = {"DD_API_KEY=", "DD_APP_KEY=", NULL};
+    run_srr(&r, args, nokeys);
+    cr_assert_eq(r.status, 0, "%s\n%s", r.out, r.err);
+    cr_assert_eq(fake_dd_total_hits(dd), 0);
+    cr_assert(strstr(r.out, "1 new draft risk(s), 1 new draft backlog item(s), 1 new "
+                            "investigation(s)") != NULL,
+              "%s", r.out);
+    tu_run_free(&r);
+    free(cfg);
+}
+
+Test(sweep_e2e, record_then_replay_gives_the_same_records, .init = setup, .fini = teardown,
+     .timeout = 60)
+{
+    tu_run r;
+    serve_demo_week();
+    char *cfg = write_config();
+    char *rec = srr_asprintf("%s/rec", dir);
+    const char *args[] = {"sweep", "-c", cfg, "--record", rec, "--no-drain", NULL};
+    run_srr(&r, args, NULL);
+    cr_assert_eq(r.status, 0, "%s\n%s", r.out, r.err);
+    tu_run_free(&r);
+    fake_dd_stop(&dd);
+    dd = fake_dd_start();
+    /* The queue already holds the live sweep's candidates; the replay makes
+     * the same ones, so the store ends with each record once. */
+    const char *replay[] = {"sweep", "-c", cfg, "--replay", rec, NULL};
+    const char *nokeys[] = {"DD_API_KEY=", "DD_APP_KEY=", NULL};
+    run_srr(&r, replay, nokeys);
+    cr_assert_eq(r.status, 0, "%s\n%s", r.out, r.err);
+    cr_assert(strstr(r.out, "1 new draft risk(s), 1 new draft backlog item(s), 1 new "
+                            "investigation(s), 0 attached as evidence, 3 already stored") != NULL,
+              "%s", r.out);
+    tu_run_free(&r);
+    free(rec);
+    free(cfg);
+}
+
+Test(sweep_e2e, a_403_fails_one_check_and_keeps_the_others, .init = setup, .fini = teardown,
+     .timeout = 60)
+{
+    tu_run r;
+    fake_dd_add(dd, "GET", "/api/v1/query", "process.rss", 403, NULL,
+                "{\"errors\":[{\"status\":\"403\",\"title\":\"Forbidden\","
+                "\"detail\":\"missing permission timeseries_query\"}]}");
+    serve_demo_week();
+    char *cfg = write_config();
+    const char *args[] = {"sweep", "-c", cfg, NULL};
+    run_srr(&r, args, NULL);
+    cr_assert_eq(r.status, 1, "a failed check must fail the sweep:\n%s", r.out);
+    cr_assert(strstr(r.out, "worker-memory") && strstr(r.out, "FAILED") &&
+                  strstr(r.out, "403") && strstr(r.out, "missing permission timeseries_query"),
+              "the error must name the check, the status and Datadog's errors:\n%s", r.out);
+    cr_assert(strstr(r.out, "1 new draft risk(s), 1 new draft backlog item(s), 0 new "
+                            "investigation(s)") != NULL,
+              "the other checks still land:\n%s", r.out);
+    tu_run_free(&r);
+    free(cfg);
+}
+
+Test(sweep_e2e, a_truncated_body_is_an_error_not_an_empty_result, .init = setup,
+     .fini = teardown, .timeout = 60)
+{
+    tu_run r;
+    fake_dd_add(dd, "GET", "/api/v1/query", "system.disk.in_use", 200, NULL,
+                "{\"status\":\"ok\",\"series\":[{\"metric\":\"system.disk.in_use\",\"pointl");
+    serve_demo_week();
+    char *cfg = write_config();
+    const char *args[] = {"sweep", "-c", cfg, NULL};
+    run_srr(&r, args, NULL);
+    cr_assert_eq(r.status, 1, "%s", r.out);
+    cr_assert(strstr(r.out, "disk-usage") && strstr(r.out, "FAILED") && strstr(r.out, "JSON"),
+              "%s", r.out);
+    cr_assert(strstr(r.out, "1 new draft risk(s), 0 new draft backlog item(s), 1 new "
+                            "investigation(s)") != NULL,
+              "%s", r.out);
+    tu_run_free(&r);
+    free(cfg);
+}
+
+Test(sweep_e2e, empty_answers_make_no_drafts, .init = setup, .fini = teardown, .timeout = 60)
+{
+    tu_run r;
+    fake_dd_add(dd, "GET", "/api/v1/query", NULL, 200, NULL,
+                "{\"status\":\"ok\",\"res_type\":\"time_series\",\"series\":[],\"times\":[],"
+                "\"values\":[]}");
+    fake_dd_add(dd, "POST", "/api/v2/logs/events/search", NULL, 200, NULL, "{\"data\":[]}");
+    char *cfg = write_config();
+    const char *args[] = {"sweep", "-c", cfg, NULL};
+    run_srr(&r, args, NULL);
+    cr_assert_eq(r.status, 0, "%s\n%s", r.out, r.err);
+    cr_assert(strstr(r.out, "queued 0 candidate(s)") != NULL, "%s", r.out);
+    tu_run_free(&r);
+    json_t *risks = list("risks", cfg);
+    cr_assert_eq(json_array_size(risks), 0);
+    json_decref(risks);
+    free(cfg);
+}
+
+Test(sweep_e2e, a_wrong_config_key_names_file_line_and_key, .init = setup, .fini = teardown)
+{
+    tu_run r;
+    char *cfg = tu_write_file(dir, "bad.yaml",
+                              "datadog:\n  site: datadoghq.com\n  time_out: 30s\nchecks: []\n");
+    const char *args[] = {"sweep", "-c", cfg, NULL};
+    run_srr(&r, args, NULL);
+    cr_assert_eq(r.status, 2);
+    char *want = srr_asprintf("%s:3:3: unknown key 'time_out' in datadog", cfg);
+    cr_assert(strstr(r.err, want) != NULL, "%s", r.err);
+    free(want);
+    tu_run_free(&r);
+    free(cfg);
+}
+
+Test(sweep_e2e, a_bad_policy_is_refused_before_any_request, .init = setup, .fini = teardown)
+{
+    tu_run r;
+    serve_demo_week();
+    char *cfg = tu_write_file(dir, "bad.yaml",
+                              "checks:\n  - {name: a, source: logs, query: x, when: 'count > 1'}\n"
+                              "policy:\n  rules:\n    - name: r\n      action: escalate\n");
+    const char *args[] = {"sweep", "-c", cfg, NULL};
+    run_srr(&r, args, NULL);
+    cr_assert_eq(r.status, 2);
+    cr_assert(strstr(r.err, "bad.yaml:6:") != NULL, "%s", r.err);
+    cr_assert_eq(fake_dd_total_hits(dd), 0);
+    tu_run_free(&r);
+    free(cfg);
+}
+
+Test(sweep_e2e, missing_keys_name_the_variables, .init = setup, .fini = teardown)
+{
+    tu_run r;
+    char *cfg = write_config();
+    const char *args[] = {"sweep", "-c", cfg, NULL};
+    const char *nokeys[] = {"DD_API_KEY=", "DD_APP_KEY=", NULL};
+    run_srr(&r, args, nokeys);
+    cr_assert_eq(r.status, 2);
+    cr_assert(strstr(r.err, "DD_API_KEY") && strstr(r.err, "DD_APP_KEY"), "%s", r.err);
+    cr_assert_eq(fake_dd_total_hits(dd), 0);
+    tu_run_free(&r);
+    free(cfg);
+}
+
+Test(sweep_e2e, config_found_through_srr_config_and_cwd, .init = setup, .fini = teardown)
+{
+    tu_run r;
+    char *cfg = write_config();
+    const char *args[] = {"config", "check", NULL};
+    char *env = srr_asprintf("SRR_CONFIG=%s", cfg);
+    const char *extra[] = {env, NULL};
+    run_srr(&r, args, extra);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cr_assert(strstr(r.out, "7 check(s), 4 rule(s)") != NULL, "%s", r.out);
+    tu_run_free(&r);
+    /* Without -c and $SRR_CONFIG: ./srr.yaml in the working directory. */
+    run_srr(&r, args, NULL);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    tu_run_free(&r);
+    free(env);
+    free(cfg);
+}
