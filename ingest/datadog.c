@@ -88,7 +88,8 @@ static char *build_url(const srr_dd_client *c, const dd_request *req)
     const char *k;
     json_t *v;
     char sep = '?';
-    json_object_foreach(req->query, k, v) {
+    json_object_foreach(req->query, k, v)
+    {
         (void)srr_buf_append(&b, &sep, 1);
         dd_urlencode(&b, k);
         (void)srr_buf_append(&b, "=", 1);
@@ -101,8 +102,7 @@ static char *build_url(const srr_dd_client *c, const dd_request *req)
 /* Performs one live request. Fills a->status and a->body. Returns SRR_OK
  * when an answer (any status) arrived; SRR_RETRY for connection failures and
  * timeouts, SRR_EIO when the body exceeds max_response_bytes. */
-static srr_rc dd_http_perform(srr_dd_client *c, const dd_request *req, dd_answer *a,
-                              srr_error *err)
+static srr_rc dd_http_perform(srr_dd_client *c, const dd_request *req, dd_answer *a, srr_error *err)
 {
     CURL *h = c->curl;
     char *url = build_url(c, req);
@@ -153,8 +153,7 @@ static void sleep_ms(long ms)
 /* Gets an answer for `req` (live, recorded, or replayed) and classifies it.
  * Retries SRR_RETRY outcomes as described at the top of this file. On
  * SRR_OK `a` holds a 2xx answer; the caller frees `a` in every case. */
-static srr_rc dd_exchange(srr_dd_client *c, const dd_request *req, dd_answer *a,
-                          srr_error *err_out)
+static srr_rc dd_exchange(srr_dd_client *c, const dd_request *req, dd_answer *a, srr_error *err_out)
 {
     srr_rc rc = SRR_ERR;
     srr_error local;
@@ -185,8 +184,8 @@ static srr_rc dd_exchange(srr_dd_client *c, const dd_request *req, dd_answer *a,
             wait = DD_MAX_BACKOFF_MS;
         if (c->timeout_s > 0 && wait > c->timeout_s * 1000)
             wait = (long)(c->timeout_s * 1000);
-        srr_warn("%s (attempt %d of %d; retrying in %ld ms)", err->msg,
-                 attempt, c->max_attempts, c->mode == SRR_DD_REPLAY ? 0L : wait);
+        srr_warn("%s (attempt %d of %d; retrying in %ld ms)", err->msg, attempt, c->max_attempts,
+                 c->mode == SRR_DD_REPLAY ? 0L : wait);
         if (c->mode != SRR_DD_REPLAY)
             sleep_ms(wait);
         backoff *= 2;
@@ -319,9 +318,8 @@ void srr_dd_client_destroy(srr_dd_client **cp)
 
 /* ---- metrics ----------------------------------------------------------- */
 
-srr_rc srr_dd_query_metrics(srr_dd_client *c, const char *check, const char *query,
-                            int64_t from_s, int64_t to_s, srr_metric_result *out,
-                            srr_error *err)
+srr_rc srr_dd_query_metrics(srr_dd_client *c, const char *check, const char *query, int64_t from_s,
+                            int64_t to_s, srr_metric_result *out, srr_error *err)
 {
     srr_rc rc;
     dd_answer a;
@@ -372,7 +370,8 @@ static srr_rc deliver_page(const char *check, const json_t *data, srr_dd_log_cb 
 {
     size_t i;
     const json_t *item;
-    json_array_foreach(data, i, item) {
+    json_array_foreach(data, i, item)
+    {
         if (!json_is_object(item))
             return srr_error_set(err, SRR_EINVAL,
                                  "check '%s': logs search data[%zu] is not an object", check, i);
@@ -398,9 +397,8 @@ static srr_rc deliver_page(const char *check, const json_t *data, srr_dd_log_cb 
     return SRR_OK;
 }
 
-srr_rc srr_dd_search_logs(srr_dd_client *c, const char *check, const char *query,
-                          int64_t from_s, int64_t to_s, srr_dd_log_cb cb, void *ud,
-                          size_t *nevents, srr_error *err)
+srr_rc srr_dd_search_logs(srr_dd_client *c, const char *check, const char *query, int64_t from_s,
+                          int64_t to_s, srr_dd_log_cb cb, void *ud, size_t *nevents, srr_error *err)
 {
     srr_rc rc;
     dd_answer a;
@@ -436,8 +434,8 @@ srr_rc srr_dd_search_logs(srr_dd_client *c, const char *check, const char *query
         }
         if (cursor)
             json_object_set_new(page, "cursor", json_string(cursor));
-        dd_request req = {.check = check, .method = "POST",
-                          .path = "/api/v2/logs/events/search", .body = body};
+        dd_request req = {
+            .check = check, .method = "POST", .path = "/api/v2/logs/events/search", .body = body};
         rc = dd_exchange(c, &req, &a, err);
         if (rc != SRR_OK)
             goto out;

@@ -28,8 +28,8 @@
 #define DD_DEFAULT_MAX_PAGES 1000
 #define DD_DEFAULT_ATTEMPTS 3
 #define DD_DEFAULT_BACKOFF_MS 1000
-#define DD_MAX_BACKOFF_MS 8000   /* one sleep is never longer than this */
-#define DD_MAX_RESET_WAIT_S 10   /* honour X-RateLimit-Reset up to this */
+#define DD_MAX_BACKOFF_MS 8000 /* one sleep is never longer than this */
+#define DD_MAX_RESET_WAIT_S 10 /* honour X-RateLimit-Reset up to this */
 
 /* Per-check request counter: recordings number requests per check. */
 typedef struct dd_counter {
@@ -42,19 +42,19 @@ typedef struct dd_counter {
  * in LIVE and RECORD modes; `dir` is non-NULL in RECORD and REPLAY. */
 struct srr_dd_client {
     srr_dd_mode mode;
-    char *base_url;               /* without trailing '/', NULL in REPLAY */
-    char *dir;                    /* recording directory */
-    CURL *curl;                   /* reused for every request (keep-alive) */
-    struct curl_slist *hdr_get;   /* Accept + keys */
-    struct curl_slist *hdr_post;  /* hdr_get + Content-Type */
+    char *base_url;              /* without trailing '/', NULL in REPLAY */
+    char *dir;                   /* recording directory */
+    CURL *curl;                  /* reused for every request (keep-alive) */
+    struct curl_slist *hdr_get;  /* Accept + keys */
+    struct curl_slist *hdr_post; /* hdr_get + Content-Type */
     char curl_err[CURL_ERROR_SIZE];
     long long max_response_bytes;
     long long timeout_s;
     long long connect_timeout_s;
     long long log_page_limit;
     long long max_log_pages;
-    int max_attempts;             /* >= 1 */
-    long backoff_ms;              /* first retry sleep; doubles each time */
+    int max_attempts; /* >= 1 */
+    long backoff_ms;  /* first retry sleep; doubles each time */
     dd_counter *counters;
 };
 

@@ -113,13 +113,14 @@ srr_rc dd_classify(const char *check, const dd_answer *a, srr_error *err)
                                "resets in %lld s",
                                check, a->ratelimit_reset_s);
         else
-            rc = srr_error_set(err, SRR_RETRY,
-                               "check '%s': Datadog rate limit reached (HTTP 429)", check);
+            rc = srr_error_set(err, SRR_RETRY, "check '%s': Datadog rate limit reached (HTTP 429)",
+                               check);
         return rc;
     }
     why = dd_errors_join(a->body.data, a->body.len);
     if (st >= 500) {
-        rc = srr_error_set(err, SRR_RETRY, "check '%s': Datadog answered HTTP %ld%s%s (server error, retryable)",
+        rc = srr_error_set(err, SRR_RETRY,
+                           "check '%s': Datadog answered HTTP %ld%s%s (server error, retryable)",
                            check, st, why ? ": " : "", why ? why : "");
     } else if (st == 401 || st == 403) {
         rc = srr_error_set(err, SRR_EAUTH,
@@ -128,8 +129,8 @@ srr_rc dd_classify(const char *check, const dd_answer *a, srr_error *err)
                            "has timeseries_query / logs_read_data)",
                            check, st, why ? why : "no reason given");
     } else if (st >= 400) {
-        rc = srr_error_set(err, SRR_EINVAL, "check '%s': Datadog answered HTTP %ld: %s", check,
-                           st, why ? why : "no reason given");
+        rc = srr_error_set(err, SRR_EINVAL, "check '%s': Datadog answered HTTP %ld: %s", check, st,
+                           why ? why : "no reason given");
     } else {
         rc = srr_error_set(err, SRR_EIO, "check '%s': unexpected HTTP status %ld from Datadog",
                            check, st);
@@ -175,7 +176,8 @@ static srr_rc parse_series(const char *check, size_t idx, const json_t *js, srr_
         s->tags = srr_calloc(json_array_size(tags), sizeof(char *));
         size_t i;
         const json_t *t;
-        json_array_foreach(tags, i, t) {
+        json_array_foreach(tags, i, t)
+        {
             if (json_is_string(t))
                 s->tags[s->ntags++] = srr_strdup(json_string_value(t));
         }
@@ -189,10 +191,12 @@ static srr_rc parse_series(const char *check, size_t idx, const json_t *js, srr_
         s->points = srr_calloc(json_array_size(pl), sizeof(srr_point));
         size_t i;
         const json_t *p;
-        json_array_foreach(pl, i, p) {
+        json_array_foreach(pl, i, p)
+        {
             const json_t *ts = json_array_get(p, 0);
             const json_t *v = json_array_get(p, 1);
-            if (!json_is_array(p) || json_array_size(p) < 2 || !(json_is_number(ts) || json_is_null(ts)) ||
+            if (!json_is_array(p) || json_array_size(p) < 2 ||
+                !(json_is_number(ts) || json_is_null(ts)) ||
                 !(json_is_number(v) || json_is_null(v)))
                 return srr_error_set(err, SRR_EINVAL,
                                      "check '%s': series[%zu].pointlist[%zu] is not a "
@@ -209,8 +213,8 @@ static srr_rc parse_series(const char *check, size_t idx, const json_t *js, srr_
     return SRR_OK;
 }
 
-srr_rc srr_dd_parse_metrics(const char *check, const char *body, size_t len,
-                            srr_metric_result *out, srr_error *err)
+srr_rc srr_dd_parse_metrics(const char *check, const char *body, size_t len, srr_metric_result *out,
+                            srr_error *err)
 {
     json_error_t je;
     srr_rc rc = SRR_OK;
@@ -229,8 +233,9 @@ srr_rc srr_dd_parse_metrics(const char *check, const char *body, size_t len,
     const char *status = json_string_value(json_object_get(root, "status"));
     if (status && strcmp(status, "ok") != 0) {
         const char *e = json_string_value(json_object_get(root, "error"));
-        rc = srr_error_set(err, SRR_EINVAL, "check '%s': Datadog refused the query (status '%s'): %s",
-                           check, status, e && *e ? e : "no error message");
+        rc = srr_error_set(err, SRR_EINVAL,
+                           "check '%s': Datadog refused the query (status '%s'): %s", check, status,
+                           e && *e ? e : "no error message");
         goto out;
     }
     out->query = dup_str(root, "query");
@@ -239,8 +244,8 @@ srr_rc srr_dd_parse_metrics(const char *check, const char *body, size_t len,
 
     const json_t *series = json_object_get(root, "series");
     if (series && !json_is_null(series) && !json_is_array(series)) {
-        rc = srr_error_set(err, SRR_EINVAL, "check '%s': 'series' in Datadog's answer is not an array",
-                           check);
+        rc = srr_error_set(err, SRR_EINVAL,
+                           "check '%s': 'series' in Datadog's answer is not an array", check);
         goto out;
     }
     size_t n = json_array_size(series);

@@ -186,8 +186,9 @@ srr_rc srr_dd_recording_read_meta(const char *dir, int64_t *window_end, srr_erro
     srr_rc rc;
 
     if (access(path, F_OK) != 0) {
-        rc = srr_error_set(err, SRR_ENOTFOUND, "replay: %s is missing (%s): not a recording directory?",
-                           path, strerror(errno));
+        rc = srr_error_set(err, SRR_ENOTFOUND,
+                           "replay: %s is missing (%s): not a recording directory?", path,
+                           strerror(errno));
         goto out;
     }
     rc = srr_file_read(path, 64 * 1024, &text, &len, err);

@@ -182,8 +182,7 @@ static int route_takes(const fake_route *rt, const char *method, const char *pat
         return 0;
     if (!rt->match)
         return 1;
-    return strstr(raw_query, rt->match) || strstr(dec_query, rt->match) ||
-           strstr(body, rt->match);
+    return strstr(raw_query, rt->match) || strstr(dec_query, rt->match) || strstr(body, rt->match);
 }
 
 static void add_headers(struct MHD_Response *resp, const char *headers, int *has_ct)
@@ -212,9 +211,8 @@ static void add_headers(struct MHD_Response *resp, const char *headers, int *has
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
-                                  const char *method, const char *version,
-                                  const char *upload_data, size_t *upload_data_size,
-                                  void **con_cls)
+                                  const char *method, const char *version, const char *upload_data,
+                                  size_t *upload_data_size, void **con_cls)
 {
     fake_dd *f = cls;
     fake_req *r = *con_cls;
@@ -392,9 +390,8 @@ static int add_answer(fake_dd *f, const char *method, const char *path, const ch
     }
     fake_route *rt = &f->routes[i];
     rt->answers = srr_realloc(rt->answers, (rt->nanswers + 1) * sizeof(fake_answer));
-    rt->answers[rt->nanswers++] =
-        (fake_answer){.status = status, .headers = srr_strdup(headers), .body = body_owned,
-                      .len = len};
+    rt->answers[rt->nanswers++] = (fake_answer){
+        .status = status, .headers = srr_strdup(headers), .body = body_owned, .len = len};
     pthread_mutex_unlock(&f->mu);
     return (int)i;
 }
@@ -437,25 +434,25 @@ unsigned fake_dd_hits(fake_dd *f, int route)
     return n;
 }
 
-#define FAKE_DD_COUNTER(fn, field)                                                           \
-    unsigned fn(fake_dd *f)                                                                  \
-    {                                                                                        \
-        pthread_mutex_lock(&f->mu);                                                          \
-        unsigned n = f->field;                                                               \
-        pthread_mutex_unlock(&f->mu);                                                        \
-        return n;                                                                            \
+#define FAKE_DD_COUNTER(fn, field)                                                                 \
+    unsigned fn(fake_dd *f)                                                                        \
+    {                                                                                              \
+        pthread_mutex_lock(&f->mu);                                                                \
+        unsigned n = f->field;                                                                     \
+        pthread_mutex_unlock(&f->mu);                                                              \
+        return n;                                                                                  \
     }
 FAKE_DD_COUNTER(fake_dd_total_hits, total)
 FAKE_DD_COUNTER(fake_dd_unmatched, unmatched)
 FAKE_DD_COUNTER(fake_dd_max_inflight, max_inflight)
 
-#define FAKE_DD_LAST(fn, field)                                                              \
-    char *fn(fake_dd *f)                                                                     \
-    {                                                                                        \
-        pthread_mutex_lock(&f->mu);                                                          \
-        char *s = srr_strdup(f->field);                                                      \
-        pthread_mutex_unlock(&f->mu);                                                        \
-        return s;                                                                            \
+#define FAKE_DD_LAST(fn, field)                                                                    \
+    char *fn(fake_dd *f)                                                                           \
+    {                                                                                              \
+        pthread_mutex_lock(&f->mu);                                                                \
+        char *s = srr_strdup(f->field);                                                            \
+        pthread_mutex_unlock(&f->mu);                                                              \
+        return s;                                                                                  \
     }
 FAKE_DD_LAST(fake_dd_last_method, last_method)
 FAKE_DD_LAST(fake_dd_last_path, last_path)

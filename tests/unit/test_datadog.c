@@ -123,8 +123,9 @@ Test(parse, unit_null_and_unit_pair_of_nulls)
 
 Test(parse, non_ascii_unit)
 {
-    const char *b = "{\"status\":\"ok\",\"series\":[{\"unit\":[{\"short_name\":\"\xce\xbcs\"},null],"
-                    "\"pointlist\":[[1.0,2.0]]}]}";
+    const char *b =
+        "{\"status\":\"ok\",\"series\":[{\"unit\":[{\"short_name\":\"\xce\xbcs\"},null],"
+        "\"pointlist\":[[1.0,2.0]]}]}";
     srr_metric_result r;
     cr_assert_eq(srr_dd_parse_metrics("m", b, strlen(b), &r, NULL), SRR_OK);
     cr_assert_str_eq(r.series[0].unit, "\xce\xbcs");
@@ -305,7 +306,8 @@ Test(live, http_429_and_5xx_are_retry)
     cr_assert_eq(query_once(f, 502, "Content-Type: text/html", "<html>Bad Gateway</html>", &err),
                  SRR_RETRY);
     cr_assert_eq(query_once(f, 503, NULL,
-                            "{\"status\":\"error\",\"code\":503,\"errors\":[\"Unavailable\"]}", &err),
+                            "{\"status\":\"error\",\"code\":503,\"errors\":[\"Unavailable\"]}",
+                            &err),
                  SRR_RETRY);
     cr_assert(strstr(err.msg, "Unavailable"), "%s", err.msg);
     fake_dd_stop(&f);
@@ -412,14 +414,14 @@ Test(client, missing_keys)
     cr_assert_null(c);
     cfg = test_cfg();
     cfg.app_key = "";
-    cr_assert_eq(srr_dd_client_create(&cfg, "http://127.0.0.1:1", SRR_DD_RECORD, "/tmp/x", &c,
-                                      &err),
-                 SRR_EAUTH);
+    cr_assert_eq(
+        srr_dd_client_create(&cfg, "http://127.0.0.1:1", SRR_DD_RECORD, "/tmp/x", &c, &err),
+        SRR_EAUTH);
     cr_assert_str_eq(err.msg, want);
     /* Replay needs no keys and no URL. */
     cfg.api_key = cfg.app_key = NULL;
-    cr_assert_eq(srr_dd_client_create(&cfg, NULL, SRR_DD_REPLAY, "/tmp/x", &c, &err), SRR_OK,
-                 "%s", err.msg);
+    cr_assert_eq(srr_dd_client_create(&cfg, NULL, SRR_DD_REPLAY, "/tmp/x", &c, &err), SRR_OK, "%s",
+                 err.msg);
     srr_dd_client_destroy(&c);
 }
 
@@ -432,8 +434,8 @@ Test(client, check_names_that_escape_the_recording_dir)
     srr_error err = {0};
     const char *bad[] = {"a/b", "..", "x..y", ".hidden", ""};
     for (size_t i = 0; i < 5; i++) {
-        cr_assert_eq(srr_dd_query_metrics(c, bad[i], "q", FROM_S, TO_S, &r, &err), SRR_EINVAL,
-                     "%s", bad[i]);
+        cr_assert_eq(srr_dd_query_metrics(c, bad[i], "q", FROM_S, TO_S, &r, &err), SRR_EINVAL, "%s",
+                     bad[i]);
         cr_assert_eq(srr_dd_search_logs(c, bad[i], "q", FROM_S, TO_S, NULL, NULL, NULL, &err),
                      SRR_EINVAL, "%s", bad[i]);
     }
@@ -522,10 +524,10 @@ Test(logs, pages_until_empty_data_without_meta)
     char *body = fake_dd_last_body(f);
     json_t *jb = json_loads(body, 0, NULL);
     cr_assert_not_null(jb, "%s", body);
-    json_t *want = json_pack("{s:{s:s, s:s, s:s}, s:{s:i, s:s}, s:s}", "filter", "query",
-                             "service:checkout status:error", "from", "1767225600000", "to",
-                             "1767229200000", "page", "limit", 2, "cursor", "c2", "sort",
-                             "timestamp");
+    json_t *want =
+        json_pack("{s:{s:s, s:s, s:s}, s:{s:i, s:s}, s:s}", "filter", "query",
+                  "service:checkout status:error", "from", "1767225600000", "to", "1767229200000",
+                  "page", "limit", 2, "cursor", "c2", "sort", "timestamp");
     cr_assert(json_equal(jb, want), "%s", body);
     char *ct = fake_dd_last_header(f, "Content-Type");
     char *key = fake_dd_last_header(f, "DD-API-KEY");
@@ -662,10 +664,10 @@ static json_t *series_json(const srr_metric_result *r)
         for (size_t j = 0; j < s->npoints; j++)
             json_array_append_new(pts, json_pack("[f, f, b]", s->points[j].ts_ms,
                                                  s->points[j].value, s->points[j].is_null));
-        json_array_append_new(a, json_pack("{s:s?, s:s?, s:s?, s:s?, s:i, s:o}", "metric",
-                                           s->metric, "expression", s->expression, "scope",
-                                           s->scope, "unit", s->unit, "ntags", (int)s->ntags,
-                                           "points", pts));
+        json_array_append_new(a,
+                              json_pack("{s:s?, s:s?, s:s?, s:s?, s:i, s:o}", "metric", s->metric,
+                                        "expression", s->expression, "scope", s->scope, "unit",
+                                        s->unit, "ntags", (int)s->ntags, "points", pts));
     }
     return a;
 }
@@ -689,9 +691,9 @@ Test(replay, record_then_replay_is_identical)
     size_t n1 = 0, n2 = 0;
     cr_assert_eq(srr_dd_query_metrics(c, "cpu", "avg:system.cpu.idle{*}", FROM_S, TO_S, &r1, &err),
                  SRR_OK, "%s", err.msg);
-    cr_assert_eq(srr_dd_search_logs(c, "errors", "status:error", FROM_S, TO_S, collect, &l1, &n1,
-                                    &err),
-                 SRR_OK, "%s", err.msg);
+    cr_assert_eq(
+        srr_dd_search_logs(c, "errors", "status:error", FROM_S, TO_S, collect, &l1, &n1, &err),
+        SRR_OK, "%s", err.msg);
     cr_assert_eq(srr_dd_recording_write_meta(dir, TO_S, &err), SRR_OK, "%s", err.msg);
     srr_dd_client_destroy(&c);
     fake_dd_stop(&f);
@@ -725,9 +727,9 @@ Test(replay, record_then_replay_is_identical)
                  err.msg);
     cr_assert_eq(srr_dd_query_metrics(c, "cpu", "avg:system.cpu.idle{*}", FROM_S, TO_S, &r2, &err),
                  SRR_OK, "%s", err.msg);
-    cr_assert_eq(srr_dd_search_logs(c, "errors", "status:error", FROM_S, TO_S, collect, &l2, &n2,
-                                    &err),
-                 SRR_OK, "%s", err.msg);
+    cr_assert_eq(
+        srr_dd_search_logs(c, "errors", "status:error", FROM_S, TO_S, collect, &l2, &n2, &err),
+        SRR_OK, "%s", err.msg);
     json_t *s1 = series_json(&r1), *s2 = series_json(&r2);
     cr_assert(json_equal(s1, s2));
     cr_assert_eq(json_array_size(s1), 1);
@@ -832,8 +834,7 @@ Test(fake_dd, routes_match_and_unmatched)
     srr_metric_result_clear(&r);
     cr_assert_eq(fake_dd_hits(f, a), 1);
     cr_assert_eq(fake_dd_hits(f, b), 1);
-    cr_assert_eq(srr_dd_search_logs(c, "l", "*", FROM_S, TO_S, NULL, NULL, NULL, &err),
-                 SRR_EINVAL);
+    cr_assert_eq(srr_dd_search_logs(c, "l", "*", FROM_S, TO_S, NULL, NULL, NULL, &err), SRR_EINVAL);
     cr_assert(strstr(err.msg, "no route for POST"), "%s", err.msg);
     cr_assert_eq(fake_dd_unmatched(f), 1);
     cr_assert_eq(fake_dd_total_hits(f), 3);
