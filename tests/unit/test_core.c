@@ -283,3 +283,21 @@ Test(candidate, poison_is_refused_with_reason)
     cr_assert_eq(srr_candidate_parse(badact, strlen(badact), &d, &err), SRR_EINVAL);
     cr_assert(strstr(err.msg, "action") != NULL, "%s", err.msg);
 }
+
+/* The README's config reference is the loader's own table, printed: if an
+ * option changes, this fails until the README is regenerated with
+ * `srr config reference`. */
+Test(config, readme_reference_is_current)
+{
+    char *readme = NULL, *buf = NULL;
+    size_t len = 0, blen = 0;
+    FILE *f = open_memstream(&buf, &blen);
+    srr_config_print_reference(f);
+    fclose(f);
+    cr_assert_eq(srr_file_read(SRR_SOURCE_DIR "/README.md", 0, &readme, &len, NULL), SRR_OK);
+    cr_assert(strstr(readme, buf) != NULL,
+                 "README.md's configuration reference differs from `srr config reference`:\n%s",
+                 buf);
+    free(readme);
+    free(buf);
+}
