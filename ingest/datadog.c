@@ -271,6 +271,8 @@ srr_rc srr_dd_client_create(const srr_dd_config *cfg, const char *base_url, srr_
         hdr = NULL;
     }
     c->hdr_post = curl_slist_append(c->hdr_post, "Content-Type: application/json");
+    /* No "Expect: 100-continue" round trip for bodies over 1 KiB. */
+    c->hdr_post = curl_slist_append(c->hdr_post, "Expect:");
     if (!c->hdr_get || !c->hdr_post) {
         rc = srr_error_set(err, SRR_EIO, "libcurl: cannot build request headers");
         goto fail;

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "datadog.h"
@@ -839,6 +840,30 @@ Test(fake_dd, routes_match_and_unmatched)
     cr_assert_eq(fake_dd_unmatched(f), 1);
     cr_assert_eq(fake_dd_total_hits(f), 3);
     cr_assert_eq(fake_dd_max_inflight(f), 1);
+    srr_dd_client_destroy(&c);
+    fake_dd_stop(&f);
+}
+
+Test(logs, long_query_body_is_sent_whole)
+{
+    /* Bodies over 1 KiB must not wait for a "100 Continue". */
+    fake_dd *f = fake_dd_start();
+    int rt = fake_dd_add(f, "POST", LOGS_PATH, "zzzz", 200, NULL, "{\"data\":[]}");
+    srr_dd_config cfg = test_cfg();
+    srr_dd_client *c = live_client(&cfg, f, SRR_DD_LIVE, NULL);
+    char q[3001];
+    memset(q, 'a', 3000);
+    memcpy(q + 2990, "zzzz", 4);
+    q[3000] = '\0';
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    cr_assert_eq(srr_dd_search_logs(c, "long", q, FROM_S, TO_S, NULL, NULL, NULL, NULL), SRR_OK);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    double dt = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+    cr_assert_lt(dt, 0.5, "took %.3f s", dt);
+    cr_assert_eq(fake_dd_hits(f, rt), 1);
+    char *expect = fake_dd_last_header(f, "Expect");
+    cr_assert_null(expect);
     srr_dd_client_destroy(&c);
     fake_dd_stop(&f);
 }
