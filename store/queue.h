@@ -34,6 +34,10 @@ typedef struct srr_message {
     size_t len;
     int64_t offset;   /* position in the queue (spool: byte offset) */
     int partition;    /* spool: 0 */
+    const char *corrupt_reason; /* NULL normally; set when the record was
+                                   corrupt: payload then holds the raw bytes
+                                   that could be read (bounded), key is NULL,
+                                   and the caller quarantines it */
 } srr_message;
 
 /* Opens the producer for cfg->queue (backend "spool"; "kafka" returns

@@ -1,0 +1,117 @@
+/* SPDX-License-Identifier: Apache-2.0
+ *
+ * queue.c - the public queue API (queue.h) as thin wrappers that pick a
+ * backend from cfg->queue.backend and dispatch through its vtable
+ * (queue_backend.h). "spool" is the local durable spool; "kafka" is
+ * recognised but not built yet.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "queue.h"
+#include "queue_backend.h"
+
+struct srr_producer {
+    const srr_queue_backend *be;
+    void *impl;
+};
+
+struct srr_consumer {
+    const srr_queue_backend *be;
+    void *impl;
+};
+
+static const srr_queue_backend *const BACKENDS[] = {&srr_spool_backend};
+
+/* Finds the backend configured in cfg; SRR_EINVAL names what is known. */
+static srr_rc pick_backend(const srr_config *cfg, const srr_queue_backend **out, srr_error *err)
+{
+    const char *name = cfg && cfg->queue.backend && *cfg->queue.backend ? cfg->queue.backend
+                                                                        : "spool";
+    size_t i;
+    for (i = 0; i < sizeof(BACKENDS) / sizeof(BACKENDS[0]); i++) {
+        if (strcmp(BACKENDS[i]->name, name) == 0) {
+            *out = BACKENDS[i];
+            return SRR_OK;
+        }
+    }
+    if (strcmp(name, "kafka") == 0)
+        return srr_error_set(err, SRR_EINVAL,
+                             "queue.backend 'kafka' is not built yet; use 'spool'");
+    return srr_error_set(err, SRR_EINVAL, "unknown queue.backend '%s' (expected spool or kafka)",
+                         name);
+}
+
+srr_rc srr_producer_open(const srr_config *cfg, srr_producer **out, srr_error *err)
+{
+    const srr_queue_backend *be;
+    void *impl = NULL;
+    srr_rc rc;
+    *out = NULL;
+    rc = pick_backend(cfg, &be, err);
+    if (rc == SRR_OK)
+        rc = be->producer_open(cfg, &impl, err);
+    if (rc != SRR_OK)
+        return rc;
+    *out = srr_malloc(sizeof(**out));
+    (*out)->be = be;
+    (*out)->impl = impl;
+    return SRR_OK;
+}
+
+srr_rc srr_producer_send(srr_producer *p, const char *key, const char *payload, size_t len,
+                         srr_error *err)
+{
+    return p->be->send(p->impl, key, payload, len, err);
+}
+
+srr_rc srr_producer_flush(srr_producer *p, srr_error *err)
+{
+    return p->be->flush(p->impl, err);
+}
+
+void srr_producer_close(srr_producer **p)
+{
+    if (!p || !*p)
+        return;
+    (*p)->be->producer_close((*p)->impl);
+    free(*p);
+    *p = NULL;
+}
+
+srr_rc srr_consumer_open(const srr_config *cfg, srr_consumer **out, srr_error *err)
+{
+    const srr_queue_backend *be;
+    void *impl = NULL;
+    srr_rc rc;
+    *out = NULL;
+    rc = pick_backend(cfg, &be, err);
+    if (rc == SRR_OK)
+        rc = be->consumer_open(cfg, &impl, err);
+    if (rc != SRR_OK)
+        return rc;
+    *out = srr_malloc(sizeof(**out));
+    (*out)->be = be;
+    (*out)->impl = impl;
+    return SRR_OK;
+}
+
+srr_rc srr_consumer_poll(srr_consumer *c, size_t max, int timeout_ms, const srr_message **msgs,
+                         size_t *n, srr_error *err)
+{
+    return c->be->poll(c->impl, max, timeout_ms, msgs, n, err);
+}
+
+srr_rc srr_consumer_commit(srr_consumer *c, srr_error *err)
+{
+    return c->be->commit(c->impl, err);
+}
+
+void srr_consumer_close(srr_consumer **c)
+{
+    if (!c || !*c)
+        return;
+    (*c)->be->consumer_close((*c)->impl);
+    free(*c);
+    *c = NULL;
+}

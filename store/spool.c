@@ -1,0 +1,842 @@
+/* SPDX-License-Identifier: Apache-2.0
+ *
+ * spool.c - the local durable spool: the embedded default queue backend
+ * (queue_backend.h). A directory of append-only segment files that several
+ * producer processes (sweep, webhook server) append to and one consumer
+ * (the writer) drains.
+ *
+ * Layout of the spool directory:
+ *   00000000000000000000.seg  segments, named by the global byte offset of
+ *                             their first byte (20 digits, so they sort);
+ *   spool.lock                flock'ed exclusively by a producer while it
+ *                             appends or rotates, shared by the consumer
+ *                             while it measures how much is visible;
+ *   consumer.lock             held exclusively by the one consumer;
+ *   consumer.offset           committed global offset ("123\n"), replaced
+ *                             atomically (srr_file_write_atomic) on commit.
+ *
+ * A record is framed as
+ *   magic "\xF5SR1" | u32 body_len | u32 crc | u32 key_len | key | payload
+ * (little-endian; body_len = key_len + payload length; crc = CRC-32 of the
+ * body_len and key_len fields, the key and the payload). 0xF5 never occurs
+ * in UTF-8, so the magic cannot appear inside a JSON payload or a hex key:
+ * after corruption the consumer resynchronises on the next magic whose
+ * record checks out.
+ *
+ * Producers append a whole record with one write() under the lock, so
+ * records of concurrent processes never interleave; srr_producer_flush()
+ * is one fdatasync for everything sent since the last flush (group commit).
+ * A segment that reached the size limit is sealed (mode 0444) and a new one
+ * starts at base + size; sealing happens before the successor exists, so a
+ * consumer that reaches the end of a sealed segment knows nothing more will
+ * be appended to it.
+ *
+ * The consumer reads only what was visible under the shared lock, so it
+ * never sees half of a write in progress. A record cut short at the end of
+ * the active segment (a producer died mid-write) is waited for; once a
+ * later valid record proves it will never complete, or the segment is
+ * sealed, it is reported as corrupt. Corrupt bytes are returned once as a
+ * message with corrupt_reason set (and at most 64 KiB of them as payload),
+ * then reading continues at the next good record: the queue never blocks
+ * and never drops silently. Commit writes the offset file and deletes the
+ * sealed segments wholly before it.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "queue_backend.h"
+
+#define SPOOL_HDR 16
+#define SPOOL_MAX_BODY (1024 * 1024)                 /* key + payload */
+#define SPOOL_WINDOW (2 * (SPOOL_MAX_BODY + SPOOL_HDR)) /* bytes read per poll */
+#define SPOOL_SEGMENT_BYTES (64LL * 1024 * 1024)
+#define SPOOL_CORRUPT_KEEP (64 * 1024)
+#define SPOOL_POLL_SLEEP_MS 10
+
+static const unsigned char MAGIC[4] = {0xF5, 'S', 'R', '1'};
+
+static const uint32_t CRC_TABLE[256] = {
+    0x00000000u, 0x77073096u, 0xee0e612cu, 0x990951bau, 0x076dc419u, 0x706af48fu,
+    0xe963a535u, 0x9e6495a3u, 0x0edb8832u, 0x79dcb8a4u, 0xe0d5e91eu, 0x97d2d988u,
+    0x09b64c2bu, 0x7eb17cbdu, 0xe7b82d07u, 0x90bf1d91u, 0x1db71064u, 0x6ab020f2u,
+    0xf3b97148u, 0x84be41deu, 0x1adad47du, 0x6ddde4ebu, 0xf4d4b551u, 0x83d385c7u,
+    0x136c9856u, 0x646ba8c0u, 0xfd62f97au, 0x8a65c9ecu, 0x14015c4fu, 0x63066cd9u,
+    0xfa0f3d63u, 0x8d080df5u, 0x3b6e20c8u, 0x4c69105eu, 0xd56041e4u, 0xa2677172u,
+    0x3c03e4d1u, 0x4b04d447u, 0xd20d85fdu, 0xa50ab56bu, 0x35b5a8fau, 0x42b2986cu,
+    0xdbbbc9d6u, 0xacbcf940u, 0x32d86ce3u, 0x45df5c75u, 0xdcd60dcfu, 0xabd13d59u,
+    0x26d930acu, 0x51de003au, 0xc8d75180u, 0xbfd06116u, 0x21b4f4b5u, 0x56b3c423u,
+    0xcfba9599u, 0xb8bda50fu, 0x2802b89eu, 0x5f058808u, 0xc60cd9b2u, 0xb10be924u,
+    0x2f6f7c87u, 0x58684c11u, 0xc1611dabu, 0xb6662d3du, 0x76dc4190u, 0x01db7106u,
+    0x98d220bcu, 0xefd5102au, 0x71b18589u, 0x06b6b51fu, 0x9fbfe4a5u, 0xe8b8d433u,
+    0x7807c9a2u, 0x0f00f934u, 0x9609a88eu, 0xe10e9818u, 0x7f6a0dbbu, 0x086d3d2du,
+    0x91646c97u, 0xe6635c01u, 0x6b6b51f4u, 0x1c6c6162u, 0x856530d8u, 0xf262004eu,
+    0x6c0695edu, 0x1b01a57bu, 0x8208f4c1u, 0xf50fc457u, 0x65b0d9c6u, 0x12b7e950u,
+    0x8bbeb8eau, 0xfcb9887cu, 0x62dd1ddfu, 0x15da2d49u, 0x8cd37cf3u, 0xfbd44c65u,
+    0x4db26158u, 0x3ab551ceu, 0xa3bc0074u, 0xd4bb30e2u, 0x4adfa541u, 0x3dd895d7u,
+    0xa4d1c46du, 0xd3d6f4fbu, 0x4369e96au, 0x346ed9fcu, 0xad678846u, 0xda60b8d0u,
+    0x44042d73u, 0x33031de5u, 0xaa0a4c5fu, 0xdd0d7cc9u, 0x5005713cu, 0x270241aau,
+    0xbe0b1010u, 0xc90c2086u, 0x5768b525u, 0x206f85b3u, 0xb966d409u, 0xce61e49fu,
+    0x5edef90eu, 0x29d9c998u, 0xb0d09822u, 0xc7d7a8b4u, 0x59b33d17u, 0x2eb40d81u,
+    0xb7bd5c3bu, 0xc0ba6cadu, 0xedb88320u, 0x9abfb3b6u, 0x03b6e20cu, 0x74b1d29au,
+    0xead54739u, 0x9dd277afu, 0x04db2615u, 0x73dc1683u, 0xe3630b12u, 0x94643b84u,
+    0x0d6d6a3eu, 0x7a6a5aa8u, 0xe40ecf0bu, 0x9309ff9du, 0x0a00ae27u, 0x7d079eb1u,
+    0xf00f9344u, 0x8708a3d2u, 0x1e01f268u, 0x6906c2feu, 0xf762575du, 0x806567cbu,
+    0x196c3671u, 0x6e6b06e7u, 0xfed41b76u, 0x89d32be0u, 0x10da7a5au, 0x67dd4accu,
+    0xf9b9df6fu, 0x8ebeeff9u, 0x17b7be43u, 0x60b08ed5u, 0xd6d6a3e8u, 0xa1d1937eu,
+    0x38d8c2c4u, 0x4fdff252u, 0xd1bb67f1u, 0xa6bc5767u, 0x3fb506ddu, 0x48b2364bu,
+    0xd80d2bdau, 0xaf0a1b4cu, 0x36034af6u, 0x41047a60u, 0xdf60efc3u, 0xa867df55u,
+    0x316e8eefu, 0x4669be79u, 0xcb61b38cu, 0xbc66831au, 0x256fd2a0u, 0x5268e236u,
+    0xcc0c7795u, 0xbb0b4703u, 0x220216b9u, 0x5505262fu, 0xc5ba3bbeu, 0xb2bd0b28u,
+    0x2bb45a92u, 0x5cb36a04u, 0xc2d7ffa7u, 0xb5d0cf31u, 0x2cd99e8bu, 0x5bdeae1du,
+    0x9b64c2b0u, 0xec63f226u, 0x756aa39cu, 0x026d930au, 0x9c0906a9u, 0xeb0e363fu,
+    0x72076785u, 0x05005713u, 0x95bf4a82u, 0xe2b87a14u, 0x7bb12baeu, 0x0cb61b38u,
+    0x92d28e9bu, 0xe5d5be0du, 0x7cdcefb7u, 0x0bdbdf21u, 0x86d3d2d4u, 0xf1d4e242u,
+    0x68ddb3f8u, 0x1fda836eu, 0x81be16cdu, 0xf6b9265bu, 0x6fb077e1u, 0x18b74777u,
+    0x88085ae6u, 0xff0f6a70u, 0x66063bcau, 0x11010b5cu, 0x8f659effu, 0xf862ae69u,
+    0x616bffd3u, 0x166ccf45u, 0xa00ae278u, 0xd70dd2eeu, 0x4e048354u, 0x3903b3c2u,
+    0xa7672661u, 0xd06016f7u, 0x4969474du, 0x3e6e77dbu, 0xaed16a4au, 0xd9d65adcu,
+    0x40df0b66u, 0x37d83bf0u, 0xa9bcae53u, 0xdebb9ec5u, 0x47b2cf7fu, 0x30b5ffe9u,
+    0xbdbdf21cu, 0xcabac28au, 0x53b39330u, 0x24b4a3a6u, 0xbad03605u, 0xcdd70693u,
+    0x54de5729u, 0x23d967bfu, 0xb3667a2eu, 0xc4614ab8u, 0x5d681b02u, 0x2a6f2b94u,
+    0xb40bbe37u, 0xc30c8ea1u, 0x5a05df1bu, 0x2d02ef8du,
+};
+
+static uint32_t crc_update(uint32_t crc, const void *data, size_t n)
+{
+    const unsigned char *p = data;
+    size_t i;
+    for (i = 0; i < n; i++)
+        crc = CRC_TABLE[(crc ^ p[i]) & 0xff] ^ (crc >> 8);
+    return crc;
+}
+
+static void put32(unsigned char *p, uint32_t v)
+{
+    p[0] = (unsigned char)v;
+    p[1] = (unsigned char)(v >> 8);
+    p[2] = (unsigned char)(v >> 16);
+    p[3] = (unsigned char)(v >> 24);
+}
+
+static uint32_t get32(const unsigned char *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+/* CRC of a record whose header starts at h (body follows the header). */
+static uint32_t record_crc(const unsigned char *h, size_t body_len)
+{
+    uint32_t crc = 0xffffffffu;
+    crc = crc_update(crc, h + 4, 4);  /* body_len */
+    crc = crc_update(crc, h + 12, 4); /* key_len */
+    crc = crc_update(crc, h + SPOOL_HDR, body_len);
+    return crc ^ 0xffffffffu;
+}
+
+static char *segment_path(const char *dir, int64_t base)
+{
+    return srr_asprintf("%s/%020lld.seg", dir, (long long)base);
+}
+
+/* Lists the segment bases in `dir`, ascending. Caller frees *out. */
+static srr_rc list_segments(const char *dir, int64_t **out, size_t *n, srr_error *err)
+{
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    int64_t *v = NULL;
+    size_t cap = 0, i, j;
+    *out = NULL;
+    *n = 0;
+    if (!d)
+        return srr_error_set(err, SRR_EIO, "spool: cannot read %s: %s", dir, strerror(errno));
+    while ((e = readdir(d)) != NULL) {
+        const char *name = e->d_name;
+        long long base = 0;
+        if (strlen(name) != 24 || strcmp(name + 20, ".seg") != 0)
+            continue;
+        for (i = 0; i < 20 && name[i] >= '0' && name[i] <= '9'; i++)
+            base = base * 10 + (name[i] - '0');
+        if (i != 20)
+            continue;
+        if (*n == cap) {
+            cap = cap ? cap * 2 : 8;
+            v = srr_realloc(v, cap * sizeof(*v));
+        }
+        v[(*n)++] = base;
+    }
+    closedir(d);
+    for (i = 1; i < *n; i++) /* few files: insertion sort */
+        for (j = i; j > 0 && v[j - 1] > v[j]; j--) {
+            int64_t t = v[j];
+            v[j] = v[j - 1];
+            v[j - 1] = t;
+        }
+    *out = v;
+    return SRR_OK;
+}
+
+static int lock_fd(int fd, int op)
+{
+    int r;
+    do
+        r = flock(fd, op);
+    while (r != 0 && errno == EINTR);
+    return r;
+}
+
+static void fsync_dir(const char *dir)
+{
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd >= 0) {
+        fsync(fd);
+        close(fd);
+    }
+}
+
+static int is_sealed(const struct stat *sb)
+{
+    return (sb->st_mode & 0222) == 0;
+}
+
+static srr_rc spool_dir_of(const srr_config *cfg, char **out, srr_error *err)
+{
+    const char *dir = cfg ? cfg->queue.spool_dir : NULL;
+    srr_rc rc;
+    if (!dir || !*dir)
+        return srr_error_set(err, SRR_EINVAL, "queue.spool_dir is not set");
+    rc = srr_mkdirs(dir, err);
+    if (rc != SRR_OK)
+        return rc;
+    *out = srr_strdup(dir);
+    return SRR_OK;
+}
+
+/* ---- producer ----------------------------------------------------------- */
+
+/* Producer state. seg_fd is the segment last appended to (-1 none);
+ * dirty = bytes were written to it since the last fdatasync. */
+typedef struct spool_producer {
+    char *dir;
+    int lock_fd;
+    int seg_fd;
+    int dirty;
+    int64_t limit;  /* rotate at this segment size */
+    srr_buf frame;  /* reused framing buffer */
+} spool_producer;
+
+static int64_t segment_limit(void)
+{
+    const char *s = getenv("SRR_SPOOL_SEGMENT_BYTES"); /* tests and tuning */
+    char *end = NULL;
+    long long v;
+    if (!s || !*s)
+        return SPOOL_SEGMENT_BYTES;
+    errno = 0;
+    v = strtoll(s, &end, 10);
+    if (errno || *end || v < 64)
+        return SPOOL_SEGMENT_BYTES;
+    return v;
+}
+
+static srr_rc sync_segment(spool_producer *p, srr_error *err)
+{
+    if (p->dirty && p->seg_fd >= 0) {
+        if (fdatasync(p->seg_fd) != 0)
+            return srr_error_set(err, SRR_EIO, "spool: fdatasync in %s: %s", p->dir,
+                                 strerror(errno));
+        p->dirty = 0;
+    }
+    return SRR_OK;
+}
+
+/* With the lock held: makes p->seg_fd the active segment, opening the
+ * latest one or starting a new one when the latest is sealed or full. */
+static srr_rc ensure_segment(spool_producer *p, srr_error *err)
+{
+    struct stat sb;
+    int64_t *bases = NULL, base = 0;
+    size_t n = 0;
+    char *path = NULL;
+    srr_rc rc;
+    int fd;
+
+    if (p->seg_fd >= 0 && fstat(p->seg_fd, &sb) == 0 && !is_sealed(&sb) && sb.st_size < p->limit)
+        return SRR_OK;
+    rc = sync_segment(p, err); /* what we wrote to the old one stays durable */
+    if (rc != SRR_OK)
+        return rc;
+    if (p->seg_fd >= 0) {
+        close(p->seg_fd);
+        p->seg_fd = -1;
+    }
+    rc = list_segments(p->dir, &bases, &n, err);
+    if (rc != SRR_OK)
+        return rc;
+    if (n > 0) {
+        base = bases[n - 1];
+        path = segment_path(p->dir, base);
+        if (stat(path, &sb) != 0) {
+            rc = srr_error_set(err, SRR_EIO, "spool: cannot stat %s: %s", path, strerror(errno));
+            goto out;
+        }
+        if (!is_sealed(&sb) && sb.st_size < p->limit) {
+            fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC);
+            if (fd < 0) {
+                rc = srr_error_set(err, SRR_EIO, "spool: cannot open %s: %s", path,
+                                   strerror(errno));
+                goto out;
+            }
+            p->seg_fd = fd;
+            goto out;
+        }
+        /* Rotate: seal the full segment first, then start its successor. */
+        if (!is_sealed(&sb) && chmod(path, 0444) != 0) {
+            rc = srr_error_set(err, SRR_EIO, "spool: cannot seal %s: %s", path, strerror(errno));
+            goto out;
+        }
+        base += (int64_t)sb.st_size;
+        free(path);
+    }
+    path = segment_path(p->dir, base);
+    fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0) {
+        rc = srr_error_set(err, SRR_EIO, "spool: cannot create %s: %s", path, strerror(errno));
+        goto out;
+    }
+    fsync_dir(p->dir);
+    p->seg_fd = fd;
+out:
+    free(path);
+    free(bases);
+    return rc;
+}
+
+static srr_rc spool_producer_open(const srr_config *cfg, void **impl, srr_error *err)
+{
+    spool_producer *p;
+    char *lockpath;
+    srr_rc rc;
+    *impl = NULL;
+    p = srr_calloc(1, sizeof(*p));
+    p->lock_fd = p->seg_fd = -1;
+    p->limit = segment_limit();
+    srr_buf_init(&p->frame, SPOOL_MAX_BODY + SPOOL_HDR);
+    rc = spool_dir_of(cfg, &p->dir, err);
+    if (rc != SRR_OK)
+        goto fail;
+    lockpath = srr_asprintf("%s/spool.lock", p->dir);
+    p->lock_fd = open(lockpath, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (p->lock_fd < 0)
+        rc = srr_error_set(err, SRR_EIO, "spool: cannot open %s: %s", lockpath, strerror(errno));
+    free(lockpath);
+    if (rc != SRR_OK)
+        goto fail;
+    *impl = p;
+    return SRR_OK;
+fail:
+    srr_buf_free(&p->frame);
+    free(p->dir);
+    free(p);
+    return rc;
+}
+
+/* Appends all of buf at the end of fd; on a short write puts the file back
+ * to `size` so no partial record stays behind. */
+static srr_rc append_all(spool_producer *p, const char *buf, size_t n, off_t size, srr_error *err)
+{
+    size_t done = 0;
+    while (done < n) {
+        ssize_t w = write(p->seg_fd, buf + done, n - done);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0) {
+            int e = w < 0 ? errno : EIO;
+            if (done > 0 && ftruncate(p->seg_fd, size) != 0)
+                srr_warn("spool: cannot undo a partial write in %s: %s", p->dir, strerror(errno));
+            return srr_error_set(err, e == ENOSPC ? SRR_RETRY : SRR_EIO,
+                                 "spool: write in %s: %s", p->dir, strerror(e));
+        }
+        done += (size_t)w;
+    }
+    return SRR_OK;
+}
+
+static srr_rc spool_send(void *impl, const char *key, const char *payload, size_t len,
+                         srr_error *err)
+{
+    spool_producer *p = impl;
+    size_t klen = key ? strlen(key) : 0;
+    unsigned char h[SPOOL_HDR];
+    struct stat sb;
+    srr_rc rc;
+
+    if (klen + len > SPOOL_MAX_BODY)
+        return srr_error_set(err, SRR_EINVAL, "spool: message of %zu bytes exceeds %d", klen + len,
+                             SPOOL_MAX_BODY);
+    memcpy(h, MAGIC, 4);
+    put32(h + 4, (uint32_t)(klen + len));
+    put32(h + 12, (uint32_t)klen);
+    p->frame.len = 0;
+    srr_buf_append(&p->frame, h, SPOOL_HDR);
+    srr_buf_append(&p->frame, key ? key : "", klen);
+    srr_buf_append(&p->frame, payload ? payload : "", len);
+    put32((unsigned char *)p->frame.data + 8,
+          record_crc((const unsigned char *)p->frame.data, klen + len));
+
+    if (lock_fd(p->lock_fd, LOCK_EX) != 0)
+        return srr_error_set(err, SRR_RETRY, "spool: cannot lock %s: %s", p->dir, strerror(errno));
+    rc = ensure_segment(p, err);
+    if (rc == SRR_OK && fstat(p->seg_fd, &sb) != 0)
+        rc = srr_error_set(err, SRR_EIO, "spool: fstat in %s: %s", p->dir, strerror(errno));
+    if (rc == SRR_OK)
+        rc = append_all(p, p->frame.data, p->frame.len, sb.st_size, err);
+    if (rc == SRR_OK)
+        p->dirty = 1;
+    lock_fd(p->lock_fd, LOCK_UN);
+    return rc;
+}
+
+static srr_rc spool_flush(void *impl, srr_error *err)
+{
+    return sync_segment(impl, err);
+}
+
+static void spool_producer_close(void *impl)
+{
+    spool_producer *p = impl;
+    srr_error err = {0};
+    if (!p)
+        return;
+    if (spool_flush(p, &err) != SRR_OK)
+        srr_warn("%s", err.msg);
+    if (p->seg_fd >= 0)
+        close(p->seg_fd);
+    if (p->lock_fd >= 0)
+        close(p->lock_fd);
+    srr_buf_free(&p->frame);
+    free(p->dir);
+    free(p);
+}
+
+/* ---- consumer ----------------------------------------------------------- */
+
+/* Consumer state. Invariant: seg_base <= pos <= seg_base + size of the
+ * open segment; committed <= pos. Messages and their corrupt reasons point
+ * into buf / reasons until the next poll. */
+typedef struct spool_consumer {
+    char *dir;
+    char *offset_path;
+    int lock_fd;       /* spool.lock, shared while measuring */
+    int own_fd;        /* consumer.lock, exclusive for our lifetime */
+    int seg_fd;        /* segment holding pos, -1 when not open */
+    int64_t seg_base;
+    int64_t pos;       /* next byte to read (after the last poll) */
+    int64_t committed; /* durable position */
+    unsigned char *buf;
+    srr_message *msgs;
+    char (*reasons)[192];
+    size_t cap;
+} spool_consumer;
+
+typedef enum { FRAME_OK, FRAME_INCOMPLETE, FRAME_CORRUPT } frame_state;
+
+/* Classifies the bytes at p (avail of them): a complete valid record
+ * (*total = its size), a record that continues past avail, or corrupt
+ * (*why = static reason). */
+static frame_state classify(const unsigned char *p, size_t avail, size_t *total, const char **why)
+{
+    uint32_t body, klen;
+    if (avail < 4) {
+        if (memcmp(p, MAGIC, avail) == 0)
+            return FRAME_INCOMPLETE;
+        *why = "bad magic";
+        return FRAME_CORRUPT;
+    }
+    if (memcmp(p, MAGIC, 4) != 0) {
+        *why = "bad magic";
+        return FRAME_CORRUPT;
+    }
+    if (avail < SPOOL_HDR)
+        return FRAME_INCOMPLETE;
+    body = get32(p + 4);
+    klen = get32(p + 12);
+    if (body > SPOOL_MAX_BODY || klen > body) {
+        *why = "bad length";
+        return FRAME_CORRUPT;
+    }
+    if (avail < SPOOL_HDR + (size_t)body)
+        return FRAME_INCOMPLETE;
+    if (record_crc(p, body) != get32(p + 8)) {
+        *why = "CRC mismatch";
+        return FRAME_CORRUPT;
+    }
+    *total = SPOOL_HDR + body;
+    return FRAME_OK;
+}
+
+/* First position after `from` (< end) where a record starts: a valid one,
+ * or (when `tail_ok`) one cut short by the end of the data. Returns end if
+ * none. */
+static size_t resync(const unsigned char *b, size_t from, size_t end, int tail_ok)
+{
+    size_t i, total;
+    const char *why;
+    for (i = from; i < end; i++) {
+        frame_state s;
+        if (b[i] != MAGIC[0])
+            continue;
+        s = classify(b + i, end - i, &total, &why);
+        if (s == FRAME_OK || (s == FRAME_INCOMPLETE && tail_ok))
+            return i;
+    }
+    return end;
+}
+
+static void close_segment(spool_consumer *c)
+{
+    if (c->seg_fd >= 0)
+        close(c->seg_fd);
+    c->seg_fd = -1;
+}
+
+/* Opens the segment holding c->pos. *none = 1 when there is nothing to
+ * read yet (no segment, or the successor of a sealed one not created). */
+static srr_rc open_segment(spool_consumer *c, int *none, srr_error *err)
+{
+    int64_t *bases = NULL;
+    size_t n = 0, i;
+    char *path;
+    srr_rc rc = list_segments(c->dir, &bases, &n, err);
+    int64_t pick = -1;
+    *none = 0;
+    if (rc != SRR_OK)
+        return rc;
+    for (i = 0; i < n; i++)
+        if (bases[i] <= c->pos)
+            pick = bases[i];
+    if (pick < 0 && n > 0) {
+        srr_warn("spool: %s: position %lld is before the oldest segment %lld; resuming there",
+                 c->dir, (long long)c->pos, (long long)bases[0]);
+        pick = bases[0];
+        c->pos = pick;
+    }
+    free(bases);
+    if (pick < 0) {
+        *none = 1;
+        return SRR_OK;
+    }
+    path = segment_path(c->dir, pick);
+    c->seg_fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (c->seg_fd < 0)
+        rc = srr_error_set(err, SRR_EIO, "spool: cannot open %s: %s", path, strerror(errno));
+    else
+        c->seg_base = pick;
+    free(path);
+    return rc;
+}
+
+static void add_message(spool_consumer *c, size_t *n, const srr_message *m)
+{
+    if (*n == c->cap) {
+        c->cap = c->cap ? c->cap * 2 : 64;
+        c->msgs = srr_realloc(c->msgs, c->cap * sizeof(*c->msgs));
+        c->reasons = srr_realloc(c->reasons, c->cap * sizeof(*c->reasons));
+    }
+    c->msgs[*n] = *m;
+    (*n)++;
+}
+
+static void add_corrupt(spool_consumer *c, size_t *n, const unsigned char *p, size_t len,
+                        int64_t offset, const char *why)
+{
+    srr_message m = {0};
+    m.payload = (const char *)p;
+    m.len = len > SPOOL_CORRUPT_KEEP ? SPOOL_CORRUPT_KEEP : len;
+    m.offset = offset;
+    add_message(c, n, &m);
+    snprintf(c->reasons[*n - 1], sizeof(c->reasons[0]),
+             "corrupt spool record at offset %lld (%s): %s; %zu bytes skipped", (long long)offset,
+             c->dir, why, len);
+    c->msgs[*n - 1].corrupt_reason = c->reasons[*n - 1];
+}
+
+/* Reads up to max messages at c->pos without waiting. */
+static srr_rc read_batch(spool_consumer *c, size_t max, size_t *n, srr_error *err)
+{
+    struct stat sb;
+    int64_t rel, size;
+    size_t want, off = 0;
+    ssize_t got;
+    int sealed, none;
+    srr_rc rc;
+
+    *n = 0;
+    for (;;) {
+        if (c->seg_fd < 0) {
+            rc = open_segment(c, &none, err);
+            if (rc != SRR_OK || none)
+                return rc;
+        }
+        /* Everything up to this size was written whole: producers append
+         * under the exclusive lock. */
+        if (lock_fd(c->lock_fd, LOCK_SH) != 0)
+            return srr_error_set(err, SRR_RETRY, "spool: lock %s: %s", c->dir, strerror(errno));
+        rc = fstat(c->seg_fd, &sb) == 0 ? SRR_OK : SRR_EIO;
+        lock_fd(c->lock_fd, LOCK_UN);
+        if (rc != SRR_OK)
+            return srr_error_set(err, rc, "spool: fstat in %s: %s", c->dir, strerror(errno));
+        size = (int64_t)sb.st_size;
+        sealed = is_sealed(&sb);
+        rel = c->pos - c->seg_base;
+        if (rel < size)
+            break;
+        if (!sealed)
+            return SRR_OK; /* caught up */
+        /* End of a sealed segment: move on to its successor, if it exists. */
+        {
+            char *next = segment_path(c->dir, c->seg_base + size);
+            int exists = access(next, F_OK) == 0;
+            free(next);
+            if (!exists)
+                return SRR_OK;
+            c->pos = c->seg_base + size;
+            close_segment(c);
+        }
+    }
+
+    want = (size_t)(size - rel < SPOOL_WINDOW ? size - rel : SPOOL_WINDOW);
+    if (!c->buf)
+        c->buf = srr_malloc(SPOOL_WINDOW);
+    do
+        got = pread(c->seg_fd, c->buf, want, (off_t)rel);
+    while (got < 0 && errno == EINTR);
+    if (got < 0)
+        return srr_error_set(err, SRR_EIO, "spool: read in %s: %s", c->dir, strerror(errno));
+    want = (size_t)got;
+    {
+        int at_end = rel + (int64_t)want == size;
+        while (*n < max && off < want) {
+            size_t total = 0, stop;
+            const char *why = NULL;
+            frame_state s = classify(c->buf + off, want - off, &total, &why);
+            int64_t at = c->seg_base + rel + (int64_t)off;
+            if (s == FRAME_OK) {
+                srr_message m = {0};
+                uint32_t klen = get32(c->buf + off + 12);
+                m.key = (const char *)c->buf + off + SPOOL_HDR;
+                m.keylen = klen;
+                m.payload = m.key + klen;
+                m.len = total - SPOOL_HDR - klen;
+                m.offset = at;
+                add_message(c, n, &m);
+                c->msgs[*n - 1].corrupt_reason = NULL;
+                off += total;
+                continue;
+            }
+            if (s == FRAME_INCOMPLETE) {
+                if (!at_end)
+                    break; /* next poll reads a window starting here */
+                if (!sealed) {
+                    /* A cut-short tail is waited for, unless a later valid
+                     * record shows it can never complete. */
+                    stop = resync(c->buf, off + 1, want, 0);
+                    if (stop == want)
+                        break;
+                    why = "record cut short (a producer died mid-write)";
+                } else {
+                    stop = want;
+                    why = "record cut short at the end of a sealed segment";
+                }
+            } else {
+                stop = resync(c->buf, off + 1, want, at_end && !sealed);
+            }
+            add_corrupt(c, n, c->buf + off, stop - off, at, why);
+            srr_warn("%s", c->reasons[*n - 1]);
+            off = stop;
+        }
+    }
+    c->pos += (int64_t)off;
+    return SRR_OK;
+}
+
+static int64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static srr_rc spool_poll(void *impl, size_t max, int timeout_ms, const srr_message **msgs,
+                         size_t *n, srr_error *err)
+{
+    spool_consumer *c = impl;
+    int64_t deadline = now_ms() + (timeout_ms > 0 ? timeout_ms : 0);
+    srr_rc rc;
+    *msgs = NULL;
+    *n = 0;
+    if (max == 0)
+        return SRR_OK;
+    for (;;) {
+        int64_t left;
+        rc = read_batch(c, max, n, err);
+        if (rc != SRR_OK || *n > 0)
+            break;
+        left = deadline - now_ms();
+        if (left <= 0)
+            break;
+        {
+            struct timespec ts = {0, (left < SPOOL_POLL_SLEEP_MS ? left : SPOOL_POLL_SLEEP_MS) *
+                                         1000000L};
+            nanosleep(&ts, NULL);
+        }
+    }
+    *msgs = c->msgs;
+    return rc;
+}
+
+/* Deletes sealed segments that lie wholly before the committed offset. */
+static void delete_consumed(spool_consumer *c)
+{
+    int64_t *bases = NULL;
+    size_t n = 0, i;
+    if (list_segments(c->dir, &bases, &n, NULL) != SRR_OK)
+        return;
+    for (i = 0; i + 1 < n; i++) {
+        char *path;
+        struct stat sb;
+        if (bases[i + 1] > c->committed)
+            break;
+        path = segment_path(c->dir, bases[i]);
+        if (stat(path, &sb) == 0 && is_sealed(&sb) && unlink(path) != 0)
+            srr_warn("spool: cannot delete %s: %s", path, strerror(errno));
+        free(path);
+    }
+    free(bases);
+}
+
+static srr_rc spool_commit(void *impl, srr_error *err)
+{
+    spool_consumer *c = impl;
+    char text[32];
+    int len;
+    srr_rc rc;
+    if (c->pos == c->committed)
+        return SRR_OK;
+    len = snprintf(text, sizeof(text), "%lld\n", (long long)c->pos);
+    rc = srr_file_write_atomic(c->offset_path, text, (size_t)len, err);
+    if (rc != SRR_OK)
+        return rc;
+    c->committed = c->pos;
+    delete_consumed(c);
+    return SRR_OK;
+}
+
+static srr_rc read_offset(spool_consumer *c, srr_error *err)
+{
+    char *text = NULL, *end = NULL;
+    size_t len = 0;
+    long long v;
+    int64_t *bases = NULL;
+    size_t n = 0;
+    srr_rc rc;
+    if (access(c->offset_path, F_OK) != 0) {
+        /* Never committed: start at the oldest segment. */
+        rc = list_segments(c->dir, &bases, &n, err);
+        if (rc == SRR_OK)
+            c->committed = n > 0 ? bases[0] : 0;
+        free(bases);
+        return rc;
+    }
+    rc = srr_file_read(c->offset_path, 64, &text, &len, err);
+    if (rc != SRR_OK)
+        return rc;
+    errno = 0;
+    v = strtoll(text, &end, 10);
+    if (errno || end == text || (*end && *end != '\n') || v < 0)
+        rc = srr_error_set(err, SRR_EINVAL, "spool: %s is not an offset", c->offset_path);
+    else
+        c->committed = v;
+    free(text);
+    return rc;
+}
+
+static void spool_consumer_close(void *impl)
+{
+    spool_consumer *c = impl;
+    if (!c)
+        return;
+    close_segment(c);
+    if (c->lock_fd >= 0)
+        close(c->lock_fd);
+    if (c->own_fd >= 0)
+        close(c->own_fd);
+    free(c->buf);
+    free(c->msgs);
+    free(c->reasons);
+    free(c->offset_path);
+    free(c->dir);
+    free(c);
+}
+
+static srr_rc spool_consumer_open(const srr_config *cfg, void **impl, srr_error *err)
+{
+    spool_consumer *c = srr_calloc(1, sizeof(*c));
+    char *path = NULL;
+    srr_rc rc;
+    *impl = NULL;
+    c->lock_fd = c->own_fd = c->seg_fd = -1;
+    rc = spool_dir_of(cfg, &c->dir, err);
+    if (rc != SRR_OK)
+        goto fail;
+    path = srr_asprintf("%s/spool.lock", c->dir);
+    c->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (c->lock_fd < 0) {
+        rc = srr_error_set(err, SRR_EIO, "spool: cannot open %s: %s", path, strerror(errno));
+        goto fail;
+    }
+    free(path);
+    path = srr_asprintf("%s/consumer.lock", c->dir);
+    c->own_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (c->own_fd < 0) {
+        rc = srr_error_set(err, SRR_EIO, "spool: cannot open %s: %s", path, strerror(errno));
+        goto fail;
+    }
+    if (flock(c->own_fd, LOCK_EX | LOCK_NB) != 0) {
+        rc = srr_error_set(err, SRR_ECONFLICT,
+                           "spool: another writer is already consuming %s", c->dir);
+        goto fail;
+    }
+    c->offset_path = srr_asprintf("%s/consumer.offset", c->dir);
+    rc = read_offset(c, err);
+    if (rc != SRR_OK)
+        goto fail;
+    c->pos = c->committed;
+    free(path);
+    *impl = c;
+    return SRR_OK;
+fail:
+    free(path);
+    spool_consumer_close(c);
+    return rc;
+}
+
+const srr_queue_backend srr_spool_backend = {
+    .name = "spool",
+    .producer_open = spool_producer_open,
+    .send = spool_send,
+    .flush = spool_flush,
+    .producer_close = spool_producer_close,
+    .consumer_open = spool_consumer_open,
+    .poll = spool_poll,
+    .commit = spool_commit,
+    .consumer_close = spool_consumer_close,
+};
