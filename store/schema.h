@@ -1,0 +1,354 @@
+/* SPDX-License-Identifier: Apache-2.0
+ *
+ * schema.h - the SQL of the store, in one place: the migrations that build
+ * the schema (keyed by PRAGMA user_version) and the statements store.c
+ * prepares once at open and reuses. Internal to store/.
+ *
+ * Migrations: SRR_MIGRATIONS[i] takes a database from user_version i to
+ * i + 1. Never edit a migration that has shipped; append a new one.
+ *
+ * Conventions of the schema:
+ *   - times are INTEGER epoch seconds (UTC); reads format them as ISO-8601;
+ *   - urgency is INTEGER 0..3 (low, medium, high, critical) so lists sort
+ *     by it; reads print the name;
+ *   - a "record" is (record_kind, record_id) with kind 'risk', 'backlog' or
+ *     'investigation'; human ids are SRR-<id>, BL-<id>, INV-<id>;
+ *   - the audit table is append-only, enforced by triggers.
+ */
+#ifndef SRR_STORE_SCHEMA_H
+#define SRR_STORE_SCHEMA_H
+
+static const char *const SRR_MIGRATIONS[] = {
+    /* 1: the initial schema. */
+    "CREATE TABLE risks ("
+    "  id INTEGER PRIMARY KEY,"
+    "  status TEXT NOT NULL DEFAULT 'draft' CHECK (status IN"
+    "    ('draft','open','mitigating','resolved','accepted','rejected','merged')),"
+    "  urgency INTEGER NOT NULL DEFAULT 1 CHECK (urgency BETWEEN 0 AND 3),"
+    "  title TEXT NOT NULL,"
+    "  service TEXT,"
+    "  env TEXT,"
+    "  fingerprint TEXT NOT NULL,"
+    "  overview TEXT NOT NULL DEFAULT '',"
+    "  cause TEXT,"
+    "  countermeasure_policy TEXT,"
+    "  next_action TEXT,"
+    "  assignee TEXT,"
+    "  datadog_url TEXT,"
+    "  backlog_link TEXT,"
+    "  postmortem_link TEXT,"
+    "  impact TEXT,"
+    "  likelihood TEXT,"
+    "  rule TEXT,"
+    "  reason TEXT,"
+    "  origin_candidate TEXT,"
+    "  merged_into INTEGER REFERENCES risks(id),"
+    "  reopened_from INTEGER REFERENCES risks(id),"
+    "  approved_by TEXT,"
+    "  approved_at INTEGER,"
+    "  next_review_at INTEGER,"
+    "  first_seen INTEGER,"
+    "  last_seen INTEGER,"
+    "  occurrences INTEGER NOT NULL DEFAULT 0,"
+    "  created_at INTEGER NOT NULL,"
+    "  updated_at INTEGER NOT NULL"
+    ");"
+    "CREATE INDEX risks_fingerprint ON risks(fingerprint, id);"
+    "CREATE INDEX risks_status ON risks(status, urgency DESC, id);"
+
+    "CREATE TABLE backlog ("
+    "  id INTEGER PRIMARY KEY,"
+    "  status TEXT NOT NULL DEFAULT 'draft' CHECK (status IN"
+    "    ('draft','accepted','done','rejected')),"
+    "  title TEXT NOT NULL,"
+    "  service TEXT,"
+    "  env TEXT,"
+    "  fingerprint TEXT NOT NULL,"
+    "  description TEXT NOT NULL DEFAULT '',"
+    "  urgency INTEGER NOT NULL DEFAULT 1 CHECK (urgency BETWEEN 0 AND 3),"
+    "  assignee TEXT,"
+    "  ticket_link TEXT,"
+    "  datadog_url TEXT,"
+    "  rule TEXT,"
+    "  reason TEXT,"
+    "  origin_candidate TEXT,"
+    "  first_seen INTEGER,"
+    "  last_seen INTEGER,"
+    "  occurrences INTEGER NOT NULL DEFAULT 0,"
+    "  created_at INTEGER NOT NULL,"
+    "  updated_at INTEGER NOT NULL"
+    ");"
+    "CREATE INDEX backlog_fingerprint ON backlog(fingerprint, id);"
+    "CREATE INDEX backlog_status ON backlog(status, urgency DESC, id);"
+
+    "CREATE TABLE investigations ("
+    "  id INTEGER PRIMARY KEY,"
+    "  status TEXT NOT NULL DEFAULT 'open' CHECK (status IN ('open','promoted','closed')),"
+    "  fingerprint TEXT NOT NULL,"
+    "  title TEXT NOT NULL,"
+    "  service TEXT,"
+    "  env TEXT,"
+    "  urgency INTEGER NOT NULL DEFAULT 1 CHECK (urgency BETWEEN 0 AND 3),"
+    "  assignee TEXT,"
+    "  opened_at INTEGER NOT NULL,"
+    "  deadline INTEGER NOT NULL,"
+    "  last_status TEXT NOT NULL CHECK (last_status IN ('firing','recovered')),"
+    "  outcome TEXT,"
+    "  risk_id INTEGER REFERENCES risks(id),"
+    "  rule TEXT,"
+    "  reason TEXT,"
+    "  datadog_url TEXT,"
+    "  origin_candidate TEXT,"
+    "  first_seen INTEGER,"
+    "  last_seen INTEGER,"
+    "  occurrences INTEGER NOT NULL DEFAULT 0,"
+    "  created_at INTEGER NOT NULL,"
+    "  updated_at INTEGER NOT NULL"
+    ");"
+    "CREATE INDEX investigations_fingerprint ON investigations(fingerprint, id);"
+    "CREATE INDEX investigations_due ON investigations(status, deadline);"
+
+    /* Dated entries of a record's "log from recognition to cause" and
+     * "countermeasure log". */
+    "CREATE TABLE log_entries ("
+    "  id INTEGER PRIMARY KEY,"
+    "  record_kind TEXT NOT NULL CHECK (record_kind IN ('risk','backlog','investigation')),"
+    "  record_id INTEGER NOT NULL,"
+    "  section TEXT NOT NULL CHECK (section IN ('recognition','countermeasure')),"
+    "  at INTEGER NOT NULL,"
+    "  author TEXT NOT NULL,"
+    "  text TEXT NOT NULL"
+    ");"
+    "CREATE INDEX log_entries_record ON log_entries(record_kind, record_id, section, at);"
+
+    /* Full evidence, kept only for fingerprints that have a record. */
+    "CREATE TABLE evidence ("
+    "  id INTEGER PRIMARY KEY,"
+    "  record_kind TEXT NOT NULL CHECK (record_kind IN ('risk','backlog','investigation')),"
+    "  record_id INTEGER NOT NULL,"
+    "  candidate_id TEXT NOT NULL,"
+    "  observed_at INTEGER NOT NULL,"
+    "  status TEXT NOT NULL,"
+    "  value REAL,"
+    "  summary TEXT,"
+    "  link TEXT,"
+    "  evidence TEXT"
+    ");"
+    "CREATE INDEX evidence_record ON evidence(record_kind, record_id, id);"
+
+    /* Every sighting of a fingerprint, compact, for recurrence/flapping. */
+    "CREATE TABLE sightings ("
+    "  id INTEGER PRIMARY KEY,"
+    "  fingerprint TEXT NOT NULL,"
+    "  candidate_id TEXT NOT NULL,"
+    "  at INTEGER NOT NULL,"
+    "  status TEXT NOT NULL,"
+    "  value REAL"
+    ");"
+    "CREATE INDEX sightings_fingerprint ON sightings(fingerprint, at);"
+
+    /* Processed candidate ids: what makes the writer idempotent. WITHOUT
+     * ROWID: the hash id is the only key, so one b-tree instead of two. */
+    "CREATE TABLE candidates ("
+    "  id TEXT PRIMARY KEY,"
+    "  fingerprint TEXT NOT NULL,"
+    "  action TEXT NOT NULL,"
+    "  applied_at INTEGER NOT NULL,"
+    "  outcome TEXT NOT NULL"
+    ") WITHOUT ROWID;"
+
+    /* Dead letters. dedup_key (NULL allowed, many NULLs allowed) makes a
+     * redelivered poison message land once. */
+    "CREATE TABLE quarantine ("
+    "  id INTEGER PRIMARY KEY,"
+    "  at INTEGER NOT NULL,"
+    "  origin TEXT NOT NULL,"
+    "  reason TEXT NOT NULL,"
+    "  payload BLOB,"
+    "  payload_bytes INTEGER NOT NULL,"
+    "  dedup_key TEXT UNIQUE"
+    ");"
+
+    "CREATE TABLE audit ("
+    "  id INTEGER PRIMARY KEY,"
+    "  at INTEGER NOT NULL,"
+    "  actor TEXT NOT NULL,"
+    "  record_kind TEXT NOT NULL,"
+    "  record_id INTEGER,"
+    "  action TEXT NOT NULL,"
+    "  before TEXT,"
+    "  after TEXT,"
+    "  why TEXT"
+    ");"
+    "CREATE INDEX audit_record ON audit(record_kind, record_id, id);"
+    "CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit"
+    "  BEGIN SELECT RAISE(ABORT, 'audit is append-only'); END;"
+    "CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit"
+    "  BEGIN SELECT RAISE(ABORT, 'audit is append-only'); END;"
+
+    /* How far the sweep got per check (used by the sweep, no API yet). */
+    "CREATE TABLE sweep_state ("
+    "  check_name TEXT PRIMARY KEY,"
+    "  last_window_end INTEGER NOT NULL"
+    ") WITHOUT ROWID;",
+};
+
+#define SRR_SCHEMA_VERSION ((int)(sizeof SRR_MIGRATIONS / sizeof SRR_MIGRATIONS[0]))
+
+/* Statements prepared once per store. */
+enum srr_stmt_id {
+    Q_BEGIN,
+    Q_COMMIT,
+    Q_ROLLBACK,
+    Q_CAND_EXISTS,
+    Q_CAND_INSERT,
+    Q_SIGHTING_INSERT,
+    Q_OPEN_RECORD,
+    Q_RISK_LATEST,
+    Q_RISK_STATUS,
+    Q_RISK_INSERT,
+    Q_BL_INSERT,
+    Q_INV_INSERT,
+    Q_RISK_TOUCH,
+    Q_BL_TOUCH,
+    Q_INV_TOUCH,
+    Q_EVIDENCE_INSERT,
+    Q_EVIDENCE_COPY,
+    Q_EVIDENCE_OF,
+    Q_EVIDENCE_RECENT,
+    Q_LOG_INSERT,
+    Q_LOG_OF,
+    Q_AUDIT_INSERT,
+    Q_QUAR_INSERT,
+    Q_QUAR_LIST,
+    Q_INV_DUE,
+    Q_INV_GET,
+    Q_INV_FINISH,
+    Q_RISK_GET,
+    Q_RISK_LIST,
+    Q_BL_GET,
+    Q_BL_LIST,
+    Q_INV_LIST,
+    Q__COUNT
+};
+
+/* Status sets that count as "open" for attaching evidence. */
+#define SRR_RISK_OPEN_SQL "('draft','open','mitigating','accepted')"
+#define SRR_BACKLOG_OPEN_SQL "('draft','accepted')"
+
+#define SRR_RISK_COLUMNS                                                              \
+    "id, status, urgency, title, service, env, fingerprint, overview, cause,"         \
+    " countermeasure_policy, next_action, assignee, datadog_url, backlog_link,"       \
+    " postmortem_link, impact, likelihood, rule, reason, origin_candidate,"           \
+    " merged_into, reopened_from, approved_by, approved_at, next_review_at,"          \
+    " first_seen, last_seen, occurrences, created_at, updated_at"
+
+#define SRR_BACKLOG_COLUMNS                                                           \
+    "id, status, urgency, title, service, env, fingerprint, description, assignee,"   \
+    " ticket_link, datadog_url, rule, reason, origin_candidate, first_seen,"          \
+    " last_seen, occurrences, created_at, updated_at"
+
+#define SRR_INV_COLUMNS                                                               \
+    "id, status, urgency, title, service, env, fingerprint, assignee, opened_at,"     \
+    " deadline, last_status, outcome, risk_id, rule, reason, datadog_url,"            \
+    " origin_candidate, first_seen, last_seen, occurrences, created_at, updated_at"
+
+#define SRR_EVIDENCE_COLUMNS "candidate_id, observed_at, status, value, summary, link, evidence"
+
+static const char *const SRR_STMT_SQL[Q__COUNT] = {
+    [Q_BEGIN] = "BEGIN IMMEDIATE",
+    [Q_COMMIT] = "COMMIT",
+    [Q_ROLLBACK] = "ROLLBACK",
+    [Q_CAND_EXISTS] = "SELECT 1 FROM candidates WHERE id = ?1",
+    [Q_CAND_INSERT] = "INSERT INTO candidates(id, fingerprint, action, applied_at, outcome)"
+                      " VALUES (?1, ?2, ?3, ?4, ?5)",
+    [Q_SIGHTING_INSERT] = "INSERT INTO sightings(fingerprint, candidate_id, at, status, value)"
+                          " VALUES (?1, ?2, ?3, ?4, ?5)",
+    /* The open record of a fingerprint; a risk wins over an investigation,
+     * which wins over a backlog item. */
+    [Q_OPEN_RECORD] =
+        "SELECT kind, id FROM ("
+        " SELECT 0 AS prio, 'risk' AS kind, id FROM (SELECT id FROM risks"
+        "  WHERE fingerprint = ?1 AND status IN " SRR_RISK_OPEN_SQL " ORDER BY id DESC LIMIT 1)"
+        " UNION ALL"
+        " SELECT 1, 'investigation', id FROM (SELECT id FROM investigations"
+        "  WHERE fingerprint = ?1 AND status = 'open' ORDER BY id DESC LIMIT 1)"
+        " UNION ALL"
+        " SELECT 2, 'backlog', id FROM (SELECT id FROM backlog"
+        "  WHERE fingerprint = ?1 AND status IN " SRR_BACKLOG_OPEN_SQL " ORDER BY id DESC LIMIT 1)"
+        ") ORDER BY prio LIMIT 1",
+    [Q_RISK_LATEST] = "SELECT id, status, merged_into FROM risks WHERE fingerprint = ?1"
+                      " ORDER BY id DESC LIMIT 1",
+    [Q_RISK_STATUS] = "SELECT status, merged_into FROM risks WHERE id = ?1",
+    [Q_RISK_INSERT] =
+        "INSERT INTO risks(status, urgency, title, service, env, fingerprint, overview,"
+        " assignee, datadog_url, rule, reason, origin_candidate, reopened_from, first_seen,"
+        " last_seen, occurrences, created_at, updated_at)"
+        " VALUES ('draft', ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15,"
+        " ?16, ?16)",
+    [Q_BL_INSERT] =
+        "INSERT INTO backlog(status, urgency, title, service, env, fingerprint, description,"
+        " assignee, datadog_url, rule, reason, origin_candidate, first_seen, last_seen,"
+        " occurrences, created_at, updated_at)"
+        " VALUES ('draft', ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?12, 1, ?13, ?13)",
+    [Q_INV_INSERT] =
+        "INSERT INTO investigations(status, urgency, title, service, env, fingerprint,"
+        " assignee, opened_at, deadline, last_status, datadog_url, rule, reason,"
+        " origin_candidate, first_seen, last_seen, occurrences, created_at, updated_at)"
+        " VALUES ('open', ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?14,"
+        " ?15, ?7, ?7)",
+    /* ?2 observed_at, ?3 1 when firing (counts and moves last_seen), ?4 now. */
+    [Q_RISK_TOUCH] =
+        "UPDATE risks SET"
+        " first_seen = CASE WHEN ?3 THEN min(coalesce(first_seen, ?2), ?2) ELSE first_seen END,"
+        " last_seen = CASE WHEN ?3 THEN max(coalesce(last_seen, ?2), ?2) ELSE last_seen END,"
+        " occurrences = occurrences + ?3, updated_at = ?4 WHERE id = ?1",
+    [Q_BL_TOUCH] =
+        "UPDATE backlog SET"
+        " first_seen = CASE WHEN ?3 THEN min(coalesce(first_seen, ?2), ?2) ELSE first_seen END,"
+        " last_seen = CASE WHEN ?3 THEN max(coalesce(last_seen, ?2), ?2) ELSE last_seen END,"
+        " occurrences = occurrences + ?3, updated_at = ?4 WHERE id = ?1",
+    [Q_INV_TOUCH] =
+        "UPDATE investigations SET"
+        " first_seen = CASE WHEN ?3 THEN min(coalesce(first_seen, ?2), ?2) ELSE first_seen END,"
+        " last_seen = CASE WHEN ?3 THEN max(coalesce(last_seen, ?2), ?2) ELSE last_seen END,"
+        " occurrences = occurrences + ?3, updated_at = ?4, last_status = ?5 WHERE id = ?1",
+    [Q_EVIDENCE_INSERT] =
+        "INSERT INTO evidence(record_kind, record_id, candidate_id, observed_at, status, value,"
+        " summary, link, evidence) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+    [Q_EVIDENCE_COPY] =
+        "INSERT INTO evidence(record_kind, record_id, candidate_id, observed_at, status, value,"
+        " summary, link, evidence) SELECT ?3, ?4, " SRR_EVIDENCE_COLUMNS
+        " FROM evidence WHERE record_kind = ?1 AND record_id = ?2 ORDER BY id",
+    [Q_EVIDENCE_OF] = "SELECT " SRR_EVIDENCE_COLUMNS " FROM evidence"
+                      " WHERE record_kind = ?1 AND record_id = ?2 ORDER BY observed_at, id",
+    [Q_EVIDENCE_RECENT] = "SELECT " SRR_EVIDENCE_COLUMNS " FROM evidence"
+                          " WHERE record_kind = ?1 AND record_id = ?2 ORDER BY id DESC LIMIT ?3",
+    [Q_LOG_INSERT] = "INSERT INTO log_entries(record_kind, record_id, section, at, author, text)"
+                     " VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    [Q_LOG_OF] = "SELECT at, author, text FROM log_entries"
+                 " WHERE record_kind = ?1 AND record_id = ?2 AND section = ?3 ORDER BY at, id",
+    [Q_AUDIT_INSERT] = "INSERT INTO audit(at, actor, record_kind, record_id, action, before,"
+                       " after, why) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    [Q_QUAR_INSERT] = "INSERT OR IGNORE INTO quarantine(at, origin, reason, payload,"
+                      " payload_bytes, dedup_key) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    [Q_QUAR_LIST] = "SELECT id, at, origin, reason, payload, payload_bytes FROM quarantine"
+                    " ORDER BY id",
+    [Q_INV_DUE] = "SELECT id FROM investigations WHERE status = 'open' AND deadline <= ?1"
+                  " ORDER BY deadline, id",
+    [Q_INV_GET] = "SELECT " SRR_INV_COLUMNS " FROM investigations WHERE id = ?1",
+    [Q_INV_FINISH] = "UPDATE investigations SET status = ?2, outcome = ?3, risk_id = ?4,"
+                     " updated_at = ?5 WHERE id = ?1 AND status = 'open'",
+    [Q_RISK_GET] = "SELECT " SRR_RISK_COLUMNS " FROM risks WHERE id = ?1",
+    [Q_RISK_LIST] = "SELECT id, status, urgency, title, service, env, assignee, occurrences,"
+                    " last_seen, updated_at FROM risks WHERE ?1 IS NULL OR status = ?1"
+                    " ORDER BY urgency DESC, id",
+    [Q_BL_GET] = "SELECT " SRR_BACKLOG_COLUMNS " FROM backlog WHERE id = ?1",
+    [Q_BL_LIST] = "SELECT id, status, urgency, title, service, env, assignee, ticket_link,"
+                  " occurrences, last_seen, updated_at FROM backlog"
+                  " WHERE ?1 IS NULL OR status = ?1 ORDER BY urgency DESC, id",
+    [Q_INV_LIST] = "SELECT " SRR_INV_COLUMNS " FROM investigations"
+                   " WHERE ?1 IS NULL OR status = ?1 ORDER BY urgency DESC, id",
+};
+
+#endif

@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: Apache-2.0
+ *
+ * store_internal.h - store entry points shared inside store/ only (the
+ * writer), not part of the pinned store.h API: applying a batch of good
+ * candidates and the poison messages of the same batch in ONE transaction,
+ * so a crash can neither lose a poison message nor keep half a batch.
+ */
+#ifndef SRR_STORE_INTERNAL_H
+#define SRR_STORE_INTERNAL_H
+
+#include "store.h"
+
+/* One poison message of a batch. All pointers are borrowed. */
+typedef struct srr_store_poison {
+    const char *origin;    /* "spool", "webhook" ... */
+    const char *payload;   /* raw bytes (may contain NULs), kept bounded */
+    size_t len;
+    const char *reason;    /* why it is poison */
+    const char *dedup_key; /* e.g. queue position + payload hash; a second
+                              quarantine with the same key is a no-op. May be
+                              NULL (always inserted). */
+} srr_store_poison;
+
+/* Applies `n` candidates and quarantines `npoison` messages in one
+ * transaction (semantics of srr_store_apply and srr_store_quarantine).
+ * Adds to *stats (may be NULL) only when the transaction committed. On
+ * failure rolls back and returns the error: SRR_RETRY when the database
+ * was busy, SRR_EINVAL when the data itself was refused (a constraint), so
+ * the caller can retry the candidates one at a time and isolate the bad
+ * one, SRR_EIO/SRR_ERR otherwise. */
+srr_rc srr_store_apply_batch(srr_store *st, const srr_candidate *c, size_t n,
+                             const srr_store_poison *poison, size_t npoison, int64_t now,
+                             srr_apply_stats *stats, srr_error *err);
+
+#endif
