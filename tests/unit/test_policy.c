@@ -1,0 +1,511 @@
+/* SPDX-License-Identifier: Apache-2.0
+ *
+ * test_policy.c - the triage policy of rules/policy.c and the candidates of
+ * rules/candidate.c: compile errors with file:line:col, first match wins,
+ * globs, lists, tag matchers, priority and status, the default (configured
+ * or built in), the reason sentence and its bound, the per-rule "why not"
+ * explanation, fingerprints (stable, independent of tag order) and
+ * candidate ids (deterministic, different per window end).
+ */
+#include <criterion/criterion.h>
+#include <stdarg.h>
+#include <string.h>
+#include <time.h>
+
+#include "config.h"
+#include "rules.h"
+#include "rules_internal.h"
+
+#define CHECKS                                                                              \
+    "checks:\n"                                                                             \
+    "  - {name: disk-usage, source: metrics, query: \"max:d{*}\", when: \"max > 90%\"}\n"
+
+/* Compiles CHECKS + `policy`; returns the rc and fills cfg, rs and err. */
+static srr_rc compile(const char *policy, srr_config **cfg, srr_ruleset **rs, srr_error *err)
+{
+    char *text = srr_asprintf("%s%s", CHECKS, policy);
+    *rs = NULL;
+    srr_rc rc = srr_config_parse("p.yaml", text, strlen(text), cfg, err);
+    free(text);
+    cr_assert_eq(rc, SRR_OK, "config: %s", err->msg);
+    return srr_rules_compile(*cfg, rs, err);
+}
+
+/* Asserts that `policy` fails to compile with `want` in the message. */
+static void compile_fails(const char *policy, const char *want)
+{
+    srr_config *cfg = NULL;
+    srr_ruleset *rs = NULL;
+    srr_error err = {0};
+    cr_assert_eq(compile(policy, &cfg, &rs, &err), SRR_EINVAL, "should fail: %s", want);
+    cr_assert_null(rs);
+    cr_assert(strstr(err.msg, want), "message '%s' lacks '%s'", err.msg, want);
+    srr_config_destroy(cfg);
+}
+
+/* Lines 1-2 are CHECKS; the policy starts on line 3. */
+
+Test(policy_compile, unknown_key)
+{
+    compile_fails("policy:\n"
+                  "  rules:\n"
+                  "    - name: a\n"
+                  "      action: backlog\n"
+                  "      colour: red\n",
+                  "p.yaml:7:7: unknown key 'colour' in policy.rules[0]");
+    compile_fails("policy:\n"
+                  "  rules:\n"
+                  "    - name: a\n"
+                  "      match: {sevice: x}\n"
+                  "      action: backlog\n",
+                  "p.yaml:6:15: unknown key 'sevice' in policy.rules[0].match");
+    compile_fails("policy:\n"
+                  "  budget: 3\n",
+                  "p.yaml:4:3: unknown key 'budget' in policy");
+}
+
+Test(policy_compile, bad_action_and_enums)
+{
+    compile_fails("policy:\n"
+                  "  rules:\n"
+                  "    - name: a\n"
+                  "      action: later\n",
+                  "p.yaml:6:15: policy.rules[0].action: unknown action 'later' (expected ignore, "
+                  "backlog, investigate or risk)");
+    compile_fails("policy:\n"
+                  "  rules:\n"
+                  "    - name: a\n"
+                  "      match: {source: [metrics, traces]}\n"
+                  "      action: risk\n",
+                  "p.yaml:6:33: policy.rules[0].match.source: unknown value 'traces'");
+    compile_fails("policy:\n"
+                  "  rules:\n"
+                  "    - name: a\n"
+                  "      action: risk\n"
+                  "      urgency: asap\n",
+                  "p.yaml:7:16: policy.rules[0].urgency: unknown urgency 'asap'");
+    compile_fails("policy:\n"
+                  "  rules:\n"
+                  "    - name: a\n",
+                  "p.yaml:5:7: policy.rules[0]: missing required key 'action'");
+    compile_fails("policy:\n"
+                  "  rules:\n"
+                  "    - action: risk\n",
+                  "p.yaml:5:7: policy.rules[0]: missing required key 'name'");
+    compile_fails("policy:\n"
+                  "  rules: {name: a}\n",
+                  "p.yaml:4:10: policy.rules: expected a list of rules, found a map");
+    compile_fails("policy:\n"
+                  "  rules:\n"
+                  "    - name: a\n"
+                  "      match: {check: {x: 1}}\n"
+                  "      action: risk\n",
+                  "p.yaml:6:22: policy.rules[0].match.check: expected a string or a list of "
+                  "strings, found a map");
+}
+
+Test(policy_compile, timebox_rules)
+{
+    compile_fails("policy:\n"
+                  "  rules:\n"
+                  "    - name: slow-leak\n"
+                  "      action: investigate\n",
+                  "p.yaml:6:15: policy.rules[0]: action 'investigate' needs a time-box");
+    compile_fails("policy:\n"
+                  "  rules:\n"
+                  "    - name: a\n"
+                  "      action: backlog\n"
+                  "      timebox: 7d\n",
+                  "p.yaml:7:16: policy.rules[0].timebox: only an 'investigate' action has a "
+                  "time-box (this action is 'backlog')");
+    compile_fails("policy:\n"
+                  "  default: {action: investigate}\n",
+                  "p.yaml:4:21: policy.default: action 'investigate' needs a time-box");
+}
+
+Test(policy_compile, duplicate_name)
+{
+    compile_fails("policy:\n"
+                  "  rules:\n"
+                  "    - name: a\n"
+                  "      action: backlog\n"
+                  "    - name: b\n"
+                  "      action: backlog\n"
+                  "    - name: a\n"
+                  "      action: risk\n",
+                  "p.yaml:9:13: policy.rules[2].name: duplicate rule name 'a' (first used by "
+                  "rule #1 at line 5)");
+}
+
+/* ---- deciding -------------------------------------------------------------- */
+
+static const char POLICY[] =
+    "policy:\n"
+    "  max_new_drafts: 10\n"
+    "  rules:\n"
+    "    - name: recovered-noise\n"
+    "      match: {status: recovered}\n"
+    "      action: ignore\n"
+    "    - name: disk-filling-is-a-known-fix\n"
+    "      match:\n"
+    "        source: metrics\n"
+    "        check: \"disk-*\"\n"
+    "        kind: [threshold, trend]\n"
+    "        tags: [\"device:/dev/*\"]\n"
+    "      action: backlog\n"
+    "      urgency: medium\n"
+    "      owner: storage-team\n"
+    "      reason: \"Disk growth has a known fix: extend the volume or add retention.\"\n"
+    "    - name: checkout-paging\n"
+    "      match: {source: webhook, priority: [p1, P2], service: [\"checkout*\", payments]}\n"
+    "      action: risk\n"
+    "      urgency: critical\n"
+    "    - name: prod-leaks\n"
+    "      match: {kind: trend, env: \"prod*\", tags: [\"host:worker-?\", \"team:[a-c]*\"]}\n"
+    "      action: investigate\n"
+    "      timebox: 14d\n"
+    "      urgency: high\n"
+    "  default:\n"
+    "    action: ignore\n"
+    "    reason: \"Nothing in the policy asks for this signal.\"\n";
+
+static srr_config *cfg;
+static srr_ruleset *rs;
+
+static void setup(void)
+{
+    srr_error err = {0};
+    cr_assert_eq(compile(POLICY, &cfg, &rs, &err), SRR_OK, "%s", err.msg);
+}
+
+static void teardown(void)
+{
+    srr_rules_destroy(rs);
+    srr_config_destroy(cfg);
+}
+
+/* A signal with the given fields and NULL-terminated tags. */
+static void sig_make(srr_signal *s, srr_source src, const char *check, srr_kind kind,
+                     const char *service, const char *env, ...)
+{
+    memset(s, 0, sizeof *s);
+    s->source = src;
+    s->check = srr_strdup(check);
+    s->kind = kind;
+    s->status = SRR_STATUS_FIRING;
+    s->service = srr_strdup(service);
+    s->env = srr_strdup(env);
+    s->summary = srr_strdup("max 93.1% > 90% on device:/dev/sda1");
+    s->condition = srr_strdup("max > 90%");
+    s->value = 93.1;
+    s->unit = srr_strdup("%");
+    s->window_start = 1767225600;
+    s->window_end = 1767830400;
+    va_list ap;
+    va_start(ap, env);
+    for (const char *t; (t = va_arg(ap, const char *)) != NULL;)
+        srr_signal_add_tag(s, t);
+    va_end(ap);
+}
+
+TestSuite(policy, .init = setup, .fini = teardown);
+
+Test(policy, counts)
+{
+    cr_assert_eq(srr_rules_count(rs), 4);
+    cr_assert_eq(srr_rules_max_new_drafts(rs), 10);
+}
+
+Test(policy, first_match_wins_with_rule_reason)
+{
+    srr_signal s;
+    srr_decision d;
+    sig_make(&s, SRR_SRC_METRICS, "disk-usage", SRR_KIND_THRESHOLD, "db", "prod",
+             "device:/dev/sda1", "host:db-1", NULL);
+    srr_rules_decide(rs, &s, &d);
+    cr_assert_eq(d.action, SRR_ACTION_BACKLOG);
+    cr_assert_eq(d.rule_index, 1);
+    cr_assert_str_eq(d.rule, "disk-filling-is-a-known-fix");
+    cr_assert_eq(d.urgency, SRR_URGENCY_MEDIUM);
+    cr_assert_str_eq(d.owner, "storage-team");
+    cr_assert_eq(d.timebox_s, 0);
+    cr_assert_str_eq(d.reason, "Disk growth has a known fix: extend the volume or add retention. "
+                               "(rule 'disk-filling-is-a-known-fix', #2: max 93.1% > 90% on "
+                               "device:/dev/sda1)");
+
+    /* The same signal recovered: the earlier rule wins. */
+    s.status = SRR_STATUS_RECOVERED;
+    srr_rules_decide(rs, &s, &d);
+    cr_assert_eq(d.rule_index, 0);
+    cr_assert_eq(d.action, SRR_ACTION_IGNORE);
+    cr_assert_str_eq(d.reason, "Matched rule 'recovered-noise' (#1): threshold on disk-usage "
+                               "\xe2\x80\x94 max 93.1% > 90% on device:/dev/sda1 \xe2\x86\x92 "
+                               "ignore.");
+    srr_signal_clear(&s);
+}
+
+Test(policy, globs_lists_and_tags)
+{
+    srr_signal s;
+    srr_decision d;
+    /* check glob fails: "disk-*" vs "mem" */
+    sig_make(&s, SRR_SRC_METRICS, "mem", SRR_KIND_THRESHOLD, NULL, NULL, "device:/dev/sda1",
+             NULL);
+    srr_rules_decide(rs, &s, &d);
+    cr_assert_eq(d.rule_index, 4);
+    cr_assert_str_eq(d.rule, "default");
+    cr_assert_eq(d.action, SRR_ACTION_IGNORE);
+    cr_assert(strncmp(d.reason, "Nothing in the policy asks for this signal. (default, no rule "
+                                "matched: ", 67) == 0, "%s", d.reason);
+    srr_signal_clear(&s);
+
+    /* tag glob fails: no device tag */
+    sig_make(&s, SRR_SRC_METRICS, "disk-usage", SRR_KIND_TREND, NULL, NULL, "host:db-1", NULL);
+    srr_rules_decide(rs, &s, &d);
+    cr_assert_eq(d.rule_index, 4);
+    srr_signal_clear(&s);
+
+    /* every tag glob must match some tag; kind list; env glob */
+    sig_make(&s, SRR_SRC_METRICS, "mem", SRR_KIND_TREND, "worker", "production",
+             "host:worker-7", "team:billing", NULL);
+    srr_rules_decide(rs, &s, &d);
+    cr_assert_eq(d.rule_index, 3);
+    cr_assert_eq(d.action, SRR_ACTION_INVESTIGATE);
+    cr_assert_eq(d.timebox_s, 14 * 86400);
+    cr_assert_eq(d.urgency, SRR_URGENCY_HIGH);
+    cr_assert_null(d.owner);
+    srr_signal_clear(&s);
+
+    sig_make(&s, SRR_SRC_METRICS, "mem", SRR_KIND_TREND, "worker", "production",
+             "host:worker-17", "team:billing", NULL); /* '?' is one character */
+    srr_rules_decide(rs, &s, &d);
+    cr_assert_eq(d.rule_index, 4);
+    srr_signal_clear(&s);
+
+    sig_make(&s, SRR_SRC_METRICS, "mem", SRR_KIND_TREND, "worker", "production",
+             "host:worker-7", "team:ops", NULL); /* [a-c]* fails */
+    srr_rules_decide(rs, &s, &d);
+    cr_assert_eq(d.rule_index, 4);
+    srr_signal_clear(&s);
+
+    /* webhook: service list of globs, priority case-insensitive */
+    sig_make(&s, SRR_SRC_WEBHOOK, "12345", SRR_KIND_MONITOR_ALERT, "checkout-api", "prod", NULL);
+    s.priority = srr_strdup("P1");
+    srr_rules_decide(rs, &s, &d);
+    cr_assert_eq(d.rule_index, 2);
+    cr_assert_eq(d.action, SRR_ACTION_RISK);
+    cr_assert_eq(d.urgency, SRR_URGENCY_CRITICAL);
+    free(s.priority);
+    s.priority = srr_strdup("P3");
+    srr_rules_decide(rs, &s, &d);
+    cr_assert_eq(d.rule_index, 4);
+    free(s.priority);
+    s.priority = NULL; /* no priority: a priority matcher cannot hold */
+    srr_rules_decide(rs, &s, &d);
+    cr_assert_eq(d.rule_index, 4);
+    srr_signal_clear(&s);
+}
+
+Test(policy, explain_says_why_not)
+{
+    srr_signal s;
+    char why[256];
+    sig_make(&s, SRR_SRC_LOGS, "errors", SRR_KIND_COUNT, "search", NULL, "host:h", NULL);
+    cr_assert_eq(srr_rules_explain_rule(rs, 0, &s, why, sizeof why), 0);
+    cr_assert_str_eq(why, "status is firing, rule wants recovered");
+    cr_assert_eq(srr_rules_explain_rule(rs, 1, &s, why, sizeof why), 0);
+    cr_assert_str_eq(why, "source is datadog.logs, rule wants datadog.metrics");
+    cr_assert_eq(srr_rules_explain_rule(rs, 2, &s, why, sizeof why), 0);
+    cr_assert_str_eq(why, "source is datadog.logs, rule wants datadog.webhook");
+    cr_assert_eq(srr_rules_explain_rule(rs, 3, &s, why, sizeof why), 0);
+    cr_assert_str_eq(why, "kind is count, rule wants trend");
+    cr_assert_eq(srr_rules_explain_rule(rs, 4, &s, why, sizeof why), 1);
+    srr_signal_clear(&s);
+
+    sig_make(&s, SRR_SRC_METRICS, "mem", SRR_KIND_TREND, "w", NULL, "host:worker-1", NULL);
+    srr_rules_explain_rule(rs, 1, &s, why, sizeof why);
+    cr_assert_str_eq(why, "check is 'mem', rule wants 'disk-*'");
+    srr_rules_explain_rule(rs, 3, &s, why, sizeof why);
+    cr_assert_str_eq(why, "signal has no env, rule wants 'prod*'");
+    free(s.env);
+    s.env = srr_strdup("prod");
+    srr_rules_explain_rule(rs, 3, &s, why, sizeof why);
+    cr_assert_str_eq(why, "no tag matches 'team:[a-c]*' (tags: host:worker-1)");
+    srr_signal_clear(&s);
+}
+
+Test(policy, reason_is_bounded_on_a_character_boundary)
+{
+    srr_signal s;
+    srr_decision d;
+    sig_make(&s, SRR_SRC_METRICS, "mem", SRR_KIND_THRESHOLD, NULL, NULL, NULL);
+    free(s.summary);
+    size_t n = 700;
+    s.summary = srr_malloc(n * 2 + 1);
+    for (size_t i = 0; i < n; i++)
+        memcpy(s.summary + 2 * i, "\xc3\xa9", 2); /* é */
+    s.summary[2 * n] = '\0';
+    srr_rules_decide(rs, &s, &d);
+    size_t len = strlen(d.reason);
+    cr_assert_lt(len, sizeof d.reason);
+    cr_assert_geq(len, sizeof d.reason - 8);
+    cr_assert_str_eq(d.reason + len - 3, "\xe2\x80\xa6"); /* ends with an ellipsis */
+    /* Valid UTF-8 throughout: no lone continuation byte after an ASCII one. */
+    for (size_t i = 1; i < len; i++)
+        if (((unsigned char)d.reason[i] & 0xC0) == 0x80)
+            cr_assert((unsigned char)d.reason[i - 1] >= 0x80, "broken at %zu", i);
+    srr_signal_clear(&s);
+}
+
+Test(policy_default, built_in_default_investigates_for_a_week)
+{
+    srr_config *c = NULL;
+    srr_ruleset *r = NULL;
+    srr_error err = {0};
+    cr_assert_eq(compile("", &c, &r, &err), SRR_OK, "%s", err.msg);
+    cr_assert_eq(srr_rules_count(r), 0);
+    cr_assert_eq(srr_rules_max_new_drafts(r), 0);
+    srr_signal s;
+    srr_decision d;
+    sig_make(&s, SRR_SRC_METRICS, "disk-usage", SRR_KIND_THRESHOLD, NULL, NULL, NULL);
+    srr_rules_decide(r, &s, &d);
+    cr_assert_eq(d.action, SRR_ACTION_INVESTIGATE);
+    cr_assert_eq(d.timebox_s, 7 * 86400);
+    cr_assert_eq(d.rule_index, 0);
+    cr_assert_str_eq(d.rule, "default");
+    srr_signal_clear(&s);
+    srr_rules_destroy(r);
+    srr_config_destroy(c);
+
+    /* A policy without `default` ignores what no rule matched. */
+    cr_assert_eq(compile("policy:\n  rules:\n    - {name: a, match: {check: x}, action: risk}\n",
+                         &c, &r, &err),
+                 SRR_OK, "%s", err.msg);
+    sig_make(&s, SRR_SRC_METRICS, "disk-usage", SRR_KIND_THRESHOLD, NULL, NULL, NULL);
+    srr_rules_decide(r, &s, &d);
+    cr_assert_eq(d.action, SRR_ACTION_IGNORE);
+    cr_assert_eq(d.rule_index, 1);
+    cr_assert(strncmp(d.reason, "No rule matched (default): threshold on disk-usage", 50) == 0,
+              "%s", d.reason);
+    srr_signal_clear(&s);
+    srr_rules_destroy(r);
+    srr_config_destroy(c);
+}
+
+/* ---- candidates ------------------------------------------------------------ */
+
+TestSuite(candidate, .init = setup, .fini = teardown);
+
+Test(candidate, fingerprint_stable_and_order_independent)
+{
+    srr_signal a, b;
+    char fa[33], fb[33];
+    sig_make(&a, SRR_SRC_METRICS, "mem", SRR_KIND_TREND, "worker", "prod", "host:w-1",
+             "region:eu", NULL);
+    sig_make(&b, SRR_SRC_METRICS, "mem", SRR_KIND_THRESHOLD, "worker", "staging", "region:eu",
+             "host:w-1", NULL);
+    /* Scramble b's tag order behind add_tag's back: the hash must sort. */
+    char *t = b.tags[0];
+    b.tags[0] = b.tags[1];
+    b.tags[1] = t;
+    b.window_end += 3600;
+    srr_rules_fingerprint(&a, fa);
+    srr_rules_fingerprint(&b, fb);
+    cr_assert_eq(strlen(fa), 32);
+    cr_assert_str_eq(fa, fb); /* kind, env, window do not change the thing at risk */
+    free(b.service);
+    b.service = NULL;
+    srr_rules_fingerprint(&b, fb);
+    cr_assert_str_neq(fa, fb);
+    srr_signal_clear(&a);
+    srr_signal_clear(&b);
+}
+
+Test(candidate, id_deterministic_and_per_window)
+{
+    srr_signal s;
+    srr_decision d;
+    srr_candidate c1, c2, c3;
+    sig_make(&s, SRR_SRC_METRICS, "worker-memory", SRR_KIND_TREND, "worker", "prod",
+             "host:worker-1", NULL);
+    free(s.condition);
+    s.condition = srr_strdup("growth > 10%/week");
+    free(s.unit);
+    s.unit = srr_strdup("%/week");
+    s.value = 18.24;
+    srr_rules_decide(rs, &s, &d);
+    srr_rules_candidate(&s, &d, 1767830500, &c1);
+    srr_rules_candidate(&s, &d, 1767830999, &c2);
+    cr_assert_str_eq(c1.id, c2.id);
+    cr_assert_eq(strlen(c1.id), 32);
+    s.window_end += 604800;
+    srr_rules_candidate(&s, &d, 1767830500, &c3);
+    cr_assert_str_neq(c1.id, c3.id);
+    cr_assert_str_eq(c1.fingerprint, c3.fingerprint);
+
+    cr_assert_str_eq(c1.title, "worker-memory: growth 18.2%/week on host:worker-1");
+    cr_assert_eq(c1.action, d.action);
+    cr_assert_str_eq(c1.rule, d.rule);
+    cr_assert_eq(c1.rule_index, d.rule_index);
+    cr_assert_str_eq(c1.reason, d.reason);
+    cr_assert_eq(c1.urgency, d.urgency);
+    cr_assert_eq(c1.timebox_s, d.timebox_s);
+    cr_assert_eq(c1.created_at, 1767830500);
+    cr_assert_str_eq(c1.signal.check, "worker-memory");
+    cr_assert_neq(c1.signal.check, s.check); /* deep copy */
+    srr_candidate_clear(&c1);
+    srr_candidate_clear(&c2);
+    srr_candidate_clear(&c3);
+    srr_signal_clear(&s);
+}
+
+Test(candidate, signal_list)
+{
+    srr_signal_list l = {0};
+    for (int i = 0; i < 20; i++) {
+        srr_signal *s = srr_signal_list_push(&l);
+        cr_assert_null(s->check);
+        s->check = srr_asprintf("c%d", i);
+    }
+    cr_assert_eq(l.n, 20);
+    cr_assert_str_eq(l.v[19].check, "c19");
+    srr_signal_list_clear(&l);
+    cr_assert_eq(l.n, 0);
+    cr_assert_null(l.v);
+}
+
+/* Not a timed test: prints the decision rate of a 100-rule policy so that a
+ * regression is visible in the log (the benchmark proper lives in
+ * tests/bench). */
+Test(policy_speed, hundred_rules)
+{
+    srr_buf b;
+    srr_buf_init(&b, 0);
+    srr_buf_printf(&b, "policy:\n  rules:\n");
+    for (int i = 0; i < 100; i++)
+        srr_buf_printf(&b,
+                       "    - {name: r%d, match: {source: [metrics, logs], check: \"chk-%d-*\", "
+                       "service: \"svc%d*\", tags: [\"team:t%d\"]}, action: backlog}\n",
+                       i, i, i, i);
+    srr_config *c = NULL;
+    srr_ruleset *r = NULL;
+    srr_error err = {0};
+    cr_assert_eq(compile(b.data, &c, &r, &err), SRR_OK, "%s", err.msg);
+    srr_buf_free(&b);
+    srr_signal s;
+    sig_make(&s, SRR_SRC_METRICS, "chk-99-disk", SRR_KIND_THRESHOLD, "svc99-api", NULL,
+             "team:t99", "host:a", NULL);
+    srr_decision d;
+    struct timespec t0, t1;
+    long n = 200000;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    for (long i = 0; i < n; i++)
+        srr_rules_decide(r, &s, &d);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    cr_assert_eq(d.rule_index, 99);
+    double secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+    cr_log_info("%.0f decisions/s with 100 rules (last rule wins)", (double)n / secs);
+    srr_signal_clear(&s);
+    srr_rules_destroy(r);
+    srr_config_destroy(c);
+}
