@@ -1,0 +1,90 @@
+/* SPDX-License-Identifier: Apache-2.0
+ *
+ * store_fixtures.c - helpers for the store, spool and writer tests (see
+ * store_fixtures.h).
+ */
+#include "store_fixtures.h"
+
+#include <criterion/criterion.h>
+#include <sqlite3.h>
+#include <stdlib.h>
+#include <string.h>
+
+void sf_candidate(srr_candidate *c, const char *id, const char *fp, srr_action action,
+                  srr_status status, int64_t at)
+{
+    srr_signal *s = &c->signal;
+    memset(c, 0, sizeof(*c));
+    snprintf(c->id, sizeof(c->id), "%s", id);
+    c->fingerprint = srr_strdup(fp);
+    c->action = action;
+    c->rule = srr_strdup("test-rule");
+    c->rule_index = 0;
+    c->reason = srr_strdup("because the test says so");
+    c->urgency = SRR_URGENCY_MEDIUM;
+    c->title = srr_asprintf("memory growth on %s", fp);
+    c->timebox_s = 86400;
+    c->created_at = at;
+    s->source = SRR_SRC_METRICS;
+    s->check = srr_strdup("worker-rss");
+    s->kind = SRR_KIND_TREND;
+    s->status = status;
+    s->service = srr_strdup("worker");
+    s->env = srr_strdup("prod");
+    srr_signal_add_tag(s, "host:w-1");
+    s->value = 12.5;
+    s->condition = srr_strdup("growth > 10%/week");
+    s->summary = srr_asprintf("growth 12.5%%/week > 10%%/week (%s)",
+                              status == SRR_STATUS_FIRING ? "firing" : "recovered");
+    s->window_start = at - 7 * 86400;
+    s->window_end = at;
+    s->observed_at = at;
+    s->link = srr_strdup("https://app.datadoghq.com/metric/explorer?q=rss");
+    s->evidence = json_pack("{s:[[i,f],[i,f]]}", "points", 1, 1.0, 2, 2.0);
+}
+
+char *sf_candidate_json(const char *id, const char *fp, srr_action action, srr_status status,
+                        int64_t at)
+{
+    srr_candidate c;
+    char *s;
+    sf_candidate(&c, id, fp, action, status, at);
+    s = srr_candidate_dumps(&c);
+    srr_candidate_clear(&c);
+    return s;
+}
+
+srr_config *sf_config(const char *spool_dir)
+{
+    srr_config *cfg = srr_calloc(1, sizeof(*cfg));
+    cfg->queue.backend = srr_strdup("spool");
+    cfg->queue.spool_dir = srr_strdup(spool_dir);
+    return cfg;
+}
+
+void sf_config_free(srr_config *cfg)
+{
+    if (!cfg)
+        return;
+    free(cfg->queue.backend);
+    free(cfg->queue.spool_dir);
+    free(cfg);
+}
+
+long long sf_query_int(const char *db, const char *sql)
+{
+    sqlite3 *h = NULL;
+    sqlite3_stmt *s = NULL;
+    long long v = -1;
+    int rc = sqlite3_open_v2(db, &h, SQLITE_OPEN_READONLY, NULL);
+    cr_assert_eq(rc, SQLITE_OK, "open %s: %s", db, sqlite3_errstr(rc));
+    sqlite3_busy_timeout(h, 5000);
+    rc = sqlite3_prepare_v2(h, sql, -1, &s, NULL);
+    cr_assert_eq(rc, SQLITE_OK, "prepare %s: %s", sql, sqlite3_errmsg(h));
+    rc = sqlite3_step(s);
+    cr_assert_eq(rc, SQLITE_ROW, "no row for %s: %s", sql, sqlite3_errmsg(h));
+    v = sqlite3_column_int64(s, 0);
+    sqlite3_finalize(s);
+    sqlite3_close(h);
+    return v;
+}

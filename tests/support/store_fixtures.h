@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: Apache-2.0
+ *
+ * store_fixtures.h - helpers for the store, spool and writer tests:
+ * candidates built by hand with the core API, a queue config pointing at a
+ * temporary spool directory, and direct SQL counts on a store file.
+ */
+#ifndef SRR_STORE_FIXTURES_H
+#define SRR_STORE_FIXTURES_H
+
+#include <stdint.h>
+
+#include "candidate.h"
+#include "config.h"
+
+/* Fills *c (cleared first by the caller or zeroed) with a candidate:
+ * id and fingerprint as given, the action, a firing or recovered metric
+ * signal observed at `at`, a 1-day time-box. Free with
+ * srr_candidate_clear(). */
+void sf_candidate(srr_candidate *c, const char *id, const char *fp, srr_action action,
+                  srr_status status, int64_t at);
+
+/* The candidate as JSON text (caller frees). */
+char *sf_candidate_json(const char *id, const char *fp, srr_action action, srr_status status,
+                        int64_t at);
+
+/* A config whose queue is the spool in `spool_dir` (copied). Free with
+ * sf_config_free(). */
+srr_config *sf_config(const char *spool_dir);
+void sf_config_free(srr_config *cfg);
+
+/* Runs a single-value integer query (e.g. "SELECT count(*) FROM risks") on
+ * the SQLite file at `db` through its own connection; aborts the test on
+ * error. */
+long long sf_query_int(const char *db, const char *sql);
+
+#endif

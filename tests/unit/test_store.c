@@ -1,0 +1,450 @@
+/* SPDX-License-Identifier: Apache-2.0
+ *
+ * test_store.c - unit tests of the SQLite store: migrations and reopen,
+ * idempotent apply, evidence on open records, each action, recovered
+ * signals, regressions, investigation deadlines, rollback, quarantine, the
+ * append-only audit log, and the JSON reads with human ids.
+ */
+#include <criterion/criterion.h>
+#include <sqlite3.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "store.h"
+#include "store_fixtures.h"
+#include "testutil.h"
+
+#define T0 1764331200 /* 2025-11-28T12:00:00Z */
+
+static char *g_dir;
+static char *g_db;
+static srr_store *g_st;
+
+static void setup(void)
+{
+    srr_error err = {0};
+    g_dir = tu_mkdtemp();
+    g_db = srr_asprintf("%s/srr.db", g_dir);
+    cr_assert_eq(srr_store_open(g_db, &g_st, &err), SRR_OK, "%s", err.msg);
+}
+
+static void teardown(void)
+{
+    srr_store_close(&g_st);
+    tu_rmdir_r(g_dir);
+    free(g_db);
+    free(g_dir);
+}
+
+TestSuite(store, .init = setup, .fini = teardown);
+
+static long long q(const char *sql)
+{
+    return sf_query_int(g_db, sql);
+}
+
+/* Runs SQL on its own read-write connection; returns the SQLite code. */
+static int exec_rw(const char *sql)
+{
+    sqlite3 *h = NULL;
+    int rc = sqlite3_open(g_db, &h);
+    cr_assert_eq(rc, SQLITE_OK);
+    sqlite3_busy_timeout(h, 5000);
+    rc = sqlite3_exec(h, sql, NULL, NULL, NULL);
+    sqlite3_close(h);
+    return rc;
+}
+
+/* Applies one candidate; returns the stats. */
+static srr_apply_stats apply1(const char *id, const char *fp, srr_action a, srr_status s,
+                              int64_t at)
+{
+    srr_candidate c;
+    srr_apply_stats stats = {0};
+    srr_error err = {0};
+    sf_candidate(&c, id, fp, a, s, at);
+    cr_assert_eq(srr_store_apply(g_st, &c, 1, at, &stats, &err), SRR_OK, "%s", err.msg);
+    srr_candidate_clear(&c);
+    return stats;
+}
+
+static json_t *risk(const char *id)
+{
+    json_t *r = NULL;
+    srr_error err = {0};
+    cr_assert_eq(srr_store_risk_get(g_st, id, &r, &err), SRR_OK, "%s", err.msg);
+    return r;
+}
+
+static const char *str(const json_t *o, const char *k)
+{
+    const char *s = json_string_value(json_object_get(o, k));
+    cr_assert_not_null(s, "field %s missing or not a string", k);
+    return s;
+}
+
+Test(store, migrations_from_empty)
+{
+    cr_assert_eq(srr_store_schema_version(g_st), 1);
+    cr_assert_eq(q("SELECT count(*) FROM sqlite_master WHERE type='table' AND name IN "
+                   "('risks','backlog','investigations','evidence','sightings','candidates',"
+                   "'quarantine','audit','log_entries','sweep_state')"),
+                 10);
+    {
+        char *wal = srr_asprintf("%s-wal", g_db); /* WAL mode leaves its file */
+        cr_assert_eq(access(wal, F_OK), 0, "%s missing", wal);
+        free(wal);
+    }
+}
+
+Test(store, reopen_keeps_data_and_version)
+{
+    srr_error err = {0};
+    apply1("c1", "fp1", SRR_ACTION_RISK, SRR_STATUS_FIRING, T0);
+    srr_store_close(&g_st);
+    cr_assert_null(g_st);
+    cr_assert_eq(srr_store_open(g_db, &g_st, &err), SRR_OK, "%s", err.msg);
+    cr_assert_eq(srr_store_schema_version(g_st), 1);
+    cr_assert_eq(q("SELECT count(*) FROM risks"), 1);
+}
+
+Test(store, refuses_newer_schema)
+{
+    srr_error err = {0};
+    srr_store *st2 = NULL;
+    srr_store_close(&g_st);
+    cr_assert_eq(exec_rw("PRAGMA user_version = 99"), SQLITE_OK);
+    cr_assert_eq(srr_store_open(g_db, &st2, &err), SRR_EINVAL);
+    cr_assert_null(st2);
+    cr_assert(strstr(err.msg, "newer") != NULL, "%s", err.msg);
+}
+
+Test(store, unopenable_path_is_eio)
+{
+    srr_error err = {0};
+    srr_store *st2 = NULL;
+    cr_assert_eq(srr_store_open("/nonexistent-dir/x/srr.db", &st2, &err), SRR_EIO);
+    cr_assert_null(st2);
+}
+
+Test(store, same_candidate_twice_is_idempotent)
+{
+    srr_candidate c[2];
+    srr_apply_stats st = {0};
+    srr_error err = {0};
+    apply1("c1", "fp1", SRR_ACTION_RISK, SRR_STATUS_FIRING, T0);
+    st = apply1("c1", "fp1", SRR_ACTION_RISK, SRR_STATUS_FIRING, T0);
+    cr_assert_eq(st.duplicates, 1);
+    cr_assert_eq(st.new_risks, 0);
+    /* Twice inside one batch, too. */
+    memset(&st, 0, sizeof(st));
+    sf_candidate(&c[0], "c2", "fp2", SRR_ACTION_BACKLOG, SRR_STATUS_FIRING, T0);
+    sf_candidate(&c[1], "c2", "fp2", SRR_ACTION_BACKLOG, SRR_STATUS_FIRING, T0);
+    cr_assert_eq(srr_store_apply(g_st, c, 2, T0, &st, &err), SRR_OK, "%s", err.msg);
+    cr_assert_eq(st.received, 2);
+    cr_assert_eq(st.duplicates, 1);
+    cr_assert_eq(st.new_backlog, 1);
+    srr_candidate_clear(&c[0]);
+    srr_candidate_clear(&c[1]);
+    cr_assert_eq(q("SELECT count(*) FROM risks"), 1);
+    cr_assert_eq(q("SELECT count(*) FROM backlog"), 1);
+    cr_assert_eq(q("SELECT count(*) FROM sightings"), 2);
+    cr_assert_eq(q("SELECT count(*) FROM evidence"), 2);
+    cr_assert_eq(q("SELECT count(*) FROM candidates"), 2);
+}
+
+Test(store, repeat_attaches_evidence)
+{
+    srr_apply_stats st;
+    json_t *r, *ev;
+    apply1("c1", "fp1", SRR_ACTION_RISK, SRR_STATUS_FIRING, T0);
+    st = apply1("c2", "fp1", SRR_ACTION_RISK, SRR_STATUS_FIRING, T0 + 3600);
+    cr_assert_eq(st.evidence, 1);
+    cr_assert_eq(st.new_risks, 0);
+    /* A backlog proposal for the same fingerprint also lands on the risk. */
+    st = apply1("c3", "fp1", SRR_ACTION_BACKLOG, SRR_STATUS_FIRING, T0 + 7200);
+    cr_assert_eq(st.evidence, 1);
+    cr_assert_eq(q("SELECT count(*) FROM risks"), 1);
+    cr_assert_eq(q("SELECT count(*) FROM backlog"), 0);
+    cr_assert_eq(q("SELECT occurrences FROM risks WHERE id = 1"), 3);
+    cr_assert_eq(q("SELECT last_seen FROM risks WHERE id = 1"), T0 + 7200);
+    cr_assert_eq(q("SELECT count(*) FROM audit WHERE action = 'evidence'"), 2);
+    r = risk("SRR-1");
+    ev = json_object_get(r, "evidence");
+    cr_assert_eq(json_integer_value(json_object_get(ev, "occurrences")), 3);
+    cr_assert_str_eq(str(ev, "first_seen"), "2025-11-28T12:00:00Z");
+    cr_assert_str_eq(str(ev, "last_seen"), "2025-11-28T14:00:00Z");
+    cr_assert_eq(json_array_size(json_object_get(ev, "recent")), 3);
+    cr_assert_str_eq(str(json_array_get(json_object_get(ev, "recent"), 0), "candidate"), "c3");
+    json_decref(r);
+}
+
+Test(store, risk_action_creates_draft_with_sections)
+{
+    json_t *r, *log, *e;
+    srr_apply_stats st = apply1("c1", "fp1", SRR_ACTION_RISK, SRR_STATUS_FIRING, T0);
+    cr_assert_eq(st.new_risks, 1);
+    r = risk("SRR-1");
+    cr_assert_str_eq(str(r, "id"), "SRR-1");
+    cr_assert_str_eq(str(r, "status"), "draft");
+    cr_assert_str_eq(str(r, "urgency"), "medium");
+    cr_assert_str_eq(str(r, "service"), "worker");
+    cr_assert_str_eq(str(r, "rule"), "test-rule");
+    cr_assert_str_eq(str(r, "reason"), "because the test says so");
+    cr_assert_str_eq(str(r, "origin_candidate"), "c1");
+    cr_assert_str_eq(str(r, "created_at"), "2025-11-28T12:00:00Z");
+    cr_assert(strstr(str(r, "overview"), "growth > 10%/week") != NULL);
+    cr_assert(strstr(str(r, "overview"), "worker-rss") != NULL);
+    cr_assert(strstr(str(r, "overview"), "https://app.datadoghq.com") != NULL);
+    cr_assert(json_is_null(json_object_get(r, "cause")));
+    cr_assert(json_is_null(json_object_get(r, "countermeasure_policy")));
+    cr_assert(json_is_null(json_object_get(r, "next_action")));
+    cr_assert_eq(json_array_size(json_object_get(r, "countermeasure_log")), 0);
+    log = json_object_get(r, "recognition_log");
+    cr_assert_eq(json_array_size(log), 1);
+    e = json_array_get(log, 0);
+    cr_assert_str_eq(str(e, "at"), "2025-11-28T12:00:00Z");
+    cr_assert_str_eq(str(e, "author"), "srr-writer");
+    cr_assert(strncmp(str(e, "text"), "Detected by srr sweep: growth", 29) == 0, "%s",
+              str(e, "text"));
+    cr_assert_eq(q("SELECT count(*) FROM audit WHERE action = 'create' AND record_kind = 'risk'"
+                   " AND actor = 'srr-writer'"),
+                 1);
+    json_decref(r);
+}
+
+Test(store, backlog_investigate_ignore)
+{
+    srr_apply_stats st;
+    json_t *b = NULL, *list = NULL;
+    srr_error err = {0};
+    st = apply1("c1", "fpb", SRR_ACTION_BACKLOG, SRR_STATUS_FIRING, T0);
+    cr_assert_eq(st.new_backlog, 1);
+    st = apply1("c2", "fpi", SRR_ACTION_INVESTIGATE, SRR_STATUS_FIRING, T0);
+    cr_assert_eq(st.new_investigations, 1);
+    st = apply1("c3", "fpx", SRR_ACTION_IGNORE, SRR_STATUS_FIRING, T0);
+    cr_assert_eq(st.ignored, 1);
+
+    cr_assert_eq(srr_store_backlog_get(g_st, "BL-1", &b, &err), SRR_OK, "%s", err.msg);
+    cr_assert_str_eq(str(b, "id"), "BL-1");
+    cr_assert_str_eq(str(b, "status"), "draft");
+    cr_assert(strstr(str(b, "description"), "worker-rss") != NULL);
+    json_decref(b);
+
+    cr_assert_eq(srr_store_investigations_list(g_st, NULL, &list, &err), SRR_OK);
+    cr_assert_eq(json_array_size(list), 1);
+    cr_assert_str_eq(str(json_array_get(list, 0), "id"), "INV-1");
+    cr_assert_str_eq(str(json_array_get(list, 0), "deadline"), "2025-11-29T12:00:00Z");
+    cr_assert_str_eq(str(json_array_get(list, 0), "last_status"), "firing");
+    json_decref(list);
+
+    /* ignore: a sighting, no record, no evidence. */
+    cr_assert_eq(q("SELECT count(*) FROM sightings WHERE fingerprint = 'fpx'"), 1);
+    cr_assert_eq(q("SELECT count(*) FROM risks") + q("SELECT count(*) FROM backlog"), 1);
+    cr_assert_eq(q("SELECT count(*) FROM evidence"), 2);
+    cr_assert_eq(q("SELECT count(*) FROM candidates WHERE outcome LIKE 'ignored%'"), 1);
+}
+
+Test(store, recovered_never_creates_a_record)
+{
+    srr_apply_stats st;
+    st = apply1("c1", "fp1", SRR_ACTION_RISK, SRR_STATUS_RECOVERED, T0);
+    cr_assert_eq(st.new_risks, 0);
+    cr_assert_eq(q("SELECT count(*) FROM risks"), 0);
+    cr_assert_eq(q("SELECT count(*) FROM sightings WHERE status = 'recovered'"), 1);
+    /* With an open investigation it is evidence and flips last_status. */
+    apply1("c2", "fp2", SRR_ACTION_INVESTIGATE, SRR_STATUS_FIRING, T0);
+    st = apply1("c3", "fp2", SRR_ACTION_INVESTIGATE, SRR_STATUS_RECOVERED, T0 + 60);
+    cr_assert_eq(st.evidence, 1);
+    cr_assert_eq(q("SELECT count(*) FROM investigations WHERE last_status = 'recovered'"), 1);
+    cr_assert_eq(q("SELECT occurrences FROM investigations"), 1);
+    cr_assert_eq(q("SELECT count(*) FROM evidence WHERE record_kind = 'investigation'"), 2);
+}
+
+Test(store, regression_reopens_resolved_risk)
+{
+    srr_apply_stats st;
+    json_t *r;
+    apply1("c1", "fp1", SRR_ACTION_RISK, SRR_STATUS_FIRING, T0);
+    cr_assert_eq(exec_rw("UPDATE risks SET status = 'resolved' WHERE id = 1"), SQLITE_OK);
+    /* A recovered signal of a resolved risk does nothing. */
+    st = apply1("c2", "fp1", SRR_ACTION_BACKLOG, SRR_STATUS_RECOVERED, T0 + 60);
+    cr_assert_eq(q("SELECT count(*) FROM risks"), 1);
+    /* Firing again: a new draft linked to it, whatever the proposed action. */
+    st = apply1("c3", "fp1", SRR_ACTION_BACKLOG, SRR_STATUS_FIRING, T0 + 120);
+    cr_assert_eq(st.new_risks, 1);
+    cr_assert_eq(q("SELECT count(*) FROM backlog"), 0);
+    r = risk("SRR-2");
+    cr_assert_str_eq(str(r, "status"), "draft");
+    cr_assert_str_eq(str(r, "reopened_from"), "SRR-1");
+    cr_assert(strstr(str(r, "reason"), "Regression") != NULL);
+    json_decref(r);
+    /* And the next sighting is evidence on the new draft. */
+    st = apply1("c4", "fp1", SRR_ACTION_RISK, SRR_STATUS_FIRING, T0 + 180);
+    cr_assert_eq(st.evidence, 1);
+    cr_assert_eq(q("SELECT occurrences FROM risks WHERE id = 2"), 2);
+}
+
+Test(store, merged_risk_routes_evidence_to_target)
+{
+    srr_apply_stats st;
+    apply1("c1", "fpa", SRR_ACTION_RISK, SRR_STATUS_FIRING, T0);
+    apply1("c2", "fpb", SRR_ACTION_RISK, SRR_STATUS_FIRING, T0);
+    cr_assert_eq(exec_rw("UPDATE risks SET status = 'merged', merged_into = 2 WHERE id = 1"),
+                 SQLITE_OK);
+    st = apply1("c3", "fpa", SRR_ACTION_RISK, SRR_STATUS_FIRING, T0 + 60);
+    cr_assert_eq(st.evidence, 1);
+    cr_assert_eq(q("SELECT count(*) FROM risks"), 2);
+    cr_assert_eq(q("SELECT occurrences FROM risks WHERE id = 2"), 2);
+}
+
+Test(store, deadline_promotes_when_still_firing)
+{
+    srr_apply_stats st = {0};
+    srr_error err = {0};
+    json_t *r, *log;
+    apply1("c1", "fp1", SRR_ACTION_INVESTIGATE, SRR_STATUS_FIRING, T0);
+    apply1("c2", "fp1", SRR_ACTION_INVESTIGATE, SRR_STATUS_FIRING, T0 + 3600);
+    /* Before the deadline: nothing. */
+    cr_assert_eq(srr_store_check_deadlines(g_st, T0 + 86399, &st, &err), SRR_OK, "%s", err.msg);
+    cr_assert_eq(st.promoted + st.closed, 0);
+    cr_assert_eq(srr_store_check_deadlines(g_st, T0 + 86400, &st, &err), SRR_OK, "%s", err.msg);
+    cr_assert_eq(st.promoted, 1);
+    cr_assert_eq(q("SELECT count(*) FROM investigations WHERE status = 'promoted' AND "
+                   "risk_id = 1 AND outcome = 'promoted to SRR-1'"),
+                 1);
+    r = risk("SRR-1");
+    cr_assert_str_eq(str(r, "status"), "draft");
+    log = json_object_get(r, "recognition_log");
+    /* opened + 2 evidence entries + time-box ended */
+    cr_assert_eq(json_array_size(log), 4, "%zu entries", json_array_size(log));
+    cr_assert(strstr(str(json_array_get(log, 0), "text"), "INV-1") != NULL);
+    cr_assert(strstr(str(json_array_get(log, 1), "text"), "growth 12.5%/week") != NULL);
+    cr_assert_eq(json_integer_value(json_object_get(json_object_get(r, "evidence"), "occurrences")),
+                 2);
+    cr_assert_eq(json_array_size(json_object_get(json_object_get(r, "evidence"), "recent")), 2);
+    json_decref(r);
+    cr_assert_eq(q("SELECT count(*) FROM audit WHERE action = 'promote'"), 1);
+    /* Checking again changes nothing; a new sighting lands on the risk. */
+    memset(&st, 0, sizeof(st));
+    cr_assert_eq(srr_store_check_deadlines(g_st, T0 + 90000, &st, &err), SRR_OK);
+    cr_assert_eq(st.promoted, 0);
+    st = apply1("c3", "fp1", SRR_ACTION_INVESTIGATE, SRR_STATUS_FIRING, T0 + 90000);
+    cr_assert_eq(st.evidence, 1);
+    cr_assert_eq(q("SELECT count(*) FROM investigations"), 1);
+}
+
+Test(store, deadline_closes_when_recovered)
+{
+    srr_apply_stats st = {0};
+    srr_error err = {0};
+    apply1("c1", "fp1", SRR_ACTION_INVESTIGATE, SRR_STATUS_FIRING, T0);
+    apply1("c2", "fp1", SRR_ACTION_INVESTIGATE, SRR_STATUS_RECOVERED, T0 + 60);
+    cr_assert_eq(srr_store_check_deadlines(g_st, T0 + 2 * 86400, &st, &err), SRR_OK);
+    cr_assert_eq(st.closed, 1);
+    cr_assert_eq(st.promoted, 0);
+    cr_assert_eq(q("SELECT count(*) FROM risks"), 0);
+    cr_assert_eq(q("SELECT count(*) FROM investigations WHERE status = 'closed' AND "
+                   "outcome = 'stopped firing'"),
+                 1);
+}
+
+Test(store, failure_rolls_back_the_whole_batch)
+{
+    srr_candidate c[2];
+    srr_apply_stats st = {0};
+    srr_error err = {0};
+    sf_candidate(&c[0], "good", "fp1", SRR_ACTION_RISK, SRR_STATUS_FIRING, T0);
+    sf_candidate(&c[1], "bad", "fp2", SRR_ACTION_RISK, SRR_STATUS_FIRING, T0);
+    free(c[1].fingerprint);
+    c[1].fingerprint = NULL;
+    cr_assert_neq(srr_store_apply(g_st, c, 2, T0, &st, &err), SRR_OK);
+    cr_assert(strstr(err.msg, "bad") != NULL, "%s", err.msg);
+    cr_assert_eq(st.received, 0);
+    srr_candidate_clear(&c[0]);
+    srr_candidate_clear(&c[1]);
+    cr_assert_eq(q("SELECT count(*) FROM risks"), 0);
+    cr_assert_eq(q("SELECT count(*) FROM candidates"), 0);
+    cr_assert_eq(q("SELECT count(*) FROM sightings"), 0);
+    cr_assert_eq(q("SELECT count(*) FROM audit"), 0);
+    /* The store stays usable. */
+    apply1("good", "fp1", SRR_ACTION_RISK, SRR_STATUS_FIRING, T0);
+    cr_assert_eq(q("SELECT count(*) FROM risks"), 1);
+}
+
+Test(store, quarantine_keeps_reason_and_bounded_payload)
+{
+    srr_error err = {0};
+    json_t *list = NULL, *e;
+    size_t big = 100 * 1024;
+    char *payload = srr_malloc(big);
+    memset(payload, 'x', big);
+    cr_assert_eq(srr_store_quarantine(g_st, "spool", "{oops", 5, "not JSON", T0, &err), SRR_OK);
+    cr_assert_eq(srr_store_quarantine(g_st, "webhook", payload, big, "too big", T0, &err),
+                 SRR_OK);
+    free(payload);
+    cr_assert_eq(srr_store_quarantine_list(g_st, &list, &err), SRR_OK);
+    cr_assert_eq(json_array_size(list), 2);
+    e = json_array_get(list, 0);
+    cr_assert_str_eq(str(e, "origin"), "spool");
+    cr_assert_str_eq(str(e, "reason"), "not JSON");
+    cr_assert_str_eq(str(e, "payload"), "{oops");
+    cr_assert(json_is_false(json_object_get(e, "truncated")));
+    e = json_array_get(list, 1);
+    cr_assert_eq(strlen(str(e, "payload")), 64 * 1024);
+    cr_assert_eq(json_integer_value(json_object_get(e, "payload_bytes")), (json_int_t)big);
+    cr_assert(json_is_true(json_object_get(e, "truncated")));
+    json_decref(list);
+    cr_assert_eq(q("SELECT count(*) FROM audit WHERE action = 'quarantine'"), 2);
+}
+
+Test(store, audit_is_append_only)
+{
+    apply1("c1", "fp1", SRR_ACTION_RISK, SRR_STATUS_FIRING, T0);
+    cr_assert_eq(q("SELECT count(*) FROM audit"), 1);
+    cr_assert_neq(exec_rw("UPDATE audit SET actor = 'mallory'"), SQLITE_OK);
+    cr_assert_neq(exec_rw("DELETE FROM audit"), SQLITE_OK);
+    cr_assert_eq(q("SELECT count(*) FROM audit WHERE actor = 'srr-writer'"), 1);
+    cr_assert_eq(exec_rw("INSERT INTO audit(at, actor, record_kind, action) "
+                         "VALUES (1, 'x', 'risk', 'note')"),
+                 SQLITE_OK);
+}
+
+Test(store, reads_ids_and_ordering)
+{
+    srr_candidate c;
+    srr_error err = {0};
+    json_t *r = NULL, *list = NULL;
+    apply1("c1", "fp1", SRR_ACTION_RISK, SRR_STATUS_FIRING, T0);
+    sf_candidate(&c, "c2", "fp2", SRR_ACTION_RISK, SRR_STATUS_FIRING, T0);
+    c.urgency = SRR_URGENCY_CRITICAL;
+    cr_assert_eq(srr_store_apply(g_st, &c, 1, T0, NULL, &err), SRR_OK);
+    srr_candidate_clear(&c);
+    apply1("c3", "fp3", SRR_ACTION_RISK, SRR_STATUS_FIRING, T0);
+
+    cr_assert_eq(srr_store_risks_list(g_st, NULL, &list, &err), SRR_OK);
+    cr_assert_eq(json_array_size(list), 3);
+    cr_assert_str_eq(str(json_array_get(list, 0), "id"), "SRR-2");
+    cr_assert_str_eq(str(json_array_get(list, 0), "urgency"), "critical");
+    cr_assert_str_eq(str(json_array_get(list, 1), "id"), "SRR-1");
+    cr_assert_str_eq(str(json_array_get(list, 2), "id"), "SRR-3");
+    json_decref(list);
+    cr_assert_eq(srr_store_risks_list(g_st, "open", &list, &err), SRR_OK);
+    cr_assert_eq(json_array_size(list), 0);
+    json_decref(list);
+
+    r = risk("2");
+    cr_assert_str_eq(str(r, "id"), "SRR-2");
+    json_decref(r);
+    r = risk("srr-3");
+    cr_assert_str_eq(str(r, "id"), "SRR-3");
+    json_decref(r);
+    r = NULL;
+    cr_assert_eq(srr_store_risk_get(g_st, "SRR-99", &r, &err), SRR_ENOTFOUND);
+    cr_assert_null(r);
+    cr_assert_eq(srr_store_risk_get(g_st, "BL-1", &r, &err), SRR_ENOTFOUND);
+    cr_assert_eq(srr_store_risk_get(g_st, "SRR-", &r, &err), SRR_ENOTFOUND);
+    cr_assert_eq(srr_store_backlog_get(g_st, "BL-1", &r, &err), SRR_ENOTFOUND);
+    cr_assert(strstr(err.msg, "BL-1") != NULL, "%s", err.msg);
+}
