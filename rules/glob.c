@@ -128,6 +128,17 @@ void srr_glob_free(srr_glob *g)
     g->pat = NULL;
 }
 
+/* Policy literals are short: a plain byte loop beats the library's
+ * vectorised compare, whose setup dominates at these lengths. The loop stops
+ * at the first difference, including s's terminating NUL. */
+static int starts_with(const char *s, const char *lit, size_t litlen)
+{
+    for (size_t i = 0; i < litlen; i++)
+        if (s[i] != lit[i])
+            return 0;
+    return 1;
+}
+
 int srr_glob_match(const srr_glob *g, const char *s)
 {
     size_t n;
@@ -135,9 +146,9 @@ int srr_glob_match(const srr_glob *g, const char *s)
     case GLOB_ANY:
         return 1;
     case GLOB_EXACT:
-        return strcmp(g->lit, s) == 0;
+        return starts_with(s, g->lit, g->litlen) && s[g->litlen] == '\0';
     case GLOB_PREFIX:
-        return strncmp(g->lit, s, g->litlen) == 0;
+        return starts_with(s, g->lit, g->litlen);
     case GLOB_SUFFIX:
         n = strlen(s);
         return n >= g->litlen && memcmp(s + n - g->litlen, g->lit, g->litlen) == 0;
@@ -145,4 +156,31 @@ int srr_glob_match(const srr_glob *g, const char *s)
         break;
     }
     return srr_glob_match_str(g->pat, s);
+}
+
+uint64_t srr_load8(const char *s)
+{
+    uint64_t v = 0;
+    for (size_t i = 0; s && i < 8 && s[i]; i++)
+        v |= (uint64_t)(unsigned char)s[i] << (8 * i);
+    return v;
+}
+
+void srr_prefilter_of(const srr_globset *gs, srr_prefilter *pf)
+{
+    pf->bytes = pf->mask = 0;
+    if (gs->n != 1)
+        return;
+    const srr_glob *g = &gs->v[0];
+    size_t n = 0;
+    if (g->shape == GLOB_EXACT)
+        n = g->litlen + 1; /* the NUL counts too: "api" must not match "api-2" */
+    else if (g->shape == GLOB_PREFIX || g->shape == GLOB_GENERAL)
+        n = strcspn(g->pat, "*?[\\"); /* literal bytes before the first wildcard */
+    if (n > 8)
+        n = 8;
+    for (size_t i = 0; i < n; i++) {
+        pf->bytes |= (uint64_t)(unsigned char)g->pat[i] << (8 * i); /* NUL past the end */
+        pf->mask |= (uint64_t)0xFF << (8 * i);
+    }
 }

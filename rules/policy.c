@@ -71,6 +71,7 @@ void srr_rules_destroy(srr_ruleset *rs)
     for (size_t i = 0; i < rs->nrules; i++)
         rule_free(&rs->rules[i]);
     free(rs->rules);
+    free(rs->hot);
     rule_free(&rs->def);
     free(rs->checks);
     free(rs);
@@ -439,6 +440,18 @@ static srr_rc compile_policy(srr_ruleset *rs, const srr_yaml_node *p, srr_error 
         }
     }
 
+    rs->hot = srr_calloc(rs->nrules ? rs->nrules : 1, sizeof *rs->hot);
+    for (size_t i = 0; i < rs->nrules; i++) {
+        const srr_rule *r = &rs->rules[i];
+        srr_rule_hot *h = &rs->hot[i];
+        h->source_mask = r->source_mask;
+        h->kind_mask = r->kind_mask;
+        h->status_mask = r->status_mask;
+        srr_prefilter_of(&r->check, &h->check);
+        srr_prefilter_of(&r->service, &h->service);
+        srr_prefilter_of(&r->env, &h->env);
+    }
+
     const srr_yaml_node *d = srr_yaml_get(p, "default");
     if (d) {
         if ((rc = srr_yaml_check_keys(d, "policy.default", DEFAULT_KEYS, err)) != SRR_OK)
@@ -656,11 +669,21 @@ void srr_rules_decide(const srr_ruleset *rs, const srr_signal *sig, srr_decision
 {
     size_t i = 0;
     const srr_rule *r = NULL;
-    for (; i < rs->nrules; i++)
+    const uint64_t c8 = srr_load8(sig->check), s8 = srr_load8(sig->service),
+                   e8 = srr_load8(sig->env);
+    const int src = (int)sig->source, kind = (int)sig->kind, st = (int)sig->status;
+    for (; i < rs->nrules; i++) {
+        const srr_rule_hot *h = &rs->hot[i];
+        if ((c8 & h->check.mask) != h->check.bytes ||
+            (s8 & h->service.mask) != h->service.bytes || (e8 & h->env.mask) != h->env.bytes ||
+            !bit_in(h->source_mask, src) || !bit_in(h->kind_mask, kind) ||
+            !bit_in(h->status_mask, st))
+            continue;
         if (rule_matches(&rs->rules[i], sig)) {
             r = &rs->rules[i];
             break;
         }
+    }
     int is_default = (r == NULL);
     if (is_default)
         r = &rs->def;

@@ -61,6 +61,28 @@ typedef struct srr_rule {
     char *reason;           /* may be NULL */
 } srr_rule;
 
+/* The hot part of a rule, kept in a dense array beside the rules so that a
+ * rule that cannot match is rejected with a few integer compares: the enum
+ * masks, and for each text field whose matcher is a single glob, the first
+ * bytes before any wildcard (up to 8, little-endian, with the terminating
+ * NUL for short exact names) and which of those bytes count. A field with
+ * mask 0 is not prefiltered. Passing the prefilter is necessary, not
+ * sufficient: the full matchers run afterwards. */
+typedef struct srr_prefilter {
+    uint64_t bytes, mask;
+} srr_prefilter;
+
+typedef struct srr_rule_hot {
+    unsigned source_mask, kind_mask, status_mask;
+    srr_prefilter check, service, env;
+} srr_rule_hot;
+
+/* Up to the first 8 bytes of s (stopping at its NUL), little-endian; 0 for
+ * NULL. */
+uint64_t srr_load8(const char *s);
+/* The prefilter of a globset (mask 0 unless it holds exactly one glob). */
+void srr_prefilter_of(const srr_globset *gs, srr_prefilter *pf);
+
 /* What was compiled for one check. */
 typedef struct srr_check_rt {
     srr_cond cond;
@@ -73,6 +95,7 @@ struct srr_ruleset {
     srr_check_rt *checks;   /* cfg->nchecks entries */
     size_t nchecks;
     srr_rule *rules;
+    srr_rule_hot *hot;      /* nrules entries, see srr_rule_hot */
     size_t nrules;
     srr_rule def;           /* the default (no matchers), name "default" */
     size_t max_new_drafts;

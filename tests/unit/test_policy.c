@@ -509,3 +509,51 @@ Test(policy_speed, hundred_rules)
     srr_rules_destroy(r);
     srr_config_destroy(c);
 }
+
+/* ---- globs ------------------------------------------------------------------ */
+
+static int glob1(const char *pat, const char *s)
+{
+    srr_glob g;
+    srr_glob_compile(&g, pat);
+    int r = srr_glob_match(&g, s);
+    /* The prefilter must never reject what the glob accepts. */
+    srr_globset gs = {&g, 1};
+    srr_prefilter pf;
+    srr_prefilter_of(&gs, &pf);
+    if (r)
+        cr_assert_eq(srr_load8(s) & pf.mask, pf.bytes, "prefilter rejects '%s' for '%s'", s, pat);
+    cr_assert_eq(r, srr_glob_match_str(pat, s), "shapes disagree on '%s' '%s'", pat, s);
+    srr_glob_free(&g);
+    return r;
+}
+
+Test(glob, shapes_and_wildcards)
+{
+    cr_assert(glob1("*", ""));
+    cr_assert(glob1("*", "anything"));
+    cr_assert(glob1("api", "api"));
+    cr_assert(!glob1("api", "api-2"));
+    cr_assert(!glob1("api", "ap"));
+    cr_assert(glob1("", ""));
+    cr_assert(!glob1("", "x"));
+    cr_assert(glob1("disk-*", "disk-"));
+    cr_assert(glob1("disk-*", "disk-usage"));
+    cr_assert(!glob1("disk-*", "disk"));
+    cr_assert(glob1("*-usage", "disk-usage"));
+    cr_assert(!glob1("*-usage", "usage"));
+    cr_assert(glob1("checkout-service-*", "checkout-service-eu"));
+    cr_assert(!glob1("checkout-service-*", "checkout-servic"));
+    cr_assert(glob1("device:/dev/sd?1", "device:/dev/sda1"));
+    cr_assert(!glob1("device:/dev/sd?1", "device:/dev/sd1"));
+    cr_assert(glob1("team:[a-c]*", "team:billing"));
+    cr_assert(!glob1("team:[a-c]*", "team:ops"));
+    cr_assert(glob1("team:[!a-c]*", "team:ops"));
+    cr_assert(glob1("x[^0-9]", "xa"));
+    cr_assert(glob1("a*b*c", "a-b-b-c"));
+    cr_assert(!glob1("a*b*c", "a-b-b-d"));
+    cr_assert(glob1("a\\*", "a*"));
+    cr_assert(!glob1("a\\*", "ab"));
+    cr_assert(glob1("[", "["));       /* unclosed bracket: a literal */
+    cr_assert(glob1("**x", "abx"));
+}
