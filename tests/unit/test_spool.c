@@ -1,0 +1,368 @@
+/* SPDX-License-Identifier: Apache-2.0
+ *
+ * test_spool.c - unit tests of the local durable spool (queue.h, backend
+ * "spool"): round trip, restart at the committed offset, redelivery of an
+ * uncommitted batch, a cut-short tail record, corrupt bytes in the middle,
+ * segment rotation and deletion, and two producer processes at once.
+ */
+#include <criterion/criterion.h>
+#include <dirent.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "queue.h"
+#include "store_fixtures.h"
+#include "testutil.h"
+
+static char *g_dir;
+static srr_config *g_cfg;
+
+static void setup(void)
+{
+    g_dir = tu_mkdtemp();
+    g_cfg = sf_config(g_dir);
+}
+
+static void teardown(void)
+{
+    sf_config_free(g_cfg);
+    tu_rmdir_r(g_dir);
+    free(g_dir);
+}
+
+TestSuite(spool, .init = setup, .fini = teardown);
+
+static void produce(const srr_config *cfg, const char *key, int from, int to)
+{
+    srr_producer *p = NULL;
+    srr_error err = {0};
+    int i;
+    cr_assert_eq(srr_producer_open(cfg, &p, &err), SRR_OK, "%s", err.msg);
+    for (i = from; i < to; i++) {
+        char payload[64];
+        int n = snprintf(payload, sizeof(payload), "{\"n\":%d}", i);
+        cr_assert_eq(srr_producer_send(p, key, payload, (size_t)n, &err), SRR_OK, "%s", err.msg);
+    }
+    cr_assert_eq(srr_producer_flush(p, &err), SRR_OK, "%s", err.msg);
+    srr_producer_close(&p);
+    cr_assert_null(p);
+}
+
+static srr_consumer *consumer(void)
+{
+    srr_consumer *c = NULL;
+    srr_error err = {0};
+    cr_assert_eq(srr_consumer_open(g_cfg, &c, &err), SRR_OK, "%s", err.msg);
+    return c;
+}
+
+static size_t poll_n(srr_consumer *c, size_t max, const srr_message **m)
+{
+    size_t n = 0;
+    srr_error err = {0};
+    cr_assert_eq(srr_consumer_poll(c, max, 0, m, &n, &err), SRR_OK, "%s", err.msg);
+    return n;
+}
+
+static void expect_payload(const srr_message *m, int n)
+{
+    char want[64];
+    snprintf(want, sizeof(want), "{\"n\":%d}", n);
+    cr_assert_null(m->corrupt_reason, "unexpected corrupt: %s", m->corrupt_reason);
+    cr_assert_eq(m->len, strlen(want));
+    cr_assert(memcmp(m->payload, want, m->len) == 0, "got %.*s want %s", (int)m->len,
+              m->payload, want);
+}
+
+static char *seg0(const char *dir)
+{
+    return srr_asprintf("%s/00000000000000000000.seg", dir);
+}
+
+static size_t count_segments(void)
+{
+    DIR *d = opendir(g_dir);
+    struct dirent *e;
+    size_t n = 0;
+    cr_assert_not_null(d);
+    while ((e = readdir(d)) != NULL)
+        if (strstr(e->d_name, ".seg"))
+            n++;
+    closedir(d);
+    return n;
+}
+
+Test(spool, send_flush_poll_commit)
+{
+    srr_consumer *c;
+    const srr_message *m;
+    srr_error err = {0};
+    size_t n;
+    produce(g_cfg, "fp-a", 0, 3);
+    c = consumer();
+    n = poll_n(c, 10, &m);
+    cr_assert_eq(n, 3);
+    cr_assert_eq(m[0].keylen, 4);
+    cr_assert(memcmp(m[0].key, "fp-a", 4) == 0);
+    cr_assert_eq(m[0].offset, 0);
+    cr_assert_eq(m[0].partition, 0);
+    expect_payload(&m[0], 0);
+    expect_payload(&m[2], 2);
+    cr_assert_gt(m[1].offset, m[0].offset);
+    cr_assert_eq(srr_consumer_commit(c, &err), SRR_OK, "%s", err.msg);
+    cr_assert_eq(poll_n(c, 10, &m), 0);
+    srr_consumer_close(&c);
+    cr_assert_null(c);
+}
+
+Test(spool, poll_waits_up_to_timeout)
+{
+    srr_consumer *c = consumer();
+    const srr_message *m;
+    srr_error err = {0};
+    size_t n = 1;
+    cr_assert_eq(srr_consumer_poll(c, 10, 50, &m, &n, &err), SRR_OK);
+    cr_assert_eq(n, 0);
+    srr_consumer_close(&c);
+}
+
+Test(spool, restart_resumes_and_redelivers_uncommitted)
+{
+    srr_consumer *c;
+    const srr_message *m;
+    srr_error err = {0};
+    produce(g_cfg, "k", 0, 5);
+    c = consumer();
+    cr_assert_eq(poll_n(c, 2, &m), 2);
+    expect_payload(&m[1], 1);
+    cr_assert_eq(srr_consumer_commit(c, &err), SRR_OK);
+    cr_assert_eq(poll_n(c, 2, &m), 2); /* 2 and 3, not committed */
+    expect_payload(&m[0], 2);
+    srr_consumer_close(&c);
+
+    c = consumer();
+    cr_assert_eq(poll_n(c, 10, &m), 3);
+    expect_payload(&m[0], 2);
+    expect_payload(&m[2], 4);
+    cr_assert_eq(srr_consumer_commit(c, &err), SRR_OK);
+    srr_consumer_close(&c);
+
+    c = consumer();
+    cr_assert_eq(poll_n(c, 10, &m), 0);
+    srr_consumer_close(&c);
+}
+
+Test(spool, second_consumer_and_kafka_are_refused)
+{
+    srr_consumer *c = consumer(), *c2 = NULL;
+    srr_producer *p = NULL;
+    srr_error err = {0};
+    cr_assert_eq(srr_consumer_open(g_cfg, &c2, &err), SRR_ECONFLICT);
+    cr_assert_null(c2);
+    srr_consumer_close(&c);
+    free(g_cfg->queue.backend);
+    g_cfg->queue.backend = srr_strdup("kafka");
+    cr_assert_eq(srr_producer_open(g_cfg, &p, &err), SRR_EINVAL);
+    cr_assert(strstr(err.msg, "not built yet") != NULL, "%s", err.msg);
+    cr_assert_eq(srr_consumer_open(g_cfg, &c2, &err), SRR_EINVAL);
+}
+
+/* The bytes of one framed record, produced into a scratch spool. */
+static char *one_frame(int n, size_t *len)
+{
+    char *dir = tu_mkdtemp(), *path = seg0(dir), *data = NULL;
+    srr_config *cfg = sf_config(dir);
+    srr_error err = {0};
+    produce(cfg, "k", n, n + 1);
+    cr_assert_eq(srr_file_read(path, 0, &data, len, &err), SRR_OK, "%s", err.msg);
+    sf_config_free(cfg);
+    tu_rmdir_r(dir);
+    free(dir);
+    free(path);
+    return data;
+}
+
+static void append_bytes(const char *path, const void *p, size_t n)
+{
+    int fd = open(path, O_WRONLY | O_APPEND);
+    cr_assert_geq(fd, 0);
+    cr_assert_eq(write(fd, p, n), (ssize_t)n);
+    close(fd);
+}
+
+Test(spool, cut_short_tail_waits_until_complete)
+{
+    char *path = seg0(g_dir);
+    size_t flen = 0;
+    char *frame = one_frame(1, &flen);
+    srr_consumer *c;
+    const srr_message *m;
+    srr_error err = {0};
+    produce(g_cfg, "k", 0, 1);
+    append_bytes(path, frame, flen / 2);
+    c = consumer();
+    cr_assert_eq(poll_n(c, 10, &m), 1);
+    expect_payload(&m[0], 0);
+    cr_assert_eq(srr_consumer_commit(c, &err), SRR_OK);
+    cr_assert_eq(poll_n(c, 10, &m), 0);
+    cr_assert_eq(poll_n(c, 10, &m), 0);
+    append_bytes(path, frame + flen / 2, flen - flen / 2);
+    cr_assert_eq(poll_n(c, 10, &m), 1);
+    expect_payload(&m[0], 1);
+    srr_consumer_close(&c);
+    free(frame);
+    free(path);
+}
+
+Test(spool, cut_short_record_followed_by_good_ones_is_reported)
+{
+    /* A producer died mid-write, then others appended: the stump must not
+     * block the queue. */
+    char *path = seg0(g_dir);
+    size_t flen = 0;
+    char *frame = one_frame(7, &flen);
+    srr_consumer *c;
+    const srr_message *m;
+    size_t n;
+    produce(g_cfg, "k", 0, 1);
+    append_bytes(path, frame, flen - 3);
+    produce(g_cfg, "k", 1, 3);
+    c = consumer();
+    n = poll_n(c, 10, &m);
+    cr_assert_eq(n, 4, "got %zu", n);
+    expect_payload(&m[0], 0);
+    cr_assert_not_null(m[1].corrupt_reason);
+    expect_payload(&m[2], 1);
+    expect_payload(&m[3], 2);
+    srr_consumer_close(&c);
+    free(frame);
+    free(path);
+}
+
+static void corrupt_at(const char *path, long off, const char *bytes, size_t n)
+{
+    int fd = open(path, O_WRONLY);
+    cr_assert_geq(fd, 0);
+    cr_assert_eq(pwrite(fd, bytes, n, off), (ssize_t)n);
+    close(fd);
+}
+
+Test(spool, corrupt_record_reported_once_then_next_delivered)
+{
+    char *path = seg0(g_dir);
+    srr_consumer *c;
+    const srr_message *m;
+    srr_error err = {0};
+    size_t n, flen = 0;
+    char *frame = one_frame(0, &flen);
+    free(frame);
+    produce(g_cfg, "k", 0, 4); /* same-size records: n = 0..3 */
+    corrupt_at(path, (long)flen + (long)flen - 2, "!", 1); /* payload of #1 */
+    corrupt_at(path, 2 * (long)flen, "XXXX", 4);           /* magic of #2 */
+    c = consumer();
+    n = poll_n(c, 10, &m);
+    cr_assert_eq(n, 3, "got %zu", n);
+    expect_payload(&m[0], 0);
+    cr_assert_not_null(m[1].corrupt_reason);
+    cr_assert(strstr(m[1].corrupt_reason, "CRC") != NULL, "%s", m[1].corrupt_reason);
+    cr_assert_null(m[1].key);
+    cr_assert_eq(m[1].offset, (int64_t)flen);
+    cr_assert_eq(m[1].len, 2 * flen, "corrupt span %zu", m[1].len);
+    expect_payload(&m[2], 3);
+    cr_assert_eq(srr_consumer_commit(c, &err), SRR_OK);
+    srr_consumer_close(&c);
+    c = consumer();
+    cr_assert_eq(poll_n(c, 10, &m), 0);
+    srr_consumer_close(&c);
+    free(path);
+}
+
+Test(spool, rotation_and_deletion)
+{
+    srr_consumer *c;
+    const srr_message *m;
+    srr_error err = {0};
+    size_t n, total = 0;
+    int next = 0;
+    setenv("SRR_SPOOL_SEGMENT_BYTES", "200", 1);
+    produce(g_cfg, "fingerprint", 0, 40);
+    cr_assert_gt(count_segments(), 3);
+    c = consumer();
+    while ((n = poll_n(c, 7, &m)) > 0) {
+        size_t i;
+        for (i = 0; i < n; i++)
+            expect_payload(&m[i], next++);
+        total += n;
+        cr_assert_eq(srr_consumer_commit(c, &err), SRR_OK, "%s", err.msg);
+    }
+    cr_assert_eq(total, 40);
+    cr_assert_eq(count_segments(), 1);
+    /* More after the deletions still flows, from a new process' view. */
+    produce(g_cfg, "fingerprint", 40, 45);
+    srr_consumer_close(&c);
+    c = consumer();
+    total = 0;
+    while ((n = poll_n(c, 100, &m)) > 0) {
+        size_t i;
+        for (i = 0; i < n; i++)
+            expect_payload(&m[i], next++);
+        total += n;
+        cr_assert_eq(srr_consumer_commit(c, &err), SRR_OK);
+    }
+    cr_assert_eq(total, 5);
+    srr_consumer_close(&c);
+}
+
+Test(spool, two_producer_processes)
+{
+    const int per = 300;
+    int seen[2] = {0, 0}, k, status;
+    pid_t pids[2];
+    srr_consumer *c;
+    const srr_message *m;
+    size_t n, i;
+    srr_error err = {0};
+    setenv("SRR_SPOOL_SEGMENT_BYTES", "4096", 1);
+    for (k = 0; k < 2; k++) {
+        pids[k] = fork();
+        cr_assert_geq(pids[k], 0);
+        if (pids[k] == 0) {
+            srr_producer *p = NULL;
+            int j;
+            if (srr_producer_open(g_cfg, &p, &err) != SRR_OK)
+                _exit(2);
+            for (j = 0; j < per; j++) {
+                char payload[64];
+                int len = snprintf(payload, sizeof(payload), "{\"n\":%d}", j);
+                if (srr_producer_send(p, k ? "p1" : "p0", payload, (size_t)len, &err) != SRR_OK)
+                    _exit(3);
+                if (j % 50 == 49 && srr_producer_flush(p, &err) != SRR_OK)
+                    _exit(4);
+            }
+            srr_producer_close(&p);
+            _exit(0);
+        }
+    }
+    for (k = 0; k < 2; k++) {
+        cr_assert_eq(waitpid(pids[k], &status, 0), pids[k]);
+        cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "child %d failed", k);
+    }
+    c = consumer();
+    while ((n = poll_n(c, 64, &m)) > 0) {
+        for (i = 0; i < n; i++) {
+            int who;
+            cr_assert_null(m[i].corrupt_reason, "%s", m[i].corrupt_reason);
+            cr_assert_eq(m[i].keylen, 2);
+            who = m[i].key[1] - '0';
+            expect_payload(&m[i], seen[who]++); /* each producer's order kept */
+        }
+        cr_assert_eq(srr_consumer_commit(c, &err), SRR_OK);
+    }
+    cr_assert_eq(seen[0], per);
+    cr_assert_eq(seen[1], per);
+    srr_consumer_close(&c);
+}
