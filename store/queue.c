@@ -26,8 +26,8 @@ static const srr_queue_backend *const BACKENDS[] = {&srr_spool_backend};
 /* Finds the backend configured in cfg; SRR_EINVAL names what is known. */
 static srr_rc pick_backend(const srr_config *cfg, const srr_queue_backend **out, srr_error *err)
 {
-    const char *name = cfg && cfg->queue.backend && *cfg->queue.backend ? cfg->queue.backend
-                                                                        : "spool";
+    const char *name =
+        cfg && cfg->queue.backend && *cfg->queue.backend ? cfg->queue.backend : "spool";
     size_t i;
     for (i = 0; i < sizeof(BACKENDS) / sizeof(BACKENDS[0]); i++) {
         if (strcmp(BACKENDS[i]->name, name) == 0) {

@@ -32,8 +32,8 @@ typedef struct srr_message {
     size_t keylen;
     const char *payload;
     size_t len;
-    int64_t offset;   /* position in the queue (spool: byte offset) */
-    int partition;    /* spool: 0 */
+    int64_t offset;             /* position in the queue (spool: byte offset) */
+    int partition;              /* spool: 0 */
     const char *corrupt_reason; /* NULL normally; set when the record was
                                    corrupt: payload then holds the raw bytes
                                    that could be read (bounded), key is NULL,

@@ -15,8 +15,7 @@ typedef struct srr_queue_backend {
     const char *name; /* value of queue.backend */
     /* Producer side. `impl` is the backend's private state. */
     srr_rc (*producer_open)(const srr_config *cfg, void **impl, srr_error *err);
-    srr_rc (*send)(void *impl, const char *key, const char *payload, size_t len,
-                   srr_error *err);
+    srr_rc (*send)(void *impl, const char *key, const char *payload, size_t len, srr_error *err);
     srr_rc (*flush)(void *impl, srr_error *err);
     void (*producer_close)(void *impl); /* flushes first; NULL-tolerant */
     /* Consumer side. */

@@ -236,21 +236,21 @@ enum srr_stmt_id {
 #define SRR_RISK_OPEN_SQL "('draft','open','mitigating','accepted')"
 #define SRR_BACKLOG_OPEN_SQL "('draft','accepted')"
 
-#define SRR_RISK_COLUMNS                                                              \
-    "id, status, urgency, title, service, env, fingerprint, overview, cause,"         \
-    " countermeasure_policy, next_action, assignee, datadog_url, backlog_link,"       \
-    " postmortem_link, impact, likelihood, rule, reason, origin_candidate,"           \
-    " merged_into, reopened_from, approved_by, approved_at, next_review_at,"          \
+#define SRR_RISK_COLUMNS                                                                           \
+    "id, status, urgency, title, service, env, fingerprint, overview, cause,"                      \
+    " countermeasure_policy, next_action, assignee, datadog_url, backlog_link,"                    \
+    " postmortem_link, impact, likelihood, rule, reason, origin_candidate,"                        \
+    " merged_into, reopened_from, approved_by, approved_at, next_review_at,"                       \
     " first_seen, last_seen, occurrences, created_at, updated_at"
 
-#define SRR_BACKLOG_COLUMNS                                                           \
-    "id, status, urgency, title, service, env, fingerprint, description, assignee,"   \
-    " ticket_link, datadog_url, rule, reason, origin_candidate, first_seen,"          \
+#define SRR_BACKLOG_COLUMNS                                                                        \
+    "id, status, urgency, title, service, env, fingerprint, description, assignee,"                \
+    " ticket_link, datadog_url, rule, reason, origin_candidate, first_seen,"                       \
     " last_seen, occurrences, created_at, updated_at"
 
-#define SRR_INV_COLUMNS                                                               \
-    "id, status, urgency, title, service, env, fingerprint, assignee, opened_at,"     \
-    " deadline, last_status, outcome, risk_id, rule, reason, datadog_url,"            \
+#define SRR_INV_COLUMNS                                                                            \
+    "id, status, urgency, title, service, env, fingerprint, assignee, opened_at,"                  \
+    " deadline, last_status, outcome, risk_id, rule, reason, datadog_url,"                         \
     " origin_candidate, first_seen, last_seen, occurrences, created_at, updated_at"
 
 #define SRR_EVIDENCE_COLUMNS "candidate_id, observed_at, status, value, summary, link, evidence"

@@ -49,23 +49,19 @@ static srr_rc rc_from_sqlite(int rc)
 {
     switch (rc & 0xff) {
     case SQLITE_BUSY:
-    case SQLITE_LOCKED:
-        return SRR_RETRY;
+    case SQLITE_LOCKED: return SRR_RETRY;
     case SQLITE_CONSTRAINT:
     case SQLITE_TOOBIG:
     case SQLITE_MISMATCH:
-    case SQLITE_RANGE:
-        return SRR_EINVAL;
+    case SQLITE_RANGE: return SRR_EINVAL;
     case SQLITE_IOERR:
     case SQLITE_FULL:
     case SQLITE_CANTOPEN:
     case SQLITE_READONLY:
     case SQLITE_PERM:
     case SQLITE_CORRUPT:
-    case SQLITE_NOTADB:
-        return SRR_EIO;
-    default:
-        return SRR_ERR;
+    case SQLITE_NOTADB: return SRR_EIO;
+    default: return SRR_ERR;
     }
 }
 
@@ -93,25 +89,20 @@ static int vbind(sqlite3_stmt *s, const char *types, va_list ap)
             rc = v ? sqlite3_bind_text(s, idx, v, -1, SQLITE_STATIC) : sqlite3_bind_null(s, idx);
             break;
         }
-        case 'i':
-            rc = sqlite3_bind_int64(s, idx, va_arg(ap, int64_t));
-            break;
+        case 'i': rc = sqlite3_bind_int64(s, idx, va_arg(ap, int64_t)); break;
         case 'r': {
             int64_t v = va_arg(ap, int64_t);
             rc = v > 0 ? sqlite3_bind_int64(s, idx, v) : sqlite3_bind_null(s, idx);
             break;
         }
-        case 'd':
-            rc = sqlite3_bind_double(s, idx, va_arg(ap, double));
-            break;
+        case 'd': rc = sqlite3_bind_double(s, idx, va_arg(ap, double)); break;
         case 'b': {
             const void *p = va_arg(ap, const void *);
             size_t n = va_arg(ap, size_t);
             rc = sqlite3_bind_blob64(s, idx, p ? p : "", (sqlite3_uint64)n, SQLITE_STATIC);
             break;
         }
-        default:
-            rc = SQLITE_MISUSE;
+        default: rc = SQLITE_MISUSE;
         }
     }
     return rc;
@@ -125,8 +116,7 @@ static void stmt_done(sqlite3_stmt *s)
 
 /* Returns statement q with its parameters bound, ready to step; the caller
  * finishes with stmt_done(). NULL (err set) when binding failed. */
-static sqlite3_stmt *prep(srr_store *st, enum srr_stmt_id q, srr_error *err, const char *types,
-                          ...)
+static sqlite3_stmt *prep(srr_store *st, enum srr_stmt_id q, srr_error *err, const char *types, ...)
 {
     sqlite3_stmt *s = st->q[q];
     va_list ap;
@@ -311,7 +301,8 @@ static srr_rc exec_sql(srr_store *st, const char *sql, srr_error *err)
     char *msg = NULL;
     int rc = sqlite3_exec(st->db, sql, NULL, NULL, &msg);
     if (rc != SQLITE_OK) {
-        srr_rc r = srr_error_set(err, rc_from_sqlite(rc), "store: %s", msg ? msg : sqlite3_errstr(rc));
+        srr_rc r =
+            srr_error_set(err, rc_from_sqlite(rc), "store: %s", msg ? msg : sqlite3_errstr(rc));
         sqlite3_free(msg);
         return r;
     }
@@ -397,8 +388,10 @@ srr_rc srr_store_open(const char *path, srr_store **out, srr_error *err)
      * roll back on power loss or an OS crash; the database stays consistent
      * either way (the WAL is fsync'ed at checkpoints). That is the trade the
      * writer wants: one fsync per checkpoint instead of per batch. */
-    rc = exec_sql(st, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;"
-                      " PRAGMA foreign_keys = ON;", err);
+    rc = exec_sql(st,
+                  "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;"
+                  " PRAGMA foreign_keys = ON;",
+                  err);
     if (rc != SRR_OK) {
         srr_error_prefix(err, "%s", path);
         rc = rc == SRR_RETRY ? rc : SRR_EIO;
@@ -454,8 +447,8 @@ static srr_rc audit(srr_store *st, int64_t now, const char *kind, int64_t id, co
 {
     char *b = before ? json_dumps(before, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
     char *a = after ? json_dumps(after, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
-    srr_rc rc = EXEC(st, Q_AUDIT_INSERT, err, "ittrtttt", now, SRR_WRITER_ACTOR, kind,
-                     id, action, b, a, why);
+    srr_rc rc = EXEC(st, Q_AUDIT_INSERT, err, "ittrtttt", now, SRR_WRITER_ACTOR, kind, id, action,
+                     b, a, why);
     free(b);
     free(a);
     return rc;
@@ -493,9 +486,9 @@ static srr_rc add_evidence(srr_store *st, rec_kind kind, int64_t id, const srr_c
 {
     const srr_signal *sig = &c->signal;
     char *ev = evidence_text(sig);
-    srr_rc rc = EXEC(st, Q_EVIDENCE_INSERT, err, "tititdttt", REC_NAME[kind], id, c->id,
-                     sig->observed_at, srr_status_name(sig->status), sig->value, sig->summary,
-                     sig->link, ev);
+    srr_rc rc =
+        EXEC(st, Q_EVIDENCE_INSERT, err, "tititdttt", REC_NAME[kind], id, c->id, sig->observed_at,
+             srr_status_name(sig->status), sig->value, sig->summary, sig->link, ev);
     free(ev);
     return rc;
 }
@@ -553,8 +546,8 @@ static json_t *created_json(const srr_candidate *c, const char *status)
 
 /* Creates a draft risk from a candidate; reopened_from > 0 marks a
  * regression of that (resolved) risk. */
-static srr_rc create_risk(srr_store *st, const srr_candidate *c, int64_t reopened_from,
-                          int64_t now, int64_t *out_id, srr_error *err)
+static srr_rc create_risk(srr_store *st, const srr_candidate *c, int64_t reopened_from, int64_t now,
+                          int64_t *out_id, srr_error *err)
 {
     const srr_signal *sig = &c->signal;
     char *overview = overview_text(c), *text = NULL, *reason = NULL;
@@ -569,8 +562,8 @@ static srr_rc create_risk(srr_store *st, const srr_candidate *c, int64_t reopene
     }
     rc = EXEC(st, Q_RISK_INSERT, err, "ittttttttttriiii", (int64_t)c->urgency, title_of(c),
               sig->service, sig->env, c->fingerprint, overview, c->owner, sig->link, c->rule,
-              reason ? reason : c->reason, c->id, reopened_from, sig->observed_at,
-              sig->observed_at, (int64_t)1, now);
+              reason ? reason : c->reason, c->id, reopened_from, sig->observed_at, sig->observed_at,
+              (int64_t)1, now);
     if (rc != SRR_OK)
         goto out;
     id = sqlite3_last_insert_rowid(st->db);
@@ -591,7 +584,8 @@ static srr_rc create_risk(srr_store *st, const srr_candidate *c, int64_t reopene
     after = created_json(c, "draft");
     if (reopened_from > 0)
         json_object_set_new(after, "reopened_from", json_string(prev));
-    rc = audit(st, now, REC_NAME[REC_RISK], id, "create", NULL, after, reason ? reason : c->reason, err);
+    rc = audit(st, now, REC_NAME[REC_RISK], id, "create", NULL, after, reason ? reason : c->reason,
+               err);
     if (rc == SRR_OK)
         *out_id = id;
 out:
@@ -688,8 +682,8 @@ static srr_rc attach_evidence(srr_store *st, const srr_candidate *c, rec_kind ki
  * risk a merged risk of that fingerprint was merged into. When there is
  * none and the latest risk of the fingerprint (after merges) is resolved,
  * *resolved gets its id. Returns SRR_OK with *kind = -1 when no record. */
-static srr_rc find_target(srr_store *st, const char *fp, int *kind, int64_t *id,
-                          int64_t *resolved, srr_error *err)
+static srr_rc find_target(srr_store *st, const char *fp, int *kind, int64_t *id, int64_t *resolved,
+                          srr_error *err)
 {
     sqlite3_stmt *s;
     srr_rc rc = SRR_OK;
@@ -708,7 +702,9 @@ static srr_rc find_target(srr_store *st, const char *fp, int *kind, int64_t *id,
         return rc;
     if (r == 1) {
         const char *k = col_text(s, 0);
-        *kind = strcmp(k, "risk") == 0 ? REC_RISK : strcmp(k, "backlog") == 0 ? REC_BACKLOG : REC_INV;
+        *kind = strcmp(k, "risk") == 0      ? REC_RISK
+                : strcmp(k, "backlog") == 0 ? REC_BACKLOG
+                                            : REC_INV;
         *id = sqlite3_column_int64(s, 1);
         stmt_done(s);
         return SRR_OK;
@@ -844,7 +840,8 @@ static srr_rc quarantine_one(srr_store *st, const srr_store_poison *p, int64_t n
     stats->quarantined++;
     after = json_pack("{s:s, s:s, s:I}", "origin", p->origin ? p->origin : "unknown", "reason",
                       p->reason ? p->reason : "unknown reason", "bytes", (json_int_t)p->len);
-    rc = audit(st, now, "quarantine", sqlite3_last_insert_rowid(st->db), "quarantine", NULL, after, p->reason, err);
+    rc = audit(st, now, "quarantine", sqlite3_last_insert_rowid(st->db), "quarantine", NULL, after,
+               p->reason, err);
     json_decref(after);
     return rc;
 }
@@ -924,7 +921,9 @@ static srr_rc inv_load(srr_store *st, int64_t id, inv_row *out, srr_error *err)
         return err ? err->code : SRR_ERR;
     r = next_row(st, s, &rc, err);
     if (r <= 0)
-        return r < 0 ? rc : srr_error_set(err, SRR_ENOTFOUND, "no investigation INV-%lld", (long long)id);
+        return r < 0
+                   ? rc
+                   : srr_error_set(err, SRR_ENOTFOUND, "no investigation INV-%lld", (long long)id);
     /* Column order of SRR_INV_COLUMNS. */
     out->id = id;
     out->urgency = sqlite3_column_int64(s, 2);
@@ -951,7 +950,10 @@ static srr_rc inv_load(srr_store *st, int64_t id, inv_row *out, srr_error *err)
  * row into the new risk's recognition log. */
 static srr_rc promote_log(srr_store *st, const inv_row *inv, int64_t risk_id, srr_error *err)
 {
-    typedef struct { int64_t at; char *author, *text; } entry;
+    typedef struct {
+        int64_t at;
+        char *author, *text;
+    } entry;
     entry *e = NULL;
     size_t n = 0, cap = 0, i, nev = 0;
     srr_rc rc = SRR_OK;
@@ -1009,8 +1011,8 @@ static srr_rc promote_log(srr_store *st, const inv_row *inv, int64_t risk_id, sr
         text = srr_asprintf("Time-box of %s ended at %s with the signal still firing; promoted "
                             "to a draft risk",
                             inv_hid, dl);
-        rc = log_entry(st, REC_RISK, risk_id, "recognition", inv->deadline, SRR_WRITER_ACTOR,
-                       text, err);
+        rc = log_entry(st, REC_RISK, risk_id, "recognition", inv->deadline, SRR_WRITER_ACTOR, text,
+                       err);
         free(text);
     }
 out:
@@ -1037,14 +1039,13 @@ static srr_rc promote(srr_store *st, const inv_row *inv, int64_t now, srr_error 
     overview = srr_asprintf("%s\n\nThe time-boxed investigation %s (opened %s, deadline %s) "
                             "could not explain this signal; it was still firing at its last "
                             "sighting (%s).\n%s%s%s%s%s",
-                            inv->title, inv_hid, open_s, dl_s, last_s,
-                            inv->link ? "Datadog: " : "", inv->link ? inv->link : "",
-                            inv->link ? "\n" : "", inv->reason ? "Why: " : "",
-                            inv->reason ? inv->reason : "");
-    rc = EXEC(st, Q_RISK_INSERT, err, "ittttttttttriiii", inv->urgency, inv->title, inv->service,
-              inv->env, inv->fingerprint, overview, inv->assignee, inv->link, inv->rule,
-              inv->reason, inv->origin, (int64_t)0, inv->first_seen, inv->last_seen,
-              inv->occurrences, now);
+                            inv->title, inv_hid, open_s, dl_s, last_s, inv->link ? "Datadog: " : "",
+                            inv->link ? inv->link : "", inv->link ? "\n" : "",
+                            inv->reason ? "Why: " : "", inv->reason ? inv->reason : "");
+    rc =
+        EXEC(st, Q_RISK_INSERT, err, "ittttttttttriiii", inv->urgency, inv->title, inv->service,
+             inv->env, inv->fingerprint, overview, inv->assignee, inv->link, inv->rule, inv->reason,
+             inv->origin, (int64_t)0, inv->first_seen, inv->last_seen, inv->occurrences, now);
     if (rc != SRR_OK)
         goto out;
     risk_id = sqlite3_last_insert_rowid(st->db);
@@ -1064,8 +1065,8 @@ static srr_rc promote(srr_store *st, const inv_row *inv, int64_t now, srr_error 
     rc = audit(st, now, REC_NAME[REC_INV], inv->id, "promote", before, after,
                "time-box expired while the signal was still firing", err);
     json_decref(after);
-    after = json_pack("{s:s, s:s, s:s, s:s}", "status", "draft", "title", inv->title,
-                      "fingerprint", inv->fingerprint, "from", inv_hid);
+    after = json_pack("{s:s, s:s, s:s, s:s}", "status", "draft", "title", inv->title, "fingerprint",
+                      inv->fingerprint, "from", inv_hid);
     if (rc == SRR_OK)
         rc = audit(st, now, REC_NAME[REC_RISK], risk_id, "create", NULL, after,
                    "time-box expired while the signal was still firing", err);
@@ -1080,8 +1081,8 @@ out:
 static srr_rc close_inv(srr_store *st, const inv_row *inv, int64_t now, srr_error *err)
 {
     json_t *before, *after;
-    srr_rc rc = EXEC(st, Q_INV_FINISH, err, "ittri", inv->id, "closed", "stopped firing",
-                     (int64_t)0, now);
+    srr_rc rc =
+        EXEC(st, Q_INV_FINISH, err, "ittri", inv->id, "closed", "stopped firing", (int64_t)0, now);
     if (rc != SRR_OK)
         return rc;
     before = json_pack("{s:s}", "status", "open");
@@ -1093,8 +1094,7 @@ static srr_rc close_inv(srr_store *st, const inv_row *inv, int64_t now, srr_erro
     return rc;
 }
 
-srr_rc srr_store_check_deadlines(srr_store *st, int64_t now, srr_apply_stats *stats,
-                                 srr_error *err)
+srr_rc srr_store_check_deadlines(srr_store *st, int64_t now, srr_apply_stats *stats, srr_error *err)
 {
     srr_apply_stats local = {0};
     int64_t *ids = NULL;
@@ -1200,18 +1200,17 @@ srr_rc srr_store_investigations_list(srr_store *st, const char *status, json_t *
 }
 
 /* Array of {at, author, text} of one log section. */
-static srr_rc read_log(srr_store *st, rec_kind kind, int64_t id, const char *section,
-                       json_t **out, srr_error *err)
+static srr_rc read_log(srr_store *st, rec_kind kind, int64_t id, const char *section, json_t **out,
+                       srr_error *err)
 {
     json_t *arr = json_array();
     srr_rc rc = SRR_OK;
     sqlite3_stmt *s = prep(st, Q_LOG_OF, err, "tit", REC_NAME[kind], id, section);
     int r;
     while (s && (r = next_row(st, s, &rc, err)) == 1)
-        json_array_append_new(arr, json_pack("{s:o, s:o, s:o}", "at",
-                                             json_time(sqlite3_column_int64(s, 0)), "author",
-                                             json_text(col_text(s, 1)), "text",
-                                             json_text(col_text(s, 2))));
+        json_array_append_new(
+            arr, json_pack("{s:o, s:o, s:o}", "at", json_time(sqlite3_column_int64(s, 0)), "author",
+                           json_text(col_text(s, 1)), "text", json_text(col_text(s, 2))));
     if (!s)
         rc = err ? err->code : SRR_ERR;
     if (rc != SRR_OK) {
@@ -1228,8 +1227,8 @@ static srr_rc read_evidence(srr_store *st, rec_kind kind, int64_t id, json_t *re
 {
     json_t *ev = json_object(), *recent = json_array();
     srr_rc rc = SRR_OK;
-    sqlite3_stmt *s = prep(st, Q_EVIDENCE_RECENT, err, "tii", REC_NAME[kind], id,
-                           (int64_t)SRR_EVIDENCE_RECENT);
+    sqlite3_stmt *s =
+        prep(st, Q_EVIDENCE_RECENT, err, "tii", REC_NAME[kind], id, (int64_t)SRR_EVIDENCE_RECENT);
     int r;
     while (s && (r = next_row(st, s, &rc, err)) == 1) {
         const char *raw = col_text(s, 6);
@@ -1238,9 +1237,10 @@ static srr_rc read_evidence(srr_store *st, rec_kind kind, int64_t id, json_t *re
         json_object_set_new(row, "candidate", json_text(col_text(s, 0)));
         json_object_set_new(row, "observed_at", json_time(sqlite3_column_int64(s, 1)));
         json_object_set_new(row, "status", json_text(col_text(s, 2)));
-        json_object_set_new(row, "value", sqlite3_column_type(s, 3) == SQLITE_NULL
-                                              ? json_null()
-                                              : json_real(sqlite3_column_double(s, 3)));
+        json_object_set_new(row, "value",
+                            sqlite3_column_type(s, 3) == SQLITE_NULL
+                                ? json_null()
+                                : json_real(sqlite3_column_double(s, 3)));
         json_object_set_new(row, "summary", json_text(col_text(s, 4)));
         json_object_set_new(row, "link", json_text(col_text(s, 5)));
         json_object_set_new(row, "evidence", parsed ? parsed : json_text(raw));

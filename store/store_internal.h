@@ -12,8 +12,8 @@
 
 /* One poison message of a batch. All pointers are borrowed. */
 typedef struct srr_store_poison {
-    const char *origin;    /* "spool", "webhook" ... */
-    const char *payload;   /* raw bytes (may contain NULs), kept bounded */
+    const char *origin;  /* "spool", "webhook" ... */
+    const char *payload; /* raw bytes (may contain NULs), kept bounded */
     size_t len;
     const char *reason;    /* why it is poison */
     const char *dedup_key; /* e.g. queue position + payload hash; a second

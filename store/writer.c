@@ -34,7 +34,7 @@ typedef struct batch {
     srr_candidate *cands;
     size_t ncands;
     srr_store_poison *poison;
-    char **owned;   /* reasons and dedup keys of poison entries */
+    char **owned; /* reasons and dedup keys of poison entries */
     size_t npoison, nowned;
     const char **raw; /* payload of each candidate (for isolating a bad one) */
     size_t *rawlen;
@@ -152,16 +152,15 @@ static srr_rc apply_isolating(srr_store *st, batch *b, int64_t now, srr_apply_st
 }
 
 /* Applies one parsed batch, retrying a busy database with backoff. */
-static srr_rc apply_batch(srr_store *st, batch *b, const srr_writer_opts *o,
-                          srr_apply_stats *stats, srr_error *err)
+static srr_rc apply_batch(srr_store *st, batch *b, const srr_writer_opts *o, srr_apply_stats *stats,
+                          srr_error *err)
 {
     long backoff = 50;
     int attempt;
     srr_rc rc = SRR_OK;
     for (attempt = 0; attempt < WRITER_RETRIES; attempt++) {
         int64_t now = srr_now();
-        rc = srr_store_apply_batch(st, b->cands, b->ncands, b->poison, b->npoison, now, stats,
-                                   err);
+        rc = srr_store_apply_batch(st, b->cands, b->ncands, b->poison, b->npoison, now, stats, err);
         if (rc == SRR_EINVAL && b->ncands > 0) {
             srr_warn("writer: batch refused (%s); applying one by one", err ? err->msg : "");
             rc = apply_isolating(st, b, now, stats, err);

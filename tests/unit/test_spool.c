@@ -74,8 +74,8 @@ static void expect_payload(const srr_message *m, int n)
     snprintf(want, sizeof(want), "{\"n\":%d}", n);
     cr_assert_null(m->corrupt_reason, "unexpected corrupt: %s", m->corrupt_reason);
     cr_assert_eq(m->len, strlen(want));
-    cr_assert(memcmp(m->payload, want, m->len) == 0, "got %.*s want %s", (int)m->len,
-              m->payload, want);
+    cr_assert(memcmp(m->payload, want, m->len) == 0, "got %.*s want %s", (int)m->len, m->payload,
+              want);
 }
 
 static char *seg0(const char *dir)
@@ -260,7 +260,7 @@ Test(spool, corrupt_record_reported_once_then_next_delivered)
     size_t n, flen = 0;
     char *frame = one_frame(0, &flen);
     free(frame);
-    produce(g_cfg, "k", 0, 4); /* same-size records: n = 0..3 */
+    produce(g_cfg, "k", 0, 4);                             /* same-size records: n = 0..3 */
     corrupt_at(path, (long)flen + (long)flen - 2, "!", 1); /* payload of #1 */
     corrupt_at(path, 2 * (long)flen, "XXXX", 4);           /* magic of #2 */
     c = consumer();

@@ -381,8 +381,7 @@ Test(store, quarantine_keeps_reason_and_bounded_payload)
     char *payload = srr_malloc(big);
     memset(payload, 'x', big);
     cr_assert_eq(srr_store_quarantine(g_st, "spool", "{oops", 5, "not JSON", T0, &err), SRR_OK);
-    cr_assert_eq(srr_store_quarantine(g_st, "webhook", payload, big, "too big", T0, &err),
-                 SRR_OK);
+    cr_assert_eq(srr_store_quarantine(g_st, "webhook", payload, big, "too big", T0, &err), SRR_OK);
     free(payload);
     cr_assert_eq(srr_store_quarantine_list(g_st, &list, &err), SRR_OK);
     cr_assert_eq(json_array_size(list), 2);

@@ -52,12 +52,11 @@ TestSuite(writer, .init = setup, .fini = teardown);
 static void send_raw(srr_producer *p, const char *key, const char *payload)
 {
     srr_error err = {0};
-    cr_assert_eq(srr_producer_send(p, key, payload, strlen(payload), &err), SRR_OK, "%s",
-                 err.msg);
+    cr_assert_eq(srr_producer_send(p, key, payload, strlen(payload), &err), SRR_OK, "%s", err.msg);
 }
 
-static void send_cand(srr_producer *p, const char *id, const char *fp, srr_action a,
-                      srr_status s, int64_t at)
+static void send_cand(srr_producer *p, const char *id, const char *fp, srr_action a, srr_status s,
+                      int64_t at)
 {
     char *json = sf_candidate_json(id, fp, a, s, at);
     send_raw(p, fp, json);
