@@ -560,7 +560,7 @@ static void add_corrupt(spool_consumer *c, size_t *n, const unsigned char *p, si
     snprintf(c->reasons[*n - 1], sizeof(c->reasons[0]),
              "corrupt spool record at offset %lld (%s): %s; %zu bytes skipped", (long long)offset,
              c->dir, why, len);
-    c->msgs[*n - 1].corrupt_reason = c->reasons[*n - 1];
+    /* corrupt_reason is set in read_batch once the arrays stop moving. */
 }
 
 /* Reads up to max messages at c->pos without waiting. */
@@ -568,7 +568,7 @@ static srr_rc read_batch(spool_consumer *c, size_t max, size_t *n, srr_error *er
 {
     struct stat sb;
     int64_t rel, size;
-    size_t want, off = 0;
+    size_t want, off = 0, i;
     ssize_t got;
     int sealed, none;
     srr_rc rc;
@@ -632,7 +632,6 @@ static srr_rc read_batch(spool_consumer *c, size_t max, size_t *n, srr_error *er
                 m.len = total - SPOOL_HDR - klen;
                 m.offset = at;
                 add_message(c, n, &m);
-                c->msgs[*n - 1].corrupt_reason = NULL;
                 off += total;
                 continue;
             }
@@ -659,6 +658,10 @@ static srr_rc read_batch(spool_consumer *c, size_t max, size_t *n, srr_error *er
         }
     }
     c->pos += (int64_t)off;
+    /* add_message may have moved `reasons`: point at them only now. Good
+     * records always have a key pointer (into buf), corrupt ones never. */
+    for (i = 0; i < *n; i++)
+        c->msgs[i].corrupt_reason = c->msgs[i].key ? NULL : c->reasons[i];
     return SRR_OK;
 }
 

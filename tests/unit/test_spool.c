@@ -366,3 +366,32 @@ Test(spool, two_producer_processes)
     cr_assert_eq(seen[1], per);
     srr_consumer_close(&c);
 }
+
+Test(spool, many_corrupt_records_in_one_poll)
+{
+    /* More messages than the consumer's first allocation, half corrupt:
+     * every reason must stay readable. */
+    char *path = seg0(g_dir);
+    srr_consumer *c;
+    const srr_message *m;
+    size_t n, i, flen = 0;
+    char *frame = one_frame(100, &flen); /* records 100..299 have this size */
+    free(frame);
+    produce(g_cfg, "k", 100, 300);
+    for (i = 0; i < 200; i += 2)
+        corrupt_at(path, (long)((i + 1) * flen - 2), "!", 1);
+    c = consumer();
+    n = poll_n(c, 1000, &m);
+    cr_assert_eq(n, 200, "got %zu", n);
+    for (i = 0; i < n; i++) {
+        if (i % 2 == 0) {
+            cr_assert_not_null(m[i].corrupt_reason);
+            cr_assert(strstr(m[i].corrupt_reason, "CRC mismatch") != NULL, "%s",
+                      m[i].corrupt_reason);
+        } else {
+            expect_payload(&m[i], 100 + (int)i);
+        }
+    }
+    srr_consumer_close(&c);
+    free(path);
+}
