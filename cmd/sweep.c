@@ -254,7 +254,8 @@ int srr_cmd_sweep(int argc, char **argv)
 
     /* The draft budget: most urgent first; the rest are listed, not queued. */
     budget = srr_rules_max_new_drafts(rs);
-    qsort(cands.v, cands.n, sizeof(*cands.v), by_urgency);
+    if (cands.n)
+        qsort(cands.v, cands.n, sizeof(*cands.v), by_urgency);
     if (cands.n)
         printf("candidates:\n");
     for (i = 0; i < cands.n; i++) {

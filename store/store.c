@@ -380,16 +380,14 @@ srr_rc srr_store_open(const char *path, srr_store **out, srr_error *err)
     }
     sqlite3_extended_result_codes(st->db, 1);
     sqlite3_busy_timeout(st->db, 5000);
-    /* WAL: readers (CLI, review page) never block the writer. In WAL mode
-     * synchronous=NORMAL still writes every commit into the WAL before
-     * COMMIT returns, so a committed batch survives a crash of the process
-     * (SIGKILL at any point): the OS has the bytes. What NORMAL gives up
-     * against FULL is only the fsync per commit, i.e. the last commits may
-     * roll back on power loss or an OS crash; the database stays consistent
-     * either way (the WAL is fsync'ed at checkpoints). That is the trade the
-     * writer wants: one fsync per checkpoint instead of per batch. */
+    /* WAL: readers (CLI, review page) never block the writer.
+     * synchronous=FULL: every COMMIT fsyncs the WAL before it returns. The
+     * writer commits the queue position (fsync'ed) right after the store's
+     * COMMIT, so with NORMAL a power cut could keep the moved position and
+     * lose the batch it covered. FULL costs one fsync per batch, not per
+     * candidate, which the batching makes cheap. */
     rc = exec_sql(st,
-                  "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;"
+                  "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;"
                   " PRAGMA foreign_keys = ON;",
                   err);
     if (rc != SRR_OK) {

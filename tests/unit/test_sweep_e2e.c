@@ -168,7 +168,10 @@ Test(sweep_e2e, live_sweep_writes_the_drafts_once, .init = setup, .fini = teardo
     cr_assert(strstr(r.out, "app.datadoghq.com/logs") != NULL, "no Datadog link:\n%s", r.out);
     tu_run_free(&r);
 
-    /* The same window again: the same candidate ids, nothing new. */
+    /* The same window again (Datadog answering the same): the same
+     * candidate ids, nothing new. */
+    fake_dd_reset(dd);
+    serve_demo_week();
     run_srr(&r, args, NULL);
     cr_assert_eq(r.status, 0, "%s", r.err);
     cr_assert(strstr(r.out, "0 new draft risk(s), 0 new draft backlog item(s), 0 new "
