@@ -138,7 +138,8 @@ void srr_cli_print_list(FILE *out, const json_t *arr, const srr_column *cols, sr
         if (fmt == SRR_FMT_MD)
             fprintf(out, "| %s ", cols[j].header);
         else
-            fprintf(out, "%-*s%s", (int)width[j], cols[j].header, j + 1 < ncol ? "  " : "\n");
+            fprintf(out, "%-*s%s", j + 1 < ncol ? (int)width[j] : 0, cols[j].header,
+                    j + 1 < ncol ? "  " : "\n");
     }
     if (fmt == SRR_FMT_MD) {
         fprintf(out, "|\n");

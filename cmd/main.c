@@ -46,6 +46,9 @@ static int cmd_version(void)
 int main(int argc, char **argv)
 {
     const char *cmd;
+    /* Line-buffered even into a pipe, so stdout and the log lines on stderr
+     * interleave in the order they happened. */
+    setvbuf(stdout, NULL, _IOLBF, 0);
     if (argc < 2) {
         fputs(usage, stderr);
         return SRR_EXIT_USAGE;

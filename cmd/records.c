@@ -108,7 +108,13 @@ static int run_list(int argc, char **argv, const char *usage, list_fn fn, const 
 /* Prints "## Heading" then the text, or a placeholder when empty. */
 static void section(FILE *out, const char *heading, const char *text, const char *none)
 {
-    fprintf(out, "\n## %s\n%s\n", heading, text && *text ? text : none);
+    size_t n = text ? strlen(text) : 0;
+    while (n > 0 && text[n - 1] == '\n')
+        n--;
+    if (n == 0)
+        fprintf(out, "\n## %s\n%s\n", heading, none);
+    else
+        fprintf(out, "\n## %s\n%.*s\n", heading, (int)n, text);
 }
 
 static void log_section(FILE *out, const char *heading, const json_t *log, const char *none)

@@ -520,9 +520,7 @@ static char *overview_text(const srr_candidate *c)
         srr_buf_printf(&b, "Window: %s .. %s\n", from, to);
     if (sig->link)
         srr_buf_printf(&b, "Datadog: %s\n", sig->link);
-    if (c->reason)
-        srr_buf_printf(&b, "Why %s: %s (rule %s)\n", srr_action_name(c->action), c->reason,
-                       c->rule ? c->rule : "?");
+    /* The reason is kept in its own column and shown on its own. */
     return srr_buf_steal(&b);
 }
 
