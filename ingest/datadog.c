@@ -448,6 +448,14 @@ srr_rc srr_dd_search_logs(srr_dd_client *c, const char *check, const char *query
             goto out;
         }
         const json_t *data = json_object_get(root, "data");
+        char *errs = data ? NULL : dd_errors_of(root);
+        if (errs) {
+            rc = srr_error_set(err, SRR_EINVAL,
+                               "check '%s': Datadog answered HTTP %ld with errors: %s", check,
+                               a.status, errs);
+            free(errs);
+            goto out;
+        }
         if (!json_is_object(root) || (data && !json_is_array(data) && !json_is_null(data))) {
             rc = srr_error_set(err, SRR_EINVAL,
                                "check '%s': logs search answer is not {\"data\": [...]}", check);

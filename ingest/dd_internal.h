@@ -10,6 +10,7 @@
  * dd_classify(). Keeping those three steps apart is what lets the transport
  * change (curl multi, concurrency) without touching parsing or recording.
  *
+ * A client is used by one thread at a time (it owns one curl handle).
  * Tests may include this header to tune retries (srr_dd_client_set_retry).
  */
 #ifndef SRR_INGEST_DD_INTERNAL_H
@@ -86,6 +87,9 @@ srr_rc dd_classify(const char *check, const dd_answer *a, srr_error *err);
  * JSON body into "a; b". Returns a new string (caller frees), or NULL when
  * the body is not JSON or has no errors[]. */
 char *dd_errors_join(const char *body, size_t len);
+
+/* Same, from a parsed body. */
+char *dd_errors_of(const json_t *root);
 
 /* Formats a jansson parse failure of a 200 body as the standard message. */
 srr_rc dd_not_json(const char *check, long status, const json_error_t *je, srr_error *err);

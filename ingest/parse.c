@@ -74,13 +74,8 @@ static void errors_append(srr_buf *b, const json_t *e)
     }
 }
 
-char *dd_errors_join(const char *body, size_t len)
+char *dd_errors_of(const json_t *root)
 {
-    if (!body || !len)
-        return NULL;
-    json_t *root = json_loadb(body, len, 0, NULL);
-    if (!root)
-        return NULL;
     char *out = NULL;
     srr_buf b;
     srr_buf_init(&b, 900);
@@ -95,6 +90,17 @@ char *dd_errors_join(const char *body, size_t len)
     if (b.len)
         out = srr_buf_steal(&b);
     srr_buf_free(&b);
+    return out;
+}
+
+char *dd_errors_join(const char *body, size_t len)
+{
+    if (!body || !len)
+        return NULL;
+    json_t *root = json_loadb(body, len, 0, NULL);
+    if (!root)
+        return NULL;
+    char *out = dd_errors_of(root);
     json_decref(root);
     return out;
 }
@@ -236,6 +242,13 @@ srr_rc srr_dd_parse_metrics(const char *check, const char *body, size_t len, srr
         rc = srr_error_set(err, SRR_EINVAL,
                            "check '%s': Datadog refused the query (status '%s'): %s", check, status,
                            e && *e ? e : "no error message");
+        goto out;
+    }
+    char *errs = json_object_get(root, "series") ? NULL : dd_errors_of(root);
+    if (errs) {
+        rc = srr_error_set(err, SRR_EINVAL, "check '%s': Datadog answered HTTP 200 with errors: %s",
+                           check, errs);
+        free(errs);
         goto out;
     }
     out->query = dup_str(root, "query");

@@ -867,3 +867,22 @@ Test(logs, long_query_body_is_sent_whole)
     srr_dd_client_destroy(&c);
     fake_dd_stop(&f);
 }
+
+Test(parse, errors_inside_200)
+{
+    const char *b = "{\"errors\":[\"Something went wrong\"]}";
+    srr_metric_result r;
+    srr_error err = {0};
+    cr_assert_eq(srr_dd_parse_metrics("cpu", b, strlen(b), &r, &err), SRR_EINVAL);
+    cr_assert(strstr(err.msg, "HTTP 200 with errors: Something went wrong"), "%s", err.msg);
+
+    fake_dd *f = fake_dd_start();
+    fake_dd_add(f, "POST", LOGS_PATH, NULL, 200, NULL, "{\"errors\":[{\"detail\":\"bad query\"}]}");
+    srr_dd_config cfg = test_cfg();
+    srr_dd_client *c = live_client(&cfg, f, SRR_DD_LIVE, NULL);
+    cr_assert_eq(srr_dd_search_logs(c, "errors", "*", FROM_S, TO_S, NULL, NULL, NULL, &err),
+                 SRR_EINVAL);
+    cr_assert(strstr(err.msg, "HTTP 200 with errors: bad query"), "%s", err.msg);
+    srr_dd_client_destroy(&c);
+    fake_dd_stop(&f);
+}
