@@ -7,7 +7,10 @@
 
 #include <string.h>
 
+#include "queue.h"
 #include "srr.h"
+#include "store.h"
+#include "writer.h"
 
 int srr_cli_format(const char *s, srr_format *out)
 {
@@ -163,4 +166,31 @@ void srr_cli_print_list(FILE *out, const json_t *arr, const srr_column *cols, sr
         fprintf(out, fmt == SRR_FMT_MD ? "|\n" : "\n");
     }
     free(width);
+}
+
+int srr_cli_drain(const srr_config *cfg, int once, volatile sig_atomic_t *stop, const char *who)
+{
+    srr_store *st = NULL;
+    srr_consumer *cons = NULL;
+    srr_apply_stats stats;
+    srr_writer_opts wo = {500, once, 500, stop};
+    srr_error err = {0};
+    int code = SRR_EXIT_OK;
+    memset(&stats, 0, sizeof(stats));
+    if (srr_store_open(cfg->store.path, &st, &err) != SRR_OK ||
+        srr_consumer_open(cfg, &cons, &err) != SRR_OK ||
+        srr_writer_drain(cons, st, &wo, &stats, &err) != SRR_OK) {
+        fprintf(stderr, "%s: writing to the store failed: %s\n", who, err.msg);
+        code = SRR_EXIT_FAIL;
+    } else {
+        printf("store %s: %zu new draft risk(s), %zu new draft backlog item(s), "
+               "%zu new investigation(s), %zu attached as evidence, %zu already stored, "
+               "%zu ignored, %zu promoted, %zu closed, %zu quarantined\n",
+               cfg->store.path, stats.new_risks, stats.new_backlog, stats.new_investigations,
+               stats.evidence, stats.duplicates, stats.ignored, stats.promoted, stats.closed,
+               stats.quarantined);
+    }
+    srr_consumer_close(&cons);
+    srr_store_close(&st);
+    return code;
 }

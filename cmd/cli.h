@@ -8,6 +8,7 @@
 #define SRR_CLI_H
 
 #include <jansson.h>
+#include <signal.h>
 #include <stdio.h>
 
 #include "config.h"
@@ -44,6 +45,12 @@ void srr_cli_print_list(FILE *out, const json_t *arr, const srr_column *cols, sr
 /* The value of key in obj as text ("" for null/absent); numbers formatted.
  * Returns a pointer to a static buffer or into obj: copy before the next call. */
 const char *srr_cli_text(const json_t *obj, const char *key);
+
+/* The writer, as both `srr drain` and the embedded `srr sweep` run it: opens
+ * the store and the queue consumer of cfg, drains (once: until the queue is
+ * empty; else until *stop), and prints one line of what it did. Returns an
+ * exit code; errors are printed prefixed by `who`. */
+int srr_cli_drain(const srr_config *cfg, int once, volatile sig_atomic_t *stop, const char *who);
 
 /* Subcommands, each `int cmd_x(int argc, char **argv)` with argv[0] = name. */
 int srr_cmd_sweep(int argc, char **argv);

@@ -16,8 +16,6 @@
 #include "log.h"
 #include "queue.h"
 #include "rules.h"
-#include "store.h"
-#include "writer.h"
 
 typedef struct sweep_opts {
     const char *config;
@@ -132,33 +130,6 @@ static int parse_args(int argc, char **argv, sweep_opts *o)
         return -1;
     }
     return 0;
-}
-
-/* Drains the local spool into the store and prints what the writer did. */
-static int drain_now(const srr_config *cfg)
-{
-    srr_store *st = NULL;
-    srr_consumer *cons = NULL;
-    srr_apply_stats stats;
-    srr_writer_opts wo = {500, 1, 0, NULL};
-    srr_error err = {0};
-    int code = SRR_EXIT_OK;
-    memset(&stats, 0, sizeof(stats));
-    if (srr_store_open(cfg->store.path, &st, &err) != SRR_OK ||
-        srr_consumer_open(cfg, &cons, &err) != SRR_OK ||
-        srr_writer_drain(cons, st, &wo, &stats, &err) != SRR_OK) {
-        fprintf(stderr, "srr sweep: writing to the store failed: %s\n", err.msg);
-        code = SRR_EXIT_FAIL;
-    } else {
-        printf("store %s: %zu new draft risk(s), %zu new draft backlog item(s), "
-               "%zu new investigation(s), %zu attached as evidence, %zu already stored, "
-               "%zu promoted, %zu quarantined\n",
-               cfg->store.path, stats.new_risks, stats.new_backlog, stats.new_investigations,
-               stats.evidence, stats.duplicates, stats.promoted, stats.quarantined);
-    }
-    srr_consumer_close(&cons);
-    srr_store_close(&st);
-    return code;
 }
 
 int srr_cmd_sweep(int argc, char **argv)
@@ -296,7 +267,7 @@ int srr_cmd_sweep(int argc, char **argv)
 
     if (strcmp(cfg->queue.backend, "spool") == 0 && !o.no_drain) {
         srr_producer_close(&prod);
-        code = drain_now(cfg);
+        code = srr_cli_drain(cfg, 1, NULL, "srr sweep");
     }
     if (failed && code == SRR_EXIT_OK)
         code = SRR_EXIT_FAIL;
