@@ -358,3 +358,59 @@ Test(sweep_e2e, config_found_through_srr_config_and_cwd, .init = setup, .fini = 
     free(env);
     free(cfg);
 }
+
+Test(sweep_e2e, no_drain_leaves_candidates_queued_for_srr_drain, .init = setup,
+     .fini = teardown, .timeout = 60)
+{
+    tu_run r;
+    char *cfg = write_config();
+    const char *sweep[] = {"sweep", "-c", cfg, "--replay", DEMO, "--no-drain", NULL};
+    run_srr(&r, sweep, NULL);
+    cr_assert_eq(r.status, 0, "%s\n%s", r.out, r.err);
+    cr_assert(strstr(r.out, "queued 3 candidate(s)") != NULL, "%s", r.out);
+    tu_run_free(&r);
+    json_t *risks = list("risks", cfg);
+    cr_assert_eq(json_array_size(risks), 0, "nothing is stored before the writer runs");
+    json_decref(risks);
+    const char *drain[] = {"drain", "-c", cfg, "--once", NULL};
+    run_srr(&r, drain, NULL);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cr_assert(strstr(r.out, "1 new draft risk(s), 1 new draft backlog item(s), 1 new "
+                            "investigation(s)") != NULL,
+              "%s", r.out);
+    tu_run_free(&r);
+    /* Drained once: a second drain finds nothing. */
+    run_srr(&r, drain, NULL);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cr_assert(strstr(r.out, "0 new draft risk(s)") && strstr(r.out, "0 already stored"), "%s",
+              r.out);
+    tu_run_free(&r);
+    free(cfg);
+}
+
+Test(sweep_e2e, unknown_ids_and_bad_arguments_are_usage_errors, .init = setup,
+     .fini = teardown)
+{
+    tu_run r;
+    char *cfg = write_config();
+    const char *show[] = {"risks", "show", "-c", cfg, "SRR-42", NULL};
+    run_srr(&r, show, NULL);
+    cr_assert_eq(r.status, 2);
+    cr_assert(strstr(r.err, "SRR-42") != NULL, "%s", r.err);
+    tu_run_free(&r);
+    const char *fmt[] = {"risks", "list", "-c", cfg, "--format", "yaml", NULL};
+    run_srr(&r, fmt, NULL);
+    cr_assert_eq(r.status, 2);
+    cr_assert(strstr(r.err, "table, json or md") != NULL, "%s", r.err);
+    tu_run_free(&r);
+    const char *both[] = {"sweep", "-c", cfg, "--replay", DEMO, "--record", "/tmp/x", NULL};
+    run_srr(&r, both, NULL);
+    cr_assert_eq(r.status, 2);
+    tu_run_free(&r);
+    const char *bogus[] = {"frobnicate", NULL};
+    run_srr(&r, bogus, NULL);
+    cr_assert_eq(r.status, 2);
+    cr_assert(strstr(r.err, "unknown command 'frobnicate'") != NULL, "%s", r.err);
+    tu_run_free(&r);
+    free(cfg);
+}
