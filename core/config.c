@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-typedef enum { OPT_STRING, OPT_INT, OPT_DURATION } opt_type;
+typedef enum { OPT_STRING, OPT_INT, OPT_DURATION, OPT_KV } opt_type;
 
 typedef struct opt_def {
     const char *key;
@@ -43,6 +43,12 @@ static const opt_def datadog_opts[] = {
      "page.limit of log searches (Datadog's maximum is 1000)."},
     {"max_log_pages", OPT_INT, "1000", OFF(srr_dd_config, max_log_pages), 1, 1000000,
      "Most pages read per log check and window."},
+    {"max_attempts", OPT_INT, "4", OFF(srr_dd_config, max_attempts), 1, 20,
+     "Tries per request on 429, 5xx, timeouts and connection errors (1 = no retry)."},
+    {"retry_max_time", OPT_DURATION, "120s", OFF(srr_dd_config, retry_max_time_s), 1, 3600,
+     "Total time one request may spend in retries and backoff."},
+    {"rate_limit_max_wait", OPT_DURATION, "15m", OFF(srr_dd_config, rate_limit_max_wait_s), 1,
+     86400, "Longest wait for an announced rate-limit reset before the check fails."},
     {NULL, OPT_STRING, NULL, 0, 0, 0, NULL}};
 
 static const opt_def queue_opts[] = {
@@ -50,6 +56,52 @@ static const opt_def queue_opts[] = {
      "Where candidates are queued: spool (local durable files, the default) or kafka."},
     {"spool_dir", OPT_STRING, "srr-spool", OFF(srr_queue_config, spool_dir), 0, 0,
      "Directory of the local spool (relative to the config file)."},
+    {NULL, OPT_STRING, NULL, 0, 0, 0, NULL}};
+
+static const opt_def kafka_opts[] = {
+    {"brokers", OPT_STRING, "localhost:9092", OFF(srr_kafka_config, brokers), 0, 0,
+     "Bootstrap servers, host:port[,host:port...]."},
+    {"topic", OPT_STRING, "srr.candidates", OFF(srr_kafka_config, topic), 0, 0,
+     "Topic of the candidates (key = fingerprint)."},
+    {"dlq_topic", OPT_STRING, "srr.candidates.dlq", OFF(srr_kafka_config, dlq_topic), 0, 0,
+     "Dead-letter topic for poison messages (reason in a header)."},
+    {"group", OPT_STRING, "srr-writer", OFF(srr_kafka_config, group), 0, 0,
+     "Consumer group of the writers."},
+    {"rdkafka", OPT_KV, NULL, OFF(srr_kafka_config, rdkafka), 0, 0,
+     "Map of librdkafka settings passed through as they are (security.protocol, sasl.*, ssl.*)."},
+    {NULL, OPT_STRING, NULL, 0, 0, 0, NULL}};
+
+static const opt_def webhook_opts[] = {
+    {"listen", OPT_STRING, "127.0.0.1:8080", OFF(srr_webhook_config, listen), 0, 0,
+     "Address and port of srr serve."},
+    {"token_header", OPT_STRING, "X-SRR-Token", OFF(srr_webhook_config, token_header), 0, 0,
+     "Header carrying the shared secret."},
+    {"token_env", OPT_STRING, "SRR_WEBHOOK_TOKEN", OFF(srr_webhook_config, token_env), 0, 0,
+     "Environment variable holding the shared secret."},
+    {"token_file", OPT_STRING, NULL, OFF(srr_webhook_config, token_file), 0, 0,
+     "File holding the shared secret (first line), instead of token_env."},
+    {"basic_user", OPT_STRING, NULL, OFF(srr_webhook_config, basic_user), 0, 0,
+     "User name for basic auth (the password from basic_password_env or _file)."},
+    {"basic_password_env", OPT_STRING, "SRR_WEBHOOK_PASSWORD",
+     OFF(srr_webhook_config, basic_password_env), 0, 0,
+     "Environment variable holding the basic auth password."},
+    {"basic_password_file", OPT_STRING, NULL, OFF(srr_webhook_config, basic_password_file), 0, 0,
+     "File holding the basic auth password (first line)."},
+    {"max_body_bytes", OPT_INT, "262144", OFF(srr_webhook_config, max_body_bytes), 1024,
+     64LL << 20, "Largest request body accepted (413 beyond)."},
+    {"connection_timeout", OPT_DURATION, "15s", OFF(srr_webhook_config, connection_timeout_s), 1,
+     600, "Idle time after which a connection is closed."},
+    {"max_connections", OPT_INT, "1024", OFF(srr_webhook_config, max_connections), 1, 65535,
+     "Connections open at once, in total."},
+    {"per_ip_connections", OPT_INT, "64", OFF(srr_webhook_config, per_ip_connections), 1, 65535,
+     "Connections open at once from one address."},
+    {"threads", OPT_INT, "0", OFF(srr_webhook_config, threads), 0, 256,
+     "Worker threads (0 = one per core)."},
+    {"tls_cert", OPT_STRING, NULL, OFF(srr_webhook_config, tls_cert), 0, 0,
+     "PEM certificate for TLS (with tls_key); plain HTTP when unset."},
+    {"tls_key", OPT_STRING, NULL, OFF(srr_webhook_config, tls_key), 0, 0, "PEM private key for TLS."},
+    {"quarantine_dir", OPT_STRING, "srr-quarantine", OFF(srr_webhook_config, quarantine_dir), 0,
+     0, "Where unparseable webhook bodies are kept for inspection."},
     {NULL, OPT_STRING, NULL, 0, 0, 0, NULL}};
 
 static const opt_def store_opts[] = {
@@ -62,13 +114,17 @@ static const opt_def sweep_opts[] = {
      "Default window a check looks at."},
     {"align", OPT_DURATION, "1h", OFF(srr_sweep_config, align_s), 1, 86400,
      "The window end is rounded down to a multiple of this, so reruns judge the same window."},
+    {"max_catchup", OPT_DURATION, "28d", OFF(srr_sweep_config, max_catchup_s), 60,
+     365 * 86400LL, "After downtime, how far back a sweep catches up at most."},
+    {"textfile", OPT_STRING, NULL, OFF(srr_sweep_config, textfile), 0, 0,
+     "Prometheus textfile (node_exporter collector) written after each sweep."},
     {NULL, OPT_STRING, NULL, 0, 0, 0, NULL}};
 
 static const char *const check_keys[] = {"name", "source", "query", "window", "when",
                                          "limit", "service", "env", "group_by",
                                          "description", NULL};
-static const char *const top_keys[] = {"datadog", "queue", "store", "sweep", "checks", "policy",
-                                       NULL};
+static const char *const top_keys[] = {"datadog", "queue",  "store",  "sweep",
+                                       "webhook", "checks", "policy", NULL};
 
 typedef struct section_def {
     const char *name;
@@ -76,12 +132,31 @@ typedef struct section_def {
     size_t offset; /* of the section struct inside srr_config */
 } section_def;
 
+/* Sections in load order; a dotted name is a map inside its parent (the
+ * parent accepts the last part as a key). */
 static const section_def sections[] = {
     {"datadog", datadog_opts, offsetof(srr_config, datadog)},
     {"queue", queue_opts, offsetof(srr_config, queue)},
+    {"queue.kafka", kafka_opts, offsetof(srr_config, queue) + offsetof(srr_queue_config, kafka)},
     {"store", store_opts, offsetof(srr_config, store)},
     {"sweep", sweep_opts, offsetof(srr_config, sweep)},
+    {"webhook", webhook_opts, offsetof(srr_config, webhook)},
     {NULL, NULL, 0}};
+
+/* The node of a (possibly dotted) section name, or NULL. */
+static const srr_yaml_node *section_node(const srr_yaml_node *root, const char *name)
+{
+    const char *dot = strchr(name, '.');
+    if (!dot)
+        return srr_yaml_get(root, name);
+    {
+        char parent[64];
+        const srr_yaml_node *p;
+        snprintf(parent, sizeof(parent), "%.*s", (int)(dot - name), name);
+        p = srr_yaml_get(root, parent);
+        return p && p->type == SRR_YAML_MAP ? srr_yaml_get(p, dot + 1) : NULL;
+    }
+}
 
 const char *srr_config_locate(const char *explicit_path)
 {
@@ -98,7 +173,7 @@ const char *srr_config_locate(const char *explicit_path)
 static srr_rc apply_opt(const opt_def *o, void *base, const srr_yaml_node *n, const char *section,
                         srr_error *err)
 {
-    char what[128];
+    char what[160];
     void *field = (char *)base + o->offset;
     snprintf(what, sizeof(what), "%s.%s", section, o->key);
     switch (o->type) {
@@ -118,6 +193,30 @@ static srr_rc apply_opt(const opt_def *o, void *base, const srr_yaml_node *n, co
         *dst = strtoll(o->def, NULL, 10);
         return SRR_OK;
     }
+    case OPT_KV: {
+        /* The field is an srr_kv array followed by its size_t count. */
+        srr_kv **dst = field;
+        size_t *count = (size_t *)((char *)field + sizeof(srr_kv *));
+        size_t i;
+        if (!n || (n->type == SRR_YAML_SCALAR && n->value[0] == '\0'))
+            return SRR_OK;
+        if (n->type != SRR_YAML_MAP)
+            return srr_error_at(err, SRR_EINVAL, n->file, n->line, n->col,
+                                "%s: expected a map of settings, found a %s", what,
+                                srr_yaml_type_name(n->type));
+        *dst = srr_calloc(n->n, sizeof(srr_kv));
+        for (i = 0; i < n->n; i++) {
+            const srr_yaml_node *v = n->pairs[i].value;
+            if (v->type != SRR_YAML_SCALAR)
+                return srr_error_at(err, SRR_EINVAL, v->file, v->line, v->col,
+                                    "%s.%s: expected a value, found a %s", what, n->pairs[i].key,
+                                    srr_yaml_type_name(v->type));
+            (*dst)[i].key = srr_strdup(n->pairs[i].key);
+            (*dst)[i].value = srr_strdup(v->value);
+            *count = i + 1;
+        }
+        return SRR_OK;
+    }
     case OPT_DURATION: {
         int64_t *dst = field;
         srr_rc rc;
@@ -135,14 +234,19 @@ static srr_rc apply_opt(const opt_def *o, void *base, const srr_yaml_node *n, co
 
 static srr_rc load_section(srr_config *cfg, const section_def *sd, srr_error *err)
 {
-    const srr_yaml_node *sec = srr_yaml_get(cfg->root, sd->name);
-    const char *allowed[32];
-    size_t i;
+    const srr_yaml_node *sec = section_node(cfg->root, sd->name);
+    const char *allowed[40];
+    size_t i, n, j;
     srr_rc rc;
     void *base = (char *)cfg + sd->offset;
-    for (i = 0; sd->opts[i].key; i++)
-        allowed[i] = sd->opts[i].key;
-    allowed[i] = NULL;
+    size_t namelen = strlen(sd->name);
+    for (n = 0; sd->opts[n].key; n++)
+        allowed[n] = sd->opts[n].key;
+    for (j = 0; sections[j].name; j++) /* child sections are keys too */
+        if (strncmp(sections[j].name, sd->name, namelen) == 0 &&
+            sections[j].name[namelen] == '.' && !strchr(sections[j].name + namelen + 1, '.'))
+            allowed[n++] = sections[j].name + namelen + 1;
+    allowed[n] = NULL;
     if (sec && sec->type == SRR_YAML_SCALAR && sec->value[0] == '\0')
         sec = NULL; /* "datadog:" with nothing under it */
     rc = srr_yaml_check_keys(sec, sd->name, allowed, err);
@@ -283,6 +387,33 @@ static void resolve_path(char **p, const char *cfgpath)
     *p = r;
 }
 
+/* Reads a secret from a file (first line, without the newline) when `path`
+ * is set, else from the environment variable `env`. *out stays NULL when
+ * neither is set or both are empty. The secret never appears in messages. */
+static srr_rc load_secret(const char *env, const char *path, const char *what, char **out,
+                          srr_error *err)
+{
+    *out = NULL;
+    if (path && *path) {
+        char *text = NULL;
+        size_t len = 0, n = 0;
+        if (srr_file_read(path, 64 * 1024, &text, &len, err) != SRR_OK)
+            return srr_error_set(err, SRR_EINVAL, "%s: cannot read %s", what, path);
+        while (n < len && text[n] != '\n' && text[n] != '\r')
+            n++;
+        if (n > 0)
+            *out = srr_strndup(text, n);
+        free(text);
+        return SRR_OK;
+    }
+    if (env && *env) {
+        const char *v = getenv(env);
+        if (v && *v)
+            *out = srr_strdup(v);
+    }
+    return SRR_OK;
+}
+
 srr_rc srr_config_parse(const char *file, const char *text, size_t len, srr_config **out,
                         srr_error *err)
 {
@@ -340,6 +471,15 @@ srr_rc srr_config_parse(const char *file, const char *text, size_t len, srr_conf
     cfg->datadog.app_key = env && *env ? srr_strdup(env) : NULL;
     resolve_path(&cfg->queue.spool_dir, file);
     resolve_path(&cfg->store.path, file);
+    resolve_path(&cfg->webhook.quarantine_dir, file);
+    resolve_path(&cfg->sweep.textfile, file);
+    rc = load_secret(cfg->webhook.token_env, cfg->webhook.token_file, "webhook.token_file",
+                     &cfg->webhook.token, err);
+    if (rc == SRR_OK)
+        rc = load_secret(cfg->webhook.basic_password_env, cfg->webhook.basic_password_file,
+                         "webhook.basic_password_file", &cfg->webhook.basic_password, err);
+    if (rc != SRR_OK)
+        goto fail;
     *out = cfg;
     return SRR_OK;
 fail:
@@ -367,12 +507,23 @@ srr_rc srr_config_load(const char *path, srr_config **out, srr_error *err)
 
 static void free_section(void *base, const opt_def *opts)
 {
-    size_t i;
+    size_t i, j;
     for (i = 0; opts[i].key; i++) {
+        void *field = (char *)base + opts[i].offset;
         if (opts[i].type == OPT_STRING) {
-            char **p = (char **)((char *)base + opts[i].offset);
+            char **p = field;
             free(*p);
             *p = NULL;
+        } else if (opts[i].type == OPT_KV) {
+            srr_kv **kv = field;
+            size_t *count = (size_t *)((char *)field + sizeof(srr_kv *));
+            for (j = 0; j < *count; j++) {
+                free((*kv)[j].key);
+                free((*kv)[j].value);
+            }
+            free(*kv);
+            *kv = NULL;
+            *count = 0;
         }
     }
 }
@@ -386,6 +537,8 @@ void srr_config_destroy(srr_config *cfg)
         free_section((char *)cfg + sections[i].offset, sections[i].opts);
     free(cfg->datadog.api_key);
     free(cfg->datadog.app_key);
+    free(cfg->webhook.token);
+    free(cfg->webhook.basic_password);
     for (i = 0; i < cfg->nchecks; i++) {
         srr_check *c = &cfg->checks[i];
         free(c->name);
@@ -418,7 +571,7 @@ char *srr_config_dd_base_url(const srr_config *cfg)
 
 void srr_config_print_reference(FILE *out)
 {
-    static const char *const type_names[] = {"string", "integer", "duration"};
+    static const char *const type_names[] = {"string", "integer", "duration", "map"};
     size_t s, i;
     fprintf(out, "| option | type | default | meaning |\n|---|---|---|---|\n");
     for (s = 0; sections[s].name; s++) {

@@ -34,12 +34,53 @@ typedef struct srr_dd_config {
     long long max_concurrency;
     long long log_page_limit; /* page.limit for logs search, <= 1000 */
     long long max_log_pages;  /* safety bound per check and window */
+    long long max_attempts;   /* tries per request for 429/5xx/timeouts (1 = no retry) */
+    int64_t retry_max_time_s; /* total time one request may spend retrying */
+    int64_t rate_limit_max_wait_s; /* longest wait for a rate-limit reset before failing */
 } srr_dd_config;
+
+/* A free-form key/value pair (passthrough settings such as rdkafka's). */
+typedef struct srr_kv {
+    char *key;
+    char *value;
+} srr_kv;
+
+typedef struct srr_kafka_config {
+    char *brokers;   /* bootstrap servers "host:port,..." */
+    char *topic;     /* candidates topic (srr.candidates) */
+    char *dlq_topic; /* dead-letter topic (srr.candidates.dlq) */
+    char *group;     /* consumer group of the writers (srr-writer) */
+    srr_kv *rdkafka; /* passthrough librdkafka settings (security.protocol, sasl.*, ...) */
+    size_t nrdkafka;
+} srr_kafka_config;
 
 typedef struct srr_queue_config {
     char *backend;   /* "spool" (default) or "kafka" */
     char *spool_dir; /* directory of the local durable spool */
+    srr_kafka_config kafka;
 } srr_queue_config;
+
+/* The webhook receiver (`srr serve`). Secrets are resolved at load time from
+ * the environment variable or file named here, never from the YAML itself. */
+typedef struct srr_webhook_config {
+    char *listen;              /* "127.0.0.1:8080" */
+    char *token_header;        /* header carrying the shared secret (X-SRR-Token) */
+    char *token_env;           /* env var holding the secret (SRR_WEBHOOK_TOKEN) */
+    char *token_file;          /* or a file holding it (first line), may be NULL */
+    char *basic_user;          /* basic auth user, may be NULL */
+    char *basic_password_env;  /* env var holding the basic auth password */
+    char *basic_password_file; /* or a file holding it */
+    long long max_body_bytes;  /* 413 past this (256 KiB) */
+    int64_t connection_timeout_s; /* 15 s, Datadog's own */
+    long long max_connections;
+    long long per_ip_connections;
+    long long threads;         /* 0 = one per core */
+    char *tls_cert;            /* PEM files for optional TLS, may be NULL */
+    char *tls_key;
+    char *quarantine_dir;      /* unparseable bodies kept here (relative to the config) */
+    char *token;               /* resolved secret, NULL when none configured */
+    char *basic_password;      /* resolved secret, NULL when none configured */
+} srr_webhook_config;
 
 typedef struct srr_store_config {
     char *path; /* SQLite file */
@@ -48,6 +89,8 @@ typedef struct srr_store_config {
 typedef struct srr_sweep_config {
     int64_t window_s;    /* default window of a check (7d) */
     int64_t align_s;     /* window end is aligned down to this (1h) */
+    int64_t max_catchup_s; /* after downtime, look back at most this far (28d) */
+    char *textfile;      /* Prometheus textfile written after each sweep, may be NULL */
 } srr_sweep_config;
 
 /* One configured check: what the sweep asks Datadog and what counts as a
@@ -76,6 +119,7 @@ typedef struct srr_config {
     srr_queue_config queue;
     srr_store_config store;
     srr_sweep_config sweep;
+    srr_webhook_config webhook;
     srr_check *checks;
     size_t nchecks;
     const srr_yaml_node *policy; /* the `policy` section (borrowed from root), may be NULL */

@@ -7,6 +7,7 @@
 #include <criterion/criterion.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "candidate.h"
 #include "config.h"
@@ -300,4 +301,50 @@ Test(config, readme_reference_is_current)
                  buf);
     free(readme);
     free(buf);
+}
+
+Test(config, kafka_section_and_passthrough)
+{
+    srr_config *cfg = parse_ok("queue:\n  backend: kafka\n  kafka:\n    brokers: 'b1:9092,b2:9092'\n"
+                               "    rdkafka:\n      security.protocol: SASL_SSL\n"
+                               "      sasl.mechanism: PLAIN\n");
+    cr_assert_str_eq(cfg->queue.backend, "kafka");
+    cr_assert_str_eq(cfg->queue.kafka.brokers, "b1:9092,b2:9092");
+    cr_assert_str_eq(cfg->queue.kafka.topic, "srr.candidates");
+    cr_assert_str_eq(cfg->queue.kafka.group, "srr-writer");
+    cr_assert_eq(cfg->queue.kafka.nrdkafka, 2);
+    cr_assert_str_eq(cfg->queue.kafka.rdkafka[1].key, "sasl.mechanism");
+    cr_assert_str_eq(cfg->queue.kafka.rdkafka[1].value, "PLAIN");
+    srr_config_destroy(cfg);
+    parse_fails("queue:\n  kafka:\n    brokerz: x\n", "t.yaml:3:5: unknown key 'brokerz' in queue.kafka");
+    parse_fails("queue:\n  kafka:\n    rdkafka: [a]\n", "queue.kafka.rdkafka: expected a map");
+    parse_fails("queue:\n  kafak: {}\n", "unknown key 'kafak' in queue (expected one of: backend, "
+                                         "spool_dir, kafka)");
+}
+
+Test(config, webhook_secrets_come_from_env_or_file)
+{
+    setenv("SRR_WEBHOOK_TOKEN", "s3cret", 1);
+    srr_config *cfg = parse_ok("webhook: {listen: '127.0.0.1:0'}\n");
+    cr_assert_str_eq(cfg->webhook.token, "s3cret");
+    cr_assert_null(cfg->webhook.basic_password);
+    cr_assert_eq(cfg->webhook.max_body_bytes, 262144);
+    srr_config_destroy(cfg);
+    unsetenv("SRR_WEBHOOK_TOKEN");
+    char path[] = "/tmp/srr-secret-XXXXXX";
+    int fd = mkstemp(path);
+    cr_assert(fd >= 0);
+    cr_assert_eq(write(fd, "from-file\nignored\n", 18), 18);
+    close(fd);
+    char *text = srr_asprintf("webhook: {token_file: '%s'}\n", path);
+    cfg = parse_ok(text);
+    cr_assert_str_eq(cfg->webhook.token, "from-file");
+    srr_config_destroy(cfg);
+    free(text);
+    unlink(path);
+    text = srr_asprintf("webhook: {token_file: '%s'}\n", path);
+    srr_error err = {0};
+    cr_assert_eq(srr_config_parse("t.yaml", text, strlen(text), &cfg, &err), SRR_EINVAL);
+    cr_assert(strstr(err.msg, "webhook.token_file") != NULL, "%s", err.msg);
+    free(text);
 }
