@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "collect.h"
 #include "datadog.h"
 #include "log.h"
 #include "queue.h"
@@ -47,46 +48,6 @@ static void cand_list_clear(cand_list *l)
         srr_candidate_clear(&l->v[i]);
     free(l->v);
     memset(l, 0, sizeof(*l));
-}
-
-static int log_cb(void *ud, const srr_log_event *ev)
-{
-    srr_log_counter_add(ud, ev);
-    return 0;
-}
-
-/* Runs one check over [start, end) and appends its signals. */
-static srr_rc run_check(const srr_config *cfg, const srr_ruleset *rs, srr_dd_client *dd,
-                        size_t idx, int64_t start, int64_t end, srr_signal_list *sigs,
-                        size_t *nresults, srr_error *err)
-{
-    const srr_check *ck = &cfg->checks[idx];
-    srr_detect_ctx ctx = {idx, start, end, NULL};
-    char *link;
-    srr_rc rc;
-    if (ck->source == SRR_SRC_METRICS) {
-        srr_metric_result res;
-        memset(&res, 0, sizeof(res));
-        link = srr_dd_link_metrics(cfg->datadog.site, ck->query, start, end);
-        ctx.link = link;
-        rc = srr_dd_query_metrics(dd, ck->name, ck->query, start, end, &res, err);
-        if (rc == SRR_OK) {
-            *nresults = res.nseries;
-            rc = srr_detect_metrics(rs, &ctx, &res, sigs, err);
-        }
-        srr_metric_result_clear(&res);
-    } else {
-        srr_log_counter *lc;
-        link = srr_dd_link_logs(cfg->datadog.site, ck->query, start, end);
-        ctx.link = link;
-        lc = srr_log_counter_create(rs, &ctx);
-        rc = srr_dd_search_logs(dd, ck->name, ck->query, start, end, log_cb, lc, nresults, err);
-        if (rc == SRR_OK)
-            rc = srr_log_counter_finish(lc, sigs, err);
-        srr_log_counter_destroy(lc);
-    }
-    free(link);
-    return rc;
 }
 
 /* Most urgent first; stable on the order the checks produced them. */
@@ -141,11 +102,13 @@ int srr_cmd_sweep(int argc, char **argv)
     srr_producer *prod = NULL;
     srr_error err = {0};
     cand_list cands = {0};
+    srr_signal_list sigs = {0};
+    srr_check_report *reports = NULL;
     srr_dd_mode mode = SRR_DD_LIVE;
     int64_t end = 0, now = srr_now();
     size_t i, failed = 0, ignored = 0, deferred = 0, budget, drafts = 0;
     char *base = NULL;
-    char t0[32], t1[32];
+    char t1[32];
     int code = SRR_EXIT_OK, r;
 
     r = parse_args(argc, argv, &o);
@@ -191,25 +154,19 @@ int srr_cmd_sweep(int argc, char **argv)
     srr_time_iso(end, t1);
     printf("sweep up to %s (%s) with %zu check(s)\n", t1,
            o.replay ? o.replay : (o.record ? "live, recording" : base), cfg->nchecks);
+    reports = srr_calloc(cfg->nchecks ? cfg->nchecks : 1, sizeof(*reports));
+    failed = srr_collect_all(cfg, rs, dd, end, &sigs, reports);
     for (i = 0; i < cfg->nchecks; i++) {
-        const srr_check *ck = &cfg->checks[i];
-        srr_signal_list sigs = {0};
-        size_t j, nres = 0;
-        int64_t start = end - ck->window_s;
-        srr_error cerr = {0};
-        srr_rc rc = run_check(cfg, rs, dd, i, start, end, &sigs, &nres, &cerr);
-        srr_time_iso(start, t0);
-        if (rc != SRR_OK) {
-            printf("  %-24s FAILED: %s\n", ck->name, cerr.msg);
-            srr_err("check %s failed: %s", ck->name, cerr.msg);
-            failed++;
-            srr_signal_list_clear(&sigs);
+        const srr_check_report *rep = &reports[i];
+        size_t j;
+        if (rep->rc != SRR_OK) {
+            printf("  %-24s FAILED: %s\n", rep->check->name, rep->error);
             continue;
         }
-        printf("  %-24s %-7s %6zu %s, %zu signal(s)\n", ck->name,
-               ck->source == SRR_SRC_METRICS ? "metrics" : "logs", nres,
-               ck->source == SRR_SRC_METRICS ? "series" : "events", sigs.n);
-        for (j = 0; j < sigs.n; j++) {
+        printf("  %-24s %-7s %6zu %s, %zu signal(s)\n", rep->check->name,
+               rep->check->source == SRR_SRC_METRICS ? "metrics" : "logs", rep->nresults,
+               rep->check->source == SRR_SRC_METRICS ? "series" : "events", rep->nsignals);
+        for (j = rep->first_signal; j < rep->first_signal + rep->nsignals; j++) {
             srr_decision d;
             srr_rules_decide(rs, &sigs.v[j], &d);
             if (d.action == SRR_ACTION_IGNORE) {
@@ -220,7 +177,6 @@ int srr_cmd_sweep(int argc, char **argv)
             }
             srr_rules_candidate(&sigs.v[j], &d, now, cand_push(&cands));
         }
-        srr_signal_list_clear(&sigs);
     }
 
     /* The draft budget: most urgent first; the rest are listed, not queued. */
@@ -273,6 +229,8 @@ int srr_cmd_sweep(int argc, char **argv)
         code = SRR_EXIT_FAIL;
 out:
     cand_list_clear(&cands);
+    srr_signal_list_clear(&sigs);
+    free(reports);
     srr_producer_close(&prod);
     srr_dd_client_destroy(&dd);
     srr_rules_destroy(rs);
