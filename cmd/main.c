@@ -5,6 +5,7 @@
  * the work itself is done in ingest/, rules/ and store/.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <curl/curl.h>
@@ -12,6 +13,7 @@
 #include <sqlite3.h>
 
 #include "cli.h"
+#include "log.h"
 #include "srr.h"
 
 static const char usage[] =
@@ -31,6 +33,7 @@ static const char usage[] =
     "  config reference        print every config option with its default\n"
     "  version                 print versions\n"
     "\n"
+    "Global options: --log-format text|json, --log-level debug|info|warn|error.\n"
     "The config is -c FILE, else $SRR_CONFIG, else ./srr.yaml.\n"
     "Datadog keys come from $DD_API_KEY and $DD_APP_KEY, the site from $DD_SITE.\n";
 
@@ -43,12 +46,60 @@ static int cmd_version(void)
     return SRR_EXIT_OK;
 }
 
+/* Takes the global logging options out of argv wherever they stand
+ * (--log-format text|json, --log-level debug|info|warn|error; also
+ * $SRR_LOG_FORMAT), so each subcommand parses only its own. Returns the new
+ * argc, or -1 after printing an error. */
+static int take_log_options(int argc, char **argv)
+{
+    const char *fmt = getenv("SRR_LOG_FORMAT");
+    int i, out = 0;
+    for (i = 0; i < argc; i++) {
+        int is_fmt = strcmp(argv[i], "--log-format") == 0;
+        int is_lvl = strcmp(argv[i], "--log-level") == 0;
+        if (!is_fmt && !is_lvl) {
+            argv[out++] = argv[i];
+            continue;
+        }
+        if (i + 1 >= argc) {
+            fprintf(stderr, "srr: %s needs a value\n", argv[i]);
+            return -1;
+        }
+        if (is_fmt) {
+            fmt = argv[++i];
+        } else {
+            int l = srr_log_level_parse(argv[++i]);
+            if (l < 0) {
+                fprintf(stderr, "srr: unknown --log-level '%s' (debug, info, warn, error)\n",
+                        argv[i]);
+                return -1;
+            }
+            srr_log_set_level((srr_log_level)l);
+        }
+    }
+    argv[out] = NULL;
+    if (fmt && *fmt) {
+        if (strcmp(fmt, "json") == 0) {
+            srr_log_set_format(SRR_LOG_JSON);
+        } else if (strcmp(fmt, "text") == 0) {
+            srr_log_set_format(SRR_LOG_TEXT);
+        } else {
+            fprintf(stderr, "srr: unknown --log-format '%s' (text, json)\n", fmt);
+            return -1;
+        }
+    }
+    return out;
+}
+
 int main(int argc, char **argv)
 {
     const char *cmd;
     /* Line-buffered even into a pipe, so stdout and the log lines on stderr
      * interleave in the order they happened. */
     setvbuf(stdout, NULL, _IOLBF, 0);
+    argc = take_log_options(argc, argv);
+    if (argc < 0)
+        return SRR_EXIT_USAGE;
     if (argc < 2) {
         fputs(usage, stderr);
         return SRR_EXIT_USAGE;

@@ -8,6 +8,8 @@
  */
 #include "config.h"
 
+#include "log.h"
+
 #include <errno.h>
 #include <limits.h>
 #include <stdlib.h>
@@ -480,6 +482,11 @@ srr_rc srr_config_parse(const char *file, const char *text, size_t len, srr_conf
                          "webhook.basic_password_file", &cfg->webhook.basic_password, err);
     if (rc != SRR_OK)
         goto fail;
+    /* Whatever prints later, these never leave the process. */
+    srr_secret_register(cfg->datadog.api_key);
+    srr_secret_register(cfg->datadog.app_key);
+    srr_secret_register(cfg->webhook.token);
+    srr_secret_register(cfg->webhook.basic_password);
     *out = cfg;
     return SRR_OK;
 fail:

@@ -1,20 +1,46 @@
 /* SPDX-License-Identifier: Apache-2.0
  *
- * log.h - one line per event on stderr: "2026-11-28T12:00:00Z level msg".
- * Messages must never contain secrets; callers redact before logging.
+ * log.h - one line per event on stderr, as text
+ *   "2026-11-28T12:00:00Z info message"
+ * or as JSON (--log-format json)
+ *   {"ts":"2026-11-28T12:00:00Z","level":"info","msg":"message"}.
+ *
+ * Secrets: every secret the process knows (Datadog keys, webhook token) is
+ * registered with srr_secret_register(); log lines and error messages built
+ * with srr_error_set/srr_error_at have every occurrence replaced by
+ * "[REDACTED]" before they leave the process.
  */
 #ifndef SRR_LOG_H
 #define SRR_LOG_H
 
-typedef enum { SRR_LOG_DEBUG = 0, SRR_LOG_INFO, SRR_LOG_WARN, SRR_LOG_ERROR } srr_log_level;
+#include <stddef.h>
 
-/* Sets the minimum level printed (default INFO; $SRR_LOG_LEVEL overrides). */
+typedef enum { SRR_LOG_DEBUG = 0, SRR_LOG_INFO, SRR_LOG_WARN, SRR_LOG_ERROR } srr_log_level;
+typedef enum { SRR_LOG_TEXT = 0, SRR_LOG_JSON } srr_log_format;
+
+/* Sets the minimum level printed (default INFO; $SRR_LOG_LEVEL overrides:
+ * debug, info, warn, error). */
 void srr_log_set_level(srr_log_level lvl);
+/* Parses "debug", "info", "warn", "error"; returns -1 for anything else. */
+int srr_log_level_parse(const char *s);
+void srr_log_set_format(srr_log_format f);
+
 void srr_log(srr_log_level lvl, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Same with extra JSON fields (e.g. a request id): `kv` is "key", "value",
+ * ..., NULL; in text format they print as key=value after the message. */
+void srr_log_kv(srr_log_level lvl, const char *const *kv, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 #define srr_debug(...) srr_log(SRR_LOG_DEBUG, __VA_ARGS__)
 #define srr_info(...) srr_log(SRR_LOG_INFO, __VA_ARGS__)
 #define srr_warn(...) srr_log(SRR_LOG_WARN, __VA_ARGS__)
 #define srr_err(...) srr_log(SRR_LOG_ERROR, __VA_ARGS__)
+
+/* Registers a secret (copied; strings shorter than 4 bytes are ignored, they
+ * would redact ordinary words). Thread-safe. */
+void srr_secret_register(const char *secret);
+/* Replaces every registered secret in buf (NUL-terminated, capacity cap) by
+ * "[REDACTED]", in place, truncating if needed. Thread-safe. */
+void srr_redact(char *buf, size_t cap);
 
 #endif

@@ -6,6 +6,8 @@
  */
 #include "srr.h"
 
+#include "log.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -23,6 +25,7 @@ srr_rc srr_error_set(srr_error *err, srr_rc code, const char *fmt, ...)
         err->code = code;
         vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
         va_end(ap);
+        srr_redact(err->msg, sizeof(err->msg));
     }
     return code;
 }
@@ -39,6 +42,7 @@ srr_rc srr_error_at(srr_error *err, srr_rc code, const char *file, int line, int
         va_start(ap, fmt);
         vsnprintf(err->msg + n, sizeof(err->msg) - (size_t)n, fmt, ap);
         va_end(ap);
+        srr_redact(err->msg, sizeof(err->msg));
         err->code = code;
     }
     return code;

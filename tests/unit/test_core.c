@@ -5,6 +5,7 @@
  * candidate's JSON round trip and refusals.
  */
 #include <criterion/criterion.h>
+#include <criterion/redirect.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -12,6 +13,7 @@
 #include "candidate.h"
 #include "config.h"
 #include "hash.h"
+#include "log.h"
 #include "srr.h"
 #include "yaml.h"
 
@@ -347,4 +349,47 @@ Test(config, webhook_secrets_come_from_env_or_file)
     cr_assert_eq(srr_config_parse("t.yaml", text, strlen(text), &cfg, &err), SRR_EINVAL);
     cr_assert(strstr(err.msg, "webhook.token_file") != NULL, "%s", err.msg);
     free(text);
+}
+
+Test(log, secrets_are_redacted_from_errors_and_logs)
+{
+    srr_error err = {0};
+    srr_secret_register("abcd1234secret");
+    srr_secret_register("xy"); /* too short to register: would redact words */
+    srr_error_set(&err, SRR_EAUTH, "key abcd1234secret refused, again abcd1234secret; xy stays");
+    cr_assert_str_eq(err.msg, "key [REDACTED] refused, again [REDACTED]; xy stays");
+    srr_error_at(&err, SRR_EINVAL, "f", 1, 2, "%s", "abcd1234secret");
+    cr_assert_str_eq(err.msg, "f:1:2: [REDACTED]");
+    char small[16] = "abcd1234secret!";
+    srr_redact(small, sizeof(small));
+    cr_assert_str_eq(small, "[REDACTED]!");
+}
+
+Test(log, json_lines_are_one_object_each, .init = cr_redirect_stderr)
+{
+    srr_secret_register("tok-99887766");
+    srr_log_set_format(SRR_LOG_JSON);
+    const char *kv[] = {"request_id", "r-1", "auth", "tok-99887766", NULL};
+    srr_log_kv(SRR_LOG_WARN, kv, "line one\nline two with tok-99887766");
+    srr_log_set_format(SRR_LOG_TEXT);
+    srr_log(SRR_LOG_INFO, "plain %d\nnext", 42);
+    fflush(stderr);
+    FILE *f = cr_get_redirected_stderr();
+    char buf[4096];
+    size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+    buf[n] = '\0';
+    char *nl = strchr(buf, '\n');
+    cr_assert_not_null(nl);
+    *nl = '\0';
+    json_error_t je;
+    json_t *o = json_loads(buf, 0, &je);
+    cr_assert_not_null(o, "not JSON: %s", buf);
+    cr_assert_str_eq(json_string_value(json_object_get(o, "level")), "warn");
+    cr_assert_str_eq(json_string_value(json_object_get(o, "request_id")), "r-1");
+    cr_assert_str_eq(json_string_value(json_object_get(o, "auth")), "[REDACTED]");
+    cr_assert_str_eq(json_string_value(json_object_get(o, "msg")),
+                     "line one\nline two with [REDACTED]");
+    json_decref(o);
+    cr_assert(strstr(nl + 1, " info plain 42 next\n") != NULL, "%s", nl + 1);
+    cr_assert(strstr(nl + 1, "tok-99887766") == NULL);
 }
