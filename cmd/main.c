@@ -10,6 +10,8 @@
 
 #include <curl/curl.h>
 #include <jansson.h>
+#include <librdkafka/rdkafka.h>
+#include <microhttpd.h>
 #include <sqlite3.h>
 
 #include "cli.h"
@@ -41,8 +43,9 @@ static int cmd_version(void)
 {
     curl_version_info_data *cv = curl_version_info(CURLVERSION_NOW);
     printf("srr %s\n", SRR_VERSION);
-    printf("libcurl %s, jansson %s, SQLite %s\n", cv->version, jansson_version_str(),
-           sqlite3_libversion());
+    printf("libcurl %s, librdkafka %s, SQLite %s, jansson %s, libmicrohttpd %s\n", cv->version,
+           rd_kafka_version_str(), sqlite3_libversion(), jansson_version_str(),
+           MHD_get_version());
     return SRR_EXIT_OK;
 }
 
