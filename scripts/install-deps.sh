@@ -7,7 +7,7 @@ set -euo pipefail
 
 PKGS=(build-essential cmake pkg-config
       libcurl4-openssl-dev libjansson-dev librdkafka-dev libsqlite3-dev
-      libmicrohttpd-dev libyaml-dev libcriterion-dev python3)
+      libmicrohttpd-dev libyaml-dev libcriterion-dev python3 python3-yaml systemd dpkg-dev)
 
 missing=()
 for p in "${PKGS[@]}"; do

@@ -21,3 +21,10 @@ cmake --build build-asan -j"$jobs"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:halt_on_error=1 \
 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   ctest --test-dir build-asan --output-on-failure -j"$jobs"
+
+echo "== package, units and manifests =="
+if [ "$(id -u)" -eq 0 ]; then
+  ./scripts/check-deploy.sh
+else
+  echo "skipped: installing the .deb needs root"
+fi
