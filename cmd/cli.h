@@ -59,5 +59,8 @@ int srr_cmd_risks(int argc, char **argv);
 int srr_cmd_backlog(int argc, char **argv);
 int srr_cmd_investigations(int argc, char **argv);
 int srr_cmd_config(int argc, char **argv);
+int srr_cmd_backup(int argc, char **argv);
+int srr_cmd_restore(int argc, char **argv);
+int srr_cmd_doctor(int argc, char **argv);
 
 #endif

@@ -33,6 +33,9 @@ static const char usage[] =
     "  investigations list     time-boxed investigations and their deadlines\n"
     "  config check [-c FILE]  validate the config and the policy\n"
     "  config reference        print every config option with its default\n"
+    "  backup FILE             online copy of the store (consistent while the writer runs)\n"
+    "  restore FILE            checked restore of such a copy (stop the writer first)\n"
+    "  doctor [--offline]      check config, Datadog keys, queue, store and webhook secret\n"
     "  version                 print versions\n"
     "\n"
     "Global options: --log-format text|json, --log-level debug|info|warn|error.\n"
@@ -126,6 +129,12 @@ int main(int argc, char **argv)
         return srr_cmd_investigations(argc - 1, argv + 1);
     if (strcmp(cmd, "config") == 0)
         return srr_cmd_config(argc - 1, argv + 1);
+    if (strcmp(cmd, "backup") == 0)
+        return srr_cmd_backup(argc - 1, argv + 1);
+    if (strcmp(cmd, "restore") == 0)
+        return srr_cmd_restore(argc - 1, argv + 1);
+    if (strcmp(cmd, "doctor") == 0)
+        return srr_cmd_doctor(argc - 1, argv + 1);
     fprintf(stderr, "srr: unknown command '%s'\n\n%s", cmd, usage);
     return SRR_EXIT_USAGE;
 }

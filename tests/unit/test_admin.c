@@ -1,0 +1,245 @@
+/* SPDX-License-Identifier: Apache-2.0
+ *
+ * test_admin.c - the operating commands: `srr doctor` passing against a
+ * working local setup and failing with a clear line for each thing broken on
+ * purpose; online backup taken while a writer keeps committing, and restore
+ * round-tripping it; restore refusing files that are not srr stores.
+ */
+#include <criterion/criterion.h>
+#include <signal.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "backup.h"
+#include "fake_dd.h"
+#include "srr.h"
+#include "store.h"
+#include "store_fixtures.h"
+#include "testutil.h"
+
+static fake_dd *dd;
+static char *dir;
+
+static void setup(void)
+{
+    dd = fake_dd_start();
+    cr_assert_not_null(dd);
+    dir = tu_mkdtemp();
+}
+
+static void teardown(void)
+{
+    fake_dd_stop(&dd);
+    tu_rmdir_r(dir);
+    free(dir);
+}
+
+static void run(tu_run *r, const char *const *args, const char *const *env)
+{
+    const char *argv[16];
+    size_t n = 0;
+    argv[n++] = SRR_BIN;
+    for (size_t i = 0; args[i]; i++)
+        argv[n++] = args[i];
+    argv[n] = NULL;
+    tu_exec(argv, env, dir, r);
+}
+
+static char *config(const char *store_path, const char *spool)
+{
+    char *text = srr_asprintf("datadog: {api_url: '%s'}\nstore: {path: '%s'}\n"
+                              "queue: {spool_dir: '%s'}\n",
+                              fake_dd_url(dd), store_path, spool);
+    char *p = tu_write_file(dir, "srr.yaml", text);
+    free(text);
+    return p;
+}
+
+Test(doctor, passes_on_a_working_setup, .init = setup, .fini = teardown, .timeout = 30)
+{
+    tu_run r;
+    int route = fake_dd_add(dd, "GET", "/api/v1/validate", NULL, 200, NULL, "{\"valid\":true}");
+    char *cfg = config("srr.db", "spool");
+    const char *args[] = {"doctor", "-c", cfg, NULL};
+    const char *env[] = {"DD_API_KEY=key-aaaa1111", "DD_APP_KEY=app-bbbb2222",
+                         "SRR_WEBHOOK_TOKEN=tok-cccc3333", "DD_SITE=", NULL};
+    run(&r, args, env);
+    cr_assert_eq(r.status, 0, "%s\n%s", r.out, r.err);
+    cr_assert(strstr(r.out, "all checks passed") != NULL, "%s", r.out);
+    cr_assert_eq(fake_dd_hits(dd, route), 1);
+    char *k = fake_dd_last_header(dd, "DD-API-KEY");
+    cr_assert_str_eq(k, "key-aaaa1111");
+    free(k);
+    cr_assert(strstr(r.out, "key-aaaa1111") == NULL && strstr(r.out, "tok-cccc3333") == NULL);
+    tu_run_free(&r);
+    free(cfg);
+}
+
+Test(doctor, names_each_broken_thing, .init = setup, .fini = teardown, .timeout = 30)
+{
+    tu_run r;
+    fake_dd_add(dd, "GET", "/api/v1/validate", NULL, 403, NULL, "{\"errors\":[\"Forbidden\"]}");
+    /* A regular file where directories should be: neither the store nor the
+     * spool can be created, even as root. */
+    char *blocker = tu_write_file(dir, "blocker", "not a directory\n");
+    char *db = srr_asprintf("%s/sub/srr.db", blocker);
+    char *spool = srr_asprintf("%s/spool", blocker);
+    char *cfg = config(db, spool);
+    const char *args[] = {"doctor", "-c", cfg, NULL};
+    const char *env[] = {"DD_API_KEY=key-aaaa1111", "DD_APP_KEY=app-bbbb2222",
+                         "SRR_WEBHOOK_TOKEN=", "DD_SITE=", NULL};
+    run(&r, args, env);
+    cr_assert_eq(r.status, 1, "%s", r.out);
+    cr_assert(strstr(r.out, "ok    config") != NULL, "%s", r.out);
+    cr_assert(strstr(r.out, "FAIL  datadog") && strstr(r.out, "refused the keys"), "%s", r.out);
+    cr_assert(strstr(r.out, "FAIL  queue") != NULL, "%s", r.out);
+    cr_assert(strstr(r.out, "FAIL  store") != NULL, "%s", r.out);
+    cr_assert(strstr(r.out, "FAIL  webhook") && strstr(r.out, "SRR_WEBHOOK_TOKEN"), "%s", r.out);
+    cr_assert(strstr(r.out, "doctor found problems") != NULL);
+    tu_run_free(&r);
+
+    /* Missing keys and an unreachable Datadog are named too. */
+    fake_dd_stop(&dd);
+    const char *nokeys[] = {"DD_API_KEY=", "DD_APP_KEY=", "DD_SITE=", NULL};
+    run(&r, args, nokeys);
+    cr_assert_eq(r.status, 1);
+    cr_assert(strstr(r.out, "DD_API_KEY") && strstr(r.out, "DD_APP_KEY"), "%s", r.out);
+    tu_run_free(&r);
+    free(blocker);
+    free(db);
+    free(spool);
+    free(cfg);
+}
+
+/* A child that keeps committing batches of new candidates until killed. */
+static void writer_loop(const char *db)
+{
+    srr_store *st = NULL;
+    srr_error err = {0};
+    if (srr_store_open(db, &st, &err) != SRR_OK)
+        _exit(3);
+    for (int batch = 0;; batch++) {
+        srr_candidate c[50];
+        for (int i = 0; i < 50; i++) {
+            char id[32], fp[32];
+            snprintf(id, sizeof(id), "c-%d-%d", batch, i);
+            snprintf(fp, sizeof(fp), "fp-%d", (batch * 50 + i) % 700);
+            memset(&c[i], 0, sizeof(c[i]));
+            sf_candidate(&c[i], id, fp, SRR_ACTION_RISK, SRR_STATUS_FIRING, 1795392000 + batch);
+        }
+        if (srr_store_apply(st, c, 50, 1795392000 + batch, NULL, &err) != SRR_OK)
+            _exit(4);
+        for (int i = 0; i < 50; i++)
+            srr_candidate_clear(&c[i]);
+    }
+}
+
+Test(backup, is_consistent_while_the_writer_writes_and_restores, .init = setup,
+     .fini = teardown, .timeout = 60)
+{
+    char *db = srr_asprintf("%s/live.db", dir);
+    srr_store *st = NULL;
+    srr_error err = {0};
+    cr_assert_eq(srr_store_open(db, &st, &err), SRR_OK, "%s", err.msg);
+    srr_store_close(&st);
+    pid_t pid = fork();
+    cr_assert(pid >= 0);
+    if (pid == 0)
+        writer_loop(db);
+    usleep(300 * 1000);
+    long long last = -1;
+    for (int i = 0; i < 5; i++) {
+        char *bk = srr_asprintf("%s/backup-%d.db", dir, i);
+        srr_rc rc = srr_store_backup(db, bk, &err);
+        cr_assert_eq(rc, SRR_OK, "backup %d: %s", i, err.msg);
+        /* Each backup holds whole batches only: 50 candidates per commit. */
+        long long n = sf_query_int(bk, "SELECT count(*) FROM candidates");
+        cr_assert_eq(n % 50, 0, "backup %d holds a partial batch (%lld)", i, n);
+        cr_assert_geq(n, last, "backups go forward");
+        last = n;
+        free(bk);
+        usleep(100 * 1000);
+    }
+    kill(pid, SIGKILL);
+    waitpid(pid, NULL, 0);
+    cr_assert_gt(last, 0, "the writer committed while we backed up");
+
+    /* Restore the last backup over a fresh store path and read it back. */
+    char *bk = srr_asprintf("%s/backup-4.db", dir);
+    char *restored = srr_asprintf("%s/restored.db", dir);
+    int version = 0;
+    cr_assert_eq(srr_store_restore(bk, restored, &version, &err), SRR_OK, "%s", err.msg);
+    cr_assert_geq(version, 1);
+    cr_assert_eq(sf_query_int(restored, "SELECT count(*) FROM candidates"), last);
+    cr_assert_eq(sf_query_int(restored, "SELECT count(*) FROM risks"),
+                 sf_query_int(bk, "SELECT count(*) FROM risks"));
+    cr_assert_eq(srr_store_open(restored, &st, &err), SRR_OK, "%s", err.msg);
+    json_t *risks = NULL;
+    cr_assert_eq(srr_store_risks_list(st, NULL, &risks, &err), SRR_OK);
+    cr_assert_eq((long long)json_array_size(risks), sf_query_int(bk, "SELECT count(*) FROM risks"));
+    json_decref(risks);
+    srr_store_close(&st);
+    /* A backup never overwrites an existing file. */
+    cr_assert_eq(srr_store_backup(db, bk, &err), SRR_EINVAL);
+    cr_assert(strstr(err.msg, "already exists") != NULL, "%s", err.msg);
+    free(bk);
+    free(restored);
+    free(db);
+}
+
+Test(backup, restore_refuses_what_is_not_an_srr_store, .init = setup, .fini = teardown)
+{
+    srr_error err = {0};
+    char *other = srr_asprintf("%s/other.db", dir);
+    sqlite3 *db = NULL;
+    cr_assert_eq(sqlite3_open(other, &db), SQLITE_OK);
+    cr_assert_eq(sqlite3_exec(db, "CREATE TABLE t(x); INSERT INTO t VALUES (1);", NULL, NULL, NULL),
+                 SQLITE_OK);
+    sqlite3_close(db);
+    char *target = srr_asprintf("%s/target.db", dir);
+    cr_assert_eq(srr_store_restore(other, target, NULL, &err), SRR_EINVAL);
+    cr_assert(strstr(err.msg, "not an srr store") != NULL, "%s", err.msg);
+    char *junk = tu_write_file(dir, "junk.db", "this is not a database at all, not even close....");
+    cr_assert_neq(srr_store_restore(junk, target, NULL, &err), SRR_OK);
+    cr_assert(access(target, F_OK) != 0 || sf_query_int(target, "PRAGMA user_version") == 0);
+    free(other);
+    free(target);
+    free(junk);
+}
+
+Test(backup, command_line_round_trip, .init = setup, .fini = teardown, .timeout = 60)
+{
+    tu_run r;
+    char *cfg = config("srr.db", "spool");
+    const char *sweep[] = {"sweep", "-c", cfg, "--replay", SRR_SOURCE_DIR "/examples/demo-week",
+                           NULL};
+    const char *env[] = {"SRR_NOW=1795392000", NULL};
+    /* Use the demo's checks and policy with this store. */
+    char *demo = NULL;
+    size_t len;
+    cr_assert_eq(srr_file_read(SRR_SOURCE_DIR "/examples/srr.yaml", 0, &demo, &len, NULL), SRR_OK);
+    free(tu_write_file(dir, "srr.yaml", demo));
+    free(demo);
+    run(&r, sweep, env);
+    cr_assert_eq(r.status, 0, "%s\n%s", r.out, r.err);
+    tu_run_free(&r);
+    const char *backup[] = {"backup", "-c", cfg, "copy.db", NULL};
+    run(&r, backup, env);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cr_assert(strstr(r.out, "integrity check ok") != NULL);
+    tu_run_free(&r);
+    char *db = srr_asprintf("%s/srr.db", dir);
+    unlink(db);
+    const char *restore[] = {"restore", "-c", cfg, "copy.db", NULL};
+    run(&r, restore, env);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    tu_run_free(&r);
+    cr_assert_eq(sf_query_int(db, "SELECT count(*) FROM risks"), 1);
+    cr_assert_eq(sf_query_int(db, "SELECT count(*) FROM backlog"), 1);
+    free(db);
+    free(cfg);
+}
