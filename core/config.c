@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-typedef enum { OPT_STRING, OPT_INT, OPT_DURATION, OPT_KV } opt_type;
+typedef enum { OPT_STRING, OPT_INT, OPT_DURATION, OPT_KV, OPT_LIST } opt_type;
 
 typedef struct opt_def {
     const char *key;
@@ -122,11 +122,22 @@ static const opt_def sweep_opts[] = {
      "Prometheus textfile (node_exporter collector) written after each sweep."},
     {NULL, OPT_STRING, NULL, 0, 0, 0, NULL}};
 
+static const opt_def team_opts[] = {
+    {"members", OPT_LIST, NULL, OFF(srr_team_config, members), 0, 0,
+     "People who take records; assignments are suggested among them."},
+    {"owners", OPT_KV, NULL, OFF(srr_team_config, owners), 0, 0,
+     "Map of service -> default owner (a member or a team)."},
+    {"skew_percent", OPT_INT, "200", OFF(srr_team_config, skew_percent), 100, 10000,
+     "srr team load flags skew when the busiest person carries more than this % of the mean."},
+    {"stale_after", OPT_DURATION, "30d", OFF(srr_team_config, stale_s), 86400, 365 * 86400LL,
+     "An open record not updated for this long is stale in reviews."},
+    {NULL, OPT_STRING, NULL, 0, 0, 0, NULL}};
+
 static const char *const check_keys[] = {"name", "source", "query", "window", "when",
                                          "limit", "service", "env", "group_by",
                                          "description", NULL};
 static const char *const top_keys[] = {"datadog", "queue",  "store",  "sweep",
-                                       "webhook", "checks", "policy", NULL};
+                                       "webhook", "team",   "checks", "policy", NULL};
 
 typedef struct section_def {
     const char *name;
@@ -143,6 +154,7 @@ static const section_def sections[] = {
     {"store", store_opts, offsetof(srr_config, store)},
     {"sweep", sweep_opts, offsetof(srr_config, sweep)},
     {"webhook", webhook_opts, offsetof(srr_config, webhook)},
+    {"team", team_opts, offsetof(srr_config, team)},
     {NULL, NULL, 0}};
 
 /* The node of a (possibly dotted) section name, or NULL. */
@@ -215,6 +227,27 @@ static srr_rc apply_opt(const opt_def *o, void *base, const srr_yaml_node *n, co
                                     srr_yaml_type_name(v->type));
             (*dst)[i].key = srr_strdup(n->pairs[i].key);
             (*dst)[i].value = srr_strdup(v->value);
+            *count = i + 1;
+        }
+        return SRR_OK;
+    }
+    case OPT_LIST: {
+        /* The field is a char* array followed by its size_t count. */
+        char ***dst = field;
+        size_t *count = (size_t *)((char *)field + sizeof(char **));
+        size_t i;
+        if (!n || (n->type == SRR_YAML_SCALAR && n->value[0] == '\0'))
+            return SRR_OK;
+        if (n->type != SRR_YAML_SEQ)
+            return srr_error_at(err, SRR_EINVAL, n->file, n->line, n->col,
+                                "%s: expected a list, found a %s", what,
+                                srr_yaml_type_name(n->type));
+        *dst = srr_calloc(n->n, sizeof(char *));
+        for (i = 0; i < n->n; i++) {
+            char item[192];
+            snprintf(item, sizeof(item), "%s[%zu]", what, i);
+            if (srr_yaml_string(n->items[i], item, &(*dst)[i], err) != SRR_OK)
+                return SRR_EINVAL;
             *count = i + 1;
         }
         return SRR_OK;
@@ -521,6 +554,14 @@ static void free_section(void *base, const opt_def *opts)
             char **p = field;
             free(*p);
             *p = NULL;
+        } else if (opts[i].type == OPT_LIST) {
+            char ***list = field;
+            size_t *count = (size_t *)((char *)field + sizeof(char **));
+            for (j = 0; j < *count; j++)
+                free((*list)[j]);
+            free(*list);
+            *list = NULL;
+            *count = 0;
         } else if (opts[i].type == OPT_KV) {
             srr_kv **kv = field;
             size_t *count = (size_t *)((char *)field + sizeof(srr_kv *));
@@ -578,7 +619,7 @@ char *srr_config_dd_base_url(const srr_config *cfg)
 
 void srr_config_print_reference(FILE *out)
 {
-    static const char *const type_names[] = {"string", "integer", "duration", "map"};
+    static const char *const type_names[] = {"string", "integer", "duration", "map", "list"};
     size_t s, i;
     fprintf(out, "| option | type | default | meaning |\n|---|---|---|---|\n");
     for (s = 0; sections[s].name; s++) {

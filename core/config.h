@@ -112,6 +112,17 @@ typedef struct srr_check {
     const srr_yaml_node *node; /* the check's map, for positions */
 } srr_check;
 
+/* The team (issue: fair assignment): who can own records, and which person
+ * or team owns which service by default. */
+typedef struct srr_team_config {
+    char **members;     /* people who take records ("alice", ...) */
+    size_t nmembers;
+    srr_kv *owners;     /* service -> owner */
+    size_t nowners;
+    long long skew_percent; /* flag skew when max load > this % of the mean (200) */
+    int64_t stale_s;    /* a record untouched this long is stale (30d) */
+} srr_team_config;
+
 typedef struct srr_config {
     char *path;                  /* file it was loaded from */
     srr_yaml_node *root;         /* whole document (owned) */
@@ -120,6 +131,7 @@ typedef struct srr_config {
     srr_store_config store;
     srr_sweep_config sweep;
     srr_webhook_config webhook;
+    srr_team_config team;
     srr_check *checks;
     size_t nchecks;
     const srr_yaml_node *policy; /* the `policy` section (borrowed from root), may be NULL */

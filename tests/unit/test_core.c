@@ -393,3 +393,18 @@ Test(log, json_lines_are_one_object_each, .init = cr_redirect_stderr)
     cr_assert(strstr(nl + 1, " info plain 42 next\n") != NULL, "%s", nl + 1);
     cr_assert(strstr(nl + 1, "tok-99887766") == NULL);
 }
+
+Test(config, team_members_and_owners)
+{
+    srr_config *cfg = parse_ok("team:\n  members: [alice, bob, carol]\n"
+                               "  owners: {checkout: alice, postgres: platform}\n");
+    cr_assert_eq(cfg->team.nmembers, 3);
+    cr_assert_str_eq(cfg->team.members[2], "carol");
+    cr_assert_eq(cfg->team.nowners, 2);
+    cr_assert_str_eq(cfg->team.owners[1].key, "postgres");
+    cr_assert_eq(cfg->team.skew_percent, 200);
+    cr_assert_eq(cfg->team.stale_s, 30 * 86400);
+    srr_config_destroy(cfg);
+    parse_fails("team:\n  members: alice\n", "t.yaml:2:12: team.members: expected a list");
+    parse_fails("team:\n  members: [alice, [bob]]\n", "team.members[1]: expected a string");
+}
