@@ -61,10 +61,44 @@ static void hash_with_tags(const char **head, size_t nhead, const srr_signal *si
     srr_hash_id(parts, n, hexlen, out);
 }
 
-void srr_rules_fingerprint(const srr_signal *sig, char out[33])
+/* 1 when tag "key:value" has a key listed in group_by. */
+static int tag_selected(const char *tag, const srr_decision *d)
+{
+    const char *colon = strchr(tag, ':');
+    size_t klen = colon ? (size_t)(colon - tag) : strlen(tag);
+    for (size_t i = 0; i < d->ngroup_by; i++)
+        if (strlen(d->group_by[i]) == klen && memcmp(d->group_by[i], tag, klen) == 0)
+            return 1;
+    return 0;
+}
+
+void srr_rules_fingerprint(const srr_signal *sig, const srr_decision *d, char out[33])
 {
     const char *head[] = {"fp/1", sig->check, sig->service ? sig->service : ""};
-    hash_with_tags(head, 3, sig, NULL, 32, out);
+    if (!d || !d->has_group_by) {
+        hash_with_tags(head, 3, sig, NULL, 32, out);
+        return;
+    }
+    /* The rule says what makes two signals the same thing: only the listed
+     * tag keys (and env when listed) count. The same hashing as above, so
+     * a group_by naming every group tag gives the default fingerprint. */
+    srr_signal view;
+    char *tags[SRR_SIGNAL_MAX_TAGS + 1];
+    char *env_tag = NULL;
+    size_t n = 0;
+    memset(&view, 0, sizeof view);
+    for (size_t i = 0; i < sig->ntags && n < SRR_SIGNAL_MAX_TAGS; i++)
+        if (tag_selected(sig->tags[i], d))
+            tags[n++] = sig->tags[i];
+    for (size_t i = 0; i < d->ngroup_by && n < SRR_SIGNAL_MAX_TAGS; i++)
+        if (strcmp(d->group_by[i], "env") == 0 && sig->env && !srr_signal_tag(sig, "env")) {
+            env_tag = srr_asprintf("env:%s", sig->env);
+            tags[n++] = env_tag;
+        }
+    view.tags = tags;
+    view.ntags = n;
+    hash_with_tags(head, 3, &view, NULL, 32, out);
+    free(env_tag);
 }
 
 /* "worker-memory: growth 18.2%/week on host:worker-1": the check, the
@@ -109,7 +143,7 @@ void srr_rules_candidate(const srr_signal *sig, const srr_decision *d, int64_t n
     const char *head[] = {"sweep/1", sig->check, srr_kind_name(sig->kind)};
     hash_with_tags(head, 3, sig, wend, 32, out->id);
 
-    srr_rules_fingerprint(sig, fp);
+    srr_rules_fingerprint(sig, d, fp);
     out->fingerprint = srr_strdup(fp);
     out->action = d->action;
     out->rule = srr_strdup(d->rule);

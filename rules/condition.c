@@ -15,6 +15,7 @@
 
 static const char *const MEASURE_NAMES[SRR_MEASURE__COUNT] = {
     "max", "min", "avg", "last", "sum", "p50", "p75", "p90", "p95", "p99", "growth", "count",
+    "spike", "change", "new_pattern",
 };
 
 static const char *const CMP_NAMES[] = {">", ">=", "<", "<=", "==", "!="};
@@ -175,7 +176,8 @@ static srr_rc scan_measure(scanner *sc, srr_measure *out)
 {
     skip_ws(sc);
     size_t start = sc->pos, len = 0;
-    while (is_alpha(sc->s[start + len]) || (len > 0 && is_digit(sc->s[start + len])))
+    while (is_alpha(sc->s[start + len]) ||
+           (len > 0 && (is_digit(sc->s[start + len]) || sc->s[start + len] == '_')))
         len++;
     for (int m = 0; len > 0 && m < SRR_MEASURE__COUNT; m++) {
         if (strlen(MEASURE_NAMES[m]) != len)
@@ -190,7 +192,8 @@ static srr_rc scan_measure(scanner *sc, srr_measure *out)
         }
     }
     return fail(sc, start,
-                "a measure (max, min, avg, last, sum, p50, p75, p90, p95, p99, growth or count)");
+                "a measure (max, min, avg, last, sum, p50, p75, p90, p95, p99, growth, count, "
+                "spike, change or new_pattern)");
 }
 
 static srr_rc scan_op(scanner *sc, srr_cmp *out)
@@ -328,6 +331,30 @@ srr_rc srr_cond_parse(const char *text, srr_cond *out, size_t *err_off, srr_erro
             goto fail;
         }
         break;
+    case SRR_MEASURE_SPIKE:
+    case SRR_MEASURE_CHANGE:
+        c.kind = c.measure == SRR_MEASURE_SPIKE ? SRR_KIND_SPIKE : SRR_KIND_COUNT;
+        if (c.q.uclass != SRR_UNIT_PERCENT) {
+            sc.err_off = c.q.unit[0] ? ustart : qstart;
+            rc = srr_error_set(err, SRR_EINVAL,
+                               "expected a percentage at character %zu, as in '%s > 200%%'",
+                               sc.err_off + 1, MEASURE_NAMES[c.measure]);
+            goto fail;
+        }
+        break;
+    case SRR_MEASURE_NEW_PATTERN:
+        /* A count of events, as every logs condition is; the signals the
+         * detector emits for it have kind new_pattern. */
+        c.kind = SRR_KIND_COUNT;
+        if (c.q.uclass != SRR_UNIT_NONE) {
+            sc.err_off = ustart;
+            rc = srr_error_set(err, SRR_EINVAL,
+                               "expected a plain number of events at character %zu, found "
+                               "unit '%s'",
+                               ustart + 1, c.q.unit);
+            goto fail;
+        }
+        break;
     default:
         c.kind = SRR_KIND_THRESHOLD;
         break;
@@ -399,6 +426,205 @@ srr_rc srr_quantity_compile_at(const char *text, const srr_yaml_node *node, cons
     size_t off = 0;
     srr_rc rc = srr_quantity_parse(text, out, &off, err);
     if (rc != SRR_OK)
+        return report_at(node, what, text ? text : "", off, err);
+    return SRR_OK;
+}
+
+/* ---- policy matchers: value, recurrence, flapping ------------------------ */
+
+srr_rc srr_value_cond_parse(const char *text, srr_cond *out, int *has_measure, size_t *err_off,
+                            srr_error *err)
+{
+    scanner sc = {.s = text ? text : "", .pos = 0, .err_off = 0, .err = err};
+    srr_cond c;
+    srr_rc rc;
+    memset(&c, 0, sizeof c);
+    skip_ws(&sc);
+    *has_measure = 0;
+    if (is_alpha(sc.s[sc.pos])) {
+        /* "p95 > 300ms": the whole condition grammar. */
+        rc = srr_cond_parse(text, out, err_off, err);
+        if (rc == SRR_OK)
+            *has_measure = 1;
+        return rc;
+    }
+    if ((rc = scan_op(&sc, &c.op)) != SRR_OK)
+        goto fail;
+    if ((rc = scan_number(&sc, &c.q.number)) != SRR_OK)
+        goto fail;
+    if ((rc = scan_unit(&sc, 1, &c.q)) != SRR_OK)
+        goto fail;
+    if ((rc = scan_end(&sc)) != SRR_OK)
+        goto fail;
+    c.measure = SRR_MEASURE__COUNT; /* any measure */
+    c.kind = SRR_KIND__COUNT;
+    *out = c;
+    return SRR_OK;
+fail:
+    *err_off = sc.err_off;
+    return rc;
+}
+
+/* A positive integer (no sign, no fraction). */
+static srr_rc scan_count(scanner *sc, long *out)
+{
+    skip_ws(sc);
+    size_t start = sc->pos;
+    long v = 0;
+    while (is_digit(sc->s[sc->pos]) && v < 1000000)
+        v = v * 10 + (sc->s[sc->pos++] - '0');
+    if (sc->pos == start || v <= 0 || is_digit(sc->s[sc->pos]))
+        return fail(sc, start, "a whole number of at least 1 (such as 3)");
+    *out = v;
+    return SRR_OK;
+}
+
+/* Accepts `word` (case-insensitive) as a whole word; returns 1 when there. */
+static int scan_word(scanner *sc, const char *word)
+{
+    skip_ws(sc);
+    size_t n = strlen(word), i = 0;
+    while (i < n && (sc->s[sc->pos + i] | 0x20) == word[i])
+        i++;
+    if (i < n || is_alpha(sc->s[sc->pos + n]))
+        return 0;
+    sc->pos += n;
+    return 1;
+}
+
+/* An optional comparison before a count: ">= 3" or "3" (meaning >= 3). */
+static srr_rc scan_opt_op(scanner *sc, srr_cmp *op)
+{
+    skip_ws(sc);
+    char c = sc->s[sc->pos];
+    *op = SRR_CMP_GE;
+    if (c == '>' || c == '<' || c == '=' || c == '!')
+        return scan_op(sc, op);
+    return SRR_OK;
+}
+
+/* A duration "7d", "36h", "2w" as a token. */
+static srr_rc scan_duration(scanner *sc, int64_t *out)
+{
+    skip_ws(sc);
+    size_t start = sc->pos, len = 0;
+    char buf[32];
+    while (sc->s[start + len] && sc->s[start + len] != ' ' && sc->s[start + len] != '\t')
+        len++;
+    if (len == 0 || len >= sizeof buf)
+        return fail(sc, start, "a duration (such as 7d, 36h or 2w)");
+    memcpy(buf, sc->s + start, len);
+    buf[len] = '\0';
+    if (srr_duration_parse(buf, out) != SRR_OK || *out <= 0)
+        return fail(sc, start, "a duration (such as 7d, 36h or 2w)");
+    sc->pos = start + len;
+    return SRR_OK;
+}
+
+srr_rc srr_recurrence_parse(const char *text, srr_recurrence *out, size_t *err_off,
+                            srr_error *err)
+{
+    scanner sc = {.s = text ? text : "", .pos = 0, .err_off = 0, .err = err};
+    srr_recurrence r;
+    srr_rc rc;
+    memset(&r, 0, sizeof r);
+    scan_word(&sc, "seen");
+    scan_word(&sc, "in");
+    if ((rc = scan_opt_op(&sc, &r.op)) != SRR_OK)
+        goto fail;
+    if ((rc = scan_count(&sc, &r.n)) != SRR_OK)
+        goto fail;
+    if (!scan_word(&sc, "of")) {
+        rc = fail(&sc, sc.pos, "'of' (as in '3 of the last 4 sweeps')");
+        goto fail;
+    }
+    scan_word(&sc, "the");
+    scan_word(&sc, "last");
+    size_t mstart = sc.pos;
+    if ((rc = scan_count(&sc, &r.of)) != SRR_OK)
+        goto fail;
+    if (scan_word(&sc, "sweeps") || scan_word(&sc, "sweep") || scan_word(&sc, "windows"))
+        r.period_s = 0; /* the signal's own window */
+    else if (scan_word(&sc, "weeks") || scan_word(&sc, "week"))
+        r.period_s = 7 * 86400;
+    else if (scan_word(&sc, "days") || scan_word(&sc, "day"))
+        r.period_s = 86400;
+    else if (scan_word(&sc, "hours") || scan_word(&sc, "hour"))
+        r.period_s = 3600;
+    else if (sc.s[sc.pos] && sc.s[sc.pos] != ' ') {
+        rc = fail(&sc, sc.pos, "sweeps, weeks, days or hours");
+        goto fail;
+    }
+    if ((rc = scan_end(&sc)) != SRR_OK)
+        goto fail;
+    if (r.of > 1000) {
+        rc = fail(&sc, mstart, "at most 1000 periods");
+        goto fail;
+    }
+    if (r.n > r.of && (r.op == SRR_CMP_GE || r.op == SRR_CMP_GT || r.op == SRR_CMP_EQ)) {
+        sc.err_off = mstart;
+        rc = srr_error_set(err, SRR_EINVAL,
+                           "%ld of the last %ld can never hold (the count cannot exceed the "
+                           "number of periods) at character %zu",
+                           r.n, r.of, mstart + 1);
+        goto fail;
+    }
+    *out = r;
+    return SRR_OK;
+fail:
+    *err_off = sc.err_off;
+    return rc;
+}
+
+srr_rc srr_flapping_parse(const char *text, srr_flapping *out, size_t *err_off, srr_error *err)
+{
+    scanner sc = {.s = text ? text : "", .pos = 0, .err_off = 0, .err = err};
+    srr_flapping f;
+    srr_rc rc;
+    memset(&f, 0, sizeof f);
+    if ((rc = scan_opt_op(&sc, &f.op)) != SRR_OK)
+        goto fail;
+    if ((rc = scan_count(&sc, &f.n)) != SRR_OK)
+        goto fail;
+    (void)(scan_word(&sc, "times") || scan_word(&sc, "time") || scan_word(&sc, "flaps"));
+    if (!scan_word(&sc, "in") && !scan_word(&sc, "within")) {
+        rc = fail(&sc, sc.pos, "'in' (as in '3 times in 7d')");
+        goto fail;
+    }
+    if ((rc = scan_duration(&sc, &f.window_s)) != SRR_OK)
+        goto fail;
+    if ((rc = scan_end(&sc)) != SRR_OK)
+        goto fail;
+    *out = f;
+    return SRR_OK;
+fail:
+    *err_off = sc.err_off;
+    return rc;
+}
+
+srr_rc srr_value_cond_compile_at(const char *text, const srr_yaml_node *node, const char *what,
+                                 srr_cond *out, int *has_measure, srr_error *err)
+{
+    size_t off = 0;
+    if (srr_value_cond_parse(text, out, has_measure, &off, err) != SRR_OK)
+        return report_at(node, what, text ? text : "", off, err);
+    return SRR_OK;
+}
+
+srr_rc srr_recurrence_compile_at(const char *text, const srr_yaml_node *node, const char *what,
+                                 srr_recurrence *out, srr_error *err)
+{
+    size_t off = 0;
+    if (srr_recurrence_parse(text, out, &off, err) != SRR_OK)
+        return report_at(node, what, text ? text : "", off, err);
+    return SRR_OK;
+}
+
+srr_rc srr_flapping_compile_at(const char *text, const srr_yaml_node *node, const char *what,
+                               srr_flapping *out, srr_error *err)
+{
+    size_t off = 0;
+    if (srr_flapping_parse(text, out, &off, err) != SRR_OK)
         return report_at(node, what, text ? text : "", off, err);
     return SRR_OK;
 }

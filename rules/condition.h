@@ -5,7 +5,7 @@
  *
  *     condition := measure op quantity
  *     measure   := max | min | avg | last | sum | p50 | p75 | p90 | p95 | p99
- *                | growth | count
+ *                | growth | count | spike | change | new_pattern
  *     op        := > | >= | < | <= | == | !=
  *     quantity  := number [unit]          (spaces allowed around tokens)
  *     number    := [+-] digits [. digits] [(e|E) [+-] digits]
@@ -17,7 +17,9 @@
  *                                          normalised to %/week (month = 30d)
  *
  * The max..p99 measures make a threshold condition, growth a trend
- * condition, count a (log) count condition. A parse error gives a message
+ * condition, count a (log) count condition; spike (in %) a spike condition,
+ * change (in %) a count condition on the change against the previous
+ * window, new_pattern (a plain number of events) a new-pattern condition. A parse error gives a message
  * that says what was expected and the 0-based byte offset inside the text,
  * so the caller can turn it into file:line:col.
  */
@@ -43,6 +45,9 @@ typedef enum {
     SRR_MEASURE_P99,
     SRR_MEASURE_GROWTH,
     SRR_MEASURE_COUNT,
+    SRR_MEASURE_SPIKE,       /* % of the current max over the previous window's mean */
+    SRR_MEASURE_CHANGE,      /* % change of a log count vs the previous window */
+    SRR_MEASURE_NEW_PATTERN, /* events of a log pattern absent from the previous window */
     SRR_MEASURE__COUNT
 } srr_measure;
 
@@ -110,5 +115,44 @@ int srr_unit_lookup(const char *name, srr_unit_class *cls, double *scale);
  * `series_unit`: converted when both are of the same class (bytes or time),
  * otherwise the base value (the series is assumed to be in the base unit). */
 double srr_quantity_in(const srr_quantity *q, const char *series_unit);
+
+/* ---- policy matchers ------------------------------------------------------
+ *
+ *     value      := [measure] op quantity      "> 500", "p95 > 300ms"
+ *     recurrence := [seen in] [op] N of [the] [last] M [sweeps|weeks|days|hours]
+ *     flapping   := [op] N [times] in duration   ">= 3 times in 7d"
+ *
+ * A value without a measure compares the signal's value whatever its
+ * measure (measure = SRR_MEASURE__COUNT); with one, the signal's condition
+ * must use that measure. A count without an operator means ">=".
+ * Recurrence in "sweeps" uses the signal's own window as the period. */
+
+/* "N of the last M": periods of period_s seconds (0 = the signal's window). */
+typedef struct srr_recurrence {
+    srr_cmp op;
+    long n, of;
+    int64_t period_s;
+} srr_recurrence;
+
+/* "fired and recovered N times in window_s". */
+typedef struct srr_flapping {
+    srr_cmp op;
+    long n;
+    int64_t window_s;
+} srr_flapping;
+
+/* Parsers; errors as srr_cond_parse (message + 0-based offset). */
+srr_rc srr_value_cond_parse(const char *text, srr_cond *out, int *has_measure, size_t *err_off,
+                            srr_error *err);
+srr_rc srr_recurrence_parse(const char *text, srr_recurrence *out, size_t *err_off,
+                            srr_error *err);
+srr_rc srr_flapping_parse(const char *text, srr_flapping *out, size_t *err_off, srr_error *err);
+/* The same, reporting "file:line:col: what: message in 'text'". */
+srr_rc srr_value_cond_compile_at(const char *text, const srr_yaml_node *node, const char *what,
+                                 srr_cond *out, int *has_measure, srr_error *err);
+srr_rc srr_recurrence_compile_at(const char *text, const srr_yaml_node *node, const char *what,
+                                 srr_recurrence *out, srr_error *err);
+srr_rc srr_flapping_compile_at(const char *text, const srr_yaml_node *node, const char *what,
+                               srr_flapping *out, srr_error *err);
 
 #endif

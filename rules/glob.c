@@ -184,3 +184,26 @@ void srr_prefilter_of(const srr_globset *gs, srr_prefilter *pf)
         pf->mask |= (uint64_t)0xFF << (8 * i);
     }
 }
+
+uint64_t srr_load8_tail(const char *s, size_t len)
+{
+    uint64_t v = 0;
+    if (!s)
+        return 0;
+    size_t n = len < 8 ? len : 8;
+    for (size_t i = 0; i < n; i++)
+        v |= (uint64_t)(unsigned char)s[len - n + i] << (8 * (8 - n + i));
+    return v;
+}
+
+void srr_prefilter_suffix_of(const srr_globset *gs, srr_prefilter *pf)
+{
+    pf->bytes = pf->mask = 0;
+    if (gs->n != 1 || gs->v[0].shape != GLOB_SUFFIX)
+        return;
+    const srr_glob *g = &gs->v[0];
+    size_t n = g->litlen < 8 ? g->litlen : 8;
+    pf->bytes = srr_load8_tail(g->lit, g->litlen);
+    for (size_t i = 0; i < n; i++)
+        pf->mask |= (uint64_t)0xFF << (8 * (7 - i));
+}

@@ -25,6 +25,7 @@
  * policy evaluates well over a million signals per second.
  */
 #include <ctype.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -33,12 +34,15 @@
 #define DEFAULT_POLICY_TIMEBOX_S (7 * 86400)
 
 static const char *const POLICY_KEYS[] = {"max_new_drafts", "rules", "default", NULL};
-static const char *const RULE_KEYS[] = {"name",    "match", "action", "timebox",
-                                        "urgency", "owner", "reason", NULL};
-static const char *const MATCH_KEYS[] = {"source", "check",  "kind",     "service", "env",
-                                         "tags",   "status", "priority", NULL};
-static const char *const DEFAULT_KEYS[] = {"action", "timebox", "urgency", "owner", "reason",
-                                           NULL};
+static const char *const RULE_KEYS[] = {"name",   "match",      "action",   "timebox",
+                                        "urgency", "impact",    "likelihood", "owner",
+                                        "labels",  "group_by",  "reason",     NULL};
+static const char *const MATCH_KEYS[] = {"source", "check",    "kind",  "service",
+                                         "env",    "tags",     "status", "priority",
+                                         "value",  "recurrence", "flapping", NULL};
+static const char *const DEFAULT_KEYS[] = {"action",   "timebox",  "urgency", "impact",
+                                           "likelihood", "owner", "labels",  "group_by",
+                                           "reason",   NULL};
 
 /* ---- freeing ------------------------------------------------------------ */
 
@@ -51,11 +55,25 @@ static void globset_free(srr_globset *gs)
     gs->n = 0;
 }
 
+static void strv_free(char **v, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(v[i]);
+    free(v);
+}
+
 static void rule_free(srr_rule *r)
 {
     free(r->name);
     free(r->owner);
     free(r->reason);
+    free(r->impact);
+    free(r->likelihood);
+    free(r->value_text);
+    free(r->recurrence_text);
+    free(r->flapping_text);
+    strv_free(r->labels, r->nlabels);
+    strv_free(r->group_by, r->ngroup_by);
     globset_free(&r->check);
     globset_free(&r->service);
     globset_free(&r->env);
@@ -80,6 +98,11 @@ void srr_rules_destroy(srr_ruleset *rs)
 size_t srr_rules_count(const srr_ruleset *rs)
 {
     return rs ? rs->nrules : 0;
+}
+
+int srr_rules_uses_history(const srr_ruleset *rs)
+{
+    return rs ? rs->any_history : 0;
 }
 
 size_t srr_rules_max_new_drafts(const srr_ruleset *rs)
@@ -267,8 +290,78 @@ static srr_rc compile_match(const srr_yaml_node *m, const char *path, srr_rule *
             rc = read_globs(v, what, 0, &r->tags, err);
         else if (strcmp(k, "priority") == 0)
             rc = read_globs(v, what, 1, &r->priority, err);
+        else if (strcmp(k, "value") == 0) {
+            if ((rc = srr_yaml_string(v, what, &r->value_text, err)) == SRR_OK)
+                rc = srr_value_cond_compile_at(r->value_text, v, what, &r->value,
+                                               &r->value_has_measure, err);
+            r->has_value = rc == SRR_OK;
+        } else if (strcmp(k, "recurrence") == 0) {
+            if ((rc = srr_yaml_string(v, what, &r->recurrence_text, err)) == SRR_OK)
+                rc = srr_recurrence_compile_at(r->recurrence_text, v, what, &r->recurrence, err);
+            r->has_recurrence = rc == SRR_OK;
+        } else if (strcmp(k, "flapping") == 0) {
+            if ((rc = srr_yaml_string(v, what, &r->flapping_text, err)) == SRR_OK)
+                rc = srr_flapping_compile_at(r->flapping_text, v, what, &r->flapping, err);
+            r->has_flapping = rc == SRR_OK;
+        }
+        if (strcmp(k, "check") == 0) {
+            r->check_line = v->line;
+            r->check_col = v->col;
+        }
     }
     return rc;
+}
+
+/* Reads a string or a list of strings into a new array of copies. */
+static srr_rc read_strv(const srr_yaml_node *n, const char *what, int allow_empty, char ***out,
+                        size_t *count, srr_error *err)
+{
+    const srr_yaml_node *const *items;
+    const srr_yaml_node *one;
+    size_t c;
+    srr_rc rc;
+    if (allow_empty && n->type == SRR_YAML_SEQ && n->n == 0) {
+        *out = NULL;
+        *count = 0;
+        return SRR_OK;
+    }
+    if ((rc = scalar_items(n, what, &items, &c, &one, err)) != SRR_OK)
+        return rc;
+    *out = srr_calloc(c, sizeof **out);
+    for (size_t i = 0; i < c; i++) {
+        if ((rc = srr_yaml_string(items[i], what, &(*out)[i], err)) != SRR_OK)
+            return rc;
+        *count = i + 1;
+        if (!(*out)[i][0])
+            return srr_error_at(err, SRR_EINVAL, items[i]->file, items[i]->line, items[i]->col,
+                                "%s: an empty value is not allowed", what);
+    }
+    return SRR_OK;
+}
+
+static int level_of(const char *s)
+{
+    return strcmp(s, "low") == 0 ? 1 : strcmp(s, "medium") == 0 ? 2 : strcmp(s, "high") == 0 ? 3 : 0;
+}
+
+/* impact x likelihood (each 1..3) -> urgency: 9 critical, 6 high, 3-4
+ * medium, 1-2 low. */
+static srr_urgency urgency_of(const char *impact, const char *likelihood)
+{
+    int p = level_of(impact) * level_of(likelihood);
+    return p >= 9 ? SRR_URGENCY_CRITICAL : p >= 6 ? SRR_URGENCY_HIGH
+           : p >= 3 ? SRR_URGENCY_MEDIUM : SRR_URGENCY_LOW;
+}
+
+static srr_rc read_level(const srr_yaml_node *n, const char *what, char **out, srr_error *err)
+{
+    srr_rc rc = srr_yaml_string(n, what, out, err);
+    if (rc != SRR_OK)
+        return rc;
+    if (!level_of(*out))
+        return srr_error_at(err, SRR_EINVAL, n->file, n->line, n->col,
+                            "%s: unknown level '%s' (expected low, medium or high)", what, *out);
+    return SRR_OK;
 }
 
 /* Reads action/timebox/urgency/owner/reason of a rule or of the default. */
@@ -322,7 +415,51 @@ static srr_rc compile_outcome(const srr_yaml_node *map, const char *path, srr_ru
                             path);
     }
 
-    r->urgency = SRR_URGENCY_MEDIUM;
+    const srr_yaml_node *in = srr_yaml_get(map, "impact");
+    const srr_yaml_node *ln = srr_yaml_get(map, "likelihood");
+    const srr_yaml_node *lb = srr_yaml_get(map, "labels");
+    const srr_yaml_node *gb = srr_yaml_get(map, "group_by");
+    r->action_line = an->line;
+    r->action_col = an->col;
+    if ((in != NULL) != (ln != NULL)) {
+        const srr_yaml_node *x = in ? in : ln;
+        return srr_error_at(err, SRR_EINVAL, x->file, x->line, x->col,
+                            "%s: urgency is computed from impact x likelihood only when both "
+                            "are given (add '%s')",
+                            path, in ? "likelihood" : "impact");
+    }
+    if (in && un)
+        return srr_error_at(err, SRR_EINVAL, un->file, un->line, un->col,
+                            "%s.urgency: give either urgency or impact and likelihood, not "
+                            "both",
+                            path);
+    if (in) {
+        snprintf(what, sizeof what, "%s.impact", path);
+        if ((rc = read_level(in, what, &r->impact, err)) != SRR_OK)
+            return rc;
+        snprintf(what, sizeof what, "%s.likelihood", path);
+        if ((rc = read_level(ln, what, &r->likelihood, err)) != SRR_OK)
+            return rc;
+    }
+    if (lb) {
+        snprintf(what, sizeof what, "%s.labels", path);
+        if ((rc = read_strv(lb, what, 1, &r->labels, &r->nlabels, err)) != SRR_OK)
+            return rc;
+    }
+    if (gb) {
+        snprintf(what, sizeof what, "%s.group_by", path);
+        if ((rc = read_strv(gb, what, 1, &r->group_by, &r->ngroup_by, err)) != SRR_OK)
+            return rc;
+        r->has_group_by = 1;
+        for (size_t i = 0; i < r->ngroup_by; i++)
+            if (strchr(r->group_by[i], ':') || strchr(r->group_by[i], '*'))
+                return srr_error_at(err, SRR_EINVAL, gb->file, gb->line, gb->col,
+                                    "%s: '%s' is not a tag key (write 'host', not 'host:a' or "
+                                    "a glob)",
+                                    what, r->group_by[i]);
+    }
+
+    r->urgency = in ? urgency_of(r->impact, r->likelihood) : SRR_URGENCY_MEDIUM;
     if (un) {
         snprintf(what, sizeof what, "%s.urgency", path);
         if ((rc = srr_yaml_string(un, what, &s, err)) != SRR_OK)
@@ -403,10 +540,29 @@ static int is_empty_scalar(const srr_yaml_node *n)
     return n->type == SRR_YAML_SCALAR && !n->quoted && n->value[0] == '\0';
 }
 
+/* 1 when the prefilters alone decide this matcher exactly: absent, or one
+ * glob that is an exact name of at most 7 bytes (its NUL is compared too),
+ * a prefix or a '*suffix' of 1..8 literal bytes. */
+static int exact_by_prefilter(const srr_globset *gs)
+{
+    if (gs->n == 0)
+        return 1;
+    if (gs->n > 1)
+        return 0;
+    const srr_glob *g = &gs->v[0];
+    switch (g->shape) {
+    case GLOB_EXACT: return g->litlen <= 7;
+    case GLOB_PREFIX:
+    case GLOB_SUFFIX: return g->litlen >= 1 && g->litlen <= 8;
+    default: return 0;
+    }
+}
+
 static srr_rc compile_policy(srr_ruleset *rs, const srr_yaml_node *p, srr_error *err)
 {
     srr_rc rc;
     rs->def.name = srr_strdup("default");
+    rs->policy = p;
     if (!p || is_empty_scalar(p)) {
         rs->def.action = SRR_ACTION_INVESTIGATE;
         rs->def.timebox_s = DEFAULT_POLICY_TIMEBOX_S;
@@ -450,10 +606,20 @@ static srr_rc compile_policy(srr_ruleset *rs, const srr_yaml_node *p, srr_error 
         srr_prefilter_of(&r->check, &h->check);
         srr_prefilter_of(&r->service, &h->service);
         srr_prefilter_of(&r->env, &h->env);
+        srr_prefilter_suffix_of(&r->check, &h->check_sfx);
+        srr_prefilter_suffix_of(&r->service, &h->service_sfx);
+        srr_prefilter_suffix_of(&r->env, &h->env_sfx);
+        h->needs_full = (unsigned char)(!exact_by_prefilter(&r->check) ||
+                                        !exact_by_prefilter(&r->service) ||
+                                        !exact_by_prefilter(&r->env) || r->tags.n ||
+                                        r->priority.n || r->has_value);
+        if (r->has_recurrence || r->has_flapping)
+            rs->any_history = 1;
     }
 
     const srr_yaml_node *d = srr_yaml_get(p, "default");
     if (d) {
+        rs->has_default = 1;
         if ((rc = srr_yaml_check_keys(d, "policy.default", DEFAULT_KEYS, err)) != SRR_OK)
             return rc;
         return compile_outcome(d, "policy.default", &rs->def, err);
@@ -464,6 +630,12 @@ static srr_rc compile_policy(srr_ruleset *rs, const srr_yaml_node *p, srr_error 
 }
 
 srr_rc srr_rules_compile(const srr_config *cfg, srr_ruleset **out, srr_error *err)
+{
+    return srr_rules_compile_policy(cfg, cfg ? cfg->policy : NULL, out, err);
+}
+
+srr_rc srr_rules_compile_policy(const srr_config *cfg, const srr_yaml_node *policy,
+                                srr_ruleset **out, srr_error *err)
 {
     if (!cfg || !out)
         return srr_error_set(err, SRR_EINVAL, "rules: no config");
@@ -476,7 +648,7 @@ srr_rc srr_rules_compile(const srr_config *cfg, srr_ruleset **out, srr_error *er
     for (size_t i = 0; i < cfg->nchecks; i++)
         if ((rc = compile_check(&cfg->checks[i], &rs->checks[i], err)) != SRR_OK)
             goto fail;
-    if ((rc = compile_policy(rs, cfg->policy, err)) != SRR_OK)
+    if ((rc = compile_policy(rs, policy, err)) != SRR_OK)
         goto fail;
     *out = rs;
     return SRR_OK;
@@ -486,6 +658,11 @@ fail:
 }
 
 /* ---- deciding ----------------------------------------------------------- */
+
+const srr_rule *srr_rules_rule_at(const srr_ruleset *rs, size_t i)
+{
+    return i < rs->nrules ? &rs->rules[i] : &rs->def;
+}
 
 static int globset_any(const srr_globset *gs, const char *s)
 {
@@ -528,8 +705,37 @@ static long missing_tag(const srr_rule *r, const srr_signal *sig)
     return -1;
 }
 
-static int rule_matches(const srr_rule *r, const srr_signal *sig)
+/* 1 when the signal's condition uses measure m ("p95 > 300ms" -> p95). */
+static int measure_is(const srr_signal *sig, srr_measure m)
 {
+    const char *name = srr_measure_name(m), *c = sig->condition;
+    if (!c)
+        return 0;
+    while (*c == ' ')
+        c++;
+    size_t n = strlen(name), i = 0;
+    while (i < n && (c[i] | 0x20) == name[i])
+        i++;
+    return i == n && (c[n] == '\0' || c[n] == ' ' || c[n] == '<' || c[n] == '>' ||
+                      c[n] == '=' || c[n] == '!');
+}
+
+/* The value matcher: 0 no, 1 yes; *bad_measure set when the measure
+ * differs. */
+static int value_holds(const srr_rule *r, const srr_signal *sig, int *bad_measure)
+{
+    *bad_measure = 0;
+    if (r->value_has_measure && !measure_is(sig, r->value.measure)) {
+        *bad_measure = 1;
+        return 0;
+    }
+    return srr_cmp_holds(r->value.op, sig->value, srr_quantity_in(&r->value.q, sig->unit));
+}
+
+/* The matchers that need no history. */
+static int static_matches(const srr_rule *r, const srr_signal *sig)
+{
+    int bad;
     if (!bit_in(r->source_mask, (int)sig->source) || !bit_in(r->kind_mask, (int)sig->kind) ||
         !bit_in(r->status_mask, (int)sig->status))
         return 0;
@@ -541,7 +747,85 @@ static int rule_matches(const srr_rule *r, const srr_signal *sig)
         return 0;
     if (r->priority.n && !priority_any(&r->priority, sig->priority))
         return 0;
+    if (r->has_value && !value_holds(r, sig, &bad))
+        return 0;
     return r->tags.n == 0 || missing_tag(r, sig) < 0;
+}
+
+#define WEEK_S (7 * 86400)
+
+static int64_t recurrence_period(const srr_recurrence *rc, const srr_signal *sig)
+{
+    if (rc->period_s > 0)
+        return rc->period_s;
+    if (sig->window_end > sig->window_start && sig->window_start > 0)
+        return sig->window_end - sig->window_start;
+    return WEEK_S;
+}
+
+/* In how many of the last `of` periods (ending with the signal's window)
+ * the fingerprint fired: a sighting belongs to the period its distance
+ * from the signal's window end rounds to, so sightings taken at each
+ * sweep's window end land one per period. */
+static long recurrence_count(const srr_recurrence *rc, const srr_signal *sig,
+                             const srr_history *h)
+{
+    unsigned char seen[1000];
+    int64_t period = recurrence_period(rc, sig);
+    int64_t ref = sig->window_end > 0 ? sig->window_end : sig->observed_at;
+    long of = rc->of < 1000 ? rc->of : 1000, n = 0;
+    memset(seen, 0, (size_t)of);
+    if (sig->status == SRR_STATUS_FIRING)
+        seen[0] = 1;
+    for (size_t i = 0; i < h->nsightings; i++) {
+        const srr_sighting *s = &h->sightings[i];
+        if (s->status != SRR_STATUS_FIRING)
+            continue;
+        double k = floor((double)(ref - s->at) / (double)period + 0.5);
+        if (k >= 0 && k < (double)of)
+            seen[(long)k] = 1;
+    }
+    for (long i = 0; i < of; i++)
+        n += seen[i];
+    return n;
+}
+
+/* How many times the fingerprint fired and then recovered within the
+ * window ending at the signal's observation (the signal included). */
+static long flap_count(const srr_flapping *f, const srr_signal *sig, const srr_history *h)
+{
+    int64_t ref = sig->observed_at, from = ref - f->window_s;
+    int prev = -1;
+    long n = 0;
+    for (size_t i = 0; i < h->nsightings; i++) {
+        const srr_sighting *s = &h->sightings[i];
+        if (s->at < from || s->at > ref)
+            continue;
+        if (prev == SRR_STATUS_FIRING && s->status == SRR_STATUS_RECOVERED)
+            n++;
+        prev = (int)s->status;
+    }
+    if (prev == SRR_STATUS_FIRING && sig->status == SRR_STATUS_RECOVERED)
+        n++;
+    return n;
+}
+
+/* The history matchers: 1 when they hold (or the rule has none). */
+static int history_matches(const srr_rule *r, const srr_signal *sig, const srr_history *h)
+{
+    if (r->has_recurrence &&
+        !srr_cmp_holds(r->recurrence.op, (double)recurrence_count(&r->recurrence, sig, h),
+                       (double)r->recurrence.n))
+        return 0;
+    if (r->has_flapping && !srr_cmp_holds(r->flapping.op, (double)flap_count(&r->flapping, sig, h),
+                                          (double)r->flapping.n))
+        return 0;
+    return 1;
+}
+
+static int needs_history(const srr_rule *r)
+{
+    return r->has_recurrence || r->has_flapping;
 }
 
 static void put_globs(srr_sb *sb, const srr_globset *gs)
@@ -568,11 +852,33 @@ static const char *source_name_i(int v) { return srr_source_name((srr_source)v);
 static const char *kind_name_i(int v) { return srr_kind_name((srr_kind)v); }
 static const char *status_name_i(int v) { return srr_status_name((srr_status)v); }
 
+/* "seen in 3 of the last 4 sweeps" / "fired and recovered 2 times in 7d". */
+static void put_history_facts(srr_sb *sb, const srr_rule *r, const srr_signal *sig,
+                              const srr_history *h)
+{
+    if (r->has_recurrence) {
+        srr_sb_printf(sb, "seen in %ld of the last %ld %s", recurrence_count(&r->recurrence, sig, h),
+                      r->recurrence.of, r->recurrence.period_s == 0 ? "sweeps" : "periods");
+        if (r->recurrence.period_s)
+            srr_sb_printf(sb, " of %lldh", (long long)(r->recurrence.period_s / 3600));
+    }
+    if (r->has_flapping) {
+        char d[24];
+        srr_fmt_number((double)r->flapping.window_s / 86400.0, d, sizeof d);
+        srr_sb_printf(sb, "%sfired and recovered %ld time%s in %sd", r->has_recurrence ? ", " : "",
+                      flap_count(&r->flapping, sig, h), flap_count(&r->flapping, sig, h) == 1 ? "" : "s",
+                      d);
+    }
+}
+
 /* Writes why rule r does not match sig, one clause for the first matcher
  * that fails ("service is 'payments', rule wants 'checkout*'"); returns 1
- * and writes "matches" when it does match. Kept in step with
- * rule_matches(), which is the fast path of the same logic. */
-static int rule_why_not(const srr_rule *r, const srr_signal *sig, srr_sb *sb)
+ * and writes "matches" when it does match, 2 when it matches except for
+ * history matchers that cannot be judged without the history (hist NULL).
+ * Kept in step with static_matches()/history_matches(), the fast path of
+ * the same logic. */
+static int rule_why_not(const srr_rule *r, const srr_signal *sig, const srr_history *hist,
+                        srr_sb *sb)
 {
     const struct {
         const char *field;
@@ -626,6 +932,39 @@ static int rule_why_not(const srr_rule *r, const srr_signal *sig, srr_sb *sb)
         srr_sb_put(sb, ")");
         return 0;
     }
+    int bad = 0;
+    if (r->has_value && !value_holds(r, sig, &bad)) {
+        char v[48];
+        srr_fmt_value(sig->value, sig->unit, v, sizeof v);
+        if (bad)
+            srr_sb_printf(sb, "condition is '%s', rule wants the measure of '%s'",
+                          sig->condition ? sig->condition : "none", r->value_text);
+        else
+            srr_sb_printf(sb, "value %s does not hold '%s'", v, r->value_text);
+        return 0;
+    }
+    if (needs_history(r)) {
+        if (!hist) {
+            srr_sb_put(sb, "needs the history (");
+            if (r->has_recurrence)
+                srr_sb_printf(sb, "recurrence '%s'", r->recurrence_text);
+            if (r->has_flapping)
+                srr_sb_printf(sb, "%sflapping '%s'", r->has_recurrence ? ", " : "",
+                              r->flapping_text);
+            srr_sb_put(sb, "): the writer decides");
+            return 2;
+        }
+        if (!history_matches(r, sig, hist)) {
+            put_history_facts(sb, r, sig, hist);
+            srr_sb_put(sb, ", rule wants ");
+            if (r->has_recurrence)
+                srr_sb_printf(sb, "recurrence '%s'", r->recurrence_text);
+            if (r->has_flapping)
+                srr_sb_printf(sb, "%sflapping '%s'", r->has_recurrence ? " and " : "",
+                              r->flapping_text);
+            return 0;
+        }
+    }
     srr_sb_put(sb, "matches");
     return 1;
 }
@@ -639,7 +978,7 @@ int srr_rules_explain_rule(const srr_ruleset *rs, size_t i, const srr_signal *si
         srr_sb_put(&sb, "matches (the default matches every signal)");
         return 1;
     }
-    return rule_why_not(&rs->rules[i], sig, &sb);
+    return rule_why_not(&rs->rules[i], sig, NULL, &sb) == 1;
 }
 
 /* Ends a sentence cut short with "…" (on a character boundary). */
@@ -665,37 +1004,42 @@ static void put_what(srr_sb *sb, const srr_signal *sig)
     }
 }
 
-void srr_rules_decide(const srr_ruleset *rs, const srr_signal *sig, srr_decision *out)
+/* Fills the outcome fields of *out from rule r (index i). */
+static void fill_outcome(const srr_ruleset *rs, const srr_rule *r, size_t i, srr_decision *out)
 {
-    size_t i = 0;
-    const srr_rule *r = NULL;
-    const uint64_t c8 = srr_load8(sig->check), s8 = srr_load8(sig->service),
-                   e8 = srr_load8(sig->env);
-    const int src = (int)sig->source, kind = (int)sig->kind, st = (int)sig->status;
-    for (; i < rs->nrules; i++) {
-        const srr_rule_hot *h = &rs->hot[i];
-        if ((c8 & h->check.mask) != h->check.bytes ||
-            (s8 & h->service.mask) != h->service.bytes || (e8 & h->env.mask) != h->env.bytes ||
-            !bit_in(h->source_mask, src) || !bit_in(h->kind_mask, kind) ||
-            !bit_in(h->status_mask, st))
-            continue;
-        if (rule_matches(&rs->rules[i], sig)) {
-            r = &rs->rules[i];
-            break;
-        }
-    }
-    int is_default = (r == NULL);
-    if (is_default)
-        r = &rs->def;
+    (void)rs;
     out->action = r->action;
     out->rule_index = (int)i;
     out->rule = r->name;
     out->urgency = r->urgency;
     out->timebox_s = r->action == SRR_ACTION_INVESTIGATE ? r->timebox_s : 0;
     out->owner = r->owner;
+    out->impact = r->impact;
+    out->likelihood = r->likelihood;
+    out->labels = (const char *const *)r->labels;
+    out->nlabels = r->nlabels;
+    out->group_by = (const char *const *)r->group_by;
+    out->ngroup_by = r->ngroup_by;
+    out->has_group_by = r->has_group_by;
+    out->history_rule = needs_history(r);
+    out->flapping_rule = r->has_flapping;
+}
 
+/* The one human sentence of a decision. */
+static void build_reason(const srr_rule *r, size_t i, int is_default, const srr_signal *sig,
+                         const srr_history *hist, int proposed_for_history, srr_decision *out)
+{
     srr_sb sb;
     srr_sb_init(&sb, out->reason, sizeof out->reason);
+    if (proposed_for_history) {
+        srr_sb_printf(&sb, "Rule '%s' (#%zu) may apply once the writer counts this "
+                           "fingerprint's history, so %s is proposed: ",
+                      r->name, i + 1, srr_action_name(r->action));
+        put_what(&sb, sig);
+        srr_sb_put(&sb, ".");
+        finish_reason(&sb);
+        return;
+    }
     if (r->reason) {
         srr_sb_put(&sb, r->reason);
         if (is_default) {
@@ -711,6 +1055,10 @@ void srr_rules_decide(const srr_ruleset *rs, const srr_signal *sig, srr_decision
             srr_sb_put(&sb, sig->summary);
         else
             put_what(&sb, sig);
+        if (hist && needs_history(r)) {
+            srr_sb_put(&sb, "; ");
+            put_history_facts(&sb, r, sig, hist);
+        }
         srr_sb_put(&sb, ")");
     } else {
         if (is_default) {
@@ -723,9 +1071,120 @@ void srr_rules_decide(const srr_ruleset *rs, const srr_signal *sig, srr_decision
             srr_sb_put(&sb, "): ");
         }
         put_what(&sb, sig);
+        if (hist && needs_history(r)) {
+            srr_sb_put(&sb, ", ");
+            put_history_facts(&sb, r, sig, hist);
+        }
         srr_sb_put(&sb, " \xe2\x86\x92 ");
         srr_sb_put(&sb, srr_action_name(r->action));
         srr_sb_put(&sb, ".");
     }
     finish_reason(&sb);
+}
+
+/* The walk shared by both views. hist NULL: the producer's view. */
+static void decide(const srr_ruleset *rs, const srr_signal *sig, const srr_history *hist,
+                   srr_decision *out)
+{
+    size_t i = 0, n = rs->nrules;
+    const srr_rule *r = NULL;
+    long unknown = -1, unknown_act = -1; /* first rules that need the history */
+    const uint64_t c8 = srr_load8(sig->check), s8 = srr_load8(sig->service),
+                   e8 = srr_load8(sig->env);
+    const uint64_t ct = sig->check ? srr_load8_tail(sig->check, strlen(sig->check)) : 0,
+                   stl = sig->service ? srr_load8_tail(sig->service, strlen(sig->service)) : 0,
+                   et = sig->env ? srr_load8_tail(sig->env, strlen(sig->env)) : 0;
+    const int src = (int)sig->source, kind = (int)sig->kind, st = (int)sig->status;
+    for (; i < n; i++) {
+        const srr_rule_hot *h = &rs->hot[i];
+        if ((c8 & h->check.mask) != h->check.bytes ||
+            (s8 & h->service.mask) != h->service.bytes || (e8 & h->env.mask) != h->env.bytes ||
+            (ct & h->check_sfx.mask) != h->check_sfx.bytes ||
+            (stl & h->service_sfx.mask) != h->service_sfx.bytes ||
+            (et & h->env_sfx.mask) != h->env_sfx.bytes || !bit_in(h->source_mask, src) ||
+            !bit_in(h->kind_mask, kind) || !bit_in(h->status_mask, st))
+            continue;
+        const srr_rule *cand = &rs->rules[i];
+        if (h->needs_full && !static_matches(cand, sig))
+            continue;
+        if (needs_history(cand)) {
+            if (!hist) {
+                if (unknown < 0)
+                    unknown = (long)i;
+                if (unknown_act < 0 && cand->action != SRR_ACTION_IGNORE)
+                    unknown_act = (long)i;
+                continue;
+            }
+            if (!history_matches(cand, sig, hist))
+                continue;
+        }
+        r = cand;
+        break;
+    }
+    int is_default = (r == NULL);
+    if (is_default)
+        r = &rs->def;
+    if (r->action == SRR_ACTION_IGNORE && unknown_act >= 0) {
+        const srr_rule *u = &rs->rules[unknown_act];
+        fill_outcome(rs, u, (size_t)unknown_act, out);
+        out->provisional = 1;
+        build_reason(u, (size_t)unknown_act, 0, sig, NULL, 1, out);
+        return;
+    }
+    fill_outcome(rs, r, i, out);
+    out->provisional = unknown >= 0;
+    build_reason(r, i, is_default, sig, hist, 0, out);
+}
+
+void srr_rules_decide(const srr_ruleset *rs, const srr_signal *sig, srr_decision *out)
+{
+    decide(rs, sig, NULL, out);
+}
+
+void srr_rules_decide_history(const srr_ruleset *rs, const srr_signal *sig,
+                              const srr_history *hist, srr_decision *out)
+{
+    static const srr_history none;
+    decide(rs, sig, hist ? hist : &none, out);
+}
+
+/* ---- explaining --------------------------------------------------------- */
+
+void srr_rules_explain(const srr_ruleset *rs, const srr_signal *sig, const srr_history *hist,
+                       srr_explanation *out)
+{
+    memset(out, 0, sizeof *out);
+    if (hist)
+        srr_rules_decide_history(rs, sig, hist, &out->decision);
+    else
+        srr_rules_decide(rs, sig, &out->decision);
+    size_t last = (size_t)out->decision.rule_index;
+    /* A proposal made for a history rule still shows every rule up to the
+     * static winner. */
+    size_t upto = rs->nrules;
+    out->v = srr_calloc(rs->nrules + 1, sizeof *out->v);
+    for (size_t i = 0; i <= upto; i++) {
+        srr_rule_trace *t = &out->v[out->n++];
+        const srr_rule *r = srr_rules_rule_at(rs, i);
+        srr_sb sb;
+        srr_sb_init(&sb, t->why, sizeof t->why);
+        t->index = (int)i;
+        t->rule = r->name;
+        int m = i == rs->nrules ? 1 : rule_why_not(r, sig, hist, &sb);
+        if (i == rs->nrules)
+            srr_sb_put(&sb, "matches (the default matches every signal)");
+        t->needs_history = m == 2;
+        t->matched = m == 1;
+        if (m == 1)
+            break;
+    }
+    (void)last;
+}
+
+void srr_explanation_clear(srr_explanation *e)
+{
+    if (!e)
+        return;
+    free(e->v);
+    memset(e, 0, sizeof *e);
 }

@@ -29,6 +29,11 @@ typedef struct srr_ruleset srr_ruleset;
  * becomes an `investigate` candidate with a 7-day time-box. On success *out
  * must be freed with srr_rules_destroy(). */
 srr_rc srr_rules_compile(const srr_config *cfg, srr_ruleset **out, srr_error *err);
+/* Same, with the policy taken from `policy` (a `policy:` map that must
+ * outlive the ruleset, e.g. from another file) instead of cfg->policy;
+ * NULL means the built-in default policy. For `srr policy test`. */
+srr_rc srr_rules_compile_policy(const srr_config *cfg, const srr_yaml_node *policy,
+                                srr_ruleset **out, srr_error *err);
 void srr_rules_destroy(srr_ruleset *rs);
 
 /* A growable list of signals; the list owns them. */
@@ -64,7 +69,8 @@ void srr_log_counter_add(srr_log_counter *lc, const srr_log_event *ev);
 srr_rc srr_log_counter_finish(srr_log_counter *lc, srr_signal_list *out, srr_error *err);
 void srr_log_counter_destroy(srr_log_counter *lc);
 
-/* The outcome of the policy for one signal. Strings borrow from the ruleset. */
+/* The outcome of the policy for one signal. Strings and arrays borrow from
+ * the ruleset (valid while it lives). */
 typedef struct srr_decision {
     srr_action action;
     int rule_index;        /* position of the winning rule; the default is nrules */
@@ -72,21 +78,184 @@ typedef struct srr_decision {
     srr_urgency urgency;
     int64_t timebox_s;     /* investigate only */
     const char *owner;     /* may be NULL */
+    const char *impact;    /* "low".."high" when the rule gave impact x likelihood, else NULL */
+    const char *likelihood;
+    const char *const *labels; /* the rule's labels (nlabels of them) */
+    size_t nlabels;
+    const char *const *group_by; /* the rule's group_by keys; NULL = every group tag */
+    size_t ngroup_by;
+    int has_group_by;      /* 1 when the rule set group_by (even to an empty list) */
+    int history_rule;      /* 1 when the winner matched on recurrence or flapping */
+    int flapping_rule;     /* 1 when the winner matched on flapping */
+    int provisional;       /* 1 when a rule that needs the history (recurrence,
+                              flapping) could change this outcome: decided
+                              without history, the writer decides again */
     char reason[512];      /* one sentence: why this action */
 } srr_decision;
 
-/* Applies the ordered rules to a signal; always succeeds (the default
- * matches everything). */
+/* Applies the ordered rules to a signal without history (the producer's
+ * view); always succeeds (the default matches everything). A rule that
+ * needs the history (recurrence, flapping) is treated as not matching, and
+ * out->provisional says whether it might have; when the static winner is
+ * `ignore` but such a rule with another action comes first, that rule's
+ * outcome is proposed instead, so a producer that drops ignored signals
+ * drops only what the policy ignores whatever the history. */
 void srr_rules_decide(const srr_ruleset *rs, const srr_signal *sig, srr_decision *out);
+
+/* ---- history: the state a final decision needs (DESIGN.md section 3) ---- */
+
+/* One earlier sighting of a fingerprint. */
+typedef struct srr_sighting {
+    int64_t at;        /* observed_at, epoch seconds */
+    srr_status status;
+    double value;
+} srr_sighting;
+
+typedef enum {
+    SRR_REC_NONE = 0,
+    SRR_REC_RISK,
+    SRR_REC_BACKLOG,
+    SRR_REC_INVESTIGATION
+} srr_record_kind;
+
+/* How an investigation ended (or that it is still open). */
+typedef enum {
+    SRR_INV_OPEN = 0,
+    SRR_INV_FIXED,    /* an engineer fixed the cause */
+    SRR_INV_BACKLOG,  /* sent to the backlog, with a ticket link */
+    SRR_INV_NOISE,    /* an engineer judged it noise */
+    SRR_INV_STOPPED,  /* the time-box ended with the signal gone */
+    SRR_INV_PROMOTED, /* the time-box ended with the signal present */
+    SRR_INV__COUNT
+} srr_inv_outcome;
+
+/* "open", "fixed", "backlog", "noise", "stopped firing", "promoted". */
+const char *srr_inv_outcome_name(srr_inv_outcome o);
+/* Parses "fixed", "backlog", "noise" (what an engineer may set). */
+srr_rc srr_inv_outcome_parse(const char *s, srr_inv_outcome *out);
+
+/* What the store knows about a fingerprint, filled by the writer from
+ * SQLite (all borrowed, nothing owned). A zeroed struct with `now` set is
+ * "never seen before". */
+typedef struct srr_history {
+    int64_t now;                   /* the writer's clock */
+    const srr_sighting *sightings; /* earlier sightings, oldest first (not the current one) */
+    size_t nsightings;
+    srr_record_kind open_kind;     /* the open record of the fingerprint, if any */
+    int64_t open_id;
+    int64_t inv_deadline;          /* open investigation: its deadline */
+    srr_inv_outcome last_inv;      /* the latest closed investigation (SRR_INV_OPEN = none) */
+    int64_t last_inv_id;
+    int64_t last_inv_closed_at;
+    int64_t resolved_risk_id;      /* the latest risk of the fingerprint is resolved: its id */
+} srr_history;
+
+/* After a "noise" verdict, sightings of the fingerprint stay sightings for
+ * this long. */
+#define SRR_NOISE_QUIET_S (30 * 86400)
+
+/* What the writer does with a candidate. */
+typedef enum {
+    SRR_EFFECT_SIGHTING = 0, /* nothing beyond the compact sighting */
+    SRR_EFFECT_CREATE,       /* a new draft record per final.decision.action */
+    SRR_EFFECT_EVIDENCE,     /* attach to the open record */
+    SRR_EFFECT_REGRESSION,   /* a draft risk linked to the resolved one */
+    SRR_EFFECT_PROMOTE       /* attach, then promote the open investigation */
+} srr_effect;
+
+/* "sighting", "create", "evidence", "regression", "promote". */
+const char *srr_effect_name(srr_effect e);
+
+typedef struct srr_final {
+    srr_decision decision; /* the policy's decision with the history */
+    srr_effect effect;
+    char why[512];         /* one sentence: what happens to the records and why */
+} srr_final;
+
+/* Applies the ordered rules WITH the history (recurrence and flapping are
+ * counted from hist->sightings plus `sig` itself). */
+void srr_rules_decide_history(const srr_ruleset *rs, const srr_signal *sig,
+                              const srr_history *hist, srr_decision *out);
+
+/* The final decision, the same pure code the writer runs: the policy with
+ * the history (when rs is NULL, `proposed` - the producer's decision - is
+ * kept), then the record semantics: evidence on an open record, promotion
+ * of an open investigation whose time-box ended (or that a flapping rule
+ * escalates), a regression of a resolved risk, quiet after a noise
+ * verdict, recovered signals as sightings unless a flapping rule claims
+ * them, else a new draft per the action. Never fails. */
+void srr_rules_decide_final(const srr_ruleset *rs, const srr_decision *proposed,
+                            const srr_signal *sig, const srr_history *hist, srr_final *out);
+
+/* The time-box verdict for an investigation at `now`. */
+typedef enum { SRR_TIMEBOX_KEEP = 0, SRR_TIMEBOX_PROMOTE, SRR_TIMEBOX_CLOSE } srr_timebox_verdict;
+
+/* Decides an open investigation: KEEP before its deadline; after it,
+ * PROMOTE when the signal is still present (its last sighting was firing),
+ * CLOSE when it stopped. Writes one sentence into why (n bytes). */
+srr_timebox_verdict srr_rules_timebox(int64_t deadline, int64_t now, srr_status last_status,
+                                      int64_t last_seen, char *why, size_t n);
+
+/* The explanation of one decision: every rule tried, in order, and why it
+ * did (not) match. Built on demand (it formats text), never on the hot path. */
+typedef struct srr_rule_trace {
+    int index;         /* position; nrules for the default */
+    const char *rule;  /* borrowed name */
+    int matched;       /* 1 = this rule won */
+    int needs_history; /* 1 = it would need the history to decide */
+    char why[256];     /* "service is 'api', rule wants 'checkout*'" */
+} srr_rule_trace;
+
+typedef struct srr_explanation {
+    srr_rule_trace *v; /* owned; free with srr_explanation_clear */
+    size_t n;
+    srr_decision decision;
+} srr_explanation;
+
+/* Explains the decision for sig (hist may be NULL: the producer's view).
+ * Fills *out with one trace per rule tried, up to and including the
+ * winner. Free with srr_explanation_clear(). */
+void srr_rules_explain(const srr_ruleset *rs, const srr_signal *sig, const srr_history *hist,
+                       srr_explanation *out);
+void srr_explanation_clear(srr_explanation *e);
+
+/* The draft budget of one sweep (DESIGN.md section 1, "Granularity"):
+ * orders candidates most urgent first (urgency, then risk > investigate >
+ * backlog > ignore, then id) and admits at most `max` (0 = all). Writes the
+ * order into order[0..n) (indices into c; caller-allocated, n entries):
+ * order[0..*admitted) are queued, the rest are over budget and must be
+ * listed, never dropped silently. Returns *admitted. */
+size_t srr_rules_budget(const srr_candidate *c, size_t n, size_t max, size_t *order,
+                        size_t *admitted);
+
+/* One finding of `srr policy check`. */
+typedef struct srr_lint_msg {
+    int is_error;     /* 1: the policy is wrong; 0: a warning */
+    const char *file; /* borrowed from the config (may be NULL) */
+    int line, col;
+    char text[512];
+} srr_lint_msg;
+
+/* Lints a compiled policy: rules that can never win (shadowed by an
+ * earlier rule that matches everything they match), check names that match
+ * no configured check, a source/kind combination no signal has, flapping
+ * that is ignored, a missing default. Returns the number of findings;
+ * *out (may be NULL when 0) is an array the caller frees with free(). */
+size_t srr_rules_lint(const srr_ruleset *rs, srr_lint_msg **out);
 
 /* Number of rules (not counting the default) and the draft budget per sweep
  * (0 = unlimited). */
 size_t srr_rules_count(const srr_ruleset *rs);
+/* 1 when some rule matches on recurrence or flapping (the writer then
+ * loads the fingerprint's sightings). */
+int srr_rules_uses_history(const srr_ruleset *rs);
 size_t srr_rules_max_new_drafts(const srr_ruleset *rs);
 
-/* Fingerprint of the thing at risk: hex hash of check + service + group tags
- * (or the rule's group_by tags). Written to out (>= 33 bytes). */
-void srr_rules_fingerprint(const srr_signal *sig, char out[33]);
+/* Fingerprint of the thing at risk: hex hash of check + service + group
+ * tags; when the deciding rule set `group_by` (d != NULL and
+ * d->has_group_by), only the tags whose key is listed (and "env" when
+ * listed). Written to out (>= 33 bytes). */
+void srr_rules_fingerprint(const srr_signal *sig, const srr_decision *d, char out[33]);
 
 /* Builds a candidate from a signal and its decision. The id is derived from
  * (check, group tags, window end, kind) so the same sweep window yields the

@@ -45,20 +45,40 @@ int srr_glob_match_str(const char *pat, const char *s);
 /* ---- compiled policy ---------------------------------------------------- */
 
 /* One rule. Invariant: all matchers are ANDed; an absent matcher (mask 0,
- * empty globset) holds for every signal. */
+ * empty globset, has_* 0) holds for every signal. The recurrence and
+ * flapping matchers need the fingerprint's history: without it (the
+ * producer) they are "unknown". */
 typedef struct srr_rule {
     char *name;
     int line, col;          /* of the rule's map, for messages */
+    int check_line, check_col; /* of match.check (0 when absent) */
+    int action_line, action_col;
     unsigned source_mask;   /* bit per srr_source; 0 = any */
     unsigned kind_mask;     /* bit per srr_kind; 0 = any */
     unsigned status_mask;   /* bit per srr_status; 0 = any */
     srr_globset check, service, env, priority;
     srr_globset tags;       /* every glob must match at least one tag */
+    int has_value;          /* match.value */
+    int value_has_measure;  /* the value condition names a measure */
+    srr_cond value;
+    char *value_text;
+    int has_recurrence;
+    srr_recurrence recurrence;
+    char *recurrence_text;
+    int has_flapping;
+    srr_flapping flapping;
+    char *flapping_text;
     srr_action action;
     srr_urgency urgency;
     int64_t timebox_s;      /* investigate only */
     char *owner;            /* may be NULL */
     char *reason;           /* may be NULL */
+    char *impact, *likelihood; /* both or neither; then urgency is their product */
+    char **labels;          /* nlabels strings */
+    size_t nlabels;
+    char **group_by;        /* ngroup_by tag keys (has_group_by: set, maybe empty) */
+    size_t ngroup_by;
+    int has_group_by;
 } srr_rule;
 
 /* The hot part of a rule, kept in a dense array beside the rules so that a
@@ -75,6 +95,8 @@ typedef struct srr_prefilter {
 typedef struct srr_rule_hot {
     unsigned source_mask, kind_mask, status_mask;
     srr_prefilter check, service, env;
+    srr_prefilter check_sfx, service_sfx, env_sfx; /* last bytes of '*suffix' globs */
+    unsigned char needs_full;  /* 1 when the prefilter alone does not decide */
 } srr_rule_hot;
 
 /* Up to the first 8 bytes of s (stopping at its NUL), little-endian; 0 for
@@ -82,6 +104,13 @@ typedef struct srr_rule_hot {
 uint64_t srr_load8(const char *s);
 /* The prefilter of a globset (mask 0 unless it holds exactly one glob). */
 void srr_prefilter_of(const srr_globset *gs, srr_prefilter *pf);
+/* Up to the LAST 8 bytes of s (len bytes long), little-endian, right-aligned
+ * so byte 7 is the last character; 0 for NULL. */
+uint64_t srr_load8_tail(const char *s, size_t len);
+/* The suffix prefilter of a globset: for a single '*literal' glob, the
+ * literal's last (up to 8) bytes right-aligned as srr_load8_tail lays them
+ * out; mask 0 otherwise. */
+void srr_prefilter_suffix_of(const srr_globset *gs, srr_prefilter *pf);
 
 /* What was compiled for one check. */
 typedef struct srr_check_rt {
@@ -99,6 +128,9 @@ struct srr_ruleset {
     size_t nrules;
     srr_rule def;           /* the default (no matchers), name "default" */
     size_t max_new_drafts;
+    const srr_yaml_node *policy; /* the compiled section (borrowed), NULL = built in */
+    int has_default;        /* the policy wrote a `default:` */
+    int any_history;        /* some rule matches on recurrence or flapping */
 };
 
 /* Writes, for rule `i` (i == nrules: the default), why it does not match
@@ -106,6 +138,9 @@ struct srr_ruleset {
  * when it matches (out then says "matches"), 0 otherwise. */
 int srr_rules_explain_rule(const srr_ruleset *rs, size_t i, const srr_signal *sig, char *out,
                            size_t n);
+
+/* The rule whose index a decision names (the default for nrules). */
+const srr_rule *srr_rules_rule_at(const srr_ruleset *rs, size_t i);
 
 /* ---- text helpers ------------------------------------------------------- */
 

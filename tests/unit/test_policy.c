@@ -409,13 +409,13 @@ Test(candidate, fingerprint_stable_and_order_independent)
     b.tags[0] = b.tags[1];
     b.tags[1] = t;
     b.window_end += 3600;
-    srr_rules_fingerprint(&a, fa);
-    srr_rules_fingerprint(&b, fb);
+    srr_rules_fingerprint(&a, NULL, fa);
+    srr_rules_fingerprint(&b, NULL, fb);
     cr_assert_eq(strlen(fa), 32);
     cr_assert_str_eq(fa, fb); /* kind, env, window do not change the thing at risk */
     free(b.service);
     b.service = NULL;
-    srr_rules_fingerprint(&b, fb);
+    srr_rules_fingerprint(&b, NULL, fb);
     cr_assert_str_neq(fa, fb);
     srr_signal_clear(&a);
     srr_signal_clear(&b);
