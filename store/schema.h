@@ -191,6 +191,19 @@ static const char *const SRR_MIGRATIONS[] = {
     "  check_name TEXT PRIMARY KEY,"
     "  last_window_end INTEGER NOT NULL"
     ") WITHOUT ROWID;",
+
+    /* 2: the policy engine (issue 4): labels, impact and likelihood from
+     * the deciding rule; how an engineer resolved an investigation; the
+     * final decision of every candidate (rule, effect, why). */
+    "ALTER TABLE risks ADD COLUMN labels TEXT;"
+    "ALTER TABLE backlog ADD COLUMN labels TEXT;"
+    "ALTER TABLE investigations ADD COLUMN labels TEXT;"
+    "ALTER TABLE investigations ADD COLUMN resolved_by TEXT;"
+    "ALTER TABLE investigations ADD COLUMN resolution_link TEXT;"
+    "ALTER TABLE investigations ADD COLUMN resolution_note TEXT;"
+    "ALTER TABLE investigations ADD COLUMN backlog_id INTEGER REFERENCES backlog(id);"
+    "ALTER TABLE candidates ADD COLUMN decision TEXT;"
+    "CREATE INDEX investigations_closed ON investigations(fingerprint, status, id);",
 };
 
 #define SRR_SCHEMA_VERSION ((int)(sizeof SRR_MIGRATIONS / sizeof SRR_MIGRATIONS[0]))
@@ -229,6 +242,11 @@ enum srr_stmt_id {
     Q_BL_GET,
     Q_BL_LIST,
     Q_INV_LIST,
+    Q_SIGHTINGS_RECENT,
+    Q_INV_DEADLINE,
+    Q_INV_LAST_CLOSED,
+    Q_INV_RESOLVE,
+    Q_BL_INSERT_ACCEPTED,
     Q__COUNT
 };
 
@@ -251,7 +269,8 @@ enum srr_stmt_id {
 #define SRR_INV_COLUMNS                                                                            \
     "id, status, urgency, title, service, env, fingerprint, assignee, opened_at,"                  \
     " deadline, last_status, outcome, risk_id, rule, reason, datadog_url,"                         \
-    " origin_candidate, first_seen, last_seen, occurrences, created_at, updated_at"
+    " origin_candidate, first_seen, last_seen, occurrences, created_at, updated_at, labels,"         \
+    " resolved_by, resolution_link, resolution_note, backlog_id"
 
 #define SRR_EVIDENCE_COLUMNS "candidate_id, observed_at, status, value, summary, link, evidence"
 
@@ -260,8 +279,8 @@ static const char *const SRR_STMT_SQL[Q__COUNT] = {
     [Q_COMMIT] = "COMMIT",
     [Q_ROLLBACK] = "ROLLBACK",
     [Q_CAND_EXISTS] = "SELECT 1 FROM candidates WHERE id = ?1",
-    [Q_CAND_INSERT] = "INSERT INTO candidates(id, fingerprint, action, applied_at, outcome)"
-                      " VALUES (?1, ?2, ?3, ?4, ?5)",
+    [Q_CAND_INSERT] = "INSERT INTO candidates(id, fingerprint, action, applied_at, outcome,"
+                      " decision) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
     [Q_SIGHTING_INSERT] = "INSERT INTO sightings(fingerprint, candidate_id, at, status, value)"
                           " VALUES (?1, ?2, ?3, ?4, ?5)",
     /* The open record of a fingerprint; a risk wins over an investigation,
@@ -283,20 +302,21 @@ static const char *const SRR_STMT_SQL[Q__COUNT] = {
     [Q_RISK_INSERT] =
         "INSERT INTO risks(status, urgency, title, service, env, fingerprint, overview,"
         " assignee, datadog_url, rule, reason, origin_candidate, reopened_from, first_seen,"
-        " last_seen, occurrences, created_at, updated_at)"
+        " last_seen, occurrences, created_at, updated_at, labels, impact, likelihood)"
         " VALUES ('draft', ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15,"
-        " ?16, ?16)",
+        " ?16, ?16, ?17, ?18, ?19)",
     [Q_BL_INSERT] =
         "INSERT INTO backlog(status, urgency, title, service, env, fingerprint, description,"
         " assignee, datadog_url, rule, reason, origin_candidate, first_seen, last_seen,"
-        " occurrences, created_at, updated_at)"
-        " VALUES ('draft', ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?12, 1, ?13, ?13)",
+        " occurrences, created_at, updated_at, labels)"
+        " VALUES ('draft', ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?12, 1, ?13, ?13,"
+        " ?14)",
     [Q_INV_INSERT] =
         "INSERT INTO investigations(status, urgency, title, service, env, fingerprint,"
         " assignee, opened_at, deadline, last_status, datadog_url, rule, reason,"
-        " origin_candidate, first_seen, last_seen, occurrences, created_at, updated_at)"
+        " origin_candidate, first_seen, last_seen, occurrences, created_at, updated_at, labels)"
         " VALUES ('open', ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?14,"
-        " ?15, ?7, ?7)",
+        " ?15, ?7, ?7, ?16)",
     /* ?2 observed_at, ?3 1 when firing (counts and moves last_seen), ?4 now. */
     [Q_RISK_TOUCH] =
         "UPDATE risks SET"
@@ -349,6 +369,22 @@ static const char *const SRR_STMT_SQL[Q__COUNT] = {
                   " WHERE ?1 IS NULL OR status = ?1 ORDER BY urgency DESC, id",
     [Q_INV_LIST] = "SELECT " SRR_INV_COLUMNS " FROM investigations"
                    " WHERE ?1 IS NULL OR status = ?1 ORDER BY urgency DESC, id",
+    /* The most recent sightings of a fingerprint (newest first; reversed). */
+    [Q_SIGHTINGS_RECENT] = "SELECT at, status, value FROM sightings WHERE fingerprint = ?1"
+                           " ORDER BY at DESC, id DESC LIMIT ?2",
+    [Q_INV_DEADLINE] = "SELECT deadline FROM investigations WHERE id = ?1",
+    [Q_INV_LAST_CLOSED] = "SELECT id, outcome, updated_at FROM investigations"
+                          " WHERE fingerprint = ?1 AND status = 'closed' ORDER BY id DESC LIMIT 1",
+    [Q_INV_RESOLVE] = "UPDATE investigations SET status = 'closed', outcome = ?2,"
+                      " resolved_by = ?3, resolution_link = ?4, resolution_note = ?5,"
+                      " backlog_id = ?6, updated_at = ?7 WHERE id = ?1 AND status = 'open'",
+    [Q_BL_INSERT_ACCEPTED] =
+        "INSERT INTO backlog(status, urgency, title, service, env, fingerprint, description,"
+        " assignee, ticket_link, datadog_url, rule, reason, origin_candidate, first_seen,"
+        " last_seen, occurrences, created_at, updated_at, labels)"
+        " SELECT 'accepted', urgency, title, service, env, fingerprint, ?2, assignee, ?3,"
+        " datadog_url, rule, reason, origin_candidate, first_seen, last_seen, occurrences, ?4,"
+        " ?4, labels FROM investigations WHERE id = ?1",
 };
 
 #endif

@@ -20,6 +20,7 @@
 #include <strings.h>
 
 #include "log.h"
+#include "rules.h"
 #include "schema.h"
 #include "store.h"
 #include "store_internal.h"
@@ -36,7 +37,17 @@
 struct srr_store {
     sqlite3 *db;
     sqlite3_stmt *q[Q__COUNT];
+    const srr_ruleset *rules; /* borrowed; NULL: keep the producer's action */
 };
+
+/* What the final decision adds to a record beyond the candidate. */
+typedef struct rec_extra {
+    const char *labels;     /* JSON array text or NULL */
+    const char *impact, *likelihood;
+    json_t *decision;       /* {rule, effect, why, tried...} for the audit (borrowed) */
+} rec_extra;
+
+#define SRR_HISTORY_SIGHTINGS 1000 /* most recent sightings a decision sees */
 
 typedef enum { REC_RISK = 0, REC_BACKLOG, REC_INV } rec_kind;
 
@@ -431,6 +442,12 @@ void srr_store_close(srr_store **pst)
     *pst = NULL;
 }
 
+void srr_store_set_rules(srr_store *st, const srr_ruleset *rs)
+{
+    if (st)
+        st->rules = rs;
+}
+
 int srr_store_schema_version(srr_store *st)
 {
     return read_user_version(st);
@@ -440,16 +457,22 @@ int srr_store_schema_version(srr_store *st)
 
 /* Appends an audit entry. before/after are JSON values (borrowed, may be
  * NULL) stored as compact text. */
-static srr_rc audit(srr_store *st, int64_t now, const char *kind, int64_t id, const char *action,
-                    json_t *before, json_t *after, const char *why, srr_error *err)
+static srr_rc audit_by(srr_store *st, int64_t now, const char *actor, const char *kind,
+                       int64_t id, const char *action, json_t *before, json_t *after,
+                       const char *why, srr_error *err)
 {
     char *b = before ? json_dumps(before, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
     char *a = after ? json_dumps(after, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
-    srr_rc rc = EXEC(st, Q_AUDIT_INSERT, err, "ittrtttt", now, SRR_WRITER_ACTOR, kind, id, action,
-                     b, a, why);
+    srr_rc rc = EXEC(st, Q_AUDIT_INSERT, err, "ittrtttt", now, actor, kind, id, action, b, a, why);
     free(b);
     free(a);
     return rc;
+}
+
+static srr_rc audit(srr_store *st, int64_t now, const char *kind, int64_t id, const char *action,
+                    json_t *before, json_t *after, const char *why, srr_error *err)
+{
+    return audit_by(st, now, SRR_WRITER_ACTOR, kind, id, action, before, after, why, err);
 }
 
 static srr_rc log_entry(srr_store *st, rec_kind kind, int64_t id, const char *section, int64_t at,
@@ -542,8 +565,8 @@ static json_t *created_json(const srr_candidate *c, const char *status)
 
 /* Creates a draft risk from a candidate; reopened_from > 0 marks a
  * regression of that (resolved) risk. */
-static srr_rc create_risk(srr_store *st, const srr_candidate *c, int64_t reopened_from, int64_t now,
-                          int64_t *out_id, srr_error *err)
+static srr_rc create_risk(srr_store *st, const srr_candidate *c, const rec_extra *x,
+                          int64_t reopened_from, int64_t now, int64_t *out_id, srr_error *err)
 {
     const srr_signal *sig = &c->signal;
     char *overview = overview_text(c), *text = NULL, *reason = NULL;
@@ -556,10 +579,10 @@ static srr_rc create_risk(srr_store *st, const srr_candidate *c, int64_t reopene
         reason = srr_asprintf("Regression: %s was resolved and the signal fires again. %s", prev,
                               c->reason ? c->reason : "");
     }
-    rc = EXEC(st, Q_RISK_INSERT, err, "ittttttttttriiii", (int64_t)c->urgency, title_of(c),
+    rc = EXEC(st, Q_RISK_INSERT, err, "ittttttttttriiiittt", (int64_t)c->urgency, title_of(c),
               sig->service, sig->env, c->fingerprint, overview, c->owner, sig->link, c->rule,
               reason ? reason : c->reason, c->id, reopened_from, sig->observed_at, sig->observed_at,
-              (int64_t)1, now);
+              (int64_t)1, now, x->labels, x->impact, x->likelihood);
     if (rc != SRR_OK)
         goto out;
     id = sqlite3_last_insert_rowid(st->db);
@@ -580,6 +603,8 @@ static srr_rc create_risk(srr_store *st, const srr_candidate *c, int64_t reopene
     after = created_json(c, "draft");
     if (reopened_from > 0)
         json_object_set_new(after, "reopened_from", json_string(prev));
+    if (x->decision)
+        json_object_set(after, "decision", x->decision);
     rc = audit(st, now, REC_NAME[REC_RISK], id, "create", NULL, after, reason ? reason : c->reason,
                err);
     if (rc == SRR_OK)
@@ -592,16 +617,16 @@ out:
     return rc;
 }
 
-static srr_rc create_backlog(srr_store *st, const srr_candidate *c, int64_t now, int64_t *out_id,
-                             srr_error *err)
+static srr_rc create_backlog(srr_store *st, const srr_candidate *c, const rec_extra *x,
+                             int64_t now, int64_t *out_id, srr_error *err)
 {
     const srr_signal *sig = &c->signal;
     char *desc = overview_text(c);
     json_t *after = NULL;
     int64_t id;
-    srr_rc rc = EXEC(st, Q_BL_INSERT, err, "ittttttttttii", (int64_t)c->urgency, title_of(c),
+    srr_rc rc = EXEC(st, Q_BL_INSERT, err, "ittttttttttiit", (int64_t)c->urgency, title_of(c),
                      sig->service, sig->env, c->fingerprint, desc, c->owner, sig->link, c->rule,
-                     c->reason, c->id, sig->observed_at, now);
+                     c->reason, c->id, sig->observed_at, now, x->labels);
     if (rc != SRR_OK)
         goto out;
     id = sqlite3_last_insert_rowid(st->db);
@@ -609,6 +634,8 @@ static srr_rc create_backlog(srr_store *st, const srr_candidate *c, int64_t now,
     if (rc != SRR_OK)
         goto out;
     after = created_json(c, "draft");
+    if (x->decision)
+        json_object_set(after, "decision", x->decision);
     rc = audit(st, now, REC_NAME[REC_BACKLOG], id, "create", NULL, after, c->reason, err);
     if (rc == SRR_OK)
         *out_id = id;
@@ -618,17 +645,17 @@ out:
     return rc;
 }
 
-static srr_rc create_investigation(srr_store *st, const srr_candidate *c, int64_t now,
-                                   int64_t *out_id, srr_error *err)
+static srr_rc create_investigation(srr_store *st, const srr_candidate *c, const rec_extra *x,
+                                   int64_t now, int64_t *out_id, srr_error *err)
 {
     const srr_signal *sig = &c->signal;
     int64_t timebox = c->timebox_s > 0 ? c->timebox_s : SRR_DEFAULT_TIMEBOX_S;
     json_t *after = NULL;
     int64_t id;
-    srr_rc rc = EXEC(st, Q_INV_INSERT, err, "itttttiitttttii", (int64_t)c->urgency, title_of(c),
-                     sig->service, sig->env, c->fingerprint, c->owner, now, now + timebox,
-                     srr_status_name(sig->status), sig->link, c->rule, c->reason, c->id,
-                     sig->observed_at, (int64_t)1);
+    srr_rc rc = EXEC(st, Q_INV_INSERT, err, "itttttiitttttiit", (int64_t)c->urgency,
+                     title_of(c), sig->service, sig->env, c->fingerprint, c->owner, now,
+                     now + timebox, srr_status_name(sig->status), sig->link, c->rule, c->reason,
+                     c->id, sig->observed_at, (int64_t)1, x->labels);
     if (rc != SRR_OK)
         goto out;
     id = sqlite3_last_insert_rowid(st->db);
@@ -637,6 +664,8 @@ static srr_rc create_investigation(srr_store *st, const srr_candidate *c, int64_
         goto out;
     after = created_json(c, "open");
     json_object_set_new(after, "deadline", json_time(now + timebox));
+    if (x->decision)
+        json_object_set(after, "decision", x->decision);
     rc = audit(st, now, REC_NAME[REC_INV], id, "create", NULL, after, c->reason, err);
     if (rc == SRR_OK)
         *out_id = id;
@@ -743,154 +772,11 @@ static srr_rc find_target(srr_store *st, const char *fp, int *kind, int64_t *id,
     return SRR_OK;
 }
 
-/* Applies one candidate inside the caller's transaction. */
-static srr_rc apply_one(srr_store *st, const srr_candidate *c, int64_t now, srr_apply_stats *stats,
-                        srr_error *err)
-{
-    const srr_signal *sig = &c->signal;
-    int firing = sig->status == SRR_STATUS_FIRING;
-    char outcome[96], hid[32];
-    sqlite3_stmt *s;
-    srr_rc rc = SRR_OK;
-    int r, kind;
-    int64_t id = 0, resolved = 0;
-
-    if (!c->id[0] || !c->fingerprint || !*c->fingerprint)
-        return srr_error_set(err, SRR_EINVAL, "store: candidate '%s' has no %s", c->id,
-                             c->id[0] ? "fingerprint" : "id");
-    stats->received++;
-    s = prep(st, Q_CAND_EXISTS, err, "t", c->id);
-    if (!s)
-        return err ? err->code : SRR_ERR;
-    r = next_row(st, s, &rc, err);
-    if (r < 0)
-        return rc;
-    if (r == 1) {
-        stmt_done(s);
-        stats->duplicates++;
-        return SRR_OK;
-    }
-
-    rc = EXEC(st, Q_SIGHTING_INSERT, err, "ttitd", c->fingerprint, c->id, sig->observed_at,
-              srr_status_name(sig->status), sig->value);
-    if (rc == SRR_OK)
-        rc = find_target(st, c->fingerprint, &kind, &id, &resolved, err);
-    if (rc != SRR_OK)
-        return rc;
-
-    if (kind >= 0) {
-        rc = attach_evidence(st, c, (rec_kind)kind, id, now, err);
-        human_id((rec_kind)kind, id, hid);
-        snprintf(outcome, sizeof(outcome), "evidence %s", hid);
-        stats->evidence++;
-    } else if (!firing) {
-        snprintf(outcome, sizeof(outcome), "recovered, no open record: sighting only");
-    } else if (resolved > 0 && c->action != SRR_ACTION_IGNORE) {
-        rc = create_risk(st, c, resolved, now, &id, err);
-        human_id(REC_RISK, id, hid);
-        snprintf(outcome, sizeof(outcome), "regression: draft %s reopens SRR-%lld", hid,
-                 (long long)resolved);
-        stats->new_risks++;
-    } else {
-        switch (c->action) {
-        case SRR_ACTION_RISK:
-            rc = create_risk(st, c, 0, now, &id, err);
-            human_id(REC_RISK, id, hid);
-            snprintf(outcome, sizeof(outcome), "created draft %s", hid);
-            stats->new_risks++;
-            break;
-        case SRR_ACTION_BACKLOG:
-            rc = create_backlog(st, c, now, &id, err);
-            human_id(REC_BACKLOG, id, hid);
-            snprintf(outcome, sizeof(outcome), "created draft %s", hid);
-            stats->new_backlog++;
-            break;
-        case SRR_ACTION_INVESTIGATE:
-            rc = create_investigation(st, c, now, &id, err);
-            human_id(REC_INV, id, hid);
-            snprintf(outcome, sizeof(outcome), "opened %s", hid);
-            stats->new_investigations++;
-            break;
-        default:
-            snprintf(outcome, sizeof(outcome), "ignored: sighting only");
-            stats->ignored++;
-            break;
-        }
-    }
-    if (rc != SRR_OK)
-        return rc;
-    return EXEC(st, Q_CAND_INSERT, err, "tttit", c->id, c->fingerprint, srr_action_name(c->action),
-                now, outcome);
-}
-
-static srr_rc quarantine_one(srr_store *st, const srr_store_poison *p, int64_t now,
-                             srr_apply_stats *stats, srr_error *err)
-{
-    size_t keep = p->len > SRR_QUARANTINE_MAX_PAYLOAD ? SRR_QUARANTINE_MAX_PAYLOAD : p->len;
-    json_t *after;
-    srr_rc rc = EXEC(st, Q_QUAR_INSERT, err, "ittbit", now, p->origin ? p->origin : "unknown",
-                     p->reason ? p->reason : "unknown reason", (const void *)p->payload, keep,
-                     (int64_t)p->len, p->dedup_key);
-    if (rc != SRR_OK || sqlite3_changes(st->db) == 0)
-        return rc; /* a redelivered poison message already kept */
-    stats->quarantined++;
-    after = json_pack("{s:s, s:s, s:I}", "origin", p->origin ? p->origin : "unknown", "reason",
-                      p->reason ? p->reason : "unknown reason", "bytes", (json_int_t)p->len);
-    rc = audit(st, now, "quarantine", sqlite3_last_insert_rowid(st->db), "quarantine", NULL, after,
-               p->reason, err);
-    json_decref(after);
-    return rc;
-}
-
-srr_rc srr_store_apply_batch(srr_store *st, const srr_candidate *c, size_t n,
-                             const srr_store_poison *poison, size_t npoison, int64_t now,
-                             srr_apply_stats *stats, srr_error *err)
-{
-    srr_apply_stats local = {0};
-    srr_rc rc;
-    size_t i;
-    if (n == 0 && npoison == 0)
-        return SRR_OK;
-    rc = tx_begin(st, err);
-    if (rc != SRR_OK)
-        return rc;
-    for (i = 0; i < npoison && rc == SRR_OK; i++)
-        rc = quarantine_one(st, &poison[i], now, &local, err);
-    for (i = 0; i < n && rc == SRR_OK; i++) {
-        rc = apply_one(st, &c[i], now, &local, err);
-        if (rc != SRR_OK)
-            srr_error_prefix(err, "candidate %s", c[i].id[0] ? c[i].id : "(no id)");
-    }
-    if (rc == SRR_OK)
-        rc = tx_commit(st, err);
-    if (rc != SRR_OK) {
-        tx_rollback(st);
-        return rc;
-    }
-    stats_add(stats, &local);
-    return SRR_OK;
-}
-
-srr_rc srr_store_apply(srr_store *st, const srr_candidate *c, size_t n, int64_t now,
-                       srr_apply_stats *stats, srr_error *err)
-{
-    return srr_store_apply_batch(st, c, n, NULL, 0, now, stats, err);
-}
-
-srr_rc srr_store_quarantine(srr_store *st, const char *origin, const char *payload, size_t len,
-                            const char *reason, int64_t now, srr_error *err)
-{
-    srr_store_poison p = {origin, payload, len, reason, NULL};
-    return srr_store_apply_batch(st, NULL, 0, &p, 1, now, NULL, err);
-}
-
-/* ---- investigation deadlines ------------------------------------------ */
-
 /* The fields of an investigation that a promotion needs, copied. */
 typedef struct inv_row {
     int64_t id, urgency, opened_at, deadline, first_seen, last_seen, occurrences;
     char *title, *service, *env, *fingerprint, *assignee, *last_status, *rule, *reason, *link,
-        *origin;
+        *origin, *labels, *status;
 } inv_row;
 
 static void inv_row_clear(inv_row *r)
@@ -905,6 +791,8 @@ static void inv_row_clear(inv_row *r)
     free(r->reason);
     free(r->link);
     free(r->origin);
+    free(r->labels);
+    free(r->status);
     memset(r, 0, sizeof(*r));
 }
 
@@ -922,6 +810,7 @@ static srr_rc inv_load(srr_store *st, int64_t id, inv_row *out, srr_error *err)
                    : srr_error_set(err, SRR_ENOTFOUND, "no investigation INV-%lld", (long long)id);
     /* Column order of SRR_INV_COLUMNS. */
     out->id = id;
+    out->status = srr_strdup(col_text(s, 1));
     out->urgency = sqlite3_column_int64(s, 2);
     out->title = srr_strdup(col_text(s, 3));
     out->service = srr_strdup(col_text(s, 4));
@@ -938,6 +827,7 @@ static srr_rc inv_load(srr_store *st, int64_t id, inv_row *out, srr_error *err)
     out->first_seen = sqlite3_column_int64(s, 17);
     out->last_seen = sqlite3_column_int64(s, 18);
     out->occurrences = sqlite3_column_int64(s, 19);
+    out->labels = srr_strdup(col_text(s, 22));
     stmt_done(s);
     return SRR_OK;
 }
@@ -1020,7 +910,8 @@ out:
     return rc;
 }
 
-static srr_rc promote(srr_store *st, const inv_row *inv, int64_t now, srr_error *err)
+static srr_rc promote(srr_store *st, const inv_row *inv, int64_t now, const char *why,
+                      srr_error *err)
 {
     char inv_hid[32], risk_hid[32], open_s[32], dl_s[32], last_s[32];
     char *overview = NULL, *outcome = NULL;
@@ -1038,10 +929,10 @@ static srr_rc promote(srr_store *st, const inv_row *inv, int64_t now, srr_error 
                             inv->title, inv_hid, open_s, dl_s, last_s, inv->link ? "Datadog: " : "",
                             inv->link ? inv->link : "", inv->link ? "\n" : "",
                             inv->reason ? "Why: " : "", inv->reason ? inv->reason : "");
-    rc =
-        EXEC(st, Q_RISK_INSERT, err, "ittttttttttriiii", inv->urgency, inv->title, inv->service,
-             inv->env, inv->fingerprint, overview, inv->assignee, inv->link, inv->rule, inv->reason,
-             inv->origin, (int64_t)0, inv->first_seen, inv->last_seen, inv->occurrences, now);
+    rc = EXEC(st, Q_RISK_INSERT, err, "ittttttttttriiiittt", inv->urgency, inv->title,
+              inv->service, inv->env, inv->fingerprint, overview, inv->assignee, inv->link,
+              inv->rule, inv->reason, inv->origin, (int64_t)0, inv->first_seen, inv->last_seen,
+              inv->occurrences, now, inv->labels, (const char *)NULL, (const char *)NULL);
     if (rc != SRR_OK)
         goto out;
     risk_id = sqlite3_last_insert_rowid(st->db);
@@ -1058,14 +949,12 @@ static srr_rc promote(srr_store *st, const inv_row *inv, int64_t now, srr_error 
         goto out;
     before = json_pack("{s:s}", "status", "open");
     after = json_pack("{s:s, s:s}", "status", "promoted", "risk", risk_hid);
-    rc = audit(st, now, REC_NAME[REC_INV], inv->id, "promote", before, after,
-               "time-box expired while the signal was still firing", err);
+    rc = audit(st, now, REC_NAME[REC_INV], inv->id, "promote", before, after, why, err);
     json_decref(after);
     after = json_pack("{s:s, s:s, s:s, s:s}", "status", "draft", "title", inv->title, "fingerprint",
                       inv->fingerprint, "from", inv_hid);
     if (rc == SRR_OK)
-        rc = audit(st, now, REC_NAME[REC_RISK], risk_id, "create", NULL, after,
-                   "time-box expired while the signal was still firing", err);
+        rc = audit(st, now, REC_NAME[REC_RISK], risk_id, "create", NULL, after, why, err);
 out:
     json_decref(before);
     json_decref(after);
@@ -1074,7 +963,8 @@ out:
     return rc;
 }
 
-static srr_rc close_inv(srr_store *st, const inv_row *inv, int64_t now, srr_error *err)
+static srr_rc close_inv(srr_store *st, const inv_row *inv, int64_t now, const char *why,
+                        srr_error *err)
 {
     json_t *before, *after;
     srr_rc rc =
@@ -1083,12 +973,338 @@ static srr_rc close_inv(srr_store *st, const inv_row *inv, int64_t now, srr_erro
         return rc;
     before = json_pack("{s:s}", "status", "open");
     after = json_pack("{s:s, s:s}", "status", "closed", "outcome", "stopped firing");
-    rc = audit(st, now, REC_NAME[REC_INV], inv->id, "close", before, after,
-               "time-box expired and the signal had recovered at its last sighting", err);
+    rc = audit(st, now, REC_NAME[REC_INV], inv->id, "close", before, after, why, err);
     json_decref(before);
     json_decref(after);
     return rc;
 }
+
+/* Reads what the final decision needs to know about fingerprint fp into
+ * *h; the sightings go to *sv (caller frees). `kind`/`id`/`resolved` come
+ * from find_target. */
+static srr_rc load_history(srr_store *st, const char *fp, int kind, int64_t id, int64_t resolved,
+                           int64_t now, srr_history *h, srr_sighting **sv, srr_error *err)
+{
+    sqlite3_stmt *s;
+    srr_rc rc = SRR_OK;
+    size_t n = 0, cap = 0;
+    int r;
+    memset(h, 0, sizeof(*h));
+    *sv = NULL;
+    h->now = now;
+    h->open_kind = kind == REC_RISK      ? SRR_REC_RISK
+                   : kind == REC_BACKLOG ? SRR_REC_BACKLOG
+                   : kind == REC_INV     ? SRR_REC_INVESTIGATION
+                                         : SRR_REC_NONE;
+    h->open_id = id;
+    h->resolved_risk_id = resolved;
+    if (kind == REC_INV) {
+        s = prep(st, Q_INV_DEADLINE, err, "i", id);
+        if (!s)
+            return err ? err->code : SRR_ERR;
+        if ((r = next_row(st, s, &rc, err)) < 0)
+            return rc;
+        if (r == 1) {
+            h->inv_deadline = sqlite3_column_int64(s, 0);
+            stmt_done(s);
+        }
+    } else if (kind < 0) {
+        s = prep(st, Q_INV_LAST_CLOSED, err, "t", fp);
+        if (!s)
+            return err ? err->code : SRR_ERR;
+        if ((r = next_row(st, s, &rc, err)) < 0)
+            return rc;
+        if (r == 1) {
+            const char *o = col_text(s, 1);
+            srr_inv_outcome oc = SRR_INV_STOPPED;
+            if (o && srr_inv_outcome_parse(o, &oc) != SRR_OK)
+                oc = strncmp(o, "promoted", 8) == 0 ? SRR_INV_PROMOTED : SRR_INV_STOPPED;
+            h->last_inv = oc;
+            h->last_inv_id = sqlite3_column_int64(s, 0);
+            h->last_inv_closed_at = sqlite3_column_int64(s, 2);
+            stmt_done(s);
+        }
+    }
+    if (!st->rules || !srr_rules_uses_history(st->rules))
+        return SRR_OK;
+    s = prep(st, Q_SIGHTINGS_RECENT, err, "ti", fp, (int64_t)SRR_HISTORY_SIGHTINGS);
+    while (s && (r = next_row(st, s, &rc, err)) == 1) {
+        if (n == cap) {
+            cap = cap ? cap * 2 : 16;
+            *sv = srr_realloc(*sv, cap * sizeof(**sv));
+        }
+        (*sv)[n].at = sqlite3_column_int64(s, 0);
+        (*sv)[n].status = strcmp(col_text(s, 1), "recovered") == 0 ? SRR_STATUS_RECOVERED
+                                                                     : SRR_STATUS_FIRING;
+        (*sv)[n].value = sqlite3_column_double(s, 2);
+        n++;
+    }
+    if (!s)
+        rc = err ? err->code : SRR_ERR;
+    /* Newest first from SQL; the rules want oldest first. */
+    for (size_t i = 0; i < n / 2; i++) {
+        srr_sighting t = (*sv)[i];
+        (*sv)[i] = (*sv)[n - 1 - i];
+        (*sv)[n - 1 - i] = t;
+    }
+    h->sightings = *sv;
+    h->nsightings = n;
+    return rc;
+}
+
+/* The decision as JSON for the candidates table and the audit: rule,
+ * action, reason, effect, why, and (full = 1, for records created) every
+ * rule tried with why it did not match. New reference. */
+static json_t *decision_json(srr_store *st, const srr_candidate *c, const srr_final *f,
+                             const srr_history *h, int full)
+{
+    const srr_decision *d = &f->decision;
+    json_t *o = json_pack("{s:s?, s:i, s:s, s:s, s:s, s:s}", "rule", d->rule, "rule_index",
+                          d->rule_index, "action", srr_action_name(d->action), "reason",
+                          d->reason, "effect", srr_effect_name(f->effect), "why", f->why);
+    if (c->action != d->action)
+        json_object_set_new(o, "proposed", json_string(srr_action_name(c->action)));
+    if (full && st->rules) {
+        srr_explanation e;
+        json_t *tried = json_array();
+        srr_rules_explain(st->rules, &c->signal, h, &e);
+        for (size_t i = 0; i < e.n; i++)
+            json_array_append_new(tried, json_pack("{s:s, s:s}", "rule", e.v[i].rule, "why",
+                                                   e.v[i].why));
+        srr_explanation_clear(&e);
+        json_object_set_new(o, "tried", tried);
+    }
+    return o;
+}
+
+/* The labels of a decision as a JSON array text (caller frees), or NULL. */
+static char *labels_text(const srr_decision *d)
+{
+    json_t *a;
+    char *s;
+    if (!d->nlabels)
+        return NULL;
+    a = json_array();
+    for (size_t i = 0; i < d->nlabels; i++)
+        json_array_append_new(a, json_string(d->labels[i]));
+    s = json_dumps(a, JSON_COMPACT);
+    json_decref(a);
+    return s;
+}
+
+/* Applies one candidate inside the caller's transaction: the history of
+ * its fingerprint, the final decision (rules/final.c), then the effect. */
+static srr_rc apply_one(srr_store *st, const srr_candidate *c, int64_t now, srr_apply_stats *stats,
+                        srr_error *err)
+{
+    const srr_signal *sig = &c->signal;
+    char outcome[96], hid[32];
+    sqlite3_stmt *s;
+    srr_rc rc = SRR_OK;
+    int r, kind;
+    int64_t id = 0, resolved = 0;
+    srr_history hist;
+    srr_sighting *sv = NULL;
+    srr_decision proposed;
+    srr_final fin;
+    srr_candidate eff;
+    rec_extra x = {0};
+    char *labels = NULL, *dtext = NULL;
+    json_t *dj = NULL;
+
+    if (!c->id[0] || !c->fingerprint || !*c->fingerprint)
+        return srr_error_set(err, SRR_EINVAL, "store: candidate '%s' has no %s", c->id,
+                             c->id[0] ? "fingerprint" : "id");
+    stats->received++;
+    s = prep(st, Q_CAND_EXISTS, err, "t", c->id);
+    if (!s)
+        return err ? err->code : SRR_ERR;
+    r = next_row(st, s, &rc, err);
+    if (r < 0)
+        return rc;
+    if (r == 1) {
+        stmt_done(s);
+        stats->duplicates++;
+        return SRR_OK;
+    }
+
+    rc = find_target(st, c->fingerprint, &kind, &id, &resolved, err);
+    if (rc == SRR_OK)
+        rc = load_history(st, c->fingerprint, kind, id, resolved, now, &hist, &sv, err);
+    if (rc != SRR_OK)
+        goto out;
+    /* The producer's proposal, as a decision (used when the store has no
+     * policy of its own). */
+    memset(&proposed, 0, sizeof(proposed));
+    proposed.action = c->action;
+    proposed.rule_index = c->rule_index;
+    proposed.rule = c->rule;
+    proposed.urgency = c->urgency;
+    proposed.timebox_s = c->timebox_s;
+    proposed.owner = c->owner;
+    snprintf(proposed.reason, sizeof(proposed.reason), "%s", c->reason ? c->reason : "");
+    srr_rules_decide_final(st->rules, &proposed, sig, &hist, &fin);
+
+    /* The candidate as the final decision has it (a shallow view). */
+    eff = *c;
+    eff.action = fin.decision.action;
+    eff.rule = (char *)fin.decision.rule;
+    eff.reason = fin.decision.reason;
+    eff.urgency = fin.decision.urgency;
+    eff.owner = (char *)fin.decision.owner;
+    eff.timebox_s = fin.decision.timebox_s;
+    labels = labels_text(&fin.decision);
+    x.labels = labels;
+    x.impact = fin.decision.impact;
+    x.likelihood = fin.decision.likelihood;
+    dj = decision_json(st, c, &fin, &hist,
+                       fin.effect == SRR_EFFECT_CREATE || fin.effect == SRR_EFFECT_REGRESSION ||
+                           fin.effect == SRR_EFFECT_PROMOTE);
+    x.decision = dj;
+
+    rc = EXEC(st, Q_SIGHTING_INSERT, err, "ttitd", c->fingerprint, c->id, sig->observed_at,
+              srr_status_name(sig->status), sig->value);
+    if (rc != SRR_OK)
+        goto out;
+
+    switch (fin.effect) {
+    case SRR_EFFECT_EVIDENCE:
+        rc = attach_evidence(st, c, (rec_kind)kind, id, now, err);
+        human_id((rec_kind)kind, id, hid);
+        snprintf(outcome, sizeof(outcome), "evidence %s", hid);
+        stats->evidence++;
+        break;
+    case SRR_EFFECT_PROMOTE: {
+        inv_row inv = {0};
+        rc = attach_evidence(st, c, REC_INV, id, now, err);
+        if (rc == SRR_OK)
+            rc = inv_load(st, id, &inv, err);
+        if (rc == SRR_OK)
+            rc = promote(st, &inv, now, fin.why, err);
+        inv_row_clear(&inv);
+        human_id(REC_INV, id, hid);
+        snprintf(outcome, sizeof(outcome), "evidence %s, promoted to a draft risk", hid);
+        stats->evidence++;
+        stats->promoted++;
+        break;
+    }
+    case SRR_EFFECT_REGRESSION:
+        rc = create_risk(st, &eff, &x, resolved, now, &id, err);
+        human_id(REC_RISK, id, hid);
+        snprintf(outcome, sizeof(outcome), "regression: draft %s reopens SRR-%lld", hid,
+                 (long long)resolved);
+        stats->new_risks++;
+        break;
+    case SRR_EFFECT_CREATE:
+        switch (eff.action) {
+        case SRR_ACTION_RISK:
+            rc = create_risk(st, &eff, &x, 0, now, &id, err);
+            human_id(REC_RISK, id, hid);
+            snprintf(outcome, sizeof(outcome), "created draft %s", hid);
+            stats->new_risks++;
+            break;
+        case SRR_ACTION_BACKLOG:
+            rc = create_backlog(st, &eff, &x, now, &id, err);
+            human_id(REC_BACKLOG, id, hid);
+            snprintf(outcome, sizeof(outcome), "created draft %s", hid);
+            stats->new_backlog++;
+            break;
+        case SRR_ACTION_INVESTIGATE:
+            rc = create_investigation(st, &eff, &x, now, &id, err);
+            human_id(REC_INV, id, hid);
+            snprintf(outcome, sizeof(outcome), "opened %s", hid);
+            stats->new_investigations++;
+            break;
+        default:
+            snprintf(outcome, sizeof(outcome), "ignored: sighting only");
+            stats->ignored++;
+            break;
+        }
+        break;
+    default:
+        if (fin.decision.action == SRR_ACTION_IGNORE || sig->status == SRR_STATUS_FIRING) {
+            snprintf(outcome, sizeof(outcome), "ignored: sighting only");
+            stats->ignored++;
+        } else {
+            snprintf(outcome, sizeof(outcome), "recovered, no open record: sighting only");
+        }
+        break;
+    }
+    if (rc != SRR_OK)
+        goto out;
+    dtext = json_dumps(dj, JSON_COMPACT);
+    rc = EXEC(st, Q_CAND_INSERT, err, "tttitt", c->id, c->fingerprint,
+              srr_action_name(fin.decision.action), now, outcome, dtext);
+out:
+    free(sv);
+    free(labels);
+    free(dtext);
+    json_decref(dj);
+    return rc;
+}
+
+static srr_rc quarantine_one(srr_store *st, const srr_store_poison *p, int64_t now,
+                             srr_apply_stats *stats, srr_error *err)
+{
+    size_t keep = p->len > SRR_QUARANTINE_MAX_PAYLOAD ? SRR_QUARANTINE_MAX_PAYLOAD : p->len;
+    json_t *after;
+    srr_rc rc = EXEC(st, Q_QUAR_INSERT, err, "ittbit", now, p->origin ? p->origin : "unknown",
+                     p->reason ? p->reason : "unknown reason", (const void *)p->payload, keep,
+                     (int64_t)p->len, p->dedup_key);
+    if (rc != SRR_OK || sqlite3_changes(st->db) == 0)
+        return rc; /* a redelivered poison message already kept */
+    stats->quarantined++;
+    after = json_pack("{s:s, s:s, s:I}", "origin", p->origin ? p->origin : "unknown", "reason",
+                      p->reason ? p->reason : "unknown reason", "bytes", (json_int_t)p->len);
+    rc = audit(st, now, "quarantine", sqlite3_last_insert_rowid(st->db), "quarantine", NULL, after,
+               p->reason, err);
+    json_decref(after);
+    return rc;
+}
+
+srr_rc srr_store_apply_batch(srr_store *st, const srr_candidate *c, size_t n,
+                             const srr_store_poison *poison, size_t npoison, int64_t now,
+                             srr_apply_stats *stats, srr_error *err)
+{
+    srr_apply_stats local = {0};
+    srr_rc rc;
+    size_t i;
+    if (n == 0 && npoison == 0)
+        return SRR_OK;
+    rc = tx_begin(st, err);
+    if (rc != SRR_OK)
+        return rc;
+    for (i = 0; i < npoison && rc == SRR_OK; i++)
+        rc = quarantine_one(st, &poison[i], now, &local, err);
+    for (i = 0; i < n && rc == SRR_OK; i++) {
+        rc = apply_one(st, &c[i], now, &local, err);
+        if (rc != SRR_OK)
+            srr_error_prefix(err, "candidate %s", c[i].id[0] ? c[i].id : "(no id)");
+    }
+    if (rc == SRR_OK)
+        rc = tx_commit(st, err);
+    if (rc != SRR_OK) {
+        tx_rollback(st);
+        return rc;
+    }
+    stats_add(stats, &local);
+    return SRR_OK;
+}
+
+srr_rc srr_store_apply(srr_store *st, const srr_candidate *c, size_t n, int64_t now,
+                       srr_apply_stats *stats, srr_error *err)
+{
+    return srr_store_apply_batch(st, c, n, NULL, 0, now, stats, err);
+}
+
+srr_rc srr_store_quarantine(srr_store *st, const char *origin, const char *payload, size_t len,
+                            const char *reason, int64_t now, srr_error *err)
+{
+    srr_store_poison p = {origin, payload, len, reason, NULL};
+    return srr_store_apply_batch(st, NULL, 0, &p, 1, now, NULL, err);
+}
+
+/* ---- investigation deadlines ------------------------------------------ */
 
 srr_rc srr_store_check_deadlines(srr_store *st, int64_t now, srr_apply_stats *stats, srr_error *err)
 {
@@ -1114,12 +1330,20 @@ srr_rc srr_store_check_deadlines(srr_store *st, int64_t now, srr_apply_stats *st
         rc = err ? err->code : SRR_ERR;
     for (i = 0; i < n && rc == SRR_OK; i++) {
         inv_row inv = {0};
+        char why[512];
+        srr_timebox_verdict v = SRR_TIMEBOX_KEEP;
         rc = inv_load(st, ids[i], &inv, err);
-        if (rc == SRR_OK && inv.last_status && strcmp(inv.last_status, "firing") == 0) {
-            rc = promote(st, &inv, now, err);
+        if (rc == SRR_OK)
+            v = srr_rules_timebox(inv.deadline, now,
+                                  inv.last_status && strcmp(inv.last_status, "firing") == 0
+                                      ? SRR_STATUS_FIRING
+                                      : SRR_STATUS_RECOVERED,
+                                  inv.last_seen, why, sizeof why);
+        if (rc == SRR_OK && v == SRR_TIMEBOX_PROMOTE) {
+            rc = promote(st, &inv, now, why, err);
             local.promoted++;
-        } else if (rc == SRR_OK) {
-            rc = close_inv(st, &inv, now, err);
+        } else if (rc == SRR_OK && v == SRR_TIMEBOX_CLOSE) {
+            rc = close_inv(st, &inv, now, why, err);
             local.closed++;
         }
         inv_row_clear(&inv);
@@ -1133,6 +1357,101 @@ srr_rc srr_store_check_deadlines(srr_store *st, int64_t now, srr_apply_stats *st
     }
     stats_add(stats, &local);
     return SRR_OK;
+}
+
+static srr_rc parse_id(const char *s, rec_kind kind, int64_t *out, srr_error *err);
+
+/* ---- engineers resolve investigations ------------------------------------ */
+
+srr_rc srr_store_investigation_resolve(srr_store *st, const char *id, const char *outcome,
+                                       const char *link, const char *actor, const char *note,
+                                       int64_t now, srr_error *err)
+{
+    inv_row inv = {0};
+    srr_inv_outcome oc;
+    int64_t iid = 0, bl_id = 0;
+    json_t *before = NULL, *after = NULL;
+    char *text = NULL, *desc = NULL;
+    char inv_hid[32], bl_hid[32] = "";
+    srr_rc rc;
+
+    if (srr_inv_outcome_parse(outcome, &oc) != SRR_OK)
+        return srr_error_set(err, SRR_EINVAL,
+                             "unknown outcome '%s' (expected fixed, backlog or noise)",
+                             outcome ? outcome : "");
+    if (oc == SRR_INV_BACKLOG && (!link || !*link))
+        return srr_error_set(err, SRR_EINVAL,
+                             "an investigation sent to the backlog needs the ticket link");
+    if (!actor || !*actor)
+        return srr_error_set(err, SRR_EINVAL, "who resolves the investigation? (actor)");
+    rc = parse_id(id, REC_INV, &iid, err);
+    if (rc != SRR_OK)
+        return rc;
+    rc = tx_begin(st, err);
+    if (rc != SRR_OK)
+        return rc;
+    rc = inv_load(st, iid, &inv, err);
+    if (rc != SRR_OK)
+        goto out;
+    human_id(REC_INV, iid, inv_hid);
+    if (!inv.status || strcmp(inv.status, "open") != 0) {
+        rc = srr_error_set(err, SRR_ECONFLICT, "%s is %s, not open", inv_hid,
+                           inv.status ? inv.status : "?");
+        goto out;
+    }
+    if (oc == SRR_INV_BACKLOG) {
+        desc = srr_asprintf("Sent to the backlog from %s by %s.%s%s", inv_hid, actor,
+                            note ? " " : "", note ? note : "");
+        rc = EXEC(st, Q_BL_INSERT_ACCEPTED, err, "itti", iid, desc, link, now);
+        if (rc != SRR_OK)
+            goto out;
+        bl_id = sqlite3_last_insert_rowid(st->db);
+        human_id(REC_BACKLOG, bl_id, bl_hid);
+        rc = EXEC(st, Q_EVIDENCE_COPY, err, "titi", REC_NAME[REC_INV], iid, REC_NAME[REC_BACKLOG],
+                  bl_id);
+        if (rc != SRR_OK)
+            goto out;
+        after = json_pack("{s:s, s:s, s:s}", "status", "accepted", "ticket_link", link, "from",
+                          inv_hid);
+        rc = audit_by(st, now, actor, REC_NAME[REC_BACKLOG], bl_id, "create", NULL, after,
+                      note ? note : "sent to the backlog from an investigation", err);
+        json_decref(after);
+        after = NULL;
+        if (rc != SRR_OK)
+            goto out;
+    }
+    rc = EXEC(st, Q_INV_RESOLVE, err, "itttrri", iid, srr_inv_outcome_name(oc), actor, link, note,
+              bl_id, now);
+    if (rc != SRR_OK)
+        goto out;
+    text = srr_asprintf("Resolved by %s: %s%s%s%s%s", actor, srr_inv_outcome_name(oc),
+                        bl_hid[0] ? " (" : "", bl_hid, bl_hid[0] ? ")" : "",
+                        note ? "" : "");
+    if (note) {
+        char *t2 = srr_asprintf("%s. %s", text, note);
+        free(text);
+        text = t2;
+    }
+    rc = log_entry(st, REC_INV, iid, "recognition", now, actor, text, err);
+    if (rc != SRR_OK)
+        goto out;
+    before = json_pack("{s:s}", "status", "open");
+    after = json_pack("{s:s, s:s, s:s?, s:s?}", "status", "closed", "outcome",
+                      srr_inv_outcome_name(oc), "link", link, "backlog",
+                      bl_hid[0] ? bl_hid : NULL);
+    rc = audit_by(st, now, actor, REC_NAME[REC_INV], iid, "resolve", before, after,
+                  note ? note : "resolved by an engineer: closed without a risk", err);
+out:
+    if (rc == SRR_OK)
+        rc = tx_commit(st, err);
+    if (rc != SRR_OK)
+        tx_rollback(st);
+    json_decref(before);
+    json_decref(after);
+    free(text);
+    free(desc);
+    inv_row_clear(&inv);
+    return rc;
 }
 
 /* ---- reads ------------------------------------------------------------- */

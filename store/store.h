@@ -53,6 +53,27 @@ typedef struct srr_apply_stats {
 srr_rc srr_store_apply(srr_store *st, const srr_candidate *c, size_t n, int64_t now,
                        srr_apply_stats *stats, srr_error *err);
 
+/* The policy the writer decides with (DESIGN.md section 3): with it, every
+ * candidate is decided again with the fingerprint's history (recurrence,
+ * flapping, open records, investigation outcomes) by the same pure rules
+ * code the producer ran; without it (NULL, the default) the producer's
+ * proposed action is kept and only the record semantics apply. The store
+ * borrows `rs`, which must outlive it (or be unset first). */
+typedef struct srr_ruleset srr_ruleset;
+void srr_store_set_rules(srr_store *st, const srr_ruleset *rs);
+
+/* An engineer resolves an open investigation (id "INV-3" or "3") before or
+ * after its time-box: outcome "fixed", "backlog" (needs `link`, the ticket:
+ * an accepted backlog item is created with the investigation's evidence, so
+ * later sightings attach to it) or "noise" (later sightings stay sightings
+ * for SRR_NOISE_QUIET_S). It closes without a risk; `actor` and `note`
+ * (may be NULL) go to the investigation's log and the audit. Returns
+ * SRR_ENOTFOUND for an unknown id, SRR_ECONFLICT when it is not open,
+ * SRR_EINVAL for a bad outcome or a backlog outcome without a link. */
+srr_rc srr_store_investigation_resolve(srr_store *st, const char *id, const char *outcome,
+                                       const char *link, const char *actor, const char *note,
+                                       int64_t now, srr_error *err);
+
 /* Records a poison message (payload kept verbatim, bounded) with its reason. */
 srr_rc srr_store_quarantine(srr_store *st, const char *origin, const char *payload, size_t len,
                             const char *reason, int64_t now, srr_error *err);

@@ -86,7 +86,7 @@ static const char *str(const json_t *o, const char *k)
 
 Test(store, migrations_from_empty)
 {
-    cr_assert_eq(srr_store_schema_version(g_st), 1);
+    cr_assert_eq(srr_store_schema_version(g_st), 2); /* 2: the policy engine */
     cr_assert_eq(q("SELECT count(*) FROM sqlite_master WHERE type='table' AND name IN "
                    "('risks','backlog','investigations','evidence','sightings','candidates',"
                    "'quarantine','audit','log_entries','sweep_state')"),
@@ -105,7 +105,7 @@ Test(store, reopen_keeps_data_and_version)
     srr_store_close(&g_st);
     cr_assert_null(g_st);
     cr_assert_eq(srr_store_open(g_db, &g_st, &err), SRR_OK, "%s", err.msg);
-    cr_assert_eq(srr_store_schema_version(g_st), 1);
+    cr_assert_eq(srr_store_schema_version(g_st), 2); /* 2: the policy engine */
     cr_assert_eq(q("SELECT count(*) FROM risks"), 1);
 }
 
