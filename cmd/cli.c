@@ -10,6 +10,7 @@
 #include "queue.h"
 #include "srr.h"
 #include "store.h"
+#include "store_tune.h"
 #include "writer.h"
 
 int srr_cli_format(const char *s, srr_format *out)
@@ -177,6 +178,8 @@ int srr_cli_drain(const srr_config *cfg, int once, volatile sig_atomic_t *stop, 
     srr_error err = {0};
     int code = SRR_EXIT_OK;
     memset(&stats, 0, sizeof(stats));
+    /* Random hash ids: a page cache sized for the writer (store_tune.h). */
+    srr_store_tune_cache(SRR_STORE_WRITER_CACHE_KIB);
     if (srr_store_open(cfg->store.path, &st, &err) != SRR_OK ||
         srr_consumer_open(cfg, &cons, &err) != SRR_OK ||
         srr_writer_drain(cons, st, &wo, &stats, &err) != SRR_OK) {

@@ -3,7 +3,7 @@
  * queue.c - the public queue API (queue.h) as thin wrappers that pick a
  * backend from cfg->queue.backend and dispatch through its vtable
  * (queue_backend.h). "spool" is the local durable spool; "kafka" is
- * recognised but not built yet.
+ * librdkafka (kafka.c).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -19,9 +19,11 @@ struct srr_producer {
 struct srr_consumer {
     const srr_queue_backend *be;
     void *impl;
+    size_t last_n; /* messages returned by the last poll (default at_end) */
+    int polled;    /* a poll has happened */
 };
 
-static const srr_queue_backend *const BACKENDS[] = {&srr_spool_backend};
+static const srr_queue_backend *const BACKENDS[] = {&srr_spool_backend, &srr_kafka_backend};
 
 /* Finds the backend configured in cfg; SRR_EINVAL names what is known. */
 static srr_rc pick_backend(const srr_config *cfg, const srr_queue_backend **out, srr_error *err)
@@ -35,16 +37,13 @@ static srr_rc pick_backend(const srr_config *cfg, const srr_queue_backend **out,
             return SRR_OK;
         }
     }
-    if (strcmp(name, "kafka") == 0)
-        return srr_error_set(err, SRR_EINVAL,
-                             "queue.backend 'kafka' is not built yet; use 'spool'");
     return srr_error_set(err, SRR_EINVAL, "unknown queue.backend '%s' (expected spool or kafka)",
                          name);
 }
 
 srr_rc srr_producer_open(const srr_config *cfg, srr_producer **out, srr_error *err)
 {
-    const srr_queue_backend *be;
+    const srr_queue_backend *be = NULL;
     void *impl = NULL;
     srr_rc rc;
     *out = NULL;
@@ -81,7 +80,7 @@ void srr_producer_close(srr_producer **p)
 
 srr_rc srr_consumer_open(const srr_config *cfg, srr_consumer **out, srr_error *err)
 {
-    const srr_queue_backend *be;
+    const srr_queue_backend *be = NULL;
     void *impl = NULL;
     srr_rc rc;
     *out = NULL;
@@ -90,7 +89,7 @@ srr_rc srr_consumer_open(const srr_config *cfg, srr_consumer **out, srr_error *e
         rc = be->consumer_open(cfg, &impl, err);
     if (rc != SRR_OK)
         return rc;
-    *out = srr_malloc(sizeof(**out));
+    *out = srr_calloc(1, sizeof(**out));
     (*out)->be = be;
     (*out)->impl = impl;
     return SRR_OK;
@@ -99,7 +98,28 @@ srr_rc srr_consumer_open(const srr_config *cfg, srr_consumer **out, srr_error *e
 srr_rc srr_consumer_poll(srr_consumer *c, size_t max, int timeout_ms, const srr_message **msgs,
                          size_t *n, srr_error *err)
 {
-    return c->be->poll(c->impl, max, timeout_ms, msgs, n, err);
+    srr_rc rc = c->be->poll(c->impl, max, timeout_ms, msgs, n, err);
+    c->polled = 1;
+    c->last_n = rc == SRR_OK ? *n : 1;
+    return rc;
+}
+
+srr_rc srr_consumer_dead_letter(srr_consumer *c, const srr_message *m, const char *reason,
+                                srr_error *err)
+{
+    return c->be->dead_letter ? c->be->dead_letter(c->impl, m, reason, err) : SRR_OK;
+}
+
+int srr_consumer_at_end(srr_consumer *c, srr_error *err)
+{
+    if (c->be->at_end)
+        return c->be->at_end(c->impl, err);
+    return c->polled && c->last_n == 0;
+}
+
+const char *srr_consumer_origin(const srr_consumer *c)
+{
+    return c->be->name;
 }
 
 srr_rc srr_consumer_commit(srr_consumer *c, srr_error *err)

@@ -2,7 +2,8 @@
  *
  * queue.h - the candidate queue between producers (sweep, webhook) and the
  * writer. One interface, two backends: the local durable spool (embedded
- * default, store/spool.c) and Kafka (a later issue).
+ * default, store/spool.c) and Kafka (store/kafka.c), chosen by
+ * cfg->queue.backend.
  *
  * Producer contract: srr_producer_send() buffers; a message counts as queued
  * only once srr_producer_flush() has returned SRR_OK (spool: written and
@@ -11,7 +12,9 @@
  * Consumer contract: srr_consumer_poll() returns a batch; after the caller
  * has durably applied it, srr_consumer_commit() records that the batch is
  * done. A crash between the two redelivers the batch (at-least-once); the
- * store's idempotence makes that harmless.
+ * store's idempotence makes that harmless. Poison messages are quarantined
+ * by the writer and handed to srr_consumer_dead_letter() (Kafka: produced to
+ * the dead-letter topic; spool: the quarantine table is the dead letter).
  */
 #ifndef SRR_QUEUE_H
 #define SRR_QUEUE_H
@@ -40,15 +43,20 @@ typedef struct srr_message {
                                    and the caller quarantines it */
 } srr_message;
 
-/* Opens the producer for cfg->queue (backend "spool"; "kafka" returns
- * SRR_EINVAL until that backend exists). *out is closed with
- * srr_producer_close(), which flushes first. */
+/* Opens the producer for cfg->queue (backend "spool" or "kafka"). Returns
+ * SRR_EINVAL for a bad queue configuration (the message names the
+ * setting). *out is closed with srr_producer_close(), which flushes first. */
 srr_rc srr_producer_open(const srr_config *cfg, srr_producer **out, srr_error *err);
 /* Queues one message (key = fingerprint, payload = candidate JSON). Both are
  * copied. Returns SRR_RETRY when the queue is full or unavailable. */
 srr_rc srr_producer_send(srr_producer *p, const char *key, const char *payload, size_t len,
                          srr_error *err);
-/* Makes every message sent so far durable. SRR_OK means all are confirmed. */
+/* Makes every message sent so far durable. SRR_OK means all are confirmed
+ * (spool: fsync'ed; Kafka: every delivery report arrived without error).
+ * Otherwise the message counts what was not confirmed; Kafka says how many
+ * were NOT_PERSISTED (safe to send again) and how many POSSIBLY_PERSISTED
+ * (not re-sent by srr; a resend is harmless only because the writer is
+ * idempotent by candidate id). SRR_RETRY for transient failures. */
 srr_rc srr_producer_flush(srr_producer *p, srr_error *err);
 void srr_producer_close(srr_producer **p);
 
@@ -59,8 +67,29 @@ srr_rc srr_consumer_open(const srr_config *cfg, srr_consumer **out, srr_error *e
  * caller's to quarantine; it never stops the queue. */
 srr_rc srr_consumer_poll(srr_consumer *c, size_t max, int timeout_ms, const srr_message **msgs,
                          size_t *n, srr_error *err);
-/* Marks everything returned by the last poll as done (durably). */
+/* Marks everything returned by the last poll as done (durably). Kafka: first
+ * waits for the dead letters of the batch to be confirmed, then stores the
+ * batch's offsets and commits them synchronously. SRR_RETRY when the group
+ * was rebalancing (the offsets stay stored and go with the next commit; a
+ * redelivery is harmless); any other failure is permanent. */
 srr_rc srr_consumer_commit(srr_consumer *c, srr_error *err);
+/* Hands a poison message of the current batch (m points into the last
+ * poll's array) to the backend's dead-letter channel with its reason.
+ * Kafka: produced to queue.kafka.dlq_topic with the reason and source
+ * position in headers, confirmed before the next commit returns. Spool: a
+ * no-op (the quarantine table is its dead-letter store). Returns SRR_OK or
+ * the produce error. */
+srr_rc srr_consumer_dead_letter(srr_consumer *c, const srr_message *m, const char *reason,
+                                srr_error *err);
+/* For --once: returns 1 when everything that was in the queue has been
+ * returned (spool: the last poll returned nothing; Kafka: every assigned
+ * partition reached its end), 0 when not yet, or a negative srr_rc (with
+ * err set) when the end cannot be reached (Kafka: no partition assigned, or
+ * no progress, for a bounded time). */
+int srr_consumer_at_end(srr_consumer *c, srr_error *err);
+/* Name of the backend ("spool", "kafka"): the origin of quarantine rows.
+ * Static string. */
+const char *srr_consumer_origin(const srr_consumer *c);
 void srr_consumer_close(srr_consumer **c);
 
 #endif

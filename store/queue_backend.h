@@ -2,9 +2,9 @@
  *
  * queue_backend.h - the small vtable behind queue.h (internal to store/).
  * queue.c owns the public handles and dispatches every call to the backend
- * named by cfg->queue.backend; a backend only fills this table. The local
- * durable spool (spool.c) is the only one so far; Kafka will be a second
- * table with the same shape.
+ * named by cfg->queue.backend; a backend only fills this table: the local
+ * durable spool (spool.c) and Kafka (kafka.c). Optional entries may be NULL
+ * (queue.c supplies the default behaviour).
  */
 #ifndef SRR_QUEUE_BACKEND_H
 #define SRR_QUEUE_BACKEND_H
@@ -24,8 +24,13 @@ typedef struct srr_queue_backend {
                    srr_error *err);
     srr_rc (*commit)(void *impl, srr_error *err);
     void (*consumer_close)(void *impl); /* NULL-tolerant */
+    /* Optional. NULL: dead letters are a no-op. */
+    srr_rc (*dead_letter)(void *impl, const srr_message *m, const char *reason, srr_error *err);
+    /* Optional. NULL: at the end when the last poll returned nothing. */
+    int (*at_end)(void *impl, srr_error *err);
 } srr_queue_backend;
 
 extern const srr_queue_backend srr_spool_backend;
+extern const srr_queue_backend srr_kafka_backend;
 
 #endif

@@ -2,8 +2,9 @@
  *
  * writer.h - drains the candidate queue into the store: poll a batch, parse
  * each candidate (poison -> quarantine), apply the batch in one SQLite
- * transaction, then commit the queue position. Checks investigation
- * deadlines after draining.
+ * transaction, hand the poison to the queue's dead-letter channel, then
+ * commit the queue position. Checks investigation deadlines after
+ * draining. The same loop serves the spool and Kafka.
  */
 #ifndef SRR_WRITER_H
 #define SRR_WRITER_H
@@ -20,8 +21,12 @@ typedef struct srr_writer_opts {
     volatile sig_atomic_t *stop; /* set non-zero to stop after the current batch; may be NULL */
 } srr_writer_opts;
 
-/* Runs the writer. Returns SRR_OK when stopped or (once) drained; stats
- * accumulate into *stats (may be NULL). `now` is taken from srr_now(). */
+/* Runs the writer. Returns SRR_OK when stopped (the batch in hand is
+ * finished and committed first) or, with once, when srr_consumer_at_end()
+ * says the queue is drained; stats accumulate into *stats (may be NULL).
+ * `now` is taken from srr_now(). A queue commit failing with SRR_RETRY
+ * (Kafka rebalance) is logged and the loop goes on; any other failure is
+ * returned with err set, the batch uncommitted (it is redelivered). */
 srr_rc srr_writer_drain(srr_consumer *c, srr_store *st, const srr_writer_opts *opts,
                         srr_apply_stats *stats, srr_error *err);
 
