@@ -55,6 +55,7 @@ int srr_cli_drain(const srr_config *cfg, int once, volatile sig_atomic_t *stop, 
 /* Subcommands, each `int cmd_x(int argc, char **argv)` with argv[0] = name. */
 int srr_cmd_sweep(int argc, char **argv);
 int srr_cmd_drain(int argc, char **argv);
+int srr_cmd_serve(int argc, char **argv); /* cmd/serve.c */
 int srr_cmd_risks(int argc, char **argv);
 int srr_cmd_backlog(int argc, char **argv);
 int srr_cmd_investigations(int argc, char **argv);

@@ -26,6 +26,8 @@ static const char usage[] =
     "                          with the local spool, also write them to the store\n"
     "  drain [-c FILE] [--once]\n"
     "                          write queued candidates into the SQLite store\n"
+    "  serve [-c FILE] [--insecure-no-auth] [--no-drain]\n"
+    "                          receive Datadog monitor webhooks; 202 once durably queued\n"
     "  risks list [--status S] [--format table|json|md]\n"
     "  risks show ID [--format table|json|md]\n"
     "                          read the risk list and one record's detail page\n"
@@ -121,6 +123,8 @@ int main(int argc, char **argv)
         return srr_cmd_sweep(argc - 1, argv + 1);
     if (strcmp(cmd, "drain") == 0)
         return srr_cmd_drain(argc - 1, argv + 1);
+    if (strcmp(cmd, "serve") == 0)
+        return srr_cmd_serve(argc - 1, argv + 1);
     if (strcmp(cmd, "risks") == 0)
         return srr_cmd_risks(argc - 1, argv + 1);
     if (strcmp(cmd, "backlog") == 0)

@@ -92,7 +92,11 @@ static const opt_def webhook_opts[] = {
     {"max_body_bytes", OPT_INT, "262144", OFF(srr_webhook_config, max_body_bytes), 1024,
      64LL << 20, "Largest request body accepted (413 beyond)."},
     {"connection_timeout", OPT_DURATION, "15s", OFF(srr_webhook_config, connection_timeout_s), 1,
-     600, "Idle time after which a connection is closed."},
+     600,
+     "Idle time after which a connection is closed; also the most time a client may take to "
+     "send one request (slow clients are cut off)."},
+    {"queue_timeout", OPT_DURATION, "5s", OFF(srr_webhook_config, queue_timeout_s), 1, 14,
+     "Longest wait for the queue to confirm an alert before answering 503 (under Datadog's 15 s)."},
     {"max_connections", OPT_INT, "1024", OFF(srr_webhook_config, max_connections), 1, 65535,
      "Connections open at once, in total."},
     {"per_ip_connections", OPT_INT, "64", OFF(srr_webhook_config, per_ip_connections), 1, 65535,

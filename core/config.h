@@ -71,7 +71,8 @@ typedef struct srr_webhook_config {
     char *basic_password_env;  /* env var holding the basic auth password */
     char *basic_password_file; /* or a file holding it */
     long long max_body_bytes;  /* 413 past this (256 KiB) */
-    int64_t connection_timeout_s; /* 15 s, Datadog's own */
+    int64_t connection_timeout_s; /* 15 s, Datadog's own; also bounds one request's time */
+    int64_t queue_timeout_s;   /* no queue confirmation by then: 503 (5 s) */
     long long max_connections;
     long long per_ip_connections;
     long long threads;         /* 0 = one per core */

@@ -1,0 +1,547 @@
+/* SPDX-License-Identifier: Apache-2.0
+ *
+ * webhook_payload.c - from a Datadog webhook body to an srr_webhook_alert
+ * (webhook.h). Pure code: no I/O, no clock (the caller passes `now`), so
+ * the fuzz target in tests/fuzz drives exactly what the server runs.
+ *
+ * Everything Datadog substitutes arrives as text: $ID has 19 digits (kept a
+ * string), $DATE and $LAST_UPDATED are epoch-ms strings, $TAGS is one
+ * comma-separated string, $ALERT_TRANSITION may hold values the docs do not
+ * list. Numbers are accepted too (a template may leave a variable
+ * unquoted), and a variable Datadog left unexpanded ("$ALERT_ID") counts as
+ * absent. The `form` encoding is the same template URL-encoded: its fields
+ * are the template's top-level keys.
+ *
+ * Mapping (README "Datadog webhook"): check = $ALERT_ID, else the monitor
+ * name from the event title; status = recovered for "Recovered" (or, with
+ * no transition, alert type "success"), firing for everything else
+ * (Triggered, Re-Triggered, Warn, No Data, Renotify and unknown values,
+ * which are kept in the evidence); group tags = $TAGS and $ALERT_SCOPE;
+ * service and env from those tags. The candidate id hashes $ID, else
+ * $ALERT_CYCLE_KEY + $ALERT_TRANSITION + $DATE: a retry or a duplicate
+ * delivery carries the same values, hence the same id.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "hash.h"
+#include "webhook.h"
+
+#define WH_MAX_SHORT 256     /* ids, names, tags, transition */
+#define WH_MAX_TEXT 1024     /* title, query, status, link */
+#define WH_MAX_MESSAGE 1024  /* message kept in the evidence */
+#define WH_MAX_FORM_FIELDS 256
+
+/* ---- small text helpers ------------------------------------------------- */
+
+/* Copies at most `max` bytes of s[0..n), never cutting a UTF-8 sequence. */
+static char *dup_trunc(const char *s, size_t n, size_t max)
+{
+    if (n > max) {
+        n = max;
+        while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
+            n--;
+    }
+    return srr_strndup(s, n);
+}
+
+static int is_space(char c)
+{
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+/* A value Datadog left as the variable itself ("$ALERT_ID") is absent. */
+static int unexpanded(const char *s)
+{
+    if (s[0] != '$' || !s[1])
+        return 0;
+    for (s++; *s; s++)
+        if (!((*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') || *s == '_' || *s == '[' ||
+              *s == ']' || (*s >= 'a' && *s <= 'z') || *s == '.' || *s == '-'))
+            return 0;
+    return 1;
+}
+
+/* The text of a JSON value: strings (trimmed) and numbers; NULL for
+ * anything else, for "" and for an unexpanded variable. Caller frees. */
+static char *text_of(const json_t *v, size_t max)
+{
+    char num[64];
+    const char *s;
+    size_t n;
+    if (json_is_string(v)) {
+        s = json_string_value(v);
+        n = json_string_length(v);
+        while (n && is_space(*s)) {
+            s++;
+            n--;
+        }
+        while (n && is_space(s[n - 1]))
+            n--;
+        if (n == 0 || memchr(s, '\0', n))
+            return NULL;
+        char *t = dup_trunc(s, n, max);
+        if (unexpanded(t)) {
+            free(t);
+            return NULL;
+        }
+        return t;
+    }
+    if (json_is_integer(v)) {
+        snprintf(num, sizeof num, "%lld", (long long)json_integer_value(v));
+        return srr_strdup(num);
+    }
+    if (json_is_real(v)) {
+        double d = json_real_value(v);
+        if (d >= -9e15 && d <= 9e15 && d == (double)(long long)d)
+            snprintf(num, sizeof num, "%lld", (long long)d);
+        else
+            snprintf(num, sizeof num, "%.17g", d);
+        return srr_strdup(num);
+    }
+    return NULL;
+}
+
+/* The first of `names` present in obj, as text (see text_of). */
+static char *field(const json_t *obj, const char *const *names, size_t max)
+{
+    for (; *names; names++) {
+        char *t = text_of(json_object_get(obj, *names), max);
+        if (t)
+            return t;
+    }
+    return NULL;
+}
+
+#define FIELD(obj, max, ...) field((obj), (const char *const[]){__VA_ARGS__, NULL}, (max))
+
+/* ---- the form encoding --------------------------------------------------- */
+
+static int hexval(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+/* Decodes one application/x-www-form-urlencoded component ('+' is a
+ * space, %XX a byte) into out (at least n+1 bytes). Returns the decoded
+ * length, or -1 on a bad escape. */
+static long form_decode(const char *s, size_t n, char *out)
+{
+    size_t i, o = 0;
+    for (i = 0; i < n; i++) {
+        if (s[i] == '+') {
+            out[o++] = ' ';
+        } else if (s[i] == '%') {
+            int hi, lo;
+            if (i + 2 >= n)
+                return -1;
+            hi = hexval(s[i + 1]);
+            lo = hexval(s[i + 2]);
+            if (hi < 0 || lo < 0)
+                return -1;
+            out[o++] = (char)(hi * 16 + lo);
+            i += 2;
+        } else {
+            out[o++] = s[i];
+        }
+    }
+    out[o] = '\0';
+    return (long)o;
+}
+
+/* Turns a form body into a JSON object of its fields (strings; "org" or a
+ * "payload" field holding a JSON object are parsed). Returns NULL with a
+ * reason in err. Caller owns the reference. */
+static json_t *parse_form(const char *body, size_t len, srr_error *err)
+{
+    json_t *obj = json_object();
+    char *key = srr_malloc(len + 1), *val = srr_malloc(len + 1);
+    size_t pos = 0, nfields = 0;
+    while (pos < len) {
+        const char *start = body + pos;
+        const char *amp = memchr(start, '&', len - pos);
+        size_t n = amp ? (size_t)(amp - start) : len - pos;
+        const char *eq = memchr(start, '=', n);
+        size_t kn = eq ? (size_t)(eq - start) : n;
+        long kl, vl;
+        json_t *jv;
+        pos += n + 1;
+        if (n == 0)
+            continue;
+        if (++nfields > WH_MAX_FORM_FIELDS) {
+            srr_error_set(err, SRR_EINVAL, "form: more than %d fields", WH_MAX_FORM_FIELDS);
+            goto fail;
+        }
+        kl = form_decode(start, kn, key);
+        vl = eq ? form_decode(eq + 1, n - kn - 1, val) : 0;
+        if (!eq)
+            val[0] = '\0';
+        if (kl < 0 || vl < 0) {
+            srr_error_set(err, SRR_EINVAL, "form: bad %%-escape");
+            goto fail;
+        }
+        if ((size_t)kl != strlen(key)) {
+            srr_error_set(err, SRR_EINVAL, "form: NUL byte in a field name");
+            goto fail;
+        }
+        jv = NULL;
+        if (vl > 0 && val[0] == '{')
+            jv = json_loadb(val, (size_t)vl, 0, NULL); /* org, or the whole payload */
+        if (!jv)
+            jv = json_stringn(val, (size_t)vl);
+        if (!jv) {
+            srr_error_set(err, SRR_EINVAL, "form: field '%.64s' is not UTF-8 text", key);
+            goto fail;
+        }
+        /* org[id], org.id -> org_id (same for name) */
+        if (strcmp(key, "org[id]") == 0 || strcmp(key, "org.id") == 0)
+            json_object_set_new(obj, "org_id", jv);
+        else if (strcmp(key, "org[name]") == 0 || strcmp(key, "org.name") == 0)
+            json_object_set_new(obj, "org_name", jv);
+        else if (json_object_set_new(obj, key, jv) != 0) {
+            srr_error_set(err, SRR_EINVAL, "form: field name is not UTF-8 text");
+            goto fail;
+        }
+    }
+    free(key);
+    free(val);
+    /* A form whose only field holds the JSON template itself. */
+    if (json_object_size(obj) == 1) {
+        json_t *only = json_object_iter_value(json_object_iter(obj));
+        if (json_is_object(only)) {
+            json_incref(only);
+            json_decref(obj);
+            return only;
+        }
+    }
+    return obj;
+fail:
+    free(key);
+    free(val);
+    json_decref(obj);
+    return NULL;
+}
+
+/* ---- mapping ------------------------------------------------------------- */
+
+srr_rc srr_webhook_encoding_of(const char *ct, srr_webhook_encoding *out)
+{
+    size_t n;
+    if (!ct)
+        ct = "";
+    while (is_space(*ct))
+        ct++;
+    n = strcspn(ct, ";");
+    while (n && is_space(ct[n - 1]))
+        n--;
+    if (n == 0 || (n == 16 && strncasecmp(ct, "application/json", 16) == 0)) {
+        *out = SRR_WEBHOOK_JSON;
+        return SRR_OK;
+    }
+    if (n == 33 && strncasecmp(ct, "application/x-www-form-urlencoded", 33) == 0) {
+        *out = SRR_WEBHOOK_FORM;
+        return SRR_OK;
+    }
+    return SRR_EINVAL;
+}
+
+void srr_webhook_alert_clear(srr_webhook_alert *a)
+{
+    if (!a)
+        return;
+    srr_signal_clear(&a->signal);
+    free(a->event_id);
+    free(a->transition);
+    memset(a, 0, sizeof *a);
+}
+
+/* Epoch seconds from an epoch-ms (or, when small, epoch-seconds) string.
+ * Returns 0 when it is not a plain number. */
+static int64_t epoch_of(const char *s)
+{
+    char *end = NULL;
+    long long v;
+    if (!s || !*s)
+        return 0;
+    errno = 0;
+    v = strtoll(s, &end, 10);
+    if (errno || !end || (*end && *end != '.') || v <= 0)
+        return 0;
+    if (v >= 100000000000LL) /* past 1973 in ms: milliseconds */
+        v /= 1000;
+    return (int64_t)v;
+}
+
+/* Adds each comma-separated tag of `list` (trimmed, non-empty). */
+static void add_tags(srr_signal *sig, const char *list)
+{
+    char tag[WH_MAX_SHORT + 1];
+    while (list && *list) {
+        size_t n = strcspn(list, ",");
+        const char *s = list;
+        size_t m = n;
+        while (m && is_space(*s)) {
+            s++;
+            m--;
+        }
+        while (m && is_space(s[m - 1]))
+            m--;
+        if (m > 0 && m <= WH_MAX_SHORT) {
+            memcpy(tag, s, m);
+            tag[m] = '\0';
+            srr_signal_add_tag(sig, tag);
+        }
+        list += n;
+        if (*list == ',')
+            list++;
+    }
+}
+
+/* The monitor name of an event title: "[P2] [Triggered on {host:a}] CPU
+ * high" -> "CPU high". Also returns, in *transition (may stay NULL), the
+ * first bracket's word(s) before " on " unless it is a priority. */
+static char *title_name(const char *title, char **transition)
+{
+    const char *s = title;
+    *transition = NULL;
+    while (*s == '[') {
+        const char *close = strchr(s, ']');
+        if (!close)
+            break;
+        size_t n = (size_t)(close - s - 1);
+        if (!*transition && !(n == 2 && s[1] == 'P' && s[2] >= '1' && s[2] <= '5') && n > 0) {
+            const char *on = strstr(s + 1, " on ");
+            size_t tn = on && on < close ? (size_t)(on - s - 1) : n;
+            if (tn > 0 && tn <= 64)
+                *transition = srr_strndup(s + 1, tn);
+        }
+        s = close + 1;
+        while (is_space(*s))
+            s++;
+    }
+    return *s ? srr_strdup(s) : NULL;
+}
+
+static srr_status status_of(const char *transition, const char *alert_type)
+{
+    if (transition) {
+        /* "Recovered" (and a spelling variant a template may carry). */
+        if (strcasecmp(transition, "Recovered") == 0 || strcasecmp(transition, "Recovery") == 0 ||
+            strcasecmp(transition, "Resolved") == 0)
+            return SRR_STATUS_RECOVERED;
+        if (strcasecmp(transition, "Null") != 0)
+            return SRR_STATUS_FIRING;
+    }
+    if (alert_type && strcasecmp(alert_type, "success") == 0)
+        return SRR_STATUS_RECOVERED;
+    return SRR_STATUS_FIRING;
+}
+
+static void ev_set(json_t *ev, const char *key, const char *v)
+{
+    if (v)
+        json_object_set_new(ev, key, json_string(v));
+}
+
+/* Keeps the evidence within SRR_SIGNAL_MAX_EVIDENCE_BYTES by dropping its
+ * longest free-text fields first. */
+static void bound_evidence(json_t *ev)
+{
+    static const char *const drop[] = {"message", "alert_status", "alert_query", "link",
+                                       "title", NULL};
+    for (size_t i = 0; drop[i]; i++) {
+        char *s = json_dumps(ev, JSON_COMPACT);
+        size_t n = s ? strlen(s) : 0;
+        free(s);
+        if (n <= SRR_SIGNAL_MAX_EVIDENCE_BYTES - 256)
+            return;
+        json_object_del(ev, drop[i]);
+    }
+}
+
+srr_rc srr_webhook_parse(const char *body, size_t len, srr_webhook_encoding enc, int64_t now,
+                         srr_webhook_alert *out, srr_error *err)
+{
+    json_t *root = NULL, *org, *ev;
+    json_error_t jerr;
+    srr_signal *sig = &out->signal;
+    char *alert_id = NULL, *cycle = NULL, *aggreg = NULL, *type = NULL, *prio = NULL;
+    char *query = NULL, *scope = NULL, *metric = NULL, *astatus = NULL, *title = NULL;
+    char *msg = NULL, *date = NULL, *updated = NULL, *tags = NULL, *host = NULL, *link = NULL;
+    char *org_id = NULL, *org_name = NULL, *event_type = NULL, *name = NULL, *t_trans = NULL;
+    srr_rc rc = SRR_OK;
+
+    memset(out, 0, sizeof *out);
+    if (!body)
+        len = 0;
+    if (enc == SRR_WEBHOOK_FORM) {
+        root = parse_form(body ? body : "", len, err);
+        if (!root)
+            return SRR_EINVAL;
+    } else {
+        root = json_loadb(body ? body : "", len, 0, &jerr);
+        if (!root)
+            return srr_error_set(err, SRR_EINVAL, "not JSON: %s at line %d column %d", jerr.text,
+                                 jerr.line, jerr.column);
+    }
+    if (!json_is_object(root)) {
+        rc = srr_error_set(err, SRR_EINVAL, "the payload is not a JSON object");
+        goto out;
+    }
+
+    out->event_id = FIELD(root, WH_MAX_SHORT, "id", "event_id");
+    out->transition = FIELD(root, 64, "alert_transition", "transition");
+    alert_id = FIELD(root, WH_MAX_SHORT, "alert_id", "monitor_id");
+    cycle = FIELD(root, WH_MAX_SHORT, "alert_cycle_key", "cycle_key");
+    aggreg = FIELD(root, WH_MAX_SHORT, "aggreg_key");
+    type = FIELD(root, 64, "alert_type");
+    prio = FIELD(root, 16, "alert_priority", "priority");
+    query = FIELD(root, WH_MAX_TEXT, "alert_query", "query");
+    scope = FIELD(root, WH_MAX_TEXT, "alert_scope", "scope");
+    metric = FIELD(root, WH_MAX_SHORT, "alert_metric", "metric");
+    astatus = FIELD(root, WH_MAX_TEXT, "alert_status");
+    title = FIELD(root, WH_MAX_TEXT, "title", "event_title", "alert_title");
+    msg = FIELD(root, WH_MAX_MESSAGE, "text_only_msg", "body", "event_msg", "message");
+    date = FIELD(root, 32, "date", "event_date");
+    updated = FIELD(root, 32, "last_updated");
+    host = FIELD(root, WH_MAX_SHORT, "hostname", "host");
+    link = FIELD(root, WH_MAX_TEXT, "link", "url");
+    event_type = FIELD(root, 64, "event_type");
+    org = json_object_get(root, "org");
+    org_id = json_is_object(org) ? FIELD(org, 64, "id") : NULL;
+    org_name = json_is_object(org) ? FIELD(org, WH_MAX_SHORT, "name") : NULL;
+    if (!org_id)
+        org_id = FIELD(root, 64, "org_id");
+    if (!org_name)
+        org_name = FIELD(root, WH_MAX_SHORT, "org_name");
+    {
+        json_t *t = json_object_get(root, "tags");
+        if (json_is_array(t)) { /* a template may send a list; join it */
+            srr_buf b;
+            size_t i;
+            json_t *e;
+            srr_buf_init(&b, 64 * 1024);
+            json_array_foreach(t, i, e)
+            {
+                if (json_is_string(e) &&
+                    srr_buf_printf(&b, "%s%s", b.len ? "," : "", json_string_value(e)) != SRR_OK)
+                    break;
+            }
+            tags = b.len ? srr_buf_steal(&b) : NULL;
+            srr_buf_free(&b);
+        } else {
+            tags = text_of(t, 64 * 1024);
+        }
+    }
+    if (title)
+        name = title_name(title, &t_trans);
+    if (!out->transition && t_trans) {
+        out->transition = t_trans;
+        t_trans = NULL;
+    }
+
+    /* The identity of this delivery. */
+    if (out->event_id) {
+        const char *parts[] = {"webhook/1", "id", out->event_id};
+        srr_hash_id(parts, 3, 32, out->id);
+    } else if (cycle && out->transition && (date || updated)) {
+        const char *parts[] = {"webhook/1", "cycle", cycle, out->transition, date ? date : updated};
+        srr_hash_id(parts, 5, 32, out->id);
+    } else {
+        rc = srr_error_set(err, SRR_EINVAL,
+                           "no $ID, and no $ALERT_CYCLE_KEY + $ALERT_TRANSITION + $DATE to tell "
+                           "deliveries apart");
+        goto out;
+    }
+    if (!alert_id && !name) {
+        rc = srr_error_set(err, SRR_EINVAL,
+                           "no $ALERT_ID and no $EVENT_TITLE to name the monitor");
+        goto out;
+    }
+
+    sig->source = SRR_SRC_WEBHOOK;
+    sig->kind = SRR_KIND_MONITOR_ALERT;
+    sig->status = status_of(out->transition, type);
+    sig->check = srr_strdup(alert_id ? alert_id : name);
+    add_tags(sig, tags);
+    add_tags(sig, scope);
+    sig->service = srr_strdup(srr_signal_tag(sig, "service"));
+    sig->env = srr_strdup(srr_signal_tag(sig, "env"));
+    if (name && scope)
+        sig->summary = srr_asprintf("%s on %s", name, scope);
+    else if (name)
+        sig->summary = srr_strdup(name);
+    else
+        sig->summary = srr_asprintf("monitor %s%s%s", alert_id, scope ? " on " : "",
+                                    scope ? scope : "");
+    sig->condition = query;
+    query = NULL;
+    sig->observed_at = epoch_of(date);
+    if (!sig->observed_at)
+        sig->observed_at = epoch_of(updated);
+    if (!sig->observed_at)
+        sig->observed_at = now;
+    sig->window_start = sig->window_end = sig->observed_at;
+    sig->link = link;
+    link = NULL;
+    if (prio)
+        sig->priority = srr_strdup(prio);
+
+    ev = json_object();
+    ev_set(ev, "event_id", out->event_id);
+    ev_set(ev, "alert_id", alert_id);
+    ev_set(ev, "alert_cycle_key", cycle);
+    ev_set(ev, "aggreg_key", aggreg);
+    ev_set(ev, "transition", out->transition);
+    ev_set(ev, "alert_type", type);
+    ev_set(ev, "event_type", event_type);
+    ev_set(ev, "alert_metric", metric);
+    ev_set(ev, "alert_scope", scope);
+    ev_set(ev, "hostname", host);
+    ev_set(ev, "date", date);
+    ev_set(ev, "org_id", org_id);
+    ev_set(ev, "org_name", org_name);
+    ev_set(ev, "title", title);
+    ev_set(ev, "alert_status", astatus);
+    ev_set(ev, "alert_query", sig->condition);
+    ev_set(ev, "link", sig->link);
+    ev_set(ev, "message", msg);
+    bound_evidence(ev);
+    sig->evidence = ev;
+
+out:
+    free(alert_id);
+    free(cycle);
+    free(aggreg);
+    free(type);
+    free(prio);
+    free(query);
+    free(scope);
+    free(metric);
+    free(astatus);
+    free(title);
+    free(msg);
+    free(date);
+    free(updated);
+    free(tags);
+    free(host);
+    free(link);
+    free(org_id);
+    free(org_name);
+    free(event_type);
+    free(name);
+    free(t_trans);
+    json_decref(root);
+    if (rc != SRR_OK)
+        srr_webhook_alert_clear(out);
+    return rc;
+}
