@@ -540,6 +540,7 @@ srr_rc srr_recurrence_parse(const char *text, srr_recurrence *out, size_t *err_o
     }
     scan_word(&sc, "the");
     scan_word(&sc, "last");
+    skip_ws(&sc);
     size_t mstart = sc.pos;
     if ((rc = scan_count(&sc, &r.of)) != SRR_OK)
         goto fail;
