@@ -156,7 +156,7 @@ Test(spool, restart_resumes_and_redelivers_uncommitted)
     srr_consumer_close(&c);
 }
 
-Test(spool, second_consumer_and_kafka_are_refused)
+Test(spool, second_consumer_and_bad_backends_are_refused)
 {
     srr_consumer *c = consumer(), *c2 = NULL;
     srr_producer *p = NULL;
@@ -166,9 +166,14 @@ Test(spool, second_consumer_and_kafka_are_refused)
     srr_consumer_close(&c);
     free(g_cfg->queue.backend);
     g_cfg->queue.backend = srr_strdup("kafka");
+    /* kafka unconfigured: the error names the setting */
     cr_assert_eq(srr_producer_open(g_cfg, &p, &err), SRR_EINVAL);
-    cr_assert(strstr(err.msg, "not built yet") != NULL, "%s", err.msg);
+    cr_assert(strstr(err.msg, "queue.kafka.") != NULL, "%s", err.msg);
     cr_assert_eq(srr_consumer_open(g_cfg, &c2, &err), SRR_EINVAL);
+    free(g_cfg->queue.backend);
+    g_cfg->queue.backend = srr_strdup("carrier-pigeon");
+    cr_assert_eq(srr_producer_open(g_cfg, &p, &err), SRR_EINVAL);
+    cr_assert(strstr(err.msg, "unknown queue.backend") != NULL, "%s", err.msg);
 }
 
 /* The bytes of one framed record, produced into a scratch spool. */
