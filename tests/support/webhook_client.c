@@ -1,0 +1,259 @@
+/* SPDX-License-Identifier: Apache-2.0
+ *
+ * webhook_client.c - payloads, a libcurl poster and an `srr serve` child
+ * process for the webhook tests and benchmark (webhook_client.h).
+ */
+#include <curl/curl.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "srr.h"
+#include "webhook_client.h"
+
+static const char TEMPLATE[] =
+    "{\"id\":\"%s\",\"alert_id\":\"48213377\",\"alert_cycle_key\":\"7716548234011230000\","
+    "\"aggreg_key\":\"9bd4ac313a4d1e8fae2482df7b77628\",\"alert_transition\":\"%s\","
+    "\"alert_type\":\"error\",\"alert_priority\":\"P2\","
+    "\"alert_query\":\"avg(last_5m):avg:system.cpu.user{env:prod} by {host} > 90\","
+    "\"alert_scope\":\"host:web-01\",\"alert_metric\":\"system.cpu.user\","
+    "\"alert_status\":\"avg:system.cpu.user{host:web-01} was > 90.0 on average during the last "
+    "5m.\",\"title\":\"[%s on {host:web-01}] CPU high on web tier\","
+    "\"text_only_msg\":\"CPU above 90%% on web-01%s\",\"date\":\"1767226200000\","
+    "\"last_updated\":\"1767226200000\",\"tags\":\"env:prod,host:web-01,monitor,service:web\","
+    "\"hostname\":\"web-01\","
+    "\"link\":\"https://app.datadoghq.com/event/jump_to?event_id=%s\","
+    "\"org_id\":\"11023\",\"org_name\":\"Acme\"}";
+
+char *wh_payload(const char *event_id, const char *transition)
+{
+    return srr_asprintf(TEMPLATE, event_id, transition, transition, "", event_id);
+}
+
+char *wh_payload_sized(const char *event_id, const char *transition, size_t size)
+{
+    char *base = wh_payload(event_id, transition), *pad, *out;
+    size_t n = strlen(base);
+    if (n >= size)
+        return base;
+    pad = srr_malloc(size - n + 1);
+    memset(pad, '.', size - n);
+    pad[size - n] = '\0';
+    out = srr_asprintf(TEMPLATE, event_id, transition, transition, pad, event_id);
+    free(pad);
+    free(base);
+    return out;
+}
+
+typedef struct grow {
+    char *p;
+    size_t n;
+} grow;
+
+static size_t on_body(char *ptr, size_t size, size_t nmemb, void *ud)
+{
+    grow *g = ud;
+    size_t n = size * nmemb;
+    if (g->n + n > 1024 * 1024)
+        return 0;
+    g->p = srr_realloc(g->p, g->n + n + 1);
+    memcpy(g->p + g->n, ptr, n);
+    g->n += n;
+    g->p[g->n] = '\0';
+    return n;
+}
+
+static size_t on_header(char *ptr, size_t size, size_t nmemb, void *ud)
+{
+    wh_answer *a = ud;
+    size_t n = size * nmemb;
+    if (n > 12 && strncasecmp(ptr, "Retry-After:", 12) == 0) {
+        const char *v = ptr + 12;
+        size_t l = n - 12;
+        while (l && *v == ' ') {
+            v++;
+            l--;
+        }
+        while (l && (v[l - 1] == '\r' || v[l - 1] == '\n'))
+            l--;
+        free(a->retry_after);
+        a->retry_after = srr_strndup(v, l);
+    }
+    return n;
+}
+
+static void perform(CURL *h, long timeout_ms, wh_answer *a)
+{
+    grow g = {NULL, 0};
+    char ebuf[CURL_ERROR_SIZE] = "";
+    CURLcode rc;
+    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, timeout_ms ? timeout_ms : 10000L);
+    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(h, CURLOPT_WRITEDATA, &g);
+    curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
+    curl_easy_setopt(h, CURLOPT_HEADERDATA, a);
+    curl_easy_setopt(h, CURLOPT_ERRORBUFFER, ebuf);
+    curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 0L);
+    curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 0L);
+    rc = curl_easy_perform(h);
+    if (rc == CURLE_OK)
+        curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &a->code);
+    else
+        snprintf(a->error, sizeof a->error, "%s", ebuf[0] ? ebuf : curl_easy_strerror(rc));
+    a->body = g.p;
+}
+
+void wh_post(const char *url, const char *const *headers, const char *body, size_t len,
+             long timeout_ms, wh_answer *a)
+{
+    CURL *h = curl_easy_init();
+    struct curl_slist *hl = NULL;
+    memset(a, 0, sizeof *a);
+    for (; headers && *headers; headers++)
+        hl = curl_slist_append(hl, *headers);
+    hl = curl_slist_append(hl, "Expect:");
+    curl_easy_setopt(h, CURLOPT_URL, url);
+    curl_easy_setopt(h, CURLOPT_POST, 1L);
+    curl_easy_setopt(h, CURLOPT_POSTFIELDS, body);
+    curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
+    curl_easy_setopt(h, CURLOPT_HTTPHEADER, hl);
+    perform(h, timeout_ms, a);
+    curl_slist_free_all(hl);
+    curl_easy_cleanup(h);
+}
+
+void wh_get(const char *url, long timeout_ms, wh_answer *a)
+{
+    CURL *h = curl_easy_init();
+    memset(a, 0, sizeof *a);
+    curl_easy_setopt(h, CURLOPT_URL, url);
+    perform(h, timeout_ms, a);
+    curl_easy_cleanup(h);
+}
+
+void wh_answer_free(wh_answer *a)
+{
+    free(a->body);
+    free(a->retry_after);
+    a->body = a->retry_after = NULL;
+}
+
+/* Appends what can be read from fd within wait_ms to p->log. */
+static void read_log(wh_proc *p, int wait_ms)
+{
+    struct pollfd pfd = {p->err_fd, POLLIN, 0};
+    char buf[4096];
+    size_t len = p->log ? strlen(p->log) : 0;
+    if (p->err_fd < 0)
+        return;
+    while (poll(&pfd, 1, wait_ms) > 0) {
+        ssize_t n = read(p->err_fd, buf, sizeof buf);
+        if (n <= 0) {
+            close(p->err_fd);
+            p->err_fd = -1;
+            return;
+        }
+        p->log = srr_realloc(p->log, len + (size_t)n + 1);
+        memcpy(p->log + len, buf, (size_t)n);
+        len += (size_t)n;
+        p->log[len] = '\0';
+        wait_ms = 0;
+    }
+}
+
+int wh_proc_start(const char *srr_bin, const char *config, const char *const *args,
+                  const char *const *env, wh_proc *p)
+{
+    int fds[2];
+    struct timespec t0, t;
+    memset(p, 0, sizeof *p);
+    p->err_fd = -1;
+    if (pipe(fds) != 0)
+        return -1;
+    p->pid = fork();
+    if (p->pid < 0)
+        return -1;
+    if (p->pid == 0) {
+        const char *argv[32];
+        int n = 0, devnull = open("/dev/null", O_RDWR);
+        argv[n++] = srr_bin;
+        argv[n++] = "serve";
+        argv[n++] = "-c";
+        argv[n++] = config;
+        for (; args && *args && n < 30; args++)
+            argv[n++] = *args;
+        argv[n] = NULL;
+        for (; env && *env; env++)
+            putenv((char *)*env);
+        dup2(devnull, 0);
+        dup2(devnull, 1);
+        dup2(fds[1], 2);
+        close(fds[0]);
+        close(fds[1]);
+        execv(srr_bin, (char *const *)argv);
+        _exit(127);
+    }
+    close(fds[1]);
+    p->err_fd = fds[0];
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    for (;;) {
+        const char *at;
+        read_log(p, 100);
+        at = p->log ? strstr(p->log, "listening on http") : NULL;
+        if (at) {
+            const char *colon = strchr(strstr(at, "://") + 3, ':');
+            if (colon && strchr(colon, '/')) {
+                p->port = (unsigned short)strtoul(colon + 1, NULL, 10);
+                return 0;
+            }
+        }
+        if (waitpid(p->pid, NULL, WNOHANG) == p->pid) {
+            read_log(p, 100);
+            p->pid = 0;
+            return -1;
+        }
+        clock_gettime(CLOCK_MONOTONIC, &t);
+        if (t.tv_sec - t0.tv_sec > 10) {
+            wh_proc_stop(p);
+            return -1;
+        }
+    }
+}
+
+int wh_proc_stop(wh_proc *p)
+{
+    int status = 0, i;
+    if (p->pid <= 0)
+        return -1;
+    kill(p->pid, SIGTERM);
+    for (i = 0; i < 150; i++) {
+        read_log(p, 100);
+        if (waitpid(p->pid, &status, WNOHANG) == p->pid)
+            break;
+    }
+    if (i == 150) {
+        kill(p->pid, SIGKILL);
+        waitpid(p->pid, &status, 0);
+    }
+    read_log(p, 50);
+    p->pid = 0;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+void wh_proc_free(wh_proc *p)
+{
+    if (p->err_fd >= 0)
+        close(p->err_fd);
+    free(p->log);
+    memset(p, 0, sizeof *p);
+    p->err_fd = -1;
+}

@@ -1,0 +1,153 @@
+/* SPDX-License-Identifier: Apache-2.0
+ *
+ * test_webhook_e2e.c - the real `srr serve` process on 127.0.0.1 (port 0):
+ * a Datadog-shaped alert posted with libcurl becomes a draft in
+ * `srr risks list` (judged by the policy, queued through the spool, written
+ * by the embedded writer); Datadog's retry of it and its recovery attach to
+ * that record instead of opening new ones; SIGTERM exits 0; no secret, no
+ * start (unless --insecure-no-auth, said loudly).
+ */
+#include <criterion/criterion.h>
+#include <curl/curl.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "srr.h"
+#include "testutil.h"
+#include "webhook_client.h"
+
+#define TOKEN "e2e-secret-token"
+
+static char *dir, *cfg;
+
+static const char CONFIG[] = "queue:\n  spool_dir: spool\n"
+                             "store:\n  path: srr.db\n"
+                             "webhook:\n  listen: 127.0.0.1:0\n  threads: 2\n"
+                             "policy:\n  rules:\n"
+                             "    - name: monitor-alerts-are-risks\n"
+                             "      match: {source: webhook}\n"
+                             "      action: risk\n      urgency: high\n"
+                             "      reason: \"A monitor that pages is a risk to track.\"\n"
+                             "  default:\n    action: investigate\n    timebox: 7d\n";
+
+static void setup(void)
+{
+    dir = tu_mkdtemp();
+    cfg = tu_write_file(dir, "srr.yaml", CONFIG);
+    curl_global_init(CURL_GLOBAL_ALL);
+}
+
+static void teardown(void)
+{
+    tu_rmdir_r(dir);
+    free(dir);
+    free(cfg);
+}
+
+TestSuite(webhook_e2e, .init = setup, .fini = teardown, .timeout = 120);
+
+/* `srr risks list --format json` as parsed JSON (caller decrefs). */
+static json_t *risks(void)
+{
+    const char *argv[] = {SRR_BIN, "risks", "list", "-c", cfg, "--format", "json", NULL};
+    tu_run r;
+    json_t *j;
+    tu_exec(argv, NULL, dir, &r);
+    cr_assert_eq(r.status, 0, "risks list: %s", r.err);
+    j = json_loads(r.out, 0, NULL);
+    cr_assert_not_null(j, "not JSON: %s", r.out);
+    tu_run_free(&r);
+    return j;
+}
+
+/* Waits (up to 10 s) until the risk list has n entries. */
+static json_t *wait_risks(size_t n)
+{
+    for (int i = 0; i < 100; i++) {
+        json_t *j = risks();
+        if (json_array_size(j) >= n)
+            return j;
+        json_decref(j);
+        usleep(100 * 1000);
+    }
+    cr_assert_fail("the risk list never reached %zu entries", n);
+    return NULL;
+}
+
+Test(webhook_e2e, alert_posted_with_curl_becomes_a_draft)
+{
+    const char *const env[] = {"SRR_WEBHOOK_TOKEN=" TOKEN, NULL};
+    const char *const hdr[] = {"Content-Type: application/json", "X-SRR-Token: " TOKEN, NULL};
+    wh_proc p;
+    wh_answer a;
+    char url[128];
+    char *fire = wh_payload("7716548234011234567", "Triggered");
+    char *recover = wh_payload("7716548234011239999", "Recovered");
+
+    cr_assert_eq(wh_proc_start(SRR_BIN, cfg, NULL, env, &p), 0, "serve did not start: %s", p.log);
+    snprintf(url, sizeof url, "http://127.0.0.1:%u/v1/webhooks/datadog", p.port);
+
+    wh_post(url, hdr, fire, strlen(fire), 10000, &a);
+    cr_assert_eq(a.code, 202, "%ld %s %s", a.code, a.body ? a.body : "", a.error);
+    wh_answer_free(&a);
+    json_t *list = wait_risks(1);
+    json_t *r = json_array_get(list, 0);
+    cr_assert_str_eq(json_string_value(json_object_get(r, "status")), "draft");
+    cr_assert(strstr(json_string_value(json_object_get(r, "title")), "CPU high on web tier"),
+              "title: %s", json_string_value(json_object_get(r, "title")));
+    json_decref(list);
+
+    /* Datadog's retry of the same delivery, then the recovery */
+    wh_post(url, hdr, fire, strlen(fire), 10000, &a);
+    cr_assert_eq(a.code, 202);
+    wh_answer_free(&a);
+    wh_post(url, hdr, recover, strlen(recover), 10000, &a);
+    cr_assert_eq(a.code, 202);
+    wh_answer_free(&a);
+    usleep(1500 * 1000); /* the embedded writer polls every 200 ms */
+    list = risks();
+    cr_assert_eq(json_array_size(list), 1, "stored twice: %zu risks", json_array_size(list));
+    json_decref(list);
+
+    {
+        const char *argv[] = {SRR_BIN, "risks", "show", "SRR-1", "-c", cfg, "--format", "json",
+                              NULL};
+        tu_run rr;
+        tu_exec(argv, NULL, dir, &rr);
+        cr_assert_eq(rr.status, 0, "%s", rr.err);
+        cr_assert(strstr(rr.out, "Recovered") || strstr(rr.out, "recovered"),
+                  "the recovery is not in the record's evidence: %s", rr.out);
+        tu_run_free(&rr);
+    }
+
+    cr_assert_eq(wh_proc_stop(&p), 0, "%s", p.log);
+    cr_assert(strstr(p.log, "stopped"), "%s", p.log);
+    cr_assert_null(strstr(p.log, TOKEN), "the secret appeared in the log");
+    wh_proc_free(&p);
+    free(fire);
+    free(recover);
+}
+
+Test(webhook_e2e, no_secret_no_start)
+{
+    const char *argv[] = {SRR_BIN, "serve", "-c", cfg, NULL};
+    tu_run r;
+    wh_proc p;
+    unsetenv("SRR_WEBHOOK_TOKEN");
+    unsetenv("SRR_WEBHOOK_PASSWORD");
+    tu_exec(argv, NULL, dir, &r);
+    cr_assert_eq(r.status, 2, "%s", r.err);
+    cr_assert(strstr(r.err, "--insecure-no-auth"), "%s", r.err);
+    tu_run_free(&r);
+
+    const char *const args[] = {"--insecure-no-auth", "--no-drain", NULL};
+    cr_assert_eq(wh_proc_start(SRR_BIN, cfg, args, NULL, &p), 0, "%s", p.log);
+    cr_assert(strstr(p.log, "INSECURE"), "%s", p.log);
+    cr_assert(strstr(p.log, "srr drain"), "%s", p.log);
+    cr_assert_eq(wh_proc_stop(&p), 0, "%s", p.log);
+    wh_proc_free(&p);
+}

@@ -1,0 +1,228 @@
+/* SPDX-License-Identifier: Apache-2.0
+ *
+ * test_webhook_payload.c - from Datadog webhook bodies to alerts
+ * (ingest/webhook.h, srr_webhook_parse): Datadog's default payload, the
+ * recommended template, every documented transition and an unknown one, the
+ * form encoding, ids that make retries dedupe, and the bodies that must be
+ * refused (400) with a reason.
+ */
+#include <criterion/criterion.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "webhook.h"
+#include "webhook_client.h"
+
+#define NOW 1767000000
+
+static srr_webhook_alert parse_ok(const char *body, srr_webhook_encoding enc)
+{
+    srr_webhook_alert a;
+    srr_error err = {0};
+    srr_rc rc = srr_webhook_parse(body, strlen(body), enc, NOW, &a, &err);
+    cr_assert_eq(rc, SRR_OK, "parse failed: %s", err.msg);
+    return a;
+}
+
+static void parse_fails(const char *body, srr_webhook_encoding enc, const char *reason_part)
+{
+    srr_webhook_alert a;
+    srr_error err = {0};
+    srr_rc rc = srr_webhook_parse(body, strlen(body), enc, NOW, &a, &err);
+    cr_assert_eq(rc, SRR_EINVAL, "expected a refusal for %s", body);
+    cr_assert(strstr(err.msg, reason_part), "reason '%s' lacks '%s'", err.msg, reason_part);
+    cr_assert_null(a.signal.check);
+}
+
+Test(webhook_payload, recommended_template)
+{
+    char *body = wh_payload("7716548234011234567", "Triggered");
+    srr_webhook_alert a = parse_ok(body, SRR_WEBHOOK_JSON);
+    const srr_signal *s = &a.signal;
+    cr_assert_eq(s->source, SRR_SRC_WEBHOOK);
+    cr_assert_eq(s->kind, SRR_KIND_MONITOR_ALERT);
+    cr_assert_eq(s->status, SRR_STATUS_FIRING);
+    cr_assert_str_eq(s->check, "48213377");
+    cr_assert_str_eq(a.event_id, "7716548234011234567"); /* 19 digits, kept as text */
+    cr_assert_str_eq(a.transition, "Triggered");
+    cr_assert_str_eq(s->service, "web");
+    cr_assert_str_eq(s->env, "prod");
+    cr_assert_str_eq(s->priority, "P2");
+    cr_assert_eq(s->observed_at, 1767226200); /* epoch-ms string */
+    cr_assert_str_eq(srr_signal_tag(s, "host"), "web-01");
+    cr_assert_not_null(srr_signal_tag(s, "service"));
+    cr_assert_str_eq(s->summary, "CPU high on web tier on host:web-01");
+    cr_assert(strstr(s->condition, "system.cpu.user"));
+    cr_assert(strstr(s->link, "7716548234011234567"));
+    cr_assert_eq(strlen(a.id), 32);
+    cr_assert_str_eq(json_string_value(json_object_get(s->evidence, "event_id")),
+                     "7716548234011234567");
+    cr_assert_str_eq(json_string_value(json_object_get(s->evidence, "org_name")), "Acme");
+    srr_webhook_alert_clear(&a);
+    free(body);
+}
+
+Test(webhook_payload, default_payload)
+{
+    /* Datadog's default payload: no $ALERT_* at all. */
+    const char *body =
+        "{\"body\":\"%%%\\nCPU above 90% on web-01\\n%%%\",\"last_updated\":\"1684492195000\","
+        "\"event_type\":\"query_alert_monitor\",\"title\":\"[P1] [Recovered on {host:web-01}] "
+        "CPU high\",\"date\":\"1684492195000\",\"org\":{\"id\":\"11023\",\"name\":\"Acme\"},"
+        "\"id\":\"7050278235293370890\"}";
+    srr_webhook_alert a = parse_ok(body, SRR_WEBHOOK_JSON);
+    cr_assert_str_eq(a.signal.check, "CPU high"); /* the monitor name from the title */
+    cr_assert_str_eq(a.transition, "Recovered"); /* from the title's bracket */
+    cr_assert_eq(a.signal.status, SRR_STATUS_RECOVERED);
+    cr_assert_eq(a.signal.observed_at, 1684492195);
+    cr_assert_str_eq(json_string_value(json_object_get(a.signal.evidence, "org_id")), "11023");
+    srr_webhook_alert_clear(&a);
+}
+
+Test(webhook_payload, every_transition)
+{
+    static const struct {
+        const char *t;
+        srr_status st;
+    } cases[] = {{"Triggered", SRR_STATUS_FIRING},    {"Re-Triggered", SRR_STATUS_FIRING},
+                 {"Warn", SRR_STATUS_FIRING},         {"Re-Warn", SRR_STATUS_FIRING},
+                 {"No Data", SRR_STATUS_FIRING},      {"Re-No Data", SRR_STATUS_FIRING},
+                 {"Renotify", SRR_STATUS_FIRING},     {"Recovered", SRR_STATUS_RECOVERED},
+                 {"Escalated Sideways", SRR_STATUS_FIRING}};
+    char ids[sizeof cases / sizeof cases[0]][33];
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char *body = wh_payload("7716548234011234567", cases[i].t);
+        srr_webhook_alert a = parse_ok(body, SRR_WEBHOOK_JSON);
+        cr_assert_eq(a.signal.status, cases[i].st, "%s", cases[i].t);
+        cr_assert_str_eq(a.transition, cases[i].t); /* recorded as sent, even unknown */
+        cr_assert_str_eq(json_string_value(json_object_get(a.signal.evidence, "transition")),
+                         cases[i].t);
+        memcpy(ids[i], a.id, 33);
+        srr_webhook_alert_clear(&a);
+        free(body);
+    }
+    /* the same $ID is the same delivery, whatever else it says */
+    cr_assert_str_eq(ids[0], ids[7]);
+}
+
+Test(webhook_payload, same_id_same_candidate_id_and_cycle_fallback)
+{
+    char *b1 = wh_payload("1000000000000000001", "Triggered");
+    char *b2 = wh_payload("1000000000000000002", "Triggered");
+    srr_webhook_alert a1 = parse_ok(b1, SRR_WEBHOOK_JSON), a1b = parse_ok(b1, SRR_WEBHOOK_JSON);
+    srr_webhook_alert a2 = parse_ok(b2, SRR_WEBHOOK_JSON);
+    cr_assert_str_eq(a1.id, a1b.id);
+    cr_assert_str_neq(a1.id, a2.id);
+    /* same thing at risk, so the same fingerprint inputs */
+    cr_assert_str_eq(a1.signal.check, a2.signal.check);
+    srr_webhook_alert_clear(&a1);
+    srr_webhook_alert_clear(&a1b);
+    srr_webhook_alert_clear(&a2);
+
+    /* no $ID: cycle key + transition + date */
+    const char *c1 = "{\"alert_id\":\"1\",\"alert_cycle_key\":\"99\",\"alert_transition\":"
+                     "\"Triggered\",\"date\":\"1767226200000\"}";
+    const char *c2 = "{\"alert_id\":\"1\",\"alert_cycle_key\":\"99\",\"alert_transition\":"
+                     "\"Recovered\",\"date\":\"1767226260000\"}";
+    srr_webhook_alert x = parse_ok(c1, SRR_WEBHOOK_JSON), y = parse_ok(c2, SRR_WEBHOOK_JSON),
+                      x2 = parse_ok(c1, SRR_WEBHOOK_JSON);
+    cr_assert_str_eq(x.id, x2.id);
+    cr_assert_str_neq(x.id, y.id);
+    cr_assert_eq(y.signal.status, SRR_STATUS_RECOVERED);
+    srr_webhook_alert_clear(&x);
+    srr_webhook_alert_clear(&x2);
+    srr_webhook_alert_clear(&y);
+    free(b1);
+    free(b2);
+}
+
+Test(webhook_payload, numbers_unexpanded_and_tag_lists)
+{
+    /* an unquoted $ID (jansson keeps 64-bit integers exact), an unexpanded
+     * $ALERT_PRIORITY, $TAGS with spaces, $DATE as a number */
+    const char *body = "{\"id\":7050278235293370890,\"alert_id\":\"55\",\"alert_priority\":"
+                       "\"$ALERT_PRIORITY\",\"tags\":\"monitor, name:myService, "
+                       "role:computing-node\",\"date\":1406662672000,\"alert_transition\":"
+                       "\"Warn\"}";
+    srr_webhook_alert a = parse_ok(body, SRR_WEBHOOK_JSON);
+    cr_assert_str_eq(a.event_id, "7050278235293370890");
+    cr_assert_null(a.signal.priority);
+    cr_assert_str_eq(srr_signal_tag(&a.signal, "role"), "computing-node");
+    cr_assert_str_eq(srr_signal_tag(&a.signal, "name"), "myService");
+    cr_assert_eq(a.signal.observed_at, 1406662672);
+    cr_assert_null(a.signal.service);
+    srr_webhook_alert_clear(&a);
+}
+
+Test(webhook_payload, form_encoding)
+{
+    const char *body = "id=7716548234011234567&alert_id=48213377&alert_transition=Re-Triggered"
+                       "&title=%5BRe-Triggered%5D+Disk+full&tags=env%3Aprod%2Cservice%3Adb"
+                       "&date=1767226200000&org%5Bid%5D=11023&text_only_msg=disk+at+97%25";
+    srr_webhook_alert a = parse_ok(body, SRR_WEBHOOK_FORM);
+    cr_assert_str_eq(a.signal.check, "48213377");
+    cr_assert_str_eq(a.transition, "Re-Triggered");
+    cr_assert_eq(a.signal.status, SRR_STATUS_FIRING);
+    cr_assert_str_eq(a.signal.service, "db");
+    cr_assert_str_eq(a.signal.summary, "Disk full");
+    cr_assert_str_eq(json_string_value(json_object_get(a.signal.evidence, "org_id")), "11023");
+    cr_assert_str_eq(json_string_value(json_object_get(a.signal.evidence, "message")),
+                     "disk at 97%");
+    srr_webhook_alert_clear(&a);
+
+    /* the same id as the JSON encoding of the same alert */
+    char *json = wh_payload("7716548234011234567", "Re-Triggered");
+    srr_webhook_alert j = parse_ok(json, SRR_WEBHOOK_JSON),
+                      f = parse_ok("id=7716548234011234567&alert_id=1", SRR_WEBHOOK_FORM);
+    cr_assert_str_eq(j.id, f.id);
+    srr_webhook_alert_clear(&j);
+    srr_webhook_alert_clear(&f);
+    free(json);
+
+    /* a form whose one field is the whole JSON template */
+    char *enc = srr_asprintf("payload=%s", "%7B%22id%22%3A%2242%22%2C%22alert_id%22%3A%227%22%7D");
+    srr_webhook_alert p = parse_ok(enc, SRR_WEBHOOK_FORM);
+    cr_assert_str_eq(p.event_id, "42");
+    cr_assert_str_eq(p.signal.check, "7");
+    srr_webhook_alert_clear(&p);
+    free(enc);
+}
+
+Test(webhook_payload, refusals)
+{
+    parse_fails("", SRR_WEBHOOK_JSON, "not JSON");
+    parse_fails("{\"id\":", SRR_WEBHOOK_JSON, "not JSON");
+    parse_fails("[1,2]", SRR_WEBHOOK_JSON, "not a JSON object");
+    parse_fails("{\"alert_id\":\"1\"}", SRR_WEBHOOK_JSON, "no $ID");
+    parse_fails("{\"id\":\"$ID\",\"alert_id\":\"1\"}", SRR_WEBHOOK_JSON, "no $ID");
+    parse_fails("{\"id\":\"5\"}", SRR_WEBHOOK_JSON, "name the monitor");
+    parse_fails("id=%ZZ", SRR_WEBHOOK_FORM, "escape");
+    parse_fails("id=%FF%FE&alert_id=1", SRR_WEBHOOK_FORM, "UTF-8");
+    parse_fails("id=1&alert_id=", SRR_WEBHOOK_FORM, "name the monitor");
+}
+
+Test(webhook_payload, evidence_stays_bounded)
+{
+    char *body = wh_payload_sized("1", "Triggered", 200000);
+    srr_webhook_alert a = parse_ok(body, SRR_WEBHOOK_JSON);
+    char *ev = json_dumps(a.signal.evidence, JSON_COMPACT);
+    cr_assert_leq(strlen(ev), SRR_SIGNAL_MAX_EVIDENCE_BYTES);
+    free(ev);
+    srr_webhook_alert_clear(&a);
+    free(body);
+}
+
+Test(webhook_payload, content_types)
+{
+    srr_webhook_encoding e;
+    cr_assert_eq(srr_webhook_encoding_of("application/json", &e), SRR_OK);
+    cr_assert_eq(e, SRR_WEBHOOK_JSON);
+    cr_assert_eq(srr_webhook_encoding_of("Application/JSON; charset=utf-8", &e), SRR_OK);
+    cr_assert_eq(srr_webhook_encoding_of(NULL, &e), SRR_OK);
+    cr_assert_eq(e, SRR_WEBHOOK_JSON);
+    cr_assert_eq(srr_webhook_encoding_of("application/x-www-form-urlencoded", &e), SRR_OK);
+    cr_assert_eq(e, SRR_WEBHOOK_FORM);
+    cr_assert_eq(srr_webhook_encoding_of("text/plain", &e), SRR_EINVAL);
+    cr_assert_eq(srr_webhook_encoding_of("multipart/form-data; boundary=x", &e), SRR_EINVAL);
+    cr_assert_eq(srr_webhook_encoding_of("application/jsonx", &e), SRR_EINVAL);
+}
