@@ -1,0 +1,329 @@
+/* SPDX-License-Identifier: Apache-2.0
+ *
+ * bench_webhook.c - the webhook receiver's figures (DESIGN.md section 7),
+ * side by side in one run, all on 127.0.0.1, under the same wrk load
+ * (2 threads, 32 connections) and the same 2 KB Datadog-shaped payload:
+ *   - a bare libmicrohttpd server built here with srr's MHD configuration
+ *     (thread pool of one epoll loop per core, suspend/resume allowed, the
+ *     same limits) that only parses the JSON and answers 202: the ceiling;
+ *   - `srr serve --no-drain` (spool queue): every 202 is durably queued
+ *     (group-committed fdatasync), checked afterwards by reading the spool;
+ *   - nginx answering the POST with 204, for context.
+ * Prints srr/bare (target >= 0.7), srr/nginx, srr's p99 (target < 20 ms)
+ * and peak RSS. Run by `./scripts/bench.sh webhook`.
+ */
+#include <arpa/inet.h>
+#include <jansson.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "queue.h"
+#include "srr.h"
+#include "testutil.h"
+#include "webhook_client.h"
+
+#define TOKEN "bench-token"
+#define DURATION "6s"
+#define PAYLOAD_BYTES 2048
+
+typedef struct wrk_result {
+    double rps;         /* all answers per second */
+    double ok_rps;      /* 2xx answers per second */
+    double p99_ms;
+    long requests, non2xx, errors;
+} wrk_result;
+
+/* ---- the bare reference server ------------------------------------------ */
+
+typedef struct ref_req {
+    char *buf;
+    size_t len;
+} ref_req;
+
+static enum MHD_Result ref_handler(void *cls, struct MHD_Connection *c, const char *url,
+                                   const char *method, const char *version, const char *data,
+                                   size_t *size, void **con_cls)
+{
+    ref_req *r = *con_cls;
+    (void)cls, (void)url, (void)method, (void)version;
+    if (!r) {
+        *con_cls = srr_calloc(1, sizeof(ref_req));
+        return MHD_YES;
+    }
+    if (*size) {
+        if (r->len + *size > 262144)
+            return MHD_NO;
+        r->buf = srr_realloc(r->buf, r->len + *size + 1);
+        memcpy(r->buf + r->len, data, *size);
+        r->len += *size;
+        *size = 0;
+        return MHD_YES;
+    }
+    json_t *j = json_loadb(r->buf ? r->buf : "", r->len, 0, NULL);
+    static const char ok[] = "{\"status\":\"accepted\"}";
+    struct MHD_Response *resp = MHD_create_response_from_buffer(
+        j ? sizeof ok - 1 : 2, (void *)(j ? ok : "{}"), MHD_RESPMEM_PERSISTENT);
+    MHD_add_response_header(resp, "Content-Type", "application/json");
+    enum MHD_Result ret = MHD_queue_response(c, j ? 202 : 400, resp);
+    MHD_destroy_response(resp);
+    json_decref(j);
+    return ret;
+}
+
+static void ref_done(void *cls, struct MHD_Connection *c, void **con_cls,
+                     enum MHD_RequestTerminationCode toe)
+{
+    ref_req *r = *con_cls;
+    (void)cls, (void)c, (void)toe;
+    if (r) {
+        free(r->buf);
+        free(r);
+        *con_cls = NULL;
+    }
+}
+
+/* srr's MHD configuration (ingest/webhook.c), defaults of the config. */
+static struct MHD_Daemon *ref_start(unsigned short *port)
+{
+    struct sockaddr_in sin;
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    memset(&sin, 0, sizeof sin);
+    sin.sin_family = AF_INET;
+    sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    struct MHD_Daemon *d = MHD_start_daemon(
+        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME |
+            MHD_USE_ERROR_LOG,
+        0, NULL, NULL, ref_handler, NULL, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sin,
+        MHD_OPTION_THREAD_POOL_SIZE, (unsigned)(n > 0 ? n : 1), MHD_OPTION_CONNECTION_LIMIT,
+        (unsigned)1024, MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)1024,
+        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)15, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+        (size_t)(64 * 1024), MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)1024,
+        MHD_OPTION_NOTIFY_COMPLETED, ref_done, NULL, MHD_OPTION_END);
+    if (d)
+        *port = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT)->port;
+    return d;
+}
+
+/* ---- wrk ------------------------------------------------------------------ */
+
+static double to_ms(double v, const char *unit)
+{
+    if (strncmp(unit, "us", 2) == 0)
+        return v / 1000;
+    if (strncmp(unit, "ms", 2) == 0)
+        return v;
+    if (unit[0] == 's')
+        return v * 1000;
+    if (unit[0] == 'm')
+        return v * 60000;
+    return v;
+}
+
+static int run_wrk(const char *dir, const char *url, wrk_result *w)
+{
+    char *cmd = srr_asprintf("wrk -t2 -c32 -d%s --latency -s %s/post.lua %s 2>&1", DURATION, dir,
+                             url);
+    char line[512];
+    FILE *p = popen(cmd, "r");
+    free(cmd);
+    memset(w, 0, sizeof *w);
+    if (!p)
+        return -1;
+    while (fgets(line, sizeof line, p)) {
+        double v;
+        char unit[16];
+        long n;
+        if (sscanf(line, " 99%% %lf%15s", &v, unit) == 2)
+            w->p99_ms = to_ms(v, unit);
+        else if (sscanf(line, " %ld requests in", &n) == 1)
+            w->requests = n;
+        else if (sscanf(line, " Non-2xx or 3xx responses: %ld", &n) == 1)
+            w->non2xx = n;
+        else if (strstr(line, "Socket errors"))
+            w->errors = 1;
+        else if (sscanf(line, "Requests/sec: %lf", &v) == 1)
+            w->rps = v;
+    }
+    pclose(p);
+    w->ok_rps = w->requests ? w->rps * (double)(w->requests - w->non2xx) / (double)w->requests : 0;
+    return w->requests > 0 ? 0 : -1;
+}
+
+/* ---- nginx ---------------------------------------------------------------- */
+
+static unsigned short free_port(void)
+{
+    struct sockaddr_in sin;
+    socklen_t sl = sizeof sin;
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    memset(&sin, 0, sizeof sin);
+    sin.sin_family = AF_INET;
+    sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    bind(fd, (struct sockaddr *)&sin, sizeof sin);
+    getsockname(fd, (struct sockaddr *)&sin, &sl);
+    close(fd);
+    return ntohs(sin.sin_port);
+}
+
+static pid_t nginx_start(const char *dir, unsigned short port)
+{
+    char *conf = srr_asprintf(
+        "worker_processes auto;\ndaemon off;\npid %s/nginx.pid;\nerror_log %s/nginx.err;\n"
+        "events { worker_connections 1024; }\n"
+        "http {\n  access_log off;\n  client_body_temp_path %s/body;\n"
+        "  proxy_temp_path %s/proxy;\n  fastcgi_temp_path %s/fcgi;\n"
+        "  uwsgi_temp_path %s/uwsgi;\n  scgi_temp_path %s/scgi;\n"
+        "  server {\n    listen 127.0.0.1:%u;\n    location / { return 204; }\n  }\n}\n",
+        dir, dir, dir, dir, dir, dir, dir, (unsigned)port);
+    char *path = tu_write_file(dir, "nginx.conf", conf);
+    pid_t pid = fork();
+    if (pid == 0) {
+        execlp("nginx", "nginx", "-p", dir, "-c", path, (char *)NULL);
+        _exit(127);
+    }
+    free(conf);
+    free(path);
+    usleep(500 * 1000);
+    return pid;
+}
+
+/* ---- srr ------------------------------------------------------------------ */
+
+static long peak_rss_kb(pid_t pid)
+{
+    char path[64], line[256];
+    long kb = -1;
+    snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return -1;
+    while (fgets(line, sizeof line, f))
+        if (sscanf(line, "VmHWM: %ld kB", &kb) == 1)
+            break;
+    fclose(f);
+    return kb;
+}
+
+static long spool_records(const char *cfgpath)
+{
+    srr_config *cfg = NULL;
+    srr_consumer *c = NULL;
+    srr_error err = {0};
+    long total = 0;
+    if (srr_config_load(cfgpath, &cfg, &err) != SRR_OK ||
+        srr_consumer_open(cfg, &c, &err) != SRR_OK) {
+        fprintf(stderr, "bench: %s\n", err.msg);
+        srr_config_destroy(cfg);
+        return -1;
+    }
+    for (;;) {
+        const srr_message *m;
+        size_t n = 0;
+        if (srr_consumer_poll(c, 5000, 0, &m, &n, &err) != SRR_OK || n == 0)
+            break;
+        for (size_t i = 0; i < n; i++)
+            total += m[i].corrupt_reason == NULL;
+        srr_consumer_commit(c, &err);
+    }
+    srr_consumer_close(&c);
+    srr_config_destroy(cfg);
+    return total;
+}
+
+int main(void)
+{
+    char *dir = tu_mkdtemp(), *payload, *lua, *cfgpath, url[128];
+    wrk_result ref, srr, ngx;
+    unsigned short port;
+    struct MHD_Daemon *d;
+    wh_proc p;
+    long rss, queued;
+    int code = 0;
+
+    if (system("command -v wrk >/dev/null && command -v nginx >/dev/null") != 0) {
+        fprintf(stderr, "bench_webhook: needs wrk and nginx (scripts/bench.sh installs them)\n");
+        return 1;
+    }
+    payload = wh_payload_sized("7716548234011234567", "Triggered", PAYLOAD_BYTES);
+    free(tu_write_file(dir, "payload.json", payload));
+    lua = srr_asprintf("wrk.method = \"POST\"\n"
+                       "local f = io.open(\"%s/payload.json\", \"rb\")\n"
+                       "wrk.body = f:read(\"*a\")\nf:close()\n"
+                       "wrk.headers[\"Content-Type\"] = \"application/json\"\n"
+                       "wrk.headers[\"X-SRR-Token\"] = \"" TOKEN "\"\n",
+                       dir);
+    free(tu_write_file(dir, "post.lua", lua));
+    printf("payload %zu bytes; wrk -t2 -c32 -d%s; %ld cores\n", strlen(payload), DURATION,
+           sysconf(_SC_NPROCESSORS_ONLN));
+
+    /* 1. bare libmicrohttpd */
+    d = ref_start(&port);
+    if (!d) {
+        fprintf(stderr, "bench_webhook: cannot start the reference server\n");
+        return 1;
+    }
+    snprintf(url, sizeof url, "http://127.0.0.1:%u/v1/webhooks/datadog", port);
+    if (run_wrk(dir, url, &ref) != 0)
+        code = 1;
+    MHD_stop_daemon(d);
+    printf("bare libmicrohttpd (parse, 202)  %9.0f req/s  p99 %6.2f ms\n", ref.ok_rps, ref.p99_ms);
+
+    /* 2. srr serve, spool, no writer */
+    cfgpath = tu_write_file(dir, "srr.yaml",
+                            "queue:\n  spool_dir: spool\nstore:\n  path: srr.db\n"
+                            "webhook:\n  listen: 127.0.0.1:0\n  per_ip_connections: 1024\n");
+    const char *const env[] = {"SRR_WEBHOOK_TOKEN=" TOKEN, NULL};
+    const char *const args[] = {"--no-drain", NULL};
+    if (wh_proc_start(SRR_BIN, cfgpath, args, env, &p) != 0) {
+        fprintf(stderr, "bench_webhook: srr serve did not start:\n%s\n", p.log ? p.log : "");
+        return 1;
+    }
+    snprintf(url, sizeof url, "http://127.0.0.1:%u/v1/webhooks/datadog", p.port);
+    if (run_wrk(dir, url, &srr) != 0)
+        code = 1;
+    rss = peak_rss_kb(p.pid);
+    if (wh_proc_stop(&p) != 0)
+        fprintf(stderr, "bench_webhook: srr serve did not exit cleanly:\n%s\n", p.log);
+    wh_proc_free(&p);
+    queued = spool_records(cfgpath);
+    printf("srr serve (202 = fsync'ed)       %9.0f req/s  p99 %6.2f ms  peak RSS %.1f MiB\n",
+           srr.ok_rps, srr.p99_ms, (double)rss / 1024);
+    printf("  %ld answers, %ld not 2xx, %ld records in the spool%s\n", srr.requests, srr.non2xx,
+           queued, queued >= srr.requests - srr.non2xx ? " (every 202 queued)" : " (MISSING!)");
+    if (queued < srr.requests - srr.non2xx)
+        code = 1;
+
+    /* 3. nginx, 204 */
+    port = free_port();
+    pid_t ng = nginx_start(dir, port);
+    snprintf(url, sizeof url, "http://127.0.0.1:%u/", port);
+    if (run_wrk(dir, url, &ngx) != 0)
+        fprintf(stderr, "bench_webhook: nginx did not answer (see %s/nginx.err)\n", dir);
+    kill(ng, SIGQUIT);
+    waitpid(ng, NULL, 0);
+    printf("nginx (204)                      %9.0f req/s  p99 %6.2f ms\n", ngx.ok_rps, ngx.p99_ms);
+
+    printf("\nsrr / bare libmicrohttpd  %.2f   (target >= 0.70)  %s\n",
+           ref.ok_rps > 0 ? srr.ok_rps / ref.ok_rps : 0,
+           ref.ok_rps > 0 && srr.ok_rps / ref.ok_rps >= 0.7 ? "ok" : "BELOW TARGET");
+    printf("srr / nginx               %.2f   (context)\n",
+           ngx.ok_rps > 0 ? srr.ok_rps / ngx.ok_rps : 0);
+    printf("srr p99                   %.2f ms (target < 20 ms)  %s\n", srr.p99_ms,
+           srr.p99_ms < 20 ? "ok" : "ABOVE TARGET");
+    printf("srr peak RSS              %.1f MiB\n", (double)rss / 1024);
+
+    tu_rmdir_r(dir);
+    free(dir);
+    free(payload);
+    free(lua);
+    free(cfgpath);
+    return code;
+}
