@@ -100,6 +100,7 @@ static int has_meta(const char *s, size_t n)
 void srr_glob_compile(srr_glob *g, const char *pat)
 {
     g->pat = srr_strdup(pat ? pat : "");
+    g->contains = NULL;
     size_t n = strlen(g->pat);
     g->lit = g->pat;
     g->litlen = n;
@@ -117,7 +118,17 @@ void srr_glob_compile(srr_glob *g, const char *pat)
         g->shape = GLOB_SUFFIX;
         g->lit = g->pat + 1;
         g->litlen = n - 1;
+    } else if (n >= 3 && g->pat[0] == '*' && g->pat[n - 1] == '*' &&
+               !has_meta(g->pat + 1, n - 2)) {
+        g->shape = GLOB_CONTAINS;
+        g->contains = srr_strndup(g->pat + 1, n - 2);
+        g->lit = g->contains;
+        g->litlen = n - 2;
     }
+    g->first = 0;
+    if (g->shape == GLOB_EXACT || g->shape == GLOB_PREFIX ||
+        (g->shape == GLOB_GENERAL && strchr("*?[\\", g->pat[0]) == NULL))
+        g->first = g->pat[0];
 }
 
 void srr_glob_free(srr_glob *g)
@@ -125,7 +136,9 @@ void srr_glob_free(srr_glob *g)
     if (!g)
         return;
     free(g->pat);
+    free(g->contains);
     g->pat = NULL;
+    g->contains = NULL;
 }
 
 /* Policy literals are short: a plain byte loop beats the library's
@@ -152,7 +165,11 @@ int srr_glob_match(const srr_glob *g, const char *s)
     case GLOB_SUFFIX:
         n = strlen(s);
         return n >= g->litlen && memcmp(s + n - g->litlen, g->lit, g->litlen) == 0;
+    case GLOB_CONTAINS:
+        return strstr(s, g->contains) != NULL;
     case GLOB_GENERAL:
+        if (g->first && *s != g->first)
+            return 0;
         break;
     }
     return srr_glob_match_str(g->pat, s);
@@ -206,4 +223,16 @@ void srr_prefilter_suffix_of(const srr_globset *gs, srr_prefilter *pf)
     pf->bytes = srr_load8_tail(g->lit, g->litlen);
     for (size_t i = 0; i < n; i++)
         pf->mask |= (uint64_t)0xFF << (8 * (7 - i));
+}
+
+uint64_t srr_fnv1a(const char *s)
+{
+    uint64_t h = 1469598103934665603ULL;
+    if (!s)
+        return 0;
+    for (; *s; s++) {
+        h ^= (unsigned char)*s;
+        h *= 1099511628211ULL;
+    }
+    return h;
 }

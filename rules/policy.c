@@ -90,6 +90,9 @@ void srr_rules_destroy(srr_ruleset *rs)
         rule_free(&rs->rules[i]);
     free(rs->rules);
     free(rs->hot);
+    free(rs->by_check);
+    free(rs->by_check_off);
+    free(rs->check_slots);
     rule_free(&rs->def);
     free(rs->checks);
     free(rs);
@@ -558,6 +561,64 @@ static int exact_by_prefilter(const srr_globset *gs)
     }
 }
 
+static int globset_any(const srr_globset *gs, const char *s);
+
+/* The bloom of a list of exact names (0 unless every glob is exact). */
+static uint64_t bloom_of(const srr_globset *gs)
+{
+    uint64_t b = 0;
+    for (size_t i = 0; i < gs->n; i++) {
+        if (gs->v[i].shape != GLOB_EXACT)
+            return 0;
+        b |= srr_bloom_bit(srr_fnv1a(gs->v[i].pat));
+    }
+    return b;
+}
+
+/* Builds the check index (see struct srr_ruleset). */
+static void build_check_index(srr_ruleset *rs)
+{
+    const srr_config *cfg = rs->cfg;
+    size_t nc = cfg ? cfg->nchecks : 0, total = 0;
+    if (nc == 0 || rs->nrules == 0)
+        return;
+    rs->by_check_off = srr_calloc(nc + 1, sizeof *rs->by_check_off);
+    rs->by_check = srr_calloc(nc * rs->nrules, sizeof *rs->by_check);
+    for (size_t k = 0; k < nc; k++) {
+        rs->by_check_off[k] = total;
+        for (size_t i = 0; i < rs->nrules; i++) {
+            const srr_globset *gs = &rs->rules[i].check;
+            if (gs->n == 0 || globset_any(gs, cfg->checks[k].name))
+                rs->by_check[total++] = (uint32_t)i;
+        }
+    }
+    rs->by_check_off[nc] = total;
+    rs->check_slots_n = 16;
+    while (rs->check_slots_n < 2 * nc)
+        rs->check_slots_n *= 2;
+    rs->check_slots = srr_calloc(rs->check_slots_n, sizeof *rs->check_slots);
+    for (size_t k = 0; k < nc; k++) {
+        size_t j = srr_fnv1a(cfg->checks[k].name) & (rs->check_slots_n - 1);
+        while (rs->check_slots[j])
+            j = (j + 1) & (rs->check_slots_n - 1);
+        rs->check_slots[j] = (uint32_t)(k + 1);
+    }
+}
+
+/* The configured check named `name` (its hash h), or -1. */
+static long check_lookup(const srr_ruleset *rs, const char *name, uint64_t h)
+{
+    if (!rs->check_slots_n || !name)
+        return -1;
+    for (size_t j = h & (rs->check_slots_n - 1);; j = (j + 1) & (rs->check_slots_n - 1)) {
+        uint32_t v = rs->check_slots[j];
+        if (!v)
+            return -1;
+        if (strcmp(rs->cfg->checks[v - 1].name, name) == 0)
+            return (long)(v - 1);
+    }
+}
+
 static srr_rc compile_policy(srr_ruleset *rs, const srr_yaml_node *p, srr_error *err)
 {
     srr_rc rc;
@@ -609,6 +670,11 @@ static srr_rc compile_policy(srr_ruleset *rs, const srr_yaml_node *p, srr_error 
         srr_prefilter_suffix_of(&r->check, &h->check_sfx);
         srr_prefilter_suffix_of(&r->service, &h->service_sfx);
         srr_prefilter_suffix_of(&r->env, &h->env_sfx);
+        h->check_bloom = bloom_of(&r->check);
+        h->service_bloom = bloom_of(&r->service);
+        h->env_bloom = bloom_of(&r->env);
+        rs->bloom_service |= h->service_bloom != 0;
+        rs->bloom_env |= h->env_bloom != 0;
         h->needs_full = (unsigned char)(!exact_by_prefilter(&r->check) ||
                                         !exact_by_prefilter(&r->service) ||
                                         !exact_by_prefilter(&r->env) || r->tags.n ||
@@ -617,6 +683,7 @@ static srr_rc compile_policy(srr_ruleset *rs, const srr_yaml_node *p, srr_error 
             rs->any_history = 1;
     }
 
+    build_check_index(rs);
     const srr_yaml_node *d = srr_yaml_get(p, "default");
     if (d) {
         rs->has_default = 1;
@@ -696,8 +763,10 @@ static int bit_in(unsigned mask, int v)
 static long missing_tag(const srr_rule *r, const srr_signal *sig)
 {
     for (size_t i = 0; i < r->tags.n; i++) {
+        const srr_glob *g = &r->tags.v[i];
         size_t j = 0;
-        while (j < sig->ntags && !srr_glob_match(&r->tags.v[i], sig->tags[j]))
+        while (j < sig->ntags &&
+               ((g->first && sig->tags[j][0] != g->first) || !srr_glob_match(g, sig->tags[j])))
             j++;
         if (j == sig->ntags)
             return (long)i;
@@ -1082,43 +1151,82 @@ static void build_reason(const srr_rule *r, size_t i, int is_default, const srr_
     finish_reason(&sb);
 }
 
+/* One pass over a signal's text field: its first and last 8 bytes (as
+ * srr_load8 and srr_load8_tail lay them out) and, when `hash` is set, its
+ * FNV-1a. NULL gives zeros. */
+static void scan_field(const char *s, int hash, uint64_t *head, uint64_t *tail, uint64_t *h)
+{
+    uint64_t fnv = 1469598103934665603ULL;
+    size_t n = 0;
+    *head = *tail = 0;
+    if (!s) {
+        *h = 0;
+        return;
+    }
+    if (hash) {
+        for (; s[n]; n++) {
+            fnv ^= (unsigned char)s[n];
+            fnv *= 1099511628211ULL;
+        }
+        *h = fnv;
+    } else {
+        n = strlen(s);
+    }
+    *head = srr_load8(s);
+    *tail = srr_load8_tail(s, n);
+}
+
 /* The walk shared by both views. hist NULL: the producer's view. */
 static void decide(const srr_ruleset *rs, const srr_signal *sig, const srr_history *hist,
                    srr_decision *out)
 {
-    size_t i = 0, n = rs->nrules;
+    size_t i = rs->nrules, j, n = rs->nrules;
     const srr_rule *r = NULL;
     long unknown = -1, unknown_act = -1; /* first rules that need the history */
-    const uint64_t c8 = srr_load8(sig->check), s8 = srr_load8(sig->service),
-                   e8 = srr_load8(sig->env);
-    const uint64_t ct = sig->check ? srr_load8_tail(sig->check, strlen(sig->check)) : 0,
-                   stl = sig->service ? srr_load8_tail(sig->service, strlen(sig->service)) : 0,
-                   et = sig->env ? srr_load8_tail(sig->env, strlen(sig->env)) : 0;
+    uint64_t hc, hs = 0, he = 0, c8, s8, e8, ct, stl, et;
+    scan_field(sig->check, 1, &c8, &ct, &hc);
+    scan_field(sig->service, rs->bloom_service, &s8, &stl, &hs);
+    scan_field(sig->env, rs->bloom_env, &e8, &et, &he);
+    const uint64_t bc = srr_bloom_bit(hc), bs = rs->bloom_service ? srr_bloom_bit(hs) : 0,
+                   be = rs->bloom_env ? srr_bloom_bit(he) : 0;
     const int src = (int)sig->source, kind = (int)sig->kind, st = (int)sig->status;
-    for (; i < n; i++) {
-        const srr_rule_hot *h = &rs->hot[i];
-        if ((c8 & h->check.mask) != h->check.bytes ||
+    /* A configured check only tries the rules that can match its name. */
+    const uint32_t *idx = NULL;
+    long k = check_lookup(rs, sig->check, hc);
+    if (k >= 0) {
+        idx = rs->by_check + rs->by_check_off[k];
+        n = rs->by_check_off[k + 1] - rs->by_check_off[k];
+    }
+    for (j = 0; j < n; j++) {
+        size_t ri = idx ? idx[j] : j;
+        const srr_rule_hot *h = &rs->hot[ri];
+        if (!bit_in(h->source_mask, src) || !bit_in(h->kind_mask, kind) ||
+            (c8 & h->check.mask) != h->check.bytes ||
             (s8 & h->service.mask) != h->service.bytes || (e8 & h->env.mask) != h->env.bytes ||
             (ct & h->check_sfx.mask) != h->check_sfx.bytes ||
             (stl & h->service_sfx.mask) != h->service_sfx.bytes ||
             (et & h->env_sfx.mask) != h->env_sfx.bytes || !bit_in(h->source_mask, src) ||
-            !bit_in(h->kind_mask, kind) || !bit_in(h->status_mask, st))
+            !bit_in(h->kind_mask, kind) || !bit_in(h->status_mask, st) ||
+            (h->check_bloom && !(h->check_bloom & bc)) ||
+            (h->service_bloom && !(h->service_bloom & bs)) ||
+            (h->env_bloom && !(h->env_bloom & be)))
             continue;
-        const srr_rule *cand = &rs->rules[i];
+        const srr_rule *cand = &rs->rules[ri];
         if (h->needs_full && !static_matches(cand, sig))
             continue;
         if (needs_history(cand)) {
             if (!hist) {
                 if (unknown < 0)
-                    unknown = (long)i;
+                    unknown = (long)ri;
                 if (unknown_act < 0 && cand->action != SRR_ACTION_IGNORE)
-                    unknown_act = (long)i;
+                    unknown_act = (long)ri;
                 continue;
             }
             if (!history_matches(cand, sig, hist))
                 continue;
         }
         r = cand;
+        i = ri;
         break;
     }
     int is_default = (r == NULL);

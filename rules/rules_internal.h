@@ -19,12 +19,21 @@
 
 /* A precompiled glob (* ? [..] [!..]). Simple shapes get a fast path so that
  * matching never allocates and rarely backtracks. */
-typedef enum { GLOB_ANY, GLOB_EXACT, GLOB_PREFIX, GLOB_SUFFIX, GLOB_GENERAL } srr_glob_shape;
+typedef enum {
+    GLOB_ANY,
+    GLOB_EXACT,
+    GLOB_PREFIX,
+    GLOB_SUFFIX,
+    GLOB_CONTAINS, /* "*literal*" */
+    GLOB_GENERAL
+} srr_glob_shape;
 
 typedef struct srr_glob {
     char *pat;         /* the pattern as written (owned) */
     const char *lit;   /* EXACT/PREFIX/SUFFIX: the literal part (into pat) */
     size_t litlen;
+    char *contains;    /* CONTAINS: the literal, NUL-terminated (owned) */
+    char first;        /* the first byte of every match, or 0 when not fixed */
     srr_glob_shape shape;
 } srr_glob;
 
@@ -96,8 +105,17 @@ typedef struct srr_rule_hot {
     unsigned source_mask, kind_mask, status_mask;
     srr_prefilter check, service, env;
     srr_prefilter check_sfx, service_sfx, env_sfx; /* last bytes of '*suffix' globs */
+    uint64_t check_bloom, service_bloom, env_bloom; /* lists of exact names: one bit per
+                                                       name (srr_bloom_bit); 0 = unused */
     unsigned char needs_full;  /* 1 when the prefilter alone does not decide */
 } srr_rule_hot;
+
+/* FNV-1a of s (0 for NULL) and the bloom bit of a name. */
+uint64_t srr_fnv1a(const char *s);
+static inline uint64_t srr_bloom_bit(uint64_t h)
+{
+    return (uint64_t)1 << (h & 63);
+}
 
 /* Up to the first 8 bytes of s (stopping at its NUL), little-endian; 0 for
  * NULL. */
@@ -130,6 +148,16 @@ struct srr_ruleset {
     size_t max_new_drafts;
     const srr_yaml_node *policy; /* the compiled section (borrowed), NULL = built in */
     int has_default;        /* the policy wrote a `default:` */
+    /* The check index: a signal whose check is a configured check only
+     * tries the rules whose check matcher can match that name (in order):
+     * by_check[by_check_off[k] .. by_check_off[k + 1]) for check k. The
+     * names are found through an open-addressing table of check_slots
+     * entries (check index + 1, 0 = empty) keyed by srr_fnv1a. */
+    uint32_t *by_check;
+    size_t *by_check_off;
+    uint32_t *check_slots;
+    size_t check_slots_n;   /* a power of two, or 0 */
+    int bloom_service, bloom_env; /* some rule uses that field's bloom */
     int any_history;        /* some rule matches on recurrence or flapping */
 };
 

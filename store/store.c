@@ -1626,7 +1626,7 @@ srr_rc srr_store_risk_get(srr_store *st, const char *id, json_t **out, srr_error
 srr_rc srr_store_backlog_get(srr_store *st, const char *id, json_t **out, srr_error *err)
 {
     json_t *o = NULL;
-    int64_t bid;
+    int64_t bid = 0;
     srr_rc rc;
     *out = NULL;
     rc = parse_id(id, REC_BACKLOG, &bid, err);
@@ -1671,4 +1671,10 @@ srr_rc srr_store_quarantine_list(srr_store *st, json_t **out, srr_error *err)
     }
     *out = arr;
     return SRR_OK;
+}
+
+/* The sqlite3 handle of an open store, for store/workflow.c and friends. */
+sqlite3 *srr_store_db(srr_store *st)
+{
+    return st->db;
 }

@@ -557,3 +557,74 @@ Test(glob, shapes_and_wildcards)
     cr_assert(glob1("[", "["));       /* unclosed bracket: a literal */
     cr_assert(glob1("**x", "abx"));
 }
+
+/* ---- issue 4: the fast paths agree with the plain rule-by-rule logic -------- */
+
+Test(glob, contains_and_first_byte)
+{
+    cr_assert(glob1("*eck*", "checkout"));
+    cr_assert(glob1("*eck*", "eck"));
+    cr_assert(!glob1("*eck*", "ec"));
+    cr_assert(glob1("device:/dev/sd?1", "device:/dev/sdb1"));
+    cr_assert(!glob1("device:/dev/sd?1", "host:/dev/sdb1"));
+    cr_assert(glob1("*-usage", "disk-usage"));
+}
+
+/* The index by check, the prefilters (head, tail, bloom) and the skipping
+ * of history rules must pick the same rule as trying every rule in order
+ * with the explanation logic, which has none of them. */
+Test(policy_speed, fast_paths_agree_with_explanations)
+{
+    srr_buf b;
+    srr_buf_init(&b, 0);
+    srr_buf_printf(&b, "policy:\n  rules:\n");
+    const char *shapes[] = {
+        "check: \"disk-*\"",           "check: \"*-usage\"",
+        "check: [disk-usage, other]",  "service: \"*eck*\"",
+        "service: [api, checkout]",    "env: prod, kind: threshold",
+        "tags: [\"device:/dev/sd?1\"]", "check: \"d?sk-usage\", value: \"> 95%\"",
+        "source: [logs, webhook]",     "check: disk-usage, recurrence: \"3 of 4 sweeps\"",
+        "service: \"pay*\"",           "check: \"*\"",
+    };
+    for (int i = 0; i < 12; i++)
+        srr_buf_printf(&b, "    - {name: r%d, match: {%s}, action: %s}\n", i, shapes[i],
+                       i % 2 ? "backlog" : "risk");
+    srr_config *c = NULL;
+    srr_ruleset *r = NULL;
+    srr_error err = {0};
+    cr_assert_eq(compile(b.data, &c, &r, &err), SRR_OK, "%s", err.msg);
+    srr_buf_free(&b);
+    const char *checks[] = {"disk-usage", "api-usage", "x", "other"};
+    const char *services[] = {"checkout", "api", "payments", NULL};
+    const char *envs[] = {"prod", "staging", NULL};
+    const char *tags[] = {"device:/dev/sda1", "host:a", NULL};
+    for (int i = 0; i < 4 * 4 * 3 * 3 * 3; i++) {
+        srr_signal s;
+        memset(&s, 0, sizeof s);
+        s.check = srr_strdup(checks[i % 4]);
+        s.service = srr_strdup(services[(i / 4) % 4]);
+        s.env = srr_strdup(envs[(i / 16) % 3]);
+        if (tags[(i / 48) % 3])
+            srr_signal_add_tag(&s, tags[(i / 48) % 3]);
+        s.source = (srr_source)((i / 144) % 3);
+        s.value = 90 + (i % 10);
+        s.unit = srr_strdup("%");
+        srr_decision d;
+        srr_explanation e;
+        srr_rules_decide(r, &s, &d);
+        srr_rules_explain(r, &s, NULL, &e);
+        int first = (int)srr_rules_count(r);
+        for (size_t k = 0; k < e.n; k++)
+            if (e.v[k].matched) {
+                first = e.v[k].index;
+                break;
+            }
+        /* No rule ignores, so no proposal ever replaces the static winner. */
+        cr_assert_eq(d.rule_index, first, "signal %d: decide picked #%d, explanations #%d", i,
+                     d.rule_index, first);
+        srr_explanation_clear(&e);
+        srr_signal_clear(&s);
+    }
+    srr_rules_destroy(r);
+    srr_config_destroy(c);
+}
