@@ -10,7 +10,7 @@
  * dd_classify(). Keeping those three steps apart is what lets the transport
  * change (curl multi, concurrency) without touching parsing or recording.
  *
- * A client is used by one thread at a time (it owns one curl handle).
+ * A client is used by one thread at a time (it owns a curl multi handle).
  * Tests may include this header to tune retries (srr_dd_client_set_retry).
  */
 #ifndef SRR_INGEST_DD_INTERNAL_H
@@ -39,26 +39,59 @@ typedef struct dd_counter {
     struct dd_counter *next;
 } dd_counter;
 
-/* The client. Invariant: `curl` and the header lists are non-NULL exactly
+/* A rate-limit bucket as Datadog announces it (X-RateLimit-Name; answers
+ * without a name use their path as the name). Invariant: `inflight` counts
+ * requests sent on this bucket and not yet answered; a request may start
+ * only while remaining - inflight > 0 or the reset time has passed. */
+typedef struct dd_bucket {
+    char *name;
+    long long limit;      /* X-RateLimit-Limit, 0 when unknown */
+    long long period_s;   /* X-RateLimit-Period, 0 when unknown */
+    long long remaining;  /* X-RateLimit-Remaining as last seen */
+    int64_t reset_at_ms;  /* monotonic ms when the period ends */
+    int inflight;
+    struct dd_bucket *next;
+} dd_bucket;
+
+/* What the client learned about one API path: which bucket it counts
+ * against (NULL once `known` and the answers carried no limit). Until the
+ * first answer arrives only one request ("probe") may be in flight. */
+typedef struct dd_route {
+    char *path;
+    int known;
+    int probing;
+    dd_bucket *bucket;
+    struct dd_route *next;
+} dd_route;
+
+/* The client. Invariant: `multi` and the header lists are non-NULL exactly
  * in LIVE and RECORD modes; `dir` is non-NULL in RECORD and REPLAY. */
 struct srr_dd_client {
     srr_dd_mode mode;
     char *base_url;              /* without trailing '/', NULL in REPLAY */
     char *dir;                   /* recording directory */
-    CURL *curl;                  /* reused for every request (keep-alive) */
+    CURLM *multi;                /* shared connection cache (keep-alive) */
+    CURL **easy;                 /* max_concurrency reusable handles */
     struct curl_slist *hdr_get;  /* Accept + keys */
     struct curl_slist *hdr_post; /* hdr_get + Content-Type */
-    char curl_err[CURL_ERROR_SIZE];
     long long max_response_bytes;
-    long long timeout_s;
-    long long connect_timeout_s;
+    long long timeout_ms;
+    long long connect_timeout_ms;
     long long log_page_limit;
     long long max_log_pages;
-    int max_attempts; /* >= 1 */
-    long backoff_ms;  /* first retry sleep; doubles each time */
+    int max_concurrency;     /* >= 1 */
+    int max_attempts;        /* >= 1 */
+    long backoff_ms;         /* first retry sleep; doubles each time (with jitter) */
+    int64_t retry_max_ms;    /* total time one request may spend retrying */
+    int64_t rl_max_wait_ms;  /* longest wait for an announced reset */
+    double time_scale;       /* $SRR_TEST_TIME_SCALE: scales backoff sleeps only */
+    int progress;            /* print progress on stderr */
+    unsigned rng;            /* jitter */
     dd_counter *counters;
+    dd_bucket *buckets;
+    dd_route *routes;
+    srr_dd_stats stats;
 };
-
 /* One request, as srr asks it. `query` (GET) is an object of string params
  * in order; `body` (POST) the JSON body. Both borrowed. */
 typedef struct dd_request {
@@ -74,6 +107,8 @@ typedef struct dd_answer {
     long status;
     srr_buf body;
     long long ratelimit_reset_s; /* X-RateLimit-Reset, -1 when absent */
+    long long rl_limit, rl_period_s, rl_remaining; /* -1 when absent */
+    char rl_name[64];                              /* X-RateLimit-Name, "" when absent */
 } dd_answer;
 
 void dd_answer_init(dd_answer *a, size_t max);
@@ -111,5 +146,65 @@ void dd_urlencode(srr_buf *b, const char *s);
 
 /* Tests: sets retry attempts (>= 1) and the first backoff sleep in ms. */
 void srr_dd_client_set_retry(srr_dd_client *c, int max_attempts, long backoff_ms);
+/* Tests: total time per request in ms (the config has whole seconds). */
+void srr_dd_client_set_timeout_ms(srr_dd_client *c, long long ms);
+
+/* ---- the engine (engine.c) ------------------------------------------------
+ *
+ * A task is one unit of work that talks to Datadog in one or more
+ * sequential requests: a v1 query, a v2 batch, a log search (page after
+ * page), an aggregate. The engine runs many tasks at once over curl multi,
+ * at most max_concurrency requests in flight, honouring rate limits and
+ * retrying transient failures; tasks that share a `key` (the check name
+ * their requests are recorded under) run one after the other, in the order
+ * they were added, so recordings number each check's requests the same way
+ * in every run. */
+typedef struct dd_task dd_task;
+typedef struct dd_task_ops {
+    /* Builds the next request into t->req (t owns its query/body). Returns
+     * 1 when a request is ready, 0 when the task has nothing more to ask. */
+    int (*next)(dd_task *t);
+    /* Consumes a 2xx answer. SRR_OK goes on with next(); anything else ends
+     * the task with that error. */
+    srr_rc (*answer)(dd_task *t, const dd_answer *a, srr_error *err);
+    /* Called exactly once when the task ends: rc SRR_OK, or the failure. */
+    void (*done)(dd_task *t, srr_rc rc, const srr_error *err);
+    /* Frees the task (NULL-tolerant use not needed: called once). */
+    void (*destroy)(dd_task *t);
+} dd_task_ops;
+
+struct dd_task {
+    const dd_task_ops *ops;
+    char *key;          /* check name requests are recorded under */
+    dd_request req;     /* current request (req.check == key) */
+    struct dd_engine *eng;
+    /* engine-private */
+    int state;          /* 0 new, 1 ready, 2 waiting, 3 running, 4 done */
+    int attempt;
+    int waited_rl;      /* this request already counted a rate-limit wait */
+    int64_t rl_since_ms; /* when that wait began */
+    int64_t first_try_ms, not_before_ms;
+    dd_task *after;     /* must be done before this one starts */
+};
+
+typedef struct dd_engine dd_engine;
+/* Creates an engine over the client; destroy with dd_engine_destroy. */
+dd_engine *dd_engine_create(srr_dd_client *c);
+/* Adds a task (the engine takes ownership; it is destroyed by the engine).
+ * Tasks may be added from inside callbacks while the engine runs. */
+void dd_engine_add(dd_engine *e, dd_task *t);
+/* Runs every task to its end. Returns SRR_OK, or SRR_EIO when curl itself
+ * fails (then every unfinished task is ended with that error). */
+srr_rc dd_engine_run(dd_engine *e, srr_error *err);
+void dd_engine_destroy(dd_engine **e);
+srr_dd_client *dd_engine_client(dd_engine *e);
+/* Monotonic milliseconds. */
+int64_t dd_mono_ms(void);
+
+/* Parsers of the v2 answers (parse.c). dd_parse_v2 splits a v2 timeseries
+ * answer into `n` results (outs[i] for formula i, zeroed first); `metrics`
+ * names the metric of each (may be NULL entries). */
+srr_rc dd_parse_v2(const char *check, const char *body, size_t len, size_t n,
+                   const char *const *metrics, srr_metric_result *outs, srr_error *err);
 
 #endif

@@ -14,11 +14,14 @@
 #include <string.h>
 
 #include "dd_internal.h"
+#include "log.h"
 
 void dd_answer_init(dd_answer *a, size_t max)
 {
     a->status = 0;
     a->ratelimit_reset_s = -1;
+    a->rl_limit = a->rl_period_s = a->rl_remaining = -1;
+    a->rl_name[0] = '\0';
     srr_buf_init(&a->body, max);
 }
 
@@ -274,6 +277,111 @@ srr_rc srr_dd_parse_metrics(const char *check, const char *body, size_t len, srr
 out:
     if (rc != SRR_OK)
         srr_metric_result_clear(out);
+    json_decref(root);
+    return rc;
+}
+
+/* ---- v2 timeseries ---------------------------------------------------------- */
+
+/* Appends a zeroed series to r and returns it. */
+static srr_series *result_push(srr_metric_result *r)
+{
+    r->series = srr_realloc(r->series, (r->nseries + 1) * sizeof(srr_series));
+    memset(&r->series[r->nseries], 0, sizeof(srr_series));
+    return &r->series[r->nseries++];
+}
+
+srr_rc dd_parse_v2(const char *check, const char *body, size_t len, size_t n,
+                   const char *const *metrics, srr_metric_result *outs, srr_error *err)
+{
+    json_error_t je;
+    srr_rc rc = SRR_OK;
+    for (size_t i = 0; i < n; i++)
+        memset(&outs[i], 0, sizeof outs[i]);
+    json_t *root = json_loadb(body ? body : "", body ? len : 0, 0, &je);
+    if (!root)
+        return dd_not_json(check, 200, &je, err);
+    const json_t *at = json_object_get(json_object_get(root, "data"), "attributes");
+    const json_t *series = json_object_get(at, "series");
+    const json_t *times = json_object_get(at, "times");
+    const json_t *values = json_object_get(at, "values");
+    char *errs = dd_errors_of(root);
+    if (!json_is_object(root) || !json_is_object(at)) {
+        rc = srr_error_set(err, SRR_EINVAL, "check '%s': Datadog answered HTTP 200 %s%s", check,
+                           errs ? "with errors: " : "without data.attributes (not a timeseries "
+                                                    "answer)",
+                           errs ? errs : "");
+        goto out;
+    }
+    if (errs && json_array_size(series) == 0) {
+        rc = srr_error_set(err, SRR_EINVAL, "check '%s': Datadog answered HTTP 200 with errors: %s",
+                           check, errs);
+        goto out;
+    }
+    if (errs)
+        srr_warn("check '%s': Datadog answered with series and errors: %s", check, errs);
+    if ((series && !json_is_array(series) && !json_is_null(series)) ||
+        (times && !json_is_array(times) && !json_is_null(times)) ||
+        (values && !json_is_array(values) && !json_is_null(values))) {
+        rc = srr_error_set(err, SRR_EINVAL,
+                           "check '%s': series, times and values of a timeseries answer must be "
+                           "arrays",
+                           check);
+        goto out;
+    }
+    size_t k;
+    const json_t *js;
+    json_array_foreach(series, k, js)
+    {
+        const json_t *qi = json_object_get(js, "query_index");
+        size_t idx = json_is_integer(qi) ? (size_t)json_integer_value(qi) : 0;
+        if (idx >= n)
+            continue;
+        srr_series *s = result_push(&outs[idx]);
+        s->metric = srr_strdup(metrics ? metrics[idx] : NULL);
+        s->unit = unit_name(json_object_get(js, "unit"));
+        const json_t *tags = json_object_get(js, "group_tags");
+        if (json_array_size(tags)) {
+            s->tags = srr_calloc(json_array_size(tags), sizeof(char *));
+            size_t i;
+            const json_t *t;
+            json_array_foreach(tags, i, t)
+            {
+                if (json_is_string(t))
+                    s->tags[s->ntags++] = srr_strdup(json_string_value(t));
+            }
+        }
+        const json_t *vals = json_array_get(values, k);
+        if (vals && !json_is_array(vals)) {
+            rc = srr_error_set(err, SRR_EINVAL, "check '%s': values[%zu] is not an array", check,
+                               k);
+            goto out;
+        }
+        size_t np = json_array_size(times);
+        if (json_array_size(vals) < np)
+            np = json_array_size(vals);
+        if (np)
+            s->points = srr_calloc(np, sizeof(srr_point));
+        for (size_t i = 0; i < np; i++) {
+            const json_t *ts = json_array_get(times, i);
+            const json_t *v = json_array_get(vals, i);
+            if (!json_is_number(ts) || !(json_is_number(v) || json_is_null(v))) {
+                rc = srr_error_set(err, SRR_EINVAL,
+                                   "check '%s': times[%zu] / values[%zu][%zu] is not a number",
+                                   check, i, k, i);
+                goto out;
+            }
+            srr_point *pt = &s->points[s->npoints++];
+            pt->ts_ms = json_number_value(ts);
+            pt->is_null = json_is_null(v);
+            pt->value = pt->is_null ? 0.0 : json_number_value(v);
+        }
+    }
+out:
+    free(errs);
+    if (rc != SRR_OK)
+        for (size_t i = 0; i < n; i++)
+            srr_metric_result_clear(&outs[i]);
     json_decref(root);
     return rc;
 }

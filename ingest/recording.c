@@ -88,6 +88,19 @@ static srr_rc need_file(const char *path, const char *check, srr_error *err)
                          path, check);
 }
 
+/* Bodies match when equal but for "page" (its limit may differ with the
+ * replaying config; the cursor follows from the recorded answers). */
+static int same_body(const json_t *a, const json_t *b)
+{
+    json_t *x = json_deep_copy(a), *y = json_deep_copy(b);
+    json_object_del(x, "page");
+    json_object_del(y, "page");
+    int eq = json_equal(x, y);
+    json_decref(x);
+    json_decref(y);
+    return eq;
+}
+
 srr_rc dd_replay(srr_dd_client *c, const dd_request *req, dd_answer *a, srr_error *err)
 {
     srr_rc rc;
@@ -129,6 +142,19 @@ srr_rc dd_replay(srr_dd_client *c, const dd_request *req, dd_answer *a, srr_erro
                            "replay: %s recorded %s %s but check '%s' now asks %s %s; the "
                            "recording does not match this configuration",
                            req_path, method, path, req->check, req->method, req->path);
+        goto out;
+    }
+    /* Byte-for-byte replay: the request must be the one recorded (same
+     * queries, window, page cursor), not merely the same endpoint. */
+    const json_t *rq = json_object_get(doc, "query"), *rb = json_object_get(doc, "body");
+    if ((req->query && !(rq && json_equal(rq, req->query))) ||
+        (req->body && !(rb && same_body(rb, req->body)))) {
+        char *now = json_dumps(req->body ? req->body : req->query, JSON_COMPACT);
+        rc = srr_error_set(err, SRR_EINVAL,
+                           "replay: %s recorded another request than check '%s' now makes "
+                           "(%s %s %.300s); the recording does not match this configuration",
+                           req_path, req->check, req->method, req->path, now ? now : "");
+        free(now);
         goto out;
     }
     a->status = (long)json_integer_value(status);
@@ -174,6 +200,41 @@ srr_rc srr_dd_recording_write_meta(const char *dir, int64_t window_end, srr_erro
     free(text);
     free(path);
     return rc;
+}
+
+srr_rc srr_dd_recording_write_plan(const char *dir, int64_t window_end, const json_t *plan,
+                                   srr_error *err)
+{
+    char iso[32];
+    srr_time_iso(srr_now(), iso);
+    srr_rc rc = srr_mkdirs(dir, err);
+    if (rc != SRR_OK)
+        return rc;
+    json_t *doc = json_pack("{s:I, s:s, s:O}", "window_end", (json_int_t)window_end,
+                            "recorded_at", iso, "plan", plan);
+    char *text = json_dumps(doc, JSON_INDENT(2));
+    char *path = srr_asprintf("%s/sweep.json", dir);
+    char *nl = srr_asprintf("%s\n", text ? text : "{}");
+    rc = srr_file_write_atomic(path, nl, strlen(nl), err);
+    free(nl);
+    free(path);
+    free(text);
+    json_decref(doc);
+    return rc;
+}
+
+json_t *srr_dd_recording_read_plan(const char *dir)
+{
+    char *path = srr_asprintf("%s/sweep.json", dir);
+    json_t *doc = json_load_file(path, 0, NULL);
+    free(path);
+    json_t *plan = json_incref(json_object_get(doc, "plan"));
+    json_decref(doc);
+    if (plan && !json_is_array(plan)) {
+        json_decref(plan);
+        return NULL;
+    }
+    return plan;
 }
 
 srr_rc srr_dd_recording_read_meta(const char *dir, int64_t *window_end, srr_error *err)

@@ -10,6 +10,8 @@
  * the answer), and the completion notifier (frees the state).
  */
 #include <arpa/inet.h>
+#include <dirent.h>
+#include <jansson.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <pthread.h>
@@ -29,6 +31,7 @@ typedef struct fake_answer {
     char *headers; /* "Name: value\n..." or NULL */
     char *body;
     size_t len;
+    unsigned times; /* served this many times in a row (>= 1) */
 } fake_answer;
 
 typedef struct fake_route {
@@ -52,6 +55,10 @@ struct fake_dd {
     fake_route *routes;
     size_t nroutes;
     unsigned total, unmatched, inflight, max_inflight;
+    /* announced rate limit */
+    char *rl_name;
+    unsigned rl_limit, rl_period_s, rl_count, over_limit;
+    long long rl_period_index;
     /* last request */
     char *last_method, *last_path, *last_query, *last_body;
     fake_header *last_headers;
@@ -263,12 +270,52 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
                 hit = rt;
         }
     }
-    if (hit && hit->nanswers) {
-        size_t idx = hit->hits < hit->nanswers ? hit->hits : hit->nanswers - 1;
+    int limited = 0;
+    char rl_headers[256] = "";
+    if (f->rl_limit) {
+        struct timespec now;
+        clock_gettime(CLOCK_REALTIME, &now);
+        long long ms = (long long)now.tv_sec * 1000 + now.tv_nsec / 1000000;
+        long long per = (long long)f->rl_period_s * 1000;
+        if (ms / per != f->rl_period_index) {
+            f->rl_period_index = ms / per;
+            f->rl_count = 0;
+        }
+        f->rl_count++;
+        long long left = (long long)f->rl_limit - f->rl_count;
+        long long reset = ((ms / per + 1) * per - ms + 999) / 1000;
+        if (left < 0) {
+            limited = 1;
+            f->over_limit++;
+            left = 0;
+        }
+        snprintf(rl_headers, sizeof rl_headers,
+                 "X-RateLimit-Limit: %u\nX-RateLimit-Period: %u\nX-RateLimit-Remaining: "
+                 "%lld\nX-RateLimit-Reset: %lld\nX-RateLimit-Name: %s",
+                 f->rl_limit, f->rl_period_s, left, reset, f->rl_name ? f->rl_name : "fake");
+    }
+    if (limited) {
+        ans.status = 429;
+        ans.headers = srr_strdup(rl_headers);
+        ans.body = srr_strdup("");
+        ans.len = 0;
+    } else if (hit && hit->nanswers) {
+        size_t idx = hit->nanswers - 1;
+        unsigned k = hit->hits;
+        for (size_t j = 0; j < hit->nanswers; j++) {
+            unsigned t = hit->answers[j].times ? hit->answers[j].times : 1;
+            if (k < t) {
+                idx = j;
+                break;
+            }
+            k -= t;
+        }
         const fake_answer *src = &hit->answers[idx];
         hit->hits++;
         ans.status = src->status;
-        ans.headers = srr_strdup(src->headers);
+        ans.headers = rl_headers[0] ? srr_asprintf("%s%s%s", src->headers ? src->headers : "",
+                                                   src->headers ? "\n" : "", rl_headers)
+                                    : srr_strdup(src->headers);
         ans.body = srr_malloc(src->len + 1);
         memcpy(ans.body, src->body, src->len + 1);
         ans.len = src->len;
@@ -354,6 +401,7 @@ void fake_dd_stop(fake_dd **fp)
         MHD_stop_daemon(f->d);
     clear_routes(f);
     clear_last(f);
+    free(f->rl_name);
     pthread_mutex_destroy(&f->mu);
     free(f);
     *fp = NULL;
@@ -369,8 +417,9 @@ unsigned short fake_dd_port(const fake_dd *f)
     return f->port;
 }
 
-static int add_answer(fake_dd *f, const char *method, const char *path, const char *match,
-                      int status, const char *headers, char *body_owned, size_t len)
+static int add_answer_n(fake_dd *f, const char *method, const char *path, const char *match,
+                        int status, const char *headers, char *body_owned, size_t len,
+                        unsigned times)
 {
     pthread_mutex_lock(&f->mu);
     size_t i;
@@ -391,9 +440,110 @@ static int add_answer(fake_dd *f, const char *method, const char *path, const ch
     fake_route *rt = &f->routes[i];
     rt->answers = srr_realloc(rt->answers, (rt->nanswers + 1) * sizeof(fake_answer));
     rt->answers[rt->nanswers++] = (fake_answer){
-        .status = status, .headers = srr_strdup(headers), .body = body_owned, .len = len};
+        .status = status,
+        .headers = srr_strdup(headers),
+        .body = body_owned,
+        .len = len,
+        .times = times ? times : 1};
     pthread_mutex_unlock(&f->mu);
     return (int)i;
+}
+
+static int add_answer(fake_dd *f, const char *method, const char *path, const char *match,
+                      int status, const char *headers, char *body_owned, size_t len)
+{
+    return add_answer_n(f, method, path, match, status, headers, body_owned, len, 1);
+}
+
+int fake_dd_add_n(fake_dd *f, const char *method, const char *path, const char *match, int status,
+                  const char *headers, const char *body, unsigned times)
+{
+    return add_answer_n(f, method, path, match, status, headers, srr_strdup(body ? body : ""),
+                        body ? strlen(body) : 0, times);
+}
+
+void fake_dd_set_ratelimit(fake_dd *f, const char *name, unsigned limit, unsigned period_s)
+{
+    pthread_mutex_lock(&f->mu);
+    free(f->rl_name);
+    f->rl_name = srr_strdup(name);
+    f->rl_limit = limit;
+    f->rl_period_s = period_s ? period_s : 1;
+    f->rl_count = 0;
+    f->rl_period_index = -1;
+    pthread_mutex_unlock(&f->mu);
+}
+
+unsigned fake_dd_over_limit(fake_dd *f)
+{
+    pthread_mutex_lock(&f->mu);
+    unsigned n = f->over_limit;
+    pthread_mutex_unlock(&f->mu);
+    return n;
+}
+
+/* The text a recorded request is told apart by, as it appears in the raw
+ * request (JSON-escaped for bodies). Caller frees; NULL when none. */
+static char *recording_match(const json_t *rq)
+{
+    const json_t *q = json_object_get(json_object_get(rq, "query"), "query");
+    if (json_is_string(q))
+        return srr_strdup(json_string_value(q));
+    const json_t *body = json_object_get(rq, "body");
+    q = json_object_get(json_object_get(body, "filter"), "query");
+    if (!json_is_string(q))
+        q = json_object_get(
+            json_array_get(
+                json_object_get(json_object_get(json_object_get(body, "data"), "attributes"),
+                                "queries"),
+                0),
+            "query");
+    if (!json_is_string(q))
+        return NULL;
+    char *enc = json_dumps(q, JSON_ENCODE_ANY | JSON_COMPACT);
+    if (!enc)
+        return NULL;
+    size_t n = strlen(enc);
+    char *out = srr_strndup(enc + 1, n >= 2 ? n - 2 : 0);
+    free(enc);
+    return out;
+}
+
+int fake_dd_serve_recording(fake_dd *f, const char *dir, const char *headers)
+{
+    struct dirent **names = NULL;
+    int n = scandir(dir, &names, NULL, alphasort), added = 0;
+    if (n < 0)
+        return -1;
+    for (int i = 0; i < n; i++) {
+        const char *check = names[i]->d_name;
+        for (unsigned k = 1; check[0] != '.'; k++) {
+            char *rqp = srr_asprintf("%s/%s/%03u.request.json", dir, check, k);
+            char *rsp = srr_asprintf("%s/%s/%03u.response.json", dir, check, k);
+            json_t *rq = json_load_file(rqp, 0, NULL);
+            char *body = NULL;
+            size_t len = 0;
+            srr_error err;
+            int ok = rq && srr_file_read(rsp, 0, &body, &len, &err) == SRR_OK;
+            if (ok) {
+                char *match = recording_match(rq);
+                add_answer(f, json_string_value(json_object_get(rq, "method")),
+                           json_string_value(json_object_get(rq, "path")), match,
+                           (int)json_integer_value(json_object_get(rq, "status")), headers, body,
+                           len);
+                free(match);
+                added++;
+            }
+            json_decref(rq);
+            free(rqp);
+            free(rsp);
+            if (!ok)
+                break;
+        }
+        free(names[i]);
+    }
+    free(names);
+    return added;
 }
 
 int fake_dd_add(fake_dd *f, const char *method, const char *path, const char *match, int status,
@@ -477,5 +627,7 @@ void fake_dd_reset(fake_dd *f)
     clear_routes(f);
     clear_last(f);
     f->total = f->unmatched = f->max_inflight = 0;
+    f->over_limit = 0;
+    f->rl_limit = 0;
     pthread_mutex_unlock(&f->mu);
 }

@@ -45,6 +45,28 @@ int fake_dd_add(fake_dd *f, const char *method, const char *path, const char *ma
 /* Same, with the body read from a file. Returns -1 if it cannot be read. */
 int fake_dd_add_file(fake_dd *f, const char *method, const char *path, const char *match,
                      int status, const char *headers, const char *file);
+/* Serves a recording directory (datadog.h's layout): for every check
+ * directory, each NNN.request.json's answer is added in order to the route
+ * (method, path, match) where match is the request's query text (the
+ * "query" parameter, the logs filter.query, or the first v2 query, as it
+ * appears in the raw request). `headers` go with every answer. Returns the
+ * number of answers added, -1 when the directory cannot be read. */
+int fake_dd_serve_recording(fake_dd *f, const char *dir, const char *headers);
+
+/* Adds one answer served `times` times in a row (then the route moves on to
+ * its next answer, or repeats this one if it is the last). Returns the route
+ * id. For long paging runs without holding every page in memory. */
+int fake_dd_add_n(fake_dd *f, const char *method, const char *path, const char *match, int status,
+                  const char *headers, const char *body, unsigned times);
+
+/* Announces a rate limit on every answer: X-RateLimit-Limit/-Period/
+ * -Remaining/-Reset/-Name for a bucket of `limit` requests per `period_s`
+ * seconds (periods aligned on the server's clock); a request past the limit
+ * is answered 429 (with the headers) and counted. limit 0 turns it off. */
+void fake_dd_set_ratelimit(fake_dd *f, const char *name, unsigned limit, unsigned period_s);
+/* Requests that arrived past the announced limit (each got a 429). */
+unsigned fake_dd_over_limit(fake_dd *f);
+
 /* Every answer of `route` waits `ms` milliseconds before being sent. */
 void fake_dd_set_delay(fake_dd *f, int route, unsigned ms);
 
