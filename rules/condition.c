@@ -183,7 +183,8 @@ static srr_rc scan_measure(scanner *sc, srr_measure *out)
         if (strlen(MEASURE_NAMES[m]) != len)
             continue;
         size_t i = 0;
-        while (i < len && (sc->s[start + i] | 0x20) == MEASURE_NAMES[m][i])
+        while (i < len && (sc->s[start + i] == '_' ? '_' : (sc->s[start + i] | 0x20)) ==
+                              MEASURE_NAMES[m][i])
             i++;
         if (i == len) {
             sc->pos = start + len;

@@ -9,12 +9,26 @@
  *   - trend (growth): least-squares line of value against time over the
  *     non-null points (at least 3), growth %/week = slope * 604800 / fitted
  *     value at the first point * 100 (the series mean when that is <= 0; no
- *     signal when the mean is 0 too). With a `limit`, the time until the
- *     fitted line reaches it from the last point goes into the summary;
+ *     signal when the mean is 0 too). Robust to one outlier: with 6 points
+ *     or more, the point with the largest residual is dropped and the line
+ *     refitted when that residual exceeds 4 times the RMS residual of the
+ *     other points (a lone scrape glitch cannot fake or hide a trend, while
+ *     a step, whose residuals are all alike, keeps every point). With a
+ *     `limit`, the time until the fitted line reaches it from the last point
+ *     goes into the summary;
+ *   - spike: the series covers the previous window and the current one;
+ *     spike % = (max of the current window - mean of the previous window)
+ *     / |mean of the previous window| * 100 (no signal without a baseline
+ *     or with a zero mean);
  *   - count (logs): events counted per group_by value in a hash table fed
  *     page by page (memory O(groups), not O(events)), at most
  *     SRR_LOG_MAX_GROUPS groups: events of any further group are counted in
- *     one overflow group whose facets all read "(other)".
+ *     one overflow group whose facets all read "(other)". Counts may also
+ *     come as aggregate buckets (one count per group);
+ *   - change (logs): % change of each group's count against the previous
+ *     window's; a group absent from the previous window counts as 1 there
+ *     (so 40 new events read +3900%), one absent now reads -100%;
+ *   - new_pattern (logs): see srr_log_pattern in detectors.h.
  *
  * Everything here is pure: time comes from the detect context.
  */
@@ -22,6 +36,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "detectors.h"
 #include "rules_internal.h"
 
 #define SRR_EVIDENCE_POINTS 12
@@ -209,6 +224,42 @@ static int fit_line(const pt *p, size_t n, fit *f)
     return 1;
 }
 
+/* Fits a line robust to one outlier (see the top of this file). May drop
+ * one point of p (reordering nothing else); *n is updated and *dropped set
+ * to 1 when it did. Returns 0 when no line can be fitted. */
+static int fit_robust(pt *p, size_t *n, fit *f, int *dropped)
+{
+    *dropped = 0;
+    if (!fit_line(p, *n, f))
+        return 0;
+    if (*n < 6)
+        return 1;
+    double t0 = p[0].t_ms;
+    for (size_t i = 1; i < *n; i++)
+        t0 = p[i].t_ms < t0 ? p[i].t_ms : t0;
+    size_t worst = 0;
+    double wr = -1, ss = 0;
+    for (size_t i = 0; i < *n; i++) {
+        double r = fabs(p[i].v - (f->start + f->slope * (p[i].t_ms - t0) / 1000.0));
+        ss += r * r;
+        if (r > wr) {
+            wr = r;
+            worst = i;
+        }
+    }
+    double rms_others = sqrt((ss - wr * wr) / (double)(*n - 1));
+    if (!(wr > 4 * rms_others) || wr <= 1e-12 * (fabs(f->mean) + 1))
+        return 1;
+    fit g;
+    memmove(&p[worst], &p[worst + 1], (*n - worst - 1) * sizeof *p);
+    if (!fit_line(p, *n - 1, &g))
+        return 1; /* cannot happen with >= 5 distinct times left; keep the first fit */
+    (*n)--;
+    *f = g;
+    *dropped = 1;
+    return 1;
+}
+
 /* Evidence for a metric signal: up to 12 evenly sampled points plus the
  * aggregate (or the fit). */
 static json_t *metric_evidence(const pt *p, size_t n, const char *measure, double value,
@@ -259,17 +310,33 @@ static void detect_series(const srr_check *check, const srr_check_rt *rt,
         return;
     qsort(p, n, sizeof *p, by_time);
 
-    double value, thr;
+    double value, thr, baseline = 0;
     fit f;
+    int dropped = 0;
     const char *unit = s->unit && *s->unit ? s->unit : NULL;
     if (c->kind == SRR_KIND_TREND) {
-        if (n < 3 || !fit_line(p, n, &f))
+        if (n < 3 || !fit_robust(p, &n, &f, &dropped))
             return;
         double base = f.start > 0 ? f.start : fabs(f.mean);
         if (base == 0)
             return;
         value = f.slope * 604800.0 / base * 100.0;
         thr = c->q.base; /* %/week */
+    } else if (c->measure == SRR_MEASURE_SPIKE) {
+        /* p is sorted by time: the baseline is what precedes the window. */
+        double cut = (double)ctx->window_start * 1000.0, sum = 0;
+        size_t nb = 0;
+        while (nb < n && p[nb].t_ms < cut)
+            sum += p[nb++].v;
+        if (nb == 0 || nb == n)
+            return; /* no baseline, or nothing in the window */
+        baseline = sum / (double)nb;
+        if (baseline == 0)
+            return;
+        memmove(p, p + nb, (n - nb) * sizeof *p);
+        n -= nb;
+        value = (aggregate(SRR_MEASURE_MAX, p, n, tmp) - baseline) / fabs(baseline) * 100.0;
+        thr = c->q.base;
     } else {
         value = aggregate(c->measure, p, n, tmp);
         thr = srr_quantity_in(&c->q, unit);
@@ -287,12 +354,23 @@ static void detect_series(const srr_check *check, const srr_check_rt *rt,
     srr_sb sb;
     srr_sb_init(&sb, sum, sizeof sum);
     fmt_quantity(&c->q, qbuf, sizeof qbuf);
-    if (c->kind == SRR_KIND_TREND) {
+    if (c->measure == SRR_MEASURE_SPIKE) {
+        sig->kind = SRR_KIND_SPIKE;
+        sig->unit = srr_strdup("%");
+        char bbuf[48], mbuf[48];
+        srr_fmt_number(value, vbuf, sizeof vbuf);
+        srr_fmt_value(baseline, unit, bbuf, sizeof bbuf);
+        srr_fmt_value(baseline * (1 + value / 100.0), unit, mbuf, sizeof mbuf);
+        srr_sb_printf(&sb, "spike %s%% (%s) over the previous window's mean %s, max %s",
+                      vbuf, qbuf, bbuf, mbuf);
+    } else if (c->kind == SRR_KIND_TREND) {
         sig->unit = srr_strdup("%/week");
         srr_fmt_number(fabs(value), vbuf, sizeof vbuf);
         srr_sb_put(&sb, s->metric && *s->metric ? s->metric : check->name);
         srr_sb_printf(&sb, " %s %s%%/week (%s %s)", value >= 0 ? "grows" : "shrinks", vbuf,
                       srr_cmp_name(c->op), qbuf);
+        if (dropped)
+            srr_sb_put(&sb, " (one outlier point left out of the fit)");
     } else {
         if (unit)
             sig->unit = srr_strdup(unit);
@@ -362,6 +440,7 @@ typedef struct lc_group {
     char *key;
     uint64_t hash;
     unsigned long long count;
+    unsigned long long prev_count; /* previous window (measure change) */
     lc_sample samples[SRR_LOG_SAMPLES];
     int nsamples;
     int is_other;
@@ -590,12 +669,22 @@ void srr_log_counter_add(srr_log_counter *lc, const srr_log_event *ev)
     }
 }
 
+/* The measured value of a group: its count, or its % change. */
+static double group_value(const srr_log_counter *lc, const lc_group *g)
+{
+    if (lc->rt->cond.measure != SRR_MEASURE_CHANGE)
+        return (double)g->count;
+    double prev = g->prev_count ? (double)g->prev_count : 1.0;
+    return ((double)g->count - prev) / prev * 100.0;
+}
+
 /* Appends the signal of one group that meets the condition. */
 static void emit_group(srr_log_counter *lc, const lc_group *g, srr_signal_list *out)
 {
     const srr_check *check = lc->check;
     const srr_cond *c = &lc->rt->cond;
-    if (!srr_cmp_holds(c->op, (double)g->count, c->q.base))
+    double value = group_value(lc, g);
+    if (!srr_cmp_holds(c->op, value, c->q.base))
         return;
     srr_signal *sig = srr_signal_list_push(out);
     const char *k = g->key;
@@ -610,13 +699,22 @@ static void emit_group(srr_log_counter *lc, const lc_group *g, srr_signal_list *
             k = end ? end + 1 : k + vlen;
     }
     fill_common(sig, check, &lc->ctx, SRR_KIND_COUNT);
-    sig->value = (double)g->count;
+    sig->value = value;
 
     char sum[512], qbuf[48];
     srr_sb sb;
     srr_sb_init(&sb, sum, sizeof sum);
     fmt_quantity(&c->q, qbuf, sizeof qbuf);
-    srr_sb_printf(&sb, "count %llu %s %s", g->count, srr_cmp_name(c->op), qbuf);
+    if (c->measure == SRR_MEASURE_CHANGE) {
+        char vbuf[48];
+        sig->unit = srr_strdup("%");
+        srr_fmt_number(value, vbuf, sizeof vbuf);
+        srr_sb_printf(&sb, "count %s%s%% vs the previous window (%llu, was %llu) %s %s",
+                      value >= 0 ? "+" : "", vbuf, g->count, g->prev_count, srr_cmp_name(c->op),
+                      qbuf);
+    } else {
+        srr_sb_printf(&sb, "count %llu %s %s", g->count, srr_cmp_name(c->op), qbuf);
+    }
     if (sig->ntags) {
         srr_sb_put(&sb, " on ");
         srr_sb_put_tags(&sb, sig);
@@ -627,6 +725,8 @@ static void emit_group(srr_log_counter *lc, const lc_group *g, srr_signal_list *
 
     json_t *ev = json_object();
     json_object_set_new(ev, "count", json_integer((json_int_t)g->count));
+    if (c->measure == SRR_MEASURE_CHANGE)
+        json_object_set_new(ev, "previous_count", json_integer((json_int_t)g->prev_count));
     json_t *samples = json_array();
     for (int i = 0; i < g->nsamples; i++) {
         json_t *s = json_object();
@@ -666,4 +766,384 @@ void srr_log_counter_destroy(srr_log_counter *lc)
     free(lc->slots);
     free((char *)lc->ctx.link);
     free(lc);
+}
+
+/* ---- aggregate buckets, samples, measures ---------------------------------- */
+
+const char *srr_detect_measure(const srr_ruleset *rs, size_t check_index)
+{
+    if (!rs || check_index >= rs->nchecks)
+        return "?";
+    return srr_measure_name(rs->checks[check_index].cond.measure);
+}
+
+/* The group of values[0..n) (joined like srr_log_counter_add's keys), or
+ * NULL when n does not fit the check. `create` adds it when missing. */
+static lc_group *group_of_values(srr_log_counter *lc, const char *const *values, size_t n)
+{
+    if (!lc || lc->invalid != SRR_OK || n != lc->check->ngroup_by)
+        return NULL;
+    char key[1024];
+    srr_sb sb;
+    srr_sb_init(&sb, key, sizeof key);
+    for (size_t i = 0; i < n; i++) {
+        if (i)
+            srr_sb_putn(&sb, "\x1f", 1);
+        srr_sb_put(&sb, values[i] && *values[i] ? values[i] : SRR_LOG_MISSING);
+    }
+    return group_get(lc, key, sb.len);
+}
+
+static unsigned long long to_count(double c)
+{
+    return c > 0 && isfinite(c) ? (unsigned long long)(c + 0.5) : 0;
+}
+
+void srr_log_counter_add_group(srr_log_counter *lc, const char *const *values, size_t n,
+                               double count)
+{
+    lc_group *g = group_of_values(lc, values, n);
+    if (g)
+        g->count += to_count(count);
+}
+
+void srr_log_counter_add_prev_group(srr_log_counter *lc, const char *const *values, size_t n,
+                                    double count)
+{
+    lc_group *g = group_of_values(lc, values, n);
+    if (g)
+        g->prev_count += to_count(count);
+}
+
+int srr_log_counter_add_sample(srr_log_counter *lc, const srr_log_event *ev)
+{
+    if (!lc || !ev || lc->invalid != SRR_OK)
+        return 0;
+    char key[1024], val[256];
+    srr_sb sb;
+    srr_sb_init(&sb, key, sizeof key);
+    for (size_t i = 0; i < lc->check->ngroup_by; i++) {
+        facet_value(ev, lc->check->group_by[i], val, sizeof val);
+        if (i)
+            srr_sb_putn(&sb, "\x1f", 1);
+        srr_sb_put(&sb, val);
+    }
+    uint64_t h = fnv1a(key, sb.len);
+    if (!lc->nslots)
+        return 0;
+    for (size_t i = (size_t)h & (lc->nslots - 1); lc->slots[i]; i = (i + 1) & (lc->nslots - 1)) {
+        lc_group *g = lc->groups[lc->slots[i] - 1];
+        if (g->hash == h && strlen(g->key) == sb.len && memcmp(g->key, key, sb.len) == 0) {
+            if (g->nsamples >= SRR_LOG_SAMPLES)
+                return 0;
+            const char *msg = ev->message ? ev->message : "";
+            lc_sample *smp = &g->samples[g->nsamples++];
+            smp->message = srr_strndup(msg, srr_utf8_cut(msg, strlen(msg), SRR_LOG_SAMPLE_BYTES));
+            utf8_sanitize(smp->message);
+            smp->timestamp = srr_strdup(ev->timestamp);
+            return 1;
+        }
+    }
+    return 0;
+}
+
+int srr_log_counter_fires(const srr_log_counter *lc)
+{
+    if (!lc || lc->invalid != SRR_OK)
+        return 0;
+    const srr_cond *c = &lc->rt->cond;
+    for (size_t i = 0; i < lc->ngroups; i++)
+        if (srr_cmp_holds(c->op, group_value(lc, lc->groups[i]), c->q.base))
+            return 1;
+    return lc->other && srr_cmp_holds(c->op, group_value(lc, lc->other), c->q.base);
+}
+
+/* ---- new log patterns ------------------------------------------------------- */
+
+static int is_alnum_c(unsigned char ch)
+{
+    return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+           ch == '_' || ch >= 0x80;
+}
+
+static int is_hex_c(unsigned char ch)
+{
+    return (ch >= 'a' && ch <= 'f') || (ch >= 'A' && ch <= 'F') || (ch >= '0' && ch <= '9');
+}
+
+/* The mask of one token t[0..n) ("-", "." and ":" may join its parts), or
+ * NULL to keep it as it is. */
+static const char *token_mask(const char *t, size_t n)
+{
+    size_t digits = 0, hex = 0, alpha = 0, seps = 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char ch = (unsigned char)t[i];
+        if (ch >= '0' && ch <= '9')
+            digits++;
+        else if (ch == '-' || ch == '.' || ch == ':')
+            seps++;
+        else if (ch < 0x80 && ch != '_')
+            alpha++;
+        if (is_hex_c(ch))
+            hex++;
+    }
+    if (n == 36 && t[8] == '-' && t[13] == '-' && t[18] == '-' && t[23] == '-' && hex == 32)
+        return "<uuid>";
+    if (n > 2 && t[0] == '0' && (t[1] == 'x' || t[1] == 'X') && hex == n - 1)
+        return "<hex>";
+    if (digits == 0)
+        return NULL;
+    if (digits + seps == n)
+        return "<num>";
+    if (n >= 8 && hex + seps == n)
+        return "<hex>";
+    return "<id>";
+}
+
+size_t srr_log_pattern(const char *msg, char *out, size_t outsz)
+{
+    srr_sb sb;
+    srr_sb_init(&sb, out, outsz);
+    const unsigned char *p = (const unsigned char *)(msg ? msg : "");
+    int space = 0;
+    while (*p) {
+        if (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r') {
+            space = 1;
+            p++;
+            continue;
+        }
+        if (space && sb.len)
+            srr_sb_put(&sb, " ");
+        space = 0;
+        if (*p == '"' || (*p == '\'' && (p == (const unsigned char *)msg || !is_alnum_c(p[-1])))) {
+            unsigned char q = *p;
+            const unsigned char *e = p + 1;
+            while (*e && *e != q)
+                e += (*e == '\\' && e[1]) ? 2 : 1;
+            if (*e == q) {
+                srr_sb_put(&sb, q == '"' ? "\"<str>\"" : "'<str>'");
+                p = e + 1;
+                continue;
+            }
+        }
+        if (is_alnum_c(*p)) {
+            const unsigned char *e = p;
+            while (is_alnum_c(*e) || ((*e == '-' || *e == '.' || *e == ':') && is_alnum_c(e[1])))
+                e++;
+            const char *m = token_mask((const char *)p, (size_t)(e - p));
+            if (m)
+                srr_sb_put(&sb, m);
+            else
+                srr_sb_putn(&sb, (const char *)p, (size_t)(e - p));
+            p = e;
+            continue;
+        }
+        srr_sb_putn(&sb, (const char *)p, 1);
+        p++;
+    }
+    size_t len = srr_utf8_cut(out, sb.len, outsz ? outsz - 1 : 0);
+    if (outsz)
+        out[len] = '\0';
+    return len;
+}
+
+typedef struct pattern {
+    uint64_t hash;
+    char *text;
+    unsigned long long count;
+    lc_sample sample;
+} pattern;
+
+struct srr_pattern_detector {
+    srr_detect_ctx ctx;
+    const srr_check *check;
+    const srr_check_rt *rt;
+    srr_rc invalid;
+    srr_error why;
+    uint64_t *prev; /* open addressing set of hashes (0 = empty) */
+    size_t nprev, capprev;
+    pattern *cur;   /* open addressing table (hash 0 = empty) */
+    size_t ncur, capcur;
+    unsigned long long overflow; /* events of patterns past the cap */
+};
+
+static uint64_t pattern_hash(const srr_log_event *ev, char *text, size_t textsz)
+{
+    srr_log_pattern(ev->message, text, textsz);
+    uint64_t h = fnv1a(text, strlen(text));
+    return h ? h : 1;
+}
+
+srr_pattern_detector *srr_pattern_detector_create(const srr_ruleset *rs,
+                                                  const srr_detect_ctx *ctx)
+{
+    srr_pattern_detector *pd = srr_calloc(1, sizeof *pd);
+    if (ctx)
+        pd->ctx = *ctx;
+    pd->ctx.link = NULL;
+    pd->invalid = check_for(rs, ctx, SRR_SRC_LOGS, &pd->check, &pd->rt, &pd->why);
+    if (pd->invalid == SRR_OK && pd->rt->cond.measure != SRR_MEASURE_NEW_PATTERN)
+        pd->invalid = srr_error_set(&pd->why, SRR_EINVAL,
+                                    "check '%s' has no new_pattern condition", pd->check->name);
+    if (ctx && ctx->link)
+        pd->ctx.link = srr_strdup(ctx->link);
+    pd->capprev = 1024;
+    pd->prev = srr_calloc(pd->capprev, sizeof *pd->prev);
+    pd->capcur = 1024;
+    pd->cur = srr_calloc(pd->capcur, sizeof *pd->cur);
+    return pd;
+}
+
+static void prev_insert(uint64_t *set, size_t cap, uint64_t h)
+{
+    size_t i = (size_t)h & (cap - 1);
+    while (set[i] && set[i] != h)
+        i = (i + 1) & (cap - 1);
+    set[i] = h;
+}
+
+static int prev_has(const srr_pattern_detector *pd, uint64_t h)
+{
+    for (size_t i = (size_t)h & (pd->capprev - 1); pd->prev[i]; i = (i + 1) & (pd->capprev - 1))
+        if (pd->prev[i] == h)
+            return 1;
+    return 0;
+}
+
+void srr_pattern_add_prev(srr_pattern_detector *pd, const srr_log_event *ev)
+{
+    char text[256];
+    if (!pd || !ev || pd->invalid != SRR_OK)
+        return;
+    uint64_t h = pattern_hash(ev, text, sizeof text);
+    if (prev_has(pd, h) || pd->nprev >= SRR_PATTERN_MAX)
+        return;
+    if ((pd->nprev + 1) * 10 > pd->capprev * 7) {
+        size_t cap = pd->capprev * 2;
+        uint64_t *set = srr_calloc(cap, sizeof *set);
+        for (size_t i = 0; i < pd->capprev; i++)
+            if (pd->prev[i])
+                prev_insert(set, cap, pd->prev[i]);
+        free(pd->prev);
+        pd->prev = set;
+        pd->capprev = cap;
+    }
+    prev_insert(pd->prev, pd->capprev, h);
+    pd->nprev++;
+}
+
+static pattern *cur_slot(pattern *tab, size_t cap, uint64_t h)
+{
+    size_t i = (size_t)h & (cap - 1);
+    while (tab[i].hash && tab[i].hash != h)
+        i = (i + 1) & (cap - 1);
+    return &tab[i];
+}
+
+void srr_pattern_add(srr_pattern_detector *pd, const srr_log_event *ev)
+{
+    char text[256];
+    if (!pd || !ev || pd->invalid != SRR_OK)
+        return;
+    uint64_t h = pattern_hash(ev, text, sizeof text);
+    pattern *pt_ = cur_slot(pd->cur, pd->capcur, h);
+    if (!pt_->hash) {
+        if (pd->ncur >= SRR_PATTERN_MAX) {
+            pd->overflow++;
+            return;
+        }
+        if ((pd->ncur + 1) * 10 > pd->capcur * 7) {
+            size_t cap = pd->capcur * 2;
+            pattern *tab = srr_calloc(cap, sizeof *tab);
+            for (size_t i = 0; i < pd->capcur; i++)
+                if (pd->cur[i].hash)
+                    *cur_slot(tab, cap, pd->cur[i].hash) = pd->cur[i];
+            free(pd->cur);
+            pd->cur = tab;
+            pd->capcur = cap;
+            pt_ = cur_slot(pd->cur, pd->capcur, h);
+        }
+        pt_->hash = h;
+        pt_->text = srr_strdup(text);
+        utf8_sanitize(pt_->text);
+        const char *msg = ev->message ? ev->message : "";
+        pt_->sample.message = srr_strndup(msg, srr_utf8_cut(msg, strlen(msg), SRR_LOG_SAMPLE_BYTES));
+        utf8_sanitize(pt_->sample.message);
+        pt_->sample.timestamp = srr_strdup(ev->timestamp);
+        pd->ncur++;
+    }
+    pt_->count++;
+}
+
+static int by_count_desc(const void *a, const void *b)
+{
+    const pattern *x = *(pattern *const *)a, *y = *(pattern *const *)b;
+    if (x->count != y->count)
+        return x->count < y->count ? 1 : -1;
+    return strcmp(x->text, y->text);
+}
+
+srr_rc srr_pattern_finish(srr_pattern_detector *pd, srr_signal_list *out, srr_error *err)
+{
+    if (!pd)
+        return srr_error_set(err, SRR_EINVAL, "pattern detector: none");
+    if (pd->invalid != SRR_OK)
+        return srr_error_set(err, pd->invalid, "%s", pd->why.msg);
+    const srr_cond *c = &pd->rt->cond;
+    pattern **fresh = srr_calloc(pd->ncur ? pd->ncur : 1, sizeof *fresh);
+    size_t nf = 0;
+    for (size_t i = 0; i < pd->capcur; i++) {
+        pattern *q = &pd->cur[i];
+        if (q->hash && !prev_has(pd, q->hash) && srr_cmp_holds(c->op, (double)q->count, c->q.base))
+            fresh[nf++] = q;
+    }
+    qsort(fresh, nf, sizeof *fresh, by_count_desc);
+    for (size_t i = 0; i < nf && i < SRR_PATTERN_MAX_SIGNALS; i++) {
+        pattern *q = fresh[i];
+        srr_signal *sig = srr_signal_list_push(out);
+        char tag[40], sum[512], qbuf[48];
+        snprintf(tag, sizeof tag, "pattern:%016llx", (unsigned long long)q->hash);
+        srr_signal_add_tag(sig, tag);
+        fill_common(sig, pd->check, &pd->ctx, SRR_KIND_NEW_PATTERN);
+        sig->value = (double)q->count;
+        srr_sb sb;
+        srr_sb_init(&sb, sum, sizeof sum);
+        fmt_quantity(&c->q, qbuf, sizeof qbuf);
+        srr_sb_printf(&sb, "new log pattern, %llu event(s) (%s %s), not seen the window before: ",
+                      q->count, srr_cmp_name(c->op), qbuf);
+        srr_sb_put(&sb, q->text);
+        if (i + 1 == SRR_PATTERN_MAX_SIGNALS && nf > SRR_PATTERN_MAX_SIGNALS)
+            srr_sb_printf(&sb, " (and %zu more new patterns)", nf - SRR_PATTERN_MAX_SIGNALS);
+        sig->summary = srr_strdup(sum);
+        json_t *ev = json_object();
+        json_object_set_new(ev, "pattern", json_string(q->text));
+        json_object_set_new(ev, "count", json_integer((json_int_t)q->count));
+        json_t *samples = json_array();
+        json_t *smp = json_object();
+        if (q->sample.timestamp)
+            json_object_set_new(smp, "timestamp", json_string(q->sample.timestamp));
+        json_object_set_new(smp, "message", json_string(q->sample.message));
+        json_array_append_new(samples, smp);
+        json_object_set_new(ev, "samples", samples);
+        json_object_set_new(ev, "patterns_before", json_integer((json_int_t)pd->nprev));
+        bound_evidence(ev, "samples");
+        sig->evidence = ev;
+    }
+    free(fresh);
+    return SRR_OK;
+}
+
+void srr_pattern_detector_destroy(srr_pattern_detector *pd)
+{
+    if (!pd)
+        return;
+    for (size_t i = 0; i < pd->capcur; i++) {
+        free(pd->cur[i].text);
+        free(pd->cur[i].sample.message);
+        free(pd->cur[i].sample.timestamp);
+    }
+    free(pd->cur);
+    free(pd->prev);
+    free((char *)pd->ctx.link);
+    free(pd);
 }
