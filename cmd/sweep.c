@@ -5,11 +5,30 @@
  * into signals and the policy into candidates, queues them durably, and -
  * with the embedded local spool - drains the queue into the store so one
  * command goes end to end.
+ *
+ * Windows and catch-up: the store keeps, per check, the end of the last
+ * window that completed (store/sweep_state.h). A live sweep ending at E runs,
+ * for each check, the windows ending at E, E - w, E - 2w, ... that end after
+ * that point, oldest first, at most sweep.max_catchup back (so a week of
+ * downtime is caught up, a year is not replayed); the window ending at E is
+ * always judged, so a rerun in the same hour asks again and - candidate ids
+ * being derived from the window - stores nothing twice. The state
+ * moves forward only over windows that succeeded, in order, so a failed or
+ * crashed window is asked again next time. `--since DUR` ignores the state
+ * for one run and judges the windows of the last DUR (not capped).
+ * A replay never reads or writes the state: it re-judges a recorded past
+ * (the windows listed in the recording) and must not move the live
+ * schedule; a recording run is a live run and does.
+ *
+ * After the sweep a summary (checks, signals, candidates per action,
+ * requests, rate-limit waits, failures) goes to the log and, when
+ * sweep.textfile is set, to a Prometheus textfile written atomically.
  */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "collect.h"
@@ -17,11 +36,13 @@
 #include "log.h"
 #include "queue.h"
 #include "rules.h"
+#include "sweep_state.h"
 
 typedef struct sweep_opts {
     const char *config;
     const char *replay;
     const char *record;
+    const char *since;
     int no_drain;
 } sweep_opts;
 
@@ -65,6 +86,7 @@ static int parse_args(int argc, char **argv, sweep_opts *o)
                                               {"replay", required_argument, NULL, 'R'},
                                               {"record", required_argument, NULL, 'W'},
                                               {"no-drain", no_argument, NULL, 'n'},
+                                              {"since", required_argument, NULL, 'S'},
                                               {"help", no_argument, NULL, 'h'},
                                               {NULL, 0, NULL, 0}};
     int c;
@@ -76,8 +98,10 @@ static int parse_args(int argc, char **argv, sweep_opts *o)
         case 'R': o->replay = optarg; break;
         case 'W': o->record = optarg; break;
         case 'n': o->no_drain = 1; break;
+        case 'S': o->since = optarg; break;
         case 'h':
-            printf("usage: srr sweep [-c FILE] [--replay DIR | --record DIR] [--no-drain]\n");
+            printf("usage: srr sweep [-c FILE] [--replay DIR | --record DIR] [--since DUR] "
+                   "[--no-drain]\n");
             return -2;
         default: return -1;
         }
@@ -86,11 +110,169 @@ static int parse_args(int argc, char **argv, sweep_opts *o)
         fprintf(stderr, "srr sweep: unexpected argument '%s'\n", argv[optind]);
         return -1;
     }
+    if (o->since && o->replay) {
+        fprintf(stderr, "srr sweep: --since does not apply to --replay (a recording names its "
+                        "windows)\n");
+        return -1;
+    }
     if (o->replay && o->record) {
         fprintf(stderr, "srr sweep: --replay and --record cannot be used together\n");
         return -1;
     }
     return 0;
+}
+
+/* Job list of a sweep. */
+typedef struct job_list {
+    srr_collect_job *v;
+    size_t n, cap;
+} job_list;
+
+static void job_push(job_list *l, size_t check, int64_t end)
+{
+    if (l->n == l->cap) {
+        l->cap = l->cap ? l->cap * 2 : 16;
+        l->v = srr_realloc(l->v, l->cap * sizeof(*l->v));
+    }
+    l->v[l->n++] = (srr_collect_job){check, end};
+}
+
+/* Plans the windows of every check up to `end` from the stored state (see
+ * the top of this file). since_s > 0 overrides the state. */
+static srr_rc plan_live(const srr_config *cfg, srr_sweep_state *st, int64_t end, int64_t since_s,
+                        job_list *jobs, srr_error *err)
+{
+    for (size_t i = 0; i < cfg->nchecks; i++) {
+        const srr_check *ck = &cfg->checks[i];
+        int64_t w = ck->window_s > 0 ? ck->window_s : cfg->sweep.window_s, last = 0;
+        srr_rc rc = SRR_ENOTFOUND;
+        if (since_s > 0) {
+            last = end - since_s;
+            rc = SRR_OK;
+        } else if (st) {
+            rc = srr_sweep_state_get(st, ck->name, &last, err);
+            if (rc != SRR_OK && rc != SRR_ENOTFOUND)
+                return rc;
+        }
+        int64_t k = 1;
+        if (rc == SRR_OK && last < end) {
+            k = (end - last + w - 1) / w;
+            int64_t kmax = cfg->sweep.max_catchup_s / w;
+            if (kmax < 1)
+                kmax = 1;
+            if (since_s <= 0 && k > kmax) {
+                char t[32];
+                srr_time_iso(last, t);
+                srr_warn("check %s: last judged window ended %s; catching up only the last %lld "
+                         "window(s) (sweep.max_catchup), %lld older window(s) skipped",
+                         ck->name, t, (long long)kmax, (long long)(k - kmax));
+                k = kmax;
+            }
+        }
+        for (int64_t j = k - 1; j >= 0; j--)
+            job_push(jobs, i, end - j * w);
+    }
+    return SRR_OK;
+}
+
+/* Plans a replay: the recording's plan when it has one, else one window per
+ * check ending at `end`. */
+static srr_rc plan_replay(const srr_config *cfg, const char *dir, int64_t end, job_list *jobs,
+                          srr_error *err)
+{
+    json_t *plan = srr_dd_recording_read_plan(dir);
+    if (!plan) {
+        for (size_t i = 0; i < cfg->nchecks; i++)
+            job_push(jobs, i, end);
+        return SRR_OK;
+    }
+    size_t k;
+    json_t *e;
+    srr_rc rc = SRR_OK;
+    json_array_foreach(plan, k, e)
+    {
+        const char *name = json_string_value(json_object_get(e, "check"));
+        json_t *we = json_object_get(e, "window_end");
+        size_t i;
+        for (i = 0; name && i < cfg->nchecks; i++)
+            if (strcmp(cfg->checks[i].name, name) == 0)
+                break;
+        if (!name || !json_is_integer(we) || i == cfg->nchecks) {
+            rc = srr_error_set(err, SRR_EINVAL,
+                               "replay: %s/sweep.json: plan[%zu] names no check of this "
+                               "configuration",
+                               dir, k);
+            break;
+        }
+        job_push(jobs, i, (int64_t)json_integer_value(we));
+    }
+    json_decref(plan);
+    return rc;
+}
+
+static json_t *plan_json(const srr_config *cfg, const job_list *jobs)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; i < jobs->n; i++)
+        json_array_append_new(a, json_pack("{s:s, s:I}", "check", cfg->checks[jobs->v[i].check].name,
+                                           "window_end", (json_int_t)jobs->v[i].window_end));
+    return a;
+}
+
+/* What a sweep did, for the log and the textfile. */
+typedef struct sweep_summary {
+    size_t checks, jobs, failed, signals, ignored, deferred, queued;
+    size_t by_action[4];
+    srr_dd_stats dd;
+    int64_t started, finished;
+} sweep_summary;
+
+static srr_rc write_textfile(const char *path, const sweep_summary *s, srr_error *err)
+{
+    static const char *const actions[] = {"ignore", "backlog", "investigate", "risk"};
+    srr_buf b;
+    srr_buf_init(&b, 0);
+    (void)srr_buf_printf(&b,
+                         "# HELP srr_sweep_last_run_timestamp_seconds When the last sweep ended.\n"
+                         "# TYPE srr_sweep_last_run_timestamp_seconds gauge\n"
+                         "srr_sweep_last_run_timestamp_seconds %lld\n"
+                         "# HELP srr_sweep_duration_seconds How long the last sweep took.\n"
+                         "# TYPE srr_sweep_duration_seconds gauge\n"
+                         "srr_sweep_duration_seconds %lld\n"
+                         "# HELP srr_sweep_checks Checks configured.\n"
+                         "# TYPE srr_sweep_checks gauge\nsrr_sweep_checks %zu\n"
+                         "# HELP srr_sweep_windows Check windows judged (catch-up adds more).\n"
+                         "# TYPE srr_sweep_windows gauge\nsrr_sweep_windows %zu\n"
+                         "# HELP srr_sweep_failed_windows Check windows that failed.\n"
+                         "# TYPE srr_sweep_failed_windows gauge\nsrr_sweep_failed_windows %zu\n"
+                         "# HELP srr_sweep_signals Signals detected.\n"
+                         "# TYPE srr_sweep_signals gauge\nsrr_sweep_signals %zu\n"
+                         "# HELP srr_sweep_candidates Candidates by proposed action.\n"
+                         "# TYPE srr_sweep_candidates gauge\n",
+                         (long long)s->finished, (long long)(s->finished - s->started), s->checks,
+                         s->jobs, s->failed, s->signals);
+    for (int i = 0; i < 4; i++)
+        (void)srr_buf_printf(&b, "srr_sweep_candidates{action=\"%s\"} %zu\n", actions[i],
+                             i == 0 ? s->ignored : s->by_action[i]);
+    (void)srr_buf_printf(&b,
+                         "# HELP srr_sweep_over_budget Candidates left out by the draft budget.\n"
+                         "# TYPE srr_sweep_over_budget gauge\nsrr_sweep_over_budget %zu\n"
+                         "# HELP srr_sweep_datadog_requests Requests sent to Datadog.\n"
+                         "# TYPE srr_sweep_datadog_requests gauge\nsrr_sweep_datadog_requests %lu\n"
+                         "# HELP srr_sweep_datadog_retries Requests repeated after a failure.\n"
+                         "# TYPE srr_sweep_datadog_retries gauge\nsrr_sweep_datadog_retries %lu\n"
+                         "# HELP srr_sweep_datadog_429 Answers 429 received.\n"
+                         "# TYPE srr_sweep_datadog_429 gauge\nsrr_sweep_datadog_429 %lu\n"
+                         "# HELP srr_sweep_rate_limit_waits Requests held for a rate-limit reset.\n"
+                         "# TYPE srr_sweep_rate_limit_waits gauge\nsrr_sweep_rate_limit_waits %lu\n"
+                         "# HELP srr_sweep_rate_limit_wait_seconds Time requests were held.\n"
+                         "# TYPE srr_sweep_rate_limit_wait_seconds gauge\n"
+                         "srr_sweep_rate_limit_wait_seconds %.3f\n",
+                         s->deferred, s->dd.requests, s->dd.retries, s->dd.http_429, s->dd.rl_waits,
+                         (double)s->dd.rl_wait_ms / 1000.0);
+    srr_rc rc = srr_file_write_atomic(path, b.data, b.len, err);
+    srr_buf_free(&b);
+    return rc;
 }
 
 int srr_cmd_sweep(int argc, char **argv)
@@ -104,6 +286,10 @@ int srr_cmd_sweep(int argc, char **argv)
     cand_list cands = {0};
     srr_signal_list sigs = {0};
     srr_check_report *reports = NULL;
+    srr_sweep_state *state = NULL;
+    job_list jobs = {0};
+    sweep_summary sum = {0};
+    int64_t since_s = 0;
     srr_dd_mode mode = SRR_DD_LIVE;
     int64_t end = 0, now = srr_now();
     size_t i, failed = 0, ignored = 0, deferred = 0, budget, drafts = 0;
@@ -126,6 +312,14 @@ int srr_cmd_sweep(int argc, char **argv)
     }
     if (cfg->nchecks == 0)
         fprintf(stderr, "srr sweep: the config has no checks; nothing to ask Datadog\n");
+    if (o.since && (srr_duration_parse(o.since, &since_s) != SRR_OK || since_s <= 0)) {
+        fprintf(stderr, "srr sweep: --since wants a duration such as 7d or 36h, not '%s'\n",
+                o.since);
+        code = SRR_EXIT_USAGE;
+        goto out;
+    }
+    sum.started = now;
+    sum.checks = cfg->nchecks;
 
     if (o.replay) {
         mode = SRR_DD_REPLAY;
@@ -145,27 +339,56 @@ int srr_cmd_sweep(int argc, char **argv)
         code = err.code == SRR_EAUTH ? SRR_EXIT_USAGE : SRR_EXIT_FAIL;
         goto out;
     }
-    if (o.record && srr_dd_recording_write_meta(o.record, end, &err) != SRR_OK) {
-        fprintf(stderr, "srr sweep: %s\n", err.msg);
-        code = SRR_EXIT_FAIL;
-        goto out;
-    }
+    srr_dd_client_set_progress(dd, isatty(2));
 
     srr_time_iso(end, t1);
     printf("sweep up to %s (%s) with %zu check(s)\n", t1,
            o.replay ? o.replay : (o.record ? "live, recording" : base), cfg->nchecks);
-    reports = srr_calloc(cfg->nchecks ? cfg->nchecks : 1, sizeof(*reports));
-    failed = srr_collect_all(cfg, rs, dd, end, &sigs, reports);
-    for (i = 0; i < cfg->nchecks; i++) {
+    if (o.replay) {
+        if (plan_replay(cfg, o.replay, end, &jobs, &err) != SRR_OK) {
+            fprintf(stderr, "srr sweep: %s\n", err.msg);
+            code = SRR_EXIT_USAGE;
+            goto out;
+        }
+    } else {
+        if (srr_sweep_state_open(cfg->store.path, &state, &err) != SRR_OK ||
+            plan_live(cfg, state, end, since_s, &jobs, &err) != SRR_OK) {
+            fprintf(stderr, "srr sweep: %s\n", err.msg);
+            code = SRR_EXIT_FAIL;
+            goto out;
+        }
+    }
+    if (o.record) {
+        json_t *pj = plan_json(cfg, &jobs);
+        srr_rc wrc = srr_dd_recording_write_plan(o.record, end, pj, &err);
+        json_decref(pj);
+        if (wrc != SRR_OK) {
+            fprintf(stderr, "srr sweep: %s\n", err.msg);
+            code = SRR_EXIT_FAIL;
+            goto out;
+        }
+    }
+    reports = srr_calloc(jobs.n ? jobs.n : 1, sizeof(*reports));
+    failed = srr_collect_jobs(cfg, rs, dd, jobs.v, jobs.n, &sigs, reports);
+    sum.jobs = jobs.n;
+    sum.failed = failed;
+    sum.signals = sigs.n;
+    for (i = 0; i < jobs.n; i++) {
         const srr_check_report *rep = &reports[i];
         size_t j;
+        char wbuf[48] = "";
+        if (rep->window_end != end) {
+            char t2[32];
+            srr_time_iso(rep->window_end, t2);
+            snprintf(wbuf, sizeof wbuf, " (window to %s)", t2);
+        }
         if (rep->rc != SRR_OK) {
-            printf("  %-24s FAILED: %s\n", rep->check->name, rep->error);
+            printf("  %-24s FAILED%s: %s\n", rep->check->name, wbuf, rep->error);
             continue;
         }
-        printf("  %-24s %-7s %6zu %s, %zu signal(s)\n", rep->check->name,
+        printf("  %-24s %-7s %6zu %s, %zu signal(s)%s\n", rep->check->name,
                rep->check->source == SRR_SRC_METRICS ? "metrics" : "logs", rep->nresults,
-               rep->check->source == SRR_SRC_METRICS ? "series" : "events", rep->nsignals);
+               rep->check->source == SRR_SRC_METRICS ? "series" : "events", rep->nsignals, wbuf);
         for (j = rep->first_signal; j < rep->first_signal + rep->nsignals; j++) {
             srr_decision d;
             srr_rules_decide(rs, &sigs.v[j], &d);
@@ -177,6 +400,20 @@ int srr_cmd_sweep(int argc, char **argv)
             }
             srr_rules_candidate(&sigs.v[j], &d, now, cand_push(&cands));
         }
+    }
+    /* The sweep state moves forward over each check's windows that
+     * succeeded, in order: a failed window stops it there. */
+    for (i = 0; state && i < cfg->nchecks; i++) {
+        int64_t upto = 0;
+        for (size_t j = 0; j < jobs.n; j++) {
+            if (jobs.v[j].check != i)
+                continue;
+            if (reports[j].rc != SRR_OK)
+                break;
+            upto = jobs.v[j].window_end;
+        }
+        if (upto && srr_sweep_state_set(state, cfg->checks[i].name, upto, &err) != SRR_OK)
+            srr_err("%s", err.msg);
     }
 
     /* The draft budget: most urgent first; the rest are listed, not queued. */
@@ -209,6 +446,8 @@ int srr_cmd_sweep(int argc, char **argv)
             goto out;
         }
         drafts++;
+        if ((unsigned)c->action < 4)
+            sum.by_action[c->action]++;
         printf("  %-11s %-8s %s\n      why: %s\n", srr_action_name(c->action),
                srr_urgency_name(c->urgency), c->title, c->reason);
     }
@@ -220,6 +459,29 @@ int srr_cmd_sweep(int argc, char **argv)
     printf("queued %zu candidate(s) on the %s queue; %zu ignored by the policy; %zu over the "
            "draft budget; %zu check(s) failed\n",
            drafts, cfg->queue.backend, ignored, deferred, failed);
+    sum.ignored = ignored;
+    sum.deferred = deferred;
+    sum.queued = drafts;
+    sum.dd = *srr_dd_client_stats(dd);
+    sum.finished = srr_now();
+    srr_info("sweep summary: %zu check(s), %zu window(s), %zu signal(s), candidates: %zu risk, "
+             "%zu investigate, %zu backlog, %zu ignored, %zu over budget; %lu Datadog "
+             "request(s), %lu retried, %lu answered 429, %lu rate-limit wait(s) (%.1f s); %zu "
+             "failed",
+             sum.checks, sum.jobs, sum.signals, sum.by_action[SRR_ACTION_RISK],
+             sum.by_action[SRR_ACTION_INVESTIGATE], sum.by_action[SRR_ACTION_BACKLOG],
+             sum.ignored, sum.deferred, sum.dd.requests, sum.dd.retries, sum.dd.http_429,
+             sum.dd.rl_waits, (double)sum.dd.rl_wait_ms / 1000.0, sum.failed);
+    if (failed) {
+        printf("failed:\n");
+        for (i = 0; i < jobs.n; i++)
+            if (reports[i].rc != SRR_OK)
+                printf("  %s: %s\n", reports[i].check->name, reports[i].error);
+    }
+    if (cfg->sweep.textfile && write_textfile(cfg->sweep.textfile, &sum, &err) != SRR_OK) {
+        fprintf(stderr, "srr sweep: writing sweep.textfile: %s\n", err.msg);
+        code = SRR_EXIT_FAIL;
+    }
 
     if (strcmp(cfg->queue.backend, "spool") == 0 && !o.no_drain) {
         srr_producer_close(&prod);
@@ -231,6 +493,8 @@ out:
     cand_list_clear(&cands);
     srr_signal_list_clear(&sigs);
     free(reports);
+    free(jobs.v);
+    srr_sweep_state_close(&state);
     srr_producer_close(&prod);
     srr_dd_client_destroy(&dd);
     srr_rules_destroy(rs);

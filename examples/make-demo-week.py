@@ -5,7 +5,10 @@
 # that `srr sweep --replay` reads in the README's first command. The answers
 # follow Datadog's real response shapes (see shared notes: v1 query with ms
 # timestamps, some as floats, null points, unit objects; v2 log search with
-# cursor paging whose last page is {"data":[]} with no meta).
+# cursor paging whose last page is {"data":[]} with no meta; v2 timeseries
+# batching the plain metric queries that share the window; logs aggregate
+# for counts, then one page of recent events for samples when a count fires).
+# The requests are exactly the ones srr makes (a replay compares them).
 #
 # The week, for a plausible "shop" system:
 #   worker-memory   billing-worker RSS grows slowly all week on one host
@@ -56,6 +59,34 @@ def metric_answer(query, series):
     return json.dumps(out, separators=(",", ":"))
 
 
+V2_BATCH = []   # (query, series) of the plain queries, in config order
+
+
+def v2_check(query, series):
+    V2_BATCH.append((query, series))
+
+
+def write_v2_batch(check):
+    # One POST /api/v2/query/timeseries for every plain query of the window,
+    # recorded under the first check of the batch.
+    queries = [{"data_source": "metrics", "name": "q%d" % i, "query": q}
+               for i, (q, _) in enumerate(V2_BATCH)]
+    formulas = [{"formula": "q%d" % i} for i in range(len(V2_BATCH))]
+    body = {"data": {"type": "timeseries_request",
+                     "attributes": {"from": START * 1000, "to": END * 1000,
+                                    "queries": queries, "formulas": formulas}}}
+    times = [(START + i * STEP) * 1000 for i in range(N)]
+    series, values = [], []
+    for qi, (_, ss) in enumerate(V2_BATCH):
+        for s in ss:
+            series.append({"group_tags": s["tags"], "query_index": qi, "unit": s["unit"]})
+            values.append(s["values"])
+    ans = {"data": {"id": "0", "type": "timeseries_response",
+                    "attributes": {"series": series, "times": times, "values": values}}}
+    write(check, 1, {"method": "POST", "path": "/api/v2/query/timeseries", "body": body,
+                     "status": 200}, json.dumps(ans, separators=(",", ":")))
+
+
 def metric_check(check, query, series):
     write(check, 1, {"method": "GET", "path": "/api/v1/query",
                      "query": {"from": str(START), "to": str(END), "query": query},
@@ -87,7 +118,7 @@ def main():
     grow = [1.20 * GIB * (1 + 0.0014 * i) + rnd.gauss(0, 0.01 * GIB) for i in range(N)]
     flat = [0.90 * GIB + rnd.gauss(0, 0.01 * GIB) for _ in range(N)]
     q = "avg:process.rss{service:billing-worker,env:prod} by {host}"
-    metric_check("worker-memory", q, [
+    v2_check(q, [
         {"metric": "process.rss", "scope": ["env:prod", "host:billing-worker-1",
                                             "service:billing-worker"],
          "tags": ["host:billing-worker-1"], "unit": [BYTE, None],
@@ -111,28 +142,16 @@ def main():
     # api-latency: quiet, p95 around 180 ms (the answer is in seconds).
     lat = [0.18 + 0.02 * math.sin(i / 4.0) + rnd.gauss(0, 0.01) for i in range(N)]
     q = "p95:trace.http.request.duration{service:api,env:prod}"
-    metric_check("api-latency", q, [
+    v2_check(q, [
         {"metric": "trace.http.request.duration", "scope": ["env:prod", "service:api"],
          "tags": [], "unit": [SEC, None], "values": lat}])
 
     # queue-depth: quiet; unit is null, as Datadog sends for unitless metrics.
     depth = [max(0.0, 120 + 40 * math.sin(i / 3.0) + rnd.gauss(0, 10)) for i in range(N)]
     q = "avg:rabbitmq.queue.messages{service:billing-worker,env:prod}"
-    write("queue-depth", 1, {"method": "GET", "path": "/api/v1/query",
-                             "query": {"from": str(START), "to": str(END), "query": q},
-                             "status": 200},
-          json.dumps({"status": "ok", "res_type": "time_series", "query": q,
-                      "from_date": START * 1000, "to_date": END * 1000, "group_by": [],
-                      "message": "", "series": [{
-                          "metric": "rabbitmq.queue.messages",
-                          "display_name": "rabbitmq.queue.messages",
-                          "expression": "avg:rabbitmq.queue.messages{env:prod,service:billing-worker}",
-                          "scope": "env:prod,service:billing-worker", "tag_set": [],
-                          "aggr": "avg", "query_index": 0, "start": START * 1000,
-                          "end": (END - STEP) * 1000, "interval": STEP, "length": N,
-                          "unit": None,
-                          "pointlist": [[(START + i * STEP) * 1000.0, v]
-                                        for i, v in enumerate(depth)]}]}))
+    v2_check(q, [{"metric": "rabbitmq.queue.messages", "tags": [], "unit": None,
+                  "values": depth}])
+    write_v2_batch("worker-memory")
 
     # checkout-5xx: 240 errors, most of them on Thursday between 14:00 and 16:00.
     def log_event(i, ts, service, env, status_code, msg):
@@ -154,20 +173,45 @@ def main():
             "POST /api/v1/checkout returned 503: circuit open"]
     events = [log_event(i, t, "checkout", "prod", rnd.choice([502, 503, 504]),
                         rnd.choice(msgs)) for i, t in enumerate(times)]
-    paged_logs("checkout-5xx",
-               "service:checkout env:prod status:error @http.status_code:>=500", events, 100)
+    counted_logs("checkout-5xx",
+                 "service:checkout env:prod status:error @http.status_code:>=500", events, 100)
 
     # payment-timeouts: quiet, three events, one page, no cursor at all.
     events = [log_event(i, START + rnd.randrange(7 * 86400), "payments", "prod", 504,
                         "card authorisation timed out after 10s") for i in range(3)]
-    paged_logs("payment-timeouts", "service:payments env:prod \"timed out\"", events, 100,
-               final_cursor=False)
+    counted_logs("payment-timeouts", "service:payments env:prod \"timed out\"", events, 50)
 
     # staging-errors: noisy but only staging.
     events = [log_event(i, START + rnd.randrange(7 * 86400), "checkout", "staging", 500,
                         "NullPointerException in CartMapper") for i in range(25)]
-    paged_logs("staging-errors", "service:checkout env:staging status:error", events, 100,
-               final_cursor=False)
+    counted_logs("staging-errors", "service:checkout env:staging status:error", events, 10)
+
+
+def counted_logs(check, query, events, threshold, facet="service"):
+    # POST /api/v2/logs/analytics/aggregate: count by the check's group_by.
+    filt = {"query": query, "from": str(START * 1000), "to": str(END * 1000)}
+    body = {"compute": [{"aggregation": "count", "type": "total"}], "filter": filt,
+            "group_by": [{"facet": facet, "limit": 10000, "missing": "n/a"}], "page": {}}
+    counts = {}
+    for e in events:
+        v = e["attributes"][facet]
+        counts[v] = counts.get(v, 0) + 1
+    buckets = [{"by": {facet: k}, "computes": {"c0": n}} for k, n in sorted(counts.items())]
+    ans = {"meta": {"elapsed": rnd.randrange(40, 140), "request_id": "pddv1Ch%012x" %
+                    rnd.randrange(16 ** 12), "status": "done"}, "data": {"buckets": buckets}}
+    write(check, 1, {"method": "POST", "path": "/api/v2/logs/analytics/aggregate",
+                     "body": body, "status": 200}, json.dumps(ans, separators=(",", ":")))
+    if not any(n > threshold for n in counts.values()):
+        return
+    # A group fired: one page of the 10 most recent events, for samples.
+    recent = sorted(events, key=lambda e: e["attributes"]["timestamp"], reverse=True)[:10]
+    body = {"filter": filt, "page": {"limit": 10}, "sort": "-timestamp"}
+    ans = {"data": recent, "meta": {"elapsed": rnd.randrange(40, 140), "status": "done",
+                                    "request_id": "pddv1Ch%012x" % rnd.randrange(16 ** 12),
+                                    "page": {"after": "eyJhZnRlciI6IkFRQUFBWl%08x" %
+                                             rnd.randrange(16 ** 8)}}}
+    write(check, 2, {"method": "POST", "path": "/api/v2/logs/events/search", "body": body,
+                     "status": 200}, json.dumps(ans, separators=(",", ":")))
 
 
 def paged_logs(check, query, events, limit, final_cursor=True):

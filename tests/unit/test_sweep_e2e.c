@@ -37,31 +37,12 @@ static void teardown(void)
     free(dir);
 }
 
-/* Serves the recorded demo week from the fake Datadog: one route per check,
- * told apart by a piece of its query; log pages in order. */
+/* Serves the recorded demo week from the fake Datadog: one route per
+ * recorded request, told apart by its query text; pages in order. */
 static void serve_demo_week(void)
 {
-    static const struct {
-        const char *check, *method, *path, *match;
-        int pages;
-    } routes[] = {
-        {"worker-memory", "GET", "/api/v1/query", "process.rss", 1},
-        {"disk-usage", "GET", "/api/v1/query", "system.disk.in_use", 1},
-        {"api-latency", "GET", "/api/v1/query", "trace.http.request.duration", 1},
-        {"queue-depth", "GET", "/api/v1/query", "rabbitmq.queue.messages", 1},
-        {"checkout-5xx", "POST", "/api/v2/logs/events/search", "env:prod status:error", 4},
-        {"payment-timeouts", "POST", "/api/v2/logs/events/search", "service:payments", 1},
-        {"staging-errors", "POST", "/api/v2/logs/events/search", "env:staging", 1},
-    };
-    for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
-        for (int p = 1; p <= routes[i].pages; p++) {
-            char *file = srr_asprintf("%s/%s/%03d.response.json", DEMO, routes[i].check, p);
-            int id = fake_dd_add_file(dd, routes[i].method, routes[i].path, routes[i].match, 200,
-                                      "X-RateLimit-Limit: 100\nX-RateLimit-Remaining: 99", file);
-            cr_assert(id >= 0, "cannot serve %s", file);
-            free(file);
-        }
-    }
+    int n = fake_dd_serve_recording(dd, DEMO, "X-RateLimit-Limit: 100\nX-RateLimit-Remaining: 99");
+    cr_assert(n > 0, "cannot serve %s", DEMO);
 }
 
 /* Writes a config that is the demo's with datadog.api_url pointing at the
@@ -129,7 +110,8 @@ Test(sweep_e2e, live_sweep_writes_the_drafts_once, .init = setup, .fini = teardo
     run_srr(&r, args, NULL);
     cr_assert_eq(r.status, 0, "sweep failed (%d):\n%s\n%s", r.status, r.out, r.err);
     cr_assert_eq(fake_dd_unmatched(dd), 0, "requests no route took");
-    cr_assert_eq(fake_dd_total_hits(dd), 4 + 4 + 1 + 1, "one request per metric check + 6 pages");
+    cr_assert_eq(fake_dd_total_hits(dd), 7,
+                 "one v2 batch + one v1 query + 3 aggregates + 2 sample pages");
     char *key = fake_dd_last_header(dd, "DD-API-KEY");
     cr_assert_str_eq(key, "test-api-key");
     free(key);
@@ -238,7 +220,7 @@ Test(sweep_e2e, a_403_fails_one_check_and_keeps_the_others, .init = setup, .fini
      .timeout = 60)
 {
     tu_run r;
-    fake_dd_add(dd, "GET", "/api/v1/query", "process.rss", 403, NULL,
+    fake_dd_add(dd, "POST", "/api/v2/query/timeseries", "process.rss", 403, NULL,
                 "{\"errors\":[{\"status\":\"403\",\"title\":\"Forbidden\","
                 "\"detail\":\"missing permission timeseries_query\"}]}");
     serve_demo_week();
@@ -283,6 +265,11 @@ Test(sweep_e2e, empty_answers_make_no_drafts, .init = setup, .fini = teardown, .
                 "{\"status\":\"ok\",\"res_type\":\"time_series\",\"series\":[],\"times\":[],"
                 "\"values\":[]}");
     fake_dd_add(dd, "POST", "/api/v2/logs/events/search", NULL, 200, NULL, "{\"data\":[]}");
+    fake_dd_add(dd, "POST", "/api/v2/query/timeseries", NULL, 200, NULL,
+                "{\"data\":{\"id\":\"0\",\"type\":\"timeseries_response\",\"attributes\":"
+                "{\"series\":[],\"times\":[],\"values\":[]}}}");
+    fake_dd_add(dd, "POST", "/api/v2/logs/analytics/aggregate", NULL, 200, NULL,
+                "{\"meta\":{\"status\":\"done\"},\"data\":{\"buckets\":[]}}");
     char *cfg = write_config();
     const char *args[] = {"sweep", "-c", cfg, NULL};
     run_srr(&r, args, NULL);

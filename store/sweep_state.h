@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: Apache-2.0
+ *
+ * sweep_state.h - how far the sweep got, per check: the end of the last
+ * window that completed (table sweep_state of the SQLite store). The sweep
+ * reads it to plan catch-up after downtime and writes it after each check's
+ * windows succeed, so a crash or a restart neither skips a window nor
+ * floods with catch-up.
+ */
+#ifndef SRR_STORE_SWEEP_STATE_H
+#define SRR_STORE_SWEEP_STATE_H
+
+#include <stdint.h>
+
+#include "srr.h"
+
+typedef struct srr_sweep_state srr_sweep_state;
+
+/* Opens the store at `path` (creating and migrating it like srr_store_open)
+ * and keeps one connection for the state. On success *out must be closed
+ * with srr_sweep_state_close(). Errors: SRR_EIO with the path and SQLite's
+ * message. */
+srr_rc srr_sweep_state_open(const char *path, srr_sweep_state **out, srr_error *err);
+/* Closes and sets *s to NULL. NULL-tolerant. */
+void srr_sweep_state_close(srr_sweep_state **s);
+
+/* Reads the last completed window end (epoch seconds) of `check`.
+ * Returns SRR_OK, SRR_ENOTFOUND when the check never completed a window,
+ * SRR_EIO on a database error. */
+srr_rc srr_sweep_state_get(srr_sweep_state *s, const char *check, int64_t *last_end,
+                           srr_error *err);
+/* Records that `check` completed the window ending at `end`; the stored
+ * value never moves backwards. Returns SRR_OK or SRR_EIO. */
+srr_rc srr_sweep_state_set(srr_sweep_state *s, const char *check, int64_t end, srr_error *err);
+
+#endif
