@@ -5,7 +5,7 @@
  * partitions) into the SQLite store, with the writer's batched
  * transactions, WAL, synchronous=FULL and the full dedup/evidence logic,
  * divided by raw batched SQLite inserts of the same rows (each candidate's
- * candidates key, its sighting and its evidence row: same keys, same
+ * candidates key, its sighting, its evidence row and its audit entry: same keys, same
  * tables and indexes, same batch size, same pragmas and page cache)
  * measured in the same run. Target: >= 0.5. Also prints the idempotent
  * producer's confirmed candidates per second.
@@ -75,7 +75,7 @@ static double raw_inserts(const char *db, char **ids, char **fps, int n)
     srr_store *st = NULL;
     srr_error err = {0};
     sqlite3 *h = NULL;
-    sqlite3_stmt *ic = NULL, *is = NULL, *ie = NULL;
+    sqlite3_stmt *ic = NULL, *is = NULL, *ie = NULL, *ia = NULL;
     double t;
     int i;
     /* the store's own schema, indexes and migrations */
@@ -100,7 +100,12 @@ static double raw_inserts(const char *db, char **ids, char **fps, int n)
                            " 'growth 12.5%/week > 10%/week (firing)',"
                            " 'https://app.datadoghq.com/metric/explorer?q=rss',"
                            " '{\"points\":[[1,1.0],[2,2.0]]}')",
-                           -1, &ie, NULL) != SQLITE_OK)
+                           -1, &ie, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(h,
+                           "INSERT INTO audit (at, actor, record_kind, record_id, action, after,"
+                           " why) VALUES (?, 'srr-writer', 'risk', ?, 'evidence', ?,"
+                           " 'signal seen again')",
+                           -1, &ia, NULL) != SQLITE_OK)
         die("prepare", sqlite3_errmsg(h));
     t = now_s();
     for (i = 0; i < n; i++) {
@@ -115,12 +120,19 @@ static double raw_inserts(const char *db, char **ids, char **fps, int n)
         sqlite3_bind_int64(ie, 1, 1 + i % FINGERPRINTS);
         sqlite3_bind_text(ie, 2, ids[i], -1, SQLITE_STATIC);
         sqlite3_bind_int64(ie, 3, T0 + i);
+        sqlite3_bind_int64(ia, 1, T0);
+        sqlite3_bind_int64(ia, 2, 1 + i % FINGERPRINTS);
+        sqlite3_bind_text(ia, 3,
+                          "{\"status\":\"firing\",\"summary\":\"growth 12.5%/week > 10%/week "
+                          "(firing)\",\"value\":12.5}",
+                          -1, SQLITE_STATIC);
         if (sqlite3_step(ic) != SQLITE_DONE || sqlite3_step(is) != SQLITE_DONE ||
-            sqlite3_step(ie) != SQLITE_DONE)
+            sqlite3_step(ie) != SQLITE_DONE || sqlite3_step(ia) != SQLITE_DONE)
             die("insert", sqlite3_errmsg(h));
         sqlite3_reset(ic);
         sqlite3_reset(is);
         sqlite3_reset(ie);
+        sqlite3_reset(ia);
         if (i % BATCH == BATCH - 1 || i == n - 1)
             if (sqlite3_exec(h, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
                 die("commit", sqlite3_errmsg(h));
@@ -129,6 +141,7 @@ static double raw_inserts(const char *db, char **ids, char **fps, int n)
     sqlite3_finalize(ic);
     sqlite3_finalize(is);
     sqlite3_finalize(ie);
+    sqlite3_finalize(ia);
     sqlite3_close(h);
     return n / t;
 }
@@ -198,7 +211,7 @@ int main(void)
     printf("producer confirmed:  %.0f candidates/s (idempotent, acks=all, mock cluster)\n",
            n / t_prod);
     printf("writer topic->store: %.0f candidates/s\n", writer_rate);
-    printf("raw SQLite inserts:  %.0f candidates/s (3 rows each, same keys and indexes)\n",
+    printf("raw SQLite inserts:  %.0f candidates/s (4 rows each, same keys and indexes)\n",
            raw_rate);
     printf("ratio writer/raw:    %.2f (target >= 0.50) %s\n", writer_rate / raw_rate,
            writer_rate / raw_rate >= 0.5 ? "ok" : "BELOW TARGET");
