@@ -407,8 +407,8 @@ static void detect_series(const srr_check *check, const srr_check_rt *rt,
 srr_rc srr_detect_metrics(const srr_ruleset *rs, const srr_detect_ctx *ctx,
                           const srr_metric_result *res, srr_signal_list *out, srr_error *err)
 {
-    const srr_check *check;
-    const srr_check_rt *rt;
+    const srr_check *check = NULL;
+    const srr_check_rt *rt = NULL;
     srr_rc rc = check_for(rs, ctx, SRR_SRC_METRICS, &check, &rt, err);
     if (rc != SRR_OK)
         return rc;
