@@ -447,3 +447,136 @@ Test(store, reads_ids_and_ordering)
     cr_assert_eq(srr_store_backlog_get(g_st, "BL-1", &r, &err), SRR_ENOTFOUND);
     cr_assert(strstr(err.msg, "BL-1") != NULL, "%s", err.msg);
 }
+
+/* ---- issue 4: the writer decides with the fingerprint's history ------------- */
+
+#include "config.h"
+#include "rules.h"
+
+#define WEEK (7 * 86400)
+
+/* A policy for the store under test (signals of sf_candidate: check
+ * worker-rss, service worker, kind trend). Returns the ruleset; *cfg must
+ * be destroyed after it. */
+static srr_ruleset *store_policy(const char *policy, srr_config **cfg)
+{
+    srr_error err = {0};
+    srr_ruleset *rs = NULL;
+    cr_assert_eq(srr_config_parse("p.yaml", policy, strlen(policy), cfg, &err), SRR_OK, "%s",
+                 err.msg);
+    cr_assert_eq(srr_rules_compile(*cfg, &rs, &err), SRR_OK, "%s", err.msg);
+    srr_store_set_rules(g_st, rs);
+    return rs;
+}
+
+Test(store, recurrence_turns_repeats_into_a_risk)
+{
+    srr_config *cfg = NULL;
+    srr_ruleset *rs = store_policy("policy:\n"
+                                   "  rules:\n"
+                                   "    - name: recurring\n"
+                                   "      match: {recurrence: \">= 3 of the last 4 sweeps\"}\n"
+                                   "      action: risk\n"
+                                   "      labels: [recurring]\n"
+                                   "      impact: high\n"
+                                   "      likelihood: medium\n"
+                                   "    - name: blips\n"
+                                   "      match: {check: worker-rss}\n"
+                                   "      action: ignore\n"
+                                   "  default: {action: backlog}\n",
+                                   &cfg);
+    srr_apply_stats s1 = apply1("w1", "fpR", SRR_ACTION_RISK, SRR_STATUS_FIRING, T0);
+    srr_apply_stats s2 = apply1("w2", "fpR", SRR_ACTION_RISK, SRR_STATUS_FIRING, T0 + WEEK);
+    cr_assert_eq(s1.ignored + s2.ignored, 2, "seen in 1 and 2 of 4 sweeps: the blip rule");
+    cr_assert_eq(q("SELECT count(*) FROM risks"), 0);
+    srr_apply_stats s3 = apply1("w3", "fpR", SRR_ACTION_RISK, SRR_STATUS_FIRING, T0 + 2 * WEEK);
+    cr_assert_eq(s3.new_risks, 1);
+    cr_assert_eq(q("SELECT count(*) FROM risks WHERE labels = '[\"recurring\"]' AND impact = "
+                   "'high' AND likelihood = 'medium' AND urgency = 2 AND rule = 'recurring'"),
+                 1);
+    cr_assert_eq(q("SELECT count(*) FROM sightings WHERE fingerprint = 'fpR'"), 3);
+    /* The audit keeps the decision with every rule tried. */
+    cr_assert_eq(q("SELECT count(*) FROM audit WHERE record_kind = 'risk' AND action = 'create'"
+                   " AND after LIKE '%\"tried\"%' AND after LIKE '%seen in 3 of the last 4%'"),
+                 1);
+    cr_assert_eq(q("SELECT count(*) FROM candidates WHERE id = 'w1' AND decision LIKE "
+                   "'%\"effect\":\"sighting\"%'"),
+                 1);
+    srr_store_set_rules(g_st, NULL);
+    srr_rules_destroy(rs);
+    srr_config_destroy(cfg);
+}
+
+Test(store, flapping_is_evidence_of_a_risk)
+{
+    srr_config *cfg = NULL;
+    srr_ruleset *rs = store_policy("policy:\n"
+                                   "  rules:\n"
+                                   "    - name: flapping\n"
+                                   "      match: {flapping: \">= 2 times in 7d\"}\n"
+                                   "      action: risk\n"
+                                   "  default: {action: investigate, timebox: 7d}\n",
+                                   &cfg);
+    apply1("f1", "fpF", SRR_ACTION_INVESTIGATE, SRR_STATUS_RECOVERED, T0);
+    apply1("f2", "fpF", SRR_ACTION_INVESTIGATE, SRR_STATUS_FIRING, T0 + 3600);
+    cr_assert_eq(q("SELECT count(*) FROM investigations WHERE status = 'open'"), 1);
+    apply1("f3", "fpF", SRR_ACTION_INVESTIGATE, SRR_STATUS_RECOVERED, T0 + 7200);
+    apply1("f4", "fpF", SRR_ACTION_INVESTIGATE, SRR_STATUS_FIRING, T0 + 9000);
+    srr_apply_stats s = apply1("f5", "fpF", SRR_ACTION_INVESTIGATE, SRR_STATUS_RECOVERED,
+                               T0 + 10800);
+    cr_assert_eq(s.promoted, 1, "two flaps: the open investigation becomes a draft risk");
+    cr_assert_eq(q("SELECT count(*) FROM investigations WHERE status = 'promoted'"), 1);
+    cr_assert_eq(q("SELECT count(*) FROM risks WHERE status = 'draft'"), 1);
+    srr_store_set_rules(g_st, NULL);
+    srr_rules_destroy(rs);
+    srr_config_destroy(cfg);
+}
+
+Test(store, engineer_resolves_an_investigation)
+{
+    srr_error err = {0};
+    apply1("i1", "fpA", SRR_ACTION_INVESTIGATE, SRR_STATUS_FIRING, T0);
+    apply1("i2", "fpB", SRR_ACTION_INVESTIGATE, SRR_STATUS_FIRING, T0);
+    apply1("i3", "fpC", SRR_ACTION_INVESTIGATE, SRR_STATUS_FIRING, T0);
+    cr_assert_eq(srr_store_investigation_resolve(g_st, "INV-1", "backlog", NULL, "alice", NULL,
+                                                 T0 + 60, &err),
+                 SRR_EINVAL, "backlog needs the ticket link");
+    cr_assert_eq(srr_store_investigation_resolve(g_st, "INV-1", "later", "x", "alice", NULL,
+                                                 T0 + 60, &err),
+                 SRR_EINVAL);
+    cr_assert_eq(srr_store_investigation_resolve(g_st, "INV-1", "backlog",
+                                                 "https://tickets/OPS-1", "alice",
+                                                 "a known leak in the parser", T0 + 60, &err),
+                 SRR_OK, "%s", err.msg);
+    cr_assert_eq(srr_store_investigation_resolve(g_st, "INV-2", "noise", NULL, "bob", NULL,
+                                                 T0 + 60, &err),
+                 SRR_OK, "%s", err.msg);
+    cr_assert_eq(srr_store_investigation_resolve(g_st, "INV-3", "fixed", NULL, "carol", NULL,
+                                                 T0 + 60, &err),
+                 SRR_OK, "%s", err.msg);
+    cr_assert_eq(srr_store_investigation_resolve(g_st, "INV-3", "fixed", NULL, "carol", NULL,
+                                                 T0 + 60, &err),
+                 SRR_ECONFLICT);
+    cr_assert_eq(srr_store_investigation_resolve(g_st, "INV-9", "fixed", NULL, "carol", NULL,
+                                                 T0 + 60, &err),
+                 SRR_ENOTFOUND);
+    cr_assert_eq(q("SELECT count(*) FROM investigations WHERE status = 'closed' AND risk_id IS "
+                   "NULL"),
+                 3, "resolved investigations close without a risk");
+    cr_assert_eq(q("SELECT count(*) FROM backlog WHERE status = 'accepted' AND ticket_link = "
+                   "'https://tickets/OPS-1' AND fingerprint = 'fpA'"),
+                 1);
+    cr_assert_eq(q("SELECT count(*) FROM audit WHERE actor = 'alice' AND action = 'resolve'"), 1);
+    /* Later sightings: fpA attaches to the backlog item, fpB (noise) stays a
+     * sighting, fpC (fixed) fires again and is investigated anew. */
+    srr_apply_stats a = apply1("i4", "fpA", SRR_ACTION_INVESTIGATE, SRR_STATUS_FIRING, T0 + 120);
+    srr_apply_stats b = apply1("i5", "fpB", SRR_ACTION_INVESTIGATE, SRR_STATUS_FIRING, T0 + 120);
+    srr_apply_stats c = apply1("i6", "fpC", SRR_ACTION_INVESTIGATE, SRR_STATUS_FIRING, T0 + 120);
+    cr_assert_eq(a.evidence, 1);
+    cr_assert_eq(b.ignored, 1);
+    cr_assert_eq(c.new_investigations, 1);
+    /* The deadline check leaves resolved investigations alone. */
+    srr_apply_stats d = {0};
+    cr_assert_eq(srr_store_check_deadlines(g_st, T0 + 30 * 86400, &d, &err), SRR_OK);
+    cr_assert_eq(d.promoted + d.closed, 1, "only INV-4 was still open");
+}
