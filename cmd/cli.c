@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "queue.h"
+#include "rules.h"
 #include "srr.h"
 #include "store.h"
 #include "store_tune.h"
@@ -173,6 +174,7 @@ int srr_cli_drain(const srr_config *cfg, int once, volatile sig_atomic_t *stop, 
 {
     srr_store *st = NULL;
     srr_consumer *cons = NULL;
+    srr_ruleset *rs = NULL;
     srr_apply_stats stats;
     srr_writer_opts wo = {500, once, 500, stop};
     srr_error err = {0};
@@ -180,8 +182,15 @@ int srr_cli_drain(const srr_config *cfg, int once, volatile sig_atomic_t *stop, 
     memset(&stats, 0, sizeof(stats));
     /* Random hash ids: a page cache sized for the writer (store_tune.h). */
     srr_store_tune_cache(SRR_STORE_WRITER_CACHE_KIB);
-    if (srr_store_open(cfg->store.path, &st, &err) != SRR_OK ||
-        srr_consumer_open(cfg, &cons, &err) != SRR_OK ||
+    /* The writer decides again, with each fingerprint's history, by the
+     * same policy the producers ran (rules/final.c, DESIGN.md section 3). */
+    if (srr_rules_compile(cfg, &rs, &err) != SRR_OK) {
+        fprintf(stderr, "%s: %s\n", who, err.msg);
+        return SRR_EXIT_USAGE;
+    }
+    if (srr_store_open(cfg->store.path, &st, &err) == SRR_OK)
+        srr_store_set_rules(st, rs);
+    if (!st || srr_consumer_open(cfg, &cons, &err) != SRR_OK ||
         srr_writer_drain(cons, st, &wo, &stats, &err) != SRR_OK) {
         fprintf(stderr, "%s: writing to the store failed: %s\n", who, err.msg);
         code = SRR_EXIT_FAIL;
@@ -195,5 +204,6 @@ int srr_cli_drain(const srr_config *cfg, int once, volatile sig_atomic_t *stop, 
     }
     srr_consumer_close(&cons);
     srr_store_close(&st);
+    srr_rules_destroy(rs);
     return code;
 }

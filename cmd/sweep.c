@@ -71,15 +71,6 @@ static void cand_list_clear(cand_list *l)
     memset(l, 0, sizeof(*l));
 }
 
-/* Most urgent first; stable on the order the checks produced them. */
-static int by_urgency(const void *a, const void *b)
-{
-    const srr_candidate *x = a, *y = b;
-    if (x->urgency != y->urgency)
-        return (int)y->urgency - (int)x->urgency;
-    return strcmp(x->id, y->id);
-}
-
 static int parse_args(int argc, char **argv, sweep_opts *o)
 {
     static const struct option longopts[] = {{"config", required_argument, NULL, 'c'},
@@ -416,12 +407,22 @@ int srr_cmd_sweep(int argc, char **argv)
             srr_err("%s", err.msg);
     }
 
-    /* The draft budget: most urgent first; the rest are listed, not queued. */
+    /* The draft budget (srr_rules_budget): most urgent first (urgency, then
+     * risk > investigate > backlog); the rest are counted and listed below,
+     * not queued. */
     budget = srr_rules_max_new_drafts(rs);
-    if (cands.n)
-        qsort(cands.v, cands.n, sizeof(*cands.v), by_urgency);
-    if (cands.n)
+    if (cands.n) {
+        size_t *order = srr_calloc(cands.n, sizeof(*order)), admitted = 0;
+        srr_candidate *sorted = srr_calloc(cands.n, sizeof(*sorted));
+        srr_rules_budget(cands.v, cands.n, budget, order, &admitted);
+        for (i = 0; i < cands.n; i++)
+            sorted[i] = cands.v[order[i]]; /* moves: cands.v's slots are not cleared */
+        free(cands.v);
+        free(order);
+        cands.v = sorted;
+        cands.cap = cands.n;
         printf("candidates:\n");
+    }
     for (i = 0; i < cands.n; i++) {
         srr_candidate *c = &cands.v[i];
         char *payload;
