@@ -628,3 +628,199 @@ Test(policy_speed, fast_paths_agree_with_explanations)
     srr_rules_destroy(r);
     srr_config_destroy(c);
 }
+
+/* ---- issue 4: srr policy check (lint) ----------------------------------------- */
+
+/* Lints CHECKS + policy; returns the findings joined by newlines (caller
+ * frees) and their count in *n. */
+static char *lint(const char *policy, size_t *n)
+{
+    srr_config *c = NULL;
+    srr_ruleset *r = NULL;
+    srr_error err = {0};
+    srr_lint_msg *m = NULL;
+    srr_buf b;
+    cr_assert_eq(compile(policy, &c, &r, &err), SRR_OK, "%s", err.msg);
+    *n = srr_rules_lint(r, &m);
+    srr_buf_init(&b, 0);
+    srr_buf_append(&b, "", 0);
+    for (size_t i = 0; i < *n; i++)
+        srr_buf_printf(&b, "%s:%d:%d: %s\n", m[i].file, m[i].line, m[i].col, m[i].text);
+    free(m);
+    srr_rules_destroy(r);
+    srr_config_destroy(c);
+    return srr_buf_steal(&b);
+}
+
+Test(policy_lint, clean_policy_has_no_findings)
+{
+    size_t n;
+    char *t = lint("policy:\n"
+                   "  rules:\n"
+                   "    - {name: a, match: {check: disk-usage, env: prod}, action: risk}\n"
+                   "    - {name: b, match: {check: \"disk-*\"}, action: backlog}\n"
+                   "  default: {action: ignore}\n",
+                   &n);
+    cr_assert_eq(n, 0, "%s", t);
+    free(t);
+}
+
+Test(policy_lint, shadowed_unknown_check_kinds_flapping_default)
+{
+    size_t n;
+    char *t = lint("policy:\n"
+                   "  rules:\n"
+                   "    - {name: disks, match: {check: \"disk-*\"}, action: backlog}\n"
+                   "    - {name: prod-disk, match: {check: disk-usage, env: prod}, action: risk}\n"
+                   "    - {name: typo, match: {check: dsk-usage}, action: risk}\n"
+                   "    - {name: odd, match: {source: logs, kind: trend}, action: risk}\n"
+                   "    - {name: quiet, match: {flapping: \"3 times in 1d\"}, action: ignore}\n"
+                   "    - {name: all, action: investigate, timebox: 7d}\n"
+                   "    - {name: after-all, match: {env: prod}, action: risk}\n",
+                   &n);
+    cr_assert_eq(n, 6, "%s", t);
+    cr_assert(strstr(t, "p.yaml:6:7: rule 'prod-disk' (#2) can never win: rule 'disks' (#1, "
+                        "line 5) comes first"),
+              "%s", t);
+    cr_assert(strstr(t, "p.yaml:7:35: rule 'typo' (#3): match.check 'dsk-usage' matches no "
+                        "configured check (disk-usage)"),
+              "%s", t);
+    cr_assert(strstr(t, "rule 'odd' (#4) can never match"), "%s", t);
+    cr_assert(strstr(t, "rule 'quiet' (#5) ignores flapping signals"), "%s", t);
+    cr_assert(strstr(t, "rule 'after-all' (#7) can never win: rule 'all' (#6"), "%s", t);
+    cr_assert(strstr(t, "p.yaml:4:3: the policy has no 'default'"), "%s", t);
+    free(t);
+}
+
+Test(policy_lint, monitor_ids_are_not_unknown_checks)
+{
+    size_t n;
+    char *t = lint("policy:\n"
+                   "  rules:\n"
+                   "    - {name: m, match: {check: \"12345\"}, action: risk}\n"
+                   "    - {name: w, match: {source: webhook, check: \"pay-*\"}, action: risk}\n"
+                   "  default: {action: ignore}\n",
+                   &n);
+    cr_assert_eq(n, 0, "%s", t);
+    free(t);
+}
+
+/* ---- issue 4: history, final decisions, budget -------------------------------- */
+
+Test(policy_history, producer_never_drops_what_history_could_claim)
+{
+    srr_config *c = NULL;
+    srr_ruleset *r = NULL;
+    srr_error err = {0};
+    cr_assert_eq(compile("policy:\n"
+                         "  rules:\n"
+                         "    - {name: rec, match: {recurrence: \"3 of 4 sweeps\"}, action: risk}\n"
+                         "    - {name: quiet, action: ignore}\n",
+                         &c, &r, &err),
+                 SRR_OK, "%s", err.msg);
+    srr_signal s;
+    sig_make(&s, SRR_SRC_METRICS, "disk-usage", SRR_KIND_THRESHOLD, "db", "prod", NULL);
+    s.window_end = 1795392000;
+    s.window_start = s.window_end - 7 * 86400;
+    s.observed_at = s.window_end;
+    srr_decision d;
+    srr_rules_decide(r, &s, &d);
+    cr_assert_eq(d.action, SRR_ACTION_RISK, "proposed for the writer");
+    cr_assert(d.provisional);
+    srr_sighting sv[2] = {{s.window_end - 7 * 86400, SRR_STATUS_FIRING, 1},
+                          {s.window_end - 14 * 86400, SRR_STATUS_FIRING, 1}};
+    srr_history h = {0};
+    h.now = s.window_end;
+    h.sightings = sv;
+    h.nsightings = 1;
+    srr_final f;
+    srr_rules_decide_final(r, NULL, &s, &h, &f);
+    cr_assert_eq(f.decision.action, SRR_ACTION_IGNORE, "2 of 4: %s", f.decision.reason);
+    cr_assert_eq(f.effect, SRR_EFFECT_SIGHTING);
+    h.nsightings = 2;
+    srr_rules_decide_final(r, NULL, &s, &h, &f);
+    cr_assert_eq(f.decision.action, SRR_ACTION_RISK, "3 of 4: %s", f.decision.reason);
+    cr_assert_eq(f.effect, SRR_EFFECT_CREATE);
+    cr_assert(strstr(f.decision.reason, "seen in 3 of the last 4 sweeps"), "%s", f.decision.reason);
+    srr_signal_clear(&s);
+    srr_rules_destroy(r);
+    srr_config_destroy(c);
+}
+
+Test(policy_history, budget_orders_and_counts)
+{
+    srr_candidate c[4];
+    memset(c, 0, sizeof c);
+    const srr_urgency u[] = {SRR_URGENCY_LOW, SRR_URGENCY_HIGH, SRR_URGENCY_HIGH,
+                             SRR_URGENCY_CRITICAL};
+    const srr_action a[] = {SRR_ACTION_RISK, SRR_ACTION_BACKLOG, SRR_ACTION_RISK,
+                            SRR_ACTION_INVESTIGATE};
+    for (int i = 0; i < 4; i++) {
+        c[i].urgency = u[i];
+        c[i].action = a[i];
+        snprintf(c[i].id, sizeof c[i].id, "id%d", i);
+    }
+    size_t order[4], admitted = 0;
+    srr_rules_budget(c, 4, 2, order, &admitted);
+    cr_assert_eq(admitted, 2);
+    cr_assert_eq(order[0], 3); /* critical */
+    cr_assert_eq(order[1], 2); /* high risk before high backlog */
+    cr_assert_eq(order[2], 1);
+    cr_assert_eq(order[3], 0);
+    srr_rules_budget(c, 4, 0, order, &admitted);
+    cr_assert_eq(admitted, 4, "0 = unlimited");
+}
+
+/* ---- issue 4: the srr policy commands on the demo week ------------------------- */
+
+#include "testutil.h"
+
+#define EX SRR_SOURCE_DIR "/examples/"
+
+static void run(tu_run *r, const char *a1, const char *a2, const char *a3, const char *a4,
+                const char *a5, const char *a6, const char *a7)
+{
+    const char *argv[] = {SRR_BIN, "policy", a1, a2, a3, a4, a5, a6, a7, NULL};
+    const char *env[] = {"SRR_LOG_LEVEL=warn", NULL};
+    tu_exec(argv, env, NULL, r);
+}
+
+Test(policy_cmd, explain_test_and_check_on_the_demo)
+{
+    tu_run r;
+    run(&r, "explain", "-c", EX "srr.yaml", "--signal", EX "policy-signal-disk.json", NULL, NULL);
+    cr_assert_eq(r.status, 0, "%s%s", r.out, r.err);
+    cr_assert(strstr(r.out, "#1       staging-is-not-production        no        env is 'prod', "
+                            "rule wants 'staging'"),
+              "%s", r.out);
+    cr_assert(strstr(r.out, "disk-filling-is-a-known-fix      MATCH"), "%s", r.out);
+    cr_assert(strstr(r.out, "decision: backlog, urgency medium, owner platform"), "%s", r.out);
+    tu_run_free(&r);
+
+    run(&r, "test", "-c", EX "srr.yaml", "--replay", EX "demo-week", "--policy",
+        EX "policy-strict.yaml");
+    cr_assert_eq(r.status, 0, "%s%s", r.out, r.err);
+    cr_assert(strstr(r.out, "draft risks"), "%s", r.out);
+    cr_assert(strstr(r.out, "backlog (disk-filling-is-a-known-fix, medium) -> risk "
+                            "(disk-almost-full, critical)"),
+              "%s", r.out);
+    cr_assert(strstr(r.out, "over budget"), "%s", r.out);
+    tu_run_free(&r);
+
+    run(&r, "check", "-c", EX "srr.yaml", EX "policy-strict.yaml", NULL, NULL, NULL);
+    cr_assert_eq(r.status, 0, "%s%s", r.out, r.err);
+    cr_assert(strstr(r.out, "0 finding(s)"), "%s", r.out);
+    tu_run_free(&r);
+
+    run(&r, "check", "-c", SRR_SOURCE_DIR "/tests/golden/bad-recurrence/policy.yaml", NULL, NULL,
+        NULL, NULL);
+    cr_assert_eq(r.status, 2, "%s%s", r.out, r.err);
+    cr_assert(strstr(r.out, "bad-recurrence/policy.yaml:9:27: policy.rules[0].match.recurrence"),
+              "%s", r.out);
+    tu_run_free(&r);
+
+    /* A signal on stdin that is not JSON: a usage error with its position. */
+    run(&r, "explain", "-c", EX "srr.yaml", "--signal", "-", NULL, NULL);
+    cr_assert_eq(r.status, 2, "%s%s", r.out, r.err);
+    tu_run_free(&r);
+}
