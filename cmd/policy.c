@@ -38,19 +38,16 @@ typedef struct policy_opts {
     const char *file; /* positional POLICY of `check` */
 } policy_opts;
 
-static const char usage_text[] =
-    "usage: srr policy check [-c FILE] [POLICY]\n"
-    "       srr policy explain [-c FILE] --signal FILE|-\n"
-    "       srr policy test [-c FILE] --replay DIR [--policy NEW]\n";
+static const char usage_text[] = "usage: srr policy check [-c FILE] [POLICY]\n"
+                                 "       srr policy explain [-c FILE] --signal FILE|-\n"
+                                 "       srr policy test [-c FILE] --replay DIR [--policy NEW]\n";
 
 static int parse_args(int argc, char **argv, policy_opts *o, const char *sub)
 {
-    static const struct option longopts[] = {{"config", required_argument, NULL, 'c'},
-                                              {"signal", required_argument, NULL, 's'},
-                                              {"replay", required_argument, NULL, 'R'},
-                                              {"policy", required_argument, NULL, 'p'},
-                                              {"help", no_argument, NULL, 'h'},
-                                              {NULL, 0, NULL, 0}};
+    static const struct option longopts[] = {
+        {"config", required_argument, NULL, 'c'}, {"signal", required_argument, NULL, 's'},
+        {"replay", required_argument, NULL, 'R'}, {"policy", required_argument, NULL, 'p'},
+        {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0}};
     int c;
     memset(o, 0, sizeof(*o));
     optind = 1;
@@ -96,8 +93,9 @@ static srr_yaml_node *load_policy_file(const char *path, const char *who)
         return NULL;
     }
     if (!policy_node_of(root)) {
-        fprintf(stderr, "%s: %s has no policy (expected a 'policy:' section, or 'rules:' and "
-                        "'default:' at the top)\n",
+        fprintf(stderr,
+                "%s: %s has no policy (expected a 'policy:' section, or 'rules:' and "
+                "'default:' at the top)\n",
                 who, path);
         srr_yaml_free(root);
         return NULL;
@@ -277,7 +275,10 @@ static int cmd_explain(const policy_opts *o)
         else
             snprintf(num, sizeof num, "#%d", t->index + 1);
         printf("  %-8s %-32s %-9s %s\n", num, t->rule,
-               t->matched ? "MATCH" : t->needs_history ? "history?" : "no", t->why);
+               t->matched         ? "MATCH"
+               : t->needs_history ? "history?"
+                                  : "no",
+               t->why);
     }
     {
         const srr_decision *d = &ex.decision;
@@ -438,8 +439,7 @@ static int cmd_test(const policy_opts *o)
         int fp_moved = neu && strcmp(fa[i], fb[i]) != 0;
         srr_rules_candidate(&sigs.v[i], a, 0, &c);
         if (!neu) {
-            printf("  %-11s %-34s %.8s  %s\n", srr_action_name(a->action), a->rule, fa[i],
-                   c.title);
+            printf("  %-11s %-34s %.8s  %s\n", srr_action_name(a->action), a->rule, fa[i], c.title);
         } else if (a->action != b->action || strcmp(a->rule, b->rule) != 0 || fp_moved ||
                    a->urgency != b->urgency) {
             if (moved++ == 0)

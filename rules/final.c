@@ -113,8 +113,9 @@ void srr_rules_decide_final(const srr_ruleset *rs, const srr_decision *proposed,
                           hid, d->rule);
         } else {
             out->effect = SRR_EFFECT_EVIDENCE;
-            srr_sb_printf(&sb, "%s is open for this fingerprint, so the %s signal is attached "
-                               "to it as evidence; no new record.",
+            srr_sb_printf(&sb,
+                          "%s is open for this fingerprint, so the %s signal is attached "
+                          "to it as evidence; no new record.",
                           hid, firing ? "firing" : "recovered");
         }
         return;
@@ -129,8 +130,9 @@ void srr_rules_decide_final(const srr_ruleset *rs, const srr_decision *proposed,
         record_id(SRR_REC_INVESTIGATION, h->last_inv_id, hid, sizeof hid);
         day_of(h->last_inv_closed_at + SRR_NOISE_QUIET_S, day);
         out->effect = SRR_EFFECT_SIGHTING;
-        srr_sb_printf(&sb, "An engineer judged %s noise, so sightings of this fingerprint stay "
-                           "sightings until %s.",
+        srr_sb_printf(&sb,
+                      "An engineer judged %s noise, so sightings of this fingerprint stay "
+                      "sightings until %s.",
                       hid, day);
         return;
     }
@@ -143,15 +145,17 @@ void srr_rules_decide_final(const srr_ruleset *rs, const srr_decision *proposed,
     if (firing && h->resolved_risk_id > 0) {
         record_id(SRR_REC_RISK, h->resolved_risk_id, hid, sizeof hid);
         out->effect = SRR_EFFECT_REGRESSION;
-        srr_sb_printf(&sb, "%s was resolved and the signal fires again: a regression, so a new "
-                           "draft risk linked to it.",
+        srr_sb_printf(&sb,
+                      "%s was resolved and the signal fires again: a regression, so a new "
+                      "draft risk linked to it.",
                       hid);
         return;
     }
     out->effect = SRR_EFFECT_CREATE;
     if (d->flapping_rule && d->action == SRR_ACTION_RISK)
-        srr_sb_printf(&sb, "The signal flaps (rule '%s'): an unstable system is itself a "
-                           "risk, so %s.",
+        srr_sb_printf(&sb,
+                      "The signal flaps (rule '%s'): an unstable system is itself a "
+                      "risk, so %s.",
                       d->rule, record_word(d->action));
     else
         srr_sb_printf(&sb, "No open record for this fingerprint, so %s (rule '%s').",

@@ -19,11 +19,11 @@ typedef struct lint_list {
     size_t n, cap;
 } lint_list;
 
-static void add(lint_list *l, int is_error, const char *file, int line, int col,
-                const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+static void add(lint_list *l, int is_error, const char *file, int line, int col, const char *fmt,
+                ...) __attribute__((format(printf, 6, 7)));
 
-static void add(lint_list *l, int is_error, const char *file, int line, int col,
-                const char *fmt, ...)
+static void add(lint_list *l, int is_error, const char *file, int line, int col, const char *fmt,
+                ...)
 {
     if (l->n == l->cap) {
         l->cap = l->cap ? 2 * l->cap : 8;
@@ -101,13 +101,12 @@ static int rule_covers(const srr_rule *a, const srr_rule *b)
 {
     if (a->has_value && !(b->has_value && same_text(a->value_text, b->value_text)))
         return 0;
-    if (a->has_recurrence && !(b->has_recurrence && same_text(a->recurrence_text,
-                                                              b->recurrence_text)))
+    if (a->has_recurrence &&
+        !(b->has_recurrence && same_text(a->recurrence_text, b->recurrence_text)))
         return 0;
     if (a->has_flapping && !(b->has_flapping && same_text(a->flapping_text, b->flapping_text)))
         return 0;
-    return mask_covers(a->source_mask, b->source_mask) &&
-           mask_covers(a->kind_mask, b->kind_mask) &&
+    return mask_covers(a->source_mask, b->source_mask) && mask_covers(a->kind_mask, b->kind_mask) &&
            mask_covers(a->status_mask, b->status_mask) && set_covers(&a->check, &b->check) &&
            set_covers(&a->service, &b->service) && set_covers(&a->env, &b->env) &&
            set_covers(&a->priority, &b->priority) && tags_cover(&a->tags, &b->tags);

@@ -1424,14 +1424,9 @@ srr_rc srr_store_investigation_resolve(srr_store *st, const char *id, const char
               bl_id, now);
     if (rc != SRR_OK)
         goto out;
-    text = srr_asprintf("Resolved by %s: %s%s%s%s%s", actor, srr_inv_outcome_name(oc),
-                        bl_hid[0] ? " (" : "", bl_hid, bl_hid[0] ? ")" : "",
-                        note ? "" : "");
-    if (note) {
-        char *t2 = srr_asprintf("%s. %s", text, note);
-        free(text);
-        text = t2;
-    }
+    text = srr_asprintf("Resolved by %s: %s%s%s%s%s%s", actor, srr_inv_outcome_name(oc),
+                        bl_hid[0] ? " (" : "", bl_hid, bl_hid[0] ? ")" : "", note ? ". " : "",
+                        note ? note : "");
     rc = log_entry(st, REC_INV, iid, "recognition", now, actor, text, err);
     if (rc != SRR_OK)
         goto out;

@@ -101,10 +101,10 @@ static srr_ruleset *make_policy(int nrules, int star, srr_config **cfg)
 
 static void make_signals(srr_signal *s)
 {
-    static const char *const checks[] = {"disk-usage", "worker-memory", "api-latency",
-                                         "checkout-5xx", "chk-990-x", "queue-depth"};
-    static const char *const services[] = {"postgres", "billing-worker", "api", "checkout",
-                                           "payments", "search-team"};
+    static const char *const checks[] = {"disk-usage",   "worker-memory", "api-latency",
+                                         "checkout-5xx", "chk-990-x",     "queue-depth"};
+    static const char *const services[] = {"postgres", "billing-worker", "api",
+                                           "checkout", "payments",       "search-team"};
     memset(s, 0, NSIG * sizeof(*s));
     for (int i = 0; i < NSIG; i++) {
         s[i].source = (srr_source)(i % 3);
@@ -176,8 +176,8 @@ static int report(const char *what, int nrules, int star, const srr_signal *s, i
     srr_ruleset *rs = make_policy(nrules, star, &cfg);
     double ref = rate_reference(nrules, s), got = rate_decide(rs, s);
     int ok = !gate || got >= 1e6;
-    printf("  %-34s %5d rules  %10.0f eval/s  = %5.2f x reference (%10.0f/s)%s\n", what,
-           nrules, got, got / ref, ref, gate ? (ok ? "  >= 1M/s: PASS" : "  >= 1M/s: FAIL") : "");
+    printf("  %-34s %5d rules  %10.0f eval/s  = %5.2f x reference (%10.0f/s)%s\n", what, nrules,
+           got, got / ref, ref, gate ? (ok ? "  >= 1M/s: PASS" : "  >= 1M/s: FAIL") : "");
     srr_rules_destroy(rs);
     srr_config_destroy(cfg);
     return ok;

@@ -141,17 +141,15 @@ static json_t *run_case(const char *dir, const srr_ruleset *rs)
         char fp[33];
         cr_assert_eq(srr_signal_from_json(json_array_get(sigs, i), &sv[i], &err), SRR_OK,
                      "%s: signals.json[%zu]: %s", dir, i, err.msg);
-        history_from(by_check ? json_object_get(by_check, sv[i].check) : NULL, now, &h,
-                     &sightings);
+        history_from(by_check ? json_object_get(by_check, sv[i].check) : NULL, now, &h, &sightings);
         srr_rules_decide(rs, &sv[i], &prod);
         srr_rules_decide_final(rs, NULL, &sv[i], &h, &fin);
         srr_rules_fingerprint(&sv[i], &fin.decision, fp);
-        json_t *d = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "check", sv[i].check,
-                              "producer", srr_action_name(prod.action), "action",
-                              srr_action_name(fin.decision.action), "rule", fin.decision.rule,
-                              "urgency", srr_urgency_name(fin.decision.urgency), "effect",
-                              srr_effect_name(fin.effect), "fingerprint", fp, "reason",
-                              fin.decision.reason);
+        json_t *d = json_pack(
+            "{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "check", sv[i].check, "producer",
+            srr_action_name(prod.action), "action", srr_action_name(fin.decision.action), "rule",
+            fin.decision.rule, "urgency", srr_urgency_name(fin.decision.urgency), "effect",
+            srr_effect_name(fin.effect), "fingerprint", fp, "reason", fin.decision.reason);
         json_object_set_new(d, "why", json_string(fin.why));
         if (prod.provisional)
             json_object_set_new(d, "provisional", json_true());
@@ -189,10 +187,10 @@ static json_t *run_case(const char *dir, const srr_ruleset *rs)
         for (size_t i = 0; i < json_array_size(tbs); i++) {
             const json_t *t = json_array_get(tbs, i);
             char why[512];
-            srr_timebox_verdict v = srr_rules_timebox(
-                iso(json_object_get(t, "deadline")), now,
-                status_of(json_string_value(json_object_get(t, "last_status"))),
-                iso(json_object_get(t, "last_seen")), why, sizeof why);
+            srr_timebox_verdict v =
+                srr_rules_timebox(iso(json_object_get(t, "deadline")), now,
+                                  status_of(json_string_value(json_object_get(t, "last_status"))),
+                                  iso(json_object_get(t, "last_seen")), why, sizeof why);
             json_array_append_new(arr, json_pack("{s:s, s:s}", "verdict",
                                                  v == SRR_TIMEBOX_KEEP      ? "keep"
                                                  : v == SRR_TIMEBOX_PROMOTE ? "promote"
