@@ -8,6 +8,8 @@
 #ifndef SRR_STORE_INTERNAL_H
 #define SRR_STORE_INTERNAL_H
 
+#include <sqlite3.h>
+
 #include "store.h"
 
 /* One poison message of a batch. All pointers are borrowed. */
@@ -31,5 +33,11 @@ typedef struct srr_store_poison {
 srr_rc srr_store_apply_batch(srr_store *st, const srr_candidate *c, size_t n,
                              const srr_store_poison *poison, size_t npoison, int64_t now,
                              srr_apply_stats *stats, srr_error *err);
+
+/* The sqlite3 handle of an open store (borrowed: valid until
+ * srr_store_close). For the human-side modules of store/ (workflow.c,
+ * review.c, export.c), which keep their SQL in their own files; they must
+ * leave no transaction open and no statement unfinalized between calls. */
+sqlite3 *srr_store_db(srr_store *st);
 
 #endif

@@ -1,0 +1,68 @@
+/* SPDX-License-Identifier: Apache-2.0
+ *
+ * wf_sql.h - the small SQL toolkit the human side of the store shares
+ * (workflow.c, review.c, export.c): prepare-bind-step on the sqlite3 handle
+ * of an open srr_store, with every value bound as a parameter, and the
+ * JSON conversions of a row. Internal to store/.
+ *
+ * Bind types, one letter per parameter: 'i' int64_t, 't' const char *
+ * (NULL binds SQL NULL), 'd' double, 'n' SQL NULL (no argument).
+ */
+#ifndef SRR_WF_SQL_H
+#define SRR_WF_SQL_H
+
+#include <jansson.h>
+#include <sqlite3.h>
+#include <stdint.h>
+
+#include "srr.h"
+#include "store.h"
+
+/* Prepares `sql` on db and binds the arguments described by `types`.
+ * Returns the statement (finalize with sqlite3_finalize) or NULL with *err
+ * set (SRR_ERR). */
+sqlite3_stmt *srr_wf_prep(sqlite3 *db, srr_error *err, const char *sql, const char *types, ...);
+
+/* Steps s: returns 1 on a row, 0 when done, -1 on error (*rc and *err set:
+ * SRR_RETRY when the database stayed busy, SRR_EINVAL for a constraint,
+ * SRR_ERR otherwise). */
+int srr_wf_step(sqlite3 *db, sqlite3_stmt *s, srr_rc *rc, srr_error *err);
+
+/* Prepares, binds, runs to completion and finalizes a statement that
+ * returns no rows. Returns SRR_OK or the error of srr_wf_step. */
+srr_rc srr_wf_exec(sqlite3 *db, srr_error *err, const char *sql, const char *types, ...);
+
+/* Runs a single-value integer query; *out = 0 when it returns no row or NULL. */
+srr_rc srr_wf_int(sqlite3 *db, srr_error *err, int64_t *out, const char *sql, const char *types,
+                  ...);
+
+/* BEGIN IMMEDIATE (the write lock up front, so a read-check-write cannot
+ * interleave with another writer), COMMIT, and ROLLBACK (tolerates no open
+ * transaction). */
+srr_rc srr_wf_begin(sqlite3 *db, srr_error *err);
+srr_rc srr_wf_commit(sqlite3 *db, srr_error *err);
+void srr_wf_rollback(sqlite3 *db);
+
+/* The current row as a JSON object keyed by column name with raw values
+ * (integers, reals, text, null). New reference. */
+json_t *srr_wf_row(sqlite3_stmt *s);
+
+/* Epoch seconds as ISO-8601 JSON string (json_null() for t <= 0). New ref. */
+json_t *srr_wf_time(int64_t t);
+
+/* Record kinds and their human ids. */
+typedef enum { SRR_WF_RISK = 0, SRR_WF_BACKLOG, SRR_WF_INV } srr_wf_kind;
+extern const char *const SRR_WF_KIND_NAME[3]; /* "risk", "backlog", "investigation" */
+extern const char *const SRR_WF_PREFIX[3];    /* "SRR-", "BL-", "INV-" */
+
+/* Parses "SRR-12" / "srr-12" / "12" (kind's prefix or none). Returns
+ * SRR_ENOTFOUND with a message naming the expected form. */
+srr_rc srr_wf_parse_id(const char *s, srr_wf_kind kind, int64_t *out, srr_error *err);
+/* Parses any human id ("SRR-1", "BL-2", "INV-3"; a bare number is a risk). */
+srr_rc srr_wf_parse_any_id(const char *s, srr_wf_kind *kind, int64_t *out, srr_error *err);
+
+/* Urgency name <-> 0..3; srr_wf_urgency_parse returns -1 for unknown. */
+const char *srr_wf_urgency_name(int64_t u);
+int srr_wf_urgency_parse(const char *s);
+
+#endif

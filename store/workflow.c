@@ -1,0 +1,1117 @@
+/* SPDX-License-Identifier: Apache-2.0
+ *
+ * workflow.c - the transitions engineers make on risks and backlog items
+ * (workflow.h). One engine serves both kinds: a table of verbs with the
+ * statuses each is allowed from, a planner that turns a request into a
+ * list of column changes (from a fixed set of columns, never from user
+ * text), one guarded UPDATE, the side effects (log entries, merge moves)
+ * and one audit entry, all inside one BEGIN IMMEDIATE transaction.
+ *
+ * Reading order: the verb tables, the change list, the planners, the
+ * engine, then the reads (filtered list, weekly occurrences, audit, load,
+ * suggestion).
+ */
+#include "workflow.h"
+
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "store_internal.h"
+#include "wf_sql.h"
+
+#define WF_WRITER_ACTOR "srr-writer"
+#define WF_MAX_CHANGES 16
+#define WF_TEXT_MAX (16 * 1024) /* bound on one field or log entry */
+#define WF_WEEK_S (7 * 86400)
+
+/* ---- verbs --------------------------------------------------------------- */
+
+typedef struct verb_spec {
+    const char *verb;
+    const char *from; /* space separated statuses it is allowed from */
+} verb_spec;
+
+static const verb_spec RISK_VERBS[] = {
+    {"approve", "draft"},
+    {"reject", "draft"},
+    {"merge", "draft open mitigating"},
+    {"assign", "draft open mitigating accepted"},
+    {"log", "draft open mitigating accepted"},
+    {"set", "draft open mitigating accepted"},
+    {"resolve", "open mitigating"},
+    {"accept", "open mitigating accepted"},
+    {"reopen", "resolved accepted rejected"},
+    {NULL, NULL},
+};
+
+static const verb_spec BACKLOG_VERBS[] = {
+    {"accept", "draft"},
+    {"done", "accepted"},
+    {"reject", "draft accepted"},
+    {"assign", "draft accepted"},
+    {NULL, NULL},
+};
+
+/* Statuses a risk still needs attention in (a merge target must be one). */
+static const char RISK_LIVE[] = "draft open mitigating accepted";
+
+/* 1 when `word` is one of the space separated words of `list`. */
+static int in_list(const char *list, const char *word)
+{
+    size_t n = strlen(word);
+    const char *p = list;
+    while (*p) {
+        const char *e = strchr(p, ' ');
+        size_t len = e ? (size_t)(e - p) : strlen(p);
+        if (len == n && strncmp(p, word, n) == 0)
+            return 1;
+        if (!e)
+            break;
+        p = e + 1;
+    }
+    return 0;
+}
+
+static const verb_spec *verbs_of(const char *kind)
+{
+    return strcmp(kind, "risk") == 0 ? RISK_VERBS : BACKLOG_VERBS;
+}
+
+void srr_wf_allowed(const char *kind, const char *status, char *out, size_t n)
+{
+    const verb_spec *v;
+    size_t len = 0;
+    if (n == 0)
+        return;
+    out[0] = '\0';
+    for (v = verbs_of(kind); v->verb; v++) {
+        if (!in_list(v->from, status))
+            continue;
+        len += (size_t)snprintf(out + len, len < n ? n - len : 0, "%s%s", len ? ", " : "",
+                                v->verb);
+        if (len >= n)
+            break;
+    }
+    if (!out[0])
+        snprintf(out, n, "none");
+}
+
+/* ---- the change list ----------------------------------------------------- */
+
+/* One column change. `col` points at a string literal; `val` is owned. */
+typedef struct change {
+    const char *col;
+    json_t *val; /* integer, string or null */
+} change;
+
+/* What a verb does to one record. Invariant: n <= WF_MAX_CHANGES. */
+typedef struct plan {
+    change ch[WF_MAX_CHANGES];
+    size_t n;
+    const char *why; /* borrowed */
+    /* side effects after the UPDATE */
+    const char *log_section; /* NULL: no log entry */
+    char *log_text;          /* owned */
+    int64_t merge_into;      /* > 0: move evidence and logs there */
+} plan;
+
+static void plan_set(plan *p, const char *col, json_t *val)
+{
+    size_t i;
+    for (i = 0; i < p->n; i++) {
+        if (strcmp(p->ch[i].col, col) == 0) {
+            json_decref(p->ch[i].val);
+            p->ch[i].val = val;
+            return;
+        }
+    }
+    if (p->n == WF_MAX_CHANGES) { /* cannot happen: the planners set few */
+        json_decref(val);
+        return;
+    }
+    p->ch[p->n].col = col;
+    p->ch[p->n].val = val;
+    p->n++;
+}
+
+static void plan_clear(plan *p)
+{
+    size_t i;
+    for (i = 0; i < p->n; i++)
+        json_decref(p->ch[i].val);
+    free(p->log_text);
+    memset(p, 0, sizeof(*p));
+}
+
+static json_t *text_or_null(const char *s)
+{
+    json_t *v;
+    if (!s || !*s)
+        return json_null();
+    v = json_string(s);
+    return v ? v : json_null();
+}
+
+/* A column's value as people read it in the audit: urgency by name, times
+ * ISO-8601, risk references SRR-n. New reference. */
+static json_t *display(const char *col, const json_t *v)
+{
+    if (!v || json_is_null(v))
+        return json_null();
+    if (json_is_integer(v)) {
+        int64_t i = json_integer_value(v);
+        size_t n = strlen(col);
+        if (strcmp(col, "urgency") == 0)
+            return json_string(srr_wf_urgency_name(i));
+        if ((n > 3 && strcmp(col + n - 3, "_at") == 0) || strcmp(col, "first_seen") == 0 ||
+            strcmp(col, "last_seen") == 0)
+            return srr_wf_time(i);
+        if (strcmp(col, "merged_into") == 0) {
+            char hid[32];
+            snprintf(hid, sizeof(hid), "SRR-%lld", (long long)i);
+            return json_string(hid);
+        }
+    }
+    return json_deep_copy(v);
+}
+
+static int is_url(const char *s)
+{
+    return strncmp(s, "https://", 8) == 0 || strncmp(s, "http://", 7) == 0;
+}
+
+static srr_rc need_text(const char *what, const char *s, srr_error *err)
+{
+    if (!s || !*s)
+        return srr_error_set(err, SRR_EINVAL, "%s is required", what);
+    if (strlen(s) > WF_TEXT_MAX)
+        return srr_error_set(err, SRR_EINVAL, "%s is longer than %d bytes", what, WF_TEXT_MAX);
+    return SRR_OK;
+}
+
+/* ---- planners ------------------------------------------------------------ */
+
+/* `set` keys: what people type -> the column. */
+static const struct {
+    const char *key, *col;
+    int url;
+} SET_KEYS[] = {
+    {"cause", "cause", 0},
+    {"policy", "countermeasure_policy", 0},
+    {"next", "next_action", 0},
+    {"backlog", "backlog_link", 1},
+    {"postmortem", "postmortem_link", 1},
+    {"impact", "impact", 0},
+    {"likelihood", "likelihood", 0},
+    {"title", "title", 0},
+    {"urgency", "urgency", 0},
+    {NULL, NULL, 0},
+};
+
+static srr_rc plan_sets(const srr_wf_req *req, plan *p, srr_error *err)
+{
+    size_t i;
+    if (req->nsets == 0)
+        return srr_error_set(err, SRR_EINVAL,
+                             "set needs key=value (cause, policy, next, backlog, postmortem, "
+                             "impact, likelihood, title, urgency)");
+    for (i = 0; i < req->nsets; i++) {
+        const char *kv = req->sets[i], *eq = strchr(kv, '=');
+        const char *val;
+        size_t klen, k;
+        if (!eq)
+            return srr_error_set(err, SRR_EINVAL, "'%s' is not key=value", kv);
+        klen = (size_t)(eq - kv);
+        val = eq + 1;
+        for (k = 0; SET_KEYS[k].key; k++)
+            if (strlen(SET_KEYS[k].key) == klen && strncmp(kv, SET_KEYS[k].key, klen) == 0)
+                break;
+        if (!SET_KEYS[k].key)
+            return srr_error_set(err, SRR_EINVAL,
+                                 "unknown field '%.*s' (cause, policy, next, backlog, postmortem, "
+                                 "impact, likelihood, title, urgency)",
+                                 (int)klen, kv);
+        if (strlen(val) > WF_TEXT_MAX)
+            return srr_error_set(err, SRR_EINVAL, "%s is longer than %d bytes", SET_KEYS[k].key,
+                                 WF_TEXT_MAX);
+        if (SET_KEYS[k].url && *val && !is_url(val))
+            return srr_error_set(err, SRR_EINVAL, "%s must be an http(s) URL, not '%s'",
+                                 SET_KEYS[k].key, val);
+        if (strcmp(SET_KEYS[k].col, "urgency") == 0) {
+            int u = srr_wf_urgency_parse(val);
+            if (u < 0)
+                return srr_error_set(err, SRR_EINVAL,
+                                     "unknown urgency '%s' (low, medium, high, critical)", val);
+            plan_set(p, "urgency", json_integer(u));
+        } else if (strcmp(SET_KEYS[k].col, "title") == 0 && !*val) {
+            return srr_error_set(err, SRR_EINVAL, "a title cannot be empty");
+        } else {
+            plan_set(p, SET_KEYS[k].col, text_or_null(val));
+        }
+    }
+    return SRR_OK;
+}
+
+static srr_rc plan_urgency(const char *u, plan *p, srr_error *err)
+{
+    int v;
+    if (!u)
+        return SRR_OK;
+    v = srr_wf_urgency_parse(u);
+    if (v < 0)
+        return srr_error_set(err, SRR_EINVAL, "unknown urgency '%s' (low, medium, high, critical)",
+                             u);
+    plan_set(p, "urgency", json_integer(v));
+    return SRR_OK;
+}
+
+/* Loads one row of `table` as raw JSON (NULL + SRR_ENOTFOUND if absent). */
+static srr_rc load_row(sqlite3 *db, const char *table, int64_t id, json_t **out, srr_error *err)
+{
+    char *sql = srr_asprintf("SELECT * FROM %s WHERE id = ?1", table);
+    sqlite3_stmt *s = srr_wf_prep(db, err, sql, "i", id);
+    srr_rc rc = SRR_OK;
+    int r;
+    free(sql);
+    *out = NULL;
+    if (!s)
+        return SRR_ERR;
+    r = srr_wf_step(db, s, &rc, err);
+    if (r == 1)
+        *out = srr_wf_row(s);
+    else if (r == 0)
+        rc = SRR_ENOTFOUND;
+    sqlite3_finalize(s);
+    return rc;
+}
+
+static const char *jtext(const json_t *o, const char *key)
+{
+    const char *s = json_string_value(json_object_get(o, key));
+    return s ? s : "";
+}
+
+static int64_t jint(const json_t *o, const char *key)
+{
+    return json_integer_value(json_object_get(o, key));
+}
+
+static srr_rc plan_risk(sqlite3 *db, const char *verb, const json_t *row, const srr_wf_req *req,
+                        plan *p, srr_error *err)
+{
+    const char *status = jtext(row, "status");
+    srr_rc rc = SRR_OK;
+    char day[32];
+    p->why = req->note;
+    if (strcmp(verb, "approve") == 0) {
+        plan_set(p, "status", json_string("open"));
+        plan_set(p, "approved_by", json_string(req->actor));
+        plan_set(p, "approved_at", json_integer(req->now));
+        if (req->assignee && *req->assignee)
+            plan_set(p, "assignee", json_string(req->assignee));
+        rc = plan_urgency(req->urgency, p, err);
+        if (rc == SRR_OK && req->note && *req->note) {
+            p->log_section = "recognition";
+            p->log_text = srr_asprintf("Approved: %s", req->note);
+        }
+    } else if (strcmp(verb, "reject") == 0) {
+        rc = need_text("reject --reason", req->note, err);
+        plan_set(p, "status", json_string("rejected"));
+    } else if (strcmp(verb, "merge") == 0) {
+        int64_t into = 0;
+        json_t *target = NULL;
+        rc = need_text("merge --into", req->into, err);
+        if (rc == SRR_OK)
+            rc = srr_wf_parse_id(req->into, SRR_WF_RISK, &into, err);
+        if (rc == SRR_OK && into == jint(row, "id"))
+            rc = srr_error_set(err, SRR_EINVAL, "cannot merge SRR-%lld into itself",
+                               (long long)into);
+        if (rc == SRR_OK) {
+            rc = load_row(db, "risks", into, &target, err);
+            if (rc == SRR_ENOTFOUND)
+                srr_error_set(err, rc, "no risk '%s' to merge into", req->into);
+        }
+        if (rc == SRR_OK && !in_list(RISK_LIVE, jtext(target, "status")))
+            rc = srr_error_set(err, SRR_ECONFLICT,
+                               "cannot merge into SRR-%lld: it is %s (a target must be draft, "
+                               "open, mitigating or accepted)",
+                               (long long)into, jtext(target, "status"));
+        json_decref(target);
+        if (rc == SRR_OK) {
+            plan_set(p, "status", json_string("merged"));
+            plan_set(p, "merged_into", json_integer(into));
+            plan_set(p, "occurrences", json_integer(0));
+            p->merge_into = into;
+        }
+    } else if (strcmp(verb, "assign") == 0) {
+        rc = need_text("assign WHO", req->assignee, err);
+        if (rc == SRR_OK)
+            plan_set(p, "assignee", json_string(req->assignee));
+    } else if (strcmp(verb, "log") == 0) {
+        if (!req->section || (strcmp(req->section, "recognition") != 0 &&
+                              strcmp(req->section, "countermeasure") != 0))
+            return srr_error_set(err, SRR_EINVAL,
+                                 "log needs --recognition TEXT or --countermeasure TEXT");
+        rc = need_text("the log text", req->text, err);
+        p->log_section = req->section;
+        p->log_text = srr_strdup(req->text);
+        /* The first thing done about an open risk means work has started. */
+        if (strcmp(req->section, "countermeasure") == 0 && strcmp(status, "open") == 0)
+            plan_set(p, "status", json_string("mitigating"));
+    } else if (strcmp(verb, "set") == 0) {
+        rc = plan_sets(req, p, err);
+    } else if (strcmp(verb, "resolve") == 0) {
+        plan_set(p, "status", json_string("resolved"));
+        plan_set(p, "next_review_at", json_null());
+        if (req->note && *req->note) {
+            p->log_section = "countermeasure";
+            p->log_text = srr_asprintf("Resolved: %s", req->note);
+        }
+    } else if (strcmp(verb, "accept") == 0) {
+        rc = need_text("accept --reason", req->note, err);
+        if (rc == SRR_OK && req->review_in_s <= 0)
+            rc = srr_error_set(err, SRR_EINVAL, "accept needs --review-in (e.g. 90d)");
+        if (rc == SRR_OK) {
+            srr_time_iso(req->now + req->review_in_s, day);
+            day[10] = '\0';
+            plan_set(p, "status", json_string("accepted"));
+            plan_set(p, "next_review_at", json_integer(req->now + req->review_in_s));
+            p->log_section = "countermeasure";
+            p->log_text = srr_asprintf("Accepted until %s: %s", day, req->note);
+        }
+    } else if (strcmp(verb, "reopen") == 0) {
+        plan_set(p, "status", json_string(strcmp(status, "rejected") == 0 ? "draft" : "open"));
+        plan_set(p, "next_review_at", json_null());
+        p->log_section = "recognition";
+        p->log_text = req->note && *req->note ? srr_asprintf("Reopened: %s", req->note)
+                                              : srr_strdup("Reopened.");
+    }
+    return rc;
+}
+
+static srr_rc plan_backlog(const char *verb, const srr_wf_req *req, plan *p, srr_error *err)
+{
+    srr_rc rc = SRR_OK;
+    p->why = req->note;
+    if (strcmp(verb, "accept") == 0) {
+        rc = need_text("backlog accept --link", req->link, err);
+        if (rc == SRR_OK && !is_url(req->link))
+            rc = srr_error_set(err, SRR_EINVAL, "--link must be an http(s) URL, not '%s'",
+                               req->link);
+        if (rc == SRR_OK) {
+            plan_set(p, "status", json_string("accepted"));
+            plan_set(p, "ticket_link", json_string(req->link));
+            if (req->assignee && *req->assignee)
+                plan_set(p, "assignee", json_string(req->assignee));
+        }
+    } else if (strcmp(verb, "done") == 0) {
+        plan_set(p, "status", json_string("done"));
+    } else if (strcmp(verb, "reject") == 0) {
+        plan_set(p, "status", json_string("rejected"));
+    } else if (strcmp(verb, "assign") == 0) {
+        rc = need_text("assign WHO", req->assignee, err);
+        if (rc == SRR_OK)
+            plan_set(p, "assignee", json_string(req->assignee));
+    }
+    return rc;
+}
+
+/* ---- the engine ---------------------------------------------------------- */
+
+static srr_rc bind_json(sqlite3_stmt *s, int i, const json_t *v)
+{
+    int r;
+    if (json_is_integer(v))
+        r = sqlite3_bind_int64(s, i, json_integer_value(v));
+    else if (json_is_string(v))
+        r = sqlite3_bind_text(s, i, json_string_value(v), -1, SQLITE_TRANSIENT);
+    else
+        r = sqlite3_bind_null(s, i);
+    return r == SQLITE_OK ? SRR_OK : SRR_ERR;
+}
+
+/* UPDATE table SET <changes>, updated_at = now WHERE id AND the status and
+ * updated_at that were read still hold. SRR_ECONFLICT when they do not. */
+static srr_rc guarded_update(sqlite3 *db, const char *table, const char *hid, const plan *p,
+                             const json_t *row, int64_t now, srr_error *err)
+{
+    srr_buf sql;
+    sqlite3_stmt *s = NULL;
+    srr_rc rc = SRR_OK;
+    size_t i;
+    int k;
+    srr_buf_init(&sql, 0);
+    srr_buf_printf(&sql, "UPDATE %s SET ", table);
+    for (i = 0; i < p->n; i++)
+        srr_buf_printf(&sql, "%s = ?%zu, ", p->ch[i].col, i + 1);
+    srr_buf_printf(&sql, "updated_at = ?%zu WHERE id = ?%zu AND status = ?%zu AND updated_at = ?%zu",
+                   p->n + 1, p->n + 2, p->n + 3, p->n + 4);
+    if (sqlite3_prepare_v2(db, sql.data, -1, &s, NULL) != SQLITE_OK) {
+        rc = srr_error_set(err, SRR_ERR, "store: %s", sqlite3_errmsg(db));
+        goto done;
+    }
+    for (i = 0; i < p->n && rc == SRR_OK; i++)
+        rc = bind_json(s, (int)i + 1, p->ch[i].val);
+    k = (int)p->n;
+    if (rc == SRR_OK && (sqlite3_bind_int64(s, k + 1, now) != SQLITE_OK ||
+                         sqlite3_bind_int64(s, k + 2, jint(row, "id")) != SQLITE_OK ||
+                         bind_json(s, k + 3, json_object_get(row, "status")) != SRR_OK ||
+                         sqlite3_bind_int64(s, k + 4, jint(row, "updated_at")) != SQLITE_OK))
+        rc = SRR_ERR;
+    if (rc != SRR_OK) {
+        srr_error_set(err, rc, "store: cannot bind the update of %s", hid);
+        goto done;
+    }
+    while (srr_wf_step(db, s, &rc, err) == 1)
+        ;
+    if (rc == SRR_OK && sqlite3_changes(db) != 1)
+        rc = srr_error_set(err, SRR_ECONFLICT,
+                           "%s changed underneath (another srr edited it); show it again and retry",
+                           hid);
+done:
+    sqlite3_finalize(s);
+    srr_buf_free(&sql);
+    return rc;
+}
+
+static srr_rc add_log(sqlite3 *db, const char *kind, int64_t id, const char *section, int64_t at,
+                      const char *author, const char *text, srr_error *err)
+{
+    return srr_wf_exec(db, err,
+                       "INSERT INTO log_entries(record_kind, record_id, section, at, author, text)"
+                       " VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                       "tititt", kind, id, section, at, author, text);
+}
+
+static srr_rc add_audit(sqlite3 *db, int64_t at, const char *actor, const char *kind, int64_t id,
+                        const char *action, const json_t *before, const json_t *after,
+                        const char *why, srr_error *err)
+{
+    char *b = before ? json_dumps(before, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+    char *a = after ? json_dumps(after, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+    srr_rc rc = srr_wf_exec(db, err,
+                            "INSERT INTO audit(at, actor, record_kind, record_id, action, before,"
+                            " after, why) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                            "ittitttt", at, actor, kind, id, action, b, a,
+                            why && *why ? why : NULL);
+    free(b);
+    free(a);
+    return rc;
+}
+
+/* Moves the evidence and the logs of risk `from` to `into`, folds its
+ * occurrences and seen-times in, notes the merge in the target's log and
+ * audits it on the target too. */
+static srr_rc merge_move(sqlite3 *db, const json_t *src, int64_t into, const srr_wf_req *req,
+                         srr_error *err)
+{
+    int64_t from = jint(src, "id");
+    json_t *tb = NULL, *ta = NULL, *before = NULL, *after = NULL;
+    char *text = NULL;
+    srr_rc rc;
+    rc = srr_wf_exec(db, err,
+                     "UPDATE evidence SET record_id = ?2 WHERE record_kind = 'risk'"
+                     " AND record_id = ?1",
+                     "ii", from, into);
+    if (rc == SRR_OK)
+        rc = srr_wf_exec(db, err,
+                         "UPDATE log_entries SET record_id = ?2 WHERE record_kind = 'risk'"
+                         " AND record_id = ?1",
+                         "ii", from, into);
+    if (rc == SRR_OK)
+        rc = load_row(db, "risks", into, &tb, err);
+    if (rc == SRR_OK)
+        rc = srr_wf_exec(db, err,
+                         "UPDATE risks SET occurrences = occurrences + ?2, updated_at = ?3"
+                         " WHERE id = ?1",
+                         "iii", into, jint(src, "occurrences"), req->now);
+    if (rc == SRR_OK && !json_is_null(json_object_get(src, "first_seen")))
+        rc = srr_wf_exec(db, err,
+                         "UPDATE risks SET first_seen = min(coalesce(first_seen, ?2), ?2),"
+                         " last_seen = max(coalesce(last_seen, ?3), ?3) WHERE id = ?1",
+                         "iii", into, jint(src, "first_seen"),
+                         json_is_null(json_object_get(src, "last_seen"))
+                             ? jint(src, "first_seen")
+                             : jint(src, "last_seen"));
+    if (rc == SRR_OK)
+        rc = load_row(db, "risks", into, &ta, err);
+    if (rc == SRR_OK) {
+        text = srr_asprintf("Merged SRR-%lld (%s) into this record%s%s", (long long)from,
+                            jtext(src, "title"), req->note && *req->note ? ": " : ".",
+                            req->note && *req->note ? req->note : "");
+        rc = add_log(db, "risk", into, "recognition", req->now, req->actor, text, err);
+    }
+    if (rc == SRR_OK) {
+        static const char *const cols[] = {"occurrences", "first_seen", "last_seen", NULL};
+        int i;
+        char hid[32];
+        before = json_object();
+        after = json_object();
+        for (i = 0; cols[i]; i++) {
+            json_object_set_new(before, cols[i], display(cols[i], json_object_get(tb, cols[i])));
+            json_object_set_new(after, cols[i], display(cols[i], json_object_get(ta, cols[i])));
+        }
+        snprintf(hid, sizeof(hid), "SRR-%lld", (long long)from);
+        json_object_set_new(after, "merged_from", json_string(hid));
+        rc = add_audit(db, req->now, req->actor, "risk", into, "merge-in", before, after,
+                       req->note, err);
+    }
+    json_decref(tb);
+    json_decref(ta);
+    json_decref(before);
+    json_decref(after);
+    free(text);
+    return rc;
+}
+
+/* The engine: kind "risk" (table risks) or "backlog" (table backlog). */
+static srr_rc apply(srr_store *st, const char *kind, const char *verb, const char *id,
+                    const srr_wf_req *req, json_t **result, srr_error *err)
+{
+    sqlite3 *db = srr_store_db(st);
+    int is_risk = strcmp(kind, "risk") == 0;
+    const char *table = is_risk ? "risks" : "backlog";
+    srr_wf_kind wk = is_risk ? SRR_WF_RISK : SRR_WF_BACKLOG;
+    const verb_spec *v;
+    json_t *row = NULL, *before = NULL, *after = NULL;
+    plan p;
+    char hid[32], allowed[160];
+    int64_t rid = 0;
+    size_t i;
+    srr_rc rc;
+
+    memset(&p, 0, sizeof(p));
+    if (result)
+        *result = NULL;
+    for (v = verbs_of(kind); v->verb; v++)
+        if (strcmp(v->verb, verb) == 0)
+            break;
+    if (!v->verb)
+        return srr_error_set(err, SRR_EINVAL, "unknown %s action '%s'", kind, verb);
+    if (!req || !req->actor || !*req->actor)
+        return srr_error_set(err, SRR_EINVAL, "every change needs an actor (--as NAME)");
+    rc = srr_wf_parse_id(id, wk, &rid, err);
+    if (rc != SRR_OK)
+        return rc;
+    snprintf(hid, sizeof(hid), "%s%lld", SRR_WF_PREFIX[wk], (long long)rid);
+
+    rc = srr_wf_begin(db, err);
+    if (rc != SRR_OK)
+        return rc;
+    rc = load_row(db, table, rid, &row, err);
+    if (rc == SRR_ENOTFOUND)
+        srr_error_set(err, rc, "no %s '%s'", kind, id);
+    if (rc != SRR_OK)
+        goto fail;
+    if (!in_list(v->from, jtext(row, "status"))) {
+        srr_wf_allowed(kind, jtext(row, "status"), allowed, sizeof(allowed));
+        rc = srr_error_set(err, SRR_ECONFLICT, "cannot %s %s: it is %s; allowed from %s: %s", verb,
+                           hid, jtext(row, "status"), jtext(row, "status"), allowed);
+        goto fail;
+    }
+    rc = is_risk ? plan_risk(db, verb, row, req, &p, err) : plan_backlog(verb, req, &p, err);
+    if (rc != SRR_OK)
+        goto fail;
+    rc = guarded_update(db, table, hid, &p, row, req->now, err);
+    if (rc != SRR_OK)
+        goto fail;
+    if (p.log_section) {
+        rc = add_log(db, kind, rid, p.log_section, req->now, req->actor, p.log_text, err);
+        if (rc != SRR_OK)
+            goto fail;
+    }
+    if (p.merge_into > 0) {
+        rc = merge_move(db, row, p.merge_into, req, err);
+        if (rc != SRR_OK)
+            goto fail;
+    }
+    before = json_object();
+    after = json_object();
+    for (i = 0; i < p.n; i++) {
+        json_object_set_new(before, p.ch[i].col, display(p.ch[i].col, json_object_get(row, p.ch[i].col)));
+        json_object_set_new(after, p.ch[i].col, display(p.ch[i].col, p.ch[i].val));
+    }
+    if (p.log_section) {
+        char *key = srr_asprintf("%s_log", p.log_section);
+        json_object_set_new(after, key, json_string(p.log_text));
+        free(key);
+    }
+    rc = add_audit(db, req->now, req->actor, kind, rid, verb, before, after, p.why, err);
+    if (rc != SRR_OK)
+        goto fail;
+    rc = srr_wf_commit(db, err);
+    if (rc != SRR_OK)
+        goto fail;
+    if (result) {
+        json_t *stv = json_object_get(after, "status");
+        *result = json_pack("{s:s, s:s, s:O, s:O, s:O}", "id", hid, "action", verb, "status",
+                            stv ? stv : json_object_get(row, "status"), "before", before, "after",
+                            after);
+    }
+    json_decref(row);
+    json_decref(before);
+    json_decref(after);
+    plan_clear(&p);
+    return SRR_OK;
+fail:
+    srr_wf_rollback(db);
+    json_decref(row);
+    json_decref(before);
+    json_decref(after);
+    plan_clear(&p);
+    return rc;
+}
+
+srr_rc srr_wf_risk(srr_store *st, const char *verb, const char *id, const srr_wf_req *req,
+                   json_t **result, srr_error *err)
+{
+    return apply(st, "risk", verb, id, req, result, err);
+}
+
+srr_rc srr_wf_backlog(srr_store *st, const char *verb, const char *id, const srr_wf_req *req,
+                      json_t **result, srr_error *err)
+{
+    return apply(st, "backlog", verb, id, req, result, err);
+}
+
+/* ---- reads --------------------------------------------------------------- */
+
+/* Last human change of a risk: its creation or the newest audit entry by
+ * someone other than the writer. */
+#define WF_LAST_TOUCHED                                                                            \
+    "max(r.created_at, coalesce((SELECT max(a.at) FROM audit a WHERE a.record_kind = 'risk'"     \
+    " AND a.record_id = r.id AND a.actor <> '" WF_WRITER_ACTOR "'), 0))"
+
+srr_rc srr_wf_risks_list(srr_store *st, const srr_wf_filter *f, json_t **out, srr_error *err)
+{
+    sqlite3 *db = srr_store_db(st);
+    json_t *arr = json_array();
+    sqlite3_stmt *s;
+    srr_rc rc = SRR_OK;
+    int u = -1;
+    *out = NULL;
+    if (f->urgency) {
+        u = srr_wf_urgency_parse(f->urgency);
+        if (u < 0) {
+            json_decref(arr);
+            return srr_error_set(err, SRR_EINVAL,
+                                 "unknown urgency '%s' (low, medium, high, critical)", f->urgency);
+        }
+    }
+    s = srr_wf_prep(db, err,
+                    "SELECT * FROM (SELECT r.id, r.status, r.urgency, r.title, r.service, r.env,"
+                    " r.assignee, r.occurrences, r.last_seen, r.updated_at, " WF_LAST_TOUCHED
+                    " AS last_touched FROM risks r"
+                    " WHERE (?1 IS NULL OR r.status = ?1) AND (?2 < 0 OR r.urgency = ?2)"
+                    " AND (?3 IS NULL OR r.assignee = ?3) AND (?4 IS NULL OR r.service = ?4))"
+                    " WHERE ?5 <= 0 OR (status IN ('open','mitigating') AND last_touched <= ?6 - ?5)"
+                    " ORDER BY urgency DESC, id",
+                    "tittii", f->status, (int64_t)u, f->assignee, f->service, f->stale_s, f->now);
+    if (!s) {
+        json_decref(arr);
+        return SRR_ERR;
+    }
+    while (srr_wf_step(db, s, &rc, err) == 1) {
+        json_t *row = json_object();
+        char hid[32];
+        snprintf(hid, sizeof(hid), "SRR-%lld", (long long)sqlite3_column_int64(s, 0));
+        json_object_set_new(row, "id", json_string(hid));
+        json_object_set_new(row, "status", json_string((const char *)sqlite3_column_text(s, 1)));
+        json_object_set_new(row, "urgency",
+                            json_string(srr_wf_urgency_name(sqlite3_column_int64(s, 2))));
+        json_object_set_new(row, "title", text_or_null((const char *)sqlite3_column_text(s, 3)));
+        json_object_set_new(row, "service", text_or_null((const char *)sqlite3_column_text(s, 4)));
+        json_object_set_new(row, "env", text_or_null((const char *)sqlite3_column_text(s, 5)));
+        json_object_set_new(row, "assignee",
+                            text_or_null((const char *)sqlite3_column_text(s, 6)));
+        json_object_set_new(row, "occurrences", json_integer(sqlite3_column_int64(s, 7)));
+        json_object_set_new(row, "last_seen", srr_wf_time(sqlite3_column_int64(s, 8)));
+        json_object_set_new(row, "updated_at", srr_wf_time(sqlite3_column_int64(s, 9)));
+        json_object_set_new(row, "last_touched", srr_wf_time(sqlite3_column_int64(s, 10)));
+        json_array_append_new(arr, row);
+    }
+    sqlite3_finalize(s);
+    if (rc != SRR_OK) {
+        json_decref(arr);
+        return rc;
+    }
+    *out = arr;
+    return SRR_OK;
+}
+
+/* Monday 00:00 UTC of the week holding t (1970-01-01 was a Thursday). */
+static int64_t week_start(int64_t t)
+{
+    int64_t day = t >= 0 ? t / 86400 : (t - 86399) / 86400;
+    int64_t dow = ((day + 3) % 7 + 7) % 7; /* 0 = Monday */
+    return (day - dow) * 86400;
+}
+
+srr_rc srr_wf_weekly(srr_store *st, const char *id, int weeks, int64_t until, int *counts,
+                     srr_error *err)
+{
+    sqlite3 *db = srr_store_db(st);
+    sqlite3_stmt *s;
+    int64_t rid, last = week_start(until);
+    srr_rc rc;
+    int i;
+    for (i = 0; i < weeks; i++)
+        counts[i] = 0;
+    rc = srr_wf_parse_id(id, SRR_WF_RISK, &rid, err);
+    if (rc != SRR_OK)
+        return rc;
+    s = srr_wf_prep(db, err,
+                    "SELECT observed_at FROM evidence WHERE record_kind = 'risk'"
+                    " AND record_id = ?1 AND status = 'firing' AND observed_at >= ?2"
+                    " AND observed_at < ?3",
+                    "iii", rid, last - (int64_t)(weeks - 1) * WF_WEEK_S, last + WF_WEEK_S);
+    if (!s)
+        return SRR_ERR;
+    while (srr_wf_step(db, s, &rc, err) == 1) {
+        int64_t k = (last - week_start(sqlite3_column_int64(s, 0))) / WF_WEEK_S;
+        if (k >= 0 && k < weeks)
+            counts[weeks - 1 - k]++;
+    }
+    sqlite3_finalize(s);
+    return rc;
+}
+
+char *srr_wf_sparkline(const int *counts, int n)
+{
+    static const char *const bars[] = {"▁", "▂", "▃", "▄", "▅", "▆", "▇", "█"};
+    srr_buf b;
+    int i, max = 0;
+    srr_buf_init(&b, 0);
+    for (i = 0; i < n; i++)
+        if (counts[i] > max)
+            max = counts[i];
+    for (i = 0; i < n; i++) {
+        if (counts[i] <= 0)
+            srr_buf_printf(&b, "·");
+        else
+            srr_buf_printf(&b, "%s", bars[(counts[i] * 7 + max - 1) / max]);
+    }
+    if (!b.data)
+        return srr_strdup("");
+    return srr_buf_steal(&b);
+}
+
+/* One value of the audit, short: text cut to 60 code points, null "—". */
+static char *short_value(const json_t *v)
+{
+    char *s;
+    size_t i = 0, cp = 0;
+    if (!v || json_is_null(v))
+        return srr_strdup("—");
+    if (json_is_string(v))
+        s = srr_strdup(json_string_value(v));
+    else
+        s = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
+    if (!s)
+        return srr_strdup("?");
+    while (s[i]) {
+        if (s[i] == '\n' || s[i] == '\r' || s[i] == '\t')
+            s[i] = ' ';
+        if (((unsigned char)s[i] & 0xC0) != 0x80 && ++cp > 60) {
+            char *t = srr_asprintf("%.*s…", (int)i, s);
+            free(s);
+            return t;
+        }
+        i++;
+    }
+    return s;
+}
+
+/* "status: draft → open; assignee: — → alice" from before/after objects. */
+static char *change_text(const json_t *before, const json_t *after)
+{
+    srr_buf b;
+    const char *key;
+    json_t *v;
+    srr_buf_init(&b, 0);
+    json_object_foreach((json_t *)after, key, v)
+    {
+        char *a = short_value(v);
+        if (json_is_object(before) && json_object_get(before, key)) {
+            char *bv = short_value(json_object_get(before, key));
+            srr_buf_printf(&b, "%s%s: %s → %s", b.len ? "; " : "", key, bv, a);
+            free(bv);
+        } else {
+            srr_buf_printf(&b, "%s%s: %s", b.len ? "; " : "", key, a);
+        }
+        free(a);
+    }
+    if (!b.data)
+        return srr_strdup("");
+    return srr_buf_steal(&b);
+}
+
+srr_rc srr_wf_audit(srr_store *st, const char *id, size_t limit, json_t **out, srr_error *err)
+{
+    sqlite3 *db = srr_store_db(st);
+    json_t *arr = json_array();
+    sqlite3_stmt *s;
+    srr_wf_kind k = SRR_WF_RISK;
+    int64_t rid = 0;
+    srr_rc rc = SRR_OK;
+    *out = NULL;
+    if (id) {
+        rc = srr_wf_parse_any_id(id, &k, &rid, err);
+        if (rc != SRR_OK) {
+            json_decref(arr);
+            return rc;
+        }
+    }
+    s = srr_wf_prep(db, err,
+                    "SELECT * FROM (SELECT id, at, actor, record_kind, record_id, action, before,"
+                    " after, why FROM audit WHERE ?1 IS NULL OR (record_kind = ?1 AND"
+                    " record_id = ?2) ORDER BY id DESC LIMIT ?3) ORDER BY id",
+                    "tii", id ? SRR_WF_KIND_NAME[k] : NULL, rid,
+                    limit ? (int64_t)limit : (int64_t)-1);
+    if (!s) {
+        json_decref(arr);
+        return SRR_ERR;
+    }
+    while (srr_wf_step(db, s, &rc, err) == 1) {
+        const char *kind = (const char *)sqlite3_column_text(s, 3);
+        const char *bt = (const char *)sqlite3_column_text(s, 6);
+        const char *at = (const char *)sqlite3_column_text(s, 7);
+        json_t *before = bt ? json_loads(bt, JSON_DECODE_ANY, NULL) : NULL;
+        json_t *after = at ? json_loads(at, JSON_DECODE_ANY, NULL) : NULL;
+        json_t *row = json_object();
+        char rec[64], *chg;
+        int kk;
+        snprintf(rec, sizeof(rec), "%s-%lld", kind ? kind : "?",
+                 (long long)sqlite3_column_int64(s, 4));
+        for (kk = 0; kind && kk < 3; kk++)
+            if (strcmp(kind, SRR_WF_KIND_NAME[kk]) == 0)
+                snprintf(rec, sizeof(rec), "%s%lld", SRR_WF_PREFIX[kk],
+                         (long long)sqlite3_column_int64(s, 4));
+        chg = change_text(before, after);
+        json_object_set_new(row, "seq", json_integer(sqlite3_column_int64(s, 0)));
+        json_object_set_new(row, "at", srr_wf_time(sqlite3_column_int64(s, 1)));
+        json_object_set_new(row, "actor", text_or_null((const char *)sqlite3_column_text(s, 2)));
+        json_object_set_new(row, "record", json_string(rec));
+        json_object_set_new(row, "action", text_or_null((const char *)sqlite3_column_text(s, 5)));
+        json_object_set_new(row, "change", json_string(chg));
+        json_object_set_new(row, "before", before ? before : json_null());
+        json_object_set_new(row, "after", after ? after : json_null());
+        json_object_set_new(row, "why", text_or_null((const char *)sqlite3_column_text(s, 8)));
+        json_array_append_new(arr, row);
+        free(chg);
+    }
+    sqlite3_finalize(s);
+    if (rc != SRR_OK) {
+        json_decref(arr);
+        return rc;
+    }
+    *out = arr;
+    return SRR_OK;
+}
+
+/* ---- load and suggestion ------------------------------------------------- */
+
+static const int URGENCY_WEIGHT[4] = {1, 2, 3, 5}; /* low, medium, high, critical */
+
+static json_t *person(json_t *people, const char *name, int member)
+{
+    size_t i;
+    json_t *p;
+    for (i = 0; i < json_array_size(people); i++) {
+        p = json_array_get(people, i);
+        if (strcmp(jtext(p, "name"), name) == 0)
+            return p;
+    }
+    p = json_pack("{s:s, s:b, s:i, s:i, s:i, s:i, s:i, s:i}", "name", name, "member", member,
+                  "critical", 0, "high", 0, "medium", 0, "low", 0, "records", 0, "load", 0);
+    json_array_append_new(people, p);
+    return p;
+}
+
+srr_rc srr_wf_team_load(srr_store *st, const srr_team_config *team, json_t **out,
+                        srr_error *err)
+{
+    sqlite3 *db = srr_store_db(st);
+    json_t *people = json_array(), *o;
+    sqlite3_stmt *s;
+    srr_rc rc = SRR_OK;
+    size_t i, nmean = 0;
+    double sum = 0, max = 0, mean, ratio;
+    const char *busiest = NULL;
+    *out = NULL;
+    for (i = 0; team && i < team->nmembers; i++)
+        person(people, team->members[i], 1);
+    s = srr_wf_prep(db, err,
+                    "SELECT assignee, urgency FROM ("
+                    " SELECT assignee, urgency FROM risks WHERE status IN ('open','mitigating')"
+                    " UNION ALL SELECT assignee, urgency FROM backlog WHERE status = 'accepted'"
+                    " UNION ALL SELECT assignee, urgency FROM investigations WHERE status = 'open')"
+                    " WHERE assignee IS NOT NULL AND assignee <> '' ORDER BY assignee",
+                    "");
+    if (!s) {
+        json_decref(people);
+        return SRR_ERR;
+    }
+    while (srr_wf_step(db, s, &rc, err) == 1) {
+        const char *name = (const char *)sqlite3_column_text(s, 0);
+        int64_t u = sqlite3_column_int64(s, 1);
+        json_t *p = person(people, name, 0);
+        if (u < 0 || u > 3)
+            u = 1;
+        json_object_set_new(p, srr_wf_urgency_name(u), json_integer(jint(p, srr_wf_urgency_name(u)) + 1));
+        json_object_set_new(p, "records", json_integer(jint(p, "records") + 1));
+        json_object_set_new(p, "load", json_integer(jint(p, "load") + URGENCY_WEIGHT[u]));
+    }
+    sqlite3_finalize(s);
+    if (rc != SRR_OK) {
+        json_decref(people);
+        return rc;
+    }
+    for (i = 0; i < json_array_size(people); i++) {
+        json_t *p = json_array_get(people, i);
+        double l = (double)jint(p, "load");
+        if (team && team->nmembers > 0 && !json_is_true(json_object_get(p, "member")))
+            continue;
+        sum += l;
+        nmean++;
+        if (l > max || !busiest) {
+            max = l;
+            busiest = jtext(p, "name");
+        }
+    }
+    mean = nmean ? sum / (double)nmean : 0;
+    ratio = mean > 0 ? max / mean : 0;
+    o = json_object();
+    json_object_set_new(o, "people", people);
+    json_object_set_new(o, "mean", json_real(mean));
+    json_object_set_new(o, "max", json_real(max));
+    json_object_set_new(o, "ratio", json_real(ratio));
+    json_object_set_new(o, "skew_percent",
+                        json_integer(team && team->skew_percent > 0 ? team->skew_percent : 200));
+    json_object_set_new(o, "skewed",
+                        json_boolean(mean > 0 && ratio * 100.0 >
+                                                     (double)(team && team->skew_percent > 0
+                                                                  ? team->skew_percent
+                                                                  : 200)));
+    json_object_set_new(o, "busiest", max > 0 && busiest ? json_string(busiest) : json_null());
+    *out = o;
+    return SRR_OK;
+}
+
+static int is_member(const srr_team_config *team, const char *name)
+{
+    size_t i;
+    for (i = 0; i < team->nmembers; i++)
+        if (strcmp(team->members[i], name) == 0)
+            return 1;
+    return 0;
+}
+
+/* Adds the owners of `service` (a name or a comma/space separated list)
+ * to pool, kept to members when there are members. */
+static void owners_of(const srr_team_config *team, const char *service, json_t *pool)
+{
+    size_t i;
+    for (i = 0; service && i < team->nowners; i++) {
+        const char *p;
+        if (strcmp(team->owners[i].key, service) != 0)
+            continue;
+        p = team->owners[i].value;
+        while (p && *p) {
+            size_t n = strcspn(p, ", ");
+            if (n > 0) {
+                char *name = srr_strndup(p, n);
+                if (team->nmembers == 0 || is_member(team, name))
+                    json_array_append_new(pool, json_string(name));
+                free(name);
+            }
+            p += n;
+            p += strspn(p, ", ");
+        }
+    }
+}
+
+srr_rc srr_wf_suggest(srr_store *st, const srr_team_config *team, const char *id, json_t **out,
+                      srr_error *err)
+{
+    sqlite3 *db = srr_store_db(st);
+    json_t *row = NULL, *load = NULL, *pool = json_array(), *best = NULL;
+    srr_buf why;
+    int64_t rid;
+    size_t i, j;
+    const char *service;
+    int by_owner;
+    srr_rc rc;
+    *out = NULL;
+    srr_buf_init(&why, 0);
+    rc = srr_wf_parse_id(id, SRR_WF_RISK, &rid, err);
+    if (rc == SRR_OK) {
+        rc = load_row(db, "risks", rid, &row, err);
+        if (rc == SRR_ENOTFOUND)
+            srr_error_set(err, rc, "no risk '%s'", id);
+    }
+    if (rc == SRR_OK)
+        rc = srr_wf_team_load(st, team, &load, err);
+    if (rc != SRR_OK)
+        goto done;
+    service = json_string_value(json_object_get(row, "service"));
+    owners_of(team, service, pool);
+    by_owner = json_array_size(pool) > 0;
+    for (i = 0; !by_owner && i < team->nmembers; i++)
+        json_array_append_new(pool, json_string(team->members[i]));
+    if (json_array_size(pool) == 0) {
+        rc = srr_error_set(err, SRR_EINVAL,
+                           "nobody to suggest: set team.members (and team.owners) in the config");
+        goto done;
+    }
+    for (i = 0; i < json_array_size(pool); i++) {
+        const char *name = json_string_value(json_array_get(pool, i));
+        json_t *people = json_object_get(load, "people"), *p = NULL;
+        for (j = 0; j < json_array_size(people); j++)
+            if (strcmp(jtext(json_array_get(people, j), "name"), name) == 0)
+                p = json_array_get(people, j);
+        if (!p)
+            p = person(people, name, 0);
+        srr_buf_printf(&why, "%s%s %lld", i ? ", " : "", name, (long long)jint(p, "load"));
+        if (!best || jint(p, "load") < jint(best, "load") ||
+            (jint(p, "load") == jint(best, "load") && jint(p, "records") < jint(best, "records")))
+            best = p;
+    }
+    {
+        char *text = srr_asprintf(
+            "%s has the least open load (weighted low 1, medium 2, high 3, critical 5) among %s%s: %s",
+            jtext(best, "name"), by_owner ? "the owners of " : "the team members",
+            by_owner ? service : "", why.data);
+        *out = json_pack("{s:s, s:s, s:s, s:I, s:O}", "id", id,
+                         "assignee", jtext(best, "name"), "why", text, "load",
+                         (json_int_t)jint(best, "load"), "pool", pool);
+        free(text);
+    }
+done:
+    json_decref(row);
+    json_decref(load);
+    json_decref(pool);
+    srr_buf_free(&why);
+    return rc;
+}
+
+const char *srr_wf_actor(const char *as)
+{
+    const char *u;
+    struct passwd *pw;
+    if (as && *as)
+        return as;
+    u = getenv("SRR_USER");
+    if (u && *u)
+        return u;
+    pw = getpwuid(geteuid());
+    if (pw && pw->pw_name && *pw->pw_name)
+        return pw->pw_name;
+    u = getenv("USER");
+    if (u && *u)
+        return u;
+    return "unknown";
+}
