@@ -60,8 +60,31 @@ int srr_cmd_risks(int argc, char **argv);
 int srr_cmd_backlog(int argc, char **argv);
 int srr_cmd_investigations(int argc, char **argv);
 int srr_cmd_config(int argc, char **argv);
+int srr_cmd_policy(int argc, char **argv); /* cmd/policy.c */
 int srr_cmd_backup(int argc, char **argv);
 int srr_cmd_restore(int argc, char **argv);
 int srr_cmd_doctor(int argc, char **argv);
+
+/* The human side (issue 7): cmd/workflow.c, cmd/review.c, cmd/export.c. */
+typedef struct srr_store srr_store;
+/* Loads the config (-c FILE or the default) and opens its store; on
+ * failure prints the error, sets *code and returns NULL. Close the store
+ * with srr_store_close and the config with srr_config_destroy. */
+srr_store *srr_cli_open_store(const char *config, srr_config **cfg, int *code);
+/* Exit code of a store result: 0 ok, 2 bad argument or unknown id, 1 else. */
+int srr_cli_exit_of(srr_rc rc);
+/* `argv[0]` is the verb: risks approve|reject|merge|assign|log|set|resolve|
+ * accept|reopen, backlog accept|done|reject|assign, investigations resolve. */
+int srr_cmd_risk_change(int argc, char **argv);
+int srr_cmd_backlog_change(int argc, char **argv);
+int srr_cmd_investigation_resolve(int argc, char **argv);
+int srr_cmd_audit(int argc, char **argv);
+int srr_cmd_team(int argc, char **argv);
+int srr_cmd_review(int argc, char **argv);
+int srr_cmd_export(int argc, char **argv);
+/* Printers shared by show, review and export (markdown, readable as text). */
+void srr_cli_print_risk_page(FILE *out, const json_t *risk);
+void srr_cli_print_backlog_page(FILE *out, const json_t *item);
+void srr_cli_print_load(FILE *out, const json_t *load, srr_format fmt);
 
 #endif

@@ -28,11 +28,28 @@ static const char usage[] =
     "                          write queued candidates into the SQLite store\n"
     "  serve [-c FILE] [--insecure-no-auth] [--no-drain]\n"
     "                          receive Datadog monitor webhooks; 202 once durably queued\n"
-    "  risks list [--status S] [--format table|json|md]\n"
-    "  risks show ID [--format table|json|md]\n"
-    "                          read the risk list and one record's detail page\n"
-    "  backlog list|show ...   the same for backlog items\n"
-    "  investigations list     time-boxed investigations and their deadlines\n"
+    "  risks list [--status S] [--urgency U] [--assignee A] [--service S] [--stale 30d]\n"
+    "  risks show ID           read the risk list and one record's detail page\n"
+    "  risks approve ID [--assign WHO | --suggest] [--urgency U] [--note TEXT]\n"
+    "  risks reject ID --reason TEXT | merge ID --into ID | assign ID WHO|--suggest\n"
+    "  risks log ID --recognition|--countermeasure TEXT | set ID key=value...\n"
+    "  risks resolve ID [--note] | accept ID --review-in 90d --reason TEXT | reopen ID\n"
+    "                          the SRR workflow (actor: --as NAME, $SRR_USER, login name)\n"
+    "  backlog list|show|accept ID --link URL|done ID|reject ID\n"
+    "  investigations list|resolve ID --outcome fixed|backlog|noise [--note TEXT]\n"
+    "  audit [ID]              who changed what, when, before -> after, why\n"
+    "  team load               open records per person by urgency; flags skew\n"
+    "  review [--month YYYY-MM] [--format table|md|html|json] [-o FILE]\n"
+    "                          the monthly review report\n"
+    "  export --format csv|json|md [--status S] [-o FILE|DIR]\n"
+    "                          records for Notion / Google Sheets, scripts, a wiki\n"
+    "                          (every command that prints takes --format table|json|md)\n"
+    "  policy check [-c FILE] [POLICY]\n"
+    "                          lint the triage policy (unreachable rules, unknown checks, ...)\n"
+    "  policy explain [-c FILE] --signal FILE|-\n"
+    "                          every rule one signal was tested against, the winner and why\n"
+    "  policy test [-c FILE] --replay DIR [--policy NEW]\n"
+    "                          replay a recorded sweep through the current and a new policy\n"
     "  config check [-c FILE]  validate the config and the policy\n"
     "  config reference        print every config option with its default\n"
     "  backup FILE             online copy of the store (consistent while the writer runs)\n"
@@ -133,6 +150,16 @@ int main(int argc, char **argv)
         return srr_cmd_investigations(argc - 1, argv + 1);
     if (strcmp(cmd, "config") == 0)
         return srr_cmd_config(argc - 1, argv + 1);
+    if (strcmp(cmd, "audit") == 0)
+        return srr_cmd_audit(argc - 1, argv + 1);
+    if (strcmp(cmd, "team") == 0)
+        return srr_cmd_team(argc - 1, argv + 1);
+    if (strcmp(cmd, "review") == 0)
+        return srr_cmd_review(argc - 1, argv + 1);
+    if (strcmp(cmd, "export") == 0)
+        return srr_cmd_export(argc - 1, argv + 1);
+    if (strcmp(cmd, "policy") == 0)
+        return srr_cmd_policy(argc - 1, argv + 1);
     if (strcmp(cmd, "backup") == 0)
         return srr_cmd_backup(argc - 1, argv + 1);
     if (strcmp(cmd, "restore") == 0)

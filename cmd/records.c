@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: Apache-2.0
  *
  * records.c - the read side an engineer uses: `srr risks list|show`,
- * `srr backlog list|show`, `srr investigations list`. `show` lays a risk out
- * as the SRR detail page (overview, log from recognition to cause, cause,
- * countermeasure policy, countermeasure log, next action, properties,
- * evidence).
+ * `srr backlog list|show`, `srr investigations list`, and the dispatch of
+ * the changes (cmd/workflow.c). `show` lays a risk out as the SRR detail
+ * page (overview, log from recognition to cause, cause, countermeasure
+ * policy, countermeasure log, next action, properties, evidence with a
+ * sparkline of occurrences per week).
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -13,6 +14,9 @@
 
 #include "cli.h"
 #include "store.h"
+#include "workflow.h"
+
+#define SPARK_WEEKS 12
 
 typedef struct read_opts {
     const char *config;
@@ -61,19 +65,7 @@ static int parse_read(int argc, char **argv, int want_id, const char *usage, rea
 /* Opens the config and the store; prints the error and returns NULL. */
 static srr_store *open_store(const read_opts *o, srr_config **cfg, int *code)
 {
-    srr_store *st = NULL;
-    srr_error err = {0};
-    *cfg = srr_cli_load_config(o->config, code);
-    if (!*cfg)
-        return NULL;
-    if (srr_store_open((*cfg)->store.path, &st, &err) != SRR_OK) {
-        fprintf(stderr, "srr: %s\n", err.msg);
-        *code = SRR_EXIT_FAIL;
-        srr_config_destroy(*cfg);
-        *cfg = NULL;
-        return NULL;
-    }
-    return st;
+    return srr_cli_open_store(o->config, cfg, code);
 }
 
 typedef srr_rc (*list_fn)(srr_store *, const char *, json_t **, srr_error *);
@@ -149,6 +141,9 @@ static void evidence_section(FILE *out, const json_t *rec)
     snprintf(first, sizeof(first), "%s", srr_cli_text(ev, "first_seen"));
     fprintf(out, "First seen %s, last seen %s, %s occurrence(s).\n", first,
             srr_cli_text(ev, "last_seen"), srr_cli_text(ev, "occurrences"));
+    if (json_object_get(ev, "sparkline"))
+        fprintf(out, "Occurrences per week (last %zu weeks, oldest first): %s\n",
+                json_array_size(json_object_get(ev, "weekly")), srr_cli_text(ev, "sparkline"));
     for (i = 0; i < json_array_size(recent); i++) {
         const json_t *e = json_array_get(recent, i);
         char at[64];
@@ -158,7 +153,7 @@ static void evidence_section(FILE *out, const json_t *rec)
 }
 
 /* The SRR detail page of a risk (markdown, readable as plain text too). */
-static void print_risk_page(FILE *out, const json_t *r)
+void srr_cli_print_risk_page(FILE *out, const json_t *r)
 {
     fprintf(out, "# %s: %s\n", srr_cli_text(r, "id"), srr_cli_text(r, "title"));
     fprintf(out, "\n| property | value |\n|---|---|\n");
@@ -193,7 +188,7 @@ static void print_risk_page(FILE *out, const json_t *r)
     evidence_section(out, r);
 }
 
-static void print_backlog_page(FILE *out, const json_t *b)
+void srr_cli_print_backlog_page(FILE *out, const json_t *b)
 {
     fprintf(out, "# %s: %s\n", srr_cli_text(b, "id"), srr_cli_text(b, "title"));
     fprintf(out, "\n| property | value |\n|---|---|\n");
@@ -212,6 +207,30 @@ static void print_backlog_page(FILE *out, const json_t *b)
     evidence_section(out, b);
 }
 
+/* Adds evidence.weekly (occurrences per week, the SPARK_WEEKS weeks up to
+ * the last sighting, oldest first) and evidence.sparkline to a risk. */
+static srr_rc add_weekly(srr_store *st, json_t *rec, srr_error *err)
+{
+    int counts[SPARK_WEEKS], i;
+    int64_t until = 0;
+    json_t *ev = json_object_get(rec, "evidence"), *weekly;
+    char *spark;
+    srr_rc rc;
+    if (!ev || srr_time_parse_iso(srr_cli_text(ev, "last_seen"), &until) != SRR_OK)
+        until = srr_now();
+    rc = srr_wf_weekly(st, srr_cli_text(rec, "id"), SPARK_WEEKS, until, counts, err);
+    if (rc != SRR_OK || !ev)
+        return rc;
+    weekly = json_array();
+    for (i = 0; i < SPARK_WEEKS; i++)
+        json_array_append_new(weekly, json_integer(counts[i]));
+    spark = srr_wf_sparkline(counts, SPARK_WEEKS);
+    json_object_set_new(ev, "weekly", weekly);
+    json_object_set_new(ev, "sparkline", json_string(spark));
+    free(spark);
+    return SRR_OK;
+}
+
 static int run_show(int argc, char **argv, const char *usage, get_fn fn,
                     void (*page)(FILE *, const json_t *))
 {
@@ -228,6 +247,8 @@ static int run_show(int argc, char **argv, const char *usage, get_fn fn,
     if (!st)
         return code;
     rc = fn(st, o.id, &rec, &err);
+    if (rc == SRR_OK && fn == srr_store_risk_get)
+        rc = add_weekly(st, rec, &err);
     if (rc != SRR_OK) {
         fprintf(stderr, "srr: %s\n", err.msg);
         code = rc == SRR_ENOTFOUND || rc == SRR_EINVAL ? SRR_EXIT_USAGE : SRR_EXIT_FAIL;
@@ -244,10 +265,6 @@ static int run_show(int argc, char **argv, const char *usage, get_fn fn,
     return code;
 }
 
-static const srr_column risk_cols[] = {{"ID", "id", 0},           {"STATUS", "status", 0},
-                                       {"URGENCY", "urgency", 0}, {"SERVICE", "service", 20},
-                                       {"TITLE", "title", 60},    {"LAST SEEN", "last_seen", 0},
-                                       {NULL, NULL, 0}};
 static const srr_column backlog_cols[] = {{"ID", "id", 0},           {"STATUS", "status", 0},
                                           {"URGENCY", "urgency", 0}, {"SERVICE", "service", 20},
                                           {"TITLE", "title", 60},    {"TICKET", "ticket_link", 40},
@@ -263,25 +280,107 @@ static int sub_usage(const char *what, const char *subs)
     return SRR_EXIT_USAGE;
 }
 
+/* srr risks list with its filters (--urgency, --assignee, --service,
+ * --stale DURATION: open risks with no human change for that long). */
+static int risks_list(int argc, char **argv)
+{
+    static const char usage[] = "srr risks list [-c FILE] [--status S] [--urgency U]"
+                                " [--assignee A] [--service S] [--stale 30d]"
+                                " [--format table|json|md]";
+    static const struct option longopts[] = {{"config", required_argument, NULL, 'c'},
+                                              {"status", required_argument, NULL, 's'},
+                                              {"urgency", required_argument, NULL, 'u'},
+                                              {"assignee", required_argument, NULL, 'a'},
+                                              {"service", required_argument, NULL, 'S'},
+                                              {"stale", required_argument, NULL, 'x'},
+                                              {"format", required_argument, NULL, 'f'},
+                                              {"help", no_argument, NULL, 'h'},
+                                              {NULL, 0, NULL, 0}};
+    static const srr_column cols[] = {
+        {"ID", "id", 0},           {"STATUS", "status", 0},     {"URGENCY", "urgency", 0},
+        {"SERVICE", "service", 20}, {"ASSIGNEE", "assignee", 16}, {"TITLE", "title", 60},
+        {"LAST SEEN", "last_seen", 0}, {NULL, NULL, 0}};
+    srr_wf_filter f;
+    srr_format fmt = SRR_FMT_TABLE;
+    const char *config = NULL;
+    srr_config *cfg = NULL;
+    srr_store *st;
+    json_t *arr = NULL;
+    srr_error err = {0};
+    srr_rc rc;
+    int c, code;
+    memset(&f, 0, sizeof(f));
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "c:s:f:h", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'c': config = optarg; break;
+        case 's': f.status = optarg; break;
+        case 'u': f.urgency = optarg; break;
+        case 'a': f.assignee = optarg; break;
+        case 'S': f.service = optarg; break;
+        case 'x':
+            if (srr_duration_parse(optarg, &f.stale_s) != SRR_OK || f.stale_s <= 0) {
+                fprintf(stderr, "srr: --stale '%s' is not a duration (e.g. 30d)\n", optarg);
+                return SRR_EXIT_USAGE;
+            }
+            break;
+        case 'f':
+            if (srr_cli_format(optarg, &fmt) != 0)
+                return SRR_EXIT_USAGE;
+            break;
+        case 'h': printf("usage: %s\n", usage); return SRR_EXIT_OK;
+        default: fprintf(stderr, "usage: %s\n", usage); return SRR_EXIT_USAGE;
+        }
+    }
+    if (optind != argc) {
+        fprintf(stderr, "srr: unexpected argument '%s'\nusage: %s\n", argv[optind], usage);
+        return SRR_EXIT_USAGE;
+    }
+    f.now = srr_now();
+    st = srr_cli_open_store(config, &cfg, &code);
+    if (!st)
+        return code;
+    rc = srr_wf_risks_list(st, &f, &arr, &err);
+    if (rc != SRR_OK) {
+        fprintf(stderr, "srr: %s\n", err.msg);
+        code = srr_cli_exit_of(rc);
+    } else {
+        srr_cli_print_list(stdout, arr, cols, fmt, "no risks");
+        code = SRR_EXIT_OK;
+    }
+    json_decref(arr);
+    srr_store_close(&st);
+    srr_config_destroy(cfg);
+    return code;
+}
+
+static const char RISK_SUBS[] =
+    "list|show|approve|reject|merge|assign|log|set|resolve|accept|reopen ...";
+
 int srr_cmd_risks(int argc, char **argv)
 {
+    static const char *const changes[] = {"approve", "reject",  "merge",  "assign", "log",
+                                          "set",     "resolve", "accept", "reopen", NULL};
+    int i;
     if (argc < 2)
-        return sub_usage("risks", "list|show ...");
+        return sub_usage("risks", RISK_SUBS);
     if (strcmp(argv[1], "list") == 0)
-        return run_list(argc - 1, argv + 1,
-                        "srr risks list [-c FILE] [--status S] [--format table|json|md]",
-                        srr_store_risks_list, risk_cols, "no risks");
+        return risks_list(argc - 1, argv + 1);
     if (strcmp(argv[1], "show") == 0)
         return run_show(argc - 1, argv + 1, "srr risks show [-c FILE] [--format table|json|md] ID",
-                        srr_store_risk_get, print_risk_page);
+                        srr_store_risk_get, srr_cli_print_risk_page);
+    for (i = 0; changes[i]; i++)
+        if (strcmp(argv[1], changes[i]) == 0)
+            return srr_cmd_risk_change(argc - 1, argv + 1);
     fprintf(stderr, "srr risks: unknown subcommand '%s'\n", argv[1]);
-    return sub_usage("risks", "list|show ...");
+    return sub_usage("risks", RISK_SUBS);
 }
 
 int srr_cmd_backlog(int argc, char **argv)
 {
+    static const char subs[] = "list|show|accept|done|reject|assign ...";
     if (argc < 2)
-        return sub_usage("backlog", "list|show ...");
+        return sub_usage("backlog", subs);
     if (strcmp(argv[1], "list") == 0)
         return run_list(argc - 1, argv + 1,
                         "srr backlog list [-c FILE] [--status S] [--format table|json|md]",
@@ -289,15 +388,21 @@ int srr_cmd_backlog(int argc, char **argv)
     if (strcmp(argv[1], "show") == 0)
         return run_show(argc - 1, argv + 1,
                         "srr backlog show [-c FILE] [--format table|json|md] ID",
-                        srr_store_backlog_get, print_backlog_page);
+                        srr_store_backlog_get, srr_cli_print_backlog_page);
+    if (strcmp(argv[1], "accept") == 0 || strcmp(argv[1], "done") == 0 ||
+        strcmp(argv[1], "reject") == 0 || strcmp(argv[1], "assign") == 0)
+        return srr_cmd_backlog_change(argc - 1, argv + 1);
     fprintf(stderr, "srr backlog: unknown subcommand '%s'\n", argv[1]);
-    return sub_usage("backlog", "list|show ...");
+    return sub_usage("backlog", subs);
 }
 
 int srr_cmd_investigations(int argc, char **argv)
 {
+    static const char subs[] = "list [--status S] | resolve ID --outcome fixed|backlog|noise";
+    if (argc >= 2 && strcmp(argv[1], "resolve") == 0)
+        return srr_cmd_investigation_resolve(argc - 1, argv + 1);
     if (argc < 2 || strcmp(argv[1], "list") != 0)
-        return sub_usage("investigations", "list [--status S] [--format table|json|md]");
+        return sub_usage("investigations", subs);
     return run_list(argc - 1, argv + 1,
                     "srr investigations list [-c FILE] [--status S] [--format table|json|md]",
                     srr_store_investigations_list, inv_cols, "no investigations");

@@ -1,0 +1,506 @@
+/* SPDX-License-Identifier: Apache-2.0
+ *
+ * workflow.c - the write side an engineer uses: `srr risks approve|reject|
+ * merge|assign|log|set|resolve|accept|reopen`, `srr backlog accept|done|
+ * reject|assign`, `srr investigations resolve`, plus `srr audit [ID]` and
+ * `srr team load`. Every change names its actor (--as NAME, else
+ * $SRR_USER, else the login name) and goes through store/workflow.h, which
+ * checks the transition, writes it in one transaction and audits it.
+ *
+ * Exit codes: 0 done; 1 refused (the transition is not allowed from the
+ * record's status, or it changed underneath) or the store failed; 2 bad
+ * arguments or an unknown record.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "store.h"
+#include "workflow.h"
+
+/* Everything a change command may be given. */
+typedef struct change_opts {
+    const char *config, *as, *assign, *urgency, *note, *into, *section, *text, *link;
+    const char *outcome, *review_in, *limit;
+    int suggest, yes;
+    srr_format fmt;
+    const char *pos[16]; /* positional arguments */
+    int npos;
+} change_opts;
+
+enum {
+    O_AS = 256,
+    O_ASSIGN,
+    O_URGENCY,
+    O_NOTE,
+    O_REASON,
+    O_INTO,
+    O_RECOG,
+    O_COUNTER,
+    O_REVIEW,
+    O_LINK,
+    O_OUTCOME,
+    O_SUGGEST,
+    O_YES,
+    O_LIMIT
+};
+
+/* Parses the options of a change command. `usage` is printed on errors.
+ * Returns 0, or an exit code + 1. */
+static int parse_change(int argc, char **argv, const char *usage, change_opts *o)
+{
+    static const struct option longopts[] = {
+        {"config", required_argument, NULL, 'c'},
+        {"format", required_argument, NULL, 'f'},
+        {"as", required_argument, NULL, O_AS},
+        {"assign", required_argument, NULL, O_ASSIGN},
+        {"urgency", required_argument, NULL, O_URGENCY},
+        {"note", required_argument, NULL, O_NOTE},
+        {"reason", required_argument, NULL, O_REASON},
+        {"into", required_argument, NULL, O_INTO},
+        {"recognition", required_argument, NULL, O_RECOG},
+        {"countermeasure", required_argument, NULL, O_COUNTER},
+        {"review-in", required_argument, NULL, O_REVIEW},
+        {"link", required_argument, NULL, O_LINK},
+        {"outcome", required_argument, NULL, O_OUTCOME},
+        {"suggest", no_argument, NULL, O_SUGGEST},
+        {"yes", no_argument, NULL, O_YES},
+        {"limit", required_argument, NULL, O_LIMIT},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0}};
+    int c;
+    memset(o, 0, sizeof(*o));
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "c:f:h", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'c': o->config = optarg; break;
+        case 'f':
+            if (srr_cli_format(optarg, &o->fmt) != 0)
+                return SRR_EXIT_USAGE + 1;
+            break;
+        case O_AS: o->as = optarg; break;
+        case O_ASSIGN: o->assign = optarg; break;
+        case O_URGENCY: o->urgency = optarg; break;
+        case O_NOTE:
+        case O_REASON: o->note = optarg; break;
+        case O_INTO: o->into = optarg; break;
+        case O_RECOG:
+        case O_COUNTER:
+            if (o->section) {
+                fprintf(stderr, "srr: give one of --recognition or --countermeasure\n");
+                return SRR_EXIT_USAGE + 1;
+            }
+            o->section = c == O_RECOG ? "recognition" : "countermeasure";
+            o->text = optarg;
+            break;
+        case O_REVIEW: o->review_in = optarg; break;
+        case O_LINK: o->link = optarg; break;
+        case O_OUTCOME: o->outcome = optarg; break;
+        case O_SUGGEST: o->suggest = 1; break;
+        case O_YES: o->yes = 1; break;
+        case O_LIMIT: o->limit = optarg; break;
+        case 'h': printf("usage: %s\n", usage); return SRR_EXIT_OK + 1;
+        default: fprintf(stderr, "usage: %s\n", usage); return SRR_EXIT_USAGE + 1;
+        }
+    }
+    while (optind < argc) {
+        if (o->npos == (int)(sizeof(o->pos) / sizeof(o->pos[0]))) {
+            fprintf(stderr, "srr: too many arguments\nusage: %s\n", usage);
+            return SRR_EXIT_USAGE + 1;
+        }
+        o->pos[o->npos++] = argv[optind++];
+    }
+    return 0;
+}
+
+srr_store *srr_cli_open_store(const char *config, srr_config **cfg, int *code)
+{
+    srr_store *st = NULL;
+    srr_error err = {0};
+    *cfg = srr_cli_load_config(config, code);
+    if (!*cfg)
+        return NULL;
+    if (srr_store_open((*cfg)->store.path, &st, &err) != SRR_OK) {
+        fprintf(stderr, "srr: %s\n", err.msg);
+        *code = SRR_EXIT_FAIL;
+        srr_config_destroy(*cfg);
+        *cfg = NULL;
+        return NULL;
+    }
+    return st;
+}
+
+int srr_cli_exit_of(srr_rc rc)
+{
+    if (rc == SRR_OK)
+        return SRR_EXIT_OK;
+    return rc == SRR_EINVAL || rc == SRR_ENOTFOUND ? SRR_EXIT_USAGE : SRR_EXIT_FAIL;
+}
+
+/* Prints what a change did: "SRR-1 approve (by alice): status: draft → open". */
+static void print_result(const json_t *res, const char *actor, srr_format fmt)
+{
+    const char *key;
+    json_t *v;
+    const json_t *before = json_object_get(res, "before");
+    if (fmt == SRR_FMT_JSON) {
+        char *s = json_dumps(res, JSON_INDENT(2));
+        printf("%s\n", s);
+        free(s);
+        return;
+    }
+    printf("%s%s %s (by %s)\n", fmt == SRR_FMT_MD ? "**" : "", srr_cli_text(res, "id"),
+           srr_cli_text(res, "action"), actor);
+    if (fmt == SRR_FMT_MD)
+        printf("\n");
+    json_object_foreach(json_object_get(res, "after"), key, v)
+    {
+        char a[256], b[256];
+        snprintf(a, sizeof(a), "%s", srr_cli_text(json_object_get(res, "after"), key));
+        snprintf(b, sizeof(b), "%s", srr_cli_text(before, key));
+        if (json_object_get(before, key))
+            printf("%s%s: %s → %s\n", fmt == SRR_FMT_MD ? "- " : "  ", key, *b ? b : "—",
+                   *a ? a : "—");
+        else
+            printf("%s%s: %s\n", fmt == SRR_FMT_MD ? "- " : "  ", key, a);
+    }
+}
+
+static void print_suggestion(const json_t *sug, srr_format fmt)
+{
+    if (fmt == SRR_FMT_JSON) {
+        char *s = json_dumps(sug, JSON_INDENT(2));
+        printf("%s\n", s);
+        free(s);
+        return;
+    }
+    printf("suggested assignee for %s: %s\n  why: %s\n", srr_cli_text(sug, "id"),
+           srr_cli_text(sug, "assignee"), srr_cli_text(sug, "why"));
+}
+
+/* Each verb: its usage and the positional arguments it takes after ID. */
+static const struct {
+    const char *verb, *usage;
+    int min_pos, max_pos;
+} RISK_USAGE[] = {
+    {"approve", "srr risks approve ID [--assign WHO | --suggest] [--urgency U] [--note TEXT]", 1, 1},
+    {"reject", "srr risks reject ID --reason TEXT", 1, 1},
+    {"merge", "srr risks merge ID --into ID [--note TEXT]", 1, 1},
+    {"assign", "srr risks assign ID WHO | srr risks assign ID --suggest [--yes]", 1, 2},
+    {"log", "srr risks log ID --recognition TEXT | --countermeasure TEXT", 1, 1},
+    {"set", "srr risks set ID cause=... policy=... next=... backlog=URL postmortem=URL", 2, 16},
+    {"resolve", "srr risks resolve ID [--note TEXT]", 1, 1},
+    {"accept", "srr risks accept ID --review-in 90d --reason TEXT", 1, 1},
+    {"reopen", "srr risks reopen ID [--note TEXT]", 1, 1},
+    {NULL, NULL, 0, 0},
+};
+
+int srr_cmd_risk_change(int argc, char **argv)
+{
+    change_opts o;
+    srr_config *cfg = NULL;
+    srr_store *st = NULL;
+    json_t *res = NULL, *sug = NULL;
+    srr_error err = {0};
+    srr_wf_req req;
+    const char *usage = NULL, *actor;
+    char full[512];
+    int i, code;
+    srr_rc rc = SRR_OK;
+
+    for (i = 0; RISK_USAGE[i].verb; i++)
+        if (strcmp(RISK_USAGE[i].verb, argv[0]) == 0)
+            usage = RISK_USAGE[i].usage;
+    if (!usage)
+        return SRR_EXIT_USAGE;
+    snprintf(full, sizeof(full), "%s [-c FILE] [--as NAME] [--format table|json|md]", usage);
+    code = parse_change(argc, argv, full, &o);
+    if (code)
+        return code - 1;
+    for (i = 0; RISK_USAGE[i].verb && strcmp(RISK_USAGE[i].verb, argv[0]) != 0; i++)
+        ;
+    if (o.npos < RISK_USAGE[i].min_pos || o.npos > RISK_USAGE[i].max_pos ||
+        (strcmp(argv[0], "assign") == 0 && o.npos == 1 && !o.suggest)) {
+        fprintf(stderr, "usage: %s\n", full);
+        return SRR_EXIT_USAGE;
+    }
+    if (o.review_in && strcmp(argv[0], "accept") != 0) {
+        fprintf(stderr, "srr: --review-in belongs to accept\nusage: %s\n", full);
+        return SRR_EXIT_USAGE;
+    }
+    actor = srr_wf_actor(o.as);
+    memset(&req, 0, sizeof(req));
+    req.actor = actor;
+    req.now = srr_now();
+    req.note = o.note;
+    req.assignee = o.assign;
+    req.urgency = o.urgency;
+    req.into = o.into;
+    req.section = o.section;
+    req.text = o.text;
+    req.link = o.link;
+    if (strcmp(argv[0], "set") == 0) {
+        req.sets = (const char *const *)&o.pos[1];
+        req.nsets = (size_t)(o.npos - 1);
+    }
+    if (strcmp(argv[0], "assign") == 0 && o.npos == 2)
+        req.assignee = o.pos[1];
+    if (o.review_in && srr_duration_parse(o.review_in, &req.review_in_s) != SRR_OK) {
+        fprintf(stderr, "srr: --review-in '%s' is not a duration (e.g. 90d)\n", o.review_in);
+        return SRR_EXIT_USAGE;
+    }
+    st = srr_cli_open_store(o.config, &cfg, &code);
+    if (!st)
+        return code;
+
+    /* Fair assignment: assign --suggest proposes (and with --yes takes);
+     * approve --suggest takes the proposal, approve without an assignee
+     * prints it as a hint. */
+    if ((strcmp(argv[0], "assign") == 0 && o.suggest) ||
+        (strcmp(argv[0], "approve") == 0 && (o.suggest || !o.assign))) {
+        srr_error serr = {0};
+        rc = srr_wf_suggest(st, &cfg->team, o.pos[0], &sug, &serr);
+        if (rc != SRR_OK && (o.suggest || rc == SRR_ENOTFOUND)) {
+            fprintf(stderr, "srr: %s\n", serr.msg);
+            code = srr_cli_exit_of(rc);
+            goto done;
+        }
+        rc = SRR_OK;
+        if (strcmp(argv[0], "assign") == 0) {
+            print_suggestion(sug, o.fmt);
+            if (!o.yes) {
+                if (o.fmt != SRR_FMT_JSON)
+                    printf("take it with: srr risks assign %s %s (or add --yes)\n", o.pos[0],
+                           srr_cli_text(sug, "assignee"));
+                code = SRR_EXIT_OK;
+                goto done;
+            }
+        }
+        if (o.suggest)
+            req.assignee = json_string_value(json_object_get(sug, "assignee"));
+    }
+    rc = srr_wf_risk(st, argv[0], o.pos[0], &req, &res, &err);
+    if (rc != SRR_OK) {
+        fprintf(stderr, "srr: %s\n", err.msg);
+        code = srr_cli_exit_of(rc);
+        goto done;
+    }
+    print_result(res, actor, o.fmt);
+    if (strcmp(argv[0], "approve") == 0 && !o.suggest && !o.assign && sug &&
+        o.fmt != SRR_FMT_JSON)
+        printf("suggested assignee: %s (%s)\n  take it with: srr risks assign %s %s\n",
+               srr_cli_text(sug, "assignee"), srr_cli_text(sug, "why"), o.pos[0],
+               srr_cli_text(sug, "assignee"));
+    code = SRR_EXIT_OK;
+done:
+    json_decref(res);
+    json_decref(sug);
+    srr_store_close(&st);
+    srr_config_destroy(cfg);
+    return code;
+}
+
+int srr_cmd_backlog_change(int argc, char **argv)
+{
+    change_opts o;
+    srr_config *cfg = NULL;
+    srr_store *st = NULL;
+    json_t *res = NULL;
+    srr_error err = {0};
+    srr_wf_req req;
+    const char *usage;
+    char full[512];
+    int code;
+    srr_rc rc;
+    if (strcmp(argv[0], "accept") == 0)
+        usage = "srr backlog accept ID --link URL [--assign WHO] [--note TEXT]";
+    else if (strcmp(argv[0], "assign") == 0)
+        usage = "srr backlog assign ID WHO";
+    else
+        usage = strcmp(argv[0], "done") == 0 ? "srr backlog done ID [--note TEXT]"
+                                             : "srr backlog reject ID [--reason TEXT]";
+    snprintf(full, sizeof(full), "%s [-c FILE] [--as NAME] [--format table|json|md]", usage);
+    code = parse_change(argc, argv, full, &o);
+    if (code)
+        return code - 1;
+    if (o.npos != (strcmp(argv[0], "assign") == 0 ? 2 : 1)) {
+        fprintf(stderr, "usage: %s\n", full);
+        return SRR_EXIT_USAGE;
+    }
+    memset(&req, 0, sizeof(req));
+    req.actor = srr_wf_actor(o.as);
+    req.now = srr_now();
+    req.note = o.note;
+    req.link = o.link;
+    req.assignee = o.npos == 2 ? o.pos[1] : o.assign;
+    st = srr_cli_open_store(o.config, &cfg, &code);
+    if (!st)
+        return code;
+    rc = srr_wf_backlog(st, argv[0], o.pos[0], &req, &res, &err);
+    if (rc != SRR_OK) {
+        fprintf(stderr, "srr: %s\n", err.msg);
+        code = srr_cli_exit_of(rc);
+    } else {
+        print_result(res, req.actor, o.fmt);
+    }
+    json_decref(res);
+    srr_store_close(&st);
+    srr_config_destroy(cfg);
+    return code;
+}
+
+int srr_cmd_investigation_resolve(int argc, char **argv)
+{
+    static const char usage[] =
+        "srr investigations resolve ID --outcome fixed|backlog|noise [--link URL] [--note TEXT]"
+        " [-c FILE] [--as NAME] [--format table|json|md]";
+    change_opts o;
+    srr_config *cfg = NULL;
+    srr_store *st = NULL;
+    srr_error err = {0};
+    const char *actor;
+    int code;
+    srr_rc rc;
+    code = parse_change(argc, argv, usage, &o);
+    if (code)
+        return code - 1;
+    if (o.npos != 1 || !o.outcome) {
+        fprintf(stderr, "usage: %s\n", usage);
+        return SRR_EXIT_USAGE;
+    }
+    actor = srr_wf_actor(o.as);
+    st = srr_cli_open_store(o.config, &cfg, &code);
+    if (!st)
+        return code;
+    rc = srr_store_investigation_resolve(st, o.pos[0], o.outcome, o.link, actor, o.note,
+                                         srr_now(), &err);
+    if (rc != SRR_OK) {
+        fprintf(stderr, "srr: %s%s\n", err.msg,
+                rc == SRR_ECONFLICT ? " (only an open investigation can be resolved)" : "");
+        code = srr_cli_exit_of(rc);
+    } else if (o.fmt == SRR_FMT_JSON) {
+        json_t *j = json_pack("{s:s, s:s, s:s, s:s, s:s?}", "id", o.pos[0], "action", "resolve",
+                              "outcome", o.outcome, "actor", actor, "note", o.note);
+        char *s = json_dumps(j, JSON_INDENT(2));
+        printf("%s\n", s);
+        free(s);
+        json_decref(j);
+    } else {
+        printf("%s resolve (by %s)\n  status: open → closed\n  outcome: %s\n", o.pos[0], actor,
+               o.outcome);
+    }
+    srr_store_close(&st);
+    srr_config_destroy(cfg);
+    return code;
+}
+
+int srr_cmd_audit(int argc, char **argv)
+{
+    static const char usage[] = "srr audit [ID] [--limit N] [-c FILE] [--format table|json|md]";
+    static const srr_column cols[] = {{"AT", "at", 0},          {"ACTOR", "actor", 16},
+                                      {"RECORD", "record", 0},  {"ACTION", "action", 0},
+                                      {"CHANGE", "change", 80}, {"WHY", "why", 60},
+                                      {NULL, NULL, 0}};
+    change_opts o;
+    srr_config *cfg = NULL;
+    srr_store *st = NULL;
+    json_t *arr = NULL;
+    srr_error err = {0};
+    long long limit = 0;
+    int code;
+    srr_rc rc;
+    code = parse_change(argc, argv, usage, &o);
+    if (code)
+        return code - 1;
+    if (o.npos > 1) {
+        fprintf(stderr, "usage: %s\n", usage);
+        return SRR_EXIT_USAGE;
+    }
+    if (o.limit) {
+        char *end = NULL;
+        limit = strtoll(o.limit, &end, 10);
+        if (!end || *end || limit < 0) {
+            fprintf(stderr, "srr: --limit must be a number\n");
+            return SRR_EXIT_USAGE;
+        }
+    }
+    st = srr_cli_open_store(o.config, &cfg, &code);
+    if (!st)
+        return code;
+    rc = srr_wf_audit(st, o.npos ? o.pos[0] : NULL, (size_t)limit, &arr, &err);
+    if (rc != SRR_OK) {
+        fprintf(stderr, "srr: %s\n", err.msg);
+        code = srr_cli_exit_of(rc);
+    } else {
+        srr_cli_print_list(stdout, arr, cols, o.fmt, "no audit entries");
+    }
+    json_decref(arr);
+    srr_store_close(&st);
+    srr_config_destroy(cfg);
+    return code;
+}
+
+void srr_cli_print_load(FILE *out, const json_t *load, srr_format fmt)
+{
+    static const srr_column cols[] = {{"PERSON", "name", 24}, {"CRITICAL", "critical", 0},
+                                      {"HIGH", "high", 0},     {"MEDIUM", "medium", 0},
+                                      {"LOW", "low", 0},       {"OPEN", "records", 0},
+                                      {"LOAD", "load", 0},     {NULL, NULL, 0}};
+    double mean = json_real_value(json_object_get(load, "mean"));
+    double ratio = json_real_value(json_object_get(load, "ratio"));
+    long long pct = (long long)json_integer_value(json_object_get(load, "skew_percent"));
+    if (fmt == SRR_FMT_JSON) {
+        char *s = json_dumps(load, JSON_INDENT(2));
+        fprintf(out, "%s\n", s);
+        free(s);
+        return;
+    }
+    srr_cli_print_list(out, json_object_get(load, "people"), cols, fmt, "nobody carries open records");
+    fprintf(out, "\n%sload = open records weighted low 1, medium 2, high 3, critical 5; mean %.1f, "
+                 "max/mean %.2f",
+            fmt == SRR_FMT_MD ? "" : "", mean, ratio);
+    if (json_is_true(json_object_get(load, "skewed")))
+        fprintf(out, " > %.2f: SKEWED, %s carries too much\n", (double)pct / 100.0,
+                srr_cli_text(load, "busiest"));
+    else
+        fprintf(out, " (flagged above %.2f)\n", (double)pct / 100.0);
+}
+
+int srr_cmd_team(int argc, char **argv)
+{
+    static const char usage[] = "srr team load [-c FILE] [--format table|json|md]";
+    change_opts o;
+    srr_config *cfg = NULL;
+    srr_store *st = NULL;
+    json_t *load = NULL;
+    srr_error err = {0};
+    int code;
+    srr_rc rc;
+    if (argc < 2 || strcmp(argv[1], "load") != 0) {
+        fprintf(stderr, "usage: %s\n", usage);
+        return SRR_EXIT_USAGE;
+    }
+    code = parse_change(argc - 1, argv + 1, usage, &o);
+    if (code)
+        return code - 1;
+    if (o.npos) {
+        fprintf(stderr, "usage: %s\n", usage);
+        return SRR_EXIT_USAGE;
+    }
+    st = srr_cli_open_store(o.config, &cfg, &code);
+    if (!st)
+        return code;
+    rc = srr_wf_team_load(st, &cfg->team, &load, &err);
+    if (rc != SRR_OK) {
+        fprintf(stderr, "srr: %s\n", err.msg);
+        code = srr_cli_exit_of(rc);
+    } else {
+        srr_cli_print_load(stdout, load, o.fmt);
+    }
+    json_decref(load);
+    srr_store_close(&st);
+    srr_config_destroy(cfg);
+    return code;
+}

@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: Apache-2.0
+ *
+ * export.h - the records leaving srr (issue 7, "Exports"): every risk and
+ * backlog item as full JSON (for scripts), and as CSV that imports cleanly
+ * into a Notion database or a Google Sheet: RFC 4180 (fields with a comma,
+ * quote, CR or LF quoted, quotes doubled, CRLF line ends), UTF-8, one
+ * header row, dates as "YYYY-MM-DD HH:MM:SS" (UTC) that both tools read as
+ * dates, logs as one multi-line cell. A text cell that starts with = + - @
+ * (or a tab/CR) gets a leading ' so a spreadsheet never runs it as a
+ * formula (CSV injection); that is the only change made to any value.
+ */
+#ifndef SRR_EXPORT_H
+#define SRR_EXPORT_H
+
+#include <jansson.h>
+
+#include "srr.h"
+#include "store.h"
+
+/* Collects full records: kind "risks", "backlog" or "all" (NULL = risks),
+ * `status` filters (NULL = every status). Each element is the object of
+ * srr_store_risk_get / srr_store_backlog_get plus "kind" ("risk" or
+ * "backlog"). *out is a new array the caller owns. Returns SRR_EINVAL for
+ * an unknown kind, else a store error. */
+srr_rc srr_export_collect(srr_store *st, const char *kind, const char *status, json_t **out,
+                          srr_error *err);
+
+/* The CSV text of records from srr_export_collect (header row first).
+ * Caller frees. */
+char *srr_export_csv(const json_t *records);
+
+/* The CSV header names, NULL terminated (static). */
+extern const char *const SRR_EXPORT_CSV_HEADER[];
+
+#endif

@@ -1,0 +1,470 @@
+/* SPDX-License-Identifier: Apache-2.0
+ *
+ * test_workflow_e2e.c - the SRR workflow through the srr binary on the
+ * recorded demo week (the issue's "must show"). The week is swept with the
+ * workflow demo's config (scripts/workflow-demo.sh builds the same one):
+ * the demo checks with lower thresholds and a policy that drafts what it
+ * does not send to the backlog, so five draft risks exist. Then: approve
+ * one with the suggested assignee, reject one with a reason, merge two,
+ * the audit trail, team load, exit codes and formats, and the monthly
+ * review as HTML opened in a real headless browser (Debian's chromium)
+ * whose screenshot must show the charts' colours. A second test runs the
+ * backlog and investigation commands on the plain demo config.
+ */
+#include <criterion/criterion.h>
+#include <jansson.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "srr.h"
+#include "testutil.h"
+
+static char *g_dir;
+static char *g_cfg;
+
+static void setup(void)
+{
+    g_dir = tu_mkdtemp();
+}
+
+static void teardown(void)
+{
+    tu_rmdir_r(g_dir);
+    free(g_dir);
+    free(g_cfg);
+}
+
+TestSuite(workflow_e2e, .init = setup, .fini = teardown, .timeout = 240);
+
+/* Replaces the first `from` in *s by `to`. */
+static void replace(char **s, const char *from, const char *to)
+{
+    char *p = strstr(*s, from), *n;
+    cr_assert_not_null(p, "no '%s' in the demo config", from);
+    n = srr_asprintf("%.*s%s%s", (int)(p - *s), *s, to, p + strlen(from));
+    free(*s);
+    *s = n;
+}
+
+/* The workflow demo config (see scripts/workflow-demo.sh). */
+static void write_config(int workflow)
+{
+    char *path = srr_asprintf("%s/examples/srr.yaml", SRR_SOURCE_DIR), *yaml = NULL, *cut;
+    size_t len;
+    cr_assert_eq(srr_file_read(path, 0, &yaml, &len, NULL), SRR_OK);
+    free(path);
+    if (workflow) {
+        replace(&yaml, "when: \"max > 500ms\"", "when: \"max > 100ms\"");
+        replace(&yaml, "when: \"max > 10000\"", "when: \"max > 10\"");
+        cut = strstr(yaml, "\npolicy:");
+        cr_assert_not_null(cut);
+        cut[1] = '\0';
+        cut = srr_asprintf(
+            "%s"
+            "policy:\n"
+            "  rules:\n"
+            "    - name: disk-filling-is-a-known-fix\n"
+            "      match: {check: \"disk-*\", kind: threshold}\n"
+            "      action: backlog\n"
+            "      urgency: medium\n"
+            "      reason: \"A filling disk has a known fix, so it goes to the backlog.\"\n"
+            "    - name: customer-facing\n"
+            "      match: {service: \"checkout*\"}\n"
+            "      action: risk\n"
+            "      urgency: high\n"
+            "      reason: \"Customer-facing errors with no known cause are a risk.\"\n"
+            "  default:\n"
+            "    action: risk\n"
+            "    urgency: medium\n"
+            "    reason: \"Everything else is drafted for the team to triage.\"\n",
+            yaml);
+        free(yaml);
+        yaml = cut;
+    }
+    cut = srr_asprintf("%s\nteam:\n  members: [alice, bob, carol]\n"
+                       "  owners:\n    checkout: \"alice, bob\"\n    billing-worker: carol\n"
+                       "  skew_percent: 200\n  stale_after: 30d\n",
+                       yaml);
+    g_cfg = tu_write_file(g_dir, "srr.yaml", cut);
+    free(cut);
+    free(yaml);
+}
+
+/* Runs srr with the given arguments (NULL terminated) as $SRR_USER dana. */
+static void srr(tu_run *r, const char *a0, ...)
+{
+    const char *argv[32];
+    const char *env[] = {"SRR_USER=dana", NULL};
+    va_list ap;
+    int n = 0;
+    argv[n++] = SRR_BIN;
+    argv[n++] = a0;
+    va_start(ap, a0);
+    while (n < 29 && (argv[n] = va_arg(ap, const char *)) != NULL)
+        n++;
+    va_end(ap);
+    argv[n++] = "-c";
+    argv[n++] = g_cfg;
+    argv[n] = NULL;
+    tu_exec(argv, env, g_dir, r);
+}
+
+/* The id of the risk whose title starts with `prefix` (static). */
+static const char *risk_id(const char *prefix)
+{
+    static char id[32];
+    tu_run r;
+    json_t *arr;
+    size_t i;
+    srr(&r, "risks", "list", "--format", "json", NULL);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    arr = json_loads(r.out, 0, NULL);
+    cr_assert(json_is_array(arr), "%s", r.out);
+    id[0] = '\0';
+    for (i = 0; i < json_array_size(arr); i++) {
+        const json_t *o = json_array_get(arr, i);
+        if (strncmp(json_string_value(json_object_get(o, "title")), prefix, strlen(prefix)) == 0)
+            snprintf(id, sizeof(id), "%s", json_string_value(json_object_get(o, "id")));
+    }
+    json_decref(arr);
+    tu_run_free(&r);
+    cr_assert(id[0], "no risk titled %s...", prefix);
+    return id;
+}
+
+static json_t *show(const char *id)
+{
+    tu_run r;
+    json_t *j;
+    srr(&r, "risks", "show", id, "--format", "json", NULL);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    j = json_loads(r.out, 0, NULL);
+    cr_assert_not_null(j, "%s", r.out);
+    tu_run_free(&r);
+    return j;
+}
+
+static const char *str(const json_t *o, const char *k)
+{
+    const char *s = json_string_value(json_object_get(o, k));
+    return s ? s : "";
+}
+
+/* Counts pixels of given colours in a PNG (python3's zlib; no imaging
+ * library needed). Prints "W H n1 n2 ...". */
+static const char PNG_COUNT_PY[] =
+    "import sys, zlib, struct\n"
+    "d = open(sys.argv[1], 'rb').read(); assert d[:8] == b'\\x89PNG\\r\\n\\x1a\\n'\n"
+    "i = 8; idat = b''\n"
+    "while i < len(d):\n"
+    "    n, t = struct.unpack('>I4s', d[i:i+8]); body = d[i+8:i+8+n]; i += 12 + n\n"
+    "    if t == b'IHDR': w, h, bd, ct = struct.unpack('>IIBB', body[:10])\n"
+    "    elif t == b'IDAT': idat += body\n"
+    "bpp = {2: 3, 6: 4}[ct]; raw = zlib.decompress(idat); stride = w * bpp\n"
+    "cols = [tuple(int(c[k:k+2], 16) for k in (0, 2, 4)) for c in sys.argv[2:]]\n"
+    "prev = bytearray(stride); hits = [0] * len(cols); p = 0\n"
+    "for y in range(h):\n"
+    "    f = raw[p]; line = bytearray(raw[p+1:p+1+stride]); p += 1 + stride\n"
+    "    if f == 1:\n"
+    "        for x in range(bpp, stride): line[x] = (line[x] + line[x-bpp]) & 255\n"
+    "    elif f == 2: line = bytearray((a + b) & 255 for a, b in zip(line, prev))\n"
+    "    elif f == 3:\n"
+    "        for x in range(stride): line[x] = (line[x] + ((line[x-bpp] if x >= bpp else 0) + "
+    "prev[x]) // 2) & 255\n"
+    "    elif f == 4:\n"
+    "        for x in range(stride):\n"
+    "            a = line[x-bpp] if x >= bpp else 0; b = prev[x]; c = prev[x-bpp] if x >= bpp "
+    "else 0\n"
+    "            pa, pb, pc = abs(b - c), abs(a - c), abs(a + b - 2 * c)\n"
+    "            line[x] = (line[x] + (a if pa <= pb and pa <= pc else b if pb <= pc else c)) & "
+    "255\n"
+    "    for x in range(0, stride, bpp):\n"
+    "        r, g, b = line[x], line[x+1], line[x+2]\n"
+    "        for k, (cr, cg, cb) in enumerate(cols):\n"
+    "            if abs(r - cr) <= 12 and abs(g - cg) <= 12 and abs(b - cb) <= 12: hits[k] += 1\n"
+    "    prev = line\n"
+    "print(w, h, *hits)\n";
+
+static const char *chromium_path(void)
+{
+    static const char *const paths[] = {"/usr/bin/chromium", "/usr/bin/chromium-browser", NULL};
+    int i;
+    for (i = 0; paths[i]; i++)
+        if (access(paths[i], X_OK) == 0)
+            return paths[i];
+    return NULL;
+}
+
+/* Opens the review page in headless chromium: the rendered DOM holds both
+ * charts and their bars, and the screenshot shows their colours. */
+static void browser_check(const char *html_path)
+{
+    const char *chromium = chromium_path();
+    char *url = srr_asprintf("file://%s", html_path);
+    char *png = srr_asprintf("%s/review.png", g_dir);
+    char *udd = srr_asprintf("--user-data-dir=%s/chromium-profile", g_dir);
+    char *udd2 = srr_asprintf("--user-data-dir=%s/chromium-profile2", g_dir);
+    char *shot = srr_asprintf("--screenshot=%s", png);
+    long long w = 0, h = 0, red = 0, grey = 0, blue = 0, purple = 0;
+    char *data = NULL;
+    size_t len = 0;
+    tu_run r;
+    if (!chromium) {
+        free(url);
+        free(png);
+        free(udd);
+        free(udd2);
+        free(shot);
+        cr_skip_test("chromium is not installed (apt-get install chromium)");
+    }
+    {
+        const char *argv[] = {chromium, "--headless", "--no-sandbox", "--disable-gpu",
+                              "--disable-quic", "--no-first-run", "--disable-background-networking",
+                              "--disable-component-update", "--disable-sync", udd, "--dump-dom",
+                              url, NULL};
+        tu_exec(argv, NULL, g_dir, &r);
+        cr_assert_eq(r.status, 0, "chromium --dump-dom: %s", r.err);
+        cr_assert_not_null(strstr(r.out, "<svg id=\"chart-status\""), "%s", r.out);
+        cr_assert_not_null(strstr(r.out, "<svg id=\"chart-load\""));
+        cr_assert_not_null(strstr(r.out, "data-status=\"open\""));
+        cr_assert_not_null(strstr(r.out, "data-person="));
+        tu_run_free(&r);
+    }
+    {
+        const char *argv[] = {chromium, "--headless", "--no-sandbox", "--disable-gpu",
+                              "--disable-quic", "--no-first-run", "--disable-background-networking",
+                              "--disable-component-update", "--disable-sync", udd2, shot,
+                              "--window-size=1200,1600", url, NULL};
+        tu_exec(argv, NULL, g_dir, &r);
+        cr_assert_eq(r.status, 0, "chromium --screenshot: %s", r.err);
+        tu_run_free(&r);
+    }
+    cr_assert_eq(srr_file_read(png, 0, &data, &len, NULL), SRR_OK, "no screenshot");
+    cr_assert_gt(len, 20000, "a screenshot of %zu bytes is blank", len);
+    cr_assert_eq(memcmp(data, "\x89PNG", 4), 0);
+    free(data);
+    {
+        /* open = red, draft = grey, load bars = blue, accepted = purple */
+        const char *argv[] = {"/usr/bin/python3", "-c", PNG_COUNT_PY, png, "d64545", "9aa5b1",
+                              "4098d7", "7e57c2", NULL};
+        tu_exec(argv, NULL, g_dir, &r);
+        cr_assert_eq(r.status, 0, "%s", r.err);
+        cr_assert_eq(sscanf(r.out, "%lld %lld %lld %lld %lld %lld", &w, &h, &red, &grey, &blue,
+                            &purple),
+                     6, "%s", r.out);
+        tu_run_free(&r);
+    }
+    cr_assert_eq(w, 1200);
+    cr_assert_eq(h, 1600);
+    cr_assert_gt(red, 500, "open (red) bars: %lld pixels", red);
+    cr_assert_gt(grey, 500, "draft (grey) bars: %lld pixels", grey);
+    cr_assert_gt(blue, 2000, "load bars (blue): %lld pixels", blue);
+    cr_assert_gt(purple, 100, "legend/accepted (purple): %lld pixels", purple);
+    free(url);
+    free(png);
+    free(udd);
+    free(udd2);
+    free(shot);
+}
+
+Test(workflow_e2e, demo_week_approve_reject_merge_review_in_a_browser)
+{
+    char checkout[32], staging[32], queue[32], worker[32];
+    char *html_path;
+    json_t *j;
+    tu_run r;
+
+    write_config(1);
+    {
+        char *demo = srr_asprintf("%s/examples/demo-week", SRR_SOURCE_DIR);
+        srr(&r, "sweep", "--replay", demo, NULL);
+        cr_assert_eq(r.status, 0, "%s", r.err);
+        cr_assert_not_null(strstr(r.out, "5 new draft risk(s)"), "%s", r.out);
+        tu_run_free(&r);
+        free(demo);
+    }
+    snprintf(checkout, sizeof(checkout), "%s", risk_id("checkout-5xx"));
+    snprintf(staging, sizeof(staging), "%s", risk_id("staging-errors"));
+    snprintf(queue, sizeof(queue), "%s", risk_id("queue-depth"));
+    snprintf(worker, sizeof(worker), "%s", risk_id("worker-memory"));
+
+    /* Approve one draft with the suggested assignee. */
+    srr(&r, "risks", "assign", checkout, "--suggest", NULL);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cr_assert_not_null(strstr(r.out, "suggested assignee for"), "%s", r.out);
+    cr_assert_not_null(strstr(r.out, ": alice\n"), "%s", r.out);
+    tu_run_free(&r);
+    srr(&r, "risks", "approve", checkout, "--suggest", "--note", "customers see these", NULL);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cr_assert_not_null(strstr(r.out, "status: draft → open"), "%s", r.out);
+    cr_assert_not_null(strstr(r.out, "assignee: — → alice"), "%s", r.out);
+    tu_run_free(&r);
+    j = show(checkout);
+    cr_assert_str_eq(str(j, "status"), "open");
+    cr_assert_str_eq(str(j, "assignee"), "alice");
+    cr_assert_str_eq(str(j, "approved_by"), "dana");
+    json_decref(j);
+
+    /* Reject one with a reason; approving it afterwards is refused. */
+    srr(&r, "risks", "reject", staging, NULL);
+    cr_assert_eq(r.status, 2, "reject without --reason must be a usage error");
+    tu_run_free(&r);
+    srr(&r, "risks", "reject", staging, "--reason", "staging is not production", NULL);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    tu_run_free(&r);
+    srr(&r, "risks", "approve", staging, NULL);
+    cr_assert_eq(r.status, 1);
+    cr_assert_not_null(strstr(r.err, "it is rejected; allowed from rejected: reopen"), "%s",
+                       r.err);
+    tu_run_free(&r);
+
+    /* Merge two: the queue grows because the worker swaps. */
+    srr(&r, "risks", "merge", queue, "--into", worker, "--note", "queue grows when the worker swaps",
+        NULL);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    tu_run_free(&r);
+    j = show(queue);
+    cr_assert_str_eq(str(j, "status"), "merged");
+    cr_assert_str_eq(str(j, "merged_into"), worker);
+    json_decref(j);
+    j = show(worker);
+    cr_assert_eq(json_integer_value(json_object_get(j, "occurrences")), 2);
+    cr_assert_str_eq(str(json_object_get(j, "evidence"), "sparkline"), "···········█");
+    json_decref(j);
+
+    /* The worker risk goes on: approve (suggested: its owner carol), log
+     * as someone else, set fields. */
+    srr(&r, "risks", "approve", worker, NULL);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cr_assert_not_null(strstr(r.out, "suggested assignee: carol"), "%s", r.out);
+    tu_run_free(&r);
+    srr(&r, "risks", "assign", worker, "carol", NULL);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    tu_run_free(&r);
+    srr(&r, "risks", "log", worker, "--countermeasure", "heap profiling on one host", "--as",
+        "erin", NULL);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cr_assert_not_null(strstr(r.out, "(by erin)"));
+    cr_assert_not_null(strstr(r.out, "status: open → mitigating"), "%s", r.out);
+    tu_run_free(&r);
+    srr(&r, "risks", "set", worker, "cause=invoice cache never evicts", "next=cap it",
+        "backlog=https://jira.example/BILL-7", NULL);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    tu_run_free(&r);
+    srr(&r, "risks", "set", worker, "colour=blue", NULL);
+    cr_assert_eq(r.status, 2);
+    tu_run_free(&r);
+    srr(&r, "risks", "show", worker, NULL);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cr_assert_not_null(strstr(r.out, "## Cause\ninvoice cache never evicts"), "%s", r.out);
+    cr_assert_not_null(strstr(r.out, "Occurrences per week (last 12 weeks"), "%s", r.out);
+    cr_assert_not_null(strstr(r.out, "(erin) heap profiling on one host"));
+    tu_run_free(&r);
+
+    /* Accept one for 90 days; resolve a draft is refused. */
+    {
+        char latency[32];
+        snprintf(latency, sizeof(latency), "%s", risk_id("api-latency"));
+        srr(&r, "risks", "resolve", latency, NULL);
+        cr_assert_eq(r.status, 1);
+        cr_assert_not_null(strstr(r.err, "allowed from draft: approve, reject, merge"), "%s",
+                           r.err);
+        tu_run_free(&r);
+        srr(&r, "risks", "approve", latency, "--assign", "bob", "--urgency", "low", NULL);
+        cr_assert_eq(r.status, 0, "%s", r.err);
+        tu_run_free(&r);
+        srr(&r, "risks", "accept", latency, "--review-in", "90d", "--reason",
+            "p95 spikes only during the nightly batch", NULL);
+        cr_assert_eq(r.status, 0, "%s", r.err);
+        tu_run_free(&r);
+    }
+
+    /* The audit trail, lists with filters, team load. */
+    srr(&r, "audit", worker, "--format", "json", NULL);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    j = json_loads(r.out, 0, NULL);
+    cr_assert_eq(json_array_size(j), 6, "%s", r.out); /* create merge-in approve assign log set */
+    cr_assert_str_eq(str(json_array_get(j, 1), "action"), "merge-in");
+    cr_assert_str_eq(str(json_array_get(j, 1), "why"), "queue grows when the worker swaps");
+    cr_assert_str_eq(str(json_array_get(j, 4), "actor"), "erin");
+    json_decref(j);
+    tu_run_free(&r);
+    srr(&r, "audit", "--format", "md", NULL);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cr_assert_not_null(strstr(r.out, "| dana | "), "%s", r.out);
+    cr_assert_not_null(strstr(r.out, "staging is not production"));
+    tu_run_free(&r);
+    srr(&r, "risks", "list", "--assignee", "alice", "--format", "md", NULL);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cr_assert_not_null(strstr(r.out, "| ID | STATUS |"), "%s", r.out);
+    cr_assert_not_null(strstr(r.out, checkout));
+    tu_run_free(&r);
+    srr(&r, "team", "load", NULL);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cr_assert_not_null(strstr(r.out, "PERSON"), "%s", r.out);
+    cr_assert_not_null(strstr(r.out, "max/mean"), "%s", r.out);
+    tu_run_free(&r);
+
+    /* The monthly review as one self-contained HTML page, in a browser. */
+    html_path = srr_asprintf("%s/review.html", g_dir);
+    srr(&r, "review", "--format", "html", "-o", html_path, NULL);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    tu_run_free(&r);
+    browser_check(html_path);
+    free(html_path);
+}
+
+Test(workflow_e2e, backlog_and_investigations_on_the_plain_demo)
+{
+    tu_run r;
+    write_config(0);
+    {
+        char *demo = srr_asprintf("%s/examples/demo-week", SRR_SOURCE_DIR);
+        srr(&r, "sweep", "--replay", demo, NULL);
+        cr_assert_eq(r.status, 0, "%s", r.err);
+        tu_run_free(&r);
+        free(demo);
+    }
+    srr(&r, "backlog", "done", "BL-1", NULL);
+    cr_assert_eq(r.status, 1);
+    cr_assert_not_null(strstr(r.err, "allowed from draft: accept, reject, assign"), "%s", r.err);
+    tu_run_free(&r);
+    srr(&r, "backlog", "accept", "BL-1", NULL);
+    cr_assert_eq(r.status, 2);
+    tu_run_free(&r);
+    srr(&r, "backlog", "accept", "BL-1", "--link", "https://jira.example/OPS-1", "--format",
+        "json", NULL);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cr_assert_not_null(strstr(r.out, "\"status\": \"accepted\""), "%s", r.out);
+    tu_run_free(&r);
+    srr(&r, "backlog", "done", "BL-1", NULL);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    tu_run_free(&r);
+    srr(&r, "backlog", "list", "--status", "done", NULL);
+    cr_assert_not_null(strstr(r.out, "BL-1"), "%s", r.out);
+    tu_run_free(&r);
+
+    srr(&r, "investigations", "resolve", "INV-1", "--outcome", "noise", "--note",
+        "a batch import, expected", NULL);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    tu_run_free(&r);
+    srr(&r, "investigations", "resolve", "INV-1", "--outcome", "noise", NULL);
+    cr_assert_eq(r.status, 1, "resolving a closed investigation must be refused");
+    tu_run_free(&r);
+    srr(&r, "investigations", "resolve", "INV-1", NULL);
+    cr_assert_eq(r.status, 2);
+    tu_run_free(&r);
+    srr(&r, "investigations", "list", "--status", "closed", "--format", "json", NULL);
+    cr_assert_not_null(strstr(r.out, "INV-1"), "%s", r.out);
+    tu_run_free(&r);
+    srr(&r, "audit", "INV-1", NULL);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cr_assert_not_null(strstr(r.out, "dana"), "%s", r.out);
+    tu_run_free(&r);
+    srr(&r, "audit", "BL-1", "--format", "json", NULL);
+    cr_assert_not_null(strstr(r.out, "\"action\": \"done\""), "%s", r.out);
+    tu_run_free(&r);
+}
