@@ -817,6 +817,36 @@ static srr_rc kafka_dead_letter(void *impl, const srr_message *m, const char *re
     return rc;
 }
 
+/* Partition EOF events say the fetcher reached the end it knew of; before
+ * --once stops, check each assigned partition's position against the
+ * broker's high watermark. Returns 1 when every partition is at its end,
+ * else clears the EOF flags of those that are not (and returns 0). */
+static int confirm_end(kconsumer *k)
+{
+    rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(k->nparts);
+    int i, done = 1;
+    for (i = 0; i < k->nparts; i++)
+        if (k->parts[i].assigned)
+            rd_kafka_topic_partition_list_add(l, k->topic, i);
+    if (rd_kafka_position(k->rk, l) != RD_KAFKA_RESP_ERR_NO_ERROR)
+        done = 0;
+    for (i = 0; done && i < l->cnt; i++) {
+        int64_t lo = 0, hi = 0;
+        rd_kafka_topic_partition_t *tp = &l->elems[i];
+        if (rd_kafka_query_watermark_offsets(k->rk, k->topic, tp->partition, &lo, &hi,
+                                             KAFKA_METADATA_MS) != RD_KAFKA_RESP_ERR_NO_ERROR)
+            done = 0;
+        else if (tp->offset >= 0 && tp->offset < hi) {
+            /* more to read: not the end yet. (No position yet means nothing
+             * was consumed since the assignment: the EOF stands.) */
+            k->parts[tp->partition].eof = 0;
+            done = 0;
+        }
+    }
+    rd_kafka_topic_partition_list_destroy(l);
+    return done;
+}
+
 static int kafka_at_end(void *impl, srr_error *err)
 {
     kconsumer *k = impl;
@@ -838,7 +868,7 @@ static int kafka_at_end(void *impl, srr_error *err)
             break;
     }
     if (any && i == k->nparts)
-        return 1;
+        return confirm_end(k);
     if (!any && k->have_assignment && !k->manual)
         return 1; /* all our partitions went to other members */
     if (now - k->progress_ms > KAFKA_ONCE_IDLE_MS)
