@@ -623,11 +623,6 @@ static srr_rc apply(srr_store *st, const char *kind, const char *verb, const cha
         if (rc != SRR_OK)
             goto fail;
     }
-    if (p.merge_into > 0) {
-        rc = merge_move(db, row, p.merge_into, req, err);
-        if (rc != SRR_OK)
-            goto fail;
-    }
     before = json_object();
     after = json_object();
     for (i = 0; i < p.n; i++) {
@@ -642,6 +637,11 @@ static srr_rc apply(srr_store *st, const char *kind, const char *verb, const cha
     rc = add_audit(db, req->now, req->actor, kind, rid, verb, before, after, p.why, err);
     if (rc != SRR_OK)
         goto fail;
+    if (p.merge_into > 0) {
+        rc = merge_move(db, row, p.merge_into, req, err);
+        if (rc != SRR_OK)
+            goto fail;
+    }
     rc = srr_wf_commit(db, err);
     if (rc != SRR_OK)
         goto fail;
@@ -825,25 +825,37 @@ static char *short_value(const json_t *v)
     return s;
 }
 
-/* "status: draft → open; assignee: — → alice" from before/after objects. */
+/* Appends "key: before → after" (or "key: after" when before lacks it). */
+static void change_item(srr_buf *b, const json_t *before, const char *key, const json_t *v)
+{
+    char *a = short_value(v);
+    if (json_is_object(before) && json_object_get(before, key)) {
+        char *bv = short_value(json_object_get(before, key));
+        srr_buf_printf(b, "%s%s: %s → %s", b->len ? "; " : "", key, bv, a);
+        free(bv);
+    } else {
+        srr_buf_printf(b, "%s%s: %s", b->len ? "; " : "", key, a);
+    }
+    free(a);
+}
+
+/* "status: draft → open; assignee: — → alice" from before/after objects;
+ * the status leads, the writer's bulky decision goes last. */
 static char *change_text(const json_t *before, const json_t *after)
 {
     srr_buf b;
     const char *key;
     json_t *v;
     srr_buf_init(&b, 0);
+    if (json_object_get(after, "status"))
+        change_item(&b, before, "status", json_object_get(after, "status"));
     json_object_foreach((json_t *)after, key, v)
     {
-        char *a = short_value(v);
-        if (json_is_object(before) && json_object_get(before, key)) {
-            char *bv = short_value(json_object_get(before, key));
-            srr_buf_printf(&b, "%s%s: %s → %s", b.len ? "; " : "", key, bv, a);
-            free(bv);
-        } else {
-            srr_buf_printf(&b, "%s%s: %s", b.len ? "; " : "", key, a);
-        }
-        free(a);
+        if (strcmp(key, "status") != 0 && strcmp(key, "decision") != 0)
+            change_item(&b, before, key, v);
     }
+    if (json_object_get(after, "decision"))
+        change_item(&b, before, "decision", json_object_get(after, "decision"));
     if (!b.data)
         return srr_strdup("");
     return srr_buf_steal(&b);
