@@ -634,3 +634,26 @@ void srr_config_print_reference(FILE *out)
         }
     }
 }
+
+void srr_config_print_reference_roff(FILE *out)
+{
+    static const char *const type_names[] = {"string", "integer", "duration", "map", "list"};
+    size_t s, i;
+    for (s = 0; sections[s].name; s++) {
+        for (i = 0; sections[s].opts[i].key; i++) {
+            const opt_def *o = &sections[s].opts[i];
+            const char *p;
+            fprintf(out, ".TP\n.B %s.%s\n(%s, default %s)\n", sections[s].name, o->key,
+                    type_names[o->type], o->def ? o->def : "unset");
+            for (p = o->help; *p; p++) {
+                if (*p == '\\')
+                    fputs("\\e", out);
+                else if (*p == '-')
+                    fputs("\\-", out);
+                else
+                    fputc(*p, out);
+            }
+            fputc('\n', out);
+        }
+    }
+}

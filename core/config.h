@@ -159,5 +159,7 @@ char *srr_config_dd_base_url(const srr_config *cfg);
 
 /* Prints the option reference (markdown) generated from the option tables. */
 void srr_config_print_reference(FILE *out);
+/* The same reference in roff, for the srr.yaml(5) man page. */
+void srr_config_print_reference_roff(FILE *out);
 
 #endif

@@ -1,0 +1,321 @@
+/* SPDX-License-Identifier: Apache-2.0
+ *
+ * help.c - the table of srr's commands with their synopsis and help text,
+ * and the printers built on it: the usage list, per-command help and the
+ * srr(1) / srr.yaml(5) man pages (see help.h).
+ */
+#include "help.h"
+
+#include <string.h>
+#include <time.h>
+
+#include <curl/curl.h>
+#include <jansson.h>
+#include <librdkafka/rdkafka.h>
+#include <microhttpd.h>
+#include <sqlite3.h>
+
+#include "cli.h"
+#include "config.h"
+#include "srr.h"
+
+static int cmd_version(int argc, char **argv)
+{
+    curl_version_info_data *cv = curl_version_info(CURLVERSION_NOW);
+    (void)argc;
+    (void)argv;
+    printf("srr %s\n", SRR_VERSION);
+    printf("libcurl %s, librdkafka %s, SQLite %s, jansson %s, libmicrohttpd %s\n", cv->version,
+           rd_kafka_version_str(), sqlite3_libversion(), jansson_version_str(),
+           MHD_get_version());
+    return SRR_EXIT_OK;
+}
+
+static int cmd_help(int argc, char **argv);
+static int cmd_man(int argc, char **argv);
+
+static const srr_command commands[] = {
+    {"sweep", srr_cmd_sweep,
+     "sweep [-c FILE] [--replay DIR | --record DIR] [--since DUR] [--no-drain]",
+     "ask Datadog (or a recording) for every check, triage, queue the candidates",
+     "Runs every configured check over its window (metric queries and log searches, "
+     "concurrently, within the announced rate limits), turns the answers into signals, "
+     "applies the policy and queues the candidates durably. With the local spool it then "
+     "writes them into the store (unless --no-drain). --replay DIR judges a recorded sweep "
+     "with no network and no keys; --record DIR saves every answer in that layout. --since "
+     "overrides the saved sweep state for one run.\n\n"
+     "Exit status 1 when a check failed or a candidate could not be queued."},
+    {"drain", srr_cmd_drain, "drain [-c FILE] [--once]",
+     "the writer: apply queued candidates to the SQLite store",
+     "Reads candidates from the queue in batches, applies each batch in one SQLite "
+     "transaction with the stored history (evidence on open records, investigations, "
+     "regressions) and only then commits the queue position. Poison messages go to the "
+     "quarantine (and the dead-letter topic with Kafka). --once drains what is there and "
+     "exits; otherwise it runs until SIGTERM or SIGINT, which finish the current batch."},
+    {"serve", srr_cmd_serve, "serve [-c FILE] [--insecure-no-auth] [--no-drain]",
+     "receive Datadog monitor webhooks on POST /v1/webhooks/datadog",
+     "Answers 202 only once the alert is durably queued, 5xx when it could not be (Datadog "
+     "retries those), 401 without the shared secret, 413 past the body limit, 400 for an "
+     "unparseable body (kept in the quarantine directory). Also GET /healthz, /readyz and "
+     "/metrics. Refuses to start without a secret unless --insecure-no-auth."},
+    {"risks", srr_cmd_risks,
+     "risks list [--status S] [--urgency U] [--assignee A] [--service S] [--stale 30d]\n"
+     "risks show ID\n"
+     "risks approve ID [--assign WHO | --suggest] [--urgency U] [--note TEXT]\n"
+     "risks reject ID --reason TEXT\n"
+     "risks merge ID --into ID\n"
+     "risks assign ID WHO|--suggest\n"
+     "risks log ID --recognition|--countermeasure TEXT\n"
+     "risks set ID cause=... policy=... next=... backlog=URL postmortem=URL\n"
+     "risks resolve ID [--note TEXT]\n"
+     "risks accept ID --review-in 90d --reason TEXT\n"
+     "risks reopen ID",
+     "read and keep the System Risk Records",
+     "list and show read the risk list and a record's detail page (overview, log from "
+     "recognition to cause, cause, countermeasure policy, countermeasure log, next action, "
+     "properties, evidence). The other subcommands move a record through draft -> open -> "
+     "mitigating -> resolved | accepted, draft -> rejected | merged. Every change records "
+     "its actor (--as NAME, else $SRR_USER, else the login name) in the audit log; "
+     "transitions that make no sense are refused with the allowed ones named. Every "
+     "command that prints takes --format table|json|md."},
+    {"backlog", srr_cmd_backlog,
+     "backlog list [--status S]\nbacklog show ID\nbacklog accept ID --link URL\n"
+     "backlog done ID\nbacklog reject ID",
+     "backlog items: what is clearly fixable now",
+     "Draft backlog items are accepted with the link of the ticket that fixes them, then "
+     "done or rejected."},
+    {"investigations", srr_cmd_investigations,
+     "investigations list [--status S]\n"
+     "investigations resolve ID --outcome fixed|backlog|noise [--note TEXT]",
+     "time-boxed investigations",
+     "An investigation that is still firing when its time-box ends becomes a draft risk "
+     "whose log from recognition to cause is the investigation's; one that stopped firing, "
+     "or that an engineer resolves, closes without a risk."},
+    {"audit", srr_cmd_audit, "audit [ID]", "who changed what, when, before -> after, why",
+     "Prints the append-only audit log, of one record or of all."},
+    {"team", srr_cmd_team, "team load", "open records per person by urgency; flags skew",
+     "Shows each member's open load weighted by urgency and flags skew when the busiest "
+     "person carries more than team.skew_percent of the mean."},
+    {"review", srr_cmd_review, "review [--month YYYY-MM] [--format table|md|html|json] [-o FILE]",
+     "the monthly review report",
+     "What changed this month, what is stale, which accepted risks are due for review, "
+     "what could be retired, and how the load is spread; as a table, Markdown or a "
+     "self-contained HTML page with charts."},
+    {"export", srr_cmd_export, "export --format csv|json|md [--status S] [-o FILE|DIR]",
+     "records for Notion or Google Sheets (CSV), scripts (JSON) or a wiki (Markdown)",
+     "CSV follows RFC 4180 with a header row; Markdown writes one detail page per record."},
+    {"policy", srr_cmd_policy,
+     "policy check [-c FILE] [POLICY]\npolicy explain [-c FILE] --signal FILE|-\n"
+     "policy test [-c FILE] --replay DIR [--policy NEW]",
+     "lint, explain and test the triage policy",
+     "check finds unreachable rules, unknown checks and other mistakes; explain shows, for "
+     "one signal (JSON), every rule it was tested against and why the winner won; test "
+     "replays a recorded sweep through the current and a changed policy and prints the "
+     "difference."},
+    {"config", srr_cmd_config, "config check [-c FILE]\nconfig reference",
+     "validate the config, or print the option reference",
+     "check loads the config and compiles its policy, reporting the first error as "
+     "file:line:column (exit status 2). reference prints every option with its type, "
+     "default and meaning."},
+    {"backup", srr_cmd_backup, "backup [-c FILE] BACKUP_FILE",
+     "online copy of the store, consistent while the writer runs",
+     "Copies the store through SQLite's backup API in one read transaction and checks the "
+     "copy's integrity. Refuses to overwrite an existing file."},
+    {"restore", srr_cmd_restore, "restore [-c FILE] BACKUP_FILE",
+     "checked restore of a backup (stop the writer first)",
+     "Refuses a file that is not an srr store of a known schema or fails its integrity "
+     "check; checks the restored store."},
+    {"doctor", srr_cmd_doctor, "doctor [-c FILE] [--offline]",
+     "check a deployment: config, Datadog keys, queue, store, webhook secret",
+     "One line per part, exit status 1 naming what is broken. --offline skips the call to "
+     "Datadog's /api/v1/validate."},
+    {"help", cmd_help, "help [COMMAND]", "this help, or one command's", NULL},
+    {"man", cmd_man, "man 1|5", "print the srr(1) or srr.yaml(5) man page (roff)", NULL},
+    {"version", cmd_version, "version", "print the versions of srr and its libraries", NULL},
+    {NULL, NULL, NULL, NULL, NULL}};
+
+const srr_command *srr_command_find(const char *name)
+{
+    const srr_command *c;
+    for (c = commands; c->name; c++)
+        if (strcmp(c->name, name) == 0)
+            return c;
+    return NULL;
+}
+
+/* Prints each line of `lines` with a prefix. */
+static void print_lines(FILE *out, const char *prefix, const char *lines)
+{
+    const char *p = lines;
+    while (*p) {
+        const char *nl = strchr(p, '\n');
+        size_t n = nl ? (size_t)(nl - p) : strlen(p);
+        fprintf(out, "%s%.*s\n", prefix, (int)n, p);
+        p += n + (nl ? 1 : 0);
+    }
+}
+
+void srr_help_usage(FILE *out)
+{
+    const srr_command *c;
+    fprintf(out, "usage: srr <command> [options]     (srr help COMMAND for more)\n\n");
+    for (c = commands; c->name; c++)
+        fprintf(out, "  %-16s %s\n", c->name, c->summary);
+    fprintf(out, "\nGlobal options: --log-format text|json, --log-level debug|info|warn|error.\n"
+                 "The config is -c FILE, else $SRR_CONFIG, else ./srr.yaml.\n"
+                 "Datadog keys come from $DD_API_KEY and $DD_APP_KEY, the site from $DD_SITE.\n");
+}
+
+/* Wraps a paragraph at 78 columns with a two-space indent. */
+static void print_wrapped(FILE *out, const char *text, size_t n)
+{
+    size_t col = 2, i = 0;
+    fputs("  ", out);
+    while (i < n) {
+        size_t w = 0;
+        while (i + w < n && text[i + w] != ' ')
+            w++;
+        if (col > 2 && col + 1 + w > 78) {
+            fputs("\n  ", out);
+            col = 2;
+        } else if (col > 2) {
+            fputc(' ', out);
+            col++;
+        }
+        fwrite(text + i, 1, w, out);
+        col += w;
+        i += w;
+        while (i < n && text[i] == ' ')
+            i++;
+    }
+    fputc('\n', out);
+}
+
+void srr_help_command(FILE *out, const srr_command *c)
+{
+    const char *p;
+    print_lines(out, "usage: srr ", c->synopsis);
+    fprintf(out, "\n  %s\n", c->summary);
+    for (p = c->details; p && *p;) {
+        const char *end = strstr(p, "\n\n");
+        size_t n = end ? (size_t)(end - p) : strlen(p);
+        fputc('\n', out);
+        print_wrapped(out, p, n);
+        p += n + (end ? 2 : 0);
+    }
+}
+
+/* Writes text for roff: escapes backslashes and leading dots/quotes. */
+static void roff_text(FILE *out, const char *s, size_t n)
+{
+    size_t i;
+    int bol = 1;
+    for (i = 0; i < n; i++) {
+        char ch = s[i];
+        if (bol && (ch == '.' || ch == '\''))
+            fputs("\\&", out);
+        if (ch == '\\')
+            fputs("\\e", out);
+        else if (ch == '-')
+            fputs("\\-", out);
+        else
+            fputc(ch, out);
+        bol = ch == '\n';
+    }
+}
+
+static void man_header(FILE *out, const char *name, int section)
+{
+    char date[32];
+    time_t t = time(NULL);
+    strftime(date, sizeof(date), "%Y-%m", gmtime(&t));
+    fprintf(out, ".TH %s %d \"%s\" \"srr %s\" \"srr\"\n", name, section, date, SRR_VERSION);
+}
+
+int srr_help_man(FILE *out, int section)
+{
+    const srr_command *c;
+    if (section == 5) {
+        man_header(out, "SRR.YAML", 5);
+        fputs(".SH NAME\nsrr.yaml \\- configuration of srr\n.SH DESCRIPTION\n", out);
+        fputs("One YAML file with the sections datadog, queue, store, sweep, webhook, team, "
+              "checks and policy. Unknown keys and wrong types are errors naming the file, line "
+              "and column. Relative paths are resolved against the file's directory. Secrets "
+              "never go in the file: DD_API_KEY, DD_APP_KEY and DD_SITE come from the "
+              "environment, the webhook secret from the variable or file the webhook section "
+              "names.\n.SH OPTIONS\n",
+              out);
+        srr_config_print_reference_roff(out);
+        fputs(".SH SEE ALSO\n.BR srr (1)\n", out);
+        return 0;
+    }
+    if (section != 1)
+        return -1;
+    man_header(out, "SRR", 1);
+    fputs(".SH NAME\nsrr \\- System Risk Records from what Datadog sees\n.SH SYNOPSIS\n"
+          ".B srr\n.I command\n[options]\n.SH DESCRIPTION\n"
+          "srr sweeps Datadog metrics and logs weekly and receives monitor webhooks, applies "
+          "the team's triage policy (backlog now, investigate with a time-box, risk when still "
+          "unexplained), queues the candidates durably and keeps draft System Risk Records in "
+          "SQLite for engineers to approve.\n.SH COMMANDS\n",
+          out);
+    for (c = commands; c->name; c++) {
+        const char *p = c->synopsis;
+        fputs(".TP\n", out);
+        while (*p) {
+            const char *nl = strchr(p, '\n');
+            size_t n = nl ? (size_t)(nl - p) : strlen(p);
+            fputs(".B srr ", out);
+            roff_text(out, p, n);
+            fputs("\n", out);
+            if (nl)
+                fputs(".br\n", out);
+            p += n + (nl ? 1 : 0);
+        }
+        roff_text(out, c->summary, strlen(c->summary));
+        fputs(".\n", out);
+        for (p = c->details; p && *p;) {
+            const char *end = strstr(p, "\n\n");
+            size_t n = end ? (size_t)(end - p) : strlen(p);
+            fputs("\n", out);
+            roff_text(out, p, n);
+            fputs("\n", out);
+            p += n + (end ? 2 : 0);
+        }
+    }
+    fputs(".SH GLOBAL OPTIONS\n.TP\n.B \\-\\-log\\-format text|json\nOne line per event, as "
+          "text or JSON.\n.TP\n.B \\-\\-log\\-level debug|info|warn|error\nThe least severe "
+          "level printed.\n"
+          ".SH ENVIRONMENT\n.TP\n.B SRR_CONFIG\nThe config file when \\-c is not given "
+          "(else ./srr.yaml).\n.TP\n.B DD_API_KEY, DD_APP_KEY, DD_SITE\nDatadog credentials and "
+          "site.\n.TP\n.B SRR_USER\nThe actor recorded in the audit log.\n"
+          ".SH EXIT STATUS\n0 success; 1 the job ran and something failed; 2 bad arguments or "
+          "configuration.\n.SH SEE ALSO\n.BR srr.yaml (5)\n",
+          out);
+    return 0;
+}
+
+static int cmd_help(int argc, char **argv)
+{
+    const srr_command *c;
+    if (argc < 2) {
+        srr_help_usage(stdout);
+        return SRR_EXIT_OK;
+    }
+    c = srr_command_find(argv[1]);
+    if (!c) {
+        fprintf(stderr, "srr help: unknown command '%s'\n", argv[1]);
+        return SRR_EXIT_USAGE;
+    }
+    srr_help_command(stdout, c);
+    return SRR_EXIT_OK;
+}
+
+static int cmd_man(int argc, char **argv)
+{
+    if (argc != 2 || strlen(argv[1]) != 1 || srr_help_man(stdout, argv[1][0] - '0') != 0) {
+        fprintf(stderr, "usage: srr man 1|5\n");
+        return SRR_EXIT_USAGE;
+    }
+    return SRR_EXIT_OK;
+}

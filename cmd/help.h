@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: Apache-2.0
+ *
+ * help.h - the one table of srr's commands. main() dispatches through it,
+ * `srr help [CMD]` and `srr CMD --help` print from it, and `srr man 1|5`
+ * writes the srr(1) and srr.yaml(5) man pages from it and from the config
+ * option tables, so help, man pages and the README reference cannot drift.
+ */
+#ifndef SRR_HELP_H
+#define SRR_HELP_H
+
+#include <stdio.h>
+
+typedef struct srr_command {
+    const char *name;
+    int (*run)(int argc, char **argv); /* argv[0] is the command name */
+    const char *synopsis; /* usage lines, '\n'-separated, without "srr " */
+    const char *summary;  /* one line */
+    const char *details;  /* paragraphs, '\n\n'-separated */
+} srr_command;
+
+/* The command called `name`, or NULL. */
+const srr_command *srr_command_find(const char *name);
+/* `srr help`: every command's synopsis and summary. */
+void srr_help_usage(FILE *out);
+/* `srr help CMD` / `srr CMD --help`. */
+void srr_help_command(FILE *out, const srr_command *c);
+/* `srr man 1` (srr(1)) or `srr man 5` (srr.yaml(5)) in roff. Returns 0, or
+ * -1 for another section. */
+int srr_help_man(FILE *out, int section);
+
+#endif

@@ -1,0 +1,77 @@
+/* SPDX-License-Identifier: Apache-2.0
+ *
+ * test_cli.c - the command table is the one source of help: `srr help CMD`
+ * and `srr CMD --help` print the same text for every command, the man pages
+ * are written from it, and --version names every library.
+ */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "srr.h"
+#include "testutil.h"
+
+static void run(tu_run *r, const char *a1, const char *a2, const char *a3)
+{
+    const char *argv[] = {SRR_BIN, a1, a2, a3, NULL};
+    tu_exec(argv, NULL, NULL, r);
+}
+
+Test(cli, every_command_has_the_same_help_both_ways)
+{
+    tu_run list;
+    run(&list, "help", NULL, NULL);
+    cr_assert_eq(list.status, 0);
+    /* Each command line of the usage: "  NAME   summary". */
+    size_t n = 0;
+    char *save = NULL;
+    for (char *line = strtok_r(list.out, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+        char name[32];
+        if (strncmp(line, "  ", 2) != 0 || sscanf(line + 2, "%31s", name) != 1)
+            continue;
+        tu_run a, b;
+        run(&a, "help", name, NULL);
+        run(&b, name, "--help", NULL);
+        cr_assert_eq(a.status, 0, "srr help %s: %s", name, a.err);
+        cr_assert_eq(b.status, 0, "srr %s --help: %s", name, b.err);
+        cr_assert_str_eq(a.out, b.out, "help for %s differs", name);
+        cr_assert(strstr(a.out, "usage: srr ") == a.out, "%s", a.out);
+        tu_run_free(&a);
+        tu_run_free(&b);
+        n++;
+    }
+    cr_assert_geq(n, 15, "only %zu commands listed", n);
+    tu_run_free(&list);
+}
+
+Test(cli, man_pages_are_written_from_the_tables)
+{
+    tu_run r;
+    run(&r, "man", "1", NULL);
+    cr_assert_eq(r.status, 0);
+    cr_assert(strstr(r.out, ".TH SRR 1") != NULL);
+    cr_assert(strstr(r.out, ".B srr sweep") != NULL);
+    cr_assert(strstr(r.out, ".B srr doctor") != NULL);
+    tu_run_free(&r);
+    run(&r, "man", "5", NULL);
+    cr_assert_eq(r.status, 0);
+    cr_assert(strstr(r.out, ".TH SRR.YAML 5") != NULL);
+    cr_assert(strstr(r.out, ".B datadog.api_url") != NULL);
+    cr_assert(strstr(r.out, ".B webhook.token_header") != NULL);
+    tu_run_free(&r);
+    run(&r, "man", "7", NULL);
+    cr_assert_eq(r.status, 2);
+    tu_run_free(&r);
+}
+
+Test(cli, version_names_the_libraries)
+{
+    tu_run r;
+    run(&r, "--version", NULL, NULL);
+    cr_assert_eq(r.status, 0);
+    for (const char *lib = "libcurl\0librdkafka\0SQLite\0jansson\0libmicrohttpd\0"; *lib;
+         lib += strlen(lib) + 1)
+        cr_assert(strstr(r.out, lib) != NULL, "no %s in: %s", lib, r.out);
+    tu_run_free(&r);
+}
