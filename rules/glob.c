@@ -126,6 +126,7 @@ void srr_glob_compile(srr_glob *g, const char *pat)
         g->litlen = n - 2;
     }
     g->first = 0;
+    g->headlen = g->shape == GLOB_GENERAL ? strcspn(g->pat, "*?[\\") : 0;
     if (g->shape == GLOB_EXACT || g->shape == GLOB_PREFIX ||
         (g->shape == GLOB_GENERAL && strchr("*?[\\", g->pat[0]) == NULL))
         g->first = g->pat[0];
@@ -168,7 +169,8 @@ int srr_glob_match(const srr_glob *g, const char *s)
     case GLOB_CONTAINS:
         return strstr(s, g->contains) != NULL;
     case GLOB_GENERAL:
-        if (g->first && *s != g->first)
+        /* Every match starts with the literal head: reject on it cheaply. */
+        if (!starts_with(s, g->pat, g->headlen))
             return 0;
         break;
     }

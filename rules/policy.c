@@ -90,8 +90,8 @@ void srr_rules_destroy(srr_ruleset *rs)
         rule_free(&rs->rules[i]);
     free(rs->rules);
     free(rs->hot);
-    free(rs->by_check);
-    free(rs->by_check_off);
+    free(rs->by_group);
+    free(rs->by_group_off);
     free(rs->check_slots);
     rule_free(&rs->def);
     free(rs->checks);
@@ -562,6 +562,7 @@ static int exact_by_prefilter(const srr_globset *gs)
 }
 
 static int globset_any(const srr_globset *gs, const char *s);
+static int bit_in(unsigned mask, int v);
 
 /* The bloom of a list of exact names (0 unless every glob is exact). */
 static uint64_t bloom_of(const srr_globset *gs)
@@ -575,24 +576,47 @@ static uint64_t bloom_of(const srr_globset *gs)
     return b;
 }
 
-/* Builds the check index (see struct srr_ruleset). */
+#define GROUP_SK (SRR_SRC__COUNT * SRR_KIND__COUNT * 2) /* source x kind x status */
+#define INDEX_MAX_ENTRIES (4u << 20)
+
+/* The group of a signal of check k (nchecks = not a configured check). */
+static size_t group_of(size_t k, int src, int kind, int st)
+{
+    return k * GROUP_SK + ((size_t)src * SRR_KIND__COUNT + (size_t)kind) * 2 + (size_t)st;
+}
+
+/* Builds the rule index and the check name table (see struct srr_ruleset). */
 static void build_check_index(srr_ruleset *rs)
 {
     const srr_config *cfg = rs->cfg;
-    size_t nc = cfg ? cfg->nchecks : 0, total = 0;
-    if (nc == 0 || rs->nrules == 0)
+    size_t nc = cfg ? cfg->nchecks : 0, ngroups = (nc + 1) * GROUP_SK, total = 0;
+    if (rs->nrules == 0 || ngroups * rs->nrules > INDEX_MAX_ENTRIES)
         return;
-    rs->by_check_off = srr_calloc(nc + 1, sizeof *rs->by_check_off);
-    rs->by_check = srr_calloc(nc * rs->nrules, sizeof *rs->by_check);
-    for (size_t k = 0; k < nc; k++) {
-        rs->by_check_off[k] = total;
+    /* Per rule and check: can its check matcher match that check? */
+    unsigned char *ok = srr_calloc((nc + 1) * rs->nrules, 1);
+    for (size_t k = 0; k <= nc; k++)
         for (size_t i = 0; i < rs->nrules; i++) {
             const srr_globset *gs = &rs->rules[i].check;
-            if (gs->n == 0 || globset_any(gs, cfg->checks[k].name))
-                rs->by_check[total++] = (uint32_t)i;
+            ok[k * rs->nrules + i] =
+                gs->n == 0 || k == nc || globset_any(gs, cfg->checks[k].name);
         }
-    }
-    rs->by_check_off[nc] = total;
+    rs->by_group_off = srr_calloc(ngroups + 1, sizeof *rs->by_group_off);
+    rs->by_group = srr_calloc(ngroups * rs->nrules, sizeof *rs->by_group);
+    for (size_t k = 0; k <= nc; k++)
+        for (int src = 0; src < SRR_SRC__COUNT; src++)
+            for (int kind = 0; kind < SRR_KIND__COUNT; kind++)
+                for (int st = 0; st < 2; st++) {
+                    size_t g = group_of(k, src, kind, st);
+                    rs->by_group_off[g] = total;
+                    for (size_t i = 0; i < rs->nrules; i++) {
+                        const srr_rule *r = &rs->rules[i];
+                        if (ok[k * rs->nrules + i] && bit_in(r->source_mask, src) &&
+                            bit_in(r->kind_mask, kind) && bit_in(r->status_mask, st))
+                            rs->by_group[total++] = (uint32_t)i;
+                    }
+                }
+    rs->by_group_off[ngroups] = total;
+    free(ok);
     rs->check_slots_n = 16;
     while (rs->check_slots_n < 2 * nc)
         rs->check_slots_n *= 2;
@@ -1190,23 +1214,28 @@ static void decide(const srr_ruleset *rs, const srr_signal *sig, const srr_histo
     const uint64_t bc = srr_bloom_bit(hc), bs = rs->bloom_service ? srr_bloom_bit(hs) : 0,
                    be = rs->bloom_env ? srr_bloom_bit(he) : 0;
     const int src = (int)sig->source, kind = (int)sig->kind, st = (int)sig->status;
-    /* A configured check only tries the rules that can match its name. */
+    /* Only the rules the index admits for this check, source, kind and
+     * status (their masks then hold: not tested again below). */
     const uint32_t *idx = NULL;
-    long k = check_lookup(rs, sig->check, hc);
-    if (k >= 0) {
-        idx = rs->by_check + rs->by_check_off[k];
-        n = rs->by_check_off[k + 1] - rs->by_check_off[k];
+    int masks_known = 0;
+    if (rs->by_group && src >= 0 && src < SRR_SRC__COUNT && kind >= 0 &&
+        kind < SRR_KIND__COUNT && st >= 0 && st < 2) {
+        long k = check_lookup(rs, sig->check, hc);
+        size_t g = group_of(k >= 0 ? (size_t)k : rs->cfg->nchecks, src, kind, st);
+        idx = rs->by_group + rs->by_group_off[g];
+        n = rs->by_group_off[g + 1] - rs->by_group_off[g];
+        masks_known = 1;
     }
     for (j = 0; j < n; j++) {
         size_t ri = idx ? idx[j] : j;
         const srr_rule_hot *h = &rs->hot[ri];
-        if (!bit_in(h->source_mask, src) || !bit_in(h->kind_mask, kind) ||
+        if ((!masks_known && (!bit_in(h->source_mask, src) || !bit_in(h->kind_mask, kind) ||
+                              !bit_in(h->status_mask, st))) ||
             (c8 & h->check.mask) != h->check.bytes ||
             (s8 & h->service.mask) != h->service.bytes || (e8 & h->env.mask) != h->env.bytes ||
             (ct & h->check_sfx.mask) != h->check_sfx.bytes ||
             (stl & h->service_sfx.mask) != h->service_sfx.bytes ||
-            (et & h->env_sfx.mask) != h->env_sfx.bytes || !bit_in(h->source_mask, src) ||
-            !bit_in(h->kind_mask, kind) || !bit_in(h->status_mask, st) ||
+            (et & h->env_sfx.mask) != h->env_sfx.bytes ||
             (h->check_bloom && !(h->check_bloom & bc)) ||
             (h->service_bloom && !(h->service_bloom & bs)) ||
             (h->env_bloom && !(h->env_bloom & be)))

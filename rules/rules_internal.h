@@ -34,6 +34,7 @@ typedef struct srr_glob {
     size_t litlen;
     char *contains;    /* CONTAINS: the literal, NUL-terminated (owned) */
     char first;        /* the first byte of every match, or 0 when not fixed */
+    size_t headlen;    /* GENERAL: literal bytes before the first wildcard */
     srr_glob_shape shape;
 } srr_glob;
 
@@ -148,13 +149,16 @@ struct srr_ruleset {
     size_t max_new_drafts;
     const srr_yaml_node *policy; /* the compiled section (borrowed), NULL = built in */
     int has_default;        /* the policy wrote a `default:` */
-    /* The check index: a signal whose check is a configured check only
-     * tries the rules whose check matcher can match that name (in order):
-     * by_check[by_check_off[k] .. by_check_off[k + 1]) for check k. The
+    /* The rule index: a signal only tries the rules whose source, kind and
+     * status masks admit it and whose check matcher can match its check
+     * (when the check is a configured one; "unknown" checks - monitor ids -
+     * form one more group), in policy order: by_group[by_group_off[g] ..
+     * by_group_off[g + 1]) for group g = srr_rule_group(...). NULL when the
+     * index would be too big (then every rule is tried). Configured check
      * names are found through an open-addressing table of check_slots
      * entries (check index + 1, 0 = empty) keyed by srr_fnv1a. */
-    uint32_t *by_check;
-    size_t *by_check_off;
+    uint32_t *by_group;
+    size_t *by_group_off;
     uint32_t *check_slots;
     size_t check_slots_n;   /* a power of two, or 0 */
     int bloom_service, bloom_env; /* some rule uses that field's bloom */
