@@ -216,6 +216,9 @@ static void *writer_main(void *arg)
         memset(&stats, 0, sizeof stats);
         if (srr_store_open(sc->cfg->store.path, &st, &err) == SRR_OK &&
             srr_consumer_open(sc->cfg, &cons, &err) == SRR_OK) {
+            /* The writer decides again with the fingerprint's history, as
+             * srr drain does: the store needs the policy for that. */
+            srr_store_set_rules(st, sc->rs);
             atomic_store(&sc->writer_state, 1);
             if (srr_writer_drain(cons, st, &wo, &stats, &err) != SRR_OK)
                 writer_failed(sc, &err);
