@@ -48,9 +48,12 @@ static char *render(const json_t *rec)
 
 static int write_markdown(const json_t *recs, const char *dir)
 {
-    static const srr_column cols[] = {{"ID", "id", 0},           {"STATUS", "status", 0},
-                                      {"URGENCY", "urgency", 0}, {"SERVICE", "service", 20},
-                                      {"ASSIGNEE", "assignee", 16}, {"TITLE", "title", 80},
+    static const srr_column cols[] = {{"ID", "id", 0},
+                                      {"STATUS", "status", 0},
+                                      {"URGENCY", "urgency", 0},
+                                      {"SERVICE", "service", 20},
+                                      {"ASSIGNEE", "assignee", 16},
+                                      {"TITLE", "title", 80},
                                       {NULL, NULL, 0}};
     srr_error err = {0};
     json_t *index = json_array();
@@ -92,8 +95,8 @@ static int write_markdown(const json_t *recs, const char *dir)
             fprintf(stderr, "srr: %s\n", err.msg);
             code = SRR_EXIT_FAIL;
         } else {
-            fprintf(stderr, "srr: wrote %zu page(s) and index.md into %s\n",
-                    json_array_size(recs), dir);
+            fprintf(stderr, "srr: wrote %zu page(s) and index.md into %s\n", json_array_size(recs),
+                    dir);
         }
         free(path);
     }
@@ -107,12 +110,12 @@ int srr_cmd_export(int argc, char **argv)
     static const char usage[] = "srr export --format csv|json|md [-c FILE] [--status S]"
                                 " [--kind risks|backlog|all] [-o FILE|DIR]";
     static const struct option longopts[] = {{"config", required_argument, NULL, 'c'},
-                                              {"format", required_argument, NULL, 'f'},
-                                              {"status", required_argument, NULL, 's'},
-                                              {"kind", required_argument, NULL, 'k'},
-                                              {"output", required_argument, NULL, 'o'},
-                                              {"help", no_argument, NULL, 'h'},
-                                              {NULL, 0, NULL, 0}};
+                                             {"format", required_argument, NULL, 'f'},
+                                             {"status", required_argument, NULL, 's'},
+                                             {"kind", required_argument, NULL, 'k'},
+                                             {"output", required_argument, NULL, 'o'},
+                                             {"help", no_argument, NULL, 'h'},
+                                             {NULL, 0, NULL, 0}};
     const char *config = NULL, *format = NULL, *status = NULL, *kind = "risks", *outpath = NULL;
     srr_config *cfg = NULL;
     srr_store *st = NULL;

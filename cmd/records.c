@@ -30,10 +30,10 @@ typedef struct read_opts {
 static int parse_read(int argc, char **argv, int want_id, const char *usage, read_opts *o)
 {
     static const struct option longopts[] = {{"config", required_argument, NULL, 'c'},
-                                              {"status", required_argument, NULL, 's'},
-                                              {"format", required_argument, NULL, 'f'},
-                                              {"help", no_argument, NULL, 'h'},
-                                              {NULL, 0, NULL, 0}};
+                                             {"status", required_argument, NULL, 's'},
+                                             {"format", required_argument, NULL, 'f'},
+                                             {"help", no_argument, NULL, 'h'},
+                                             {NULL, 0, NULL, 0}};
     int c;
     memset(o, 0, sizeof(*o));
     optind = 1;
@@ -265,14 +265,21 @@ static int run_show(int argc, char **argv, const char *usage, get_fn fn,
     return code;
 }
 
-static const srr_column backlog_cols[] = {{"ID", "id", 0},           {"STATUS", "status", 0},
-                                          {"URGENCY", "urgency", 0}, {"SERVICE", "service", 20},
-                                          {"TITLE", "title", 60},    {"TICKET", "ticket_link", 40},
+static const srr_column backlog_cols[] = {{"ID", "id", 0},
+                                          {"STATUS", "status", 0},
+                                          {"URGENCY", "urgency", 0},
+                                          {"SERVICE", "service", 20},
+                                          {"TITLE", "title", 60},
+                                          {"TICKET", "ticket_link", 40},
                                           {NULL, NULL, 0}};
-static const srr_column inv_cols[] = {{"ID", "id", 0},           {"STATUS", "status", 0},
-                                      {"URGENCY", "urgency", 0}, {"SERVICE", "service", 20},
-                                      {"TITLE", "title", 60},    {"DEADLINE", "deadline", 0},
-                                      {"SIGNAL", "last_status", 0}, {NULL, NULL, 0}};
+static const srr_column inv_cols[] = {{"ID", "id", 0},
+                                      {"STATUS", "status", 0},
+                                      {"URGENCY", "urgency", 0},
+                                      {"SERVICE", "service", 20},
+                                      {"TITLE", "title", 60},
+                                      {"DEADLINE", "deadline", 0},
+                                      {"SIGNAL", "last_status", 0},
+                                      {NULL, NULL, 0}};
 
 static int sub_usage(const char *what, const char *subs)
 {
@@ -288,18 +295,22 @@ static int risks_list(int argc, char **argv)
                                 " [--assignee A] [--service S] [--stale 30d]"
                                 " [--format table|json|md]";
     static const struct option longopts[] = {{"config", required_argument, NULL, 'c'},
-                                              {"status", required_argument, NULL, 's'},
-                                              {"urgency", required_argument, NULL, 'u'},
-                                              {"assignee", required_argument, NULL, 'a'},
-                                              {"service", required_argument, NULL, 'S'},
-                                              {"stale", required_argument, NULL, 'x'},
-                                              {"format", required_argument, NULL, 'f'},
-                                              {"help", no_argument, NULL, 'h'},
-                                              {NULL, 0, NULL, 0}};
-    static const srr_column cols[] = {
-        {"ID", "id", 0},           {"STATUS", "status", 0},     {"URGENCY", "urgency", 0},
-        {"SERVICE", "service", 20}, {"ASSIGNEE", "assignee", 16}, {"TITLE", "title", 60},
-        {"LAST SEEN", "last_seen", 0}, {NULL, NULL, 0}};
+                                             {"status", required_argument, NULL, 's'},
+                                             {"urgency", required_argument, NULL, 'u'},
+                                             {"assignee", required_argument, NULL, 'a'},
+                                             {"service", required_argument, NULL, 'S'},
+                                             {"stale", required_argument, NULL, 'x'},
+                                             {"format", required_argument, NULL, 'f'},
+                                             {"help", no_argument, NULL, 'h'},
+                                             {NULL, 0, NULL, 0}};
+    static const srr_column cols[] = {{"ID", "id", 0},
+                                      {"STATUS", "status", 0},
+                                      {"URGENCY", "urgency", 0},
+                                      {"SERVICE", "service", 20},
+                                      {"ASSIGNEE", "assignee", 16},
+                                      {"TITLE", "title", 60},
+                                      {"LAST SEEN", "last_seen", 0},
+                                      {NULL, NULL, 0}};
     srr_wf_filter f;
     srr_format fmt = SRR_FMT_TABLE;
     const char *config = NULL;

@@ -16,10 +16,10 @@
 #include "review.h"
 #include "store.h"
 
-static const char *const CHART_STATUSES[] = {"draft", "open", "mitigating", "accepted", "resolved",
-                                             NULL};
-static const char *const CHART_COLORS[] = {"#9aa5b1", "#d64545", "#f0b429", "#7e57c2", "#3ebd93",
-                                           NULL};
+static const char *const CHART_STATUSES[] = {"draft",    "open",     "mitigating",
+                                             "accepted", "resolved", NULL};
+static const char *const CHART_COLORS[] = {"#9aa5b1", "#d64545", "#f0b429",
+                                           "#7e57c2", "#3ebd93", NULL};
 
 /* One section of the report: heading, the array key, its columns. */
 typedef struct section {
@@ -124,8 +124,9 @@ static void print_text(FILE *out, const json_t *rep, srr_format fmt)
     int md = fmt == SRR_FMT_MD;
     fprintf(out, "%sMonthly review %s%s\n", md ? "# " : "", srr_cli_text(rep, "month"),
             md ? "" : "");
-    fprintf(out, "%sAs of %s. %lld draft(s) waiting, %lld new, %lld resolved, %lld accepted this "
-                 "month; %lld stale, %lld quiet, %lld past review, %lld to retire.\n",
+    fprintf(out,
+            "%sAs of %s. %lld draft(s) waiting, %lld new, %lld resolved, %lld accepted this "
+            "month; %lld stale, %lld quiet, %lld past review, %lld to retire.\n",
             md ? "\n" : "", srr_cli_text(rep, "as_of"), jint(c, "drafts"), jint(c, "new"),
             jint(c, "resolved"), jint(c, "accepted"), jint(c, "stale"), jint(c, "quiet"),
             jint(c, "review_due"), jint(c, "retire"));
@@ -138,11 +139,15 @@ static void print_text(FILE *out, const json_t *rep, srr_format fmt)
     }
     fprintf(out, md ? "\n## Load per person\n\n" : "\n== Load per person ==\n");
     srr_cli_print_load(out, json_object_get(rep, "load"), fmt);
-    fprintf(out, md ? "\n## Risks by status at month end\n\n" : "\n== Risks by status at month end ==\n");
+    fprintf(out, md ? "\n## Risks by status at month end\n\n"
+                    : "\n== Risks by status at month end ==\n");
     {
-        static const srr_column hcols[] = {{"MONTH", "month", 0},       {"DRAFT", "draft", 0},
-                                           {"OPEN", "open", 0},         {"MITIGATING", "mitigating", 0},
-                                           {"ACCEPTED", "accepted", 0}, {"RESOLVED", "resolved", 0},
+        static const srr_column hcols[] = {{"MONTH", "month", 0},
+                                           {"DRAFT", "draft", 0},
+                                           {"OPEN", "open", 0},
+                                           {"MITIGATING", "mitigating", 0},
+                                           {"ACCEPTED", "accepted", 0},
+                                           {"RESOLVED", "resolved", 0},
                                            {NULL, NULL, 0}};
         srr_cli_print_list(out, json_object_get(rep, "history"), hcols, fmt, "(none)");
     }
@@ -307,11 +312,9 @@ static void print_html(FILE *out, const json_t *rep)
     const json_t *c = json_object_get(rep, "counts"), *load = json_object_get(rep, "load");
     static const struct {
         const char *label, *key;
-    } cards[] = {{"drafts waiting", "drafts"}, {"new", "new"},
-                 {"resolved", "resolved"},     {"accepted", "accepted"},
-                 {"stale", "stale"},           {"signal quiet", "quiet"},
-                 {"past review", "review_due"}, {"to retire", "retire"},
-                 {NULL, NULL}};
+    } cards[] = {{"drafts waiting", "drafts"},  {"new", "new"},          {"resolved", "resolved"},
+                 {"accepted", "accepted"},      {"stale", "stale"},      {"signal quiet", "quiet"},
+                 {"past review", "review_due"}, {"to retire", "retire"}, {NULL, NULL}};
     int i;
     fputs("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n<title>srr monthly "
           "review ",
@@ -359,10 +362,10 @@ static void print_html(FILE *out, const json_t *rep)
     }
     fputs("</p>\n", out);
     {
-        static const srr_column lcols[] = {{"Person", "name", 0},       {"Critical", "critical", 0},
-                                           {"High", "high", 0},         {"Medium", "medium", 0},
-                                           {"Low", "low", 0},           {"Open", "records", 0},
-                                           {"Load", "load", 0},         {NULL, NULL, 0}};
+        static const srr_column lcols[] = {{"Person", "name", 0}, {"Critical", "critical", 0},
+                                           {"High", "high", 0},   {"Medium", "medium", 0},
+                                           {"Low", "low", 0},     {"Open", "records", 0},
+                                           {"Load", "load", 0},   {NULL, NULL, 0}};
         html_table(out, json_object_get(load, "people"), lcols);
     }
     for (i = 0; SECTIONS[i].title; i++) {
@@ -384,12 +387,12 @@ int srr_cmd_review(int argc, char **argv)
     static const char usage[] = "srr review [-c FILE] [--month YYYY-MM] [--quiet-weeks N]"
                                 " [--format table|md|html|json] [-o FILE]";
     static const struct option longopts[] = {{"config", required_argument, NULL, 'c'},
-                                              {"month", required_argument, NULL, 'm'},
-                                              {"format", required_argument, NULL, 'f'},
-                                              {"output", required_argument, NULL, 'o'},
-                                              {"quiet-weeks", required_argument, NULL, 'q'},
-                                              {"help", no_argument, NULL, 'h'},
-                                              {NULL, 0, NULL, 0}};
+                                             {"month", required_argument, NULL, 'm'},
+                                             {"format", required_argument, NULL, 'f'},
+                                             {"output", required_argument, NULL, 'o'},
+                                             {"quiet-weeks", required_argument, NULL, 'q'},
+                                             {"help", no_argument, NULL, 'h'},
+                                             {NULL, 0, NULL, 0}};
     const char *config = NULL, *outpath = NULL, *format = "table";
     srr_review_opts ro;
     srr_config *cfg = NULL;

@@ -51,25 +51,24 @@ enum {
  * Returns 0, or an exit code + 1. */
 static int parse_change(int argc, char **argv, const char *usage, change_opts *o)
 {
-    static const struct option longopts[] = {
-        {"config", required_argument, NULL, 'c'},
-        {"format", required_argument, NULL, 'f'},
-        {"as", required_argument, NULL, O_AS},
-        {"assign", required_argument, NULL, O_ASSIGN},
-        {"urgency", required_argument, NULL, O_URGENCY},
-        {"note", required_argument, NULL, O_NOTE},
-        {"reason", required_argument, NULL, O_REASON},
-        {"into", required_argument, NULL, O_INTO},
-        {"recognition", required_argument, NULL, O_RECOG},
-        {"countermeasure", required_argument, NULL, O_COUNTER},
-        {"review-in", required_argument, NULL, O_REVIEW},
-        {"link", required_argument, NULL, O_LINK},
-        {"outcome", required_argument, NULL, O_OUTCOME},
-        {"suggest", no_argument, NULL, O_SUGGEST},
-        {"yes", no_argument, NULL, O_YES},
-        {"limit", required_argument, NULL, O_LIMIT},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0}};
+    static const struct option longopts[] = {{"config", required_argument, NULL, 'c'},
+                                             {"format", required_argument, NULL, 'f'},
+                                             {"as", required_argument, NULL, O_AS},
+                                             {"assign", required_argument, NULL, O_ASSIGN},
+                                             {"urgency", required_argument, NULL, O_URGENCY},
+                                             {"note", required_argument, NULL, O_NOTE},
+                                             {"reason", required_argument, NULL, O_REASON},
+                                             {"into", required_argument, NULL, O_INTO},
+                                             {"recognition", required_argument, NULL, O_RECOG},
+                                             {"countermeasure", required_argument, NULL, O_COUNTER},
+                                             {"review-in", required_argument, NULL, O_REVIEW},
+                                             {"link", required_argument, NULL, O_LINK},
+                                             {"outcome", required_argument, NULL, O_OUTCOME},
+                                             {"suggest", no_argument, NULL, O_SUGGEST},
+                                             {"yes", no_argument, NULL, O_YES},
+                                             {"limit", required_argument, NULL, O_LIMIT},
+                                             {"help", no_argument, NULL, 'h'},
+                                             {NULL, 0, NULL, 0}};
     int c;
     memset(o, 0, sizeof(*o));
     optind = 1;
@@ -185,7 +184,8 @@ static const struct {
     const char *verb, *usage;
     int min_pos, max_pos;
 } RISK_USAGE[] = {
-    {"approve", "srr risks approve ID [--assign WHO | --suggest] [--urgency U] [--note TEXT]", 1, 1},
+    {"approve", "srr risks approve ID [--assign WHO | --suggest] [--urgency U] [--note TEXT]", 1,
+     1},
     {"reject", "srr risks reject ID --reason TEXT", 1, 1},
     {"merge", "srr risks merge ID --into ID [--note TEXT]", 1, 1},
     {"assign", "srr risks assign ID WHO | srr risks assign ID --suggest [--yes]", 1, 2},
@@ -288,8 +288,7 @@ int srr_cmd_risk_change(int argc, char **argv)
         goto done;
     }
     print_result(res, actor, o.fmt);
-    if (strcmp(argv[0], "approve") == 0 && !o.suggest && !o.assign && sug &&
-        o.fmt != SRR_FMT_JSON)
+    if (strcmp(argv[0], "approve") == 0 && !o.suggest && !o.assign && sug && o.fmt != SRR_FMT_JSON)
         printf("suggested assignee: %s (%s)\n  take it with: srr risks assign %s %s\n",
                srr_cli_text(sug, "assignee"), srr_cli_text(sug, "why"), o.pos[0],
                srr_cli_text(sug, "assignee"));
@@ -374,8 +373,8 @@ int srr_cmd_investigation_resolve(int argc, char **argv)
     st = srr_cli_open_store(o.config, &cfg, &code);
     if (!st)
         return code;
-    rc = srr_store_investigation_resolve(st, o.pos[0], o.outcome, o.link, actor, o.note,
-                                         srr_now(), &err);
+    rc = srr_store_investigation_resolve(st, o.pos[0], o.outcome, o.link, actor, o.note, srr_now(),
+                                         &err);
     if (rc != SRR_OK) {
         fprintf(stderr, "srr: %s%s\n", err.msg,
                 rc == SRR_ECONFLICT ? " (only an open investigation can be resolved)" : "");
@@ -445,9 +444,9 @@ int srr_cmd_audit(int argc, char **argv)
 void srr_cli_print_load(FILE *out, const json_t *load, srr_format fmt)
 {
     static const srr_column cols[] = {{"PERSON", "name", 24}, {"CRITICAL", "critical", 0},
-                                      {"HIGH", "high", 0},     {"MEDIUM", "medium", 0},
-                                      {"LOW", "low", 0},       {"OPEN", "records", 0},
-                                      {"LOAD", "load", 0},     {NULL, NULL, 0}};
+                                      {"HIGH", "high", 0},    {"MEDIUM", "medium", 0},
+                                      {"LOW", "low", 0},      {"OPEN", "records", 0},
+                                      {"LOAD", "load", 0},    {NULL, NULL, 0}};
     double mean = json_real_value(json_object_get(load, "mean"));
     double ratio = json_real_value(json_object_get(load, "ratio"));
     long long pct = (long long)json_integer_value(json_object_get(load, "skew_percent"));
@@ -457,9 +456,11 @@ void srr_cli_print_load(FILE *out, const json_t *load, srr_format fmt)
         free(s);
         return;
     }
-    srr_cli_print_list(out, json_object_get(load, "people"), cols, fmt, "nobody carries open records");
-    fprintf(out, "\n%sload = open records weighted low 1, medium 2, high 3, critical 5; mean %.1f, "
-                 "max/mean %.2f",
+    srr_cli_print_list(out, json_object_get(load, "people"), cols, fmt,
+                       "nobody carries open records");
+    fprintf(out,
+            "\n%sload = open records weighted low 1, medium 2, high 3, critical 5; mean %.1f, "
+            "max/mean %.2f",
             fmt == SRR_FMT_MD ? "" : "", mean, ratio);
     if (json_is_true(json_object_get(load, "skewed")))
         fprintf(out, " > %.2f: SKEWED, %s carries too much\n", (double)pct / 100.0,

@@ -51,14 +51,36 @@ static const csv_col COLS[] = {
 };
 
 const char *const SRR_EXPORT_CSV_HEADER[] = {
-    "ID",          "Kind",         "Title",        "Status",
-    "Urgency",     "Impact",       "Likelihood",   "Assignee",
-    "Service",     "Env",          "Overview",     "Log from recognition to cause",
-    "Cause",       "Countermeasure policy",        "Countermeasure log",
-    "Next action", "Datadog URL",  "Backlog link", "Postmortem link",
-    "Ticket",      "Merged into",  "Occurrences",  "First seen",
-    "Last seen",   "Approved by",  "Approved at",  "Next review",
-    "Created",     "Updated",      NULL,
+    "ID",
+    "Kind",
+    "Title",
+    "Status",
+    "Urgency",
+    "Impact",
+    "Likelihood",
+    "Assignee",
+    "Service",
+    "Env",
+    "Overview",
+    "Log from recognition to cause",
+    "Cause",
+    "Countermeasure policy",
+    "Countermeasure log",
+    "Next action",
+    "Datadog URL",
+    "Backlog link",
+    "Postmortem link",
+    "Ticket",
+    "Merged into",
+    "Occurrences",
+    "First seen",
+    "Last seen",
+    "Approved by",
+    "Approved at",
+    "Next review",
+    "Created",
+    "Updated",
+    NULL,
 };
 
 typedef srr_rc (*list_fn)(srr_store *, const char *, json_t **, srr_error *);
@@ -124,8 +146,8 @@ srr_rc srr_export_collect(srr_store *st, const char *kind, const char *status, j
     if (risks)
         rc = collect_kind(st, "risk", srr_store_risks_list, srr_store_risk_get, status, arr, err);
     if (rc == SRR_OK && backlog)
-        rc = collect_kind(st, "backlog", srr_store_backlog_list, srr_store_backlog_get, status,
-                          arr, err);
+        rc = collect_kind(st, "backlog", srr_store_backlog_list, srr_store_backlog_get, status, arr,
+                          err);
     if (rc != SRR_OK) {
         json_decref(arr);
         return rc;
@@ -148,8 +170,7 @@ srr_rc srr_export_collect(srr_store *st, const char *kind, const char *status, j
 static void csv_field(srr_buf *b, const char *s, int guard)
 {
     size_t i;
-    int quote = strpbrk(s, ",\"\r\n") != NULL || (s[0] == ' ') ||
-                (*s && s[strlen(s) - 1] == ' ');
+    int quote = strpbrk(s, ",\"\r\n") != NULL || (s[0] == ' ') || (*s && s[strlen(s) - 1] == ' ');
     if (guard && strchr("=+-@\t\r", s[0]) && s[0])
         quote = 1;
     if (!quote) {

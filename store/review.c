@@ -25,7 +25,7 @@
 
 /* Last human change of a record r of kind K (SQL text fragment). */
 #define RV_TOUCHED(K)                                                                              \
-    "max(r.created_at, coalesce((SELECT max(a.at) FROM audit a WHERE a.record_kind = '" K "'"    \
+    "max(r.created_at, coalesce((SELECT max(a.at) FROM audit a WHERE a.record_kind = '" K "'"      \
     " AND a.record_id = r.id AND a.actor <> '" RV_WRITER "'), 0))"
 
 static const char *const STATUSES[] = {"draft",    "open",     "mitigating", "accepted",
@@ -147,8 +147,7 @@ static srr_rc by_service(sqlite3 *db, json_t *arr, srr_error *err)
         int live;
         if (!cur || strcmp(json_string_value(json_object_get(cur, "service")), svc) != 0) {
             cur = json_pack("{s:s, s:i, s:i, s:i, s:i, s:i, s:i}", "service", svc, "draft", 0,
-                            "open", 0, "mitigating", 0, "accepted", 0, "resolved", 0, "active",
-                            0);
+                            "open", 0, "mitigating", 0, "accepted", 0, "resolved", 0, "active", 0);
             json_array_append_new(arr, cur);
         }
         json_object_set_new(cur, st, json_integer(n));
@@ -212,15 +211,16 @@ srr_rc srr_review_build(srr_store *st, const srr_team_config *team, const srr_re
                                  "ii", from, to),
                      a_new, err);
     if (rc == SRR_OK)
-        rc = collect(db,
-                     srr_wf_prep(db, err,
-                                 "SELECT 'risk' AS kind, r.id, r.status, r.title, r.service,"
-                                 " r.urgency, r.assignee, max(a.at) AS resolved_at, a.actor AS resolved_by"
-                                 " FROM audit a JOIN risks r ON r.id = a.record_id"
-                                 " WHERE a.record_kind = 'risk' AND a.action = 'resolve'"
-                                 " AND a.at >= ?1 AND a.at < ?2 GROUP BY r.id ORDER BY r.id",
-                                 "ii", from, to),
-                     a_res, err);
+        rc = collect(
+            db,
+            srr_wf_prep(db, err,
+                        "SELECT 'risk' AS kind, r.id, r.status, r.title, r.service,"
+                        " r.urgency, r.assignee, max(a.at) AS resolved_at, a.actor AS resolved_by"
+                        " FROM audit a JOIN risks r ON r.id = a.record_id"
+                        " WHERE a.record_kind = 'risk' AND a.action = 'resolve'"
+                        " AND a.at >= ?1 AND a.at < ?2 GROUP BY r.id ORDER BY r.id",
+                        "ii", from, to),
+            a_res, err);
     if (rc == SRR_OK)
         rc = collect(db,
                      srr_wf_prep(db, err,
@@ -233,15 +233,16 @@ srr_rc srr_review_build(srr_store *st, const srr_team_config *team, const srr_re
                                  "ii", from, to),
                      a_acc, err);
     if (rc == SRR_OK)
-        rc = collect(db,
-                     srr_wf_prep(db, err,
-                                 "SELECT * FROM (SELECT 'risk' AS kind, r.id, r.status, r.title,"
-                                 " r.service, r.urgency, r.assignee, " RV_TOUCHED("risk")
-                                 " AS last_touched FROM risks r WHERE r.status IN"
-                                 " ('open', 'mitigating')) WHERE last_touched <= ?1 - ?2"
-                                 " ORDER BY last_touched, id",
-                                 "ii", asof, stale_s),
-                     a_stale, err);
+        rc =
+            collect(db,
+                    srr_wf_prep(db, err,
+                                "SELECT * FROM (SELECT 'risk' AS kind, r.id, r.status, r.title,"
+                                " r.service, r.urgency, r.assignee, " RV_TOUCHED(
+                                    "risk") " AS last_touched FROM risks r WHERE r.status IN"
+                                            " ('open', 'mitigating')) WHERE last_touched <= ?1 - ?2"
+                                            " ORDER BY last_touched, id",
+                                "ii", asof, stale_s),
+                    a_stale, err);
     if (rc == SRR_OK)
         rc = collect(db,
                      srr_wf_prep(db, err,
@@ -264,20 +265,24 @@ srr_rc srr_review_build(srr_store *st, const srr_team_config *team, const srr_re
                                  "i", asof),
                      a_due, err);
     if (rc == SRR_OK)
-        rc = collect(db,
-                     srr_wf_prep(db, err,
-                                 "SELECT * FROM (SELECT 'risk' AS kind, r.id, r.status, r.title,"
-                                 " r.service, r.urgency, r.assignee, r.created_at,"
-                                 " " RV_TOUCHED("risk") " AS last_touched FROM risks r"
-                                 " WHERE r.urgency = 0 AND r.status IN ('draft', 'open',"
-                                 " 'mitigating')"
-                                 " UNION ALL SELECT 'backlog', r.id, r.status, r.title,"
-                                 " r.service, r.urgency, r.assignee, r.created_at,"
-                                 " " RV_TOUCHED("backlog") " FROM backlog r"
-                                 " WHERE r.urgency = 0 AND r.status IN ('draft', 'accepted'))"
-                                 " WHERE last_touched <= ?1 - ?2 ORDER BY created_at, kind DESC, id",
-                                 "ii", asof, retire_s),
-                     a_retire, err);
+        rc = collect(
+            db,
+            srr_wf_prep(db, err,
+                        "SELECT * FROM (SELECT 'risk' AS kind, r.id, r.status, r.title,"
+                        " r.service, r.urgency, r.assignee, r.created_at,"
+                        " " RV_TOUCHED(
+                            "risk") " AS last_touched FROM risks r"
+                                    " WHERE r.urgency = 0 AND r.status IN ('draft', 'open',"
+                                    " 'mitigating')"
+                                    " UNION ALL SELECT 'backlog', r.id, r.status, r.title,"
+                                    " r.service, r.urgency, r.assignee, r.created_at,"
+                                    " " RV_TOUCHED("backlog") " FROM backlog r"
+                                                              " WHERE r.urgency = 0 AND r.status "
+                                                              "IN ('draft', 'accepted'))"
+                                                              " WHERE last_touched <= ?1 - ?2 "
+                                                              "ORDER BY created_at, kind DESC, id",
+                        "ii", asof, retire_s),
+            a_retire, err);
     if (rc == SRR_OK)
         rc = by_service(db, a_svc, err);
     if (rc == SRR_OK)

@@ -24,11 +24,11 @@
 
 /* What the report is for. */
 typedef struct srr_review_opts {
-    const char *month;       /* "YYYY-MM"; NULL = the month of `now` */
-    int64_t now;             /* the clock; the report is "as of" min(now, month end) */
-    int64_t quiet_s;         /* no recurrence for this long -> suggest (0 = 4 weeks) */
-    int64_t retire_s;        /* low urgency untouched this long -> retire (0 = 90 days) */
-    int history_months;      /* months in the status history (0 = 6) */
+    const char *month;  /* "YYYY-MM"; NULL = the month of `now` */
+    int64_t now;        /* the clock; the report is "as of" min(now, month end) */
+    int64_t quiet_s;    /* no recurrence for this long -> suggest (0 = 4 weeks) */
+    int64_t retire_s;   /* low urgency untouched this long -> retire (0 = 90 days) */
+    int history_months; /* months in the status history (0 = 6) */
 } srr_review_opts;
 
 /* Builds the report. *out gets a new object the caller json_decref's:

@@ -48,11 +48,8 @@ static const verb_spec RISK_VERBS[] = {
 };
 
 static const verb_spec BACKLOG_VERBS[] = {
-    {"accept", "draft"},
-    {"done", "accepted"},
-    {"reject", "draft accepted"},
-    {"assign", "draft accepted"},
-    {NULL, NULL},
+    {"accept", "draft"},          {"done", "accepted"}, {"reject", "draft accepted"},
+    {"assign", "draft accepted"}, {NULL, NULL},
 };
 
 /* Statuses a risk still needs attention in (a merge target must be one). */
@@ -90,8 +87,7 @@ void srr_wf_allowed(const char *kind, const char *status, char *out, size_t n)
     for (v = verbs_of(kind); v->verb; v++) {
         if (!in_list(v->from, status))
             continue;
-        len += (size_t)snprintf(out + len, len < n ? n - len : 0, "%s%s", len ? ", " : "",
-                                v->verb);
+        len += (size_t)snprintf(out + len, len < n ? n - len : 0, "%s%s", len ? ", " : "", v->verb);
         if (len >= n)
             break;
     }
@@ -447,7 +443,8 @@ static srr_rc guarded_update(sqlite3 *db, const char *table, const char *hid, co
     srr_buf_printf(&sql, "UPDATE %s SET ", table);
     for (i = 0; i < p->n; i++)
         srr_buf_printf(&sql, "%s = ?%zu, ", p->ch[i].col, i + 1);
-    srr_buf_printf(&sql, "updated_at = ?%zu WHERE id = ?%zu AND status = ?%zu AND updated_at = ?%zu",
+    srr_buf_printf(&sql,
+                   "updated_at = ?%zu WHERE id = ?%zu AND status = ?%zu AND updated_at = ?%zu",
                    p->n + 1, p->n + 2, p->n + 3, p->n + 4);
     if (sqlite3_prepare_v2(db, sql.data, -1, &s, NULL) != SQLITE_OK) {
         rc = srr_error_set(err, SRR_ERR, "store: %s", sqlite3_errmsg(db));
@@ -492,11 +489,11 @@ static srr_rc add_audit(sqlite3 *db, int64_t at, const char *actor, const char *
 {
     char *b = before ? json_dumps(before, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
     char *a = after ? json_dumps(after, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
-    srr_rc rc = srr_wf_exec(db, err,
-                            "INSERT INTO audit(at, actor, record_kind, record_id, action, before,"
-                            " after, why) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-                            "ittitttt", at, actor, kind, id, action, b, a,
-                            why && *why ? why : NULL);
+    srr_rc rc =
+        srr_wf_exec(db, err,
+                    "INSERT INTO audit(at, actor, record_kind, record_id, action, before,"
+                    " after, why) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                    "ittitttt", at, actor, kind, id, action, b, a, why && *why ? why : NULL);
     free(b);
     free(a);
     return rc;
@@ -533,9 +530,8 @@ static srr_rc merge_move(sqlite3 *db, const json_t *src, int64_t into, const srr
                          "UPDATE risks SET first_seen = min(coalesce(first_seen, ?2), ?2),"
                          " last_seen = max(coalesce(last_seen, ?3), ?3) WHERE id = ?1",
                          "iii", into, jint(src, "first_seen"),
-                         json_is_null(json_object_get(src, "last_seen"))
-                             ? jint(src, "first_seen")
-                             : jint(src, "last_seen"));
+                         json_is_null(json_object_get(src, "last_seen")) ? jint(src, "first_seen")
+                                                                         : jint(src, "last_seen"));
     if (rc == SRR_OK)
         rc = load_row(db, "risks", into, &ta, err);
     if (rc == SRR_OK) {
@@ -556,8 +552,8 @@ static srr_rc merge_move(sqlite3 *db, const json_t *src, int64_t into, const srr
         }
         snprintf(hid, sizeof(hid), "SRR-%lld", (long long)from);
         json_object_set_new(after, "merged_from", json_string(hid));
-        rc = add_audit(db, req->now, req->actor, "risk", into, "merge-in", before, after,
-                       req->note, err);
+        rc = add_audit(db, req->now, req->actor, "risk", into, "merge-in", before, after, req->note,
+                       err);
     }
     json_decref(tb);
     json_decref(ta);
@@ -626,7 +622,8 @@ static srr_rc apply(srr_store *st, const char *kind, const char *verb, const cha
     before = json_object();
     after = json_object();
     for (i = 0; i < p.n; i++) {
-        json_object_set_new(before, p.ch[i].col, display(p.ch[i].col, json_object_get(row, p.ch[i].col)));
+        json_object_set_new(before, p.ch[i].col,
+                            display(p.ch[i].col, json_object_get(row, p.ch[i].col)));
         json_object_set_new(after, p.ch[i].col, display(p.ch[i].col, p.ch[i].val));
     }
     if (p.log_section) {
@@ -647,9 +644,9 @@ static srr_rc apply(srr_store *st, const char *kind, const char *verb, const cha
         goto fail;
     if (result) {
         json_t *stv = json_object_get(after, "status");
-        *result = json_pack("{s:s, s:s, s:O, s:O, s:O}", "id", hid, "action", verb, "status",
-                            stv ? stv : json_object_get(row, "status"), "before", before, "after",
-                            after);
+        *result =
+            json_pack("{s:s, s:s, s:O, s:O, s:O}", "id", hid, "action", verb, "status",
+                      stv ? stv : json_object_get(row, "status"), "before", before, "after", after);
     }
     json_decref(row);
     json_decref(before);
@@ -682,7 +679,7 @@ srr_rc srr_wf_backlog(srr_store *st, const char *verb, const char *id, const srr
 /* Last human change of a risk: its creation or the newest audit entry by
  * someone other than the writer. */
 #define WF_LAST_TOUCHED                                                                            \
-    "max(r.created_at, coalesce((SELECT max(a.at) FROM audit a WHERE a.record_kind = 'risk'"     \
+    "max(r.created_at, coalesce((SELECT max(a.at) FROM audit a WHERE a.record_kind = 'risk'"       \
     " AND a.record_id = r.id AND a.actor <> '" WF_WRITER_ACTOR "'), 0))"
 
 srr_rc srr_wf_risks_list(srr_store *st, const srr_wf_filter *f, json_t **out, srr_error *err)
@@ -701,15 +698,16 @@ srr_rc srr_wf_risks_list(srr_store *st, const srr_wf_filter *f, json_t **out, sr
                                  "unknown urgency '%s' (low, medium, high, critical)", f->urgency);
         }
     }
-    s = srr_wf_prep(db, err,
-                    "SELECT * FROM (SELECT r.id, r.status, r.urgency, r.title, r.service, r.env,"
-                    " r.assignee, r.occurrences, r.last_seen, r.updated_at, " WF_LAST_TOUCHED
-                    " AS last_touched FROM risks r"
-                    " WHERE (?1 IS NULL OR r.status = ?1) AND (?2 < 0 OR r.urgency = ?2)"
-                    " AND (?3 IS NULL OR r.assignee = ?3) AND (?4 IS NULL OR r.service = ?4))"
-                    " WHERE ?5 <= 0 OR (status IN ('open','mitigating') AND last_touched <= ?6 - ?5)"
-                    " ORDER BY urgency DESC, id",
-                    "tittii", f->status, (int64_t)u, f->assignee, f->service, f->stale_s, f->now);
+    s = srr_wf_prep(
+        db, err,
+        "SELECT * FROM (SELECT r.id, r.status, r.urgency, r.title, r.service, r.env,"
+        " r.assignee, r.occurrences, r.last_seen, r.updated_at, " WF_LAST_TOUCHED
+        " AS last_touched FROM risks r"
+        " WHERE (?1 IS NULL OR r.status = ?1) AND (?2 < 0 OR r.urgency = ?2)"
+        " AND (?3 IS NULL OR r.assignee = ?3) AND (?4 IS NULL OR r.service = ?4))"
+        " WHERE ?5 <= 0 OR (status IN ('open','mitigating') AND last_touched <= ?6 - ?5)"
+        " ORDER BY urgency DESC, id",
+        "tittii", f->status, (int64_t)u, f->assignee, f->service, f->stale_s, f->now);
     if (!s) {
         json_decref(arr);
         return SRR_ERR;
@@ -725,8 +723,7 @@ srr_rc srr_wf_risks_list(srr_store *st, const srr_wf_filter *f, json_t **out, sr
         json_object_set_new(row, "title", text_or_null((const char *)sqlite3_column_text(s, 3)));
         json_object_set_new(row, "service", text_or_null((const char *)sqlite3_column_text(s, 4)));
         json_object_set_new(row, "env", text_or_null((const char *)sqlite3_column_text(s, 5)));
-        json_object_set_new(row, "assignee",
-                            text_or_null((const char *)sqlite3_column_text(s, 6)));
+        json_object_set_new(row, "assignee", text_or_null((const char *)sqlite3_column_text(s, 6)));
         json_object_set_new(row, "occurrences", json_integer(sqlite3_column_int64(s, 7)));
         json_object_set_new(row, "last_seen", srr_wf_time(sqlite3_column_int64(s, 8)));
         json_object_set_new(row, "updated_at", srr_wf_time(sqlite3_column_int64(s, 9)));
@@ -943,8 +940,7 @@ static json_t *person(json_t *people, const char *name, int member)
     return p;
 }
 
-srr_rc srr_wf_team_load(srr_store *st, const srr_team_config *team, json_t **out,
-                        srr_error *err)
+srr_rc srr_wf_team_load(srr_store *st, const srr_team_config *team, json_t **out, srr_error *err)
 {
     sqlite3 *db = srr_store_db(st);
     json_t *people = json_array(), *o;
@@ -973,7 +969,8 @@ srr_rc srr_wf_team_load(srr_store *st, const srr_team_config *team, json_t **out
         json_t *p = person(people, name, 0);
         if (u < 0 || u > 3)
             u = 1;
-        json_object_set_new(p, srr_wf_urgency_name(u), json_integer(jint(p, srr_wf_urgency_name(u)) + 1));
+        json_object_set_new(p, srr_wf_urgency_name(u),
+                            json_integer(jint(p, srr_wf_urgency_name(u)) + 1));
         json_object_set_new(p, "records", json_integer(jint(p, "records") + 1));
         json_object_set_new(p, "load", json_integer(jint(p, "load") + URGENCY_WEIGHT[u]));
     }
@@ -1003,11 +1000,11 @@ srr_rc srr_wf_team_load(srr_store *st, const srr_team_config *team, json_t **out
     json_object_set_new(o, "ratio", json_real(ratio));
     json_object_set_new(o, "skew_percent",
                         json_integer(team && team->skew_percent > 0 ? team->skew_percent : 200));
-    json_object_set_new(o, "skewed",
-                        json_boolean(mean > 0 && ratio * 100.0 >
-                                                     (double)(team && team->skew_percent > 0
-                                                                  ? team->skew_percent
-                                                                  : 200)));
+    json_object_set_new(
+        o, "skewed",
+        json_boolean(mean > 0 &&
+                     ratio * 100.0 >
+                         (double)(team && team->skew_percent > 0 ? team->skew_percent : 200)));
     json_object_set_new(o, "busiest", max > 0 && busiest ? json_string(busiest) : json_null());
     *out = o;
     return SRR_OK;
@@ -1093,13 +1090,13 @@ srr_rc srr_wf_suggest(srr_store *st, const srr_team_config *team, const char *id
             best = p;
     }
     {
-        char *text = srr_asprintf(
-            "%s has the least open load (weighted low 1, medium 2, high 3, critical 5) among %s%s: %s",
-            jtext(best, "name"), by_owner ? "the owners of " : "the team members",
-            by_owner ? service : "", why.data);
-        *out = json_pack("{s:s, s:s, s:s, s:I, s:O}", "id", id,
-                         "assignee", jtext(best, "name"), "why", text, "load",
-                         (json_int_t)jint(best, "load"), "pool", pool);
+        char *text =
+            srr_asprintf("%s has the least open load (weighted low 1, medium 2, high 3, critical "
+                         "5) among %s%s: %s",
+                         jtext(best, "name"), by_owner ? "the owners of " : "the team members",
+                         by_owner ? service : "", why.data);
+        *out = json_pack("{s:s, s:s, s:s, s:I, s:O}", "id", id, "assignee", jtext(best, "name"),
+                         "why", text, "load", (json_int_t)jint(best, "load"), "pool", pool);
         free(text);
     }
 done:

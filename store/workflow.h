@@ -34,18 +34,18 @@
 
 /* One change request. All pointers are borrowed; unused fields NULL/0. */
 typedef struct srr_wf_req {
-    const char *actor;    /* who (required) */
-    int64_t now;          /* when (epoch seconds) */
-    const char *note;     /* why: approve/resolve/reopen note, reject/accept reason */
-    const char *assignee; /* approve --assign, assign WHO */
-    const char *urgency;  /* approve --urgency */
-    const char *into;     /* merge --into */
-    const char *section;  /* log: "recognition" or "countermeasure" */
-    const char *text;     /* log text */
+    const char *actor;       /* who (required) */
+    int64_t now;             /* when (epoch seconds) */
+    const char *note;        /* why: approve/resolve/reopen note, reject/accept reason */
+    const char *assignee;    /* approve --assign, assign WHO */
+    const char *urgency;     /* approve --urgency */
+    const char *into;        /* merge --into */
+    const char *section;     /* log: "recognition" or "countermeasure" */
+    const char *text;        /* log text */
     const char *const *sets; /* set: "key=value" items */
     size_t nsets;
-    const char *link;     /* backlog accept --link */
-    int64_t review_in_s;  /* accept --review-in */
+    const char *link;    /* backlog accept --link */
+    int64_t review_in_s; /* accept --review-in */
 } srr_wf_req;
 
 /* Applies `verb` ("approve", "reject", "merge", "assign", "log", "set",
@@ -103,8 +103,7 @@ srr_rc srr_wf_audit(srr_store *st, const char *id, size_t limit, json_t **out, s
  * {people: [{name, member, critical, high, medium, low, records, load}],
  *  mean, max, ratio, skew_percent, skewed, busiest}; the mean is over the
  * members when there are any, else over the people listed. */
-srr_rc srr_wf_team_load(srr_store *st, const srr_team_config *team, json_t **out,
-                        srr_error *err);
+srr_rc srr_wf_team_load(srr_store *st, const srr_team_config *team, json_t **out, srr_error *err);
 
 /* Suggests who should take risk `id`: among the owners of its service
  * (team.owners, a name or a comma separated list, kept to members when

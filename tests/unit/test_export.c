@@ -242,8 +242,8 @@ Test(export, binary_writes_csv_json_and_markdown_pages)
     csv_path = srr_asprintf("%s/records.csv", g_dir);
     md_dir = srr_asprintf("%s/wiki", g_dir);
     {
-        const char *argv[] = {SRR_BIN, "export", "-c", cfg, "--format", "csv", "--kind", "all",
-                              "-o", csv_path, NULL};
+        const char *argv[] = {SRR_BIN,  "export", "-c", cfg,      "--format", "csv",
+                              "--kind", "all",    "-o", csv_path, NULL};
         tu_exec(argv, NULL, NULL, &r);
         cr_assert_eq(r.status, 0, "%s", r.err);
         tu_run_free(&r);
@@ -255,8 +255,8 @@ Test(export, binary_writes_csv_json_and_markdown_pages)
     csv_free(&c);
     free(p);
     {
-        const char *argv[] = {SRR_BIN, "export", "-c", cfg, "--format", "json", "--status",
-                              "draft", NULL};
+        const char *argv[] = {SRR_BIN, "export",   "-c",    cfg, "--format",
+                              "json",  "--status", "draft", NULL};
         json_t *j;
         tu_exec(argv, NULL, NULL, &r);
         cr_assert_eq(r.status, 0, "%s", r.err);
@@ -268,8 +268,8 @@ Test(export, binary_writes_csv_json_and_markdown_pages)
         tu_run_free(&r);
     }
     {
-        const char *argv[] = {SRR_BIN, "export", "-c", cfg, "--format", "md", "--kind", "all",
-                              "-o", md_dir, NULL};
+        const char *argv[] = {SRR_BIN,  "export", "-c", cfg,    "--format", "md",
+                              "--kind", "all",    "-o", md_dir, NULL};
         tu_exec(argv, NULL, NULL, &r);
         cr_assert_eq(r.status, 0, "%s", r.err);
         tu_run_free(&r);

@@ -48,8 +48,8 @@ static int64_t at(const char *iso)
     return t;
 }
 
-static void seed(const char *id, const char *fp, srr_action a, const char *service,
-                 srr_urgency u, int64_t when)
+static void seed(const char *id, const char *fp, srr_action a, const char *service, srr_urgency u,
+                 int64_t when)
 {
     srr_candidate c;
     srr_error err = {0};
@@ -92,8 +92,7 @@ static void seed_store(void)
          at("2025-11-01T12:00:00Z"));
     seed("r1", "fp-r1", SRR_ACTION_RISK, "billing", SRR_URGENCY_LOW, at("2025-12-01T12:00:00Z"));
     act("approve", "SRR-1", "lead", "alice", NULL, 0, at("2025-12-01T12:00:00Z"));
-    seed("r3", "fp-r3", SRR_ACTION_RISK, "billing", SRR_URGENCY_MEDIUM,
-         at("2026-01-10T12:00:00Z"));
+    seed("r3", "fp-r3", SRR_ACTION_RISK, "billing", SRR_URGENCY_MEDIUM, at("2026-01-10T12:00:00Z"));
     act("approve", "SRR-2", "lead", "bob", NULL, 0, at("2026-01-10T12:00:00Z"));
     act("accept", "SRR-2", "lead", NULL, "cheap to live with", 30 * DAY,
         at("2026-01-15T12:00:00Z"));
@@ -108,8 +107,7 @@ static void seed_store(void)
     act("accept", "SRR-4", "carol", NULL, "the vendor owns it", 90 * DAY,
         at("2026-03-06T12:00:00Z"));
     seed("r5", "fp-r5", SRR_ACTION_RISK, "api", SRR_URGENCY_MEDIUM, at("2026-03-10T12:00:00Z"));
-    seed("r2b", "fp-r2", SRR_ACTION_RISK, "checkout", SRR_URGENCY_HIGH,
-         at("2026-03-18T12:00:00Z"));
+    seed("r2b", "fp-r2", SRR_ACTION_RISK, "checkout", SRR_URGENCY_HIGH, at("2026-03-18T12:00:00Z"));
 }
 
 static srr_team_config team(void)
@@ -236,8 +234,8 @@ Test(review, markdown_and_html_through_the_binary)
     }
     html_path = srr_asprintf("%s/review.html", g_dir);
     {
-        const char *argv[] = {SRR_BIN, "review", "-c", cfg, "--format", "html", "-o", html_path,
-                              NULL};
+        const char *argv[] = {SRR_BIN, "review", "-c",      cfg, "--format",
+                              "html",  "-o",     html_path, NULL};
         tu_exec(argv, env, NULL, &r);
         cr_assert_eq(r.status, 0, "%s", r.err);
         tu_run_free(&r);

@@ -52,8 +52,8 @@ static long long q(const char *sql)
 
 /* Applies one candidate (a draft risk unless the fingerprint has a record)
  * with the given service and urgency. */
-static void seed(const char *id, const char *fp, srr_action a, const char *service,
-                 srr_urgency u, int64_t at)
+static void seed(const char *id, const char *fp, srr_action a, const char *service, srr_urgency u,
+                 int64_t at)
 {
     srr_candidate c;
     srr_error err = {0};
@@ -238,9 +238,12 @@ Test(workflow, every_risk_transition_allowed_and_refused)
 Test(workflow, set_fields_and_refuse_bad_ones)
 {
     srr_wf_req r = req_by("carol", T0 + 5);
-    const char *sets[] = {"cause=a leak in the cache", "policy=cap the cache",
-                          "next=ship the cap", "backlog=https://jira.example/B-1",
-                          "postmortem=https://wiki.example/pm/7", "urgency=critical"};
+    const char *sets[] = {"cause=a leak in the cache",
+                          "policy=cap the cache",
+                          "next=ship the cap",
+                          "backlog=https://jira.example/B-1",
+                          "postmortem=https://wiki.example/pm/7",
+                          "urgency=critical"};
     const char *bad_key[] = {"colour=red"};
     const char *bad_url[] = {"backlog=jira B-1"};
     const char *clear[] = {"cause="};
@@ -329,8 +332,7 @@ Test(workflow, merge_moves_evidence_and_logs_and_points_at_target)
     /* The merged fingerprint fires again: the sighting lands on the target. */
     memset(&stats, 0, sizeof(stats));
     sf_candidate(&c, "a3", "fp-a", SRR_ACTION_RISK, SRR_STATUS_FIRING, T0 + 4 * DAY);
-    cr_assert_eq(srr_store_apply(g_st, &c, 1, T0 + 4 * DAY, &stats, &err), SRR_OK, "%s",
-                 err.msg);
+    cr_assert_eq(srr_store_apply(g_st, &c, 1, T0 + 4 * DAY, &stats, &err), SRR_OK, "%s", err.msg);
     srr_candidate_clear(&c);
     cr_assert_eq(stats.evidence, 1);
     cr_assert_eq(stats.new_risks, 0);
@@ -550,8 +552,7 @@ static void writer_child(const char *actor, int n)
         r.text = text;
         if (srr_wf_risk(st, "log", "SRR-1", &r, NULL, &err) != SRR_OK)
             failed++;
-        snprintf(kv, sizeof(kv), "%s=%s %d", strcmp(actor, "p1") == 0 ? "cause" : "next", actor,
-                 i);
+        snprintf(kv, sizeof(kv), "%s=%s %d", strcmp(actor, "p1") == 0 ? "cause" : "next", actor, i);
         sets[0] = kv;
         r.sets = sets;
         r.nsets = 1;

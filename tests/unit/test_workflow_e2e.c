@@ -221,10 +221,19 @@ static void browser_check(const char *html_path)
         cr_skip_test("chromium is not installed (apt-get install chromium)");
     }
     {
-        const char *argv[] = {chromium, "--headless", "--no-sandbox", "--disable-gpu",
-                              "--disable-quic", "--no-first-run", "--disable-background-networking",
-                              "--disable-component-update", "--disable-sync", udd, "--dump-dom",
-                              url, NULL};
+        const char *argv[] = {chromium,
+                              "--headless",
+                              "--no-sandbox",
+                              "--disable-gpu",
+                              "--disable-quic",
+                              "--no-first-run",
+                              "--disable-background-networking",
+                              "--disable-component-update",
+                              "--disable-sync",
+                              udd,
+                              "--dump-dom",
+                              url,
+                              NULL};
         tu_exec(argv, NULL, g_dir, &r);
         cr_assert_eq(r.status, 0, "chromium --dump-dom: %s", r.err);
         cr_assert_not_null(strstr(r.out, "<svg id=\"chart-status\""), "%s", r.out);
@@ -234,10 +243,20 @@ static void browser_check(const char *html_path)
         tu_run_free(&r);
     }
     {
-        const char *argv[] = {chromium, "--headless", "--no-sandbox", "--disable-gpu",
-                              "--disable-quic", "--no-first-run", "--disable-background-networking",
-                              "--disable-component-update", "--disable-sync", udd2, shot,
-                              "--window-size=1200,1600", url, NULL};
+        const char *argv[] = {chromium,
+                              "--headless",
+                              "--no-sandbox",
+                              "--disable-gpu",
+                              "--disable-quic",
+                              "--no-first-run",
+                              "--disable-background-networking",
+                              "--disable-component-update",
+                              "--disable-sync",
+                              udd2,
+                              shot,
+                              "--window-size=1200,1600",
+                              url,
+                              NULL};
         tu_exec(argv, NULL, g_dir, &r);
         cr_assert_eq(r.status, 0, "chromium --screenshot: %s", r.err);
         tu_run_free(&r);
@@ -248,13 +267,13 @@ static void browser_check(const char *html_path)
     free(data);
     {
         /* open = red, draft = grey, load bars = blue, accepted = purple */
-        const char *argv[] = {"/usr/bin/python3", "-c", PNG_COUNT_PY, png, "d64545", "9aa5b1",
-                              "4098d7", "7e57c2", NULL};
+        const char *argv[] = {"/usr/bin/python3", "-c",     PNG_COUNT_PY, png, "d64545",
+                              "9aa5b1",           "4098d7", "7e57c2",     NULL};
         tu_exec(argv, NULL, g_dir, &r);
         cr_assert_eq(r.status, 0, "%s", r.err);
-        cr_assert_eq(sscanf(r.out, "%lld %lld %lld %lld %lld %lld", &w, &h, &red, &grey, &blue,
-                            &purple),
-                     6, "%s", r.out);
+        cr_assert_eq(
+            sscanf(r.out, "%lld %lld %lld %lld %lld %lld", &w, &h, &red, &grey, &blue, &purple), 6,
+            "%s", r.out);
         tu_run_free(&r);
     }
     cr_assert_eq(w, 1200);
@@ -317,13 +336,12 @@ Test(workflow_e2e, demo_week_approve_reject_merge_review_in_a_browser)
     tu_run_free(&r);
     srr(&r, "risks", "approve", staging, NULL);
     cr_assert_eq(r.status, 1);
-    cr_assert_not_null(strstr(r.err, "it is rejected; allowed from rejected: reopen"), "%s",
-                       r.err);
+    cr_assert_not_null(strstr(r.err, "it is rejected; allowed from rejected: reopen"), "%s", r.err);
     tu_run_free(&r);
 
     /* Merge two: the queue grows because the worker swaps. */
-    srr(&r, "risks", "merge", queue, "--into", worker, "--note", "queue grows when the worker swaps",
-        NULL);
+    srr(&r, "risks", "merge", queue, "--into", worker, "--note",
+        "queue grows when the worker swaps", NULL);
     cr_assert_eq(r.status, 0, "%s", r.err);
     tu_run_free(&r);
     j = show(queue);
@@ -435,8 +453,8 @@ Test(workflow_e2e, backlog_and_investigations_on_the_plain_demo)
     srr(&r, "backlog", "accept", "BL-1", NULL);
     cr_assert_eq(r.status, 2);
     tu_run_free(&r);
-    srr(&r, "backlog", "accept", "BL-1", "--link", "https://jira.example/OPS-1", "--format",
-        "json", NULL);
+    srr(&r, "backlog", "accept", "BL-1", "--link", "https://jira.example/OPS-1", "--format", "json",
+        NULL);
     cr_assert_eq(r.status, 0, "%s", r.err);
     cr_assert_not_null(strstr(r.out, "\"status\": \"accepted\""), "%s", r.out);
     tu_run_free(&r);
