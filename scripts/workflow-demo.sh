@@ -7,7 +7,7 @@
 # approve one draft with the suggested assignee, reject one with a reason,
 # merge two, show the audit trail and the team's load, and write the
 # monthly review as one HTML page (screenshot too, when chromium is there).
-# Everything lives in ./srr-workflow-demo; run it again to start afresh.
+# Everything lives in ./srr-demo/workflow; run it again to start afresh.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -20,7 +20,7 @@ if [ -z "$SRR" ]; then
   SRR=./build/cmd/srr
 fi
 
-DEMO=srr-workflow-demo
+DEMO=srr-demo/workflow
 rm -rf "$DEMO"
 mkdir -p "$DEMO"
 # The demo config with lower thresholds (more signals) and a drafting policy.
