@@ -23,7 +23,7 @@
 /* Everything a change command may be given. */
 typedef struct change_opts {
     const char *config, *as, *assign, *urgency, *note, *into, *section, *text, *link;
-    const char *outcome, *review_in, *limit;
+    const char *outcome, *review_in, *limit, *expect;
     int suggest, yes;
     srr_format fmt;
     const char *pos[16]; /* positional arguments */
@@ -44,7 +44,8 @@ enum {
     O_OUTCOME,
     O_SUGGEST,
     O_YES,
-    O_LIMIT
+    O_LIMIT,
+    O_EXPECT
 };
 
 /* Parses the options of a change command. `usage` is printed on errors.
@@ -67,6 +68,7 @@ static int parse_change(int argc, char **argv, const char *usage, change_opts *o
                                              {"suggest", no_argument, NULL, O_SUGGEST},
                                              {"yes", no_argument, NULL, O_YES},
                                              {"limit", required_argument, NULL, O_LIMIT},
+                                             {"expect-updated", required_argument, NULL, O_EXPECT},
                                              {"help", no_argument, NULL, 'h'},
                                              {NULL, 0, NULL, 0}};
     int c;
@@ -100,6 +102,7 @@ static int parse_change(int argc, char **argv, const char *usage, change_opts *o
         case O_SUGGEST: o->suggest = 1; break;
         case O_YES: o->yes = 1; break;
         case O_LIMIT: o->limit = optarg; break;
+        case O_EXPECT: o->expect = optarg; break;
         case 'h': printf("usage: %s\n", usage); return SRR_EXIT_OK + 1;
         default: fprintf(stderr, "usage: %s\n", usage); return SRR_EXIT_USAGE + 1;
         }
@@ -215,7 +218,8 @@ int srr_cmd_risk_change(int argc, char **argv)
             usage = RISK_USAGE[i].usage;
     if (!usage)
         return SRR_EXIT_USAGE;
-    snprintf(full, sizeof(full), "%s [-c FILE] [--as NAME] [--format table|json|md]", usage);
+    snprintf(full, sizeof(full),
+             "%s [-c FILE] [--as NAME] [--expect-updated TIME] [--format table|json|md]", usage);
     code = parse_change(argc, argv, full, &o);
     if (code)
         return code - 1;
@@ -247,6 +251,11 @@ int srr_cmd_risk_change(int argc, char **argv)
     }
     if (strcmp(argv[0], "assign") == 0 && o.npos == 2)
         req.assignee = o.pos[1];
+    if (o.expect && srr_time_parse_iso(o.expect, &req.expect_updated) != SRR_OK) {
+        fprintf(stderr, "srr: --expect-updated '%s' is not a time like 2026-11-28T12:00:00Z\n",
+                o.expect);
+        return SRR_EXIT_USAGE;
+    }
     if (o.review_in && srr_duration_parse(o.review_in, &req.review_in_s) != SRR_OK) {
         fprintf(stderr, "srr: --review-in '%s' is not a duration (e.g. 90d)\n", o.review_in);
         return SRR_EXIT_USAGE;
@@ -329,6 +338,11 @@ int srr_cmd_backlog_change(int argc, char **argv)
         return SRR_EXIT_USAGE;
     }
     memset(&req, 0, sizeof(req));
+    if (o.expect && srr_time_parse_iso(o.expect, &req.expect_updated) != SRR_OK) {
+        fprintf(stderr, "srr: --expect-updated '%s' is not a time like 2026-11-28T12:00:00Z\n",
+                o.expect);
+        return SRR_EXIT_USAGE;
+    }
     req.actor = srr_wf_actor(o.as);
     req.now = srr_now();
     req.note = o.note;

@@ -563,6 +563,30 @@ static srr_rc merge_move(sqlite3 *db, const json_t *src, int64_t into, const srr
     return rc;
 }
 
+/* The refusal of an edit made on a stale read: names when the record
+ * changed and the last change (who, what). Returns SRR_ECONFLICT. */
+static srr_rc changed_underneath(sqlite3 *db, const char *kind, const char *hid, const json_t *row,
+                                 int64_t expected, srr_error *err)
+{
+    char now_at[32], exp_at[32], last[160] = "";
+    sqlite3_stmt *s;
+    srr_rc rc = SRR_OK;
+    srr_time_iso(jint(row, "updated_at"), now_at);
+    srr_time_iso(expected, exp_at);
+    s = srr_wf_prep(db, NULL,
+                    "SELECT actor, action FROM audit WHERE record_kind = ?1 AND record_id = ?2"
+                    " ORDER BY id DESC LIMIT 1",
+                    "ti", kind, jint(row, "id"));
+    if (s && srr_wf_step(db, s, &rc, NULL) == 1)
+        snprintf(last, sizeof(last), " (last change: %s by %s)", sqlite3_column_text(s, 1),
+                 sqlite3_column_text(s, 0));
+    sqlite3_finalize(s);
+    return srr_error_set(err, SRR_ECONFLICT,
+                         "%s changed underneath: updated %s%s, you read it at %s; show it again "
+                         "and retry",
+                         hid, now_at, last, exp_at);
+}
+
 /* The engine: kind "risk" (table risks) or "backlog" (table backlog). */
 static srr_rc apply(srr_store *st, const char *kind, const char *verb, const char *id,
                     const srr_wf_req *req, json_t **result, srr_error *err)
@@ -602,6 +626,10 @@ static srr_rc apply(srr_store *st, const char *kind, const char *verb, const cha
         srr_error_set(err, rc, "no %s '%s'", kind, id);
     if (rc != SRR_OK)
         goto fail;
+    if (req->expect_updated > 0 && jint(row, "updated_at") != req->expect_updated) {
+        rc = changed_underneath(db, kind, hid, row, req->expect_updated, err);
+        goto fail;
+    }
     if (!in_list(v->from, jtext(row, "status"))) {
         srr_wf_allowed(kind, jtext(row, "status"), allowed, sizeof(allowed));
         rc = srr_error_set(err, SRR_ECONFLICT, "cannot %s %s: it is %s; allowed from %s: %s", verb,

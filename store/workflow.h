@@ -44,8 +44,10 @@ typedef struct srr_wf_req {
     const char *text;        /* log text */
     const char *const *sets; /* set: "key=value" items */
     size_t nsets;
-    const char *link;    /* backlog accept --link */
-    int64_t review_in_s; /* accept --review-in */
+    const char *link;       /* backlog accept --link */
+    int64_t review_in_s;    /* accept --review-in */
+    int64_t expect_updated; /* > 0: refuse (SRR_ECONFLICT) unless the record's
+                               updated_at is still this (--expect-updated) */
 } srr_wf_req;
 
 /* Applies `verb` ("approve", "reject", "merge", "assign", "log", "set",

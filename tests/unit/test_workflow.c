@@ -626,3 +626,27 @@ Test(workflow, two_concurrent_approvals_one_wins_one_is_told)
                  WEXITSTATUS(sb));
     cr_assert_eq(q("SELECT count(*) FROM audit WHERE action = 'approve'"), 1);
 }
+
+Test(workflow, an_edit_on_a_stale_read_is_refused)
+{
+    srr_wf_req r = req_by("bob", T0 + 50);
+    const char *sets[] = {"cause=the cache"};
+    const char *msg;
+    seed("c1", "fp-1", SRR_ACTION_RISK, "checkout", SRR_URGENCY_MEDIUM, T0);
+    /* alice reads SRR-1 (updated_at T0); bob assigns it meanwhile */
+    r.assignee = "carol";
+    ok("assign", "SRR-1", &r);
+    r = req_by("alice", T0 + 60);
+    r.sets = sets;
+    r.nsets = 1;
+    r.expect_updated = T0;
+    msg = refused("set", "SRR-1", &r, SRR_ECONFLICT);
+    cr_assert_str_eq(msg, "SRR-1 changed underneath: updated 2025-11-28T12:00:50Z (last change: "
+                          "assign by bob), you read it at 2025-11-28T12:00:00Z; show it again "
+                          "and retry");
+    cr_assert_eq(q("SELECT count(*) FROM risks WHERE cause IS NOT NULL"), 0);
+    r.expect_updated = T0 + 50; /* read again */
+    ok("set", "SRR-1", &r);
+    cr_assert_eq(q("SELECT count(*) FROM risks WHERE cause = 'the cache' AND assignee = 'carol'"),
+                 1);
+}

@@ -372,6 +372,11 @@ Test(workflow_e2e, demo_week_approve_reject_merge_review_in_a_browser)
         "backlog=https://jira.example/BILL-7", NULL);
     cr_assert_eq(r.status, 0, "%s", r.err);
     tu_run_free(&r);
+    srr(&r, "risks", "set", worker, "next=stale edit", "--expect-updated", "2000-01-01T00:00:00Z",
+        NULL);
+    cr_assert_eq(r.status, 1);
+    cr_assert_not_null(strstr(r.err, "changed underneath"), "%s", r.err);
+    tu_run_free(&r);
     srr(&r, "risks", "set", worker, "colour=blue", NULL);
     cr_assert_eq(r.status, 2);
     tu_run_free(&r);
