@@ -230,6 +230,10 @@ int srr_cmd_risk_change(int argc, char **argv)
         fprintf(stderr, "usage: %s\n", full);
         return SRR_EXIT_USAGE;
     }
+    if (o.suggest && o.assign) {
+        fprintf(stderr, "srr: give --assign WHO or --suggest, not both\nusage: %s\n", full);
+        return SRR_EXIT_USAGE;
+    }
     if (o.review_in && strcmp(argv[0], "accept") != 0) {
         fprintf(stderr, "srr: --review-in belongs to accept\nusage: %s\n", full);
         return SRR_EXIT_USAGE;

@@ -316,6 +316,9 @@ Test(workflow_e2e, demo_week_approve_reject_merge_review_in_a_browser)
     cr_assert_not_null(strstr(r.out, "suggested assignee for"), "%s", r.out);
     cr_assert_not_null(strstr(r.out, ": alice\n"), "%s", r.out);
     tu_run_free(&r);
+    srr(&r, "risks", "approve", checkout, "--suggest", "--assign", "bob", NULL);
+    cr_assert_eq(r.status, 2, "--suggest and --assign together are a usage error");
+    tu_run_free(&r);
     srr(&r, "risks", "approve", checkout, "--suggest", "--note", "customers see these", NULL);
     cr_assert_eq(r.status, 0, "%s", r.err);
     cr_assert_not_null(strstr(r.out, "status: draft → open"), "%s", r.out);
