@@ -173,7 +173,7 @@ srr_rc srr_review_build(srr_store *st, const srr_team_config *team, const srr_re
     json_t *load = NULL;
     int64_t from, to, asof, stale_s, quiet_s, retire_s;
     int months = o->history_months > 0 ? o->history_months : 6, i;
-    char label[16];
+    char label[32];
     srr_rc rc = SRR_OK;
 
     *out = NULL;

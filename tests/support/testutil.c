@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <signal.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 #include "srr.h"
@@ -71,6 +73,8 @@ void tu_exec(const char *const *argv, const char *const *env, const char *cwd, t
     cr_assert(pid >= 0, "fork failed");
     if (pid == 0) {
         int nul = open("/dev/null", O_RDONLY);
+        /* If the test dies (a timeout), what it started must not live on. */
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
         dup2(nul, 0);
         dup2(ofd, 1);
         dup2(efd, 2);

@@ -14,6 +14,7 @@
 #include <strings.h>
 #include <sys/wait.h>
 #include <time.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 #include "srr.h"
@@ -185,6 +186,8 @@ int wh_proc_start(const char *srr_bin, const char *config, const char *const *ar
     if (p->pid == 0) {
         const char *argv[32];
         int n = 0, devnull = open("/dev/null", O_RDWR);
+        /* If the test dies (a timeout), its server must not live on. */
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
         argv[n++] = srr_bin;
         argv[n++] = "serve";
         argv[n++] = "-c";
