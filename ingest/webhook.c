@@ -140,6 +140,8 @@ struct srr_webhook_server {
     atomic_ullong by_code[NCODES + 1]; /* last: other codes */
     atomic_ullong rejected[REJ__COUNT];
     atomic_ullong payload_bytes, payloads, quarantined, quarantine_dropped, cut_off;
+    atomic_ullong next_request; /* request ids: id_prefix + counter */
+    char id_prefix[16];
 };
 
 static int64_t mono_ms(void)
@@ -166,16 +168,28 @@ static enum MHD_Result answer(srr_webhook_server *s, struct MHD_Connection *conn
 {
     struct MHD_Response *r;
     enum MHD_Result ret;
+    char rid[48];
+    /* Every answer carries a request id, also in the log line about it, so
+     * a sender's report and srr's log can be matched. */
+    snprintf(rid, sizeof(rid), "%s-%llu", s->id_prefix,
+             (unsigned long long)atomic_fetch_add(&s->next_request, 1));
     r = MHD_create_response_from_buffer(strlen(body), (void *)body, MHD_RESPMEM_MUST_COPY);
     if (!r)
         return MHD_NO;
     MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, ctype);
+    MHD_add_response_header(r, "X-Request-Id", rid);
     if (hname)
         MHD_add_response_header(r, hname, hvalue);
     ret = MHD_queue_response(conn, code, r);
     MHD_destroy_response(r);
-    if (ret == MHD_YES)
+    if (ret == MHD_YES) {
+        char codes[8];
+        const char *kv[] = {"request_id", rid, "status", codes, NULL};
+        snprintf(codes, sizeof(codes), "%u", code);
         count_code(s, code);
+        srr_log_kv(code >= 400 ? SRR_LOG_INFO : SRR_LOG_DEBUG, kv, "webhook: answered %u",
+                   code);
+    }
     return ret;
 }
 
@@ -810,6 +824,11 @@ srr_rc srr_webhook_start(const srr_webhook_opts *o, const srr_webhook_hooks *h,
     s = srr_calloc(1, sizeof *s);
     s->cfg = cfg;
     s->h = *h;
+    /* Ids unique across restarts of this host's receivers: a per-start
+     * prefix, then a counter. */
+    snprintf(s->id_prefix, sizeof(s->id_prefix), "%08lx",
+             (unsigned long)((unsigned long)time(NULL) * 2654435761u ^ (unsigned long)getpid()) &
+                 0xffffffffUL);
     s->insecure = !cfg->token && !cfg->basic_password;
     s->queue_timeout_ms = o->queue_timeout_ms > 0 ? o->queue_timeout_ms : 10000;
     s->conn_timeout_ms = cfg->connection_timeout_s > 0 ? cfg->connection_timeout_s * 1000 : 15000;

@@ -30,7 +30,8 @@ else
 fi
 
 echo "== fuzz the webhook payload parser (libFuzzer, bounded) =="
-cmake -S . -B build-fuzz -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=Debug -DSRR_SANITIZE=ON >/dev/null
+cmake -S . -B build-fuzz -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=Debug -DSRR_SANITIZE=ON \
+      -DSRR_FUZZ=ON >/dev/null
 cmake --build build-fuzz -j"$jobs" --target fuzz_webhook_payload
 mkdir -p build-fuzz/corpus-webhook
 build-fuzz/tests/fuzz/fuzz_webhook_payload -max_total_time=20 -max_len=8192 -print_final_stats=1 \

@@ -72,21 +72,37 @@ static size_t on_body(char *ptr, size_t size, size_t nmemb, void *ud)
     return n;
 }
 
+/* The value of header `name` ("Name:") if this header line is it, else NULL
+ * (caller frees). */
+static char *header_value(const char *line, size_t n, const char *name)
+{
+    size_t k = strlen(name);
+    const char *v;
+    size_t l;
+    if (n <= k || strncasecmp(line, name, k) != 0)
+        return NULL;
+    v = line + k;
+    l = n - k;
+    while (l && *v == ' ') {
+        v++;
+        l--;
+    }
+    while (l && (v[l - 1] == '\r' || v[l - 1] == '\n'))
+        l--;
+    return srr_strndup(v, l);
+}
+
 static size_t on_header(char *ptr, size_t size, size_t nmemb, void *ud)
 {
     wh_answer *a = ud;
     size_t n = size * nmemb;
-    if (n > 12 && strncasecmp(ptr, "Retry-After:", 12) == 0) {
-        const char *v = ptr + 12;
-        size_t l = n - 12;
-        while (l && *v == ' ') {
-            v++;
-            l--;
-        }
-        while (l && (v[l - 1] == '\r' || v[l - 1] == '\n'))
-            l--;
+    char *v;
+    if ((v = header_value(ptr, n, "Retry-After:")) != NULL) {
         free(a->retry_after);
-        a->retry_after = srr_strndup(v, l);
+        a->retry_after = v;
+    } else if ((v = header_value(ptr, n, "X-Request-Id:")) != NULL) {
+        free(a->request_id);
+        a->request_id = v;
     }
     return n;
 }
@@ -145,7 +161,8 @@ void wh_answer_free(wh_answer *a)
 {
     free(a->body);
     free(a->retry_after);
-    a->body = a->retry_after = NULL;
+    free(a->request_id);
+    a->body = a->retry_after = a->request_id = NULL;
 }
 
 /* Appends what can be read from fd within wait_ms to p->log. */

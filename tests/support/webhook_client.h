@@ -22,6 +22,7 @@ typedef struct wh_answer {
     long code;           /* HTTP status, 0 when no answer came */
     char *body;          /* answer body (NUL-terminated), may be NULL */
     char *retry_after;   /* Retry-After header value, or NULL */
+    char *request_id;    /* X-Request-Id header value, or NULL */
     char error[256];     /* libcurl's error when code == 0 */
 } wh_answer;
 

@@ -243,9 +243,16 @@ Test(webhook_server, every_status)
     load_config(NULL);
     start_with_token();
 
-    /* 202, with the candidate id */
+    /* 202, with the candidate id; every answer has its own request id */
     cr_assert_eq(post_code(JSON_AUTH, body, &a), 202, "%s", a.body ? a.body : a.error);
     cr_assert(strstr(a.body, "\"accepted\""));
+    cr_assert_not_null(a.request_id, "no X-Request-Id");
+    char *first_id = srr_strdup(a.request_id);
+    wh_answer_free(&a);
+    cr_assert_eq(post_code(JSON_AUTH, body, &a), 202);
+    cr_assert_not_null(a.request_id);
+    cr_assert_str_neq(a.request_id, first_id);
+    free(first_id);
     wh_answer_free(&a);
 
     /* 401: no token, a wrong one, a prefix of the right one */
@@ -310,12 +317,12 @@ Test(webhook_server, every_status)
     snprintf(u, sizeof u, "%s/metrics", fx.base);
     wh_get(u, 5000, &a);
     cr_assert_eq(a.code, 200);
-    cr_assert(strstr(a.body, "srr_webhook_requests_total{code=\"202\"} 1\n"), "%s", a.body);
+    cr_assert(strstr(a.body, "srr_webhook_requests_total{code=\"202\"} 2\n"), "%s", a.body);
     cr_assert(strstr(a.body, "srr_webhook_requests_total{code=\"401\"} 3\n"));
     cr_assert(strstr(a.body, "srr_webhook_rejected_total{reason=\"too_large\"} 2\n"));
     cr_assert(strstr(a.body, "srr_webhook_rejected_total{reason=\"unparseable\"} 2\n"));
-    cr_assert(strstr(a.body, "srr_webhook_queue_confirmations_total{result=\"ok\"} 1\n"));
-    cr_assert(strstr(a.body, "srr_webhook_queue_confirmation_seconds_count 1\n"));
+    cr_assert(strstr(a.body, "srr_webhook_queue_confirmations_total{result=\"ok\"} 2\n"));
+    cr_assert(strstr(a.body, "srr_webhook_queue_confirmation_seconds_count 2\n"));
     cr_assert(strstr(a.body, "srr_webhook_payload_bytes_total"));
     wh_answer_free(&a);
     free(body);
