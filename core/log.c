@@ -52,6 +52,11 @@ static int current_level(void)
     return g_level;
 }
 
+int srr_log_enabled(srr_log_level lvl)
+{
+    return (int)lvl >= current_level();
+}
+
 void srr_secret_register(const char *secret)
 {
     size_t i;

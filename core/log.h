@@ -24,6 +24,8 @@ void srr_log_set_level(srr_log_level lvl);
 /* Parses "debug", "info", "warn", "error"; returns -1 for anything else. */
 int srr_log_level_parse(const char *s);
 void srr_log_set_format(srr_log_format f);
+/* 1 when a message at `lvl` would be printed. */
+int srr_log_enabled(srr_log_level lvl);
 
 void srr_log(srr_log_level lvl, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Same with extra JSON fields (e.g. a request id): `kv` is "key", "value",

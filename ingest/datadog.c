@@ -25,6 +25,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "curl_debug.h"
 #include "dd_internal.h"
 #include "log.h"
 
@@ -252,6 +253,7 @@ srr_rc srr_dd_client_create(const srr_dd_config *cfg, const char *base_url, srr_
         curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
         curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
         curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
+        srr_curl_debug(h); /* curl's trace at --log-level debug, redacted */
     }
     apply_timeouts(c);
     *out = c;

@@ -6,6 +6,8 @@
  */
 #include "dd_validate.h"
 
+#include "curl_debug.h"
+
 #include <curl/curl.h>
 #include <jansson.h>
 #include <stdlib.h>
@@ -53,6 +55,7 @@ srr_rc srr_dd_validate(const srr_config *cfg, srr_error *err)
     curl_easy_setopt(c, CURLOPT_USERAGENT, "srr/" SRR_VERSION);
     curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
     curl_easy_setopt(c, CURLOPT_WRITEDATA, &body);
+    srr_curl_debug(c);
     cr = curl_easy_perform(c);
     if (cr != CURLE_OK) {
         rc = srr_error_set(err, SRR_RETRY, "Datadog at %s is not reachable: %s", base,

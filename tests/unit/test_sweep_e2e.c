@@ -401,3 +401,24 @@ Test(sweep_e2e, unknown_ids_and_bad_arguments_are_usage_errors, .init = setup,
     tu_run_free(&r);
     free(cfg);
 }
+
+Test(sweep_e2e, debug_logs_curl_traffic_with_the_keys_redacted, .init = setup,
+     .fini = teardown, .timeout = 60)
+{
+    tu_run r;
+    serve_demo_week();
+    char *cfg = write_config();
+    const char *args[] = {"--log-level", "debug", "--log-format", "text", "sweep", "-c", cfg,
+                          "--no-drain", NULL};
+    run_srr(&r, args, NULL);
+    cr_assert_eq(r.status, 0, "%s\n%s", r.out, r.err);
+    /* curl's trace is there (request headers going out)... */
+    cr_assert(strstr(r.err, "curl > DD-API-KEY: [REDACTED]") != NULL, "%s", r.err);
+    cr_assert(strstr(r.err, "curl > DD-APPLICATION-KEY: [REDACTED]") != NULL);
+    /* ...and no key anywhere, in any line or output. */
+    cr_assert(strstr(r.err, "test-api-key") == NULL, "the API key leaked");
+    cr_assert(strstr(r.err, "test-app-key") == NULL, "the application key leaked");
+    cr_assert(strstr(r.out, "test-api-key") == NULL && strstr(r.out, "test-app-key") == NULL);
+    tu_run_free(&r);
+    free(cfg);
+}
