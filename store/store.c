@@ -24,6 +24,7 @@
 #include "schema.h"
 #include "store.h"
 #include "store_internal.h"
+#include "wf_sql.h"
 
 #define SRR_WRITER_ACTOR "srr-writer"
 #define SRR_QUARANTINE_MAX_PAYLOAD (64 * 1024)
@@ -1454,23 +1455,9 @@ out:
 /* Parses "SRR-12" / "srr-12" / "12" for the given prefix. */
 static srr_rc parse_id(const char *s, rec_kind kind, int64_t *out, srr_error *err)
 {
-    const char *p = s ? s : "";
-    size_t plen = strlen(REC_PREFIX[kind]);
-    char *end = NULL;
-    long long v;
-    if (strncasecmp(p, REC_PREFIX[kind], plen) == 0)
-        p += plen;
-    if (*p < '0' || *p > '9')
-        goto bad;
-    errno = 0;
-    v = strtoll(p, &end, 10);
-    if (errno || *end || v <= 0)
-        goto bad;
-    *out = v;
-    return SRR_OK;
-bad:
-    return srr_error_set(err, SRR_ENOTFOUND, "no %s '%s' (ids look like %s12)", REC_NAME[kind],
-                         s ? s : "", REC_PREFIX[kind]);
+    /* One parser of human ids for the whole store (wf_sql.c); the kinds are
+     * declared in the same order. */
+    return srr_wf_parse_id(s, (srr_wf_kind)kind, out, err);
 }
 
 static srr_rc list_query(srr_store *st, enum srr_stmt_id q, rec_kind kind, const char *status,

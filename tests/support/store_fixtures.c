@@ -4,6 +4,7 @@
  * store_fixtures.h).
  */
 #include "store_fixtures.h"
+#include "testutil.h"
 
 #include <criterion/criterion.h>
 #include <sqlite3.h>
@@ -87,4 +88,21 @@ long long sf_query_int(const char *db, const char *sql)
     sqlite3_finalize(s);
     sqlite3_close(h);
     return v;
+}
+
+void sf_store_setup(char **dir, char **db, srr_store **st)
+{
+    srr_error err = {0};
+    *dir = tu_mkdtemp();
+    *db = srr_asprintf("%s/srr.db", *dir);
+    cr_assert_eq(srr_store_open(*db, st, &err), SRR_OK, "%s", err.msg);
+}
+
+void sf_store_teardown(char **dir, char **db, srr_store **st)
+{
+    srr_store_close(st);
+    tu_rmdir_r(*dir);
+    free(*db);
+    free(*dir);
+    *db = *dir = NULL;
 }

@@ -11,6 +11,7 @@
 
 #include "candidate.h"
 #include "config.h"
+#include "store.h"
 
 /* Fills *c (cleared first by the caller or zeroed) with a candidate:
  * id and fingerprint as given, the action, a firing or recovered metric
@@ -32,5 +33,12 @@ void sf_config_free(srr_config *cfg);
  * the SQLite file at `db` through its own connection; aborts the test on
  * error. */
 long long sf_query_int(const char *db, const char *sql);
+
+/* A fresh store in a new temporary directory, as most store suites start:
+ * fills *dir, *db (the SQLite path) and *st; aborts the test on failure.
+ * sf_store_teardown closes the store, removes the directory and frees both
+ * strings. */
+void sf_store_setup(char **dir, char **db, srr_store **st);
+void sf_store_teardown(char **dir, char **db, srr_store **st);
 
 #endif

@@ -23,18 +23,12 @@ static srr_store *g_st;
 
 static void setup(void)
 {
-    srr_error err = {0};
-    g_dir = tu_mkdtemp();
-    g_db = srr_asprintf("%s/srr.db", g_dir);
-    cr_assert_eq(srr_store_open(g_db, &g_st, &err), SRR_OK, "%s", err.msg);
+    sf_store_setup(&g_dir, &g_db, &g_st);
 }
 
 static void teardown(void)
 {
-    srr_store_close(&g_st);
-    tu_rmdir_r(g_dir);
-    free(g_db);
-    free(g_dir);
+    sf_store_teardown(&g_dir, &g_db, &g_st);
 }
 
 TestSuite(store, .init = setup, .fini = teardown);
