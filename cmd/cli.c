@@ -153,19 +153,25 @@ void srr_cli_print_list(FILE *out, const json_t *arr, const srr_column *cols, sr
         fprintf(out, "|\n");
     }
     for (i = 0; i < n; i++) {
+        srr_buf line;
+        srr_buf_init(&line, 0);
         for (j = 0; j < ncol; j++) {
             char *c = cell(json_array_get(arr, i), &cols[j]);
             if (fmt == SRR_FMT_MD) {
-                fprintf(out, "| %s ", c);
+                srr_buf_printf(&line, "| %s ", c);
             } else {
                 size_t w = u8_width(c, strlen(c));
-                fprintf(out, "%s", c);
+                srr_buf_printf(&line, "%s", c);
                 if (j + 1 < ncol)
-                    fprintf(out, "%*s", (int)(width[j] - w + 2), "");
+                    srr_buf_printf(&line, "%*s", (int)(width[j] - w + 2), "");
             }
             free(c);
         }
-        fprintf(out, fmt == SRR_FMT_MD ? "|\n" : "\n");
+        /* No trailing blanks when the last cells are empty. */
+        while (fmt != SRR_FMT_MD && line.len > 0 && line.data[line.len - 1] == ' ')
+            line.data[--line.len] = '\0';
+        fprintf(out, "%s%s", line.data ? line.data : "", fmt == SRR_FMT_MD ? "|\n" : "\n");
+        srr_buf_free(&line);
     }
     free(width);
 }
