@@ -703,6 +703,10 @@ static srr_rc attach_evidence(srr_store *st, const srr_candidate *c, rec_kind ki
     return rc;
 }
 
+/* The open-record lookups in order of preference, and the kind each finds. */
+static const enum srr_stmt_id OPEN_QUERY[] = {Q_OPEN_RISK, Q_OPEN_INV, Q_OPEN_BL};
+static const rec_kind OPEN_KIND[] = {REC_RISK, REC_INV, REC_BACKLOG};
+
 /* Finds where a signal for `fp` belongs: its open record (a risk, an open
  * investigation, a backlog item, in that order of preference), or the open
  * risk a merged risk of that fingerprint was merged into. When there is
@@ -720,20 +724,19 @@ static srr_rc find_target(srr_store *st, const char *fp, int *kind, int64_t *id,
     *kind = -1;
     *id = 0;
     *resolved = 0;
-    s = prep(st, Q_OPEN_RECORD, err, "t", fp);
-    if (!s)
-        return err ? err->code : SRR_ERR;
-    r = next_row(st, s, &rc, err);
-    if (r < 0)
-        return rc;
-    if (r == 1) {
-        const char *k = col_text(s, 0);
-        *kind = strcmp(k, "risk") == 0      ? REC_RISK
-                : strcmp(k, "backlog") == 0 ? REC_BACKLOG
-                                            : REC_INV;
-        *id = sqlite3_column_int64(s, 1);
-        stmt_done(s);
-        return SRR_OK;
+    for (size_t i = 0; i < sizeof(OPEN_QUERY) / sizeof(OPEN_QUERY[0]); i++) {
+        s = prep(st, OPEN_QUERY[i], err, "t", fp);
+        if (!s)
+            return err ? err->code : SRR_ERR;
+        r = next_row(st, s, &rc, err);
+        if (r < 0)
+            return rc;
+        if (r == 1) {
+            *kind = OPEN_KIND[i];
+            *id = sqlite3_column_int64(s, 0);
+            stmt_done(s);
+            return SRR_OK;
+        }
     }
 
     s = prep(st, Q_RISK_LATEST, err, "t", fp);
@@ -1100,9 +1103,8 @@ static srr_rc apply_one(srr_store *st, const srr_candidate *c, int64_t now, srr_
 {
     const srr_signal *sig = &c->signal;
     char outcome[96], hid[32];
-    sqlite3_stmt *s;
     srr_rc rc = SRR_OK;
-    int r, kind;
+    int kind;
     int64_t id = 0, resolved = 0;
     srr_history hist;
     srr_sighting *sv = NULL;
@@ -1117,18 +1119,6 @@ static srr_rc apply_one(srr_store *st, const srr_candidate *c, int64_t now, srr_
         return srr_error_set(err, SRR_EINVAL, "store: candidate '%s' has no %s", c->id,
                              c->id[0] ? "fingerprint" : "id");
     stats->received++;
-    s = prep(st, Q_CAND_EXISTS, err, "t", c->id);
-    if (!s)
-        return err ? err->code : SRR_ERR;
-    r = next_row(st, s, &rc, err);
-    if (r < 0)
-        return rc;
-    if (r == 1) {
-        stmt_done(s);
-        stats->duplicates++;
-        return SRR_OK;
-    }
-
     rc = find_target(st, c->fingerprint, &kind, &id, &resolved, err);
     if (rc == SRR_OK)
         rc = load_history(st, c->fingerprint, kind, id, resolved, now, &hist, &sv, err);
@@ -1163,6 +1153,32 @@ static srr_rc apply_one(srr_store *st, const srr_candidate *c, int64_t now, srr_
                            fin.effect == SRR_EFFECT_PROMOTE);
     x.decision = dj;
 
+    /* Claim the candidate id first: one index probe tells a redelivery
+     * (nothing changed, nothing more to do) from a new candidate. The
+     * outcome of an effect that creates a record is filled in after. */
+    if (fin.effect == SRR_EFFECT_EVIDENCE || fin.effect == SRR_EFFECT_PROMOTE) {
+        human_id(fin.effect == SRR_EFFECT_PROMOTE ? REC_INV : (rec_kind)kind, id, hid);
+        snprintf(outcome, sizeof(outcome),
+                 fin.effect == SRR_EFFECT_PROMOTE ? "evidence %s, promoted to a draft risk"
+                                                  : "evidence %s",
+                 hid);
+    } else if (fin.effect == SRR_EFFECT_REGRESSION || fin.effect == SRR_EFFECT_CREATE) {
+        snprintf(outcome, sizeof(outcome), "pending");
+    } else if (fin.decision.action == SRR_ACTION_IGNORE || sig->status == SRR_STATUS_FIRING) {
+        snprintf(outcome, sizeof(outcome), "ignored: sighting only");
+    } else {
+        snprintf(outcome, sizeof(outcome), "recovered, no open record: sighting only");
+    }
+    dtext = json_dumps(dj, JSON_COMPACT);
+    rc = EXEC(st, Q_CAND_INSERT, err, "tttitt", c->id, c->fingerprint,
+              srr_action_name(fin.decision.action), now, outcome, dtext);
+    if (rc != SRR_OK)
+        goto out;
+    if (sqlite3_changes(st->db) == 0) {
+        stats->duplicates++;
+        goto out;
+    }
+
     rc = EXEC(st, Q_SIGHTING_INSERT, err, "ttitd", c->fingerprint, c->id, sig->observed_at,
               srr_status_name(sig->status), sig->value);
     if (rc != SRR_OK)
@@ -1171,8 +1187,6 @@ static srr_rc apply_one(srr_store *st, const srr_candidate *c, int64_t now, srr_
     switch (fin.effect) {
     case SRR_EFFECT_EVIDENCE:
         rc = attach_evidence(st, c, (rec_kind)kind, id, now, err);
-        human_id((rec_kind)kind, id, hid);
-        snprintf(outcome, sizeof(outcome), "evidence %s", hid);
         stats->evidence++;
         break;
     case SRR_EFFECT_PROMOTE: {
@@ -1183,8 +1197,6 @@ static srr_rc apply_one(srr_store *st, const srr_candidate *c, int64_t now, srr_
         if (rc == SRR_OK)
             rc = promote(st, &inv, now, fin.why, err);
         inv_row_clear(&inv);
-        human_id(REC_INV, id, hid);
-        snprintf(outcome, sizeof(outcome), "evidence %s, promoted to a draft risk", hid);
         stats->evidence++;
         stats->promoted++;
         break;
@@ -1223,19 +1235,12 @@ static srr_rc apply_one(srr_store *st, const srr_candidate *c, int64_t now, srr_
         }
         break;
     default:
-        if (fin.decision.action == SRR_ACTION_IGNORE || sig->status == SRR_STATUS_FIRING) {
-            snprintf(outcome, sizeof(outcome), "ignored: sighting only");
+        if (fin.decision.action == SRR_ACTION_IGNORE || sig->status == SRR_STATUS_FIRING)
             stats->ignored++;
-        } else {
-            snprintf(outcome, sizeof(outcome), "recovered, no open record: sighting only");
-        }
         break;
     }
-    if (rc != SRR_OK)
-        goto out;
-    dtext = json_dumps(dj, JSON_COMPACT);
-    rc = EXEC(st, Q_CAND_INSERT, err, "tttitt", c->id, c->fingerprint,
-              srr_action_name(fin.decision.action), now, outcome, dtext);
+    if (rc == SRR_OK && (fin.effect == SRR_EFFECT_REGRESSION || fin.effect == SRR_EFFECT_CREATE))
+        rc = EXEC(st, Q_CAND_OUTCOME, err, "tt", c->id, outcome);
 out:
     free(sv);
     free(labels);
