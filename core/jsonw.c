@@ -1,0 +1,217 @@
+/* SPDX-License-Identifier: Apache-2.0
+ *
+ * jsonw.c - the JSON text writer of jsonw.h.
+ */
+#include "jsonw.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+/* Whether ASCII byte c is written escaped: a quote, a backslash, a control
+ * character ('/' and DEL are not, as in jansson). */
+static inline int needs_escape(unsigned char c)
+{
+    return c < 0x20 || c == '"' || c == '\\';
+}
+
+/* Length of the valid UTF-8 sequence starting at p (at most n bytes
+ * available), or 0 when the bytes there are not one. */
+static size_t utf8_len(const unsigned char *p, size_t n)
+{
+    unsigned c = p[0];
+    size_t len, i;
+    unsigned cp;
+    if (c < 0x80)
+        return 1;
+    if (c >= 0xc2 && c <= 0xdf) {
+        len = 2;
+        cp = c & 0x1f;
+    } else if (c >= 0xe0 && c <= 0xef) {
+        len = 3;
+        cp = c & 0x0f;
+    } else if (c >= 0xf0 && c <= 0xf4) {
+        len = 4;
+        cp = c & 0x07;
+    } else {
+        return 0;
+    }
+    if (n < len)
+        return 0;
+    for (i = 1; i < len; i++) {
+        if ((p[i] & 0xc0) != 0x80)
+            return 0;
+        cp = (cp << 6) | (p[i] & 0x3f);
+    }
+    if ((len == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
+        (len == 4 && (cp < 0x10000 || cp > 0x10ffff)))
+        return 0; /* overlong, a surrogate, or past Unicode */
+    return len;
+}
+
+/* The escape of control character or quote c into out; returns its length. */
+static size_t escape_of(unsigned char c, char out[7])
+{
+    switch (c) {
+    case '"': memcpy(out, "\\\"", 2); return 2;
+    case '\\': memcpy(out, "\\\\", 2); return 2;
+    case '\b': memcpy(out, "\\b", 2); return 2;
+    case '\f': memcpy(out, "\\f", 2); return 2;
+    case '\n': memcpy(out, "\\n", 2); return 2;
+    case '\r': memcpy(out, "\\r", 2); return 2;
+    case '\t': memcpy(out, "\\t", 2); return 2;
+    default: snprintf(out, 7, "\\u%04X", (unsigned)c); return 6;
+    }
+}
+
+static const char REPLACEMENT[] = "\xef\xbf\xbd"; /* U+FFFD */
+
+size_t srr_jsonw_strn_len(const char *s, size_t n)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    size_t i = 0, len = 2;
+    char esc[7];
+    while (i < n) {
+        if (p[i] < 0x80) {
+            len += needs_escape(p[i]) ? escape_of(p[i], esc) : 1;
+            i++;
+        } else {
+            size_t k = utf8_len(p + i, n - i);
+            len += k ? k : sizeof REPLACEMENT - 1;
+            i += k ? k : 1;
+        }
+    }
+    return len;
+}
+
+srr_rc srr_jsonw_strn(srr_buf *b, const char *s, size_t n)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    size_t i = 0, run = 0, start = b->len;
+    srr_rc rc = srr_buf_append(b, "\"", 1);
+    char esc[7];
+    while (rc == SRR_OK && i < n) {
+        /* A run of bytes written as they are, then one that is not. */
+        run = i;
+        while (i < n && p[i] < 0x80 && !needs_escape(p[i]))
+            i++;
+        while (i < n && p[i] >= 0x80) {
+            size_t k = utf8_len(p + i, n - i);
+            if (!k)
+                break;
+            i += k;
+            while (i < n && p[i] < 0x80 && !needs_escape(p[i]))
+                i++;
+        }
+        if (i > run)
+            rc = srr_buf_append(b, s + run, i - run);
+        if (rc != SRR_OK || i >= n)
+            break;
+        if (p[i] < 0x80) {
+            rc = srr_buf_append(b, esc, escape_of(p[i], esc));
+        } else { /* not UTF-8 */
+            rc = srr_buf_append(b, REPLACEMENT, sizeof REPLACEMENT - 1);
+        }
+        i++;
+    }
+    if (rc == SRR_OK)
+        rc = srr_buf_append(b, "\"", 1);
+    if (rc != SRR_OK) { /* nothing of it stays */
+        b->len = start;
+        if (b->data)
+            b->data[start] = '\0';
+    }
+    return rc;
+}
+
+srr_rc srr_jsonw_str(srr_buf *b, const char *s)
+{
+    return s ? srr_jsonw_strn(b, s, strlen(s)) : srr_buf_append(b, "null", 4);
+}
+
+srr_rc srr_jsonw_key(srr_buf *b, const char *key)
+{
+    srr_rc rc = srr_jsonw_str(b, key);
+    return rc == SRR_OK ? srr_buf_append(b, ":", 1) : rc;
+}
+
+srr_rc srr_jsonw_int(srr_buf *b, int64_t v)
+{
+    char t[24];
+    int n = snprintf(t, sizeof t, "%lld", (long long)v);
+    return srr_buf_append(b, t, (size_t)n);
+}
+
+srr_rc srr_jsonw_real(srr_buf *b, double v)
+{
+    char t[40], *e;
+    size_t n;
+    if (!isfinite(v))
+        return srr_buf_append(b, "null", 4);
+    n = (size_t)snprintf(t, sizeof t - 2, "%.17g", v);
+    if (!strchr(t, '.') && !strchr(t, 'e')) {
+        memcpy(t + n, ".0", 3);
+        n += 2;
+    }
+    e = strchr(t, 'e');
+    if (e) { /* "1e+300" -> "1e300", "1e-05" -> "1e-5" */
+        char *from = e + 1, *to = e + 1;
+        if (*from == '+')
+            from++;
+        else if (*from == '-')
+            from++, to++;
+        while (*from == '0' && from[1])
+            from++;
+        memmove(to, from, strlen(from) + 1);
+        n = strlen(t);
+    }
+    return srr_buf_append(b, t, n);
+}
+
+srr_rc srr_jsonw_value(srr_buf *b, const json_t *v)
+{
+    srr_rc rc = SRR_OK;
+    if (!v)
+        return srr_buf_append(b, "null", 4);
+    switch (json_typeof(v)) {
+    case JSON_OBJECT: {
+        const char *key;
+        json_t *m;
+        int first = 1;
+        rc = srr_buf_append(b, "{", 1);
+        json_object_foreach((json_t *)v, key, m) {
+            if (rc == SRR_OK && !first)
+                rc = srr_buf_append(b, ",", 1);
+            if (rc == SRR_OK)
+                rc = srr_jsonw_key(b, key);
+            if (rc == SRR_OK)
+                rc = srr_jsonw_value(b, m);
+            first = 0;
+        }
+        return rc == SRR_OK ? srr_buf_append(b, "}", 1) : rc;
+    }
+    case JSON_ARRAY: {
+        size_t i;
+        rc = srr_buf_append(b, "[", 1);
+        for (i = 0; rc == SRR_OK && i < json_array_size(v); i++) {
+            if (i)
+                rc = srr_buf_append(b, ",", 1);
+            if (rc == SRR_OK)
+                rc = srr_jsonw_value(b, json_array_get(v, i));
+        }
+        return rc == SRR_OK ? srr_buf_append(b, "]", 1) : rc;
+    }
+    case JSON_STRING:
+        return srr_jsonw_strn(b, json_string_value(v), json_string_length(v));
+    case JSON_INTEGER:
+        return srr_jsonw_int(b, (int64_t)json_integer_value(v));
+    case JSON_REAL:
+        return srr_jsonw_real(b, json_real_value(v));
+    case JSON_TRUE:
+        return srr_buf_append(b, "true", 4);
+    case JSON_FALSE:
+        return srr_buf_append(b, "false", 5);
+    default:
+        return srr_buf_append(b, "null", 4);
+    }
+}

@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: Apache-2.0
+ *
+ * jsonw.h - a small JSON text writer onto srr_buf, for the hot paths that
+ * serialise a candidate per alert or an audit entry per candidate: the same
+ * compact text jansson's json_dumps(JSON_COMPACT) produces (strings escaped
+ * alike, reals in jansson's "%.17g" form, object members in insertion
+ * order), at memcpy speed instead of one callback per chunk.
+ *
+ * Strings are written as UTF-8; a byte sequence that is not valid UTF-8 is
+ * written as U+FFFD instead of producing invalid JSON (jansson's
+ * json_string() would have refused the whole string).
+ */
+#ifndef SRR_JSONW_H
+#define SRR_JSONW_H
+
+#include <jansson.h>
+#include <stdint.h>
+
+#include "srr.h"
+
+/* Appends s (n bytes) as a quoted JSON string. Returns what srr_buf_append
+ * returns (SRR_EINVAL past the buffer's max, nothing appended then). */
+srr_rc srr_jsonw_strn(srr_buf *b, const char *s, size_t n);
+/* Appends s as a quoted JSON string, or null when s is NULL. */
+srr_rc srr_jsonw_str(srr_buf *b, const char *s);
+/* The length srr_jsonw_strn would append for s (n bytes), quotes included. */
+size_t srr_jsonw_strn_len(const char *s, size_t n);
+/* Appends "key": (a member name and its colon, compact). */
+srr_rc srr_jsonw_key(srr_buf *b, const char *key);
+/* Appends an integer. */
+srr_rc srr_jsonw_int(srr_buf *b, int64_t v);
+/* Appends a real as jansson writes it ("%.17g", ".0" when it would read as
+ * an integer, exponent without '+' or leading zeros); null for inf or NaN,
+ * which JSON cannot hold. */
+srr_rc srr_jsonw_real(srr_buf *b, double v);
+/* Appends any jansson value, compact, members in insertion order: the text
+ * json_dumps(v, JSON_COMPACT) returns. NULL writes null. */
+srr_rc srr_jsonw_value(srr_buf *b, const json_t *v);
+
+#endif

@@ -1,0 +1,84 @@
+/* SPDX-License-Identifier: Apache-2.0
+ *
+ * test_jsonw.c - the JSON text writer (core/jsonw.h) writes byte for byte
+ * what jansson's json_dumps(JSON_COMPACT) writes for the same values:
+ * escapes, UTF-8, reals, nesting and member order; and it keeps its
+ * promises where jansson has none (invalid UTF-8, inf, a full buffer).
+ */
+#include <criterion/criterion.h>
+#include <jansson.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "jsonw.h"
+
+/* Asserts srr_jsonw_value(v) == json_dumps(v, JSON_COMPACT); takes v. */
+static void same_as_jansson(json_t *v)
+{
+    srr_buf b;
+    char *want = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+    cr_assert_not_null(want);
+    srr_buf_init(&b, 0);
+    cr_assert_eq(srr_jsonw_value(&b, v), SRR_OK);
+    cr_assert_str_eq(b.data, want);
+    free(want);
+    srr_buf_free(&b);
+    json_decref(v);
+}
+
+Test(jsonw, strings_escape_as_jansson_does)
+{
+    static const char *const cases[] = {
+        "", "plain", "quote \" and backslash \\", "slash / stays", "tab\tnl\ncr\rbs\bff\f",
+        "\x01\x1f\x7f controls", "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80 utf-8",
+        "100% {tag:value}, \"nested\": [1,2]"};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        srr_buf b;
+        same_as_jansson(json_string(cases[i]));
+        srr_buf_init(&b, 0);
+        srr_jsonw_str(&b, cases[i]);
+        cr_assert_eq(srr_jsonw_strn_len(cases[i], strlen(cases[i])), b.len, "case %zu", i);
+        srr_buf_free(&b);
+    }
+    same_as_jansson(json_stringn("nul\0inside", 10));
+}
+
+Test(jsonw, reals_and_integers_as_jansson_does)
+{
+    static const double reals[] = {0.1, 12.5, 3.0, -0.0, 1e300, 1e-5, 1e17, -2.5e-300,
+                                   123456789.125, 1.0 / 3.0, 5e-324};
+    for (size_t i = 0; i < sizeof reals / sizeof reals[0]; i++)
+        same_as_jansson(json_real(reals[i]));
+    same_as_jansson(json_integer(0));
+    same_as_jansson(json_integer(-9223372036854775807LL - 1));
+    same_as_jansson(json_integer(7716548234011234567LL));
+}
+
+Test(jsonw, nesting_and_member_order_as_jansson_does)
+{
+    json_t *v = json_pack("{s:s, s:i, s:f, s:[s, b, n, {s:[]}], s:{}, s:b}", "zeta", "last?",
+                          "alpha", 1, "mid", 2.25, "list", "x", 1, "o", "empty", "obj", "f", 0);
+    same_as_jansson(v);
+}
+
+Test(jsonw, what_jansson_cannot_write)
+{
+    srr_buf b;
+    srr_buf_init(&b, 0);
+    srr_jsonw_str(&b, "bad \xff byte, cut \xe2\x82");
+    cr_assert_str_eq(b.data, "\"bad \xef\xbf\xbd byte, cut \xef\xbf\xbd\xef\xbf\xbd\"");
+    cr_assert_eq(srr_jsonw_strn_len("bad \xff byte, cut \xe2\x82", 18), b.len);
+    b.len = 0;
+    srr_jsonw_real(&b, INFINITY);
+    srr_jsonw_real(&b, NAN);
+    srr_jsonw_str(&b, NULL);
+    cr_assert_str_eq(b.data, "nullnullnull");
+    srr_buf_free(&b);
+    /* a full buffer keeps nothing of the string that did not fit */
+    srr_buf_init(&b, 8);
+    cr_assert_eq(srr_jsonw_str(&b, "ab"), SRR_OK);
+    cr_assert_eq(srr_jsonw_str(&b, "too long"), SRR_EINVAL);
+    cr_assert_str_eq(b.data, "\"ab\"");
+    srr_buf_free(&b);
+}
