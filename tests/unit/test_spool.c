@@ -3,7 +3,9 @@
  * test_spool.c - unit tests of the local durable spool (queue.h, backend
  * "spool"): round trip, restart at the committed offset, redelivery of an
  * uncommitted batch, a cut-short tail record, corrupt bytes in the middle,
- * segment rotation and deletion, and two producer processes at once.
+ * segment rotation and deletion, two producer processes at once, a batch
+ * written at one flush across segments, and a failed write that must fail
+ * the flush and leave no partial record.
  */
 #include <criterion/criterion.h>
 #include <dirent.h>
@@ -11,6 +13,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -399,4 +404,96 @@ Test(spool, many_corrupt_records_in_one_poll)
     }
     srr_consumer_close(&c);
     free(path);
+}
+
+Test(spool, one_flush_spreads_a_big_batch_over_segments)
+{
+    /* Records are written at flush in one go; the segment limit still
+     * holds to one record, and order and content survive the split. */
+    const int n = 1000; /* ~26 KB: seven segments of 4 KiB */
+    srr_consumer *c;
+    const srr_message *m;
+    size_t got, i;
+    int seen = 0, segs = 0;
+    DIR *d;
+    struct dirent *e;
+    setenv("SRR_SPOOL_SEGMENT_BYTES", "4096", 1);
+    produce(g_cfg, "k", 0, n); /* one flush for all of them */
+    unsetenv("SRR_SPOOL_SEGMENT_BYTES");
+    d = opendir(g_dir);
+    cr_assert_not_null(d);
+    while ((e = readdir(d)) != NULL) {
+        struct stat sb;
+        char *path;
+        if (!strstr(e->d_name, ".seg"))
+            continue;
+        path = srr_asprintf("%s/%s", g_dir, e->d_name);
+        cr_assert_eq(stat(path, &sb), 0);
+        cr_assert_lt(sb.st_size, 4096 + 64, "%s has %lld bytes", e->d_name,
+                     (long long)sb.st_size);
+        free(path);
+        segs++;
+    }
+    closedir(d);
+    cr_assert_gt(segs, 5, "expected the batch spread over segments, got %d", segs);
+    c = consumer();
+    while ((got = poll_n(c, 64, &m)) > 0) {
+        for (i = 0; i < got; i++)
+            expect_payload(&m[i], seen++);
+        cr_assert_eq(srr_consumer_commit(c, NULL), SRR_OK);
+    }
+    cr_assert_eq(seen, n);
+    srr_consumer_close(&c);
+}
+
+Test(spool, a_failed_write_fails_the_flush_and_leaves_no_partial_record)
+{
+    /* The file size limit makes the batch's write fail part way (EFBIG):
+     * the flush must fail, and nothing of the batch may stay behind; what
+     * was flushed before stays, and the spool keeps working after. */
+    pid_t pid = fork();
+    int status;
+    cr_assert_geq(pid, 0);
+    if (pid == 0) {
+        srr_producer *p = NULL;
+        srr_error err = {0};
+        struct rlimit rl = {2048, 2048};
+        char big[300];
+        int i;
+        signal(SIGXFSZ, SIG_IGN);
+        if (srr_producer_open(g_cfg, &p, &err) != SRR_OK)
+            _exit(2);
+        if (srr_producer_send(p, "k", "{\"n\":0}", 7, &err) != SRR_OK ||
+            srr_producer_flush(p, &err) != SRR_OK)
+            _exit(3);
+        if (setrlimit(RLIMIT_FSIZE, &rl) != 0)
+            _exit(4);
+        memset(big, 'x', sizeof big);
+        for (i = 0; i < 10; i++)
+            if (srr_producer_send(p, "k", big, sizeof big, &err) != SRR_OK)
+                _exit(5);
+        if (srr_producer_flush(p, &err) == SRR_OK)
+            _exit(6); /* 3,000 bytes cannot have fit under 2,048 */
+        if (!strstr(err.msg, "spool: write"))
+            _exit(7);
+        rl.rlim_cur = rl.rlim_max = RLIM_INFINITY;
+        setrlimit(RLIMIT_FSIZE, &rl);
+        if (srr_producer_send(p, "k", "{\"n\":1}", 7, &err) != SRR_OK ||
+            srr_producer_flush(p, &err) != SRR_OK)
+            _exit(8);
+        srr_producer_close(&p);
+        _exit(0);
+    }
+    cr_assert_eq(waitpid(pid, &status, 0), pid);
+    cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "child exited with %d",
+              WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+    {
+        srr_consumer *c = consumer();
+        const srr_message *m;
+        size_t got = poll_n(c, 64, &m);
+        cr_assert_eq(got, 2, "expected the two flushed records only, got %zu", got);
+        expect_payload(&m[0], 0);
+        expect_payload(&m[1], 1);
+        srr_consumer_close(&c);
+    }
 }
