@@ -124,7 +124,9 @@ struct srr_webhook_server {
     struct MHD_Daemon *d;
     unsigned short port;
     pthread_mutex_t mu;
-    pthread_cond_t cv; /* inflight changes; watchdog wake-up */
+    pthread_cond_t cv;   /* inflight changes, signalled only while idle_waiters > 0 */
+    int idle_waiters;    /* threads in srr_webhook_wait_idle (under mu) */
+    pthread_cond_t wdcv; /* wakes the watchdog early: only when stopping */
     conn_rec *conns;
     srr_webhook_request *waiting;
     size_t inflight;
@@ -622,7 +624,8 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
         rq->state = RQ_DONE;
         rq->conn = NULL;
         s->inflight--;
-        pthread_cond_broadcast(&s->cv);
+        if (s->idle_waiters) /* a wake-up per request would cost a context switch */
+            pthread_cond_broadcast(&s->cv);
         req_unref_locked(rq);
         *con_cls = NULL;
     }
@@ -721,7 +724,7 @@ static void *watchdog_main(void *arg)
             ts.tv_sec++;
             ts.tv_nsec -= 1000000000L;
         }
-        pthread_cond_timedwait(&s->cv, &s->mu, &ts);
+        pthread_cond_timedwait(&s->wdcv, &s->mu, &ts);
         if (s->stopping)
             break;
         pthread_mutex_unlock(&s->mu);
@@ -841,6 +844,7 @@ srr_rc srr_webhook_start(const srr_webhook_opts *o, const srr_webhook_hooks *h,
     pthread_mutex_init(&s->mu, NULL);
     pthread_mutex_init(&s->qmu, NULL);
     pthread_cond_init(&s->cv, NULL);
+    pthread_cond_init(&s->wdcv, NULL);
 
     flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME |
             MHD_USE_ERROR_LOG;
@@ -930,10 +934,12 @@ size_t srr_webhook_wait_idle(srr_webhook_server *s, int timeout_ms)
         ts.tv_nsec -= 1000000000L;
     }
     pthread_mutex_lock(&s->mu);
+    s->idle_waiters++;
     while (s->inflight > 0) {
         if (pthread_cond_timedwait(&s->cv, &s->mu, &ts) == ETIMEDOUT)
             break;
     }
+    s->idle_waiters--;
     n = s->inflight;
     pthread_mutex_unlock(&s->mu);
     return n;
@@ -997,6 +1003,7 @@ void srr_webhook_stop(srr_webhook_server **sp)
         pthread_mutex_lock(&s->mu);
         s->stopping = 1;
         pthread_cond_broadcast(&s->cv);
+        pthread_cond_signal(&s->wdcv);
         pthread_mutex_unlock(&s->mu);
         pthread_join(s->watchdog, NULL);
     }
@@ -1006,6 +1013,7 @@ void srr_webhook_stop(srr_webhook_server **sp)
         MHD_stop_daemon(s->d);
     }
     pthread_cond_destroy(&s->cv);
+    pthread_cond_destroy(&s->wdcv);
     pthread_mutex_destroy(&s->qmu);
     pthread_mutex_destroy(&s->mu);
     if (s->basic_expected) {
