@@ -204,6 +204,19 @@ static const char *const SRR_MIGRATIONS[] = {
     "ALTER TABLE investigations ADD COLUMN backlog_id INTEGER REFERENCES backlog(id);"
     "ALTER TABLE candidates ADD COLUMN decision TEXT;"
     "CREATE INDEX investigations_closed ON investigations(fingerprint, status, id);",
+
+    /* 3: the decision moves from candidates to sightings. candidates is
+     * keyed by a random SHA-256 id, so every insert lands on a random leaf
+     * page; the ~250-byte decision made its rows three times wider, and a
+     * batch dirtied (and wrote to the WAL, and checkpointed) three times
+     * the pages. sightings is append-only in rowid order with exactly one
+     * row per stored candidate (both are written in the same transaction),
+     * so the decision costs there only the bytes themselves. Existing
+     * decisions are copied over by candidate id before the column goes. */
+    "ALTER TABLE sightings ADD COLUMN decision TEXT;"
+    "UPDATE sightings SET decision = c.decision FROM candidates AS c"
+    "  WHERE c.id = sightings.candidate_id AND c.decision IS NOT NULL;"
+    "ALTER TABLE candidates DROP COLUMN decision;",
 };
 
 #define SRR_SCHEMA_VERSION ((int)(sizeof SRR_MIGRATIONS / sizeof SRR_MIGRATIONS[0]))
@@ -280,12 +293,15 @@ static const char *const SRR_STMT_SQL[Q__COUNT] = {
     [Q_BEGIN] = "BEGIN IMMEDIATE",
     [Q_COMMIT] = "COMMIT",
     [Q_ROLLBACK] = "ROLLBACK",
-    /* Claims a candidate id: no row changed means it was stored before. */
-    [Q_CAND_INSERT] = "INSERT INTO candidates(id, fingerprint, action, applied_at, outcome,"
-                      " decision) VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT(id) DO NOTHING",
+    /* Claims a candidate id: no row changed means it was stored before.
+     * Rows stay narrow (random key: see migration 3); the decision goes
+     * with the sighting. */
+    [Q_CAND_INSERT] = "INSERT INTO candidates(id, fingerprint, action, applied_at, outcome)"
+                      " VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT(id) DO NOTHING",
     [Q_CAND_OUTCOME] = "UPDATE candidates SET outcome = ?2 WHERE id = ?1",
-    [Q_SIGHTING_INSERT] = "INSERT INTO sightings(fingerprint, candidate_id, at, status, value)"
-                          " VALUES (?1, ?2, ?3, ?4, ?5)",
+    /* One per stored candidate, with its final decision (JSON text). */
+    [Q_SIGHTING_INSERT] = "INSERT INTO sightings(fingerprint, candidate_id, at, status, value,"
+                          " decision) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
     /* The open record of a fingerprint, asked in this order: a risk wins
      * over an investigation, which wins over a backlog item. Three index
      * probes; one UNION with ORDER BY cost a temporary sorter per call. */

@@ -1056,7 +1056,7 @@ static srr_rc load_history(srr_store *st, const char *fp, int kind, int64_t id, 
     return rc;
 }
 
-/* The decision as JSON for the candidates table and the audit: rule,
+/* The decision as JSON for the sightings table and the audit: rule,
  * action, reason, effect, why, and (full = 1, for records created) every
  * rule tried with why it did not match. New reference. */
 static json_t *decision_json(srr_store *st, const srr_candidate *c, const srr_final *f,
@@ -1169,9 +1169,8 @@ static srr_rc apply_one(srr_store *st, const srr_candidate *c, int64_t now, srr_
     } else {
         snprintf(outcome, sizeof(outcome), "recovered, no open record: sighting only");
     }
-    dtext = json_dumps(dj, JSON_COMPACT);
-    rc = EXEC(st, Q_CAND_INSERT, err, "tttitt", c->id, c->fingerprint,
-              srr_action_name(fin.decision.action), now, outcome, dtext);
+    rc = EXEC(st, Q_CAND_INSERT, err, "tttit", c->id, c->fingerprint,
+              srr_action_name(fin.decision.action), now, outcome);
     if (rc != SRR_OK)
         goto out;
     if (sqlite3_changes(st->db) == 0) {
@@ -1179,8 +1178,11 @@ static srr_rc apply_one(srr_store *st, const srr_candidate *c, int64_t now, srr_
         goto out;
     }
 
-    rc = EXEC(st, Q_SIGHTING_INSERT, err, "ttitd", c->fingerprint, c->id, sig->observed_at,
-              srr_status_name(sig->status), sig->value);
+    /* The decision is kept with the sighting, not the candidate id
+     * (schema.h, migration 3). */
+    dtext = json_dumps(dj, JSON_COMPACT);
+    rc = EXEC(st, Q_SIGHTING_INSERT, err, "ttitdt", c->fingerprint, c->id, sig->observed_at,
+              srr_status_name(sig->status), sig->value, dtext);
     if (rc != SRR_OK)
         goto out;
 

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "schema.h" /* the shipped migrations, to build an older database */
 #include "store.h"
 #include "store_fixtures.h"
 #include "testutil.h"
@@ -80,7 +81,7 @@ static const char *str(const json_t *o, const char *k)
 
 Test(store, migrations_from_empty)
 {
-    cr_assert_eq(srr_store_schema_version(g_st), 2); /* 2: the policy engine */
+    cr_assert_eq(srr_store_schema_version(g_st), 3); /* 3: the decision in sightings */
     cr_assert_eq(q("SELECT count(*) FROM sqlite_master WHERE type='table' AND name IN "
                    "('risks','backlog','investigations','evidence','sightings','candidates',"
                    "'quarantine','audit','log_entries','sweep_state')"),
@@ -99,8 +100,46 @@ Test(store, reopen_keeps_data_and_version)
     srr_store_close(&g_st);
     cr_assert_null(g_st);
     cr_assert_eq(srr_store_open(g_db, &g_st, &err), SRR_OK, "%s", err.msg);
-    cr_assert_eq(srr_store_schema_version(g_st), 2); /* 2: the policy engine */
+    cr_assert_eq(srr_store_schema_version(g_st), 3); /* 3: the decision in sightings */
     cr_assert_eq(q("SELECT count(*) FROM risks"), 1);
+}
+
+/* Migration 3 on a database a v2 srr wrote: the decision moves from the
+ * candidate row to its sighting, and the candidates table loses the
+ * column. The v2 schema is built with the shipped migrations 1 and 2. */
+Test(store, migration_3_moves_the_decision_to_sightings)
+{
+    srr_error err = {0};
+    char *sql;
+    srr_store_close(&g_st);
+    unlink(g_db); /* closing the last connection removed the WAL files */
+    sql = srr_asprintf("%s%sPRAGMA user_version = 2;", SRR_MIGRATIONS[0], SRR_MIGRATIONS[1]);
+    cr_assert_eq(exec_rw(sql), SQLITE_OK);
+    free(sql);
+    cr_assert_eq(exec_rw("INSERT INTO candidates(id, fingerprint, action, applied_at, outcome,"
+                         " decision) VALUES ('v2a', 'fp1', 'risk', 1, 'created draft SRR-1',"
+                         " '{\"effect\":\"create\",\"rule\":\"r1\"}'),"
+                         " ('v2b', 'fp1', 'risk', 2, 'evidence SRR-1', NULL);"
+                         "INSERT INTO sightings(fingerprint, candidate_id, at, status, value)"
+                         " VALUES ('fp1', 'v2a', 1, 'firing', 1.5), ('fp1', 'v2b', 2, 'firing', 2.5);"),
+                 SQLITE_OK);
+    cr_assert_eq(srr_store_open(g_db, &g_st, &err), SRR_OK, "%s", err.msg);
+    cr_assert_eq(srr_store_schema_version(g_st), 3);
+    cr_assert_eq(q("SELECT count(*) FROM sightings WHERE candidate_id = 'v2a' AND decision ="
+                   " '{\"effect\":\"create\",\"rule\":\"r1\"}'"),
+                 1);
+    cr_assert_eq(q("SELECT count(*) FROM sightings WHERE candidate_id = 'v2b' AND decision IS NULL"),
+                 1);
+    cr_assert_eq(q("SELECT count(*) FROM pragma_table_info('candidates') WHERE name = 'decision'"),
+                 0);
+    cr_assert_eq(q("SELECT count(*) FROM candidates"), 2);
+    /* The migrated store keeps working: a redelivery changes nothing, a new
+     * candidate stores its decision with its sighting. */
+    cr_assert_eq(apply1("v2a", "fp1", SRR_ACTION_RISK, SRR_STATUS_FIRING, T0).duplicates, 1);
+    apply1("v3a", "fp3", SRR_ACTION_RISK, SRR_STATUS_FIRING, T0);
+    cr_assert_eq(q("SELECT count(*) FROM sightings WHERE candidate_id = 'v3a' AND decision LIKE "
+                   "'%\"effect\":\"create\"%'"),
+                 1);
 }
 
 Test(store, refuses_newer_schema)
@@ -493,9 +532,10 @@ Test(store, recurrence_turns_repeats_into_a_risk)
     cr_assert_eq(q("SELECT count(*) FROM audit WHERE record_kind = 'risk' AND action = 'create'"
                    " AND after LIKE '%\"tried\"%' AND after LIKE '%seen in 3 of the last 4%'"),
                  1);
-    cr_assert_eq(q("SELECT count(*) FROM candidates WHERE id = 'w1' AND decision LIKE "
+    cr_assert_eq(q("SELECT count(*) FROM sightings WHERE candidate_id = 'w1' AND decision LIKE "
                    "'%\"effect\":\"sighting\"%'"),
                  1);
+    cr_assert_eq(q("SELECT count(*) FROM sightings WHERE decision IS NULL"), 0);
     srr_store_set_rules(g_st, NULL);
     srr_rules_destroy(rs);
     srr_config_destroy(cfg);
