@@ -6,6 +6,8 @@
  */
 #include "candidate.h"
 
+#include "jsonw.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -83,12 +85,65 @@ json_t *srr_candidate_to_json(const srr_candidate *c)
 
 char *srr_candidate_dumps(const srr_candidate *c)
 {
-    json_t *o = srr_candidate_to_json(c);
-    char *s = json_dumps(o, JSON_COMPACT);
-    char *r = srr_strdup(s);
-    free(s);
-    json_decref(o);
-    return r;
+    srr_buf b;
+    srr_rc rc;
+    srr_buf_init(&b, 0);
+    rc = SRR_JSONW_LIT(&b, "{\"schema\":\"" SRR_CANDIDATE_SCHEMA "\",\"id\":");
+    if (rc == SRR_OK)
+        rc = srr_jsonw_str(&b, c->id);
+    if (rc == SRR_OK)
+        rc = SRR_JSONW_LIT(&b, ",\"fingerprint\":");
+    if (rc == SRR_OK)
+        rc = srr_jsonw_str(&b, c->fingerprint ? c->fingerprint : "");
+    if (rc == SRR_OK)
+        rc = SRR_JSONW_LIT(&b, ",\"action\":");
+    if (rc == SRR_OK)
+        rc = srr_jsonw_str(&b, srr_action_name(c->action));
+    if (rc == SRR_OK)
+        rc = SRR_JSONW_LIT(&b, ",\"rule\":{\"name\":");
+    if (rc == SRR_OK)
+        rc = srr_jsonw_str(&b, c->rule ? c->rule : "");
+    if (rc == SRR_OK)
+        rc = SRR_JSONW_LIT(&b, ",\"index\":");
+    if (rc == SRR_OK)
+        rc = srr_jsonw_int(&b, c->rule_index);
+    if (rc == SRR_OK)
+        rc = SRR_JSONW_LIT(&b, "},\"reason\":");
+    if (rc == SRR_OK)
+        rc = srr_jsonw_str(&b, c->reason ? c->reason : "");
+    if (rc == SRR_OK)
+        rc = SRR_JSONW_LIT(&b, ",\"urgency\":");
+    if (rc == SRR_OK)
+        rc = srr_jsonw_str(&b, srr_urgency_name(c->urgency));
+    if (rc == SRR_OK)
+        rc = SRR_JSONW_LIT(&b, ",\"title\":");
+    if (rc == SRR_OK)
+        rc = srr_jsonw_str(&b, c->title ? c->title : "");
+    if (rc == SRR_OK && c->owner) {
+        rc = SRR_JSONW_LIT(&b, ",\"owner\":");
+        if (rc == SRR_OK)
+            rc = srr_jsonw_str(&b, c->owner);
+    }
+    if (rc == SRR_OK && c->timebox_s) {
+        rc = SRR_JSONW_LIT(&b, ",\"timebox_s\":");
+        if (rc == SRR_OK)
+            rc = srr_jsonw_int(&b, c->timebox_s);
+    }
+    if (rc == SRR_OK)
+        rc = SRR_JSONW_LIT(&b, ",\"created_at\":");
+    if (rc == SRR_OK)
+        rc = srr_jsonw_int(&b, c->created_at);
+    if (rc == SRR_OK)
+        rc = SRR_JSONW_LIT(&b, ",\"signal\":");
+    if (rc == SRR_OK)
+        rc = srr_signal_write_json(&b, &c->signal);
+    if (rc == SRR_OK)
+        rc = SRR_JSONW_LIT(&b, "}");
+    if (rc != SRR_OK) {
+        srr_buf_free(&b);
+        return NULL;
+    }
+    return srr_buf_steal(&b);
 }
 
 static const char *req_str(const json_t *j, const char *key)

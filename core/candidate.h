@@ -58,7 +58,9 @@ void srr_candidate_clear(srr_candidate *c);
 /* Serialises to a new JSON object with "schema": "srr.candidate/1".
  * Caller owns the reference. */
 json_t *srr_candidate_to_json(const srr_candidate *c);
-/* Same, as a compact string; caller frees. */
+/* Same, as a compact string (json_dumps of the above, byte for byte,
+ * written directly: this runs once per webhook alert); caller frees.
+ * NULL only if the text cannot be built. */
 char *srr_candidate_dumps(const srr_candidate *c);
 
 /* Parses a candidate document. Returns SRR_EINVAL with a reason ("not

@@ -18,6 +18,9 @@
 
 #include "srr.h"
 
+/* Appends a string literal as it is (JSON punctuation, member names). */
+#define SRR_JSONW_LIT(b, lit) srr_buf_append((b), (lit), sizeof(lit) - 1)
+
 /* Appends s (n bytes) as a quoted JSON string. Returns what srr_buf_append
  * returns (SRR_EINVAL past the buffer's max, nothing appended then). */
 srr_rc srr_jsonw_strn(srr_buf *b, const char *s, size_t n);

@@ -6,6 +6,8 @@
  */
 #include "signal.h"
 
+#include "jsonw.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -193,6 +195,78 @@ json_t *srr_signal_to_json(const srr_signal *s)
     if (s->evidence)
         json_object_set(o, "evidence", s->evidence);
     return o;
+}
+
+/* Appends ,"k":"v" when v is set (the writer's set_str). */
+static srr_rc w_str(srr_buf *b, const char *k, const char *v)
+{
+    srr_rc rc = SRR_OK;
+    if (!v)
+        return SRR_OK;
+    rc = SRR_JSONW_LIT(b, ",");
+    if (rc == SRR_OK)
+        rc = srr_jsonw_key(b, k);
+    return rc == SRR_OK ? srr_jsonw_str(b, v) : rc;
+}
+
+static srr_rc w_int(srr_buf *b, const char *k, int64_t v)
+{
+    srr_rc rc = SRR_JSONW_LIT(b, ",");
+    if (rc == SRR_OK)
+        rc = srr_jsonw_key(b, k);
+    return rc == SRR_OK ? srr_jsonw_int(b, v) : rc;
+}
+
+srr_rc srr_signal_write_json(srr_buf *b, const srr_signal *s)
+{
+    srr_rc rc = SRR_JSONW_LIT(b, "{\"source\":");
+    size_t i;
+    if (rc == SRR_OK)
+        rc = srr_jsonw_str(b, srr_source_name(s->source));
+    if (rc == SRR_OK)
+        rc = w_str(b, "check", s->check);
+    if (rc == SRR_OK)
+        rc = w_str(b, "kind", srr_kind_name(s->kind));
+    if (rc == SRR_OK)
+        rc = w_str(b, "status", srr_status_name(s->status));
+    if (rc == SRR_OK)
+        rc = w_str(b, "service", s->service);
+    if (rc == SRR_OK)
+        rc = w_str(b, "env", s->env);
+    if (rc == SRR_OK)
+        rc = SRR_JSONW_LIT(b, ",\"tags\":[");
+    for (i = 0; rc == SRR_OK && i < s->ntags; i++) {
+        if (i)
+            rc = SRR_JSONW_LIT(b, ",");
+        if (rc == SRR_OK)
+            rc = srr_jsonw_str(b, s->tags[i]);
+    }
+    if (rc == SRR_OK)
+        rc = SRR_JSONW_LIT(b, "],\"value\":");
+    if (rc == SRR_OK)
+        rc = srr_jsonw_real(b, s->value);
+    if (rc == SRR_OK)
+        rc = w_str(b, "unit", s->unit);
+    if (rc == SRR_OK)
+        rc = w_str(b, "condition", s->condition);
+    if (rc == SRR_OK)
+        rc = w_str(b, "summary", s->summary);
+    if (rc == SRR_OK)
+        rc = w_int(b, "window_start", s->window_start);
+    if (rc == SRR_OK)
+        rc = w_int(b, "window_end", s->window_end);
+    if (rc == SRR_OK)
+        rc = w_int(b, "observed_at", s->observed_at);
+    if (rc == SRR_OK)
+        rc = w_str(b, "link", s->link);
+    if (rc == SRR_OK)
+        rc = w_str(b, "priority", s->priority);
+    if (rc == SRR_OK && s->evidence) {
+        rc = SRR_JSONW_LIT(b, ",\"evidence\":");
+        if (rc == SRR_OK)
+            rc = srr_jsonw_value(b, s->evidence);
+    }
+    return rc == SRR_OK ? SRR_JSONW_LIT(b, "}") : rc;
 }
 
 /* Reads an optional string member; a present non-string is an error. */

@@ -28,6 +28,7 @@
 #include <strings.h>
 
 #include "hash.h"
+#include "jsonw.h"
 #include "webhook.h"
 
 #define WH_MAX_SHORT 256     /* ids, names, tags, transition */
@@ -358,14 +359,16 @@ static void bound_evidence(json_t *ev)
 {
     static const char *const drop[] = {"message", "alert_status", "alert_query", "link",
                                        "title", NULL};
+    srr_buf b;
+    srr_buf_init(&b, 0);
     for (size_t i = 0; drop[i]; i++) {
-        char *s = json_dumps(ev, JSON_COMPACT);
-        size_t n = s ? strlen(s) : 0;
-        free(s);
-        if (n <= SRR_SIGNAL_MAX_EVIDENCE_BYTES - 256)
-            return;
+        b.len = 0;
+        srr_jsonw_value(&b, ev); /* its size as text, without jansson's dump */
+        if (b.len <= SRR_SIGNAL_MAX_EVIDENCE_BYTES - 256)
+            break;
         json_object_del(ev, drop[i]);
     }
+    srr_buf_free(&b);
 }
 
 srr_rc srr_webhook_parse(const char *body, size_t len, srr_webhook_encoding enc, int64_t now,

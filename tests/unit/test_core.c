@@ -268,6 +268,42 @@ Test(candidate, round_trip)
     srr_candidate_clear(&d);
 }
 
+Test(candidate, dumps_is_jansson_text_byte_for_byte)
+{
+    /* srr_candidate_dumps writes its text directly (core/jsonw.c); it must
+     * stay the text jansson produces from srr_candidate_to_json, with
+     * optional members present and absent. */
+    srr_candidate c;
+    for (int variant = 0; variant < 3; variant++) {
+        char *direct, *viajansson;
+        json_t *j;
+        fill_candidate(&c);
+        c.owner = srr_strdup("team-payments");
+        if (variant == 1) { /* optional members absent */
+            free(c.owner);
+            c.owner = NULL;
+            c.timebox_s = 0;
+            json_decref(c.signal.evidence);
+            c.signal.evidence = NULL;
+            free(c.signal.service);
+            c.signal.service = NULL;
+        } else if (variant == 2) { /* text that needs escaping, odd reals */
+            free(c.title);
+            c.title = srr_strdup("\"quoted\" \\ tab\t caf\xc3\xa9 \x01");
+            c.signal.value = 1e300;
+            c.signal.link = srr_strdup("https://app.datadoghq.com/x?a=1&b=2");
+        }
+        j = srr_candidate_to_json(&c);
+        viajansson = json_dumps(j, JSON_COMPACT);
+        direct = srr_candidate_dumps(&c);
+        cr_assert_str_eq(direct, viajansson, "variant %d", variant);
+        free(direct);
+        free(viajansson);
+        json_decref(j);
+        srr_candidate_clear(&c);
+    }
+}
+
 Test(candidate, poison_is_refused_with_reason)
 {
     srr_candidate d;
