@@ -350,7 +350,7 @@ static srr_status status_of(const char *transition, const char *alert_type)
 static void ev_set(json_t *ev, const char *key, const char *v)
 {
     if (v)
-        json_object_set_new(ev, key, json_string(v));
+        json_object_set_new(ev, key, json_string_nocheck(v)); /* UTF-8: text_of kept it whole */
 }
 
 /* Keeps the evidence within SRR_SIGNAL_MAX_EVIDENCE_BYTES by dropping its
