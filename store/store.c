@@ -19,6 +19,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "jsonw.h"
 #include "log.h"
 #include "rules.h"
 #include "schema.h"
@@ -39,6 +40,8 @@ struct srr_store {
     sqlite3 *db;
     sqlite3_stmt *q[Q__COUNT];
     const srr_ruleset *rules; /* borrowed; NULL: keep the producer's action */
+    srr_buf text;             /* scratch for the JSON texts of one statement (jsonw.h):
+                                 filled, bound SQLITE_STATIC, stepped, then reused */
 };
 
 /* What the final decision adds to a record beyond the candidate. */
@@ -439,6 +442,7 @@ void srr_store_close(srr_store **pst)
         sqlite3_finalize(st->q[i]);
     if (st->db && sqlite3_close(st->db) != SQLITE_OK)
         srr_warn("store: close: %s", sqlite3_errmsg(st->db));
+    srr_buf_free(&st->text);
     free(st);
     *pst = NULL;
 }
@@ -457,7 +461,7 @@ int srr_store_schema_version(srr_store *st)
 /* ---- audit and logs --------------------------------------------------- */
 
 /* Appends an audit entry. before/after are JSON values (borrowed, may be
- * NULL) stored as compact text. */
+ * NULL) stored as compact text with sorted keys. */
 static srr_rc audit_by(srr_store *st, int64_t now, const char *actor, const char *kind,
                        int64_t id, const char *action, json_t *before, json_t *after,
                        const char *why, srr_error *err)
@@ -484,35 +488,43 @@ static srr_rc log_entry(srr_store *st, rec_kind kind, int64_t id, const char *se
 
 /* ---- apply ------------------------------------------------------------- */
 
-/* The signal's evidence as bounded compact JSON text (caller frees), or
- * NULL when it has none. */
-static char *evidence_text(const srr_signal *sig)
+/* Starts a JSON text in the store's scratch buffer (see struct srr_store)
+ * and returns the buffer. It has no max, so appending to it (jsonw.h)
+ * cannot fail. */
+static srr_buf *text_begin(srr_store *st)
 {
-    char *s;
-    size_t n;
-    if (!sig->evidence)
+    st->text.len = 0;
+    if (st->text.data)
+        st->text.data[0] = '\0';
+    return &st->text;
+}
+
+/* The signal's evidence as bounded compact JSON text, or NULL when it has
+ * none (or it is not an object or array, which json_dumps refused). The
+ * text is json_dumps(evidence, JSON_COMPACT) byte for byte, written into
+ * the store's scratch buffer: valid until the next text_begin(). */
+static const char *evidence_text(srr_store *st, const srr_signal *sig)
+{
+    srr_buf *b;
+    if (!sig->evidence || !(json_is_object(sig->evidence) || json_is_array(sig->evidence)))
         return NULL;
-    s = json_dumps(sig->evidence, JSON_COMPACT);
-    if (!s)
-        return NULL;
-    n = strlen(s);
-    if (n > SRR_SIGNAL_MAX_EVIDENCE_BYTES) {
-        free(s);
-        s = srr_asprintf("{\"truncated\":true,\"bytes\":%zu}", n);
+    b = text_begin(st);
+    srr_jsonw_value(b, sig->evidence);
+    if (b->len > SRR_SIGNAL_MAX_EVIDENCE_BYTES) {
+        size_t n = b->len;
+        text_begin(st);
+        srr_buf_printf(b, "{\"truncated\":true,\"bytes\":%zu}", n);
     }
-    return s;
+    return b->data;
 }
 
 static srr_rc add_evidence(srr_store *st, rec_kind kind, int64_t id, const srr_candidate *c,
                            srr_error *err)
 {
     const srr_signal *sig = &c->signal;
-    char *ev = evidence_text(sig);
-    srr_rc rc =
-        EXEC(st, Q_EVIDENCE_INSERT, err, "tititdttt", REC_NAME[kind], id, c->id, sig->observed_at,
-             srr_status_name(sig->status), sig->value, sig->summary, sig->link, ev);
-    free(ev);
-    return rc;
+    return EXEC(st, Q_EVIDENCE_INSERT, err, "tititdttt", REC_NAME[kind], id, c->id,
+                sig->observed_at, srr_status_name(sig->status), sig->value, sig->summary,
+                sig->link, evidence_text(st, sig));
 }
 
 /* The overview (or backlog description) prefilled from the signal. */
@@ -682,7 +694,7 @@ static srr_rc attach_evidence(srr_store *st, const srr_candidate *c, rec_kind ki
 {
     const srr_signal *sig = &c->signal;
     int64_t firing = sig->status == SRR_STATUS_FIRING;
-    json_t *after;
+    srr_buf *after;
     srr_rc rc = add_evidence(st, kind, id, c, err);
     if (rc != SRR_OK)
         return rc;
@@ -695,12 +707,20 @@ static srr_rc attach_evidence(srr_store *st, const srr_candidate *c, rec_kind ki
                   srr_status_name(sig->status));
     if (rc != SRR_OK)
         return rc;
-    after = json_pack("{s:s, s:s, s:s?, s:f}", "candidate", c->id, "status",
-                      srr_status_name(sig->status), "summary", sig->summary, "value", sig->value);
-    rc = audit(st, now, REC_NAME[kind], id, "evidence", NULL, after,
-               firing ? "signal seen again" : "signal recovered", err);
-    json_decref(after);
-    return rc;
+    /* The audit's `after`, as json_dumps(JSON_COMPACT | JSON_SORT_KEYS)
+     * of {candidate, status, summary, value} writes it (keys in order). */
+    after = text_begin(st);
+    SRR_JSONW_LIT(after, "{\"candidate\":");
+    srr_jsonw_str(after, c->id);
+    SRR_JSONW_LIT(after, ",\"status\":");
+    srr_jsonw_str(after, srr_status_name(sig->status));
+    SRR_JSONW_LIT(after, ",\"summary\":");
+    srr_jsonw_str(after, sig->summary);
+    SRR_JSONW_LIT(after, ",\"value\":");
+    srr_jsonw_real(after, sig->value);
+    SRR_JSONW_LIT(after, "}");
+    return EXEC(st, Q_AUDIT_INSERT, err, "ittrtttt", now, SRR_WRITER_ACTOR, REC_NAME[kind], id,
+                "evidence", NULL, after->data, firing ? "signal seen again" : "signal recovered");
 }
 
 /* The open-record lookups in order of preference, and the kind each finds. */
@@ -1056,9 +1076,10 @@ static srr_rc load_history(srr_store *st, const char *fp, int kind, int64_t id, 
     return rc;
 }
 
-/* The decision as JSON for the sightings table and the audit: rule,
- * action, reason, effect, why, and (full = 1, for records created) every
- * rule tried with why it did not match. New reference. */
+/* The decision as JSON for the sightings table and the audit of a record
+ * created: rule, action, reason, effect, why, and (full = 1) every rule
+ * tried with why it did not match. New reference. decision_text() writes
+ * the same members when not full: keep the two alike. */
 static json_t *decision_json(srr_store *st, const srr_candidate *c, const srr_final *f,
                              const srr_history *h, int full)
 {
@@ -1079,6 +1100,34 @@ static json_t *decision_json(srr_store *st, const srr_candidate *c, const srr_fi
         json_object_set_new(o, "tried", tried);
     }
     return o;
+}
+
+/* The text of decision_json(..., full = 0), as json_dumps(JSON_COMPACT)
+ * writes it (members in the same order), built without a json_t: this
+ * runs for every candidate that only adds evidence or a sighting. Written
+ * into the store's scratch buffer: valid until the next text_begin(). */
+static const char *decision_text(srr_store *st, const srr_candidate *c, const srr_final *f)
+{
+    const srr_decision *d = &f->decision;
+    srr_buf *b = text_begin(st);
+    SRR_JSONW_LIT(b, "{\"rule\":");
+    srr_jsonw_str(b, d->rule);
+    SRR_JSONW_LIT(b, ",\"rule_index\":");
+    srr_jsonw_int(b, d->rule_index);
+    SRR_JSONW_LIT(b, ",\"action\":");
+    srr_jsonw_str(b, srr_action_name(d->action));
+    SRR_JSONW_LIT(b, ",\"reason\":");
+    srr_jsonw_str(b, d->reason);
+    SRR_JSONW_LIT(b, ",\"effect\":");
+    srr_jsonw_str(b, srr_effect_name(f->effect));
+    SRR_JSONW_LIT(b, ",\"why\":");
+    srr_jsonw_str(b, f->why);
+    if (c->action != d->action) {
+        SRR_JSONW_LIT(b, ",\"proposed\":");
+        srr_jsonw_str(b, srr_action_name(c->action));
+    }
+    SRR_JSONW_LIT(b, "}");
+    return b->data;
 }
 
 /* The labels of a decision as a JSON array text (caller frees), or NULL. */
@@ -1112,7 +1161,8 @@ static srr_rc apply_one(srr_store *st, const srr_candidate *c, int64_t now, srr_
     srr_final fin;
     srr_candidate eff;
     rec_extra x = {0};
-    char *labels = NULL, *dtext = NULL;
+    char *labels = NULL;
+    const char *dtext;
     json_t *dj = NULL;
 
     if (!c->id[0] || !c->fingerprint || !*c->fingerprint)
@@ -1148,9 +1198,12 @@ static srr_rc apply_one(srr_store *st, const srr_candidate *c, int64_t now, srr_
     x.labels = labels;
     x.impact = fin.decision.impact;
     x.likelihood = fin.decision.likelihood;
-    dj = decision_json(st, c, &fin, &hist,
-                       fin.effect == SRR_EFFECT_CREATE || fin.effect == SRR_EFFECT_REGRESSION ||
-                           fin.effect == SRR_EFFECT_PROMOTE);
+    /* A record created (or promoted) keeps the full decision, every rule
+     * tried, in its audit entry: a json_t. Evidence and sightings, the
+     * bulk, only need the decision's text. */
+    if (fin.effect == SRR_EFFECT_CREATE || fin.effect == SRR_EFFECT_REGRESSION ||
+        fin.effect == SRR_EFFECT_PROMOTE)
+        dj = decision_json(st, c, &fin, &hist, 1);
     x.decision = dj;
 
     /* Claim the candidate id first: one index probe tells a redelivery
@@ -1180,7 +1233,13 @@ static srr_rc apply_one(srr_store *st, const srr_candidate *c, int64_t now, srr_
 
     /* The decision is kept with the sighting, not the candidate id
      * (schema.h, migration 3). */
-    dtext = json_dumps(dj, JSON_COMPACT);
+    if (dj) {
+        srr_buf *b = text_begin(st);
+        srr_jsonw_value(b, dj);
+        dtext = b->data;
+    } else {
+        dtext = decision_text(st, c, &fin);
+    }
     rc = EXEC(st, Q_SIGHTING_INSERT, err, "ttitdt", c->fingerprint, c->id, sig->observed_at,
               srr_status_name(sig->status), sig->value, dtext);
     if (rc != SRR_OK)
@@ -1246,7 +1305,6 @@ static srr_rc apply_one(srr_store *st, const srr_candidate *c, int64_t now, srr_
 out:
     free(sv);
     free(labels);
-    free(dtext);
     json_decref(dj);
     return rc;
 }

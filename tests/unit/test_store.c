@@ -121,15 +121,16 @@ Test(store, migration_3_moves_the_decision_to_sightings)
                          " '{\"effect\":\"create\",\"rule\":\"r1\"}'),"
                          " ('v2b', 'fp1', 'risk', 2, 'evidence SRR-1', NULL);"
                          "INSERT INTO sightings(fingerprint, candidate_id, at, status, value)"
-                         " VALUES ('fp1', 'v2a', 1, 'firing', 1.5), ('fp1', 'v2b', 2, 'firing', 2.5);"),
+                         " VALUES ('fp1', 'v2a', 1, 'firing', 1.5),"
+                         " ('fp1', 'v2b', 2, 'firing', 2.5);"),
                  SQLITE_OK);
     cr_assert_eq(srr_store_open(g_db, &g_st, &err), SRR_OK, "%s", err.msg);
     cr_assert_eq(srr_store_schema_version(g_st), 3);
     cr_assert_eq(q("SELECT count(*) FROM sightings WHERE candidate_id = 'v2a' AND decision ="
                    " '{\"effect\":\"create\",\"rule\":\"r1\"}'"),
                  1);
-    cr_assert_eq(q("SELECT count(*) FROM sightings WHERE candidate_id = 'v2b' AND decision IS NULL"),
-                 1);
+    cr_assert_eq(
+        q("SELECT count(*) FROM sightings WHERE candidate_id = 'v2b' AND decision IS NULL"), 1);
     cr_assert_eq(q("SELECT count(*) FROM pragma_table_info('candidates') WHERE name = 'decision'"),
                  0);
     cr_assert_eq(q("SELECT count(*) FROM candidates"), 2);
@@ -536,6 +537,97 @@ Test(store, recurrence_turns_repeats_into_a_risk)
                    "'%\"effect\":\"sighting\"%'"),
                  1);
     cr_assert_eq(q("SELECT count(*) FROM sightings WHERE decision IS NULL"), 0);
+    srr_store_set_rules(g_st, NULL);
+    srr_rules_destroy(rs);
+    srr_config_destroy(cfg);
+}
+
+/* Asserts that every non-NULL text of `sql` (one column) is what jansson
+ * writes for its own parse (json_dumps with `flags`): the writer builds
+ * these texts without jansson (core/jsonw.h) and they must not change.
+ * Returns the number of texts checked. */
+static int texts_as_jansson_writes(const char *sql, size_t flags)
+{
+    sqlite3 *h = NULL;
+    sqlite3_stmt *s = NULL;
+    int n = 0;
+    cr_assert_eq(sqlite3_open_v2(g_db, &h, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    cr_assert_eq(sqlite3_prepare_v2(h, sql, -1, &s, NULL), SQLITE_OK, "%s", sqlite3_errmsg(h));
+    while (sqlite3_step(s) == SQLITE_ROW) {
+        const char *text = (const char *)sqlite3_column_text(s, 0);
+        json_error_t je;
+        json_t *j;
+        char *again;
+        if (!text)
+            continue;
+        j = json_loads(text, 0, &je);
+        cr_assert_not_null(j, "%s: %s", text, je.text);
+        again = json_dumps(j, flags);
+        cr_assert_str_eq(text, again);
+        free(again);
+        json_decref(j);
+        n++;
+    }
+    sqlite3_finalize(s);
+    sqlite3_close(h);
+    return n;
+}
+
+Test(store, stored_json_texts_are_what_jansson_writes)
+{
+    srr_config *cfg = NULL;
+    srr_ruleset *rs = store_policy("policy:\n"
+                                   "  rules:\n"
+                                   "    - name: \"quiet \\\"canary\\\"\"\n"
+                                   "      match: {service: canary}\n"
+                                   "      action: ignore\n"
+                                   "  default: {action: risk}\n",
+                                   &cfg);
+    srr_candidate c;
+    srr_apply_stats stats = {0};
+    srr_error err = {0};
+    json_t *want;
+    char *want_text;
+    apply1("j1", "fpJ", SRR_ACTION_RISK, SRR_STATUS_FIRING, T0);
+    /* evidence with a summary and a value that need care */
+    sf_candidate(&c, "j2", "fpJ", SRR_ACTION_RISK, SRR_STATUS_FIRING, T0 + 60);
+    free(c.signal.summary);
+    c.signal.summary = srr_strdup("rss \"high\" \\ caf\xc3\xa9 \xe2\x82\xac\ttab\x01");
+    c.signal.value = 0.1;
+    json_decref(c.signal.evidence);
+    c.signal.evidence = json_pack("{s:[f,f,f], s:s, s:{}}", "v", 1e300, -0.0, 3.0, "note",
+                                  "\"q\"\n", "empty");
+    cr_assert_eq(srr_store_apply(g_st, &c, 1, T0 + 60, &stats, &err), SRR_OK, "%s", err.msg);
+    cr_assert_eq(stats.evidence, 1);
+    /* the audit's after, as the writer built it with json_pack before */
+    want = json_pack("{s:s, s:s, s:s?, s:f}", "candidate", c.id, "status", "firing", "summary",
+                     c.signal.summary, "value", c.signal.value);
+    want_text = json_dumps(want, JSON_COMPACT | JSON_SORT_KEYS);
+    cr_assert_eq(q("SELECT count(*) FROM audit WHERE action = 'evidence'"), 1);
+    {
+        char *sql = srr_asprintf("SELECT count(*) FROM audit WHERE action = 'evidence' AND "
+                                 "after = '%s'",
+                                 want_text);
+        cr_assert_eq(q(sql), 1, "want %s", want_text);
+        free(sql);
+    }
+    free(want_text);
+    json_decref(want);
+    srr_candidate_clear(&c);
+    /* a decision that overrides the proposal (carries "proposed") */
+    sf_candidate(&c, "j3", "fpC", SRR_ACTION_RISK, SRR_STATUS_FIRING, T0);
+    free(c.signal.service);
+    c.signal.service = srr_strdup("canary");
+    cr_assert_eq(srr_store_apply(g_st, &c, 1, T0, &stats, &err), SRR_OK, "%s", err.msg);
+    srr_candidate_clear(&c);
+    cr_assert_eq(q("SELECT count(*) FROM sightings WHERE candidate_id = 'j3' AND decision LIKE "
+                   "'%\"proposed\":\"risk\"}'"),
+                 1);
+    cr_assert_eq(texts_as_jansson_writes("SELECT decision FROM sightings", JSON_COMPACT), 3);
+    cr_assert_eq(texts_as_jansson_writes("SELECT evidence FROM evidence", JSON_COMPACT), 2);
+    cr_assert_eq(texts_as_jansson_writes("SELECT after FROM audit",
+                                         JSON_COMPACT | JSON_SORT_KEYS),
+                 2);
     srr_store_set_rules(g_st, NULL);
     srr_rules_destroy(rs);
     srr_config_destroy(cfg);
