@@ -129,20 +129,11 @@ static void build_title(const srr_signal *sig, char *out, size_t n)
     }
 }
 
-void srr_rules_candidate(const srr_signal *sig, const srr_decision *d, int64_t now,
-                         srr_candidate *out)
+/* Everything of a candidate but its id and signal. */
+static void fill_fields(const srr_signal *sig, const srr_decision *d, int64_t now,
+                        srr_candidate *out)
 {
-    char fp[33], wend[24], title[SRR_TITLE_MAX + 1];
-    memset(out, 0, sizeof *out);
-
-    /* The id of a sweep observation. For webhook signals (SRR_SRC_WEBHOOK)
-     * this is only a placeholder: the webhook receiver overwrites out->id
-     * with the id derived from the alert itself (Datadog's $ID, or cycle key
-     * + transition + date), which is what makes Datadog's retries dedupe. */
-    snprintf(wend, sizeof wend, "%lld", (long long)sig->window_end);
-    const char *head[] = {"sweep/1", sig->check, srr_kind_name(sig->kind)};
-    hash_with_tags(head, 3, sig, wend, 32, out->id);
-
+    char fp[33], title[SRR_TITLE_MAX + 1];
     srr_rules_fingerprint(sig, d, fp);
     out->fingerprint = srr_strdup(fp);
     out->action = d->action;
@@ -155,5 +146,35 @@ void srr_rules_candidate(const srr_signal *sig, const srr_decision *d, int64_t n
     out->created_at = now;
     build_title(sig, title, sizeof title);
     out->title = srr_strdup(title);
+}
+
+void srr_rules_candidate(const srr_signal *sig, const srr_decision *d, int64_t now,
+                         srr_candidate *out)
+{
+    char wend[24];
+    memset(out, 0, sizeof *out);
+
+    /* The id of a sweep observation. Webhook signals get the id of their
+     * delivery instead (srr_rules_candidate_borrow): Datadog's $ID, or
+     * cycle key + transition + date, which is what makes retries dedupe. */
+    snprintf(wend, sizeof wend, "%lld", (long long)sig->window_end);
+    const char *head[] = {"sweep/1", sig->check, srr_kind_name(sig->kind)};
+    hash_with_tags(head, 3, sig, wend, 32, out->id);
+    fill_fields(sig, d, now, out);
     srr_signal_copy(&out->signal, sig);
+}
+
+void srr_rules_candidate_borrow(const srr_signal *sig, const srr_decision *d, int64_t now,
+                                const char *id, srr_candidate *out)
+{
+    memset(out, 0, sizeof *out);
+    snprintf(out->id, sizeof out->id, "%s", id);
+    fill_fields(sig, d, now, out);
+    out->signal = *sig;
+}
+
+void srr_rules_candidate_unborrow(srr_candidate *c)
+{
+    memset(&c->signal, 0, sizeof c->signal);
+    srr_candidate_clear(c);
 }

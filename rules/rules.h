@@ -263,5 +263,14 @@ void srr_rules_fingerprint(const srr_signal *sig, const srr_decision *d, char ou
  * srr_candidate_clear(). `now` fills created_at. */
 void srr_rules_candidate(const srr_signal *sig, const srr_decision *d, int64_t now,
                          srr_candidate *out);
+/* The same candidate with a given id (a webhook delivery's) and a shallow
+ * signal: out->signal borrows every pointer of *sig (which must outlive
+ * out), so nothing is copied for a candidate that is only serialised.
+ * Release with srr_rules_candidate_unborrow(), never srr_candidate_clear()
+ * alone. */
+void srr_rules_candidate_borrow(const srr_signal *sig, const srr_decision *d, int64_t now,
+                                const char *id, srr_candidate *out);
+/* Frees what a borrowing candidate owns (not the signal) and zeroes it. */
+void srr_rules_candidate_unborrow(srr_candidate *c);
 
 #endif

@@ -459,6 +459,35 @@ Test(candidate, id_deterministic_and_per_window)
     srr_signal_clear(&s);
 }
 
+Test(candidate, borrowed_serialises_like_the_copy_with_the_delivery_id)
+{
+    /* The webhook's candidate borrows the alert's signal and carries the
+     * delivery id; its text must be the copying candidate's, id aside, and
+     * releasing it must leave the signal intact (ASan checks the rest). */
+    srr_signal s;
+    srr_decision d;
+    srr_candidate copy, view;
+    char *a, *b;
+    sig_make(&s, SRR_SRC_WEBHOOK, "48213377", SRR_KIND_MONITOR_ALERT, "web", "prod",
+             "host:web-01", NULL);
+    s.evidence = json_pack("{s:s}", "event_id", "7716548234011234567");
+    srr_rules_decide(rs, &s, &d);
+    srr_rules_candidate(&s, &d, 1767830500, &copy);
+    memcpy(copy.id, "delivery-id", sizeof "delivery-id");
+    srr_rules_candidate_borrow(&s, &d, 1767830500, "delivery-id", &view);
+    cr_assert_eq(view.signal.check, s.check); /* borrowed, not copied */
+    a = srr_candidate_dumps(&copy);
+    b = srr_candidate_dumps(&view);
+    cr_assert_str_eq(b, a);
+    srr_rules_candidate_unborrow(&view);
+    cr_assert_str_eq(s.check, "48213377");
+    cr_assert_not_null(json_object_get(s.evidence, "event_id"));
+    free(a);
+    free(b);
+    srr_candidate_clear(&copy);
+    srr_signal_clear(&s);
+}
+
 Test(candidate, signal_list)
 {
     srr_signal_list l = {0};
