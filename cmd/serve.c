@@ -93,13 +93,12 @@ static void on_accept(void *ctx, const srr_webhook_alert *a, srr_webhook_request
         srr_webhook_done(req, SRR_OK, NULL);
         return;
     }
-    srr_rules_candidate(&a->signal, &d, srr_now(), &c);
     /* The id of the delivery, not of a sweep window: Datadog's retries and
      * duplicate deliveries carry the same $ID, so the writer stores them once. */
-    memcpy(c.id, a->id, sizeof c.id);
+    srr_rules_candidate_borrow(&a->signal, &d, srr_now(), a->id, &c);
     payload = srr_candidate_dumps(&c);
     key = srr_strdup(c.fingerprint);
-    srr_candidate_clear(&c);
+    srr_rules_candidate_unborrow(&c);
     if (!payload) {
         free(key);
         srr_webhook_done(req, SRR_EINVAL, "the candidate cannot be serialised");
@@ -372,8 +371,8 @@ out:
         sc.writer_stop = 1;
         pthread_join(writer, NULL);
     }
+    close_committer(&sc); /* its verdicts reach the server: close it first */
     srr_webhook_stop(&srv);
-    close_committer(&sc);
     srr_producer_close(&sc.prod);
     srr_rules_destroy(sc.rs);
     srr_config_destroy(cfg);
