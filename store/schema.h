@@ -265,9 +265,13 @@ enum srr_stmt_id {
     Q__COUNT
 };
 
-/* Status sets that count as "open" for attaching evidence. */
-#define SRR_RISK_OPEN_SQL "('draft','open','mitigating','accepted')"
-#define SRR_BACKLOG_OPEN_SQL "('draft','accepted')"
+/* Status sets that count as "open" for attaching evidence, as predicates.
+ * Written as ORs of equalities, not "status IN (...)": SQLite fills a
+ * temporary b-tree with an IN list of more than two constants on every
+ * execution, and the open-risk lookup runs once per candidate. */
+#define SRR_RISK_OPEN_SQL                                                                          \
+    "(status = 'draft' OR status = 'open' OR status = 'mitigating' OR status = 'accepted')"
+#define SRR_BACKLOG_OPEN_SQL "(status = 'draft' OR status = 'accepted')"
 
 #define SRR_RISK_COLUMNS                                                                           \
     "id, status, urgency, title, service, env, fingerprint, overview, cause,"                      \
@@ -305,12 +309,12 @@ static const char *const SRR_STMT_SQL[Q__COUNT] = {
     /* The open record of a fingerprint, asked in this order: a risk wins
      * over an investigation, which wins over a backlog item. Three index
      * probes; one UNION with ORDER BY cost a temporary sorter per call. */
-    [Q_OPEN_RISK] = "SELECT id FROM risks WHERE fingerprint = ?1 AND status IN "
-                    SRR_RISK_OPEN_SQL " ORDER BY id DESC LIMIT 1",
+    [Q_OPEN_RISK] = "SELECT id FROM risks WHERE fingerprint = ?1 AND " SRR_RISK_OPEN_SQL
+                    " ORDER BY id DESC LIMIT 1",
     [Q_OPEN_INV] = "SELECT id FROM investigations WHERE fingerprint = ?1 AND status = 'open'"
                    " ORDER BY id DESC LIMIT 1",
-    [Q_OPEN_BL] = "SELECT id FROM backlog WHERE fingerprint = ?1 AND status IN "
-                  SRR_BACKLOG_OPEN_SQL " ORDER BY id DESC LIMIT 1",
+    [Q_OPEN_BL] = "SELECT id FROM backlog WHERE fingerprint = ?1 AND " SRR_BACKLOG_OPEN_SQL
+                  " ORDER BY id DESC LIMIT 1",
     [Q_RISK_LATEST] = "SELECT id, status, merged_into FROM risks WHERE fingerprint = ?1"
                       " ORDER BY id DESC LIMIT 1",
     [Q_RISK_STATUS] = "SELECT status, merged_into FROM risks WHERE id = ?1",
