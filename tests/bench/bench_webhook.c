@@ -8,11 +8,15 @@
  *     same limits) that only parses the JSON and answers 202: the ceiling;
  *   - `srr serve --no-drain` (spool queue): every 202 is durably queued
  *     (group-committed fdatasync), checked afterwards by reading the spool;
+ *   - the same with the spool on tmpfs (/dev/shm), and the wall and CPU
+ *     time of one append + fdatasync on this disk: what durability costs
+ *     on this machine, for reading the first figure;
  *   - nginx answering the POST with 204, for context.
  * Prints srr/bare (target >= 0.7), srr/nginx, srr's p99 (target < 20 ms)
  * and peak RSS. Run by `./scripts/bench.sh webhook`.
  */
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <jansson.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
@@ -20,8 +24,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -238,14 +244,82 @@ static long spool_records(const char *cfgpath)
     return total;
 }
 
+/* Runs srr serve --no-drain with its spool in spool_dir under wrk; checks
+ * afterwards that every 202 is in the spool. Returns 0, or 1 when srr
+ * failed or lost an accepted alert. */
+static int run_srr(const char *dir, const char *spool_dir, wrk_result *w, long *rss,
+                   long *queued_out)
+{
+    char *yaml = srr_asprintf("queue:\n  spool_dir: %s\nstore:\n  path: srr.db\n"
+                              "webhook:\n  listen: 127.0.0.1:0\n  per_ip_connections: 1024\n",
+                              spool_dir);
+    char *cfgpath = tu_write_file(dir, "srr.yaml", yaml), url[128];
+    const char *const env[] = {"SRR_WEBHOOK_TOKEN=" TOKEN, NULL};
+    const char *const args[] = {"--no-drain", NULL};
+    wh_proc p;
+    long queued;
+    int code = 0;
+    free(yaml);
+    memset(w, 0, sizeof *w);
+    if (wh_proc_start(SRR_BIN, cfgpath, args, env, &p) != 0) {
+        fprintf(stderr, "bench_webhook: srr serve did not start:\n%s\n", p.log ? p.log : "");
+        free(cfgpath);
+        return 1;
+    }
+    snprintf(url, sizeof url, "http://127.0.0.1:%u/v1/webhooks/datadog", p.port);
+    if (run_wrk(dir, url, w) != 0)
+        code = 1;
+    *rss = peak_rss_kb(p.pid);
+    if (wh_proc_stop(&p) != 0)
+        fprintf(stderr, "bench_webhook: srr serve did not exit cleanly:\n%s\n", p.log);
+    wh_proc_free(&p);
+    *queued_out = queued = spool_records(cfgpath);
+    if (queued < w->requests - w->non2xx)
+        code = 1;
+    free(cfgpath);
+    return code;
+}
+
+/* What one durable flush costs on the disk under dir: wall and CPU time
+ * of an append of a typical group commit (16 KiB) and its fdatasync. */
+static void fsync_cost(const char *dir, double *wall_us, double *cpu_us)
+{
+    char *path = srr_asprintf("%s/fsync.probe", dir), buf[16384];
+    struct timespec t0, t1;
+    struct rusage r0, r1;
+    const int n = 200;
+    int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_TRUNC, 0600), i;
+    *wall_us = *cpu_us = 0;
+    if (fd < 0) {
+        free(path);
+        return;
+    }
+    memset(buf, 'x', sizeof buf);
+    getrusage(RUSAGE_SELF, &r0);
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    for (i = 0; i < n; i++)
+        if (write(fd, buf, sizeof buf) != (ssize_t)sizeof buf || fdatasync(fd) != 0)
+            break;
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    getrusage(RUSAGE_SELF, &r1);
+    close(fd);
+    unlink(path);
+    free(path);
+    *wall_us = ((double)(t1.tv_sec - t0.tv_sec) * 1e6 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e3) / n;
+    *cpu_us = ((double)(r1.ru_utime.tv_sec - r0.ru_utime.tv_sec + r1.ru_stime.tv_sec -
+                        r0.ru_stime.tv_sec) * 1e6 +
+               (double)(r1.ru_utime.tv_usec - r0.ru_utime.tv_usec + r1.ru_stime.tv_usec -
+                        r0.ru_stime.tv_usec)) / n;
+}
+
 int main(void)
 {
-    char *dir = tu_mkdtemp(), *payload, *lua, *cfgpath, url[128];
-    wrk_result ref, srr, ngx;
+    char *dir = tu_mkdtemp(), *payload, *lua, url[128];
+    wrk_result ref, srr, ngx, shm_run = {0};
     unsigned short port;
     struct MHD_Daemon *d;
-    wh_proc p;
-    long rss, queued;
+    long rss = 0, queued = 0;
+    double fs_wall, fs_cpu;
     int code = 0;
 
     if (system("command -v wrk >/dev/null && command -v nginx >/dev/null") != 0) {
@@ -276,30 +350,25 @@ int main(void)
     MHD_stop_daemon(d);
     printf("bare libmicrohttpd (parse, 202)  %9.0f req/s  p99 %6.2f ms\n", ref.ok_rps, ref.p99_ms);
 
-    /* 2. srr serve, spool, no writer */
-    cfgpath = tu_write_file(dir, "srr.yaml",
-                            "queue:\n  spool_dir: spool\nstore:\n  path: srr.db\n"
-                            "webhook:\n  listen: 127.0.0.1:0\n  per_ip_connections: 1024\n");
-    const char *const env[] = {"SRR_WEBHOOK_TOKEN=" TOKEN, NULL};
-    const char *const args[] = {"--no-drain", NULL};
-    if (wh_proc_start(SRR_BIN, cfgpath, args, env, &p) != 0) {
-        fprintf(stderr, "bench_webhook: srr serve did not start:\n%s\n", p.log ? p.log : "");
-        return 1;
-    }
-    snprintf(url, sizeof url, "http://127.0.0.1:%u/v1/webhooks/datadog", p.port);
-    if (run_wrk(dir, url, &srr) != 0)
+    /* 2. srr serve, spool, no writer: every 202 fsync'ed */
+    if (run_srr(dir, "spool", &srr, &rss, &queued) != 0)
         code = 1;
-    rss = peak_rss_kb(p.pid);
-    if (wh_proc_stop(&p) != 0)
-        fprintf(stderr, "bench_webhook: srr serve did not exit cleanly:\n%s\n", p.log);
-    wh_proc_free(&p);
-    queued = spool_records(cfgpath);
     printf("srr serve (202 = fsync'ed)       %9.0f req/s  p99 %6.2f ms  peak RSS %.1f MiB\n",
            srr.ok_rps, srr.p99_ms, (double)rss / 1024);
     printf("  %ld answers, %ld not 2xx, %ld records in the spool%s\n", srr.requests, srr.non2xx,
            queued, queued >= srr.requests - srr.non2xx ? " (every 202 queued)" : " (MISSING!)");
-    if (queued < srr.requests - srr.non2xx)
-        code = 1;
+    /* 2b. the same with the spool on tmpfs: what durability costs here */
+    if (access("/dev/shm", W_OK) == 0) {
+        char *shm = srr_asprintf("/dev/shm/srr-bench-%d", (int)getpid());
+        long rss_shm, queued_shm;
+        if (run_srr(dir, shm, &shm_run, &rss_shm, &queued_shm) == 0)
+            printf("srr serve, spool on tmpfs        %9.0f req/s  p99 %6.2f ms  (no disk flush)\n",
+                   shm_run.ok_rps, shm_run.p99_ms);
+        tu_rmdir_r(shm);
+        free(shm);
+    }
+    fsync_cost(dir, &fs_wall, &fs_cpu);
+    printf("one append + fdatasync here      %9.0f us wall, %.0f us CPU\n", fs_wall, fs_cpu);
 
     /* 3. nginx, 204 */
     port = free_port();
@@ -324,6 +393,5 @@ int main(void)
     free(dir);
     free(payload);
     free(lua);
-    free(cfgpath);
     return code;
 }
