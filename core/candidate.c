@@ -6,6 +6,7 @@
  */
 #include "candidate.h"
 
+#include "candidate_fast.h"
 #include "jsonw.h"
 
 #include <stdlib.h>
@@ -215,8 +216,13 @@ fail:
 srr_rc srr_candidate_parse(const char *buf, size_t len, srr_candidate *out, srr_error *err)
 {
     json_error_t je;
-    json_t *j = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &je);
+    json_t *j;
     srr_rc rc;
+    /* The producers' own shape is read without a jansson tree; anything
+     * else (and every error) takes the full path below. */
+    if (srr_candidate_parse_fast(buf, len, out))
+        return SRR_OK;
+    j = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &je);
     memset(out, 0, sizeof(*out));
     if (!j)
         return srr_error_set(err, SRR_EINVAL, "not JSON: %s (line %d column %d)", je.text,

@@ -1,0 +1,649 @@
+/* SPDX-License-Identifier: Apache-2.0
+ *
+ * candidate_fast.c - reads a candidate document straight into an
+ * srr_candidate (candidate_fast.h). jansson's loader builds a tree of
+ * allocated values and hash tables and was a quarter of the writer's drain;
+ * this reads the members it knows in one pass over the text.
+ *
+ * The rule of this file: return 0 (the full jansson path decides) for
+ * anything that is not certainly read the way jansson would read it. The
+ * lexical rules below are jansson 2.14's: whitespace is space, tab, CR and
+ * LF; strings hold no raw control character and only valid UTF-8 (no
+ * overlong forms, surrogates or code points past U+10FFFF); numbers are
+ * -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?, integers (no '.', 'e' or
+ * 'E') read with strtoll and refused on overflow, reals with strtod and
+ * refused on overflow to infinity. Escapes other than \" \\ \/ \b \f \n
+ * \r \t and \uXXXX outside the surrogates and U+0000 go to the full path,
+ * as do escaped member names.
+ */
+#include "candidate_fast.h"
+
+#include <errno.h>
+#include <locale.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define FAST_EVIDENCE_DEPTH 256 /* deeper evidence: the full path (jansson's own limit) */
+
+typedef struct cur {
+    const char *p, *end;
+} cur;
+
+static void skip_ws(cur *c)
+{
+    while (c->p < c->end && (*c->p == ' ' || *c->p == '\t' || *c->p == '\n' || *c->p == '\r'))
+        c->p++;
+}
+
+/* Skips whitespace, then consumes ch if it is next; returns 1 if it was. */
+static int eat(cur *c, char ch)
+{
+    skip_ws(c);
+    if (c->p < c->end && *c->p == ch) {
+        c->p++;
+        return 1;
+    }
+    return 0;
+}
+
+/* Length of the valid UTF-8 sequence at p (n bytes available), as
+ * jansson's utf8_check_first/utf8_check_full judge it; 0 when invalid. */
+static size_t utf8_len(const unsigned char *p, size_t n)
+{
+    unsigned c = p[0], cp;
+    size_t len, i;
+    if (c >= 0xc2 && c <= 0xdf) {
+        len = 2;
+        cp = c & 0x1f;
+    } else if (c >= 0xe0 && c <= 0xef) {
+        len = 3;
+        cp = c & 0x0f;
+    } else if (c >= 0xf0 && c <= 0xf4) {
+        len = 4;
+        cp = c & 0x07;
+    } else {
+        return 0;
+    }
+    if (n < len)
+        return 0;
+    for (i = 1; i < len; i++) {
+        if ((p[i] & 0xc0) != 0x80)
+            return 0;
+        cp = (cp << 6) | (p[i] & 0x3f);
+    }
+    if ((len == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
+        (len == 4 && (cp < 0x10000 || cp > 0x10ffff)))
+        return 0;
+    return len;
+}
+
+/* A string token at c->p (after whitespace): *s and *n get its raw bytes
+ * between the quotes, *esc whether they hold a backslash. Returns 0 when
+ * it is not a string jansson would accept as far as this file can tell. */
+static int str_raw(cur *c, const char **s, size_t *n, int *esc)
+{
+    const unsigned char *p, *end = (const unsigned char *)c->end;
+    skip_ws(c);
+    if (c->p >= c->end || *c->p != '"')
+        return 0;
+    p = (const unsigned char *)c->p + 1;
+    *s = (const char *)p;
+    *esc = 0;
+    while (p < end && *p != '"') {
+        if (*p < 0x20)
+            return 0;
+        if (*p == '\\') {
+            *esc = 1;
+            if (p + 1 >= end)
+                return 0;
+            p += 2; /* the escape is checked when decoded */
+        } else if (*p >= 0x80) {
+            size_t k = utf8_len(p, (size_t)(end - p));
+            if (!k)
+                return 0;
+            p += k;
+        } else {
+            p++;
+        }
+    }
+    if (p >= end)
+        return 0;
+    *n = (size_t)(p - (const unsigned char *)*s);
+    c->p = (const char *)p + 1;
+    return 1;
+}
+
+static int hex4(const char *p, unsigned *out)
+{
+    unsigned v = 0;
+    int i;
+    for (i = 0; i < 4; i++) {
+        char h = p[i];
+        v <<= 4;
+        if (h >= '0' && h <= '9')
+            v |= (unsigned)(h - '0');
+        else if (h >= 'a' && h <= 'f')
+            v |= (unsigned)(h - 'a' + 10);
+        else if (h >= 'A' && h <= 'F')
+            v |= (unsigned)(h - 'A' + 10);
+        else
+            return 0;
+    }
+    *out = v;
+    return 1;
+}
+
+/* The string's value as a new NUL-terminated string (caller frees), or
+ * NULL when an escape in it is left to the full path. */
+static char *str_value(const char *s, size_t n, int esc)
+{
+    char *out, *o;
+    size_t i;
+    if (!esc)
+        return srr_strndup(s, n);
+    out = o = srr_malloc(n + 1); /* decoding never lengthens */
+    for (i = 0; i < n; i++) {
+        unsigned cp;
+        if (s[i] != '\\') {
+            *o++ = s[i];
+            continue;
+        }
+        switch (s[++i]) {
+        case '"': *o++ = '"'; break;
+        case '\\': *o++ = '\\'; break;
+        case '/': *o++ = '/'; break;
+        case 'b': *o++ = '\b'; break;
+        case 'f': *o++ = '\f'; break;
+        case 'n': *o++ = '\n'; break;
+        case 'r': *o++ = '\r'; break;
+        case 't': *o++ = '\t'; break;
+        case 'u':
+            if (i + 4 >= n || !hex4(s + i + 1, &cp) || cp == 0 || (cp >= 0xd800 && cp <= 0xdfff))
+                goto no; /* surrogate pairs and U+0000: the full path */
+            i += 4;
+            if (cp < 0x80) {
+                *o++ = (char)cp;
+            } else if (cp < 0x800) {
+                *o++ = (char)(0xc0 | (cp >> 6));
+                *o++ = (char)(0x80 | (cp & 0x3f));
+            } else {
+                *o++ = (char)(0xe0 | (cp >> 12));
+                *o++ = (char)(0x80 | ((cp >> 6) & 0x3f));
+                *o++ = (char)(0x80 | (cp & 0x3f));
+            }
+            break;
+        default: goto no;
+        }
+    }
+    *o = '\0';
+    return out;
+no:
+    free(out);
+    return NULL;
+}
+
+/* Reads a string member value into a new string; NULL when it is not a
+ * string this file reads. */
+static char *str_dup(cur *c)
+{
+    const char *s;
+    size_t n;
+    int esc;
+    return str_raw(c, &s, &n, &esc) ? str_value(s, n, esc) : NULL;
+}
+
+/* Whether the next token is the literal `null` (consumed if so). */
+static int is_null(cur *c)
+{
+    skip_ws(c);
+    if (c->end - c->p >= 4 && memcmp(c->p, "null", 4) == 0) {
+        c->p += 4;
+        return 1;
+    }
+    return 0;
+}
+
+/* A number token. Returns 1 with *is_int and *iv or *dv set; 0 when it is
+ * not a number jansson reads to the same value. */
+static int number(cur *c, int *is_int, long long *iv, double *dv)
+{
+    const char *p, *start;
+    char tmp[64];
+    size_t n;
+    int real = 0;
+    skip_ws(c);
+    p = start = c->p;
+    if (p < c->end && *p == '-')
+        p++;
+    if (p >= c->end)
+        return 0;
+    if (*p == '0') {
+        p++;
+        if (p < c->end && *p >= '0' && *p <= '9')
+            return 0;
+    } else if (*p >= '1' && *p <= '9') {
+        while (p < c->end && *p >= '0' && *p <= '9')
+            p++;
+    } else {
+        return 0;
+    }
+    if (p < c->end && *p == '.') {
+        real = 1;
+        p++;
+        if (p >= c->end || *p < '0' || *p > '9')
+            return 0;
+        while (p < c->end && *p >= '0' && *p <= '9')
+            p++;
+    }
+    if (p < c->end && (*p == 'e' || *p == 'E')) {
+        real = 1;
+        p++;
+        if (p < c->end && (*p == '+' || *p == '-'))
+            p++;
+        if (p >= c->end || *p < '0' || *p > '9')
+            return 0;
+        while (p < c->end && *p >= '0' && *p <= '9')
+            p++;
+    }
+    n = (size_t)(p - start);
+    if (n >= sizeof tmp)
+        return 0;
+    memcpy(tmp, start, n);
+    tmp[n] = '\0';
+    errno = 0;
+    if (real) {
+        *dv = strtod(tmp, NULL);
+        if ((*dv == HUGE_VAL || *dv == -HUGE_VAL) && errno == ERANGE)
+            return 0;
+    } else {
+        *iv = strtoll(tmp, NULL, 10);
+        if (errno == ERANGE)
+            return 0;
+    }
+    *is_int = !real;
+    c->p = p;
+    return 1;
+}
+
+/* An integer member value (null reads as 0 where `null_ok`). */
+static int int_value(cur *c, int null_ok, int64_t *out)
+{
+    int is_int;
+    long long iv;
+    double dv;
+    if (null_ok && is_null(c)) {
+        *out = 0;
+        return 1;
+    }
+    if (!number(c, &is_int, &iv, &dv) || !is_int)
+        return 0;
+    *out = (int64_t)iv;
+    return 1;
+}
+
+/* Skips one JSON value, checking only what finding its end needs (the
+ * caller hands the text to json_loadb, which checks the rest). */
+static int skip_value(cur *c)
+{
+    int depth = 0;
+    skip_ws(c);
+    do {
+        const char *s;
+        size_t n;
+        int esc;
+        if (c->p >= c->end)
+            return 0;
+        switch (*c->p) {
+        case '{':
+        case '[':
+            if (++depth > FAST_EVIDENCE_DEPTH)
+                return 0;
+            c->p++;
+            break;
+        case '}':
+        case ']':
+            if (depth == 0)
+                return 0;
+            depth--;
+            c->p++;
+            break;
+        case '"':
+            if (!str_raw(c, &s, &n, &esc))
+                return 0;
+            break;
+        case ',':
+        case ':':
+            if (depth == 0)
+                return 0;
+            c->p++;
+            break;
+        case ' ':
+        case '\t':
+        case '\n':
+        case '\r': c->p++; break;
+        default: /* a number or literal: up to the next delimiter */
+            while (c->p < c->end && !strchr(",:{}[]\" \t\n\r", *c->p) && *c->p)
+                c->p++;
+            if (c->p < c->end && *c->p == '\0')
+                return 0;
+        }
+    } while (depth > 0);
+    return 1;
+}
+
+/* Member names are matched without decoding: a name with an escape in it
+ * goes to the full path. */
+static int name_is(const char *s, size_t n, const char *want)
+{
+    return strlen(want) == n && memcmp(s, want, n) == 0;
+}
+
+/* Reads "member": with a plain name; 1 with the name in *s, *n. */
+static int member_name(cur *c, const char **s, size_t *n)
+{
+    int esc;
+    return str_raw(c, s, n, &esc) && !esc && eat(c, ':');
+}
+
+enum {
+    S_SOURCE = 1 << 0,
+    S_CHECK = 1 << 1,
+    S_KIND = 1 << 2,
+    S_STATUS = 1 << 3,
+    S_SERVICE = 1 << 4,
+    S_ENV = 1 << 5,
+    S_TAGS = 1 << 6,
+    S_VALUE = 1 << 7,
+    S_UNIT = 1 << 8,
+    S_CONDITION = 1 << 9,
+    S_SUMMARY = 1 << 10,
+    S_WSTART = 1 << 11,
+    S_WEND = 1 << 12,
+    S_OBSERVED = 1 << 13,
+    S_LINK = 1 << 14,
+    S_PRIORITY = 1 << 15,
+    S_EVIDENCE = 1 << 16
+};
+
+/* An optional string member of the signal: a string, or null for absent. */
+static int opt_str(cur *c, char **out)
+{
+    if (is_null(c))
+        return 1;
+    return (*out = str_dup(c)) != NULL;
+}
+
+/* A name member (source, kind, status) parsed by `parse`. */
+static int name_value(cur *c, srr_rc (*parse)(const char *, void *), void *out)
+{
+    const char *s;
+    size_t n;
+    int esc;
+    char tmp[32];
+    if (!str_raw(c, &s, &n, &esc) || esc || n >= sizeof tmp)
+        return 0;
+    memcpy(tmp, s, n);
+    tmp[n] = '\0';
+    return parse(tmp, out) == SRR_OK;
+}
+
+static srr_rc parse_source(const char *s, void *out)
+{
+    return srr_source_parse(s, out);
+}
+static srr_rc parse_kind(const char *s, void *out)
+{
+    return srr_kind_parse(s, out);
+}
+static srr_rc parse_status(const char *s, void *out)
+{
+    return srr_status_parse(s, out);
+}
+static srr_rc parse_action(const char *s, void *out)
+{
+    return srr_action_parse(s, out);
+}
+static srr_rc parse_urgency(const char *s, void *out)
+{
+    return srr_urgency_parse(s, out);
+}
+
+static int tags_value(cur *c, srr_signal *sig)
+{
+    if (!eat(c, '['))
+        return 0;
+    if (eat(c, ']'))
+        return 1;
+    do {
+        char *t = str_dup(c);
+        if (!t)
+            return 0;
+        srr_signal_add_tag(sig, t);
+        free(t);
+    } while (eat(c, ','));
+    return eat(c, ']');
+}
+
+static int evidence_value(cur *c, srr_signal *sig)
+{
+    const char *start;
+    json_error_t je;
+    if (is_null(c))
+        return 1;
+    skip_ws(c);
+    start = c->p;
+    if (!skip_value(c))
+        return 0;
+    sig->evidence =
+        json_loadb(start, (size_t)(c->p - start), JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &je);
+    return sig->evidence != NULL;
+}
+
+/* Member names and their bit, in the order producers write them. */
+typedef struct field {
+    const char *name;
+    unsigned bit;
+} field;
+
+static const field SIGNAL_FIELDS[] = {
+    {"source", S_SOURCE},       {"check", S_CHECK},          {"kind", S_KIND},
+    {"status", S_STATUS},       {"service", S_SERVICE},      {"env", S_ENV},
+    {"tags", S_TAGS},           {"value", S_VALUE},          {"unit", S_UNIT},
+    {"condition", S_CONDITION}, {"summary", S_SUMMARY},      {"window_start", S_WSTART},
+    {"window_end", S_WEND},     {"observed_at", S_OBSERVED}, {"link", S_LINK},
+    {"priority", S_PRIORITY},   {"evidence", S_EVIDENCE}};
+
+/* The next member's name looked up in fields[]: its bit, or 0 when the
+ * name is unknown, escaped or already seen (*seen gets the bit). */
+static unsigned next_member(cur *c, const field *fields, size_t nfields, unsigned *seen)
+{
+    const char *k;
+    size_t n, i;
+    if (!member_name(c, &k, &n))
+        return 0;
+    for (i = 0; i < nfields; i++) {
+        if (name_is(k, n, fields[i].name)) {
+            if (*seen & fields[i].bit)
+                return 0; /* jansson refuses duplicates */
+            *seen |= fields[i].bit;
+            return fields[i].bit;
+        }
+    }
+    return 0; /* unknown: the full path (it ignores it, after checking it) */
+}
+
+/* The signal object: what srr_signal_from_json reads, of the types it
+ * takes without a word (windows and times as integers only). */
+static int signal_value(cur *c, srr_signal *sig)
+{
+    unsigned seen = 0;
+    if (!eat(c, '{') || eat(c, '}'))
+        return 0;
+    do {
+        int ok, is_int;
+        long long iv;
+        double dv;
+        switch (
+            next_member(c, SIGNAL_FIELDS, sizeof SIGNAL_FIELDS / sizeof *SIGNAL_FIELDS, &seen)) {
+        case S_SOURCE: ok = name_value(c, parse_source, &sig->source); break;
+        case S_CHECK: ok = opt_str(c, &sig->check); break;
+        case S_KIND: ok = name_value(c, parse_kind, &sig->kind); break;
+        case S_STATUS: ok = name_value(c, parse_status, &sig->status); break;
+        case S_SERVICE: ok = opt_str(c, &sig->service); break;
+        case S_ENV: ok = opt_str(c, &sig->env); break;
+        case S_TAGS: ok = tags_value(c, sig); break;
+        case S_VALUE:
+            if (is_null(c)) {
+                ok = 1;
+                sig->value = 0.0;
+            } else if ((ok = number(c, &is_int, &iv, &dv))) {
+                sig->value = is_int ? (double)iv : dv; /* json_number_value */
+            }
+            break;
+        case S_UNIT: ok = opt_str(c, &sig->unit); break;
+        case S_CONDITION: ok = opt_str(c, &sig->condition); break;
+        case S_SUMMARY: ok = opt_str(c, &sig->summary); break;
+        case S_WSTART: ok = int_value(c, 1, &sig->window_start); break;
+        case S_WEND: ok = int_value(c, 1, &sig->window_end); break;
+        case S_OBSERVED: ok = int_value(c, 1, &sig->observed_at); break;
+        case S_LINK: ok = opt_str(c, &sig->link); break;
+        case S_PRIORITY: ok = opt_str(c, &sig->priority); break;
+        case S_EVIDENCE: ok = evidence_value(c, sig); break;
+        default: ok = 0;
+        }
+        if (!ok)
+            return 0;
+    } while (eat(c, ','));
+    return eat(c, '}') && (seen & S_SOURCE) && (seen & S_KIND) && sig->check;
+}
+
+enum {
+    C_SCHEMA = 1 << 0,
+    C_ID = 1 << 1,
+    C_FINGERPRINT = 1 << 2,
+    C_ACTION = 1 << 3,
+    C_RULE = 1 << 4,
+    C_REASON = 1 << 5,
+    C_URGENCY = 1 << 6,
+    C_TITLE = 1 << 7,
+    C_OWNER = 1 << 8,
+    C_TIMEBOX = 1 << 9,
+    C_CREATED = 1 << 10,
+    C_SIGNAL = 1 << 11
+};
+
+/* {"name": string, "index": integer} in either order, index optional. */
+static int rule_value(cur *c, srr_candidate *out)
+{
+    int seen = 0;
+    if (!eat(c, '{') || eat(c, '}'))
+        return 0;
+    do {
+        const char *k;
+        size_t n;
+        if (!member_name(c, &k, &n))
+            return 0;
+        if (name_is(k, n, "name") && !(seen & 1)) {
+            if (!(out->rule = str_dup(c)))
+                return 0;
+            seen |= 1;
+        } else if (name_is(k, n, "index") && !(seen & 2)) {
+            int64_t v;
+            if (!int_value(c, 0, &v))
+                return 0;
+            out->rule_index = (int)v;
+            seen |= 2;
+        } else {
+            return 0;
+        }
+    } while (eat(c, ','));
+    return eat(c, '}') && (seen & 1);
+}
+
+static int id_value(cur *c, srr_candidate *out)
+{
+    const char *s;
+    size_t n;
+    int esc;
+    if (!str_raw(c, &s, &n, &esc) || esc || n == 0 || n >= sizeof(out->id))
+        return 0;
+    memcpy(out->id, s, n);
+    out->id[n] = '\0';
+    return 1;
+}
+
+static int schema_value(cur *c)
+{
+    const char *s;
+    size_t n;
+    int esc;
+    return str_raw(c, &s, &n, &esc) && !esc && name_is(s, n, SRR_CANDIDATE_SCHEMA);
+}
+
+/* The one decimal point strtod reads must be jansson's '.'. */
+static int c_numeric_locale(void)
+{
+    const char *dp = localeconv()->decimal_point;
+    return dp && dp[0] == '.' && dp[1] == '\0';
+}
+
+static const field CANDIDATE_FIELDS[] = {{"schema", C_SCHEMA},
+                                         {"id", C_ID},
+                                         {"fingerprint", C_FINGERPRINT},
+                                         {"action", C_ACTION},
+                                         {"rule", C_RULE},
+                                         {"reason", C_REASON},
+                                         {"urgency", C_URGENCY},
+                                         {"title", C_TITLE},
+                                         {"owner", C_OWNER},
+                                         {"timebox_s", C_TIMEBOX},
+                                         {"created_at", C_CREATED},
+                                         {"signal", C_SIGNAL}};
+
+#define C_REQUIRED (C_SCHEMA | C_ID | C_FINGERPRINT | C_ACTION | C_RULE | C_URGENCY | C_SIGNAL)
+
+int srr_candidate_parse_fast(const char *buf, size_t len, srr_candidate *out)
+{
+    cur c = {buf, buf + len};
+    unsigned seen = 0;
+    memset(out, 0, sizeof(*out));
+    if (!buf || !c_numeric_locale() || !eat(&c, '{') || eat(&c, '}'))
+        return 0;
+    do {
+        int ok;
+        switch (next_member(&c, CANDIDATE_FIELDS,
+                            sizeof CANDIDATE_FIELDS / sizeof *CANDIDATE_FIELDS, &seen)) {
+        case C_SCHEMA: ok = schema_value(&c); break;
+        case C_ID: ok = id_value(&c, out); break;
+        case C_FINGERPRINT:
+            ok = (out->fingerprint = str_dup(&c)) != NULL && *out->fingerprint;
+            break;
+        case C_ACTION: ok = name_value(&c, parse_action, &out->action); break;
+        case C_RULE: ok = rule_value(&c, out); break;
+        case C_REASON: ok = (out->reason = str_dup(&c)) != NULL; break;
+        case C_URGENCY: ok = name_value(&c, parse_urgency, &out->urgency); break;
+        case C_TITLE: ok = (out->title = str_dup(&c)) != NULL; break;
+        case C_OWNER: ok = (out->owner = str_dup(&c)) != NULL; break;
+        case C_TIMEBOX: ok = int_value(&c, 0, &out->timebox_s); break;
+        case C_CREATED: ok = int_value(&c, 0, &out->created_at); break;
+        case C_SIGNAL: ok = signal_value(&c, &out->signal); break;
+        default: ok = 0;
+        }
+        if (!ok)
+            goto no;
+    } while (eat(&c, ','));
+    if (!eat(&c, '}'))
+        goto no;
+    skip_ws(&c);
+    if (c.p != c.end || (seen & C_REQUIRED) != C_REQUIRED)
+        goto no;
+    if (!out->reason)
+        out->reason = srr_strdup("");
+    if (!out->title)
+        out->title = srr_strdup("");
+    return 1;
+no:
+    srr_candidate_clear(out);
+    return 0;
+}
