@@ -353,22 +353,29 @@ static void ev_set(json_t *ev, const char *key, const char *v)
         json_object_set_new(ev, key, json_string_nocheck(v)); /* UTF-8: text_of kept it whole */
 }
 
+/* The length of the evidence as compact JSON text, without writing it. */
+static size_t evidence_size(json_t *ev)
+{
+    const char *key;
+    json_t *v;
+    size_t n = 2; /* {} */
+    json_object_foreach(ev, key, v) /* every member is a string (ev_set) */
+        n += srr_jsonw_strn_len(key, strlen(key)) + 2 +
+             srr_jsonw_strn_len(json_string_value(v), json_string_length(v));
+    return n;
+}
+
 /* Keeps the evidence within SRR_SIGNAL_MAX_EVIDENCE_BYTES by dropping its
  * longest free-text fields first. */
 static void bound_evidence(json_t *ev)
 {
     static const char *const drop[] = {"message", "alert_status", "alert_query", "link",
                                        "title", NULL};
-    srr_buf b;
-    srr_buf_init(&b, 0);
     for (size_t i = 0; drop[i]; i++) {
-        b.len = 0;
-        srr_jsonw_value(&b, ev); /* its size as text, without jansson's dump */
-        if (b.len <= SRR_SIGNAL_MAX_EVIDENCE_BYTES - 256)
-            break;
+        if (evidence_size(ev) <= SRR_SIGNAL_MAX_EVIDENCE_BYTES - 256)
+            return;
         json_object_del(ev, drop[i]);
     }
-    srr_buf_free(&b);
 }
 
 srr_rc srr_webhook_parse(const char *body, size_t len, srr_webhook_encoding enc, int64_t now,

@@ -210,6 +210,27 @@ Test(webhook_payload, evidence_stays_bounded)
     free(ev);
     srr_webhook_alert_clear(&a);
     free(body);
+
+    /* Text that grows when escaped (a control character becomes six bytes)
+     * is measured as written, not as read. */
+    srr_buf b;
+    srr_buf_init(&b, 0);
+    srr_buf_printf(&b, "{\"id\":\"2\",\"alert_id\":\"7\",\"title\":\"");
+    for (int i = 0; i < 600; i++)
+        srr_buf_printf(&b, "\\u0001");
+    srr_buf_printf(&b, "\",\"alert_status\":\"");
+    for (int i = 0; i < 600; i++)
+        srr_buf_printf(&b, "\\\"q");
+    srr_buf_printf(&b, "\",\"text_only_msg\":\"");
+    for (int i = 0; i < 500; i++)
+        srr_buf_printf(&b, "\\t");
+    srr_buf_printf(&b, "\"}");
+    a = parse_ok(b.data, SRR_WEBHOOK_JSON);
+    ev = json_dumps(a.signal.evidence, JSON_COMPACT);
+    cr_assert_leq(strlen(ev), SRR_SIGNAL_MAX_EVIDENCE_BYTES, "%zu bytes", strlen(ev));
+    free(ev);
+    srr_webhook_alert_clear(&a);
+    srr_buf_free(&b);
 }
 
 Test(webhook_payload, content_types)
