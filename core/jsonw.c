@@ -142,12 +142,75 @@ srr_rc srr_jsonw_int(srr_buf *b, int64_t v)
     return srr_buf_append(b, t, (size_t)n);
 }
 
+/* The "%.17g" text of v, worked out without printf when v is a binary
+ * fraction with few digits (counts, 12.5, 0.25, 3.0: most values srr
+ * writes): v * 2^k is an integer below 2^53 for some k <= 10, so its
+ * decimal expansion is exact, and with at most 17 significant digits
+ * printf prints exactly those digits, trailing zeros dropped. |v| is then
+ * below 2^53 (< 1e17) and at least 2^-10 (> 1e-4) or 0, so "%g" uses no
+ * exponent. Writes into t (>= 40 bytes) what jansson writes (".0" added);
+ * returns its length, or 0 when v is not such a value. */
+static size_t real_exact(double v, char *t)
+{
+    static const uint64_t pow5[] = {1, 5, 25, 125, 625, 3125, 15625, 78125, 390625,
+                                    1953125, 9765625};
+    double a = fabs(v), m = a;
+    uint64_t um, ip, frac;
+    char digits[24];
+    int k = 0, nint = 0, nfrac = 0, sig, i;
+    size_t n = 0;
+    while (m != floor(m)) {
+        if (++k > 10)
+            return 0;
+        m = ldexp(a, k);
+    }
+    if (m >= 9007199254740992.0) /* 2^53 */
+        return 0;
+    um = (uint64_t)m;
+    ip = um >> k;
+    frac = (um & ((UINT64_C(1) << k) - 1)) * pow5[k]; /* the k decimals */
+    for (i = k - 1; i >= 0; i--, frac /= 10)
+        digits[i] = (char)('0' + frac % 10);
+    nfrac = k;
+    while (nfrac > 0 && digits[nfrac - 1] == '0')
+        nfrac--;
+    for (uint64_t x = ip; x; x /= 10)
+        nint++;
+    sig = nint + nfrac;
+    if (!ip)
+        for (i = 0; i < nfrac && digits[i] == '0'; i++)
+            sig--;
+    if (sig > 17)
+        return 0;
+    if (signbit(v))
+        t[n++] = '-';
+    if (!nint) {
+        t[n++] = '0';
+    } else {
+        for (i = nint - 1; i >= 0; i--, ip /= 10)
+            t[n + (size_t)i] = (char)('0' + ip % 10);
+        n += (size_t)nint;
+    }
+    t[n++] = '.';
+    if (!nfrac) {
+        t[n++] = '0';
+    } else {
+        memcpy(t + n, digits, (size_t)nfrac);
+        n += (size_t)nfrac;
+    }
+    t[n] = '\0';
+    return n;
+}
+
 srr_rc srr_jsonw_real(srr_buf *b, double v)
 {
     char t[40], *e;
     size_t n;
     if (!isfinite(v))
         return srr_buf_append(b, "null", 4);
+    n = real_exact(v, t);
+    if (n)
+        return srr_buf_append(b, t, n);
     n = (size_t)snprintf(t, sizeof t - 2, "%.17g", v);
     if (!strchr(t, '.') && !strchr(t, 'e')) {
         memcpy(t + n, ".0", 3);

@@ -8,6 +8,7 @@
 #include <criterion/criterion.h>
 #include <jansson.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -53,6 +54,59 @@ Test(jsonw, reals_and_integers_as_jansson_does)
     same_as_jansson(json_integer(0));
     same_as_jansson(json_integer(-9223372036854775807LL - 1));
     same_as_jansson(json_integer(7716548234011234567LL));
+}
+
+/* srr_jsonw_real works out the digits of short binary fractions itself
+ * and leaves the rest to printf: both must write what jansson writes. */
+Test(jsonw, reals_many_as_jansson_does)
+{
+    uint64_t x = 88172645463325252ULL; /* xorshift64 */
+    static const double edges[] = {0.0,
+                                   -0.0,
+                                   1.0,
+                                   -1.0,
+                                   0.5,
+                                   0.25,
+                                   0.0009765625, /* 2^-10 */
+                                   0.00048828125, /* 2^-11: printf */
+                                   9007199254740991.0,
+                                   9007199254740992.0,
+                                   4503599627370495.5,
+                                   123456789012345.625,
+                                   99999999999999.9921875,
+                                   1e15,
+                                   1e16,
+                                   1e17,
+                                   0.1,
+                                   1e-4,
+                                   12.5,
+                                   -2.75};
+    for (size_t i = 0; i < sizeof edges / sizeof edges[0]; i++)
+        same_as_jansson(json_real(edges[i]));
+    for (int i = 0; i < 200000; i++) {
+        double v;
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        switch (i % 4) {
+        case 0: /* a short binary fraction, either sign */
+            v = ldexp((double)(x >> (11 + x % 50)), -(int)(x % 13));
+            break;
+        case 1: /* a small integer or a count */
+            v = (double)(int64_t)(x % 2000001) - 1000000.0;
+            break;
+        case 2: /* two decimals, as a percentage */
+            v = (double)(x % 100000) / 100.0;
+            break;
+        default: /* any finite double */
+            memcpy(&v, &x, sizeof v);
+            if (!isfinite(v))
+                continue;
+        }
+        if (x & 1)
+            v = -v;
+        same_as_jansson(json_real(v));
+    }
 }
 
 Test(jsonw, nesting_and_member_order_as_jansson_does)
