@@ -14,7 +14,8 @@
  * 'E') read with strtoll and refused on overflow, reals with strtod and
  * refused on overflow to infinity. Escapes other than \" \\ \/ \b \f \n
  * \r \t and \uXXXX outside the surrogates and U+0000 go to the full path,
- * as do escaped member names.
+ * as do escaped member names of the candidate and the signal. Objects
+ * refuse repeated member names (JSON_REJECT_DUPLICATES).
  */
 #include "candidate_fast.h"
 
@@ -282,54 +283,89 @@ static int int_value(cur *c, int null_ok, int64_t *out)
     return 1;
 }
 
-/* Skips one JSON value, checking only what finding its end needs (the
- * caller hands the text to json_loadb, which checks the rest). */
-static int skip_value(cur *c)
+/* Reads one JSON value (the signal's evidence) into a new jansson value,
+ * the one json_loadb(JSON_REJECT_DUPLICATES) builds from the same text:
+ * members in text order, integers and reals told apart as jansson does.
+ * NULL when any of it is left to jansson (a repeated member, an escape
+ * not decoded here, nesting deeper than FAST_EVIDENCE_DEPTH, bad syntax). */
+static json_t *value_tree(cur *c, int depth)
 {
-    int depth = 0;
+    json_t *v = NULL;
+    int is_int;
+    long long iv;
+    double dv;
     skip_ws(c);
-    do {
-        const char *s;
-        size_t n;
-        int esc;
-        if (c->p >= c->end)
-            return 0;
-        switch (*c->p) {
-        case '{':
-        case '[':
-            if (++depth > FAST_EVIDENCE_DEPTH)
-                return 0;
-            c->p++;
-            break;
-        case '}':
-        case ']':
-            if (depth == 0)
-                return 0;
-            depth--;
-            c->p++;
-            break;
-        case '"':
-            if (!str_raw(c, &s, &n, &esc))
-                return 0;
-            break;
-        case ',':
-        case ':':
-            if (depth == 0)
-                return 0;
-            c->p++;
-            break;
-        case ' ':
-        case '\t':
-        case '\n':
-        case '\r': c->p++; break;
-        default: /* a number or literal: up to the next delimiter */
-            while (c->p < c->end && !strchr(",:{}[]\" \t\n\r", *c->p) && *c->p)
-                c->p++;
-            if (c->p < c->end && *c->p == '\0')
-                return 0;
-        }
-    } while (depth > 0);
-    return 1;
+    if (c->p >= c->end)
+        return NULL;
+    switch (*c->p) {
+    case '{':
+        if (depth >= FAST_EVIDENCE_DEPTH)
+            return NULL;
+        c->p++;
+        v = json_object();
+        if (eat(c, '}'))
+            return v;
+        do {
+            const char *k;
+            size_t kn;
+            int esc;
+            char *key;
+            json_t *m;
+            if (!str_raw(c, &k, &kn, &esc) || !eat(c, ':') || !(key = str_value(k, kn, esc)))
+                goto bad;
+            m = json_object_get(v, key) ? NULL : value_tree(c, depth + 1);
+            if (m)
+                json_object_set_new_nocheck(v, key, m);
+            free(key);
+            if (!m)
+                goto bad;
+        } while (eat(c, ','));
+        if (eat(c, '}'))
+            return v;
+        goto bad;
+    case '[':
+        if (depth >= FAST_EVIDENCE_DEPTH)
+            return NULL;
+        c->p++;
+        v = json_array();
+        if (eat(c, ']'))
+            return v;
+        do {
+            json_t *m = value_tree(c, depth + 1);
+            if (!m)
+                goto bad;
+            json_array_append_new(v, m);
+        } while (eat(c, ','));
+        if (eat(c, ']'))
+            return v;
+        goto bad;
+    case '"': {
+        char *str = str_dup(c);
+        if (!str)
+            return NULL;
+        v = json_string_nocheck(str); /* UTF-8 checked by str_raw, no NUL */
+        free(str);
+        return v;
+    }
+    case 't':
+    case 'f':
+    case 'n': {
+        static const char *const lit[] = {"true", "false", "null"};
+        int i = *c->p == 't' ? 0 : *c->p == 'f' ? 1 : 2;
+        size_t n = strlen(lit[i]);
+        if ((size_t)(c->end - c->p) < n || memcmp(c->p, lit[i], n) != 0)
+            return NULL;
+        c->p += n;
+        return i == 0 ? json_true() : i == 1 ? json_false() : json_null();
+    }
+    default:
+        if (!number(c, &is_int, &iv, &dv))
+            return NULL;
+        return is_int ? json_integer(iv) : json_real(dv);
+    }
+bad:
+    json_decref(v);
+    return NULL;
 }
 
 /* Member names are matched without decoding: a name with an escape in it
@@ -427,16 +463,9 @@ static int tags_value(cur *c, srr_signal *sig)
 
 static int evidence_value(cur *c, srr_signal *sig)
 {
-    const char *start;
-    json_error_t je;
     if (is_null(c))
         return 1;
-    skip_ws(c);
-    start = c->p;
-    if (!skip_value(c))
-        return 0;
-    sig->evidence =
-        json_loadb(start, (size_t)(c->p - start), JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &je);
+    sig->evidence = value_tree(c, 1);
     return sig->evidence != NULL;
 }
 

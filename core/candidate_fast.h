@@ -6,9 +6,9 @@
  *
  * It reads the shape producers write (srr_candidate_dumps: the known
  * members, each of its usual type, no escapes in member names) straight
- * from the text into an srr_candidate, without building a jansson tree;
- * only the signal's evidence, an arbitrary JSON value, is handed to
- * json_loadb. Whatever it is not sure of - an unknown or repeated member, a
+ * from the text into an srr_candidate, without jansson's loader; only the
+ * signal's evidence, an arbitrary JSON value, becomes a jansson value,
+ * built directly. Whatever it is not sure of - an unknown or repeated member, a
  * member of another type, a number jansson could refuse, an escape it does
  * not decode, any syntax error - it leaves to the full path, which decides
  * and words the error. Hence the one promise: when it returns 1, the
