@@ -42,6 +42,7 @@ struct srr_store {
     const srr_ruleset *rules; /* borrowed; NULL: keep the producer's action */
     srr_buf text;             /* scratch for the JSON texts of one statement (jsonw.h):
                                  filled, bound SQLITE_STATIC, stepped, then reused */
+    srr_apply_stats stream;   /* what the open stream transaction did (store_internal.h) */
 };
 
 /* What the final decision adds to a record beyond the candidate. */
@@ -1328,6 +1329,21 @@ static srr_rc quarantine_one(srr_store *st, const srr_store_poison *p, int64_t n
     return rc;
 }
 
+/* Applies candidates inside the open transaction; the error names the
+ * candidate that failed. */
+static srr_rc apply_many(srr_store *st, const srr_candidate *c, size_t n, int64_t now,
+                         srr_apply_stats *local, srr_error *err)
+{
+    srr_rc rc = SRR_OK;
+    size_t i;
+    for (i = 0; i < n && rc == SRR_OK; i++) {
+        rc = apply_one(st, &c[i], now, local, err);
+        if (rc != SRR_OK)
+            srr_error_prefix(err, "candidate %s", c[i].id[0] ? c[i].id : "(no id)");
+    }
+    return rc;
+}
+
 srr_rc srr_store_apply_batch(srr_store *st, const srr_candidate *c, size_t n,
                              const srr_store_poison *poison, size_t npoison, int64_t now,
                              srr_apply_stats *stats, srr_error *err)
@@ -1342,11 +1358,8 @@ srr_rc srr_store_apply_batch(srr_store *st, const srr_candidate *c, size_t n,
         return rc;
     for (i = 0; i < npoison && rc == SRR_OK; i++)
         rc = quarantine_one(st, &poison[i], now, &local, err);
-    for (i = 0; i < n && rc == SRR_OK; i++) {
-        rc = apply_one(st, &c[i], now, &local, err);
-        if (rc != SRR_OK)
-            srr_error_prefix(err, "candidate %s", c[i].id[0] ? c[i].id : "(no id)");
-    }
+    if (rc == SRR_OK)
+        rc = apply_many(st, c, n, now, &local, err);
     if (rc == SRR_OK)
         rc = tx_commit(st, err);
     if (rc != SRR_OK) {
@@ -1355,6 +1368,34 @@ srr_rc srr_store_apply_batch(srr_store *st, const srr_candidate *c, size_t n,
     }
     stats_add(stats, &local);
     return SRR_OK;
+}
+
+srr_rc srr_store_stream_begin(srr_store *st, srr_error *err)
+{
+    memset(&st->stream, 0, sizeof(st->stream));
+    return tx_begin(st, err);
+}
+
+srr_rc srr_store_stream_add(srr_store *st, const srr_candidate *c, size_t n, int64_t now,
+                            srr_error *err)
+{
+    return apply_many(st, c, n, now, &st->stream, err);
+}
+
+srr_rc srr_store_stream_commit(srr_store *st, srr_apply_stats *stats, srr_error *err)
+{
+    srr_rc rc = tx_commit(st, err);
+    if (rc != SRR_OK) {
+        tx_rollback(st);
+        return rc;
+    }
+    stats_add(stats, &st->stream);
+    return SRR_OK;
+}
+
+void srr_store_stream_abort(srr_store *st)
+{
+    tx_rollback(st);
 }
 
 srr_rc srr_store_apply(srr_store *st, const srr_candidate *c, size_t n, int64_t now,

@@ -34,6 +34,19 @@ srr_rc srr_store_apply_batch(srr_store *st, const srr_candidate *c, size_t n,
                              const srr_store_poison *poison, size_t npoison, int64_t now,
                              srr_apply_stats *stats, srr_error *err);
 
+/* The same transaction, fed as the candidates become ready (the writer's
+ * parse pipeline, writer.c): stream_begin opens it, stream_add applies
+ * candidates in order (semantics of srr_store_apply), stream_commit
+ * commits and only then adds what was done to *stats (may be NULL), or
+ * rolls back and returns the error; stream_abort rolls back. After an
+ * error from stream_add the caller must abort. Errors as for
+ * srr_store_apply_batch. */
+srr_rc srr_store_stream_begin(srr_store *st, srr_error *err);
+srr_rc srr_store_stream_add(srr_store *st, const srr_candidate *c, size_t n, int64_t now,
+                            srr_error *err);
+srr_rc srr_store_stream_commit(srr_store *st, srr_apply_stats *stats, srr_error *err);
+void srr_store_stream_abort(srr_store *st);
+
 /* The sqlite3 handle of an open store (borrowed: valid until
  * srr_store_close). For the human-side modules of store/ (workflow.c,
  * review.c, export.c), which keep their SQL in their own files; they must

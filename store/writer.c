@@ -21,7 +21,18 @@
  * one candidate at a time so the one bad candidate is quarantined with the
  * store's reason instead of blocking the queue forever. A busy database
  * (SRR_RETRY) is retried with backoff while not stopped.
+ *
+ * Pipeline: a batch of WRITER_PIPE_MIN messages or more is parsed by a
+ * second thread while this one applies the candidates already parsed, in
+ * the batch's one transaction (the store's stream API); the same thread
+ * then frees the previous batch. Nothing else changes: no poll or queue
+ * commit happens before the parser is joined, so the messages stay valid
+ * (queue.h) and the queue commit still follows the store's COMMIT. A batch
+ * with poison in it, or any failure, ends the attempt: the transaction is
+ * rolled back, the parser joined, and the batch applied as above (poison
+ * first, retries, isolation).
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,6 +48,8 @@
 #define WRITER_DEADLINE_EVERY_S 60 /* continuous mode: deadline timer */
 #define WRITER_RETRIES 20
 #define WRITER_ONCE_IDLE_MS 100 /* --once: wait per poll while reaching the end */
+#define WRITER_PIPE_MIN 64      /* smaller batches are parsed, then applied */
+#define WRITER_PIPE_STEP 16     /* candidates the parser publishes at a time */
 
 /* One batch being processed. Strings owned here. */
 typedef struct batch {
@@ -117,25 +130,29 @@ static void add_poison(batch *b, const srr_message *m, const char *reason)
     b->dreason[b->ndead++] = p->reason;
 }
 
+/* Parses message m into the batch: a candidate, or poison. */
+static void parse_one(batch *b, const srr_message *m)
+{
+    srr_error perr = {0};
+    if (m->corrupt_reason) {
+        add_poison(b, m, m->corrupt_reason);
+        return;
+    }
+    if (srr_candidate_parse(m->payload, m->len, &b->cands[b->ncands], &perr) != SRR_OK) {
+        char *why = srr_asprintf("unparseable candidate: %s", perr.msg);
+        add_poison(b, m, why);
+        free(why);
+        return;
+    }
+    b->cmsg[b->ncands] = m;
+    b->ncands++;
+}
+
 static void parse_batch(batch *b, const srr_message *msgs, size_t n)
 {
     size_t i;
-    for (i = 0; i < n; i++) {
-        const srr_message *m = &msgs[i];
-        srr_error perr = {0};
-        if (m->corrupt_reason) {
-            add_poison(b, m, m->corrupt_reason);
-            continue;
-        }
-        if (srr_candidate_parse(m->payload, m->len, &b->cands[b->ncands], &perr) != SRR_OK) {
-            char *why = srr_asprintf("unparseable candidate: %s", perr.msg);
-            add_poison(b, m, why);
-            free(why);
-            continue;
-        }
-        b->cmsg[b->ncands] = m;
-        b->ncands++;
-    }
+    for (i = 0; i < n; i++)
+        parse_one(b, &msgs[i]);
     b->ndead_parsed = b->ndead;
 }
 
@@ -208,13 +225,121 @@ static srr_rc apply_batch(srr_store *st, batch *b, const srr_writer_opts *o, srr
     return rc;
 }
 
+/* ---- the parse pipeline (see the top of this file) ---------------------- */
+
+typedef struct parse_pipe {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    batch *b;                /* being parsed; b->cands[< ready] are the applier's */
+    const srr_message *msgs; /* the poll's messages */
+    size_t n;
+    batch *old;   /* the previous batch, freed by the parser when done */
+    size_t ready; /* candidates published (under mu) */
+    int poison;   /* a poison message was found (under mu) */
+    int done;     /* every message parsed (under mu) */
+} parse_pipe;
+
+static void pipe_publish(parse_pipe *p, int done)
+{
+    pthread_mutex_lock(&p->mu);
+    p->ready = p->b->ncands;
+    p->poison = p->b->npoison > 0;
+    p->done = done;
+    pthread_cond_signal(&p->cv);
+    pthread_mutex_unlock(&p->mu);
+}
+
+static void *pipe_parser(void *arg)
+{
+    parse_pipe *p = arg;
+    size_t i;
+    for (i = 0; i < p->n; i++) {
+        parse_one(p->b, &p->msgs[i]);
+        if ((i + 1) % WRITER_PIPE_STEP == 0 || p->b->npoison)
+            pipe_publish(p, 0);
+    }
+    p->b->ndead_parsed = p->b->ndead;
+    pipe_publish(p, 1);
+    batch_free(p->old);
+    return NULL;
+}
+
+/* Applies the candidates as the parser publishes them, in one stream
+ * transaction. Returns SRR_OK when the batch is committed; otherwise the
+ * transaction is rolled back (SRR_EINVAL, no message, when the batch has
+ * poison: the caller applies it the usual way). */
+static srr_rc apply_streamed(srr_store *st, parse_pipe *p, srr_apply_stats *stats, srr_error *err)
+{
+    int64_t now = srr_now();
+    size_t i = 0, ready;
+    int poison, done;
+    srr_rc rc = srr_store_stream_begin(st, err);
+    while (rc == SRR_OK) {
+        pthread_mutex_lock(&p->mu);
+        while (p->ready == i && !p->done && !p->poison)
+            pthread_cond_wait(&p->cv, &p->mu);
+        ready = p->ready;
+        poison = p->poison;
+        done = p->done;
+        pthread_mutex_unlock(&p->mu);
+        if (poison)
+            rc = SRR_EINVAL;
+        else if (i < ready)
+            rc = srr_store_stream_add(st, &p->b->cands[i], ready - i, now, err);
+        else if (done)
+            break;
+        i = ready;
+    }
+    if (rc == SRR_OK)
+        return srr_store_stream_commit(st, stats, err);
+    srr_store_stream_abort(st);
+    return rc;
+}
+
+/* Parses and applies batch b (n messages) with the pipeline when it is big
+ * enough, freeing `old` on the way; falls back to parse-then-apply. */
+static srr_rc parse_and_apply(srr_store *st, batch *b, batch *old, const srr_message *msgs,
+                              size_t n, const srr_writer_opts *o, srr_apply_stats *stats,
+                              srr_error *err)
+{
+    parse_pipe p;
+    pthread_t th;
+    srr_rc rc;
+    if (n >= WRITER_PIPE_MIN) {
+        memset(&p, 0, sizeof(p));
+        p.b = b;
+        p.msgs = msgs;
+        p.n = n;
+        p.old = old;
+        pthread_mutex_init(&p.mu, NULL);
+        pthread_cond_init(&p.cv, NULL);
+        if (pthread_create(&th, NULL, pipe_parser, &p) == 0) {
+            srr_error one = {0};
+            rc = apply_streamed(st, &p, stats, &one);
+            pthread_join(th, NULL);
+            pthread_cond_destroy(&p.cv);
+            pthread_mutex_destroy(&p.mu);
+            if (rc == SRR_OK)
+                return SRR_OK;
+            /* poison or a failure: the usual way, from the start */
+            return apply_batch(st, b, o, stats, err);
+        }
+        pthread_cond_destroy(&p.cv);
+        pthread_mutex_destroy(&p.mu);
+    }
+    batch_free(old);
+    parse_batch(b, msgs, n);
+    return apply_batch(st, b, o, stats, err);
+}
+
 srr_rc srr_writer_drain(srr_consumer *c, srr_store *st, const srr_writer_opts *opts,
                         srr_apply_stats *stats, srr_error *err)
 {
     srr_writer_opts o = {0};
     int64_t next_deadline_check;
     srr_rc rc = SRR_OK;
-    int idle = 0;
+    int idle = 0, turn = 0;
+    batch slot[2]; /* the batch in hand and the previous one, which the next parse frees */
     if (opts)
         o = *opts;
     if (o.batch_size == 0)
@@ -222,50 +347,57 @@ srr_rc srr_writer_drain(srr_consumer *c, srr_store *st, const srr_writer_opts *o
     if (o.poll_timeout_ms <= 0)
         o.poll_timeout_ms = WRITER_DEFAULT_POLL_MS;
     next_deadline_check = srr_now() + WRITER_DEADLINE_EVERY_S;
+    memset(slot, 0, sizeof(slot));
 
     while (!stopped(&o)) {
         const srr_message *msgs = NULL;
         size_t n = 0, i;
-        batch b;
         /* --once: no wait while messages flow; a short one while the queue
          * reaches its end (Kafka: an assignment, partition EOFs). */
         rc = srr_consumer_poll(c, o.batch_size,
                                o.once ? (idle ? WRITER_ONCE_IDLE_MS : 0) : o.poll_timeout_ms,
                                &msgs, &n, err);
         if (rc != SRR_OK)
-            return rc;
+            goto out;
         idle = n == 0;
         if (n > 0) {
-            batch_init(&b, n, srr_consumer_origin(c));
-            parse_batch(&b, msgs, n);
-            rc = apply_batch(st, &b, &o, stats, err);
-            for (i = 0; rc == SRR_OK && i < b.ndead; i++)
-                rc = srr_consumer_dead_letter(c, b.dmsg[i], b.dreason[i], err);
-            batch_free(&b);
+            batch *b = &slot[turn];
+            turn = !turn;
+            batch_init(b, n, srr_consumer_origin(c));
+            rc = parse_and_apply(st, b, &slot[turn], msgs, n, &o, stats, err);
+            for (i = 0; rc == SRR_OK && i < b->ndead; i++)
+                rc = srr_consumer_dead_letter(c, b->dmsg[i], b->dreason[i], err);
             if (rc != SRR_OK)
-                return rc; /* not committed: the batch is redelivered */
+                goto out; /* not committed: the batch is redelivered */
             rc = srr_consumer_commit(c, err);
             if (rc == SRR_RETRY) {
                 srr_warn("writer: %s", err ? err->msg : "queue commit failed; will retry");
                 rc = SRR_OK;
             }
             if (rc != SRR_OK)
-                return rc;
+                goto out;
         } else if (o.once) {
             int end = srr_consumer_at_end(c, err);
-            if (end < 0)
-                return (srr_rc)end;
+            if (end < 0) {
+                rc = (srr_rc)end;
+                goto out;
+            }
             if (end)
                 break;
         }
         if (!o.once && srr_now() >= next_deadline_check) {
             rc = srr_store_check_deadlines(st, srr_now(), stats, err);
             if (rc != SRR_OK && rc != SRR_RETRY)
-                return rc;
+                goto out;
+            rc = SRR_OK;
             next_deadline_check = srr_now() + WRITER_DEADLINE_EVERY_S;
         }
     }
+    rc = SRR_OK;
     if (o.once && !stopped(&o))
-        return srr_store_check_deadlines(st, srr_now(), stats, err);
-    return SRR_OK;
+        rc = srr_store_check_deadlines(st, srr_now(), stats, err);
+out:
+    batch_free(&slot[0]);
+    batch_free(&slot[1]);
+    return rc;
 }
