@@ -17,6 +17,24 @@
  * so the candidates are produced and drained in rounds that fit; only the
  * drains are timed for the writer's rate.
  *
+ * Last measured (2026-11-28, Release build, 2 cores shared with another
+ * benchmark, 14 runs): writer 11,900-15,800 candidates/s (median ~13,600),
+ * raw 20,200-29,000/s (median ~25,000), ratio 0.49-0.64 (median 0.53; 12
+ * of 14 runs >= 0.50). It was 0.24-0.28 (writer ~6,300-7,100/s) before the
+ * decision moved out of the random-keyed candidates table (migration 3),
+ * the per-candidate JSON texts went to jsonw, the open-record lookup
+ * stopped building a temporary b-tree per call, candidates were read
+ * without jansson's loader (core/candidate_fast.c) and parsed on a second
+ * thread while the batch is applied (writer.c).
+ *
+ * What the writer still pays beyond the reference: two more statements per
+ * candidate (the open-record lookup and the record's update) and the
+ * decision's text in its sighting, which dirty ~18% more pages per batch
+ * (736 WAL frames per commit against 622), so more commit and checkpoint
+ * I/O: SQLite is ~85% of the applying thread. And the timed drains include
+ * the Kafka consumer's end-of-topic confirmation (watermark queries, ~80 ms
+ * per drain, ~7% of the drain time here) and offset commits.
+ *
  * Run: ./scripts/bench.sh writer
  */
 #include <sqlite3.h>
