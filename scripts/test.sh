@@ -29,13 +29,15 @@ else
   echo "skipped: installing the .deb needs root"
 fi
 
-echo "== fuzz the webhook payload parser (libFuzzer, bounded) =="
+echo "== fuzz the webhook payload parser and the candidate reader (libFuzzer, bounded) =="
 cmake -S . -B build-fuzz -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=Debug -DSRR_SANITIZE=ON \
       -DSRR_FUZZ=ON >/dev/null
-cmake --build build-fuzz -j"$jobs" --target fuzz_webhook_payload
-mkdir -p build-fuzz/corpus-webhook
+cmake --build build-fuzz -j"$jobs" --target fuzz_webhook_payload fuzz_candidate_parse
+mkdir -p build-fuzz/corpus-webhook build-fuzz/corpus-candidate
 build-fuzz/tests/fuzz/fuzz_webhook_payload -max_total_time=20 -max_len=8192 -print_final_stats=1 \
   build-fuzz/corpus-webhook tests/fuzz/corpus/webhook
+build-fuzz/tests/fuzz/fuzz_candidate_parse -max_total_time=20 -max_len=8192 -print_final_stats=1 \
+  build-fuzz/corpus-candidate tests/fuzz/corpus/candidate
 
 # One closing line for both runs (CTest suites; each suite is a Criterion
 # executable with many tests). set -o pipefail above already failed the
