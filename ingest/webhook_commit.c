@@ -40,6 +40,7 @@ struct srr_committer {
     commit_msg *head, *tail; /* pending, in submission order */
     size_t npending;
     int stopping;
+    int64_t linger_ns;       /* a batch waits this long after its first message */
     int healthy;             /* under mu */
     char last_error[256];    /* under mu */
     /* metrics */
@@ -113,6 +114,21 @@ static void commit_batch(srr_committer *c, commit_msg *batch)
     }
 }
 
+/* With mu held and a first message pending: lets the batch gather until
+ * linger_ns after that message, a full batch, or stop. */
+static void linger(srr_committer *c)
+{
+    int64_t deadline;
+    struct timespec ts;
+    if (c->linger_ns <= 0)
+        return;
+    deadline = c->head->submitted_ns + c->linger_ns;
+    ts.tv_sec = (time_t)(deadline / 1000000000LL);
+    ts.tv_nsec = (long)(deadline % 1000000000LL);
+    while (!c->stopping && c->npending < c->max_batch && mono_ns() < deadline)
+        pthread_cond_timedwait(&c->cv, &c->mu, &ts);
+}
+
 static void *committer_main(void *arg)
 {
     srr_committer *c = arg;
@@ -126,6 +142,7 @@ static void *committer_main(void *arg)
             pthread_mutex_unlock(&c->mu);
             return NULL;
         }
+        linger(c);
         batch = last = c->head;
         while (last->next && n < c->max_batch) {
             last = last->next;
@@ -150,7 +167,13 @@ srr_rc srr_committer_create(const srr_commit_sink *sink, size_t max_batch, srr_c
     c->max_batch = max_batch ? max_batch : 1024;
     c->healthy = 1;
     pthread_mutex_init(&c->mu, NULL);
-    pthread_cond_init(&c->cv, NULL);
+    {   /* timed waits against mono_ns() deadlines */
+        pthread_condattr_t ca;
+        pthread_condattr_init(&ca);
+        pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+        pthread_cond_init(&c->cv, &ca);
+        pthread_condattr_destroy(&ca);
+    }
     if (pthread_create(&c->thread, NULL, committer_main, c) != 0) {
         pthread_cond_destroy(&c->cv);
         pthread_mutex_destroy(&c->mu);
@@ -178,6 +201,17 @@ void srr_committer_submit(srr_committer *c, char *key, char *payload, size_t len
         c->head = m;
     c->tail = m;
     c->npending++;
+    /* The committer needs waking for a first message or a full batch; while
+     * a batch lingers, a wake-up per message would cost a context switch. */
+    if (c->npending == 1 || c->npending >= c->max_batch || c->linger_ns <= 0)
+        pthread_cond_signal(&c->cv);
+    pthread_mutex_unlock(&c->mu);
+}
+
+void srr_committer_set_linger(srr_committer *c, unsigned linger_us)
+{
+    pthread_mutex_lock(&c->mu);
+    c->linger_ns = (int64_t)linger_us * 1000;
     pthread_cond_signal(&c->cv);
     pthread_mutex_unlock(&c->mu);
 }

@@ -49,6 +49,12 @@ srr_rc srr_committer_create(const srr_commit_sink *sink, size_t max_batch, srr_c
 void srr_committer_submit(srr_committer *c, char *key, char *payload, size_t len,
                           srr_commit_done_fn done, void *arg);
 
+/* Lets each batch gather for linger_us after its first message (or until
+ * max_batch are pending) before it is flushed: under load, several times
+ * the alerts share a flush, for at most that much added latency. 0 (the
+ * default) flushes as soon as the committer is free. */
+void srr_committer_set_linger(srr_committer *c, unsigned linger_us);
+
 /* 1 when the last flush succeeded (or none happened yet), else 0 and the
  * reason copied into err (may be NULL). For readiness checks. */
 int srr_committer_healthy(srr_committer *c, srr_error *err);
