@@ -12,7 +12,8 @@
  *     time of one append + fdatasync on this disk: what durability costs
  *     on this machine, for reading the first figure;
  *   - nginx answering the POST with 204, for context.
- * Prints srr/bare (target >= 0.7), srr/nginx, srr's p99 (target < 20 ms)
+ * bare and srr run alternately, twice each, and the best run of each side
+ * counts. Prints srr/bare (target >= 0.7), srr/nginx, srr's p99 (target < 20 ms)
  * and peak RSS. Run by `./scripts/bench.sh webhook`.
  */
 #include <arpa/inet.h>
@@ -39,6 +40,7 @@
 #define TOKEN "bench-token"
 #define DURATION "6s"
 #define PAYLOAD_BYTES 2048
+#define ROUNDS 2 /* bare and srr runs, alternating; the best of each counts */
 
 typedef struct wrk_result {
     double rps;         /* all answers per second */
@@ -318,7 +320,7 @@ int main(void)
     wrk_result ref, srr, ngx, shm_run = {0};
     unsigned short port;
     struct MHD_Daemon *d;
-    long rss = 0, queued = 0;
+    long rss = 0;
     double fs_wall, fs_cpu;
     int code = 0;
 
@@ -338,25 +340,36 @@ int main(void)
     printf("payload %zu bytes; wrk -t2 -c32 -d%s; %ld cores\n", strlen(payload), DURATION,
            sysconf(_SC_NPROCESSORS_ONLN));
 
-    /* 1. bare libmicrohttpd */
-    d = ref_start(&port);
-    if (!d) {
-        fprintf(stderr, "bench_webhook: cannot start the reference server\n");
-        return 1;
+    /* 1 and 2, alternating, ROUNDS times each; the best round of each side
+     * counts, so a burst of other load on the machine hits neither alone. */
+    for (int round = 0; round < ROUNDS; round++) {
+        wrk_result r;
+        long rss_r, queued_r;
+        d = ref_start(&port);
+        if (!d) {
+            fprintf(stderr, "bench_webhook: cannot start the reference server\n");
+            return 1;
+        }
+        snprintf(url, sizeof url, "http://127.0.0.1:%u/v1/webhooks/datadog", port);
+        if (run_wrk(dir, url, &r) != 0)
+            code = 1;
+        MHD_stop_daemon(d);
+        printf("bare libmicrohttpd (parse, 202)  %9.0f req/s  p99 %6.2f ms\n", r.ok_rps, r.p99_ms);
+        if (round == 0 || r.ok_rps > ref.ok_rps)
+            ref = r;
+        /* srr serve, spool, no writer: every 202 fsync'ed */
+        if (run_srr(dir, "spool", &r, &rss_r, &queued_r) != 0)
+            code = 1;
+        printf("srr serve (202 = fsync'ed)       %9.0f req/s  p99 %6.2f ms  peak RSS %.1f MiB\n",
+               r.ok_rps, r.p99_ms, (double)rss_r / 1024);
+        printf("  %ld answers, %ld not 2xx, %ld records in the spool%s\n", r.requests, r.non2xx,
+               queued_r, queued_r >= r.requests - r.non2xx ? " (every 202 queued)" : " (MISSING!)");
+        if (round == 0 || r.ok_rps > srr.ok_rps)
+            srr = r;
+        if (rss_r > rss)
+            rss = rss_r;
     }
-    snprintf(url, sizeof url, "http://127.0.0.1:%u/v1/webhooks/datadog", port);
-    if (run_wrk(dir, url, &ref) != 0)
-        code = 1;
-    MHD_stop_daemon(d);
-    printf("bare libmicrohttpd (parse, 202)  %9.0f req/s  p99 %6.2f ms\n", ref.ok_rps, ref.p99_ms);
 
-    /* 2. srr serve, spool, no writer: every 202 fsync'ed */
-    if (run_srr(dir, "spool", &srr, &rss, &queued) != 0)
-        code = 1;
-    printf("srr serve (202 = fsync'ed)       %9.0f req/s  p99 %6.2f ms  peak RSS %.1f MiB\n",
-           srr.ok_rps, srr.p99_ms, (double)rss / 1024);
-    printf("  %ld answers, %ld not 2xx, %ld records in the spool%s\n", srr.requests, srr.non2xx,
-           queued, queued >= srr.requests - srr.non2xx ? " (every 202 queued)" : " (MISSING!)");
     /* 2b. the same with the spool on tmpfs: what durability costs here */
     if (access("/dev/shm", W_OK) == 0) {
         char *shm = srr_asprintf("/dev/shm/srr-bench-%d", (int)getpid());
@@ -380,7 +393,8 @@ int main(void)
     waitpid(ng, NULL, 0);
     printf("nginx (204)                      %9.0f req/s  p99 %6.2f ms\n", ngx.ok_rps, ngx.p99_ms);
 
-    printf("\nsrr / bare libmicrohttpd  %.2f   (target >= 0.70)  %s\n",
+    printf("\nbest of %d rounds each\n", ROUNDS);
+    printf("srr / bare libmicrohttpd  %.2f   (target >= 0.70)  %s\n",
            ref.ok_rps > 0 ? srr.ok_rps / ref.ok_rps : 0,
            ref.ok_rps > 0 && srr.ok_rps / ref.ok_rps >= 0.7 ? "ok" : "BELOW TARGET");
     printf("srr / nginx               %.2f   (context)\n",
