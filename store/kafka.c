@@ -660,6 +660,21 @@ static srr_rc kafka_consumer_open(const srr_config *cfg, void **impl, srr_error 
     return SRR_OK;
 }
 
+/* 1 when every assigned partition has reported its end (and at least one
+ * is assigned). */
+static int all_assigned_eof(const kconsumer *k)
+{
+    int i, any = 0;
+    for (i = 0; i < k->nparts; i++) {
+        if (!k->parts[i].assigned)
+            continue;
+        if (!k->parts[i].eof)
+            return 0;
+        any = 1;
+    }
+    return any;
+}
+
 static srr_rc kafka_poll(void *impl, size_t max, int timeout_ms, const srr_message **msgs,
                          size_t *n, srr_error *err)
 {
@@ -692,6 +707,8 @@ static srr_rc kafka_poll(void *impl, size_t max, int timeout_ms, const srr_messa
                 k->progress_ms = mono_ms();
             }
             rd_kafka_message_destroy(m);
+            if (k->nheld == 0 && all_assigned_eof(k))
+                break; /* --once: the end is reached; no need to wait out the timeout */
             continue;
         }
         if (m->err) {
