@@ -19,6 +19,8 @@
  */
 #include "candidate_fast.h"
 
+#include "jsonw.h"
+
 #include <errno.h>
 #include <locale.h>
 #include <math.h>
@@ -48,37 +50,6 @@ static int eat(cur *c, char ch)
     return 0;
 }
 
-/* Length of the valid UTF-8 sequence at p (n bytes available), as
- * jansson's utf8_check_first/utf8_check_full judge it; 0 when invalid. */
-static size_t utf8_len(const unsigned char *p, size_t n)
-{
-    unsigned c = p[0], cp;
-    size_t len, i;
-    if (c >= 0xc2 && c <= 0xdf) {
-        len = 2;
-        cp = c & 0x1f;
-    } else if (c >= 0xe0 && c <= 0xef) {
-        len = 3;
-        cp = c & 0x0f;
-    } else if (c >= 0xf0 && c <= 0xf4) {
-        len = 4;
-        cp = c & 0x07;
-    } else {
-        return 0;
-    }
-    if (n < len)
-        return 0;
-    for (i = 1; i < len; i++) {
-        if ((p[i] & 0xc0) != 0x80)
-            return 0;
-        cp = (cp << 6) | (p[i] & 0x3f);
-    }
-    if ((len == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
-        (len == 4 && (cp < 0x10000 || cp > 0x10ffff)))
-        return 0;
-    return len;
-}
-
 /* A string token at c->p (after whitespace): *s and *n get its raw bytes
  * between the quotes, *esc whether they hold a backslash. Returns 0 when
  * it is not a string jansson would accept as far as this file can tell. */
@@ -100,7 +71,7 @@ static int str_raw(cur *c, const char **s, size_t *n, int *esc)
                 return 0;
             p += 2; /* the escape is checked when decoded */
         } else if (*p >= 0x80) {
-            size_t k = utf8_len(p, (size_t)(end - p));
+            size_t k = srr_utf8_seq_len(p, (size_t)(end - p));
             if (!k)
                 return 0;
             p += k;

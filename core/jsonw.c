@@ -15,9 +15,7 @@ static inline int needs_escape(unsigned char c)
     return c < 0x20 || c == '"' || c == '\\';
 }
 
-/* Length of the valid UTF-8 sequence starting at p (at most n bytes
- * available), or 0 when the bytes there are not one. */
-static size_t utf8_len(const unsigned char *p, size_t n)
+size_t srr_utf8_seq_len(const unsigned char *p, size_t n)
 {
     unsigned c = p[0];
     size_t len, i;
@@ -76,7 +74,7 @@ size_t srr_jsonw_strn_len(const char *s, size_t n)
             len += needs_escape(p[i]) ? escape_of(p[i], esc) : 1;
             i++;
         } else {
-            size_t k = utf8_len(p + i, n - i);
+            size_t k = srr_utf8_seq_len(p + i, n - i);
             len += k ? k : sizeof REPLACEMENT - 1;
             i += k ? k : 1;
         }
@@ -96,7 +94,7 @@ srr_rc srr_jsonw_strn(srr_buf *b, const char *s, size_t n)
         while (i < n && p[i] < 0x80 && !needs_escape(p[i]))
             i++;
         while (i < n && p[i] >= 0x80) {
-            size_t k = utf8_len(p + i, n - i);
+            size_t k = srr_utf8_seq_len(p + i, n - i);
             if (!k)
                 break;
             i += k;

@@ -18,6 +18,12 @@
 
 #include "srr.h"
 
+/* Length of the valid UTF-8 sequence at p (n >= 1 bytes available): 1 for
+ * ASCII, 2-4 for a well-formed sequence, 0 for anything jansson would
+ * refuse (a stray continuation byte, an overlong form, a surrogate, past
+ * U+10FFFF, cut short). */
+size_t srr_utf8_seq_len(const unsigned char *p, size_t n);
+
 /* Appends a string literal as it is (JSON punctuation, member names). */
 #define SRR_JSONW_LIT(b, lit) srr_buf_append((b), (lit), sizeof(lit) - 1)
 
