@@ -105,11 +105,13 @@ static const srr_command commands[] = {
      "records for Notion or Google Sheets (CSV), scripts (JSON) or a wiki (Markdown)",
      "CSV follows RFC 4180 with a header row; Markdown writes one detail page per record."},
     {"policy", srr_cmd_policy,
-     "policy check [-c FILE] [POLICY]\npolicy explain [-c FILE] --signal FILE|-\n"
+     "policy check [-c FILE] [POLICY]\npolicy explain [-c FILE] --signal FILE|- [--history]\n"
      "policy test [-c FILE] --replay DIR [--policy NEW]",
      "lint, explain and test the triage policy",
      "check finds unreachable rules, unknown checks and other mistakes; explain shows, for "
-     "one signal (JSON), every rule it was tested against and why the winner won; test "
+     "one signal (JSON), every rule it was tested against and why the winner won (with "
+     "--history, as the writer would judge it now: with the fingerprint's sightings and "
+     "records from the store); test "
      "replays a recorded sweep through the current and a changed policy and prints the "
      "difference."},
     {"config", srr_cmd_config, "config check [-c FILE]\nconfig reference",

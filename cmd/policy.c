@@ -28,6 +28,7 @@
 #include "collect.h"
 #include "datadog.h"
 #include "rules.h"
+#include "store.h"
 #include "yaml.h"
 
 typedef struct policy_opts {
@@ -36,10 +37,11 @@ typedef struct policy_opts {
     const char *replay;
     const char *policy;
     const char *file; /* positional POLICY of `check` */
+    int history;      /* explain: with the fingerprint's history from the store */
 } policy_opts;
 
 static const char usage_text[] = "usage: srr policy check [-c FILE] [POLICY]\n"
-                                 "       srr policy explain [-c FILE] --signal FILE|-\n"
+                                 "       srr policy explain [-c FILE] --signal FILE|- [--history]\n"
                                  "       srr policy test [-c FILE] --replay DIR [--policy NEW]\n";
 
 static int parse_args(int argc, char **argv, policy_opts *o, const char *sub)
@@ -47,7 +49,8 @@ static int parse_args(int argc, char **argv, policy_opts *o, const char *sub)
     static const struct option longopts[] = {
         {"config", required_argument, NULL, 'c'}, {"signal", required_argument, NULL, 's'},
         {"replay", required_argument, NULL, 'R'}, {"policy", required_argument, NULL, 'p'},
-        {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0}};
+        {"history", no_argument, NULL, 'H'},      {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0}};
     int c;
     memset(o, 0, sizeof(*o));
     optind = 1;
@@ -57,6 +60,7 @@ static int parse_args(int argc, char **argv, policy_opts *o, const char *sub)
         case 's': o->signal = optarg; break;
         case 'R': o->replay = optarg; break;
         case 'p': o->policy = optarg; break;
+        case 'H': o->history = 1; break;
         case 'h': fputs(usage_text, stdout); return -2;
         default: return -1;
         }
@@ -265,6 +269,39 @@ static int cmd_explain(const policy_opts *o)
     }
     srr_rules_explain(rs, &sig, NULL, &ex);
     print_signal(&sig);
+    if (o->history) {
+        /* Judge again as the writer would now: with what the store holds for
+         * the fingerprint the first decision gives. */
+        srr_history hist;
+        srr_sighting *sv = NULL;
+        srr_store *st = NULL;
+        srr_rules_fingerprint(&sig, &ex.decision, fp);
+        if (srr_store_open(cfg->store.path, &st, &err) != SRR_OK ||
+            srr_store_history(st, fp, srr_now(), &hist, &sv, &err) != SRR_OK) {
+            fprintf(stderr, "srr policy explain: --history: %s\n", err.msg);
+            srr_store_close(&st);
+            code = SRR_EXIT_FAIL;
+            goto out;
+        }
+        srr_store_close(&st);
+        printf("history of %.8s in %s: %zu earlier sighting(s)", fp, cfg->store.path,
+               hist.nsightings);
+        if (hist.open_kind != SRR_REC_NONE)
+            printf(", open %s %s%lld",
+                   hist.open_kind == SRR_REC_RISK      ? "risk"
+                   : hist.open_kind == SRR_REC_BACKLOG ? "backlog item"
+                                                       : "investigation",
+                   hist.open_kind == SRR_REC_RISK      ? "SRR-"
+                   : hist.open_kind == SRR_REC_BACKLOG ? "BL-"
+                                                       : "INV-",
+                   (long long)hist.open_id);
+        if (hist.resolved_risk_id)
+            printf(", resolved risk SRR-%lld", (long long)hist.resolved_risk_id);
+        printf("\n");
+        srr_explanation_clear(&ex);
+        srr_rules_explain(rs, &sig, &hist, &ex);
+        free(sv); /* ex copied what it reports */
+    }
     printf("rules tried (%s):\n",
            cfg->policy && cfg->policy->file ? cfg->policy->file : "built-in policy");
     for (i = 0; i < ex.n; i++) {

@@ -1005,10 +1005,12 @@ static srr_rc close_inv(srr_store *st, const inv_row *inv, int64_t now, const ch
 }
 
 /* Reads what the final decision needs to know about fingerprint fp into
- * *h; the sightings go to *sv (caller frees). `kind`/`id`/`resolved` come
- * from find_target. */
+ * *h; the sightings go to *sv (caller frees), read only when
+ * `with_sightings` (a policy with recurrence or flapping rules).
+ * `kind`/`id`/`resolved` come from find_target. */
 static srr_rc load_history(srr_store *st, const char *fp, int kind, int64_t id, int64_t resolved,
-                           int64_t now, srr_history *h, srr_sighting **sv, srr_error *err)
+                           int64_t now, int with_sightings, srr_history *h, srr_sighting **sv,
+                           srr_error *err)
 {
     sqlite3_stmt *s;
     srr_rc rc = SRR_OK;
@@ -1050,7 +1052,7 @@ static srr_rc load_history(srr_store *st, const char *fp, int kind, int64_t id, 
             stmt_done(s);
         }
     }
-    if (!st->rules || !srr_rules_uses_history(st->rules))
+    if (!with_sightings)
         return SRR_OK;
     s = prep(st, Q_SIGHTINGS_RECENT, err, "ti", fp, (int64_t)SRR_HISTORY_SIGHTINGS);
     while (s && (r = next_row(st, s, &rc, err)) == 1) {
@@ -1074,6 +1076,26 @@ static srr_rc load_history(srr_store *st, const char *fp, int kind, int64_t id, 
     }
     h->sightings = *sv;
     h->nsightings = n;
+    return rc;
+}
+
+srr_rc srr_store_history(srr_store *st, const char *fingerprint, int64_t now, srr_history *h,
+                         srr_sighting **sightings, srr_error *err)
+{
+    int kind;
+    int64_t id, resolved;
+    srr_rc rc;
+    memset(h, 0, sizeof(*h));
+    *sightings = NULL;
+    rc = find_target(st, fingerprint, &kind, &id, &resolved, err);
+    if (rc != SRR_OK)
+        return rc;
+    rc = load_history(st, fingerprint, kind, id, resolved, now, 1, h, sightings, err);
+    if (rc != SRR_OK) {
+        free(*sightings);
+        *sightings = NULL;
+        memset(h, 0, sizeof(*h));
+    }
     return rc;
 }
 
@@ -1172,7 +1194,8 @@ static srr_rc apply_one(srr_store *st, const srr_candidate *c, int64_t now, srr_
     stats->received++;
     rc = find_target(st, c->fingerprint, &kind, &id, &resolved, err);
     if (rc == SRR_OK)
-        rc = load_history(st, c->fingerprint, kind, id, resolved, now, &hist, &sv, err);
+        rc = load_history(st, c->fingerprint, kind, id, resolved, now,
+                          st->rules && srr_rules_uses_history(st->rules), &hist, &sv, err);
     if (rc != SRR_OK)
         goto out;
     /* The producer's proposal, as a decision (used when the store has no

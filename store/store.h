@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "candidate.h"
+#include "rules.h"
 #include "srr.h"
 
 typedef struct srr_store srr_store;
@@ -59,8 +60,16 @@ srr_rc srr_store_apply(srr_store *st, const srr_candidate *c, size_t n, int64_t 
  * code the producer ran; without it (NULL, the default) the producer's
  * proposed action is kept and only the record semantics apply. The store
  * borrows `rs`, which must outlive it (or be unset first). */
-typedef struct srr_ruleset srr_ruleset;
 void srr_store_set_rules(srr_store *st, const srr_ruleset *rs);
+
+/* The history the writer would decide a candidate of `fingerprint` with at
+ * time `now`: its open record, investigation outcomes, a resolved risk and
+ * its latest sightings (up to 1000, oldest first, in *sightings: the
+ * caller frees it; h->sightings points into it). For `srr policy explain
+ * --history`. Returns SRR_OK (an unknown fingerprint has an empty history)
+ * or the store's error. */
+srr_rc srr_store_history(srr_store *st, const char *fingerprint, int64_t now, srr_history *h,
+                         srr_sighting **sightings, srr_error *err);
 
 /* An engineer resolves an open investigation (id "INV-3" or "3") before or
  * after its time-box: outcome "fixed", "backlog" (needs `link`, the ticket:

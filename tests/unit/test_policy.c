@@ -853,3 +853,40 @@ Test(policy_cmd, explain_test_and_check_on_the_demo)
     cr_assert_eq(r.status, 2, "%s%s", r.out, r.err);
     tu_run_free(&r);
 }
+
+Test(policy_cmd, explain_with_the_history_in_the_store)
+{
+    /* After the demo week is stored, the disk signal's fingerprint has one
+     * sighting and an open backlog item, and --history says so. */
+    char *dir = tu_mkdtemp(), *yaml = NULL, *cfgfile, *sigfile = EX "policy-signal-disk.json";
+    size_t len;
+    srr_error err = {0};
+    tu_run r;
+    cr_assert_eq(srr_file_read(EX "srr.yaml", 1 << 20, &yaml, &len, &err), SRR_OK, "%s", err.msg);
+    cfgfile = tu_write_file(dir, "srr.yaml", yaml); /* its store and spool land in dir */
+    {
+        const char *argv[] = {SRR_BIN, "sweep", "-c", cfgfile, "--replay", EX "demo-week", NULL};
+        const char *env[] = {"SRR_LOG_LEVEL=warn", NULL};
+        tu_exec(argv, env, NULL, &r);
+        cr_assert_eq(r.status, 0, "%s%s", r.out, r.err);
+        tu_run_free(&r);
+    }
+    run(&r, "explain", "-c", cfgfile, "--signal", sigfile, "--history", NULL);
+    cr_assert_eq(r.status, 0, "%s%s", r.out, r.err);
+    cr_assert(strstr(r.out, "1 earlier sighting(s), open backlog item BL-1"), "%s", r.out);
+    cr_assert(strstr(r.out, "decision: backlog"), "%s", r.out);
+    tu_run_free(&r);
+
+    /* Without a store to read, it says why and fails. */
+    free(cfgfile);
+    cfgfile = tu_write_file(dir, "bad.yaml", "store:\n  path: /nonexistent-dir/x/srr.db\n");
+    run(&r, "explain", "-c", cfgfile, "--signal", sigfile, "--history", NULL);
+    cr_assert_eq(r.status, 1, "%s%s", r.out, r.err);
+    cr_assert(strstr(r.err, "--history"), "%s", r.err);
+    tu_run_free(&r);
+    free(cfgfile);
+    free(yaml);
+    tu_rmdir_r(dir);
+    free(dir);
+}
+
