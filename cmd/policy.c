@@ -23,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "collect.h"
@@ -276,6 +277,12 @@ static int cmd_explain(const policy_opts *o)
         srr_sighting *sv = NULL;
         srr_store *st = NULL;
         srr_rules_fingerprint(&sig, &ex.decision, fp);
+        if (access(cfg->store.path, F_OK) != 0) { /* read it; never create one */
+            fprintf(stderr, "srr policy explain: --history: no store at %s (nothing stored yet?)\n",
+                    cfg->store.path);
+            code = SRR_EXIT_FAIL;
+            goto out;
+        }
         if (srr_store_open(cfg->store.path, &st, &err) != SRR_OK ||
             srr_store_history(st, fp, srr_now(), &hist, &sv, &err) != SRR_OK) {
             fprintf(stderr, "srr policy explain: --history: %s\n", err.msg);

@@ -10,6 +10,7 @@
 #include <criterion/criterion.h>
 #include <stdarg.h>
 #include <string.h>
+#include <unistd.h>
 #include <time.h>
 
 #include "config.h"
@@ -877,12 +878,17 @@ Test(policy_cmd, explain_with_the_history_in_the_store)
     cr_assert(strstr(r.out, "decision: backlog"), "%s", r.out);
     tu_run_free(&r);
 
-    /* Without a store to read, it says why and fails. */
+    /* Without a store to read, it says why and fails, and creates none. */
     free(cfgfile);
-    cfgfile = tu_write_file(dir, "bad.yaml", "store:\n  path: /nonexistent-dir/x/srr.db\n");
+    cfgfile = tu_write_file(dir, "bad.yaml", "store:\n  path: empty.db\n");
     run(&r, "explain", "-c", cfgfile, "--signal", sigfile, "--history", NULL);
     cr_assert_eq(r.status, 1, "%s%s", r.out, r.err);
-    cr_assert(strstr(r.err, "--history"), "%s", r.err);
+    cr_assert(strstr(r.err, "--history: no store at"), "%s", r.err);
+    {
+        char *made = srr_asprintf("%s/empty.db", dir);
+        cr_assert_neq(access(made, F_OK), 0, "explain --history created %s", made);
+        free(made);
+    }
     tu_run_free(&r);
     free(cfgfile);
     free(yaml);
