@@ -64,23 +64,10 @@ void srr_candidate_clear(srr_candidate *c)
 
 json_t *srr_candidate_to_json(const srr_candidate *c)
 {
-    json_t *o = json_object(), *rule = json_object();
-    json_object_set_new(o, "schema", json_string(SRR_CANDIDATE_SCHEMA));
-    json_object_set_new(o, "id", json_string(c->id));
-    json_object_set_new(o, "fingerprint", json_string(c->fingerprint ? c->fingerprint : ""));
-    json_object_set_new(o, "action", json_string(srr_action_name(c->action)));
-    json_object_set_new(rule, "name", json_string(c->rule ? c->rule : ""));
-    json_object_set_new(rule, "index", json_integer(c->rule_index));
-    json_object_set_new(o, "rule", rule);
-    json_object_set_new(o, "reason", json_string(c->reason ? c->reason : ""));
-    json_object_set_new(o, "urgency", json_string(srr_urgency_name(c->urgency)));
-    json_object_set_new(o, "title", json_string(c->title ? c->title : ""));
-    if (c->owner)
-        json_object_set_new(o, "owner", json_string(c->owner));
-    if (c->timebox_s)
-        json_object_set_new(o, "timebox_s", json_integer(c->timebox_s));
-    json_object_set_new(o, "created_at", json_integer(c->created_at));
-    json_object_set_new(o, "signal", srr_signal_to_json(&c->signal));
+    /* One field list: the tree is read back from the text dumps writes. */
+    char *text = srr_candidate_dumps(c);
+    json_t *o = text ? json_loads(text, 0, NULL) : NULL;
+    free(text);
     return o;
 }
 

@@ -55,13 +55,14 @@ typedef struct srr_candidate {
 /* Frees what the candidate owns and zeroes it. */
 void srr_candidate_clear(srr_candidate *c);
 
-/* Serialises to a new JSON object with "schema": "srr.candidate/1".
- * Caller owns the reference. */
-json_t *srr_candidate_to_json(const srr_candidate *c);
-/* Same, as a compact string (json_dumps of the above, byte for byte,
- * written directly: this runs once per webhook alert); caller frees.
- * NULL only if the text cannot be built. */
+/* Serialises to compact JSON text with "schema": "srr.candidate/1",
+ * written directly (this runs once per webhook alert): the text
+ * json_dumps writes for the same object. Caller frees; NULL only if the
+ * text cannot be built. */
 char *srr_candidate_dumps(const srr_candidate *c);
+/* The same object as a jansson tree, read back from that text. Caller owns
+ * the reference. */
+json_t *srr_candidate_to_json(const srr_candidate *c);
 
 /* Parses a candidate document. Returns SRR_EINVAL with a reason ("not
  * JSON: ...", "unknown schema 'x'", "missing field 'id'") for anything that

@@ -164,40 +164,19 @@ const char *srr_signal_tag(const srr_signal *s, const char *key)
     return NULL;
 }
 
-static void set_str(json_t *o, const char *k, const char *v)
-{
-    if (v)
-        json_object_set_new(o, k, json_string(v));
-}
-
 json_t *srr_signal_to_json(const srr_signal *s)
 {
-    json_t *o = json_object(), *tags = json_array();
-    size_t i;
-    json_object_set_new(o, "source", json_string(srr_source_name(s->source)));
-    set_str(o, "check", s->check);
-    json_object_set_new(o, "kind", json_string(srr_kind_name(s->kind)));
-    json_object_set_new(o, "status", json_string(srr_status_name(s->status)));
-    set_str(o, "service", s->service);
-    set_str(o, "env", s->env);
-    for (i = 0; i < s->ntags; i++)
-        json_array_append_new(tags, json_string(s->tags[i]));
-    json_object_set_new(o, "tags", tags);
-    json_object_set_new(o, "value", json_real(s->value));
-    set_str(o, "unit", s->unit);
-    set_str(o, "condition", s->condition);
-    set_str(o, "summary", s->summary);
-    json_object_set_new(o, "window_start", json_integer(s->window_start));
-    json_object_set_new(o, "window_end", json_integer(s->window_end));
-    json_object_set_new(o, "observed_at", json_integer(s->observed_at));
-    set_str(o, "link", s->link);
-    set_str(o, "priority", s->priority);
-    if (s->evidence)
-        json_object_set(o, "evidence", s->evidence);
+    /* One field list: the tree is read back from srr_signal_write_json. */
+    srr_buf b;
+    json_t *o = NULL;
+    srr_buf_init(&b, 0);
+    if (srr_signal_write_json(&b, s) == SRR_OK)
+        o = json_loadb(b.data, b.len, 0, NULL);
+    srr_buf_free(&b);
     return o;
 }
 
-/* Appends ,"k":"v" when v is set (the writer's set_str). */
+/* Appends ,"k":"v" when v is set. */
 static srr_rc w_str(srr_buf *b, const char *k, const char *v)
 {
     srr_rc rc = SRR_OK;

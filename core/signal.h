@@ -127,11 +127,12 @@ void srr_signal_add_tag(srr_signal *s, const char *tag);
 /* Value of tag `key` ("key:value" -> "value"), or NULL. Borrowed pointer. */
 const char *srr_signal_tag(const srr_signal *s, const char *key);
 
-/* Serialises to a new JSON object (caller owns the reference). */
-json_t *srr_signal_to_json(const srr_signal *s);
-/* Appends the same object as compact JSON text (json_dumps of the above,
- * byte for byte) to b. Returns SRR_EINVAL past b's max. */
+/* Appends the signal as compact JSON text to b (the text json_dumps
+ * writes for the same object). Returns SRR_EINVAL past b's max. */
 srr_rc srr_signal_write_json(srr_buf *b, const srr_signal *s);
+/* The same object as a jansson tree, read back from that text (caller
+ * owns the reference; NULL only if it cannot be built). */
+json_t *srr_signal_to_json(const srr_signal *s);
 /* Parses the object produced above. On failure returns SRR_EINVAL with a
  * message naming the field; *out is left cleared. */
 srr_rc srr_signal_from_json(const json_t *j, srr_signal *out, srr_error *err);
