@@ -41,4 +41,21 @@ long long sf_query_int(const char *db, const char *sql);
 void sf_store_setup(char **dir, char **db, srr_store **st);
 void sf_store_teardown(char **dir, char **db, srr_store **st);
 
+/* Declares g_dir, g_db and g_st and the Criterion suite `name`, whose
+ * every test gets a fresh store through the two functions above. Needs
+ * <criterion/criterion.h>. */
+#define SF_STORE_SUITE(name)                                                                       \
+    static char *g_dir __attribute__((unused));                                                    \
+    static char *g_db __attribute__((unused));                                                     \
+    static srr_store *g_st __attribute__((unused));                                                \
+    static void sf_suite_setup(void)                                                               \
+    {                                                                                              \
+        sf_store_setup(&g_dir, &g_db, &g_st);                                                      \
+    }                                                                                              \
+    static void sf_suite_teardown(void)                                                            \
+    {                                                                                              \
+        sf_store_teardown(&g_dir, &g_db, &g_st);                                                   \
+    }                                                                                              \
+    TestSuite(name, .init = sf_suite_setup, .fini = sf_suite_teardown)
+
 #endif

@@ -19,21 +19,7 @@
 
 #define DAY 86400
 
-static char *g_dir;
-static char *g_db;
-static srr_store *g_st;
-
-static void setup(void)
-{
-    sf_store_setup(&g_dir, &g_db, &g_st);
-}
-
-static void teardown(void)
-{
-    sf_store_teardown(&g_dir, &g_db, &g_st);
-}
-
-TestSuite(review, .init = setup, .fini = teardown);
+SF_STORE_SUITE(review);
 
 static int64_t at(const char *iso)
 {

@@ -18,21 +18,7 @@
 
 #define T0 1764331200 /* 2025-11-28T12:00:00Z */
 
-static char *g_dir;
-static char *g_db;
-static srr_store *g_st;
-
-static void setup(void)
-{
-    sf_store_setup(&g_dir, &g_db, &g_st);
-}
-
-static void teardown(void)
-{
-    sf_store_teardown(&g_dir, &g_db, &g_st);
-}
-
-TestSuite(store, .init = setup, .fini = teardown);
+SF_STORE_SUITE(store);
 
 static long long q(const char *sql)
 {
