@@ -7,248 +7,58 @@
  *
  * The rule of this file: return 0 (the full jansson path decides) for
  * anything that is not certainly read the way jansson would read it. The
- * lexical rules below are jansson 2.14's: whitespace is space, tab, CR and
- * LF; strings hold no raw control character and only valid UTF-8 (no
- * overlong forms, surrogates or code points past U+10FFFF); numbers are
- * -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?, integers (no '.', 'e' or
- * 'E') read with strtoll and refused on overflow, reals with strtod and
- * refused on overflow to infinity. Escapes other than \" \\ \/ \b \f \n
- * \r \t and \uXXXX outside the surrogates and U+0000 go to the full path,
- * as do escaped member names of the candidate and the signal. Objects
+ * tokens are read by jsonscan.h, which follows jansson 2.14's lexical
+ * rules and refuses what it does not decode; here, escaped member names
+ * of the candidate and the signal go to the full path too, and objects
  * refuse repeated member names (JSON_REJECT_DUPLICATES).
  */
 #include "candidate_fast.h"
 
-#include "jsonw.h"
+#include "jsonscan.h"
 
-#include <errno.h>
-#include <locale.h>
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define FAST_EVIDENCE_DEPTH 256 /* deeper evidence: the full path (jansson's own limit) */
 
-typedef struct cur {
-    const char *p, *end;
-} cur;
-
-static void skip_ws(cur *c)
-{
-    while (c->p < c->end && (*c->p == ' ' || *c->p == '\t' || *c->p == '\n' || *c->p == '\r'))
-        c->p++;
-}
-
-/* Skips whitespace, then consumes ch if it is next; returns 1 if it was. */
-static int eat(cur *c, char ch)
-{
-    skip_ws(c);
-    if (c->p < c->end && *c->p == ch) {
-        c->p++;
-        return 1;
-    }
-    return 0;
-}
-
-/* A string token at c->p (after whitespace): *s and *n get its raw bytes
- * between the quotes, *esc whether they hold a backslash. Returns 0 when
- * it is not a string jansson would accept as far as this file can tell. */
-static int str_raw(cur *c, const char **s, size_t *n, int *esc)
-{
-    const unsigned char *p, *end = (const unsigned char *)c->end;
-    skip_ws(c);
-    if (c->p >= c->end || *c->p != '"')
-        return 0;
-    p = (const unsigned char *)c->p + 1;
-    *s = (const char *)p;
-    *esc = 0;
-    while (p < end && *p != '"') {
-        if (*p < 0x20)
-            return 0;
-        if (*p == '\\') {
-            *esc = 1;
-            if (p + 1 >= end)
-                return 0;
-            p += 2; /* the escape is checked when decoded */
-        } else if (*p >= 0x80) {
-            size_t k = srr_utf8_seq_len(p, (size_t)(end - p));
-            if (!k)
-                return 0;
-            p += k;
-        } else {
-            p++;
-        }
-    }
-    if (p >= end)
-        return 0;
-    *n = (size_t)(p - (const unsigned char *)*s);
-    c->p = (const char *)p + 1;
-    return 1;
-}
-
-static int hex4(const char *p, unsigned *out)
-{
-    unsigned v = 0;
-    int i;
-    for (i = 0; i < 4; i++) {
-        char h = p[i];
-        v <<= 4;
-        if (h >= '0' && h <= '9')
-            v |= (unsigned)(h - '0');
-        else if (h >= 'a' && h <= 'f')
-            v |= (unsigned)(h - 'a' + 10);
-        else if (h >= 'A' && h <= 'F')
-            v |= (unsigned)(h - 'A' + 10);
-        else
-            return 0;
-    }
-    *out = v;
-    return 1;
-}
-
 /* The string's value as a new NUL-terminated string (caller frees), or
  * NULL when an escape in it is left to the full path. */
 static char *str_value(const char *s, size_t n, int esc)
 {
-    char *out, *o;
-    size_t i;
+    char *out;
+    long m;
     if (!esc)
         return srr_strndup(s, n);
-    out = o = srr_malloc(n + 1); /* decoding never lengthens */
-    for (i = 0; i < n; i++) {
-        unsigned cp;
-        if (s[i] != '\\') {
-            *o++ = s[i];
-            continue;
-        }
-        switch (s[++i]) {
-        case '"': *o++ = '"'; break;
-        case '\\': *o++ = '\\'; break;
-        case '/': *o++ = '/'; break;
-        case 'b': *o++ = '\b'; break;
-        case 'f': *o++ = '\f'; break;
-        case 'n': *o++ = '\n'; break;
-        case 'r': *o++ = '\r'; break;
-        case 't': *o++ = '\t'; break;
-        case 'u':
-            if (i + 4 >= n || !hex4(s + i + 1, &cp) || cp == 0 || (cp >= 0xd800 && cp <= 0xdfff))
-                goto no; /* surrogate pairs and U+0000: the full path */
-            i += 4;
-            if (cp < 0x80) {
-                *o++ = (char)cp;
-            } else if (cp < 0x800) {
-                *o++ = (char)(0xc0 | (cp >> 6));
-                *o++ = (char)(0x80 | (cp & 0x3f));
-            } else {
-                *o++ = (char)(0xe0 | (cp >> 12));
-                *o++ = (char)(0x80 | ((cp >> 6) & 0x3f));
-                *o++ = (char)(0x80 | (cp & 0x3f));
-            }
-            break;
-        default: goto no;
-        }
+    out = srr_malloc(n + 1); /* decoding never lengthens */
+    if ((m = srr_jscan_decode(s, n, out)) < 0) {
+        free(out);
+        return NULL;
     }
-    *o = '\0';
+    out[m] = '\0';
     return out;
-no:
-    free(out);
-    return NULL;
 }
 
 /* Reads a string member value into a new string; NULL when it is not a
  * string this file reads. */
-static char *str_dup(cur *c)
+static char *str_dup(srr_jscan *c)
 {
     const char *s;
     size_t n;
     int esc;
-    return str_raw(c, &s, &n, &esc) ? str_value(s, n, esc) : NULL;
-}
-
-/* Whether the next token is the literal `null` (consumed if so). */
-static int is_null(cur *c)
-{
-    skip_ws(c);
-    if (c->end - c->p >= 4 && memcmp(c->p, "null", 4) == 0) {
-        c->p += 4;
-        return 1;
-    }
-    return 0;
-}
-
-/* A number token. Returns 1 with *is_int and *iv or *dv set; 0 when it is
- * not a number jansson reads to the same value. */
-static int number(cur *c, int *is_int, long long *iv, double *dv)
-{
-    const char *p, *start;
-    char tmp[64];
-    size_t n;
-    int real = 0;
-    skip_ws(c);
-    p = start = c->p;
-    if (p < c->end && *p == '-')
-        p++;
-    if (p >= c->end)
-        return 0;
-    if (*p == '0') {
-        p++;
-        if (p < c->end && *p >= '0' && *p <= '9')
-            return 0;
-    } else if (*p >= '1' && *p <= '9') {
-        while (p < c->end && *p >= '0' && *p <= '9')
-            p++;
-    } else {
-        return 0;
-    }
-    if (p < c->end && *p == '.') {
-        real = 1;
-        p++;
-        if (p >= c->end || *p < '0' || *p > '9')
-            return 0;
-        while (p < c->end && *p >= '0' && *p <= '9')
-            p++;
-    }
-    if (p < c->end && (*p == 'e' || *p == 'E')) {
-        real = 1;
-        p++;
-        if (p < c->end && (*p == '+' || *p == '-'))
-            p++;
-        if (p >= c->end || *p < '0' || *p > '9')
-            return 0;
-        while (p < c->end && *p >= '0' && *p <= '9')
-            p++;
-    }
-    n = (size_t)(p - start);
-    if (n >= sizeof tmp)
-        return 0;
-    memcpy(tmp, start, n);
-    tmp[n] = '\0';
-    errno = 0;
-    if (real) {
-        *dv = strtod(tmp, NULL);
-        if ((*dv == HUGE_VAL || *dv == -HUGE_VAL) && errno == ERANGE)
-            return 0;
-    } else {
-        *iv = strtoll(tmp, NULL, 10);
-        if (errno == ERANGE)
-            return 0;
-    }
-    *is_int = !real;
-    c->p = p;
-    return 1;
+    return srr_jscan_str_raw(c, &s, &n, &esc) ? str_value(s, n, esc) : NULL;
 }
 
 /* An integer member value (null reads as 0 where `null_ok`). */
-static int int_value(cur *c, int null_ok, int64_t *out)
+static int int_value(srr_jscan *c, int null_ok, int64_t *out)
 {
     int is_int;
     long long iv;
     double dv;
-    if (null_ok && is_null(c)) {
+    if (null_ok && srr_jscan_literal(c, "null")) {
         *out = 0;
         return 1;
     }
-    if (!number(c, &is_int, &iv, &dv) || !is_int)
+    if (!srr_jscan_number(c, &is_int, &iv, &dv) || !is_int)
         return 0;
     *out = (int64_t)iv;
     return 1;
@@ -259,13 +69,13 @@ static int int_value(cur *c, int null_ok, int64_t *out)
  * members in text order, integers and reals told apart as jansson does.
  * NULL when any of it is left to jansson (a repeated member, an escape
  * not decoded here, nesting deeper than FAST_EVIDENCE_DEPTH, bad syntax). */
-static json_t *value_tree(cur *c, int depth)
+static json_t *value_tree(srr_jscan *c, int depth)
 {
     json_t *v = NULL;
     int is_int;
     long long iv;
     double dv;
-    skip_ws(c);
+    srr_jscan_ws(c);
     if (c->p >= c->end)
         return NULL;
     switch (*c->p) {
@@ -274,7 +84,7 @@ static json_t *value_tree(cur *c, int depth)
             return NULL;
         c->p++;
         v = json_object();
-        if (eat(c, '}'))
+        if (srr_jscan_eat(c, '}'))
             return v;
         do {
             const char *k;
@@ -282,7 +92,7 @@ static json_t *value_tree(cur *c, int depth)
             int esc;
             char *key;
             json_t *m;
-            if (!str_raw(c, &k, &kn, &esc) || !eat(c, ':') || !(key = str_value(k, kn, esc)))
+            if (!srr_jscan_str_raw(c, &k, &kn, &esc) || !srr_jscan_eat(c, ':') || !(key = str_value(k, kn, esc)))
                 goto bad;
             m = json_object_get(v, key) ? NULL : value_tree(c, depth + 1);
             if (m)
@@ -290,8 +100,8 @@ static json_t *value_tree(cur *c, int depth)
             free(key);
             if (!m)
                 goto bad;
-        } while (eat(c, ','));
-        if (eat(c, '}'))
+        } while (srr_jscan_eat(c, ','));
+        if (srr_jscan_eat(c, '}'))
             return v;
         goto bad;
     case '[':
@@ -299,22 +109,22 @@ static json_t *value_tree(cur *c, int depth)
             return NULL;
         c->p++;
         v = json_array();
-        if (eat(c, ']'))
+        if (srr_jscan_eat(c, ']'))
             return v;
         do {
             json_t *m = value_tree(c, depth + 1);
             if (!m)
                 goto bad;
             json_array_append_new(v, m);
-        } while (eat(c, ','));
-        if (eat(c, ']'))
+        } while (srr_jscan_eat(c, ','));
+        if (srr_jscan_eat(c, ']'))
             return v;
         goto bad;
     case '"': {
         char *str = str_dup(c);
         if (!str)
             return NULL;
-        v = json_string_nocheck(str); /* UTF-8 checked by str_raw, no NUL */
+        v = json_string_nocheck(str); /* UTF-8 checked by srr_jscan_str_raw, no NUL */
         free(str);
         return v;
     }
@@ -323,14 +133,12 @@ static json_t *value_tree(cur *c, int depth)
     case 'n': {
         static const char *const lit[] = {"true", "false", "null"};
         int i = *c->p == 't' ? 0 : *c->p == 'f' ? 1 : 2;
-        size_t n = strlen(lit[i]);
-        if ((size_t)(c->end - c->p) < n || memcmp(c->p, lit[i], n) != 0)
+        if (!srr_jscan_literal(c, lit[i]))
             return NULL;
-        c->p += n;
         return i == 0 ? json_true() : i == 1 ? json_false() : json_null();
     }
     default:
-        if (!number(c, &is_int, &iv, &dv))
+        if (!srr_jscan_number(c, &is_int, &iv, &dv))
             return NULL;
         return is_int ? json_integer(iv) : json_real(dv);
     }
@@ -347,10 +155,10 @@ static int name_is(const char *s, size_t n, const char *want)
 }
 
 /* Reads "member": with a plain name; 1 with the name in *s, *n. */
-static int member_name(cur *c, const char **s, size_t *n)
+static int member_name(srr_jscan *c, const char **s, size_t *n)
 {
     int esc;
-    return str_raw(c, s, n, &esc) && !esc && eat(c, ':');
+    return srr_jscan_str_raw(c, s, n, &esc) && !esc && srr_jscan_eat(c, ':');
 }
 
 enum {
@@ -374,21 +182,21 @@ enum {
 };
 
 /* An optional string member of the signal: a string, or null for absent. */
-static int opt_str(cur *c, char **out)
+static int opt_str(srr_jscan *c, char **out)
 {
-    if (is_null(c))
+    if (srr_jscan_literal(c, "null"))
         return 1;
     return (*out = str_dup(c)) != NULL;
 }
 
 /* A name member (source, kind, status) parsed by `parse`. */
-static int name_value(cur *c, srr_rc (*parse)(const char *, void *), void *out)
+static int name_value(srr_jscan *c, srr_rc (*parse)(const char *, void *), void *out)
 {
     const char *s;
     size_t n;
     int esc;
     char tmp[32];
-    if (!str_raw(c, &s, &n, &esc) || esc || n >= sizeof tmp)
+    if (!srr_jscan_str_raw(c, &s, &n, &esc) || esc || n >= sizeof tmp)
         return 0;
     memcpy(tmp, s, n);
     tmp[n] = '\0';
@@ -416,11 +224,11 @@ static srr_rc parse_urgency(const char *s, void *out)
     return srr_urgency_parse(s, out);
 }
 
-static int tags_value(cur *c, srr_signal *sig)
+static int tags_value(srr_jscan *c, srr_signal *sig)
 {
-    if (!eat(c, '['))
+    if (!srr_jscan_eat(c, '['))
         return 0;
-    if (eat(c, ']'))
+    if (srr_jscan_eat(c, ']'))
         return 1;
     do {
         char *t = str_dup(c);
@@ -428,13 +236,13 @@ static int tags_value(cur *c, srr_signal *sig)
             return 0;
         srr_signal_add_tag(sig, t);
         free(t);
-    } while (eat(c, ','));
-    return eat(c, ']');
+    } while (srr_jscan_eat(c, ','));
+    return srr_jscan_eat(c, ']');
 }
 
-static int evidence_value(cur *c, srr_signal *sig)
+static int evidence_value(srr_jscan *c, srr_signal *sig)
 {
-    if (is_null(c))
+    if (srr_jscan_literal(c, "null"))
         return 1;
     sig->evidence = value_tree(c, 1);
     return sig->evidence != NULL;
@@ -456,7 +264,7 @@ static const field SIGNAL_FIELDS[] = {
 
 /* The next member's name looked up in fields[]: its bit, or 0 when the
  * name is unknown, escaped or already seen (*seen gets the bit). */
-static unsigned next_member(cur *c, const field *fields, size_t nfields, unsigned *seen)
+static unsigned next_member(srr_jscan *c, const field *fields, size_t nfields, unsigned *seen)
 {
     const char *k;
     size_t n, i;
@@ -475,10 +283,10 @@ static unsigned next_member(cur *c, const field *fields, size_t nfields, unsigne
 
 /* The signal object: what srr_signal_from_json reads, of the types it
  * takes without a word (windows and times as integers only). */
-static int signal_value(cur *c, srr_signal *sig)
+static int signal_value(srr_jscan *c, srr_signal *sig)
 {
     unsigned seen = 0;
-    if (!eat(c, '{') || eat(c, '}'))
+    if (!srr_jscan_eat(c, '{') || srr_jscan_eat(c, '}'))
         return 0;
     do {
         int ok, is_int;
@@ -494,10 +302,10 @@ static int signal_value(cur *c, srr_signal *sig)
         case S_ENV: ok = opt_str(c, &sig->env); break;
         case S_TAGS: ok = tags_value(c, sig); break;
         case S_VALUE:
-            if (is_null(c)) {
+            if (srr_jscan_literal(c, "null")) {
                 ok = 1;
                 sig->value = 0.0;
-            } else if ((ok = number(c, &is_int, &iv, &dv))) {
+            } else if ((ok = srr_jscan_number(c, &is_int, &iv, &dv))) {
                 sig->value = is_int ? (double)iv : dv; /* json_number_value */
             }
             break;
@@ -514,8 +322,8 @@ static int signal_value(cur *c, srr_signal *sig)
         }
         if (!ok)
             return 0;
-    } while (eat(c, ','));
-    return eat(c, '}') && (seen & S_SOURCE) && (seen & S_KIND) && sig->check;
+    } while (srr_jscan_eat(c, ','));
+    return srr_jscan_eat(c, '}') && (seen & S_SOURCE) && (seen & S_KIND) && sig->check;
 }
 
 enum {
@@ -534,10 +342,10 @@ enum {
 };
 
 /* {"name": string, "index": integer} in either order, index optional. */
-static int rule_value(cur *c, srr_candidate *out)
+static int rule_value(srr_jscan *c, srr_candidate *out)
 {
     int seen = 0;
-    if (!eat(c, '{') || eat(c, '}'))
+    if (!srr_jscan_eat(c, '{') || srr_jscan_eat(c, '}'))
         return 0;
     do {
         const char *k;
@@ -557,35 +365,28 @@ static int rule_value(cur *c, srr_candidate *out)
         } else {
             return 0;
         }
-    } while (eat(c, ','));
-    return eat(c, '}') && (seen & 1);
+    } while (srr_jscan_eat(c, ','));
+    return srr_jscan_eat(c, '}') && (seen & 1);
 }
 
-static int id_value(cur *c, srr_candidate *out)
+static int id_value(srr_jscan *c, srr_candidate *out)
 {
     const char *s;
     size_t n;
     int esc;
-    if (!str_raw(c, &s, &n, &esc) || esc || n == 0 || n >= sizeof(out->id))
+    if (!srr_jscan_str_raw(c, &s, &n, &esc) || esc || n == 0 || n >= sizeof(out->id))
         return 0;
     memcpy(out->id, s, n);
     out->id[n] = '\0';
     return 1;
 }
 
-static int schema_value(cur *c)
+static int schema_value(srr_jscan *c)
 {
     const char *s;
     size_t n;
     int esc;
-    return str_raw(c, &s, &n, &esc) && !esc && name_is(s, n, SRR_CANDIDATE_SCHEMA);
-}
-
-/* The one decimal point strtod reads must be jansson's '.'. */
-static int c_numeric_locale(void)
-{
-    const char *dp = localeconv()->decimal_point;
-    return dp && dp[0] == '.' && dp[1] == '\0';
+    return srr_jscan_str_raw(c, &s, &n, &esc) && !esc && name_is(s, n, SRR_CANDIDATE_SCHEMA);
 }
 
 static const field CANDIDATE_FIELDS[] = {{"schema", C_SCHEMA},
@@ -605,10 +406,10 @@ static const field CANDIDATE_FIELDS[] = {{"schema", C_SCHEMA},
 
 int srr_candidate_parse_fast(const char *buf, size_t len, srr_candidate *out)
 {
-    cur c = {buf, buf + len};
+    srr_jscan c = {buf, buf + len};
     unsigned seen = 0;
     memset(out, 0, sizeof(*out));
-    if (!buf || !c_numeric_locale() || !eat(&c, '{') || eat(&c, '}'))
+    if (!buf || !srr_jscan_c_locale() || !srr_jscan_eat(&c, '{') || srr_jscan_eat(&c, '}'))
         return 0;
     do {
         int ok;
@@ -632,10 +433,10 @@ int srr_candidate_parse_fast(const char *buf, size_t len, srr_candidate *out)
         }
         if (!ok)
             goto no;
-    } while (eat(&c, ','));
-    if (!eat(&c, '}'))
+    } while (srr_jscan_eat(&c, ','));
+    if (!srr_jscan_eat(&c, '}'))
         goto no;
-    skip_ws(&c);
+    srr_jscan_ws(&c);
     if (c.p != c.end || (seen & C_REQUIRED) != C_REQUIRED)
         goto no;
     if (!out->reason)
