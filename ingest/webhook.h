@@ -57,9 +57,21 @@ typedef struct srr_webhook_alert {
  * $ALERT_TRANSITION + $DATE") for a body that must be answered 400 and
  * quarantined; *out is then cleared. `now` fills observed_at when the
  * payload carries no date. The body need not be NUL-terminated. On success
- * the caller owns *out and frees it with srr_webhook_alert_clear(). */
+ * the caller owns *out and frees it with srr_webhook_alert_clear().
+ * A JSON body of the usual shape (a flat object of strings) is read in one
+ * pass without jansson; any other body is read by jansson, which also
+ * words every refusal. */
 srr_rc srr_webhook_parse(const char *body, size_t len, srr_webhook_encoding enc, int64_t now,
                          srr_webhook_alert *out, srr_error *err);
+
+/* srr_webhook_parse with jansson reading every body, for the tests and the
+ * fuzz target that hold the one-pass reader to it. Same contract. */
+srr_rc srr_webhook_parse_full(const char *body, size_t len, srr_webhook_encoding enc,
+                              int64_t now, srr_webhook_alert *out, srr_error *err);
+
+/* 1 when srr_webhook_parse reads this JSON body in one pass, 0 when it
+ * hands it to jansson. For the tests that check the fast path is taken. */
+int srr_webhook_fast_shape(const char *body, size_t len);
 
 /* Frees what the alert owns and zeroes it. NULL-tolerant. */
 void srr_webhook_alert_clear(srr_webhook_alert *a);

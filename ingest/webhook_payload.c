@@ -28,6 +28,7 @@
 #include <strings.h>
 
 #include "hash.h"
+#include "jsonscan.h"
 #include "jsonw.h"
 #include "webhook.h"
 
@@ -66,58 +67,310 @@ static int unexpanded(const char *s)
     return 1;
 }
 
-/* The text of a JSON value: strings (trimmed) and numbers; NULL for
- * anything else, for "" and for an unexpanded variable. Caller frees. */
-static char *text_of(const json_t *v, size_t max)
+/* ---- the fields a payload may carry ---------------------------------------
+ *
+ * Both readers below fill one table: for each member name the mapping looks
+ * at, its value as text (a string's bytes, or a number written out), or
+ * nothing (absent, or null, a boolean, an object, an array). The mapping
+ * then reads only the table, so the fast reader and jansson cannot map a
+ * payload differently once they agree on the table.
+ */
+
+#define WH_TOP_FIELDS(X)                                                                         \
+    X(ID, "id") X(EVENT_ID, "event_id") X(ALERT_TRANSITION, "alert_transition")                \
+    X(TRANSITION, "transition") X(ALERT_ID, "alert_id") X(MONITOR_ID, "monitor_id")             \
+    X(ALERT_CYCLE_KEY, "alert_cycle_key") X(CYCLE_KEY, "cycle_key") X(AGGREG_KEY, "aggreg_key") \
+    X(ALERT_TYPE, "alert_type") X(ALERT_PRIORITY, "alert_priority") X(PRIORITY, "priority")     \
+    X(ALERT_QUERY, "alert_query") X(QUERY, "query") X(ALERT_SCOPE, "alert_scope")              \
+    X(SCOPE, "scope") X(ALERT_METRIC, "alert_metric") X(METRIC, "metric")                       \
+    X(ALERT_STATUS, "alert_status") X(TITLE, "title") X(EVENT_TITLE, "event_title")             \
+    X(ALERT_TITLE, "alert_title") X(TEXT_ONLY_MSG, "text_only_msg") X(BODY, "body")             \
+    X(EVENT_MSG, "event_msg") X(MESSAGE, "message") X(DATE, "date")                             \
+    X(EVENT_DATE, "event_date") X(LAST_UPDATED, "last_updated") X(HOSTNAME, "hostname")        \
+    X(HOST, "host") X(LINK, "link") X(URL, "url") X(EVENT_TYPE, "event_type")                   \
+    X(ORG_ID, "org_id") X(ORG_NAME, "org_name") X(TAGS, "tags")
+
+typedef enum {
+#define WF_ENUM(id, name) WF_##id,
+    WH_TOP_FIELDS(WF_ENUM)
+#undef WF_ENUM
+    WF_NTOP,                    /* the top-level names end here */
+    WF_ORG_OBJ_ID = WF_NTOP,    /* "org": {"id": ...} */
+    WF_ORG_OBJ_NAME,            /* "org": {"name": ...} */
+    WF__COUNT
+} wh_field;
+
+static const char *const TOP_NAMES[WF_NTOP] = {
+#define WF_NAME(id, name) name,
+    WH_TOP_FIELDS(WF_NAME)
+#undef WF_NAME
+};
+
+typedef struct wh_fields {
+    const char *s[WF__COUNT]; /* NULL: no text */
+    size_t n[WF__COUNT];
+    int tags_joined;          /* "tags" was a list, joined: taken as it is */
+    char *own[WF__COUNT];     /* texts written here (numbers, joined tags) */
+    char *arena;              /* decoded strings (the fast reader) */
+} wh_fields;
+
+static void fields_clear(wh_fields *f)
 {
-    char num[64];
-    const char *s;
-    size_t n;
-    if (json_is_string(v)) {
-        s = json_string_value(v);
-        n = json_string_length(v);
-        while (n && is_space(*s)) {
-            s++;
-            n--;
-        }
-        while (n && is_space(s[n - 1]))
-            n--;
-        if (n == 0 || memchr(s, '\0', n))
-            return NULL;
-        char *t = dup_trunc(s, n, max);
-        if (unexpanded(t)) {
-            free(t);
-            return NULL;
-        }
-        return t;
-    }
-    if (json_is_integer(v)) {
-        snprintf(num, sizeof num, "%lld", (long long)json_integer_value(v));
-        return srr_strdup(num);
-    }
-    if (json_is_real(v)) {
-        double d = json_real_value(v);
-        if (d >= -9e15 && d <= 9e15 && d == (double)(long long)d)
-            snprintf(num, sizeof num, "%lld", (long long)d);
-        else
-            snprintf(num, sizeof num, "%.17g", d);
-        return srr_strdup(num);
-    }
-    return NULL;
+    for (size_t i = 0; i < WF__COUNT; i++)
+        free(f->own[i]);
+    free(f->arena);
+    memset(f, 0, sizeof *f);
 }
 
-/* The first of `names` present in obj, as text (see text_of). */
-static char *field(const json_t *obj, const char *const *names, size_t max)
+/* The text of field i: trimmed; NULL when absent, "", holding a NUL or an
+ * unexpanded variable. At most max bytes. Caller frees. */
+static char *text(const wh_fields *f, wh_field i, size_t max)
 {
-    for (; *names; names++) {
-        char *t = text_of(json_object_get(obj, *names), max);
+    const char *s = f->s[i];
+    size_t n = f->n[i];
+    char *t;
+    if (!s)
+        return NULL;
+    while (n && is_space(*s)) {
+        s++;
+        n--;
+    }
+    while (n && is_space(s[n - 1]))
+        n--;
+    if (n == 0 || memchr(s, '\0', n))
+        return NULL;
+    t = dup_trunc(s, n, max);
+    if (unexpanded(t)) {
+        free(t);
+        return NULL;
+    }
+    return t;
+}
+
+/* The text of the first of the fields that has one. */
+static char *first_text(const wh_fields *f, size_t max, const wh_field *ids, size_t nids)
+{
+    for (size_t k = 0; k < nids; k++) {
+        char *t = text(f, ids[k], max);
         if (t)
             return t;
     }
     return NULL;
 }
 
-#define FIELD(obj, max, ...) field((obj), (const char *const[]){__VA_ARGS__, NULL}, (max))
+#define TEXT(f, max, ...)                                                                        \
+    first_text((f), (max), (const wh_field[]){__VA_ARGS__},                                      \
+               sizeof((const wh_field[]){__VA_ARGS__}) / sizeof(wh_field))
+
+/* ---- reading the table from a jansson tree -------------------------------- */
+
+/* Field i from a JSON value: strings as they are, numbers written out. */
+static void set_from_json(wh_fields *f, wh_field i, const json_t *v)
+{
+    char num[64];
+    if (json_is_string(v)) {
+        f->s[i] = json_string_value(v);
+        f->n[i] = json_string_length(v);
+        return;
+    }
+    if (json_is_integer(v)) {
+        snprintf(num, sizeof num, "%lld", (long long)json_integer_value(v));
+    } else if (json_is_real(v)) {
+        double d = json_real_value(v);
+        if (d >= -9e15 && d <= 9e15 && d == (double)(long long)d)
+            snprintf(num, sizeof num, "%lld", (long long)d);
+        else
+            snprintf(num, sizeof num, "%.17g", d);
+    } else {
+        return;
+    }
+    f->own[i] = srr_strdup(num);
+    f->s[i] = f->own[i];
+    f->n[i] = strlen(num);
+}
+
+/* Fills the table from a payload object. Its texts point into root, which
+ * must outlive the table's use. */
+static void fields_from_json(const json_t *root, wh_fields *f)
+{
+    const json_t *org = json_object_get(root, "org"), *t;
+    for (size_t i = 0; i < WF_NTOP; i++)
+        if (i != WF_TAGS)
+            set_from_json(f, (wh_field)i, json_object_get(root, TOP_NAMES[i]));
+    if (json_is_object(org)) {
+        set_from_json(f, WF_ORG_OBJ_ID, json_object_get(org, "id"));
+        set_from_json(f, WF_ORG_OBJ_NAME, json_object_get(org, "name"));
+    }
+    t = json_object_get(root, "tags");
+    if (json_is_array(t)) { /* a template may send a list; join it */
+        srr_buf b;
+        size_t i;
+        json_t *e;
+        srr_buf_init(&b, 64 * 1024);
+        json_array_foreach(t, i, e)
+        {
+            if (json_is_string(e) &&
+                srr_buf_printf(&b, "%s%s", b.len ? "," : "", json_string_value(e)) != SRR_OK)
+                break;
+        }
+        if (b.len) {
+            f->n[WF_TAGS] = b.len;
+            f->own[WF_TAGS] = srr_buf_steal(&b);
+            f->s[WF_TAGS] = f->own[WF_TAGS];
+            f->tags_joined = 1;
+        }
+        srr_buf_free(&b);
+    } else {
+        set_from_json(f, WF_TAGS, t);
+    }
+}
+
+/* ---- reading the table straight from the text ----------------------------- *
+ *
+ * The payloads Datadog sends are one flat object of strings (and an "org"
+ * object of strings in the default payload). This reads that shape in one
+ * pass over the text, with the tokens of jsonscan.h, and builds nothing.
+ * Its rule: return 0 for anything it is not certain jansson reads the same
+ * way - a number, a list, another nested object, an escape it does not
+ * decode, a repeated member the mapping looks at (jansson keeps the last),
+ * an escaped member name, any syntax error - and jansson decides, with its
+ * own words for what is wrong. test_webhook and fuzz_webhook_payload hold
+ * it to jansson's table.
+ */
+
+typedef struct scan {
+    srr_jscan c;
+    wh_fields *f;
+    size_t len;      /* of the whole body: the arena's size */
+    size_t arena_at; /* bytes of the arena used */
+} scan;
+
+/* Reads the string next as field i's text (i < 0: checked, not kept). */
+static int scan_string(scan *sc, int i)
+{
+    const char *s;
+    size_t n;
+    int esc;
+    long m;
+    if (!srr_jscan_str_raw(&sc->c, &s, &n, &esc))
+        return 0;
+    if (esc) {
+        if (!sc->f->arena)
+            sc->f->arena = srr_malloc(sc->len + 1); /* the decoded strings fit */
+        if ((m = srr_jscan_decode(s, n, sc->f->arena + sc->arena_at)) < 0)
+            return 0;
+        s = sc->f->arena + sc->arena_at;
+        n = (size_t)m;
+        sc->arena_at += n;
+    }
+    if (i >= 0) {
+        sc->f->s[i] = s;
+        sc->f->n[i] = n;
+    }
+    return 1;
+}
+
+/* A member name without escapes: 1 with it in *s, *n and the colon read. */
+static int scan_name(scan *sc, const char **s, size_t *n)
+{
+    int esc;
+    return srr_jscan_str_raw(&sc->c, s, n, &esc) && !esc && srr_jscan_eat(&sc->c, ':');
+}
+
+/* A value that is a string (kept as field i when i >= 0) or a literal (no
+ * text). */
+static int scan_flat_value(scan *sc, int i)
+{
+    srr_jscan_ws(&sc->c);
+    if (sc->c.p < sc->c.end && *sc->c.p == '"')
+        return scan_string(sc, i);
+    return srr_jscan_literal(&sc->c, "null") || srr_jscan_literal(&sc->c, "true") ||
+           srr_jscan_literal(&sc->c, "false");
+}
+
+/* The "org" object: its "id" and "name" texts. */
+static int scan_org(scan *sc)
+{
+    int seen = 0;
+    if (srr_jscan_eat(&sc->c, '}'))
+        return 1;
+    do {
+        const char *k;
+        size_t n;
+        int i = -1;
+        if (!scan_name(sc, &k, &n))
+            return 0;
+        if (n == 2 && memcmp(k, "id", 2) == 0)
+            i = WF_ORG_OBJ_ID;
+        else if (n == 4 && memcmp(k, "name", 4) == 0)
+            i = WF_ORG_OBJ_NAME;
+        if (i >= 0) {
+            if (seen & (1 << (i - WF_ORG_OBJ_ID)))
+                return 0;
+            seen |= 1 << (i - WF_ORG_OBJ_ID);
+        }
+        if (!scan_flat_value(sc, i))
+            return 0;
+    } while (srr_jscan_eat(&sc->c, ','));
+    return srr_jscan_eat(&sc->c, '}');
+}
+
+/* The top-level field named s (n bytes), or -1 (the org object: -2). */
+static int top_field(const char *s, size_t n)
+{
+    if (n == 3 && memcmp(s, "org", 3) == 0)
+        return -2;
+    for (size_t i = 0; i < WF_NTOP; i++)
+        if (TOP_NAMES[i][0] == s[0] && strlen(TOP_NAMES[i]) == n &&
+            memcmp(TOP_NAMES[i], s, n) == 0)
+            return (int)i;
+    return -1;
+}
+
+/* Returns 1 with the table filled from a JSON body; 0 (the table cleared)
+ * when jansson must read it. */
+static int fields_scan(const char *body, size_t len, wh_fields *f)
+{
+    scan sc = {{body, body + len}, f, len, 0};
+    unsigned long long seen = 0;
+    if (!body || !srr_jscan_eat(&sc.c, '{'))
+        return 0;
+    if (!srr_jscan_eat(&sc.c, '}')) {
+        do {
+            const char *k;
+            size_t n;
+            int i;
+            if (!scan_name(&sc, &k, &n))
+                goto no;
+            i = n ? top_field(k, n) : -1;
+            if (i != -1) {
+                unsigned long long bit = 1ULL << (i == -2 ? WF_NTOP : i);
+                if (seen & bit)
+                    goto no; /* jansson keeps the last one: let it */
+                seen |= bit;
+            }
+            if (i == -2) {
+                srr_jscan_ws(&sc.c);
+                if (sc.c.p < sc.c.end && *sc.c.p == '{') {
+                    sc.c.p++;
+                    if (!scan_org(&sc))
+                        goto no;
+                    continue;
+                }
+            }
+            if (!scan_flat_value(&sc, i))
+                goto no;
+        } while (srr_jscan_eat(&sc.c, ','));
+        if (!srr_jscan_eat(&sc.c, '}'))
+            goto no;
+    }
+    srr_jscan_ws(&sc.c);
+    if (sc.c.p == sc.c.end)
+        return 1;
+no:
+    fields_clear(f);
+    return 0;
+}
 
 /* ---- the form encoding --------------------------------------------------- */
 
@@ -378,11 +631,13 @@ static void bound_evidence(json_t *ev)
     }
 }
 
-srr_rc srr_webhook_parse(const char *body, size_t len, srr_webhook_encoding enc, int64_t now,
-                         srr_webhook_alert *out, srr_error *err)
+/* srr_webhook_parse, with the fast reader tried first when `fast`. */
+static srr_rc parse(const char *body, size_t len, srr_webhook_encoding enc, int64_t now,
+                    srr_webhook_alert *out, srr_error *err, int fast)
 {
-    json_t *root = NULL, *org, *ev;
+    json_t *root = NULL, *ev;
     json_error_t jerr;
+    wh_fields f;
     srr_signal *sig = &out->signal;
     char *alert_id = NULL, *cycle = NULL, *aggreg = NULL, *type = NULL, *prio = NULL;
     char *query = NULL, *scope = NULL, *metric = NULL, *astatus = NULL, *title = NULL;
@@ -391,67 +646,51 @@ srr_rc srr_webhook_parse(const char *body, size_t len, srr_webhook_encoding enc,
     srr_rc rc = SRR_OK;
 
     memset(out, 0, sizeof *out);
+    memset(&f, 0, sizeof f);
     if (!body)
         len = 0;
     if (enc == SRR_WEBHOOK_FORM) {
         root = parse_form(body ? body : "", len, err);
         if (!root)
             return SRR_EINVAL;
-    } else {
+    } else if (!fast || !fields_scan(body, len, &f)) {
         root = json_loadb(body ? body : "", len, 0, &jerr);
         if (!root)
             return srr_error_set(err, SRR_EINVAL, "not JSON: %s at line %d column %d", jerr.text,
                                  jerr.line, jerr.column);
     }
-    if (!json_is_object(root)) {
-        rc = srr_error_set(err, SRR_EINVAL, "the payload is not a JSON object");
-        goto out;
+    if (root) {
+        if (!json_is_object(root)) {
+            rc = srr_error_set(err, SRR_EINVAL, "the payload is not a JSON object");
+            goto out;
+        }
+        fields_from_json(root, &f);
     }
 
-    out->event_id = FIELD(root, WH_MAX_SHORT, "id", "event_id");
-    out->transition = FIELD(root, 64, "alert_transition", "transition");
-    alert_id = FIELD(root, WH_MAX_SHORT, "alert_id", "monitor_id");
-    cycle = FIELD(root, WH_MAX_SHORT, "alert_cycle_key", "cycle_key");
-    aggreg = FIELD(root, WH_MAX_SHORT, "aggreg_key");
-    type = FIELD(root, 64, "alert_type");
-    prio = FIELD(root, 16, "alert_priority", "priority");
-    query = FIELD(root, WH_MAX_TEXT, "alert_query", "query");
-    scope = FIELD(root, WH_MAX_TEXT, "alert_scope", "scope");
-    metric = FIELD(root, WH_MAX_SHORT, "alert_metric", "metric");
-    astatus = FIELD(root, WH_MAX_TEXT, "alert_status");
-    title = FIELD(root, WH_MAX_TEXT, "title", "event_title", "alert_title");
-    msg = FIELD(root, WH_MAX_MESSAGE, "text_only_msg", "body", "event_msg", "message");
-    date = FIELD(root, 32, "date", "event_date");
-    updated = FIELD(root, 32, "last_updated");
-    host = FIELD(root, WH_MAX_SHORT, "hostname", "host");
-    link = FIELD(root, WH_MAX_TEXT, "link", "url");
-    event_type = FIELD(root, 64, "event_type");
-    org = json_object_get(root, "org");
-    org_id = json_is_object(org) ? FIELD(org, 64, "id") : NULL;
-    org_name = json_is_object(org) ? FIELD(org, WH_MAX_SHORT, "name") : NULL;
-    if (!org_id)
-        org_id = FIELD(root, 64, "org_id");
-    if (!org_name)
-        org_name = FIELD(root, WH_MAX_SHORT, "org_name");
-    {
-        json_t *t = json_object_get(root, "tags");
-        if (json_is_array(t)) { /* a template may send a list; join it */
-            srr_buf b;
-            size_t i;
-            json_t *e;
-            srr_buf_init(&b, 64 * 1024);
-            json_array_foreach(t, i, e)
-            {
-                if (json_is_string(e) &&
-                    srr_buf_printf(&b, "%s%s", b.len ? "," : "", json_string_value(e)) != SRR_OK)
-                    break;
-            }
-            tags = b.len ? srr_buf_steal(&b) : NULL;
-            srr_buf_free(&b);
-        } else {
-            tags = text_of(t, 64 * 1024);
-        }
-    }
+    out->event_id = TEXT(&f, WH_MAX_SHORT, WF_ID, WF_EVENT_ID);
+    out->transition = TEXT(&f, 64, WF_ALERT_TRANSITION, WF_TRANSITION);
+    alert_id = TEXT(&f, WH_MAX_SHORT, WF_ALERT_ID, WF_MONITOR_ID);
+    cycle = TEXT(&f, WH_MAX_SHORT, WF_ALERT_CYCLE_KEY, WF_CYCLE_KEY);
+    aggreg = TEXT(&f, WH_MAX_SHORT, WF_AGGREG_KEY);
+    type = TEXT(&f, 64, WF_ALERT_TYPE);
+    prio = TEXT(&f, 16, WF_ALERT_PRIORITY, WF_PRIORITY);
+    query = TEXT(&f, WH_MAX_TEXT, WF_ALERT_QUERY, WF_QUERY);
+    scope = TEXT(&f, WH_MAX_TEXT, WF_ALERT_SCOPE, WF_SCOPE);
+    metric = TEXT(&f, WH_MAX_SHORT, WF_ALERT_METRIC, WF_METRIC);
+    astatus = TEXT(&f, WH_MAX_TEXT, WF_ALERT_STATUS);
+    title = TEXT(&f, WH_MAX_TEXT, WF_TITLE, WF_EVENT_TITLE, WF_ALERT_TITLE);
+    msg = TEXT(&f, WH_MAX_MESSAGE, WF_TEXT_ONLY_MSG, WF_BODY, WF_EVENT_MSG, WF_MESSAGE);
+    date = TEXT(&f, 32, WF_DATE, WF_EVENT_DATE);
+    updated = TEXT(&f, 32, WF_LAST_UPDATED);
+    host = TEXT(&f, WH_MAX_SHORT, WF_HOSTNAME, WF_HOST);
+    link = TEXT(&f, WH_MAX_TEXT, WF_LINK, WF_URL);
+    event_type = TEXT(&f, 64, WF_EVENT_TYPE);
+    org_id = TEXT(&f, 64, WF_ORG_OBJ_ID, WF_ORG_ID);
+    org_name = TEXT(&f, WH_MAX_SHORT, WF_ORG_OBJ_NAME, WF_ORG_NAME);
+    if (f.tags_joined)
+        tags = srr_strndup(f.s[WF_TAGS], f.n[WF_TAGS]);
+    else
+        tags = TEXT(&f, 64 * 1024, WF_TAGS);
     if (title)
         name = title_name(title, &t_trans);
     if (!out->transition && t_trans) {
@@ -550,8 +789,31 @@ out:
     free(event_type);
     free(name);
     free(t_trans);
+    fields_clear(&f);
     json_decref(root);
     if (rc != SRR_OK)
         srr_webhook_alert_clear(out);
     return rc;
+}
+
+srr_rc srr_webhook_parse(const char *body, size_t len, srr_webhook_encoding enc, int64_t now,
+                         srr_webhook_alert *out, srr_error *err)
+{
+    return parse(body, len, enc, now, out, err, 1);
+}
+
+int srr_webhook_fast_shape(const char *body, size_t len)
+{
+    wh_fields f;
+    int ok;
+    memset(&f, 0, sizeof f);
+    ok = fields_scan(body, len, &f);
+    fields_clear(&f);
+    return ok;
+}
+
+srr_rc srr_webhook_parse_full(const char *body, size_t len, srr_webhook_encoding enc,
+                              int64_t now, srr_webhook_alert *out, srr_error *err)
+{
+    return parse(body, len, enc, now, out, err, 0);
 }

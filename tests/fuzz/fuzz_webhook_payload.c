@@ -6,6 +6,8 @@
  * exactly as an authenticated client could send it. Checks what must hold
  * for every accepted body: a 32-hex candidate id, a check name, a signal
  * that serialises to JSON and parses back, and evidence within its bound.
+ * It also holds the one-pass JSON reader to jansson: srr_webhook_parse and
+ * srr_webhook_parse_full must give the same alert, or the same refusal.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -13,15 +15,40 @@
 
 #include "webhook.h"
 
+/* The alert as one text, for comparing two readings. Caller frees. */
+static char *alert_text(const srr_webhook_alert *a)
+{
+    json_t *j = srr_signal_to_json(&a->signal);
+    char *sig = j ? json_dumps(j, JSON_COMPACT) : NULL;
+    char *out = srr_asprintf("%s|%s|%s|%s", a->id, a->event_id ? a->event_id : "-",
+                             a->transition ? a->transition : "-", sig ? sig : "?");
+    free(sig);
+    json_decref(j);
+    return out;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    srr_webhook_alert a;
-    srr_error err = {0};
+    srr_webhook_alert a, full;
+    srr_error err = {0}, ferr = {0};
     srr_webhook_encoding enc;
+    srr_rc rc, frc;
     if (size < 1)
         return 0;
     enc = (data[0] & 1) ? SRR_WEBHOOK_FORM : SRR_WEBHOOK_JSON;
-    if (srr_webhook_parse((const char *)data + 1, size - 1, enc, 1767000000, &a, &err) != SRR_OK) {
+    rc = srr_webhook_parse((const char *)data + 1, size - 1, enc, 1767000000, &a, &err);
+    frc = srr_webhook_parse_full((const char *)data + 1, size - 1, enc, 1767000000, &full, &ferr);
+    if (rc != frc || strcmp(err.msg, ferr.msg) != 0)
+        abort(); /* the one-pass reader and jansson disagree */
+    if (rc == SRR_OK) {
+        char *x = alert_text(&a), *y = alert_text(&full);
+        if (strcmp(x, y) != 0)
+            abort();
+        free(x);
+        free(y);
+        srr_webhook_alert_clear(&full);
+    }
+    if (rc != SRR_OK) {
         if (!err.msg[0])
             abort(); /* a refusal always says why */
         return 0;

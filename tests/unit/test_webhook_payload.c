@@ -247,3 +247,149 @@ Test(webhook_payload, content_types)
     cr_assert_eq(srr_webhook_encoding_of("multipart/form-data; boundary=x", &e), SRR_EINVAL);
     cr_assert_eq(srr_webhook_encoding_of("application/jsonx", &e), SRR_EINVAL);
 }
+
+/* ---- the one-pass reader against jansson --------------------------------
+ *
+ * srr_webhook_parse reads the usual shape without jansson. Its promise: for
+ * every body, the same alert (or the same refusal, in the same words) as
+ * srr_webhook_parse_full, where jansson reads everything.
+ */
+
+/* The alert as one text: ids, transition and the whole signal. */
+static char *alert_text(const srr_webhook_alert *a)
+{
+    json_t *j = srr_signal_to_json(&a->signal);
+    char *sig = j ? json_dumps(j, JSON_COMPACT) : NULL;
+    char *out = srr_asprintf("%s|%s|%s|%s", a->id, a->event_id ? a->event_id : "-",
+                             a->transition ? a->transition : "-", sig ? sig : "?");
+    free(sig);
+    json_decref(j);
+    return out;
+}
+
+/* Parses body both ways and asserts they agree; returns whether the
+ * one-pass reader took it. */
+static int check_both(const char *body, size_t len)
+{
+    srr_webhook_alert a, b;
+    srr_error ea = {0}, eb = {0};
+    srr_rc ra = srr_webhook_parse(body, len, SRR_WEBHOOK_JSON, NOW, &a, &ea);
+    srr_rc rb = srr_webhook_parse_full(body, len, SRR_WEBHOOK_JSON, NOW, &b, &eb);
+    int fast = srr_webhook_fast_shape(body, len);
+    cr_assert_eq(ra, rb, "fast %s, jansson %s: %.*s", srr_rc_str(ra), srr_rc_str(rb), (int)len,
+                 body);
+    if (ra == SRR_OK) {
+        char *ta = alert_text(&a), *tb = alert_text(&b);
+        cr_assert_str_eq(ta, tb, "read differently: %.*s", (int)len, body);
+        free(ta);
+        free(tb);
+        srr_webhook_alert_clear(&a);
+        srr_webhook_alert_clear(&b);
+    } else {
+        cr_assert_str_eq(ea.msg, eb.msg);
+        cr_assert(!fast || strstr(ea.msg, "no $"), "the one-pass reader took a bad body: %.*s",
+                  (int)len, body);
+    }
+    return fast;
+}
+
+#define CHECK(body) check_both((body), strlen(body))
+
+Test(webhook_payload, one_pass_reader_takes_the_usual_shapes)
+{
+    char *tmpl = wh_payload("7716548234011234567", "Triggered");
+    char *big = wh_payload_sized("7716548234011234567", "Re-Triggered", 2048);
+    cr_assert(CHECK(tmpl), "the recommended template");
+    cr_assert(CHECK(big), "the benchmark's payload");
+    /* Datadog's default payload, with its org object and escaped text */
+    cr_assert(CHECK("{\"body\":\"%%%\\nCPU above 90% on web-01\\n%%%\",\"last_updated\":"
+                    "\"1684492195000\",\"event_type\":\"query_alert_monitor\",\"title\":\"[P1] "
+                    "[Recovered on {host:web-01}] CPU high\",\"date\":\"1684492195000\",\"org\":"
+                    "{\"id\":\"11023\",\"name\":\"Acme\"},\"id\":\"7050278235293370890\"}"));
+    /* every escape it decodes, UTF-8 as is and escaped */
+    cr_assert(CHECK("{\"id\":\"1\",\"alert_id\":\"7\",\"text_only_msg\":\"a\\\"b\\\\c\\/d\\be"
+                    "\\ff\\ng\\rh\\ti \\u00e9\\u20ac\\u0041 caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98"
+                    "\x80\",\"title\":\"\\u005bP1] x\"}"));
+    /* whitespace everywhere, literals, unknown members (repeated too) */
+    cr_assert(CHECK(" \r\n{ \"id\" : \"1\" ,\t\"alert_id\":\"7\", \"x\": null, \"x\": true,"
+                    " \"y\": false, \"tags\": null, \"org\": {}, \"z\" : \"\" }\n "));
+    cr_assert(CHECK("{\"id\":\"1\",\"alert_id\":\"7\",\"org\":{\"id\":\"3\",\"other\":\"q\","
+                    "\"name\":null}}"));
+    cr_assert(CHECK("{\"id\":\"1\",\"alert_id\":\"7\",\"org\":\"not an object\","
+                    "\"org_id\":\"5\"}"));
+    /* unexpanded variables, padding, an empty object */
+    cr_assert(CHECK("{\"id\":\"$ID\",\"alert_cycle_key\":\" 9 \",\"alert_transition\":\"Warn\","
+                    "\"date\":\"$DATE\",\"last_updated\":\"1700000000000\",\"alert_id\":\"7\"}"));
+    cr_assert(CHECK("{}"));
+    free(tmpl);
+    free(big);
+}
+
+Test(webhook_payload, jansson_reads_what_the_one_pass_reader_leaves)
+{
+    static const char *const left[] = {
+        "{\"id\":1,\"alert_id\":\"7\"}",                         /* a number */
+        "{\"id\":\"1\",\"alert_id\":7.50}",                      /* a real */
+        "{\"id\":\"1\",\"alert_id\":\"7\",\"n\":1e999}",         /* jansson refuses */
+        "{\"id\":\"1\",\"alert_id\":\"7\",\"tags\":[\"a:b\",\"c\"]}", /* a list */
+        "{\"id\":\"1\",\"alert_id\":\"7\",\"o\":{\"p\":{}}}",    /* nesting */
+        "{\"id\":\"1\",\"id\":\"2\",\"alert_id\":\"7\"}",        /* jansson keeps the last */
+        "{\"id\":\"1\",\"alert_id\":\"7\",\"org\":{\"id\":\"1\",\"id\":\"2\"}}",
+        "{\"id\":\"1\",\"alert_id\":\"7\",\"org\":{\"id\":1}}",
+        "{\"\\u0069d\":\"1\",\"alert_id\":\"7\"}",               /* an escaped name */
+        "{\"id\":\"1\",\"alert_id\":\"\\ud83d\\ude00\"}",        /* a surrogate pair */
+        "{\"id\":\"1\",\"alert_id\":\"7\\u0000\"}",              /* U+0000 */
+        "{\"id\":\"1\",\"alert_id\":\"\\ud83d\"}",               /* a lone surrogate */
+        "{\"id\":\"1\",\"alert_id\":\"\\x\"}",                   /* a bad escape */
+        "{\"id\":\"1\",\"alert_id\":\"a\tb\"}",                  /* a raw control character */
+        "{\"id\":\"1\",\"alert_id\":\"\xc0\xaf\"}",              /* overlong UTF-8 */
+        "{\"id\":\"1\",\"alert_id\":\"\xed\xa0\x80\"}",          /* an encoded surrogate */
+        "{\"id\":\"1\",\"alert_id\":\"7\"} x",                   /* trailing text */
+        "{\"id\":\"1\",\"alert_id\":\"7\",}",                    /* a trailing comma */
+        "{\"id\":\"1\" \"alert_id\":\"7\"}",                     /* a missing comma */
+        "{\"id\":\"1\",\"alert_id\":\"7\"",                      /* cut short */
+        "{\"id\":\"1\",\"alert_id\":nul}",                       /* a bad literal */
+        "[{\"id\":\"1\"}]",                                      /* not an object */
+        "\xef\xbb\xbf{\"id\":\"1\"}",                            /* a byte order mark */
+        "",
+    };
+    for (size_t i = 0; i < sizeof left / sizeof *left; i++)
+        cr_assert_not(CHECK(left[i]), "taken by the one-pass reader: %s", left[i]);
+    /* a NUL byte inside the text */
+    cr_assert_not(check_both("{\"id\":\"1\0\",\"alert_id\":\"7\"}", 26));
+}
+
+/* Every one-byte deletion and replacement of two payloads, read both ways. */
+Test(webhook_payload, one_pass_mutations_agree_with_jansson)
+{
+    static const char subst[] = {'"', '\\', '{', '}', '[', ',', ':', ' ', 'x', '0', 'u',
+                                 'n', '\0', '\n', (char)0x80, (char)0xc3, (char)0xff};
+    char *docs[2];
+    long total = 0, fast = 0;
+    docs[0] = wh_payload("7716548234011234567", "Triggered");
+    docs[1] = srr_strdup("{\"body\":\"%%%\\nCPU \\u00e9 \\\"90\\\" \\/\\t\",\"title\":\"[P1] "
+                         "[Triggered on {host:a}] CPU\",\"date\":\"1684492195000\",\"org\":{\"id\""
+                         ":\"11023\",\"name\":\"Acme\"},\"id\":\"7050278235293370890\"}");
+    for (size_t d = 0; d < 2; d++) {
+        size_t n = strlen(docs[d]);
+        char *m = srr_malloc(n + 1);
+        for (size_t i = 0; i < n; i++) {
+            memcpy(m, docs[d], i); /* deletion of byte i */
+            memcpy(m + i, docs[d] + i + 1, n - i - 1);
+            fast += check_both(m, n - 1);
+            total++;
+            for (size_t k = 0; k < sizeof subst; k++) {
+                if (docs[d][i] == subst[k])
+                    continue;
+                memcpy(m, docs[d], n);
+                m[i] = subst[k];
+                fast += check_both(m, n);
+                total++;
+            }
+        }
+        free(m);
+        free(docs[d]);
+    }
+    cr_log_info("%ld of %ld mutations read in one pass", fast, total);
+    cr_assert_gt(fast, total / 4, "the one-pass reader took only %ld of %ld", fast, total);
+}
