@@ -76,6 +76,8 @@ char *srr_candidate_dumps(const srr_candidate *c)
     srr_buf b;
     srr_rc rc;
     srr_buf_init(&b, 0);
+    /* One allocation for the usual candidate: bounded evidence plus the rest. */
+    srr_buf_reserve(&b, 2 * SRR_SIGNAL_MAX_EVIDENCE_BYTES);
     rc = SRR_JSONW_LIT(&b, "{\"schema\":\"" SRR_CANDIDATE_SCHEMA "\",\"id\":");
     if (rc == SRR_OK)
         rc = srr_jsonw_str(&b, c->id);

@@ -40,8 +40,7 @@ int srr_jscan_str_raw(srr_jscan *c, const char **s, size_t *n, int *esc)
     *esc = 0;
     for (;;) {
         /* The plain ASCII run first: most of a payload's text. */
-        while (p < end && *p >= 0x20 && *p < 0x80 && *p != '"' && *p != '\\')
-            p++;
+        p += srr_json_plain_len((const char *)p, (size_t)(end - p));
         if (p >= end)
             return 0;
         if (*p == '"')

@@ -64,12 +64,40 @@ static size_t escape_of(unsigned char c, char out[7])
 
 static const char REPLACEMENT[] = "\xef\xbf\xbd"; /* U+FFFD */
 
+size_t srr_json_plain_len(const char *s, size_t n)
+{
+    const uint64_t ones = 0x0101010101010101ULL, high = 0x8080808080808080ULL;
+    const unsigned char *p = (const unsigned char *)s;
+    size_t i = 0;
+    /* A word is plain when none of its bytes is below 0x20, a quote, a
+     * backslash or 0x80 and up: (v - ones) & ~v & high is non-zero exactly
+     * when some byte of v is zero, and with 0x20 in place of ones, when
+     * some byte is below 0x20 (bytes from 0x80 are caught by v & high). */
+    while (n - i >= 8) {
+        uint64_t v, q, b;
+        memcpy(&v, p + i, 8);
+        q = v ^ (ones * '"');
+        b = v ^ (ones * '\\');
+        if ((((v - ones * 0x20) & ~v) | ((q - ones) & ~q) | ((b - ones) & ~b) | v) & high)
+            break;
+        i += 8;
+    }
+    while (i < n && p[i] >= 0x20 && p[i] < 0x80 && p[i] != '"' && p[i] != '\\')
+        i++;
+    return i;
+}
+
 size_t srr_jsonw_strn_len(const char *s, size_t n)
 {
     const unsigned char *p = (const unsigned char *)s;
     size_t i = 0, len = 2;
     char esc[7];
     while (i < n) {
+        size_t r = srr_json_plain_len(s + i, n - i);
+        len += r;
+        i += r;
+        if (i >= n)
+            break;
         if (p[i] < 0x80) {
             len += needs_escape(p[i]) ? escape_of(p[i], esc) : 1;
             i++;
@@ -91,15 +119,13 @@ srr_rc srr_jsonw_strn(srr_buf *b, const char *s, size_t n)
     while (rc == SRR_OK && i < n) {
         /* A run of bytes written as they are, then one that is not. */
         run = i;
-        while (i < n && p[i] < 0x80 && !needs_escape(p[i]))
-            i++;
+        i += srr_json_plain_len(s + i, n - i);
         while (i < n && p[i] >= 0x80) {
             size_t k = srr_utf8_seq_len(p + i, n - i);
             if (!k)
                 break;
             i += k;
-            while (i < n && p[i] < 0x80 && !needs_escape(p[i]))
-                i++;
+            i += srr_json_plain_len(s + i, n - i);
         }
         if (i > run)
             rc = srr_buf_append(b, s + run, i - run);

@@ -156,17 +156,23 @@ void srr_buf_init(srr_buf *b, size_t max)
     b->max = max;
 }
 
-srr_rc srr_buf_append(srr_buf *b, const void *p, size_t n)
+void srr_buf_reserve(srr_buf *b, size_t n)
 {
-    if (b->max && b->len + n > b->max)
-        return SRR_EINVAL;
     if (b->len + n + 1 > b->cap) {
         size_t cap = b->cap ? b->cap : 256;
         while (cap < b->len + n + 1)
             cap *= 2;
         b->data = srr_realloc(b->data, cap);
         b->cap = cap;
+        b->data[b->len] = '\0';
     }
+}
+
+srr_rc srr_buf_append(srr_buf *b, const void *p, size_t n)
+{
+    if (b->max && b->len + n > b->max)
+        return SRR_EINVAL;
+    srr_buf_reserve(b, n);
     if (n)
         memcpy(b->data + b->len, p, n);
     b->len += n;

@@ -74,6 +74,9 @@ typedef struct srr_buf {
 void srr_buf_init(srr_buf *b, size_t max);
 /* Appends; returns SRR_EINVAL (and appends nothing) past `max`. */
 srr_rc srr_buf_append(srr_buf *b, const void *p, size_t n);
+/* Makes room for n more bytes, so appends up to that size do not
+ * reallocate. Contents unchanged; `max` still applies to appends. */
+void srr_buf_reserve(srr_buf *b, size_t n);
 srr_rc srr_buf_printf(srr_buf *b, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 /* Returns the data (caller frees) and resets the buffer. */

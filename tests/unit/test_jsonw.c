@@ -136,3 +136,30 @@ Test(jsonw, what_jansson_cannot_write)
     cr_assert_str_eq(b.data, "\"ab\"");
     srr_buf_free(&b);
 }
+
+/* srr_json_plain_len reads words; it must stop exactly where a byte-wise
+ * scan stops, wherever the stopping byte sits in a word. */
+Test(jsonw, plain_run_stops_where_a_byte_scan_stops)
+{
+    static const unsigned char stops[] = {0x00, 0x01, 0x1f, '"', '\\', 0x80, 0xc3, 0xff};
+    static const unsigned char goes[] = {0x20, '!', '#', '[', ']', '~', 0x7f, 'a'};
+    char buf[40];
+    for (size_t len = 0; len <= 33; len++) {
+        for (size_t g = 0; g < sizeof goes; g++) {
+            memset(buf, goes[g], len);
+            cr_assert_eq(srr_json_plain_len(buf, len), len, "all 0x%02x, %zu bytes", goes[g],
+                         len);
+            for (size_t at = 0; at < len; at++) {
+                for (size_t k = 0; k < sizeof stops; k++) {
+                    memset(buf, goes[g], len);
+                    buf[at] = (char)stops[k];
+                    cr_assert_eq(srr_json_plain_len(buf, len), at,
+                                 "0x%02x at %zu of %zu among 0x%02x", stops[k], at, len, goes[g]);
+                }
+            }
+        }
+    }
+    /* a byte just past n is never read into the answer */
+    memcpy(buf, "abcdefgh\"", 9);
+    cr_assert_eq(srr_json_plain_len(buf, 8), 8);
+}
