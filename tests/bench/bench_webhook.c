@@ -46,8 +46,28 @@ typedef struct wrk_result {
     double rps;         /* all answers per second */
     double ok_rps;      /* 2xx answers per second */
     double p99_ms;
+    double cpu_us;      /* the server's CPU time (user + system) per answer */
     long requests, non2xx, errors;
 } wrk_result;
+
+/* CPU seconds (user + system) process pid has used so far; -1 if unknown. */
+static double proc_cpu_s(pid_t pid)
+{
+    char path[64], buf[1024], *p;
+    unsigned long ut, st;
+    FILE *f;
+    size_t n;
+    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+    if (!(f = fopen(path, "r")))
+        return -1;
+    n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    p = strrchr(buf, ')'); /* the command name may hold spaces */
+    if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &ut, &st) != 2)
+        return -1;
+    return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
+}
 
 /* ---- the bare reference server ------------------------------------------ */
 
@@ -165,6 +185,17 @@ static int run_wrk(const char *dir, const char *url, wrk_result *w)
     return w->requests > 0 ? 0 : -1;
 }
 
+/* run_wrk, also measuring the CPU process pid (the server) spent per
+ * answer. wrk is a child process: its own CPU is not counted. */
+static int run_wrk_cpu(const char *dir, const char *url, pid_t pid, wrk_result *w)
+{
+    double c0 = proc_cpu_s(pid), c1;
+    int rc = run_wrk(dir, url, w);
+    c1 = proc_cpu_s(pid);
+    w->cpu_us = c0 >= 0 && c1 >= 0 && w->requests > 0 ? (c1 - c0) * 1e6 / (double)w->requests : 0;
+    return rc;
+}
+
 /* ---- nginx ---------------------------------------------------------------- */
 
 static unsigned short free_port(void)
@@ -269,7 +300,7 @@ static int run_srr(const char *dir, const char *spool_dir, wrk_result *w, long *
         return 1;
     }
     snprintf(url, sizeof url, "http://127.0.0.1:%u/v1/webhooks/datadog", p.port);
-    if (run_wrk(dir, url, w) != 0)
+    if (run_wrk_cpu(dir, url, p.pid, w) != 0)
         code = 1;
     *rss = peak_rss_kb(p.pid);
     if (wh_proc_stop(&p) != 0)
@@ -351,17 +382,19 @@ int main(void)
             return 1;
         }
         snprintf(url, sizeof url, "http://127.0.0.1:%u/v1/webhooks/datadog", port);
-        if (run_wrk(dir, url, &r) != 0)
+        if (run_wrk_cpu(dir, url, getpid(), &r) != 0)
             code = 1;
         MHD_stop_daemon(d);
-        printf("bare libmicrohttpd (parse, 202)  %9.0f req/s  p99 %6.2f ms\n", r.ok_rps, r.p99_ms);
+        printf("bare libmicrohttpd (parse, 202)  %9.0f req/s  p99 %6.2f ms  CPU %5.1f us/answer\n",
+               r.ok_rps, r.p99_ms, r.cpu_us);
         if (round == 0 || r.ok_rps > ref.ok_rps)
             ref = r;
         /* srr serve, spool, no writer: every 202 fsync'ed */
         if (run_srr(dir, "spool", &r, &rss_r, &queued_r) != 0)
             code = 1;
-        printf("srr serve (202 = fsync'ed)       %9.0f req/s  p99 %6.2f ms  peak RSS %.1f MiB\n",
-               r.ok_rps, r.p99_ms, (double)rss_r / 1024);
+        printf("srr serve (202 = fsync'ed)       %9.0f req/s  p99 %6.2f ms  CPU %5.1f us/answer"
+               "  peak RSS %.1f MiB\n",
+               r.ok_rps, r.p99_ms, r.cpu_us, (double)rss_r / 1024);
         printf("  %ld answers, %ld not 2xx, %ld records in the spool%s\n", r.requests, r.non2xx,
                queued_r, queued_r >= r.requests - r.non2xx ? " (every 202 queued)" : " (MISSING!)");
         if (round == 0 || r.ok_rps > srr.ok_rps)
@@ -375,8 +408,9 @@ int main(void)
         char *shm = srr_asprintf("/dev/shm/srr-bench-%d", (int)getpid());
         long rss_shm, queued_shm;
         if (run_srr(dir, shm, &shm_run, &rss_shm, &queued_shm) == 0)
-            printf("srr serve, spool on tmpfs        %9.0f req/s  p99 %6.2f ms  (no disk flush)\n",
-                   shm_run.ok_rps, shm_run.p99_ms);
+            printf("srr serve, spool on tmpfs        %9.0f req/s  p99 %6.2f ms  CPU %5.1f us/answer"
+                   "  (no disk flush)\n",
+                   shm_run.ok_rps, shm_run.p99_ms, shm_run.cpu_us);
         tu_rmdir_r(shm);
         free(shm);
     }
