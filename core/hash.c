@@ -80,14 +80,19 @@ void srr_sha256_update(srr_sha256 *c, const void *data, size_t len)
 void srr_sha256_final(srr_sha256 *c, unsigned char out[32])
 {
     uint64_t bits = c->total * 8;
-    unsigned char pad = 0x80, zero = 0, len[8];
     int i;
-    srr_sha256_update(c, &pad, 1);
-    while (c->used != 56)
-        srr_sha256_update(c, &zero, 1);
+    /* 0x80, zeros to 56 bytes into a block, then the length in bits. */
+    c->block[c->used++] = 0x80;
+    if (c->used > 56) {
+        memset(c->block + c->used, 0, 64 - c->used);
+        compress(c, c->block);
+        c->used = 0;
+    }
+    memset(c->block + c->used, 0, 56 - c->used);
     for (i = 0; i < 8; i++)
-        len[i] = (unsigned char)(bits >> (56 - 8 * i));
-    srr_sha256_update(c, len, 8);
+        c->block[56 + i] = (unsigned char)(bits >> (56 - 8 * i));
+    compress(c, c->block);
+    c->used = 0;
     for (i = 0; i < 8; i++) {
         out[4 * i] = (unsigned char)(c->h[i] >> 24);
         out[4 * i + 1] = (unsigned char)(c->h[i] >> 16);

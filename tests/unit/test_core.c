@@ -199,6 +199,28 @@ Test(core, sha256_vectors)
     const char *two[] = {"abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq"};
     srr_hash_id(two, 1, 64, out);
     cr_assert_str_eq(out, "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
+    /* Runs of 'a' around the padding's block boundaries (digests from
+     * Python's hashlib). */
+    static const struct {
+        size_t n;
+        const char *hex;
+    } runs[] = {
+        {55, "9f4390f8d30c2dd92ec9f095b65e2b9ae9b0a925a5258e241c9f1e910f734318"},
+        {56, "b35439a4ac6f0948b6d6f9e3c6af0f5f590ce20f1bde7090ef7970686ec6738a"},
+        {63, "7d3e74a05d7db15bce4ad9ec0658ea98e3f06eeecf16b4c6fff2da457ddc2f34"},
+        {64, "ffe054fe7ae0cb6dc65c3af9b61d5209f439851db43d0ba5997337df154668eb"},
+        {65, "635361c48bb9eab14198e76ea8ab7f1a41685d6ad62aa9146d301d4f17eb0ae0"},
+        {119, "31eba51c313a5c08226adf18d4a359cfdfd8d2e816b13f4af952f7ea6584dcfb"},
+        {120, "2f3d335432c70b580af0e8e1b3674a7c020d683aa5f73aaaedfdc55af904c21c"},
+    };
+    for (size_t i = 0; i < sizeof runs / sizeof runs[0]; i++) {
+        char a[128];
+        const char *one[] = {a};
+        memset(a, 'a', runs[i].n);
+        a[runs[i].n] = '\0';
+        srr_hash_id(one, 1, 64, out);
+        cr_assert_str_eq(out, runs[i].hex, "%zu bytes", runs[i].n);
+    }
 }
 
 Test(core, bounded_buffer)
