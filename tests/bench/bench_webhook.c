@@ -11,6 +11,9 @@
  *   - the same with the spool on tmpfs (/dev/shm), and the wall and CPU
  *     time of one append + fdatasync on this disk: what durability costs
  *     on this machine, for reading the first figure;
+ *   - the bare server answering without parsing, once: the ceiling of the
+ *     HTTP library alone (srr's own payload reader is cheaper than the
+ *     reference's jansson parse, so this bounds what that buys);
  *   - nginx answering the POST with 204, for context.
  * bare and srr run alternately, three times each, and the best run of each side
  * counts. Prints srr/bare (target >= 0.7), srr/nginx, srr's p99 (target < 20 ms)
@@ -82,7 +85,8 @@ static enum MHD_Result ref_handler(void *cls, struct MHD_Connection *c, const ch
                                    size_t *size, void **con_cls)
 {
     ref_req *r = *con_cls;
-    (void)cls, (void)url, (void)method, (void)version;
+    const int *parse = cls;
+    (void)url, (void)method, (void)version;
     if (!r) {
         *con_cls = srr_calloc(1, sizeof(ref_req));
         return MHD_YES;
@@ -96,7 +100,9 @@ static enum MHD_Result ref_handler(void *cls, struct MHD_Connection *c, const ch
         *size = 0;
         return MHD_YES;
     }
-    json_t *j = json_loadb(r->buf ? r->buf : "", r->len, 0, NULL);
+    /* The reference parses with jansson, the JSON library srr is built on;
+     * with *parse 0 it answers without parsing: the HTTP library alone. */
+    json_t *j = *parse ? json_loadb(r->buf ? r->buf : "", r->len, 0, NULL) : json_null();
     static const char ok[] = "{\"status\":\"accepted\"}";
     struct MHD_Response *resp = MHD_create_response_from_buffer(
         j ? sizeof ok - 1 : 2, (void *)(j ? ok : "{}"), MHD_RESPMEM_PERSISTENT);
@@ -120,7 +126,9 @@ static void ref_done(void *cls, struct MHD_Connection *c, void **con_cls,
 }
 
 /* srr's MHD configuration (ingest/webhook.c), defaults of the config. */
-static struct MHD_Daemon *ref_start(unsigned short *port)
+static const int PARSE = 1, NO_PARSE = 0;
+
+static struct MHD_Daemon *ref_start(const int *parse, unsigned short *port)
 {
     struct sockaddr_in sin;
     long n = sysconf(_SC_NPROCESSORS_ONLN);
@@ -130,7 +138,7 @@ static struct MHD_Daemon *ref_start(unsigned short *port)
     struct MHD_Daemon *d = MHD_start_daemon(
         MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME |
             MHD_USE_ERROR_LOG,
-        0, NULL, NULL, ref_handler, NULL, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sin,
+        0, NULL, NULL, ref_handler, (void *)parse, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sin,
         MHD_OPTION_THREAD_POOL_SIZE, (unsigned)(n > 0 ? n : 1), MHD_OPTION_CONNECTION_LIMIT,
         (unsigned)1024, MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)1024,
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)15, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
@@ -375,7 +383,7 @@ static void fsync_cost(const char *dir, double *wall_us, double *cpu_us)
 int main(void)
 {
     char *dir = tu_mkdtemp(), *payload, *lua, url[128];
-    wrk_result ref, srr, ngx, shm_run = {0};
+    wrk_result ref, srr, ngx, shm_run = {0}, http_only = {0};
     unsigned short port;
     struct MHD_Daemon *d;
     long rss = 0;
@@ -403,7 +411,7 @@ int main(void)
     for (int round = 0; round < ROUNDS; round++) {
         wrk_result r;
         long rss_r, queued_r;
-        d = ref_start(&port);
+        d = ref_start(&PARSE, &port);
         if (!d) {
             fprintf(stderr, "bench_webhook: cannot start the reference server\n");
             return 1;
@@ -429,6 +437,19 @@ int main(void)
             srr = r;
         if (rss_r > rss)
             rss = rss_r;
+    }
+
+    /* 1b. the bare server without the JSON parse: the HTTP library alone.
+     * srr reads the usual payload without jansson's tree, so its parse is
+     * cheaper than the reference's; this run bounds what that can buy. */
+    d = ref_start(&NO_PARSE, &port);
+    if (d) {
+        snprintf(url, sizeof url, "http://127.0.0.1:%u/v1/webhooks/datadog", port);
+        if (run_wrk_cpu(dir, url, getpid(), &http_only) == 0)
+            printf("bare libmicrohttpd, no parse      %9.0f req/s  p99 %6.2f ms  CPU %5.1f us/answer"
+                   "  steal %2.0f%%\n",
+                   http_only.ok_rps, http_only.p99_ms, http_only.cpu_us, http_only.steal_pct);
+        MHD_stop_daemon(d);
     }
 
     /* 2b. the same with the spool on tmpfs: what durability costs here */
@@ -459,6 +480,8 @@ int main(void)
     printf("srr / bare libmicrohttpd  %.2f   (target >= 0.70)  %s\n",
            ref.ok_rps > 0 ? srr.ok_rps / ref.ok_rps : 0,
            ref.ok_rps > 0 && srr.ok_rps / ref.ok_rps >= 0.7 ? "ok" : "BELOW TARGET");
+    printf("srr / bare, no parse      %.2f   (context: the HTTP library alone, one run)\n",
+           http_only.ok_rps > 0 ? srr.ok_rps / http_only.ok_rps : 0);
     printf("srr / nginx               %.2f   (context)\n",
            ngx.ok_rps > 0 ? srr.ok_rps / ngx.ok_rps : 0);
     printf("srr p99                   %.2f ms (target < 20 ms)  %s\n", srr.p99_ms,
