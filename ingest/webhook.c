@@ -404,13 +404,14 @@ void srr_webhook_done(srr_webhook_request *rq, srr_rc rc, const char *reason)
 /* The answer for a request whose verdict is known. */
 static enum MHD_Result answer_verdict(srr_webhook_server *s, srr_webhook_request *rq)
 {
-    char *text;
-    enum MHD_Result ret;
-    if (rq->verdict == SRR_OK) {
-        text = srr_asprintf("{\"status\":\"accepted\",\"id\":\"%s\"}", rq->id);
-        ret = answer(s, rq->conn, MHD_HTTP_ACCEPTED, "application/json", text, NULL, NULL);
-        free(text);
-        return ret;
+    if (rq->verdict == SRR_OK) { /* {"status":"accepted","id":"ID"} */
+        static const char head[] = "{\"status\":\"accepted\",\"id\":\"";
+        char ok[sizeof head + sizeof rq->id + 2];
+        size_t n = strnlen(rq->id, sizeof rq->id - 1);
+        memcpy(ok, head, sizeof head - 1);
+        memcpy(ok + sizeof head - 1, rq->id, n);
+        memcpy(ok + sizeof head - 1 + n, "\"}", 3);
+        return answer(s, rq->conn, MHD_HTTP_ACCEPTED, "application/json", ok, NULL, NULL);
     }
     if (rq->verdict == SRR_EINVAL) {
         quarantine(s, rq, rq->reason[0] ? rq->reason : "the alert cannot be queued");
@@ -524,6 +525,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     if (!rq) {
         const union MHD_ConnectionInfo *ci;
         const char *ct, *cl;
+        unsigned long long announced = 0;
         srr_webhook_encoding enc;
         if (strcmp(url, "/healthz") == 0 || strcmp(url, "/readyz") == 0 ||
             strcmp(url, "/metrics") == 0) {
@@ -562,6 +564,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
                 return reject(s, conn, MHD_HTTP_CONTENT_TOO_LARGE, REJ_TOO_LARGE, reason, NULL,
                               NULL);
             }
+            announced = n;
         }
         rq = srr_calloc(1, sizeof *rq);
         rq->s = s;
@@ -571,6 +574,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         rq->enc = enc;
         snprintf(rq->content_type, sizeof rq->content_type, "%s", ct ? ct : "");
         srr_buf_init(&rq->body, (size_t)s->cfg->max_body_bytes);
+        srr_buf_reserve(&rq->body, (size_t)announced); /* within the limit: one allocation */
         ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
         rq->crec = ci ? ci->socket_context : NULL;
         pthread_mutex_lock(&s->mu);

@@ -245,7 +245,19 @@ Test(webhook_server, every_status)
 
     /* 202, with the candidate id; every answer has its own request id */
     cr_assert_eq(post_code(JSON_AUTH, body, &a), 202, "%s", a.body ? a.body : a.error);
-    cr_assert(strstr(a.body, "\"accepted\""));
+    {   /* {"status":"accepted","id":<the candidate id of this delivery>} */
+        json_t *j = json_loads(a.body, 0, NULL);
+        srr_webhook_alert al;
+        srr_error perr = {0};
+        cr_assert_not_null(j, "202 body is not JSON: %s", a.body);
+        cr_assert_eq(srr_webhook_parse(body, strlen(body), SRR_WEBHOOK_JSON, 0, &al, &perr),
+                     SRR_OK);
+        cr_assert_str_eq(json_string_value(json_object_get(j, "status")), "accepted");
+        cr_assert_str_eq(json_string_value(json_object_get(j, "id")), al.id);
+        cr_assert_eq(json_object_size(j), 2);
+        srr_webhook_alert_clear(&al);
+        json_decref(j);
+    }
     cr_assert_not_null(a.request_id, "no X-Request-Id");
     char *first_id = srr_strdup(a.request_id);
     wh_answer_free(&a);
