@@ -76,6 +76,12 @@ int srr_webhook_fast_shape(const char *body, size_t len);
 /* Frees what the alert owns and zeroes it. NULL-tolerant. */
 void srr_webhook_alert_clear(srr_webhook_alert *a);
 
+/* Everything the alert carries as one line: "ID|EVENT_ID|TRANSITION|" and
+ * the signal as compact JSON ("-" for an absent id or transition). For
+ * comparing two readings of a payload (the tests, the fuzz target) and for
+ * debug logs. Returns a new string; the caller frees it. */
+char *srr_webhook_alert_dumps(const srr_webhook_alert *a);
+
 /* ---- the server -------------------------------------------------------- */
 
 typedef struct srr_webhook_server srr_webhook_server;

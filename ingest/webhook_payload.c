@@ -518,6 +518,17 @@ void srr_webhook_alert_clear(srr_webhook_alert *a)
     memset(a, 0, sizeof *a);
 }
 
+char *srr_webhook_alert_dumps(const srr_webhook_alert *a)
+{
+    json_t *j = srr_signal_to_json(&a->signal);
+    char *sig = j ? json_dumps(j, JSON_COMPACT) : NULL;
+    char *out = srr_asprintf("%s|%s|%s|%s", a->id, a->event_id ? a->event_id : "-",
+                             a->transition ? a->transition : "-", sig ? sig : "?");
+    free(sig);
+    json_decref(j);
+    return out;
+}
+
 /* Epoch seconds from an epoch-ms (or, when small, epoch-seconds) string.
  * Returns 0 when it is not a plain number. */
 static int64_t epoch_of(const char *s)
