@@ -408,9 +408,11 @@ int main(void)
 
     /* 1 and 2, alternating, ROUNDS times each; the best round of each side
      * counts, so a burst of other load on the machine hits neither alone. */
+    double pair[ROUNDS]; /* srr / bare of each round: both ran back to back */
     for (int round = 0; round < ROUNDS; round++) {
         wrk_result r;
         long rss_r, queued_r;
+        double bare_rps;
         d = ref_start(&PARSE, &port);
         if (!d) {
             fprintf(stderr, "bench_webhook: cannot start the reference server\n");
@@ -425,6 +427,7 @@ int main(void)
                r.ok_rps, r.p99_ms, r.cpu_us, r.steal_pct);
         if (round == 0 || r.ok_rps > ref.ok_rps)
             ref = r;
+        bare_rps = r.ok_rps;
         /* srr serve, spool, no writer: every 202 fsync'ed */
         if (run_srr(dir, "spool", &r, &rss_r, &queued_r) != 0)
             code = 1;
@@ -437,6 +440,7 @@ int main(void)
             srr = r;
         if (rss_r > rss)
             rss = rss_r;
+        pair[round] = bare_rps > 0 ? r.ok_rps / bare_rps : 0;
     }
 
     /* 1b. the bare server without the JSON parse: the HTTP library alone.
@@ -480,6 +484,10 @@ int main(void)
     printf("srr / bare libmicrohttpd  %.2f   (target >= 0.70)  %s\n",
            ref.ok_rps > 0 ? srr.ok_rps / ref.ok_rps : 0,
            ref.ok_rps > 0 && srr.ok_rps / ref.ok_rps >= 0.7 ? "ok" : "BELOW TARGET");
+    printf("  round by round          ");
+    for (int i = 0; i < ROUNDS; i++)
+        printf(" %.2f", pair[i]);
+    printf("   (each srr run over the bare run just before it)\n");
     printf("srr / bare, no parse      %.2f   (context: the HTTP library alone, one run)\n",
            http_only.ok_rps > 0 ? srr.ok_rps / http_only.ok_rps : 0);
     printf("srr / nginx               %.2f   (context)\n",
