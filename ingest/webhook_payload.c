@@ -12,6 +12,13 @@
  * absent. The `form` encoding is the same template URL-encoded: its fields
  * are the template's top-level keys.
  *
+ * Two readers fill one table of the fields the mapping looks at: a one-pass
+ * reader for the shape Datadog sends (a flat object of strings, and the
+ * default payload's "org" object), built on core/jsonscan.h, and jansson
+ * for every other body, which also words every refusal. The one-pass
+ * reader declines whatever it is not certain jansson reads alike; the
+ * tests and the fuzz target hold the two to the same alert.
+ *
  * Mapping (README "Datadog webhook"): check = $ALERT_ID, else the monitor
  * name from the event title; status = recovered for "Recovered" (or, with
  * no transition, alert type "success"), firing for everything else
