@@ -47,6 +47,7 @@
 #define WH_PATH "/v1/webhooks/datadog"
 #define WH_CONN_MEMORY (64 * 1024) /* per-connection buffer: bounds the headers */
 #define WH_WATCHDOG_MS 50
+#define WH_BODY_RESERVE (16 * 1024) /* body bytes reserved up front from Content-Length */
 
 /* ---- metrics ------------------------------------------------------------- */
 
@@ -574,7 +575,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         rq->enc = enc;
         snprintf(rq->content_type, sizeof rq->content_type, "%s", ct ? ct : "");
         srr_buf_init(&rq->body, (size_t)s->cfg->max_body_bytes);
-        srr_buf_reserve(&rq->body, (size_t)announced); /* within the limit: one allocation */
+        /* One allocation for the usual body; capped, so that announcing a
+         * large body costs nothing until its bytes arrive. */
+        srr_buf_reserve(&rq->body,
+                        (size_t)(announced < WH_BODY_RESERVE ? announced : WH_BODY_RESERVE));
         ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
         rq->crec = ci ? ci->socket_context : NULL;
         pthread_mutex_lock(&s->mu);
