@@ -8,13 +8,6 @@
 #include <stdio.h>
 #include <string.h>
 
-/* Whether ASCII byte c is written escaped: a quote, a backslash, a control
- * character ('/' and DEL are not, as in jansson). */
-static inline int needs_escape(unsigned char c)
-{
-    return c < 0x20 || c == '"' || c == '\\';
-}
-
 size_t srr_utf8_seq_len(const unsigned char *p, size_t n)
 {
     unsigned c = p[0];
@@ -98,8 +91,8 @@ size_t srr_jsonw_strn_len(const char *s, size_t n)
         i += r;
         if (i >= n)
             break;
-        if (p[i] < 0x80) {
-            len += needs_escape(p[i]) ? escape_of(p[i], esc) : 1;
+        if (p[i] < 0x80) { /* the plain run stopped here: it needs escaping */
+            len += escape_of(p[i], esc);
             i++;
         } else {
             size_t k = srr_utf8_seq_len(p + i, n - i);

@@ -25,8 +25,9 @@
 size_t srr_utf8_seq_len(const unsigned char *p, size_t n);
 
 /* The length of the leading run of s (n bytes) that JSON carries inside a
- * string as it is: ASCII from 0x20 up, except '"' and '\\'. Reads eight
- * bytes at a time; the string scanners and writers start from it. */
+ * string as it is: ASCII from 0x20 up, except '"' and '\\' ('/' and DEL
+ * included, as jansson writes them). Reads eight bytes at a time; the
+ * string scanners and writers start from it. */
 size_t srr_json_plain_len(const char *s, size_t n);
 
 /* Appends a string literal as it is (JSON punctuation, member names). */

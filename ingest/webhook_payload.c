@@ -113,6 +113,12 @@ static const char *const TOP_NAMES[WF_NTOP] = {
 #undef WF_NAME
 };
 
+static const unsigned char TOP_LENS[WF_NTOP] = { /* strlen of each name */
+#define WF_LEN(id, name) sizeof(name) - 1,
+    WH_TOP_FIELDS(WF_LEN)
+#undef WF_LEN
+};
+
 typedef struct wh_fields {
     const char *s[WF__COUNT]; /* NULL: no text */
     size_t n[WF__COUNT];
@@ -328,8 +334,7 @@ static int top_field(const char *s, size_t n)
     if (n == 3 && memcmp(s, "org", 3) == 0)
         return -2;
     for (size_t i = 0; i < WF_NTOP; i++)
-        if (TOP_NAMES[i][0] == s[0] && strlen(TOP_NAMES[i]) == n &&
-            memcmp(TOP_NAMES[i], s, n) == 0)
+        if (TOP_LENS[i] == n && memcmp(TOP_NAMES[i], s, n) == 0)
             return (int)i;
     return -1;
 }
