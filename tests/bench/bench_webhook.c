@@ -142,7 +142,7 @@ static struct MHD_Daemon *ref_start(const int *parse, unsigned short *port)
         MHD_OPTION_THREAD_POOL_SIZE, (unsigned)(n > 0 ? n : 1), MHD_OPTION_CONNECTION_LIMIT,
         (unsigned)1024, MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)1024,
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)15, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
-        (size_t)(64 * 1024), MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)1024,
+        (size_t)(16 * 1024), MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)1024,
         MHD_OPTION_NOTIFY_COMPLETED, ref_done, NULL, MHD_OPTION_END);
     if (d)
         *port = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT)->port;

@@ -379,6 +379,35 @@ Test(webhook_server, refuses_to_start_without_a_secret)
     free(body);
 }
 
+/* The per-connection memory (16 KiB) bounds a request's headers: 12 KB of
+ * them (a proxy's or Datadog's custom headers) still pass, a 20 KB header
+ * gets 431 without costing the server anything, and the next post is
+ * served. */
+Test(webhook_server, header_size_is_bounded)
+{
+    char *body = wh_payload("7716548234011234999", "Triggered"), *h;
+    const char *headers[4] = {JSON_AUTH[0], JSON_AUTH[1], NULL, NULL};
+    wh_answer a;
+    char **ids;
+    size_t n;
+    load_config(NULL);
+    start_with_token();
+    h = srr_calloc(1, 20 * 1024 + 16);
+    memcpy(h, "X-Custom: ", 10);
+    memset(h + 10, 'a', 12 * 1024);
+    headers[2] = h;
+    cr_assert_eq(post_code(headers, body, &a), 202, "%s", a.body ? a.body : a.error);
+    wh_answer_free(&a);
+    memset(h + 10, 'a', 20 * 1024);
+    cr_assert_eq(post_code(headers, body, NULL), 431);
+    cr_assert_eq(post_code(JSON_AUTH, body, NULL), 202);
+    n = spool_ids(&ids);
+    cr_assert_eq(n, 2); /* the two 202s, nothing of the 431 */
+    free_ids(ids, n);
+    free(h);
+    free(body);
+}
+
 Test(webhook_server, duplicate_delivery_has_one_id)
 {
     char *body = wh_payload("7050278235293370890", "Triggered");
