@@ -381,8 +381,7 @@ Test(webhook_server, refuses_to_start_without_a_secret)
 
 /* The per-connection memory (16 KiB) bounds a request's headers: 12 KB of
  * them (a proxy's or Datadog's custom headers) still pass, a 20 KB header
- * gets 431 without costing the server anything, and the next post is
- * served. */
+ * gets 431 and queues nothing, and the next post is served. */
 Test(webhook_server, header_size_is_bounded)
 {
     char *body = wh_payload("7716548234011234999", "Triggered"), *h;
