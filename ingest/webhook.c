@@ -50,8 +50,8 @@
  * answer's headers. libmicrohttpd zeroes the whole pool after every request
  * and the freed part of its read buffer when it shrinks it: at 64 KiB that
  * was 9.4% of srr's CPU samples under the benchmark's load (perf), at
- * 16 KiB 1.6%. The body goes to srr's own buffer, so it is not bounded by
- * this. */
+ * 16 KiB 1.4-1.6%. The body goes to srr's own buffer, so it is not bounded
+ * by this. */
 #define WH_CONN_MEMORY (16 * 1024)
 #define WH_WATCHDOG_MS 50
 #define WH_BODY_RESERVE (16 * 1024) /* body bytes reserved up front from Content-Length */
