@@ -532,12 +532,16 @@ void srr_webhook_alert_clear(srr_webhook_alert *a)
 
 char *srr_webhook_alert_dumps(const srr_webhook_alert *a)
 {
-    json_t *j = srr_signal_to_json(&a->signal);
-    char *sig = j ? json_dumps(j, JSON_COMPACT) : NULL;
-    char *out = srr_asprintf("%s|%s|%s|%s", a->id, a->event_id ? a->event_id : "-",
-                             a->transition ? a->transition : "-", sig ? sig : "?");
-    free(sig);
-    json_decref(j);
+    /* The signal's text as srr_signal_write_json writes it (what json_dumps
+     * would write for the same object, without building the tree). */
+    srr_buf b;
+    char *out;
+    srr_buf_init(&b, 0);
+    if (srr_signal_write_json(&b, &a->signal) != SRR_OK)
+        b.len = 0;
+    out = srr_asprintf("%s|%s|%s|%s", a->id, a->event_id ? a->event_id : "-",
+                       a->transition ? a->transition : "-", b.len ? b.data : "?");
+    srr_buf_free(&b);
     return out;
 }
 
