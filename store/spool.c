@@ -30,8 +30,13 @@
  * (group commit).
  * A segment that reached the size limit is sealed (mode 0444) and a new one
  * starts at base + size; sealing happens before the successor exists, so a
- * consumer that reaches the end of a sealed segment knows nothing more will
- * be appended to it.
+ * consumer that reaches the end of a segment whose successor exists knows
+ * nothing more will be appended to it (even when a crash lost the seal).
+ *
+ * The consumer may read records before their producer's fdatasync. After a
+ * machine crash the active segment can therefore end before the committed
+ * offset; the next producer to open it extends it to that offset first, so
+ * new records never land where the consumer has already moved past.
  *
  * The consumer reads only what was visible under the shared lock, so it
  * never sees half of a write in progress. A record cut short at the end of
@@ -243,6 +248,33 @@ static srr_rc spool_dir_of(const srr_config *cfg, char **out, srr_error *err)
     return SRR_OK;
 }
 
+/* Parses the text of consumer.offset ("123\n"); 0 when it is not one. */
+static int parse_offset(const char *text, int64_t *out)
+{
+    char *end = NULL;
+    long long v;
+    errno = 0;
+    v = strtoll(text, &end, 10);
+    if (errno || end == text || (*end && *end != '\n') || v < 0)
+        return 0;
+    *out = v;
+    return 1;
+}
+
+/* The consumer's committed global offset, or -1 when none is recorded or
+ * it cannot be read (the consumer reports that itself when it opens). */
+static int64_t committed_offset(const char *dir)
+{
+    char *path = srr_asprintf("%s/consumer.offset", dir), *text = NULL;
+    size_t len = 0;
+    int64_t v = -1;
+    if (srr_file_read(path, 64, &text, &len, NULL) == SRR_OK && !parse_offset(text, &v))
+        v = -1;
+    free(text);
+    free(path);
+    return v;
+}
+
 /* ---- producer ----------------------------------------------------------- */
 
 /* Producer state. seg_fd is the segment last appended to (-1 none);
@@ -280,6 +312,34 @@ static srr_rc sync_segment(spool_producer *p, srr_error *err)
                                  strerror(errno));
         p->dirty = 0;
     }
+    return SRR_OK;
+}
+
+/* With the lock held, on the active segment just opened (its first byte
+ * at global offset base): the consumer reads what a producer wrote before
+ * that producer's fdatasync, so after a machine crash the segment can end
+ * before the consumer's committed offset. Records appended there would
+ * fall in a gap the consumer never reads; the segment is first extended
+ * to the committed offset (a hole that is never read), and the next flush
+ * makes the new size durable with the records. */
+static srr_rc cover_committed(spool_producer *p, int64_t base, srr_error *err)
+{
+    int64_t committed = committed_offset(p->dir);
+    struct stat sb;
+    if (committed < 0)
+        return SRR_OK;
+    if (fstat(p->seg_fd, &sb) != 0)
+        return srr_error_set(err, SRR_EIO, "spool: fstat in %s: %s", p->dir, strerror(errno));
+    if (base + (int64_t)sb.st_size >= committed)
+        return SRR_OK;
+    srr_warn("spool: %s ends at offset %lld, before the %lld its consumer committed (a crash "
+             "lost the tail after it was read); new records start at %lld",
+             p->dir, (long long)(base + (int64_t)sb.st_size), (long long)committed,
+             (long long)committed);
+    if (ftruncate(p->seg_fd, (off_t)(committed - base)) != 0)
+        return srr_error_set(err, SRR_EIO, "spool: cannot extend a segment in %s: %s", p->dir,
+                             strerror(errno));
+    p->dirty = 1;
     return SRR_OK;
 }
 
@@ -321,6 +381,7 @@ static srr_rc ensure_segment(spool_producer *p, srr_error *err)
                 goto out;
             }
             p->seg_fd = fd;
+            rc = cover_committed(p, base, err);
             goto out;
         }
         /* Rotate: seal the full segment first, then start its successor. */
@@ -339,6 +400,7 @@ static srr_rc ensure_segment(spool_producer *p, srr_error *err)
     }
     fsync_dir(p->dir);
     p->seg_fd = fd;
+    rc = cover_committed(p, base, err);
 out:
     free(path);
     free(bases);
@@ -675,15 +737,19 @@ static srr_rc read_batch(spool_consumer *c, size_t max, size_t *n, srr_error *er
         rel = c->pos - c->seg_base;
         if (rel < size)
             break;
-        if (!sealed)
-            return SRR_OK; /* caught up */
-        /* End of a sealed segment: move on to its successor, if it exists. */
+        /* At the end: move on to the successor once it exists. A producer
+         * starts one only after sealing this segment, so its existence also
+         * completes a segment whose seal (a chmod) a crash lost. */
         {
             char *next = segment_path(c->dir, c->seg_base + size);
             int exists = access(next, F_OK) == 0;
             free(next);
             if (!exists)
-                return SRR_OK;
+                return SRR_OK; /* caught up, or the successor is not there yet */
+            if (!sealed && fstat(c->seg_fd, &sb) == 0 && !is_sealed(&sb)) /* not sealed since */
+                srr_warn("spool: %s: segment %lld is followed by %lld but was not sealed (a "
+                         "crash lost the seal); reading on", c->dir, (long long)c->seg_base,
+                         (long long)(c->seg_base + size));
             c->pos = c->seg_base + size;
             close_segment(c);
         }
@@ -821,9 +887,8 @@ static srr_rc spool_commit(void *impl, srr_error *err)
 
 static srr_rc read_offset(spool_consumer *c, srr_error *err)
 {
-    char *text = NULL, *end = NULL;
+    char *text = NULL;
     size_t len = 0;
-    long long v;
     int64_t *bases = NULL;
     size_t n = 0;
     srr_rc rc;
@@ -838,12 +903,8 @@ static srr_rc read_offset(spool_consumer *c, srr_error *err)
     rc = srr_file_read(c->offset_path, 64, &text, &len, err);
     if (rc != SRR_OK)
         return rc;
-    errno = 0;
-    v = strtoll(text, &end, 10);
-    if (errno || end == text || (*end && *end != '\n') || v < 0)
+    if (!parse_offset(text, &c->committed))
         rc = srr_error_set(err, SRR_EINVAL, "spool: %s is not an offset", c->offset_path);
-    else
-        c->committed = v;
     free(text);
     return rc;
 }

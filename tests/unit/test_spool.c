@@ -4,8 +4,9 @@
  * "spool"): round trip, restart at the committed offset, redelivery of an
  * uncommitted batch, a cut-short tail record, corrupt bytes in the middle,
  * segment rotation and deletion, two producer processes at once, a batch
- * written at one flush across segments, and a failed write that must fail
- * the flush and leave no partial record.
+ * written at one flush across segments, a failed write that must fail
+ * the flush and leave no partial record, and two crash leftovers: a tail
+ * lost after the consumer committed past it, and a lost seal.
  */
 #include <criterion/criterion.h>
 #include <dirent.h>
@@ -496,4 +497,69 @@ Test(spool, a_failed_write_fails_the_flush_and_leaves_no_partial_record)
         expect_payload(&m[1], 1);
         srr_consumer_close(&c);
     }
+}
+
+static long file_size(const char *path)
+{
+    struct stat sb;
+    cr_assert_eq(stat(path, &sb), 0, "%s", path);
+    return (long)sb.st_size;
+}
+
+/* Reads everything there is from c, committing as it goes; checks that the
+ * payloads are from..to-1 in order and that nothing was reported corrupt. */
+static void expect_all(srr_consumer *c, int from, int to)
+{
+    const srr_message *m;
+    srr_error err = {0};
+    size_t n, i;
+    int next = from;
+    while ((n = poll_n(c, 100, &m)) > 0) {
+        for (i = 0; i < n; i++) {
+            cr_assert(next < to, "more than %d records", to - from);
+            expect_payload(&m[i], next++);
+        }
+        cr_assert_eq(srr_consumer_commit(c, &err), SRR_OK, "%s", err.msg);
+    }
+    cr_assert_eq(next, to, "read up to %d of %d..%d", next, from, to - 1);
+}
+
+Test(spool, records_after_a_tail_lost_in_a_crash_are_all_read)
+{
+    /* The writer may read and commit records before their producer's
+     * fdatasync; if the machine then crashes, the segment comes back shorter
+     * than the committed offset. Records appended after the restart must
+     * not fall into the gap the consumer will never read. */
+    char *path = seg0(g_dir);
+    srr_consumer *c;
+    long two;
+    produce(g_cfg, "k", 0, 2);
+    two = file_size(path);
+    produce(g_cfg, "k", 2, 5);
+    c = consumer();
+    expect_all(c, 0, 5);
+    srr_consumer_close(&c);
+    cr_assert_eq(truncate(path, two), 0); /* the crash lost records 2..4 */
+    produce(g_cfg, "k", 5, 10);
+    c = consumer();
+    expect_all(c, 5, 10);
+    srr_consumer_close(&c);
+    free(path);
+}
+
+Test(spool, a_full_segment_whose_seal_was_lost_is_read_through)
+{
+    /* Sealing is a chmod that a crash may lose after the successor exists:
+     * the successor proves the segment is complete. */
+    char *path = seg0(g_dir);
+    srr_consumer *c;
+    setenv("SRR_SPOOL_SEGMENT_BYTES", "200", 1);
+    produce(g_cfg, "fingerprint", 0, 40);
+    cr_assert_gt(count_segments(), 3);
+    cr_assert_eq(chmod(path, 0644), 0);
+    c = consumer();
+    expect_all(c, 0, 40);
+    srr_consumer_close(&c);
+    unsetenv("SRR_SPOOL_SEGMENT_BYTES");
+    free(path);
 }
