@@ -848,7 +848,9 @@ static srr_rc spool_poll(void *impl, size_t max, int timeout_ms, const srr_messa
     return rc;
 }
 
-/* Deletes sealed segments that lie wholly before the committed offset. */
+/* Deletes the segments that lie wholly before the committed offset. Each
+ * has a successor, so no producer appends to it any more, sealed or not
+ * (a crash may have lost its seal). */
 static void delete_consumed(spool_consumer *c)
 {
     int64_t *bases = NULL;
@@ -857,11 +859,10 @@ static void delete_consumed(spool_consumer *c)
         return;
     for (i = 0; i + 1 < n; i++) {
         char *path;
-        struct stat sb;
         if (bases[i + 1] > c->committed)
             break;
         path = segment_path(c->dir, bases[i]);
-        if (stat(path, &sb) == 0 && is_sealed(&sb) && unlink(path) != 0)
+        if (unlink(path) != 0 && errno != ENOENT)
             srr_warn("spool: cannot delete %s: %s", path, strerror(errno));
         free(path);
     }

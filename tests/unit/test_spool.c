@@ -550,7 +550,8 @@ Test(spool, records_after_a_tail_lost_in_a_crash_are_all_read)
 Test(spool, a_full_segment_whose_seal_was_lost_is_read_through)
 {
     /* Sealing is a chmod that a crash may lose after the successor exists:
-     * the successor proves the segment is complete. */
+     * the successor proves the segment is complete, and once consumed it is
+     * deleted like a sealed one. */
     char *path = seg0(g_dir);
     srr_consumer *c;
     setenv("SRR_SPOOL_SEGMENT_BYTES", "200", 1);
@@ -560,6 +561,7 @@ Test(spool, a_full_segment_whose_seal_was_lost_is_read_through)
     c = consumer();
     expect_all(c, 0, 40);
     srr_consumer_close(&c);
+    cr_assert_eq(count_segments(), 1, "consumed segments stay behind"); /* and are deleted */
     unsetenv("SRR_SPOOL_SEGMENT_BYTES");
     free(path);
 }
