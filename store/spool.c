@@ -46,7 +46,7 @@
  * message with corrupt_reason set (and at most 64 KiB of them as payload),
  * then reading continues at the next good record: the queue never blocks
  * and never drops silently. Commit writes the offset file and deletes the
- * sealed segments wholly before it.
+ * segments wholly before it.
  */
 #include <dirent.h>
 #include <errno.h>
