@@ -6,8 +6,11 @@
 #include <curl/curl.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <jansson.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +21,7 @@
 #include <unistd.h>
 
 #include "srr.h"
+#include "store_fixtures.h"
 #include "webhook_client.h"
 
 static const char TEMPLATE[] =
@@ -276,4 +280,111 @@ void wh_proc_free(wh_proc *p)
     free(p->log);
     memset(p, 0, sizeof *p);
     p->err_fd = -1;
+}
+
+/* ---- storm ---------------------------------------------------------------- */
+
+typedef struct storm_client {
+    wh_storm *s;
+    int first, n;
+    char **ids; /* candidate ids answered 202 */
+    size_t accepted;
+    pthread_t th;
+} storm_client;
+
+struct wh_storm {
+    char *url, *token_header;
+    int nclients;
+    storm_client *clients;
+    atomic_int accepted;
+};
+
+static void *storm_main(void *arg)
+{
+    storm_client *c = arg;
+    const char *const hdr[] = {"Content-Type: application/json", c->s->token_header, NULL};
+    for (int i = 0; i < c->n; i++) {
+        char event_id[24];
+        char *body;
+        wh_answer a;
+        snprintf(event_id, sizeof event_id, "8800000000%09d", c->first + i); /* 19 digits */
+        body = wh_payload(event_id, "Triggered");
+        wh_post(c->s->url, hdr, body, strlen(body), 5000, &a);
+        if (a.code == 202) {
+            json_t *j = json_loads(a.body ? a.body : "", 0, NULL);
+            const char *id = json_string_value(json_object_get(j, "id"));
+            if (id) {
+                c->ids[c->accepted++] = srr_strdup(id);
+                atomic_fetch_add(&c->s->accepted, 1);
+            }
+            json_decref(j);
+        }
+        wh_answer_free(&a);
+        free(body);
+    }
+    return NULL;
+}
+
+wh_storm *wh_storm_start(const char *url, const char *token, int clients, int per_client)
+{
+    wh_storm *s = srr_calloc(1, sizeof *s);
+    s->url = srr_strdup(url);
+    s->token_header = srr_asprintf("X-SRR-Token: %s", token);
+    s->nclients = clients;
+    s->clients = srr_calloc((size_t)clients, sizeof *s->clients);
+    for (int i = 0; i < clients; i++) {
+        storm_client *c = &s->clients[i];
+        c->s = s;
+        c->first = i * per_client;
+        c->n = per_client;
+        c->ids = srr_calloc((size_t)per_client, sizeof *c->ids);
+        if (pthread_create(&c->th, NULL, storm_main, c) != 0)
+            abort();
+    }
+    return s;
+}
+
+int wh_storm_accepted(wh_storm *s)
+{
+    return atomic_load(&s->accepted);
+}
+
+int wh_storm_wait(wh_storm *s, int n, int timeout_ms)
+{
+    for (int waited = 0; wh_storm_accepted(s) < n && waited < timeout_ms; waited += 2)
+        usleep(2000);
+    return wh_storm_accepted(s);
+}
+
+char **wh_storm_finish(wh_storm *s, size_t *n)
+{
+    char **all;
+    size_t k = 0;
+    for (int i = 0; i < s->nclients; i++)
+        pthread_join(s->clients[i].th, NULL);
+    all = srr_calloc((size_t)atomic_load(&s->accepted) + 1, sizeof *all);
+    for (int i = 0; i < s->nclients; i++) {
+        storm_client *c = &s->clients[i];
+        for (size_t j = 0; j < c->accepted; j++)
+            all[k++] = c->ids[j];
+        free(c->ids);
+    }
+    free(s->clients);
+    free(s->url);
+    free(s->token_header);
+    free(s);
+    *n = k;
+    return all;
+}
+
+size_t wh_ids_missing_from_store(const char *db, char *const *ids, size_t n)
+{
+    size_t missing = 0;
+    for (size_t i = 0; i < n; i++) {
+        char *sql = srr_asprintf("SELECT count(*) FROM candidates WHERE id = '%s'", ids[i]);
+        if (sf_query_int(db, sql) != 1)
+            missing++;
+        free(sql);
+    }
+    return missing;
 }

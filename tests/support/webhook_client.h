@@ -55,4 +55,21 @@ int wh_proc_start(const char *srr_bin, const char *config, const char *const *ar
 int wh_proc_stop(wh_proc *p);
 void wh_proc_free(wh_proc *p);
 
+/* A storm: `clients` threads each POST `per_client` Datadog-shaped alerts
+ * with distinct $IDs to url (X-SRR-Token: token, 5 s timeout per post) and
+ * keep the candidate id of every alert answered 202. */
+typedef struct wh_storm wh_storm;
+wh_storm *wh_storm_start(const char *url, const char *token, int clients, int per_client);
+/* The 202s so far, over all clients. */
+int wh_storm_accepted(wh_storm *s);
+/* Waits up to timeout_ms until at least n alerts were answered 202;
+ * returns the count then. */
+int wh_storm_wait(wh_storm *s, int n, int timeout_ms);
+/* Joins the clients. Returns the candidate ids answered 202 (*n of them;
+ * the caller frees each and the array); frees the storm. */
+char **wh_storm_finish(wh_storm *s, size_t *n);
+/* How many of ids are not in the candidates table of the SQLite store at
+ * db. */
+size_t wh_ids_missing_from_store(const char *db, char *const *ids, size_t n);
+
 #endif

@@ -11,9 +11,7 @@
 #include <criterion/criterion.h>
 #include <curl/curl.h>
 #include <jansson.h>
-#include <pthread.h>
 #include <signal.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,7 +20,6 @@
 #include <unistd.h>
 
 #include "srr.h"
-#include "store_fixtures.h"
 #include "testutil.h"
 #include "webhook_client.h"
 
@@ -138,41 +135,6 @@ Test(webhook_e2e, alert_posted_with_curl_becomes_a_draft)
     free(recover);
 }
 
-/* One client of the storm: posts alerts first..first+n-1 (distinct $IDs)
- * and keeps the candidate id of every one answered 202. */
-typedef struct storm_client {
-    const char *url;
-    int first, n;
-    char (*ids)[40];
-    int accepted;
-    atomic_int *total; /* 202s over all clients */
-} storm_client;
-
-static void *storm_main(void *arg)
-{
-    storm_client *sc = arg;
-    const char *const hdr[] = {"Content-Type: application/json", "X-SRR-Token: " TOKEN, NULL};
-    for (int i = 0; i < sc->n; i++) {
-        char event_id[24];
-        char *body;
-        wh_answer a;
-        snprintf(event_id, sizeof event_id, "8800000000%09d", sc->first + i);
-        body = wh_payload(event_id, "Triggered");
-        wh_post(sc->url, hdr, body, strlen(body), 5000, &a);
-        if (a.code == 202) {
-            json_t *j = json_loads(a.body ? a.body : "", 0, NULL);
-            const char *id = json_string_value(json_object_get(j, "id"));
-            if (id)
-                snprintf(sc->ids[sc->accepted++], sizeof sc->ids[0], "%s", id);
-            json_decref(j);
-            atomic_fetch_add(sc->total, 1);
-        }
-        wh_answer_free(&a);
-        free(body);
-    }
-    return NULL;
-}
-
 Test(webhook_e2e, sigkill_mid_storm_loses_no_accepted_alert)
 {
     /* serve with its embedded writer is killed while 8 clients post; what
@@ -180,54 +142,35 @@ Test(webhook_e2e, sigkill_mid_storm_loses_no_accepted_alert)
      * whatever the writer was doing when it died. */
     enum { CLIENTS = 8, PER_CLIENT = 60, KILL_AFTER = 150 };
     const char *const env[] = {"SRR_WEBHOOK_TOKEN=" TOKEN, NULL};
-    storm_client sc[CLIENTS];
-    pthread_t th[CLIENTS];
-    atomic_int total = 0;
+    const char *argv[] = {SRR_BIN, "drain", "--once", "-c", cfg, NULL};
+    char url[128], *db = srr_asprintf("%s/srr.db", dir), **ids;
+    wh_storm *storm;
     wh_proc p;
-    char url[128], *db = srr_asprintf("%s/srr.db", dir);
-    int accepted = 0, missing = 0, status = 0;
+    tu_run r;
+    size_t n, missing;
+    int status = 0;
 
     cr_assert_eq(wh_proc_start(SRR_BIN, cfg, NULL, env, &p), 0, "serve did not start: %s", p.log);
     snprintf(url, sizeof url, "http://127.0.0.1:%u/v1/webhooks/datadog", p.port);
-    for (int i = 0; i < CLIENTS; i++) {
-        sc[i] = (storm_client){url, i * PER_CLIENT, PER_CLIENT, calloc(PER_CLIENT, 40), 0, &total};
-        cr_assert_eq(pthread_create(&th[i], NULL, storm_main, &sc[i]), 0);
-    }
-    for (int i = 0; i < 3000 && atomic_load(&total) < KILL_AFTER; i++)
-        usleep(2000);
-    cr_assert_geq(atomic_load(&total), KILL_AFTER, "only %d alerts were accepted",
-                  atomic_load(&total));
+    storm = wh_storm_start(url, TOKEN, CLIENTS, PER_CLIENT);
+    cr_assert_geq(wh_storm_wait(storm, KILL_AFTER, 6000), KILL_AFTER, "too few alerts accepted");
     kill(p.pid, SIGKILL);
     cr_assert_eq(waitpid(p.pid, &status, 0), p.pid);
     p.pid = 0;
-    for (int i = 0; i < CLIENTS; i++)
-        pthread_join(th[i], NULL);
+    ids = wh_storm_finish(storm, &n);
     cr_assert(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL, "serve ended before the kill");
+    cr_assert_lt(n, (size_t)(CLIENTS * PER_CLIENT), "the kill came after the storm");
 
-    {   /* what the killed writer left in the spool */
-        const char *argv[] = {SRR_BIN, "drain", "--once", "-c", cfg, NULL};
-        tu_run r;
-        tu_exec(argv, NULL, dir, &r);
-        cr_assert_eq(r.status, 0, "drain: %s", r.err);
-        tu_run_free(&r);
-    }
-    for (int i = 0; i < CLIENTS; i++) {
-        for (int k = 0; k < sc[i].accepted; k++) {
-            char *sql = srr_asprintf("SELECT count(*) FROM candidates WHERE id = '%s'",
-                                     sc[i].ids[k]);
-            if (sf_query_int(db, sql) != 1)
-                missing++;
-            free(sql);
-        }
-        accepted += sc[i].accepted;
-        free(sc[i].ids);
-    }
-    cr_log_info("SIGKILL after %d accepted alerts: %d answered 202 in all, %d missing", KILL_AFTER,
-                accepted, missing);
-    cr_assert_geq(accepted, KILL_AFTER);
-    cr_assert_lt(accepted, CLIENTS * PER_CLIENT, "the kill came after the storm");
-    cr_assert_eq(missing, 0, "%d of %d alerts answered 202 are not in the store", missing,
-                 accepted);
+    tu_exec(argv, NULL, dir, &r); /* what the killed writer left in the spool */
+    cr_assert_eq(r.status, 0, "drain: %s", r.err);
+    tu_run_free(&r);
+    missing = wh_ids_missing_from_store(db, ids, n);
+    cr_log_info("SIGKILL after %d accepted alerts: %zu answered 202 in all, %zu missing",
+                KILL_AFTER, n, missing);
+    cr_assert_eq(missing, 0, "%zu of %zu alerts answered 202 are not in the store", missing, n);
+    for (size_t i = 0; i < n; i++)
+        free(ids[i]);
+    free(ids);
     wh_proc_free(&p);
     free(db);
 }
