@@ -3,6 +3,7 @@
  * webhook_client.c - payloads, a libcurl poster and an `srr serve` child
  * process for the webhook tests and benchmark (webhook_client.h).
  */
+#include <criterion/criterion.h>
 #include <curl/curl.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -284,6 +285,8 @@ void wh_proc_free(wh_proc *p)
 
 /* ---- storm ---------------------------------------------------------------- */
 
+typedef struct wh_storm wh_storm;
+
 typedef struct storm_client {
     wh_storm *s;
     int first, n;
@@ -325,7 +328,7 @@ static void *storm_main(void *arg)
     return NULL;
 }
 
-wh_storm *wh_storm_start(const char *url, const char *token, int clients, int per_client)
+static wh_storm *storm_start(const char *url, const char *token, int clients, int per_client)
 {
     wh_storm *s = srr_calloc(1, sizeof *s);
     s->url = srr_strdup(url);
@@ -344,19 +347,8 @@ wh_storm *wh_storm_start(const char *url, const char *token, int clients, int pe
     return s;
 }
 
-int wh_storm_accepted(wh_storm *s)
-{
-    return atomic_load(&s->accepted);
-}
-
-int wh_storm_wait(wh_storm *s, int n, int timeout_ms)
-{
-    for (int waited = 0; wh_storm_accepted(s) < n && waited < timeout_ms; waited += 2)
-        usleep(2000);
-    return wh_storm_accepted(s);
-}
-
-char **wh_storm_finish(wh_storm *s, size_t *n)
+/* Joins the clients; returns the ids answered 202 and frees the storm. */
+static char **storm_finish(wh_storm *s, size_t *n)
 {
     char **all;
     size_t k = 0;
@@ -375,6 +367,42 @@ char **wh_storm_finish(wh_storm *s, size_t *n)
     free(s);
     *n = k;
     return all;
+}
+
+char **wh_storm_kill_serve(const char *srr_bin, const char *config, const char *token,
+                           int clients, int per_client, int kill_after, int timeout_ms,
+                           size_t *n)
+{
+    char *env_token = srr_asprintf("SRR_WEBHOOK_TOKEN=%s", token), url[128], **ids;
+    const char *const env[] = {env_token, NULL};
+    wh_storm *storm;
+    wh_proc p;
+    int status = 0, waited;
+
+    cr_assert_eq(wh_proc_start(srr_bin, config, NULL, env, &p), 0, "serve did not start: %s",
+                 p.log);
+    snprintf(url, sizeof url, "http://127.0.0.1:%u/v1/webhooks/datadog", p.port);
+    storm = storm_start(url, token, clients, per_client);
+    for (waited = 0; atomic_load(&storm->accepted) < kill_after && waited < timeout_ms;
+         waited += 2)
+        usleep(2000);
+    kill(p.pid, SIGKILL);
+    cr_assert_eq(waitpid(p.pid, &status, 0), p.pid);
+    p.pid = 0;
+    ids = storm_finish(storm, n);
+    cr_assert_geq(*n, (size_t)kill_after, "only %zu alerts accepted in %d ms", *n, timeout_ms);
+    cr_assert(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL, "serve ended before the kill");
+    cr_assert_lt(*n, (size_t)(clients * per_client), "the kill came after the storm");
+    wh_proc_free(&p);
+    free(env_token);
+    return ids;
+}
+
+void wh_ids_free(char **ids, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(ids[i]);
+    free(ids);
 }
 
 size_t wh_ids_missing_from_store(const char *db, char *const *ids, size_t n)

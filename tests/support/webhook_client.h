@@ -55,19 +55,18 @@ int wh_proc_start(const char *srr_bin, const char *config, const char *const *ar
 int wh_proc_stop(wh_proc *p);
 void wh_proc_free(wh_proc *p);
 
-/* A storm: `clients` threads each POST `per_client` Datadog-shaped alerts
- * with distinct $IDs to url (X-SRR-Token: token, 5 s timeout per post) and
- * keep the candidate id of every alert answered 202. */
-typedef struct wh_storm wh_storm;
-wh_storm *wh_storm_start(const char *url, const char *token, int clients, int per_client);
-/* The 202s so far, over all clients. */
-int wh_storm_accepted(wh_storm *s);
-/* Waits up to timeout_ms until at least n alerts were answered 202;
- * returns the count then. */
-int wh_storm_wait(wh_storm *s, int n, int timeout_ms);
-/* Joins the clients. Returns the candidate ids answered 202 (*n of them;
- * the caller frees each and the array); frees the storm. */
-char **wh_storm_finish(wh_storm *s, size_t *n);
+/* A storm survived by nobody: starts `srr_bin serve -c config` with
+ * SRR_WEBHOOK_TOKEN=token, has `clients` threads POST per_client
+ * Datadog-shaped alerts each (distinct $IDs), kills serve with SIGKILL once
+ * kill_after of them were answered 202 (waiting up to timeout_ms), lets the
+ * clients finish against the dead port, and returns the candidate ids
+ * answered 202 (*n of them; free with wh_ids_free). Fails the test when
+ * serve does not start, accepts too few, ends before the kill or is killed
+ * only after the storm. */
+char **wh_storm_kill_serve(const char *srr_bin, const char *config, const char *token,
+                           int clients, int per_client, int kill_after, int timeout_ms,
+                           size_t *n);
+void wh_ids_free(char **ids, size_t n);
 /* How many of ids are not in the candidates table of the SQLite store at
  * db. */
 size_t wh_ids_missing_from_store(const char *db, char *const *ids, size_t n);

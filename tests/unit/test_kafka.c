@@ -652,37 +652,21 @@ Test(kafka, serve_killed_mid_storm_loses_no_accepted_alert)
     enum { CLIENTS = 8, PER_CLIENT = 60, KILL_AFTER = 150 };
     km_cluster *km = km_start(3, "srr.candidates", 3);
     srr_config *cfg = km_config(km, "w-serve", g_db, NULL);
-    char *yaml = km_write_yaml(km, g_dir, "w-serve", g_db), url[128], **ids;
-    const char *const env[] = {"SRR_WEBHOOK_TOKEN=kafka-storm-token", NULL};
-    wh_storm *storm;
-    wh_proc p;
+    char *yaml = km_write_yaml(km, g_dir, "w-serve", g_db), **ids;
     size_t n, missing;
-    int status = 0;
     FILE *f = fopen(yaml, "a");
     cr_assert_not_null(f);
     fputs("webhook:\n  listen: 127.0.0.1:0\n", f);
     fclose(f);
 
-    cr_assert_eq(wh_proc_start(SRR_BIN, yaml, NULL, env, &p), 0, "serve did not start: %s", p.log);
-    snprintf(url, sizeof url, "http://127.0.0.1:%u/v1/webhooks/datadog", p.port);
-    storm = wh_storm_start(url, "kafka-storm-token", CLIENTS, PER_CLIENT);
-    cr_assert_geq(wh_storm_wait(storm, KILL_AFTER, 20000), KILL_AFTER, "too few alerts accepted");
-    kill(p.pid, SIGKILL);
-    cr_assert_eq(waitpid(p.pid, &status, 0), p.pid);
-    p.pid = 0;
-    ids = wh_storm_finish(storm, &n);
-    cr_assert(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL, "serve ended before the kill");
-    cr_assert_lt(n, (size_t)(CLIENTS * PER_CLIENT), "the kill came after the storm");
-
+    ids = wh_storm_kill_serve(SRR_BIN, yaml, "kafka-storm-token", CLIENTS, PER_CLIENT, KILL_AFTER,
+                              20000, &n);
     drain_once(cfg);
     missing = wh_ids_missing_from_store(g_db, ids, n);
     cr_log_info("serve on Kafka, SIGKILL after %d accepted alerts: %zu answered 202 in all, %zu "
                 "missing", KILL_AFTER, n, missing);
     cr_assert_eq(missing, 0, "%zu of %zu alerts answered 202 are not in the store", missing, n);
-    for (size_t i = 0; i < n; i++)
-        free(ids[i]);
-    free(ids);
-    wh_proc_free(&p);
+    wh_ids_free(ids, n);
     free(yaml);
     km_config_free(cfg);
     km_stop(&km);

@@ -11,12 +11,10 @@
 #include <criterion/criterion.h>
 #include <curl/curl.h>
 #include <jansson.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "srr.h"
@@ -141,26 +139,12 @@ Test(webhook_e2e, sigkill_mid_storm_loses_no_accepted_alert)
      * it answered 202 must all reach the store once the spool is drained,
      * whatever the writer was doing when it died. */
     enum { CLIENTS = 8, PER_CLIENT = 60, KILL_AFTER = 150 };
-    const char *const env[] = {"SRR_WEBHOOK_TOKEN=" TOKEN, NULL};
     const char *argv[] = {SRR_BIN, "drain", "--once", "-c", cfg, NULL};
-    char url[128], *db = srr_asprintf("%s/srr.db", dir), **ids;
-    wh_storm *storm;
-    wh_proc p;
+    char *db = srr_asprintf("%s/srr.db", dir), **ids;
     tu_run r;
     size_t n, missing;
-    int status = 0;
 
-    cr_assert_eq(wh_proc_start(SRR_BIN, cfg, NULL, env, &p), 0, "serve did not start: %s", p.log);
-    snprintf(url, sizeof url, "http://127.0.0.1:%u/v1/webhooks/datadog", p.port);
-    storm = wh_storm_start(url, TOKEN, CLIENTS, PER_CLIENT);
-    cr_assert_geq(wh_storm_wait(storm, KILL_AFTER, 6000), KILL_AFTER, "too few alerts accepted");
-    kill(p.pid, SIGKILL);
-    cr_assert_eq(waitpid(p.pid, &status, 0), p.pid);
-    p.pid = 0;
-    ids = wh_storm_finish(storm, &n);
-    cr_assert(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL, "serve ended before the kill");
-    cr_assert_lt(n, (size_t)(CLIENTS * PER_CLIENT), "the kill came after the storm");
-
+    ids = wh_storm_kill_serve(SRR_BIN, cfg, TOKEN, CLIENTS, PER_CLIENT, KILL_AFTER, 6000, &n);
     tu_exec(argv, NULL, dir, &r); /* what the killed writer left in the spool */
     cr_assert_eq(r.status, 0, "drain: %s", r.err);
     tu_run_free(&r);
@@ -168,10 +152,7 @@ Test(webhook_e2e, sigkill_mid_storm_loses_no_accepted_alert)
     cr_log_info("SIGKILL after %d accepted alerts: %zu answered 202 in all, %zu missing",
                 KILL_AFTER, n, missing);
     cr_assert_eq(missing, 0, "%zu of %zu alerts answered 202 are not in the store", missing, n);
-    for (size_t i = 0; i < n; i++)
-        free(ids[i]);
-    free(ids);
-    wh_proc_free(&p);
+    wh_ids_free(ids, n);
     free(db);
 }
 
