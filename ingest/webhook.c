@@ -72,12 +72,13 @@ typedef enum {
     REJ_QUEUE_FAILED,
     REJ_QUEUE_TIMEOUT,
     REJ_SHUTTING_DOWN,
+    REJ_QUARANTINE_FAILED,
     REJ__COUNT
 } rej_reason;
 static const char *const REJ_NAMES[] = {"auth",          "method",       "not_found",
                                         "content_type",  "too_large",    "unparseable",
                                         "unqueueable",   "queue_failed", "queue_timeout",
-                                        "shutting_down"};
+                                        "shutting_down", "quarantine_failed"};
 
 /* ---- state --------------------------------------------------------------- */
 
@@ -315,11 +316,14 @@ static size_t count_quarantined(const char *dir)
 
 /* Keeps the raw body with its reason and time: NAME.body (the bytes as
  * received) and NAME.json (time, reason, content type, size). Bounded by
- * quarantine_max files; past it the body is dropped with a warning. */
-static void quarantine(srr_webhook_server *s, const srr_webhook_request *rq, const char *reason)
+ * quarantine_max files; past it the body is dropped with a warning (and
+ * counted). Returns 0 only when the files could not be written (nothing of
+ * them is left), so the caller can ask for a retry instead of a 400 that
+ * Datadog would never retry. */
+static int quarantine(srr_webhook_server *s, const srr_webhook_request *rq, const char *reason)
 {
     char iso[32], base[64];
-    char *path, *meta = NULL;
+    char *path, *meta_path, *meta = NULL;
     json_t *m;
     int64_t now = srr_now();
     unsigned long long seq;
@@ -331,7 +335,7 @@ static void quarantine(srr_webhook_server *s, const srr_webhook_request *rq, con
         atomic_fetch_add(&s->quarantine_dropped, 1);
         srr_warn("webhook: quarantine %s is full (%zu bodies); dropped a %zu-byte body: %s",
                  s->cfg->quarantine_dir, s->quarantine_max, rq->body.len, reason);
-        return;
+        return 1;
     }
     s->qfiles++;
     seq = ++s->qseq;
@@ -340,27 +344,46 @@ static void quarantine(srr_webhook_server *s, const srr_webhook_request *rq, con
     srr_time_iso(now, iso);
     snprintf(base, sizeof base, "%lld-%d-%llu", (long long)now, (int)getpid(), seq);
     path = srr_asprintf("%s/%s.body", s->cfg->quarantine_dir, base);
+    meta_path = srr_asprintf("%s/%s.json", s->cfg->quarantine_dir, base);
     if (srr_file_write_atomic(path, rq->body.data ? rq->body.data : "", rq->body.len, &err) ==
         SRR_OK) {
-        free(path);
-        path = srr_asprintf("%s/%s.json", s->cfg->quarantine_dir, base);
         m = json_pack("{s:s, s:s, s:s, s:I, s:s}", "time", iso, "reason", reason,
                       "content_type", rq->content_type, "bytes", (json_int_t)rq->body.len, "body",
                       base);
         meta = m ? json_dumps(m, JSON_INDENT(2)) : NULL;
         json_decref(m);
-        if (meta)
-            srr_file_write_atomic(path, meta, strlen(meta), &err);
+        if (!meta)
+            srr_error_set(&err, SRR_ERR, "cannot describe a %zu-byte body", rq->body.len);
+        else if (srr_file_write_atomic(meta_path, meta, strlen(meta), &err) != SRR_OK)
+            unlink(path); /* a body without its reason and time is no trace */
     }
-    if (err.msg[0])
-        srr_warn("webhook: cannot quarantine a body: %s", err.msg);
-    else {
+    if (err.msg[0]) {
+        pthread_mutex_lock(&s->qmu);
+        s->qfiles--;
+        pthread_mutex_unlock(&s->qmu);
+        srr_warn("webhook: cannot quarantine a %zu-byte body (%s): %s; answered 503 so the "
+                 "sender retries", rq->body.len, reason, err.msg);
+    } else {
         atomic_fetch_add(&s->quarantined, 1);
         srr_warn("webhook: 400 %s; body (%zu bytes) kept as %s/%s.body", reason, rq->body.len,
                  s->cfg->quarantine_dir, base);
     }
     free(meta);
+    free(meta_path);
     free(path);
+    return err.msg[0] == '\0';
+}
+
+/* The answer to a body that cannot become an alert: 400 with the reason
+ * once the body is in quarantine, else 503 with Retry-After. */
+static enum MHD_Result reject_body(srr_webhook_server *s, srr_webhook_request *rq, rej_reason why,
+                                   const char *reason)
+{
+    if (!quarantine(s, rq, reason))
+        return reject(s, rq->conn, MHD_HTTP_SERVICE_UNAVAILABLE, REJ_QUARANTINE_FAILED,
+                      "the body cannot be kept in quarantine now; retry later", "Retry-After",
+                      s->retry_after);
+    return reject(s, rq->conn, MHD_HTTP_BAD_REQUEST, why, reason, NULL, NULL);
 }
 
 /* ---- requests ------------------------------------------------------------ */
@@ -421,10 +444,9 @@ static enum MHD_Result answer_verdict(srr_webhook_server *s, srr_webhook_request
         memcpy(ok + sizeof head - 1 + n, "\"}", 3);
         return answer(s, rq->conn, MHD_HTTP_ACCEPTED, "application/json", ok, NULL, NULL);
     }
-    if (rq->verdict == SRR_EINVAL) {
-        quarantine(s, rq, rq->reason[0] ? rq->reason : "the alert cannot be queued");
-        return reject(s, rq->conn, MHD_HTTP_BAD_REQUEST, REJ_UNQUEUEABLE, rq->reason, NULL, NULL);
-    }
+    if (rq->verdict == SRR_EINVAL)
+        return reject_body(s, rq, REJ_UNQUEUEABLE,
+                           rq->reason[0] ? rq->reason : "the alert cannot be queued");
     if (rq->timed_out)
         srr_warn("webhook: 503 %s", rq->reason);
     return reject(s, rq->conn, MHD_HTTP_SERVICE_UNAVAILABLE,
@@ -451,8 +473,7 @@ static enum MHD_Result finish_body(srr_webhook_server *s, srr_webhook_request *r
     atomic_fetch_add(&s->payloads, 1);
     if (srr_webhook_parse(rq->body.data, rq->body.len, rq->enc, srr_now(), &alert, &err) !=
         SRR_OK) {
-        quarantine(s, rq, err.msg);
-        return reject(s, rq->conn, MHD_HTTP_BAD_REQUEST, REJ_UNPARSEABLE, err.msg, NULL, NULL);
+        return reject_body(s, rq, REJ_UNPARSEABLE, err.msg);
     }
     memcpy(rq->id, alert.id, sizeof rq->id);
     pthread_mutex_lock(&s->mu);

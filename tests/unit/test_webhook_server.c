@@ -340,6 +340,45 @@ Test(webhook_server, every_status)
     free(body);
 }
 
+Test(webhook_server, a_bad_body_that_cannot_be_kept_is_503_not_400)
+{
+    /* 400 is final for Datadog (it retries only 5xx), so a body srr cannot
+     * read is answered 400 only once it is in quarantine. While the
+     * quarantine cannot be written (a file stands where its directory
+     * should be) the answer is 503 with Retry-After and nothing is left
+     * half-written; once the directory is back, the retry gets its 400 and
+     * the body is kept. */
+    char *qdir = srr_asprintf("%s/quarantine", fx.dir);
+    const char *bad = "{\"title\": \"half";
+    wh_answer a;
+    char u[160];
+    load_config(NULL);
+    start_with_token();
+    tu_rmdir_r(qdir);
+    free(tu_write_file(fx.dir, "quarantine", "not a directory"));
+
+    cr_assert_eq(post_code(JSON_AUTH, bad, &a), 503, "%s", a.body ? a.body : a.error);
+    cr_assert_not_null(a.retry_after, "503 without Retry-After");
+    cr_assert(strstr(a.body, "quarantine"), "%s", a.body);
+    wh_answer_free(&a);
+
+    cr_assert_eq(unlink(qdir), 0);
+    cr_assert_eq(mkdir(qdir, 0755), 0);
+    cr_assert_eq(post_code(JSON_AUTH, bad, &a), 400);
+    cr_assert(strstr(a.body, "not JSON"), "%s", a.body);
+    wh_answer_free(&a);
+    cr_assert_eq(count_files("quarantine", ".body"), 1);
+    cr_assert_eq(count_files("quarantine", ".json"), 1);
+
+    snprintf(u, sizeof u, "%s/metrics", fx.base);
+    wh_get(u, 5000, &a);
+    cr_assert(strstr(a.body, "srr_webhook_rejected_total{reason=\"quarantine_failed\"} 1\n"),
+              "%s", a.body);
+    cr_assert(strstr(a.body, "srr_webhook_rejected_total{reason=\"unparseable\"} 1\n"));
+    wh_answer_free(&a);
+    free(qdir);
+}
+
 Test(webhook_server, form_encoding_and_basic_auth)
 {
     srr_error err = {0};
