@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0
  *
- * webhook_client.c - payloads, a libcurl poster and an `srr serve` child
- * process for the webhook tests and benchmark (webhook_client.h).
+ * webhook_client.c - payloads, a libcurl poster, an `srr serve` child
+ * process and a storm that kills it (with the store check that follows)
+ * for the webhook tests and benchmark (webhook_client.h).
  */
 #include <criterion/criterion.h>
 #include <curl/curl.h>

@@ -2,8 +2,9 @@
  *
  * webhook_client.h - what the webhook tests and the webhook benchmark share:
  * Datadog-shaped payloads, a libcurl client that posts one and reports the
- * answer, and a handle on an `srr serve` child process (started on port 0,
- * its port read from its log, stopped with SIGTERM).
+ * answer, a handle on an `srr serve` child process (started on port 0,
+ * its port read from its log, stopped with SIGTERM), and a storm of posts
+ * during which serve is killed with SIGKILL.
  */
 #ifndef SRR_WEBHOOK_CLIENT_H
 #define SRR_WEBHOOK_CLIENT_H
