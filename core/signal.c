@@ -115,6 +115,7 @@ void srr_signal_clear(srr_signal *s)
     free(s->link);
     free(s->priority);
     json_decref(s->evidence);
+    free(s->evidence_json);
     memset(s, 0, sizeof(*s));
 }
 
@@ -134,6 +135,7 @@ void srr_signal_copy(srr_signal *dst, const srr_signal *src)
     dst->link = srr_strdup(src->link);
     dst->priority = srr_strdup(src->priority);
     dst->evidence = src->evidence ? json_deep_copy(src->evidence) : NULL;
+    dst->evidence_json = srr_strdup(src->evidence_json);
 }
 
 void srr_signal_add_tag(srr_signal *s, const char *tag)
@@ -240,9 +242,11 @@ srr_rc srr_signal_write_json(srr_buf *b, const srr_signal *s)
         rc = w_str(b, "link", s->link);
     if (rc == SRR_OK)
         rc = w_str(b, "priority", s->priority);
-    if (rc == SRR_OK && s->evidence) {
+    if (rc == SRR_OK && (s->evidence || s->evidence_json)) {
         rc = SRR_JSONW_LIT(b, ",\"evidence\":");
-        if (rc == SRR_OK)
+        if (rc == SRR_OK && s->evidence_json)
+            rc = srr_buf_append(b, s->evidence_json, strlen(s->evidence_json));
+        else if (rc == SRR_OK)
             rc = srr_jsonw_value(b, s->evidence);
     }
     return rc == SRR_OK ? SRR_JSONW_LIT(b, "}") : rc;

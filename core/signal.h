@@ -116,6 +116,10 @@ typedef struct srr_signal {
     char *priority;   /* monitor priority "P1".."P5", may be NULL */
     json_t *evidence; /* small JSON (points or log samples), owned, may be NULL;
                          bounded by SRR_SIGNAL_MAX_EVIDENCE_BYTES when serialised */
+    char *evidence_json; /* or the evidence already as compact JSON text (an
+                            object), owned, may be NULL: what the webhook
+                            receiver builds, written out as it is. A signal
+                            has at most one of the two. */
 } srr_signal;
 
 /* Frees everything the signal owns and zeroes it. */

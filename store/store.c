@@ -502,15 +502,22 @@ static srr_buf *text_begin(srr_store *st)
 
 /* The signal's evidence as bounded compact JSON text, or NULL when it has
  * none (or it is not an object or array, which json_dumps refused). The
- * text is json_dumps(evidence, JSON_COMPACT) byte for byte, written into
- * the store's scratch buffer: valid until the next text_begin(). */
+ * text is json_dumps(evidence, JSON_COMPACT) byte for byte (or the
+ * signal's evidence_json as it is), written into the store's scratch
+ * buffer: valid until the next text_begin(). */
 static const char *evidence_text(srr_store *st, const srr_signal *sig)
 {
     srr_buf *b;
-    if (!sig->evidence || !(json_is_object(sig->evidence) || json_is_array(sig->evidence)))
+    if (sig->evidence_json) {
+        b = text_begin(st);
+        srr_buf_append(b, sig->evidence_json, strlen(sig->evidence_json));
+    } else if (!sig->evidence ||
+               !(json_is_object(sig->evidence) || json_is_array(sig->evidence))) {
         return NULL;
-    b = text_begin(st);
-    srr_jsonw_value(b, sig->evidence);
+    } else {
+        b = text_begin(st);
+        srr_jsonw_value(b, sig->evidence);
+    }
     if (b->len > SRR_SIGNAL_MAX_EVIDENCE_BYTES) {
         size_t n = b->len;
         text_begin(st);

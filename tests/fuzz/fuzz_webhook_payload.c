@@ -47,11 +47,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     srr_signal back;
     if (!j || srr_signal_from_json(j, &back, &err) != SRR_OK)
         abort();
-    if (a.signal.evidence) {
-        char *ev = json_dumps(a.signal.evidence, JSON_COMPACT);
-        if (!ev || strlen(ev) > SRR_SIGNAL_MAX_EVIDENCE_BYTES)
+    if (a.signal.evidence || !a.signal.evidence_json ||
+        strlen(a.signal.evidence_json) > SRR_SIGNAL_MAX_EVIDENCE_BYTES)
+        abort(); /* the evidence is text, and bounded */
+    {   /* a JSON object, written as json_dumps writes it */
+        json_t *ev = json_loads(a.signal.evidence_json, 0, NULL);
+        char *again = json_is_object(ev) ? json_dumps(ev, JSON_COMPACT) : NULL;
+        if (!again || strcmp(again, a.signal.evidence_json) != 0)
             abort();
-        free(ev);
+        free(again);
+        json_decref(ev);
     }
     srr_signal_clear(&back);
     json_decref(j);
