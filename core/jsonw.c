@@ -154,9 +154,15 @@ srr_rc srr_jsonw_key(srr_buf *b, const char *key)
 
 srr_rc srr_jsonw_int(srr_buf *b, int64_t v)
 {
-    char t[24];
-    int n = snprintf(t, sizeof t, "%lld", (long long)v);
-    return srr_buf_append(b, t, (size_t)n);
+    /* the "%lld" text, without printf: a candidate has half a dozen */
+    char t[24], *p = t + sizeof t;
+    uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+    do
+        *--p = (char)('0' + u % 10);
+    while ((u /= 10) != 0);
+    if (v < 0)
+        *--p = '-';
+    return srr_buf_append(b, p, (size_t)(t + sizeof t - p));
 }
 
 /* The "%.17g" text of v, worked out without printf when v is a binary

@@ -53,7 +53,13 @@ Test(jsonw, reals_and_integers_as_jansson_does)
         same_as_jansson(json_real(reals[i]));
     same_as_jansson(json_integer(0));
     same_as_jansson(json_integer(-9223372036854775807LL - 1));
+    same_as_jansson(json_integer(9223372036854775807LL));
     same_as_jansson(json_integer(7716548234011234567LL));
+    {
+        static const json_int_t ints[] = {1, 9, 10, 99, 100, -1, -9, -10, 1767226200, -604800};
+        for (size_t i = 0; i < sizeof ints / sizeof ints[0]; i++)
+            same_as_jansson(json_integer(ints[i]));
+    }
 }
 
 /* srr_jsonw_real works out the digits of short binary fractions itself
