@@ -172,6 +172,28 @@ static void count_code(srr_webhook_server *s, unsigned code)
     atomic_fetch_add(&s->by_code[i], 1);
 }
 
+/* Copies the C string src into dst (cap bytes), cut short to fit: what
+ * snprintf(dst, cap, "%s", src) writes, on every request's path. */
+static void copy_text(char *dst, size_t cap, const char *src)
+{
+    size_t n = src ? strnlen(src, cap - 1) : 0;
+    memcpy(dst, src ? src : "", n);
+    dst[n] = '\0';
+}
+
+/* Writes v in decimal at p (no NUL); returns the end. */
+static char *put_decimal(char *p, unsigned long long v)
+{
+    char t[20];
+    size_t n = 0;
+    do
+        t[n++] = (char)('0' + v % 10);
+    while ((v /= 10) != 0);
+    while (n)
+        *p++ = t[--n];
+    return p;
+}
+
 /* Queues an answer. `body` is copied. Extra header (name, value) optional. */
 static enum MHD_Result answer(srr_webhook_server *s, struct MHD_Connection *conn, unsigned code,
                               const char *ctype, const char *body, const char *hname,
@@ -179,11 +201,14 @@ static enum MHD_Result answer(srr_webhook_server *s, struct MHD_Connection *conn
 {
     struct MHD_Response *r;
     enum MHD_Result ret;
-    char rid[48];
+    char rid[48], *e;
+    size_t plen = strlen(s->id_prefix);
     /* Every answer carries a request id, also in the log line about it, so
-     * a sender's report and srr's log can be matched. */
-    snprintf(rid, sizeof(rid), "%s-%llu", s->id_prefix,
-             (unsigned long long)atomic_fetch_add(&s->next_request, 1));
+     * a sender's report and srr's log can be matched: PREFIX-N. */
+    memcpy(rid, s->id_prefix, plen);
+    rid[plen] = '-';
+    e = put_decimal(rid + plen + 1, (unsigned long long)atomic_fetch_add(&s->next_request, 1));
+    *e = '\0';
     r = MHD_create_response_from_buffer(strlen(body), (void *)body, MHD_RESPMEM_MUST_COPY);
     if (!r)
         return MHD_NO;
@@ -196,7 +221,7 @@ static enum MHD_Result answer(srr_webhook_server *s, struct MHD_Connection *conn
     if (ret == MHD_YES) {
         char codes[8];
         const char *kv[] = {"request_id", rid, "status", codes, NULL};
-        snprintf(codes, sizeof(codes), "%u", code);
+        *put_decimal(codes, code) = '\0';
         count_code(s, code);
         srr_log_kv(code >= 400 ? SRR_LOG_INFO : SRR_LOG_DEBUG, kv, "webhook: answered %u",
                    code);
@@ -415,7 +440,7 @@ void srr_webhook_done(srr_webhook_request *rq, srr_rc rc, const char *reason)
     pthread_mutex_lock(&s->mu);
     if (rq->state == RQ_WAITING || rq->state == RQ_SUSPENDING || rq->state == RQ_SUSPENDED) {
         rq->verdict = rc;
-        snprintf(rq->reason, sizeof rq->reason, "%s", reason ? reason : "");
+        copy_text(rq->reason, sizeof rq->reason, reason);
         if (rq->state == RQ_SUSPENDED) {
             waiting_remove(s, rq);
             rq->state = RQ_DONE;
@@ -601,7 +626,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         rq->refs = 1; /* libmicrohttpd's, dropped when the request completes */
         rq->state = RQ_BODY;
         rq->enc = enc;
-        snprintf(rq->content_type, sizeof rq->content_type, "%s", ct ? ct : "");
+        copy_text(rq->content_type, sizeof rq->content_type, ct);
         srr_buf_init(&rq->body, (size_t)s->cfg->max_body_bytes);
         /* One allocation for the usual body; capped, so that announcing a
          * large body costs nothing until its bytes arrive. */
@@ -724,9 +749,9 @@ static void watchdog_pass(srr_webhook_server *s, int all)
         rq->state = RQ_DONE;
         rq->verdict = SRR_RETRY;
         rq->timed_out = 1;
-        snprintf(rq->reason, sizeof rq->reason, "%s",
-                 all ? "the server is shutting down"
-                     : "the queue did not confirm the alert in time");
+        copy_text(rq->reason, sizeof rq->reason,
+                  all ? "the server is shutting down"
+                      : "the queue did not confirm the alert in time");
         rq->refs++; /* held until resumed */
         due[n++] = rq;
     }
