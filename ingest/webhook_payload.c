@@ -639,7 +639,7 @@ typedef struct ev_member {
  * of these members in this order), kept within
  * SRR_SIGNAL_MAX_EVIDENCE_BYTES by leaving out its longest free-text
  * members first. Written directly: a jansson object of the same members
- * cost about half of the parse and of the candidate's serialisation.
+ * cost some 40% of the parse and of the candidate's serialisation.
  * Returns the text (caller frees). */
 static char *evidence_json(ev_member *m, size_t n)
 {
