@@ -155,11 +155,8 @@ srr_rc srr_jsonw_key(srr_buf *b, const char *key)
 srr_rc srr_jsonw_int(srr_buf *b, int64_t v)
 {
     /* the "%lld" text, without printf: a candidate has half a dozen */
-    char t[24], *p = t + sizeof t;
-    uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
-    do
-        *--p = (char)('0' + u % 10);
-    while ((u /= 10) != 0);
+    char t[24], *p;
+    p = srr_u64_digits(t + sizeof t, v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v);
     if (v < 0)
         *--p = '-';
     return srr_buf_append(b, p, (size_t)(t + sizeof t - p));

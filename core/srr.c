@@ -132,6 +132,14 @@ char *srr_strndup(const char *s, size_t n)
     return d;
 }
 
+char *srr_u64_digits(char *end, unsigned long long v)
+{
+    do
+        *--end = (char)('0' + v % 10);
+    while ((v /= 10) != 0);
+    return end;
+}
+
 char *srr_asprintf(const char *fmt, ...)
 {
     va_list ap, ap2;

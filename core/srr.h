@@ -64,6 +64,10 @@ char *srr_strdup(const char *s);
 char *srr_strndup(const char *s, size_t n);
 /* Returns a newly allocated formatted string; caller frees. */
 char *srr_asprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Writes v's decimal digits (at most 20, no NUL) so that they end just
+ * before `end`; returns where they start. The "%llu" text without printf,
+ * for the hot paths that write numbers. */
+char *srr_u64_digits(char *end, unsigned long long v);
 
 /* Growable byte buffer with a hard maximum. `max == 0` means unbounded.
  * Contents stay NUL-terminated. Free with srr_buf_free(). */

@@ -181,19 +181,6 @@ static void copy_text(char *dst, size_t cap, const char *src)
     dst[n] = '\0';
 }
 
-/* Writes v in decimal at p (no NUL); returns the end. */
-static char *put_decimal(char *p, unsigned long long v)
-{
-    char t[20];
-    size_t n = 0;
-    do
-        t[n++] = (char)('0' + v % 10);
-    while ((v /= 10) != 0);
-    while (n)
-        *p++ = t[--n];
-    return p;
-}
-
 /* Queues an answer. `body` is copied. Extra header (name, value) optional. */
 static enum MHD_Result answer(srr_webhook_server *s, struct MHD_Connection *conn, unsigned code,
                               const char *ctype, const char *body, const char *hname,
@@ -201,14 +188,16 @@ static enum MHD_Result answer(srr_webhook_server *s, struct MHD_Connection *conn
 {
     struct MHD_Response *r;
     enum MHD_Result ret;
-    char rid[48], *e;
+    char rid[48], digits[20], *d;
     size_t plen = strlen(s->id_prefix);
     /* Every answer carries a request id, also in the log line about it, so
      * a sender's report and srr's log can be matched: PREFIX-N. */
+    d = srr_u64_digits(digits + sizeof digits,
+                       (unsigned long long)atomic_fetch_add(&s->next_request, 1));
     memcpy(rid, s->id_prefix, plen);
     rid[plen] = '-';
-    e = put_decimal(rid + plen + 1, (unsigned long long)atomic_fetch_add(&s->next_request, 1));
-    *e = '\0';
+    memcpy(rid + plen + 1, d, (size_t)(digits + sizeof digits - d));
+    rid[plen + 1 + (size_t)(digits + sizeof digits - d)] = '\0';
     r = MHD_create_response_from_buffer(strlen(body), (void *)body, MHD_RESPMEM_MUST_COPY);
     if (!r)
         return MHD_NO;
@@ -221,7 +210,8 @@ static enum MHD_Result answer(srr_webhook_server *s, struct MHD_Connection *conn
     if (ret == MHD_YES) {
         char codes[8];
         const char *kv[] = {"request_id", rid, "status", codes, NULL};
-        *put_decimal(codes, code) = '\0';
+        codes[7] = '\0';
+        kv[3] = srr_u64_digits(codes + 7, code);
         count_code(s, code);
         srr_log_kv(code >= 400 ? SRR_LOG_INFO : SRR_LOG_DEBUG, kv, "webhook: answered %u",
                    code);

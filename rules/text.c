@@ -55,13 +55,8 @@ void srr_sb_put(srr_sb *sb, const char *s)
 
 void srr_sb_putu(srr_sb *sb, unsigned long long v)
 {
-    char tmp[24];
-    size_t i = sizeof tmp;
-    do {
-        tmp[--i] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v);
-    srr_sb_putn(sb, tmp + i, sizeof tmp - i);
+    char tmp[20], *d = srr_u64_digits(tmp + sizeof tmp, v);
+    srr_sb_putn(sb, d, (size_t)(tmp + sizeof tmp - d));
 }
 
 void srr_sb_printf(srr_sb *sb, const char *fmt, ...)
