@@ -30,8 +30,9 @@
  * (group commit).
  * A segment that reached the size limit is sealed (mode 0444) and a new one
  * starts at base + size; sealing happens before the successor exists, so a
- * consumer that reaches the end of a segment whose successor exists knows
- * nothing more will be appended to it (even when a crash lost the seal).
+ * consumer that reaches the end of a sealed segment knows nothing more will
+ * be appended to it. A segment that already had a successor when the
+ * consumer opened it counts as sealed too (a crash may have lost the seal).
  *
  * The consumer may read records before their producer's fdatasync. After a
  * machine crash the active segment can therefore end before the committed
@@ -577,6 +578,9 @@ typedef struct spool_consumer {
     int own_fd;  /* consumer.lock, exclusive for our lifetime */
     int seg_fd;  /* segment holding pos, -1 when not open */
     int64_t seg_base;
+    int superseded;    /* a later segment existed when seg_fd was opened: this
+                          one is complete, sealed or not (a crash may have
+                          lost its seal) */
     int64_t pos;       /* next byte to read (after the last poll) */
     int64_t committed; /* durable position */
     unsigned char *buf;
@@ -667,6 +671,7 @@ static srr_rc open_segment(spool_consumer *c, int *none, srr_error *err)
         pick = bases[0];
         c->pos = pick;
     }
+    c->superseded = n > 0 && bases[n - 1] > pick;
     free(bases);
     if (pick < 0) {
         *none = 1;
@@ -733,20 +738,20 @@ static srr_rc read_batch(spool_consumer *c, size_t max, size_t *n, srr_error *er
         if (rc != SRR_OK)
             return srr_error_set(err, rc, "spool: fstat in %s: %s", c->dir, strerror(errno));
         size = (int64_t)sb.st_size;
-        sealed = is_sealed(&sb);
+        sealed = is_sealed(&sb) || c->superseded;
         rel = c->pos - c->seg_base;
         if (rel < size)
             break;
-        /* At the end: move on to the successor once it exists. A producer
-         * starts one only after sealing this segment, so its existence also
-         * completes a segment whose seal (a chmod) a crash lost. */
+        if (!sealed)
+            return SRR_OK; /* caught up */
+        /* End of a complete segment: move on to its successor, if it exists. */
         {
             char *next = segment_path(c->dir, c->seg_base + size);
             int exists = access(next, F_OK) == 0;
             free(next);
             if (!exists)
-                return SRR_OK; /* caught up, or the successor is not there yet */
-            if (!sealed && fstat(c->seg_fd, &sb) == 0 && !is_sealed(&sb)) /* not sealed since */
+                return SRR_OK;
+            if (!is_sealed(&sb))
                 srr_warn("spool: %s: segment %lld is followed by %lld but was not sealed (a "
                          "crash lost the seal); reading on", c->dir, (long long)c->seg_base,
                          (long long)(c->seg_base + size));
