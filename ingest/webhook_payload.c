@@ -645,20 +645,24 @@ static char *evidence_json(ev_member *m, size_t n)
 {
     static const char *const drop[] = {"message", "alert_status", "alert_query", "link",
                                        "title", NULL};
-    size_t size = 2, i, d; /* {} */
+    size_t size = 2, i, d, cost[32], len[32]; /* {} */
     int first = 1;
     srr_buf b;
+    if (n > 32)
+        abort(); /* the caller's fixed list */
     /* each member counts its key, value, ':' and ',' (one too many, as the
      * bound has always been reckoned) */
-    for (i = 0; i < n; i++)
-        if (m[i].value)
-            size += srr_jsonw_strn_len(m[i].key, strlen(m[i].key)) + 2 +
-                    srr_jsonw_strn_len(m[i].value, strlen(m[i].value));
+    for (i = 0; i < n; i++) {
+        len[i] = m[i].value ? strlen(m[i].value) : 0;
+        cost[i] = m[i].value ? srr_jsonw_strn_len(m[i].key, strlen(m[i].key)) + 2 +
+                                   srr_jsonw_strn_len(m[i].value, len[i])
+                             : 0;
+        size += cost[i];
+    }
     for (d = 0; drop[d] && size > SRR_SIGNAL_MAX_EVIDENCE_BYTES - 256; d++)
         for (i = 0; i < n; i++)
             if (m[i].value && strcmp(m[i].key, drop[d]) == 0) {
-                size -= srr_jsonw_strn_len(m[i].key, strlen(m[i].key)) + 2 +
-                        srr_jsonw_strn_len(m[i].value, strlen(m[i].value));
+                size -= cost[i];
                 m[i].value = NULL;
             }
     srr_buf_init(&b, 0);
@@ -672,7 +676,7 @@ static char *evidence_json(ev_member *m, size_t n)
         first = 0;
         srr_jsonw_strn(&b, m[i].key, strlen(m[i].key));
         SRR_JSONW_LIT(&b, ":");
-        srr_jsonw_strn(&b, m[i].value, strlen(m[i].value));
+        srr_jsonw_strn(&b, m[i].value, len[i]);
     }
     SRR_JSONW_LIT(&b, "}");
     return srr_buf_steal(&b);
