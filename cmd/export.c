@@ -2,7 +2,7 @@
  *
  * export.c - `srr export --format csv|json|md [--status S] [--kind
  * risks|backlog|all] [-o FILE|DIR]`: the records for other tools. CSV for a
- * Notion database or a Google Sheet (store/export.h), JSON for scripts,
+ * Notion database or a Google Sheet (store/reports/export.h), JSON for scripts,
  * Markdown detail pages for a wiki: one file per record (SRR-1.md, BL-2.md)
  * plus an index.md, written into a directory (-o, default ./srr-export).
  */

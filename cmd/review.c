@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0
  *
  * review.c - `srr review [--month YYYY-MM] [--format table|md|html|json]
- * [-o FILE]`: renders the monthly review of store/review.h. The HTML page
+ * [-o FILE]`: renders the monthly review of store/reports/review.h. The HTML page
  * is one self-contained file (inline CSS, inline SVG charts, no script, no
  * external asset) that reads well on screen and printed: risks by status at
  * the end of each of the last months (stacked bars) and the load per person

@@ -2,7 +2,7 @@
  *
  * queue.h - the candidate queue between producers (sweep, webhook) and the
  * writer. One interface, two backends: the local durable spool (embedded
- * default, store/spool.c) and Kafka (store/kafka.c), chosen by
+ * default, store/queue/spool.c) and Kafka (store/queue/kafka.c), chosen by
  * cfg->queue.backend.
  *
  * Producer contract: srr_producer_send() buffers; a message counts as queued
