@@ -23,6 +23,9 @@ void srr_series_clear(srr_series *s)
         free(s->tags[i]);
     free(s->tags);
     free(s->unit);
+    free(s->unit_name);
+    free(s->unit_family);
+    free(s->per_unit);
     free(s->points);
     memset(s, 0, sizeof(*s));
 }

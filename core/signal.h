@@ -34,6 +34,10 @@ typedef struct srr_series {
     char **tags;       /* tag_set: "host:w-1", ... */
     size_t ntags;
     char *unit;        /* unit short name ("B", "%", "μs") or NULL */
+    char *unit_name;   /* Datadog's unit name ("fraction", "kibibyte") or NULL */
+    char *unit_family; /* its family ("percentage", "bytes", "time") or NULL */
+    double unit_scale; /* its scale_factor within the family; 0 when not sent */
+    char *per_unit;    /* short name of the "per" unit ("s" of B/s), or NULL */
     srr_point *points;
     size_t npoints;
 } srr_series;

@@ -82,6 +82,7 @@ const char *srr_rc_str(srr_rc rc)
     case SRR_EIO: return "i/o error";
     case SRR_EAUTH: return "auth";
     case SRR_ECONFLICT: return "conflict";
+    case SRR_EPARTIAL: return "partial";
     }
     return "unknown";
 }

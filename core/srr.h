@@ -29,7 +29,10 @@ typedef enum {
     SRR_ENOTFOUND = -4,/* no such record / file */
     SRR_EIO = -5,      /* file system or network I/O failed */
     SRR_EAUTH = -6,    /* credentials missing or refused */
-    SRR_ECONFLICT = -7 /* state changed underneath / not allowed */
+    SRR_ECONFLICT = -7,/* state changed underneath / not allowed */
+    SRR_EPARTIAL = -8  /* an answer came back incomplete (Datadog said its
+                          results may be partial); what arrived is not the
+                          whole truth */
 } srr_rc;
 
 /* An error message. `msg` is always NUL-terminated (empty when unset). */

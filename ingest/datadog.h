@@ -4,7 +4,8 @@
  * (POST /api/v2/query/timeseries, several checks per request, and
  * GET /api/v1/query where v2 cannot serve), log search
  * (POST /api/v2/logs/events/search, cursor paging, page by page) and log
- * aggregation (POST /api/v2/logs/analytics/aggregate), over the libcurl
+ * aggregation (POST /api/v2/logs/analytics/aggregate: totals, or counts
+ * per interval for spikes), over the libcurl
  * multi interface with the DD-API-KEY / DD-APPLICATION-KEY headers, connect
  * and total timeouts, a bounded response size, rate limits read from every
  * answer (X-RateLimit-*) and bounded retries with backoff and jitter.
@@ -17,7 +18,8 @@
  * as formulas: arithmetic ("... * 100"), functions around a query
  * ("anomalies(...)", "top(...)"), several comma-separated queries.
  * Which serves a logs check: aggregate for counts (measure count or
- * change; one request whatever the volume, buckets per group_by facet),
+ * change; one request whatever the volume, buckets per group_by facet;
+ * spike asks the counts per interval),
  * search for what needs the events themselves (new_pattern, and the few
  * sample messages of a count check that fired).
  *
@@ -53,7 +55,8 @@ typedef struct srr_dd_stats {
     unsigned long retries;        /* requests repeated after 429/5xx/timeout/connection error */
     unsigned long http_429;       /* answers 429 received */
     unsigned long rl_waits;       /* times a request waited for an announced reset */
-    int64_t rl_wait_ms;           /* total time requests were held for resets */
+    int64_t rl_wait_ms;           /* wall time during which at least one request was
+                                     held for a reset (not the sum over requests) */
     unsigned long failed_tasks;   /* tasks that ended in an error */
 } srr_dd_stats;
 
@@ -105,16 +108,27 @@ void srr_dd_run_destroy(srr_dd_run **r);
 
 /* Receives one metrics query's outcome: on SRR_OK `res` holds the series
  * (the callback may take them: it must leave *res cleared or clear it
- * itself; the run clears whatever is left), else `err` says why. */
+ * itself; the run clears whatever is left), else `err` says why. On
+ * SRR_EPARTIAL `res` holds the series that came back and `err` says what
+ * Datadog reported missing (its per-query `errors`). */
 typedef void (*srr_dd_metrics_cb)(void *ud, srr_rc rc, srr_metric_result *res,
                                   const srr_error *err);
 /* Receives the end of a logs search or aggregate: rc and the number of
- * events (search) or buckets (aggregate) delivered. */
+ * events (search) or buckets (aggregate) delivered. SRR_EPARTIAL means
+ * everything that arrived was delivered but is not the whole answer
+ * (meta.status "timeout", warnings that results may be partial, the page
+ * cap reached with more pages left); `err` says which. */
 typedef void (*srr_dd_done_cb)(void *ud, srr_rc rc, size_t n, const srr_error *err);
 /* One aggregate bucket: the values of the group_by facets (in order) and
  * the count. Return non-zero to stop. */
 typedef int (*srr_dd_bucket_cb)(void *ud, const char *const *values, size_t nvalues,
                                 double count);
+
+/* One group of a timeseries aggregate: the values of the group_by facets
+ * and its counts per interval (points in time order; an interval Datadog
+ * left out had no events). Return non-zero to stop. */
+typedef int (*srr_dd_series_cb)(void *ud, const char *const *values, size_t nvalues,
+                                const srr_point *points, size_t npoints);
 
 /* Adds a metric query over [from_s, to_s). Strings are copied. */
 void srr_dd_run_metrics(srr_dd_run *r, const char *check, const char *query, int64_t from_s,
@@ -131,6 +145,12 @@ void srr_dd_run_logs(srr_dd_run *r, const char *check, const char *query, int64_
 void srr_dd_run_aggregate(srr_dd_run *r, const char *check, const char *query,
                           const char *const *group_by, size_t ngroup_by, int64_t from_s,
                           int64_t to_s, srr_dd_bucket_cb cb, srr_dd_done_cb done, void *ud);
+/* Adds a log count aggregate over time (compute type timeseries): the
+ * count per `interval_s` interval of each group, for spikes. */
+void srr_dd_run_aggregate_series(srr_dd_run *r, const char *check, const char *query,
+                                 const char *const *group_by, size_t ngroup_by, int64_t from_s,
+                                 int64_t to_s, int64_t interval_s, srr_dd_series_cb cb,
+                                 srr_dd_done_cb done, void *ud);
 /* Performs everything added (and added meanwhile by callbacks). Every
  * callback has been called when it returns. Returns SRR_OK, or SRR_EIO
  * when the transport itself failed (the callbacks then got the error). */
@@ -157,8 +177,9 @@ srr_rc srr_dd_recording_write_plan(const char *dir, int64_t window_end, const js
                                    srr_error *err);
 json_t *srr_dd_recording_read_plan(const char *dir);
 
-/* Links a person can click. `site` is the DD site ("datadoghq.com"); the
- * result is "https://app.<site>/..." newly allocated, caller frees. */
+/* Links a person can click (dd_links.c). `site` is the DD site
+ * ("datadoghq.com"); the result is "https://app.<site>/..." newly
+ * allocated, caller frees. */
 char *srr_dd_link_metrics(const char *site, const char *query, int64_t from_s, int64_t to_s);
 char *srr_dd_link_logs(const char *site, const char *query, int64_t from_s, int64_t to_s);
 

@@ -10,6 +10,16 @@
  * dd_classify(). Keeping those three steps apart is what lets the transport
  * change (curl multi, concurrency) without touching parsing or recording.
  *
+ * The files and who calls whom (no two call each other):
+ *   datadog.c    the client, the run API, the one-shot wrappers
+ *                -> engine.c, dd_metrics.c, dd_logs.c
+ *   dd_metrics.c v1 query and v2 timeseries batch tasks -> engine.c, parse.c
+ *   dd_logs.c    logs search and aggregate tasks -> parse.c
+ *   engine.c     runs tasks (through their ops) -> parse.c, recording.c,
+ *                dd_links.c
+ *   parse.c      answers, errors, classification; recording.c record/replay
+ *   dd_links.c   URL text: percent-encoding and the links people click
+ *
  * A client is used by one thread at a time (it owns a curl multi handle).
  * Tests may include this header to tune retries (srr_dd_client_set_retry).
  */
@@ -39,6 +49,11 @@ typedef struct dd_counter {
     struct dd_counter *next;
 } dd_counter;
 
+/* How long the first request on an API path (the "probe", sent alone so
+ * that its answer can announce the path's rate limit) holds the others
+ * back: a probe that hangs must not serialise every request behind it. */
+#define DD_PROBE_HOLD_MS 2000
+
 /* A rate-limit bucket as Datadog announces it (X-RateLimit-Name; answers
  * without a name use their path as the name). Invariant: `inflight` counts
  * requests sent on this bucket and not yet answered; a request may start
@@ -58,8 +73,10 @@ typedef struct dd_bucket {
  * first answer arrives only one request ("probe") may be in flight. */
 typedef struct dd_route {
     char *path;
+    char *family;        /* "/api/v2/logs": paths of one family may share a bucket */
     int known;
     int probing;
+    int64_t probe_since_ms; /* when the probe in flight was sent */
     dd_bucket *bucket;
     struct dd_route *next;
 } dd_route;
@@ -69,6 +86,8 @@ typedef struct dd_route {
 struct srr_dd_client {
     srr_dd_mode mode;
     char *base_url;              /* without trailing '/', NULL in REPLAY */
+    char *site;                  /* datadog.site / $DD_SITE, for messages; may be NULL */
+    int api_url_set;             /* base_url came from datadog.api_url, not the site */
     char *dir;                   /* recording directory */
     CURLM *multi;                /* shared connection cache (keep-alive) */
     CURL **easy;                 /* max_concurrency reusable handles */
@@ -181,8 +200,11 @@ struct dd_task {
     /* engine-private */
     int state;          /* 0 new, 1 ready, 2 waiting, 3 running, 4 done */
     int attempt;
+    long last_status;   /* HTTP status of the last answer (0: none arrived) */
+    int split_on_5xx;   /* set by the task: a 5xx ends it at once, unretried (a
+                           batch then asks its members one by one) */
     int waited_rl;      /* this request already counted a rate-limit wait */
-    int64_t rl_since_ms; /* when that wait began */
+    int rl_held;        /* held by a rate limit right now (the wall-time clock) */
     int64_t first_try_ms, not_before_ms;
     dd_task *after;     /* must be done before this one starts */
 };
@@ -203,8 +225,63 @@ int64_t dd_mono_ms(void);
 
 /* Parsers of the v2 answers (parse.c). dd_parse_v2 splits a v2 timeseries
  * answer into `n` results (outs[i] for formula i, zeroed first); `metrics`
- * names the metric of each (may be NULL entries). */
+ * names the metric of each (may be NULL entries). When the answer carries
+ * series AND Datadog's `errors` (some queries failed, the rest came back),
+ * *errors (may be NULL) receives that text (caller frees) and SRR_OK is
+ * returned: the caller decides how partial the answer is. */
 srr_rc dd_parse_v2(const char *check, const char *body, size_t len, size_t n,
-                   const char *const *metrics, srr_metric_result *outs, srr_error *err);
+                   const char *const *metrics, srr_metric_result *outs, char **errors,
+                   srr_error *err);
+
+/* The unit pair of a v1 or v2 series (`unit`: null, [unit|null, unit|null],
+ * or tolerated a bare unit object) into s->unit and its details. */
+void dd_parse_unit(const json_t *unit, srr_series *s);
+
+/* What Datadog's logs `meta` says about completeness: NULL when the answer
+ * is whole, else a new string (caller frees) naming why it may be partial
+ * ("meta.status is timeout", "warning unknown_index: ..."). */
+char *dd_logs_meta_partial(const json_t *meta);
+
+/* ---- the metric tasks (dd_metrics.c) ------------------------------------ */
+
+/* One metric query asked for one check. Strings owned. */
+typedef struct dd_metrics_item {
+    char *check, *query, *metric;
+    int64_t from_s, to_s;
+    srr_dd_metrics_cb cb; /* NULL once delivered */
+    void *ud;
+} dd_metrics_item;
+
+/* Frees the item's strings (not the item). */
+void dd_metrics_item_free(dd_metrics_item *it);
+/* Calls the item's callback once with (rc, res, err) and clears what the
+ * callback left in res; a NULL res delivers an empty result. */
+void dd_metrics_item_deliver(dd_metrics_item *it, srr_rc rc, srr_metric_result *res,
+                             const srr_error *err);
+/* A v1 task asking `it` (it is moved into the task). */
+dd_task *dd_v1_task_new(dd_metrics_item *it);
+/* An empty v2 batch recorded under `key`. */
+dd_task *dd_v2_batch_new(const char *key);
+/* Moves `it` into the batch when it has room and the same window; returns 1
+ * then, 0 when the item does not fit (it is untouched). */
+int dd_v2_batch_add(dd_task *batch, dd_metrics_item *it);
+/* "process.rss" of "avg:process.rss{...} by {host}" (caller frees). */
+char *dd_metric_of(const char *query);
+
+/* ---- the log tasks (dd_logs.c) ------------------------------------------ */
+
+/* A logs search over [from_s, to_s): see srr_dd_run_logs. When max_pages
+ * is 0 the cap is datadog.max_log_pages and reaching it with more pages
+ * left makes the answer partial; a cap the caller chose (one page of
+ * samples) is not. */
+dd_task *dd_logs_task_new(srr_dd_client *c, const char *check, const char *query, int64_t from_s,
+                          int64_t to_s, long page_limit, long max_pages, int newest_first,
+                          srr_dd_log_cb cb, srr_dd_done_cb done, void *ud);
+/* A logs count aggregate: totals per group (bucket_cb) or, with
+ * interval_s > 0, a count per interval per group (series_cb). */
+dd_task *dd_agg_task_new(const char *check, const char *query, const char *const *group_by,
+                         size_t ngroup_by, int64_t from_s, int64_t to_s, int64_t interval_s,
+                         srr_dd_bucket_cb bucket_cb, srr_dd_series_cb series_cb,
+                         srr_dd_done_cb done, void *ud);
 
 #endif

@@ -15,15 +15,25 @@
  *     -Reset/-Name updates the bucket of its name; a request starts only
  *     while the bucket has requests left after those in flight, else it
  *     waits until the announced reset (+ DD_RESET_MARGIN_MS). A path whose
- *     bucket is not known yet gets one request at a time until an answer
- *     says which bucket it counts against (or that it has none). So against
- *     a server that announces its limit, no request is sent past it;
+ *     bucket is not known yet gets one request at a time (the probe) until
+ *     an answer says which bucket it counts against (or that it has none);
+ *     meanwhile it is held by the bucket of a known path of its family
+ *     (/api/v2/logs/...: search and aggregate may share one limit), and no
+ *     two unknown paths of one family probe at once. So against a server
+ *     that announces its limit, no request is sent past it. A probe that
+ *     has not been answered within DD_PROBE_HOLD_MS stops holding the
+ *     others (a hung request must not serialise the whole run);
  *   - failures: 429 waits the announced Reset (or backs off when the header
  *     is missing; the body is never read); 5xx, timeouts and connection
  *     errors back off exponentially from backoff_ms with full jitter in
  *     [d/2, d]; both bounded by max_attempts and retry_max_time, and a reset
  *     further away than rate_limit_max_wait fails the task at once. 4xx
- *     other than 429 end the task with Datadog's errors[].
+ *     other than 429 end the task with Datadog's errors[]. A host name
+ *     that does not resolve fails at once (SRR_EIO naming the host and the
+ *     site): a wrong datadog.site does not heal with retries. A task may
+ *     ask that a 5xx end it unretried (a v2 batch asks its members alone);
+ *   - the time requests were held by rate limits is counted as wall time
+ *     (while at least one request is held), not summed over requests.
  *
  * $SRR_TEST_TIME_SCALE (a factor, e.g. 0.01) shrinks backoff sleeps so tests
  * run fast; announced resets are never scaled (that would send requests
@@ -64,6 +74,8 @@ struct dd_engine {
     dd_slot *slots;
     int nslots, running;
     int64_t last_progress_ms;
+    int rl_holding;            /* tasks held by a rate limit right now */
+    int64_t rl_hold_since_ms;  /* since when at least one is */
 };
 
 int64_t dd_mono_ms(void)
@@ -133,6 +145,19 @@ void dd_engine_destroy(dd_engine **ep)
 
 /* ---- rate-limit bookkeeping ------------------------------------------------ */
 
+/* The family of a path: its first three segments ("/api/v2/logs" of
+ * "/api/v2/logs/events/search"). */
+static char *family_of(const char *path)
+{
+    const char *p = path;
+    for (int seg = 0; seg < 3 && *p; seg++) {
+        p++; /* the '/' */
+        while (*p && *p != '/')
+            p++;
+    }
+    return srr_strndup(path, (size_t)(p - path));
+}
+
 static dd_route *route_get(srr_dd_client *c, const char *path)
 {
     for (dd_route *r = c->routes; r; r = r->next)
@@ -140,9 +165,31 @@ static dd_route *route_get(srr_dd_client *c, const char *path)
             return r;
     dd_route *r = srr_calloc(1, sizeof(*r));
     r->path = srr_strdup(path);
+    r->family = family_of(path);
     r->next = c->routes;
     c->routes = r;
     return r;
+}
+
+/* For a route whose bucket is not known yet: the bucket of a known route of
+ * its family (the request is held by it and counted in it), or NULL. */
+static dd_bucket *family_bucket(srr_dd_client *c, const dd_route *route)
+{
+    for (dd_route *r = c->routes; r; r = r->next)
+        if (r != route && r->known && r->bucket && strcmp(r->family, route->family) == 0)
+            return r->bucket;
+    return NULL;
+}
+
+/* 1 when an unknown route of route's family (route itself included) has a
+ * probe in flight that still holds the others back. */
+static int family_probing(srr_dd_client *c, const dd_route *route, int64_t now)
+{
+    for (dd_route *r = c->routes; r; r = r->next)
+        if (!r->known && r->probing && now - r->probe_since_ms < DD_PROBE_HOLD_MS &&
+            strcmp(r->family, route->family) == 0)
+            return 1;
+    return 0;
 }
 
 static dd_bucket *bucket_get(srr_dd_client *c, const char *name)
@@ -231,10 +278,33 @@ static void progress(dd_engine *e, int force)
     fflush(stderr);
 }
 
+/* ---- rate-limit wall time ------------------------------------------------------ */
+
+/* A request begins / stops being held by a rate limit. The client's
+ * rl_wait_ms grows by the time during which at least one request is held. */
+static void rl_hold(dd_engine *e, dd_task *t, int64_t now)
+{
+    if (t->rl_held)
+        return;
+    t->rl_held = 1;
+    if (e->rl_holding++ == 0)
+        e->rl_hold_since_ms = now;
+}
+
+static void rl_release(dd_engine *e, dd_task *t, int64_t now)
+{
+    if (!t->rl_held)
+        return;
+    t->rl_held = 0;
+    if (--e->rl_holding == 0)
+        e->c->stats.rl_wait_ms += now - e->rl_hold_since_ms;
+}
+
 /* ---- task outcomes ------------------------------------------------------------ */
 
 static void finish(dd_engine *e, dd_task *t, srr_rc rc, const srr_error *err)
 {
+    rl_release(e, t, dd_mono_ms());
     t->state = T_DONE;
     e->ndone++;
     if (rc != SRR_OK)
@@ -270,6 +340,10 @@ static void outcome(dd_engine *e, dd_task *t, srr_rc rc, const dd_answer *a, srr
         t->state = T_NEW; /* next() tells whether more follows */
         return;
     }
+    if (rc == SRR_RETRY && t->split_on_5xx && a->status >= 500) {
+        finish(e, t, rc, err); /* the task asks its parts alone instead */
+        return;
+    }
     if (rc != SRR_RETRY || t->attempt >= c->max_attempts) {
         if (rc == SRR_RETRY && c->max_attempts > 1)
             srr_error_prefix(err, "gave up after %d attempts", t->attempt);
@@ -293,6 +367,13 @@ static void outcome(dd_engine *e, dd_task *t, srr_rc rc, const dd_answer *a, srr
             r->bucket->remaining = 0;
             if (r->bucket->reset_at_ms < now + wait - DD_RESET_MARGIN_MS)
                 r->bucket->reset_at_ms = now + wait - DD_RESET_MARGIN_MS;
+        }
+        if (c->mode != SRR_DD_REPLAY) {
+            if (!t->waited_rl) {
+                t->waited_rl = 1;
+                c->stats.rl_waits++;
+            }
+            rl_hold(e, t, now);
         }
     } else {
         wait = backoff_for(c, t->attempt);
@@ -324,6 +405,7 @@ static int prepare(dd_engine *e, dd_task *t)
     t->req.check = t->key;
     t->state = T_READY;
     t->attempt = 0;
+    t->last_status = 0;
     t->waited_rl = 0;
     t->first_try_ms = dd_mono_ms();
     t->not_before_ms = 0;
@@ -357,6 +439,7 @@ static srr_rc run_replay(dd_engine *e)
             if (rc == SRR_OK) {
                 if (a.status == 429)
                     c->stats.http_429++;
+                t->last_status = a.status;
                 rc = dd_classify(t->key, &a, &err);
                 outcome(e, t, rc, &a, &err);
             } else {
@@ -392,7 +475,12 @@ static char *build_url(const srr_dd_client *c, const dd_request *req)
     return srr_buf_steal(&b);
 }
 
-static srr_rc start(dd_engine *e, dd_slot *s, dd_task *t, dd_route *route, srr_error *err)
+/* Sends t's request on slot s. `bucket` (may be NULL) is the bucket the
+ * request counts against while in flight (the route's, or for a route not
+ * known yet, its family's); `probe` marks the request that will tell which
+ * bucket the route counts against. */
+static srr_rc start(dd_engine *e, dd_slot *s, dd_task *t, dd_route *route, dd_bucket *bucket,
+                    int probe, srr_error *err)
 {
     srr_dd_client *c = e->c;
     CURL *h = s->h;
@@ -424,17 +512,30 @@ static srr_rc start(dd_engine *e, dd_slot *s, dd_task *t, dd_route *route, srr_e
                              curl_multi_strerror(mc));
     s->t = t;
     s->route = route;
-    s->probe = !route->known;
-    if (s->probe)
+    s->probe = probe;
+    if (probe) {
         route->probing = 1;
-    s->bucket = route->known ? route->bucket : NULL;
+        route->probe_since_ms = dd_mono_ms();
+    }
+    s->bucket = bucket;
     if (s->bucket)
         s->bucket->inflight++;
+    rl_release(e, t, dd_mono_ms());
     t->state = T_RUNNING;
     t->attempt++;
     c->stats.requests++;
     e->running++;
     return SRR_OK;
+}
+
+/* The host name of a base URL ("api.datadoghq.eu" of
+ * "https://api.datadoghq.eu:443/x") into out. */
+static void host_of(const char *url, char *out, size_t n)
+{
+    const char *p = strstr(url ? url : "", "://");
+    p = p ? p + 3 : (url ? url : "");
+    size_t len = strcspn(p, ":/?#");
+    snprintf(out, n, "%.*s", (int)len, p);
 }
 
 static void complete(dd_engine *e, dd_slot *s, CURLcode cc)
@@ -459,6 +560,25 @@ static void complete(dd_engine *e, dd_slot *s, CURLcode cc)
                            "or raise the limit)",
                            t->key, t->req.method, t->req.path, c->max_response_bytes);
         s->a.status = 0;
+    } else if (cc == CURLE_COULDNT_RESOLVE_HOST) {
+        /* A wrong site does not heal with retries: say which host and why. */
+        char host[256];
+        host_of(c->base_url, host, sizeof host);
+        if (c->api_url_set || !c->site)
+            rc = srr_error_set(&err, SRR_EIO,
+                               "check '%s': cannot resolve the Datadog host '%s' of "
+                               "datadog.api_url (%s): %s",
+                               t->key, host, c->base_url,
+                               s->errbuf[0] ? s->errbuf : curl_easy_strerror(cc));
+        else
+            rc = srr_error_set(&err, SRR_EIO,
+                               "check '%s': cannot resolve the Datadog host '%s' of site '%s' "
+                               "(datadog.site or $DD_SITE; sites: datadoghq.com, "
+                               "us3.datadoghq.com, us5.datadoghq.com, datadoghq.eu, "
+                               "ap1.datadoghq.com, ap2.datadoghq.com, ddog-gov.com, ...): %s",
+                               t->key, host, c->site,
+                               s->errbuf[0] ? s->errbuf : curl_easy_strerror(cc));
+        s->a.status = 0;
     } else if (cc != CURLE_OK) {
         rc = srr_error_set(&err, SRR_RETRY, "check '%s': %s %s%s failed: %s", t->key,
                            t->req.method, c->base_url, t->req.path,
@@ -466,6 +586,7 @@ static void complete(dd_engine *e, dd_slot *s, CURLcode cc)
         s->a.status = 0;
     } else {
         curl_easy_getinfo(s->h, CURLINFO_RESPONSE_CODE, &s->a.status);
+        t->last_status = s->a.status;
         learn_limits(c, s->route, &s->a, now);
         if (s->a.status == 429)
             c->stats.http_429++;
@@ -495,31 +616,37 @@ static srr_rc run_live(dd_engine *e, srr_error *err)
                 continue;
             }
             dd_route *route = route_get(c, t->req.path);
-            if (!route->known && route->probing)
-                continue;
-            int64_t until = route->known ? bucket_gate(route->bucket, now) : 0;
+            dd_bucket *gate = route->bucket;
+            int probe = 0;
+            if (!route->known) {
+                if (family_probing(c, route, now)) {
+                    wake = now + 50 < wake ? now + 50 : wake;
+                    continue;
+                }
+                gate = family_bucket(c, route);
+                probe = !route->probing;
+            }
+            int64_t until = bucket_gate(gate, now);
             if (until) {
                 if (until - now > c->rl_max_wait_ms) {
                     srr_error ferr;
                     srr_error_set(&ferr, SRR_RETRY,
                                   "check '%s': Datadog rate limit '%s' is used up and resets "
                                   "in %lld s, longer than datadog.rate_limit_max_wait (%lld s)",
-                                  t->key, route->bucket->name, (long long)((until - now) / 1000),
+                                  t->key, gate->name, (long long)((until - now) / 1000),
                                   (long long)(c->rl_max_wait_ms / 1000));
                     finish(e, t, SRR_RETRY, &ferr);
                     continue;
                 }
-                if (!t->waited_rl && until - now > 10) {
-                    t->waited_rl = 1;
-                    c->stats.rl_waits++;
-                    t->rl_since_ms = now;
+                if (until - now > 10) {
+                    if (!t->waited_rl) {
+                        t->waited_rl = 1;
+                        c->stats.rl_waits++;
+                    }
+                    rl_hold(e, t, now);
                 }
                 wake = until < wake ? until : wake;
                 continue;
-            }
-            if (t->waited_rl && t->rl_since_ms) {
-                c->stats.rl_wait_ms += now - t->rl_since_ms;
-                t->rl_since_ms = 0;
             }
             dd_slot *s = NULL;
             for (int k = 0; k < e->nslots && !s; k++)
@@ -527,7 +654,7 @@ static srr_rc run_live(dd_engine *e, srr_error *err)
                     s = &e->slots[k];
             if (!s)
                 break;
-            rc = start(e, s, t, route, err);
+            rc = start(e, s, t, route, gate, probe, err);
             if (rc != SRR_OK)
                 goto fail;
         }

@@ -154,19 +154,57 @@ static char *dup_str(const json_t *obj, const char *key)
     return srr_strdup(json_string_value(json_object_get(obj, key)));
 }
 
-/* Short name of the primary unit: `unit` is [unit|null, unit|null], or
- * null, or (tolerated) a bare unit object. */
-static char *unit_name(const json_t *unit)
+/* Name of one unit object: its short name, else its name. */
+static const char *unit_short(const json_t *u)
 {
-    const json_t *u = unit;
-    if (json_is_array(unit))
+    const char *v = json_string_value(json_object_get(u, "short_name"));
+    if (!v || !*v)
+        v = json_string_value(json_object_get(u, "name"));
+    return v && *v ? v : NULL;
+}
+
+void dd_parse_unit(const json_t *unit, srr_series *s)
+{
+    const json_t *u = unit, *per = NULL;
+    if (json_is_array(unit)) {
         u = json_array_get(unit, 0);
-    if (!json_is_object(u))
+        per = json_array_get(unit, 1);
+    }
+    if (json_is_object(u)) {
+        const json_t *sf = json_object_get(u, "scale_factor");
+        s->unit = srr_strdup(unit_short(u));
+        s->unit_name = srr_strdup(json_string_value(json_object_get(u, "name")));
+        s->unit_family = srr_strdup(json_string_value(json_object_get(u, "family")));
+        s->unit_scale = json_is_number(sf) ? json_number_value(sf) : 0;
+    }
+    if (json_is_object(per))
+        s->per_unit = srr_strdup(unit_short(per));
+}
+
+char *dd_logs_meta_partial(const json_t *meta)
+{
+    srr_buf b;
+    srr_buf_init(&b, 900);
+    const char *st = json_string_value(json_object_get(meta, "status"));
+    if (st && strcmp(st, "timeout") == 0)
+        (void)srr_buf_printf(&b, "meta.status is \"timeout\" (Datadog ran out of time)");
+    const json_t *w = json_object_get(meta, "warnings");
+    size_t i;
+    const json_t *e;
+    json_array_foreach(w, i, e)
+    {
+        const char *code = json_string_value(json_object_get(e, "code"));
+        const char *title = json_string_value(json_object_get(e, "title"));
+        const char *detail = json_string_value(json_object_get(e, "detail"));
+        (void)srr_buf_printf(&b, "%swarning %s%s%s%s%s", b.len ? "; " : "",
+                             code ? code : "(no code)", title ? ": " : "", title ? title : "",
+                             detail ? ": " : "", detail ? detail : "");
+    }
+    if (!b.len) {
+        srr_buf_free(&b);
         return NULL;
-    const char *s = json_string_value(json_object_get(u, "short_name"));
-    if (!s || !*s)
-        s = json_string_value(json_object_get(u, "name"));
-    return srr_strdup(s);
+    }
+    return srr_buf_steal(&b);
 }
 
 static srr_rc parse_series(const char *check, size_t idx, const json_t *js, srr_series *s,
@@ -178,7 +216,7 @@ static srr_rc parse_series(const char *check, size_t idx, const json_t *js, srr_
     s->metric = dup_str(js, "metric");
     s->expression = dup_str(js, "expression");
     s->scope = dup_str(js, "scope");
-    s->unit = unit_name(json_object_get(js, "unit"));
+    dd_parse_unit(json_object_get(js, "unit"), s);
 
     const json_t *tags = json_object_get(js, "tag_set");
     if (json_is_array(tags) && json_array_size(tags)) {
@@ -292,10 +330,13 @@ static srr_series *result_push(srr_metric_result *r)
 }
 
 srr_rc dd_parse_v2(const char *check, const char *body, size_t len, size_t n,
-                   const char *const *metrics, srr_metric_result *outs, srr_error *err)
+                   const char *const *metrics, srr_metric_result *outs, char **errors,
+                   srr_error *err)
 {
     json_error_t je;
     srr_rc rc = SRR_OK;
+    if (errors)
+        *errors = NULL;
     for (size_t i = 0; i < n; i++)
         memset(&outs[i], 0, sizeof outs[i]);
     json_t *root = json_loadb(body ? body : "", body ? len : 0, 0, &je);
@@ -318,8 +359,6 @@ srr_rc dd_parse_v2(const char *check, const char *body, size_t len, size_t n,
                            check, errs);
         goto out;
     }
-    if (errs)
-        srr_warn("check '%s': Datadog answered with series and errors: %s", check, errs);
     if ((series && !json_is_array(series) && !json_is_null(series)) ||
         (times && !json_is_array(times) && !json_is_null(times)) ||
         (values && !json_is_array(values) && !json_is_null(values))) {
@@ -339,7 +378,7 @@ srr_rc dd_parse_v2(const char *check, const char *body, size_t len, size_t n,
             continue;
         srr_series *s = result_push(&outs[idx]);
         s->metric = srr_strdup(metrics ? metrics[idx] : NULL);
-        s->unit = unit_name(json_object_get(js, "unit"));
+        dd_parse_unit(json_object_get(js, "unit"), s);
         const json_t *tags = json_object_get(js, "group_tags");
         if (json_array_size(tags)) {
             s->tags = srr_calloc(json_array_size(tags), sizeof(char *));
@@ -378,6 +417,10 @@ srr_rc dd_parse_v2(const char *check, const char *body, size_t len, size_t n,
         }
     }
 out:
+    if (rc == SRR_OK && errs && errors) {
+        *errors = errs; /* the caller judges what is missing */
+        errs = NULL;
+    }
     free(errs);
     if (rc != SRR_OK)
         for (size_t i = 0; i < n; i++)
