@@ -7,6 +7,14 @@
  * Each job has its own context and its own signal list, filled by callbacks
  * in whatever order the answers arrive; the lists are appended to the
  * caller's in job order at the end, so the output is deterministic.
+ *
+ * A partial answer (the client's SRR_EPARTIAL: a logs query that timed out
+ * or warned, the page cap reached, a v2 query error) makes the job partial:
+ * with sweep.on_partial fail (the default) the job fails with the reason
+ * and keeps nothing, so the window is judged again next sweep; with keep
+ * its signals are kept, each marked partial (the reason in its evidence and
+ * its summary). Sample messages are optional evidence: when fetching them
+ * fails, the count stands without them.
  */
 #include "collect.h"
 
@@ -31,6 +39,8 @@ typedef struct job_ctx {
     int finished;
     srr_rc rc;
     srr_error err;
+    int partial;       /* some answer was partial: perr says which first */
+    srr_error perr;
     srr_signal_list sigs;
     srr_log_counter *lc;
     srr_pattern_detector *pd;
@@ -47,7 +57,51 @@ static void fail_job(job_ctx *j, srr_rc rc, const srr_error *err)
         srr_error_set(&j->err, j->rc, "check '%s' failed", j->ck->name);
 }
 
-/* Called when a job's last piece of work ends: runs the final detector. */
+static void note_partial(job_ctx *j, const srr_error *err)
+{
+    if (j->partial)
+        return;
+    j->partial = 1;
+    if (err && err->msg[0])
+        j->perr = *err;
+    else
+        srr_error_set(&j->perr, SRR_EPARTIAL, "check '%s': partial answer from Datadog",
+                      j->ck->name);
+}
+
+/* Marks every signal of a partial job that keeps them (sweep.on_partial:
+ * keep): the reason goes into the evidence and the summary. */
+static void mark_partial(job_ctx *j)
+{
+    for (size_t i = 0; i < j->sigs.n; i++) {
+        srr_signal *sig = &j->sigs.v[i];
+        if (!sig->evidence)
+            sig->evidence = json_object();
+        json_object_set_new(sig->evidence, "partial", json_string(j->perr.msg));
+        char *sum = srr_asprintf("%s [partial answer from Datadog]",
+                                 sig->summary ? sig->summary : "");
+        free(sig->summary);
+        sig->summary = sum;
+    }
+}
+
+/* New-pattern signals link to the log search narrowed to their pattern
+ * and group (their evidence's "query"), not the check's broad one. */
+static void narrow_pattern_links(job_ctx *j)
+{
+    for (size_t i = 0; i < j->sigs.n; i++) {
+        srr_signal *sig = &j->sigs.v[i];
+        const char *q = json_string_value(json_object_get(sig->evidence, "query"));
+        if (sig->kind != SRR_KIND_NEW_PATTERN || !q)
+            continue;
+        free(sig->link);
+        sig->link = srr_dd_link_logs(j->cfg->datadog.site, q, j->ctx.window_start,
+                                     j->ctx.window_end);
+    }
+}
+
+/* Called when a job's last piece of work ends: runs the final detector,
+ * then decides what a partial answer is worth. */
 static void settle(job_ctx *j)
 {
     if (j->pending > 0 || j->finished)
@@ -61,8 +115,22 @@ static void settle(job_ctx *j)
         rc = srr_pattern_finish(j->pd, &j->sigs, &err);
     else if (j->lc)
         rc = srr_log_counter_finish(j->lc, &j->sigs, &err);
-    if (rc != SRR_OK)
+    if (rc != SRR_OK) {
         fail_job(j, rc, &err);
+        return;
+    }
+    narrow_pattern_links(j);
+    if (!j->partial)
+        return;
+    if (strcmp(j->cfg->sweep.on_partial, "keep") == 0) {
+        mark_partial(j);
+        return;
+    }
+    srr_error_set(&err, SRR_EPARTIAL,
+                  "%s; nothing of this window is kept, and the next sweep judges it again "
+                  "(sweep.on_partial: keep would keep it marked partial)",
+                  j->perr.msg);
+    fail_job(j, SRR_EPARTIAL, &err);
 }
 
 /* ---- metrics ---- */
@@ -71,7 +139,9 @@ static void on_metrics(void *ud, srr_rc rc, srr_metric_result *res, const srr_er
 {
     job_ctx *j = ud;
     j->pending--;
-    if (rc != SRR_OK) {
+    if (rc == SRR_EPARTIAL)
+        note_partial(j, err); /* judge what came back; settle decides its worth */
+    if (rc != SRR_OK && rc != SRR_EPARTIAL) {
         fail_job(j, rc, err);
     } else {
         srr_error derr = {0};
@@ -90,9 +160,37 @@ static void on_done(void *ud, srr_rc rc, size_t n, const srr_error *err)
     job_ctx *j = ud;
     (void)n;
     j->pending--;
-    if (rc != SRR_OK)
+    if (rc == SRR_EPARTIAL)
+        note_partial(j, err);
+    else if (rc != SRR_OK)
         fail_job(j, rc, err);
     settle(j);
+}
+
+/* The sample messages of a count are optional evidence: a failure to fetch
+ * them leaves the count standing. */
+static void on_samples_done(void *ud, srr_rc rc, size_t n, const srr_error *err)
+{
+    job_ctx *j = ud;
+    (void)n;
+    j->pending--;
+    if (rc != SRR_OK && rc != SRR_EPARTIAL)
+        srr_warn("check %s: the sample messages could not be fetched (%s); the count stands "
+                 "without them",
+                 j->ck->name, err && err->msg[0] ? err->msg : srr_rc_str(rc));
+    settle(j);
+}
+
+static int on_series(void *ud, const char *const *values, size_t n, const srr_point *pts,
+                     size_t npts)
+{
+    job_ctx *j = ud;
+    srr_log_counter_add_series(j->lc, values, n, pts, npts);
+    for (size_t i = 0; i < npts; i++)
+        if (pts[i].ts_ms >= (double)j->ctx.window_start * 1000.0 && !pts[i].is_null &&
+            pts[i].value > 0)
+            j->r->nresults += (size_t)pts[i].value;
+    return 0;
 }
 
 static int on_bucket(void *ud, const char *const *values, size_t n, double count)
@@ -118,14 +216,18 @@ static int on_sample(void *ud, const srr_log_event *ev)
 }
 
 /* The current window's counts are in: fetch a few samples when a group
- * fires, so the record shows what the messages say. */
+ * fires (for a spike, from its fullest interval), so the record shows what
+ * the messages say. */
 static void on_counts_done(void *ud, srr_rc rc, size_t n, const srr_error *err)
 {
     job_ctx *j = ud;
-    if (rc == SRR_OK && j->rc == SRR_OK && srr_log_counter_fires(j->lc)) {
+    int64_t from = j->ctx.window_start, to = j->ctx.window_end;
+    if ((rc == SRR_OK || rc == SRR_EPARTIAL) && j->rc == SRR_OK &&
+        srr_log_counter_fires(j->lc)) {
+        srr_log_counter_peak(j->lc, &from, &to); /* a spike: its peak interval */
         j->pending++;
-        srr_dd_run_logs(j->run, j->ck->name, j->ck->query, j->ctx.window_start,
-                        j->ctx.window_end, SAMPLE_EVENTS, 1, 1, on_sample, on_done, j);
+        srr_dd_run_logs(j->run, j->ck->name, j->ck->query, from, to, SAMPLE_EVENTS, 1, 1,
+                        on_sample, on_samples_done, j);
     }
     on_done(ud, rc, n, err);
 }
@@ -171,8 +273,19 @@ static void plan_job(job_ctx *j)
         srr_dd_run_logs(j->run, ck->name, ck->query, start, end, 0, 0, 0, on_event, on_done, j);
         return;
     }
-    j->r->how = "aggregate";
     j->lc = srr_log_counter_create(j->rs, &j->ctx);
+    if (strcmp(m, "spike") == 0) {
+        /* Counts per interval of the previous window and this one. */
+        int64_t iv = srr_log_spike_interval(w);
+        j->r->how = "aggregate timeseries";
+        srr_log_counter_set_interval(j->lc, iv);
+        j->pending++;
+        srr_dd_run_aggregate_series(j->run, ck->name, ck->query,
+                                    (const char *const *)ck->group_by, ck->ngroup_by, start - w,
+                                    end, iv, on_series, on_counts_done, j);
+        return;
+    }
+    j->r->how = "aggregate";
     if (strcmp(m, "change") == 0) {
         j->pending++;
         srr_dd_run_aggregate(j->run, ck->name, ck->query, (const char *const *)ck->group_by,
@@ -220,6 +333,12 @@ size_t srr_collect_jobs(const srr_config *cfg, const srr_ruleset *rs, srr_dd_cli
             fail_job(j, SRR_ERR, NULL); /* cannot happen: every callback ran */
         r->first_signal = sigs->n;
         r->rc = j->rc;
+        if (j->rc == SRR_OK && j->partial) {
+            r->partial = 1;
+            snprintf(r->error, sizeof(r->error), "%s", j->perr.msg);
+            srr_warn("check %s: kept a partial answer (sweep.on_partial: keep): %s",
+                     j->ck->name, j->perr.msg);
+        }
         if (j->rc != SRR_OK) {
             /* Keep nothing half-detected from a failed check. */
             snprintf(r->error, sizeof(r->error), "%s", j->err.msg);

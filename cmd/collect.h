@@ -12,6 +12,9 @@
  *                                    events for sample messages;
  *   change                           aggregates of the previous window and
  *                                    this one (+ samples as for count);
+ *   spike (logs)                     counts per interval of the previous
+ *                                    window and this one (aggregate
+ *                                    timeseries), + samples of the peak;
  *   new_pattern                      every event of the previous window and
  *                                    of this one, page by page.
  */
@@ -28,8 +31,10 @@
 /* What one check's run produced. */
 typedef struct srr_check_report {
     const srr_check *check;
-    srr_rc rc;              /* SRR_OK, or why the check failed */
-    char error[1024];       /* message when rc != SRR_OK */
+    srr_rc rc;              /* SRR_OK, or why the check failed (SRR_EPARTIAL: Datadog's
+                               answer was partial and sweep.on_partial is fail) */
+    char error[1024];       /* message when rc != SRR_OK, or why it is partial */
+    int partial;            /* rc SRR_OK, but kept from a partial answer (on_partial: keep) */
     int64_t window_start;   /* epoch seconds */
     int64_t window_end;
     size_t nresults;        /* series (metrics) or events (logs) received */

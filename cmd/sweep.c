@@ -20,8 +20,12 @@
  * (the windows listed in the recording) and must not move the live
  * schedule; a recording run is a live run and does.
  *
+ * A check whose answer was partial (cmd/collect.c) fails its window unless
+ * sweep.on_partial is keep: the state stays before it, the sweep exits 1
+ * naming the check and why, and the next sweep asks that window again.
+ *
  * After the sweep a summary (checks, signals, candidates per action,
- * requests, rate-limit waits, failures) goes to the log and, when
+ * requests, rate-limit waits as wall time, failures) goes to the log and, when
  * sweep.textfile is set, to a Prometheus textfile written atomically.
  */
 #include <getopt.h>
@@ -256,7 +260,8 @@ static srr_rc write_textfile(const char *path, const sweep_summary *s, srr_error
                          "# TYPE srr_sweep_datadog_429 gauge\nsrr_sweep_datadog_429 %lu\n"
                          "# HELP srr_sweep_rate_limit_waits Requests held for a rate-limit reset.\n"
                          "# TYPE srr_sweep_rate_limit_waits gauge\nsrr_sweep_rate_limit_waits %lu\n"
-                         "# HELP srr_sweep_rate_limit_wait_seconds Time requests were held.\n"
+                         "# HELP srr_sweep_rate_limit_wait_seconds Wall time during which requests "
+                         "were held by a rate limit.\n"
                          "# TYPE srr_sweep_rate_limit_wait_seconds gauge\n"
                          "srr_sweep_rate_limit_wait_seconds %.3f\n",
                          s->deferred, s->dd.requests, s->dd.retries, s->dd.http_429, s->dd.rl_waits,
@@ -374,12 +379,14 @@ int srr_cmd_sweep(int argc, char **argv)
             snprintf(wbuf, sizeof wbuf, " (window to %s)", t2);
         }
         if (rep->rc != SRR_OK) {
-            printf("  %-24s FAILED%s: %s\n", rep->check->name, wbuf, rep->error);
+            printf("  %-24s %s%s: %s\n", rep->check->name,
+                   rep->rc == SRR_EPARTIAL ? "PARTIAL, not kept" : "FAILED", wbuf, rep->error);
             continue;
         }
-        printf("  %-24s %-7s %6zu %s, %zu signal(s)%s\n", rep->check->name,
+        printf("  %-24s %-7s %6zu %s, %zu signal(s)%s%s\n", rep->check->name,
                rep->check->source == SRR_SRC_METRICS ? "metrics" : "logs", rep->nresults,
-               rep->check->source == SRR_SRC_METRICS ? "series" : "events", rep->nsignals, wbuf);
+               rep->check->source == SRR_SRC_METRICS ? "series" : "events", rep->nsignals, wbuf,
+               rep->partial ? " (PARTIAL answer, kept marked partial)" : "");
         for (j = rep->first_signal; j < rep->first_signal + rep->nsignals; j++) {
             srr_decision d;
             srr_rules_decide(rs, &sigs.v[j], &d);

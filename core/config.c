@@ -124,6 +124,11 @@ static const opt_def sweep_opts[] = {
      365 * 86400LL, "After downtime, how far back a sweep catches up at most."},
     {"textfile", OPT_STRING, NULL, OFF(srr_sweep_config, textfile), 0, 0,
      "Prometheus textfile (node_exporter collector) written after each sweep."},
+    {"on_partial", OPT_STRING, "fail", OFF(srr_sweep_config, on_partial), 0, 0,
+     "What a check's window is worth when Datadog's answer was partial (a logs query that "
+     "timed out or warned, datadog.max_log_pages reached, a v2 query error): fail (nothing "
+     "kept, the sweep exits 1 and judges the window again next time) or keep (its signals "
+     "are kept marked partial, the window counts as judged)."},
     {NULL, OPT_STRING, NULL, 0, 0, 0, NULL}};
 
 static const opt_def team_opts[] = {
@@ -138,7 +143,7 @@ static const opt_def team_opts[] = {
     {NULL, OPT_STRING, NULL, 0, 0, 0, NULL}};
 
 static const char *const check_keys[] = {"name", "source", "query", "window", "when",
-                                         "limit", "service", "env", "group_by",
+                                         "limit", "unit", "service", "env", "group_by",
                                          "description", NULL};
 static const char *const top_keys[] = {"datadog", "queue",  "store",  "sweep",
                                        "webhook", "team",   "checks", "policy", NULL};
@@ -372,11 +377,13 @@ static srr_rc load_check(srr_config *cfg, const srr_yaml_node *n, size_t idx, sr
                             "\"max > 90%%\")",
                             what);
     if ((rc = opt_string(n, "limit", what, &c->limit, err)) != SRR_OK ||
+        (rc = opt_string(n, "unit", what, &c->unit, err)) != SRR_OK ||
         (rc = opt_string(n, "service", what, &c->service, err)) != SRR_OK ||
         (rc = opt_string(n, "env", what, &c->env, err)) != SRR_OK ||
         (rc = opt_string(n, "description", what, &c->description, err)) != SRR_OK)
         return rc;
     c->limit_node = srr_yaml_get(n, "limit");
+    c->unit_node = srr_yaml_get(n, "unit");
     c->window_s = cfg->sweep.window_s;
     v = srr_yaml_get(n, "window");
     if (v) {
@@ -478,6 +485,13 @@ srr_rc srr_config_parse(const char *file, const char *text, size_t len, srr_conf
         const srr_yaml_node *n = srr_yaml_get(srr_yaml_get(cfg->root, "queue"), "backend");
         rc = srr_error_at(err, SRR_EINVAL, n->file, n->line, n->col,
                           "queue.backend: expected spool or kafka, found '%s'", cfg->queue.backend);
+        goto fail;
+    }
+    if (strcmp(cfg->sweep.on_partial, "fail") != 0 && strcmp(cfg->sweep.on_partial, "keep") != 0) {
+        const srr_yaml_node *n = srr_yaml_get(srr_yaml_get(cfg->root, "sweep"), "on_partial");
+        rc = srr_error_at(err, SRR_EINVAL, n->file, n->line, n->col,
+                          "sweep.on_partial: expected fail or keep, found '%s'",
+                          cfg->sweep.on_partial);
         goto fail;
     }
     checks = srr_yaml_get(cfg->root, "checks");
@@ -597,6 +611,7 @@ void srr_config_destroy(srr_config *cfg)
         free(c->query);
         free(c->when);
         free(c->limit);
+        free(c->unit);
         free(c->service);
         free(c->env);
         free(c->description);

@@ -92,6 +92,7 @@ typedef struct srr_sweep_config {
     int64_t align_s;     /* window end is aligned down to this (1h) */
     int64_t max_catchup_s; /* after downtime, look back at most this far (28d) */
     char *textfile;      /* Prometheus textfile written after each sweep, may be NULL */
+    char *on_partial;    /* "fail" (default) or "keep": what a partial answer is worth */
 } srr_sweep_config;
 
 /* One configured check: what the sweep asks Datadog and what counts as a
@@ -105,6 +106,9 @@ typedef struct srr_check {
     const srr_yaml_node *when_node; /* position of `when` for error messages */
     char *limit;            /* trend checks: the limit to project to ("2GiB"), may be NULL */
     const srr_yaml_node *limit_node;
+    char *unit;             /* metrics: the series' unit when Datadog sends none
+                               ("fraction", "percent", "byte", "ms"), may be NULL */
+    const srr_yaml_node *unit_node;
     char *service;          /* default service label, may be NULL */
     char *env;              /* default env label, may be NULL */
     char **group_by;        /* logs: facets/attributes to group counts by ("service") */

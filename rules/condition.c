@@ -78,14 +78,39 @@ static const unit_def UNITS[] = {
     {"%/week", SRR_UNIT_RATE, 1.0, 1},
     {"%/day", SRR_UNIT_RATE, 7.0, 1},
     {"%/month", SRR_UNIT_RATE, 7.0 / 30.0, 1},
-    /* Datadog's own short names that a series may carry. */
+    /* Datadog's own names and short names that a series may carry
+     * (docs "Metrics Units": families bytes, time, percentage). */
     {"byte", SRR_UNIT_BYTES, 1.0, 0},
     {"bytes", SRR_UNIT_BYTES, 1.0, 0},
     {"kB", SRR_UNIT_BYTES, KB, 0},
+    {"bit", SRR_UNIT_BYTES, 0.125, 0},
+    {"b", SRR_UNIT_BYTES, 0.125, 0},
+    {"kibibyte", SRR_UNIT_BYTES, KIB, 0},
+    {"mebibyte", SRR_UNIT_BYTES, KIB * KIB, 0},
+    {"gibibyte", SRR_UNIT_BYTES, KIB * KIB * KIB, 0},
+    {"tebibyte", SRR_UNIT_BYTES, KIB * KIB * KIB * KIB, 0},
+    {"pebibyte", SRR_UNIT_BYTES, KIB * KIB * KIB * KIB * KIB, 0},
+    {"PiB", SRR_UNIT_BYTES, KIB * KIB * KIB * KIB * KIB, 0},
+    {"exbibyte", SRR_UNIT_BYTES, KIB * KIB * KIB * KIB * KIB * KIB, 0},
+    {"EiB", SRR_UNIT_BYTES, KIB * KIB * KIB * KIB * KIB * KIB, 0},
+    {"nanosecond", SRR_UNIT_TIME, 1e-9, 0},
+    {"microsecond", SRR_UNIT_TIME, 1e-6, 0},
+    {"millisecond", SRR_UNIT_TIME, 1e-3, 0},
+    {"second", SRR_UNIT_TIME, 1.0, 0},
+    {"sec", SRR_UNIT_TIME, 1.0, 0},
+    {"minute", SRR_UNIT_TIME, 60.0, 0},
     {"min", SRR_UNIT_TIME, 60.0, 0},
+    {"hour", SRR_UNIT_TIME, 3600.0, 0},
     {"hr", SRR_UNIT_TIME, 3600.0, 0},
+    {"day", SRR_UNIT_TIME, 86400.0, 0},
+    {"week", SRR_UNIT_TIME, 604800.0, 0},
     {"wk", SRR_UNIT_TIME, 604800.0, 0},
     {"w", SRR_UNIT_TIME, 604800.0, 0},
+    {"percent", SRR_UNIT_PERCENT, 1.0, 0},
+    {"fraction", SRR_UNIT_PERCENT, 100.0, 0}, /* 0.91 is 91% */
+    {"fr", SRR_UNIT_PERCENT, 100.0, 0},
+    {"percent_nano", SRR_UNIT_PERCENT, 1e-9, 0},
+    {"n%", SRR_UNIT_PERCENT, 1e-9, 0},
 };
 
 static const unit_def *unit_find(const char *s, size_t len, int when_only)
@@ -115,10 +140,125 @@ double srr_quantity_in(const srr_quantity *q, const char *series_unit)
 {
     srr_unit_class cls;
     double scale;
-    if ((q->uclass == SRR_UNIT_BYTES || q->uclass == SRR_UNIT_TIME) &&
+    if (q->uclass != SRR_UNIT_NONE && q->uclass != SRR_UNIT_RATE &&
         srr_unit_lookup(series_unit, &cls, &scale) && cls == q->uclass && scale > 0)
         return q->base / scale;
     return q->base;
+}
+
+/* ---- the unit of a series against a condition's --------------------------- */
+
+/* A number as short as it reads ("0.85", "2147483648", "1e-06"). */
+static void srr_fmt_g(double v, char *out, size_t n)
+{
+    snprintf(out, n, "%.10g", v);
+}
+
+static const char *class_name(srr_unit_class c)
+{
+    switch (c) {
+    case SRR_UNIT_PERCENT: return "a percentage";
+    case SRR_UNIT_BYTES: return "bytes";
+    case SRR_UNIT_TIME: return "time";
+    case SRR_UNIT_RATE: return "a growth rate";
+    default: return "a plain number";
+    }
+}
+
+/* The base unit of a Datadog unit family, for a unit only its family and
+ * scale_factor tell (the docs' example: minute, family time, 60.0). */
+static int family_class(const char *family, srr_unit_class *cls)
+{
+    if (!family)
+        return 0;
+    if (strcmp(family, "percentage") == 0)
+        *cls = SRR_UNIT_PERCENT;
+    else if (strcmp(family, "bytes") == 0)
+        *cls = SRR_UNIT_BYTES;
+    else if (strcmp(family, "time") == 0)
+        *cls = SRR_UNIT_TIME;
+    else
+        return 0;
+    return 1;
+}
+
+void srr_series_unit_of(const srr_series *s, const char *declared, srr_series_unit *out)
+{
+    srr_unit_class cls;
+    double scale;
+    const char *label = s ? (s->unit ? s->unit : s->unit_name) : NULL;
+    memset(out, 0, sizeof *out);
+    out->scale = 1.0;
+    if (!label && !(s && s->unit_family)) {
+        /* Datadog sent no unit: the check's own word, if any. */
+        if (declared && srr_unit_lookup(declared, &cls, &scale)) {
+            out->cls = cls;
+            out->scale = scale;
+            out->declared = 1;
+            snprintf(out->label, sizeof out->label, "%s", declared);
+        }
+        return;
+    }
+    snprintf(out->label, sizeof out->label, "%s%s%s", label ? label : s->unit_family,
+             s->per_unit ? "/" : "", s->per_unit ? s->per_unit : "");
+    /* By Datadog's name first, then its short name, then by family and
+     * scale_factor for a unit this table does not list. */
+    if ((s->unit_name && srr_unit_lookup(s->unit_name, &cls, &scale)) ||
+        (s->unit && srr_unit_lookup(s->unit, &cls, &scale)) ||
+        (family_class(s->unit_family, &cls) && s->unit_scale > 0 && (scale = s->unit_scale))) {
+        out->cls = cls;
+        out->scale = scale;
+        return;
+    }
+    out->other = 1; /* requests, hits, apdex, ...: not a unit a condition converts */
+}
+
+srr_rc srr_unit_reconcile(const srr_quantity *q, const srr_series_unit *u, const char *what,
+                          const char *measure, double *thr, double *to_q, srr_error *err)
+{
+    *thr = q->base;
+    *to_q = 1.0;
+    if (q->uclass == SRR_UNIT_NONE || q->uclass == SRR_UNIT_RATE) {
+        *thr = q->number; /* a plain number is in the series' own unit */
+        return SRR_OK;
+    }
+    const unit_def *qu = unit_find(q->unit, strlen(q->unit), 0);
+    double qscale = qu ? qu->scale : 1.0;
+    if (u->cls == q->uclass && !u->other && u->scale > 0) {
+        *thr = q->base / u->scale;
+        *to_q = u->scale / qscale;
+        return SRR_OK;
+    }
+    char a[40], b[40], how[200];
+    const char *m = measure && *measure ? measure : "max";
+    if (q->uclass == SRR_UNIT_PERCENT) {
+        srr_fmt_g(q->base / 100.0, a, sizeof a);
+        srr_fmt_g(q->base, b, sizeof b);
+        snprintf(how, sizeof how, "'%s %s %s' if it is a fraction, '%s %s %s' if it is a percent",
+                 m, srr_cmp_name(SRR_CMP_GT), a, m, srr_cmp_name(SRR_CMP_GT), b);
+    } else {
+        srr_fmt_g(q->base, a, sizeof a);
+        snprintf(how, sizeof how, "'%s %s %s' if it is in %s", m, srr_cmp_name(SRR_CMP_GT), a,
+                 q->uclass == SRR_UNIT_BYTES ? "bytes" : "seconds");
+    }
+    if (!u->other && u->cls == SRR_UNIT_NONE)
+        return srr_error_set(err, SRR_EINVAL,
+                             "%s is %s, but Datadog sent no unit for the series, so it cannot "
+                             "tell what %s means there; write the threshold as a plain number "
+                             "in the metric's own scale (%s), or say what the series is in "
+                             "with the check's `unit:` (unit: %s)",
+                             what, class_name(q->uclass), q->unit, how,
+                             q->uclass == SRR_UNIT_PERCENT ? "fraction"
+                             : q->uclass == SRR_UNIT_BYTES ? "byte"
+                                                           : "second");
+    return srr_error_set(err, SRR_EINVAL,
+                         "%s is %s (%s) but Datadog says the series are in %s (%s): they cannot "
+                         "be compared; write the threshold in the series' own unit%s",
+                         what, class_name(q->uclass), q->unit, u->label,
+                         u->other ? "a unit of its own" : class_name(u->cls),
+                         q->uclass == SRR_UNIT_PERCENT && u->cls == SRR_UNIT_BYTES
+                             ? ", or make the query a percentage (used / total * 100)"
+                             : "");
 }
 
 /* ---- tokenizer --------------------------------------------------------- */

@@ -112,9 +112,41 @@ int srr_cmp_holds(srr_cmp op, double value, double threshold);
 int srr_unit_lookup(const char *name, srr_unit_class *cls, double *scale);
 
 /* The quantity expressed in the unit of a series whose unit short name is
- * `series_unit`: converted when both are of the same class (bytes or time),
- * otherwise the base value (the series is assumed to be in the base unit). */
+ * `series_unit`: converted when both are of the same class (percent, bytes
+ * or time), otherwise the base value. For the policy's value matchers, on a
+ * signal whose unit is already the condition's; a check's condition goes
+ * through srr_unit_reconcile instead. */
 double srr_quantity_in(const srr_quantity *q, const char *series_unit);
+
+/* The unit of a series, as far as conditions are concerned. */
+typedef struct srr_series_unit {
+    srr_unit_class cls; /* SRR_UNIT_NONE when the series carries no unit (and other == 0) */
+    int other;          /* 1: a unit conditions do not convert (requests, hits, apdex) */
+    int declared;       /* 1: Datadog sent none; the check's `unit:` said so */
+    double scale;       /* one series unit in the base unit of cls */
+    char label[40];     /* as people read it: "fraction", "%", "B/s" */
+} srr_series_unit;
+
+/* Tells the unit of a series from what Datadog sent: its unit name
+ * ("fraction", "kibibyte"), else its short name, else its family and
+ * scale_factor (a scale_factor counts in the family's base: percent, byte,
+ * second). When Datadog sent no unit, `declared` (the check's `unit:`, may
+ * be NULL) is used. */
+void srr_series_unit_of(const srr_series *s, const char *declared, srr_series_unit *out);
+
+/* Converts the condition's quantity q into the unit of a series (the
+ * unit rule, README "Units"):
+ *   - a plain number is in the series' own unit, whatever it is;
+ *   - a quantity with a unit converts into a series of the same class
+ *     (85% into a fraction is 0.85; 500ms into seconds is 0.5; 2GiB into
+ *     bytes); *to_q then turns a series value into q's unit, so values are
+ *     printed the way the condition was written ("last 91% > 85%");
+ *   - against a series without a unit, or in another class (a % on bytes),
+ *     SRR_EINVAL with a message naming `what` ("check 'disk': when 'last >
+ *     85%'") that says how to write it (`measure` shapes the example).
+ * *thr receives the threshold in the series' unit. */
+srr_rc srr_unit_reconcile(const srr_quantity *q, const srr_series_unit *u, const char *what,
+                          const char *measure, double *thr, double *to_q, srr_error *err);
 
 /* ---- policy matchers ------------------------------------------------------
  *

@@ -8,10 +8,14 @@
  *   - log counts fed as aggregate buckets (one count per group) instead of
  *     event by event, with the previous window's counts for `change`, and
  *     sample messages attached afterwards;
+ *   - log spikes: counts per interval (aggregate timeseries) of the
+ *     previous window and this one, fed per group;
  *   - new log patterns: messages normalised (numbers, ids, hex, UUIDs,
- *     quoted strings masked) and grouped; a pattern of the current window
- *     that the previous window never showed is a signal.
+ *     quoted strings masked) and grouped by the check's group_by; a pattern
+ *     of a group in the current window that the previous window never
+ *     showed in that group is a signal.
  * Pure code like the rest of rules/: no I/O, time comes from the context.
+ * detect_logs.c holds the counters, patterns.c the patterns.
  */
 #ifndef SRR_RULES_DETECTORS_H
 #define SRR_RULES_DETECTORS_H
@@ -38,6 +42,26 @@ int srr_log_counter_add_sample(srr_log_counter *lc, const srr_log_event *ev);
 /* Returns 1 when srr_log_counter_finish would emit at least one signal. */
 int srr_log_counter_fires(const srr_log_counter *lc);
 
+/* ---- log spikes ------------------------------------------------------------
+ *
+ * A logs check whose measure is spike asks the counts per interval over the
+ * previous window and this one ([window_start - w, window_end)), and feeds
+ * them group by group. */
+
+/* The interval a spike check of window `window_s` asks counts per: about
+ * 168 per window (hours of a week), whole minutes, at least one. */
+int64_t srr_log_spike_interval(int64_t window_s);
+/* Sets the interval the counts come per (before adding series). */
+void srr_log_counter_set_interval(srr_log_counter *lc, int64_t interval_s);
+/* Adds the counts per interval of the group whose group_by values are
+ * values[0..n): points before window_start form the baseline, the others
+ * the current window. */
+void srr_log_counter_add_series(srr_log_counter *lc, const char *const *values, size_t n,
+                                const srr_point *pts, size_t npts);
+/* The interval [*from_s, *to_s) of the most spiking group that fires (for
+ * fetching its sample messages). Returns 0 when none fires. */
+int srr_log_counter_peak(const srr_log_counter *lc, int64_t *from_s, int64_t *to_s);
+
 /* Normalises a log message into a pattern: runs of digits -> <num>, tokens
  * mixing letters and digits -> <id>, hex (0x.. or >= 8 hex digits) -> <hex>,
  * UUIDs -> <uuid>, "..." and '...' -> "<str>", whitespace collapsed. Writes
@@ -55,12 +79,21 @@ srr_pattern_detector *srr_pattern_detector_create(const srr_ruleset *rs,
 /* Feeds one event of the previous window / of the current window. */
 void srr_pattern_add_prev(srr_pattern_detector *pd, const srr_log_event *ev);
 void srr_pattern_add(srr_pattern_detector *pd, const srr_log_event *ev);
-/* Appends one signal (kind new_pattern, tag "pattern:<16 hex>") per
- * pattern of the current window absent from the previous one whose count
- * meets the condition: the most frequent first, at most
- * SRR_PATTERN_MAX_SIGNALS. SRR_EINVAL when the check is not a logs check
- * with a new_pattern condition. */
+/* Appends one signal (kind new_pattern, the group's tags and
+ * "pattern:<16 hex>") per (group, pattern) of the current window absent
+ * from the previous one whose count meets the condition: the most frequent
+ * first, at most SRR_PATTERN_MAX_SIGNALS. Its evidence holds "pattern" (the
+ * text), "count", "samples" (up to 3 messages) and "query" (the log search
+ * narrowed to the pattern and its group). SRR_EINVAL when the check is not
+ * a logs check with a new_pattern condition. */
 srr_rc srr_pattern_finish(srr_pattern_detector *pd, srr_signal_list *out, srr_error *err);
 void srr_pattern_detector_destroy(srr_pattern_detector *pd);
+
+/* The log search that finds a pattern's events: `query` (the check's), the
+ * group's facets (facets[i]:values[i], "n/a" left out) and the pattern's
+ * literal runs between masks as quoted phrases (at most 4). Returns a new
+ * string (caller frees); "*" when nothing narrows it. */
+char *srr_log_pattern_query(const char *query, const char *const *facets,
+                            const char *const *values, size_t nfacets, const char *pattern);
 
 #endif

@@ -133,10 +133,11 @@ static srr_rc compile_check(const srr_check *c, srr_check_rt *rt, srr_error *err
     free(what);
     if (rc != SRR_OK)
         return rc;
-    if (c->source == SRR_SRC_LOGS && rt->cond.kind != SRR_KIND_COUNT)
+    if (c->source == SRR_SRC_LOGS && rt->cond.kind != SRR_KIND_COUNT &&
+        rt->cond.measure != SRR_MEASURE_SPIKE)
         return err_at_node(err, wn,
                            "check '%s': when: a logs check counts events, so its condition is "
-                           "'count <op> <number>', not '%s ...'",
+                           "count, change, spike or new_pattern, not '%s ...'",
                            c->name, srr_measure_name(rt->cond.measure));
     if (c->source == SRR_SRC_METRICS && rt->cond.kind == SRR_KIND_COUNT)
         return err_at_node(err, wn,
@@ -146,6 +147,22 @@ static srr_rc compile_check(const srr_check *c, srr_check_rt *rt, srr_error *err
     if (c->source != SRR_SRC_METRICS && c->source != SRR_SRC_LOGS)
         return err_at_node(err, c->node, "check '%s': source must be metrics or logs%s",
                            c->name, NULL);
+    if (c->unit) {
+        const srr_yaml_node *un = c->unit_node ? c->unit_node : c->node;
+        srr_unit_class cls;
+        double scale;
+        if (c->source != SRR_SRC_METRICS)
+            return err_at_node(err, un,
+                               "check '%s': unit: only a metrics check has series with a "
+                               "unit%s",
+                               c->name, NULL);
+        if (!srr_unit_lookup(c->unit, &cls, &scale))
+            return err_at_node(err, un,
+                               "check '%s': unit: '%s' is not a unit srr converts (fraction, "
+                               "percent, byte, KiB, MiB, GiB, bit, ns, us, ms, second, minute, "
+                               "hour, day ...)",
+                               c->name, c->unit);
+    }
     if (c->limit) {
         const srr_yaml_node *ln = c->limit_node ? c->limit_node : c->node;
         if (rt->cond.kind != SRR_KIND_TREND)

@@ -56,7 +56,9 @@ typedef struct srr_detect_ctx {
 /* Evaluates a metrics check's condition on every series of `res`; appends one
  * signal per series that meets it (status FIRING). Series that do not meet
  * it produce nothing. Returns SRR_EINVAL when the check is not a metrics
- * check. */
+ * check, or when a series' unit cannot be reconciled with the condition's
+ * (the message says how to write it; see srr_unit_reconcile): the check
+ * then has no outcome, and the caller discards what was appended. */
 srr_rc srr_detect_metrics(const srr_ruleset *rs, const srr_detect_ctx *ctx,
                           const srr_metric_result *res, srr_signal_list *out, srr_error *err);
 

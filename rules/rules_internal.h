@@ -174,6 +174,46 @@ int srr_rules_explain_rule(const srr_ruleset *rs, size_t i, const srr_signal *si
 /* The rule whose index a decision names (the default for nrules). */
 const srr_rule *srr_rules_rule_at(const srr_ruleset *rs, size_t i);
 
+/* ---- what the detectors share (detect.c, detect_logs.c, patterns.c) ---- */
+
+#define SRR_LOG_SAMPLES 3        /* sample messages kept per group or pattern */
+#define SRR_LOG_SAMPLE_BYTES 200 /* of each */
+#define SRR_LOG_MISSING "n/a"    /* the value of a facet an event lacks */
+
+/* One sample message (both strings owned, UTF-8). */
+typedef struct srr_log_sample {
+    char *timestamp;
+    char *message;
+} srr_log_sample;
+
+/* Validates ctx against the ruleset and the expected source of the check;
+ * sets *check and *rt. SRR_EINVAL naming what is wrong. */
+srr_rc srr_detect_check_for(const srr_ruleset *rs, const srr_detect_ctx *ctx, srr_source want,
+                            const srr_check **check, const srr_check_rt **rt, srr_error *err);
+/* Fills what every detected signal has in common; tags must be set first
+ * (service and env fall back to the "service:" and "env:" tags). */
+void srr_detect_fill_common(srr_signal *sig, const srr_check *check, const srr_detect_ctx *ctx,
+                            srr_kind kind);
+/* Keeps evidence within SRR_SIGNAL_MAX_EVIDENCE_BYTES by dropping elements
+ * from the end of the array `key`, then the array itself. */
+void srr_detect_bound_evidence(json_t *ev, const char *key);
+/* "90%", "2 GiB", "500 ms", "10%/week": a quantity as a person writes it. */
+void srr_detect_fmt_quantity(const srr_quantity *q, char *out, size_t n);
+/* FNV-1a 64 of s[0..n). */
+uint64_t srr_fnv1a_n(const char *s, size_t n);
+/* Replaces every byte that is not part of a valid UTF-8 sequence by '?', so
+ * that a sample always serialises (JSON strings must be UTF-8). */
+void srr_utf8_sanitize(char *s);
+/* Keeps ev's message (cut to SRR_LOG_SAMPLE_BYTES on a UTF-8 boundary,
+ * sanitised) and timestamp in *smp (which must be empty). */
+void srr_log_sample_set(srr_log_sample *smp, const srr_log_event *ev);
+void srr_log_sample_free(srr_log_sample *smp);
+/* [{"timestamp", "message"}, ...] of n samples (a new reference). */
+json_t *srr_log_samples_json(const srr_log_sample *v, size_t n);
+/* The value of one group_by facet for an event ("service", "host",
+ * "status", "@attr.path", or a tag key), "n/a" when it has none. */
+void srr_log_facet_value(const srr_log_event *ev, const char *facet, char *out, size_t n);
+
 /* ---- text helpers ------------------------------------------------------- */
 
 /* A string builder over a fixed array: appends never overflow; past the end
