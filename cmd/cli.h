@@ -85,6 +85,10 @@ int srr_cmd_export(int argc, char **argv);
 /* Printers shared by show, review and export (markdown, readable as text). */
 void srr_cli_print_risk_page(FILE *out, const json_t *risk);
 void srr_cli_print_backlog_page(FILE *out, const json_t *item);
+/* Prints the sample log messages an evidence object keeps ("samples":
+ * [{timestamp, message}]), one line each, after `indent`; nothing when it
+ * has none. */
+void srr_cli_print_samples(FILE *out, const json_t *evidence, const char *indent);
 void srr_cli_print_load(FILE *out, const json_t *load, srr_format fmt);
 
 #endif

@@ -5,7 +5,8 @@
  * the changes (cmd/workflow.c). `show` lays a risk out as the SRR detail
  * page (overview, log from recognition to cause, cause, countermeasure
  * policy, countermeasure log, next action, properties, evidence with a
- * sparkline of occurrences per week).
+ * sparkline of occurrences per week and the sample log messages each
+ * sighting kept).
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -149,6 +150,27 @@ static void evidence_section(FILE *out, const json_t *rec)
         char at[64];
         snprintf(at, sizeof(at), "%s", srr_cli_text(e, "observed_at"));
         fprintf(out, "- %s %s: %s\n", at, srr_cli_text(e, "status"), srr_cli_text(e, "summary"));
+        srr_cli_print_samples(out, json_object_get(e, "evidence"), "    ");
+    }
+}
+
+void srr_cli_print_samples(FILE *out, const json_t *evidence, const char *indent)
+{
+    const json_t *samples = json_object_get(evidence, "samples");
+    size_t i;
+    const json_t *smp;
+    json_array_foreach(samples, i, smp)
+    {
+        const char *ts = json_string_value(json_object_get(smp, "timestamp"));
+        const char *msg = json_string_value(json_object_get(smp, "message"));
+        if (!msg)
+            continue;
+        /* One line per sample: a message's own line breaks would break the
+         * page's layout. */
+        fprintf(out, "%s> %s%s", indent, ts ? ts : "", ts ? " " : "");
+        for (const char *p = msg; *p; p++)
+            fputc(*p == '\n' || *p == '\r' ? ' ' : *p, out);
+        fputc('\n', out);
     }
 }
 

@@ -15,6 +15,7 @@
 #include "rules_internal.h"
 
 #define SRR_TITLE_MAX 200
+#define SRR_TITLE_PATTERN 120 /* bytes of a pattern's text in a title */
 
 srr_signal *srr_signal_list_push(srr_signal_list *l)
 {
@@ -101,8 +102,24 @@ void srr_rules_fingerprint(const srr_signal *sig, const srr_decision *d, char ou
     free(env_tag);
 }
 
+/* Appends the signal's tags but its pattern id ("pattern:<hex>"). */
+static void put_group_tags(srr_sb *sb, const srr_signal *sig)
+{
+    int first = 1;
+    for (size_t i = 0; i < sig->ntags; i++) {
+        if (strncmp(sig->tags[i], "pattern:", 8) == 0)
+            continue;
+        srr_sb_put(sb, first ? " on " : ",");
+        srr_sb_put(sb, sig->tags[i]);
+        first = 0;
+    }
+}
+
 /* "worker-memory: growth 18.2%/week on host:worker-1": the check, the
- * measure of its condition (first word) with the value, and the group. */
+ * measure of its condition (first word) with the value, and the group. A
+ * new log pattern is titled with the pattern's text and its group:
+ * 'payments: new log pattern "payment gateway timeout after <id>" on
+ * service:checkout'. */
 static void build_title(const srr_signal *sig, char *out, size_t n)
 {
     srr_sb sb;
@@ -110,6 +127,15 @@ static void build_title(const srr_signal *sig, char *out, size_t n)
     srr_sb_put(&sb, sig->check ? sig->check : "?");
     srr_sb_put(&sb, ": ");
     int with_tags = 1;
+    const char *pattern = json_string_value(json_object_get(sig->evidence, "pattern"));
+    if (sig->kind == SRR_KIND_NEW_PATTERN && pattern && *pattern) {
+        size_t len = strlen(pattern), cut = srr_utf8_cut(pattern, len, SRR_TITLE_PATTERN);
+        srr_sb_put(&sb, "new log pattern \"");
+        srr_sb_putn(&sb, pattern, cut);
+        srr_sb_put(&sb, cut < len ? "...\"" : "\"");
+        put_group_tags(&sb, sig);
+        return;
+    }
     if (sig->condition && *sig->condition && sig->kind != SRR_KIND_MONITOR_ALERT) {
         char val[48];
         size_t mlen = strcspn(sig->condition, " \t<>=!");

@@ -3,8 +3,11 @@
  * test_webhook_payload.c - from Datadog webhook bodies to alerts
  * (ingest/webhook.h, srr_webhook_parse): Datadog's default payload, the
  * recommended template, every documented transition and an unknown one, the
- * form encoding, ids that make retries dedupe, and the bodies that must be
- * refused (400) with a reason.
+ * form encoding, ids that make retries dedupe (and a repeating "id" that
+ * does not swallow transitions), the group of a multi-alert monitor read
+ * from the default payload's title, event_tags, the [P1] prefix, and the
+ * bodies that must be refused (400) with a reason. Every body is also read
+ * by jansson alone (srr_webhook_parse_full) and must map to the same alert.
  */
 #include <criterion/criterion.h>
 #include <stdlib.h>
@@ -123,8 +126,12 @@ Test(webhook_payload, every_transition)
         srr_webhook_alert_clear(&a);
         free(body);
     }
-    /* the same $ID is the same delivery, whatever else it says */
-    cr_assert_str_eq(ids[0], ids[7]);
+    /* An "id" that repeats across transitions (a template sending $ALERT_ID
+     * there) must not make Re-Triggered and Recovered duplicates of
+     * Triggered: the transition is part of the candidate id. */
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+        for (size_t k = i + 1; k < sizeof cases / sizeof cases[0]; k++)
+            cr_assert_str_neq(ids[i], ids[k], "%s and %s share an id", cases[i].t, cases[k].t);
 }
 
 Test(webhook_payload, same_id_same_candidate_id_and_cycle_fallback)
@@ -194,7 +201,9 @@ Test(webhook_payload, form_encoding)
     /* the same id as the JSON encoding of the same alert */
     char *json = wh_payload("7716548234011234567", "Re-Triggered");
     srr_webhook_alert j = parse_ok(json, SRR_WEBHOOK_JSON),
-                      f = parse_ok("id=7716548234011234567&alert_id=1", SRR_WEBHOOK_FORM);
+                      f = parse_ok("id=7716548234011234567&alert_id=1&alert_transition=Re-"
+                                   "Triggered&date=1767226200000",
+                                   SRR_WEBHOOK_FORM);
     cr_assert_str_eq(j.id, f.id);
     srr_webhook_alert_clear(&j);
     srr_webhook_alert_clear(&f);
@@ -306,6 +315,128 @@ static int check_both(const char *body, size_t len)
 }
 
 #define CHECK(body) check_both((body), strlen(body))
+
+/* Datadog's default payload for one group of a multi-alert monitor. */
+static char *default_payload(const char *id, const char *transition, const char *host,
+                             const char *date_ms)
+{
+    return srr_asprintf("{\"body\":\"%%%%%%\\nDisk above 95%% on %s\\n%%%%%%\","
+                        "\"last_updated\":\"%s\",\"event_type\":\"query_alert_monitor\","
+                        "\"title\":\"[P1] [%s on {host:%s,device:/dev/sda}] Disk full\","
+                        "\"date\":\"%s\",\"org\":{\"id\":\"11023\",\"name\":\"Acme\"},"
+                        "\"id\":\"%s\"}",
+                        host, date_ms, transition, host, date_ms, id);
+}
+
+Test(webhook_payload, default_payload_keeps_each_group_apart)
+{
+    /* Without $TAGS or $ALERT_SCOPE, the title's {...} scope is the group:
+     * three hosts of one monitor are three things, and the [P1] prefix is
+     * the priority. Both readers agree. */
+    const char *hosts[] = {"db-01", "db-02", "db-03"};
+    char fps[3][256];
+    for (int i = 0; i < 3; i++) {
+        char id[32];
+        snprintf(id, sizeof id, "705027823529337089%d", i);
+        char *body = default_payload(id, "Triggered", hosts[i], "1684492195000");
+        cr_assert(check_both(body, strlen(body)), "the default payload takes the fast path");
+        srr_webhook_alert a = parse_ok(body, SRR_WEBHOOK_JSON);
+        cr_assert_str_eq(a.signal.check, "Disk full");
+        cr_assert_str_eq(srr_signal_tag(&a.signal, "host"), hosts[i]);
+        cr_assert_str_eq(srr_signal_tag(&a.signal, "device"), "/dev/sda");
+        cr_assert_str_eq(a.signal.priority, "P1");
+        cr_assert_eq(a.signal.status, SRR_STATUS_FIRING);
+        cr_assert(strstr(a.signal.summary, hosts[i]) != NULL, "%s", a.signal.summary);
+        snprintf(fps[i], sizeof fps[i], "%s|%s|%s", a.signal.check,
+                 srr_signal_tag(&a.signal, "host"), srr_signal_tag(&a.signal, "device"));
+        srr_webhook_alert_clear(&a);
+        free(body);
+    }
+    cr_assert_str_neq(fps[0], fps[1]);
+    cr_assert_str_neq(fps[1], fps[2]);
+    /* A recovery names its own host only. */
+    char *rec = default_payload("7050278235293370899", "Recovered", "db-02", "1684492795000");
+    srr_webhook_alert r = parse_ok(rec, SRR_WEBHOOK_JSON);
+    cr_assert_eq(r.signal.status, SRR_STATUS_RECOVERED);
+    cr_assert_str_eq(srr_signal_tag(&r.signal, "host"), "db-02");
+    cr_assert_eq(r.signal.observed_at, 1684492795);
+    srr_webhook_alert_clear(&r);
+    free(rec);
+}
+
+Test(webhook_payload, hostname_event_tags_and_scope_precedence)
+{
+    /* host_name fills the host when no tag names one; event_tags are tags;
+     * $ALERT_SCOPE wins over the title's scope. */
+    const char *a1 = "{\"id\":\"1\",\"alert_id\":\"9\",\"host_name\":\"w-7\","
+                     "\"event_tags\":\"env:prod, service:pay\",\"title\":\"[Triggered] CPU\","
+                     "\"date\":\"1767226200000\"}";
+    CHECK(a1);
+    srr_webhook_alert a = parse_ok(a1, SRR_WEBHOOK_JSON);
+    cr_assert_str_eq(srr_signal_tag(&a.signal, "host"), "w-7");
+    cr_assert_str_eq(a.signal.service, "pay");
+    cr_assert_str_eq(a.signal.env, "prod");
+    srr_webhook_alert_clear(&a);
+    const char *a2 = "{\"id\":\"2\",\"alert_id\":\"9\",\"alert_scope\":\"host:a\","
+                     "\"title\":\"[Triggered on {host:b}] CPU\",\"date\":\"1767226200000\","
+                     "\"event_tags\":[\"team:core\",\"env:prod\"]}";
+    CHECK(a2);
+    a = parse_ok(a2, SRR_WEBHOOK_JSON);
+    cr_assert_str_eq(srr_signal_tag(&a.signal, "host"), "a");
+    cr_assert_str_eq(srr_signal_tag(&a.signal, "team"), "core");
+    srr_webhook_alert_clear(&a);
+}
+
+Test(webhook_payload, repeating_id_template_keeps_every_transition)
+{
+    /* A team template whose "id" holds $ALERT_ID: the same id on every
+     * transition. Triggered -> Re-Triggered -> Recovered are three
+     * candidates; a retry of one of them is the same candidate. */
+    static const char *const tr[] = {"Triggered", "Re-Triggered", "Recovered"};
+    static const char *const dates[] = {"1767226200000", "1767229800000", "1767233400000"};
+    char ids[3][33];
+    for (int i = 0; i < 3; i++) {
+        char *body = srr_asprintf("{\"id\":\"48213377\",\"alert_id\":\"48213377\","
+                                  "\"alert_transition\":\"%s\",\"date\":\"%s\","
+                                  "\"alert_scope\":\"host:web-01\"}",
+                                  tr[i], dates[i]);
+        CHECK(body);
+        srr_webhook_alert a = parse_ok(body, SRR_WEBHOOK_JSON),
+                          again = parse_ok(body, SRR_WEBHOOK_JSON);
+        cr_assert_str_eq(a.id, again.id, "a retry is the same candidate");
+        memcpy(ids[i], a.id, 33);
+        srr_webhook_alert_clear(&a);
+        srr_webhook_alert_clear(&again);
+        free(body);
+    }
+    cr_assert_str_neq(ids[0], ids[1]);
+    cr_assert_str_neq(ids[1], ids[2]);
+    cr_assert_str_neq(ids[0], ids[2]);
+    /* the same transition on another date (a Re-Triggered an hour later) */
+    char *b1 = srr_asprintf("{\"id\":\"48213377\",\"alert_id\":\"1\",\"alert_transition\":"
+                            "\"Re-Triggered\",\"date\":\"1767240000000\"}");
+    srr_webhook_alert x = parse_ok(b1, SRR_WEBHOOK_JSON);
+    cr_assert_str_neq(x.id, ids[1]);
+    srr_webhook_alert_clear(&x);
+    free(b1);
+}
+
+Test(webhook_payload, late_recovered_carries_its_own_date)
+{
+    /* Datadog retries reorder deliveries: each alert carries the date it
+     * happened, whatever the arrival order (`now` is later than both). */
+    char *trig = default_payload("1", "Re-Triggered", "db-01", "1767229800000");
+    char *rec = default_payload("2", "Recovered", "db-01", "1767226200000");
+    srr_webhook_alert t = parse_ok(trig, SRR_WEBHOOK_JSON), r = parse_ok(rec, SRR_WEBHOOK_JSON);
+    cr_assert_eq(t.signal.observed_at, 1767229800);
+    cr_assert_eq(r.signal.observed_at, 1767226200);
+    cr_assert(r.signal.observed_at < t.signal.observed_at);
+    srr_webhook_alert_clear(&t);
+    srr_webhook_alert_clear(&r);
+    free(trig);
+    free(rec);
+}
+
 
 Test(webhook_payload, one_pass_reader_takes_the_usual_shapes)
 {
