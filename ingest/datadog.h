@@ -58,6 +58,7 @@ typedef struct srr_dd_stats {
     int64_t rl_wait_ms;           /* wall time during which at least one request was
                                      held for a reset (not the sum over requests) */
     unsigned long failed_tasks;   /* tasks that ended in an error */
+    int peak_inflight;            /* most requests in flight at once */
 } srr_dd_stats;
 
 /* Creates a client. LIVE and RECORD need cfg->api_key and cfg->app_key:

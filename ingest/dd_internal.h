@@ -77,6 +77,8 @@ typedef struct dd_route {
     int known;
     int probing;
     int64_t probe_since_ms; /* when the probe in flight was sent */
+    int probe_gave_up;   /* a probe ended without an answer: stop probing, go on
+                            concurrently until an answer tells the bucket */
     dd_bucket *bucket;
     struct dd_route *next;
 } dd_route;

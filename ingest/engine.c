@@ -22,7 +22,8 @@
  *     two unknown paths of one family probe at once. So against a server
  *     that announces its limit, no request is sent past it. A probe that
  *     has not been answered within DD_PROBE_HOLD_MS stops holding the
- *     others (a hung request must not serialise the whole run);
+ *     others, and one that ends without an answer (a timeout) ends probing
+ *     on its path: hung requests must not run one at a time;
  *   - failures: 429 waits the announced Reset (or backs off when the header
  *     is missing; the body is never read); 5xx, timeouts and connection
  *     errors back off exponentially from backoff_ms with full jitter in
@@ -525,6 +526,8 @@ static srr_rc start(dd_engine *e, dd_slot *s, dd_task *t, dd_route *route, dd_bu
     t->attempt++;
     c->stats.requests++;
     e->running++;
+    if (e->running > c->stats.peak_inflight)
+        c->stats.peak_inflight = e->running;
     return SRR_OK;
 }
 
@@ -549,8 +552,11 @@ static void complete(dd_engine *e, dd_slot *s, CURLcode cc)
     curl_easy_setopt(s->h, CURLOPT_POSTFIELDS, NULL);
     s->t = NULL;
     e->running--;
-    if (s->probe)
+    if (s->probe) {
         s->route->probing = 0;
+        if (cc != CURLE_OK)
+            s->route->probe_gave_up = 1; /* a hung path must not serialise the run */
+    }
     if (s->bucket)
         s->bucket->inflight--;
     if (cc == CURLE_WRITE_ERROR) {
@@ -619,12 +625,12 @@ static srr_rc run_live(dd_engine *e, srr_error *err)
             dd_bucket *gate = route->bucket;
             int probe = 0;
             if (!route->known) {
-                if (family_probing(c, route, now)) {
+                if (!route->probe_gave_up && family_probing(c, route, now)) {
                     wake = now + 50 < wake ? now + 50 : wake;
                     continue;
                 }
                 gate = family_bucket(c, route);
-                probe = !route->probing;
+                probe = !route->probing && !route->probe_gave_up;
             }
             int64_t until = bucket_gate(gate, now);
             if (until) {
