@@ -158,8 +158,8 @@ static const char *class_name(srr_unit_class c)
 {
     switch (c) {
     case SRR_UNIT_PERCENT: return "a percentage";
-    case SRR_UNIT_BYTES: return "bytes";
-    case SRR_UNIT_TIME: return "time";
+    case SRR_UNIT_BYTES: return "a size";
+    case SRR_UNIT_TIME: return "a duration";
     case SRR_UNIT_RATE: return "a growth rate";
     default: return "a plain number";
     }
@@ -243,7 +243,7 @@ srr_rc srr_unit_reconcile(const srr_quantity *q, const srr_series_unit *u, const
     }
     if (!u->other && u->cls == SRR_UNIT_NONE)
         return srr_error_set(err, SRR_EINVAL,
-                             "%s is %s, but Datadog sent no unit for the series, so it cannot "
+                             "%s is %s, but Datadog sent no unit for the series, so srr cannot "
                              "tell what %s means there; write the threshold as a plain number "
                              "in the metric's own scale (%s), or say what the series is in "
                              "with the check's `unit:` (unit: %s)",
