@@ -37,8 +37,7 @@ static void note_partial(srr_error *partial, int *is_partial, const char *check,
     if (*is_partial)
         return;
     *is_partial = 1;
-    srr_error_set(partial, SRR_EPARTIAL, "check '%s': partial answer from Datadog: %s", check,
-                  why);
+    srr_error_set(partial, SRR_EPARTIAL, "check '%s': partial answer from Datadog: %s", check, why);
 }
 
 static json_t *logs_filter(const char *query, int64_t from_s, int64_t to_s)
@@ -206,8 +205,8 @@ dd_task *dd_logs_task_new(srr_dd_client *c, const char *check, const char *query
     l->page = json_object();
     json_object_set_new(l->body, "filter", logs_filter(query, from_s, to_s));
     long lim = page_limit > 0 ? page_limit : (long)c->log_page_limit;
-    json_object_set_new(l->page, "limit", json_integer(lim > DD_MAX_PAGE_LIMIT ? DD_MAX_PAGE_LIMIT
-                                                                               : lim));
+    json_object_set_new(l->page, "limit",
+                        json_integer(lim > DD_MAX_PAGE_LIMIT ? DD_MAX_PAGE_LIMIT : lim));
     json_object_set(l->body, "page", l->page);
     json_object_set_new(l->body, "sort", json_string(newest_first ? "-timestamp" : "timestamp"));
     l->max_pages = max_pages > 0 ? max_pages : c->max_log_pages;

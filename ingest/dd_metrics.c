@@ -217,11 +217,10 @@ static int v2_next(dd_task *t)
                                                  "name", name, "query", v->items[i].query));
         json_array_append_new(formulas, json_pack("{s:s}", "formula", name));
     }
-    json_t *body = json_pack("{s:{s:s, s:{s:I, s:I, s:o, s:o}}}", "data", "type",
-                             "timeseries_request", "attributes", "from",
-                             (json_int_t)(v->items[0].from_s * 1000), "to",
-                             (json_int_t)(v->items[0].to_s * 1000), "queries", queries,
-                             "formulas", formulas);
+    json_t *body =
+        json_pack("{s:{s:s, s:{s:I, s:I, s:o, s:o}}}", "data", "type", "timeseries_request",
+                  "attributes", "from", (json_int_t)(v->items[0].from_s * 1000), "to",
+                  (json_int_t)(v->items[0].to_s * 1000), "queries", queries, "formulas", formulas);
     t->req.method = "POST";
     t->req.path = "/api/v2/query/timeseries";
     json_decref(t->req.body);
@@ -259,8 +258,8 @@ static srr_rc v2_answer(dd_task *t, const dd_answer *a, srr_error *err)
     if (errors && v->n > 1) {
         /* Which query failed is not said: ask each alone. */
         char why[1100];
-        snprintf(why, sizeof why, "check '%s': Datadog answered the batch with errors: %s",
-                 t->key, errors);
+        snprintf(why, sizeof why, "check '%s': Datadog answered the batch with errors: %s", t->key,
+                 errors);
         for (size_t i = 0; i < v->n; i++)
             srr_metric_result_clear(&outs[i]);
         v2_split(v, why);

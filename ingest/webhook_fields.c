@@ -62,9 +62,9 @@ static const char *const TOP_NAMES[WF_NTOP] = {
 #undef WF_NAME
 };
 
-static const unsigned char TOP_LENS[WF_NTOP] = { /* strlen of each name */
+static const unsigned char TOP_LENS[WF_NTOP] = {/* strlen of each name */
 #define WF_LEN(id, name) sizeof(name) - 1,
-    WH_TOP_FIELDS(WF_LEN)
+                                                WH_TOP_FIELDS(WF_LEN)
 #undef WF_LEN
 };
 

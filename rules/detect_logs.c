@@ -65,14 +65,14 @@ struct srr_log_counter {
     srr_detect_ctx ctx;
     const srr_check *check;
     const srr_check_rt *rt;
-    srr_rc invalid;         /* SRR_OK, or why finish must fail */
+    srr_rc invalid; /* SRR_OK, or why finish must fail */
     srr_error why;
-    lc_group **groups;      /* insertion order */
+    lc_group **groups; /* insertion order */
     size_t ngroups, capgroups;
-    uint32_t *slots;        /* open addressing: group index + 1, 0 = empty */
-    size_t nslots;          /* power of two */
-    lc_group *other;        /* overflow group, created on demand */
-    int64_t interval_s;     /* spike: the length of one interval */
+    uint32_t *slots;    /* open addressing: group index + 1, 0 = empty */
+    size_t nslots;      /* power of two */
+    lc_group *other;    /* overflow group, created on demand */
+    int64_t interval_s; /* spike: the length of one interval */
 };
 
 static lc_group *group_new(const char *key, size_t n, uint64_t h)
@@ -118,7 +118,8 @@ static lc_group *group_get(srr_log_counter *lc, const char *key, size_t n)
 {
     uint64_t h = srr_fnv1a_n(key, n);
     if (lc->nslots) {
-        for (size_t i = (size_t)h & (lc->nslots - 1); lc->slots[i]; i = (i + 1) & (lc->nslots - 1)) {
+        for (size_t i = (size_t)h & (lc->nslots - 1); lc->slots[i];
+             i = (i + 1) & (lc->nslots - 1)) {
             lc_group *g = lc->groups[lc->slots[i] - 1];
             if (g->hash == h && strlen(g->key) == n && memcmp(g->key, key, n) == 0)
                 return g;
@@ -283,8 +284,8 @@ static void emit_group(srr_log_counter *lc, const lc_group *g, srr_signal_list *
     for (size_t i = 0; i < check->ngroup_by; i++) {
         const char *end = g->is_other ? NULL : strchr(k, '\x1f');
         size_t vlen = g->is_other ? strlen(SRR_LOG_OTHER) : end ? (size_t)(end - k) : strlen(k);
-        char *tag = srr_asprintf("%s:%.*s", check->group_by[i], (int)vlen,
-                                 g->is_other ? SRR_LOG_OTHER : k);
+        char *tag =
+            srr_asprintf("%s:%.*s", check->group_by[i], (int)vlen, g->is_other ? SRR_LOG_OTHER : k);
         srr_signal_add_tag(sig, tag);
         free(tag);
         if (!g->is_other)
@@ -306,7 +307,8 @@ static void emit_group(srr_log_counter *lc, const lc_group *g, srr_signal_list *
         srr_fmt_number(spike_baseline(lc, g), bbuf, sizeof bbuf);
         srr_time_iso((int64_t)(g->peak_ms / 1000.0), at);
         fmt_interval(lc->interval_s, iv, sizeof iv);
-        srr_sb_printf(&sb, "spike %s%% (%s %s): %s events in the %s from %s, against %s per %s "
+        srr_sb_printf(&sb,
+                      "spike %s%% (%s %s): %s events in the %s from %s, against %s per %s "
                       "the window before",
                       vbuf, srr_cmp_name(c->op), qbuf, pbuf, iv, at, bbuf, iv);
     } else if (c->measure == SRR_MEASURE_CHANGE) {

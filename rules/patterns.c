@@ -114,8 +114,7 @@ size_t srr_log_pattern(const char *msg, char *out, size_t outsz)
 /* 1 when s[0..n) starts with a mask srr_log_pattern writes; *len its length. */
 static int mask_at(const char *s, size_t n, size_t *len)
 {
-    static const char *const M[] = {"<num>", "<id>", "<hex>", "<uuid>", "\"<str>\"",
-                                    "'<str>'"};
+    static const char *const M[] = {"<num>", "<id>", "<hex>", "<uuid>", "\"<str>\"", "'<str>'"};
     for (size_t i = 0; i < sizeof M / sizeof M[0]; i++) {
         size_t m = strlen(M[i]);
         if (m <= n && memcmp(s, M[i], m) == 0) {
@@ -149,8 +148,8 @@ static void put_value(srr_sb *sb, const char *v, size_t n, int force_quotes)
     srr_sb_put(sb, "\"");
 }
 
-char *srr_log_pattern_query(const char *query, const char *const *facets,
-                            const char *const *values, size_t nfacets, const char *pattern)
+char *srr_log_pattern_query(const char *query, const char *const *facets, const char *const *values,
+                            size_t nfacets, const char *pattern)
 {
     char out[2048];
     srr_sb sb;
@@ -219,10 +218,10 @@ char *srr_log_pattern_query(const char *query, const char *const *facets,
 
 /* One (group, pattern) pair of the current window. */
 typedef struct pattern {
-    uint64_t hash;       /* of group key + pattern text; 0 = empty slot */
-    uint64_t text_hash;  /* of the pattern text alone: the pattern's id */
+    uint64_t hash;      /* of group key + pattern text; 0 = empty slot */
+    uint64_t text_hash; /* of the pattern text alone: the pattern's id */
     char *text;
-    char *group;         /* the group_by values joined by '\x1f' */
+    char *group; /* the group_by values joined by '\x1f' */
     unsigned long long count;
     srr_log_sample samples[SRR_LOG_SAMPLES];
     int nsamples;
@@ -236,7 +235,7 @@ struct srr_pattern_detector {
     srr_error why;
     uint64_t *prev; /* open addressing set of hashes (0 = empty) */
     size_t nprev, capprev;
-    pattern *cur;   /* open addressing table (hash 0 = empty) */
+    pattern *cur; /* open addressing table (hash 0 = empty) */
     size_t ncur, capcur;
     unsigned long long overflow; /* events of pairs past the cap */
 };
@@ -270,8 +269,7 @@ static uint64_t pair_hash(const srr_pattern_detector *pd, const srr_log_event *e
     return h ? h : 1;
 }
 
-srr_pattern_detector *srr_pattern_detector_create(const srr_ruleset *rs,
-                                                  const srr_detect_ctx *ctx)
+srr_pattern_detector *srr_pattern_detector_create(const srr_ruleset *rs, const srr_detect_ctx *ctx)
 {
     srr_pattern_detector *pd = srr_calloc(1, sizeof *pd);
     if (ctx)
@@ -279,8 +277,8 @@ srr_pattern_detector *srr_pattern_detector_create(const srr_ruleset *rs,
     pd->ctx.link = NULL;
     pd->invalid = srr_detect_check_for(rs, ctx, SRR_SRC_LOGS, &pd->check, &pd->rt, &pd->why);
     if (pd->invalid == SRR_OK && pd->rt->cond.measure != SRR_MEASURE_NEW_PATTERN)
-        pd->invalid = srr_error_set(&pd->why, SRR_EINVAL,
-                                    "check '%s' has no new_pattern condition", pd->check->name);
+        pd->invalid = srr_error_set(&pd->why, SRR_EINVAL, "check '%s' has no new_pattern condition",
+                                    pd->check->name);
     if (ctx && ctx->link)
         pd->ctx.link = srr_strdup(ctx->link);
     pd->capprev = 1024;
@@ -432,8 +430,8 @@ static void emit_pattern(srr_pattern_detector *pd, const pattern *q, size_t more
         srr_sb_printf(&sb, " (and %zu more new patterns)", more);
     sig->summary = srr_strdup(sum);
     json_t *ev = json_object();
-    char *search = srr_log_pattern_query(check->query, (const char *const *)check->group_by,
-                                         ptrs, nf, q->text);
+    char *search = srr_log_pattern_query(check->query, (const char *const *)check->group_by, ptrs,
+                                         nf, q->text);
     json_object_set_new(ev, "pattern", json_string(q->text));
     json_object_set_new(ev, "count", json_integer((json_int_t)q->count));
     json_object_set_new(ev, "query", json_string(search));

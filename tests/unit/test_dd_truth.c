@@ -171,8 +171,8 @@ Test(truth, search_timeout_and_warnings_are_partial)
     go(r);
     cr_assert_eq(g.last, SRR_EPARTIAL);
     cr_assert_eq(g.events, 2);
-    cr_assert(strstr(g.err, "meta.status is \"timeout\"") && strstr(g.err, "query timed out"),
-              "%s", g.err);
+    cr_assert(strstr(g.err, "meta.status is \"timeout\"") && strstr(g.err, "query timed out"), "%s",
+              g.err);
     srr_dd_run_destroy(&r);
     srr_dd_client_destroy(&c);
     fake_dd_stop(&f);
@@ -368,8 +368,8 @@ Test(truth, aggregate_timeseries_comes_back_as_points)
     cr_assert_eq(g.buckets, 1);
     cr_assert_eq(g.points, 2);
     char *body = fake_dd_last_body(f);
-    cr_assert(strstr(body, "\"type\":\"timeseries\"") && strstr(body, "\"interval\":\"1h\""),
-              "%s", body);
+    cr_assert(strstr(body, "\"type\":\"timeseries\"") && strstr(body, "\"interval\":\"1h\""), "%s",
+              body);
     free(body);
     cr_assert_eq(fake_dd_hits(f, rt), 1);
     srr_dd_run_destroy(&r);

@@ -23,9 +23,12 @@ static srr_ruleset *rs;
 
 static const char CHECKS[] =
     "checks:\n"
-    "  - {name: burst, source: logs, query: \"status:error\", when: \"spike > 1000%\", group_by: [service]}\n" /* 0 */
-    "  - {name: fresh, source: logs, query: \"env:prod status:error\", when: \"new_pattern >= 2\", group_by: [service]}\n" /* 1 */
-    "  - {name: burst-all, source: logs, query: \"status:error\", when: \"spike > 1000%\"}\n"; /* 2 */
+    "  - {name: burst, source: logs, query: \"status:error\", when: \"spike > 1000%\", group_by: "
+    "[service]}\n" /* 0 */
+    "  - {name: fresh, source: logs, query: \"env:prod status:error\", when: \"new_pattern >= 2\", "
+    "group_by: [service]}\n" /* 1 */
+    "  - {name: burst-all, source: logs, query: \"status:error\", when: \"spike > 1000%\"}\n"; /* 2
+                                                                                                */
 
 static void setup(void)
 {
@@ -61,7 +64,9 @@ Test(log_signals, spike_of_log_counts_per_interval)
 {
     cr_assert_eq(srr_log_spike_interval(WEEK), 3600);
     cr_assert_eq(srr_log_spike_interval(3600), 60);
-    srr_detect_ctx ctx = {.check_index = 0, .window_start = T0, .window_end = T0 + WEEK,
+    srr_detect_ctx ctx = {.check_index = 0,
+                          .window_start = T0,
+                          .window_end = T0 + WEEK,
                           .link = "https://app.datadoghq.com/logs"};
     srr_log_counter *lc = srr_log_counter_create(rs, &ctx);
     srr_log_counter_set_interval(lc, 3600);
@@ -120,14 +125,16 @@ Test(log_signals, spike_without_group_by_and_a_silent_baseline)
 
 static srr_log_event event(const char *service, const char *msg, const char *ts)
 {
-    srr_log_event ev = {.id = "x", .timestamp = ts, .status = "error", .service = service,
-                        .message = msg};
+    srr_log_event ev = {
+        .id = "x", .timestamp = ts, .status = "error", .service = service, .message = msg};
     return ev;
 }
 
 Test(log_signals, new_pattern_keeps_its_group_text_samples_and_search)
 {
-    srr_detect_ctx ctx = {.check_index = 1, .window_start = T0, .window_end = T0 + WEEK,
+    srr_detect_ctx ctx = {.check_index = 1,
+                          .window_start = T0,
+                          .window_end = T0 + WEEK,
                           .link = "https://app.datadoghq.com/logs?query=broad"};
     srr_pattern_detector *pd = srr_pattern_detector_create(rs, &ctx);
     /* The week before: checkout already timed out; payments did not. */
@@ -135,10 +142,9 @@ Test(log_signals, new_pattern_keeps_its_group_text_samples_and_search)
     srr_pattern_add_prev(pd, &prev);
     const char *ts[] = {"2026-01-02T10:00:00Z", "2026-01-02T11:00:00Z", "2026-01-02T12:00:00Z",
                         "2026-01-02T13:00:00Z"};
-    const char *ms[] = {"payment gateway timeout after 3000ms",
-                        "payment gateway timeout after 3100ms",
-                        "payment gateway timeout after 2900ms",
-                        "payment gateway timeout after 3050ms"};
+    const char *ms[] = {
+        "payment gateway timeout after 3000ms", "payment gateway timeout after 3100ms",
+        "payment gateway timeout after 2900ms", "payment gateway timeout after 3050ms"};
     for (int i = 0; i < 4; i++) {
         srr_log_event a = event("checkout", ms[i], ts[i]), b = event("payments", ms[i], ts[i]);
         srr_pattern_add(pd, &a);
@@ -160,8 +166,8 @@ Test(log_signals, new_pattern_keeps_its_group_text_samples_and_search)
     const char *q = json_string_value(json_object_get(s->evidence, "query"));
     cr_assert_str_eq(q, "(env:prod status:error) service:payments \"payment gateway timeout "
                         "after\"");
-    cr_assert(strstr(s->summary, "on service:payments: payment gateway timeout after <id>"),
-              "%s", s->summary);
+    cr_assert(strstr(s->summary, "on service:payments: payment gateway timeout after <id>"), "%s",
+              s->summary);
 
     /* The candidate: titled with the pattern's text and its group, not a
      * hash. */

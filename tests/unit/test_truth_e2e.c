@@ -56,15 +56,14 @@ TestSuite(truth_e2e, .init = setup, .fini = teardown, .timeout = 120);
 static char *config(const char *datadog_extra, const char *sweep_extra, const char *checks,
                     const char *policy)
 {
-    char *text = srr_asprintf("datadog:\n  api_url: \"%s\"\n  max_attempts: 1\n%s"
-                              "queue:\n  spool_dir: spool\nstore:\n  path: srr.db\n"
-                              "sweep:\n  window: 7d\n%s"
-                              "checks:\n%s"
-                              "policy:\n%s",
-                              fake_dd_url(dd), datadog_extra ? datadog_extra : "",
-                              sweep_extra ? sweep_extra : "", checks,
-                              policy ? policy
-                                     : "  default:\n    action: investigate\n    timebox: 7d\n");
+    char *text = srr_asprintf(
+        "datadog:\n  api_url: \"%s\"\n  max_attempts: 1\n%s"
+        "queue:\n  spool_dir: spool\nstore:\n  path: srr.db\n"
+        "sweep:\n  window: 7d\n%s"
+        "checks:\n%s"
+        "policy:\n%s",
+        fake_dd_url(dd), datadog_extra ? datadog_extra : "", sweep_extra ? sweep_extra : "", checks,
+        policy ? policy : "  default:\n    action: investigate\n    timebox: 7d\n");
     char *path = tu_write_file(dir, "srr.yaml", text);
     free(text);
     return path;
@@ -80,8 +79,13 @@ static void srr(tu_run *r, long long now, const char *const *args)
     argv[n] = NULL;
     char nowenv[64];
     snprintf(nowenv, sizeof nowenv, "SRR_NOW=%lld", now);
-    const char *env[] = {nowenv, "DD_API_KEY=test-api-key", "DD_APP_KEY=test-app-key",
-                         "DD_SITE=", "SRR_CONFIG=", "SRR_TEST_TIME_SCALE=0.01", NULL};
+    const char *env[] = {nowenv,
+                         "DD_API_KEY=test-api-key",
+                         "DD_APP_KEY=test-app-key",
+                         "DD_SITE=",
+                         "SRR_CONFIG=",
+                         "SRR_TEST_TIME_SCALE=0.01",
+                         NULL};
     tu_exec(argv, env, dir, r);
 }
 
@@ -139,8 +143,8 @@ static char *v2_answer(srr_buf *s, srr_buf *v, const char *errors)
     return out;
 }
 
-#define UNIT(name, short_name, family, scale)                                                   \
-    "[{\"family\":\"" family "\",\"name\":\"" name "\",\"plural\":\"" name "s\","              \
+#define UNIT(name, short_name, family, scale)                                                      \
+    "[{\"family\":\"" family "\",\"name\":\"" name "\",\"plural\":\"" name "s\","                  \
     "\"scale_factor\":" scale ",\"short_name\":" short_name ",\"id\":1},null]"
 
 Test(truth_e2e, units_of_every_series_against_the_condition)
@@ -194,12 +198,14 @@ Test(truth_e2e, units_of_every_series_against_the_condition)
 /* ---- partial answers ------------------------------------------------------- */
 
 static const char *CHECKS_PARTIAL =
-    "  - {name: agg-timeout, source: logs, query: \"service:a status:error\", when: \"count > 10\"}\n"
+    "  - {name: agg-timeout, source: logs, query: \"service:a status:error\", when: \"count > "
+    "10\"}\n"
     "  - {name: search-warned, source: logs, query: \"service:b status:error\", when: "
     "\"new_pattern >= 1\"}\n"
     "  - {name: page-cap, source: logs, query: \"service:c status:error\", when: "
     "\"new_pattern >= 1\"}\n"
-    "  - {name: v2-error, source: metrics, query: \"avg:m.flaky{*} by {host}\", when: \"max > 1\"}\n"
+    "  - {name: v2-error, source: metrics, query: \"avg:m.flaky{*} by {host}\", when: \"max > "
+    "1\"}\n"
     "  - {name: fine, source: logs, query: \"service:d status:error\", when: \"count > 10\"}\n";
 
 static const char *AGG_COUNT = "{\"meta\":{\"status\":\"done\"},\"data\":{\"buckets\":[{\"by\":{},"
@@ -219,8 +225,7 @@ static char *event_page(const char *msg, const char *cursor, const char *meta_ex
 static void serve_partial(int partial)
 {
     fake_dd_reset(dd);
-    fake_dd_add(dd, "POST", AGG_PATH, "service:a",
-                200, NULL,
+    fake_dd_add(dd, "POST", AGG_PATH, "service:a", 200, NULL,
                 partial ? "{\"meta\":{\"status\":\"timeout\"},\"data\":{\"buckets\":[{\"by\":{},"
                           "\"computes\":{\"c0\":12}}]}}"
                         : AGG_COUNT);
@@ -310,8 +315,8 @@ Test(truth_e2e, partial_answers_store_nothing_and_are_judged_again)
         at++;
         const char *eol = strchr(at, '\n');
         char *one = srr_strndup(at, eol ? (size_t)(eol - at) : strlen(at));
-        cr_assert(strstr(one, win), "%s is not judged again for its partial window: %s",
-                  why[i][0], one);
+        cr_assert(strstr(one, win), "%s is not judged again for its partial window: %s", why[i][0],
+                  one);
         free(one);
     }
     cr_assert(strstr(r.out, "agg-timeout: count 50") && strstr(r.out, "v2-error: max 5"),
@@ -326,8 +331,7 @@ Test(truth_e2e, on_partial_keep_stores_them_marked_partial)
     tu_run r;
     serve_partial(1);
     sweep(&r, cfg, NOW);
-    cr_assert_eq(r.status, 0, "kept partial answers do not fail the sweep:\n%s\n%s", r.out,
-                 r.err);
+    cr_assert_eq(r.status, 0, "kept partial answers do not fail the sweep:\n%s\n%s", r.out, r.err);
     cr_assert(strstr(r.out, "PARTIAL answer, kept marked partial"), "%s", r.out);
     cr_assert(strstr(r.err, "kept a partial answer"), "%s", r.err);
     tu_run_free(&r);

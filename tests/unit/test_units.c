@@ -22,15 +22,24 @@
 static srr_config *cfg;
 static srr_ruleset *rs;
 
-static const char CHECKS[] =
-    "checks:\n"
-    "  - {name: disk, source: metrics, query: \"max:system.disk.in_use{*} by {host,device}\", when: \"last > 85%\"}\n" /* 0 */
-    "  - {name: mem, source: metrics, query: \"max:process.rss{*}\", when: \"max > 1.5GiB\"}\n"                     /* 1 */
-    "  - {name: lat, source: metrics, query: \"p95:lat{*}\", when: \"max > 500ms\"}\n"                            /* 2 */
-    "  - {name: disk-fill, source: metrics, query: \"max:system.disk.in_use{*}\", when: \"growth > 1%/week\", limit: 95%}\n" /* 3 */
-    "  - {name: plain, source: metrics, query: \"max:system.disk.in_use{*}\", when: \"last > 0.85\"}\n"           /* 4 */
-    "  - {name: declared, source: metrics, query: \"max:custom.ratio{*}\", when: \"last > 85%\", unit: fraction}\n" /* 5 */
-    "  - {name: logs-spike, source: logs, query: \"status:error\", when: \"spike > 1000%\"}\n";                      /* 6 */
+static const char
+    CHECKS
+        [] =
+            "checks:\n"
+            "  - {name: disk, source: metrics, query: \"max:system.disk.in_use{*} by "
+            "{host,device}\", when: \"last > 85%\"}\n" /* 0 */
+            "  - {name: mem, source: metrics, query: \"max:process.rss{*}\", when: \"max > "
+            "1.5GiB\"}\n" /* 1 */
+            "  - {name: lat, source: metrics, query: \"p95:lat{*}\", when: \"max > 500ms\"}\n" /* 2
+                                                                                                */
+            "  - {name: disk-fill, source: metrics, query: \"max:system.disk.in_use{*}\", when: "
+            "\"growth > 1%/week\", limit: 95%}\n" /* 3 */
+            "  - {name: plain, source: metrics, query: \"max:system.disk.in_use{*}\", when: \"last "
+            "> 0.85\"}\n" /* 4 */
+            "  - {name: declared, source: metrics, query: \"max:custom.ratio{*}\", when: \"last > "
+            "85%\", unit: fraction}\n" /* 5 */
+            "  - {name: logs-spike, source: logs, query: \"status:error\", when: \"spike > "
+            "1000%\"}\n"; /* 6 */
 
 static void setup(void)
 {

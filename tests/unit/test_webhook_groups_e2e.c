@@ -26,11 +26,12 @@ static char *dir, *cfg;
 static void setup_with(const char *action)
 {
     dir = tu_mkdtemp();
-    char *text = srr_asprintf("queue:\n  spool_dir: spool\n"
-                              "store:\n  path: srr.db\n"
-                              "webhook:\n  listen: 127.0.0.1:0\n  threads: 2\n"
-                              "policy:\n  default:\n    action: %s\n%s",
-                              action, strcmp(action, "investigate") == 0 ? "    timebox: 7d\n" : "");
+    char *text =
+        srr_asprintf("queue:\n  spool_dir: spool\n"
+                     "store:\n  path: srr.db\n"
+                     "webhook:\n  listen: 127.0.0.1:0\n  threads: 2\n"
+                     "policy:\n  default:\n    action: %s\n%s",
+                     action, strcmp(action, "investigate") == 0 ? "    timebox: 7d\n" : "");
     cfg = tu_write_file(dir, "srr.yaml", text);
     free(text);
     curl_global_init(CURL_GLOBAL_ALL);
@@ -163,19 +164,19 @@ Test(webhook_groups_e2e, default_payload_three_hosts_three_things, .init = setup
         usleep(100 * 1000);
     }
     cr_assert_not_null(after, "db-02's recovery never reached its own record");
-    cr_assert_str_eq(json_string_value(json_object_get(
-                         by_title(after, "Disk full on host:db-01"), "last_status")),
+    cr_assert_str_eq(json_string_value(json_object_get(by_title(after, "Disk full on host:db-01"),
+                                                       "last_status")),
                      "firing");
-    cr_assert_str_eq(json_string_value(json_object_get(
-                         by_title(after, "Disk full on host:db-03"), "last_status")),
+    cr_assert_str_eq(json_string_value(json_object_get(by_title(after, "Disk full on host:db-03"),
+                                                       "last_status")),
                      "firing");
     json_decref(after);
     cr_assert_eq(wh_proc_stop(&p), 0, "%s", p.log);
     wh_proc_free(&p);
 }
 
-Test(webhook_groups_e2e, a_repeating_id_keeps_every_transition, .init = setup_inv,
-     .fini = teardown, .timeout = 120)
+Test(webhook_groups_e2e, a_repeating_id_keeps_every_transition, .init = setup_inv, .fini = teardown,
+     .timeout = 120)
 {
     /* The team's template sends "id": "$ALERT_ID": every transition of the
      * monitor carries the same id. */
@@ -211,8 +212,8 @@ Test(webhook_groups_e2e, a_repeating_id_keeps_every_transition, .init = setup_in
     wh_proc_free(&p);
 }
 
-Test(webhook_groups_e2e, a_late_recovered_keeps_its_own_date, .init = setup_risk,
-     .fini = teardown, .timeout = 120)
+Test(webhook_groups_e2e, a_late_recovered_keeps_its_own_date, .init = setup_risk, .fini = teardown,
+     .timeout = 120)
 {
     /* Triggered at 10:00, Re-Triggered at 12:00, and the Recovered of 11:00
      * delivered last (a Datadog retry): the record carries each alert's own
@@ -220,9 +221,9 @@ Test(webhook_groups_e2e, a_late_recovered_keeps_its_own_date, .init = setup_risk
     wh_proc p;
     char url[128];
     start(&p, url, sizeof url);
-    char *t1 = default_payload("1", "Triggered", "db-01", 1767261600000LL);  /* 10:00 */
+    char *t1 = default_payload("1", "Triggered", "db-01", 1767261600000LL);    /* 10:00 */
     char *t3 = default_payload("3", "Re-Triggered", "db-01", 1767268800000LL); /* 12:00 */
-    char *t2 = default_payload("2", "Recovered", "db-01", 1767265200000LL);  /* 11:00 */
+    char *t2 = default_payload("2", "Recovered", "db-01", 1767265200000LL);    /* 11:00 */
     post(url, t1);
     post(url, t3);
     post(url, t2);
