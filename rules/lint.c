@@ -118,7 +118,8 @@ static unsigned kinds_of_source(int src)
     switch (src) {
     case SRR_SRC_METRICS:
         return 1u << SRR_KIND_THRESHOLD | 1u << SRR_KIND_TREND | 1u << SRR_KIND_SPIKE;
-    case SRR_SRC_LOGS: return 1u << SRR_KIND_COUNT | 1u << SRR_KIND_NEW_PATTERN;
+    case SRR_SRC_LOGS:
+        return 1u << SRR_KIND_COUNT | 1u << SRR_KIND_SPIKE | 1u << SRR_KIND_NEW_PATTERN;
     case SRR_SRC_WEBHOOK: return 1u << SRR_KIND_MONITOR_ALERT;
     default: return 0;
     }

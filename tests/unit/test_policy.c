@@ -722,6 +722,18 @@ Test(policy_lint, shadowed_unknown_check_kinds_flapping_default)
     free(t);
 }
 
+Test(policy_lint, logs_spikes_are_a_kind_logs_can_have)
+{
+    size_t n;
+    char *t = lint("policy:\n"
+                   "  rules:\n"
+                   "    - {name: bursts, match: {source: logs, kind: spike}, action: risk}\n"
+                   "  default: {action: ignore}\n",
+                   &n);
+    cr_assert_eq(n, 0, "%s", t);
+    free(t);
+}
+
 Test(policy_lint, monitor_ids_are_not_unknown_checks)
 {
     size_t n;
