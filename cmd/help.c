@@ -43,8 +43,13 @@ static const srr_command commands[] = {
      "applies the policy and queues the candidates durably. With the local spool it then "
      "writes them into the store (unless --no-drain). --replay DIR judges a recorded sweep "
      "with no network and no keys; --record DIR saves every answer in that layout. --since "
-     "overrides the saved sweep state for one run.\n\n"
-     "Exit status 1 when a check failed or a candidate could not be queued."},
+     "overrides the saved sweep state for one run. A check whose answer Datadog marked "
+     "partial (a logs query that timed out or warned, datadog.max_log_pages reached, a v2 "
+     "query error) keeps nothing of that window and is asked again next sweep, unless "
+     "sweep.on_partial is keep; a condition whose unit cannot be reconciled with the "
+     "series' fails its check saying how to write it.\n\n"
+     "Exit status 1 when a check failed or was partial, or a candidate could not be "
+     "queued."},
     {"drain", srr_cmd_drain, "drain [-c FILE] [--once]",
      "the writer: apply queued candidates to the SQLite store",
      "Reads candidates from the queue in batches, applies each batch in one SQLite "
