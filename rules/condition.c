@@ -182,15 +182,38 @@ static int family_class(const char *family, srr_unit_class *cls)
     return 1;
 }
 
-void srr_series_unit_of(const srr_series *s, const char *declared, srr_series_unit *out)
+int srr_query_has_arithmetic(const char *q)
+{
+    int braces = 0;
+    char quote = 0;
+    for (const char *p = q ? q : ""; *p; p++) {
+        if (quote) {
+            quote = *p == quote ? 0 : quote;
+            continue;
+        }
+        if (*p == '\'' || *p == '"')
+            quote = *p;
+        else if (*p == '{')
+            braces++;
+        else if (*p == '}' && braces > 0)
+            braces--;
+        else if (!braces && (*p == '*' || *p == '/' || *p == '+' || *p == '-'))
+            return 1;
+    }
+    return 0;
+}
+
+void srr_series_unit_of(const srr_series *s, const char *declared, int arithmetic,
+                        srr_series_unit *out)
 {
     srr_unit_class cls;
     double scale;
-    const char *label = s ? (s->unit ? s->unit : s->unit_name) : NULL;
+    const char *label = s && !arithmetic ? (s->unit ? s->unit : s->unit_name) : NULL;
     memset(out, 0, sizeof *out);
     out->scale = 1.0;
-    if (!label && !(s && s->unit_family)) {
-        /* Datadog sent no unit: the check's own word, if any. */
+    out->arithmetic = arithmetic && s && (s->unit || s->unit_name || s->unit_family);
+    if (!label && !(s && !arithmetic && s->unit_family)) {
+        /* No unit that speaks for the values: the check's own word, if any. */
         if (declared && srr_unit_lookup(declared, &cls, &scale)) {
             out->cls = cls;
             out->scale = scale;
@@ -243,11 +266,14 @@ srr_rc srr_unit_reconcile(const srr_quantity *q, const srr_series_unit *u, const
     }
     if (!u->other && u->cls == SRR_UNIT_NONE)
         return srr_error_set(err, SRR_EINVAL,
-                             "%s is %s, but Datadog sent no unit for the series, so srr cannot "
-                             "tell what %s means there; write the threshold as a plain number "
-                             "in the metric's own scale (%s), or say what the series is in "
-                             "with the check's `unit:` (unit: %s)",
-                             what, class_name(q->uclass), q->unit, how,
+                             "%s is %s, but %s, so srr cannot tell what %s means there; write "
+                             "the threshold as a plain number in the series' own scale (%s), "
+                             "or say what the series is in with the check's `unit:` (unit: %s)",
+                             what, class_name(q->uclass),
+                             u->arithmetic ? "the query computes on the metric (Datadog's unit "
+                                             "names the metric, not the result)"
+                                           : "Datadog sent no unit for the series",
+                             q->unit, how,
                              q->uclass == SRR_UNIT_PERCENT ? "fraction"
                              : q->uclass == SRR_UNIT_BYTES ? "byte"
                                                            : "second");

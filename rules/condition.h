@@ -122,7 +122,9 @@ double srr_quantity_in(const srr_quantity *q, const char *series_unit);
 typedef struct srr_series_unit {
     srr_unit_class cls; /* SRR_UNIT_NONE when the series carries no unit (and other == 0) */
     int other;          /* 1: a unit conditions do not convert (requests, hits, apdex) */
-    int declared;       /* 1: Datadog sent none; the check's `unit:` said so */
+    int declared;       /* 1: the check's `unit:` said so (Datadog sent none, or the query's
+                           arithmetic made Datadog's unit not the values') */
+    int arithmetic;     /* 1: Datadog's unit was set aside for the query's arithmetic */
     double scale;       /* one series unit in the base unit of cls */
     char label[40];     /* as people read it: "fraction", "%", "B/s" */
 } srr_series_unit;
@@ -130,9 +132,15 @@ typedef struct srr_series_unit {
 /* Tells the unit of a series from what Datadog sent: its unit name
  * ("fraction", "kibibyte"), else its short name, else its family and
  * scale_factor (a scale_factor counts in the family's base: percent, byte,
- * second). When Datadog sent no unit, `declared` (the check's `unit:`, may
- * be NULL) is used. */
-void srr_series_unit_of(const srr_series *s, const char *declared, srr_series_unit *out);
+ * second). When Datadog sent no unit, or `arithmetic` says the query
+ * computes on the metric ("... * 100": Datadog's unit names the metric, not
+ * the result), `declared` (the check's `unit:`, may be NULL) is used. */
+void srr_series_unit_of(const srr_series *s, const char *declared, int arithmetic,
+                        srr_series_unit *out);
+
+/* 1 when a metric query does arithmetic on its series (+ - * / outside
+ * braces and quotes: "max:system.disk.in_use{*} * 100", "a{*} / b{*}"). */
+int srr_query_has_arithmetic(const char *query);
 
 /* Converts the condition's quantity q into the unit of a series (the
  * unit rule, README "Units"):

@@ -357,7 +357,7 @@ static srr_rc series_units(const srr_check *check, const srr_check_rt *rt, const
     srr_series_unit su;
     char what[300];
     double to_l;
-    srr_series_unit_of(s, check->unit, &su);
+    srr_series_unit_of(s, check->unit, srr_query_has_arithmetic(check->query), &su);
     u->thr = c->q.base;
     u->to_q = 1.0;
     u->lim = 0;

@@ -21,14 +21,15 @@
 static srr_config *cfg;
 static srr_ruleset *rs;
 
+/* clang-format off */
 static const char CHECKS[] =
     "checks:\n"
-    "  - {name: burst, source: logs, query: \"status:error\", when: \"spike > 1000%\", group_by: "
-    "[service]}\n" /* 0 */
-    "  - {name: fresh, source: logs, query: \"env:prod status:error\", when: \"new_pattern >= 2\", "
-    "group_by: [service]}\n" /* 1 */
-    "  - {name: burst-all, source: logs, query: \"status:error\", when: \"spike > 1000%\"}\n"; /* 2
-                                                                                                */
+    "  - {name: burst, source: logs, query: \"status:error\", when: \"spike > 1000%\", "
+    "group_by: [service]}\n"                                                             /* 0 */
+    "  - {name: fresh, source: logs, query: \"env:prod status:error\", "
+    "when: \"new_pattern >= 2\", group_by: [service]}\n"                                /* 1 */
+    "  - {name: burst-all, source: logs, query: \"status:error\", when: \"spike > 1000%\"}\n"; /* 2 */
+/* clang-format on */
 
 static void setup(void)
 {

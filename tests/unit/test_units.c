@@ -22,24 +22,25 @@
 static srr_config *cfg;
 static srr_ruleset *rs;
 
-static const char
-    CHECKS
-        [] =
-            "checks:\n"
-            "  - {name: disk, source: metrics, query: \"max:system.disk.in_use{*} by "
-            "{host,device}\", when: \"last > 85%\"}\n" /* 0 */
-            "  - {name: mem, source: metrics, query: \"max:process.rss{*}\", when: \"max > "
-            "1.5GiB\"}\n" /* 1 */
-            "  - {name: lat, source: metrics, query: \"p95:lat{*}\", when: \"max > 500ms\"}\n" /* 2
-                                                                                                */
-            "  - {name: disk-fill, source: metrics, query: \"max:system.disk.in_use{*}\", when: "
-            "\"growth > 1%/week\", limit: 95%}\n" /* 3 */
-            "  - {name: plain, source: metrics, query: \"max:system.disk.in_use{*}\", when: \"last "
-            "> 0.85\"}\n" /* 4 */
-            "  - {name: declared, source: metrics, query: \"max:custom.ratio{*}\", when: \"last > "
-            "85%\", unit: fraction}\n" /* 5 */
-            "  - {name: logs-spike, source: logs, query: \"status:error\", when: \"spike > "
-            "1000%\"}\n"; /* 6 */
+/* clang-format off */
+static const char CHECKS[] =
+    "checks:\n"
+    "  - {name: disk, source: metrics, query: \"max:system.disk.in_use{*} by {host,device}\", "
+    "when: \"last > 85%\"}\n"                                                              /* 0 */
+    "  - {name: mem, source: metrics, query: \"max:process.rss{*}\", when: \"max > 1.5GiB\"}\n" /* 1 */
+    "  - {name: lat, source: metrics, query: \"p95:lat{*}\", when: \"max > 500ms\"}\n"      /* 2 */
+    "  - {name: disk-fill, source: metrics, query: \"max:system.disk.in_use{*}\", "
+    "when: \"growth > 1%/week\", limit: 95%}\n"                                            /* 3 */
+    "  - {name: plain, source: metrics, query: \"max:system.disk.in_use{*}\", "
+    "when: \"last > 0.85\"}\n"                                                             /* 4 */
+    "  - {name: declared, source: metrics, query: \"max:custom.ratio{*}\", "
+    "when: \"last > 85%\", unit: fraction}\n"                                              /* 5 */
+    "  - {name: logs-spike, source: logs, query: \"status:error\", when: \"spike > 1000%\"}\n" /* 6 */
+    "  - {name: times-100, source: metrics, query: \"max:system.disk.in_use{*} * 100\", "
+    "when: \"last > 85%\"}\n"                                                              /* 7 */
+    "  - {name: times-100-said, source: metrics, query: \"max:system.disk.in_use{*} * 100\", "
+    "when: \"last > 85%\", unit: percent}\n";                                              /* 8 */
+/* clang-format on */
 
 static void setup(void)
 {
@@ -277,21 +278,21 @@ Test(units, reconcile_and_unit_of)
     srr_series_unit u;
     double thr, to_q;
     s.unit_name = "fraction";
-    srr_series_unit_of(&s, NULL, &u);
+    srr_series_unit_of(&s, NULL, 0, &u);
     cr_assert_eq(u.cls, SRR_UNIT_PERCENT);
     cr_assert_eq(srr_unit_reconcile(&c.q, &u, "x", "last", &thr, &to_q, &err), SRR_OK);
     cr_assert(fabs(thr - 0.85) < 1e-12 && fabs(to_q - 100) < 1e-12);
     s.unit_name = NULL;
     s.unit = "\xce\xbcs"; /* Datadog's μs */
     cr_assert_eq(srr_cond_parse("max > 1ms", &c, &off, &err), SRR_OK);
-    srr_series_unit_of(&s, NULL, &u);
+    srr_series_unit_of(&s, NULL, 0, &u);
     cr_assert_eq(srr_unit_reconcile(&c.q, &u, "x", "max", &thr, &to_q, &err), SRR_OK);
     cr_assert(fabs(thr - 1000) < 1e-9, "%f", thr);
     /* a per unit keeps the numerator's class: B/s against MB */
     s.unit = "B";
     s.per_unit = "s";
     cr_assert_eq(srr_cond_parse("max > 100MB", &c, &off, &err), SRR_OK);
-    srr_series_unit_of(&s, NULL, &u);
+    srr_series_unit_of(&s, NULL, 0, &u);
     cr_assert_str_eq(u.label, "B/s");
     cr_assert_eq(srr_unit_reconcile(&c.q, &u, "x", "max", &thr, &to_q, &err), SRR_OK);
     cr_assert(fabs(thr - 1e8) < 1e-3);
@@ -308,4 +309,29 @@ Test(units, config_refuses_an_unknown_declared_unit)
     cr_assert_eq(srr_rules_compile(c2, &r2, &err), SRR_EINVAL);
     cr_assert(strstr(err.msg, "b.yaml:2:") && strstr(err.msg, "'furlongs'"), "%s", err.msg);
     srr_config_destroy(c2);
+}
+
+Test(units, arithmetic_sets_datadogs_unit_aside)
+{
+    /* "... * 100": Datadog's unit names the metric (a fraction), not the
+     * result; a % condition needs the check to say what the result is in. */
+    cr_assert(srr_query_has_arithmetic("max:system.disk.in_use{*} * 100"));
+    cr_assert(srr_query_has_arithmetic("sum:a{x} / sum:b{x}"));
+    cr_assert(!srr_query_has_arithmetic("max:system.disk.in_use{device:/dev/sda-1} by {host}"));
+    cr_assert(!srr_query_has_arithmetic("anomalies(avg:x{*}, 'basic-x', 2)"));
+    double v[] = {91.0};
+    srr_metric_result r;
+    srr_signal_list out = {0};
+    srr_error err = {0};
+    one_series(&r, "fraction", NULL, "percentage", 100.0, v, 1);
+    cr_assert_eq(detect(7, &r, &out, &err), SRR_EINVAL);
+    cr_assert(strstr(err.msg, "computes on the metric") && strstr(err.msg, "unit: fraction"),
+              "%s", err.msg);
+    srr_signal_list_clear(&out);
+    memset(&err, 0, sizeof err);
+    cr_assert_eq(detect(8, &r, &out, &err), SRR_OK, "%s", err.msg);
+    cr_assert_eq(out.n, 1);
+    cr_assert(strstr(out.v[0].summary, "last 91% > 85%"), "%s", out.v[0].summary);
+    srr_signal_list_clear(&out);
+    srr_metric_result_clear(&r);
 }
