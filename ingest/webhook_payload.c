@@ -323,9 +323,11 @@ static srr_rc identify(srr_webhook_alert *out, const wh_vals *v, srr_error *err)
 {
     const char *when = v->date ? v->date : v->updated ? v->updated : "";
     if (out->event_id) {
-        const char *parts[] = {"webhook/2", "id", out->event_id,
-                               out->transition ? out->transition : "", when};
-        srr_hash_id(parts, 5, 32, out->id);
+        /* Short parts: with a 19-digit $ID, a transition and an epoch-ms
+         * date the text stays within one SHA-256 block. */
+        const char *parts[] = {"wh2", out->event_id, out->transition ? out->transition : "",
+                               when};
+        srr_hash_id(parts, 4, 32, out->id);
     } else if (v->cycle && out->transition && *when) {
         const char *parts[] = {"webhook/1", "cycle", v->cycle, out->transition, when};
         srr_hash_id(parts, 5, 32, out->id);
