@@ -217,6 +217,65 @@ static const char *const SRR_MIGRATIONS[] = {
     "UPDATE sightings SET decision = c.decision FROM candidates AS c"
     "  WHERE c.id = sightings.candidate_id AND c.decision IS NOT NULL;"
     "ALTER TABLE candidates DROP COLUMN decision;",
+
+    /* 4: the outbox and its sinks (issue 20, DESIGN.md section 4b).
+     * Every change to a record is an audit entry, so one trigger on audit
+     * writes the outbox in the same transaction as the change, whichever
+     * code made it (writer, workflow, promotion, merge). The outbox holds
+     * ONE row per record: seq is the audit id of its latest change,
+     * created_seq that of its first (creation order). Consecutive changes
+     * coalesce by construction, and a sink that needs to know what changed
+     * reads the audit entries between what it delivered and seq.
+     * sync_state is each sink's progress per record: what it delivered,
+     * the remote object's id (one per record), the sink's memory of what
+     * the remote side holds, retries and parking. sync_meta holds a sink's
+     * own cursors (the edit poll's high-water mark). Existing records get
+     * their outbox row from their audit history, so a first sync mirrors
+     * them all. */
+    "CREATE TABLE outbox ("
+    "  record_kind TEXT NOT NULL,"
+    "  record_id INTEGER NOT NULL,"
+    "  seq INTEGER NOT NULL,"
+    "  created_seq INTEGER NOT NULL,"
+    "  at INTEGER NOT NULL,"
+    "  PRIMARY KEY (record_kind, record_id)"
+    ") WITHOUT ROWID;"
+    "CREATE TRIGGER audit_outbox AFTER INSERT ON audit"
+    "  WHEN NEW.record_id IS NOT NULL AND (NEW.record_kind = 'risk'"
+    "    OR NEW.record_kind = 'backlog' OR NEW.record_kind = 'investigation')"
+    "  BEGIN"
+    "    INSERT INTO outbox(record_kind, record_id, seq, created_seq, at)"
+    "      VALUES (NEW.record_kind, NEW.record_id, NEW.id, NEW.id, NEW.at)"
+    "      ON CONFLICT(record_kind, record_id) DO UPDATE SET seq = excluded.seq, at = excluded.at;"
+    "  END;"
+    "INSERT INTO outbox(record_kind, record_id, seq, created_seq, at)"
+    "  SELECT record_kind, record_id, max(id), min(id), max(at) FROM audit"
+    "  WHERE record_id IS NOT NULL AND record_kind IN ('risk','backlog','investigation')"
+    "  GROUP BY record_kind, record_id;"
+    "CREATE TABLE sync_state ("
+    "  sink TEXT NOT NULL,"
+    "  record_kind TEXT NOT NULL,"
+    "  record_id INTEGER NOT NULL,"
+    "  remote_id TEXT,"
+    "  delivered_seq INTEGER NOT NULL DEFAULT 0,"
+    "  state TEXT,"
+    "  creating INTEGER NOT NULL DEFAULT 0,"
+    "  attempts INTEGER NOT NULL DEFAULT 0,"
+    "  next_at INTEGER NOT NULL DEFAULT 0,"
+    "  error TEXT,"
+    "  parked_seq INTEGER,"
+    "  parked_tag TEXT,"
+    "  parked_at INTEGER,"
+    "  updated_at INTEGER NOT NULL,"
+    "  PRIMARY KEY (sink, record_kind, record_id)"
+    ") WITHOUT ROWID;"
+    "CREATE INDEX sync_state_remote ON sync_state(sink, remote_id);"
+    "CREATE TABLE sync_meta ("
+    "  sink TEXT NOT NULL,"
+    "  key TEXT NOT NULL,"
+    "  value TEXT,"
+    "  PRIMARY KEY (sink, key)"
+    ") WITHOUT ROWID;",
 };
 
 #define SRR_SCHEMA_VERSION ((int)(sizeof SRR_MIGRATIONS / sizeof SRR_MIGRATIONS[0]))

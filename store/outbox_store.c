@@ -1,0 +1,756 @@
+/* SPDX-License-Identifier: Apache-2.0
+ *
+ * outbox_store.c - the SQL of the outbox and of the sinks' progress
+ * (outbox_store.h). The outbox rows themselves are written by the trigger
+ * of migration 4 whenever an audit entry is appended; this file reads them
+ * and keeps sync_state / sync_meta, each call one statement or one short
+ * transaction.
+ *
+ * Reading order: entries, due/get, the progress marks, the record as sinks
+ * see it, changes and audit, meta, status.
+ */
+#include "outbox_store.h"
+
+#include <sqlite3.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store_internal.h"
+#include "wf_sql.h"
+
+#define OB_LINKS 5          /* Datadog links listed per record */
+#define OB_LINK_WINDOW 50   /* of the newest evidence rows */
+#define OB_WEEK_S (7 * 86400)
+
+/* ---- entries ---------------------------------------------------------- */
+
+void srr_outbox_entry_clear(srr_outbox_entry *e)
+{
+    if (!e)
+        return;
+    free(e->remote_id);
+    free(e->state);
+    memset(e, 0, sizeof(*e));
+}
+
+void srr_outbox_entries_free(srr_outbox_entry *e, size_t n)
+{
+    size_t i;
+    for (i = 0; e && i < n; i++)
+        srr_outbox_entry_clear(&e[i]);
+    free(e);
+}
+
+static int kind_index(const char *kind)
+{
+    int k;
+    for (k = 0; k < 3; k++)
+        if (kind && strcmp(kind, SRR_WF_KIND_NAME[k]) == 0)
+            return k;
+    return -1;
+}
+
+static const char *col_text(sqlite3_stmt *s, int i)
+{
+    return (const char *)sqlite3_column_text(s, i);
+}
+
+/* The columns every entry query selects, in this order. */
+#define OB_ENTRY_COLUMNS                                                                           \
+    "o.record_kind, o.record_id, o.seq, o.created_seq, o.at, coalesce(s.delivered_seq, 0),"        \
+    " s.remote_id, s.state, coalesce(s.creating, 0), coalesce(s.attempts, 0),"                     \
+    " s.parked_seq IS NOT NULL"
+
+static void entry_from_row(sqlite3_stmt *s, srr_outbox_entry *e)
+{
+    int k;
+    memset(e, 0, sizeof(*e));
+    snprintf(e->kind, sizeof(e->kind), "%s", col_text(s, 0) ? col_text(s, 0) : "");
+    e->id = sqlite3_column_int64(s, 1);
+    k = kind_index(e->kind);
+    snprintf(e->hid, sizeof(e->hid), "%s%lld", k >= 0 ? SRR_WF_PREFIX[k] : "?-",
+             (long long)e->id);
+    e->seq = sqlite3_column_int64(s, 2);
+    e->created_seq = sqlite3_column_int64(s, 3);
+    e->changed_at = sqlite3_column_int64(s, 4);
+    e->delivered_seq = sqlite3_column_int64(s, 5);
+    e->remote_id = srr_strdup(col_text(s, 6));
+    e->state = srr_strdup(col_text(s, 7));
+    e->creating = sqlite3_column_int(s, 8) != 0;
+    e->attempts = sqlite3_column_int(s, 9);
+    e->was_parked = sqlite3_column_int(s, 10) != 0;
+}
+
+/* ---- due / get -------------------------------------------------------- */
+
+srr_rc srr_outbox_due(srr_store *st, const char *sink, const char *tag, int64_t now, size_t limit,
+                      srr_outbox_entry **out, size_t *n, srr_error *err)
+{
+    sqlite3 *db = srr_store_db(st);
+    sqlite3_stmt *s;
+    srr_rc rc = SRR_OK;
+    size_t cap = 0;
+    *out = NULL;
+    *n = 0;
+    s = srr_wf_prep(db, err,
+                    "SELECT " OB_ENTRY_COLUMNS " FROM outbox o LEFT JOIN sync_state s"
+                    " ON s.sink = ?1 AND s.record_kind = o.record_kind"
+                    " AND s.record_id = o.record_id"
+                    " WHERE o.seq > coalesce(s.delivered_seq, 0)"
+                    " AND coalesce(s.next_at, 0) <= ?2"
+                    " AND (s.parked_seq IS NULL OR o.seq > s.parked_seq OR s.parked_tag IS NOT ?3)"
+                    " ORDER BY CASE WHEN coalesce(s.delivered_seq, 0) = 0 THEN o.created_seq"
+                    " ELSE o.seq END, o.record_kind, o.record_id LIMIT ?4",
+                    "titi", sink, now, tag, (int64_t)limit);
+    if (!s)
+        return SRR_ERR;
+    while (srr_wf_step(db, s, &rc, err) == 1) {
+        if (*n == cap) {
+            cap = cap ? cap * 2 : 16;
+            *out = srr_realloc(*out, cap * sizeof(**out));
+        }
+        entry_from_row(s, &(*out)[(*n)++]);
+    }
+    sqlite3_finalize(s);
+    if (rc != SRR_OK) {
+        srr_outbox_entries_free(*out, *n);
+        *out = NULL;
+        *n = 0;
+    }
+    return rc;
+}
+
+/* One entry by a WHERE clause over o (outbox) and s (sync_state). */
+static srr_rc get_where(srr_store *st, const char *where, const char *what, srr_outbox_entry *out,
+                        srr_error *err, const char *types, const char *sink, const char *a,
+                        int64_t b)
+{
+    sqlite3 *db = srr_store_db(st);
+    char *sql = srr_asprintf("SELECT " OB_ENTRY_COLUMNS " FROM outbox o LEFT JOIN sync_state s"
+                             " ON s.sink = ?1 AND s.record_kind = o.record_kind"
+                             " AND s.record_id = o.record_id WHERE %s LIMIT 1",
+                             where);
+    sqlite3_stmt *s;
+    srr_rc rc = SRR_OK;
+    int r;
+    memset(out, 0, sizeof(*out));
+    s = types[2] == 'i' ? srr_wf_prep(db, err, sql, types, sink, a, b)
+                        : srr_wf_prep(db, err, sql, types, sink, a);
+    free(sql);
+    if (!s)
+        return SRR_ERR;
+    r = srr_wf_step(db, s, &rc, err);
+    if (r == 1)
+        entry_from_row(s, out);
+    else if (r == 0)
+        rc = srr_error_set(err, SRR_ENOTFOUND, "outbox: no record %s", what);
+    sqlite3_finalize(s);
+    return rc;
+}
+
+srr_rc srr_outbox_get(srr_store *st, const char *sink, const char *kind, int64_t id,
+                      srr_outbox_entry *out, srr_error *err)
+{
+    char what[64];
+    snprintf(what, sizeof(what), "%s %lld", kind, (long long)id);
+    return get_where(st, "o.record_kind = ?2 AND o.record_id = ?3", what, out, err, "tti", sink,
+                     kind, id);
+}
+
+srr_rc srr_outbox_find_remote(srr_store *st, const char *sink, const char *remote_id,
+                              srr_outbox_entry *out, srr_error *err)
+{
+    return get_where(st, "s.remote_id = ?2", remote_id, out, err, "tt", sink, remote_id, 0);
+}
+
+/* ---- progress --------------------------------------------------------- */
+
+/* Makes sure the sink has a sync_state row for the record. */
+static srr_rc ensure_row(sqlite3 *db, const char *sink, const char *kind, int64_t id, int64_t now,
+                         srr_error *err)
+{
+    return srr_wf_exec(db, err,
+                       "INSERT INTO sync_state(sink, record_kind, record_id, updated_at)"
+                       " VALUES (?1, ?2, ?3, ?4) ON CONFLICT DO NOTHING",
+                       "ttii", sink, kind, id, now);
+}
+
+/* Runs `sql` (parameters ?1 sink, ?2 kind, ?3 id, then `types` from ?4)
+ * on the sink's row of the record, creating the row first, in one
+ * transaction. */
+static srr_rc update_row(srr_store *st, const char *sink, const char *kind, int64_t id,
+                         int64_t now, srr_error *err, const char *sql, const char *types, ...)
+{
+    sqlite3 *db = srr_store_db(st);
+    sqlite3_stmt *s = NULL;
+    srr_rc rc;
+    va_list ap;
+    char all[16];
+    snprintf(all, sizeof(all), "tti%s", types);
+    rc = srr_wf_begin(db, err);
+    if (rc != SRR_OK)
+        return rc;
+    rc = ensure_row(db, sink, kind, id, now, err);
+    if (rc != SRR_OK)
+        goto fail;
+    if (sqlite3_prepare_v2(db, sql, -1, &s, NULL) != SQLITE_OK) {
+        rc = srr_error_set(err, SRR_ERR, "store: %s", sqlite3_errmsg(db));
+        goto fail;
+    }
+    sqlite3_bind_text(s, 1, sink, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(s, 2, kind, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(s, 3, id);
+    va_start(ap, types);
+    for (size_t i = 3; all[i]; i++) {
+        int idx = (int)i + 1;
+        if (all[i] == 'i') {
+            sqlite3_bind_int64(s, idx, va_arg(ap, int64_t));
+        } else {
+            const char *t = va_arg(ap, const char *);
+            if (t)
+                sqlite3_bind_text(s, idx, t, -1, SQLITE_TRANSIENT);
+            else
+                sqlite3_bind_null(s, idx);
+        }
+    }
+    va_end(ap);
+    while (srr_wf_step(db, s, &rc, err) == 1)
+        ;
+    sqlite3_finalize(s);
+    s = NULL;
+    if (rc != SRR_OK)
+        goto fail;
+    return srr_wf_commit(db, err);
+fail:
+    sqlite3_finalize(s);
+    srr_wf_rollback(db);
+    return rc;
+}
+
+srr_rc srr_outbox_begin_create(srr_store *st, const char *sink, const char *kind, int64_t id,
+                               int64_t now, srr_error *err)
+{
+    return update_row(st, sink, kind, id, now, err,
+                      "UPDATE sync_state SET creating = 1, updated_at = ?4"
+                      " WHERE sink = ?1 AND record_kind = ?2 AND record_id = ?3",
+                      "i", now);
+}
+
+srr_rc srr_outbox_save(srr_store *st, const char *sink, const char *kind, int64_t id,
+                       const char *remote_id, const char *state, int64_t now, srr_error *err)
+{
+    return update_row(st, sink, kind, id, now, err,
+                      "UPDATE sync_state SET remote_id = coalesce(?4, remote_id),"
+                      " state = coalesce(?5, state), updated_at = ?6"
+                      " WHERE sink = ?1 AND record_kind = ?2 AND record_id = ?3",
+                      "tti", remote_id, state, now);
+}
+
+srr_rc srr_outbox_done(srr_store *st, const char *sink, const char *kind, int64_t id, int64_t seq,
+                       const char *remote_id, const char *state, int64_t now, srr_error *err)
+{
+    return update_row(st, sink, kind, id, now, err,
+                      "UPDATE sync_state SET delivered_seq = max(delivered_seq, ?4),"
+                      " remote_id = coalesce(?5, remote_id), state = coalesce(?6, state),"
+                      " creating = 0, attempts = 0, next_at = 0, error = NULL,"
+                      " parked_seq = NULL, parked_tag = NULL, parked_at = NULL, updated_at = ?7"
+                      " WHERE sink = ?1 AND record_kind = ?2 AND record_id = ?3",
+                      "itti", seq, remote_id, state, now);
+}
+
+srr_rc srr_outbox_fail(srr_store *st, const char *sink, const char *kind, int64_t id,
+                       int64_t next_at, const char *error, int64_t now, srr_error *err)
+{
+    return update_row(st, sink, kind, id, now, err,
+                      "UPDATE sync_state SET attempts = attempts + 1, next_at = ?4, error = ?5,"
+                      " updated_at = ?6 WHERE sink = ?1 AND record_kind = ?2 AND record_id = ?3",
+                      "iti", next_at, error, now);
+}
+
+srr_rc srr_outbox_park(srr_store *st, const char *sink, const char *kind, int64_t id, int64_t seq,
+                       const char *tag, const char *reason, int64_t now, srr_error *err)
+{
+    return update_row(st, sink, kind, id, now, err,
+                      "UPDATE sync_state SET parked_seq = ?4, parked_tag = ?5, error = ?6,"
+                      " parked_at = ?7, attempts = attempts + 1, next_at = 0, updated_at = ?7"
+                      " WHERE sink = ?1 AND record_kind = ?2 AND record_id = ?3",
+                      "itti", seq, tag, reason, now);
+}
+
+srr_rc srr_outbox_release(srr_store *st, const char *sink, const char *kind, int64_t id,
+                          size_t *n, srr_error *err)
+{
+    sqlite3 *db = srr_store_db(st);
+    srr_rc rc = srr_wf_exec(db, err,
+                            "UPDATE sync_state SET parked_seq = NULL, parked_tag = NULL,"
+                            " parked_at = NULL, next_at = 0"
+                            " WHERE (?1 IS NULL OR sink = ?1)"
+                            " AND (?2 IS NULL OR (record_kind = ?2 AND record_id = ?3))"
+                            " AND (parked_seq IS NOT NULL OR next_at > 0)",
+                            "tti", sink, kind, id);
+    if (n)
+        *n = rc == SRR_OK ? (size_t)sqlite3_changes(db) : 0;
+    return rc;
+}
+
+srr_rc srr_outbox_forget(srr_store *st, const char *sink, const char *kind, int64_t id,
+                         srr_error *err)
+{
+    return srr_wf_exec(srr_store_db(st), err,
+                       "DELETE FROM sync_state WHERE sink = ?1 AND record_kind = ?2"
+                       " AND record_id = ?3",
+                       "tti", sink, kind, id);
+}
+
+/* ---- the record as sinks see it --------------------------------------- */
+
+static json_t *text_of(const json_t *row, const char *col)
+{
+    const json_t *v = json_object_get(row, col);
+    return json_is_string(v) && *json_string_value(v) ? json_deep_copy(v) : json_null();
+}
+
+static json_t *time_of(const json_t *row, const char *col)
+{
+    const json_t *v = json_object_get(row, col);
+    return json_is_integer(v) ? srr_wf_time(json_integer_value(v)) : json_null();
+}
+
+static json_t *labels_of(const json_t *row)
+{
+    const char *t = json_string_value(json_object_get(row, "labels"));
+    json_t *a = t ? json_loads(t, 0, NULL) : NULL;
+    if (!json_is_array(a)) {
+        json_decref(a);
+        return json_array();
+    }
+    return a;
+}
+
+static srr_rc read_log(sqlite3 *db, const char *kind, int64_t id, const char *section,
+                       json_t **out, srr_error *err)
+{
+    json_t *arr = json_array();
+    srr_rc rc = SRR_OK;
+    sqlite3_stmt *s = srr_wf_prep(db, err,
+                                  "SELECT at, author, text FROM log_entries WHERE record_kind = ?1"
+                                  " AND record_id = ?2 AND section = ?3 ORDER BY at, id",
+                                  "tit", kind, id, section);
+    if (!s) {
+        json_decref(arr);
+        return SRR_ERR;
+    }
+    while (srr_wf_step(db, s, &rc, err) == 1)
+        json_array_append_new(arr, json_pack("{s:o, s:s?, s:s?}", "at",
+                                             srr_wf_time(sqlite3_column_int64(s, 0)), "author",
+                                             col_text(s, 1), "text", col_text(s, 2)));
+    sqlite3_finalize(s);
+    if (rc != SRR_OK) {
+        json_decref(arr);
+        return rc;
+    }
+    *out = arr;
+    return SRR_OK;
+}
+
+/* Firing evidence per Monday-based UTC week (week index (day + 3) / 7,
+ * 1970-01-01 being a Thursday) over the `weeks` weeks up to `until`. */
+static srr_rc read_weeks(sqlite3 *db, const char *kind, int64_t id, int weeks, int64_t until,
+                         json_t **out, srr_error *err)
+{
+    json_t *arr = json_array();
+    int64_t last = (until / 86400 + 3) / 7;
+    srr_rc rc = SRR_OK;
+    sqlite3_stmt *s = srr_wf_prep(
+        db, err,
+        "SELECT (observed_at / 86400 + 3) / 7 AS w, count(*), max(value) FROM evidence"
+        " WHERE record_kind = ?1 AND record_id = ?2 AND status = 'firing'"
+        " AND (observed_at / 86400 + 3) / 7 > ?3 AND (observed_at / 86400 + 3) / 7 <= ?4"
+        " GROUP BY w ORDER BY w",
+        "tiii", kind, id, last - weeks, last);
+    if (!s) {
+        json_decref(arr);
+        return SRR_ERR;
+    }
+    while (srr_wf_step(db, s, &rc, err) == 1) {
+        json_t *w = json_object();
+        json_object_set_new(w, "week", srr_wf_time((sqlite3_column_int64(s, 0) * 7 - 3) * 86400));
+        json_object_set_new(w, "count", json_integer(sqlite3_column_int64(s, 1)));
+        json_object_set_new(w, "max", sqlite3_column_type(s, 2) == SQLITE_NULL
+                                          ? json_null()
+                                          : json_real(sqlite3_column_double(s, 2)));
+        json_array_append_new(arr, w);
+    }
+    sqlite3_finalize(s);
+    if (rc != SRR_OK) {
+        json_decref(arr);
+        return rc;
+    }
+    *out = arr;
+    return SRR_OK;
+}
+
+static srr_rc read_links(sqlite3 *db, const char *kind, int64_t id, json_t **out, srr_error *err)
+{
+    json_t *arr = json_array();
+    srr_rc rc = SRR_OK;
+    sqlite3_stmt *s = srr_wf_prep(db, err,
+                                  "SELECT link, max(id) AS newest FROM (SELECT id, link FROM"
+                                  " evidence WHERE record_kind = ?1 AND record_id = ?2"
+                                  " AND link IS NOT NULL AND link <> '' ORDER BY id DESC"
+                                  " LIMIT ?3) GROUP BY link ORDER BY newest DESC LIMIT ?4",
+                                  "tiii", kind, id, (int64_t)OB_LINK_WINDOW, (int64_t)OB_LINKS);
+    if (!s) {
+        json_decref(arr);
+        return SRR_ERR;
+    }
+    while (srr_wf_step(db, s, &rc, err) == 1)
+        json_array_append_new(arr, json_string(col_text(s, 0)));
+    sqlite3_finalize(s);
+    if (rc != SRR_OK) {
+        json_decref(arr);
+        return rc;
+    }
+    *out = arr;
+    return SRR_OK;
+}
+
+/* The overview of an investigation, which has none of its own. */
+static json_t *inv_overview(const json_t *row)
+{
+    char opened[32], deadline[32];
+    const char *reason = json_string_value(json_object_get(row, "reason"));
+    const char *outcome = json_string_value(json_object_get(row, "outcome"));
+    const char *note = json_string_value(json_object_get(row, "resolution_note"));
+    char *t;
+    json_t *v;
+    srr_time_iso(json_integer_value(json_object_get(row, "opened_at")), opened);
+    srr_time_iso(json_integer_value(json_object_get(row, "deadline")), deadline);
+    t = srr_asprintf("%s\n\nTime-boxed investigation opened %s, deadline %s; last observation: "
+                     "%s.%s%s%s%s",
+                     json_string_value(json_object_get(row, "title")), opened, deadline,
+                     json_string_value(json_object_get(row, "last_status")),
+                     outcome ? " Outcome: " : "", outcome ? outcome : "", note ? ". " : "",
+                     note ? note : "");
+    (void)reason;
+    v = json_string(t);
+    free(t);
+    return v ? v : json_null();
+}
+
+/* The kind-specific columns, mapped to the names sinks use. */
+static json_t *record_base(const json_t *row, int k)
+{
+    json_t *o = json_object();
+    static const char *const same[] = {"status", "title", "service", "env", "assignee", "rule",
+                                       "reason", "datadog_url", NULL};
+    char hid[32];
+    int i;
+    snprintf(hid, sizeof(hid), "%s%lld", SRR_WF_PREFIX[k],
+             (long long)json_integer_value(json_object_get(row, "id")));
+    json_object_set_new(o, "kind", json_string(SRR_WF_KIND_NAME[k]));
+    json_object_set_new(o, "id", json_string(hid));
+    for (i = 0; same[i]; i++)
+        json_object_set_new(o, same[i], text_of(row, same[i]));
+    json_object_set_new(
+        o, "urgency",
+        json_string(srr_wf_urgency_name(json_integer_value(json_object_get(row, "urgency")))));
+    json_object_set_new(o, "overview",
+                        k == SRR_WF_RISK      ? text_of(row, "overview")
+                        : k == SRR_WF_BACKLOG ? text_of(row, "description")
+                                              : inv_overview(row));
+    json_object_set_new(o, "cause", k == SRR_WF_RISK ? text_of(row, "cause") : json_null());
+    json_object_set_new(o, "policy",
+                        k == SRR_WF_RISK ? text_of(row, "countermeasure_policy") : json_null());
+    json_object_set_new(o, "next_action",
+                        k == SRR_WF_RISK ? text_of(row, "next_action") : json_null());
+    json_object_set_new(o, "backlog_url",
+                        k == SRR_WF_RISK      ? text_of(row, "backlog_link")
+                        : k == SRR_WF_BACKLOG ? text_of(row, "ticket_link")
+                                              : text_of(row, "resolution_link"));
+    json_object_set_new(o, "postmortem_url",
+                        k == SRR_WF_RISK ? text_of(row, "postmortem_link") : json_null());
+    json_object_set_new(o, "approved_by",
+                        k == SRR_WF_RISK ? text_of(row, "approved_by") : json_null());
+    json_object_set_new(o, "impact", k == SRR_WF_RISK ? text_of(row, "impact") : json_null());
+    json_object_set_new(o, "likelihood",
+                        k == SRR_WF_RISK ? text_of(row, "likelihood") : json_null());
+    if (k == SRR_WF_RISK && json_is_integer(json_object_get(row, "merged_into"))) {
+        snprintf(hid, sizeof(hid), "SRR-%lld",
+                 (long long)json_integer_value(json_object_get(row, "merged_into")));
+        json_object_set_new(o, "merged_into", json_string(hid));
+    } else {
+        json_object_set_new(o, "merged_into", json_null());
+    }
+    json_object_set_new(o, "next_review_at",
+                        k == SRR_WF_RISK ? time_of(row, "next_review_at") : json_null());
+    json_object_set_new(o, "deadline", k == SRR_WF_INV ? time_of(row, "deadline") : json_null());
+    json_object_set_new(o, "first_seen", time_of(row, "first_seen"));
+    json_object_set_new(o, "last_seen", time_of(row, "last_seen"));
+    json_object_set_new(o, "created_at", time_of(row, "created_at"));
+    json_object_set_new(o, "updated_at", time_of(row, "updated_at"));
+    json_object_set_new(o, "occurrences",
+                        json_integer(json_integer_value(json_object_get(row, "occurrences"))));
+    json_object_set_new(o, "labels", labels_of(row));
+    return o;
+}
+
+srr_rc srr_outbox_record(srr_store *st, const char *kind, int64_t id, int weeks, json_t **out,
+                         srr_error *err)
+{
+    static const char *const table[] = {"risks", "backlog", "investigations"};
+    sqlite3 *db = srr_store_db(st);
+    int k = kind_index(kind);
+    json_t *row = NULL, *o = NULL, *v = NULL;
+    sqlite3_stmt *s;
+    srr_rc rc = SRR_OK;
+    char *sql;
+    int64_t until;
+    int r;
+    *out = NULL;
+    if (k < 0)
+        return srr_error_set(err, SRR_EINVAL, "outbox: unknown record kind '%s'", kind);
+    sql = srr_asprintf("SELECT * FROM %s WHERE id = ?1", table[k]);
+    s = srr_wf_prep(db, err, sql, "i", id);
+    free(sql);
+    if (!s)
+        return SRR_ERR;
+    r = srr_wf_step(db, s, &rc, err);
+    if (r == 1)
+        row = srr_wf_row(s);
+    sqlite3_finalize(s);
+    if (r == 0)
+        return srr_error_set(err, SRR_ENOTFOUND, "no %s %s%lld", kind, SRR_WF_PREFIX[k],
+                             (long long)id);
+    if (r < 0)
+        return rc;
+    o = record_base(row, k);
+    rc = read_log(db, kind, id, "recognition", &v, err);
+    if (rc == SRR_OK) {
+        json_object_set_new(o, "recognition_log", v);
+        rc = read_log(db, kind, id, "countermeasure", &v, err);
+    }
+    if (rc == SRR_OK) {
+        json_object_set_new(o, "countermeasure_log", v);
+        until = json_integer_value(json_object_get(row, "last_seen"));
+        if (until <= 0)
+            until = json_integer_value(json_object_get(row, "created_at"));
+        rc = read_weeks(db, kind, id, weeks > 0 ? weeks : 8, until, &v, err);
+    }
+    if (rc == SRR_OK) {
+        json_object_set_new(o, "weeks", v);
+        rc = read_links(db, kind, id, &v, err);
+    }
+    if (rc == SRR_OK)
+        json_object_set_new(o, "links", v);
+    json_decref(row);
+    if (rc != SRR_OK) {
+        json_decref(o);
+        return rc;
+    }
+    *out = o;
+    return SRR_OK;
+}
+
+/* ---- changes and audit ------------------------------------------------ */
+
+srr_rc srr_outbox_changes(srr_store *st, const char *kind, int64_t id, int64_t after_seq,
+                          int64_t upto_seq, json_t **out, srr_error *err)
+{
+    sqlite3 *db = srr_store_db(st);
+    json_t *arr = json_array();
+    srr_rc rc = SRR_OK;
+    sqlite3_stmt *s = srr_wf_prep(db, err,
+                                  "SELECT id, at, actor, action, before, after, why FROM audit"
+                                  " WHERE record_kind = ?1 AND record_id = ?2 AND id > ?3"
+                                  " AND id <= ?4 ORDER BY id",
+                                  "tiii", kind, id, after_seq, upto_seq);
+    *out = NULL;
+    if (!s) {
+        json_decref(arr);
+        return SRR_ERR;
+    }
+    while (srr_wf_step(db, s, &rc, err) == 1) {
+        const char *b = col_text(s, 4), *a = col_text(s, 5);
+        json_t *bj = b ? json_loads(b, JSON_DECODE_ANY, NULL) : NULL;
+        json_t *aj = a ? json_loads(a, JSON_DECODE_ANY, NULL) : NULL;
+        json_array_append_new(arr, json_pack("{s:I, s:o, s:s?, s:s?, s:o, s:o, s:s?}", "seq",
+                                             (json_int_t)sqlite3_column_int64(s, 0), "at",
+                                             srr_wf_time(sqlite3_column_int64(s, 1)), "actor",
+                                             col_text(s, 2), "action", col_text(s, 3), "before",
+                                             bj ? bj : json_null(), "after",
+                                             aj ? aj : json_null(), "why", col_text(s, 6)));
+    }
+    sqlite3_finalize(s);
+    if (rc != SRR_OK) {
+        json_decref(arr);
+        return rc;
+    }
+    *out = arr;
+    return SRR_OK;
+}
+
+srr_rc srr_outbox_local_change(srr_store *st, const char *kind, int64_t id, int64_t after_seq,
+                               const char *column, int64_t *at, char **actor, srr_error *err)
+{
+    sqlite3 *db = srr_store_db(st);
+    char *path = srr_asprintf("$.\"%s\"", column);
+    srr_rc rc = SRR_OK;
+    sqlite3_stmt *s = srr_wf_prep(db, err,
+                                  "SELECT at, actor FROM audit WHERE record_kind = ?1"
+                                  " AND record_id = ?2 AND id > ?3 AND after IS NOT NULL"
+                                  " AND json_valid(after) AND json_type(after, ?4) IS NOT NULL"
+                                  " ORDER BY id DESC LIMIT 1",
+                                  "tiit", kind, id, after_seq, path);
+    free(path);
+    *at = 0;
+    if (actor)
+        *actor = NULL;
+    if (!s)
+        return SRR_ERR;
+    if (srr_wf_step(db, s, &rc, err) == 1) {
+        *at = sqlite3_column_int64(s, 0);
+        if (actor)
+            *actor = srr_strdup(col_text(s, 1));
+    }
+    sqlite3_finalize(s);
+    return rc;
+}
+
+srr_rc srr_outbox_audit(srr_store *st, const char *kind, int64_t id, const char *actor,
+                        const char *action, const json_t *before, const json_t *after,
+                        const char *why, int64_t now, srr_error *err)
+{
+    char *b = before ? json_dumps(before, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+    char *a = after ? json_dumps(after, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+    srr_rc rc = srr_wf_exec(srr_store_db(st), err,
+                            "INSERT INTO audit(at, actor, record_kind, record_id, action, before,"
+                            " after, why) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                            "ittitttt", now, actor, kind, id, action, b, a, why);
+    free(b);
+    free(a);
+    return rc;
+}
+
+/* ---- meta ------------------------------------------------------------- */
+
+srr_rc srr_outbox_meta_get(srr_store *st, const char *sink, const char *key, char **value,
+                           srr_error *err)
+{
+    sqlite3 *db = srr_store_db(st);
+    srr_rc rc = SRR_OK;
+    sqlite3_stmt *s =
+        srr_wf_prep(db, err, "SELECT value FROM sync_meta WHERE sink = ?1 AND key = ?2", "tt",
+                    sink, key);
+    *value = NULL;
+    if (!s)
+        return SRR_ERR;
+    if (srr_wf_step(db, s, &rc, err) == 1)
+        *value = srr_strdup(col_text(s, 0));
+    sqlite3_finalize(s);
+    return rc;
+}
+
+srr_rc srr_outbox_meta_set(srr_store *st, const char *sink, const char *key, const char *value,
+                           srr_error *err)
+{
+    sqlite3 *db = srr_store_db(st);
+    if (!value)
+        return srr_wf_exec(db, err, "DELETE FROM sync_meta WHERE sink = ?1 AND key = ?2", "tt",
+                           sink, key);
+    return srr_wf_exec(db, err,
+                       "INSERT INTO sync_meta(sink, key, value) VALUES (?1, ?2, ?3)"
+                       " ON CONFLICT(sink, key) DO UPDATE SET value = excluded.value",
+                       "ttt", sink, key, value);
+}
+
+/* ---- status ----------------------------------------------------------- */
+
+static void hid_of(sqlite3_stmt *s, int kcol, int icol, char out[32])
+{
+    int k = kind_index(col_text(s, kcol));
+    snprintf(out, 32, "%s%lld", k >= 0 ? SRR_WF_PREFIX[k] : "?-",
+             (long long)sqlite3_column_int64(s, icol));
+}
+
+static srr_rc sink_status(sqlite3 *db, const char *sink, int64_t now, json_t **out,
+                          srr_error *err)
+{
+    json_t *o = json_object(), *waiting = json_array(), *parked = json_array();
+    int64_t delivered = 0, pending = 0;
+    sqlite3_stmt *s = NULL;
+    srr_rc rc;
+    rc = srr_wf_int(db, err, &delivered,
+                    "SELECT count(*) FROM outbox o JOIN sync_state s ON s.sink = ?1"
+                    " AND s.record_kind = o.record_kind AND s.record_id = o.record_id"
+                    " WHERE s.delivered_seq >= o.seq",
+                    "t", sink);
+    if (rc == SRR_OK)
+        rc = srr_wf_int(db, err, &pending,
+                        "SELECT count(*) FROM outbox o LEFT JOIN sync_state s ON s.sink = ?1"
+                        " AND s.record_kind = o.record_kind AND s.record_id = o.record_id"
+                        " WHERE o.seq > coalesce(s.delivered_seq, 0) AND s.parked_seq IS NULL",
+                        "t", sink);
+    if (rc == SRR_OK)
+        s = srr_wf_prep(db, err,
+                        "SELECT record_kind, record_id, attempts, next_at, error, parked_seq,"
+                        " parked_at FROM sync_state WHERE sink = ?1 AND (parked_seq IS NOT NULL"
+                        " OR attempts > 0) ORDER BY record_kind, record_id",
+                        "t", sink);
+    if (rc == SRR_OK && !s)
+        rc = SRR_ERR;
+    while (rc == SRR_OK && srr_wf_step(db, s, &rc, err) == 1) {
+        char hid[32];
+        hid_of(s, 0, 1, hid);
+        if (sqlite3_column_type(s, 5) != SQLITE_NULL)
+            json_array_append_new(parked, json_pack("{s:s, s:o, s:s?}", "record", hid, "at",
+                                                    srr_wf_time(sqlite3_column_int64(s, 6)),
+                                                    "reason", col_text(s, 4)));
+        else
+            json_array_append_new(
+                waiting, json_pack("{s:s, s:i, s:o, s:s?}", "record", hid, "attempts",
+                                   sqlite3_column_int(s, 2), "next_at",
+                                   sqlite3_column_int64(s, 3) > now
+                                       ? srr_wf_time(sqlite3_column_int64(s, 3))
+                                       : json_string("now"),
+                                   "error", col_text(s, 4)));
+    }
+    sqlite3_finalize(s);
+    json_object_set_new(o, "sink", json_string(sink));
+    json_object_set_new(o, "delivered", json_integer(delivered));
+    json_object_set_new(o, "pending", json_integer(pending));
+    json_object_set_new(o, "waiting", waiting);
+    json_object_set_new(o, "parked", parked);
+    if (rc != SRR_OK) {
+        json_decref(o);
+        return rc;
+    }
+    *out = o;
+    return SRR_OK;
+}
+
+srr_rc srr_outbox_status(srr_store *st, const char *const *sinks, size_t nsinks, int64_t now,
+                         json_t **out, srr_error *err)
+{
+    sqlite3 *db = srr_store_db(st);
+    json_t *o = json_object(), *arr = json_array(), *one = NULL;
+    int64_t records = 0;
+    srr_rc rc = srr_wf_int(db, err, &records, "SELECT count(*) FROM outbox", "");
+    size_t i;
+    *out = NULL;
+    for (i = 0; rc == SRR_OK && i < nsinks; i++) {
+        rc = sink_status(db, sinks[i], now, &one, err);
+        if (rc == SRR_OK)
+            json_array_append_new(arr, one);
+    }
+    json_object_set_new(o, "records", json_integer(records));
+    json_object_set_new(o, "sinks", arr);
+    if (rc != SRR_OK) {
+        json_decref(o);
+        return rc;
+    }
+    *out = o;
+    return SRR_OK;
+}
