@@ -15,16 +15,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-typedef enum { OPT_STRING, OPT_INT, OPT_DURATION, OPT_KV, OPT_LIST } opt_type;
-
-typedef struct opt_def {
-    const char *key;
-    opt_type type;
-    const char *def;   /* default as text (NULL: unset) */
-    size_t offset;     /* offset of the field inside the section struct */
-    long long min, max;/* OPT_INT bounds */
-    const char *help;
-} opt_def;
+/* The option table types are public (config.h, srr_opt_def) so sinks can
+ * declare theirs; short names here. */
+typedef srr_opt_def opt_def;
+#define OPT_STRING SRR_OPT_STRING
+#define OPT_INT SRR_OPT_INT
+#define OPT_DURATION SRR_OPT_DURATION
+#define OPT_KV SRR_OPT_KV
+#define OPT_LIST SRR_OPT_LIST
 
 #define OFF(type, field) offsetof(type, field)
 
@@ -145,8 +143,10 @@ static const opt_def team_opts[] = {
 static const char *const check_keys[] = {"name", "source", "query", "window", "when",
                                          "limit", "unit", "service", "env", "group_by",
                                          "description", NULL};
-static const char *const top_keys[] = {"datadog", "queue",  "store",  "sweep",
-                                       "webhook", "team",   "checks", "policy", NULL};
+static const char *const top_keys[] = {"datadog", "queue",  "store",  "sweep", "webhook",
+                                       "team",    "checks", "policy", "sync",  "notion", NULL};
+
+const char *const SRR_CONFIG_OWNED_SECTIONS[] = {"sync", "notion", NULL};
 
 typedef struct section_def {
     const char *name;
@@ -636,39 +636,65 @@ char *srr_config_dd_base_url(const srr_config *cfg)
     return srr_asprintf("https://api.%s", cfg->datadog.site ? cfg->datadog.site : "datadoghq.com");
 }
 
-void srr_config_print_reference(FILE *out)
+void srr_config_print_options(FILE *out, const char *name, const srr_opt_def *opts, int roff)
 {
     static const char *const type_names[] = {"string", "integer", "duration", "map", "list"};
-    size_t s, i;
-    fprintf(out, "| option | type | default | meaning |\n|---|---|---|---|\n");
-    for (s = 0; sections[s].name; s++) {
-        for (i = 0; sections[s].opts[i].key; i++) {
-            const opt_def *o = &sections[s].opts[i];
-            fprintf(out, "| `%s.%s` | %s | %s | %s |\n", sections[s].name, o->key,
-                    type_names[o->type], o->def ? o->def : "(unset)", o->help);
+    size_t i;
+    for (i = 0; opts[i].key; i++) {
+        const opt_def *o = &opts[i];
+        const char *p;
+        if (!roff) {
+            fprintf(out, "| `%s.%s` | %s | %s | %s |\n", name, o->key, type_names[o->type],
+                    o->def ? o->def : "(unset)", o->help);
+            continue;
         }
+        fprintf(out, ".TP\n.B %s.%s\n(%s, default %s)\n", name, o->key, type_names[o->type],
+                o->def ? o->def : "unset");
+        for (p = o->help; *p; p++) {
+            if (*p == '\\')
+                fputs("\\e", out);
+            else if (*p == '-')
+                fputs("\\-", out);
+            else
+                fputc(*p, out);
+        }
+        fputc('\n', out);
     }
+}
+
+void srr_config_print_reference(FILE *out)
+{
+    size_t s;
+    fprintf(out, "| option | type | default | meaning |\n|---|---|---|---|\n");
+    for (s = 0; sections[s].name; s++)
+        srr_config_print_options(out, sections[s].name, sections[s].opts, 0);
 }
 
 void srr_config_print_reference_roff(FILE *out)
 {
-    static const char *const type_names[] = {"string", "integer", "duration", "map", "list"};
-    size_t s, i;
-    for (s = 0; sections[s].name; s++) {
-        for (i = 0; sections[s].opts[i].key; i++) {
-            const opt_def *o = &sections[s].opts[i];
-            const char *p;
-            fprintf(out, ".TP\n.B %s.%s\n(%s, default %s)\n", sections[s].name, o->key,
-                    type_names[o->type], o->def ? o->def : "unset");
-            for (p = o->help; *p; p++) {
-                if (*p == '\\')
-                    fputs("\\e", out);
-                else if (*p == '-')
-                    fputs("\\-", out);
-                else
-                    fputc(*p, out);
-            }
-            fputc('\n', out);
-        }
-    }
+    size_t s;
+    for (s = 0; sections[s].name; s++)
+        srr_config_print_options(out, sections[s].name, sections[s].opts, 1);
+}
+
+srr_rc srr_config_load_options(const srr_opt_def *opts, const srr_yaml_node *section,
+                               const char *name, void *base, srr_error *err)
+{
+    const char *allowed[64];
+    size_t i, n;
+    srr_rc rc;
+    for (n = 0; opts[n].key && n < 63; n++)
+        allowed[n] = opts[n].key;
+    allowed[n] = NULL;
+    if (section && section->type == SRR_YAML_SCALAR && section->value[0] == '\0')
+        section = NULL; /* "notion:" with nothing under it */
+    rc = srr_yaml_check_keys(section, name, allowed, err);
+    for (i = 0; rc == SRR_OK && opts[i].key; i++)
+        rc = apply_opt(&opts[i], base, srr_yaml_get(section, opts[i].key), name, err);
+    return rc;
+}
+
+void srr_config_free_options(const srr_opt_def *opts, void *base)
+{
+    free_section(base, opts);
 }

@@ -128,6 +128,32 @@ typedef struct srr_team_config {
     int64_t stale_s;    /* a record untouched this long is stale (30d) */
 } srr_team_config;
 
+/* A declarative option table (Fluent Bit's config maps are the model): one
+ * entry per key of a section, with its type, default (as text, NULL for
+ * unset), where it lands (offsetof into the section's struct), bounds for
+ * integers and durations, and the line the reference prints. The tables of
+ * the core sections live in config.c; a sink declares its own (sinks/) and
+ * loads its section with srr_config_load_options, so every section is
+ * checked, defaulted and documented the same way. Field types: STRING
+ * char *, INT long long, DURATION int64_t seconds, KV srr_kv * followed by
+ * its size_t count, LIST char ** followed by its size_t count. */
+typedef enum {
+    SRR_OPT_STRING,
+    SRR_OPT_INT,
+    SRR_OPT_DURATION,
+    SRR_OPT_KV,
+    SRR_OPT_LIST
+} srr_opt_type;
+
+typedef struct srr_opt_def {
+    const char *key;
+    srr_opt_type type;
+    const char *def;     /* default as text (NULL: unset) */
+    size_t offset;       /* of the field inside the section struct */
+    long long min, max;  /* SRR_OPT_INT / SRR_OPT_DURATION bounds */
+    const char *help;
+} srr_opt_def;
+
 typedef struct srr_config {
     char *path;                  /* file it was loaded from */
     srr_yaml_node *root;         /* whole document (owned) */
@@ -160,6 +186,23 @@ void srr_config_destroy(srr_config *cfg);
 /* Base URL the Datadog client talks to: api_url if set, else
  * "https://api.<site>". Newly allocated; caller frees. */
 char *srr_config_dd_base_url(const srr_config *cfg);
+
+/* Fills the struct at `base` from `section` (a map node, or NULL when the
+ * section is absent: every default applies) by the table `opts` (ended by
+ * a NULL key): defaults, types and bounds, and unknown keys refused with
+ * file:line:col naming `name` ("notion"). Returns SRR_OK or SRR_EINVAL. On
+ * failure what was filled must still be freed with srr_config_free_options. */
+srr_rc srr_config_load_options(const srr_opt_def *opts, const srr_yaml_node *section,
+                               const char *name, void *base, srr_error *err);
+/* Frees what srr_config_load_options allocated in `base`. */
+void srr_config_free_options(const srr_opt_def *opts, void *base);
+/* Prints a table's reference rows for section `name`: markdown table rows
+ * (as `srr config reference`), or roff .TP items when `roff`. */
+void srr_config_print_options(FILE *out, const char *name, const srr_opt_def *opts, int roff);
+/* The top-level sections config.c does not load itself because their
+ * owners do (the sinks: "notion", ... and the delivery loop's "sync"); they
+ * are accepted at the top level and left in cfg->root for their owner. */
+extern const char *const SRR_CONFIG_OWNED_SECTIONS[];
 
 /* Prints the option reference (markdown) generated from the option tables. */
 void srr_config_print_reference(FILE *out);
