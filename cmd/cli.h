@@ -64,6 +64,19 @@ int srr_cmd_policy(int argc, char **argv); /* cmd/policy.c */
 int srr_cmd_backup(int argc, char **argv);
 int srr_cmd_restore(int argc, char **argv);
 int srr_cmd_doctor(int argc, char **argv);
+int srr_cmd_sync(int argc, char **argv);   /* cmd/sync.c: sync [status|retry] */
+int srr_cmd_notion(int argc, char **argv); /* cmd/sync.c: notion setup */
+
+/* The sync thread serve and drain run beside their writer (cmd/sync.c):
+ * delivers the outbox to the configured sinks until stopped. start returns
+ * NULL when no sink is configured (*code 0) or when the sinks' config is
+ * wrong (printed, *code the exit code). */
+typedef struct srr_cli_sync srr_cli_sync;
+srr_cli_sync *srr_cli_sync_start(const srr_config *cfg, const char *who, int *code);
+void srr_cli_sync_stop(srr_cli_sync **cs);
+/* One sync run until nothing is due (drain --once). Returns an exit code
+ * (0 also when no sink is configured); prints what it did. */
+int srr_cli_sync_once(const srr_config *cfg, const char *who);
 
 /* The human side (issue 7): cmd/workflow.c, cmd/review.c, cmd/export.c. */
 typedef struct srr_store srr_store;

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "outbox.h"
 #include "rules.h"
 
 int srr_cmd_config(int argc, char **argv)
@@ -28,6 +29,7 @@ int srr_cmd_config(int argc, char **argv)
     sub = argv[1];
     if (strcmp(sub, "reference") == 0) {
         srr_config_print_reference(stdout);
+        srr_sync_print_reference(stdout, 0);
         return SRR_EXIT_OK;
     }
     if (strcmp(sub, "check") != 0) {
@@ -44,7 +46,7 @@ int srr_cmd_config(int argc, char **argv)
     cfg = srr_cli_load_config(config, &code);
     if (!cfg)
         return code;
-    if (srr_rules_compile(cfg, &rs, &err) != SRR_OK) {
+    if (srr_rules_compile(cfg, &rs, &err) != SRR_OK || srr_sync_check_config(cfg, &err) != SRR_OK) {
         fprintf(stderr, "srr: %s\n", err.msg);
         code = SRR_EXIT_USAGE;
     } else {

@@ -17,6 +17,7 @@
 
 #include "cli.h"
 #include "config.h"
+#include "outbox.h"
 #include "srr.h"
 
 static int cmd_version(int argc, char **argv)
@@ -50,19 +51,23 @@ static const srr_command commands[] = {
      "series' fails its check saying how to write it.\n\n"
      "Exit status 1 when a check failed or was partial, or a candidate could not be "
      "queued."},
-    {"drain", srr_cmd_drain, "drain [-c FILE] [--once]",
+    {"drain", srr_cmd_drain, "drain [-c FILE] [--once] [--no-sync]",
      "the writer: apply queued candidates to the SQLite store",
      "Reads candidates from the queue in batches, applies each batch in one SQLite "
      "transaction with the stored history (evidence on open records, investigations, "
      "regressions) and only then commits the queue position. Poison messages go to the "
      "quarantine (and the dead-letter topic with Kafka). --once drains what is there and "
-     "exits; otherwise it runs until SIGTERM or SIGINT, which finish the current batch."},
-    {"serve", srr_cmd_serve, "serve [-c FILE] [--insecure-no-auth] [--no-drain]",
+     "exits; otherwise it runs until SIGTERM or SIGINT, which finish the current batch. With "
+     "sinks configured (notion:) it also delivers the outbox to them (after draining, with "
+     "--once) unless --no-sync."},
+    {"serve", srr_cmd_serve, "serve [-c FILE] [--insecure-no-auth] [--no-drain] [--no-sync]",
      "receive Datadog monitor webhooks on POST /v1/webhooks/datadog",
      "Answers 202 only once the alert is durably queued, 5xx when it could not be (Datadog "
      "retries those), 401 without the shared secret, 413 past the body limit, 400 for an "
      "unparseable body (kept in the quarantine directory). Also GET /healthz, /readyz and "
-     "/metrics. Refuses to start without a secret unless --insecure-no-auth."},
+     "/metrics. Refuses to start without a secret unless --insecure-no-auth. With the spool "
+     "it runs the writer (unless --no-drain), and with sinks configured (notion:) it delivers "
+     "the outbox to them (unless --no-sync)."},
     {"risks", srr_cmd_risks,
      "risks list [--status S] [--urgency U] [--assignee A] [--service S] [--stale 30d]\n"
      "risks show ID\n"
@@ -109,6 +114,33 @@ static const srr_command commands[] = {
     {"export", srr_cmd_export, "export --format csv|json|md [--status S] [-o FILE|DIR]",
      "records for Notion or Google Sheets (CSV), scripts (JSON) or a wiki (Markdown)",
      "CSV follows RFC 4180 with a header row; Markdown writes one detail page per record."},
+    {"sync", srr_cmd_sync,
+     "sync [-c FILE] [--once]\nsync status [-c FILE] [--format table|json]\n"
+     "sync retry [-c FILE] ID|--all",
+     "mirror the records to the team's Notion database and read its edits back",
+     "Every change to a record (created, a transition, a field set, a log entry, evidence, "
+     "merged, promoted) writes an outbox entry in the same SQLite transaction. sync delivers "
+     "the outbox to each configured sink (a `notion:` section): in order per record, "
+     "consecutive changes coalesced into one update, one remote object per record (after a "
+     "crash it looks the page up by srr's ID before creating it). 429 (honouring "
+     "Retry-After), 5xx, timeouts and connection errors are retried with backoff; a permanent "
+     "error (a 400) parks that record with the reason and never blocks the others; a parked "
+     "record is tried again when it changes or the sink's config does, or after `sync retry`. "
+     "Edits people make in Notion (Status, Assignee, Urgency, the Cause, Countermeasure policy "
+     "and Next action sections, new log entries) are applied through the same workflow as "
+     "the CLI with the Notion user as actor; a refused one is put back with a comment saying "
+     "why. --once delivers what is due and exits (for timers and cron; exit status 1 when "
+     "something failed or was parked); otherwise it runs until SIGTERM. srr serve and srr "
+     "drain run the same loop unless --no-sync.\n\n"
+     "status shows per sink what is delivered, pending, waiting for a retry and parked (with "
+     "the reason)."},
+    {"notion", srr_cmd_notion, "notion setup [-c FILE]",
+     "check the Notion database's schema and add the properties srr needs",
+     "Adds what is missing (ID, Kind, Status with srr's statuses, Urgency, Service, Assignee, "
+     "Datadog URL, Backlog URL, Postmortem URL, Next review, First seen, Last seen, "
+     "Occurrences, Labels; names from notion.properties). A property that exists with the "
+     "wrong type is an error naming it; nothing of the team's own is deleted or renamed. The "
+     "token comes from $NOTION_TOKEN (notion.token_env) or notion.token_file."},
     {"policy", srr_cmd_policy,
      "policy check [-c FILE] [POLICY]\npolicy explain [-c FILE] --signal FILE|- [--history]\n"
      "policy test [-c FILE] --replay DIR [--policy NEW]",
@@ -246,13 +278,14 @@ int srr_help_man(FILE *out, int section)
         man_header(out, "SRR.YAML", 5);
         fputs(".SH NAME\nsrr.yaml \\- configuration of srr\n.SH DESCRIPTION\n", out);
         fputs("One YAML file with the sections datadog, queue, store, sweep, webhook, team, "
-              "checks and policy. Unknown keys and wrong types are errors naming the file, line "
+              "checks, policy, sync and notion. Unknown keys and wrong types are errors naming the file, line "
               "and column. Relative paths are resolved against the file's directory. Secrets "
               "never go in the file: DD_API_KEY, DD_APP_KEY and DD_SITE come from the "
-              "environment, the webhook secret from the variable or file the webhook section "
-              "names.\n.SH OPTIONS\n",
+              "environment, the webhook secret and the Notion token from the variable or file "
+              "their section names.\n.SH OPTIONS\n",
               out);
         srr_config_print_reference_roff(out);
+        srr_sync_print_reference(out, 1);
         fputs(".SH SEE ALSO\n.BR srr (1)\n", out);
         return 0;
     }
@@ -264,7 +297,8 @@ int srr_help_man(FILE *out, int section)
           "srr sweeps Datadog metrics and logs weekly and receives monitor webhooks, applies "
           "the team's triage policy (backlog now, investigate with a time-box, risk when still "
           "unexplained), queues the candidates durably and keeps draft System Risk Records in "
-          "SQLite for engineers to approve.\n.SH COMMANDS\n",
+          "SQLite for engineers to approve, mirrored to the team's Notion database.\n"
+          ".SH COMMANDS\n",
           out);
     for (c = commands; c->name; c++) {
         const char *p = c->synopsis;
@@ -295,7 +329,8 @@ int srr_help_man(FILE *out, int section)
           "level printed.\n"
           ".SH ENVIRONMENT\n.TP\n.B SRR_CONFIG\nThe config file when \\-c is not given "
           "(else ./srr.yaml).\n.TP\n.B DD_API_KEY, DD_APP_KEY, DD_SITE\nDatadog credentials and "
-          "site.\n.TP\n.B SRR_USER\nThe actor recorded in the audit log.\n"
+          "site.\n.TP\n.B NOTION_TOKEN\nThe Notion integration's token (notion.token_env).\n"
+          ".TP\n.B SRR_USER\nThe actor recorded in the audit log.\n"
           ".SH EXIT STATUS\n0 success; 1 the job ran and something failed; 2 bad arguments or "
           "configuration.\n.SH SEE ALSO\n.BR srr.yaml (5)\n",
           out);

@@ -11,7 +11,9 @@
  *
  * With the local spool (the embedded default) serve also runs the writer
  * in a thread, so an alert becomes a draft without a separate `srr drain`
- * (--no-drain leaves that to a separate writer). SIGTERM/SIGINT: stop
+ * (--no-drain leaves that to a separate writer), and with sinks configured
+ * (`notion:`) a thread delivers the outbox to them (--no-sync leaves that
+ * to `srr sync`). SIGTERM/SIGINT: stop
  * accepting, finish in-flight requests, flush the queue, stop the writer
  * after its batch, exit 0.
  */
@@ -56,11 +58,12 @@ typedef struct serve_ctx {
 } serve_ctx;
 
 static const char usage[] =
-    "usage: srr serve [-c FILE] [--insecure-no-auth] [--no-drain]\n"
+    "usage: srr serve [-c FILE] [--insecure-no-auth] [--no-drain] [--no-sync]\n"
     "  Receives Datadog monitor webhooks on POST /v1/webhooks/datadog (webhook.listen),\n"
     "  judges each alert with the policy and queues it; answers 202 once it is durable.\n"
     "  --insecure-no-auth  start without a shared secret (anyone may post)\n"
-    "  --no-drain          with the spool, leave writing to the store to `srr drain`\n";
+    "  --no-drain          with the spool, leave writing to the store to `srr drain`\n"
+    "  --no-sync           leave delivering to the sinks (notion:) to `srr sync`\n";
 
 /* ---- queue sink for the committer ---------------------------------------- */
 
@@ -246,10 +249,12 @@ int srr_cmd_serve(int argc, char **argv)
     static const struct option longopts[] = {{"config", required_argument, NULL, 'c'},
                                              {"insecure-no-auth", no_argument, NULL, 'I'},
                                              {"no-drain", no_argument, NULL, 'n'},
+                                             {"no-sync", no_argument, NULL, 'S'},
                                              {"help", no_argument, NULL, 'h'},
                                              {NULL, 0, NULL, 0}};
     const char *config = NULL;
-    int c, insecure = 0, no_drain = 0, code = SRR_EXIT_OK, sig = 0;
+    int c, insecure = 0, no_drain = 0, no_sync = 0, code = SRR_EXIT_OK, sig = 0;
+    srr_cli_sync *sync = NULL;
     srr_config *cfg = NULL;
     serve_ctx sc;
     srr_webhook_server *srv = NULL;
@@ -271,6 +276,7 @@ int srr_cmd_serve(int argc, char **argv)
         case 'c': config = optarg; break;
         case 'I': insecure = 1; break;
         case 'n': no_drain = 1; break;
+        case 'S': no_sync = 1; break;
         case 'h': fputs(usage, stdout); return SRR_EXIT_OK;
         default: fputs(usage, stderr); return SRR_EXIT_USAGE;
         }
@@ -332,6 +338,12 @@ int srr_cmd_serve(int argc, char **argv)
         writer_started = 1;
     }
 
+    if (!no_sync) {
+        sync = srr_cli_sync_start(cfg, "srr serve", &code);
+        if (code != SRR_EXIT_OK)
+            goto out;
+    }
+
     memset(&wo, 0, sizeof wo);
     wo.cfg = &cfg->webhook;
     wo.insecure_no_auth = insecure;
@@ -376,6 +388,7 @@ int srr_cmd_serve(int argc, char **argv)
     srr_info("srr serve: stopped");
 
 out:
+    srr_cli_sync_stop(&sync);
     if (writer_started) {
         sc.writer_stop = 1;
         pthread_join(writer, NULL);
