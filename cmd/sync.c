@@ -34,9 +34,9 @@ static void on_signal(int sig)
 static void print_stats(const char *who, const srr_sync_stats *st)
 {
     printf("%s: %zu record(s) delivered, %zu failed (retried later), %zu parked; edits from the "
-           "sinks: %zu applied, %zu refused, %zu lost to a later change in srr\n",
+           "sinks: %zu applied, %zu refused, %zu lost to a later change in srr%s\n",
            who, st->delivered, st->failed, st->parked, st->edits_applied, st->edits_refused,
-           st->edits_lost);
+           st->edits_lost, st->sink_errors ? "; a sink failed (see the log)" : "");
 }
 
 /* Loads the config and the sync of its sinks; prints and sets *code on
@@ -107,7 +107,7 @@ static int sync_run(int argc, char **argv)
         code = SRR_EXIT_FAIL;
     } else {
         print_stats("srr sync", &stats);
-        if (once && (stats.failed || stats.parked))
+        if (once && (stats.failed || stats.parked || stats.sink_errors))
             code = SRR_EXIT_FAIL;
     }
     srr_sync_close(&s);
@@ -366,5 +366,5 @@ int srr_cli_sync_once(const srr_config *cfg, const char *who)
     }
     print_stats(who, &stats);
     srr_sync_close(&s);
-    return stats.failed || stats.parked ? SRR_EXIT_FAIL : SRR_EXIT_OK;
+    return stats.failed || stats.parked || stats.sink_errors ? SRR_EXIT_FAIL : SRR_EXIT_OK;
 }

@@ -63,6 +63,7 @@ typedef struct sink_inst {
 
 struct srr_sync {
     const srr_config *cfg; /* borrowed */
+    size_t errors;         /* sink-wide failures since open */
     sync_opts o;
     sink_inst *sinks;
     size_t n;
@@ -213,6 +214,7 @@ static int64_t backoff(const srr_sync *s, int failures, int64_t retry_after)
 static void inst_failed(srr_sync *s, sink_inst *si, int64_t now, int64_t retry_after,
                         const srr_error *err)
 {
+    s->errors++;
     si->failures++;
     si->next_at = now + backoff(s, si->failures, retry_after);
     if (strcmp(si->last_error, err->msg) != 0)
@@ -854,8 +856,11 @@ srr_rc srr_sync_run(srr_sync *s, const srr_config *cfg, int once, volatile sig_a
     srr_store *st = NULL;
     srr_rc rc = srr_store_open(cfg->store.path, &st, err);
     int more = 0, rounds = 0;
+    size_t errors = s->errors;
     if (rc != SRR_OK)
         return rc;
+    if (once) /* what failed while opening counts for this run */
+        errors = 0;
     while (!(stop && *stop)) {
         rc = srr_sync_pass(s, st, srr_now(), stats, &more, err);
         if (rc == SRR_RETRY) { /* the writer held the database too long: next pass */
@@ -872,6 +877,8 @@ srr_rc srr_sync_run(srr_sync *s, const srr_config *cfg, int once, volatile sig_a
             nap(s->o.interval_s * 1000, stop);
     }
     srr_store_close(&st);
+    if (stats)
+        stats->sink_errors += s->errors - errors;
     return rc;
 }
 

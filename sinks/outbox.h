@@ -34,6 +34,7 @@ typedef struct srr_sync_stats {
     size_t edits_applied; /* remote edits applied through the workflow */
     size_t edits_refused; /* remote edits refused (put back with a note) */
     size_t edits_lost;    /* remote edits that lost against a later local change */
+    size_t sink_errors;   /* a sink as a whole failed (unreachable, refused, not set up) */
 } srr_sync_stats;
 
 /* 1 when cfg configures at least one sink. */

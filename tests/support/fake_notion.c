@@ -310,7 +310,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     *con_cls = NULL;
 }
 
-fake_notion *fake_notion_start(unsigned short port)
+static fake_notion *start(unsigned short port, const char *cert_pem, const char *key_pem)
 {
     fake_notion *f = srr_calloc(1, sizeof(*f));
     struct sockaddr_in sa;
@@ -326,11 +326,20 @@ fake_notion *fake_notion_start(unsigned short port)
     sa.sin_family = AF_INET;
     sa.sin_port = htons(port);
     sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    f->d = MHD_start_daemon(MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
-                                MHD_USE_ERROR_LOG,
-                            0, NULL, NULL, on_request, f, MHD_OPTION_SOCK_ADDR, &sa,
-                            MHD_OPTION_NOTIFY_COMPLETED, on_completed, f,
-                            MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30, MHD_OPTION_END);
+    if (cert_pem)
+        f->d = MHD_start_daemon(MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
+                                    MHD_USE_TLS,
+                                0, NULL, NULL, on_request, f, MHD_OPTION_SOCK_ADDR, &sa,
+                                MHD_OPTION_NOTIFY_COMPLETED, on_completed, f,
+                                MHD_OPTION_HTTPS_MEM_CERT, cert_pem, MHD_OPTION_HTTPS_MEM_KEY,
+                                key_pem, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30,
+                                MHD_OPTION_END);
+    else
+        f->d = MHD_start_daemon(MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
+                                    MHD_USE_ERROR_LOG,
+                                0, NULL, NULL, on_request, f, MHD_OPTION_SOCK_ADDR, &sa,
+                                MHD_OPTION_NOTIFY_COMPLETED, on_completed, f,
+                                MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30, MHD_OPTION_END);
     if (!f->d) {
         fprintf(stderr, "fake_notion: cannot start the server\n");
         fn_model_free(f);
@@ -339,8 +348,19 @@ fake_notion *fake_notion_start(unsigned short port)
     }
     info = MHD_get_daemon_info(f->d, MHD_DAEMON_INFO_BIND_PORT);
     f->port = info ? info->port : port;
-    snprintf(f->url, sizeof(f->url), "http://127.0.0.1:%u", (unsigned)f->port);
+    snprintf(f->url, sizeof(f->url), "%s://127.0.0.1:%u", cert_pem ? "https" : "http",
+             (unsigned)f->port);
     return f;
+}
+
+fake_notion *fake_notion_start(unsigned short port)
+{
+    return start(port, NULL, NULL);
+}
+
+fake_notion *fake_notion_start_tls(const char *cert_pem, const char *key_pem)
+{
+    return start(0, cert_pem, key_pem);
 }
 
 void fake_notion_stop(fake_notion **pf)

@@ -46,6 +46,9 @@ typedef struct fake_notion fake_notion;
  * user, one database and one data source. NULL (message on stderr) when it
  * cannot start. `port` 0: the kernel chooses. */
 fake_notion *fake_notion_start(unsigned short port);
+/* The same over HTTPS with the given PEM certificate and key, which must
+ * stay valid until stop: its URL starts with https://. */
+fake_notion *fake_notion_start_tls(const char *cert_pem, const char *key_pem);
 void fake_notion_stop(fake_notion **f);
 
 const char *fake_notion_url(const fake_notion *f);     /* "http://127.0.0.1:<port>" */
