@@ -339,7 +339,7 @@ static srr_rc item_key(const srr_sink_item *item, int64_t *id, srr_error *err)
 
 srr_rc srr_sink_creating(srr_sink_host *h, const srr_sink_item *item, srr_error *err)
 {
-    int64_t id;
+    int64_t id = 0;
     srr_rc rc = item_key(item, &id, err);
     if (rc == SRR_OK)
         rc = srr_outbox_begin_create(h->st, h->si->p->name, item->kind, id, h->now, err);
@@ -354,7 +354,7 @@ static char *state_text(const json_t *state)
 srr_rc srr_sink_save(srr_sink_host *h, const srr_sink_item *item, const char *remote_id,
                      const json_t *state, srr_error *err)
 {
-    int64_t id;
+    int64_t id = 0;
     char *t = state_text(state);
     srr_rc rc = item_key(item, &id, err);
     if (rc == SRR_OK)
