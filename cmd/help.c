@@ -116,7 +116,7 @@ static const srr_command commands[] = {
      "CSV follows RFC 4180 with a header row; Markdown writes one detail page per record."},
     {"sync", srr_cmd_sync,
      "sync [-c FILE] [--once]\nsync status [-c FILE] [--format table|json]\n"
-     "sync retry [-c FILE] ID|--all",
+     "sync retry [-c FILE] ID|--all\nsync resend [-c FILE] ID|--all",
      "mirror the records to the team's Notion database and read its edits back",
      "Every change to a record (created, a transition, a field set, a log entry, evidence, "
      "merged, promoted) writes an outbox entry in the same SQLite transaction. sync delivers "
@@ -133,7 +133,9 @@ static const srr_command commands[] = {
      "something failed or was parked); otherwise it runs until SIGTERM. srr serve and srr "
      "drain run the same loop unless --no-sync.\n\n"
      "status shows per sink what is delivered, pending, waiting for a retry and parked (with "
-     "the reason)."},
+     "the reason). retry makes parked and waiting records due now. resend makes records due "
+     "from scratch: srr forgets what it wrote and compares every property and section with "
+     "the page (after restoring a backup)."},
     {"notion", srr_cmd_notion, "notion setup [-c FILE]",
      "check the Notion database's schema and add the properties srr needs",
      "Adds what is missing (ID, Kind, Status with srr's statuses, Urgency, Service, Assignee, "

@@ -4,6 +4,7 @@
  * their edits back: until SIGTERM, or --once for timers and cron),
  * `srr sync status` (what is delivered, pending, waiting for a retry,
  * parked and why), `srr sync retry` (release parked records now),
+ * `srr sync resend` (deliver again comparing everything, after a restore),
  * `srr notion setup` (prepare the team's Notion database), and the sync
  * thread `srr serve` and `srr drain` run beside their writer unless
  * --no-sync. The work is done by sinks/outbox.h.
@@ -187,8 +188,9 @@ static int sync_status(int argc, char **argv)
     return code;
 }
 
-/* `srr sync retry ID|--all`: parked and waiting records are due now. */
-static int sync_retry(int argc, char **argv)
+/* `srr sync retry ID|--all`: parked and waiting records are due now;
+ * `srr sync resend ID|--all`: due again from scratch (after a restore). */
+static int sync_retry(int argc, char **argv, int resend)
 {
     static const struct option longopts[] = {{"config", required_argument, NULL, 'c'},
                                              {"all", no_argument, NULL, 'a'},
@@ -210,7 +212,7 @@ static int sync_retry(int argc, char **argv)
             return SRR_EXIT_USAGE;
     }
     if (all == (optind < argc)) {
-        fprintf(stderr, "usage: srr sync retry [-c FILE] ID|--all\n");
+        fprintf(stderr, "usage: srr sync %s [-c FILE] ID|--all\n", resend ? "resend" : "retry");
         return SRR_EXIT_USAGE;
     }
     if (!all) {
@@ -222,8 +224,8 @@ static int sync_retry(int argc, char **argv)
                 id = strtoll(argv[optind] + strlen(pre[k]), NULL, 10);
             }
         if (!kind || id <= 0) {
-            fprintf(stderr, "srr sync retry: '%s' is not a record id (SRR-1, BL-2, INV-3)\n",
-                    argv[optind]);
+            fprintf(stderr, "srr sync %s: '%s' is not a record id (SRR-1, BL-2, INV-3)\n",
+                    resend ? "resend" : "retry", argv[optind]);
             return SRR_EXIT_USAGE;
         }
     }
@@ -231,8 +233,9 @@ static int sync_retry(int argc, char **argv)
     if (!cfg)
         return code;
     if (srr_store_open(cfg->store.path, &st, &err) != SRR_OK ||
-        srr_outbox_release(st, NULL, kind, id, &n, &err) != SRR_OK) {
-        fprintf(stderr, "srr sync retry: %s\n", err.msg);
+        (resend ? srr_outbox_resend(st, NULL, kind, id, &n, &err)
+                : srr_outbox_release(st, NULL, kind, id, &n, &err)) != SRR_OK) {
+        fprintf(stderr, "srr sync %s: %s\n", resend ? "resend" : "retry", err.msg);
         code = SRR_EXIT_FAIL;
     } else {
         printf("%zu record(s) due again; the next sync delivers them\n", n);
@@ -247,7 +250,9 @@ int srr_cmd_sync(int argc, char **argv)
     if (argc >= 2 && strcmp(argv[1], "status") == 0)
         return sync_status(argc - 1, argv + 1);
     if (argc >= 2 && strcmp(argv[1], "retry") == 0)
-        return sync_retry(argc - 1, argv + 1);
+        return sync_retry(argc - 1, argv + 1, 0);
+    if (argc >= 2 && strcmp(argv[1], "resend") == 0)
+        return sync_retry(argc - 1, argv + 1, 1);
     return sync_run(argc, argv);
 }
 

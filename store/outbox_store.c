@@ -295,6 +295,22 @@ srr_rc srr_outbox_release(srr_store *st, const char *sink, const char *kind, int
     return rc;
 }
 
+srr_rc srr_outbox_resend(srr_store *st, const char *sink, const char *kind, int64_t id,
+                         size_t *n, srr_error *err)
+{
+    sqlite3 *db = srr_store_db(st);
+    srr_rc rc = srr_wf_exec(db, err,
+                            "UPDATE sync_state SET delivered_seq = 0, state = NULL,"
+                            " parked_seq = NULL, parked_tag = NULL, parked_at = NULL,"
+                            " next_at = 0, attempts = 0, error = NULL"
+                            " WHERE (?1 IS NULL OR sink = ?1)"
+                            " AND (?2 IS NULL OR (record_kind = ?2 AND record_id = ?3))",
+                            "tti", sink, kind, id);
+    if (n)
+        *n = rc == SRR_OK ? (size_t)sqlite3_changes(db) : 0;
+    return rc;
+}
+
 srr_rc srr_outbox_forget(srr_store *st, const char *sink, const char *kind, int64_t id,
                          srr_error *err)
 {

@@ -92,6 +92,14 @@ srr_rc srr_outbox_park(srr_store *st, const char *sink, const char *kind, int64_
  * gets how many were released. */
 srr_rc srr_outbox_release(srr_store *st, const char *sink, const char *kind, int64_t id,
                           size_t *n, srr_error *err);
+/* Makes records of `sink` (NULL: every sink) due again from scratch: the
+ * sink's memory of their remote objects is dropped (the remote ids are
+ * kept), so the next delivery compares everything with what the remote
+ * side holds and writes what differs (after restoring a backup). One
+ * record (kind + id) or, with kind NULL, all; *n (may be NULL) gets how
+ * many. */
+srr_rc srr_outbox_resend(srr_store *st, const char *sink, const char *kind, int64_t id,
+                         size_t *n, srr_error *err);
 /* Forgets the sink's progress on a record (its remote object was deleted
  * on the remote side): the next delivery creates it again. */
 srr_rc srr_outbox_forget(srr_store *st, const char *sink, const char *kind, int64_t id,

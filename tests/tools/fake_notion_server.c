@@ -3,11 +3,13 @@
  * fake_notion_server.c - the fake Notion API of tests/support as a program,
  * for the README's demo (scripts/notion-demo.sh) and for trying srr's
  * Notion sink by hand: serves on 127.0.0.1 (port from argv[1], else one the
- * kernel picks), prints one line of shell assignments (FAKE_NOTION_URL,
- * FAKE_NOTION_DATABASE, FAKE_NOTION_TOKEN) and runs until SIGTERM or
- * SIGINT. `curl $FAKE_NOTION_URL/_fake/dump` prints every page. The rate
- * limit is Notion's (3 requests/s) unless argv[2] gives another.
+ * kernel picks) at Notion's rate limit (3 requests/s, or argv[2]), prints
+ * one line of shell assignments (FAKE_NOTION_URL, FAKE_NOTION_DATABASE,
+ * FAKE_NOTION_TOKEN) and runs until SIGTERM or SIGINT, then prints every
+ * page it holds (properties and body) and exits. While it runs,
+ * GET $FAKE_NOTION_URL/_fake/dump answers the same text.
  */
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,6 +34,8 @@ int main(int argc, char **argv)
            fake_notion_database(f), FAKE_NOTION_TOKEN);
     fflush(stdout);
     sigwait(&set, &sig);
+    fake_notion_dump(f, stdout);
+    fflush(stdout);
     fake_notion_stop(&f);
     return 0;
 }

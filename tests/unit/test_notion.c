@@ -134,6 +134,40 @@ static char *prop(const char *hid, const char *name)
     return fake_notion_prop_text(g_fn, page_of(hid), name);
 }
 
+static size_t npages(void)
+{
+    json_t *p = fake_notion_pages(g_fn);
+    size_t n = json_array_size(p);
+    json_decref(p);
+    return n;
+}
+
+static size_t ncomments(const char *hid)
+{
+    json_t *c = fake_notion_comments(g_fn, page_of(hid));
+    size_t n = json_array_size(c);
+    json_decref(c);
+    return n;
+}
+
+/* 1 when record hid's page property `name` reads `want`. */
+static int prop_is(const char *hid, const char *name, const char *want)
+{
+    char *t = prop(hid, name);
+    int eq = t && strcmp(t, want) == 0;
+    free(t);
+    return eq;
+}
+
+/* 1 when record hid's page body contains `needle`. */
+static int page_has(const char *hid, const char *needle)
+{
+    char *t = fake_notion_page_text(g_fn, page_of(hid));
+    int has = strstr(t, needle) != NULL;
+    free(t);
+    return has;
+}
+
 static void wait_ms(long ms)
 {
     struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
@@ -253,7 +287,6 @@ Test(notion, records_become_pages_and_updates_send_what_changed)
     srr_sync_stats st;
     srr_wf_req r;
     char *t, *text;
-    unsigned before;
     configure(NULL);
     setup_db();
     risk("c1", "fp-a", T0);
@@ -331,8 +364,7 @@ Test(notion, records_become_pages_and_updates_send_what_changed)
     cr_assert_str_eq(t, "mitigating");
     free(t);
     cr_assert_eq(fake_notion_rejected(g_fn), 0);
-    before = (unsigned)json_array_size(fake_notion_pages(g_fn));
-    cr_assert_eq(before, 2);
+    cr_assert_eq(npages(), 2);
 }
 
 Test(notion, long_text_and_many_entries_stay_within_the_limits)
@@ -408,18 +440,20 @@ Test(notion, an_approval_made_in_notion_is_applied_as_the_notion_user)
     free(t);
     /* An assignment to Bob (mapped by email) and an urgency. */
     wait_ms(1100);
-    fake_notion_edit_property(g_fn, page_of("SRR-1"), "Assignee",
-                              srr_asprintf("{\"people\":[{\"id\":\"%s\"}]}", g_bob), g_alice);
+    {
+        char *v = srr_asprintf("{\"people\":[{\"id\":\"%s\"}]}", g_bob);
+        fake_notion_edit_property(g_fn, page_of("SRR-1"), "Assignee", v, g_alice);
+        free(v);
+    }
     fake_notion_edit_property(g_fn, page_of("SRR-1"), "Urgency",
                               "{\"select\":{\"name\":\"critical\"}}", g_alice);
     SYNC_UNTIL(q("SELECT count(*) FROM risks WHERE assignee = 'bob' AND urgency = 3") == 1);
-    cr_assert_eq(json_array_size(fake_notion_comments(g_fn, page_of("SRR-1"))), 0);
+    cr_assert_eq(ncomments("SRR-1"), 0);
 }
 
 Test(notion, a_refused_transition_is_put_back_with_a_comment)
 {
     json_t *comments;
-    char *t;
     configure(NULL);
     setup_db();
     risk("c1", "fp-a", T0);
@@ -427,9 +461,9 @@ Test(notion, a_refused_transition_is_put_back_with_a_comment)
     wait_ms(1100);
     fake_notion_edit_property(g_fn, page_of("SRR-1"), "Status",
                               "{\"select\":{\"name\":\"resolved\"}}", g_alice);
-    SYNC_UNTIL(json_array_size(fake_notion_comments(g_fn, page_of("SRR-1"))) == 1);
+    SYNC_UNTIL(ncomments("SRR-1") == 1);
     cr_assert_eq(q("SELECT count(*) FROM risks WHERE status = 'draft'"), 1);
-    SYNC_UNTIL((t = prop("SRR-1", "Status")) && strcmp(t, "draft") == 0 && (free(t), 1));
+    SYNC_UNTIL(prop_is("SRR-1", "Status", "draft"));
     comments = fake_notion_comments(g_fn, page_of("SRR-1"));
     cr_assert(strstr(json_string_value(json_array_get(comments, 0)),
                      "cannot go from draft to resolved") != NULL,
@@ -485,7 +519,6 @@ Test(notion, sections_and_a_countermeasure_entry_come_back)
 Test(notion, both_sides_changed_the_later_change_wins_and_both_are_audited)
 {
     srr_wf_req r;
-    char *text;
     configure(NULL);
     setup_db();
     risk("c1", "fp-a", T0);
@@ -503,8 +536,7 @@ Test(notion, both_sides_changed_the_later_change_wins_and_both_are_audited)
     cr_assert_eq(srr_outbox_meta_set(g_st, "notion", "edited_since", "2020-01-01T00:00:00Z", NULL),
                  SRR_OK);
     SYNC_UNTIL(q("SELECT count(*) FROM audit WHERE action = 'sync-conflict'") == 1);
-    SYNC_UNTIL((text = fake_notion_page_text(g_fn, page_of("SRR-1"))) &&
-               strstr(text, "## Cause\nTold by srr.\n") && (free(text), 1));
+    SYNC_UNTIL(page_has("SRR-1", "## Cause\nTold by srr.\n"));
     cr_assert_eq(q("SELECT count(*) FROM risks WHERE cause = 'Told by srr.'"), 1);
 
     /* Now Notion's edit is the later one: it wins. */
@@ -527,7 +559,6 @@ Test(notion, both_sides_changed_the_later_change_wins_and_both_are_audited)
 
 Test(notion, rate_limit_429_retry_after_is_honoured)
 {
-    json_t *pages;
     int i;
     configure_with(NULL, 20, 1);
     setup_db();
@@ -538,7 +569,7 @@ Test(notion, rate_limit_429_retry_after_is_honoured)
         snprintf(fp, sizeof(fp), "fp-%d", i);
         risk(c, fp, T0);
     }
-    SYNC_UNTIL(json_array_size((pages = fake_notion_pages(g_fn))) == 6 && (json_decref(pages), 1));
+    SYNC_UNTIL(npages() == 6);
     cr_assert_gt(fake_notion_rate_limited(g_fn), 0, "the client went faster than 3/s");
     cr_assert_eq(fake_notion_violations(g_fn), 0, "a request came before Retry-After passed");
 }
@@ -562,7 +593,7 @@ Test(notion, transient_errors_are_retried_and_a_lost_create_makes_no_second_page
     json_decref(pages);
     /* Then SRR-1's create lands but its answer is lost (504). */
     fake_notion_lose_next_create(g_fn);
-    SYNC_UNTIL(json_array_size((pages = fake_notion_pages(g_fn))) >= 1 && (json_decref(pages), 1));
+    SYNC_UNTIL(npages() >= 1);
     cr_assert_eq(q("SELECT count(*) FROM sync_state WHERE creating = 1 AND record_id = 1"
                    " AND remote_id IS NULL"),
                  1);
@@ -612,7 +643,7 @@ Test(notion, the_api_down_then_everything_arrives_in_order)
     st = sync_once();
     cr_assert_eq(st.delivered, 0);
     fake_notion_set_down(g_fn, 0);
-    SYNC_UNTIL(json_array_size((pages = fake_notion_pages(g_fn))) == 5 && (json_decref(pages), 1));
+    SYNC_UNTIL(npages() == 5);
     pages = fake_notion_pages(g_fn);
     for (i = 0; i < 5; i++) {
         char hid[16];
@@ -670,4 +701,125 @@ Test(notion, a_validation_error_parks_the_record_until_the_config_is_fixed)
     st = sync_once();
     cr_assert_eq(st.delivered, 1);
     cr_assert_str_neq(page_of("SRR-1"), "");
+}
+
+static void copy_file(const char *from, const char *to)
+{
+    char *data = NULL;
+    size_t len = 0;
+    srr_error err = {0};
+    cr_assert_eq(srr_file_read(from, 0, &data, &len, &err), SRR_OK, "%s", err.msg);
+    cr_assert_eq(srr_file_write_atomic(to, data, len, &err), SRR_OK, "%s", err.msg);
+    free(data);
+}
+
+Test(notion, resend_after_a_restore_puts_the_restored_records_back)
+{
+    char *backup = srr_asprintf("%s/backup.db", g_dir), *t;
+    srr_wf_req r;
+    srr_error err = {0};
+    size_t n = 0;
+    configure(NULL);
+    setup_db();
+    risk("c1", "fp-a", T0);
+    sync_once();
+    srr_store_close(&g_st);
+    copy_file(g_cfg->store.path, backup);
+    cr_assert_eq(srr_store_open(g_cfg->store.path, &g_st, &err), SRR_OK);
+    memset(&r, 0, sizeof(r));
+    cr_assert_eq(change("approve", "SRR-1", &r, "dana"), SRR_OK);
+    memset(&r, 0, sizeof(r));
+    r.sets = (const char *const[]){"cause=Found after the backup."};
+    r.nsets = 1;
+    cr_assert_eq(change("set", "SRR-1", &r, "dana"), SRR_OK);
+    sync_once();
+    t = prop("SRR-1", "Status");
+    cr_assert_str_eq(t, "open");
+    free(t);
+    /* Restore the backup: the page is ahead of the store. */
+    srr_store_close(&g_st);
+    copy_file(backup, g_cfg->store.path);
+    cr_assert_eq(srr_store_open(g_cfg->store.path, &g_st, &err), SRR_OK);
+    sync_once();
+    t = prop("SRR-1", "Status");
+    cr_assert_str_eq(t, "open", "nothing is due: srr's memory is the backup's");
+    free(t);
+    cr_assert_eq(srr_outbox_resend(g_st, NULL, NULL, 0, &n, &err), SRR_OK);
+    cr_assert_eq(n, 1);
+    sync_once();
+    t = prop("SRR-1", "Status");
+    cr_assert_str_eq(t, "draft");
+    free(t);
+    t = fake_notion_page_text(g_fn, page_of("SRR-1"));
+    cr_assert(strstr(t, "## Cause\n\n## Countermeasure policy"), "%s", t);
+    cr_assert_null(strstr(t, "Found after the backup."));
+    free(t);
+    cr_assert_eq(npages(), 1);
+    free(backup);
+}
+
+/* ---- configuration ------------------------------------------------------- */
+
+/* The README's reference holds the sync and sink rows `srr config
+ * reference` prints after the core's. */
+Test(notion_config, readme_reference_is_current)
+{
+    char *readme = NULL, *buf = NULL;
+    size_t len = 0, blen = 0;
+    FILE *f = open_memstream(&buf, &blen);
+    srr_sync_print_reference(f, 0);
+    fclose(f);
+    cr_assert_eq(srr_file_read(SRR_SOURCE_DIR "/README.md", 0, &readme, &len, NULL), SRR_OK);
+    cr_assert(strstr(readme, buf) != NULL, "README.md lacks `srr config reference`'s rows:\n%s",
+              buf);
+    free(readme);
+    free(buf);
+}
+
+static srr_rc check(const char *yaml, srr_error *err)
+{
+    srr_config *cfg = NULL;
+    srr_rc rc = srr_config_parse("c.yaml", yaml, strlen(yaml), &cfg, err);
+    if (rc == SRR_OK)
+        rc = srr_sync_check_config(cfg, err);
+    srr_config_destroy(cfg);
+    return rc;
+}
+
+Test(notion_config, sections_are_checked_with_positions)
+{
+    srr_error err = {0};
+    srr_config *cfg = NULL;
+    srr_sync *s = NULL;
+    cr_assert_eq(check("notion:\n  database_id: x\n  databse: y\n", &err), SRR_EINVAL);
+    cr_assert(strstr(err.msg, "c.yaml:3:3: unknown key 'databse' in notion"), "%s", err.msg);
+    cr_assert_eq(check("sync:\n  interval: soon\n", &err), SRR_EINVAL);
+    cr_assert(strstr(err.msg, "c.yaml:2:13") && strstr(err.msg, "sync.interval"), "%s", err.msg);
+    cr_assert_eq(check("notion:\n  requests_per_second: 0\n", &err), SRR_EINVAL);
+    cr_assert_eq(check("notion:\n  database_id: x\n  properties:\n    status: State\n", &err),
+                 SRR_OK);
+    /* No database, no token, an unknown field: configuration errors. */
+    unsetenv("NOTION_TOKEN");
+    {
+        const char *y = "notion:\n  database_id: db\n  api_url: http://127.0.0.1:1\n";
+        cr_assert_eq(srr_config_parse("c.yaml", y, strlen(y), &cfg, &err), SRR_OK);
+        cr_assert_eq(srr_sync_open(cfg, NULL, 1, &s, &err), SRR_EINVAL);
+        cr_assert(strstr(err.msg, "$NOTION_TOKEN"), "%s", err.msg);
+        srr_config_destroy(cfg);
+    }
+    setenv("NOTION_TOKEN", "x-token", 1);
+    {
+        const char *y = "notion:\n  database_id: db\n  properties:\n    colour: C\n";
+        cr_assert_eq(srr_config_parse("c.yaml", y, strlen(y), &cfg, &err), SRR_OK);
+        cr_assert_eq(srr_sync_open(cfg, NULL, 1, &s, &err), SRR_EINVAL);
+        cr_assert(strstr(err.msg, "unknown field 'colour'"), "%s", err.msg);
+        srr_config_destroy(cfg);
+    }
+    {
+        const char *y = "store:\n  path: x.db\n";
+        cr_assert_eq(srr_config_parse("c.yaml", y, strlen(y), &cfg, &err), SRR_OK);
+        cr_assert_eq(srr_sync_configured(cfg), 0);
+        srr_config_destroy(cfg);
+    }
+    unsetenv("NOTION_TOKEN");
 }
