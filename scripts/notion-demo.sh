@@ -34,8 +34,7 @@ YAML
 export SRR_CONFIG="$DEMO/srr.yaml" NOTION_TOKEN="$FAKE_NOTION_TOKEN"
 SRR=./build/cmd/srr
 
-"$SRR" sweep --replay examples/demo-week --no-drain >/dev/null
-"$SRR" drain --once --no-sync
+"$SRR" sweep --replay examples/demo-week
 echo
 echo "== srr notion setup =="
 "$SRR" notion setup

@@ -110,7 +110,12 @@ static srr_rc read_props(page_ctx *pc, const json_t *page, srr_error *err)
         if (!v)
             continue;
         canon = notion_canon_value(c, v);
-        if (strcmp(canon, jstr(have, p->name)) != 0) {
+        if (!json_object_get(have, p->name)) {
+            /* srr does not know what it wrote there (a page found again
+             * after a crash, `srr sync resend`): what the page holds is
+             * the baseline, not someone's edit. */
+            json_object_set_new(have, p->name, json_string(canon));
+        } else if (strcmp(canon, jstr(have, p->name)) != 0) {
             if (BACK[i].prop == NP_ASSIGNEE) {
                 char first[64];
                 const char *member;
@@ -165,6 +170,10 @@ static srr_rc read_log(page_ctx *pc, int s, const json_t *r, json_t *mine, srr_e
     json_t *known = json_object_get(mine, "ids"), *entries = json_object_get(mine, "entries");
     size_t i, assumed = known ? 0 : json_array_size(entries);
     srr_rc rc = SRR_OK;
+    if (!known && !entries) { /* no memory of this section: the baseline */
+        json_object_set(mine, "entries", (json_t *)texts);
+        return SRR_OK;
+    }
     if (!entries) {
         entries = json_array();
         json_object_set_new(mine, "entries", entries);
@@ -217,7 +226,7 @@ static srr_rc read_body(page_ctx *pc, srr_error *err)
         } else if (sec->field) {
             char *remote = notion_section_text(r), *was = notion_trimmed(jstr(mine, "text"));
             srr_edit_outcome out;
-            if (strcmp(remote, was) != 0)
+            if (json_object_get(mine, "text") && strcmp(remote, was) != 0)
                 rc = edit(pc, sec->field, sec->title, remote, &out, err);
             json_object_set_new(mine, "text", json_string(remote));
             free(remote);
@@ -294,8 +303,9 @@ out:
     return rc;
 }
 
-/* The filter_properties of the poll: the properties that come back. */
-static char *poll_path(const notion_ctx *c, const char *cursor)
+/* The query of the poll, whose filter_properties name the properties that
+ * come back (so 2026-12-01's "title only by default" changes nothing). */
+static char *poll_path(const notion_ctx *c)
 {
     srr_buf b;
     size_t i;
@@ -305,7 +315,6 @@ static char *poll_path(const notion_ctx *c, const char *cursor)
     for (i = 0; i < sizeof(BACK) / sizeof(BACK[0]); i++)
         if (c->prop[BACK[i].prop].id)
             srr_buf_printf(&b, "&filter_properties=%s", c->prop[BACK[i].prop].id);
-    (void)cursor;
     return srr_buf_steal(&b);
 }
 
@@ -338,7 +347,7 @@ srr_rc notion_poll(void *ctx, srr_sink_host *host, srr_error *err)
                                  "sorts", "timestamp", "last_edited_time", "direction",
                                  "ascending", "page_size", SRR_NOTION_PAGE_SIZE);
         json_t *answer = NULL, *results;
-        char *path = poll_path(c, cursor);
+        char *path = poll_path(c);
         int64_t ra;
         size_t i;
         if (cursor)

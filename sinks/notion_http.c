@@ -16,6 +16,7 @@
  * https or to a loopback address.
  */
 #include <curl/curl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,6 +46,15 @@ typedef struct nh_answer {
     srr_buf body;
     int64_t retry_after; /* -1: none */
 } nh_answer;
+
+/* libcurl's global init is not thread-safe: once per process, before the
+ * first handle (the sync thread of serve may be the first to want one). */
+static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
+
+static void curl_init_once(void)
+{
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+}
 
 static double mono_now(void)
 {
@@ -121,6 +131,7 @@ notion_http *notion_http_create(const char *base_url, const char *token, const n
     char *auth;
     if (strncmp(base_url, "https://", 8) != 0 && !loopback_http(base_url))
         return NULL;
+    pthread_once(&curl_once, curl_init_once);
     h = srr_calloc(1, sizeof(*h));
     h->curl = curl_easy_init();
     if (!h->curl) {
