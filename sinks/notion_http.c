@@ -260,7 +260,8 @@ srr_rc notion_http_call(notion_http *h, const char *method, const char *path, co
         double t0 = mono_now();
         CURLcode cc = attempt(h, method, url, text, &a, &status, curl_err);
         int64_t wait;
-        srr_debug("notion: %s /v1/%s -> %ld (%.0f ms)", method, path, status,
+        srr_debug("notion: %s /v1/%.*s -> %ld (%.0f ms)", method, (int)strcspn(path, "?"), path,
+                  status,
                   (mono_now() - t0) * 1000);
         if (cc == CURLE_OK && status >= 200 && status < 300) {
             *out = a.body.len ? json_loads(a.body.data, 0, NULL) : NULL;
@@ -301,8 +302,8 @@ srr_rc notion_http_call(notion_http *h, const char *method, const char *path, co
                 rc = SRR_RETRY;
                 break;
             }
-            srr_debug("notion: %s /v1/%s: %s; again in %llds", method, path, what,
-                      (long long)wait);
+            srr_debug("notion: %s /v1/%.*s: %s; again in %llds", method,
+                      (int)strcspn(path, "?"), path, what, (long long)wait);
             if (throttled) /* the limit applies to the next requests too */
                 h->next_start = mono_now() + (double)wait;
             else
@@ -310,8 +311,9 @@ srr_rc notion_http_call(notion_http *h, const char *method, const char *path, co
             wait_total += wait;
         }
     }
-    if (rc != SRR_OK)
-        srr_error_set(err, rc, "Notion %s /v1/%s: %s", method, path, what);
+    if (rc != SRR_OK) /* the path without its query: ids stay, parameters go */
+        srr_error_set(err, rc, "Notion %s /v1/%.*s: %s", method, (int)strcspn(path, "?"), path,
+                      what);
     srr_buf_free(&a.body);
     free(text);
     free(url);

@@ -236,8 +236,12 @@ static json_t *kids(fake_notion *f, const char *parent)
 static int insert_blocks(fake_notion *f, const json_t *in, const char *parent, int parent_is_page,
                          size_t pos, const char *user, json_t *added, json_t **err)
 {
-    json_t *made = json_array(), *list = kids(f, parent);
+    json_t *made, *list;
     size_t i;
+    if (!in)
+        return 0; /* no children */
+    made = json_array();
+    list = kids(f, parent);
     if (!json_is_array(in) || json_array_size(in) > FN_BLOCKS_MAX) {
         *err = fn_error(400, "validation_error",
                         "body failed validation: body.children.length should be ≤ `%d`, instead "
