@@ -13,6 +13,7 @@
 #include "backup.h"
 #include "cli.h"
 #include "dd_validate.h"
+#include "outbox_store.h"
 #include "queue.h"
 #include "rules.h"
 #include "store.h"
@@ -67,6 +68,31 @@ int srr_cmd_backup(int argc, char **argv)
     return code;
 }
 
+/* The restored store is behind what its sinks hold (Notion pages written
+ * after the backup): the next sync compares everything again and looks a
+ * page up before creating it (outbox_store.h). Opening the store also
+ * migrates an older backup. */
+static int restore_sinks(const srr_config *cfg)
+{
+    srr_store *st = NULL;
+    srr_error err = {0};
+    size_t n = 0;
+    if (srr_store_open(cfg->store.path, &st, &err) != SRR_OK ||
+        srr_outbox_after_restore(st, srr_now(), &n, &err) != SRR_OK) {
+        fprintf(stderr, "srr restore: the store is restored, but its sinks' progress could not "
+                        "be reset: %s; run `srr sync resend --all` before syncing\n",
+                err.msg);
+        srr_store_close(&st);
+        return SRR_EXIT_FAIL;
+    }
+    srr_store_close(&st);
+    if (n)
+        printf("sinks: %zu record(s) will be compared with what the sinks hold at the next "
+               "sync\n",
+               n);
+    return SRR_EXIT_OK;
+}
+
 int srr_cmd_restore(int argc, char **argv)
 {
     const char *config, *file;
@@ -85,6 +111,7 @@ int srr_cmd_restore(int argc, char **argv)
     } else {
         printf("restored %s into %s (schema version %d, integrity check ok)\n", file,
                cfg->store.path, version);
+        code = restore_sinks(cfg);
     }
     srr_config_destroy(cfg);
     return code;

@@ -985,6 +985,8 @@ static srr_rc update_sections(notion_ctx *c, const char *page, json_t *state, co
     if (!any)
         return SRR_OK;
     rc = read_layout(c, page, state, texts, &read, ra, err);
+    for (s = 0; rc == SRR_OK && read && s < NS__COUNT; s++) /* a memory learned from the page */
+        diff[s] = section_differs(s, state, body);
     for (s = 0; rc == SRR_OK && s < NS__COUNT; s++) {
         const notion_section *sec = &NOTION_SECTIONS[s];
         const json_t *want = json_object_get(body, sec->key);

@@ -18,10 +18,13 @@
  */
 #include "outbox.h"
 
+#include <errno.h>
+#include <signal.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "hash.h"
 #include "log.h"
@@ -30,6 +33,7 @@
 #include "workflow.h"
 
 #define SYNC_WEEKS 8 /* weeks of evidence in a record's view */
+#define SYNC_LEASE_S 300 /* one deliverer per sink: the lease's length */
 #define SYNC_REVIEW_IN_S (90 * 86400)
 
 /* ---- options and instances -------------------------------------------- */
@@ -58,12 +62,15 @@ typedef struct sink_inst {
     char tag[17];     /* hash of the options: parked records retry when it changes */
     int failures;     /* consecutive failed passes */
     int64_t next_at;  /* no pass before this time */
+    int64_t leased_at; /* when this process last took or renewed the lease */
+    char other[128];  /* who else held the lease when last seen (logged once) */
     char last_error[sizeof(((srr_error *)0)->msg)];
 } sink_inst;
 
 struct srr_sync {
     const srr_config *cfg; /* borrowed */
     size_t errors;         /* sink-wide failures since open */
+    char owner[128];       /* "host:pid": this deliverer, for the lease */
     sync_opts o;
     sink_inst *sinks;
     size_t n;
@@ -252,6 +259,11 @@ srr_rc srr_sync_open(const srr_config *cfg, const char *only, int connect, srr_s
     size_t i;
     *out = NULL;
     s->cfg = cfg;
+    {
+        char host[64] = "";
+        gethostname(host, sizeof(host) - 1);
+        snprintf(s->owner, sizeof(s->owner), "%s:%ld", host, (long)getpid());
+    }
     rc = srr_config_load_options(SYNC_OPTS, section_of(cfg, "sync"), "sync", &s->o, err);
     if (rc != SRR_OK)
         goto fail;
@@ -786,6 +798,50 @@ out:
 
 /* ---- a pass ------------------------------------------------------------ */
 
+/* 1 when the lease holder `who` ("host:pid") is a process of this host
+ * that no longer exists. */
+static int holder_dead(const srr_sync *s, const char *who)
+{
+    const char *colon = strrchr(who, ':');
+    size_t hostlen = strcspn(s->owner, ":");
+    long pid;
+    if (!colon || (size_t)(colon - who) != hostlen || strncmp(who, s->owner, hostlen) != 0)
+        return 0;
+    pid = strtol(colon + 1, NULL, 10);
+    return pid > 0 && kill((pid_t)pid, 0) != 0 && errno == ESRCH;
+}
+
+/* Takes or renews the sink's lease (renewed when a third of it is gone).
+ * 0 when this process may deliver; -1 when another one does (or the store
+ * failed: *rc). */
+static int hold_lease(srr_sync *s, sink_inst *si, srr_store *st, int64_t now, srr_rc *rc,
+                      srr_error *err)
+{
+    char *holder = NULL;
+    srr_error lerr = {0};
+    srr_rc r;
+    if (si->leased_at && now - si->leased_at < SYNC_LEASE_S / 3)
+        return 0;
+    r = srr_outbox_lease(st, si->p->name, s->owner, NULL, now, SYNC_LEASE_S, &holder, &lerr);
+    if (r == SRR_ECONFLICT && holder && holder_dead(s, holder))
+        r = srr_outbox_lease(st, si->p->name, s->owner, holder, now, SYNC_LEASE_S, NULL, &lerr);
+    if (r == SRR_OK) {
+        si->leased_at = now;
+        si->other[0] = '\0';
+    } else if (r == SRR_ECONFLICT) {
+        if (strcmp(si->other, holder ? holder : "") != 0)
+            srr_warn("sync: %s: another srr (%s) delivers to it; this one waits", si->p->name,
+                     holder ? holder : "?");
+        snprintf(si->other, sizeof(si->other), "%s", holder ? holder : "");
+        s->errors++;
+        si->leased_at = 0;
+    } else if (r != SRR_RETRY) {
+        *rc = srr_error_set(err, r, "%s", lerr.msg);
+    }
+    free(holder);
+    return r == SRR_OK ? 0 : -1;
+}
+
 /* One sink's pass. *more: records are still due now. */
 static srr_rc sink_pass(srr_sync *s, sink_inst *si, srr_store *st, int64_t now,
                         srr_sync_stats *stats, int *more, srr_error *err)
@@ -798,6 +854,8 @@ static srr_rc sink_pass(srr_sync *s, sink_inst *si, srr_store *st, int64_t now,
 
     if (now < si->next_at)
         return SRR_OK;
+    if (hold_lease(s, si, st, now, &rc, err) != 0)
+        return rc;
     if (inst_init(s, si, now) != SRR_OK) {
         if (!si->ctx && si->next_at <= now) /* a configuration error: keep saying it */
             si->next_at = now + s->o.max_backoff_s;
@@ -820,9 +878,12 @@ static srr_rc sink_pass(srr_sync *s, sink_inst *si, srr_store *st, int64_t now,
         }
     }
     rc = srr_outbox_due(st, si->p->name, si->tag, now, (size_t)s->o.batch, &due, &n, err);
-    for (i = 0; rc == SRR_OK && i < n; i++)
+    for (i = 0; rc == SRR_OK && i < n; i++) {
+        if (hold_lease(s, si, st, srr_now(), &rc, err) != 0) /* renewed in a long pass */
+            break;
         if (deliver_one(&h, &due[i], &rc, err) == DELIVER_STOP)
             break;
+    }
     if (rc == SRR_OK && i == n && n == (size_t)s->o.batch)
         *more = 1;
     srr_outbox_entries_free(due, n);
@@ -875,6 +936,11 @@ srr_rc srr_sync_run(srr_sync *s, const srr_config *cfg, int once, volatile sig_a
             break;
         if (!more)
             nap(s->o.interval_s * 1000, stop);
+    }
+    for (size_t i = 0; i < s->n; i++) { /* the next deliverer need not wait */
+        if (s->sinks[i].leased_at)
+            srr_outbox_lease_release(st, s->sinks[i].p->name, s->owner, NULL);
+        s->sinks[i].leased_at = 0;
     }
     srr_store_close(&st);
     if (stats)

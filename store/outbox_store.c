@@ -311,6 +311,39 @@ srr_rc srr_outbox_resend(srr_store *st, const char *sink, const char *kind, int6
     return rc;
 }
 
+srr_rc srr_outbox_after_restore(srr_store *st, int64_t now, size_t *n, srr_error *err)
+{
+    sqlite3 *db = srr_store_db(st);
+    size_t changed = 0;
+    srr_rc rc = srr_wf_begin(db, err);
+    if (rc == SRR_OK)
+        rc = srr_wf_exec(db, err,
+                         "INSERT INTO sync_state(sink, record_kind, record_id, creating,"
+                         " updated_at) SELECT k.sink, o.record_kind, o.record_id, 1, ?1"
+                         " FROM outbox o, (SELECT DISTINCT sink FROM sync_state) k"
+                         " WHERE NOT EXISTS (SELECT 1 FROM sync_state x WHERE x.sink = k.sink"
+                         " AND x.record_kind = o.record_kind AND x.record_id = o.record_id)",
+                         "i", now);
+    if (rc == SRR_OK)
+        rc = srr_wf_exec(db, err,
+                         "UPDATE sync_state SET delivered_seq = 0, state = NULL,"
+                         " creating = CASE WHEN remote_id IS NULL THEN 1 ELSE creating END,"
+                         " parked_seq = NULL, parked_tag = NULL, parked_at = NULL, next_at = 0,"
+                         " attempts = 0, error = NULL, updated_at = ?1",
+                         "i", now);
+    if (rc == SRR_OK) {
+        changed = (size_t)sqlite3_changes(db); /* every row, the new ones included */
+        rc = srr_wf_exec(db, err, "DELETE FROM sync_meta WHERE key = 'lease'", "");
+    }
+    if (rc == SRR_OK)
+        rc = srr_wf_commit(db, err);
+    else
+        srr_wf_rollback(db);
+    if (n)
+        *n = rc == SRR_OK ? changed : 0;
+    return rc;
+}
+
 srr_rc srr_outbox_forget(srr_store *st, const char *sink, const char *kind, int64_t id,
                          srr_error *err)
 {
@@ -680,6 +713,56 @@ srr_rc srr_outbox_meta_set(srr_store *st, const char *sink, const char *key, con
                        "INSERT INTO sync_meta(sink, key, value) VALUES (?1, ?2, ?3)"
                        " ON CONFLICT(sink, key) DO UPDATE SET value = excluded.value",
                        "ttt", sink, key, value);
+}
+
+/* ---- the lease -------------------------------------------------------- */
+
+/* The lease is sync_meta (sink, "lease") = "<expires> <owner>". */
+srr_rc srr_outbox_lease(srr_store *st, const char *sink, const char *owner, const char *dead,
+                        int64_t now, int64_t ttl_s, char **holder, srr_error *err)
+{
+    sqlite3 *db = srr_store_db(st);
+    char *cur = NULL, *val;
+    const char *who = "";
+    long long expires = 0;
+    srr_rc rc;
+    if (holder)
+        *holder = NULL;
+    rc = srr_wf_begin(db, err);
+    if (rc != SRR_OK)
+        return rc;
+    rc = srr_outbox_meta_get(st, sink, "lease", &cur, err);
+    if (rc == SRR_OK && cur) {
+        char *sp = strchr(cur, ' ');
+        expires = strtoll(cur, NULL, 10);
+        who = sp ? sp + 1 : "";
+    }
+    if (rc == SRR_OK && cur && expires > now && strcmp(who, owner) != 0 &&
+        !(dead && strcmp(who, dead) == 0)) {
+        if (holder)
+            *holder = srr_strdup(who);
+        srr_wf_rollback(db);
+        free(cur);
+        return srr_error_set(err, SRR_ECONFLICT, "%s is delivered by %s", sink, who);
+    }
+    val = srr_asprintf("%lld %s", (long long)(now + ttl_s), owner);
+    if (rc == SRR_OK)
+        rc = srr_outbox_meta_set(st, sink, "lease", val, err);
+    free(val);
+    free(cur);
+    if (rc == SRR_OK)
+        return srr_wf_commit(db, err);
+    srr_wf_rollback(db);
+    return rc;
+}
+
+srr_rc srr_outbox_lease_release(srr_store *st, const char *sink, const char *owner,
+                                srr_error *err)
+{
+    return srr_wf_exec(srr_store_db(st), err,
+                       "DELETE FROM sync_meta WHERE sink = ?1 AND key = 'lease'"
+                       " AND substr(value, instr(value, ' ') + 1) = ?2",
+                       "tt", sink, owner);
 }
 
 /* ---- status ----------------------------------------------------------- */

@@ -100,6 +100,13 @@ srr_rc srr_outbox_release(srr_store *st, const char *sink, const char *kind, int
  * many. */
 srr_rc srr_outbox_resend(srr_store *st, const char *sink, const char *kind, int64_t id,
                          size_t *n, srr_error *err);
+/* After a restore the store is behind the remote side: pages may hold what
+ * srr wrote after the backup, and pages may exist for records the backup
+ * knew undelivered. For every sink that delivered before: its memories are
+ * dropped (everything is compared again, as srr_outbox_resend) and every
+ * record without a remote id is looked up before it is created. *n (may be
+ * NULL) gets the records touched. */
+srr_rc srr_outbox_after_restore(srr_store *st, int64_t now, size_t *n, srr_error *err);
 /* Forgets the sink's progress on a record (its remote object was deleted
  * on the remote side): the next delivery creates it again. */
 srr_rc srr_outbox_forget(srr_store *st, const char *sink, const char *kind, int64_t id,
@@ -150,6 +157,18 @@ srr_rc srr_outbox_meta_get(srr_store *st, const char *sink, const char *key, cha
                            srr_error *err);
 srr_rc srr_outbox_meta_set(srr_store *st, const char *sink, const char *key, const char *value,
                            srr_error *err);
+
+/* One deliverer per sink: takes (or renews) the lease of `sink` for
+ * `owner` until now + ttl_s when it is free, expired, already `owner`'s,
+ * or held by `dead` (a holder the caller knows is gone; may be NULL).
+ * SRR_OK when `owner` holds it; SRR_ECONFLICT when someone else does
+ * (*holder, may be NULL, gets a copy the caller frees). release gives it
+ * up if `owner` holds it. Two processes delivering the same record at once
+ * could each create its page; the lease keeps them one at a time. */
+srr_rc srr_outbox_lease(srr_store *st, const char *sink, const char *owner, const char *dead,
+                        int64_t now, int64_t ttl_s, char **holder, srr_error *err);
+srr_rc srr_outbox_lease_release(srr_store *st, const char *sink, const char *owner,
+                                srr_error *err);
 
 /* What `srr sync status` prints, for the sinks named in `sinks`: a new
  * object {records, sinks: [{sink, delivered, pending, waiting: [{record,

@@ -15,7 +15,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "fake_notion.h"
 #include "outbox.h"
@@ -718,7 +720,7 @@ static void copy_file(const char *from, const char *to)
     free(data);
 }
 
-Test(notion, resend_after_a_restore_puts_the_restored_records_back)
+Test(notion, a_restore_puts_the_restored_records_back_and_makes_no_second_page)
 {
     char *backup = srr_asprintf("%s/backup.db", g_dir), *t;
     srr_wf_req r;
@@ -728,6 +730,7 @@ Test(notion, resend_after_a_restore_puts_the_restored_records_back)
     setup_db();
     risk("c1", "fp-a", T0);
     sync_once();
+    risk("c2", "fp-b", T0); /* in the backup, not yet delivered */
     srr_store_close(&g_st);
     copy_file(g_cfg->store.path, backup);
     cr_assert_eq(srr_store_open(g_cfg->store.path, &g_st, &err), SRR_OK);
@@ -738,36 +741,76 @@ Test(notion, resend_after_a_restore_puts_the_restored_records_back)
     r.nsets = 1;
     cr_assert_eq(change("set", "SRR-1", &r, "dana"), SRR_OK);
     sync_once();
-    t = prop("SRR-1", "Status");
-    cr_assert_str_eq(t, "open");
-    free(t);
-    /* Restore the backup: the page is ahead of the store. */
+    cr_assert(prop_is("SRR-1", "Status", "open"));
+    cr_assert_eq(npages(), 2);
+    /* Restore the backup (what `srr restore` does): the pages are ahead
+     * of the store, and SRR-2's page exists though the backup does not
+     * know it. */
     srr_store_close(&g_st);
     copy_file(backup, g_cfg->store.path);
     cr_assert_eq(srr_store_open(g_cfg->store.path, &g_st, &err), SRR_OK);
-    sync_once();
-    t = prop("SRR-1", "Status");
-    cr_assert_str_eq(t, "open", "nothing is due: srr's memory is the backup's");
-    free(t);
-    cr_assert_eq(srr_outbox_resend(g_st, NULL, NULL, 0, &n, &err), SRR_OK);
-    cr_assert_eq(n, 1);
-    /* The poll sees the page (recently edited) before the delivery: what
-     * it holds is no edit of anyone's, only what srr no longer knows. */
+    cr_assert_eq(srr_outbox_after_restore(g_st, srr_now(), &n, &err), SRR_OK, "%s", err.msg);
+    cr_assert_eq(n, 2);
+    /* The poll sees the pages (recently edited) before the delivery: what
+     * they hold is nobody's edit, only what srr no longer knows. */
     wait_ms(1100);
     cr_assert_eq(srr_outbox_meta_set(g_st, "notion", "edited_since", "2020-01-01T00:00:00Z", NULL),
                  SRR_OK);
     sync_once();
-    cr_assert_eq(q("SELECT count(*) FROM risks WHERE status = 'draft' AND cause IS NULL"), 1);
+    cr_assert_eq(q("SELECT count(*) FROM risks WHERE status = 'draft' AND cause IS NULL"), 2);
     cr_assert_eq(q("SELECT count(*) FROM audit WHERE actor LIKE 'notion:%'"), 0);
-    t = prop("SRR-1", "Status");
-    cr_assert_str_eq(t, "draft");
-    free(t);
+    cr_assert(prop_is("SRR-1", "Status", "draft"));
     t = fake_notion_page_text(g_fn, page_of("SRR-1"));
     cr_assert(strstr(t, "## Cause\n\n## Countermeasure policy"), "%s", t);
     cr_assert_null(strstr(t, "Found after the backup."));
     free(t);
-    cr_assert_eq(npages(), 1);
+    cr_assert_eq(npages(), 2, "SRR-2's page was found, not made again");
+    /* `srr sync resend` compares again: the properties are written in one
+     * request (srr no longer knows them), the sections are read and, being
+     * equal, left alone. */
+    cr_assert_eq(srr_outbox_resend(g_st, NULL, "risk", 1, &n, &err), SRR_OK);
+    cr_assert_eq(n, 1);
+    fake_notion_reset_counters(g_fn);
+    sync_once();
+    cr_assert_eq(fake_notion_count(g_fn, "PATCH /v1/pages/{id}"), 1);
+    cr_assert_eq(fake_notion_count(g_fn, "GET /v1/blocks/{id}/children"), 1);
+    cr_assert_eq(fake_notion_count(g_fn, "PATCH /v1/blocks/{id}"), 0);
+    cr_assert_eq(fake_notion_count(g_fn, "PATCH /v1/blocks/{id}/children"), 0);
     free(backup);
+}
+
+Test(notion, one_deliverer_per_sink)
+{
+    srr_sync_stats st;
+    srr_error err = {0};
+    char host[64] = "", *dead;
+    pid_t pid;
+    configure(NULL);
+    setup_db();
+    risk("c1", "fp-a", T0);
+    /* Another machine's srr holds the lease: this one waits. */
+    cr_assert_eq(srr_outbox_lease(g_st, "notion", "elsewhere:42", NULL, srr_now(), 300, NULL,
+                                  &err),
+                 SRR_OK);
+    st = sync_once();
+    cr_assert_eq(st.delivered, 0);
+    cr_assert_geq(st.sink_errors, 1);
+    cr_assert_eq(npages(), 0);
+    /* A process of this host that is gone: its lease is taken over. */
+    pid = fork();
+    if (pid == 0)
+        _exit(0);
+    waitpid(pid, NULL, 0);
+    gethostname(host, sizeof(host) - 1);
+    dead = srr_asprintf("%s:%ld", host, (long)pid);
+    cr_assert_eq(srr_outbox_lease(g_st, "notion", dead, "elsewhere:42", srr_now(), 300, NULL, &err),
+                 SRR_OK);
+    st = sync_once();
+    cr_assert_eq(st.delivered, 1);
+    cr_assert_eq(npages(), 1);
+    /* The run gave it up when it ended. */
+    cr_assert_eq(q("SELECT count(*) FROM sync_meta WHERE key = 'lease'"), 0);
+    free(dead);
 }
 
 /* ---- configuration ------------------------------------------------------- */
