@@ -79,8 +79,9 @@ static int restore_sinks(const srr_config *cfg)
     size_t n = 0;
     if (srr_store_open(cfg->store.path, &st, &err) != SRR_OK ||
         srr_outbox_after_restore(st, srr_now(), &n, &err) != SRR_OK) {
-        fprintf(stderr, "srr restore: the store is restored, but its sinks' progress could not "
-                        "be reset: %s; run `srr sync resend --all` before syncing\n",
+        fprintf(stderr,
+                "srr restore: the store is restored, but its sinks' progress could not "
+                "be reset: %s; run `srr sync resend --all` before syncing\n",
                 err.msg);
         srr_store_close(&st);
         return SRR_EXIT_FAIL;

@@ -280,9 +280,10 @@ int srr_help_man(FILE *out, int section)
         man_header(out, "SRR.YAML", 5);
         fputs(".SH NAME\nsrr.yaml \\- configuration of srr\n.SH DESCRIPTION\n", out);
         fputs("One YAML file with the sections datadog, queue, store, sweep, webhook, team, "
-              "checks, policy, sync and notion. Unknown keys and wrong types are errors naming the file, line "
-              "and column. Relative paths are resolved against the file's directory. Secrets "
-              "never go in the file: DD_API_KEY, DD_APP_KEY and DD_SITE come from the "
+              "checks, policy, sync and notion. Unknown keys and wrong types are errors naming "
+              "the file, line and column. Relative paths are resolved against the file's "
+              "directory. Secrets never go in the file: DD_API_KEY, DD_APP_KEY and DD_SITE come "
+              "from the "
               "environment, the webhook secret and the Notion token from the variable or file "
               "their section names.\n.SH OPTIONS\n",
               out);

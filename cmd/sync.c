@@ -124,9 +124,11 @@ static void print_status(const json_t *st)
            (long long)json_integer_value(json_object_get(st, "records")));
     for (i = 0; i < json_array_size(sinks); i++) {
         const json_t *s = json_array_get(sinks, i);
-        const json_t *parked = json_object_get(s, "parked"), *waiting = json_object_get(s, "waiting");
+        const json_t *parked = json_object_get(s, "parked"),
+                     *waiting = json_object_get(s, "waiting");
         printf("%s: %lld delivered, %lld pending, %zu waiting for a retry, %zu parked\n",
-               srr_cli_text(s, "sink"), (long long)json_integer_value(json_object_get(s, "delivered")),
+               srr_cli_text(s, "sink"),
+               (long long)json_integer_value(json_object_get(s, "delivered")),
                (long long)json_integer_value(json_object_get(s, "pending")),
                json_array_size(waiting), json_array_size(parked));
         if (json_is_string(json_object_get(s, "last_error")))

@@ -5,8 +5,9 @@
  * HTTP client (notion_http.c: libcurl, auth and version headers, pacing to
  * the rate limit, retries), the page as srr renders it (notion_blocks.c:
  * properties, the SRR sections as blocks within Notion's limits, reading
- * a page's blocks back into sections) and the edits coming back
- * (notion_edits.c: the poll).
+ * a page's blocks back into sections), writing it (notion_page.c: create
+ * once, update what changed) and the edits coming back (notion_edits.c:
+ * the poll).
  *
  * Facts about the API are in /shared/notion-api.md (DESIGN.md 4b).
  */
@@ -28,10 +29,10 @@
  * appending after a block (the log entries go in the middle of a page).
  * Every list call sends filter_properties, which 2026-12-01 will require. */
 #define SRR_NOTION_VERSION "2026-03-11"
-#define SRR_NOTION_TEXT_MAX 2000   /* characters per rich-text item */
-#define SRR_NOTION_RT_ITEMS 100    /* rich-text items per array */
-#define SRR_NOTION_APPEND_MAX 100  /* blocks per append (and per create) */
-#define SRR_NOTION_PAGE_SIZE 100   /* items per list page */
+#define SRR_NOTION_TEXT_MAX 2000  /* characters per rich-text item */
+#define SRR_NOTION_RT_ITEMS 100   /* rich-text items per array */
+#define SRR_NOTION_APPEND_MAX 100 /* blocks per append (and per create) */
+#define SRR_NOTION_PAGE_SIZE 100  /* items per list page */
 #define SRR_NOTION_URL_MAX 2000
 
 /* The notion: section, filled by the option table in notion.c. */
@@ -106,12 +107,12 @@ enum {
  * out), the types it may have and, once the schema is read, the one it has
  * and its id. */
 typedef struct notion_prop {
-    const char *field;   /* "status" */
-    const char *deflt;   /* default name: "Status" */
-    const char *types;   /* accepted types, the first is what setup creates */
-    const char *name;    /* configured name, NULL when left out */
-    char type[24];       /* the schema's type ("" until read) */
-    char *id;            /* the schema's property id */
+    const char *field; /* "status" */
+    const char *deflt; /* default name: "Status" */
+    const char *types; /* accepted types, the first is what setup creates */
+    const char *name;  /* configured name, NULL when left out */
+    char type[24];     /* the schema's type ("" until read) */
+    char *id;          /* the schema's property id */
 } notion_prop;
 
 typedef struct notion_person {
@@ -120,19 +121,19 @@ typedef struct notion_person {
 } notion_person;
 
 typedef struct notion_ctx {
-    notion_opts *o;          /* borrowed from the outbox */
-    const srr_config *cfg;   /* borrowed */
-    char *token;             /* the integration token (secret) */
+    notion_opts *o;        /* borrowed from the outbox */
+    const srr_config *cfg; /* borrowed */
+    char *token;           /* the integration token (secret) */
     notion_http *http;
-    char *ds_id;             /* the data source */
-    char *bot_id;            /* the integration's own user (GET /v1/users/me) */
+    char *ds_id;  /* the data source */
+    char *bot_id; /* the integration's own user (GET /v1/users/me) */
     notion_prop prop[NP__COUNT];
-    json_t *schema;          /* the data source's properties map (name -> config) */
+    json_t *schema; /* the data source's properties map (name -> config) */
     notion_person *people;
     size_t npeople;
-    const char *o_title;     /* notion.properties.title, NULL: whatever the title is */
-    char *title_name;        /* the title property's name in the schema */
-    int schema_ok;           /* the schema was checked for delivery */
+    const char *o_title; /* notion.properties.title, NULL: whatever the title is */
+    char *title_name;    /* the title property's name in the schema */
+    int schema_ok;       /* the schema was checked for delivery */
     int64_t next_poll;
 } notion_ctx;
 
@@ -173,10 +174,10 @@ enum {
 };
 
 typedef struct notion_section {
-    const char *key;     /* state key: "cause" */
-    const char *title;   /* the heading: "Cause" */
-    int is_log;          /* one block per entry, appended */
-    const char *field;   /* the record field an edit sets ("cause"), NULL: srr's only */
+    const char *key;   /* state key: "cause" */
+    const char *title; /* the heading: "Cause" */
+    int is_log;        /* one block per entry, appended */
+    const char *field; /* the record field an edit sets ("cause"), NULL: srr's only */
 } notion_section;
 
 extern const notion_section NOTION_SECTIONS[NS__COUNT];
@@ -215,8 +216,25 @@ char *notion_trimmed(const char *text);
 /* Reads a page's top-level blocks (GET children, paginated) and splits
  * them by srr's headings: {key: {"head": id, "ids": [..], "texts": [..]}}
  * for every section found. New reference in *out. */
-srr_rc notion_read_sections(notion_ctx *c, const char *page_id, json_t **out,
-                            int64_t *retry_after, srr_error *err);
+srr_rc notion_read_sections(notion_ctx *c, const char *page_id, json_t **out, int64_t *retry_after,
+                            srr_error *err);
+
+/* ---- writing a page (notion_page.c) ------------------------------------ */
+
+/* The page whose ID property is `hid` (a copy the caller frees), or NULL
+ * with *rc SRR_OK when there is none; *rc the error otherwise. */
+char *notion_page_find(notion_ctx *c, const char *hid, int64_t *retry_after, srr_rc *rc,
+                       srr_error *err);
+/* Creates the page of `it` (props / canon: notion_render_props; body:
+ * notion_render_body), noting the create with srr_sink_creating first.
+ * res gets the page id and the memory. */
+srr_rc notion_page_create(notion_ctx *c, srr_sink_host *host, const srr_sink_item *it,
+                          const json_t *props, const json_t *canon, const json_t *body,
+                          srr_sink_result *res, srr_error *err);
+/* Updates `page` from the memory `state` (changed in place as the parts
+ * land) to what props / canon / body say. */
+srr_rc notion_page_update(notion_ctx *c, const char *page, json_t *state, const json_t *props,
+                          const json_t *canon, const json_t *body, int64_t *ra, srr_error *err);
 
 /* ---- edits (notion_edits.c) -------------------------------------------- */
 

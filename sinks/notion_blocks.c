@@ -76,8 +76,7 @@ json_t *notion_rich_text(const char *text, const char *link)
             at += n;
         }
         if (json_array_size(arr) == SRR_NOTION_RT_ITEMS - 1 && at < len) {
-            json_array_append_new(arr, rt_item("… (cut here: the whole text is in srr)", 40,
-                                               NULL));
+            json_array_append_new(arr, rt_item("… (cut here: the whole text is in srr)", 40, NULL));
             break;
         }
         json_array_append_new(arr, rt_item((const char *)p + start, at - start, link));
@@ -121,8 +120,8 @@ static json_t *value_of(const char *type, const char *text)
     if (strcmp(type, "date") == 0)
         return json_pack("{s:o}", "date", *text ? json_pack("{s:s}", "start", text) : json_null());
     if (strcmp(type, "number") == 0)
-        return json_pack("{s:o}", "number", *text ? json_integer(strtoll(text, NULL, 10))
-                                                  : json_null());
+        return json_pack("{s:o}", "number",
+                         *text ? json_integer(strtoll(text, NULL, 10)) : json_null());
     return NULL;
 }
 
@@ -171,8 +170,9 @@ void notion_render_props(const notion_ctx *c, const json_t *rec, json_t **props,
         case NP_BACKLOG_URL: text = jstr(rec, "backlog_url"); break;
         case NP_POSTMORTEM_URL: text = jstr(rec, "postmortem_url"); break;
         case NP_NEXT_REVIEW:
-            day_of(rec, json_is_string(json_object_get(rec, "next_review_at")) ? "next_review_at"
-                                                                                : "deadline",
+            day_of(rec,
+                   json_is_string(json_object_get(rec, "next_review_at")) ? "next_review_at"
+                                                                          : "deadline",
                    buf);
             text = buf;
             break;
@@ -279,8 +279,8 @@ static json_t *block(const char *type, json_t *rich_text)
 static char *entry_text(const json_t *e)
 {
     const char *at = jstr(e, "at");
-    return srr_asprintf("%.10s %.5s %s: %s", at, strlen(at) >= 16 ? at + 11 : "",
-                        jstr(e, "author"), jstr(e, "text"));
+    return srr_asprintf("%.10s %.5s %s: %s", at, strlen(at) >= 16 ? at + 11 : "", jstr(e, "author"),
+                        jstr(e, "text"));
 }
 
 static char *why_text(const json_t *rec)
@@ -320,8 +320,7 @@ static json_t *evidence_rt(const json_t *rec, char **text)
             srr_buf_printf(&b, "%sWeek of %.10s: firing", b.len ? "\n" : "", jstr(w, "week"));
     }
     rt = notion_rich_text(b.data, NULL);
-    for (i = 0; i < json_array_size(links) && json_array_size(rt) < SRR_NOTION_RT_ITEMS - 2;
-         i++) {
+    for (i = 0; i < json_array_size(links) && json_array_size(rt) < SRR_NOTION_RT_ITEMS - 2; i++) {
         const char *l = json_string_value(json_array_get(links, i));
         srr_buf_printf(&b, "\nDatadog: %s", l);
         json_array_append_new(rt, rt_item("\nDatadog: ", 10, NULL));
@@ -436,10 +435,10 @@ srr_rc notion_read_sections(notion_ctx *c, const char *page_id, json_t **out, in
     *out = NULL;
     do {
         json_t *page = NULL, *results;
-        char *path = cursor ? srr_asprintf("blocks/%s/children?page_size=%d&start_cursor=%s",
-                                           page_id, SRR_NOTION_PAGE_SIZE, cursor)
-                            : srr_asprintf("blocks/%s/children?page_size=%d", page_id,
-                                           SRR_NOTION_PAGE_SIZE);
+        char *path =
+            cursor ? srr_asprintf("blocks/%s/children?page_size=%d&start_cursor=%s", page_id,
+                                  SRR_NOTION_PAGE_SIZE, cursor)
+                   : srr_asprintf("blocks/%s/children?page_size=%d", page_id, SRR_NOTION_PAGE_SIZE);
         size_t i;
         rc = notion_http_call(c->http, "GET", path, NULL, 1, &page, retry_after, err);
         free(path);
@@ -453,14 +452,14 @@ srr_rc notion_read_sections(notion_ctx *c, const char *page_id, json_t **out, in
             const char *type = jstr(blk, "type");
             int s = heading_section(blk);
             if (s >= 0) {
-                cur = json_pack("{s:s, s:[], s:[], s:[]}", "head", jstr(blk, "id"), "ids",
-                                "texts", "types");
+                cur = json_pack("{s:s, s:[], s:[], s:[]}", "head", jstr(blk, "id"), "ids", "texts",
+                                "types");
                 json_object_set_new(secs, NOTION_SECTIONS[s].key, cur);
             } else if (s == -1) {
                 cur = NULL;
             } else if (cur) {
-                char *t = notion_plain_text(json_object_get(json_object_get(blk, type),
-                                                            "rich_text"));
+                char *t =
+                    notion_plain_text(json_object_get(json_object_get(blk, type), "rich_text"));
                 json_array_append_new(json_object_get(cur, "ids"), json_string(jstr(blk, "id")));
                 json_array_append_new(json_object_get(cur, "texts"), json_string(t));
                 json_array_append_new(json_object_get(cur, "types"), json_string(type));

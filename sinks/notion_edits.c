@@ -182,8 +182,7 @@ static srr_rc read_log(page_ctx *pc, int s, const json_t *r, json_t *mine, srr_e
         const char *id = json_string_value(json_array_get(ids, i));
         char *text = notion_trimmed(json_string_value(json_array_get(texts, i)));
         srr_edit_outcome out = SRR_EDIT_SAME;
-        if ((known && contains(known, id)) || i < assumed || !*text ||
-            contains(entries, text)) {
+        if ((known && contains(known, id)) || i < assumed || !*text || contains(entries, text)) {
             free(text);
             continue;
         }
@@ -344,8 +343,8 @@ srr_rc notion_poll(void *ctx, srr_sink_host *host, srr_error *err)
     do {
         json_t *body = json_pack("{s:{s:s, s:{s:s}}, s:[{s:s, s:s}], s:i}", "filter", "timestamp",
                                  "last_edited_time", "last_edited_time", "on_or_after", iso,
-                                 "sorts", "timestamp", "last_edited_time", "direction",
-                                 "ascending", "page_size", SRR_NOTION_PAGE_SIZE);
+                                 "sorts", "timestamp", "last_edited_time", "direction", "ascending",
+                                 "page_size", SRR_NOTION_PAGE_SIZE);
         json_t *answer = NULL, *results;
         char *path = poll_path(c);
         int64_t ra;

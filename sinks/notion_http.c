@@ -33,8 +33,8 @@ struct notion_http {
     CURL *curl;
     char *base;
     struct curl_slist *hdr;
-    double min_gap;     /* seconds between request starts */
-    double next_start;  /* monotonic time the next request may start */
+    double min_gap;    /* seconds between request starts */
+    double next_start; /* monotonic time the next request may start */
     long long max_attempts;
     int64_t max_wait_s;
     long timeout_ms, connect_timeout_ms;
@@ -114,8 +114,7 @@ static size_t on_header(char *p, size_t size, size_t n, void *arg)
 /* 1 for http:// to a loopback host (a test server, a local proxy). */
 static int loopback_http(const char *url)
 {
-    static const char *const ok[] = {"http://127.0.0.1", "http://localhost", "http://[::1]",
-                                     NULL};
+    static const char *const ok[] = {"http://127.0.0.1", "http://localhost", "http://[::1]", NULL};
     size_t i;
     for (i = 0; ok[i]; i++) {
         size_t n = strlen(ok[i]);
@@ -261,8 +260,7 @@ srr_rc notion_http_call(notion_http *h, const char *method, const char *path, co
         CURLcode cc = attempt(h, method, url, text, &a, &status, curl_err);
         int64_t wait;
         srr_debug("notion: %s /v1/%.*s -> %ld (%.0f ms)", method, (int)strcspn(path, "?"), path,
-                  status,
-                  (mono_now() - t0) * 1000);
+                  status, (mono_now() - t0) * 1000);
         if (cc == CURLE_OK && status >= 200 && status < 300) {
             *out = a.body.len ? json_loads(a.body.data, 0, NULL) : NULL;
             rc = SRR_OK;
@@ -302,8 +300,8 @@ srr_rc notion_http_call(notion_http *h, const char *method, const char *path, co
                 rc = SRR_RETRY;
                 break;
             }
-            srr_debug("notion: %s /v1/%.*s: %s; again in %llds", method,
-                      (int)strcspn(path, "?"), path, what, (long long)wait);
+            srr_debug("notion: %s /v1/%.*s: %s; again in %llds", method, (int)strcspn(path, "?"),
+                      path, what, (long long)wait);
             if (throttled) /* the limit applies to the next requests too */
                 h->next_start = mono_now() + (double)wait;
             else

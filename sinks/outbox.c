@@ -32,7 +32,7 @@
 #include "sink.h"
 #include "workflow.h"
 
-#define SYNC_WEEKS 8 /* weeks of evidence in a record's view */
+#define SYNC_WEEKS 8     /* weeks of evidence in a record's view */
 #define SYNC_LEASE_S 300 /* one deliverer per sink: the lease's length */
 #define SYNC_REVIEW_IN_S (90 * 86400)
 
@@ -57,13 +57,13 @@ static const srr_opt_def SYNC_OPTS[] = {
 
 typedef struct sink_inst {
     const srr_sink_plugin *p;
-    void *opts;       /* filled by p->options; owned */
-    void *ctx;        /* NULL until init succeeded */
-    char tag[17];     /* hash of the options: parked records retry when it changes */
-    int failures;     /* consecutive failed passes */
-    int64_t next_at;  /* no pass before this time */
+    void *opts;        /* filled by p->options; owned */
+    void *ctx;         /* NULL until init succeeded */
+    char tag[17];      /* hash of the options: parked records retry when it changes */
+    int failures;      /* consecutive failed passes */
+    int64_t next_at;   /* no pass before this time */
     int64_t leased_at; /* when this process last took or renewed the lease */
-    char other[128];  /* who else held the lease when last seen (logged once) */
+    char other[128];   /* who else held the lease when last seen (logged once) */
     char last_error[sizeof(((srr_error *)0)->msg)];
 } sink_inst;
 
@@ -490,21 +490,20 @@ static const char *status_verb(const char *kind, const char *from, const char *t
 {
     static const struct {
         const char *kind, *from, *to, *verb;
-    } T[] = {
-        {"risk", "draft", "open", "approve"},
-        {"risk", "draft", "rejected", "reject"},
-        {"risk", "open", "resolved", "resolve"},
-        {"risk", "mitigating", "resolved", "resolve"},
-        {"risk", "open", "accepted", "accept"},
-        {"risk", "mitigating", "accepted", "accept"},
-        {"risk", "resolved", "open", "reopen"},
-        {"risk", "accepted", "open", "reopen"},
-        {"risk", "rejected", "draft", "reopen"},
-        {"backlog", "draft", "accepted", "accept"},
-        {"backlog", "accepted", "done", "done"},
-        {"backlog", "draft", "rejected", "reject"},
-        {"backlog", "accepted", "rejected", "reject"},
-        {NULL, NULL, NULL, NULL}};
+    } T[] = {{"risk", "draft", "open", "approve"},
+             {"risk", "draft", "rejected", "reject"},
+             {"risk", "open", "resolved", "resolve"},
+             {"risk", "mitigating", "resolved", "resolve"},
+             {"risk", "open", "accepted", "accept"},
+             {"risk", "mitigating", "accepted", "accept"},
+             {"risk", "resolved", "open", "reopen"},
+             {"risk", "accepted", "open", "reopen"},
+             {"risk", "rejected", "draft", "reopen"},
+             {"backlog", "draft", "accepted", "accept"},
+             {"backlog", "accepted", "done", "done"},
+             {"backlog", "draft", "rejected", "reject"},
+             {"backlog", "accepted", "rejected", "reject"},
+             {NULL, NULL, NULL, NULL}};
     size_t i, len = 0;
     for (i = 0; T[i].kind; i++)
         if (strcmp(T[i].kind, kind) == 0 && strcmp(T[i].from, from) == 0 &&
@@ -529,9 +528,9 @@ static const char *status_verb(const char *kind, const char *from, const char *t
     for (i = 0; T[i].kind; i++) {
         if (strcmp(T[i].kind, kind) != 0 || strcmp(T[i].from, from) != 0)
             continue;
-        len += (size_t)snprintf(why + len, len < whylen ? whylen - len : 0, "%s%s", 
-                                strstr(why, "; from ") ? ", " : "; from here it can go to ",
-                                T[i].to);
+        len +=
+            (size_t)snprintf(why + len, len < whylen ? whylen - len : 0, "%s%s",
+                             strstr(why, "; from ") ? ", " : "; from here it can go to ", T[i].to);
         if (len >= whylen)
             break;
     }
@@ -576,8 +575,8 @@ static const char *edit_verb(const srr_sink_ref *ref, const srr_sink_edit *e, sr
                {NULL, NULL}};
     size_t i;
     if (strcmp(e->field, "status") == 0) {
-        const char *verb = status_verb(kind, cur ? cur : "?", e->value ? e->value : "", why,
-                                       whylen);
+        const char *verb =
+            status_verb(kind, cur ? cur : "?", e->value ? e->value : "", why, whylen);
         if (!verb)
             return NULL;
         if (strcmp(verb, "reject") == 0 || strcmp(verb, "accept") == 0 ||
@@ -689,8 +688,8 @@ srr_rc srr_sink_apply_edit(srr_sink_host *h, srr_sink_ref *ref, const srr_sink_e
     verb = edit_verb(ref, e, &req, &sets, why, whylen);
     if (!verb) {
         rc = audit_unapplied(h, ref, "sync-refused", e,
-                             f->view ? json_string_value(json_object_get(rec, f->view)) : NULL,
-                             why, err);
+                             f->view ? json_string_value(json_object_get(rec, f->view)) : NULL, why,
+                             err);
         goto out;
     }
     if (strcmp(verb, "reject") == 0 || strcmp(verb, "accept") == 0 ||
@@ -698,8 +697,9 @@ srr_rc srr_sink_apply_edit(srr_sink_host *h, srr_sink_ref *ref, const srr_sink_e
         note = srr_asprintf("set to %s in %s by %s", e->value, where, e->actor);
         req.note = note;
     }
-    wrc = strcmp(p->e.kind, "backlog") == 0 ? srr_wf_backlog(h->st, verb, p->e.hid, &req, NULL, &werr)
-                                            : srr_wf_risk(h->st, verb, p->e.hid, &req, NULL, &werr);
+    wrc = strcmp(p->e.kind, "backlog") == 0
+              ? srr_wf_backlog(h->st, verb, p->e.hid, &req, NULL, &werr)
+              : srr_wf_risk(h->st, verb, p->e.hid, &req, NULL, &werr);
     if (wrc == SRR_OK) {
         *outcome = SRR_EDIT_APPLIED;
     } else if (wrc == SRR_RETRY || wrc == SRR_EIO || wrc == SRR_ERR) {
@@ -707,8 +707,8 @@ srr_rc srr_sink_apply_edit(srr_sink_host *h, srr_sink_ref *ref, const srr_sink_e
     } else {
         snprintf(why, whylen, "%s", werr.msg);
         rc = audit_unapplied(h, ref, "sync-refused", e,
-                             f->view ? json_string_value(json_object_get(rec, f->view)) : NULL,
-                             why, err);
+                             f->view ? json_string_value(json_object_get(rec, f->view)) : NULL, why,
+                             err);
     }
 out:
     free(sets);
@@ -777,10 +777,8 @@ static deliver_next deliver_one(srr_sink_host *h, const srr_outbox_entry *e, srr
         *rc = srr_outbox_save(h->st, name, e->kind, e->id, res.remote_id, st_text, h->now, err);
         if (*rc == SRR_OK)
             *rc = srr_outbox_fail(h->st, name, e->kind, e->id,
-                                  drc == SRR_RETRY ? h->now + wait : h->now, derr.msg, h->now,
-                                  err);
-        snprintf(derr.msg + strlen(derr.msg), sizeof(derr.msg) - strlen(derr.msg), " (%s)",
-                 e->hid);
+                                  drc == SRR_RETRY ? h->now + wait : h->now, derr.msg, h->now, err);
+        snprintf(derr.msg + strlen(derr.msg), sizeof(derr.msg) - strlen(derr.msg), " (%s)", e->hid);
         inst_failed(h->s, si, h->now, res.retry_after_s, &derr);
         next = DELIVER_STOP;
         if (h->stats)
@@ -957,9 +955,9 @@ srr_rc srr_sync_status(srr_sync *s, srr_store *st, json_t **out, srr_error *err)
     for (i = 0; rc == SRR_OK && i < s->n; i++) {
         json_t *one = json_array_get(json_object_get(*out, "sinks"), i);
         json_object_set_new(one, "tag", json_string(s->sinks[i].tag));
-        json_object_set_new(one, "last_error", s->sinks[i].last_error[0]
-                                                   ? json_string(s->sinks[i].last_error)
-                                                   : json_null());
+        json_object_set_new(one, "last_error",
+                            s->sinks[i].last_error[0] ? json_string(s->sinks[i].last_error)
+                                                      : json_null());
     }
     return rc;
 }

@@ -53,16 +53,16 @@ typedef struct srr_sink_host srr_sink_host;
 
 /* One record to deliver. Everything is borrowed for the call. */
 typedef struct srr_sink_item {
-    const char *kind;        /* "risk", "backlog" or "investigation" */
-    const char *hid;         /* "SRR-12", "BL-3", "INV-7" */
-    int64_t seq;             /* the record's latest change (audit id) */
-    int64_t delivered_seq;   /* the sink's last delivery (0: never) */
-    const char *remote_id;   /* the remote object, NULL while there is none */
-    int creating;            /* a create was sent and never confirmed */
-    const json_t *state;     /* the sink's memory of the remote side, or NULL */
-    const json_t *record;    /* the record now (store/outbox_store.h srr_outbox_record) */
-    const json_t *changes;   /* SRR_SINK_CHANGES: the audit entries after delivered_seq
-                                up to seq, oldest first; else NULL */
+    const char *kind;      /* "risk", "backlog" or "investigation" */
+    const char *hid;       /* "SRR-12", "BL-3", "INV-7" */
+    int64_t seq;           /* the record's latest change (audit id) */
+    int64_t delivered_seq; /* the sink's last delivery (0: never) */
+    const char *remote_id; /* the remote object, NULL while there is none */
+    int creating;          /* a create was sent and never confirmed */
+    const json_t *state;   /* the sink's memory of the remote side, or NULL */
+    const json_t *record;  /* the record now (store/outbox_store.h srr_outbox_record) */
+    const json_t *changes; /* SRR_SINK_CHANGES: the audit entries after delivered_seq
+                              up to seq, oldest first; else NULL */
 } srr_sink_item;
 
 /* What deliver() leaves for the outbox to store. Owned by the outbox once
@@ -85,11 +85,11 @@ enum {
 };
 
 typedef struct srr_sink_plugin {
-    const char *name;          /* the config section and the sink's id: "notion" */
-    const char *description;   /* one line for `srr help sync` and the reference */
+    const char *name;           /* the config section and the sink's id: "notion" */
+    const char *description;    /* one line for `srr help sync` and the reference */
     const srr_opt_def *options; /* its option table (ended by a NULL key) */
-    size_t options_size;       /* size of the struct that table fills */
-    unsigned flags;            /* SRR_SINK_* */
+    size_t options_size;        /* size of the struct that table fills */
+    unsigned flags;             /* SRR_SINK_* */
     /* Builds the instance from its options (checks them; may talk to the
      * remote side to learn its schema). *ctx is handed to every callback.
      * SRR_EINVAL: bad configuration; SRR_RETRY/SRR_EAUTH: the remote side
@@ -137,13 +137,11 @@ typedef struct srr_sink_ref {
 
 /* Finds the record whose remote object is `remote_id`. SRR_ENOTFOUND for
  * an object srr did not make (a row a person added): leave it alone. */
-srr_rc srr_sink_lookup(srr_sink_host *h, const char *remote_id, srr_sink_ref *out,
-                       srr_error *err);
+srr_rc srr_sink_lookup(srr_sink_host *h, const char *remote_id, srr_sink_ref *out, srr_error *err);
 void srr_sink_ref_release(srr_sink_ref *ref);
 /* Replaces the sink's memory of the record (after reading its remote side):
  * takes a new reference on `state`. */
-srr_rc srr_sink_ref_save(srr_sink_host *h, srr_sink_ref *ref, const json_t *state,
-                         srr_error *err);
+srr_rc srr_sink_ref_save(srr_sink_host *h, srr_sink_ref *ref, const json_t *state, srr_error *err);
 
 /* One field a person changed on the remote side. Fields: "status",
  * "assignee", "urgency", "cause", "policy", "next_action", "backlog_url",

@@ -20,8 +20,8 @@
 #include "store_internal.h"
 #include "wf_sql.h"
 
-#define OB_LINKS 5          /* Datadog links listed per record */
-#define OB_LINK_WINDOW 50   /* of the newest evidence rows */
+#define OB_LINKS 5        /* Datadog links listed per record */
+#define OB_LINK_WINDOW 50 /* of the newest evidence rows */
 #define OB_WEEK_S (7 * 86400)
 
 /* ---- entries ---------------------------------------------------------- */
@@ -70,8 +70,7 @@ static void entry_from_row(sqlite3_stmt *s, srr_outbox_entry *e)
     snprintf(e->kind, sizeof(e->kind), "%s", col_text(s, 0) ? col_text(s, 0) : "");
     e->id = sqlite3_column_int64(s, 1);
     k = kind_index(e->kind);
-    snprintf(e->hid, sizeof(e->hid), "%s%lld", k >= 0 ? SRR_WF_PREFIX[k] : "?-",
-             (long long)e->id);
+    snprintf(e->hid, sizeof(e->hid), "%s%lld", k >= 0 ? SRR_WF_PREFIX[k] : "?-", (long long)e->id);
     e->seq = sqlite3_column_int64(s, 2);
     e->created_seq = sqlite3_column_int64(s, 3);
     e->changed_at = sqlite3_column_int64(s, 4);
@@ -180,8 +179,8 @@ static srr_rc ensure_row(sqlite3 *db, const char *sink, const char *kind, int64_
 /* Runs `sql` (parameters ?1 sink, ?2 kind, ?3 id, then `types` from ?4)
  * on the sink's row of the record, creating the row first, in one
  * transaction. */
-static srr_rc update_row(srr_store *st, const char *sink, const char *kind, int64_t id,
-                         int64_t now, srr_error *err, const char *sql, const char *types, ...)
+static srr_rc update_row(srr_store *st, const char *sink, const char *kind, int64_t id, int64_t now,
+                         srr_error *err, const char *sql, const char *types, ...)
 {
     sqlite3 *db = srr_store_db(st);
     sqlite3_stmt *s = NULL;
@@ -279,8 +278,8 @@ srr_rc srr_outbox_park(srr_store *st, const char *sink, const char *kind, int64_
                       "itti", seq, tag, reason, now);
 }
 
-srr_rc srr_outbox_release(srr_store *st, const char *sink, const char *kind, int64_t id,
-                          size_t *n, srr_error *err)
+srr_rc srr_outbox_release(srr_store *st, const char *sink, const char *kind, int64_t id, size_t *n,
+                          srr_error *err)
 {
     sqlite3 *db = srr_store_db(st);
     srr_rc rc = srr_wf_exec(db, err,
@@ -295,8 +294,8 @@ srr_rc srr_outbox_release(srr_store *st, const char *sink, const char *kind, int
     return rc;
 }
 
-srr_rc srr_outbox_resend(srr_store *st, const char *sink, const char *kind, int64_t id,
-                         size_t *n, srr_error *err)
+srr_rc srr_outbox_resend(srr_store *st, const char *sink, const char *kind, int64_t id, size_t *n,
+                         srr_error *err)
 {
     sqlite3 *db = srr_store_db(st);
     srr_rc rc = srr_wf_exec(db, err,
@@ -378,8 +377,8 @@ static json_t *labels_of(const json_t *row)
     return a;
 }
 
-static srr_rc read_log(sqlite3 *db, const char *kind, int64_t id, const char *section,
-                       json_t **out, srr_error *err)
+static srr_rc read_log(sqlite3 *db, const char *kind, int64_t id, const char *section, json_t **out,
+                       srr_error *err)
 {
     json_t *arr = json_array();
     srr_rc rc = SRR_OK;
@@ -427,9 +426,10 @@ static srr_rc read_weeks(sqlite3 *db, const char *kind, int64_t id, int weeks, i
         json_t *w = json_object();
         json_object_set_new(w, "week", srr_wf_time((sqlite3_column_int64(s, 0) * 7 - 3) * 86400));
         json_object_set_new(w, "count", json_integer(sqlite3_column_int64(s, 1)));
-        json_object_set_new(w, "max", sqlite3_column_type(s, 2) == SQLITE_NULL
-                                          ? json_null()
-                                          : json_real(sqlite3_column_double(s, 2)));
+        json_object_set_new(w, "max",
+                            sqlite3_column_type(s, 2) == SQLITE_NULL
+                                ? json_null()
+                                : json_real(sqlite3_column_double(s, 2)));
         json_array_append_new(arr, w);
     }
     sqlite3_finalize(s);
@@ -493,8 +493,8 @@ static json_t *inv_overview(const json_t *row)
 static json_t *record_base(const json_t *row, int k)
 {
     json_t *o = json_object();
-    static const char *const same[] = {"status", "title", "service", "env", "assignee", "rule",
-                                       "reason", "datadog_url", NULL};
+    static const char *const same[] = {"status", "title",  "service",     "env", "assignee",
+                                       "rule",   "reason", "datadog_url", NULL};
     char hid[32];
     int i;
     snprintf(hid, sizeof(hid), "%s%lld", SRR_WF_PREFIX[k],
@@ -629,8 +629,8 @@ srr_rc srr_outbox_changes(srr_store *st, const char *kind, int64_t id, int64_t a
                                              (json_int_t)sqlite3_column_int64(s, 0), "at",
                                              srr_wf_time(sqlite3_column_int64(s, 1)), "actor",
                                              col_text(s, 2), "action", col_text(s, 3), "before",
-                                             bj ? bj : json_null(), "after",
-                                             aj ? aj : json_null(), "why", col_text(s, 6)));
+                                             bj ? bj : json_null(), "after", aj ? aj : json_null(),
+                                             "why", col_text(s, 6)));
     }
     sqlite3_finalize(s);
     if (rc != SRR_OK) {
@@ -690,9 +690,8 @@ srr_rc srr_outbox_meta_get(srr_store *st, const char *sink, const char *key, cha
 {
     sqlite3 *db = srr_store_db(st);
     srr_rc rc = SRR_OK;
-    sqlite3_stmt *s =
-        srr_wf_prep(db, err, "SELECT value FROM sync_meta WHERE sink = ?1 AND key = ?2", "tt",
-                    sink, key);
+    sqlite3_stmt *s = srr_wf_prep(
+        db, err, "SELECT value FROM sync_meta WHERE sink = ?1 AND key = ?2", "tt", sink, key);
     *value = NULL;
     if (!s)
         return SRR_ERR;
@@ -756,8 +755,7 @@ srr_rc srr_outbox_lease(srr_store *st, const char *sink, const char *owner, cons
     return rc;
 }
 
-srr_rc srr_outbox_lease_release(srr_store *st, const char *sink, const char *owner,
-                                srr_error *err)
+srr_rc srr_outbox_lease_release(srr_store *st, const char *sink, const char *owner, srr_error *err)
 {
     return srr_wf_exec(srr_store_db(st), err,
                        "DELETE FROM sync_meta WHERE sink = ?1 AND key = 'lease'"
@@ -774,8 +772,7 @@ static void hid_of(sqlite3_stmt *s, int kcol, int icol, char out[32])
              (long long)sqlite3_column_int64(s, icol));
 }
 
-static srr_rc sink_status(sqlite3 *db, const char *sink, int64_t now, json_t **out,
-                          srr_error *err)
+static srr_rc sink_status(sqlite3 *db, const char *sink, int64_t now, json_t **out, srr_error *err)
 {
     json_t *o = json_object(), *waiting = json_array(), *parked = json_array();
     int64_t delivered = 0, pending = 0;
@@ -808,13 +805,13 @@ static srr_rc sink_status(sqlite3 *db, const char *sink, int64_t now, json_t **o
                                                     srr_wf_time(sqlite3_column_int64(s, 6)),
                                                     "reason", col_text(s, 4)));
         else
-            json_array_append_new(
-                waiting, json_pack("{s:s, s:i, s:o, s:s?}", "record", hid, "attempts",
-                                   sqlite3_column_int(s, 2), "next_at",
-                                   sqlite3_column_int64(s, 3) > now
-                                       ? srr_wf_time(sqlite3_column_int64(s, 3))
-                                       : json_string("now"),
-                                   "error", col_text(s, 4)));
+            json_array_append_new(waiting,
+                                  json_pack("{s:s, s:i, s:o, s:s?}", "record", hid, "attempts",
+                                            sqlite3_column_int(s, 2), "next_at",
+                                            sqlite3_column_int64(s, 3) > now
+                                                ? srr_wf_time(sqlite3_column_int64(s, 3))
+                                                : json_string("now"),
+                                            "error", col_text(s, 4)));
     }
     sqlite3_finalize(s);
     json_object_set_new(o, "sink", json_string(sink));

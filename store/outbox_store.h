@@ -90,16 +90,16 @@ srr_rc srr_outbox_park(srr_store *st, const char *sink, const char *kind, int64_
 /* Makes parked and waiting records of `sink` (NULL: every sink) due now:
  * one record (kind + id) or, with kind NULL, all of them. *n (may be NULL)
  * gets how many were released. */
-srr_rc srr_outbox_release(srr_store *st, const char *sink, const char *kind, int64_t id,
-                          size_t *n, srr_error *err);
+srr_rc srr_outbox_release(srr_store *st, const char *sink, const char *kind, int64_t id, size_t *n,
+                          srr_error *err);
 /* Makes records of `sink` (NULL: every sink) due again from scratch: the
  * sink's memory of their remote objects is dropped (the remote ids are
  * kept), so the next delivery compares everything with what the remote
  * side holds and writes what differs (after restoring a backup). One
  * record (kind + id) or, with kind NULL, all; *n (may be NULL) gets how
  * many. */
-srr_rc srr_outbox_resend(srr_store *st, const char *sink, const char *kind, int64_t id,
-                         size_t *n, srr_error *err);
+srr_rc srr_outbox_resend(srr_store *st, const char *sink, const char *kind, int64_t id, size_t *n,
+                         srr_error *err);
 /* After a restore the store is behind the remote side: pages may hold what
  * srr wrote after the backup, and pages may exist for records the backup
  * knew undelivered. For every sink that delivered before: its memories are
@@ -167,8 +167,7 @@ srr_rc srr_outbox_meta_set(srr_store *st, const char *sink, const char *key, con
  * could each create its page; the lease keeps them one at a time. */
 srr_rc srr_outbox_lease(srr_store *st, const char *sink, const char *owner, const char *dead,
                         int64_t now, int64_t ttl_s, char **holder, srr_error *err);
-srr_rc srr_outbox_lease_release(srr_store *st, const char *sink, const char *owner,
-                                srr_error *err);
+srr_rc srr_outbox_lease_release(srr_store *st, const char *sink, const char *owner, srr_error *err);
 
 /* What `srr sync status` prints, for the sinks named in `sinks`: a new
  * object {records, sinks: [{sink, delivered, pending, waiting: [{record,

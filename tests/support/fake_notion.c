@@ -22,8 +22,8 @@
 
 #define FN_MAX_BODY (2u << 20)
 
-static const char *const KNOWN_VERSIONS[] = {"2021-05-13", "2021-08-16", "2022-02-22",
-                                             "2022-06-28", "2025-09-03", "2026-03-11", NULL};
+static const char *const KNOWN_VERSIONS[] = {"2021-05-13", "2021-08-16", "2022-02-22", "2022-06-28",
+                                             "2025-09-03", "2026-03-11", NULL};
 
 typedef struct fn_conn {
     srr_buf body;
@@ -46,8 +46,8 @@ json_t *fn_error(int status, const char *code, const char *fmt, ...)
     vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
     snprintf(rid, sizeof(rid), "req-%08lu", ++n);
-    return json_pack("{s:s, s:i, s:s, s:s, s:s}", "object", "error", "status", status, "code",
-                     code, "message", msg, "request_id", rid);
+    return json_pack("{s:s, s:i, s:s, s:s, s:s}", "object", "error", "status", status, "code", code,
+                     "message", msg, "request_id", rid);
 }
 
 /* The route of a path: ids replaced by {id}. */
@@ -62,8 +62,8 @@ static void route_of(const char *method, const char *path, char *out, size_t n)
                     strcmp(seg, "query") != 0;
         len += (size_t)snprintf(out + len, len < n ? n - len : 0, "/%s", is_id ? "{id}" : seg);
         prev_named = !is_id && (strcmp(seg, "pages") == 0 || strcmp(seg, "blocks") == 0 ||
-                                strcmp(seg, "databases") == 0 ||
-                                strcmp(seg, "data_sources") == 0 || strcmp(seg, "users") == 0);
+                                strcmp(seg, "databases") == 0 || strcmp(seg, "data_sources") == 0 ||
+                                strcmp(seg, "users") == 0);
     }
 }
 
@@ -140,7 +140,7 @@ static int known_version(const char *v)
 
 static const char *down_code(int status)
 {
-    return status == 503 ? "service_unavailable"
+    return status == 503   ? "service_unavailable"
            : status == 504 ? "gateway_timeout"
            : status == 409 ? "conflict_error"
                            : "internal_server_error";
@@ -197,14 +197,15 @@ static enum MHD_Result serve(fake_notion *f, struct MHD_Connection *conn, const 
     }
     if (!version) {
         status = 400;
-        resp = fn_error(400, "missing_version", "Notion-Version header failed validation: "
-                                                "Notion-Version header should be defined.");
+        resp = fn_error(400, "missing_version",
+                        "Notion-Version header failed validation: "
+                        "Notion-Version header should be defined.");
         goto answer;
     }
     if (!known_version(version)) {
         status = 400;
-        resp = fn_error(400, "invalid_request", "Notion-Version %s is not a valid version.",
-                        version);
+        resp =
+            fn_error(400, "invalid_request", "Notion-Version %s is not a valid version.", version);
         goto answer;
     }
     if ((wait = rate_check(f)) > 0) {
@@ -229,8 +230,7 @@ static enum MHD_Result serve(fake_notion *f, struct MHD_Connection *conn, const 
     if (f->conflict_n > 0 && strcmp(method, "GET") != 0) {
         f->conflict_n--;
         status = 409;
-        resp = fn_error(409, "conflict_error",
-                        "Conflict occurred while saving. Please try again.");
+        resp = fn_error(409, "conflict_error", "Conflict occurred while saving. Please try again.");
         goto answer;
     }
     if (c->too_big) {
@@ -327,19 +327,16 @@ static fake_notion *start(unsigned short port, const char *cert_pem, const char 
     sa.sin_port = htons(port);
     sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     if (cert_pem)
-        f->d = MHD_start_daemon(MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
-                                    MHD_USE_TLS,
-                                0, NULL, NULL, on_request, f, MHD_OPTION_SOCK_ADDR, &sa,
-                                MHD_OPTION_NOTIFY_COMPLETED, on_completed, f,
-                                MHD_OPTION_HTTPS_MEM_CERT, cert_pem, MHD_OPTION_HTTPS_MEM_KEY,
-                                key_pem, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30,
-                                MHD_OPTION_END);
+        f->d = MHD_start_daemon(
+            MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_TLS, 0, NULL,
+            NULL, on_request, f, MHD_OPTION_SOCK_ADDR, &sa, MHD_OPTION_NOTIFY_COMPLETED,
+            on_completed, f, MHD_OPTION_HTTPS_MEM_CERT, cert_pem, MHD_OPTION_HTTPS_MEM_KEY, key_pem,
+            MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30, MHD_OPTION_END);
     else
-        f->d = MHD_start_daemon(MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
-                                    MHD_USE_ERROR_LOG,
-                                0, NULL, NULL, on_request, f, MHD_OPTION_SOCK_ADDR, &sa,
-                                MHD_OPTION_NOTIFY_COMPLETED, on_completed, f,
-                                MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30, MHD_OPTION_END);
+        f->d = MHD_start_daemon(
+            MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG, 0,
+            NULL, NULL, on_request, f, MHD_OPTION_SOCK_ADDR, &sa, MHD_OPTION_NOTIFY_COMPLETED,
+            on_completed, f, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30, MHD_OPTION_END);
     if (!f->d) {
         fprintf(stderr, "fake_notion: cannot start the server\n");
         fn_model_free(f);

@@ -51,7 +51,7 @@ fake_notion *fake_notion_start(unsigned short port);
 fake_notion *fake_notion_start_tls(const char *cert_pem, const char *key_pem);
 void fake_notion_stop(fake_notion **f);
 
-const char *fake_notion_url(const fake_notion *f);     /* "http://127.0.0.1:<port>" */
+const char *fake_notion_url(const fake_notion *f);      /* "http://127.0.0.1:<port>" */
 const char *fake_notion_database(const fake_notion *f); /* the database id */
 const char *fake_notion_data_source(const fake_notion *f);
 const char *fake_notion_bot(const fake_notion *f); /* the integration's user id */

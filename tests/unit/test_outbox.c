@@ -115,8 +115,9 @@ Test(outbox, merge_and_promotion_reach_every_record_they_change)
     srr_error err = {0};
     apply("c1", "fp-a", SRR_ACTION_RISK, T0);
     apply("c2", "fp-b", SRR_ACTION_RISK, T0);
-    cr_assert_eq(srr_outbox_done(g_st, "t", "risk", 2, q("SELECT seq FROM outbox WHERE record_id = 2"
-                                                         " AND record_kind = 'risk'"),
+    cr_assert_eq(srr_outbox_done(g_st, "t", "risk", 2,
+                                 q("SELECT seq FROM outbox WHERE record_id = 2"
+                                   " AND record_kind = 'risk'"),
                                  "page-2", NULL, T0, &err),
                  SRR_OK);
     memset(&r, 0, sizeof(r));
@@ -150,13 +151,13 @@ Test(outbox, due_delivered_failed_parked_released)
     cr_assert_null(e[0].remote_id);
     /* SRR-1 delivered, SRR-2 waits for a retry, SRR-3 parked. */
     cr_assert_eq(srr_outbox_begin_create(g_st, "notion", "risk", 1, T0, &err), SRR_OK);
-    cr_assert_eq(srr_outbox_done(g_st, "notion", "risk", 1, e[0].seq, "page-1", "{\"a\":1}", T0,
-                                 &err),
-                 SRR_OK);
+    cr_assert_eq(
+        srr_outbox_done(g_st, "notion", "risk", 1, e[0].seq, "page-1", "{\"a\":1}", T0, &err),
+        SRR_OK);
     cr_assert_eq(srr_outbox_fail(g_st, "notion", "risk", 2, T0 + 30, "HTTP 503", T0, &err), SRR_OK);
-    cr_assert_eq(srr_outbox_park(g_st, "notion", "risk", 3, e[2].seq, "tag1", "HTTP 400 bad", T0,
-                                 &err),
-                 SRR_OK);
+    cr_assert_eq(
+        srr_outbox_park(g_st, "notion", "risk", 3, e[2].seq, "tag1", "HTTP 400 bad", T0, &err),
+        SRR_OK);
     srr_outbox_entries_free(e, n);
     cr_assert_eq(due("notion", "tag1", T0, &e), 0);
     srr_outbox_entries_free(e, 0);
@@ -263,8 +264,8 @@ Test(outbox, changes_record_view_and_local_change)
     cr_assert_eq(json_integer_value(json_object_get(rec, "occurrences")), 2);
     cr_assert_eq(json_array_size(json_object_get(rec, "recognition_log")), 1);
     cr_assert_eq(json_array_size(json_object_get(rec, "weeks")), 1);
-    cr_assert_eq(json_integer_value(json_object_get(json_array_get(json_object_get(rec, "weeks"), 0),
-                                                    "count")),
+    cr_assert_eq(json_integer_value(
+                     json_object_get(json_array_get(json_object_get(rec, "weeks"), 0), "count")),
                  2);
     cr_assert_eq(json_array_size(json_object_get(rec, "links")), 1);
     json_decref(rec);
@@ -283,15 +284,16 @@ Test(outbox_migration, existing_records_get_their_rows)
     cr_assert_eq(sqlite3_open(db, &h), SQLITE_OK);
     for (i = 0; i < 3; i++)
         cr_assert_eq(sqlite3_exec(h, SRR_MIGRATIONS[i], NULL, NULL, NULL), SQLITE_OK);
-    cr_assert_eq(sqlite3_exec(h,
-                              "PRAGMA user_version = 3;"
-                              "INSERT INTO risks(title, fingerprint, created_at, updated_at)"
-                              " VALUES ('t', 'fp', 1, 1);"
-                              "INSERT INTO audit(at, actor, record_kind, record_id, action)"
-                              " VALUES (1, 'w', 'risk', 1, 'create'), (2, 'a', 'risk', 1, 'approve'),"
-                              " (3, 'w', 'quarantine', 1, 'quarantine');",
-                              NULL, NULL, NULL),
-                 SQLITE_OK);
+    cr_assert_eq(
+        sqlite3_exec(h,
+                     "PRAGMA user_version = 3;"
+                     "INSERT INTO risks(title, fingerprint, created_at, updated_at)"
+                     " VALUES ('t', 'fp', 1, 1);"
+                     "INSERT INTO audit(at, actor, record_kind, record_id, action)"
+                     " VALUES (1, 'w', 'risk', 1, 'create'), (2, 'a', 'risk', 1, 'approve'),"
+                     " (3, 'w', 'quarantine', 1, 'quarantine');",
+                     NULL, NULL, NULL),
+        SQLITE_OK);
     sqlite3_close(h);
     cr_assert_eq(srr_store_open(db, &st, &err), SRR_OK, "%s", err.msg);
     srr_store_close(&st);

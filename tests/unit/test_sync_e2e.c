@@ -132,8 +132,10 @@ Test(sync_e2e, the_demo_week_is_mirrored)
     cr_assert_eq((long long)json_array_size(pages), records);
     for (i = 0; i < json_array_size(pages); i++) {
         const char *id = json_string_value(json_object_get(json_array_get(pages, i), "id"));
-        char *hid = fake_notion_prop_text(g_fn, id, "ID"), *kind = fake_notion_prop_text(g_fn, id, "Kind");
-        char *text = fake_notion_page_text(g_fn, id), *status = fake_notion_prop_text(g_fn, id, "Status");
+        char *hid = fake_notion_prop_text(g_fn, id, "ID"),
+             *kind = fake_notion_prop_text(g_fn, id, "Kind");
+        char *text = fake_notion_page_text(g_fn, id),
+             *status = fake_notion_prop_text(g_fn, id, "Status");
         cr_assert(strncmp(hid, "SRR-", 4) == 0 || strncmp(hid, "BL-", 3) == 0 ||
                       strncmp(hid, "INV-", 4) == 0,
                   "%s", hid);
