@@ -199,11 +199,6 @@ void srr_config_free_options(const srr_opt_def *opts, void *base);
 /* Prints a table's reference rows for section `name`: markdown table rows
  * (as `srr config reference`), or roff .TP items when `roff`. */
 void srr_config_print_options(FILE *out, const char *name, const srr_opt_def *opts, int roff);
-/* The top-level sections config.c does not load itself because their
- * owners do (the sinks: "notion", ... and the delivery loop's "sync"); they
- * are accepted at the top level and left in cfg->root for their owner. */
-extern const char *const SRR_CONFIG_OWNED_SECTIONS[];
-
 /* Prints the option reference (markdown) generated from the option tables. */
 void srr_config_print_reference(FILE *out);
 /* The same reference in roff, for the srr.yaml(5) man page. */
