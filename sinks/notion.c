@@ -662,7 +662,8 @@ static srr_rc notion_deliver(void *ctx, srr_sink_host *host, const srr_sink_item
     }
     if (!state)
         state = it->state ? json_deep_copy(it->state) : json_object();
-    rc = notion_page_update(c, page, state, props, canon, body, &res->retry_after_s, err);
+    rc = notion_page_update(c, page, state, props, canon, body, &res->partial,
+                            &res->retry_after_s, err);
     if (rc == SRR_ENOTFOUND)
         srr_error_prefix(err,
                          "the page of %s is gone from Notion (deleted, or no longer shared "

@@ -232,9 +232,11 @@ srr_rc notion_page_create(notion_ctx *c, srr_sink_host *host, const srr_sink_ite
                           const json_t *props, const json_t *canon, const json_t *body,
                           srr_sink_result *res, srr_error *err);
 /* Updates `page` from the memory `state` (changed in place as the parts
- * land) to what props / canon / body say. */
+ * land) to what props / canon / body say. *left is set to 1 when a section
+ * a person changed meanwhile was left for the poll to settle. */
 srr_rc notion_page_update(notion_ctx *c, const char *page, json_t *state, const json_t *props,
-                          const json_t *canon, const json_t *body, int64_t *ra, srr_error *err);
+                          const json_t *canon, const json_t *body, int *left, int64_t *ra,
+                          srr_error *err);
 
 /* ---- edits (notion_edits.c) -------------------------------------------- */
 

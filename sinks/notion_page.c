@@ -369,9 +369,12 @@ static int section_differs(int s, const json_t *state, const json_t *body)
  * block that vanished under srr (a person removed it) makes srr read the
  * page again and try once more. */
 static srr_rc update_sections(notion_ctx *c, const char *page, json_t *state, const json_t *body,
-                              int64_t *ra, srr_error *err)
+                              int *left, int64_t *ra, srr_error *err)
 {
     int diff[NS__COUNT], s, texts = 0, any = 0, retried = 0;
+    /* Left once already and the poll did not settle it (it never saw the
+     * page's edit): srr's value goes in rather than waiting forever. */
+    int settled = !json_is_true(json_object_get(state, "dirty"));
     json_t *read = NULL;
     srr_rc rc;
     if (json_is_true(json_object_get(state, "partial")))
@@ -398,9 +401,10 @@ static srr_rc update_sections(notion_ctx *c, const char *page, json_t *state, co
             int foreign = strcmp(now, was) != 0;
             free(now);
             free(was);
-            if (foreign) { /* edited in Notion meanwhile: the poll decides */
+            if (foreign && settled) { /* edited in Notion meanwhile: the poll decides */
                 json_object_set_new(state, "dirty", json_true());
                 c->next_poll = 0;
+                *left = 1;
                 continue;
             }
         }
@@ -420,7 +424,8 @@ static srr_rc update_sections(notion_ctx *c, const char *page, json_t *state, co
 /* Updates an existing page: the properties that differ in one request, then
  * each section that differs. `state` is updated as the parts land. */
 srr_rc notion_page_update(notion_ctx *c, const char *page, json_t *state, const json_t *props,
-                          const json_t *canon, const json_t *body, int64_t *ra, srr_error *err)
+                          const json_t *canon, const json_t *body, int *left, int64_t *ra,
+                          srr_error *err)
 {
     json_t *have = json_object_get(state, "props"), *changed = json_object();
     const char *name;
@@ -448,6 +453,6 @@ srr_rc notion_page_update(notion_ctx *c, const char *page, json_t *state, const 
     }
     json_decref(changed);
     if (rc == SRR_OK)
-        rc = update_sections(c, page, state, body, ra, err);
+        rc = update_sections(c, page, state, body, left, ra, err);
     return rc;
 }

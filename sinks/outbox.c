@@ -754,7 +754,9 @@ static deliver_next deliver_one(srr_sink_host *h, const srr_outbox_entry *e, srr
     drc = si->p->deliver(si->ctx, h, &item, &res, &derr);
     h->entry = NULL;
     st_text = state_text(res.state);
-    if (drc == SRR_OK) {
+    if (drc == SRR_OK && res.partial) { /* what landed is kept; the rest after the poll */
+        *rc = srr_outbox_save(h->st, name, e->kind, e->id, res.remote_id, st_text, h->now, err);
+    } else if (drc == SRR_OK) {
         *rc = srr_outbox_done(h->st, name, e->kind, e->id, e->seq, res.remote_id, st_text, h->now,
                               err);
         si->failures = 0;

@@ -71,6 +71,10 @@ typedef struct srr_sink_result {
     char *remote_id;       /* a remote object created or found (malloc'ed) */
     json_t *state;         /* the sink's new memory (a new reference) */
     int64_t retry_after_s; /* SRR_RETRY: the remote side's Retry-After (0: none) */
+    int partial;           /* SRR_OK, but a part was left for poll() to settle (a person
+                              changed it meanwhile): the record stays due, so the changes
+                              since the last delivery still count when the poll weighs
+                              which side changed later */
 } srr_sink_result;
 
 /* A sink instance's environment at init. */

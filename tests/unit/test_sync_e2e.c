@@ -4,6 +4,8 @@
  * against the fake Notion API: the recorded demo week swept, the database
  * set up and mirrored (one page per record, the SRR sections, a second
  * sync sending nothing new); `srr drain --once` syncing after it drains;
+ * `srr serve` mirroring an alert as it comes and taking an approval made in
+ * Notion back;
  * srr killed with SIGKILL between a page's create and its local mark, then
  * run again: still one page per record; the token never printed, even at
  * debug level; a server whose TLS certificate is not trusted never gets a
@@ -26,6 +28,7 @@
 #include "srr.h"
 #include "store_fixtures.h"
 #include "testutil.h"
+#include "webhook_client.h"
 
 static char *g_dir;
 static char *g_cfg;
@@ -330,4 +333,62 @@ Test(sync_e2e, tls_is_verified_and_clear_text_refused)
     cr_assert_eq(r.status, 2, "%s%s", r.out, r.err);
     cr_assert(strstr(r.err, "must be https"), "%s", r.err);
     tu_run_free(&r);
+}
+
+Test(sync_e2e, serve_mirrors_alerts_and_takes_edits_back)
+{
+    const char *env[] = {"SRR_WEBHOOK_TOKEN=e2e-token-1234", "NOTION_TOKEN=" FAKE_NOTION_TOKEN,
+                         NULL};
+    const char *hdr[] = {"Content-Type: application/json", "X-SRR-Token: e2e-token-1234", NULL};
+    char *yaml, *url, *body, *page = NULL;
+    const char *alice;
+    struct timespec step = {0, 100 * 1000000L};
+    wh_proc p;
+    wh_answer a;
+    json_t *pg;
+    int i;
+    g_fn = fake_notion_start(0);
+    fake_notion_set_rate(g_fn, 500, 100);
+    alice = fake_notion_add_person(g_fn, "Alice", "alice@example.com", NULL);
+    yaml = srr_asprintf("queue:\n  spool_dir: spool\nstore:\n  path: srr.db\n"
+                        "webhook:\n  listen: 127.0.0.1:0\n  threads: 2\n"
+                        "policy:\n  rules:\n    - name: pages\n      match: {source: webhook}\n"
+                        "      action: risk\n      urgency: high\n      reason: \"It pages.\"\n"
+                        "  default:\n    action: ignore\n"
+                        "sync:\n  interval: 1s\n"
+                        "notion:\n  database_id: %s\n  api_url: %s\n  requests_per_second: 200\n"
+                        "  poll_interval: 1s\n  people:\n    alice: %s\n",
+                        fake_notion_database(g_fn), fake_notion_url(g_fn), alice);
+    free(g_cfg);
+    g_cfg = tu_write_file(g_dir, "srr.yaml", yaml);
+    free(yaml);
+    notion_setup();
+    cr_assert_eq(wh_proc_start(SRR_BIN, g_cfg, NULL, env, &p), 0, "%s", p.log);
+    url = srr_asprintf("http://127.0.0.1:%u/v1/webhooks/datadog", (unsigned)p.port);
+    body = wh_payload("9001", "Triggered");
+    wh_post(url, hdr, body, strlen(body), 0, &a);
+    cr_assert_eq(a.code, 202, "%s", a.body ? a.body : a.error);
+    wh_answer_free(&a);
+    for (i = 0; i < 300 && !(pg = fake_notion_page_of(g_fn, "ID", "SRR-1")); i++)
+        nanosleep(&step, NULL);
+    cr_assert_not_null(pg, "the alert's record never reached Notion");
+    page = srr_strdup(json_string_value(json_object_get(pg, "id")));
+    json_decref(pg);
+    /* Alice approves it in Notion; serve's sync takes it back. */
+    fake_notion_set_edit_offset(g_fn, 5); /* newer than the first poll's mark */
+    cr_assert_eq(fake_notion_edit_property(g_fn, page, "Status", "{\"select\":{\"name\":\"open\"}}",
+                                           alice),
+                 0);
+    for (i = 0; i < 300 && q("SELECT count(*) FROM risks WHERE status = 'open' AND"
+                             " approved_by = 'alice'") != 1;
+         i++)
+        nanosleep(&step, NULL);
+    cr_assert_eq(q("SELECT count(*) FROM risks WHERE status = 'open' AND approved_by = 'alice'"),
+                 1);
+    cr_assert_eq(wh_proc_stop(&p), 0, "%s", p.log);
+    cr_assert(strstr(p.log, "syncing the outbox"), "%s", p.log);
+    wh_proc_free(&p);
+    free(url);
+    free(body);
+    free(page);
 }
