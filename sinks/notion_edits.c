@@ -56,7 +56,7 @@ typedef struct page_ctx {
 
 /* Applies one edit; notes a refusal for the page's comment. */
 static srr_rc edit(page_ctx *pc, const char *field, const char *label, const char *value,
-                   srr_edit_outcome *outcome, srr_error *err)
+                   const char *link, srr_edit_outcome *outcome, srr_error *err)
 {
     srr_sink_edit e;
     char why[512];
@@ -68,6 +68,7 @@ static srr_rc edit(page_ctx *pc, const char *field, const char *label, const cha
     e.at = pc->at;
     e.where = "Notion";
     e.review_in_s = pc->c->o->review_in_s;
+    e.link = link;
     rc = srr_sink_apply_edit(pc->host, pc->ref, &e, outcome, why, sizeof(why), err);
     if (rc != SRR_OK)
         return rc;
@@ -80,14 +81,15 @@ static srr_rc edit(page_ctx *pc, const char *field, const char *label, const cha
     return SRR_OK;
 }
 
-/* The properties that come back, in the order they are applied (a ticket
- * link before the status that needs it). */
+/* The properties that come back, in the order they are applied: the
+ * status first (a backlog item accepted there takes the page's Backlog URL
+ * as its ticket, which then is no edit of its own). */
 static const struct {
     int prop;
     const char *field;
-} BACK[] = {{NP_BACKLOG_URL, "backlog_url"},
+} BACK[] = {{NP_STATUS, "status"},
+            {NP_BACKLOG_URL, "backlog_url"},
             {NP_POSTMORTEM_URL, "postmortem_url"},
-            {NP_STATUS, "status"},
             {NP_ASSIGNEE, "assignee"},
             {NP_URGENCY, "urgency"}};
 
@@ -96,6 +98,10 @@ static srr_rc read_props(page_ctx *pc, const json_t *page, srr_error *err)
     notion_ctx *c = pc->c;
     const json_t *props = json_object_get(page, "properties");
     json_t *have = json_object_get(pc->state, "props");
+    const notion_prop *bl = &c->prop[NP_BACKLOG_URL];
+    char *link = bl->name && json_object_get(props, bl->name)
+                     ? notion_canon_value(c, json_object_get(props, bl->name))
+                     : NULL;
     srr_rc rc = SRR_OK;
     size_t i;
     if (!have) {
@@ -122,7 +128,7 @@ static srr_rc read_props(page_ctx *pc, const json_t *page, srr_error *err)
                 snprintf(first, sizeof(first), "%.*s", (int)strcspn(canon, ","), canon);
                 member = notion_member_of(c, first);
                 if (!*first || member) {
-                    rc = edit(pc, "assignee", p->name, member, &out, err);
+                    rc = edit(pc, "assignee", p->name, member, NULL, &out, err);
                 } else {
                     srr_buf_printf(&pc->comments,
                                    "%s%s: the Notion user %s is not in srr's notion.people, so "
@@ -130,7 +136,8 @@ static srr_rc read_props(page_ctx *pc, const json_t *page, srr_error *err)
                                    pc->comments.len ? "\n" : "", p->name, first);
                 }
             } else {
-                rc = edit(pc, BACK[i].field, p->name, canon, &out, err);
+                rc = edit(pc, BACK[i].field, p->name, canon, BACK[i].prop == NP_STATUS ? link : NULL,
+                          &out, err);
             }
             /* The memory follows the page: a refused value differs from
              * srr's and is written back by the next delivery. */
@@ -139,6 +146,7 @@ static srr_rc read_props(page_ctx *pc, const json_t *page, srr_error *err)
         }
         free(canon);
     }
+    free(link);
     return rc;
 }
 
@@ -186,7 +194,7 @@ static srr_rc read_log(page_ctx *pc, int s, const json_t *r, json_t *mine, srr_e
             free(text);
             continue;
         }
-        rc = edit(pc, sec->field, sec->title, text, &out, err);
+        rc = edit(pc, sec->field, sec->title, text, NULL, &out, err);
         if (rc == SRR_OK && out == SRR_EDIT_APPLIED) {
             char *r2 = entry_as_rendered(srr_sink_now(pc->host), pc->actor, text);
             json_array_append_new(entries, json_string(r2));
@@ -226,7 +234,7 @@ static srr_rc read_body(page_ctx *pc, srr_error *err)
             char *remote = notion_section_text(r), *was = notion_trimmed(jstr(mine, "text"));
             srr_edit_outcome out;
             if (json_object_get(mine, "text") && strcmp(remote, was) != 0)
-                rc = edit(pc, sec->field, sec->title, remote, &out, err);
+                rc = edit(pc, sec->field, sec->title, remote, NULL, &out, err);
             json_object_set_new(mine, "text", json_string(remote));
             free(remote);
             free(was);

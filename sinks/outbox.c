@@ -584,11 +584,13 @@ static const char *edit_verb(const srr_sink_ref *ref, const srr_sink_edit *e, sr
             strcmp(verb, "approve") == 0)
             req->note = NULL; /* set by the caller: "<verb> in Notion by <actor>" */
         if (strcmp(verb, "accept") == 0 && !risk) {
-            req->link = json_string_value(json_object_get(ref->item.record, "backlog_url"));
+            req->link = e->link && *e->link
+                            ? e->link
+                            : json_string_value(json_object_get(ref->item.record, "backlog_url"));
             if (!req->link || !*req->link) {
                 snprintf(why, whylen,
                          "accepting a backlog item needs the link of its ticket: fill in its "
-                         "backlog URL first");
+                         "backlog URL with the status");
                 return NULL;
             }
         }
@@ -619,7 +621,12 @@ static const char *edit_verb(const srr_sink_ref *ref, const srr_sink_edit *e, sr
         if (strcmp(e->field, SET[i].field) != 0)
             continue;
         if (!risk) {
-            snprintf(why, whylen, "a %s's %s is kept by srr", kind, SET[i].key);
+            snprintf(why, whylen,
+                     strcmp(SET[i].key, "backlog") == 0
+                         ? "a %s's ticket link is set when it is accepted: set the status to "
+                           "accepted with it"
+                         : "a %s's %s is kept by srr",
+                     kind, SET[i].key);
             return NULL;
         }
         *sets = srr_asprintf("%s=%s", SET[i].key, e->value ? e->value : "");
@@ -701,7 +708,14 @@ srr_rc srr_sink_apply_edit(srr_sink_host *h, srr_sink_ref *ref, const srr_sink_e
               ? srr_wf_backlog(h->st, verb, p->e.hid, &req, NULL, &werr)
               : srr_wf_risk(h->st, verb, p->e.hid, &req, NULL, &werr);
     if (wrc == SRR_OK) {
+        json_t *now = NULL;
         *outcome = SRR_EDIT_APPLIED;
+        /* The next edit of the same page compares with the record as it is now. */
+        if (srr_outbox_record(h->st, p->e.kind, p->e.id, SYNC_WEEKS, &now, err) == SRR_OK) {
+            json_decref(p->record);
+            p->record = now;
+            ref->item.record = now;
+        }
     } else if (wrc == SRR_RETRY || wrc == SRR_EIO || wrc == SRR_ERR) {
         rc = srr_error_set(err, wrc, "%s", werr.msg);
     } else {

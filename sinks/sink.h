@@ -158,6 +158,8 @@ typedef struct srr_sink_edit {
     int64_t at;          /* when it was made on the remote side */
     const char *where;   /* for messages: "Notion" */
     int64_t review_in_s; /* a risk accepted there is reviewed this long after (0: 90 days) */
+    const char *link;    /* a backlog item accepted there: its ticket (may be NULL: the
+                            record's own backlog URL) */
 } srr_sink_edit;
 
 typedef enum {
@@ -171,7 +173,8 @@ typedef enum {
  * (store/workflow.h) with `edit->actor` as the actor: a status is mapped to
  * the transition that reaches it (draft -> open is an approval), a log
  * entry appended, a field set. When the same field was also changed
- * locally since the sink's last delivery, the later change wins. *outcome
+ * locally since the sink's last delivery, the later change wins. After an
+ * applied edit ref->item.record is the record as it is now. *outcome
  * says what happened and `why` (at least 256 bytes) the reason for LOST and
  * REFUSED, fit to show the person on the remote side. The record then is
  * due again, so the sink's next delivery puts back what srr holds.

@@ -477,6 +477,36 @@ Test(notion, a_refused_transition_is_put_back_with_a_comment)
                  1);
 }
 
+Test(notion, a_backlog_item_is_accepted_in_notion_with_its_ticket)
+{
+    srr_candidate c;
+    srr_error err = {0};
+    configure(NULL);
+    setup_db();
+    sf_candidate(&c, "b1", "fp-disk", SRR_ACTION_BACKLOG, SRR_STATUS_FIRING, T0);
+    cr_assert_eq(srr_store_apply(g_st, &c, 1, T0, NULL, &err), SRR_OK);
+    srr_candidate_clear(&c);
+    sync_once();
+    cr_assert_str_neq(page_of("BL-1"), "");
+    /* Accepted without a ticket: refused, said so on the page. */
+    fake_notion_edit_property(g_fn, page_of("BL-1"), "Status",
+                              "{\"select\":{\"name\":\"accepted\"}}", g_alice);
+    SYNC_UNTIL(ncomments("BL-1") == 1);
+    SYNC_UNTIL(prop_is("BL-1", "Status", "draft"));
+    cr_assert_eq(q("SELECT count(*) FROM backlog WHERE status = 'draft'"), 1);
+    /* With the ticket's link: accepted, the link kept as the ticket. */
+    fake_notion_edit_property(g_fn, page_of("BL-1"), "Backlog URL",
+                              "{\"url\":\"https://tracker.example/T-7\"}", g_alice);
+    fake_notion_edit_property(g_fn, page_of("BL-1"), "Status",
+                              "{\"select\":{\"name\":\"accepted\"}}", g_alice);
+    SYNC_UNTIL(q("SELECT count(*) FROM backlog WHERE status = 'accepted'"
+                 " AND ticket_link = 'https://tracker.example/T-7'") == 1);
+    cr_assert_eq(ncomments("BL-1"), 1, "no second comment: the link came with the status");
+    fake_notion_edit_property(g_fn, page_of("BL-1"), "Status",
+                              "{\"select\":{\"name\":\"done\"}}", g_alice);
+    SYNC_UNTIL(q("SELECT count(*) FROM backlog WHERE status = 'done'") == 1);
+}
+
 Test(notion, sections_and_a_countermeasure_entry_come_back)
 {
     char *text;
