@@ -741,8 +741,9 @@ srr_rc srr_outbox_lease(srr_store *st, const char *sink, const char *owner, cons
         if (holder)
             *holder = srr_strdup(who);
         srr_wf_rollback(db);
-        free(cur);
-        return srr_error_set(err, SRR_ECONFLICT, "%s is delivered by %s", sink, who);
+        srr_error_set(err, SRR_ECONFLICT, "%s is delivered by %s", sink, who);
+        free(cur); /* `who` points into it */
+        return SRR_ECONFLICT;
     }
     val = srr_asprintf("%lld %s", (long long)(now + ttl_s), owner);
     if (rc == SRR_OK)
