@@ -77,7 +77,10 @@ long long sf_query_int(const char *db, const char *sql)
     sqlite3 *h = NULL;
     sqlite3_stmt *s = NULL;
     long long v = -1;
-    int rc = sqlite3_open_v2(db, &h, SQLITE_OPEN_READONLY, NULL);
+    /* Read-write, though it only reads: after a writer was killed the WAL
+     * may need recovery, which a read-only connection cannot do ("attempt
+     * to write a readonly database", seen in test_kafka under ASan). */
+    int rc = sqlite3_open_v2(db, &h, SQLITE_OPEN_READWRITE, NULL);
     cr_assert_eq(rc, SQLITE_OK, "open %s: %s", db, sqlite3_errstr(rc));
     sqlite3_busy_timeout(h, 5000);
     rc = sqlite3_prepare_v2(h, sql, -1, &s, NULL);
