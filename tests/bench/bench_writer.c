@@ -72,14 +72,11 @@ static double now_s(void)
 
 static void hex_id(int i, char out[65])
 {
-    srr_sha256 h;
     unsigned char d[32];
     char in[32];
     int k;
     snprintf(in, sizeof(in), "bench-%d", i);
-    srr_sha256_init(&h);
-    srr_sha256_update(&h, in, strlen(in));
-    srr_sha256_final(&h, d);
+    srr_sha256_of(in, strlen(in), d);
     for (k = 0; k < 32; k++)
         snprintf(out + 2 * k, 3, "%02x", d[k]);
 }

@@ -6,6 +6,7 @@
  */
 #include <criterion/criterion.h>
 #include <criterion/redirect.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -220,6 +221,67 @@ Test(core, sha256_vectors)
         a[runs[i].n] = '\0';
         srr_hash_id(one, 1, 64, out);
         cr_assert_str_eq(out, runs[i].hex, "%zu bytes", runs[i].n);
+    }
+}
+
+/* Parts are joined by one NUL each, so ("a","b") and ("a\0b") agree and
+ * ("check","","x") differs from ("check","x"); the one-shot digest is the
+ * same function (digests from Python's hashlib). */
+Test(core, sha256_parts_and_one_shot)
+{
+    const char *ab[] = {"a", "b"};
+    const char *gap[] = {"check", NULL, "x"};
+    char out[65];
+    unsigned char d[32];
+    char hex[65];
+    srr_hash_id(ab, 2, 64, out);
+    cr_assert_str_eq(out, "59b271ae1bbcb1d31d41929817f4b16fb439eb4f31520b5ad1d5ce98920a7138");
+    srr_hash_id(gap, 3, 64, out);
+    cr_assert_str_eq(out, "9b9b4bc790f1ca1670a14f5f8d03de5131216293ad88c96949db42a7a8a7f67b");
+    srr_sha256_of("a\0b", 3, d);
+    for (int i = 0; i < 32; i++)
+        snprintf(hex + 2 * i, 3, "%02x", d[i]);
+    cr_assert_str_eq(hex, "59b271ae1bbcb1d31d41929817f4b16fb439eb4f31520b5ad1d5ce98920a7138");
+    /* and in pieces */
+    srr_sha256 c;
+    srr_sha256_init(&c);
+    srr_sha256_update(&c, "a", 1);
+    srr_sha256_update(&c, "\0b", 2);
+    memset(d, 0, sizeof(d));
+    srr_sha256_final(&c, d);
+    cr_assert_null(c.ctx);
+    for (int i = 0; i < 32; i++)
+        snprintf(hex + 2 * i, 3, "%02x", d[i]);
+    cr_assert_str_eq(hex, "59b271ae1bbcb1d31d41929817f4b16fb439eb4f31520b5ad1d5ce98920a7138");
+    srr_hash_id(ab, 2, 100, out); /* capped at 64 */
+    cr_assert_eq(strlen(out), 64);
+}
+
+static void *hash_many(void *arg)
+{
+    const char *parts[] = {"disk-usage", "host:web-01", "threshold", "2026-01-01T00:00:00Z"};
+    char out[65];
+    for (int i = 0; i < 2000; i++) {
+        srr_hash_id(parts, 4, 32, out);
+        if (strcmp(out, (const char *)arg) != 0)
+            return (void *)1;
+    }
+    return NULL;
+}
+
+/* The digest is fetched once and shared: threads hashing at once agree. */
+Test(core, sha256_threads)
+{
+    const char *parts[] = {"disk-usage", "host:web-01", "threshold", "2026-01-01T00:00:00Z"};
+    char want[65];
+    pthread_t t[4];
+    void *r;
+    srr_hash_id(parts, 4, 32, want);
+    for (int i = 0; i < 4; i++)
+        cr_assert_eq(pthread_create(&t[i], NULL, hash_many, want), 0);
+    for (int i = 0; i < 4; i++) {
+        pthread_join(t[i], &r);
+        cr_assert_null(r, "thread %d computed another id", i);
     }
 }
 
