@@ -7,7 +7,8 @@
  * written at one flush across segments, a failed write that must fail
  * the flush and leave no partial record, and crash leftovers: a tail lost
  * after the consumer committed past it, a lost seal, and 40 random crash
- * points past the last sync.
+ * points past the last sync; and a segment written before the CRC came
+ * from zlib.
  */
 #include <criterion/criterion.h>
 #include <dirent.h>
@@ -124,6 +125,41 @@ Test(spool, send_flush_poll_commit)
     cr_assert_eq(poll_n(c, 10, &m), 0);
     srr_consumer_close(&c);
     cr_assert_null(c);
+}
+
+/* tests/fixtures/spool-v1 holds a segment written by srr's own CRC-32 code
+ * before the spool used zlib's crc32(): three records (a 1-byte key, a hex
+ * key with UTF-8 in the payload, a 3000-byte payload). They read back whole,
+ * none reported corrupt, and records appended now follow them. */
+Test(spool, segments_written_before_zlib_still_read)
+{
+    const char *fixture = SRR_SOURCE_DIR "/tests/fixtures/spool-v1/00000000000000000000.seg";
+    char *bytes = NULL, *dst;
+    size_t len = 0, n;
+    srr_error err = {0};
+    const srr_message *m;
+    srr_consumer *c;
+    cr_assert_eq(srr_file_read(fixture, 0, &bytes, &len, &err), SRR_OK, "%s", err.msg);
+    dst = srr_asprintf("%s/00000000000000000000.seg", g_dir);
+    cr_assert_eq(srr_file_write_atomic(dst, bytes, len, &err), SRR_OK, "%s", err.msg);
+    free(dst);
+    free(bytes);
+    produce(g_cfg, "fp-new", 0, 1); /* appended after the old records */
+    c = consumer();
+    n = poll_n(c, 10, &m);
+    cr_assert_eq(n, 4);
+    for (size_t i = 0; i < n; i++)
+        cr_assert_null(m[i].corrupt_reason, "record %zu: %s", i, m[i].corrupt_reason);
+    cr_assert_eq(m[0].keylen, 1);
+    cr_assert(m[0].len == 7 && memcmp(m[0].payload, "{\"n\":1}", 7) == 0);
+    cr_assert_eq(m[1].keylen, 64);
+    cr_assert(memcmp(m[1].key, "9b9b4bc7", 8) == 0);
+    cr_assert(m[1].len > 7 && memcmp(m[1].payload + m[1].len - 7, "\xc3\xa9t\xc3\xa9\"}", 7) == 0);
+    cr_assert_eq(m[2].len, 3000);
+    cr_assert(memcmp(m[2].payload + 100, "\xe2\x9c\x93", 3) == 0);
+    cr_assert_eq(m[3].offset, (int64_t)len);
+    expect_payload(&m[3], 0);
+    srr_consumer_close(&c);
 }
 
 Test(spool, poll_waits_up_to_timeout)
