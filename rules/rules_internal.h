@@ -17,8 +17,10 @@
 
 /* ---- globs -------------------------------------------------------------- */
 
-/* A precompiled glob (* ? [..] [!..]). Simple shapes get a fast path so that
- * matching never allocates and rarely backtracks. */
+/* A precompiled glob: an fnmatch(3) pattern (* ? [..] [!..] [[:class:]] \)
+ * sorted into a shape. The shapes feed policy.c's prefilters and lint.c;
+ * glob.c matches exact, prefix* and *infix* patterns itself and hands the
+ * rest to fnmatch. */
 typedef enum {
     GLOB_ANY,
     GLOB_EXACT,
@@ -44,12 +46,14 @@ typedef struct srr_globset {
     size_t n;
 } srr_globset;
 
-/* Compiles a glob; never fails (an unclosed '[' matches itself). */
+/* Compiles a glob; never fails (an unclosed '[' matches itself, as in
+ * fnmatch). */
 void srr_glob_compile(srr_glob *g, const char *pat);
 void srr_glob_free(srr_glob *g);
 /* 1 when `s` matches the whole pattern. */
 int srr_glob_match(const srr_glob *g, const char *s);
-/* 1 when `s` matches the general glob `pat` (no precompilation). */
+/* 1 when `s` matches the glob `pat`: fnmatch(pat, s, 0), the reference
+ * the shapes' shortcuts are tested against. */
 int srr_glob_match_str(const char *pat, const char *s);
 
 /* ---- compiled policy ---------------------------------------------------- */

@@ -586,6 +586,13 @@ Test(glob, shapes_and_wildcards)
     cr_assert(!glob1("a\\*", "ab"));
     cr_assert(glob1("[", "["));       /* unclosed bracket: a literal */
     cr_assert(glob1("**x", "abx"));
+    /* fnmatch(3) without flags: classes, '/' and a leading '.' are plain. */
+    cr_assert(glob1("host:web-[[:digit:]]*", "host:web-7a"));
+    cr_assert(!glob1("host:web-[[:digit:]]*", "host:web-a7"));
+    cr_assert(glob1("*/sda?", "device:/dev/sda1"));
+    cr_assert(glob1("*", ".hidden"));
+    cr_assert(glob1("[\\]]", "]"));  /* a backslash escapes inside a bracket too */
+    cr_assert(!glob1("ab\\", "ab\\")); /* a trailing backslash matches nothing */
 }
 
 /* ---- issue 4: the fast paths agree with the plain rule-by-rule logic -------- */
