@@ -64,6 +64,7 @@ int srr_cmd_policy(int argc, char **argv); /* cmd/policy.c */
 int srr_cmd_backup(int argc, char **argv);
 int srr_cmd_restore(int argc, char **argv);
 int srr_cmd_doctor(int argc, char **argv);
+int srr_cmd_completion(int argc, char **argv); /* cmd/completion.c */
 int srr_cmd_sync(int argc, char **argv);   /* cmd/sync.c: sync [status|retry] */
 int srr_cmd_notion(int argc, char **argv); /* cmd/sync.c: notion setup */
 

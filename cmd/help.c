@@ -69,49 +69,65 @@ static const srr_command commands[] = {
      "it runs the writer (unless --no-drain), and with sinks configured (notion:) it delivers "
      "the outbox to them (unless --no-sync)."},
     {"risks", srr_cmd_risks,
-     "risks list [--status S] [--urgency U] [--assignee A] [--service S] [--stale 30d]\n"
-     "risks show ID\n"
-     "risks approve ID [--assign WHO | --suggest] [--urgency U] [--note TEXT]\n"
-     "risks reject ID --reason TEXT\n"
-     "risks merge ID --into ID\n"
-     "risks assign ID WHO|--suggest\n"
-     "risks log ID --recognition|--countermeasure TEXT\n"
-     "risks set ID cause=... policy=... next=... backlog=URL postmortem=URL\n"
-     "risks resolve ID [--note TEXT]\n"
-     "risks accept ID --review-in 90d --reason TEXT\n"
-     "risks reopen ID",
+     "risks list [--status STATUS] [--urgency URGENCY] [--assignee WHO] [--service SERVICE]"
+     " [--stale DUR] [READ OPTIONS]\n"
+     "risks show ID [READ OPTIONS]\n"
+     "risks approve ID [--assign WHO | --suggest] [--urgency URGENCY] [--note TEXT]"
+     " [CHANGE OPTIONS]\n"
+     "risks reject ID --reason TEXT [CHANGE OPTIONS]\n"
+     "risks merge ID --into ID [--note TEXT] [CHANGE OPTIONS]\n"
+     "risks assign ID WHO [CHANGE OPTIONS]\n"
+     "risks assign ID --suggest [--yes] [CHANGE OPTIONS]\n"
+     "risks log ID --recognition TEXT | --countermeasure TEXT [CHANGE OPTIONS]\n"
+     "risks set ID KEY=VALUE... [CHANGE OPTIONS]\n"
+     "risks resolve ID [--note TEXT] [CHANGE OPTIONS]\n"
+     "risks accept ID --review-in DUR --reason TEXT [CHANGE OPTIONS]\n"
+     "risks reopen ID [--note TEXT] [CHANGE OPTIONS]",
      "read and keep the System Risk Records",
      "list and show read the risk list and a record's detail page (overview, log from "
      "recognition to cause, cause, countermeasure policy, countermeasure log, next action, "
      "properties, evidence). The other subcommands move a record through draft -> open -> "
      "mitigating -> resolved | accepted, draft -> rejected | merged. Every change records "
      "its actor (--as NAME, else $SRR_USER, else the login name) in the audit log; "
-     "transitions that make no sense are refused with the allowed ones named. Every "
-     "command that prints takes --format table|json|md."},
+     "transitions that make no sense are refused with the allowed ones named. set takes "
+     "cause=, policy= (the countermeasure policy), next= (the next action), backlog=URL, "
+     "postmortem=URL, impact=, likelihood=, urgency= and title=. STATUS is one of draft, "
+     "open, mitigating, resolved, accepted, rejected, merged; URGENCY one of low, medium, "
+     "high, critical; DUR a duration such as 30d."},
     {"backlog", srr_cmd_backlog,
-     "backlog list [--status S]\nbacklog show ID\nbacklog accept ID --link URL\n"
-     "backlog done ID\nbacklog reject ID",
+     "backlog list [--status STATUS] [READ OPTIONS]\n"
+     "backlog show ID [READ OPTIONS]\n"
+     "backlog accept ID --link URL [--assign WHO] [--note TEXT] [CHANGE OPTIONS]\n"
+     "backlog done ID [--note TEXT] [CHANGE OPTIONS]\n"
+     "backlog reject ID [--reason TEXT] [CHANGE OPTIONS]\n"
+     "backlog assign ID WHO [CHANGE OPTIONS]",
      "backlog items: what is clearly fixable now",
      "Draft backlog items are accepted with the link of the ticket that fixes them, then "
-     "done or rejected."},
+     "done or rejected. STATUS is one of draft, accepted, done, rejected."},
     {"investigations", srr_cmd_investigations,
-     "investigations list [--status S]\n"
-     "investigations resolve ID --outcome fixed|backlog|noise [--note TEXT]",
+     "investigations list [--status STATUS] [READ OPTIONS]\n"
+     "investigations resolve ID --outcome fixed|backlog|noise [--link URL] [--note TEXT]"
+     " [-c FILE] [--as NAME] [--format table|json|md]",
      "time-boxed investigations",
      "An investigation that is still firing when its time-box ends becomes a draft risk "
      "whose log from recognition to cause is the investigation's; one that stopped firing, "
-     "or that an engineer resolves, closes without a risk."},
-    {"audit", srr_cmd_audit, "audit [ID]", "who changed what, when, before -> after, why",
+     "or that an engineer resolves, closes without a risk. The outcome backlog needs --link, "
+     "the ticket. STATUS is one of open, promoted, closed."},
+    {"audit", srr_cmd_audit, "audit [ID] [--limit N] [READ OPTIONS]", "who changed what, when, before -> after, why",
      "Prints the append-only audit log, of one record or of all."},
-    {"team", srr_cmd_team, "team load", "open records per person by urgency; flags skew",
+    {"team", srr_cmd_team, "team load [READ OPTIONS]", "open records per person by urgency; flags skew",
      "Shows each member's open load weighted by urgency and flags skew when the busiest "
      "person carries more than team.skew_percent of the mean."},
-    {"review", srr_cmd_review, "review [--month YYYY-MM] [--format table|md|html|json] [-o FILE]",
+    {"review", srr_cmd_review,
+     "review [-c FILE] [--month YYYY-MM] [--quiet-weeks N] [--format table|md|html|json] "
+     "[-o FILE]",
      "the monthly review report",
      "What changed this month, what is stale, which accepted risks are due for review, "
      "what could be retired, and how the load is spread; as a table, Markdown or a "
      "self-contained HTML page with charts."},
-    {"export", srr_cmd_export, "export --format csv|json|md [--status S] [-o FILE|DIR]",
+    {"export", srr_cmd_export,
+     "export --format csv|json|md [-c FILE] [--status STATUS] [--kind risks|backlog|all] "
+     "[-o FILE|DIR]",
      "records for Notion or Google Sheets (CSV), scripts (JSON) or a wiki (Markdown)",
      "CSV follows RFC 4180 with a header row; Markdown writes one detail page per record."},
     {"sync", srr_cmd_sync,
@@ -145,7 +161,7 @@ static const srr_command commands[] = {
      "token comes from $NOTION_TOKEN (notion.token_env) or notion.token_file."},
     {"policy", srr_cmd_policy,
      "policy check [-c FILE] [POLICY]\npolicy explain [-c FILE] --signal FILE|- [--history]\n"
-     "policy test [-c FILE] --replay DIR [--policy NEW]",
+     "policy test [-c FILE] --replay DIR [--policy FILE]",
      "lint, explain and test the triage policy",
      "check finds unreachable rules, unknown checks and other mistakes; explain shows, for "
      "one signal (JSON), every rule it was tested against and why the winner won (with "
@@ -172,8 +188,33 @@ static const srr_command commands[] = {
      "Datadog's /api/v1/validate."},
     {"help", cmd_help, "help [COMMAND]", "this help, or one command's", NULL},
     {"man", cmd_man, "man 1|5", "print the srr(1) or srr.yaml(5) man page (roff)", NULL},
+    {"completion", srr_cmd_completion,
+     "completion bash\ncompletion list ids|people|labels|services [COMMAND [VERB]] [-c FILE]",
+     "bash completion generated from this command table",
+     "bash prints the completion script (installed as "
+     "/usr/share/bash-completion/completions/srr). list prints what the script completes "
+     "from the config and the store, one per line: record ids a command's verb applies to "
+     "(drafts for risks approve), people (team.members and assignees), labels and services. "
+     "It reads the store through a read-only connection and creates nothing."},
     {"version", cmd_version, "version", "print the versions of srr and its libraries", NULL},
     {NULL, NULL, NULL, NULL, NULL}};
+
+/* Option groups a synopsis line may end with, spelled out once here and
+ * under each command's help. */
+static const srr_option_group groups[] = {
+    {"READ OPTIONS", "[-c FILE] [--format table|json|md]"},
+    {"CHANGE OPTIONS", "[-c FILE] [--as NAME] [--expect-updated TIME] [--format table|json|md]"},
+    {NULL, NULL}};
+
+const srr_command *srr_commands(void)
+{
+    return commands;
+}
+
+const srr_option_group *srr_option_groups(void)
+{
+    return groups;
+}
 
 const srr_command *srr_command_find(const char *name)
 {
@@ -235,7 +276,11 @@ static void print_wrapped(FILE *out, const char *text, size_t n)
 void srr_help_command(FILE *out, const srr_command *c)
 {
     const char *p;
+    const srr_option_group *g;
     print_lines(out, "usage: srr ", c->synopsis);
+    for (g = groups; g->name; g++)
+        if (strstr(c->synopsis, g->name))
+            fprintf(out, "  %s: %s\n", g->name, g->options);
     fprintf(out, "\n  %s\n", c->summary);
     for (p = c->details; p && *p;) {
         const char *end = strstr(p, "\n\n");

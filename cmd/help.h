@@ -18,6 +18,22 @@ typedef struct srr_command {
     const char *details;  /* paragraphs, '\n\n'-separated */
 } srr_command;
 
+/* A named group of options ("READ OPTIONS") that synopsis lines end with
+ * instead of repeating them; `options` is the group in synopsis syntax. */
+typedef struct srr_option_group {
+    const char *name;
+    const char *options;
+} srr_option_group;
+
+/* The command table, ending with an entry whose name is NULL. Synopsis
+ * lines follow one grammar that cmd/completion.c reads: `[..]` optional,
+ * `a | b` alternatives, `--opt VALUE`, lower-case `x|y|z` an enumeration,
+ * UPPER-CASE placeholders (ID, FILE, WHO, STATUS ...) whose completion
+ * completion.c's placeholder table says, `...` repeats, and a group name
+ * from srr_option_groups(). */
+const srr_command *srr_commands(void);
+/* The option groups, ending with a NULL name. */
+const srr_option_group *srr_option_groups(void);
 /* The command called `name`, or NULL. */
 const srr_command *srr_command_find(const char *name);
 /* `srr help`: every command's synopsis and summary. */

@@ -8,6 +8,7 @@ set -euo pipefail
 PKGS=(build-essential cmake pkg-config
       libcurl4-openssl-dev libjansson-dev librdkafka-dev libsqlite3-dev
       libmicrohttpd-dev libyaml-dev libssl-dev zlib1g-dev libcriterion-dev python3 python3-yaml systemd dpkg-dev
+      bash-completion            # test_completion also runs the script with its helpers
       clang libclang-rt-14-dev   # clang + libFuzzer: tests/fuzz
       chromium fonts-liberation) # headless browser: the review page's screenshot test
 
