@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "help.h"
 #include "outbox.h"
 #include "rules.h"
 
@@ -28,8 +29,7 @@ int srr_cmd_config(int argc, char **argv)
     }
     sub = argv[1];
     if (strcmp(sub, "reference") == 0) {
-        srr_config_print_reference(stdout);
-        srr_sync_print_reference(stdout, 0);
+        srr_help_reference(stdout, 0);
         return SRR_EXIT_OK;
     }
     if (strcmp(sub, "check") != 0) {

@@ -18,6 +18,7 @@
 #include "cli.h"
 #include "config.h"
 #include "outbox.h"
+#include "reference.h"
 #include "srr.h"
 
 static int cmd_version(int argc, char **argv)
@@ -170,10 +171,12 @@ static const srr_command commands[] = {
      "replays a recorded sweep through the current and a changed policy and prints the "
      "difference."},
     {"config", srr_cmd_config, "config check [-c FILE]\nconfig reference",
-     "validate the config, or print the option reference",
+     "validate the config, or print its reference",
      "check loads the config and compiles its policy, reporting the first error as "
-     "file:line:column (exit status 2). reference prints every option with its type, "
-     "default and meaning."},
+     "file:line:column (exit status 2). reference prints, in Markdown, every option with its "
+     "type, default and meaning, every key of checks and of the policy (rules, matchers, the "
+     "default), the condition measures with their kinds and units, the grammar, actions and "
+     "urgency: the README's reference and srr.yaml(5) are the same text."},
     {"backup", srr_cmd_backup, "backup [-c FILE] BACKUP_FILE",
      "online copy of the store, consistent while the writer runs",
      "Copies the store through SQLite's backup API in one read transaction and checks the "
@@ -223,6 +226,19 @@ const srr_command *srr_command_find(const char *name)
         if (strcmp(c->name, name) == 0)
             return c;
     return NULL;
+}
+
+void srr_help_reference(FILE *out, int roff)
+{
+    if (roff) {
+        srr_config_print_reference_roff(out);
+        srr_sync_print_reference(out, 1); /* the sinks' sections, same form */
+        srr_ref_print_roff(out);
+    } else {
+        srr_config_print_reference(out);
+        srr_sync_print_reference(out, 0); /* rows of the same table */
+        srr_ref_print_md(out);
+    }
 }
 
 /* Prints each line of `lines` with a prefix. */
@@ -321,6 +337,7 @@ static void man_header(FILE *out, const char *name, int section)
 int srr_help_man(FILE *out, int section)
 {
     const srr_command *c;
+    const srr_option_group *g;
     if (section == 5) {
         man_header(out, "SRR.YAML", 5);
         fputs(".SH NAME\nsrr.yaml \\- configuration of srr\n.SH DESCRIPTION\n", out);
@@ -328,13 +345,13 @@ int srr_help_man(FILE *out, int section)
               "checks, policy, sync and notion. Unknown keys and wrong types are errors naming "
               "the file, line and column. Relative paths are resolved against the file's "
               "directory. Secrets never go in the file: DD_API_KEY, DD_APP_KEY and DD_SITE come "
-              "from the "
-              "environment, the webhook secret and the Notion token from the variable or file "
-              "their section names.\n.SH OPTIONS\n",
+              "from the environment, the webhook secret and the Notion token from the variable "
+              "or file their section names.\n.SH REFERENCE\n",
               out);
-        srr_config_print_reference_roff(out);
-        srr_sync_print_reference(out, 1);
-        fputs(".SH SEE ALSO\n.BR srr (1)\n", out);
+        srr_help_reference(out, 1);
+        fputs(".SH EXAMPLE\n.nf\n", out);
+        roff_text(out, srr_ref_example(), strlen(srr_ref_example()));
+        fputs(".fi\n.SH SEE ALSO\n.BR srr (1),\n.BR fnmatch (3)\n", out);
         return 0;
     }
     if (section != 1)
@@ -372,15 +389,66 @@ int srr_help_man(FILE *out, int section)
             p += n + (end ? 2 : 0);
         }
     }
-    fputs(".SH GLOBAL OPTIONS\n.TP\n.B \\-\\-log\\-format text|json\nOne line per event, as "
-          "text or JSON.\n.TP\n.B \\-\\-log\\-level debug|info|warn|error\nThe least severe "
-          "level printed.\n"
-          ".SH ENVIRONMENT\n.TP\n.B SRR_CONFIG\nThe config file when \\-c is not given "
-          "(else ./srr.yaml).\n.TP\n.B DD_API_KEY, DD_APP_KEY, DD_SITE\nDatadog credentials and "
-          "site.\n.TP\n.B NOTION_TOKEN\nThe Notion integration's token (notion.token_env).\n"
-          ".TP\n.B SRR_USER\nThe actor recorded in the audit log.\n"
-          ".SH EXIT STATUS\n0 success; 1 the job ran and something failed; 2 bad arguments or "
-          "configuration.\n.SH SEE ALSO\n.BR srr.yaml (5)\n",
+    fputs(".SH OPTIONS SHARED BY COMMANDS\n", out);
+    for (g = groups; g->name; g++) {
+        fputs(".TP\n.B ", out);
+        roff_text(out, g->name, strlen(g->name));
+        fputs("\n", out);
+        roff_text(out, g->options, strlen(g->options));
+        fputs("\n", out);
+    }
+    fputs(".TP\n.B \\-c FILE\nThe config file (srr.yaml(5)); else $SRR_CONFIG, else ./srr.yaml.\n"
+          ".TP\n.B \\-\\-as NAME\nWho makes a change, for the audit log; else $SRR_USER, else the "
+          "login name.\n"
+          ".TP\n.B \\-\\-format table|json|md\nHow results print; json for scripts.\n"
+          ".TP\n.B \\-\\-expect\\-updated TIME\nRefuse the change unless the record still has the "
+          "Updated time that srr risks show printed (no edit on a stale read).\n"
+          ".SH GLOBAL OPTIONS\n.TP\n.B \\-\\-log\\-format text|json\nOne line per event on "
+          "standard error, as text or as JSON objects (ts, level, msg). Also "
+          "$SRR_LOG_FORMAT.\n.TP\n"
+          ".B \\-\\-log\\-level debug|info|warn|error\nThe least severe level printed. Also "
+          "$SRR_LOG_LEVEL.\n",
+          out);
+    fputs(".SH ENVIRONMENT\n"
+          ".TP\n.B SRR_CONFIG\nThe config file when \\-c is not given (else ./srr.yaml).\n"
+          ".TP\n.B DD_API_KEY, DD_APP_KEY\nDatadog's API and application keys (sweep, doctor). "
+          "Never in the config file; redacted from every log line and error.\n"
+          ".TP\n.B DD_SITE\nThe Datadog site; wins over datadog.site.\n"
+          ".TP\n.B NOTION_TOKEN\nThe Notion integration's token (notion.token_env).\n"
+          ".TP\n.B SRR_WEBHOOK_TOKEN, SRR_WEBHOOK_PASSWORD\nThe webhook's shared secret and basic "
+          "auth password (the variables webhook.token_env and webhook.basic_password_env name; "
+          "or files, webhook.token_file and basic_password_file).\n"
+          ".TP\n.B SRR_USER\nThe actor recorded in the audit log when \\-\\-as is not given.\n"
+          ".TP\n.B SRR_LOG_FORMAT, SRR_LOG_LEVEL\nDefaults of \\-\\-log\\-format and "
+          "\\-\\-log\\-level.\n"
+          ".TP\n.B SRR_NOW\nEpoch seconds to use as now (replays and tests).\n"
+          ".TP\n.B SRR_KAFKA_ASSIGN\nall: a single writer reads every partition by manual "
+          "assignment instead of joining the consumer group.\n"
+          ".TP\n.B SRR_COMMIT_LINGER_US\nHow long serve's group commit waits for more alerts "
+          "after the first (default 500).\n",
+          out);
+    fputs(".SH FILES\n"
+          ".TP\n.B /etc/srr/srr.yaml\nThe packaged config (srr.yaml(5)); the systemd units run "
+          "with \\-c /etc/srr/srr.yaml. Without a package, ./srr.yaml.\n"
+          ".TP\n.B /etc/srr/srr.env\nThe units' environment: DD_API_KEY, DD_APP_KEY, the webhook "
+          "secret (mode 0600, root).\n"
+          ".TP\n.B /var/lib/srr/\nState, owned by the srr user: the store (store.path, "
+          "srr.db), the spool (queue.spool_dir), the quarantine (webhook.quarantine_dir).\n"
+          ".TP\n.B sweep.textfile\nThe Prometheus textfile written after each sweep, when "
+          "set.\n"
+          ".TP\n.B /lib/systemd/system/srr\\-sweep.timer\nThe weekly sweep; with "
+          "srr\\-sweep.service, srr\\-drain.service and srr\\-serve.service.\n"
+          ".TP\n.B /usr/share/bash\\-completion/completions/srr\nThe bash completion (srr "
+          "completion bash).\n",
+          out);
+    fputs(".SH EXIT STATUS\n"
+          ".TP\n.B 0\nSuccess.\n"
+          ".TP\n.B 1\nThe job ran and something failed: a check, the queue, the store, a "
+          "candidate not confirmed; a change refused because the record's status does not allow "
+          "it or it changed underneath; doctor found a problem.\n"
+          ".TP\n.B 2\nBad arguments or configuration (the message names file:line:column), or "
+          "an unknown record id.\n"
+          ".SH SEE ALSO\n.BR srr.yaml (5)\n",
           out);
     return 0;
 }

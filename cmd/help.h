@@ -40,6 +40,11 @@ const srr_command *srr_command_find(const char *name);
 void srr_help_usage(FILE *out);
 /* `srr help CMD` / `srr CMD --help`. */
 void srr_help_command(FILE *out, const srr_command *c);
+/* The whole srr.yaml reference: every option of the core sections and of
+ * the sinks (sync, notion), then the keys of checks and policy, the
+ * conditions and the notes of core/reference.c - in markdown (`srr config
+ * reference`, the README) or roff (srr.yaml(5)). */
+void srr_help_reference(FILE *out, int roff);
 /* `srr man 1` (srr(1)) or `srr man 5` (srr.yaml(5)) in roff. Returns 0, or
  * -1 for another section. */
 int srr_help_man(FILE *out, int section);

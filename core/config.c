@@ -9,6 +9,7 @@
 #include "config.h"
 
 #include "log.h"
+#include "reference.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -140,14 +141,9 @@ static const opt_def team_opts[] = {
      "An open record not updated for this long is stale in reviews."},
     {NULL, OPT_STRING, NULL, 0, 0, 0, NULL}};
 
-static const char *const check_keys[] = {"name", "source", "query", "window", "when",
-                                         "limit", "unit", "service", "env", "group_by",
-                                         "description", NULL};
-/* "sync" and "notion" are accepted here and left in cfg->root: their
- * owners (sinks/outbox.c and the Notion sink) load them with their own
- * option tables (srr_config_load_options). A new sink adds its key here. */
-static const char *const top_keys[] = {"datadog", "queue",  "store",  "sweep", "webhook",
-                                       "team",    "checks", "policy", "sync",  "notion", NULL};
+/* The keys of checks[] and of the top level are rows of core/reference.c,
+ * where they are documented; the loaders accept what is documented. */
+#define MAX_SECTION_KEYS 64
 
 typedef struct section_def {
     const char *name;
@@ -326,6 +322,8 @@ static srr_rc load_check(srr_config *cfg, const srr_yaml_node *n, size_t idx, sr
     srr_rc rc;
     size_t i;
     snprintf(what, sizeof(what), "checks[%zu]", idx);
+    const char *check_keys[MAX_SECTION_KEYS];
+    srr_ref_section_keys("checks[]", check_keys, MAX_SECTION_KEYS);
     rc = srr_yaml_check_keys(n, what, check_keys, err);
     if (rc != SRR_OK)
         return rc;
@@ -474,6 +472,8 @@ srr_rc srr_config_parse(const char *file, const char *text, size_t len, srr_conf
     rc = srr_yaml_parse(file, text, len, &cfg->root, err);
     if (rc != SRR_OK)
         goto fail;
+    const char *top_keys[MAX_SECTION_KEYS];
+    srr_ref_section_keys("", top_keys, MAX_SECTION_KEYS);
     rc = srr_yaml_check_keys(cfg->root, "the top level of the config", top_keys, err);
     if (rc != SRR_OK)
         goto fail;
@@ -666,7 +666,7 @@ void srr_config_print_options(FILE *out, const char *name, const srr_opt_def *op
 void srr_config_print_reference(FILE *out)
 {
     size_t s;
-    fprintf(out, "| option | type | default | meaning |\n|---|---|---|---|\n");
+    fprintf(out, "#### Options\n\n| option | type | default | meaning |\n|---|---|---|---|\n");
     for (s = 0; sections[s].name; s++)
         srr_config_print_options(out, sections[s].name, sections[s].opts, 0);
 }
@@ -674,6 +674,7 @@ void srr_config_print_reference(FILE *out)
 void srr_config_print_reference_roff(FILE *out)
 {
     size_t s;
+    fputs(".SS Options\n", out);
     for (s = 0; sections[s].name; s++)
         srr_config_print_options(out, sections[s].name, sections[s].opts, 1);
 }

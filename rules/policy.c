@@ -29,20 +29,22 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "reference.h"
 #include "rules_internal.h"
 
 #define DEFAULT_POLICY_TIMEBOX_S (7 * 86400)
 
-static const char *const POLICY_KEYS[] = {"max_new_drafts", "rules", "default", NULL};
-static const char *const RULE_KEYS[] = {"name",   "match",      "action",   "timebox",
-                                        "urgency", "impact",    "likelihood", "owner",
-                                        "labels",  "group_by",  "reason",     NULL};
-static const char *const MATCH_KEYS[] = {"source", "check",    "kind",  "service",
-                                         "env",    "tags",     "status", "priority",
-                                         "value",  "recurrence", "flapping", NULL};
-static const char *const DEFAULT_KEYS[] = {"action",   "timebox",  "urgency", "impact",
-                                           "likelihood", "owner", "labels",  "group_by",
-                                           "reason",   NULL};
+/* The keys each map of the policy accepts are rows of core/reference.c,
+ * where they are documented (srr_ref_section_keys). */
+#define MAX_SECTION_KEYS 64
+
+static srr_rc check_keys(const srr_yaml_node *map, const char *path, const char *section,
+                         srr_error *err)
+{
+    const char *keys[MAX_SECTION_KEYS];
+    srr_ref_section_keys(section, keys, MAX_SECTION_KEYS);
+    return srr_yaml_check_keys(map, path, keys, err);
+}
 
 /* ---- freeing ------------------------------------------------------------ */
 
@@ -284,7 +286,7 @@ static srr_rc compile_match(const srr_yaml_node *m, const char *path, srr_rule *
                             srr_error *err)
 {
     char what[96];
-    srr_rc rc = srr_yaml_check_keys(m, path, MATCH_KEYS, err);
+    srr_rc rc = check_keys(m, path, "policy.rules[].match", err);
     if (rc != SRR_OK)
         return rc;
     for (size_t i = 0; i < m->n && rc == SRR_OK; i++) {
@@ -517,7 +519,7 @@ static srr_rc compile_rule(srr_ruleset *rs, const srr_yaml_node *item, size_t id
     char path[64], what[80];
     snprintf(path, sizeof path, "policy.rules[%zu]", idx);
     srr_rule *r = &rs->rules[idx];
-    srr_rc rc = srr_yaml_check_keys(item, path, RULE_KEYS, err);
+    srr_rc rc = check_keys(item, path, "policy.rules[]", err);
     if (rc != SRR_OK)
         return rc;
     r->line = item->line;
@@ -673,7 +675,7 @@ static srr_rc compile_policy(srr_ruleset *rs, const srr_yaml_node *p, srr_error 
                                     "investigation");
         return SRR_OK;
     }
-    if ((rc = srr_yaml_check_keys(p, "policy", POLICY_KEYS, err)) != SRR_OK)
+    if ((rc = check_keys(p, "policy", "policy", err)) != SRR_OK)
         return rc;
 
     const srr_yaml_node *mx = srr_yaml_get(p, "max_new_drafts");
@@ -728,7 +730,7 @@ static srr_rc compile_policy(srr_ruleset *rs, const srr_yaml_node *p, srr_error 
     const srr_yaml_node *d = srr_yaml_get(p, "default");
     if (d) {
         rs->has_default = 1;
-        if ((rc = srr_yaml_check_keys(d, "policy.default", DEFAULT_KEYS, err)) != SRR_OK)
+        if ((rc = check_keys(d, "policy.default", "policy.default", err)) != SRR_OK)
             return rc;
         return compile_outcome(d, "policy.default", &rs->def, err);
     }

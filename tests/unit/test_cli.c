@@ -65,6 +65,26 @@ Test(cli, man_pages_are_written_from_the_tables)
     tu_run_free(&r);
 }
 
+/* The README's configuration reference is `srr config reference`, whole:
+ * the core options, the sinks' sections and the keys, conditions and
+ * notes of core/reference.c. */
+Test(cli, readme_has_the_whole_config_reference)
+{
+    tu_run r;
+    char *readme = NULL;
+    size_t len = 0;
+    run(&r, "config", "reference", NULL);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cr_assert_not_null(strstr(r.out, "| `notion.database_id` |"), "%s", r.out);
+    cr_assert_not_null(strstr(r.out, "#### Conditions"), "%s", r.out);
+    cr_assert_eq(srr_file_read(SRR_SOURCE_DIR "/README.md", 0, &readme, &len, NULL), SRR_OK);
+    cr_assert_not_null(strstr(readme, r.out),
+                       "README.md's reference differs from `srr config reference`: regenerate "
+                       "the block between its markers");
+    free(readme);
+    tu_run_free(&r);
+}
+
 Test(cli, version_names_the_libraries)
 {
     tu_run r;
