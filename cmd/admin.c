@@ -2,7 +2,8 @@
  *
  * admin.c - operating commands: `srr backup FILE` (online, consistent while
  * the writer runs), `srr restore FILE` (checked before and after), and
- * `srr doctor`, which checks a deployment end to end and names what to fix.
+ * `srr doctor`, which checks what the deployment's roles (sweep, serve,
+ * drain, sync) need, end to end, and names what to fix.
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -13,6 +14,7 @@
 #include "backup.h"
 #include "cli.h"
 #include "dd_validate.h"
+#include "outbox.h"
 #include "outbox_store.h"
 #include "queue.h"
 #include "rules.h"
@@ -118,6 +120,72 @@ int srr_cmd_restore(int argc, char **argv)
     return code;
 }
 
+/* ---- doctor ------------------------------------------------------------------
+ *
+ * What each role needs, checked in this order, one line per part:
+ *   config   every role: the config loads and its policy compiles;
+ *   datadog  sweep: the keys are set and Datadog accepts them (--offline skips);
+ *   queue    sweep, serve, drain: the spool directory or the brokers;
+ *   store    drain and sync, and sweep/serve with the local spool (they
+ *            drain it themselves): the SQLite file opens, migrated, writable;
+ *   webhook  serve: a shared secret (or basic auth), TLS files readable;
+ *   sinks    sync: the sinks' sections check out and (online) each sink
+ *            initialises: its token is there, its remote side answers.
+ * Without --role the roles are what the config uses: sweep when it has
+ * checks, serve when a webhook secret or a webhook setting other than the
+ * quarantine directory is given, drain with Kafka (with the spool, sweep
+ * and serve drain), sync when a sink is configured (notion:); sweep when none of
+ * those. */
+
+enum { ROLE_SWEEP = 1, ROLE_SERVE = 2, ROLE_DRAIN = 4, ROLE_SYNC = 8 };
+
+static const struct {
+    const char *name;
+    unsigned bit;
+} ROLES[] = {{"sweep", ROLE_SWEEP}, {"serve", ROLE_SERVE}, {"drain", ROLE_DRAIN},
+             {"sync", ROLE_SYNC},   {NULL, 0}};
+
+/* Parses "sweep,serve" into bits; returns 0 for an unknown name. */
+static unsigned parse_roles(const char *s)
+{
+    unsigned bits = 0;
+    char buf[128], *save = NULL, *r;
+    snprintf(buf, sizeof(buf), "%s", s);
+    for (r = strtok_r(buf, ", ", &save); r; r = strtok_r(NULL, ", ", &save)) {
+        size_t i;
+        for (i = 0; ROLES[i].name && strcmp(ROLES[i].name, r) != 0; i++)
+            ;
+        if (!ROLES[i].name)
+            return 0;
+        bits |= ROLES[i].bit;
+    }
+    return bits;
+}
+
+/* The roles the config uses (see above); *why says how they were chosen. */
+static unsigned config_roles(const srr_config *cfg, char *why, size_t n)
+{
+    const srr_yaml_node *wh = srr_yaml_get(cfg->root, "webhook");
+    unsigned bits = 0;
+    size_t i, wkeys = 0;
+    for (i = 0; wh && wh->type == SRR_YAML_MAP && i < wh->n; i++)
+        wkeys += strcmp(wh->pairs[i].key, "quarantine_dir") != 0;
+    if (cfg->nchecks)
+        bits |= ROLE_SWEEP;
+    if (cfg->webhook.token || cfg->webhook.basic_password || wkeys)
+        bits |= ROLE_SERVE;
+    if (strcmp(cfg->queue.backend, "kafka") == 0)
+        bits |= ROLE_DRAIN;
+    if (srr_sync_configured(cfg))
+        bits |= ROLE_SYNC;
+    snprintf(why, n, "%zu check(s), %s, queue %s", cfg->nchecks,
+             cfg->webhook.token || cfg->webhook.basic_password ? "a webhook secret"
+             : wkeys                                           ? "webhook settings"
+                                                               : "no webhook secret",
+             cfg->queue.backend);
+    return bits ? bits : ROLE_SWEEP;
+}
+
 /* One line of the doctor's report. */
 static void verdict(int ok, const char *what, const char *detail, int *failed)
 {
@@ -126,36 +194,168 @@ static void verdict(int ok, const char *what, const char *detail, int *failed)
         (*failed)++;
 }
 
+static void check_datadog(const srr_config *cfg, int offline, int *failed)
+{
+    srr_error err = {0};
+    char msg[1200];
+    if (offline) {
+        verdict(1, "datadog", "skipped (--offline)", failed);
+    } else if (srr_dd_validate(cfg, &err) != SRR_OK) {
+        verdict(0, "datadog", err.msg, failed);
+    } else {
+        char *base = srr_config_dd_base_url(cfg);
+        snprintf(msg, sizeof(msg), "%s accepted the keys", base);
+        verdict(1, "datadog", msg, failed);
+        free(base);
+    }
+}
+
+static void check_queue(const srr_config *cfg, int *failed)
+{
+    srr_producer *prod = NULL;
+    srr_error err = {0};
+    char msg[1200];
+    if (srr_producer_open(cfg, &prod, &err) != SRR_OK || srr_producer_flush(prod, &err) != SRR_OK) {
+        verdict(0, "queue", err.msg, failed);
+    } else {
+        snprintf(msg, sizeof(msg), "%s backend reachable (%s)", cfg->queue.backend,
+                 strcmp(cfg->queue.backend, "spool") == 0 ? cfg->queue.spool_dir
+                                                          : cfg->queue.kafka.brokers);
+        verdict(1, "queue", msg, failed);
+    }
+    srr_producer_close(&prod);
+}
+
+static void check_store(const srr_config *cfg, int *failed)
+{
+    srr_store *st = NULL;
+    srr_error err = {0};
+    char msg[1200];
+    if (srr_store_open(cfg->store.path, &st, &err) != SRR_OK) {
+        verdict(0, "store", err.msg, failed);
+    } else if (access(cfg->store.path, W_OK) != 0) {
+        snprintf(msg, sizeof(msg), "%s is not writable by this user", cfg->store.path);
+        verdict(0, "store", msg, failed);
+    } else {
+        snprintf(msg, sizeof(msg), "%s writable, schema version %d", cfg->store.path,
+                 srr_store_schema_version(st));
+        verdict(1, "store", msg, failed);
+    }
+    srr_store_close(&st);
+}
+
+/* The sinks of the sync role: their sections, and online their
+ * initialisation (a token, the remote schema). */
+static void check_sinks(const srr_config *cfg, int offline, int *failed)
+{
+    srr_error err = {0};
+    srr_sync *sync = NULL;
+    const char *const *names = NULL;
+    char msg[1200] = "";
+    size_t i, n;
+    if (!srr_sync_configured(cfg)) {
+        verdict(0, "sinks", "none configured: add a sink's section (notion:) or drop --role sync",
+                failed);
+        return;
+    }
+    if (srr_sync_check_config(cfg, &err) != SRR_OK ||
+        srr_sync_open(cfg, NULL, !offline, &sync, &err) != SRR_OK) {
+        verdict(0, "sinks", err.msg, failed);
+        return;
+    }
+    n = srr_sync_sinks(sync, &names);
+    for (i = 0; i < n; i++)
+        snprintf(msg + strlen(msg), sizeof(msg) - strlen(msg), "%s%s", i ? ", " : "", names[i]);
+    snprintf(msg + strlen(msg), sizeof(msg) - strlen(msg), "%s",
+             offline ? " configured (--offline: not contacted)"
+                     : " configured; token and options accepted");
+    verdict(1, "sinks", msg, failed);
+    srr_sync_close(&sync);
+}
+
+static void check_webhook(const srr_config *cfg, int *failed)
+{
+    char msg[1200];
+    const srr_webhook_config *w = &cfg->webhook;
+    if (!w->token && !w->basic_password) {
+        snprintf(msg, sizeof(msg),
+                 "no secret: set $%s (or webhook.token_file), or basic auth; srr serve refuses "
+                 "to start without one",
+                 w->token_env ? w->token_env : "SRR_WEBHOOK_TOKEN");
+        verdict(0, "webhook", msg, failed);
+        return;
+    }
+    if ((w->tls_cert && access(w->tls_cert, R_OK) != 0) ||
+        (w->tls_key && access(w->tls_key, R_OK) != 0)) {
+        snprintf(msg, sizeof(msg), "cannot read webhook.%s %s",
+                 w->tls_cert && access(w->tls_cert, R_OK) != 0 ? "tls_cert" : "tls_key",
+                 w->tls_cert && access(w->tls_cert, R_OK) != 0 ? w->tls_cert : w->tls_key);
+        verdict(0, "webhook", msg, failed);
+        return;
+    }
+    snprintf(msg, sizeof(msg), "%s set, listening on %s%s", w->token ? "shared secret" : "basic auth",
+             w->listen, w->tls_cert ? " with TLS" : "");
+    verdict(1, "webhook", msg, failed);
+}
+
 int srr_cmd_doctor(int argc, char **argv)
 {
     static const struct option longopts[] = {{"config", required_argument, NULL, 'c'},
                                              {"offline", no_argument, NULL, 'o'},
+                                             {"role", required_argument, NULL, 'r'},
                                              {"help", no_argument, NULL, 'h'},
                                              {NULL, 0, NULL, 0}};
+    static const char usage[] =
+        "usage: srr doctor [-c FILE] [--offline] [--role sweep|serve|drain|sync]\n";
     const char *config = NULL;
     srr_config *cfg;
     srr_ruleset *rs = NULL;
-    srr_store *st = NULL;
-    srr_producer *prod = NULL;
     srr_error err = {0};
-    char msg[1200];
-    int c, offline = 0, failed = 0, code = SRR_EXIT_OK;
+    char msg[1200], why[160], names[64] = "";
+    unsigned roles = 0;
+    int c, offline = 0, failed = 0, code = SRR_EXIT_OK, spool;
+    size_t i;
 
     optind = 1;
     while ((c = getopt_long(argc, argv, "c:h", longopts, NULL)) != -1) {
         switch (c) {
         case 'c': config = optarg; break;
         case 'o': offline = 1; break;
-        case 'h': printf("usage: srr doctor [-c FILE] [--offline]\n"); return SRR_EXIT_OK;
-        default: return SRR_EXIT_USAGE;
+        case 'r': {
+            unsigned r = parse_roles(optarg);
+            if (!r) {
+                fprintf(stderr, "srr doctor: unknown --role '%s' (sweep, serve, drain, sync)\n",
+                        optarg);
+                return SRR_EXIT_USAGE;
+            }
+            roles |= r;
+            break;
         }
+        case 'h': fputs(usage, stdout); return SRR_EXIT_OK;
+        default: fputs(usage, stderr); return SRR_EXIT_USAGE;
+        }
+    }
+    if (optind != argc) {
+        fprintf(stderr, "srr doctor: unexpected argument '%s'\n%s", argv[optind], usage);
+        return SRR_EXIT_USAGE;
     }
     cfg = srr_cli_load_config(config, &code);
     if (!cfg) {
         printf("FAIL  config    see the error above\n");
         return SRR_EXIT_FAIL;
     }
-    /* Config and policy. */
+    if (!roles) {
+        roles = config_roles(cfg, why, sizeof(why));
+        snprintf(msg, sizeof(msg), "from the config: %s (--role to choose)", why);
+    } else {
+        snprintf(msg, sizeof(msg), "as asked");
+    }
+    for (i = 0; ROLES[i].name; i++)
+        if (roles & ROLES[i].bit)
+            snprintf(names + strlen(names), sizeof(names) - strlen(names), "%s%s",
+                     names[0] ? "," : "", ROLES[i].name);
+    printf("%-5s %-9s %s, %s\n", "role", "", names, msg);
+    spool = strcmp(cfg->queue.backend, "spool") == 0;
     if (srr_rules_compile(cfg, &rs, &err) != SRR_OK) {
         verdict(0, "config", err.msg, &failed);
     } else {
@@ -163,50 +363,16 @@ int srr_cmd_doctor(int argc, char **argv)
                  srr_rules_count(rs));
         verdict(1, "config", msg, &failed);
     }
-    /* Datadog reachable and keys accepted. */
-    if (offline) {
-        verdict(1, "datadog", "skipped (--offline)", &failed);
-    } else if (srr_dd_validate(cfg, &err) != SRR_OK) {
-        verdict(0, "datadog", err.msg, &failed);
-    } else {
-        char *base = srr_config_dd_base_url(cfg);
-        snprintf(msg, sizeof(msg), "%s accepted the keys", base);
-        verdict(1, "datadog", msg, &failed);
-        free(base);
-    }
-    /* Queue reachable. */
-    if (srr_producer_open(cfg, &prod, &err) != SRR_OK || srr_producer_flush(prod, &err) != SRR_OK) {
-        verdict(0, "queue", err.msg, &failed);
-    } else {
-        snprintf(msg, sizeof(msg), "%s backend reachable (%s)", cfg->queue.backend,
-                 strcmp(cfg->queue.backend, "spool") == 0 ? cfg->queue.spool_dir
-                                                          : cfg->queue.kafka.brokers);
-        verdict(1, "queue", msg, &failed);
-    }
-    srr_producer_close(&prod);
-    /* Store writable and migrated. */
-    if (srr_store_open(cfg->store.path, &st, &err) != SRR_OK) {
-        verdict(0, "store", err.msg, &failed);
-    } else if (access(cfg->store.path, W_OK) != 0) {
-        snprintf(msg, sizeof(msg), "%s is not writable by this user", cfg->store.path);
-        verdict(0, "store", msg, &failed);
-    } else {
-        snprintf(msg, sizeof(msg), "%s writable, schema version %d", cfg->store.path,
-                 srr_store_schema_version(st));
-        verdict(1, "store", msg, &failed);
-    }
-    srr_store_close(&st);
-    /* Webhook secret. */
-    if (cfg->webhook.token || cfg->webhook.basic_password) {
-        verdict(1, "webhook", cfg->webhook.token ? "shared secret set" : "basic auth set",
-                &failed);
-    } else {
-        snprintf(msg, sizeof(msg),
-                 "no secret: set $%s (or webhook.token_file), or basic auth; srr serve refuses "
-                 "to start without one",
-                 cfg->webhook.token_env ? cfg->webhook.token_env : "SRR_WEBHOOK_TOKEN");
-        verdict(0, "webhook", msg, &failed);
-    }
+    if (roles & ROLE_SWEEP)
+        check_datadog(cfg, offline, &failed);
+    if (roles & (ROLE_SWEEP | ROLE_SERVE | ROLE_DRAIN))
+        check_queue(cfg, &failed);
+    if ((roles & (ROLE_DRAIN | ROLE_SYNC)) || (spool && (roles & (ROLE_SWEEP | ROLE_SERVE))))
+        check_store(cfg, &failed);
+    if (roles & ROLE_SERVE)
+        check_webhook(cfg, &failed);
+    if (roles & ROLE_SYNC)
+        check_sinks(cfg, offline, &failed);
     printf("%s\n", failed ? "doctor found problems" : "all checks passed");
     srr_rules_destroy(rs);
     srr_config_destroy(cfg);

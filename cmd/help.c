@@ -185,10 +185,17 @@ static const srr_command commands[] = {
      "checked restore of a backup (stop the writer first)",
      "Refuses a file that is not an srr store of a known schema or fails its integrity "
      "check; checks the restored store."},
-    {"doctor", srr_cmd_doctor, "doctor [-c FILE] [--offline]",
-     "check a deployment: config, Datadog keys, queue, store, webhook secret",
-     "One line per part, exit status 1 naming what is broken. --offline skips the call to "
-     "Datadog's /api/v1/validate."},
+    {"doctor", srr_cmd_doctor, "doctor [-c FILE] [--offline] [--role sweep|serve|drain|sync]",
+     "check what this deployment's roles need: config, Datadog keys, queue, store, webhook, sinks",
+     "One line per part, exit status 1 naming what is broken. Each role is checked for what "
+     "it needs: sweep the Datadog keys (--offline skips the call to /api/v1/validate), the "
+     "queue and, with the local spool, the store; serve the queue, the store with the spool, "
+     "the webhook secret and TLS files; drain the queue and the store; sync the store and the "
+     "sinks (their sections, and unless --offline their token and options). Without --role "
+     "the roles are what the config uses: sweep when it has checks, serve when it sets a "
+     "webhook secret or webhook settings (the quarantine directory alone does not count), "
+     "drain with Kafka, sync with a sink's section (notion:); a sweep-only install passes "
+     "without a webhook secret. --role takes a comma-separated list."},
     {"help", cmd_help, "help [COMMAND]", "this help, or one command's", NULL},
     {"man", cmd_man, "man 1|5", "print the srr(1) or srr.yaml(5) man page (roff)", NULL},
     {"completion", srr_cmd_completion,

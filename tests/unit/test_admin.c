@@ -64,7 +64,7 @@ Test(doctor, passes_on_a_working_setup, .init = setup, .fini = teardown, .timeou
     tu_run r;
     int route = fake_dd_add(dd, "GET", "/api/v1/validate", NULL, 200, NULL, "{\"valid\":true}");
     char *cfg = config("srr.db", "spool");
-    const char *args[] = {"doctor", "-c", cfg, NULL};
+    const char *args[] = {"doctor", "-c", cfg, "--role", "sweep,serve,drain", NULL};
     const char *env[] = {"DD_API_KEY=key-aaaa1111", "DD_APP_KEY=app-bbbb2222",
                          "SRR_WEBHOOK_TOKEN=tok-cccc3333", "DD_SITE=", NULL};
     run(&r, args, env);
@@ -89,7 +89,7 @@ Test(doctor, names_each_broken_thing, .init = setup, .fini = teardown, .timeout 
     char *db = srr_asprintf("%s/sub/srr.db", blocker);
     char *spool = srr_asprintf("%s/spool", blocker);
     char *cfg = config(db, spool);
-    const char *args[] = {"doctor", "-c", cfg, NULL};
+    const char *args[] = {"doctor", "-c", cfg, "--role", "sweep,serve", NULL};
     const char *env[] = {"DD_API_KEY=key-aaaa1111", "DD_APP_KEY=app-bbbb2222",
                          "SRR_WEBHOOK_TOKEN=", "DD_SITE=", NULL};
     run(&r, args, env);
@@ -113,6 +113,94 @@ Test(doctor, names_each_broken_thing, .init = setup, .fini = teardown, .timeout 
     free(db);
     free(spool);
     free(cfg);
+}
+
+/* A sweep-only install - checks, the local spool, no webhook secret, the
+ * quarantine directory the package's postinst adds - passes: the roles come
+ * from the config, and serve is not one of them. Asked for, serve fails on
+ * the missing secret; drain needs no Datadog keys; an unknown role is a
+ * usage error. */
+Test(doctor, checks_the_roles_the_config_uses, .init = setup, .fini = teardown, .timeout = 30)
+{
+    tu_run r;
+    char *text = srr_asprintf("store: {path: srr.db}\nqueue: {spool_dir: spool}\n"
+                              "webhook: {quarantine_dir: quarantine}\n"
+                              "checks:\n  - {name: disk, source: metrics, query: 'max:d{*}',"
+                              " when: 'last > 90%%'}\n");
+    char *cfg = tu_write_file(dir, "sweep-only.yaml", text);
+    const char *env[] = {"DD_API_KEY=", "DD_APP_KEY=", "SRR_WEBHOOK_TOKEN=", NULL};
+    const char *dflt[] = {"doctor", "-c", cfg, "--offline", NULL};
+    run(&r, dflt, env);
+    cr_assert_eq(r.status, 0, "%s\n%s", r.out, r.err);
+    cr_assert(strstr(r.out, "sweep, from the config: 1 check(s), no webhook secret") != NULL,
+              "%s", r.out);
+    cr_assert(strstr(r.out, "ok    store") != NULL, "%s", r.out);
+    cr_assert(strstr(r.out, "  webhook") == NULL, "%s", r.out);
+    cr_assert(strstr(r.out, "all checks passed") != NULL, "%s", r.out);
+    tu_run_free(&r);
+
+    const char *serve[] = {"doctor", "-c", cfg, "--offline", "--role", "serve", NULL};
+    run(&r, serve, env);
+    cr_assert_eq(r.status, 1, "%s", r.out);
+    cr_assert(strstr(r.out, "serve, as asked") != NULL, "%s", r.out);
+    cr_assert(strstr(r.out, "FAIL  webhook") != NULL, "%s", r.out);
+    cr_assert(strstr(r.out, "datadog") == NULL, "serve needs no Datadog keys: %s", r.out);
+    tu_run_free(&r);
+
+    const char *drain[] = {"doctor", "-c", cfg, "--role", "drain", NULL};
+    run(&r, drain, env);
+    cr_assert_eq(r.status, 0, "%s", r.out);
+    cr_assert(strstr(r.out, "ok    queue") && strstr(r.out, "ok    store"), "%s", r.out);
+    tu_run_free(&r);
+
+    const char *bad[] = {"doctor", "-c", cfg, "--role", "sweep,dance", NULL};
+    run(&r, bad, env);
+    cr_assert_eq(r.status, 2);
+    cr_assert(strstr(r.err, "dance") != NULL, "%s", r.err);
+    tu_run_free(&r);
+
+    /* sync: asked for without a sink it fails; a notion: section makes the
+     * config use it; online its token is needed. */
+    const char *sync[] = {"doctor", "-c", cfg, "--offline", "--role", "sync", NULL};
+    run(&r, sync, env);
+    cr_assert_eq(r.status, 1, "%s", r.out);
+    cr_assert(strstr(r.out, "FAIL  sinks     none configured") != NULL, "%s", r.out);
+    tu_run_free(&r);
+    {
+        char *t2 = srr_asprintf("%snotion: {database_id: 0123456789abcdef0123456789abcdef}\n",
+                                text);
+        char *cfg2 = tu_write_file(dir, "with-notion.yaml", t2);
+        const char *d2[] = {"doctor", "-c", cfg2, "--offline", NULL};
+        const char *on[] = {"doctor", "-c", cfg2, "--offline", "--role", "sweep", NULL};
+        const char *sync2[] = {"doctor", "-c", cfg2, "--role", "sync", NULL};
+        const char *env2[] = {"DD_API_KEY=", "DD_APP_KEY=", "SRR_WEBHOOK_TOKEN=", "NOTION_TOKEN=",
+                              NULL};
+        run(&r, d2, env2);
+        cr_assert_eq(r.status, 0, "%s", r.out);
+        cr_assert(strstr(r.out, "sweep,sync, from the config") != NULL, "%s", r.out);
+        cr_assert(strstr(r.out, "ok    sinks     notion configured (--offline") != NULL, "%s",
+                  r.out);
+        tu_run_free(&r);
+        run(&r, on, env2);
+        cr_assert(strstr(r.out, "sinks") == NULL, "%s", r.out);
+        tu_run_free(&r);
+        run(&r, sync2, env2);
+        cr_assert_eq(r.status, 1, "%s", r.out);
+        cr_assert(strstr(r.out, "FAIL  sinks") && strstr(r.out, "NOTION_TOKEN"), "%s", r.out);
+        tu_run_free(&r);
+        free(cfg2);
+        free(t2);
+    }
+
+    /* With the secret set, the config uses serve too. */
+    const char *tok[] = {"DD_API_KEY=", "DD_APP_KEY=", "SRR_WEBHOOK_TOKEN=tok-dddd4444", NULL};
+    run(&r, dflt, tok);
+    cr_assert_eq(r.status, 0, "%s", r.out);
+    cr_assert(strstr(r.out, "sweep,serve, from the config") != NULL, "%s", r.out);
+    cr_assert(strstr(r.out, "ok    webhook") != NULL, "%s", r.out);
+    tu_run_free(&r);
+    free(cfg);
+    free(text);
 }
 
 /* A child that keeps committing batches of new candidates until killed. */
