@@ -30,19 +30,19 @@ static int parse_file_cmd(int argc, char **argv, const char *usage, const char *
     int c;
     *config = NULL;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "c:h", longopts, NULL)) != -1) {
+    while ((c = srr_getopt_long(argc, argv, "c:h", longopts, NULL)) != -1) {
         if (c == 'c') {
             *config = optarg;
         } else if (c == 'h') {
             printf("usage: %s\n", usage);
             return SRR_EXIT_OK + 1;
         } else {
-            fprintf(stderr, "usage: %s\n", usage);
+            srr_say_error("usage: %s\n", usage);
             return SRR_EXIT_USAGE + 1;
         }
     }
     if (optind + 1 != argc) {
-        fprintf(stderr, "usage: %s\n", usage);
+        srr_say_error("usage: %s\n", usage);
         return SRR_EXIT_USAGE + 1;
     }
     *file = argv[optind];
@@ -61,7 +61,7 @@ int srr_cmd_backup(int argc, char **argv)
     if (!cfg)
         return code;
     if (srr_store_backup(cfg->store.path, file, &err) != SRR_OK) {
-        fprintf(stderr, "srr backup: %s\n", err.msg);
+        srr_say_error("srr backup: %s\n", err.msg);
         code = err.code == SRR_EINVAL ? SRR_EXIT_USAGE : SRR_EXIT_FAIL;
     } else {
         printf("backed up %s to %s (integrity check ok)\n", cfg->store.path, file);
@@ -81,7 +81,7 @@ static int restore_sinks(const srr_config *cfg)
     size_t n = 0;
     if (srr_store_open(cfg->store.path, &st, &err) != SRR_OK ||
         srr_outbox_after_restore(st, srr_now(), &n, &err) != SRR_OK) {
-        fprintf(stderr,
+        srr_say_error(
                 "srr restore: the store is restored, but its sinks' progress could not "
                 "be reset: %s; run `srr sync resend --all` before syncing\n",
                 err.msg);
@@ -109,7 +109,7 @@ int srr_cmd_restore(int argc, char **argv)
     if (!cfg)
         return code;
     if (srr_store_restore(file, cfg->store.path, &version, &err) != SRR_OK) {
-        fprintf(stderr, "srr restore: %s\n", err.msg);
+        srr_say_error("srr restore: %s\n", err.msg);
         code = err.code == SRR_EINVAL ? SRR_EXIT_USAGE : SRR_EXIT_FAIL;
     } else {
         printf("restored %s into %s (schema version %d, integrity check ok)\n", file,
@@ -186,10 +186,21 @@ static unsigned config_roles(const srr_config *cfg, char *why, size_t n)
     return bits ? bits : ROLE_SWEEP;
 }
 
-/* One line of the doctor's report. */
+/* One line of the doctor's report on stdout: "ok    store     detail", or
+ * with --log-format json an event {"ts", "level": "info"|"error", "msg":
+ * detail, "check": what, "result": "ok"|"FAIL"}. */
+static void report(int ok, const char *what, const char *detail)
+{
+    const char *kv[] = {"check", what, "result", ok ? "ok" : "FAIL", NULL};
+    if (srr_log_get_format() == SRR_LOG_JSON)
+        srr_log_report(stdout, ok ? SRR_LOG_INFO : SRR_LOG_ERROR, kv, "%s", detail);
+    else
+        printf("%-5s %-9s %s\n", ok ? "ok" : "FAIL", what, detail);
+}
+
 static void verdict(int ok, const char *what, const char *detail, int *failed)
 {
-    printf("%-5s %-9s %s\n", ok ? "ok" : "FAIL", what, detail);
+    report(ok, what, detail);
     if (!ok)
         (*failed)++;
 }
@@ -317,14 +328,14 @@ int srr_cmd_doctor(int argc, char **argv)
     size_t i;
 
     optind = 1;
-    while ((c = getopt_long(argc, argv, "c:h", longopts, NULL)) != -1) {
+    while ((c = srr_getopt_long(argc, argv, "c:h", longopts, NULL)) != -1) {
         switch (c) {
         case 'c': config = optarg; break;
         case 'o': offline = 1; break;
         case 'r': {
             unsigned r = parse_roles(optarg);
             if (!r) {
-                fprintf(stderr, "srr doctor: unknown --role '%s' (sweep, serve, drain, sync)\n",
+                srr_say_error("srr doctor: unknown --role '%s' (sweep, serve, drain, sync)\n",
                         optarg);
                 return SRR_EXIT_USAGE;
             }
@@ -332,16 +343,17 @@ int srr_cmd_doctor(int argc, char **argv)
             break;
         }
         case 'h': fputs(usage, stdout); return SRR_EXIT_OK;
-        default: fputs(usage, stderr); return SRR_EXIT_USAGE;
+        default: srr_say_error("%s", usage); return SRR_EXIT_USAGE;
         }
     }
     if (optind != argc) {
-        fprintf(stderr, "srr doctor: unexpected argument '%s'\n%s", argv[optind], usage);
+        srr_say_error("srr doctor: unexpected argument '%s'\n%s", argv[optind], usage);
         return SRR_EXIT_USAGE;
     }
     cfg = srr_cli_load_config(config, &code);
     if (!cfg) {
-        printf("FAIL  config    see the error above\n");
+        report(0, "config", "see the error above");
+        report(0, "doctor", "doctor found problems");
         return SRR_EXIT_FAIL;
     }
     if (!roles) {
@@ -354,7 +366,12 @@ int srr_cmd_doctor(int argc, char **argv)
         if (roles & ROLES[i].bit)
             snprintf(names + strlen(names), sizeof(names) - strlen(names), "%s%s",
                      names[0] ? "," : "", ROLES[i].name);
-    printf("%-5s %-9s %s, %s\n", "role", "", names, msg);
+    if (srr_log_get_format() == SRR_LOG_JSON) {
+        const char *kv[] = {"check", "role", "roles", names, NULL};
+        srr_log_report(stdout, SRR_LOG_INFO, kv, "%s", msg);
+    } else {
+        printf("%-5s %-9s %s, %s\n", "role", "", names, msg);
+    }
     spool = strcmp(cfg->queue.backend, "spool") == 0;
     if (srr_rules_compile(cfg, &rs, &err) != SRR_OK) {
         verdict(0, "config", err.msg, &failed);
@@ -373,7 +390,10 @@ int srr_cmd_doctor(int argc, char **argv)
         check_webhook(cfg, &failed);
     if (roles & ROLE_SYNC)
         check_sinks(cfg, offline, &failed);
-    printf("%s\n", failed ? "doctor found problems" : "all checks passed");
+    if (srr_log_get_format() == SRR_LOG_JSON)
+        report(!failed, "doctor", failed ? "doctor found problems" : "all checks passed");
+    else
+        printf("%s\n", failed ? "doctor found problems" : "all checks passed");
     srr_rules_destroy(rs);
     srr_config_destroy(cfg);
     return failed ? SRR_EXIT_FAIL : SRR_EXIT_OK;

@@ -14,6 +14,31 @@
 #include "store_tune.h"
 #include "writer.h"
 
+int srr_getopt_long(int argc, char *const *argv, const char *optstring,
+                    const struct option *longopts, int *longindex)
+{
+    char quiet[64];
+    size_t lead = optstring[0] == '+' || optstring[0] == '-';
+    int c, saved = opterr;
+    /* A ':' first (after any '+') tells a missing argument (':') from an
+     * unknown option ('?'), and keeps getopt quiet. */
+    snprintf(quiet, sizeof(quiet), "%.*s:%s", (int)lead, optstring, optstring + lead);
+    opterr = 0;
+    c = getopt_long(argc, argv, quiet, longopts, longindex);
+    opterr = saved;
+    if (c == '?' || c == ':') {
+        const char *arg = optind > 0 && optind <= argc ? argv[optind - 1] : "?";
+        if (c == ':')
+            srr_say_error("srr: option '%s' requires an argument", arg);
+        else if (optopt && strncmp(arg, "--", 2) != 0)
+            srr_say_error("srr: invalid option -- '%c'", optopt);
+        else
+            srr_say_error("srr: unrecognized option '%s'", arg);
+        return '?';
+    }
+    return c;
+}
+
 int srr_cli_format(const char *s, srr_format *out)
 {
     if (strcmp(s, "table") == 0)
@@ -23,7 +48,7 @@ int srr_cli_format(const char *s, srr_format *out)
     else if (strcmp(s, "md") == 0 || strcmp(s, "markdown") == 0)
         *out = SRR_FMT_MD;
     else {
-        fprintf(stderr, "srr: unknown --format '%s' (expected table, json or md)\n", s);
+        srr_say_error("srr: unknown --format '%s' (expected table, json or md)\n", s);
         return -1;
     }
     return 0;
@@ -36,7 +61,7 @@ srr_config *srr_cli_load_config(const char *path, int *exit_code)
     const char *p = srr_config_locate(path);
     srr_rc rc = srr_config_load(p, &cfg, &err);
     if (rc != SRR_OK) {
-        fprintf(stderr, "srr: %s\n", err.msg);
+        srr_say_error("srr: %s\n", err.msg);
         *exit_code = rc == SRR_EINVAL ? SRR_EXIT_USAGE : SRR_EXIT_FAIL;
         return NULL;
     }
@@ -191,14 +216,14 @@ int srr_cli_drain(const srr_config *cfg, int once, volatile sig_atomic_t *stop, 
     /* The writer decides again, with each fingerprint's history, by the
      * same policy the producers ran (rules/final.c, DESIGN.md section 3). */
     if (srr_rules_compile(cfg, &rs, &err) != SRR_OK) {
-        fprintf(stderr, "%s: %s\n", who, err.msg);
+        srr_say_error("%s: %s\n", who, err.msg);
         return SRR_EXIT_USAGE;
     }
     if (srr_store_open(cfg->store.path, &st, &err) == SRR_OK)
         srr_store_set_rules(st, rs);
     if (!st || srr_consumer_open(cfg, &cons, &err) != SRR_OK ||
         srr_writer_drain(cons, st, &wo, &stats, &err) != SRR_OK) {
-        fprintf(stderr, "%s: writing to the store failed: %s\n", who, err.msg);
+        srr_say_error("%s: writing to the store failed: %s\n", who, err.msg);
         code = SRR_EXIT_FAIL;
     } else {
         printf("store %s: %zu new draft risk(s), %zu new draft backlog item(s), "

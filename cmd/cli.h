@@ -7,11 +7,13 @@
 #ifndef SRR_CLI_H
 #define SRR_CLI_H
 
+#include <getopt.h>
 #include <jansson.h>
 #include <signal.h>
 #include <stdio.h>
 
 #include "config.h"
+#include "log.h" /* srr_say_error: every message on stderr follows --log-format */
 
 /* Exit codes of every subcommand. */
 enum {
@@ -21,6 +23,13 @@ enum {
 };
 
 typedef enum { SRR_FMT_TABLE = 0, SRR_FMT_JSON, SRR_FMT_MD } srr_format;
+
+/* getopt_long, except that a bad option is reported through srr_say_error
+ * ("srr: unrecognized option '--x'", "srr: option '--c' requires an
+ * argument"), so it follows --log-format too; returns '?' for both, as
+ * getopt_long does. */
+int srr_getopt_long(int argc, char *const *argv, const char *optstring,
+                    const struct option *longopts, int *longindex);
 
 /* Parses "table", "json" or "md"; prints an error and returns -1 otherwise. */
 int srr_cli_format(const char *s, srr_format *out);

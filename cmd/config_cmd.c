@@ -24,7 +24,7 @@ int srr_cmd_config(int argc, char **argv)
     int c, code = SRR_EXIT_OK;
 
     if (argc < 2) {
-        fprintf(stderr, "usage: srr config check [-c FILE] | srr config reference\n");
+        srr_say_error("usage: srr config check [-c FILE] | srr config reference\n");
         return SRR_EXIT_USAGE;
     }
     sub = argv[1];
@@ -33,11 +33,11 @@ int srr_cmd_config(int argc, char **argv)
         return SRR_EXIT_OK;
     }
     if (strcmp(sub, "check") != 0) {
-        fprintf(stderr, "srr config: unknown subcommand '%s' (check, reference)\n", sub);
+        srr_say_error("srr config: unknown subcommand '%s' (check, reference)\n", sub);
         return SRR_EXIT_USAGE;
     }
     optind = 1;
-    while ((c = getopt_long(argc - 1, argv + 1, "c:", longopts, NULL)) != -1) {
+    while ((c = srr_getopt_long(argc - 1, argv + 1, "c:", longopts, NULL)) != -1) {
         if (c == 'c')
             config = optarg;
         else
@@ -47,7 +47,7 @@ int srr_cmd_config(int argc, char **argv)
     if (!cfg)
         return code;
     if (srr_rules_compile(cfg, &rs, &err) != SRR_OK || srr_sync_check_config(cfg, &err) != SRR_OK) {
-        fprintf(stderr, "srr: %s\n", err.msg);
+        srr_say_error("srr: %s", err.msg);
         code = SRR_EXIT_USAGE;
     } else {
         printf("%s: ok (%zu check(s), %zu rule(s) plus the default)\n", cfg->path, cfg->nchecks,

@@ -36,7 +36,7 @@ int srr_cmd_drain(int argc, char **argv)
     int c, once = 0, no_sync = 0, code = SRR_EXIT_OK;
 
     optind = 1;
-    while ((c = getopt_long(argc, argv, "c:h", longopts, NULL)) != -1) {
+    while ((c = srr_getopt_long(argc, argv, "c:h", longopts, NULL)) != -1) {
         switch (c) {
         case 'c': config = optarg; break;
         case 'o': once = 1; break;

@@ -23,10 +23,10 @@ static int write_text(const char *path, const char *text)
         return SRR_EXIT_OK;
     }
     if (srr_file_write_atomic(path, text, strlen(text), &err) != SRR_OK) {
-        fprintf(stderr, "srr: %s\n", err.msg);
+        srr_say_error("srr: %s\n", err.msg);
         return SRR_EXIT_FAIL;
     }
-    fprintf(stderr, "srr: wrote %s\n", path);
+    srr_say_info("srr: wrote %s\n", path);
     return SRR_EXIT_OK;
 }
 
@@ -62,7 +62,7 @@ static int write_markdown(const json_t *recs, const char *dir)
     FILE *f;
     int code = SRR_EXIT_OK;
     if (srr_mkdirs(dir, &err) != SRR_OK) {
-        fprintf(stderr, "srr: %s\n", err.msg);
+        srr_say_error("srr: %s\n", err.msg);
         json_decref(index);
         return SRR_EXIT_FAIL;
     }
@@ -77,7 +77,7 @@ static int write_markdown(const json_t *recs, const char *dir)
         free(link);
         path = srr_asprintf("%s/%s.md", dir, id);
         if (srr_file_write_atomic(path, page, strlen(page), &err) != SRR_OK) {
-            fprintf(stderr, "srr: %s\n", err.msg);
+            srr_say_error("srr: %s\n", err.msg);
             code = SRR_EXIT_FAIL;
         }
         free(path);
@@ -92,10 +92,10 @@ static int write_markdown(const json_t *recs, const char *dir)
         }
         path = srr_asprintf("%s/index.md", dir);
         if (srr_file_write_atomic(path, buf ? buf : "", buf ? strlen(buf) : 0, &err) != SRR_OK) {
-            fprintf(stderr, "srr: %s\n", err.msg);
+            srr_say_error("srr: %s\n", err.msg);
             code = SRR_EXIT_FAIL;
         } else {
-            fprintf(stderr, "srr: wrote %zu page(s) and index.md into %s\n", json_array_size(recs),
+            srr_say_info("srr: wrote %zu page(s) and index.md into %s\n", json_array_size(recs),
                     dir);
         }
         free(path);
@@ -124,7 +124,7 @@ int srr_cmd_export(int argc, char **argv)
     int c, code;
     srr_rc rc;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "c:f:s:k:o:h", longopts, NULL)) != -1) {
+    while ((c = srr_getopt_long(argc, argv, "c:f:s:k:o:h", longopts, NULL)) != -1) {
         switch (c) {
         case 'c': config = optarg; break;
         case 'f': format = optarg; break;
@@ -132,12 +132,12 @@ int srr_cmd_export(int argc, char **argv)
         case 'k': kind = optarg; break;
         case 'o': outpath = optarg; break;
         case 'h': printf("usage: %s\n", usage); return SRR_EXIT_OK;
-        default: fprintf(stderr, "usage: %s\n", usage); return SRR_EXIT_USAGE;
+        default: srr_say_error("usage: %s\n", usage); return SRR_EXIT_USAGE;
         }
     }
     if (optind != argc || !format ||
         (strcmp(format, "csv") != 0 && strcmp(format, "json") != 0 && strcmp(format, "md") != 0)) {
-        fprintf(stderr, "usage: %s\n", usage);
+        srr_say_error("usage: %s\n", usage);
         return SRR_EXIT_USAGE;
     }
     st = srr_cli_open_store(config, &cfg, &code);
@@ -145,7 +145,7 @@ int srr_cmd_export(int argc, char **argv)
         return code;
     rc = srr_export_collect(st, kind, status, &recs, &err);
     if (rc != SRR_OK) {
-        fprintf(stderr, "srr: %s\n", err.msg);
+        srr_say_error("srr: %s\n", err.msg);
         code = srr_cli_exit_of(rc);
     } else if (strcmp(format, "csv") == 0) {
         char *csv = srr_export_csv(recs);

@@ -411,8 +411,9 @@ int srr_help_man(FILE *out, int section)
           ".TP\n.B \\-\\-expect\\-updated TIME\nRefuse the change unless the record still has the "
           "Updated time that srr risks show printed (no edit on a stale read).\n"
           ".SH GLOBAL OPTIONS\n.TP\n.B \\-\\-log\\-format text|json\nOne line per event on "
-          "standard error, as text or as JSON objects (ts, level, msg). Also "
-          "$SRR_LOG_FORMAT.\n.TP\n"
+          "standard error, as text or as JSON objects (ts, level, msg); in json every line on "
+          "standard error - errors, usage, bad options - and doctor's report are JSON objects. "
+          "Also $SRR_LOG_FORMAT.\n.TP\n"
           ".B \\-\\-log\\-level debug|info|warn|error\nThe least severe level printed. Also "
           "$SRR_LOG_LEVEL.\n",
           out);
@@ -469,7 +470,7 @@ static int cmd_help(int argc, char **argv)
     }
     c = srr_command_find(argv[1]);
     if (!c) {
-        fprintf(stderr, "srr help: unknown command '%s'\n", argv[1]);
+        srr_say_error("srr help: unknown command '%s'\n", argv[1]);
         return SRR_EXIT_USAGE;
     }
     srr_help_command(stdout, c);
@@ -479,7 +480,7 @@ static int cmd_help(int argc, char **argv)
 static int cmd_man(int argc, char **argv)
 {
     if (argc != 2 || strlen(argv[1]) != 1 || srr_help_man(stdout, argv[1][0] - '0') != 0) {
-        fprintf(stderr, "usage: srr man 1|5\n");
+        srr_say_error("usage: srr man 1|5\n");
         return SRR_EXIT_USAGE;
     }
     return SRR_EXIT_OK;

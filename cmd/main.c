@@ -16,11 +16,12 @@
 
 /* Takes the global logging options out of argv wherever they stand
  * (--log-format text|json, --log-level debug|info|warn|error; also
- * $SRR_LOG_FORMAT), so each subcommand parses only its own. Returns the new
+ * $SRR_LOG_FORMAT), so each subcommand parses only its own. The format is
+ * set first, so even a bad --log-level is reported in it. Returns the new
  * argc, or -1 after printing an error. */
 static int take_log_options(int argc, char **argv)
 {
-    const char *fmt = getenv("SRR_LOG_FORMAT");
+    const char *fmt = getenv("SRR_LOG_FORMAT"), *lvl = NULL, *missing = NULL;
     int i, out = 0;
     for (i = 0; i < argc; i++) {
         int is_fmt = strcmp(argv[i], "--log-format") == 0;
@@ -30,20 +31,13 @@ static int take_log_options(int argc, char **argv)
             continue;
         }
         if (i + 1 >= argc) {
-            fprintf(stderr, "srr: %s needs a value\n", argv[i]);
-            return -1;
+            missing = argv[i];
+            break;
         }
-        if (is_fmt) {
+        if (is_fmt)
             fmt = argv[++i];
-        } else {
-            int l = srr_log_level_parse(argv[++i]);
-            if (l < 0) {
-                fprintf(stderr, "srr: unknown --log-level '%s' (debug, info, warn, error)\n",
-                        argv[i]);
-                return -1;
-            }
-            srr_log_set_level((srr_log_level)l);
-        }
+        else
+            lvl = argv[++i];
     }
     argv[out] = NULL;
     if (fmt && *fmt) {
@@ -52,11 +46,35 @@ static int take_log_options(int argc, char **argv)
         } else if (strcmp(fmt, "text") == 0) {
             srr_log_set_format(SRR_LOG_TEXT);
         } else {
-            fprintf(stderr, "srr: unknown --log-format '%s' (text, json)\n", fmt);
+            srr_say_error("srr: unknown --log-format '%s' (text, json)", fmt);
             return -1;
         }
     }
+    if (missing) {
+        srr_say_error("srr: %s needs a value", missing);
+        return -1;
+    }
+    if (lvl) {
+        int l = srr_log_level_parse(lvl);
+        if (l < 0) {
+            srr_say_error("srr: unknown --log-level '%s' (debug, info, warn, error)", lvl);
+            return -1;
+        }
+        srr_log_set_level((srr_log_level)l);
+    }
     return out;
+}
+
+/* The command list on stderr after a usage error; in JSON one event. */
+static void usage_error(const char *what)
+{
+    if (srr_log_get_format() == SRR_LOG_JSON) {
+        srr_say_error("srr: %s (srr help lists the commands)", what);
+        return;
+    }
+    if (*what)
+        fprintf(stderr, "srr: %s\n\n", what);
+    srr_help_usage(stderr);
 }
 
 int main(int argc, char **argv)
@@ -71,7 +89,7 @@ int main(int argc, char **argv)
     if (argc < 0)
         return SRR_EXIT_USAGE;
     if (argc < 2) {
-        srr_help_usage(stderr);
+        usage_error(srr_log_get_format() == SRR_LOG_JSON ? "no command given" : "");
         return SRR_EXIT_USAGE;
     }
     cmd = argv[1];
@@ -81,8 +99,9 @@ int main(int argc, char **argv)
         cmd = "version";
     c = srr_command_find(cmd);
     if (!c) {
-        fprintf(stderr, "srr: unknown command '%s'\n\n", cmd);
-        srr_help_usage(stderr);
+        char what[160];
+        snprintf(what, sizeof(what), "unknown command '%s'", cmd);
+        usage_error(what);
         return SRR_EXIT_USAGE;
     }
     /* `srr CMD --help` (anywhere after CMD) prints the same help as

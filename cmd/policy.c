@@ -55,7 +55,7 @@ static int parse_args(int argc, char **argv, policy_opts *o, const char *sub)
     int c;
     memset(o, 0, sizeof(*o));
     optind = 1;
-    while ((c = getopt_long(argc, argv, "c:h", longopts, NULL)) != -1) {
+    while ((c = srr_getopt_long(argc, argv, "c:h", longopts, NULL)) != -1) {
         switch (c) {
         case 'c': o->config = optarg; break;
         case 's': o->signal = optarg; break;
@@ -69,7 +69,7 @@ static int parse_args(int argc, char **argv, policy_opts *o, const char *sub)
     if (strcmp(sub, "check") == 0 && optind < argc)
         o->file = argv[optind++];
     if (optind < argc) {
-        fprintf(stderr, "srr policy %s: unexpected argument '%s'\n", sub, argv[optind]);
+        srr_say_error("srr policy %s: unexpected argument '%s'\n", sub, argv[optind]);
         return -1;
     }
     return 0;
@@ -94,11 +94,11 @@ static srr_yaml_node *load_policy_file(const char *path, const char *who)
     srr_yaml_node *root = NULL;
     srr_error err = {0};
     if (srr_yaml_load_file(path, &root, &err) != SRR_OK) {
-        fprintf(stderr, "%s: %s\n", who, err.msg);
+        srr_say_error("%s: %s\n", who, err.msg);
         return NULL;
     }
     if (!policy_node_of(root)) {
-        fprintf(stderr,
+        srr_say_error(
                 "%s: %s has no policy (expected a 'policy:' section, or 'rules:' and "
                 "'default:' at the top)\n",
                 who, path);
@@ -234,26 +234,26 @@ static int cmd_explain(const policy_opts *o)
     memset(&sig, 0, sizeof(sig));
     memset(&ex, 0, sizeof(ex));
     if (!o->signal) {
-        fprintf(stderr, "srr policy explain: --signal FILE|- is required\n%s", usage_text);
+        srr_say_error("srr policy explain: --signal FILE|- is required\n%s", usage_text);
         return SRR_EXIT_USAGE;
     }
     cfg = srr_cli_load_config(o->config, &code);
     if (!cfg)
         return code;
     if (srr_rules_compile(cfg, &rs, &err) != SRR_OK) {
-        fprintf(stderr, "srr: %s\n", err.msg);
+        srr_say_error("srr: %s\n", err.msg);
         code = SRR_EXIT_USAGE;
         goto out;
     }
     text = read_input(o->signal, &err);
     if (!text) {
-        fprintf(stderr, "srr policy explain: %s\n", err.msg);
+        srr_say_error("srr policy explain: %s\n", err.msg);
         code = SRR_EXIT_USAGE;
         goto out;
     }
     j = json_loads(text, 0, &jerr);
     if (!j) {
-        fprintf(stderr, "srr policy explain: %s:%d:%d: not JSON: %s\n",
+        srr_say_error("srr policy explain: %s:%d:%d: not JSON: %s\n",
                 strcmp(o->signal, "-") == 0 ? "stdin" : o->signal, jerr.line, jerr.column,
                 jerr.text);
         code = SRR_EXIT_USAGE;
@@ -264,7 +264,7 @@ static int cmd_explain(const policy_opts *o)
     if (!json_is_object(sj))
         sj = j;
     if (srr_signal_from_json(sj, &sig, &err) != SRR_OK) {
-        fprintf(stderr, "srr policy explain: not a signal: %s\n", err.msg);
+        srr_say_error("srr policy explain: not a signal: %s\n", err.msg);
         code = SRR_EXIT_USAGE;
         goto out;
     }
@@ -278,14 +278,14 @@ static int cmd_explain(const policy_opts *o)
         srr_store *st = NULL;
         srr_rules_fingerprint(&sig, &ex.decision, fp);
         if (access(cfg->store.path, F_OK) != 0) { /* read it; never create one */
-            fprintf(stderr, "srr policy explain: --history: no store at %s (nothing stored yet?)\n",
+            srr_say_error("srr policy explain: --history: no store at %s (nothing stored yet?)\n",
                     cfg->store.path);
             code = SRR_EXIT_FAIL;
             goto out;
         }
         if (srr_store_open(cfg->store.path, &st, &err) != SRR_OK ||
             srr_store_history(st, fp, srr_now(), &hist, &sv, &err) != SRR_OK) {
-            fprintf(stderr, "srr policy explain: --history: %s\n", err.msg);
+            srr_say_error("srr policy explain: --history: %s\n", err.msg);
             srr_store_close(&st);
             code = SRR_EXIT_FAIL;
             goto out;
@@ -415,14 +415,14 @@ static int cmd_test(const policy_opts *o)
     int code = SRR_EXIT_OK;
 
     if (!o->replay) {
-        fprintf(stderr, "srr policy test: --replay DIR is required\n%s", usage_text);
+        srr_say_error("srr policy test: --replay DIR is required\n%s", usage_text);
         return SRR_EXIT_USAGE;
     }
     cfg = srr_cli_load_config(o->config, &code);
     if (!cfg)
         return code;
     if (srr_rules_compile(cfg, &cur, &err) != SRR_OK) {
-        fprintf(stderr, "srr: %s\n", err.msg);
+        srr_say_error("srr: %s\n", err.msg);
         code = SRR_EXIT_USAGE;
         goto out;
     }
@@ -433,19 +433,19 @@ static int cmd_test(const policy_opts *o)
             goto out;
         }
         if (srr_rules_compile_policy(cfg, policy_node_of(other), &neu, &err) != SRR_OK) {
-            fprintf(stderr, "srr policy test: %s\n", err.msg);
+            srr_say_error("srr policy test: %s\n", err.msg);
             code = SRR_EXIT_USAGE;
             goto out;
         }
     }
     if (srr_dd_recording_read_meta(o->replay, &end, &err) != SRR_OK) {
-        fprintf(stderr, "srr policy test: %s\n", err.msg);
+        srr_say_error("srr policy test: %s\n", err.msg);
         code = SRR_EXIT_USAGE;
         goto out;
     }
     base = srr_config_dd_base_url(cfg);
     if (srr_dd_client_create(&cfg->datadog, base, SRR_DD_REPLAY, o->replay, &dd, &err) != SRR_OK) {
-        fprintf(stderr, "srr policy test: %s\n", err.msg);
+        srr_say_error("srr policy test: %s\n", err.msg);
         code = SRR_EXIT_FAIL;
         goto out;
     }
@@ -527,7 +527,7 @@ int srr_cmd_policy(int argc, char **argv)
             fputs(usage_text, stdout);
             return SRR_EXIT_OK;
         }
-        fprintf(stderr, "srr policy: unknown subcommand '%s'\n%s", sub, usage_text);
+        srr_say_error("srr policy: unknown subcommand '%s'\n%s", sub, usage_text);
         return SRR_EXIT_USAGE;
     }
     r = parse_args(argc - 1, argv + 1, &o, sub);

@@ -38,7 +38,7 @@ static int parse_read(int argc, char **argv, int want_id, const char *usage, rea
     int c;
     memset(o, 0, sizeof(*o));
     optind = 1;
-    while ((c = getopt_long(argc, argv, "c:s:f:h", longopts, NULL)) != -1) {
+    while ((c = srr_getopt_long(argc, argv, "c:s:f:h", longopts, NULL)) != -1) {
         switch (c) {
         case 'c': o->config = optarg; break;
         case 's': o->status = optarg; break;
@@ -47,17 +47,17 @@ static int parse_read(int argc, char **argv, int want_id, const char *usage, rea
                 return SRR_EXIT_USAGE + 1;
             break;
         case 'h': printf("usage: %s\n", usage); return SRR_EXIT_OK + 1;
-        default: fprintf(stderr, "usage: %s\n", usage); return SRR_EXIT_USAGE + 1;
+        default: srr_say_error("usage: %s\n", usage); return SRR_EXIT_USAGE + 1;
         }
     }
     if (want_id) {
         if (optind + 1 != argc) {
-            fprintf(stderr, "usage: %s\n", usage);
+            srr_say_error("usage: %s\n", usage);
             return SRR_EXIT_USAGE + 1;
         }
         o->id = argv[optind];
     } else if (optind != argc) {
-        fprintf(stderr, "srr: unexpected argument '%s'\nusage: %s\n", argv[optind], usage);
+        srr_say_error("srr: unexpected argument '%s'\nusage: %s\n", argv[optind], usage);
         return SRR_EXIT_USAGE + 1;
     }
     return 0;
@@ -87,7 +87,7 @@ static int run_list(int argc, char **argv, const char *usage, list_fn fn, const 
     if (!st)
         return code;
     if (fn(st, o.status, &arr, &err) != SRR_OK) {
-        fprintf(stderr, "srr: %s\n", err.msg);
+        srr_say_error("srr: %s\n", err.msg);
         code = SRR_EXIT_FAIL;
     } else {
         srr_cli_print_list(stdout, arr, cols, o.fmt, empty);
@@ -272,7 +272,7 @@ static int run_show(int argc, char **argv, const char *usage, get_fn fn,
     if (rc == SRR_OK && fn == srr_store_risk_get)
         rc = add_weekly(st, rec, &err);
     if (rc != SRR_OK) {
-        fprintf(stderr, "srr: %s\n", err.msg);
+        srr_say_error("srr: %s\n", err.msg);
         code = rc == SRR_ENOTFOUND || rc == SRR_EINVAL ? SRR_EXIT_USAGE : SRR_EXIT_FAIL;
     } else if (o.fmt == SRR_FMT_JSON) {
         char *s = json_dumps(rec, JSON_INDENT(2));
@@ -305,7 +305,7 @@ static const srr_column inv_cols[] = {{"ID", "id", 0},
 
 static int sub_usage(const char *what, const char *subs)
 {
-    fprintf(stderr, "usage: srr %s %s\n", what, subs);
+    srr_say_error("usage: srr %s %s\n", what, subs);
     return SRR_EXIT_USAGE;
 }
 
@@ -344,7 +344,7 @@ static int risks_list(int argc, char **argv)
     int c, code;
     memset(&f, 0, sizeof(f));
     optind = 1;
-    while ((c = getopt_long(argc, argv, "c:s:f:h", longopts, NULL)) != -1) {
+    while ((c = srr_getopt_long(argc, argv, "c:s:f:h", longopts, NULL)) != -1) {
         switch (c) {
         case 'c': config = optarg; break;
         case 's': f.status = optarg; break;
@@ -353,7 +353,7 @@ static int risks_list(int argc, char **argv)
         case 'S': f.service = optarg; break;
         case 'x':
             if (srr_duration_parse(optarg, &f.stale_s) != SRR_OK || f.stale_s <= 0) {
-                fprintf(stderr, "srr: --stale '%s' is not a duration (e.g. 30d)\n", optarg);
+                srr_say_error("srr: --stale '%s' is not a duration (e.g. 30d)\n", optarg);
                 return SRR_EXIT_USAGE;
             }
             break;
@@ -362,11 +362,11 @@ static int risks_list(int argc, char **argv)
                 return SRR_EXIT_USAGE;
             break;
         case 'h': printf("usage: %s\n", usage); return SRR_EXIT_OK;
-        default: fprintf(stderr, "usage: %s\n", usage); return SRR_EXIT_USAGE;
+        default: srr_say_error("usage: %s\n", usage); return SRR_EXIT_USAGE;
         }
     }
     if (optind != argc) {
-        fprintf(stderr, "srr: unexpected argument '%s'\nusage: %s\n", argv[optind], usage);
+        srr_say_error("srr: unexpected argument '%s'\nusage: %s\n", argv[optind], usage);
         return SRR_EXIT_USAGE;
     }
     f.now = srr_now();
@@ -375,7 +375,7 @@ static int risks_list(int argc, char **argv)
         return code;
     rc = srr_wf_risks_list(st, &f, &arr, &err);
     if (rc != SRR_OK) {
-        fprintf(stderr, "srr: %s\n", err.msg);
+        srr_say_error("srr: %s\n", err.msg);
         code = srr_cli_exit_of(rc);
     } else {
         srr_cli_print_list(stdout, arr, cols, fmt, "no risks");
@@ -405,7 +405,7 @@ int srr_cmd_risks(int argc, char **argv)
     for (i = 0; changes[i]; i++)
         if (strcmp(argv[1], changes[i]) == 0)
             return srr_cmd_risk_change(argc - 1, argv + 1);
-    fprintf(stderr, "srr risks: unknown subcommand '%s'\n", argv[1]);
+    srr_say_error("srr risks: unknown subcommand '%s'\n", argv[1]);
     return sub_usage("risks", RISK_SUBS);
 }
 
@@ -425,7 +425,7 @@ int srr_cmd_backlog(int argc, char **argv)
     if (strcmp(argv[1], "accept") == 0 || strcmp(argv[1], "done") == 0 ||
         strcmp(argv[1], "reject") == 0 || strcmp(argv[1], "assign") == 0)
         return srr_cmd_backlog_change(argc - 1, argv + 1);
-    fprintf(stderr, "srr backlog: unknown subcommand '%s'\n", argv[1]);
+    srr_say_error("srr backlog: unknown subcommand '%s'\n", argv[1]);
     return sub_usage("backlog", subs);
 }
 

@@ -405,7 +405,7 @@ int srr_cmd_review(int argc, char **argv)
     srr_rc rc;
     memset(&ro, 0, sizeof(ro));
     optind = 1;
-    while ((c = getopt_long(argc, argv, "c:m:f:o:h", longopts, NULL)) != -1) {
+    while ((c = srr_getopt_long(argc, argv, "c:m:f:o:h", longopts, NULL)) != -1) {
         switch (c) {
         case 'c': config = optarg; break;
         case 'm': ro.month = optarg; break;
@@ -415,18 +415,18 @@ int srr_cmd_review(int argc, char **argv)
             char *end = NULL;
             long long w = strtoll(optarg, &end, 10);
             if (!end || *end || w <= 0 || w > 520) {
-                fprintf(stderr, "srr: --quiet-weeks must be 1..520\n");
+                srr_say_error("srr: --quiet-weeks must be 1..520\n");
                 return SRR_EXIT_USAGE;
             }
             ro.quiet_s = (int64_t)w * 7 * 86400;
             break;
         }
         case 'h': printf("usage: %s\n", usage); return SRR_EXIT_OK;
-        default: fprintf(stderr, "usage: %s\n", usage); return SRR_EXIT_USAGE;
+        default: srr_say_error("usage: %s\n", usage); return SRR_EXIT_USAGE;
         }
     }
     if (optind != argc) {
-        fprintf(stderr, "usage: %s\n", usage);
+        srr_say_error("usage: %s\n", usage);
         return SRR_EXIT_USAGE;
     }
     if (strcmp(format, "html") == 0)
@@ -436,7 +436,7 @@ int srr_cmd_review(int argc, char **argv)
     if (ro.month) {
         int64_t a, b;
         if (srr_review_month(ro.month, &a, &b) != SRR_OK) {
-            fprintf(stderr, "srr: --month '%s' is not YYYY-MM\n", ro.month);
+            srr_say_error("srr: --month '%s' is not YYYY-MM\n", ro.month);
             return SRR_EXIT_USAGE;
         }
     }
@@ -446,14 +446,14 @@ int srr_cmd_review(int argc, char **argv)
         return code;
     rc = srr_review_build(st, &cfg->team, &ro, &rep, &err);
     if (rc != SRR_OK) {
-        fprintf(stderr, "srr: %s\n", err.msg);
+        srr_say_error("srr: %s\n", err.msg);
         code = srr_cli_exit_of(rc);
         goto done;
     }
     if (outpath) {
         out = fopen(outpath, "w");
         if (!out) {
-            fprintf(stderr, "srr: cannot write %s\n", outpath);
+            srr_say_error("srr: cannot write %s\n", outpath);
             out = stdout;
             code = SRR_EXIT_FAIL;
             goto done;
@@ -471,10 +471,10 @@ int srr_cmd_review(int argc, char **argv)
     code = SRR_EXIT_OK;
     if (out != stdout) {
         if (fclose(out) != 0) {
-            fprintf(stderr, "srr: writing %s failed\n", outpath);
+            srr_say_error("srr: writing %s failed\n", outpath);
             code = SRR_EXIT_FAIL;
         } else {
-            fprintf(stderr, "srr: wrote %s\n", outpath);
+            srr_say_info("srr: wrote %s\n", outpath);
         }
         out = stdout;
     }

@@ -271,18 +271,18 @@ int srr_cmd_serve(int argc, char **argv)
     pthread_mutex_init(&sc.writer_mu, NULL);
     pthread_rwlock_init(&sc.com_lock, NULL);
     optind = 1;
-    while ((c = getopt_long(argc, argv, "c:h", longopts, NULL)) != -1) {
+    while ((c = srr_getopt_long(argc, argv, "c:h", longopts, NULL)) != -1) {
         switch (c) {
         case 'c': config = optarg; break;
         case 'I': insecure = 1; break;
         case 'n': no_drain = 1; break;
         case 'S': no_sync = 1; break;
         case 'h': fputs(usage, stdout); return SRR_EXIT_OK;
-        default: fputs(usage, stderr); return SRR_EXIT_USAGE;
+        default: srr_say_error("%s", usage); return SRR_EXIT_USAGE;
         }
     }
     if (optind < argc) {
-        fprintf(stderr, "srr serve: unexpected argument '%s'\n%s", argv[optind], usage);
+        srr_say_error("srr serve: unexpected argument '%s'\n%s", argv[optind], usage);
         return SRR_EXIT_USAGE;
     }
     cfg = srr_cli_load_config(config, &code);
@@ -290,12 +290,12 @@ int srr_cmd_serve(int argc, char **argv)
         return code;
     sc.cfg = cfg;
     if (srr_rules_compile(cfg, &sc.rs, &err) != SRR_OK) {
-        fprintf(stderr, "srr: %s\n", err.msg);
+        srr_say_error("srr: %s\n", err.msg);
         code = SRR_EXIT_USAGE;
         goto out;
     }
     if (!cfg->webhook.token && !cfg->webhook.basic_password && !insecure) {
-        fprintf(stderr,
+        srr_say_error(
                 "srr serve: refusing to start without a secret: set $%s (or webhook.token_file) "
                 "or basic auth (webhook.basic_user and $%s), or pass --insecure-no-auth\n",
                 cfg->webhook.token_env, cfg->webhook.basic_password_env);
@@ -312,7 +312,7 @@ int srr_cmd_serve(int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);
 
     if (srr_producer_open(cfg, &sc.prod, &err) != SRR_OK) {
-        fprintf(stderr, "srr serve: cannot open the queue: %s\n", err.msg);
+        srr_say_error("srr serve: cannot open the queue: %s\n", err.msg);
         code = SRR_EXIT_FAIL;
         goto out;
     }
@@ -320,7 +320,7 @@ int srr_cmd_serve(int argc, char **argv)
     sink.send = sink_send;
     sink.flush = sink_flush;
     if (srr_committer_create(&sink, 0, &sc.com, &err) != SRR_OK) {
-        fprintf(stderr, "srr serve: %s\n", err.msg);
+        srr_say_error("srr serve: %s\n", err.msg);
         code = SRR_EXIT_FAIL;
         goto out;
     }
@@ -331,7 +331,7 @@ int srr_cmd_serve(int argc, char **argv)
     sc.embedded_writer = strcmp(cfg->queue.backend, "spool") == 0 && !no_drain;
     if (sc.embedded_writer) {
         if (pthread_create(&writer, NULL, writer_main, &sc) != 0) {
-            fprintf(stderr, "srr serve: cannot start the writer thread\n");
+            srr_say_error("srr serve: cannot start the writer thread\n");
             code = SRR_EXIT_FAIL;
             goto out;
         }
@@ -354,7 +354,7 @@ int srr_cmd_serve(int argc, char **argv)
     hooks.ready = on_ready;
     hooks.metrics = on_metrics;
     if (srr_webhook_start(&wo, &hooks, &srv, &err) != SRR_OK) {
-        fprintf(stderr, "srr serve: %s\n", err.msg);
+        srr_say_error("srr serve: %s\n", err.msg);
         code = err.code == SRR_EINVAL ? SRR_EXIT_USAGE : SRR_EXIT_FAIL;
         goto out;
     }

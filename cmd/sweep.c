@@ -87,7 +87,7 @@ static int parse_args(int argc, char **argv, sweep_opts *o)
     int c;
     memset(o, 0, sizeof(*o));
     optind = 1;
-    while ((c = getopt_long(argc, argv, "c:h", longopts, NULL)) != -1) {
+    while ((c = srr_getopt_long(argc, argv, "c:h", longopts, NULL)) != -1) {
         switch (c) {
         case 'c': o->config = optarg; break;
         case 'R': o->replay = optarg; break;
@@ -102,16 +102,16 @@ static int parse_args(int argc, char **argv, sweep_opts *o)
         }
     }
     if (optind < argc) {
-        fprintf(stderr, "srr sweep: unexpected argument '%s'\n", argv[optind]);
+        srr_say_error("srr sweep: unexpected argument '%s'\n", argv[optind]);
         return -1;
     }
     if (o->since && o->replay) {
-        fprintf(stderr, "srr sweep: --since does not apply to --replay (a recording names its "
+        srr_say_error("srr sweep: --since does not apply to --replay (a recording names its "
                         "windows)\n");
         return -1;
     }
     if (o->replay && o->record) {
-        fprintf(stderr, "srr sweep: --replay and --record cannot be used together\n");
+        srr_say_error("srr sweep: --replay and --record cannot be used together\n");
         return -1;
     }
     return 0;
@@ -302,14 +302,14 @@ int srr_cmd_sweep(int argc, char **argv)
     if (!cfg)
         return code;
     if (srr_rules_compile(cfg, &rs, &err) != SRR_OK) {
-        fprintf(stderr, "srr: %s\n", err.msg);
+        srr_say_error("srr: %s\n", err.msg);
         code = SRR_EXIT_USAGE;
         goto out;
     }
     if (cfg->nchecks == 0)
-        fprintf(stderr, "srr sweep: the config has no checks; nothing to ask Datadog\n");
+        srr_log_say(SRR_LOG_WARN, "srr sweep: the config has no checks; nothing to ask Datadog\n");
     if (o.since && (srr_duration_parse(o.since, &since_s) != SRR_OK || since_s <= 0)) {
-        fprintf(stderr, "srr sweep: --since wants a duration such as 7d or 36h, not '%s'\n",
+        srr_say_error("srr sweep: --since wants a duration such as 7d or 36h, not '%s'\n",
                 o.since);
         code = SRR_EXIT_USAGE;
         goto out;
@@ -320,7 +320,7 @@ int srr_cmd_sweep(int argc, char **argv)
     if (o.replay) {
         mode = SRR_DD_REPLAY;
         if (srr_dd_recording_read_meta(o.replay, &end, &err) != SRR_OK) {
-            fprintf(stderr, "srr sweep: %s\n", err.msg);
+            srr_say_error("srr sweep: %s\n", err.msg);
             code = SRR_EXIT_USAGE;
             goto out;
         }
@@ -331,25 +331,25 @@ int srr_cmd_sweep(int argc, char **argv)
     base = srr_config_dd_base_url(cfg);
     if (srr_dd_client_create(&cfg->datadog, base, mode, o.replay ? o.replay : o.record, &dd,
                              &err) != SRR_OK) {
-        fprintf(stderr, "srr sweep: %s\n", err.msg);
+        srr_say_error("srr sweep: %s\n", err.msg);
         code = err.code == SRR_EAUTH ? SRR_EXIT_USAGE : SRR_EXIT_FAIL;
         goto out;
     }
-    srr_dd_client_set_progress(dd, isatty(2));
+    srr_dd_client_set_progress(dd, isatty(2) && srr_log_get_format() == SRR_LOG_TEXT);
 
     srr_time_iso(end, t1);
     printf("sweep up to %s (%s) with %zu check(s)\n", t1,
            o.replay ? o.replay : (o.record ? "live, recording" : base), cfg->nchecks);
     if (o.replay) {
         if (plan_replay(cfg, o.replay, end, &jobs, &err) != SRR_OK) {
-            fprintf(stderr, "srr sweep: %s\n", err.msg);
+            srr_say_error("srr sweep: %s\n", err.msg);
             code = SRR_EXIT_USAGE;
             goto out;
         }
     } else {
         if (srr_sweep_state_open(cfg->store.path, &state, &err) != SRR_OK ||
             plan_live(cfg, state, end, since_s, &jobs, &err) != SRR_OK) {
-            fprintf(stderr, "srr sweep: %s\n", err.msg);
+            srr_say_error("srr sweep: %s\n", err.msg);
             code = SRR_EXIT_FAIL;
             goto out;
         }
@@ -359,7 +359,7 @@ int srr_cmd_sweep(int argc, char **argv)
         srr_rc wrc = srr_dd_recording_write_plan(o.record, end, pj, &err);
         json_decref(pj);
         if (wrc != SRR_OK) {
-            fprintf(stderr, "srr sweep: %s\n", err.msg);
+            srr_say_error("srr sweep: %s\n", err.msg);
             code = SRR_EXIT_FAIL;
             goto out;
         }
@@ -441,7 +441,7 @@ int srr_cmd_sweep(int argc, char **argv)
             continue;
         }
         if (!prod && srr_producer_open(cfg, &prod, &err) != SRR_OK) {
-            fprintf(stderr, "srr sweep: cannot open the queue: %s\n", err.msg);
+            srr_say_error("srr sweep: cannot open the queue: %s\n", err.msg);
             code = SRR_EXIT_FAIL;
             goto out;
         }
@@ -449,7 +449,7 @@ int srr_cmd_sweep(int argc, char **argv)
         rc = srr_producer_send(prod, c->fingerprint, payload, strlen(payload), &err);
         free(payload);
         if (rc != SRR_OK) {
-            fprintf(stderr, "srr sweep: queueing %s failed: %s\n", c->id, err.msg);
+            srr_say_error("srr sweep: queueing %s failed: %s\n", c->id, err.msg);
             code = SRR_EXIT_FAIL;
             goto out;
         }
@@ -460,7 +460,7 @@ int srr_cmd_sweep(int argc, char **argv)
                srr_urgency_name(c->urgency), c->title, c->reason);
     }
     if (prod && srr_producer_flush(prod, &err) != SRR_OK) {
-        fprintf(stderr, "srr sweep: the queue did not confirm the candidates: %s\n", err.msg);
+        srr_say_error("srr sweep: the queue did not confirm the candidates: %s\n", err.msg);
         code = SRR_EXIT_FAIL;
         goto out;
     }
@@ -487,7 +487,7 @@ int srr_cmd_sweep(int argc, char **argv)
                 printf("  %s: %s\n", reports[i].check->name, reports[i].error);
     }
     if (cfg->sweep.textfile && write_textfile(cfg->sweep.textfile, &sum, &err) != SRR_OK) {
-        fprintf(stderr, "srr sweep: writing sweep.textfile: %s\n", err.msg);
+        srr_say_error("srr sweep: writing sweep.textfile: %s\n", err.msg);
         code = SRR_EXIT_FAIL;
     }
 

@@ -52,14 +52,14 @@ static srr_sync *open_sync(const char *config, const char *only, int connect, sr
     if (!*cfg)
         return NULL;
     if (!srr_sync_configured(*cfg)) {
-        fprintf(stderr, "srr: %s configures no sink (add a `notion:` section, see the README)\n",
+        srr_say_error("srr: %s configures no sink (add a `notion:` section, see the README)\n",
                 (*cfg)->path);
         *code = SRR_EXIT_USAGE;
     } else if (srr_sync_open(*cfg, only, connect, &s, &err) != SRR_OK) {
-        fprintf(stderr, "srr: %s\n", err.msg);
+        srr_say_error("srr: %s\n", err.msg);
         *code = err.code == SRR_EINVAL ? SRR_EXIT_USAGE : SRR_EXIT_FAIL;
     } else if (only && srr_sync_sinks(s, &names) == 0) {
-        fprintf(stderr, "srr: %s has no `%s:` section\n", (*cfg)->path, only);
+        srr_say_error("srr: %s has no `%s:` section\n", (*cfg)->path, only);
         *code = SRR_EXIT_USAGE;
         srr_sync_close(&s);
     }
@@ -83,7 +83,7 @@ static int sync_run(int argc, char **argv)
     struct sigaction sa;
     int c, once = 0, code = SRR_EXIT_OK;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "c:", longopts, NULL)) != -1) {
+    while ((c = srr_getopt_long(argc, argv, "c:", longopts, NULL)) != -1) {
         if (c == 'c')
             config = optarg;
         else if (c == 'o')
@@ -92,7 +92,7 @@ static int sync_run(int argc, char **argv)
             return SRR_EXIT_USAGE;
     }
     if (optind < argc) {
-        fprintf(stderr, "srr sync: unexpected argument '%s'\n", argv[optind]);
+        srr_say_error("srr sync: unexpected argument '%s'\n", argv[optind]);
         return SRR_EXIT_USAGE;
     }
     s = open_sync(config, NULL, 1, &cfg, &code);
@@ -104,7 +104,7 @@ static int sync_run(int argc, char **argv)
     sigaction(SIGTERM, &sa, NULL);
     memset(&stats, 0, sizeof(stats));
     if (srr_sync_run(s, cfg, once, &g_stop, &stats, &err) != SRR_OK) {
-        fprintf(stderr, "srr sync: %s\n", err.msg);
+        srr_say_error("srr sync: %s\n", err.msg);
         code = SRR_EXIT_FAIL;
     } else {
         print_stats("srr sync", &stats);
@@ -161,7 +161,7 @@ static int sync_status(int argc, char **argv)
     srr_error err = {0};
     int c, code = SRR_EXIT_OK;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "c:", longopts, NULL)) != -1) {
+    while ((c = srr_getopt_long(argc, argv, "c:", longopts, NULL)) != -1) {
         if (c == 'c')
             config = optarg;
         else if (c == 'f' && srr_cli_format(optarg, &fmt) == 0)
@@ -174,7 +174,7 @@ static int sync_status(int argc, char **argv)
         return code;
     if (srr_store_open(cfg->store.path, &st, &err) != SRR_OK ||
         srr_sync_status(s, st, &out, &err) != SRR_OK) {
-        fprintf(stderr, "srr sync status: %s\n", err.msg);
+        srr_say_error("srr sync status: %s\n", err.msg);
         code = SRR_EXIT_FAIL;
     } else if (fmt == SRR_FMT_JSON) {
         char *t = json_dumps(out, JSON_INDENT(2) | JSON_SORT_KEYS);
@@ -205,7 +205,7 @@ static int sync_retry(int argc, char **argv, int resend)
     int64_t id = 0;
     size_t n = 0;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "c:", longopts, NULL)) != -1) {
+    while ((c = srr_getopt_long(argc, argv, "c:", longopts, NULL)) != -1) {
         if (c == 'c')
             config = optarg;
         else if (c == 'a')
@@ -214,7 +214,7 @@ static int sync_retry(int argc, char **argv, int resend)
             return SRR_EXIT_USAGE;
     }
     if (all == (optind < argc)) {
-        fprintf(stderr, "usage: srr sync %s [-c FILE] ID|--all\n", resend ? "resend" : "retry");
+        srr_say_error("usage: srr sync %s [-c FILE] ID|--all\n", resend ? "resend" : "retry");
         return SRR_EXIT_USAGE;
     }
     if (!all) {
@@ -226,7 +226,7 @@ static int sync_retry(int argc, char **argv, int resend)
                 id = strtoll(argv[optind] + strlen(pre[k]), NULL, 10);
             }
         if (!kind || id <= 0) {
-            fprintf(stderr, "srr sync %s: '%s' is not a record id (SRR-1, BL-2, INV-3)\n",
+            srr_say_error("srr sync %s: '%s' is not a record id (SRR-1, BL-2, INV-3)\n",
                     resend ? "resend" : "retry", argv[optind]);
             return SRR_EXIT_USAGE;
         }
@@ -237,7 +237,7 @@ static int sync_retry(int argc, char **argv, int resend)
     if (srr_store_open(cfg->store.path, &st, &err) != SRR_OK ||
         (resend ? srr_outbox_resend(st, NULL, kind, id, &n, &err)
                 : srr_outbox_release(st, NULL, kind, id, &n, &err)) != SRR_OK) {
-        fprintf(stderr, "srr sync %s: %s\n", resend ? "resend" : "retry", err.msg);
+        srr_say_error("srr sync %s: %s\n", resend ? "resend" : "retry", err.msg);
         code = SRR_EXIT_FAIL;
     } else {
         printf("%zu record(s) due again; the next sync delivers them\n", n);
@@ -268,11 +268,11 @@ int srr_cmd_notion(int argc, char **argv)
     srr_error err = {0};
     int c, code = SRR_EXIT_OK;
     if (argc < 2 || strcmp(argv[1], "setup") != 0) {
-        fprintf(stderr, "usage: srr notion setup [-c FILE]\n");
+        srr_say_error("usage: srr notion setup [-c FILE]\n");
         return SRR_EXIT_USAGE;
     }
     optind = 1;
-    while ((c = getopt_long(argc - 1, argv + 1, "c:", longopts, NULL)) != -1) {
+    while ((c = srr_getopt_long(argc - 1, argv + 1, "c:", longopts, NULL)) != -1) {
         if (c == 'c')
             config = optarg;
         else
@@ -282,7 +282,7 @@ int srr_cmd_notion(int argc, char **argv)
     if (!s)
         return code;
     if (srr_sync_setup(s, "notion", stdout, &err) != SRR_OK) {
-        fprintf(stderr, "srr notion setup: %s\n", err.msg);
+        srr_say_error("srr notion setup: %s\n", err.msg);
         code = err.code == SRR_EINVAL ? SRR_EXIT_USAGE : SRR_EXIT_FAIL;
     }
     srr_sync_close(&s);
@@ -328,13 +328,13 @@ srr_cli_sync *srr_cli_sync_start(const srr_config *cfg, const char *who, int *co
     cs->cfg = cfg;
     cs->who = who;
     if (srr_sync_open(cfg, NULL, 1, &cs->s, &err) != SRR_OK) {
-        fprintf(stderr, "%s: %s (or pass --no-sync)\n", who, err.msg);
+        srr_say_error("%s: %s (or pass --no-sync)\n", who, err.msg);
         *code = err.code == SRR_EINVAL ? SRR_EXIT_USAGE : SRR_EXIT_FAIL;
         free(cs);
         return NULL;
     }
     if (pthread_create(&cs->thread, NULL, sync_thread, cs) != 0) {
-        fprintf(stderr, "%s: cannot start the sync thread\n", who);
+        srr_say_error("%s: cannot start the sync thread\n", who);
         *code = SRR_EXIT_FAIL;
         srr_sync_close(&cs->s);
         free(cs);
@@ -367,7 +367,7 @@ int srr_cli_sync_once(const srr_config *cfg, const char *who)
     memset(&stats, 0, sizeof(stats));
     if (srr_sync_open(cfg, NULL, 1, &s, &err) != SRR_OK ||
         srr_sync_run(s, cfg, 1, NULL, &stats, &err) != SRR_OK) {
-        fprintf(stderr, "%s: sync: %s\n", who, err.msg);
+        srr_say_error("%s: sync: %s\n", who, err.msg);
         srr_sync_close(&s);
         return err.code == SRR_EINVAL ? SRR_EXIT_USAGE : SRR_EXIT_FAIL;
     }

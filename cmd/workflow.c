@@ -74,7 +74,7 @@ static int parse_change(int argc, char **argv, const char *usage, change_opts *o
     int c;
     memset(o, 0, sizeof(*o));
     optind = 1;
-    while ((c = getopt_long(argc, argv, "c:f:h", longopts, NULL)) != -1) {
+    while ((c = srr_getopt_long(argc, argv, "c:f:h", longopts, NULL)) != -1) {
         switch (c) {
         case 'c': o->config = optarg; break;
         case 'f':
@@ -90,7 +90,7 @@ static int parse_change(int argc, char **argv, const char *usage, change_opts *o
         case O_RECOG:
         case O_COUNTER:
             if (o->section) {
-                fprintf(stderr, "srr: give one of --recognition or --countermeasure\n");
+                srr_say_error("srr: give one of --recognition or --countermeasure\n");
                 return SRR_EXIT_USAGE + 1;
             }
             o->section = c == O_RECOG ? "recognition" : "countermeasure";
@@ -104,12 +104,12 @@ static int parse_change(int argc, char **argv, const char *usage, change_opts *o
         case O_LIMIT: o->limit = optarg; break;
         case O_EXPECT: o->expect = optarg; break;
         case 'h': printf("usage: %s\n", usage); return SRR_EXIT_OK + 1;
-        default: fprintf(stderr, "usage: %s\n", usage); return SRR_EXIT_USAGE + 1;
+        default: srr_say_error("usage: %s\n", usage); return SRR_EXIT_USAGE + 1;
         }
     }
     while (optind < argc) {
         if (o->npos == (int)(sizeof(o->pos) / sizeof(o->pos[0]))) {
-            fprintf(stderr, "srr: too many arguments\nusage: %s\n", usage);
+            srr_say_error("srr: too many arguments\nusage: %s\n", usage);
             return SRR_EXIT_USAGE + 1;
         }
         o->pos[o->npos++] = argv[optind++];
@@ -125,7 +125,7 @@ srr_store *srr_cli_open_store(const char *config, srr_config **cfg, int *code)
     if (!*cfg)
         return NULL;
     if (srr_store_open((*cfg)->store.path, &st, &err) != SRR_OK) {
-        fprintf(stderr, "srr: %s\n", err.msg);
+        srr_say_error("srr: %s\n", err.msg);
         *code = SRR_EXIT_FAIL;
         srr_config_destroy(*cfg);
         *cfg = NULL;
@@ -227,15 +227,15 @@ int srr_cmd_risk_change(int argc, char **argv)
         ;
     if (o.npos < RISK_USAGE[i].min_pos || o.npos > RISK_USAGE[i].max_pos ||
         (strcmp(argv[0], "assign") == 0 && o.npos == 1 && !o.suggest)) {
-        fprintf(stderr, "usage: %s\n", full);
+        srr_say_error("usage: %s\n", full);
         return SRR_EXIT_USAGE;
     }
     if (o.suggest && o.assign) {
-        fprintf(stderr, "srr: give --assign WHO or --suggest, not both\nusage: %s\n", full);
+        srr_say_error("srr: give --assign WHO or --suggest, not both\nusage: %s\n", full);
         return SRR_EXIT_USAGE;
     }
     if (o.review_in && strcmp(argv[0], "accept") != 0) {
-        fprintf(stderr, "srr: --review-in belongs to accept\nusage: %s\n", full);
+        srr_say_error("srr: --review-in belongs to accept\nusage: %s\n", full);
         return SRR_EXIT_USAGE;
     }
     actor = srr_wf_actor(o.as);
@@ -256,12 +256,12 @@ int srr_cmd_risk_change(int argc, char **argv)
     if (strcmp(argv[0], "assign") == 0 && o.npos == 2)
         req.assignee = o.pos[1];
     if (o.expect && srr_time_parse_iso(o.expect, &req.expect_updated) != SRR_OK) {
-        fprintf(stderr, "srr: --expect-updated '%s' is not a time like 2026-11-28T12:00:00Z\n",
+        srr_say_error("srr: --expect-updated '%s' is not a time like 2026-11-28T12:00:00Z\n",
                 o.expect);
         return SRR_EXIT_USAGE;
     }
     if (o.review_in && srr_duration_parse(o.review_in, &req.review_in_s) != SRR_OK) {
-        fprintf(stderr, "srr: --review-in '%s' is not a duration (e.g. 90d)\n", o.review_in);
+        srr_say_error("srr: --review-in '%s' is not a duration (e.g. 90d)\n", o.review_in);
         return SRR_EXIT_USAGE;
     }
     st = srr_cli_open_store(o.config, &cfg, &code);
@@ -276,7 +276,7 @@ int srr_cmd_risk_change(int argc, char **argv)
         srr_error serr = {0};
         rc = srr_wf_suggest(st, &cfg->team, o.pos[0], &sug, &serr);
         if (rc != SRR_OK && (o.suggest || rc == SRR_ENOTFOUND)) {
-            fprintf(stderr, "srr: %s\n", serr.msg);
+            srr_say_error("srr: %s\n", serr.msg);
             code = srr_cli_exit_of(rc);
             goto done;
         }
@@ -296,7 +296,7 @@ int srr_cmd_risk_change(int argc, char **argv)
     }
     rc = srr_wf_risk(st, argv[0], o.pos[0], &req, &res, &err);
     if (rc != SRR_OK) {
-        fprintf(stderr, "srr: %s\n", err.msg);
+        srr_say_error("srr: %s\n", err.msg);
         code = srr_cli_exit_of(rc);
         goto done;
     }
@@ -338,12 +338,12 @@ int srr_cmd_backlog_change(int argc, char **argv)
     if (code)
         return code - 1;
     if (o.npos != (strcmp(argv[0], "assign") == 0 ? 2 : 1)) {
-        fprintf(stderr, "usage: %s\n", full);
+        srr_say_error("usage: %s\n", full);
         return SRR_EXIT_USAGE;
     }
     memset(&req, 0, sizeof(req));
     if (o.expect && srr_time_parse_iso(o.expect, &req.expect_updated) != SRR_OK) {
-        fprintf(stderr, "srr: --expect-updated '%s' is not a time like 2026-11-28T12:00:00Z\n",
+        srr_say_error("srr: --expect-updated '%s' is not a time like 2026-11-28T12:00:00Z\n",
                 o.expect);
         return SRR_EXIT_USAGE;
     }
@@ -357,7 +357,7 @@ int srr_cmd_backlog_change(int argc, char **argv)
         return code;
     rc = srr_wf_backlog(st, argv[0], o.pos[0], &req, &res, &err);
     if (rc != SRR_OK) {
-        fprintf(stderr, "srr: %s\n", err.msg);
+        srr_say_error("srr: %s\n", err.msg);
         code = srr_cli_exit_of(rc);
     } else {
         print_result(res, req.actor, o.fmt);
@@ -384,7 +384,7 @@ int srr_cmd_investigation_resolve(int argc, char **argv)
     if (code)
         return code - 1;
     if (o.npos != 1 || !o.outcome) {
-        fprintf(stderr, "usage: %s\n", usage);
+        srr_say_error("usage: %s\n", usage);
         return SRR_EXIT_USAGE;
     }
     actor = srr_wf_actor(o.as);
@@ -394,7 +394,7 @@ int srr_cmd_investigation_resolve(int argc, char **argv)
     rc = srr_store_investigation_resolve(st, o.pos[0], o.outcome, o.link, actor, o.note, srr_now(),
                                          &err);
     if (rc != SRR_OK) {
-        fprintf(stderr, "srr: %s%s\n", err.msg,
+        srr_say_error("srr: %s%s\n", err.msg,
                 rc == SRR_ECONFLICT ? " (only an open investigation can be resolved)" : "");
         code = srr_cli_exit_of(rc);
     } else if (o.fmt == SRR_FMT_JSON) {
@@ -432,14 +432,14 @@ int srr_cmd_audit(int argc, char **argv)
     if (code)
         return code - 1;
     if (o.npos > 1) {
-        fprintf(stderr, "usage: %s\n", usage);
+        srr_say_error("usage: %s\n", usage);
         return SRR_EXIT_USAGE;
     }
     if (o.limit) {
         char *end = NULL;
         limit = strtoll(o.limit, &end, 10);
         if (!end || *end || limit < 0) {
-            fprintf(stderr, "srr: --limit must be a number\n");
+            srr_say_error("srr: --limit must be a number\n");
             return SRR_EXIT_USAGE;
         }
     }
@@ -448,7 +448,7 @@ int srr_cmd_audit(int argc, char **argv)
         return code;
     rc = srr_wf_audit(st, o.npos ? o.pos[0] : NULL, (size_t)limit, &arr, &err);
     if (rc != SRR_OK) {
-        fprintf(stderr, "srr: %s\n", err.msg);
+        srr_say_error("srr: %s\n", err.msg);
         code = srr_cli_exit_of(rc);
     } else {
         srr_cli_print_list(stdout, arr, cols, o.fmt, "no audit entries");
@@ -498,14 +498,14 @@ int srr_cmd_team(int argc, char **argv)
     int code;
     srr_rc rc;
     if (argc < 2 || strcmp(argv[1], "load") != 0) {
-        fprintf(stderr, "usage: %s\n", usage);
+        srr_say_error("usage: %s\n", usage);
         return SRR_EXIT_USAGE;
     }
     code = parse_change(argc - 1, argv + 1, usage, &o);
     if (code)
         return code - 1;
     if (o.npos) {
-        fprintf(stderr, "usage: %s\n", usage);
+        srr_say_error("usage: %s\n", usage);
         return SRR_EXIT_USAGE;
     }
     st = srr_cli_open_store(o.config, &cfg, &code);
@@ -513,7 +513,7 @@ int srr_cmd_team(int argc, char **argv)
         return code;
     rc = srr_wf_team_load(st, &cfg->team, &load, &err);
     if (rc != SRR_OK) {
-        fprintf(stderr, "srr: %s\n", err.msg);
+        srr_say_error("srr: %s\n", err.msg);
         code = srr_cli_exit_of(rc);
     } else {
         srr_cli_print_load(stdout, load, o.fmt);

@@ -1,27 +1,24 @@
 /* SPDX-License-Identifier: Apache-2.0
  *
- * log.c - one line per event on stderr (text or JSON), and the registry of
- * secrets that are redacted from every log line and error message.
+ * log.c - one line per event (log.h), text or JSON, with the secrets of
+ * redact.h redacted. Uses srr.c's time formatting; srr.c does not use this
+ * file (its error messages are redacted through redact.h), so the two do
+ * not depend on each other.
  */
 #include "log.h"
 
 #include <jansson.h>
-#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "redact.h"
 #include "srr.h"
-
-#define MAX_SECRETS 16
 
 static int g_level = -1;
 static srr_log_format g_format = SRR_LOG_TEXT;
-static pthread_mutex_t g_secret_mu = PTHREAD_MUTEX_INITIALIZER;
-static char *g_secrets[MAX_SECRETS];
-static size_t g_nsecrets;
 
 void srr_log_set_level(srr_log_level lvl)
 {
@@ -57,59 +54,24 @@ int srr_log_enabled(srr_log_level lvl)
     return (int)lvl >= current_level();
 }
 
-void srr_secret_register(const char *secret)
-{
-    size_t i;
-    if (!secret || strlen(secret) < 4)
-        return;
-    pthread_mutex_lock(&g_secret_mu);
-    for (i = 0; i < g_nsecrets; i++)
-        if (strcmp(g_secrets[i], secret) == 0)
-            break;
-    if (i == g_nsecrets && g_nsecrets < MAX_SECRETS)
-        g_secrets[g_nsecrets++] = srr_strdup(secret);
-    pthread_mutex_unlock(&g_secret_mu);
-}
-
-void srr_redact(char *buf, size_t cap)
-{
-    static const char mask[] = "[REDACTED]";
-    size_t i, mlen = sizeof(mask) - 1;
-    if (!buf || cap == 0)
-        return;
-    pthread_mutex_lock(&g_secret_mu);
-    for (i = 0; i < g_nsecrets; i++) {
-        size_t slen = strlen(g_secrets[i]);
-        char *p = buf;
-        while ((p = strstr(p, g_secrets[i])) != NULL) {
-            size_t tail = strlen(p + slen);
-            size_t pos = (size_t)(p - buf);
-            /* Room for the mask and the tail (truncate the tail if not). */
-            if (pos + mlen >= cap) {
-                *p = '\0';
-                break;
-            }
-            if (pos + mlen + tail >= cap)
-                tail = cap - pos - mlen - 1;
-            memmove(p + mlen, p + slen, tail);
-            memcpy(p, mask, mlen);
-            p[mlen + tail] = '\0';
-            p += mlen;
-        }
-    }
-    pthread_mutex_unlock(&g_secret_mu);
-}
-
-static void emit(srr_log_level lvl, const char *const *kv, const char *fmt, va_list ap)
+/* Writes one event to `out`: "say" mode is a message for the person at the
+ * terminal, in text format the bare message (no time, no level). */
+static void emit(FILE *out, int say, srr_log_level lvl, const char *const *kv, const char *fmt,
+                 va_list ap)
 {
     static const char *names[] = {"debug", "info", "warn", "error"};
     char ts[32], line[4096];
-    size_t i;
-    if ((int)lvl < current_level())
-        return;
+    size_t i, n;
     srr_time_iso((int64_t)time(NULL), ts);
     vsnprintf(line, sizeof(line), fmt, ap);
     srr_redact(line, sizeof(line));
+    n = strlen(line);
+    while (n > 0 && line[n - 1] == '\n')
+        line[--n] = '\0';
+    if (say && g_format == SRR_LOG_TEXT) {
+        fprintf(out, "%s\n", line); /* as written: may span lines (usage) */
+        return;
+    }
     if (g_format == SRR_LOG_JSON) {
         json_t *o = json_object();
         char *s;
@@ -123,7 +85,7 @@ static void emit(srr_log_level lvl, const char *const *kv, const char *fmt, va_l
             json_object_set_new(o, kv[i], json_string(v));
         }
         s = json_dumps(o, JSON_COMPACT | JSON_ENSURE_ASCII);
-        fprintf(stderr, "%s\n", s ? s : "{}");
+        fprintf(out, "%s\n", s ? s : "{}");
         free(s);
         json_decref(o);
         return;
@@ -132,30 +94,57 @@ static void emit(srr_log_level lvl, const char *const *kv, const char *fmt, va_l
     for (i = 0; line[i]; i++)
         if (line[i] == '\n' || line[i] == '\r')
             line[i] = ' ';
-    flockfile(stderr);
-    fprintf(stderr, "%s %s %s", ts, names[lvl], line);
+    flockfile(out);
+    fprintf(out, "%s %s %s", ts, names[lvl], line);
     for (i = 0; kv && kv[i] && kv[i + 1]; i += 2) {
         char v[1024];
         snprintf(v, sizeof(v), "%s", kv[i + 1]);
         srr_redact(v, sizeof(v));
-        fprintf(stderr, " %s=%s", kv[i], v);
+        fprintf(out, " %s=%s", kv[i], v);
     }
-    fputc('\n', stderr);
-    funlockfile(stderr);
+    fputc('\n', out);
+    funlockfile(out);
 }
 
 void srr_log(srr_log_level lvl, const char *fmt, ...)
 {
     va_list ap;
+    if ((int)lvl < current_level())
+        return;
     va_start(ap, fmt);
-    emit(lvl, NULL, fmt, ap);
+    emit(stderr, 0, lvl, NULL, fmt, ap);
     va_end(ap);
 }
 
 void srr_log_kv(srr_log_level lvl, const char *const *kv, const char *fmt, ...)
 {
     va_list ap;
+    if ((int)lvl < current_level())
+        return;
     va_start(ap, fmt);
-    emit(lvl, kv, fmt, ap);
+    emit(stderr, 0, lvl, kv, fmt, ap);
     va_end(ap);
+}
+
+void srr_log_say(srr_log_level lvl, const char *fmt, ...)
+{
+    va_list ap;
+    if ((int)lvl < current_level())
+        return;
+    va_start(ap, fmt);
+    emit(stderr, 1, lvl, NULL, fmt, ap);
+    va_end(ap);
+}
+
+void srr_log_report(FILE *out, srr_log_level lvl, const char *const *kv, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    emit(out, 0, lvl, kv, fmt, ap);
+    va_end(ap);
+}
+
+srr_log_format srr_log_get_format(void)
+{
+    return g_format;
 }

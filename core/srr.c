@@ -6,7 +6,7 @@
  */
 #include "srr.h"
 
-#include "log.h"
+#include "redact.h"
 
 #include <errno.h>
 #include <fcntl.h>

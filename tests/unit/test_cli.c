@@ -2,9 +2,12 @@
  *
  * test_cli.c - the command table is the one source of help: `srr help CMD`
  * and `srr CMD --help` print the same text for every command, the man pages
- * are written from it, and --version names every library.
+ * are written from it, and --version names every library. With
+ * --log-format json every line srr writes on stderr (errors, usage, bad
+ * options, config errors) and doctor's report is one JSON object.
  */
 #include <criterion/criterion.h>
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -94,4 +97,77 @@ Test(cli, version_names_the_libraries)
          lib += strlen(lib) + 1)
         cr_assert(strstr(r.out, lib) != NULL, "no %s in: %s", lib, r.out);
     tu_run_free(&r);
+}
+
+/* Every non-empty line of `text` is a JSON object with ts, level and msg;
+ * returns how many lines there were. */
+static size_t all_json(const char *text, const char *what)
+{
+    char *copy = srr_strdup(text), *save = NULL;
+    size_t n = 0;
+    for (char *line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+        json_error_t e;
+        json_t *o = json_loads(line, 0, &e);
+        cr_assert(json_is_object(o), "%s: not a JSON line: %s", what, line);
+        cr_assert(json_is_string(json_object_get(o, "ts")) &&
+                      json_is_string(json_object_get(o, "level")) &&
+                      json_is_string(json_object_get(o, "msg")),
+                  "%s: %s", what, line);
+        json_decref(o);
+        n++;
+    }
+    free(copy);
+    return n;
+}
+
+Test(cli, json_log_format_holds_for_every_line)
+{
+    char *dir = tu_mkdtemp();
+    char *bad = tu_write_file(dir, "bad.yaml", "store:\n  pathh: x.db\n");
+    char *good = tu_write_file(dir, "good.yaml", "store:\n  path: srr.db\n");
+    const char *cases[][8] = {
+        {"nope", NULL},
+        {"risks", "list", "--bogus", NULL},
+        {"risks", "list", "--status", NULL},
+        {"risks", "frobnicate", NULL},
+        {"config", "check", "-c", bad, NULL},
+        {"risks", "show", "SRR-99", "-c", good, NULL},
+        {"risks", "resolve", "-c", good, NULL},
+        {"export", "--format", "table", "-c", good, NULL},
+        {"doctor", "-c", good, "--role", "dance", NULL},
+        {"policy", "explain", "-c", good, NULL},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        const char *argv[12] = {SRR_BIN, "--log-format", "json"};
+        size_t n = 3;
+        for (size_t k = 0; cases[i][k]; k++)
+            argv[n++] = cases[i][k];
+        argv[n] = NULL;
+        tu_run r;
+        tu_exec(argv, NULL, dir, &r);
+        cr_assert_neq(r.status, 0, "%s %s succeeded", cases[i][0], cases[i][1]);
+        cr_assert_geq(all_json(r.err, cases[i][0]), 1, "%s: nothing on stderr", cases[i][0]);
+        tu_run_free(&r);
+    }
+    /* Doctor's report is JSON on stdout, one object per check. */
+    const char *doc[] = {SRR_BIN, "--log-format", "json", "doctor", "-c", good, "--offline",
+                         "--role", "serve", NULL};
+    const char *env[] = {"SRR_WEBHOOK_TOKEN=", NULL};
+    tu_run r;
+    tu_exec(doc, env, dir, &r);
+    cr_assert_eq(r.status, 1);
+    cr_assert_geq(all_json(r.out, "doctor"), 5, "%s", r.out);
+    cr_assert(strstr(r.out, "\"check\":\"webhook\",\"result\":\"FAIL\"") != NULL, "%s", r.out);
+    all_json(r.err, "doctor stderr");
+    tu_run_free(&r);
+    /* The same in text stays text, as before. */
+    const char *txt[] = {SRR_BIN, "risks", "list", "--bogus", NULL};
+    tu_exec(txt, NULL, dir, &r);
+    cr_assert(strncmp(r.err, "srr: unrecognized option '--bogus'\nusage: srr risks list", 52) == 0,
+              "%s", r.err);
+    tu_run_free(&r);
+    free(bad);
+    free(good);
+    tu_rmdir_r(dir);
+    free(dir);
 }
