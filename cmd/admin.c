@@ -108,6 +108,13 @@ int srr_cmd_restore(int argc, char **argv)
     cfg = srr_cli_load_config(config, &code);
     if (!cfg)
         return code;
+    /* A restore into a store that is not there yet creates it. */
+    if (access(cfg->store.path, F_OK) != 0 &&
+        srr_state_check_owner(cfg->store.path, "the store", &err) != SRR_OK) {
+        srr_say_error("srr restore: %s", err.msg);
+        srr_config_destroy(cfg);
+        return SRR_EXIT_FAIL;
+    }
     if (srr_store_restore(file, cfg->store.path, &version, &err) != SRR_OK) {
         srr_say_error("srr restore: %s\n", err.msg);
         code = err.code == SRR_EINVAL ? SRR_EXIT_USAGE : SRR_EXIT_FAIL;

@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -411,6 +412,47 @@ srr_rc srr_mkdirs(const char *path, srr_error *err)
             p[i] = c;
         }
     }
+    free(p);
+    return rc;
+}
+
+srr_rc srr_state_check_owner(const char *path, const char *what, srr_error *err)
+{
+    char *p;
+    struct stat sb;
+    srr_rc rc = SRR_OK;
+    if (geteuid() != 0 || !path || !*path)
+        return SRR_OK;
+    p = srr_strdup(path);
+    /* The path itself, else its nearest existing parent. */
+    while (stat(p, &sb) != 0) {
+        char *slash = strrchr(p, '/');
+        if (!slash) {
+            free(p);
+            p = srr_strdup(".");
+            if (stat(p, &sb) != 0)
+                goto out;
+            break;
+        }
+        if (slash == p)
+            slash[1] = '\0';
+        else
+            *slash = '\0';
+    }
+    if (sb.st_uid != 0) {
+        struct passwd *pw = getpwuid(sb.st_uid);
+        char name[64];
+        if (pw)
+            snprintf(name, sizeof(name), "%s", pw->pw_name);
+        else
+            snprintf(name, sizeof(name), "%u", (unsigned)sb.st_uid);
+        rc = srr_error_set(err, SRR_EAUTH,
+                           "refusing to write %s (%s) as root: %s belongs to %s, and files "
+                           "root creates there would lock %s out; run srr as %s: runuser -u "
+                           "%s -- srr ...",
+                           what, path, p, name, name, name, name);
+    }
+out:
     free(p);
     return rc;
 }

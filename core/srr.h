@@ -111,6 +111,15 @@ srr_rc srr_file_write_atomic(const char *path, const void *data, size_t len,
 /* mkdir -p. */
 srr_rc srr_mkdirs(const char *path, srr_error *err);
 
+/* srr's state (the store, the spool, the quarantine) belongs to the user
+ * the services run as. Running as root, srr must not create state there:
+ * the files would be root's and that user could no longer open them.
+ * Returns SRR_OK when not running as root, or when `path` - or, when it
+ * does not exist, its nearest existing parent - belongs to root; otherwise
+ * SRR_EAUTH with a message naming the owner and how to run as them
+ * (runuser -u USER -- srr ...). `what` names the state ("the store"). */
+srr_rc srr_state_check_owner(const char *path, const char *what, srr_error *err);
+
 /* Constant-time comparison of two byte strings; returns 1 when equal. */
 int srr_secure_equal(const char *a, size_t alen, const char *b, size_t blen);
 

@@ -871,7 +871,9 @@ srr_rc srr_webhook_start(const srr_webhook_opts *o, const srr_webhook_hooks *h,
     rc = parse_listen(cfg->listen ? cfg->listen : "127.0.0.1:8080", &ss, &sl, &v6, err);
     if (rc != SRR_OK)
         return rc;
-    rc = srr_mkdirs(cfg->quarantine_dir, err);
+    rc = srr_state_check_owner(cfg->quarantine_dir, "the quarantine", err);
+    if (rc == SRR_OK)
+        rc = srr_mkdirs(cfg->quarantine_dir, err);
     if (rc != SRR_OK)
         return rc;
 

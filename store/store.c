@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include "jsonw.h"
 #include "log.h"
@@ -387,6 +388,11 @@ srr_rc srr_store_open(const char *path, srr_store **out, srr_error *err)
     *out = NULL;
     if (!path || !*path)
         return srr_error_set(err, SRR_EINVAL, "store: no database path configured");
+    /* A store that exists keeps its owner (SQLite gives its -wal and -shm
+     * the database's owner even when root opens it); one root would create
+     * in the service user's directory would not. */
+    if (access(path, F_OK) != 0 && (rc = srr_state_check_owner(path, "the store", err)) != SRR_OK)
+        return rc;
     st = srr_calloc(1, sizeof(*st));
     r = sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
     if (r != SQLITE_OK) {

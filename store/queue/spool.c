@@ -172,7 +172,11 @@ static srr_rc spool_dir_of(const srr_config *cfg, char **out, srr_error *err)
     srr_rc rc;
     if (!dir || !*dir)
         return srr_error_set(err, SRR_EINVAL, "queue.spool_dir is not set");
-    rc = srr_mkdirs(dir, err);
+    /* Producers and the consumer create segments and offset files: as root,
+     * not in a spool that belongs to the service user. */
+    rc = srr_state_check_owner(dir, "the spool", err);
+    if (rc == SRR_OK)
+        rc = srr_mkdirs(dir, err);
     if (rc != SRR_OK)
         return rc;
     *out = srr_strdup(dir);

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -201,6 +202,46 @@ Test(doctor, checks_the_roles_the_config_uses, .init = setup, .fini = teardown, 
     tu_run_free(&r);
     free(cfg);
     free(text);
+}
+
+/* Root-owned state locks the service user out: run as root, srr refuses to
+ * create the store or write the spool in a directory that belongs to
+ * someone else, names the owner and says to use runuser, and creates
+ * nothing. (Needs root to hand a directory to another user.) */
+Test(doctor, refuses_to_create_state_as_root_for_another_user, .init = setup, .fini = teardown,
+     .timeout = 30)
+{
+    if (geteuid() != 0) {
+        cr_skip_test("needs root");
+        return;
+    }
+    tu_run r;
+    char *state = srr_asprintf("%s/state", dir);
+    cr_assert_eq(mkdir(state, 0755), 0);
+    cr_assert_eq(chown(state, 65534, 65534), 0); /* nobody */
+    char *text = srr_asprintf("store: {path: '%s/srr.db'}\nqueue: {spool_dir: '%s/spool'}\n",
+                              state, state);
+    char *cfg = tu_write_file(dir, "owned.yaml", text);
+    const char *args[] = {"doctor", "-c", cfg, "--role", "drain", NULL};
+    run(&r, args, NULL);
+    cr_assert_eq(r.status, 1, "%s", r.out);
+    cr_assert(strstr(r.out, "FAIL  queue") && strstr(r.out, "FAIL  store"), "%s", r.out);
+    cr_assert(strstr(r.out, "refusing to write the store") != NULL, "%s", r.out);
+    cr_assert(strstr(r.out, "runuser -u nobody -- srr") != NULL, "%s", r.out);
+    char *db = srr_asprintf("%s/srr.db", state), *spool = srr_asprintf("%s/spool", state);
+    cr_assert_neq(access(db, F_OK), 0, "root created %s", db);
+    cr_assert_neq(access(spool, F_OK), 0, "root created %s", spool);
+    tu_run_free(&r);
+    /* A directory of root's own is fine. */
+    cr_assert_eq(chown(state, 0, 0), 0);
+    run(&r, args, NULL);
+    cr_assert_eq(r.status, 0, "%s", r.out);
+    tu_run_free(&r);
+    free(db);
+    free(spool);
+    free(cfg);
+    free(text);
+    free(state);
 }
 
 /* A child that keeps committing batches of new candidates until killed. */
