@@ -37,6 +37,16 @@ static const section SECTIONS[] = {
       {"SERVICE", "service", 20},
       {"TITLE", "title", 60},
       {NULL, NULL, 0}}},
+    {"Open risks nobody owns",
+     "unowned",
+     "Nobody is assigned: srr risks assign ID --suggest (or WHO)",
+     {{"ID", "id", 0},
+      {"STATUS", "status", 0},
+      {"URGENCY", "urgency", 0},
+      {"SERVICE", "service", 20},
+      {"APPROVED BY", "approved_by", 16},
+      {"TITLE", "title", 60},
+      {NULL, NULL, 0}}},
     {"Open risks with no update",
      "stale",
      "Nobody changed these within the staleness limit: ask the assignee or reassign",
@@ -125,9 +135,11 @@ static void print_text(FILE *out, const json_t *rep, srr_format fmt)
     fprintf(out, "%sMonthly review %s%s\n", md ? "# " : "", srr_cli_text(rep, "month"),
             md ? "" : "");
     fprintf(out,
-            "%sAs of %s. %lld draft(s) waiting, %lld new, %lld resolved, %lld accepted this "
-            "month; %lld stale, %lld quiet, %lld past review, %lld to retire.\n",
-            md ? "\n" : "", srr_cli_text(rep, "as_of"), jint(c, "drafts"), jint(c, "new"),
+            "%sAs of %s. %lld draft(s) waiting, %lld open risk(s) nobody owns, %lld new, %lld "
+            "resolved, %lld accepted this month; %lld stale, %lld quiet, %lld past review, "
+            "%lld to retire.\n",
+            md ? "\n" : "", srr_cli_text(rep, "as_of"), jint(c, "drafts"), jint(c, "unowned"),
+            jint(c, "new"),
             jint(c, "resolved"), jint(c, "accepted"), jint(c, "stale"), jint(c, "quiet"),
             jint(c, "review_due"), jint(c, "retire"));
     for (i = 0; SECTIONS[i].title; i++) {
@@ -312,7 +324,8 @@ static void print_html(FILE *out, const json_t *rep)
     const json_t *c = json_object_get(rep, "counts"), *load = json_object_get(rep, "load");
     static const struct {
         const char *label, *key;
-    } cards[] = {{"drafts waiting", "drafts"},  {"new", "new"},          {"resolved", "resolved"},
+    } cards[] = {{"drafts waiting", "drafts"},  {"nobody owns", "unowned"},
+                 {"new", "new"},                {"resolved", "resolved"},
                  {"accepted", "accepted"},      {"stale", "stale"},      {"signal quiet", "quiet"},
                  {"past review", "review_due"}, {"to retire", "retire"}, {NULL, NULL}};
     int i;

@@ -141,6 +141,73 @@ int srr_cli_exit_of(srr_rc rc)
     return rc == SRR_EINVAL || rc == SRR_ENOTFOUND ? SRR_EXIT_USAGE : SRR_EXIT_FAIL;
 }
 
+/* ---- people ----------------------------------------------------------------
+ *
+ * With team.members set, only members make and take changes: a name given
+ * with --as, $SRR_USER, --assign or as WHO that is not one is refused, the
+ * members listed. The actor is never silently the login name root: as root
+ * (or when the login name is not a member) a change needs --as or
+ * $SRR_USER. */
+
+static int is_member(const srr_team_config *t, const char *name)
+{
+    size_t i;
+    for (i = 0; i < t->nmembers; i++)
+        if (strcmp(t->members[i], name) == 0)
+            return 1;
+    return 0;
+}
+
+static void members_text(const srr_team_config *t, char *buf, size_t n)
+{
+    size_t i, len = 0;
+    buf[0] = '\0';
+    for (i = 0; i < t->nmembers && len < n; i++)
+        len += (size_t)snprintf(buf + len, n - len, "%s%s", i ? ", " : "", t->members[i]);
+}
+
+/* 1 when `name` (given with option `opt`, or NULL: as an argument) may
+ * take or make a change; else prints why and returns 0. */
+static int person_ok(const srr_config *cfg, const char *name, const char *opt)
+{
+    char members[512];
+    if (!name || !cfg->team.nmembers || is_member(&cfg->team, name))
+        return 1;
+    members_text(&cfg->team, members, sizeof(members));
+    if (opt)
+        srr_say_error("srr: %s %s: not in team.members (%s)", opt, name, members);
+    else
+        srr_say_error("srr: %s is not in team.members (%s)", name, members);
+    return 0;
+}
+
+/* Who makes the change (--as, else $SRR_USER, else the login name), or
+ * NULL after saying why it cannot be recorded. */
+static const char *actor_of(const srr_config *cfg, const char *as)
+{
+    const char *env = getenv("SRR_USER"), *login;
+    char members[512];
+    if (as && *as)
+        return person_ok(cfg, as, "--as") ? as : NULL;
+    if (env && *env)
+        return person_ok(cfg, env, "$SRR_USER") ? env : NULL;
+    login = srr_wf_actor(NULL);
+    if (cfg->team.nmembers && !is_member(&cfg->team, login)) {
+        members_text(&cfg->team, members, sizeof(members));
+        srr_say_error("srr: who makes this change? The login name %s is not in team.members "
+                      "(%s): give --as NAME or set $SRR_USER",
+                      login, members);
+        return NULL;
+    }
+    if (strcmp(login, "root") == 0 || strcmp(login, "unknown") == 0) {
+        srr_say_error("srr: this change would be recorded as '%s': say who makes it with "
+                      "--as NAME or $SRR_USER",
+                      login);
+        return NULL;
+    }
+    return login;
+}
+
 /* Prints what a change did: "SRR-1 approve (by alice): status: draft → open". */
 static void print_result(const json_t *res, const char *actor, srr_format fmt)
 {
@@ -200,6 +267,56 @@ static const struct {
     {NULL, NULL, 0, 0},
 };
 
+/* Fair assignment before a risk change: assign --suggest proposes (and
+ * with --yes takes); approve --suggest takes the proposal, and so does
+ * approve of a draft nobody is assigned to (with no one to suggest, it
+ * stays unowned and the review lists it). Sets req->assignee when a
+ * suggestion is taken, *sug to the suggestion (the caller decrefs; the
+ * assignee string points into it), *took when approve took it and
+ * *unowned when approve leaves nobody assigned. Returns -1 to go on with
+ * the change, or the exit code to stop with (an error, or a proposal
+ * without --yes). */
+static int fair_assignment(srr_store *st, const srr_config *cfg, const char *verb,
+                           const change_opts *o, srr_wf_req *req, json_t **sug, int *took,
+                           int *unowned)
+{
+    int approve = strcmp(verb, "approve") == 0;
+    srr_error serr = {0};
+    srr_rc rc;
+    if (o->suggest && (approve || strcmp(verb, "assign") == 0)) {
+        rc = srr_wf_suggest(st, &cfg->team, o->pos[0], sug, &serr);
+        if (rc != SRR_OK) {
+            srr_say_error("srr: %s", serr.msg);
+            return srr_cli_exit_of(rc);
+        }
+        if (!approve) {
+            print_suggestion(*sug, o->fmt);
+            if (!o->yes) {
+                if (o->fmt != SRR_FMT_JSON)
+                    printf("take it with: srr risks assign %s %s (or add --yes)\n", o->pos[0],
+                           srr_cli_text(*sug, "assignee"));
+                return SRR_EXIT_OK;
+            }
+        }
+        req->assignee = json_string_value(json_object_get(*sug, "assignee"));
+    } else if (approve && !o->assign) {
+        json_t *cur = NULL;
+        rc = srr_store_risk_get(st, o->pos[0], &cur, &serr);
+        if (rc != SRR_OK) {
+            srr_say_error("srr: %s", serr.msg);
+            return srr_cli_exit_of(rc);
+        }
+        *unowned = !*srr_cli_text(cur, "assignee");
+        json_decref(cur);
+        if (*unowned && srr_wf_suggest(st, &cfg->team, o->pos[0], sug, &serr) == SRR_OK) {
+            req->assignee = json_string_value(json_object_get(*sug, "assignee"));
+            *took = 1;
+            *unowned = 0;
+        }
+    }
+    return -1;
+}
+
 int srr_cmd_risk_change(int argc, char **argv)
 {
     change_opts o;
@@ -210,7 +327,7 @@ int srr_cmd_risk_change(int argc, char **argv)
     srr_wf_req req;
     const char *usage = NULL, *actor;
     char full[512];
-    int i, code;
+    int i, code, unowned = 0, took_suggestion = 0;
     srr_rc rc = SRR_OK;
 
     for (i = 0; RISK_USAGE[i].verb; i++)
@@ -235,12 +352,10 @@ int srr_cmd_risk_change(int argc, char **argv)
         return SRR_EXIT_USAGE;
     }
     if (o.review_in && strcmp(argv[0], "accept") != 0) {
-        srr_say_error("srr: --review-in belongs to accept\nusage: %s\n", full);
+        srr_say_error("srr: --review-in belongs to accept\nusage: %s", full);
         return SRR_EXIT_USAGE;
     }
-    actor = srr_wf_actor(o.as);
     memset(&req, 0, sizeof(req));
-    req.actor = actor;
     req.now = srr_now();
     req.note = o.note;
     req.assignee = o.assign;
@@ -256,55 +371,41 @@ int srr_cmd_risk_change(int argc, char **argv)
     if (strcmp(argv[0], "assign") == 0 && o.npos == 2)
         req.assignee = o.pos[1];
     if (o.expect && srr_time_parse_iso(o.expect, &req.expect_updated) != SRR_OK) {
-        srr_say_error("srr: --expect-updated '%s' is not a time like 2026-11-28T12:00:00Z\n",
-                o.expect);
+        srr_say_error("srr: --expect-updated '%s' is not a time like 2026-11-28T12:00:00Z",
+                      o.expect);
         return SRR_EXIT_USAGE;
     }
     if (o.review_in && srr_duration_parse(o.review_in, &req.review_in_s) != SRR_OK) {
-        srr_say_error("srr: --review-in '%s' is not a duration (e.g. 90d)\n", o.review_in);
+        srr_say_error("srr: --review-in '%s' is not a duration (e.g. 90d)", o.review_in);
         return SRR_EXIT_USAGE;
     }
     st = srr_cli_open_store(o.config, &cfg, &code);
     if (!st)
         return code;
-
-    /* Fair assignment: assign --suggest proposes (and with --yes takes);
-     * approve --suggest takes the proposal, approve without an assignee
-     * prints it as a hint. */
-    if ((strcmp(argv[0], "assign") == 0 && o.suggest) ||
-        (strcmp(argv[0], "approve") == 0 && (o.suggest || !o.assign))) {
-        srr_error serr = {0};
-        rc = srr_wf_suggest(st, &cfg->team, o.pos[0], &sug, &serr);
-        if (rc != SRR_OK && (o.suggest || rc == SRR_ENOTFOUND)) {
-            srr_say_error("srr: %s\n", serr.msg);
-            code = srr_cli_exit_of(rc);
-            goto done;
-        }
-        rc = SRR_OK;
-        if (strcmp(argv[0], "assign") == 0) {
-            print_suggestion(sug, o.fmt);
-            if (!o.yes) {
-                if (o.fmt != SRR_FMT_JSON)
-                    printf("take it with: srr risks assign %s %s (or add --yes)\n", o.pos[0],
-                           srr_cli_text(sug, "assignee"));
-                code = SRR_EXIT_OK;
-                goto done;
-            }
-        }
-        if (o.suggest)
-            req.assignee = json_string_value(json_object_get(sug, "assignee"));
+    actor = actor_of(cfg, o.as);
+    if (!actor || !person_ok(cfg, req.assignee, o.npos == 2 ? NULL : "--assign")) {
+        code = SRR_EXIT_USAGE;
+        goto done;
     }
+    req.actor = actor;
+
+    code = fair_assignment(st, cfg, argv[0], &o, &req, &sug, &took_suggestion, &unowned);
+    if (code >= 0)
+        goto done;
     rc = srr_wf_risk(st, argv[0], o.pos[0], &req, &res, &err);
     if (rc != SRR_OK) {
-        srr_say_error("srr: %s\n", err.msg);
+        srr_say_error("srr: %s", err.msg);
         code = srr_cli_exit_of(rc);
         goto done;
     }
     print_result(res, actor, o.fmt);
-    if (strcmp(argv[0], "approve") == 0 && !o.suggest && !o.assign && sug && o.fmt != SRR_FMT_JSON)
-        printf("suggested assignee: %s (%s)\n  take it with: srr risks assign %s %s\n",
-               srr_cli_text(sug, "assignee"), srr_cli_text(sug, "why"), o.pos[0],
-               srr_cli_text(sug, "assignee"));
+    if (took_suggestion && o.fmt != SRR_FMT_JSON)
+        printf("assigned the suggested %s (%s); another: srr risks assign %s WHO\n",
+               srr_cli_text(sug, "assignee"), srr_cli_text(sug, "why"), o.pos[0]);
+    else if (unowned && o.fmt != SRR_FMT_JSON)
+        printf("nobody is assigned (team.members and team.owners let srr suggest someone): "
+               "srr risks assign %s WHO\n",
+               o.pos[0]);
     code = SRR_EXIT_OK;
 done:
     json_decref(res);
@@ -347,7 +448,6 @@ int srr_cmd_backlog_change(int argc, char **argv)
                 o.expect);
         return SRR_EXIT_USAGE;
     }
-    req.actor = srr_wf_actor(o.as);
     req.now = srr_now();
     req.note = o.note;
     req.link = o.link;
@@ -355,6 +455,12 @@ int srr_cmd_backlog_change(int argc, char **argv)
     st = srr_cli_open_store(o.config, &cfg, &code);
     if (!st)
         return code;
+    req.actor = actor_of(cfg, o.as);
+    if (!req.actor || !person_ok(cfg, req.assignee, o.npos == 2 ? NULL : "--assign")) {
+        srr_store_close(&st);
+        srr_config_destroy(cfg);
+        return SRR_EXIT_USAGE;
+    }
     rc = srr_wf_backlog(st, argv[0], o.pos[0], &req, &res, &err);
     if (rc != SRR_OK) {
         srr_say_error("srr: %s\n", err.msg);
@@ -387,10 +493,15 @@ int srr_cmd_investigation_resolve(int argc, char **argv)
         srr_say_error("usage: %s\n", usage);
         return SRR_EXIT_USAGE;
     }
-    actor = srr_wf_actor(o.as);
     st = srr_cli_open_store(o.config, &cfg, &code);
     if (!st)
         return code;
+    actor = actor_of(cfg, o.as);
+    if (!actor) {
+        srr_store_close(&st);
+        srr_config_destroy(cfg);
+        return SRR_EXIT_USAGE;
+    }
     rc = srr_store_investigation_resolve(st, o.pos[0], o.outcome, o.link, actor, o.note, srr_now(),
                                          &err);
     if (rc != SRR_OK) {

@@ -46,7 +46,7 @@ policy:
     reason: "Everything else is drafted for the team to triage."
 
 team:
-  members: [alice, bob, carol]
+  members: [alice, bob, carol, dana, erin]   # who takes and makes changes
   owners:
     checkout: "alice, bob"
     billing-worker: carol
@@ -70,7 +70,8 @@ step risks approve "$CHECKOUT" --suggest --note "customers see these errors"
 step risks reject "$STAGING" --reason "staging is not production"
 step risks approve "$STAGING" || echo "(refused, as it should be)"
 step risks merge "$QUEUE" --into "$WORKER" --note "the queue grows when the worker swaps"
-step risks approve "$WORKER" --assign carol
+step risks approve "$WORKER"        # nobody assigned: takes the suggestion (carol owns it)
+step risks assign "$WORKER" zed || echo "(refused: zed is not in team.members)"
 step risks log "$WORKER" --countermeasure "heap profiling on one host" --as erin
 step risks set "$WORKER" "cause=invoice cache never evicts" "next=cap the cache"
 step risks show "$WORKER"

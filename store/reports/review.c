@@ -170,6 +170,7 @@ srr_rc srr_review_build(srr_store *st, const srr_team_config *team, const srr_re
     json_t *a_drafts = json_array(), *a_new = json_array(), *a_res = json_array();
     json_t *a_acc = json_array(), *a_stale = json_array(), *a_quiet = json_array();
     json_t *a_due = json_array(), *a_retire = json_array(), *a_svc = json_array();
+    json_t *a_unowned = json_array();
     json_t *load = NULL;
     int64_t from, to, asof, stale_s, quiet_s, retire_s;
     int months = o->history_months > 0 ? o->history_months : 6, i;
@@ -202,6 +203,16 @@ srr_rc srr_review_build(srr_store *st, const srr_team_config *team, const srr_re
                              " ORDER BY created_at, kind DESC, id",
                              "i", asof),
                  a_drafts, err);
+    if (rc == SRR_OK)
+        rc = collect(db,
+                     srr_wf_prep(db, err,
+                                 "SELECT 'risk' AS kind, id, status, title, service, urgency,"
+                                 " approved_by, approved_at FROM risks"
+                                 " WHERE status IN ('open', 'mitigating')"
+                                 " AND coalesce(assignee, '') = '' AND created_at <= ?1"
+                                 " ORDER BY urgency DESC, id",
+                                 "i", asof),
+                     a_unowned, err);
     if (rc == SRR_OK)
         rc = collect(db,
                      srr_wf_prep(db, err,
@@ -315,6 +326,7 @@ srr_rc srr_review_build(srr_store *st, const srr_team_config *team, const srr_re
     json_object_set_new(rep, "quiet_weeks", json_integer(quiet_s / (7 * RV_DAY)));
     json_object_set_new(rep, "retire_after_days", json_integer(retire_s / RV_DAY));
     json_object_set_new(counts, "drafts", json_integer((json_int_t)json_array_size(a_drafts)));
+    json_object_set_new(counts, "unowned", json_integer((json_int_t)json_array_size(a_unowned)));
     json_object_set_new(counts, "new", json_integer((json_int_t)json_array_size(a_new)));
     json_object_set_new(counts, "resolved", json_integer((json_int_t)json_array_size(a_res)));
     json_object_set_new(counts, "accepted", json_integer((json_int_t)json_array_size(a_acc)));
@@ -324,6 +336,7 @@ srr_rc srr_review_build(srr_store *st, const srr_team_config *team, const srr_re
     json_object_set_new(counts, "retire", json_integer((json_int_t)json_array_size(a_retire)));
     json_object_set(rep, "counts", counts);
     json_object_set(rep, "drafts", a_drafts);
+    json_object_set(rep, "unowned", a_unowned);
     json_object_set(rep, "new", a_new);
     json_object_set(rep, "resolved", a_res);
     json_object_set(rep, "accepted", a_acc);
@@ -341,6 +354,7 @@ done:
     json_decref(counts);
     json_decref(history);
     json_decref(a_drafts);
+    json_decref(a_unowned);
     json_decref(a_new);
     json_decref(a_res);
     json_decref(a_acc);

@@ -2,8 +2,8 @@
  *
  * review.h - the monthly review (issue 7, DESIGN.md section 1 "Cadence"):
  * one report that answers what the monthly meeting asks. Drafts waiting and
- * their age; records new, resolved and accepted in the month; open risks
- * nobody touched for team.stale_after; risks whose signal has not recurred
+ * their age; open risks nobody is assigned to; records new, resolved and
+ * accepted in the month; open risks nobody touched for team.stale_after; risks whose signal has not recurred
  * for some weeks (suggest resolve or accept); accepted risks past their
  * review date; low-urgency items untouched for 90 days (suggest retire);
  * load per person and skew; counts by service; risks by status at the end
@@ -33,7 +33,7 @@ typedef struct srr_review_opts {
 
 /* Builds the report. *out gets a new object the caller json_decref's:
  * {month, from, to, as_of, stale_after_days, quiet_weeks, retire_after_days,
- *  drafts, new, resolved, accepted, stale, quiet, review_due, retire
+ *  drafts, unowned, new, resolved, accepted, stale, quiet, review_due, retire
  *  (arrays of records), load (srr_wf_team_load), by_service, history,
  *  counts}. Returns SRR_EINVAL for a malformed month, else a store error. */
 srr_rc srr_review_build(srr_store *st, const srr_team_config *team, const srr_review_opts *o,

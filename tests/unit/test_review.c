@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0
  *
  * test_review.c - the monthly review on a seeded store with known answers:
- * drafts waiting and their age, new / resolved / accepted this month, stale
+ * drafts waiting and their age, open risks nobody owns, new / resolved /
+ * accepted this month, stale
  * open risks, quiet signals, accepted risks past review, low-urgency items
  * to retire, load and skew, counts by service, the status history; then
  * the same report through the srr binary as Markdown and as HTML (one
@@ -183,6 +184,36 @@ Test(review, known_answers_on_a_seeded_store)
     json_decref(rep);
     o.month = "2026-13";
     cr_assert_eq(srr_review_build(g_st, &t, &o, &rep, &err), SRR_EINVAL);
+}
+
+/* An approved risk nobody is assigned to is listed (and counted) until
+ * someone takes it; drafts and assigned risks are not. */
+Test(review, open_risks_nobody_owns)
+{
+    srr_team_config t = team();
+    srr_review_opts o;
+    json_t *rep = NULL;
+    srr_error err = {0};
+    seed("u1", "fp-u1", SRR_ACTION_RISK, "api", SRR_URGENCY_MEDIUM, at("2026-03-01T12:00:00Z"));
+    seed("u2", "fp-u2", SRR_ACTION_RISK, "api", SRR_URGENCY_HIGH, at("2026-03-01T12:00:00Z"));
+    seed("u3", "fp-u3", SRR_ACTION_RISK, "api", SRR_URGENCY_HIGH, at("2026-03-01T12:00:00Z"));
+    act("approve", "SRR-1", "lead", NULL, NULL, 0, at("2026-03-02T12:00:00Z"));
+    act("approve", "SRR-2", "lead", NULL, NULL, 0, at("2026-03-02T12:00:00Z"));
+    memset(&o, 0, sizeof(o));
+    o.now = at("2026-03-20T12:00:00Z");
+    cr_assert_eq(srr_review_build(g_st, &t, &o, &rep, &err), SRR_OK, "%s", err.msg);
+    cr_assert_str_eq(ids(rep, "unowned"), "SRR-2 SRR-1", "most urgent first");
+    cr_assert_eq(num(json_object_get(rep, "counts"), "unowned"), 2);
+    cr_assert_str_eq(json_string_value(json_object_get(json_array_get(json_object_get(rep,
+                                                                                      "unowned"),
+                                                                      0),
+                                                       "approved_by")),
+                     "lead");
+    json_decref(rep);
+    act("assign", "SRR-2", "lead", "bob", NULL, 0, at("2026-03-03T12:00:00Z"));
+    cr_assert_eq(srr_review_build(g_st, &t, &o, &rep, &err), SRR_OK, "%s", err.msg);
+    cr_assert_str_eq(ids(rep, "unowned"), "SRR-1");
+    json_decref(rep);
 }
 
 /* Writes a config for the binary: this store and the team. */

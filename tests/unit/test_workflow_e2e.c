@@ -84,7 +84,7 @@ static void write_config(int workflow)
         free(yaml);
         yaml = cut;
     }
-    cut = srr_asprintf("%s\nteam:\n  members: [alice, bob, carol]\n"
+    cut = srr_asprintf("%s\nteam:\n  members: [alice, bob, carol, dana, erin]\n"
                        "  owners:\n    checkout: \"alice, bob\"\n    billing-worker: carol\n"
                        "  skew_percent: 200\n  stale_after: 30d\n",
                        yaml);
@@ -356,15 +356,32 @@ Test(workflow_e2e, demo_week_approve_reject_merge_review_in_a_browser)
     cr_assert_str_eq(str(json_object_get(j, "evidence"), "sparkline"), "···········█");
     json_decref(j);
 
-    /* The worker risk goes on: approve (suggested: its owner carol), log
-     * as someone else, set fields. */
+    /* The worker risk goes on: approved with nobody assigned, it takes the
+     * suggestion (its owner carol); people outside team.members are
+     * refused, the members named; then log as someone else, set fields. */
     srr(&r, "risks", "approve", worker, NULL);
     cr_assert_eq(r.status, 0, "%s", r.err);
-    cr_assert_not_null(strstr(r.out, "suggested assignee: carol"), "%s", r.out);
+    cr_assert_not_null(strstr(r.out, "assignee: — → carol"), "%s", r.out);
+    cr_assert_not_null(strstr(r.out, "assigned the suggested carol"), "%s", r.out);
     tu_run_free(&r);
-    srr(&r, "risks", "assign", worker, "carol", NULL);
-    cr_assert_eq(r.status, 0, "%s", r.err);
+    srr(&r, "risks", "assign", worker, "zed", NULL);
+    cr_assert_eq(r.status, 2);
+    cr_assert_not_null(strstr(r.err, "srr: zed is not in team.members (alice, bob, carol, dana, erin)"),
+                       "%s", r.err);
     tu_run_free(&r);
+    srr(&r, "risks", "set", worker, "next=x", "--as", "zed", NULL);
+    cr_assert_eq(r.status, 2);
+    cr_assert_not_null(strstr(r.err, "--as zed: not in team.members"), "%s", r.err);
+    tu_run_free(&r);
+    {
+        /* Nobody named: the login name (root here) is no member either. */
+        const char *argv[] = {SRR_BIN, "risks", "set", worker, "next=x", "-c", g_cfg, NULL};
+        const char *env[] = {"SRR_USER=", NULL};
+        tu_exec(argv, env, g_dir, &r);
+        cr_assert_eq(r.status, 2, "%s%s", r.out, r.err);
+        cr_assert_not_null(strstr(r.err, "give --as NAME or set $SRR_USER"), "%s", r.err);
+        tu_run_free(&r);
+    }
     srr(&r, "risks", "log", worker, "--countermeasure", "heap profiling on one host", "--as",
         "erin", NULL);
     cr_assert_eq(r.status, 0, "%s", r.err);
@@ -412,10 +429,10 @@ Test(workflow_e2e, demo_week_approve_reject_merge_review_in_a_browser)
     srr(&r, "audit", worker, "--format", "json", NULL);
     cr_assert_eq(r.status, 0, "%s", r.err);
     j = json_loads(r.out, 0, NULL);
-    cr_assert_eq(json_array_size(j), 6, "%s", r.out); /* create merge-in approve assign log set */
+    cr_assert_eq(json_array_size(j), 5, "%s", r.out); /* create merge-in approve log set */
     cr_assert_str_eq(str(json_array_get(j, 1), "action"), "merge-in");
     cr_assert_str_eq(str(json_array_get(j, 1), "why"), "queue grows when the worker swaps");
-    cr_assert_str_eq(str(json_array_get(j, 4), "actor"), "erin");
+    cr_assert_str_eq(str(json_array_get(j, 3), "actor"), "erin");
     json_decref(j);
     tu_run_free(&r);
     srr(&r, "audit", "--format", "md", NULL);
