@@ -70,12 +70,22 @@ srr_config *srr_cli_load_config(const char *path, int *exit_code)
 
 const char *srr_cli_text(const json_t *obj, const char *key)
 {
-    static char buf[64];
+    static char buf[512];
     const json_t *v = json_object_get(obj, key);
     if (!v || json_is_null(v))
         return "";
     if (json_is_string(v))
         return json_string_value(v);
+    if (json_is_array(v)) { /* labels: "capacity, postgres" */
+        size_t i, len = 0;
+        buf[0] = '\0';
+        for (i = 0; i < json_array_size(v) && len < sizeof(buf); i++) {
+            const char *e = json_string_value(json_array_get(v, i));
+            len += (size_t)snprintf(buf + len, sizeof(buf) - len, "%s%s", i ? ", " : "",
+                                    e ? e : "…");
+        }
+        return buf;
+    }
     if (json_is_integer(v)) {
         snprintf(buf, sizeof(buf), "%lld", (long long)json_integer_value(v));
         return buf;
@@ -89,6 +99,22 @@ const char *srr_cli_text(const json_t *obj, const char *key)
     if (json_is_false(v))
         return "no";
     return "…";
+}
+
+void srr_cli_keep_label(json_t *arr, const char *label)
+{
+    size_t i = 0, j;
+    while (i < json_array_size(arr)) {
+        const json_t *labels = json_object_get(json_array_get(arr, i), "labels");
+        int hit = 0;
+        for (j = 0; j < json_array_size(labels) && !hit; j++)
+            hit = json_is_string(json_array_get(labels, j)) &&
+                  strcmp(json_string_value(json_array_get(labels, j)), label) == 0;
+        if (hit)
+            i++;
+        else
+            json_array_remove(arr, i);
+    }
 }
 
 /* Display width of UTF-8 text, counting code points (good enough for the

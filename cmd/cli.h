@@ -51,7 +51,12 @@ typedef struct srr_column {
 void srr_cli_print_list(FILE *out, const json_t *arr, const srr_column *cols, srr_format fmt,
                         const char *empty);
 
-/* The value of key in obj as text ("" for null/absent); numbers formatted.
+/* Keeps only the records of arr (objects with a "labels" array) that carry
+ * `label`; the others are removed in place. */
+void srr_cli_keep_label(json_t *arr, const char *label);
+
+/* The value of key in obj as text ("" for null/absent); numbers formatted,
+ * arrays of strings joined by ", ".
  * Returns a pointer to a static buffer or into obj: copy before the next call. */
 const char *srr_cli_text(const json_t *obj, const char *key);
 

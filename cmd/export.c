@@ -108,15 +108,17 @@ static int write_markdown(const json_t *recs, const char *dir)
 int srr_cmd_export(int argc, char **argv)
 {
     static const char usage[] = "srr export --format csv|json|md [-c FILE] [--status S]"
-                                " [--kind risks|backlog|all] [-o FILE|DIR]";
+                                " [--kind risks|backlog|all] [--label L] [-o FILE|DIR]";
     static const struct option longopts[] = {{"config", required_argument, NULL, 'c'},
                                              {"format", required_argument, NULL, 'f'},
                                              {"status", required_argument, NULL, 's'},
                                              {"kind", required_argument, NULL, 'k'},
+                                             {"label", required_argument, NULL, 'l'},
                                              {"output", required_argument, NULL, 'o'},
                                              {"help", no_argument, NULL, 'h'},
                                              {NULL, 0, NULL, 0}};
     const char *config = NULL, *format = NULL, *status = NULL, *kind = "risks", *outpath = NULL;
+    const char *label = NULL;
     srr_config *cfg = NULL;
     srr_store *st = NULL;
     json_t *recs = NULL;
@@ -124,12 +126,13 @@ int srr_cmd_export(int argc, char **argv)
     int c, code;
     srr_rc rc;
     optind = 1;
-    while ((c = srr_getopt_long(argc, argv, "c:f:s:k:o:h", longopts, NULL)) != -1) {
+    while ((c = srr_getopt_long(argc, argv, "c:f:s:k:l:o:h", longopts, NULL)) != -1) {
         switch (c) {
         case 'c': config = optarg; break;
         case 'f': format = optarg; break;
         case 's': status = optarg; break;
         case 'k': kind = optarg; break;
+        case 'l': label = optarg; break;
         case 'o': outpath = optarg; break;
         case 'h': printf("usage: %s\n", usage); return SRR_EXIT_OK;
         default: srr_say_error("usage: %s\n", usage); return SRR_EXIT_USAGE;
@@ -144,11 +147,13 @@ int srr_cmd_export(int argc, char **argv)
     if (!st)
         return code;
     rc = srr_export_collect(st, kind, status, &recs, &err);
+    if (rc == SRR_OK && label)
+        srr_cli_keep_label(recs, label);
     if (rc != SRR_OK) {
         srr_say_error("srr: %s\n", err.msg);
         code = srr_cli_exit_of(rc);
     } else if (strcmp(format, "csv") == 0) {
-        char *csv = srr_export_csv(recs);
+        char *csv = srr_export_csv(recs, &cfg->team);
         code = write_text(outpath, csv);
         free(csv);
     } else if (strcmp(format, "json") == 0) {

@@ -71,7 +71,7 @@ static const srr_command commands[] = {
      "the outbox to them (unless --no-sync)."},
     {"risks", srr_cmd_risks,
      "risks list [--status STATUS] [--urgency URGENCY] [--assignee WHO] [--service SERVICE]"
-     " [--stale DUR] [READ OPTIONS]\n"
+     " [--label LABEL] [--stale DUR] [READ OPTIONS]\n"
      "risks show ID [READ OPTIONS]\n"
      "risks approve ID [--assign WHO | --suggest] [--urgency URGENCY] [--note TEXT]"
      " [CHANGE OPTIONS]\n"
@@ -99,7 +99,7 @@ static const srr_command commands[] = {
      "open, mitigating, resolved, accepted, rejected, merged; URGENCY one of low, medium, "
      "high, critical; DUR a duration such as 30d."},
     {"backlog", srr_cmd_backlog,
-     "backlog list [--status STATUS] [READ OPTIONS]\n"
+     "backlog list [--status STATUS] [--label LABEL] [READ OPTIONS]\n"
      "backlog show ID [READ OPTIONS]\n"
      "backlog accept ID --link URL [--assign WHO] [--note TEXT] [CHANGE OPTIONS]\n"
      "backlog done ID [--note TEXT] [CHANGE OPTIONS]\n"
@@ -109,7 +109,7 @@ static const srr_command commands[] = {
      "Draft backlog items are accepted with the link of the ticket that fixes them, then "
      "done or rejected. STATUS is one of draft, accepted, done, rejected."},
     {"investigations", srr_cmd_investigations,
-     "investigations list [--status STATUS] [READ OPTIONS]\n"
+     "investigations list [--status STATUS] [--label LABEL] [READ OPTIONS]\n"
      "investigations resolve ID --outcome fixed|backlog|noise [--link URL] [--note TEXT]"
      " [-c FILE] [--as NAME] [--format table|json|md]",
      "time-boxed investigations",
@@ -131,9 +131,14 @@ static const srr_command commands[] = {
      "self-contained HTML page with charts."},
     {"export", srr_cmd_export,
      "export --format csv|json|md [-c FILE] [--status STATUS] [--kind risks|backlog|all] "
-     "[-o FILE|DIR]",
+     "[--label LABEL] [-o FILE|DIR]",
      "records for Notion or Google Sheets (CSV), scripts (JSON) or a wiki (Markdown)",
-     "CSV follows RFC 4180 with a header row; Markdown writes one detail page per record."},
+     "CSV follows RFC 4180 with a header row and imports into a Notion database or a Google "
+     "Sheet: the title first (Notion's page title), labels as one comma-separated cell, the "
+     "assignee, approver and owner (team.owners of the service) as emails where team.emails "
+     "has them, and a leading ' only on a cell a spreadsheet would read as a formula. JSON "
+     "has every field; Markdown writes one detail page per record and an index. --label "
+     "keeps the records that carry a label of the policy."},
     {"sync", srr_cmd_sync,
      "sync [-c FILE] [--once]\nsync status [-c FILE] [--format table|json]\n"
      "sync retry [-c FILE] ID|--all\nsync resend [-c FILE] ID|--all",

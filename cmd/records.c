@@ -22,16 +22,18 @@
 typedef struct read_opts {
     const char *config;
     const char *status;
+    const char *label;
     srr_format fmt;
     const char *id;
 } read_opts;
 
-/* Parses [-c FILE] [--status S] [--format F] [ID]; `want_id` says whether one
- * positional ID is required. Returns 0, or an exit code + 1. */
+/* Parses [-c FILE] [--status S] [--label L] [--format F] [ID]; `want_id`
+ * says whether one positional ID is required. Returns 0, or an exit code + 1. */
 static int parse_read(int argc, char **argv, int want_id, const char *usage, read_opts *o)
 {
     static const struct option longopts[] = {{"config", required_argument, NULL, 'c'},
                                              {"status", required_argument, NULL, 's'},
+                                             {"label", required_argument, NULL, 'l'},
                                              {"format", required_argument, NULL, 'f'},
                                              {"help", no_argument, NULL, 'h'},
                                              {NULL, 0, NULL, 0}};
@@ -42,6 +44,7 @@ static int parse_read(int argc, char **argv, int want_id, const char *usage, rea
         switch (c) {
         case 'c': o->config = optarg; break;
         case 's': o->status = optarg; break;
+        case 'l': o->label = optarg; break;
         case 'f':
             if (srr_cli_format(optarg, &o->fmt) != 0)
                 return SRR_EXIT_USAGE + 1;
@@ -90,6 +93,8 @@ static int run_list(int argc, char **argv, const char *usage, list_fn fn, const 
         srr_say_error("srr: %s\n", err.msg);
         code = SRR_EXIT_FAIL;
     } else {
+        if (o.label)
+            srr_cli_keep_label(arr, o.label);
         srr_cli_print_list(stdout, arr, cols, o.fmt, empty);
     }
     json_decref(arr);
@@ -184,6 +189,7 @@ void srr_cli_print_risk_page(FILE *out, const json_t *r)
     prop(out, "Impact", r, "impact");
     prop(out, "Likelihood", r, "likelihood");
     prop(out, "Assignee", r, "assignee");
+    prop(out, "Labels", r, "labels");
     prop(out, "Service", r, "service");
     prop(out, "Env", r, "env");
     prop(out, "Datadog", r, "datadog_url");
@@ -217,6 +223,7 @@ void srr_cli_print_backlog_page(FILE *out, const json_t *b)
     prop(out, "Status", b, "status");
     prop(out, "Urgency", b, "urgency");
     prop(out, "Assignee", b, "assignee");
+    prop(out, "Labels", b, "labels");
     prop(out, "Service", b, "service");
     prop(out, "Env", b, "env");
     prop(out, "Ticket", b, "ticket_link");
@@ -292,6 +299,7 @@ static const srr_column backlog_cols[] = {{"ID", "id", 0},
                                           {"URGENCY", "urgency", 0},
                                           {"SERVICE", "service", 20},
                                           {"TITLE", "title", 60},
+                                          {"LABELS", "labels", 24},
                                           {"TICKET", "ticket_link", 40},
                                           {NULL, NULL, 0}};
 static const srr_column inv_cols[] = {{"ID", "id", 0},
@@ -299,6 +307,7 @@ static const srr_column inv_cols[] = {{"ID", "id", 0},
                                       {"URGENCY", "urgency", 0},
                                       {"SERVICE", "service", 20},
                                       {"TITLE", "title", 60},
+                                      {"LABELS", "labels", 24},
                                       {"DEADLINE", "deadline", 0},
                                       {"SIGNAL", "last_status", 0},
                                       {NULL, NULL, 0}};
@@ -314,13 +323,14 @@ static int sub_usage(const char *what, const char *subs)
 static int risks_list(int argc, char **argv)
 {
     static const char usage[] = "srr risks list [-c FILE] [--status S] [--urgency U]"
-                                " [--assignee A] [--service S] [--stale 30d]"
+                                " [--assignee A] [--service S] [--label L] [--stale 30d]"
                                 " [--format table|json|md]";
     static const struct option longopts[] = {{"config", required_argument, NULL, 'c'},
                                              {"status", required_argument, NULL, 's'},
                                              {"urgency", required_argument, NULL, 'u'},
                                              {"assignee", required_argument, NULL, 'a'},
                                              {"service", required_argument, NULL, 'S'},
+                                             {"label", required_argument, NULL, 'l'},
                                              {"stale", required_argument, NULL, 'x'},
                                              {"format", required_argument, NULL, 'f'},
                                              {"help", no_argument, NULL, 'h'},
@@ -331,6 +341,7 @@ static int risks_list(int argc, char **argv)
                                       {"SERVICE", "service", 20},
                                       {"ASSIGNEE", "assignee", 16},
                                       {"TITLE", "title", 60},
+                                      {"LABELS", "labels", 24},
                                       {"LAST SEEN", "last_seen", 0},
                                       {NULL, NULL, 0}};
     srr_wf_filter f;
@@ -351,6 +362,7 @@ static int risks_list(int argc, char **argv)
         case 'u': f.urgency = optarg; break;
         case 'a': f.assignee = optarg; break;
         case 'S': f.service = optarg; break;
+        case 'l': f.label = optarg; break;
         case 'x':
             if (srr_duration_parse(optarg, &f.stale_s) != SRR_OK || f.stale_s <= 0) {
                 srr_say_error("srr: --stale '%s' is not a duration (e.g. 30d)\n", optarg);
@@ -416,7 +428,7 @@ int srr_cmd_backlog(int argc, char **argv)
         return sub_usage("backlog", subs);
     if (strcmp(argv[1], "list") == 0)
         return run_list(argc - 1, argv + 1,
-                        "srr backlog list [-c FILE] [--status S] [--format table|json|md]",
+                        "srr backlog list [-c FILE] [--status S] [--label L] [--format table|json|md]",
                         srr_store_backlog_list, backlog_cols, "no backlog items");
     if (strcmp(argv[1], "show") == 0)
         return run_show(argc - 1, argv + 1,
@@ -437,6 +449,6 @@ int srr_cmd_investigations(int argc, char **argv)
     if (argc < 2 || strcmp(argv[1], "list") != 0)
         return sub_usage("investigations", subs);
     return run_list(argc - 1, argv + 1,
-                    "srr investigations list [-c FILE] [--status S] [--format table|json|md]",
+                    "srr investigations list [-c FILE] [--status S] [--label L] [--format table|json|md]",
                     srr_store_investigations_list, inv_cols, "no investigations");
 }

@@ -135,6 +135,9 @@ static const opt_def team_opts[] = {
      "People who take records; assignments are suggested among them."},
     {"owners", OPT_KV, NULL, OFF(srr_team_config, owners), 0, 0,
      "Map of service -> default owner (a member or a team)."},
+    {"emails", OPT_KV, NULL, OFF(srr_team_config, emails), 0, 0,
+     "Map of person -> email; exports write these people as emails (Notion and Sheets match "
+     "people by email)."},
     {"skew_percent", OPT_INT, "200", OFF(srr_team_config, skew_percent), 100, 10000,
      "srr team load flags skew when the busiest person carries more than this % of the mean."},
     {"stale_after", OPT_DURATION, "30d", OFF(srr_team_config, stale_s), 86400, 365 * 86400LL,

@@ -124,6 +124,8 @@ typedef struct srr_team_config {
     size_t nmembers;
     srr_kv *owners;     /* service -> owner */
     size_t nowners;
+    srr_kv *emails;     /* person -> email (exports: the assignee as an email) */
+    size_t nemails;
     long long skew_percent; /* flag skew when max load > this % of the mean (200) */
     int64_t stale_s;    /* a record untouched this long is stale (30d) */
 } srr_team_config;

@@ -337,12 +337,12 @@ enum srr_stmt_id {
     " countermeasure_policy, next_action, assignee, datadog_url, backlog_link,"                    \
     " postmortem_link, impact, likelihood, rule, reason, origin_candidate,"                        \
     " merged_into, reopened_from, approved_by, approved_at, next_review_at,"                       \
-    " first_seen, last_seen, occurrences, created_at, updated_at"
+    " first_seen, last_seen, occurrences, created_at, updated_at, labels"
 
 #define SRR_BACKLOG_COLUMNS                                                                        \
     "id, status, urgency, title, service, env, fingerprint, description, assignee,"                \
     " ticket_link, datadog_url, rule, reason, origin_candidate, first_seen,"                       \
-    " last_seen, occurrences, created_at, updated_at"
+    " last_seen, occurrences, created_at, updated_at, labels"
 
 #define SRR_INV_COLUMNS                                                                            \
     "id, status, urgency, title, service, env, fingerprint, assignee, opened_at,"                  \
@@ -439,11 +439,11 @@ static const char *const SRR_STMT_SQL[Q__COUNT] = {
                      " updated_at = ?5 WHERE id = ?1 AND status = 'open'",
     [Q_RISK_GET] = "SELECT " SRR_RISK_COLUMNS " FROM risks WHERE id = ?1",
     [Q_RISK_LIST] = "SELECT id, status, urgency, title, service, env, assignee, occurrences,"
-                    " last_seen, updated_at FROM risks WHERE ?1 IS NULL OR status = ?1"
+                    " last_seen, updated_at, labels FROM risks WHERE ?1 IS NULL OR status = ?1"
                     " ORDER BY urgency DESC, id",
     [Q_BL_GET] = "SELECT " SRR_BACKLOG_COLUMNS " FROM backlog WHERE id = ?1",
     [Q_BL_LIST] = "SELECT id, status, urgency, title, service, env, assignee, ticket_link,"
-                  " occurrences, last_seen, updated_at FROM backlog"
+                  " occurrences, last_seen, updated_at, labels FROM backlog"
                   " WHERE ?1 IS NULL OR status = ?1 ORDER BY urgency DESC, id",
     [Q_INV_LIST] = "SELECT " SRR_INV_COLUMNS " FROM investigations"
                    " WHERE ?1 IS NULL OR status = ?1 ORDER BY urgency DESC, id",

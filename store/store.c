@@ -238,7 +238,7 @@ static int is_time_column(const char *name)
 
 /* The current row as a JSON object keyed by column name: `id` becomes the
  * human id of `kind`, risk references become "SRR-n", times ISO-8601,
- * urgency its name, NULL null. New reference. */
+ * urgency its name, labels an array, NULL null. New reference. */
 static json_t *row_to_json(sqlite3_stmt *s, rec_kind kind)
 {
     json_t *o = json_object();
@@ -266,6 +266,13 @@ static json_t *row_to_json(sqlite3_stmt *s, rec_kind kind)
             v = json_integer(sqlite3_column_int64(s, i));
         } else if (type == SQLITE_FLOAT) {
             v = json_real(sqlite3_column_double(s, i));
+        } else if (strcmp(name, "labels") == 0) { /* stored as a JSON array's text */
+            v = json_loadb((const char *)sqlite3_column_blob(s, i),
+                           (size_t)sqlite3_column_bytes(s, i), 0, NULL);
+            if (!json_is_array(v)) {
+                json_decref(v);
+                v = json_array();
+            }
         } else {
             v = json_bytes((const char *)sqlite3_column_blob(s, i),
                            (size_t)sqlite3_column_bytes(s, i));

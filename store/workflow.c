@@ -730,12 +730,14 @@ srr_rc srr_wf_risks_list(srr_store *st, const srr_wf_filter *f, json_t **out, sr
         db, err,
         "SELECT * FROM (SELECT r.id, r.status, r.urgency, r.title, r.service, r.env,"
         " r.assignee, r.occurrences, r.last_seen, r.updated_at, " WF_LAST_TOUCHED
-        " AS last_touched FROM risks r"
+        " AS last_touched, r.labels FROM risks r"
         " WHERE (?1 IS NULL OR r.status = ?1) AND (?2 < 0 OR r.urgency = ?2)"
-        " AND (?3 IS NULL OR r.assignee = ?3) AND (?4 IS NULL OR r.service = ?4))"
+        " AND (?3 IS NULL OR r.assignee = ?3) AND (?4 IS NULL OR r.service = ?4)"
+        " AND (?7 IS NULL OR CASE WHEN json_valid(r.labels) THEN EXISTS (SELECT 1 FROM"
+        " json_each(r.labels) j WHERE j.value = ?7) ELSE 0 END))"
         " WHERE ?5 <= 0 OR (status IN ('open','mitigating') AND last_touched <= ?6 - ?5)"
         " ORDER BY urgency DESC, id",
-        "tittii", f->status, (int64_t)u, f->assignee, f->service, f->stale_s, f->now);
+        "tittiit", f->status, (int64_t)u, f->assignee, f->service, f->stale_s, f->now, f->label);
     if (!s) {
         json_decref(arr);
         return SRR_ERR;
@@ -756,6 +758,15 @@ srr_rc srr_wf_risks_list(srr_store *st, const srr_wf_filter *f, json_t **out, sr
         json_object_set_new(row, "last_seen", srr_wf_time(sqlite3_column_int64(s, 8)));
         json_object_set_new(row, "updated_at", srr_wf_time(sqlite3_column_int64(s, 9)));
         json_object_set_new(row, "last_touched", srr_wf_time(sqlite3_column_int64(s, 10)));
+        {
+            const char *lt = (const char *)sqlite3_column_text(s, 11);
+            json_t *labels = lt ? json_loads(lt, 0, NULL) : NULL;
+            if (!json_is_array(labels)) {
+                json_decref(labels);
+                labels = json_array();
+            }
+            json_object_set_new(row, "labels", labels);
+        }
         json_array_append_new(arr, row);
     }
     sqlite3_finalize(s);

@@ -73,13 +73,15 @@ void srr_wf_allowed(const char *kind, const char *status, char *out, size_t n);
 /* Filter of srr_wf_risks_list; NULL fields do not filter. */
 typedef struct srr_wf_filter {
     const char *status, *urgency, *assignee, *service;
+    const char *label; /* one of the record's labels (the policy's `labels`) */
     int64_t stale_s; /* > 0: only open risks with no human change for this long */
     int64_t now;
 } srr_wf_filter;
 
 /* The risk list with filters. Each row: id, status, urgency, title,
  * service, env, assignee, occurrences, last_seen, updated_at, last_touched
- * (the last human change). *out is a new array the caller owns. */
+ * (the last human change), labels (an array). *out is a new array the
+ * caller owns. */
 srr_rc srr_wf_risks_list(srr_store *st, const srr_wf_filter *f, json_t **out, srr_error *err);
 
 /* Occurrences (firing evidence) per week of risk `id` for the `weeks` weeks

@@ -10,24 +10,35 @@
 #include <string.h>
 
 /* One CSV column: header, the record key it shows, how. */
-typedef enum { COL_TEXT = 0, COL_DATE, COL_NUM, COL_LOG } col_type;
+typedef enum {
+    COL_TEXT = 0,
+    COL_DATE,
+    COL_NUM,
+    COL_LOG,    /* log entries, one line each */
+    COL_LIST,   /* an array of strings, comma separated (Notion's multi-select) */
+    COL_PERSON, /* a name, written as its team.emails address when there is one */
+    COL_OWNER   /* the service's team.owners entry, its people as emails */
+} col_type;
 
 typedef struct csv_col {
     const char *header, *key;
     col_type type;
 } csv_col;
 
+/* Title first: Notion makes the first column of an import the page title. */
 static const csv_col COLS[] = {
+    {"Title", "title", COL_TEXT},
     {"ID", "id", COL_TEXT},
     {"Kind", "kind", COL_TEXT},
-    {"Title", "title", COL_TEXT},
     {"Status", "status", COL_TEXT},
     {"Urgency", "urgency", COL_TEXT},
-    {"Impact", "impact", COL_TEXT},
-    {"Likelihood", "likelihood", COL_TEXT},
-    {"Assignee", "assignee", COL_TEXT},
+    {"Assignee", "assignee", COL_PERSON},
+    {"Owner", "service", COL_OWNER},
+    {"Labels", "labels", COL_LIST},
     {"Service", "service", COL_TEXT},
     {"Env", "env", COL_TEXT},
+    {"Impact", "impact", COL_TEXT},
+    {"Likelihood", "likelihood", COL_TEXT},
     {"Overview", "overview", COL_TEXT},
     {"Log from recognition to cause", "recognition_log", COL_LOG},
     {"Cause", "cause", COL_TEXT},
@@ -42,7 +53,7 @@ static const csv_col COLS[] = {
     {"Occurrences", "occurrences", COL_NUM},
     {"First seen", "first_seen", COL_DATE},
     {"Last seen", "last_seen", COL_DATE},
-    {"Approved by", "approved_by", COL_TEXT},
+    {"Approved by", "approved_by", COL_PERSON},
     {"Approved at", "approved_at", COL_DATE},
     {"Next review", "next_review_at", COL_DATE},
     {"Created", "created_at", COL_DATE},
@@ -50,38 +61,10 @@ static const csv_col COLS[] = {
     {NULL, NULL, COL_TEXT},
 };
 
-const char *const SRR_EXPORT_CSV_HEADER[] = {
-    "ID",
-    "Kind",
-    "Title",
-    "Status",
-    "Urgency",
-    "Impact",
-    "Likelihood",
-    "Assignee",
-    "Service",
-    "Env",
-    "Overview",
-    "Log from recognition to cause",
-    "Cause",
-    "Countermeasure policy",
-    "Countermeasure log",
-    "Next action",
-    "Datadog URL",
-    "Backlog link",
-    "Postmortem link",
-    "Ticket",
-    "Merged into",
-    "Occurrences",
-    "First seen",
-    "Last seen",
-    "Approved by",
-    "Approved at",
-    "Next review",
-    "Created",
-    "Updated",
-    NULL,
-};
+const char *srr_export_csv_header(size_t i)
+{
+    return i < sizeof(COLS) / sizeof(COLS[0]) ? COLS[i].header : NULL;
+}
 
 typedef srr_rc (*list_fn)(srr_store *, const char *, json_t **, srr_error *);
 typedef srr_rc (*get_fn)(srr_store *, const char *, json_t **, srr_error *);
@@ -166,19 +149,64 @@ srr_rc srr_export_collect(srr_store *st, const char *kind, const char *status, j
     return SRR_OK;
 }
 
-/* Appends one field, quoted when it must be (RFC 4180). */
+/* 1 when s is a plain number: [+-]digits[.digits][e[+-]digits][%]. */
+static int plain_number(const char *s)
+{
+    int digits = 0;
+    if (*s == '+' || *s == '-')
+        s++;
+    for (; *s >= '0' && *s <= '9'; s++)
+        digits = 1;
+    if (*s == '.')
+        for (s++; *s >= '0' && *s <= '9'; s++)
+            digits = 1;
+    if (digits && (*s == 'e' || *s == 'E')) {
+        s++;
+        if (*s == '+' || *s == '-')
+            s++;
+        if (!(*s >= '0' && *s <= '9'))
+            return 0;
+        while (*s >= '0' && *s <= '9')
+            s++;
+    }
+    if (*s == '%')
+        s++;
+    return digits && !*s;
+}
+
+/* 1 when a spreadsheet (Sheets, Excel, LibreOffice) would read the cell as
+ * a formula: it starts - after any tab, CR or LF, which they trim - with
+ * '=', or with '+', '-' or '@' followed by something other than a space,
+ * unless it is a plain number. So "=HYPERLINK(...)", "-2+3", "@SUM(A1)" and
+ * "+cmd|..." are guarded, while "-12", "+3.5%" and "- a bullet" stay as
+ * they are: the guard's apostrophe shows in the cell once imported. */
+static int reads_as_formula(const char *s)
+{
+    while (*s == '\t' || *s == '\r' || *s == '\n')
+        s++;
+    if (*s == '=')
+        return 1;
+    if (*s != '+' && *s != '-' && *s != '@')
+        return 0;
+    if (s[1] == '\0' || s[1] == ' ')
+        return 0;
+    return *s == '@' || !plain_number(s);
+}
+
+/* Appends one field, quoted when it must be (RFC 4180); a text cell that
+ * would be read as a formula gets a leading ' inside the quotes. */
 static void csv_field(srr_buf *b, const char *s, int guard)
 {
     size_t i;
-    int quote = strpbrk(s, ",\"\r\n") != NULL || (s[0] == ' ') || (*s && s[strlen(s) - 1] == ' ');
-    if (guard && strchr("=+-@\t\r", s[0]) && s[0])
-        quote = 1;
+    int formula = guard && reads_as_formula(s);
+    int quote = formula || strpbrk(s, ",\"\r\n") != NULL || s[0] == ' ' ||
+                (*s && s[strlen(s) - 1] == ' ');
     if (!quote) {
         srr_buf_append(b, s, strlen(s));
         return;
     }
     srr_buf_append(b, "\"", 1);
-    if (guard && s[0] && strchr("=+-@\t\r", s[0]))
+    if (formula)
         srr_buf_append(b, "'", 1);
     for (i = 0; s[i]; i++) {
         if (s[i] == '"')
@@ -187,6 +215,42 @@ static void csv_field(srr_buf *b, const char *s, int guard)
             srr_buf_append(b, &s[i], 1);
     }
     srr_buf_append(b, "\"", 1);
+}
+
+/* The value of `key` in a list of pairs, or NULL. */
+static const char *kv_get(const srr_kv *kv, size_t n, const char *key)
+{
+    size_t i;
+    for (i = 0; key && i < n; i++)
+        if (strcmp(kv[i].key, key) == 0)
+            return kv[i].value;
+    return NULL;
+}
+
+/* "alice, bob" with each name that has a team.emails entry replaced by its
+ * address. Caller frees. */
+static char *people_text(const char *names, const srr_team_config *team)
+{
+    srr_buf b;
+    const char *p = names;
+    srr_buf_init(&b, 0);
+    while (*p) {
+        size_t n;
+        while (*p == ' ' || *p == ',')
+            p++;
+        n = strcspn(p, ",");
+        while (n > 0 && p[n - 1] == ' ')
+            n--;
+        if (n) {
+            char *name = srr_strndup(p, n);
+            const char *mail = team ? kv_get(team->emails, team->nemails, name) : NULL;
+            srr_buf_printf(&b, "%s%s", b.len ? ", " : "", mail ? mail : name);
+            free(name);
+        }
+        p += n;
+        p += strcspn(p, ",");
+    }
+    return b.data ? srr_buf_steal(&b) : srr_strdup("");
 }
 
 /* "2026-11-28T12:00:00Z" -> "2026-11-28 12:00:00". Caller frees. */
@@ -219,7 +283,46 @@ static char *csv_log(const json_t *log)
     return b.data ? srr_buf_steal(&b) : srr_strdup("");
 }
 
-char *srr_export_csv(const json_t *records)
+/* The text of one cell. Caller frees. */
+static char *cell(const csv_col *col, const json_t *r, const srr_team_config *team)
+{
+    const json_t *v = json_object_get(r, col->key);
+    const char *t = json_string_value(v);
+    switch (col->type) {
+    case COL_LOG:
+        return csv_log(v);
+    case COL_OWNER: {
+        const char *owner = team ? kv_get(team->owners, team->nowners, t) : NULL;
+        return people_text(owner ? owner : "", team);
+    }
+    case COL_LIST: {
+        srr_buf b;
+        size_t i;
+        srr_buf_init(&b, 0);
+        for (i = 0; i < json_array_size(v); i++)
+            srr_buf_printf(&b, "%s%s", i ? ", " : "",
+                           json_string_value(json_array_get(v, i))
+                               ? json_string_value(json_array_get(v, i))
+                               : "");
+        return b.data ? srr_buf_steal(&b) : srr_strdup("");
+    }
+    case COL_PERSON:
+        return people_text(t ? t : "", team);
+    default:
+        break;
+    }
+    if (!v || json_is_null(v))
+        return srr_strdup("");
+    if (json_is_integer(v))
+        return srr_asprintf("%lld", (long long)json_integer_value(v));
+    if (json_is_real(v))
+        return srr_asprintf("%g", json_real_value(v));
+    if (col->type == COL_DATE)
+        return csv_date(t ? t : "");
+    return srr_strdup(t ? t : "");
+}
+
+char *srr_export_csv(const json_t *records, const srr_team_config *team)
 {
     srr_buf b;
     size_t i, c;
@@ -233,23 +336,10 @@ char *srr_export_csv(const json_t *records)
     for (i = 0; i < json_array_size(records); i++) {
         const json_t *r = json_array_get(records, i);
         for (c = 0; COLS[c].header; c++) {
-            const json_t *v = json_object_get(r, COLS[c].key);
-            char *text;
+            char *text = cell(&COLS[c], r, team);
             if (c)
                 srr_buf_append(&b, ",", 1);
-            if (COLS[c].type == COL_LOG)
-                text = csv_log(v);
-            else if (!v || json_is_null(v))
-                text = srr_strdup("");
-            else if (json_is_integer(v))
-                text = srr_asprintf("%lld", (long long)json_integer_value(v));
-            else if (json_is_real(v))
-                text = srr_asprintf("%g", json_real_value(v));
-            else if (COLS[c].type == COL_DATE)
-                text = csv_date(json_string_value(v) ? json_string_value(v) : "");
-            else
-                text = srr_strdup(json_string_value(v) ? json_string_value(v) : "");
-            csv_field(&b, text, COLS[c].type == COL_TEXT || COLS[c].type == COL_LOG);
+            csv_field(&b, text, COLS[c].type != COL_DATE && COLS[c].type != COL_NUM);
             free(text);
         }
         srr_buf_append(&b, "\r\n", 2);

@@ -5,15 +5,20 @@
  * into a Notion database or a Google Sheet: RFC 4180 (fields with a comma,
  * quote, CR or LF quoted, quotes doubled, CRLF line ends), UTF-8, one
  * header row, dates as "YYYY-MM-DD HH:MM:SS" (UTC) that both tools read as
- * dates, logs as one multi-line cell. A text cell that starts with = + - @
- * (or a tab/CR) gets a leading ' so a spreadsheet never runs it as a
- * formula (CSV injection); that is the only change made to any value.
+ * dates, logs as one multi-line cell. The title is the first column (Notion
+ * makes it the page title); labels are one comma-separated cell (a
+ * multi-select); the assignee, the approver and the owner (team.owners of
+ * the record's service) are written as emails where team.emails has them,
+ * so both tools match people. A text cell a spreadsheet would read as a
+ * formula ("=...", "-2+3", "@SUM(..)", not "-12" or "- a bullet") gets a
+ * leading ' (CSV injection); that is the only change made to a value.
  */
 #ifndef SRR_EXPORT_H
 #define SRR_EXPORT_H
 
 #include <jansson.h>
 
+#include "config.h"
 #include "srr.h"
 #include "store.h"
 
@@ -25,11 +30,11 @@
 srr_rc srr_export_collect(srr_store *st, const char *kind, const char *status, json_t **out,
                           srr_error *err);
 
-/* The CSV text of records from srr_export_collect (header row first).
- * Caller frees. */
-char *srr_export_csv(const json_t *records);
+/* The CSV text of records from srr_export_collect (header row first);
+ * `team` (may be NULL) gives the emails and the owners. Caller frees. */
+char *srr_export_csv(const json_t *records, const srr_team_config *team);
 
-/* The CSV header names, NULL terminated (static). */
-extern const char *const SRR_EXPORT_CSV_HEADER[];
+/* The header of CSV column i (0-based), or NULL past the last. Static. */
+const char *srr_export_csv_header(size_t i);
 
 #endif

@@ -157,7 +157,9 @@ static const struct {
     {"sync status --format ", "json table"},
     {"sync retry --", "--all --help"},
     {"sweep --replay ", "recorded srr-spool"},
-    {"export ", "~--format --kind"},
+    {"export ", "~--format --kind --label"},
+    {"risks list --label ", "checkout customer"},
+    {"export --label c", "checkout customer"},
 };
 
 /* The bash driver: sources the script (after bash-completion's helpers

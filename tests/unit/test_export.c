@@ -4,8 +4,10 @@
  * written here (quoted fields, doubled quotes, CRLF records, the same
  * number of fields on every row) and every value comes back as stored,
  * commas, quotes, line breaks and UTF-8 included, with the one documented
- * change (a leading ' before = + - @ against formula injection); then the
- * binary writes CSV, JSON and one Markdown page per record.
+ * change (a leading ' on a cell a spreadsheet would read as a formula); the
+ * columns Notion and Sheets need (title first, labels, people as emails,
+ * owner); then the binary writes CSV, JSON and one Markdown page per
+ * record, and shows and filters labels.
  */
 #include <criterion/criterion.h>
 #include <stdlib.h>
@@ -13,6 +15,7 @@
 #include <unistd.h>
 
 #include "export.h"
+#include "rules.h"
 #include "store.h"
 #include "store_fixtures.h"
 #include "testutil.h"
@@ -165,11 +168,12 @@ Test(export, csv_round_trips_through_an_rfc4180_parser)
     seed_tricky();
     cr_assert_eq(srr_export_collect(g_st, "all", NULL, &recs, &err), SRR_OK, "%s", err.msg);
     cr_assert_eq(json_array_size(recs), 3);
-    text = srr_export_csv(recs);
+    text = srr_export_csv(recs, NULL);
     csv_parse(text, &c);
     cr_assert_eq(c.nrows, 4); /* header + 3 records */
-    for (j = 0; SRR_EXPORT_CSV_HEADER[j]; j++)
-        cr_assert_str_eq(c.rows[0][j], SRR_EXPORT_CSV_HEADER[j]);
+    for (j = 0; srr_export_csv_header(j); j++)
+        cr_assert_str_eq(c.rows[0][j], srr_export_csv_header(j));
+    cr_assert_str_eq(c.rows[0][0], "Title", "Notion makes the first column the page title");
     for (i = 0; i < c.nrows; i++)
         cr_assert_eq(c.nfields[i], j, "row %zu has %zu fields, want %zu", i, c.nfields[i], j);
 
@@ -208,6 +212,108 @@ Test(export, csv_round_trips_through_an_rfc4180_parser)
     cr_assert_eq(json_array_size(recs), 1);
     json_decref(recs);
     cr_assert_eq(srr_export_collect(g_st, "people", NULL, &recs, &err), SRR_EINVAL);
+}
+
+/* What a Notion database or a Google Sheet needs from the CSV: the title
+ * first, the policy's labels in one cell, people as emails where the team
+ * config has them (the assignee, the approver, the service's owners), and
+ * the formula guard only on cells a spreadsheet would evaluate. The labels
+ * come from a policy the store decides with; the binary shows and filters
+ * them. */
+Test(export, notion_and_sheets_columns)
+{
+    const char *yaml = "checks:\n  - {name: worker-rss, source: metrics, query: q,"
+                       " when: 'growth > 10%/week'}\n"
+                       "policy:\n  rules:\n    - name: leaks\n      match: {check: worker-rss}\n"
+                       "      action: risk\n      labels: [capacity, memory leak]\n"
+                       "  default: {action: risk}\n"
+                       "team:\n  members: [alice, bob]\n  owners: {worker: 'alice, bob'}\n"
+                       "  emails: {alice: alice@example.com}\n";
+    const char *sets[] = {"cause=-12", "next=- first step\n- second step", "policy=-2+3",
+                          "title=@SUM(1+1)"};
+    srr_config *cfg = NULL;
+    srr_ruleset *rs = NULL;
+    srr_error err = {0};
+    srr_candidate c;
+    srr_wf_req r;
+    json_t *recs = NULL;
+    char *text;
+    csv t;
+    cr_assert_eq(srr_config_parse("t.yaml", yaml, strlen(yaml), &cfg, &err), SRR_OK, "%s",
+                 err.msg);
+    cr_assert_eq(srr_rules_compile(cfg, &rs, &err), SRR_OK, "%s", err.msg);
+    srr_store_set_rules(g_st, rs);
+    sf_candidate(&c, "c1", "fp-1", SRR_ACTION_RISK, SRR_STATUS_FIRING, T0);
+    cr_assert_eq(srr_store_apply(g_st, &c, 1, T0, NULL, &err), SRR_OK, "%s", err.msg);
+    srr_candidate_clear(&c);
+    srr_store_set_rules(g_st, NULL);
+    memset(&r, 0, sizeof(r));
+    r.actor = "bob";
+    r.now = T0 + 60;
+    r.assignee = "alice";
+    cr_assert_eq(srr_wf_risk(g_st, "approve", "SRR-1", &r, NULL, &err), SRR_OK, "%s", err.msg);
+    r.assignee = NULL;
+    r.sets = sets;
+    r.nsets = 4;
+    cr_assert_eq(srr_wf_risk(g_st, "set", "SRR-1", &r, NULL, &err), SRR_OK, "%s", err.msg);
+
+    cr_assert_eq(srr_export_collect(g_st, "risks", NULL, &recs, &err), SRR_OK, "%s", err.msg);
+    text = srr_export_csv(recs, &cfg->team);
+    csv_parse(text, &t);
+    cr_assert_str_eq(t.rows[0][0], "Title");
+    cr_assert_str_eq(t.rows[1][col(&t, "Labels")], "capacity, memory leak");
+    cr_assert_str_eq(t.rows[1][col(&t, "Assignee")], "alice@example.com");
+    cr_assert_str_eq(t.rows[1][col(&t, "Owner")], "alice@example.com, bob");
+    cr_assert_str_eq(t.rows[1][col(&t, "Approved by")], "bob");
+    /* guarded: what a spreadsheet would evaluate */
+    cr_assert_str_eq(t.rows[1][col(&t, "Title")], "'@SUM(1+1)");
+    cr_assert_str_eq(t.rows[1][col(&t, "Countermeasure policy")], "'-2+3");
+    /* left alone: numbers and bullet lists */
+    cr_assert_str_eq(t.rows[1][col(&t, "Cause")], "-12");
+    cr_assert_str_eq(t.rows[1][col(&t, "Next action")], "- first step\n- second step");
+    csv_free(&t);
+    free(text);
+    /* Without the team config, people stay names and nobody owns it. */
+    text = srr_export_csv(recs, NULL);
+    csv_parse(text, &t);
+    cr_assert_str_eq(t.rows[1][col(&t, "Assignee")], "alice");
+    cr_assert_str_eq(t.rows[1][col(&t, "Owner")], "");
+    csv_free(&t);
+    free(text);
+    cr_assert_eq(json_array_size(json_object_get(json_array_get(recs, 0), "labels")), 2);
+    json_decref(recs);
+    srr_rules_destroy(rs);
+
+    /* The binary shows the labels and filters by them. */
+    srr_store_close(&g_st);
+    {
+        char *cpath = tu_write_file(g_dir, "srr.yaml", "store:\n  path: srr.db\n");
+        const char *show[] = {SRR_BIN, "risks", "show", "SRR-1", "-c", cpath, NULL};
+        const char *list[] = {SRR_BIN, "risks", "list", "--label", "capacity", "-c", cpath, NULL};
+        const char *none[] = {SRR_BIN, "export", "--format", "json", "--label", "nope",
+                              "-c", cpath, NULL};
+        tu_run x;
+        tu_exec(show, NULL, NULL, &x);
+        cr_assert_eq(x.status, 0, "%s", x.err);
+        cr_assert_not_null(strstr(x.out, "| Labels | capacity, memory leak |"), "%s", x.out);
+        tu_run_free(&x);
+        tu_exec(list, NULL, NULL, &x);
+        cr_assert_eq(x.status, 0, "%s", x.err);
+        cr_assert_not_null(strstr(x.out, "LABELS"), "%s", x.out);
+        cr_assert_not_null(strstr(x.out, "SRR-1"), "%s", x.out);
+        tu_run_free(&x);
+        list[4] = "other";
+        tu_exec(list, NULL, NULL, &x);
+        cr_assert_eq(x.status, 0, "%s", x.err);
+        cr_assert_not_null(strstr(x.out, "no risks"), "%s", x.out);
+        tu_run_free(&x);
+        tu_exec(none, NULL, NULL, &x);
+        cr_assert_eq(x.status, 0, "%s", x.err);
+        cr_assert_str_eq(x.out, "[]\n");
+        tu_run_free(&x);
+        free(cpath);
+    }
+    srr_config_destroy(cfg);
 }
 
 Test(export, binary_writes_csv_json_and_markdown_pages)
