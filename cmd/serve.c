@@ -30,6 +30,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "gauges.h"
 #include "log.h"
 #include "queue.h"
 #include "rules.h"
@@ -178,6 +179,14 @@ static srr_rc on_ready(void *ctx, srr_error *err)
 static void on_metrics(void *ctx, srr_buf *out)
 {
     serve_ctx *sc = ctx;
+    srr_gauges g;
+    srr_error err = {0};
+    /* The records' gauges, read from the store when it is on this machine
+     * (through a read-only connection: a scrape changes nothing). */
+    if (srr_gauges_read(sc->cfg->store.path, srr_now(), &g, &err) == SRR_OK)
+        srr_gauges_write(&g, srr_now(), out);
+    else
+        srr_debug("srr serve: /metrics without the record gauges: %s", err.msg);
     pthread_rwlock_rdlock(&sc->com_lock);
     if (sc->com)
         srr_committer_metrics(sc->com, out);

@@ -40,6 +40,7 @@
 #include "log.h"
 #include "queue.h"
 #include "rules.h"
+#include "gauges.h"
 #include "sweep_state.h"
 
 typedef struct sweep_opts {
@@ -222,9 +223,13 @@ typedef struct sweep_summary {
     int64_t started, finished;
 } sweep_summary;
 
-static srr_rc write_textfile(const char *path, const sweep_summary *s, srr_error *err)
+/* Writes sweep.textfile: what this sweep did, then the record gauges of the
+ * store (store/reports/gauges.h) as they are once it has drained. */
+static srr_rc write_textfile(const srr_config *cfg, const sweep_summary *s, srr_error *err)
 {
     static const char *const actions[] = {"ignore", "backlog", "investigate", "risk"};
+    const char *path = cfg->sweep.textfile;
+    srr_gauges g;
     srr_buf b;
     srr_buf_init(&b, 0);
     (void)srr_buf_printf(&b,
@@ -266,6 +271,10 @@ static srr_rc write_textfile(const char *path, const sweep_summary *s, srr_error
                          "srr_sweep_rate_limit_wait_seconds %.3f\n",
                          s->deferred, s->dd.requests, s->dd.retries, s->dd.http_429, s->dd.rl_waits,
                          (double)s->dd.rl_wait_ms / 1000.0);
+    if (srr_gauges_read(cfg->store.path, srr_now(), &g, err) == SRR_OK)
+        srr_gauges_write(&g, srr_now(), &b);
+    else
+        srr_warn("srr sweep: sweep.textfile without the record gauges: %s", err->msg);
     srr_rc rc = srr_file_write_atomic(path, b.data, b.len, err);
     srr_buf_free(&b);
     return rc;
@@ -486,17 +495,21 @@ int srr_cmd_sweep(int argc, char **argv)
             if (reports[i].rc != SRR_OK)
                 printf("  %s: %s\n", reports[i].check->name, reports[i].error);
     }
-    if (cfg->sweep.textfile && write_textfile(cfg->sweep.textfile, &sum, &err) != SRR_OK) {
-        srr_say_error("srr sweep: writing sweep.textfile: %s\n", err.msg);
-        code = SRR_EXIT_FAIL;
-    }
-
     if (strcmp(cfg->queue.backend, "spool") == 0 && !o.no_drain) {
         srr_producer_close(&prod);
         code = srr_cli_drain(cfg, 1, NULL, "srr sweep");
     }
     if (failed && code == SRR_EXIT_OK)
         code = SRR_EXIT_FAIL;
+    /* A live sweep that failed nowhere (replays keep no state) is the
+     * srr_sweep_last_success_timestamp_seconds gauge's time. */
+    if (state && code == SRR_EXIT_OK &&
+        srr_sweep_state_mark_success(state, sum.finished, &err) != SRR_OK)
+        srr_warn("srr sweep: %s", err.msg);
+    if (cfg->sweep.textfile && write_textfile(cfg, &sum, &err) != SRR_OK) {
+        srr_say_error("srr sweep: writing sweep.textfile: %s\n", err.msg);
+        code = SRR_EXIT_FAIL;
+    }
 out:
     cand_list_clear(&cands);
     srr_signal_list_clear(&sigs);

@@ -1,19 +1,20 @@
 /* SPDX-License-Identifier: Apache-2.0
  *
  * names.c - record ids and distinct values for shell completion (names.h),
- * read through their own read-only SQLite connection.
+ * read through their own read-only SQLite connection (srr_store_open_ro,
+ * shared with the gauges of reports/gauges.c).
  */
 #include "names.h"
+
+#include "store_internal.h"
 
 #include <sqlite3.h>
 #include <string.h>
 #include <unistd.h>
 
-#define NAMES_BUSY_MS 200 /* completion gives up rather than keep a shell waiting */
+#define NAMES_BUSY_MS 200 /* a shell or a scrape gives up rather than wait on the writer */
 
-/* Opens db_path read-only into *db; *db stays NULL when the file does not
- * exist (nothing to complete yet). */
-static srr_rc open_ro(const char *db_path, sqlite3 **db, srr_error *err)
+srr_rc srr_store_open_ro(const char *db_path, sqlite3 **db, srr_error *err)
 {
     *db = NULL;
     if (access(db_path, F_OK) != 0)
@@ -76,7 +77,7 @@ srr_rc srr_names_records(const char *db_path, const char *kind, size_t limit, js
         any += !kind || strcmp(kind, KINDS[i].kind) == 0;
     if (!any)
         return srr_error_set(err, SRR_EINVAL, "unknown record kind '%s'", kind);
-    if ((rc = open_ro(db_path, &db, err)) != SRR_OK || !db)
+    if ((rc = srr_store_open_ro(db_path, &db, err)) != SRR_OK || !db)
         return rc;
     for (i = 0; i < 3 && rc == SRR_OK; i++) {
         char sql[160];
@@ -116,7 +117,7 @@ srr_rc srr_names_values(const char *db_path, const char *what, json_t **out, srr
             break;
     if (i == sizeof(QUERIES) / sizeof(QUERIES[0]))
         return srr_error_set(err, SRR_EINVAL, "unknown name list '%s'", what);
-    if ((rc = open_ro(db_path, &db, err)) != SRR_OK || !db)
+    if ((rc = srr_store_open_ro(db_path, &db, err)) != SRR_OK || !db)
         return rc;
     rc = collect(db, QUERIES[i].sql, NULL, *out, err);
     sqlite3_close(db);

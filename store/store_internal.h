@@ -53,4 +53,10 @@ void srr_store_stream_abort(srr_store *st);
  * leave no transaction open and no statement unfinalized between calls. */
 sqlite3 *srr_store_db(srr_store *st);
 
+/* Opens db_path read-only (no creation, no migration, a 200 ms busy
+ * timeout) into *db, for readers that must leave no state behind (shell
+ * completion, metrics scrapes); *db stays NULL when the file does not
+ * exist. Returns SRR_OK or SRR_EIO. Close with sqlite3_close. (names.c) */
+srr_rc srr_store_open_ro(const char *db_path, sqlite3 **db, srr_error *err);
+
 #endif

@@ -89,3 +89,8 @@ srr_rc srr_sweep_state_set(srr_sweep_state *s, const char *check, int64_t end, s
     sqlite3_clear_bindings(s->set);
     return rc;
 }
+
+srr_rc srr_sweep_state_mark_success(srr_sweep_state *s, int64_t at, srr_error *err)
+{
+    return srr_sweep_state_set(s, SRR_SWEEP_STATE_LAST_SUCCESS, at, err);
+}

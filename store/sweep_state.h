@@ -15,6 +15,10 @@
 
 typedef struct srr_sweep_state srr_sweep_state;
 
+/* The row of sweep_state that holds when the last live sweep without a
+ * failure ended (a name no check can have: check names have no '('). */
+#define SRR_SWEEP_STATE_LAST_SUCCESS "(last-success)"
+
 /* Opens the store at `path` (creating and migrating it like srr_store_open)
  * and keeps one connection for the state. On success *out must be closed
  * with srr_sweep_state_close(). Errors: SRR_EIO with the path and SQLite's
@@ -31,5 +35,8 @@ srr_rc srr_sweep_state_get(srr_sweep_state *s, const char *check, int64_t *last_
 /* Records that `check` completed the window ending at `end`; the stored
  * value never moves backwards. Returns SRR_OK or SRR_EIO. */
 srr_rc srr_sweep_state_set(srr_sweep_state *s, const char *check, int64_t end, srr_error *err);
+/* Records that a live sweep ended at `at` without a failure (read back by
+ * the srr_sweep_last_success_timestamp_seconds gauge). SRR_OK or SRR_EIO. */
+srr_rc srr_sweep_state_mark_success(srr_sweep_state *s, int64_t at, srr_error *err);
 
 #endif

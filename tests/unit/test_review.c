@@ -11,9 +11,12 @@
 #include <criterion/criterion.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "gauges.h"
 #include "review.h"
 #include "store.h"
+#include "sweep_state.h"
 #include "store_fixtures.h"
 #include "testutil.h"
 #include "workflow.h"
@@ -214,6 +217,51 @@ Test(review, open_risks_nobody_owns)
     cr_assert_eq(srr_review_build(g_st, &t, &o, &rep, &err), SRR_OK, "%s", err.msg);
     cr_assert_str_eq(ids(rep, "unowned"), "SRR-1");
     json_decref(rep);
+}
+
+/* The records' gauges (/metrics and sweep.textfile): drafts by kind and the
+ * oldest's age, open investigations past their deadline, the last live
+ * sweep that succeeded; read without creating a store that is not there. */
+Test(review, record_gauges)
+{
+    srr_gauges g;
+    srr_error err = {0};
+    srr_sweep_state *ss = NULL;
+    srr_buf b;
+    int64_t now = at("2026-03-20T12:00:00Z");
+    seed("g1", "fp-g1", SRR_ACTION_RISK, "api", SRR_URGENCY_MEDIUM, at("2026-03-10T12:00:00Z"));
+    seed("g2", "fp-g2", SRR_ACTION_BACKLOG, "api", SRR_URGENCY_LOW, at("2026-03-05T12:00:00Z"));
+    seed("g3", "fp-g3", SRR_ACTION_INVESTIGATE, "api", SRR_URGENCY_LOW,
+         at("2026-03-01T12:00:00Z")); /* a 1-day time-box: long past */
+    seed("g4", "fp-g4", SRR_ACTION_INVESTIGATE, "api", SRR_URGENCY_LOW, now - 3600);
+    cr_assert_eq(srr_gauges_read(g_db, now, &g, &err), SRR_OK, "%s", err.msg);
+    cr_assert(g.have_store);
+    cr_assert_eq(g.drafts_risk, 1);
+    cr_assert_eq(g.drafts_backlog, 1);
+    cr_assert_eq(g.oldest_draft_at, at("2026-03-05T12:00:00Z"));
+    cr_assert_eq(g.investigations_overdue, 1);
+    cr_assert_eq(g.last_sweep_success, 0);
+    cr_assert_eq(srr_sweep_state_open(g_db, &ss, &err), SRR_OK, "%s", err.msg);
+    cr_assert_eq(srr_sweep_state_mark_success(ss, now - 60, &err), SRR_OK, "%s", err.msg);
+    srr_sweep_state_close(&ss);
+    cr_assert_eq(srr_gauges_read(g_db, now, &g, &err), SRR_OK, "%s", err.msg);
+    cr_assert_eq(g.last_sweep_success, now - 60);
+    srr_buf_init(&b, 0);
+    srr_gauges_write(&g, now, &b);
+    cr_assert(strstr(b.data, "srr_records_drafts{kind=\"risk\"} 1\n"), "%s", b.data);
+    cr_assert(strstr(b.data, "srr_records_oldest_draft_age_seconds 1296000\n"), "%s", b.data);
+    cr_assert(strstr(b.data, "srr_records_investigations_overdue 1\n"), "%s", b.data);
+    srr_buf_free(&b);
+    /* No store: nothing known, nothing created. */
+    char *none = srr_asprintf("%s/none.db", g_dir);
+    cr_assert_eq(srr_gauges_read(none, now, &g, &err), SRR_OK);
+    cr_assert_eq(g.have_store, 0);
+    cr_assert_neq(access(none, F_OK), 0);
+    srr_buf_init(&b, 0);
+    srr_gauges_write(&g, now, &b);
+    cr_assert_eq(b.len, 0);
+    srr_buf_free(&b);
+    free(none);
 }
 
 /* Writes a config for the binary: this store and the team. */

@@ -56,6 +56,13 @@ static char *write_config(void)
     cr_assert_not_null(at);
     patched = srr_asprintf("%.*sdatadog:\n  api_url: \"%s\"\n%s", (int)(at - text), text,
                            fake_dd_url(dd), at + strlen("datadog:\n"));
+    /* The sweep writes its Prometheus textfile next to the config. */
+    at = strstr(patched, "\nsweep:\n");
+    cr_assert_not_null(at);
+    char *with_tf = srr_asprintf("%.*s\nsweep:\n  textfile: srr.prom\n%s", (int)(at - patched),
+                                 patched, at + strlen("\nsweep:\n"));
+    free(patched);
+    patched = with_tf;
     path = tu_write_file(dir, "srr.yaml", patched);
     free(text);
     free(patched);
@@ -164,6 +171,21 @@ Test(sweep_e2e, live_sweep_writes_the_drafts_once, .init = setup, .fini = teardo
     json_t *risks2 = list("risks", cfg);
     cr_assert_eq(json_array_size(risks2), 1);
     json_decref(risks);
+    /* sweep.textfile: what the sweep did and, once it drained, the records'
+     * gauges; the live sweep that failed nowhere is the last success. */
+    {
+        char *tf = srr_asprintf("%s/srr.prom", dir), *text = NULL;
+        size_t len = 0;
+        cr_assert_eq(srr_file_read(tf, 0, &text, &len, NULL), SRR_OK, "no %s", tf);
+        cr_assert(strstr(text, "srr_sweep_checks 7\n"), "%s", text);
+        cr_assert(strstr(text, "srr_records_drafts{kind=\"risk\"} 1\n"), "%s", text);
+        cr_assert(strstr(text, "srr_records_drafts{kind=\"backlog\"} 1\n"), "%s", text);
+        cr_assert(strstr(text, "srr_records_investigations_overdue 0\n"), "%s", text);
+        cr_assert(strstr(text, "srr_sweep_last_success_timestamp_seconds " WEEK_END "\n"), "%s",
+                  text);
+        free(text);
+        free(tf);
+    }
     json_decref(risks2);
     json_decref(bl);
     json_decref(inv);

@@ -114,6 +114,21 @@ Test(webhook_e2e, alert_posted_with_curl_becomes_a_draft)
     cr_assert_eq(json_array_size(list), 1, "stored twice: %zu risks", json_array_size(list));
     json_decref(list);
 
+    /* /metrics carries the records' gauges: the draft waits. */
+    {
+        char murl[128];
+        snprintf(murl, sizeof murl, "http://127.0.0.1:%u/metrics", p.port);
+        wh_get(murl, 10000, &a);
+        cr_assert_eq(a.code, 200);
+        cr_assert(a.body && strstr(a.body, "srr_records_drafts{kind=\"risk\"} 1\n"), "%s",
+                  a.body ? a.body : "");
+        cr_assert(strstr(a.body, "srr_records_investigations_overdue 0\n"), "%s", a.body);
+        cr_assert(strstr(a.body, "srr_sweep_last_success_timestamp_seconds 0\n"), "%s", a.body);
+        cr_assert(strstr(a.body, "# TYPE srr_records_oldest_draft_age_seconds gauge\n"), "%s",
+                  a.body);
+        wh_answer_free(&a);
+    }
+
     {
         const char *argv[] = {SRR_BIN, "risks", "show", "SRR-1", "-c", cfg, "--format", "json",
                               NULL};

@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: Apache-2.0
+ *
+ * gauges.h - the state of the records as Prometheus gauges, for the alerts
+ * a team sets on srr itself: drafts waiting for a decision (and how old the
+ * oldest is), investigations past their deadline (the deadline check is
+ * not running), and when a live sweep last succeeded. `srr serve` appends
+ * them to GET /metrics; `srr sweep` writes them to sweep.textfile, so a
+ * sweep-only install has them too. Read through a read-only connection:
+ * a scrape never creates or migrates the store.
+ */
+#ifndef SRR_GAUGES_H
+#define SRR_GAUGES_H
+
+#include <stdint.h>
+
+#include "srr.h"
+
+typedef struct srr_gauges {
+    int have_store;                  /* 0: no store file; nothing below is known */
+    long long drafts_risk;           /* risks in draft */
+    long long drafts_backlog;        /* backlog items in draft */
+    int64_t oldest_draft_at;         /* creation of the oldest draft, 0 when none */
+    long long investigations_overdue; /* open investigations past their deadline */
+    int64_t last_sweep_success;      /* end of the last live sweep without a failure, 0: never */
+} srr_gauges;
+
+/* Reads the gauges from the store at db_path as of `now`. A missing file
+ * is not an error (have_store 0). Returns SRR_OK or SRR_EIO. */
+srr_rc srr_gauges_read(const char *db_path, int64_t now, srr_gauges *g, srr_error *err);
+
+/* Appends the gauges in the Prometheus text format (HELP and TYPE lines,
+ * one sample each; nothing when have_store is 0). */
+void srr_gauges_write(const srr_gauges *g, int64_t now, srr_buf *out);
+
+#endif
