@@ -216,10 +216,26 @@ static void add_word(char *buf, size_t cap, const char *word)
     snprintf(buf + len, cap - len, "%s%s", len ? " " : "", word);
 }
 
-/* Quotes s for a bash double-quoted string (the data has no $ ` \ "). */
+/* Writes s inside bash double quotes: $ ` \ and " escaped. */
+static void bash_quoted(FILE *out, const char *s)
+{
+    fputc('"', out);
+    for (; *s; s++) {
+        if (strchr("$`\\\"", *s))
+            fputc('\\', out);
+        fputc(*s, out);
+    }
+    fputc('"', out);
+}
+
+/* One `[key]=value` line of an associative array. */
 static void emit_entry(FILE *out, const char *key, const char *value)
 {
-    fprintf(out, "    [\"%s\"]=\"%s\"\n", key, value);
+    fputs("    [", out);
+    bash_quoted(out, key);
+    fputs("]=", out);
+    bash_quoted(out, value);
+    fputc('\n', out);
 }
 
 /* Every line of the table, read; *n forms. Caller frees. Returns NULL and
@@ -279,9 +295,11 @@ static const char SCRIPT_FUNCTIONS[] =
     "        rest=${kind#ids:}; verb=${rest#*:}\n"
     "        COMPREPLY=($(compgen -W \"$(\"$bin\" completion list ids \"${rest%%:*}\" ${verb:+\"$verb\"} \\\n"
     "            ${cfg:+-c \"$cfg\"} 2>/dev/null)\" -- \"$cur\")) ;;\n"
-    "    people|labels|services)\n"
-    "        COMPREPLY=($(compgen -W \"$(\"$bin\" completion list \"$kind\" ${cfg:+-c \"$cfg\"} \\\n"
-    "            2>/dev/null)\" -- \"$cur\")) ;;\n"
+    "    people|labels|services) # one per line; a label may hold a space\n"
+    "        local w\n"
+    "        while IFS= read -r w; do\n"
+    "            [[ $w == \"$cur\"* ]] && COMPREPLY+=(\"$(printf '%q' \"$w\")\")\n"
+    "        done < <(\"$bin\" completion list \"$kind\" ${cfg:+-c \"$cfg\"} 2>/dev/null) ;;\n"
     "    esac\n"
     "}\n"
     "\n"

@@ -69,7 +69,7 @@ static void setup(void)
                        "    - name: customer-facing\n"
                        "      match: {service: \"checkout*\"}\n"
                        "      action: risk\n"
-                       "      labels: [customer, checkout]\n"
+                       "      labels: [customer, checkout, needs review]\n"
                        "  default:\n"
                        "    action: risk\n"
                        "team:\n"
@@ -158,7 +158,7 @@ static const struct {
     {"sync retry --", "--all --help"},
     {"sweep --replay ", "recorded srr-spool"},
     {"export ", "~--format --kind --label"},
-    {"risks list --label ", "checkout customer"},
+    {"risks list --label ", "checkout customer needs\\ review"},
     {"export --label c", "checkout customer"},
 };
 
