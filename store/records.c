@@ -1,0 +1,539 @@
+/* SPDX-License-Identifier: Apache-2.0
+ *
+ * records.c - writing the records of the writer semantics (DESIGN.md
+ * section 3): a draft risk, backlog item or investigation created from a
+ * candidate with its first evidence, recognition log and audit entry;
+ * evidence appended to an open record; an investigation promoted to a
+ * draft risk (its log and evidence carried over) or closed without one;
+ * and an engineer's verdict on an investigation. What to write is decided
+ * in things.c; this file only writes it (store_priv.h).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "jsonw.h"
+#include "store_priv.h"
+
+#define SRR_TEXT_MAX (64 * 1024) /* bound on generated overviews */
+
+/* The signal's evidence as bounded compact JSON text, or NULL when it has
+ * none (or it is not an object or array, which json_dumps refused). The
+ * text is json_dumps(evidence, JSON_COMPACT) byte for byte (or the
+ * signal's evidence_json as it is), written into the store's scratch
+ * buffer: valid until the next srr_st_scratch(). */
+static const char *evidence_text(srr_store *st, const srr_signal *sig)
+{
+    srr_buf *b;
+    if (sig->evidence_json) {
+        b = srr_st_scratch(st);
+        srr_buf_append(b, sig->evidence_json, strlen(sig->evidence_json));
+    } else if (!sig->evidence || !(json_is_object(sig->evidence) || json_is_array(sig->evidence))) {
+        return NULL;
+    } else {
+        b = srr_st_scratch(st);
+        srr_jsonw_value(b, sig->evidence);
+    }
+    if (b->len > SRR_SIGNAL_MAX_EVIDENCE_BYTES) {
+        size_t n = b->len;
+        srr_st_scratch(st);
+        srr_buf_printf(b, "{\"truncated\":true,\"bytes\":%zu}", n);
+    }
+    return b->data;
+}
+
+static srr_rc add_evidence(srr_store *st, rec_kind kind, int64_t id, const srr_candidate *c,
+                           srr_error *err)
+{
+    const srr_signal *sig = &c->signal;
+    return ST_EXEC(st, Q_EVIDENCE_INSERT, err, "tititdttt", SRR_ST_REC_NAME[kind], id, c->id,
+                   sig->observed_at, srr_status_name(sig->status), sig->value, sig->summary,
+                   sig->link, evidence_text(st, sig));
+}
+
+/* The overview (or backlog description) prefilled from the signal. */
+static char *overview_text(const srr_candidate *c)
+{
+    const srr_signal *sig = &c->signal;
+    char from[32], to[32];
+    srr_buf b;
+    size_t i;
+    srr_buf_init(&b, SRR_TEXT_MAX);
+    srr_time_iso(sig->window_start, from);
+    srr_time_iso(sig->window_end, to);
+    srr_buf_printf(&b, "%s\n\n", sig->summary ? sig->summary : (c->title ? c->title : ""));
+    if (sig->condition)
+        srr_buf_printf(&b, "Condition: %s\n", sig->condition);
+    srr_buf_printf(&b, "Check: %s (%s, %s)\n", sig->check ? sig->check : "?",
+                   srr_source_name(sig->source), srr_kind_name(sig->kind));
+    srr_buf_printf(&b, "Service: %s", sig->service ? sig->service : "-");
+    if (sig->env)
+        srr_buf_printf(&b, " (env %s)", sig->env);
+    srr_buf_printf(&b, "\n");
+    if (sig->ntags) {
+        srr_buf_printf(&b, "Tags:");
+        for (i = 0; i < sig->ntags; i++)
+            srr_buf_printf(&b, " %s", sig->tags[i]);
+        srr_buf_printf(&b, "\n");
+    }
+    if (sig->window_end > 0)
+        srr_buf_printf(&b, "Window: %s .. %s\n", from, to);
+    if (sig->link)
+        srr_buf_printf(&b, "Datadog: %s\n", sig->link);
+    /* The reason is kept in its own column and shown on its own. */
+    return srr_buf_steal(&b);
+}
+
+static const char *title_of(const srr_candidate *c)
+{
+    if (c->title && *c->title)
+        return c->title;
+    if (c->signal.summary && *c->signal.summary)
+        return c->signal.summary;
+    return c->signal.check ? c->signal.check : "(untitled)";
+}
+
+static json_t *created_json(const srr_candidate *c, const char *status)
+{
+    return json_pack("{s:s, s:s, s:s, s:s, s:s?}", "status", status, "title", title_of(c),
+                     "urgency", srr_urgency_name(c->urgency), "fingerprint", c->fingerprint,
+                     "candidate", c->id);
+}
+
+/* Creates a draft risk from a candidate; reopened_from > 0 marks a
+ * regression of that (resolved) risk. */
+srr_rc srr_rec_create_risk(srr_store *st, const srr_candidate *c, const rec_extra *x,
+                           int64_t reopened_from, int64_t now, int64_t *out_id, srr_error *err)
+{
+    const srr_signal *sig = &c->signal;
+    char *overview = overview_text(c), *text = NULL, *reason = NULL;
+    char prev[32];
+    json_t *after = NULL;
+    int64_t id;
+    srr_rc rc;
+    if (reopened_from > 0) {
+        srr_st_hid(REC_RISK, reopened_from, prev);
+        reason = srr_asprintf("Regression: %s was resolved and the signal fires again. %s", prev,
+                              c->reason ? c->reason : "");
+    }
+    rc = ST_EXEC(st, Q_RISK_INSERT, err, "ittttttttttriiiittt", (int64_t)c->urgency, title_of(c),
+                 sig->service, sig->env, c->fingerprint, overview, c->owner, sig->link, c->rule,
+                 reason ? reason : c->reason, c->id, reopened_from, sig->observed_at,
+                 sig->observed_at, (int64_t)1, now, x->labels, x->impact, x->likelihood);
+    if (rc != SRR_OK)
+        goto out;
+    id = sqlite3_last_insert_rowid(st->db);
+    text = srr_asprintf("Detected by %s: %s",
+                        sig->source == SRR_SRC_WEBHOOK ? "Datadog monitor webhook" : "srr sweep",
+                        sig->summary ? sig->summary : title_of(c));
+    rc = srr_st_log(st, REC_RISK, id, "recognition", sig->observed_at, SRR_WRITER_ACTOR, text, err);
+    if (rc == SRR_OK && reopened_from > 0) {
+        free(text);
+        text = srr_asprintf("Reopened: %s was resolved; the same fingerprint fires again", prev);
+        rc = srr_st_log(st, REC_RISK, id, "recognition", sig->observed_at, SRR_WRITER_ACTOR, text,
+                        err);
+    }
+    if (rc == SRR_OK)
+        rc = add_evidence(st, REC_RISK, id, c, err);
+    if (rc != SRR_OK)
+        goto out;
+    after = created_json(c, "draft");
+    if (reopened_from > 0)
+        json_object_set_new(after, "reopened_from", json_string(prev));
+    if (x->decision)
+        json_object_set(after, "decision", x->decision);
+    rc = srr_st_audit(st, now, SRR_ST_REC_NAME[REC_RISK], id, "create", NULL, after,
+                      reason ? reason : c->reason, err);
+    if (rc == SRR_OK)
+        *out_id = id;
+out:
+    json_decref(after);
+    free(overview);
+    free(text);
+    free(reason);
+    return rc;
+}
+
+srr_rc srr_rec_create_backlog(srr_store *st, const srr_candidate *c, const rec_extra *x,
+                              int64_t now, int64_t *out_id, srr_error *err)
+{
+    const srr_signal *sig = &c->signal;
+    char *desc = overview_text(c);
+    json_t *after = NULL;
+    int64_t id;
+    srr_rc rc = ST_EXEC(st, Q_BL_INSERT, err, "ittttttttttiit", (int64_t)c->urgency, title_of(c),
+                        sig->service, sig->env, c->fingerprint, desc, c->owner, sig->link, c->rule,
+                        c->reason, c->id, sig->observed_at, now, x->labels);
+    if (rc != SRR_OK)
+        goto out;
+    id = sqlite3_last_insert_rowid(st->db);
+    rc = add_evidence(st, REC_BACKLOG, id, c, err);
+    if (rc != SRR_OK)
+        goto out;
+    after = created_json(c, "draft");
+    if (x->decision)
+        json_object_set(after, "decision", x->decision);
+    rc = srr_st_audit(st, now, SRR_ST_REC_NAME[REC_BACKLOG], id, "create", NULL, after, c->reason,
+                      err);
+    if (rc == SRR_OK)
+        *out_id = id;
+out:
+    json_decref(after);
+    free(desc);
+    return rc;
+}
+
+srr_rc srr_rec_create_investigation(srr_store *st, const srr_candidate *c, const rec_extra *x,
+                                    int64_t now, int64_t *out_id, srr_error *err)
+{
+    const srr_signal *sig = &c->signal;
+    int64_t timebox = c->timebox_s > 0 ? c->timebox_s : SRR_DEFAULT_TIMEBOX_S;
+    json_t *after = NULL;
+    int64_t id;
+    srr_rc rc = ST_EXEC(st, Q_INV_INSERT, err, "itttttiitttttiit", (int64_t)c->urgency, title_of(c),
+                        sig->service, sig->env, c->fingerprint, c->owner, now, now + timebox,
+                        srr_status_name(sig->status), sig->link, c->rule, c->reason, c->id,
+                        sig->observed_at, (int64_t)1, x->labels);
+    if (rc != SRR_OK)
+        goto out;
+    id = sqlite3_last_insert_rowid(st->db);
+    rc = add_evidence(st, REC_INV, id, c, err);
+    if (rc != SRR_OK)
+        goto out;
+    after = created_json(c, "open");
+    json_object_set_new(after, "deadline", srr_st_json_time(now + timebox));
+    if (x->decision)
+        json_object_set(after, "decision", x->decision);
+    rc = srr_st_audit(st, now, SRR_ST_REC_NAME[REC_INV], id, "create", NULL, after, c->reason, err);
+    if (rc == SRR_OK)
+        *out_id = id;
+out:
+    json_decref(after);
+    return rc;
+}
+
+/* Appends the signal to an open record: evidence row, last_seen and
+ * occurrences (firing sightings only), investigation last_status, audit. */
+srr_rc srr_rec_attach(srr_store *st, const srr_candidate *c, rec_kind kind, int64_t id, int64_t now,
+                      srr_error *err)
+{
+    const srr_signal *sig = &c->signal;
+    int64_t firing = sig->status == SRR_STATUS_FIRING;
+    srr_buf *after;
+    srr_rc rc = add_evidence(st, kind, id, c, err);
+    if (rc != SRR_OK)
+        return rc;
+    if (kind == REC_RISK)
+        rc = ST_EXEC(st, Q_RISK_TOUCH, err, "iiii", id, sig->observed_at, firing, now);
+    else if (kind == REC_BACKLOG)
+        rc = ST_EXEC(st, Q_BL_TOUCH, err, "iiii", id, sig->observed_at, firing, now);
+    else
+        rc = ST_EXEC(st, Q_INV_TOUCH, err, "iiiit", id, sig->observed_at, firing, now,
+                     srr_status_name(sig->status));
+    if (rc != SRR_OK)
+        return rc;
+    /* The audit's `after`, as json_dumps(JSON_COMPACT | JSON_SORT_KEYS)
+     * of {candidate, status, summary, value} writes it (keys in order). */
+    after = srr_st_scratch(st);
+    SRR_JSONW_LIT(after, "{\"candidate\":");
+    srr_jsonw_str(after, c->id);
+    SRR_JSONW_LIT(after, ",\"status\":");
+    srr_jsonw_str(after, srr_status_name(sig->status));
+    SRR_JSONW_LIT(after, ",\"summary\":");
+    srr_jsonw_str(after, sig->summary);
+    SRR_JSONW_LIT(after, ",\"value\":");
+    srr_jsonw_real(after, sig->value);
+    SRR_JSONW_LIT(after, "}");
+    return ST_EXEC(st, Q_AUDIT_INSERT, err, "ittrtttt", now, SRR_WRITER_ACTOR,
+                   SRR_ST_REC_NAME[kind], id, "evidence", NULL, after->data,
+                   firing ? "signal seen again" : "signal recovered");
+}
+
+void srr_rec_inv_clear(srr_inv_row *r)
+{
+    free(r->title);
+    free(r->service);
+    free(r->env);
+    free(r->fingerprint);
+    free(r->assignee);
+    free(r->last_status);
+    free(r->rule);
+    free(r->reason);
+    free(r->link);
+    free(r->origin);
+    free(r->labels);
+    free(r->status);
+    memset(r, 0, sizeof(*r));
+}
+
+srr_rc srr_rec_inv_load(srr_store *st, int64_t id, srr_inv_row *out, srr_error *err)
+{
+    srr_rc rc = SRR_OK;
+    sqlite3_stmt *s = srr_st_prep(st, Q_INV_GET, err, "i", id);
+    int r;
+    if (!s)
+        return err ? err->code : SRR_ERR;
+    r = srr_st_next(st, s, &rc, err);
+    if (r <= 0)
+        return r < 0
+                   ? rc
+                   : srr_error_set(err, SRR_ENOTFOUND, "no investigation INV-%lld", (long long)id);
+    /* Column order of SRR_INV_COLUMNS. */
+    out->id = id;
+    out->status = srr_strdup(srr_st_text(s, 1));
+    out->urgency = sqlite3_column_int64(s, 2);
+    out->title = srr_strdup(srr_st_text(s, 3));
+    out->service = srr_strdup(srr_st_text(s, 4));
+    out->env = srr_strdup(srr_st_text(s, 5));
+    out->fingerprint = srr_strdup(srr_st_text(s, 6));
+    out->assignee = srr_strdup(srr_st_text(s, 7));
+    out->opened_at = sqlite3_column_int64(s, 8);
+    out->deadline = sqlite3_column_int64(s, 9);
+    out->last_status = srr_strdup(srr_st_text(s, 10));
+    out->rule = srr_strdup(srr_st_text(s, 13));
+    out->reason = srr_strdup(srr_st_text(s, 14));
+    out->link = srr_strdup(srr_st_text(s, 15));
+    out->origin = srr_strdup(srr_st_text(s, 16));
+    out->first_seen = sqlite3_column_int64(s, 17);
+    out->last_seen = sqlite3_column_int64(s, 18);
+    out->occurrences = sqlite3_column_int64(s, 19);
+    out->labels = srr_strdup(srr_st_text(s, 22));
+    srr_st_done(s);
+    return SRR_OK;
+}
+
+/* Copies the investigation's recognition log and one entry per evidence
+ * row into the new risk's recognition log. */
+static srr_rc promote_log(srr_store *st, const srr_inv_row *inv, int64_t risk_id, srr_error *err)
+{
+    typedef struct {
+        int64_t at;
+        char *author, *text;
+    } entry;
+    entry *e = NULL;
+    size_t n = 0, cap = 0, i, nev = 0;
+    srr_rc rc = SRR_OK;
+    sqlite3_stmt *s;
+    int r;
+    char inv_hid[32];
+
+    srr_st_hid(REC_INV, inv->id, inv_hid);
+    /* Collect first: the inserts below touch the same table being read. */
+    s = srr_st_prep(st, Q_LOG_OF, err, "tit", SRR_ST_REC_NAME[REC_INV], inv->id, "recognition");
+    while (s && (r = srr_st_next(st, s, &rc, err)) == 1) {
+        if (n == cap) {
+            cap = cap ? cap * 2 : 16;
+            e = srr_realloc(e, cap * sizeof(*e));
+        }
+        e[n].at = sqlite3_column_int64(s, 0);
+        e[n].author = srr_strdup(srr_st_text(s, 1));
+        e[n].text = srr_strdup(srr_st_text(s, 2));
+        n++;
+    }
+    if (!s)
+        rc = err ? err->code : SRR_ERR;
+    if (rc != SRR_OK)
+        goto out;
+    s = srr_st_prep(st, Q_EVIDENCE_OF, err, "ti", SRR_ST_REC_NAME[REC_INV], inv->id);
+    while (s && (r = srr_st_next(st, s, &rc, err)) == 1) {
+        int first = nev++ == 0;
+        const char *status = srr_st_text(s, 2), *summary = srr_st_text(s, 4);
+        if (n == cap) {
+            cap = cap ? cap * 2 : 16;
+            e = srr_realloc(e, cap * sizeof(*e));
+        }
+        e[n].at = sqlite3_column_int64(s, 1);
+        e[n].author = srr_strdup(SRR_WRITER_ACTOR);
+        e[n].text = srr_asprintf("%s (%s): %s", first ? "Detected" : "Seen again",
+                                 status ? status : "?", summary ? summary : "(no summary)");
+        n++;
+    }
+    if (!s)
+        rc = err ? err->code : SRR_ERR;
+    if (rc != SRR_OK)
+        goto out;
+    {
+        char *opened = srr_asprintf("Investigation %s opened by srr: %s", inv_hid,
+                                    inv->reason ? inv->reason : "time-boxed investigation");
+        rc = srr_st_log(st, REC_RISK, risk_id, "recognition", inv->opened_at, SRR_WRITER_ACTOR,
+                        opened, err);
+        free(opened);
+    }
+    for (i = 0; i < n && rc == SRR_OK; i++)
+        rc = srr_st_log(st, REC_RISK, risk_id, "recognition", e[i].at, e[i].author, e[i].text, err);
+    if (rc == SRR_OK) {
+        char dl[32], *text;
+        srr_time_iso(inv->deadline, dl);
+        text = srr_asprintf("Time-box of %s ended at %s with the signal still firing; promoted "
+                            "to a draft risk",
+                            inv_hid, dl);
+        rc = srr_st_log(st, REC_RISK, risk_id, "recognition", inv->deadline, SRR_WRITER_ACTOR, text,
+                        err);
+        free(text);
+    }
+out:
+    for (i = 0; i < n; i++) {
+        free(e[i].author);
+        free(e[i].text);
+    }
+    free(e);
+    return rc;
+}
+
+srr_rc srr_rec_promote(srr_store *st, const srr_inv_row *inv, int64_t now, const char *why,
+                       srr_error *err)
+{
+    char inv_hid[32], risk_hid[32], open_s[32], dl_s[32], last_s[32];
+    char *overview = NULL, *outcome = NULL;
+    json_t *before = NULL, *after = NULL;
+    int64_t risk_id;
+    srr_rc rc;
+
+    srr_st_hid(REC_INV, inv->id, inv_hid);
+    srr_time_iso(inv->opened_at, open_s);
+    srr_time_iso(inv->deadline, dl_s);
+    srr_time_iso(inv->last_seen, last_s);
+    overview = srr_asprintf("%s\n\nThe time-boxed investigation %s (opened %s, deadline %s) "
+                            "could not explain this signal; it was still firing at its last "
+                            "sighting (%s).\n%s%s%s%s%s",
+                            inv->title, inv_hid, open_s, dl_s, last_s, inv->link ? "Datadog: " : "",
+                            inv->link ? inv->link : "", inv->link ? "\n" : "",
+                            inv->reason ? "Why: " : "", inv->reason ? inv->reason : "");
+    rc = ST_EXEC(st, Q_RISK_INSERT, err, "ittttttttttriiiittt", inv->urgency, inv->title,
+                 inv->service, inv->env, inv->fingerprint, overview, inv->assignee, inv->link,
+                 inv->rule, inv->reason, inv->origin, (int64_t)0, inv->first_seen, inv->last_seen,
+                 inv->occurrences, now, inv->labels, (const char *)NULL, (const char *)NULL);
+    if (rc != SRR_OK)
+        goto out;
+    risk_id = sqlite3_last_insert_rowid(st->db);
+    srr_st_hid(REC_RISK, risk_id, risk_hid);
+    rc = ST_EXEC(st, Q_EVIDENCE_COPY, err, "titi", SRR_ST_REC_NAME[REC_INV], inv->id,
+                 SRR_ST_REC_NAME[REC_RISK], risk_id);
+    if (rc == SRR_OK)
+        rc = promote_log(st, inv, risk_id, err);
+    if (rc != SRR_OK)
+        goto out;
+    outcome = srr_asprintf("promoted to %s", risk_hid);
+    rc = ST_EXEC(st, Q_INV_FINISH, err, "ittri", inv->id, "promoted", outcome, risk_id, now);
+    if (rc != SRR_OK)
+        goto out;
+    before = json_pack("{s:s}", "status", "open");
+    after = json_pack("{s:s, s:s}", "status", "promoted", "risk", risk_hid);
+    rc = srr_st_audit(st, now, SRR_ST_REC_NAME[REC_INV], inv->id, "promote", before, after, why,
+                      err);
+    json_decref(after);
+    after = json_pack("{s:s, s:s, s:s, s:s}", "status", "draft", "title", inv->title, "fingerprint",
+                      inv->fingerprint, "from", inv_hid);
+    if (rc == SRR_OK)
+        rc = srr_st_audit(st, now, SRR_ST_REC_NAME[REC_RISK], risk_id, "create", NULL, after, why,
+                          err);
+out:
+    json_decref(before);
+    json_decref(after);
+    free(overview);
+    free(outcome);
+    return rc;
+}
+
+srr_rc srr_rec_close_inv(srr_store *st, const srr_inv_row *inv, int64_t now, const char *why,
+                         srr_error *err)
+{
+    json_t *before, *after;
+    srr_rc rc = ST_EXEC(st, Q_INV_FINISH, err, "ittri", inv->id, "closed", "stopped firing",
+                        (int64_t)0, now);
+    if (rc != SRR_OK)
+        return rc;
+    before = json_pack("{s:s}", "status", "open");
+    after = json_pack("{s:s, s:s}", "status", "closed", "outcome", "stopped firing");
+    rc = srr_st_audit(st, now, SRR_ST_REC_NAME[REC_INV], inv->id, "close", before, after, why, err);
+    json_decref(before);
+    json_decref(after);
+    return rc;
+}
+
+/* ---- engineers resolve investigations ------------------------------------ */
+
+srr_rc srr_store_investigation_resolve(srr_store *st, const char *id, const char *outcome,
+                                       const char *link, const char *actor, const char *note,
+                                       int64_t now, srr_error *err)
+{
+    srr_inv_row inv = {0};
+    srr_inv_outcome oc;
+    int64_t iid = 0, bl_id = 0;
+    json_t *before = NULL, *after = NULL;
+    char *text = NULL, *desc = NULL;
+    char inv_hid[32], bl_hid[32] = "";
+    srr_rc rc;
+
+    if (srr_inv_outcome_parse(outcome, &oc) != SRR_OK)
+        return srr_error_set(err, SRR_EINVAL,
+                             "unknown outcome '%s' (expected fixed, backlog or noise)",
+                             outcome ? outcome : "");
+    if (oc == SRR_INV_BACKLOG && (!link || !*link))
+        return srr_error_set(err, SRR_EINVAL,
+                             "an investigation sent to the backlog needs the ticket link");
+    if (!actor || !*actor)
+        return srr_error_set(err, SRR_EINVAL, "who resolves the investigation? (actor)");
+    rc = srr_st_parse_id(id, REC_INV, &iid, err);
+    if (rc != SRR_OK)
+        return rc;
+    rc = srr_st_begin(st, err);
+    if (rc != SRR_OK)
+        return rc;
+    rc = srr_rec_inv_load(st, iid, &inv, err);
+    if (rc != SRR_OK)
+        goto out;
+    srr_st_hid(REC_INV, iid, inv_hid);
+    if (!inv.status || strcmp(inv.status, "open") != 0) {
+        rc = srr_error_set(err, SRR_ECONFLICT, "%s is %s, not open", inv_hid,
+                           inv.status ? inv.status : "?");
+        goto out;
+    }
+    if (oc == SRR_INV_BACKLOG) {
+        desc = srr_asprintf("Sent to the backlog from %s by %s.%s%s", inv_hid, actor,
+                            note ? " " : "", note ? note : "");
+        rc = ST_EXEC(st, Q_BL_INSERT_ACCEPTED, err, "itti", iid, desc, link, now);
+        if (rc != SRR_OK)
+            goto out;
+        bl_id = sqlite3_last_insert_rowid(st->db);
+        srr_st_hid(REC_BACKLOG, bl_id, bl_hid);
+        rc = ST_EXEC(st, Q_EVIDENCE_COPY, err, "titi", SRR_ST_REC_NAME[REC_INV], iid,
+                     SRR_ST_REC_NAME[REC_BACKLOG], bl_id);
+        if (rc != SRR_OK)
+            goto out;
+        after = json_pack("{s:s, s:s, s:s}", "status", "accepted", "ticket_link", link, "from",
+                          inv_hid);
+        rc = srr_st_audit_by(st, now, actor, SRR_ST_REC_NAME[REC_BACKLOG], bl_id, "create", NULL,
+                             after, note ? note : "sent to the backlog from an investigation", err);
+        json_decref(after);
+        after = NULL;
+        if (rc != SRR_OK)
+            goto out;
+    }
+    rc = ST_EXEC(st, Q_INV_RESOLVE, err, "itttrri", iid, srr_inv_outcome_name(oc), actor, link,
+                 note, bl_id, now);
+    if (rc != SRR_OK)
+        goto out;
+    text = srr_asprintf("Resolved by %s: %s%s%s%s%s%s", actor, srr_inv_outcome_name(oc),
+                        bl_hid[0] ? " (" : "", bl_hid, bl_hid[0] ? ")" : "", note ? ". " : "",
+                        note ? note : "");
+    rc = srr_st_log(st, REC_INV, iid, "recognition", now, actor, text, err);
+    if (rc != SRR_OK)
+        goto out;
+    before = json_pack("{s:s}", "status", "open");
+    after = json_pack("{s:s, s:s, s:s?, s:s?}", "status", "closed", "outcome",
+                      srr_inv_outcome_name(oc), "link", link, "backlog", bl_hid[0] ? bl_hid : NULL);
+    rc = srr_st_audit_by(st, now, actor, SRR_ST_REC_NAME[REC_INV], iid, "resolve", before, after,
+                         note ? note : "resolved by an engineer: closed without a risk", err);
+out:
+    if (rc == SRR_OK)
+        rc = srr_st_commit(st, err);
+    if (rc != SRR_OK)
+        srr_st_rollback(st);
+    json_decref(before);
+    json_decref(after);
+    free(text);
+    free(desc);
+    srr_rec_inv_clear(&inv);
+    return rc;
+}

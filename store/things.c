@@ -1,0 +1,474 @@
+/* SPDX-License-Identifier: Apache-2.0
+ *
+ * things.c - what an observation does to the thing it belongs to (DESIGN.md
+ * section 3, "Things and observations", "Writer semantics"): where a
+ * candidate's fingerprint has an open record, what the store knows of its
+ * history, the final decision by the same pure rules code the producer ran
+ * (rules/final.c), and its effect (a sighting, evidence, a new record
+ * through records.c, a promotion); and the investigation deadlines.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "jsonw.h"
+#include "store_priv.h"
+
+#define SRR_MERGE_HOPS 8 /* bound on following merged_into */
+
+/* The open-record lookups in order of preference, and the kind each finds. */
+static const enum srr_stmt_id OPEN_QUERY[] = {Q_OPEN_RISK, Q_OPEN_INV, Q_OPEN_BL};
+static const rec_kind OPEN_KIND[] = {REC_RISK, REC_INV, REC_BACKLOG};
+
+/* Finds where a signal for `fp` belongs: its open record (a risk, an open
+ * investigation, a backlog item, in that order of preference), or the open
+ * risk a merged risk of that fingerprint was merged into. When there is
+ * none and the latest risk of the fingerprint (after merges) is resolved,
+ * *resolved gets its id. Returns SRR_OK with *kind = -1 when no record. */
+static srr_rc find_target(srr_store *st, const char *fp, int *kind, int64_t *id, int64_t *resolved,
+                          srr_error *err)
+{
+    sqlite3_stmt *s;
+    srr_rc rc = SRR_OK;
+    int r, hops;
+    int64_t cur = 0, next = 0;
+    char status[16] = "";
+
+    *kind = -1;
+    *id = 0;
+    *resolved = 0;
+    for (size_t i = 0; i < sizeof(OPEN_QUERY) / sizeof(OPEN_QUERY[0]); i++) {
+        s = srr_st_prep(st, OPEN_QUERY[i], err, "t", fp);
+        if (!s)
+            return err ? err->code : SRR_ERR;
+        r = srr_st_next(st, s, &rc, err);
+        if (r < 0)
+            return rc;
+        if (r == 1) {
+            *kind = OPEN_KIND[i];
+            *id = sqlite3_column_int64(s, 0);
+            srr_st_done(s);
+            return SRR_OK;
+        }
+    }
+
+    s = srr_st_prep(st, Q_RISK_LATEST, err, "t", fp);
+    if (!s)
+        return err ? err->code : SRR_ERR;
+    r = srr_st_next(st, s, &rc, err);
+    if (r < 0)
+        return rc;
+    if (r == 0)
+        return SRR_OK;
+    cur = sqlite3_column_int64(s, 0);
+    snprintf(status, sizeof(status), "%s", srr_st_text(s, 1));
+    next = sqlite3_column_int64(s, 2);
+    srr_st_done(s);
+
+    for (hops = 0; strcmp(status, "merged") == 0 && next > 0 && hops < SRR_MERGE_HOPS; hops++) {
+        s = srr_st_prep(st, Q_RISK_STATUS, err, "i", next);
+        if (!s)
+            return err ? err->code : SRR_ERR;
+        r = srr_st_next(st, s, &rc, err);
+        if (r < 0)
+            return rc;
+        if (r == 0)
+            break;
+        cur = next;
+        snprintf(status, sizeof(status), "%s", srr_st_text(s, 0));
+        next = sqlite3_column_int64(s, 1);
+        srr_st_done(s);
+    }
+    if (strcmp(status, "draft") == 0 || strcmp(status, "open") == 0 ||
+        strcmp(status, "mitigating") == 0 || strcmp(status, "accepted") == 0) {
+        *kind = REC_RISK;
+        *id = cur;
+    } else if (strcmp(status, "resolved") == 0) {
+        *resolved = cur;
+    }
+    return SRR_OK;
+}
+
+/* Reads what the final decision needs to know about fingerprint fp into
+ * *h; the sightings go to *sv (caller frees), read only when
+ * `with_sightings` (a policy with recurrence or flapping rules).
+ * `kind`/`id`/`resolved` come from find_target. */
+static srr_rc load_history(srr_store *st, const char *fp, int kind, int64_t id, int64_t resolved,
+                           int64_t now, int with_sightings, srr_history *h, srr_sighting **sv,
+                           srr_error *err)
+{
+    sqlite3_stmt *s;
+    srr_rc rc = SRR_OK;
+    size_t n = 0, cap = 0;
+    int r;
+    memset(h, 0, sizeof(*h));
+    *sv = NULL;
+    h->now = now;
+    h->open_kind = kind == REC_RISK      ? SRR_REC_RISK
+                   : kind == REC_BACKLOG ? SRR_REC_BACKLOG
+                   : kind == REC_INV     ? SRR_REC_INVESTIGATION
+                                         : SRR_REC_NONE;
+    h->open_id = id;
+    h->resolved_risk_id = resolved;
+    if (kind == REC_INV) {
+        s = srr_st_prep(st, Q_INV_DEADLINE, err, "i", id);
+        if (!s)
+            return err ? err->code : SRR_ERR;
+        if ((r = srr_st_next(st, s, &rc, err)) < 0)
+            return rc;
+        if (r == 1) {
+            h->inv_deadline = sqlite3_column_int64(s, 0);
+            srr_st_done(s);
+        }
+    } else if (kind < 0) {
+        s = srr_st_prep(st, Q_INV_LAST_CLOSED, err, "t", fp);
+        if (!s)
+            return err ? err->code : SRR_ERR;
+        if ((r = srr_st_next(st, s, &rc, err)) < 0)
+            return rc;
+        if (r == 1) {
+            const char *o = srr_st_text(s, 1);
+            srr_inv_outcome oc = SRR_INV_STOPPED;
+            if (o && srr_inv_outcome_parse(o, &oc) != SRR_OK)
+                oc = strncmp(o, "promoted", 8) == 0 ? SRR_INV_PROMOTED : SRR_INV_STOPPED;
+            h->last_inv = oc;
+            h->last_inv_id = sqlite3_column_int64(s, 0);
+            h->last_inv_closed_at = sqlite3_column_int64(s, 2);
+            srr_st_done(s);
+        }
+    }
+    if (!with_sightings)
+        return SRR_OK;
+    s = srr_st_prep(st, Q_SIGHTINGS_RECENT, err, "ti", fp, (int64_t)SRR_HISTORY_SIGHTINGS);
+    while (s && (r = srr_st_next(st, s, &rc, err)) == 1) {
+        if (n == cap) {
+            cap = cap ? cap * 2 : 16;
+            *sv = srr_realloc(*sv, cap * sizeof(**sv));
+        }
+        (*sv)[n].at = sqlite3_column_int64(s, 0);
+        (*sv)[n].status =
+            strcmp(srr_st_text(s, 1), "recovered") == 0 ? SRR_STATUS_RECOVERED : SRR_STATUS_FIRING;
+        (*sv)[n].value = sqlite3_column_double(s, 2);
+        n++;
+    }
+    if (!s)
+        rc = err ? err->code : SRR_ERR;
+    /* Newest first from SQL; the rules want oldest first. */
+    for (size_t i = 0; i < n / 2; i++) {
+        srr_sighting t = (*sv)[i];
+        (*sv)[i] = (*sv)[n - 1 - i];
+        (*sv)[n - 1 - i] = t;
+    }
+    h->sightings = *sv;
+    h->nsightings = n;
+    return rc;
+}
+
+srr_rc srr_store_history(srr_store *st, const char *fingerprint, int64_t now, srr_history *h,
+                         srr_sighting **sightings, srr_error *err)
+{
+    int kind;
+    int64_t id, resolved;
+    srr_rc rc;
+    memset(h, 0, sizeof(*h));
+    *sightings = NULL;
+    rc = find_target(st, fingerprint, &kind, &id, &resolved, err);
+    if (rc != SRR_OK)
+        return rc;
+    rc = load_history(st, fingerprint, kind, id, resolved, now, 1, h, sightings, err);
+    if (rc != SRR_OK) {
+        free(*sightings);
+        *sightings = NULL;
+        memset(h, 0, sizeof(*h));
+    }
+    return rc;
+}
+
+/* The decision as JSON for the sightings table and the audit of a record
+ * created: rule, action, reason, effect, why, and (full = 1) every rule
+ * tried with why it did not match. New reference. decision_text() writes
+ * the same members when not full: keep the two alike. */
+static json_t *decision_json(srr_store *st, const srr_candidate *c, const srr_final *f,
+                             const srr_history *h, int full)
+{
+    const srr_decision *d = &f->decision;
+    json_t *o = json_pack("{s:s?, s:i, s:s, s:s, s:s, s:s}", "rule", d->rule, "rule_index",
+                          d->rule_index, "action", srr_action_name(d->action), "reason", d->reason,
+                          "effect", srr_effect_name(f->effect), "why", f->why);
+    if (c->action != d->action)
+        json_object_set_new(o, "proposed", json_string(srr_action_name(c->action)));
+    if (full && st->rules) {
+        srr_explanation e;
+        json_t *tried = json_array();
+        srr_rules_explain(st->rules, &c->signal, h, &e);
+        for (size_t i = 0; i < e.n; i++)
+            json_array_append_new(tried,
+                                  json_pack("{s:s, s:s}", "rule", e.v[i].rule, "why", e.v[i].why));
+        srr_explanation_clear(&e);
+        json_object_set_new(o, "tried", tried);
+    }
+    return o;
+}
+
+/* The text of decision_json(..., full = 0), as json_dumps(JSON_COMPACT)
+ * writes it (members in the same order), built without a json_t: this
+ * runs for every candidate that only adds evidence or a sighting. Written
+ * into the store's scratch buffer: valid until the next srr_st_scratch(). */
+static const char *decision_text(srr_store *st, const srr_candidate *c, const srr_final *f)
+{
+    const srr_decision *d = &f->decision;
+    srr_buf *b = srr_st_scratch(st);
+    SRR_JSONW_LIT(b, "{\"rule\":");
+    srr_jsonw_str(b, d->rule);
+    SRR_JSONW_LIT(b, ",\"rule_index\":");
+    srr_jsonw_int(b, d->rule_index);
+    SRR_JSONW_LIT(b, ",\"action\":");
+    srr_jsonw_str(b, srr_action_name(d->action));
+    SRR_JSONW_LIT(b, ",\"reason\":");
+    srr_jsonw_str(b, d->reason);
+    SRR_JSONW_LIT(b, ",\"effect\":");
+    srr_jsonw_str(b, srr_effect_name(f->effect));
+    SRR_JSONW_LIT(b, ",\"why\":");
+    srr_jsonw_str(b, f->why);
+    if (c->action != d->action) {
+        SRR_JSONW_LIT(b, ",\"proposed\":");
+        srr_jsonw_str(b, srr_action_name(c->action));
+    }
+    SRR_JSONW_LIT(b, "}");
+    return b->data;
+}
+
+/* The labels of a decision as a JSON array text (caller frees), or NULL. */
+static char *labels_text(const srr_decision *d)
+{
+    json_t *a;
+    char *s;
+    if (!d->nlabels)
+        return NULL;
+    a = json_array();
+    for (size_t i = 0; i < d->nlabels; i++)
+        json_array_append_new(a, json_string(d->labels[i]));
+    s = json_dumps(a, JSON_COMPACT);
+    json_decref(a);
+    return s;
+}
+
+/* Applies one candidate inside the caller's transaction: the history of
+ * its fingerprint, the final decision (rules/final.c), then the effect. */
+srr_rc srr_things_apply(srr_store *st, const srr_candidate *c, int64_t now, srr_apply_stats *stats,
+                        srr_error *err)
+{
+    const srr_signal *sig = &c->signal;
+    char outcome[96], hid[32];
+    srr_rc rc = SRR_OK;
+    int kind;
+    int64_t id = 0, resolved = 0;
+    srr_history hist;
+    srr_sighting *sv = NULL;
+    srr_decision proposed;
+    srr_final fin;
+    srr_candidate eff;
+    rec_extra x = {0};
+    char *labels = NULL;
+    const char *dtext;
+    json_t *dj = NULL;
+
+    if (!c->id[0] || !c->fingerprint || !*c->fingerprint)
+        return srr_error_set(err, SRR_EINVAL, "store: candidate '%s' has no %s", c->id,
+                             c->id[0] ? "fingerprint" : "id");
+    stats->received++;
+    rc = find_target(st, c->fingerprint, &kind, &id, &resolved, err);
+    if (rc == SRR_OK)
+        rc = load_history(st, c->fingerprint, kind, id, resolved, now,
+                          st->rules && srr_rules_uses_history(st->rules), &hist, &sv, err);
+    if (rc != SRR_OK)
+        goto out;
+    /* The producer's proposal, as a decision (used when the store has no
+     * policy of its own). */
+    memset(&proposed, 0, sizeof(proposed));
+    proposed.action = c->action;
+    proposed.rule_index = c->rule_index;
+    proposed.rule = c->rule;
+    proposed.urgency = c->urgency;
+    proposed.timebox_s = c->timebox_s;
+    proposed.owner = c->owner;
+    snprintf(proposed.reason, sizeof(proposed.reason), "%s", c->reason ? c->reason : "");
+    srr_rules_decide_final(st->rules, &proposed, sig, &hist, &fin);
+
+    /* The candidate as the final decision has it (a shallow view). */
+    eff = *c;
+    eff.action = fin.decision.action;
+    eff.rule = (char *)fin.decision.rule;
+    eff.reason = fin.decision.reason;
+    eff.urgency = fin.decision.urgency;
+    eff.owner = (char *)fin.decision.owner;
+    eff.timebox_s = fin.decision.timebox_s;
+    labels = labels_text(&fin.decision);
+    x.labels = labels;
+    x.impact = fin.decision.impact;
+    x.likelihood = fin.decision.likelihood;
+    /* A record created (or promoted) keeps the full decision, every rule
+     * tried, in its audit entry: a json_t. Evidence and sightings, the
+     * bulk, only need the decision's text. */
+    if (fin.effect == SRR_EFFECT_CREATE || fin.effect == SRR_EFFECT_REGRESSION ||
+        fin.effect == SRR_EFFECT_PROMOTE)
+        dj = decision_json(st, c, &fin, &hist, 1);
+    x.decision = dj;
+
+    /* Claim the candidate id first: one index probe tells a redelivery
+     * (nothing changed, nothing more to do) from a new candidate. The
+     * outcome of an effect that creates a record is filled in after. */
+    if (fin.effect == SRR_EFFECT_EVIDENCE || fin.effect == SRR_EFFECT_PROMOTE) {
+        srr_st_hid(fin.effect == SRR_EFFECT_PROMOTE ? REC_INV : (rec_kind)kind, id, hid);
+        snprintf(outcome, sizeof(outcome),
+                 fin.effect == SRR_EFFECT_PROMOTE ? "evidence %s, promoted to a draft risk"
+                                                  : "evidence %s",
+                 hid);
+    } else if (fin.effect == SRR_EFFECT_REGRESSION || fin.effect == SRR_EFFECT_CREATE) {
+        snprintf(outcome, sizeof(outcome), "pending");
+    } else if (fin.decision.action == SRR_ACTION_IGNORE || sig->status == SRR_STATUS_FIRING) {
+        snprintf(outcome, sizeof(outcome), "ignored: sighting only");
+    } else {
+        snprintf(outcome, sizeof(outcome), "recovered, no open record: sighting only");
+    }
+    rc = ST_EXEC(st, Q_CAND_INSERT, err, "tttit", c->id, c->fingerprint,
+                 srr_action_name(fin.decision.action), now, outcome);
+    if (rc != SRR_OK)
+        goto out;
+    if (sqlite3_changes(st->db) == 0) {
+        stats->duplicates++;
+        goto out;
+    }
+
+    /* The decision is kept with the sighting, not the candidate id
+     * (schema.h, migration 3). */
+    if (dj) {
+        srr_buf *b = srr_st_scratch(st);
+        srr_jsonw_value(b, dj);
+        dtext = b->data;
+    } else {
+        dtext = decision_text(st, c, &fin);
+    }
+    rc = ST_EXEC(st, Q_SIGHTING_INSERT, err, "ttitdt", c->fingerprint, c->id, sig->observed_at,
+                 srr_status_name(sig->status), sig->value, dtext);
+    if (rc != SRR_OK)
+        goto out;
+
+    switch (fin.effect) {
+    case SRR_EFFECT_EVIDENCE:
+        rc = srr_rec_attach(st, c, (rec_kind)kind, id, now, err);
+        stats->evidence++;
+        break;
+    case SRR_EFFECT_PROMOTE: {
+        srr_inv_row inv = {0};
+        rc = srr_rec_attach(st, c, REC_INV, id, now, err);
+        if (rc == SRR_OK)
+            rc = srr_rec_inv_load(st, id, &inv, err);
+        if (rc == SRR_OK)
+            rc = srr_rec_promote(st, &inv, now, fin.why, err);
+        srr_rec_inv_clear(&inv);
+        stats->evidence++;
+        stats->promoted++;
+        break;
+    }
+    case SRR_EFFECT_REGRESSION:
+        rc = srr_rec_create_risk(st, &eff, &x, resolved, now, &id, err);
+        srr_st_hid(REC_RISK, id, hid);
+        snprintf(outcome, sizeof(outcome), "regression: draft %s reopens SRR-%lld", hid,
+                 (long long)resolved);
+        stats->new_risks++;
+        break;
+    case SRR_EFFECT_CREATE:
+        switch (eff.action) {
+        case SRR_ACTION_RISK:
+            rc = srr_rec_create_risk(st, &eff, &x, 0, now, &id, err);
+            srr_st_hid(REC_RISK, id, hid);
+            snprintf(outcome, sizeof(outcome), "created draft %s", hid);
+            stats->new_risks++;
+            break;
+        case SRR_ACTION_BACKLOG:
+            rc = srr_rec_create_backlog(st, &eff, &x, now, &id, err);
+            srr_st_hid(REC_BACKLOG, id, hid);
+            snprintf(outcome, sizeof(outcome), "created draft %s", hid);
+            stats->new_backlog++;
+            break;
+        case SRR_ACTION_INVESTIGATE:
+            rc = srr_rec_create_investigation(st, &eff, &x, now, &id, err);
+            srr_st_hid(REC_INV, id, hid);
+            snprintf(outcome, sizeof(outcome), "opened %s", hid);
+            stats->new_investigations++;
+            break;
+        default:
+            snprintf(outcome, sizeof(outcome), "ignored: sighting only");
+            stats->ignored++;
+            break;
+        }
+        break;
+    default:
+        if (fin.decision.action == SRR_ACTION_IGNORE || sig->status == SRR_STATUS_FIRING)
+            stats->ignored++;
+        break;
+    }
+    if (rc == SRR_OK && (fin.effect == SRR_EFFECT_REGRESSION || fin.effect == SRR_EFFECT_CREATE))
+        rc = ST_EXEC(st, Q_CAND_OUTCOME, err, "tt", c->id, outcome);
+out:
+    free(sv);
+    free(labels);
+    json_decref(dj);
+    return rc;
+}
+
+/* ---- investigation deadlines ------------------------------------------ */
+
+srr_rc srr_store_check_deadlines(srr_store *st, int64_t now, srr_apply_stats *stats, srr_error *err)
+{
+    srr_apply_stats local = {0};
+    int64_t *ids = NULL;
+    size_t n = 0, cap = 0, i;
+    sqlite3_stmt *s;
+    srr_rc rc;
+    int r;
+
+    rc = srr_st_begin(st, err);
+    if (rc != SRR_OK)
+        return rc;
+    s = srr_st_prep(st, Q_INV_DUE, err, "i", now);
+    while (s && (r = srr_st_next(st, s, &rc, err)) == 1) {
+        if (n == cap) {
+            cap = cap ? cap * 2 : 16;
+            ids = srr_realloc(ids, cap * sizeof(*ids));
+        }
+        ids[n++] = sqlite3_column_int64(s, 0);
+    }
+    if (!s)
+        rc = err ? err->code : SRR_ERR;
+    for (i = 0; i < n && rc == SRR_OK; i++) {
+        srr_inv_row inv = {0};
+        char why[512];
+        srr_timebox_verdict v = SRR_TIMEBOX_KEEP;
+        rc = srr_rec_inv_load(st, ids[i], &inv, err);
+        if (rc == SRR_OK)
+            v = srr_rules_timebox(inv.deadline, now,
+                                  inv.last_status && strcmp(inv.last_status, "firing") == 0
+                                      ? SRR_STATUS_FIRING
+                                      : SRR_STATUS_RECOVERED,
+                                  inv.last_seen, why, sizeof why);
+        if (rc == SRR_OK && v == SRR_TIMEBOX_PROMOTE) {
+            rc = srr_rec_promote(st, &inv, now, why, err);
+            local.promoted++;
+        } else if (rc == SRR_OK && v == SRR_TIMEBOX_CLOSE) {
+            rc = srr_rec_close_inv(st, &inv, now, why, err);
+            local.closed++;
+        }
+        srr_rec_inv_clear(&inv);
+    }
+    if (rc == SRR_OK)
+        rc = srr_st_commit(st, err);
+    free(ids);
+    if (rc != SRR_OK) {
+        srr_st_rollback(st);
+        return rc;
+    }
+    srr_st_stats_add(stats, &local);
+    return SRR_OK;
+}
