@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: Apache-2.0
  *
  * config_cmd.c - `srr config check` (load the config and compile its policy,
- * reporting the first error with file:line:col) and `srr config reference`
+ * reporting the first error with file:line:col, and what `srr policy check`
+ * finds as warnings) and `srr config reference`
  * (the option reference, generated from the loader's own tables).
  */
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
@@ -50,8 +52,19 @@ int srr_cmd_config(int argc, char **argv)
         srr_say_error("srr: %s", err.msg);
         code = SRR_EXIT_USAGE;
     } else {
+        srr_lint_msg *msgs = NULL;
+        size_t n = srr_rules_lint(rs, &msgs);
         printf("%s: ok (%zu check(s), %zu rule(s) plus the default)\n", cfg->path, cfg->nchecks,
                srr_rules_count(rs));
+        /* What `srr policy check` finds too (a rule-level group_by and its
+         * rewrite among them): warnings, not errors. */
+        for (size_t i = 0; i < n; i++)
+            fprintf(stderr, "%s:%d:%d: %s: %s\n",
+                    msgs[i].file ? msgs[i].file : cfg->path, msgs[i].line, msgs[i].col,
+                    msgs[i].is_error ? "error" : "warning", msgs[i].text);
+        if (n)
+            fprintf(stderr, "%zu finding(s); `srr policy check` lists them too\n", n);
+        free(msgs);
     }
     srr_rules_destroy(rs);
     srr_config_destroy(cfg);

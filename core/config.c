@@ -515,6 +515,7 @@ srr_rc srr_config_parse(const char *file, const char *text, size_t len, srr_conf
         }
     }
     cfg->policy = srr_yaml_get(cfg->root, "policy");
+    cfg->monitors = srr_yaml_get(cfg->root, "monitors");
 
     /* Datadog's own conventions: keys and site from the environment. */
     env = getenv("DD_SITE");

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0
  *
  * config.h - the srr configuration file (YAML): sections `datadog`, `queue`,
- * `store`, `sweep`, `checks` and `policy`. Every option is declared once in
+ * `store`, `sweep`, `checks`, `monitors` and `policy`. Every option is declared once in
  * a table in config.c (name, type, default, description); the loader applies
  * defaults, checks types, rejects unknown keys with file:line:col, and the
  * same table prints the reference (`srr config reference`).
@@ -111,7 +111,12 @@ typedef struct srr_check {
     const srr_yaml_node *unit_node;
     char *service;          /* default service label, may be NULL */
     char *env;              /* default env label, may be NULL */
-    char **group_by;        /* logs: facets/attributes to group counts by ("service") */
+    char **group_by;        /* what one thing of this check is (DESIGN.md section 3):
+                               logs count per these facets/attributes; metrics keep
+                               these tag keys of each series as the thing's group
+                               and the rest as its members ("pod:w-1" of
+                               "service:worker"). None: every series (or the one
+                               log group) is a thing of its own. */
     size_t ngroup_by;
     char *description;      /* free text shown in the record overview, may be NULL */
     const srr_yaml_node *node; /* the check's map, for positions */
@@ -168,6 +173,9 @@ typedef struct srr_config {
     srr_check *checks;
     size_t nchecks;
     const srr_yaml_node *policy; /* the `policy` section (borrowed from root), may be NULL */
+    const srr_yaml_node *monitors; /* the `monitors` section (borrowed from root), may be
+                                      NULL: which monitors' alerts make one thing per
+                                      which group (compiled by rules/) */
 } srr_config;
 
 /* Finds the config file: `explicit_path` if given, else $SRR_CONFIG, else

@@ -32,6 +32,10 @@ static const srr_ref_key KEYS[] = {
      "Who takes records, who owns which service, when load is skewed and a record stale."},
     {"", "checks", 0, "list of checks", NULL,
      "What the sweep asks Datadog and what counts as a signal (keys below)."},
+    {"", "monitors", 0, "list of monitors", NULL,
+     "Which webhook alerts are one thing: a monitor's alerts, matched by id, name or tags, "
+     "grouped by the tag keys given (keys below). Without an entry each alert group (its "
+     "scope) is one thing."},
     {"", "policy", 0, "map", NULL,
      "The triage policy: ordered rules, a default and the draft budget (keys below)."},
     /* A sink's section: loaded by the sink with its own option table
@@ -48,7 +52,7 @@ static const srr_ref_key KEYS[] = {
      "Unique; letters, digits, '-', '_' and '.'. Rules match it (match.check) and it is part "
      "of every fingerprint of the check."},
     {"checks[]", "source", SRR_REF_REQUIRED, "metrics or logs", "metrics",
-     "metrics: a metric query, each series one thing. logs: a log search, counted per "
+     "metrics: a metric query, each series one thing (or its group_by). logs: a log search, counted per "
      "group_by value (or read event by event for new_pattern)."},
     {"checks[]", "query", SRR_REF_REQUIRED, "Datadog query",
      "avg:process.rss{service:billing-worker,env:prod} by {host}",
@@ -70,10 +74,28 @@ static const srr_ref_key KEYS[] = {
     {"checks[]", "env", 0, "string", "prod",
      "The env of the check's signals (else the series' env: tag)."},
     {"checks[]", "group_by", 0, "name or list of names", "[service]",
-     "logs: what a count is per - a facet, an @attribute or a tag key; each value is one "
-     "thing."},
+     "What one thing is. logs: what a count is per - a facet, an @attribute or a tag key; "
+     "each value is one thing. metrics: the tag keys of a series that name its thing (with "
+     "service and env); the other tags are its members (hosts, pods). Without it each series "
+     "is one thing."},
     {"checks[]", "description", 0, "text", "Resident memory of the billing worker, per host.",
      "Opens the overview of every record the check drafts."},
+
+    /* ---- monitors[] ----------------------------------------------------------- */
+    {"monitors[]", "match", 0, "map of matchers", "{id: \"48213377\"}",
+     "Which monitors the entry is for (matchers below; the first entry that matches wins); "
+     "no match: every monitor."},
+    {"monitors[]", "group_by", SRR_REF_REQUIRED, "list of tag keys", "[service]",
+     "The tag keys of an alert's group that make one thing of its alerts; its other tags "
+     "are members (hosts, pods)."},
+
+    /* ---- monitors[].match ----------------------------------------------------- */
+    {"monitors[].match", "id", 0, "glob or list of globs", "\"48213377\"",
+     "The monitor id ($ALERT_ID)."},
+    {"monitors[].match", "name", 0, "glob or list of globs", "\"Payments p99*\"",
+     "The monitor name (from the event title)."},
+    {"monitors[].match", "tags", 0, "list of globs", "[\"team:payments\"]",
+     "Each glob must match one of the alert's tags."},
 
     /* ---- policy ------------------------------------------------------------- */
     {"policy", "max_new_drafts", 0, "integer", "10",
@@ -108,8 +130,9 @@ static const srr_ref_key KEYS[] = {
     {"policy.rules[]", "labels", SRR_REF_ALSO_DEFAULT, "list of strings", "[capacity, postgres]",
      "Kept on the record: shown by list and show, exported, filtered with --label."},
     {"policy.rules[]", "group_by", SRR_REF_ALSO_DEFAULT, "list of tag keys", "[service]",
-     "Narrows what is the same thing: the fingerprint keeps only these group tag keys (or "
-     "env), so one service's hosts become one record."},
+     "The old place of checks[].group_by, still loaded: carried to the source (the checks and "
+     "monitors the rule's match names) with the same meaning; srr config check prints the "
+     "rewrite. A rule never changes what a thing is."},
     {"policy.rules[]", "reason", SRR_REF_ALSO_DEFAULT, "text",
      "\"A disk above 90% fills before a ticket gets done.\"",
      "The sentence every decision by this rule carries (else one is written)."},
@@ -285,6 +308,8 @@ static const struct {
 } GROUPS[] = {
     {"", "Sections"},
     {"checks[]", "`checks:` (a list; each check)"},
+    {"monitors[]", "`monitors:` (a list; each entry)"},
+    {"monitors[].match", "`monitors[].match:` (every matcher given must hold)"},
     {"policy", "`policy:`"},
     {"policy.rules[]", "`policy.rules[]` (each rule; `policy.default` takes the keys marked D)"},
     {"policy.rules[].match", "`match:` (every matcher given must hold)"},

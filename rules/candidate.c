@@ -46,7 +46,7 @@ static int cmp_str(const void *a, const void *b)
 
 /* Hashes `head` parts, then the signal's tags sorted, then `tail`. Tags
  * beyond SRR_SIGNAL_MAX_TAGS cannot exist (srr_signal_add_tag caps them). */
-static void hash_with_tags(const char **head, size_t nhead, const srr_signal *sig,
+void srr_rules_hash_tags(const char **head, size_t nhead, const srr_signal *sig,
                            const char *tail, size_t hexlen, char *out)
 {
     const char *parts[4 + SRR_SIGNAL_MAX_TAGS + 1];
@@ -77,7 +77,7 @@ void srr_rules_fingerprint(const srr_signal *sig, const srr_decision *d, char ou
 {
     const char *head[] = {"fp/1", sig->check, sig->service ? sig->service : ""};
     if (!d || !d->has_group_by) {
-        hash_with_tags(head, 3, sig, NULL, 32, out);
+        srr_rules_hash_tags(head, 3, sig, NULL, 32, out);
         return;
     }
     /* The rule says what makes two signals the same thing: only the listed
@@ -98,7 +98,7 @@ void srr_rules_fingerprint(const srr_signal *sig, const srr_decision *d, char ou
         }
     view.tags = tags;
     view.ntags = n;
-    hash_with_tags(head, 3, &view, NULL, 32, out);
+    srr_rules_hash_tags(head, 3, &view, NULL, 32, out);
     free(env_tag);
 }
 
@@ -185,7 +185,7 @@ void srr_rules_candidate(const srr_signal *sig, const srr_decision *d, int64_t n
      * cycle key + transition + date, which is what makes retries dedupe. */
     snprintf(wend, sizeof wend, "%lld", (long long)sig->window_end);
     const char *head[] = {"sweep/1", sig->check, srr_kind_name(sig->kind)};
-    hash_with_tags(head, 3, sig, wend, 32, out->id);
+    srr_rules_hash_tags(head, 3, sig, wend, 32, out->id);
     fill_fields(sig, d, now, out);
     srr_signal_copy(&out->signal, sig);
 }

@@ -6,7 +6,8 @@
  * from the compiled matchers: a finding is always true, though not every
  * unreachable rule is found); check names are compared with the configured
  * checks; a source/kind pair that no signal can have, flapping sent to
- * `ignore` and a missing default are reported too. Pure: no I/O.
+ * `ignore`, a rule-level group_by (with where it was carried and the exact
+ * rewrite, identity.c) and a missing default are reported too. Pure: no I/O.
  */
 #include <stdarg.h>
 #include <stdlib.h>
@@ -197,6 +198,12 @@ size_t srr_rules_lint(const srr_ruleset *rs, srr_lint_msg **out)
                 "rule '%s' (#%zu) ignores flapping signals: flapping is evidence of an "
                 "unstable system (consider investigate or risk)",
                 b->name, j + 1);
+    }
+    for (size_t k = 0; k <= rs->nrules; k++) {
+        char text[sizeof l.v->text];
+        const srr_rule *r = srr_rules_rule_at(rs, k);
+        if (srr_rules_group_lint(rs, k, text, sizeof text))
+            add(&l, 0, file, r->line, r->col, "%s", text);
     }
     if (rs->policy && !rs->has_default)
         add(&l, 0, file, rs->policy->line, rs->policy->col,

@@ -48,7 +48,7 @@ static srr_rc check_keys(const srr_yaml_node *map, const char *path, const char 
 
 /* ---- freeing ------------------------------------------------------------ */
 
-static void globset_free(srr_globset *gs)
+void srr_globset_free(srr_globset *gs)
 {
     for (size_t i = 0; i < gs->n; i++)
         srr_glob_free(&gs->v[i]);
@@ -57,7 +57,7 @@ static void globset_free(srr_globset *gs)
     gs->n = 0;
 }
 
-static void strv_free(char **v, size_t n)
+void srr_strv_free(char **v, size_t n)
 {
     for (size_t i = 0; i < n; i++)
         free(v[i]);
@@ -74,13 +74,13 @@ static void rule_free(srr_rule *r)
     free(r->value_text);
     free(r->recurrence_text);
     free(r->flapping_text);
-    strv_free(r->labels, r->nlabels);
-    strv_free(r->group_by, r->ngroup_by);
-    globset_free(&r->check);
-    globset_free(&r->service);
-    globset_free(&r->env);
-    globset_free(&r->priority);
-    globset_free(&r->tags);
+    srr_strv_free(r->labels, r->nlabels);
+    srr_strv_free(r->group_by, r->ngroup_by);
+    srr_globset_free(&r->check);
+    srr_globset_free(&r->service);
+    srr_globset_free(&r->env);
+    srr_globset_free(&r->priority);
+    srr_globset_free(&r->tags);
     memset(r, 0, sizeof *r);
 }
 
@@ -95,6 +95,7 @@ void srr_rules_destroy(srr_ruleset *rs)
     free(rs->by_group);
     free(rs->by_group_off);
     free(rs->check_slots);
+    srr_rules_free_identity(rs);
     rule_free(&rs->def);
     free(rs->checks);
     free(rs);
@@ -214,7 +215,7 @@ static srr_rc scalar_items(const srr_yaml_node *n, const char *what,
                         srr_yaml_type_name(n->type));
 }
 
-static srr_rc read_globs(const srr_yaml_node *n, const char *what, int upper, srr_globset *gs,
+srr_rc srr_rules_read_globs(const srr_yaml_node *n, const char *what, int upper, srr_globset *gs,
                          srr_error *err)
 {
     const srr_yaml_node *const *items;
@@ -303,15 +304,15 @@ static srr_rc compile_match(const srr_yaml_node *m, const char *path, srr_rule *
         else if (strcmp(k, "status") == 0)
             rc = read_mask(v, what, parse_status, "firing or recovered", &r->status_mask, err);
         else if (strcmp(k, "check") == 0)
-            rc = read_globs(v, what, 0, &r->check, err);
+            rc = srr_rules_read_globs(v, what, 0, &r->check, err);
         else if (strcmp(k, "service") == 0)
-            rc = read_globs(v, what, 0, &r->service, err);
+            rc = srr_rules_read_globs(v, what, 0, &r->service, err);
         else if (strcmp(k, "env") == 0)
-            rc = read_globs(v, what, 0, &r->env, err);
+            rc = srr_rules_read_globs(v, what, 0, &r->env, err);
         else if (strcmp(k, "tags") == 0)
-            rc = read_globs(v, what, 0, &r->tags, err);
+            rc = srr_rules_read_globs(v, what, 0, &r->tags, err);
         else if (strcmp(k, "priority") == 0)
-            rc = read_globs(v, what, 1, &r->priority, err);
+            rc = srr_rules_read_globs(v, what, 1, &r->priority, err);
         else if (strcmp(k, "value") == 0) {
             if ((rc = srr_yaml_string(v, what, &r->value_text, err)) == SRR_OK)
                 rc = srr_value_cond_compile_at(r->value_text, v, what, &r->value,
@@ -335,7 +336,7 @@ static srr_rc compile_match(const srr_yaml_node *m, const char *path, srr_rule *
 }
 
 /* Reads a string or a list of strings into a new array of copies. */
-static srr_rc read_strv(const srr_yaml_node *n, const char *what, int allow_empty, char ***out,
+srr_rc srr_rules_read_strv(const srr_yaml_node *n, const char *what, int allow_empty, char ***out,
                         size_t *count, srr_error *err)
 {
     const srr_yaml_node *const *items;
@@ -465,12 +466,12 @@ static srr_rc compile_outcome(const srr_yaml_node *map, const char *path, srr_ru
     }
     if (lb) {
         snprintf(what, sizeof what, "%s.labels", path);
-        if ((rc = read_strv(lb, what, 1, &r->labels, &r->nlabels, err)) != SRR_OK)
+        if ((rc = srr_rules_read_strv(lb, what, 1, &r->labels, &r->nlabels, err)) != SRR_OK)
             return rc;
     }
     if (gb) {
         snprintf(what, sizeof what, "%s.group_by", path);
-        if ((rc = read_strv(gb, what, 1, &r->group_by, &r->ngroup_by, err)) != SRR_OK)
+        if ((rc = srr_rules_read_strv(gb, what, 1, &r->group_by, &r->ngroup_by, err)) != SRR_OK)
             return rc;
         r->has_group_by = 1;
         for (size_t i = 0; i < r->ngroup_by; i++)
@@ -580,7 +581,7 @@ static int exact_by_prefilter(const srr_globset *gs)
     }
 }
 
-static int globset_any(const srr_globset *gs, const char *s);
+int srr_globset_any(const srr_globset *gs, const char *s);
 static int bit_in(unsigned mask, int v);
 
 /* The bloom of a list of exact names (0 unless every glob is exact). */
@@ -617,7 +618,7 @@ static void build_check_index(srr_ruleset *rs)
         for (size_t i = 0; i < rs->nrules; i++) {
             const srr_globset *gs = &rs->rules[i].check;
             ok[k * rs->nrules + i] =
-                gs->n == 0 || k == nc || globset_any(gs, cfg->checks[k].name);
+                gs->n == 0 || k == nc || srr_globset_any(gs, cfg->checks[k].name);
         }
     rs->by_group_off = srr_calloc(ngroups + 1, sizeof *rs->by_group_off);
     rs->by_group = srr_calloc(ngroups * rs->nrules, sizeof *rs->by_group);
@@ -649,7 +650,7 @@ static void build_check_index(srr_ruleset *rs)
 }
 
 /* The configured check named `name` (its hash h), or -1. */
-static long check_lookup(const srr_ruleset *rs, const char *name, uint64_t h)
+long srr_rules_check_lookup(const srr_ruleset *rs, const char *name, uint64_t h)
 {
     if (!rs->check_slots_n || !name)
         return -1;
@@ -732,6 +733,8 @@ static srr_rc compile_policy(srr_ruleset *rs, const srr_yaml_node *p, srr_error 
         rs->has_default = 1;
         if ((rc = check_keys(d, "policy.default", "policy.default", err)) != SRR_OK)
             return rc;
+        rs->def.line = d->line;
+        rs->def.col = d->col;
         return compile_outcome(d, "policy.default", &rs->def, err);
     }
     rs->def.action = SRR_ACTION_IGNORE;
@@ -760,6 +763,8 @@ srr_rc srr_rules_compile_policy(const srr_config *cfg, const srr_yaml_node *poli
             goto fail;
     if ((rc = compile_policy(rs, policy, err)) != SRR_OK)
         goto fail;
+    if ((rc = srr_rules_compile_identity(rs, err)) != SRR_OK)
+        goto fail;
     *out = rs;
     return SRR_OK;
 fail:
@@ -774,7 +779,7 @@ const srr_rule *srr_rules_rule_at(const srr_ruleset *rs, size_t i)
     return i < rs->nrules ? &rs->rules[i] : &rs->def;
 }
 
-static int globset_any(const srr_globset *gs, const char *s)
+int srr_globset_any(const srr_globset *gs, const char *s)
 {
     if (!s)
         return 0;
@@ -794,7 +799,7 @@ static int priority_any(const srr_globset *gs, const char *prio)
     for (; prio[i] && i < sizeof up - 1; i++)
         up[i] = (char)toupper((unsigned char)prio[i]);
     up[i] = '\0';
-    return globset_any(gs, up);
+    return srr_globset_any(gs, up);
 }
 
 static int bit_in(unsigned mask, int v)
@@ -851,11 +856,11 @@ static int static_matches(const srr_rule *r, const srr_signal *sig)
     if (!bit_in(r->source_mask, (int)sig->source) || !bit_in(r->kind_mask, (int)sig->kind) ||
         !bit_in(r->status_mask, (int)sig->status))
         return 0;
-    if (r->check.n && !globset_any(&r->check, sig->check))
+    if (r->check.n && !srr_globset_any(&r->check, sig->check))
         return 0;
-    if (r->service.n && !globset_any(&r->service, sig->service))
+    if (r->service.n && !srr_globset_any(&r->service, sig->service))
         return 0;
-    if (r->env.n && !globset_any(&r->env, sig->env))
+    if (r->env.n && !srr_globset_any(&r->env, sig->env))
         return 0;
     if (r->priority.n && !priority_any(&r->priority, sig->priority))
         return 0;
@@ -1017,7 +1022,7 @@ static int rule_why_not(const srr_rule *r, const srr_signal *sig, const srr_hist
         return 0;
     }
     for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++) {
-        if (texts[i].gs->n == 0 || globset_any(texts[i].gs, texts[i].value))
+        if (texts[i].gs->n == 0 || srr_globset_any(texts[i].gs, texts[i].value))
             continue;
         if (texts[i].value)
             srr_sb_printf(sb, "%s is '%s', rule wants ", texts[i].field, texts[i].value);
@@ -1130,9 +1135,6 @@ static void fill_outcome(const srr_ruleset *rs, const srr_rule *r, size_t i, srr
     out->likelihood = r->likelihood;
     out->labels = (const char *const *)r->labels;
     out->nlabels = r->nlabels;
-    out->group_by = (const char *const *)r->group_by;
-    out->ngroup_by = r->ngroup_by;
-    out->has_group_by = r->has_group_by;
     out->history_rule = needs_history(r);
     out->flapping_rule = r->has_flapping;
 }
@@ -1237,9 +1239,10 @@ static void decide(const srr_ruleset *rs, const srr_signal *sig, const srr_histo
      * status (their masks then hold: not tested again below). */
     const uint32_t *idx = NULL;
     int masks_known = 0;
+    long k = -2; /* the configured check, once looked up */
     if (rs->by_group && src >= 0 && src < SRR_SRC__COUNT && kind >= 0 &&
         kind < SRR_KIND__COUNT && st >= 0 && st < 2) {
-        long k = check_lookup(rs, sig->check, hc);
+        k = srr_rules_check_lookup(rs, sig->check, hc);
         size_t g = group_of(k >= 0 ? (size_t)k : rs->cfg->nchecks, src, kind, st);
         idx = rs->by_group + rs->by_group_off[g];
         n = rs->by_group_off[g + 1] - rs->by_group_off[g];
@@ -1285,11 +1288,13 @@ static void decide(const srr_ruleset *rs, const srr_signal *sig, const srr_histo
         fill_outcome(rs, u, (size_t)unknown_act, out);
         out->provisional = 1;
         build_reason(u, (size_t)unknown_act, 0, sig, NULL, 1, out);
-        return;
+    } else {
+        fill_outcome(rs, r, i, out);
+        out->provisional = unknown >= 0;
+        build_reason(r, i, is_default, sig, hist, 0, out);
     }
-    fill_outcome(rs, r, i, out);
-    out->provisional = unknown >= 0;
-    build_reason(r, i, is_default, sig, hist, 0, out);
+    /* What thing it is comes from its source, whichever rule won. */
+    srr_rules_source_group(rs, sig, k, out);
 }
 
 void srr_rules_decide(const srr_ruleset *rs, const srr_signal *sig, srr_decision *out)

@@ -84,9 +84,12 @@ typedef struct srr_decision {
     const char *likelihood;
     const char *const *labels; /* the rule's labels (nlabels of them) */
     size_t nlabels;
-    const char *const *group_by; /* the rule's group_by keys; NULL = every group tag */
+    const char *const *group_by; /* what makes the thing: the group keys declared at
+                              the signal's SOURCE (checks[].group_by, or the
+                              `monitors:` entry that matches a webhook alert),
+                              never the rule's; NULL = every group tag */
     size_t ngroup_by;
-    int has_group_by;      /* 1 when the rule set group_by (even to an empty list) */
+    int has_group_by;      /* 1 when the source declares a group (even an empty one) */
     int history_rule;      /* 1 when the winner matched on recurrence or flapping */
     int flapping_rule;     /* 1 when the winner matched on flapping */
     int provisional;       /* 1 when a rule that needs the history (recurrence,
@@ -235,7 +238,7 @@ typedef struct srr_lint_msg {
     int is_error;     /* 1: the policy is wrong; 0: a warning */
     const char *file; /* borrowed from the config (may be NULL) */
     int line, col;
-    char text[512];
+    char text[1024];
 } srr_lint_msg;
 
 /* Lints a compiled policy: rules that can never win (shadowed by an
@@ -254,10 +257,40 @@ int srr_rules_uses_history(const srr_ruleset *rs);
 size_t srr_rules_max_new_drafts(const srr_ruleset *rs);
 
 /* Fingerprint of the thing at risk: hex hash of check + service + group
- * tags; when the deciding rule set `group_by` (d != NULL and
- * d->has_group_by), only the tags whose key is listed (and "env" when
- * listed). Written to out (>= 33 bytes). */
+ * tags; when the source declares a group (d != NULL and d->has_group_by,
+ * as every srr_rules_decide* fills it), only the tags whose key is listed
+ * (and "env" when listed). Written to out (>= 33 bytes). */
 void srr_rules_fingerprint(const srr_signal *sig, const srr_decision *d, char out[33]);
+
+/* ---- identity: the thing an observation belongs to --------------------- */
+
+#define SRR_GROUP_MAX 512
+
+/* What thing an observation belongs to (DESIGN.md section 3): the source
+ * (check or monitor) + the group declared at the source. Status, history
+ * and the winning rule never change it. */
+typedef struct srr_identity {
+    char fingerprint[33];
+    char group[SRR_GROUP_MAX];  /* the group tags naming the thing, "service:worker"
+                                   (the service and env labels when listed); "" = none */
+    char member[SRR_GROUP_MAX]; /* this observation's other tags, its member of the
+                                   thing ("pod:w-1"); "" when the group is all of them */
+} srr_identity;
+
+/* Fills *out for sig (rs may be NULL: every tag is the group). Never fails;
+ * texts longer than SRR_GROUP_MAX are cut. */
+void srr_rules_identity(const srr_ruleset *rs, const srr_signal *sig, srr_identity *out);
+
+/* The fingerprints sig may have been stored under before identity came
+ * from the source (every group tag; or narrowed by a rule-level group_by),
+ * that differ from its identity now: at most `max`, written to out.
+ * Returns how many. For the store's one-time carry of old records. */
+size_t srr_rules_legacy_fingerprints(const srr_ruleset *rs, const srr_signal *sig,
+                                     char (*out)[33], size_t max);
+
+/* Which way is worse for sig's measured value: +1 when its condition holds
+ * above a threshold ("max > 90%", the default), -1 below ("min < 10"). */
+int srr_rules_worse_dir(const srr_signal *sig);
 
 /* Builds a candidate from a signal and its decision. The id is derived from
  * (check, group tags, window end, kind) so the same sweep window yields the

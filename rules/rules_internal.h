@@ -46,6 +46,13 @@ typedef struct srr_globset {
     size_t n;
 } srr_globset;
 
+/* Frees the globs of a set and empties it. */
+void srr_globset_free(srr_globset *gs);
+/* 1 when some glob of the set matches s (0 for NULL s or an empty set). */
+int srr_globset_any(const srr_globset *gs, const char *s);
+/* Frees n strings and the array. */
+void srr_strv_free(char **v, size_t n);
+
 /* Compiles a glob; never fails (an unclosed '[' matches itself, as in
  * fnmatch). */
 void srr_glob_compile(srr_glob *g, const char *pat);
@@ -140,7 +147,27 @@ typedef struct srr_check_rt {
     srr_cond cond;
     int has_limit;
     srr_quantity limit;
+    /* The check's group (identity.c): its own group_by, or the one a
+     * rule-level group_by carried to it; borrowed from the config or the
+     * rule. has_group 0: every tag of a series is its group. */
+    const char *const *group_by;
+    size_t ngroup_by;
+    int has_group;
+    int group_from_rule; /* index of the rule it was carried from, or -1 */
 } srr_check_rt;
+
+/* One entry of the `monitors:` section (identity.c): the webhook alerts of
+ * the monitors it matches (every given matcher must hold) are one thing
+ * per the listed group keys. */
+typedef struct srr_monitor_src {
+    srr_globset id;       /* the monitor id ($ALERT_ID) */
+    srr_globset name;     /* the monitor name (from the event title) */
+    srr_globset tags;     /* each glob must match one of the alert's tags */
+    char **group_by;      /* owned */
+    size_t ngroup_by;
+    int line, col;
+    int from_rule;        /* -1, or the rule whose group_by was carried here */
+} srr_monitor_src;
 
 struct srr_ruleset {
     const srr_config *cfg;  /* borrowed; must outlive the ruleset */
@@ -167,7 +194,38 @@ struct srr_ruleset {
     size_t check_slots_n;   /* a power of two, or 0 */
     int bloom_service, bloom_env; /* some rule uses that field's bloom */
     int any_history;        /* some rule matches on recurrence or flapping */
+    srr_monitor_src *monitors; /* the `monitors:` section, then what rules carried */
+    size_t nmonitors;
 };
+
+/* ---- identity (identity.c) ------------------------------------------------ */
+
+/* Compiles the config's `monitors:` section and carries every rule-level
+ * group_by to the sources it can only mean (see identity.c). Runs after
+ * the rules are compiled. Errors name file:line:col. */
+srr_rc srr_rules_compile_identity(srr_ruleset *rs, srr_error *err);
+void srr_rules_free_identity(srr_ruleset *rs);
+/* The group keys of sig's source: a configured check's (k = its index, or
+ * -1 when sig->check is none; -2 = look it up) or the matching monitors
+ * entry's. Sets d->group_by, d->ngroup_by, d->has_group_by. */
+void srr_rules_source_group(const srr_ruleset *rs, const srr_signal *sig, long k,
+                            srr_decision *d);
+/* The `srr policy check` finding for rule k (k == nrules: the default)
+ * when it sets a rule-level group_by: where it was carried and the exact
+ * rewrite, into out (n bytes). Returns 0 when the rule sets none. */
+int srr_rules_group_lint(const srr_ruleset *rs, size_t k, char *out, size_t n);
+/* Index of the configured check named `name` (h = srr_fnv1a(name)), or -1. */
+long srr_rules_check_lookup(const srr_ruleset *rs, const char *name, uint64_t h);
+/* The YAML readers of policy.c: globs (upper: upper-cased) and a string or
+ * list of strings (allow_empty: [] gives none). */
+srr_rc srr_rules_read_globs(const srr_yaml_node *n, const char *what, int upper,
+                            srr_globset *gs, srr_error *err);
+srr_rc srr_rules_read_strv(const srr_yaml_node *n, const char *what, int allow_empty,
+                           char ***out, size_t *count, srr_error *err);
+/* Hashes head[0..nhead) then the tags of sig, sorted, then tail (may be
+ * NULL) into hexlen hex digits (candidate.c). */
+void srr_rules_hash_tags(const char **head, size_t nhead, const srr_signal *sig,
+                         const char *tail, size_t hexlen, char *out);
 
 /* Writes, for rule `i` (i == nrules: the default), why it does not match
  * `sig` ("source is datadog.logs, rule wants metrics") into out. Returns 1

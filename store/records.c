@@ -135,6 +135,8 @@ srr_rc srr_rec_create_risk(srr_store *st, const srr_candidate *c, const rec_extr
     }
     if (rc == SRR_OK)
         rc = add_evidence(st, REC_RISK, id, c, err);
+    if (rc == SRR_OK)
+        rc = srr_rec_touch(st, REC_RISK, id, sig, 0, now, err);
     if (rc != SRR_OK)
         goto out;
     after = created_json(c, "draft");
@@ -168,6 +170,8 @@ srr_rc srr_rec_create_backlog(srr_store *st, const srr_candidate *c, const rec_e
         goto out;
     id = sqlite3_last_insert_rowid(st->db);
     rc = add_evidence(st, REC_BACKLOG, id, c, err);
+    if (rc == SRR_OK)
+        rc = srr_rec_touch(st, REC_BACKLOG, id, sig, 0, now, err);
     if (rc != SRR_OK)
         goto out;
     after = created_json(c, "draft");
@@ -198,6 +202,8 @@ srr_rc srr_rec_create_investigation(srr_store *st, const srr_candidate *c, const
         goto out;
     id = sqlite3_last_insert_rowid(st->db);
     rc = add_evidence(st, REC_INV, id, c, err);
+    if (rc == SRR_OK)
+        rc = srr_rec_touch(st, REC_INV, id, sig, 0, now, err);
     if (rc != SRR_OK)
         goto out;
     after = created_json(c, "open");
@@ -214,6 +220,16 @@ out:
 
 /* Appends the signal to an open record: evidence row, last_seen and
  * occurrences (firing sightings only), investigation last_status, audit. */
+srr_rc srr_rec_touch(srr_store *st, rec_kind kind, int64_t id, const srr_signal *sig, int count,
+                     int64_t now, srr_error *err)
+{
+    static const enum srr_stmt_id touch[] = {Q_RISK_TOUCH, Q_BL_TOUCH, Q_INV_TOUCH};
+    int64_t firing = count && sig->status == SRR_STATUS_FIRING;
+    return ST_EXEC(st, touch[kind], err, "iiiitDi", id, sig->observed_at, firing, now,
+                   srr_status_name(sig->status), srr_st_obs_value(sig),
+                   (int64_t)srr_rules_worse_dir(sig));
+}
+
 srr_rc srr_rec_attach(srr_store *st, const srr_candidate *c, rec_kind kind, int64_t id, int64_t now,
                       srr_error *err)
 {
@@ -223,14 +239,7 @@ srr_rc srr_rec_attach(srr_store *st, const srr_candidate *c, rec_kind kind, int6
     srr_rc rc = add_evidence(st, kind, id, c, err);
     if (rc != SRR_OK)
         return rc;
-    if (kind == REC_RISK)
-        rc = ST_EXEC(st, Q_RISK_TOUCH, err, "iiii", id, sig->observed_at, firing, now);
-    else if (kind == REC_BACKLOG)
-        rc = ST_EXEC(st, Q_BL_TOUCH, err, "iiii", id, sig->observed_at, firing, now);
-    else
-        rc = ST_EXEC(st, Q_INV_TOUCH, err, "iiiit", id, sig->observed_at, firing, now,
-                     srr_status_name(sig->status));
-    if (rc != SRR_OK)
+    if ((rc = srr_rec_touch(st, kind, id, sig, 1, now, err)) != SRR_OK)
         return rc;
     /* The audit's `after`, as json_dumps(JSON_COMPACT | JSON_SORT_KEYS)
      * of {candidate, status, summary, value} writes it (keys in order). */

@@ -276,6 +276,115 @@ static const char *const SRR_MIGRATIONS[] = {
     "  value TEXT,"
     "  PRIMARY KEY (sink, key)"
     ") WITHOUT ROWID;",
+
+    /* 5: things followed week after week (issue 18, DESIGN.md section 3).
+     * A thing is its source (check or monitor) + the group declared there;
+     * its fingerprint no longer depends on the rule that won. things holds
+     * what names each one (its group, the title without the member count,
+     * which way its value gets worse); thing_members the member groups
+     * seen firing ("pod:w-1" of "service:worker"); thing_aliases the
+     * fingerprints a thing's old records and sightings were carried from
+     * (the writer re-keys them, with the config, the first time the thing
+     * or member is observed under its identity from the source: runbook,
+     * "Upgrading"). sightings are the observations, firing and clear, each
+     * with its member. Records keep their thing's latest and worst value
+     * and its latest observation, ordered by the observation's own date.
+     * windows and pending are the draft budget: new records of a sweep
+     * window wait in pending until the window is closed, then the most
+     * urgent are drafted within max_new_drafts and the rest wait for a
+     * later window. Existing records get their values from their
+     * evidence. */
+    "CREATE TABLE things ("
+    "  fingerprint TEXT PRIMARY KEY,"
+    "  source TEXT NOT NULL,"
+    "  check_name TEXT NOT NULL,"
+    "  service TEXT,"
+    "  env TEXT,"
+    "  grp TEXT NOT NULL DEFAULT '',"
+    "  title TEXT NOT NULL DEFAULT '',"
+    "  unit TEXT,"
+    "  worse INTEGER NOT NULL DEFAULT 1,"
+    "  first_at INTEGER NOT NULL,"
+    "  created_at INTEGER NOT NULL"
+    ") WITHOUT ROWID;"
+    "CREATE INDEX things_check ON things(check_name, source);"
+    "CREATE TABLE thing_members ("
+    "  fingerprint TEXT NOT NULL,"
+    "  member TEXT NOT NULL,"
+    "  first_at INTEGER NOT NULL,"
+    "  PRIMARY KEY (fingerprint, member)"
+    ") WITHOUT ROWID;"
+    "CREATE TABLE thing_aliases ("
+    "  old TEXT PRIMARY KEY,"
+    "  fingerprint TEXT NOT NULL,"
+    "  at INTEGER NOT NULL"
+    ") WITHOUT ROWID;"
+    "ALTER TABLE sightings ADD COLUMN member TEXT;"
+    "ALTER TABLE risks ADD COLUMN last_value REAL;"
+    "ALTER TABLE risks ADD COLUMN worst_value REAL;"
+    "ALTER TABLE risks ADD COLUMN last_obs_at INTEGER;"
+    "ALTER TABLE risks ADD COLUMN last_obs_status TEXT;"
+    "ALTER TABLE risks ADD COLUMN members INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE backlog ADD COLUMN last_value REAL;"
+    "ALTER TABLE backlog ADD COLUMN worst_value REAL;"
+    "ALTER TABLE backlog ADD COLUMN last_obs_at INTEGER;"
+    "ALTER TABLE backlog ADD COLUMN last_obs_status TEXT;"
+    "ALTER TABLE backlog ADD COLUMN members INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE investigations ADD COLUMN last_value REAL;"
+    "ALTER TABLE investigations ADD COLUMN worst_value REAL;"
+    "ALTER TABLE investigations ADD COLUMN last_obs_at INTEGER;"
+    "ALTER TABLE investigations ADD COLUMN members INTEGER NOT NULL DEFAULT 0;"
+    "CREATE TABLE windows ("
+    "  window_end INTEGER PRIMARY KEY,"
+    "  drafted INTEGER NOT NULL DEFAULT 0,"
+    "  closed_at INTEGER"
+    ");"
+    "CREATE TABLE pending ("
+    "  id INTEGER PRIMARY KEY,"
+    "  fingerprint TEXT NOT NULL,"
+    "  window_end INTEGER NOT NULL,"
+    "  candidate_id TEXT NOT NULL,"
+    "  action TEXT NOT NULL,"
+    "  urgency INTEGER NOT NULL,"
+    "  effect TEXT NOT NULL,"
+    "  resolved_risk INTEGER,"
+    "  title TEXT NOT NULL,"
+    "  candidate TEXT NOT NULL,"
+    "  state TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending','drafted','obsolete')),"
+    "  record TEXT,"
+    "  drafted_in INTEGER,"
+    "  created_at INTEGER NOT NULL,"
+    "  updated_at INTEGER NOT NULL"
+    ");"
+    "CREATE UNIQUE INDEX pending_open ON pending(fingerprint) WHERE state = 'pending';"
+    "CREATE INDEX pending_state ON pending(state, window_end);"
+    "UPDATE risks SET"
+    "  last_value = (SELECT e.value FROM evidence e WHERE e.record_kind = 'risk'"
+    "    AND e.record_id = risks.id ORDER BY e.observed_at DESC, e.id DESC LIMIT 1),"
+    "  worst_value = (SELECT max(e.value) FROM evidence e WHERE e.record_kind = 'risk'"
+    "    AND e.record_id = risks.id),"
+    "  last_obs_at = (SELECT max(e.observed_at) FROM evidence e WHERE e.record_kind = 'risk'"
+    "    AND e.record_id = risks.id),"
+    "  last_obs_status = (SELECT CASE e.status WHEN 'firing' THEN 'firing' ELSE 'clear' END"
+    "    FROM evidence e WHERE e.record_kind = 'risk' AND e.record_id = risks.id"
+    "    ORDER BY e.observed_at DESC, e.id DESC LIMIT 1);"
+    "UPDATE backlog SET"
+    "  last_value = (SELECT e.value FROM evidence e WHERE e.record_kind = 'backlog'"
+    "    AND e.record_id = backlog.id ORDER BY e.observed_at DESC, e.id DESC LIMIT 1),"
+    "  worst_value = (SELECT max(e.value) FROM evidence e WHERE e.record_kind = 'backlog'"
+    "    AND e.record_id = backlog.id),"
+    "  last_obs_at = (SELECT max(e.observed_at) FROM evidence e WHERE e.record_kind = 'backlog'"
+    "    AND e.record_id = backlog.id),"
+    "  last_obs_status = (SELECT CASE e.status WHEN 'firing' THEN 'firing' ELSE 'clear' END"
+    "    FROM evidence e WHERE e.record_kind = 'backlog' AND e.record_id = backlog.id"
+    "    ORDER BY e.observed_at DESC, e.id DESC LIMIT 1);"
+    "UPDATE investigations SET"
+    "  last_value = (SELECT e.value FROM evidence e WHERE e.record_kind = 'investigation'"
+    "    AND e.record_id = investigations.id ORDER BY e.observed_at DESC, e.id DESC LIMIT 1),"
+    "  worst_value = (SELECT max(e.value) FROM evidence e WHERE e.record_kind = 'investigation'"
+    "    AND e.record_id = investigations.id),"
+    "  last_obs_at = (SELECT max(e.observed_at) FROM evidence e"
+    "    WHERE e.record_kind = 'investigation' AND e.record_id = investigations.id);",
 };
 
 #define SRR_SCHEMA_VERSION ((int)(sizeof SRR_MIGRATIONS / sizeof SRR_MIGRATIONS[0]))
@@ -321,6 +430,19 @@ enum srr_stmt_id {
     Q_INV_LAST_CLOSED,
     Q_INV_RESOLVE,
     Q_BL_INSERT_ACCEPTED,
+    Q_THING_INSERT,
+    Q_THING_HAS,
+    Q_MEMBER_INSERT,
+    Q_ALIAS_HAS,
+    Q_ALIAS_INSERT,
+    Q_CARRY_RISKS,
+    Q_CARRY_BACKLOG,
+    Q_CARRY_INV,
+    Q_CARRY_SIGHTINGS,
+    Q_CARRY_PENDING,
+    Q_RISK_MEMBERS,
+    Q_BL_MEMBERS,
+    Q_INV_MEMBERS,
     Q__COUNT
 };
 
@@ -364,7 +486,7 @@ static const char *const SRR_STMT_SQL[Q__COUNT] = {
     [Q_CAND_OUTCOME] = "UPDATE candidates SET outcome = ?2 WHERE id = ?1",
     /* One per stored candidate, with its final decision (JSON text). */
     [Q_SIGHTING_INSERT] = "INSERT INTO sightings(fingerprint, candidate_id, at, status, value,"
-                          " decision) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                          " decision, member) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
     /* The open record of a fingerprint, asked in this order: a risk wins
      * over an investigation, which wins over a backlog item. Three index
      * probes; one UNION with ORDER BY cost a temporary sorter per call. */
@@ -395,22 +517,36 @@ static const char *const SRR_STMT_SQL[Q__COUNT] = {
         " origin_candidate, first_seen, last_seen, occurrences, created_at, updated_at, labels)"
         " VALUES ('open', ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?14,"
         " ?15, ?7, ?7, ?16)",
-    /* ?2 observed_at, ?3 1 when firing (counts and moves last_seen), ?4 now. */
-    [Q_RISK_TOUCH] =
-        "UPDATE risks SET"
-        " first_seen = CASE WHEN ?3 THEN min(coalesce(first_seen, ?2), ?2) ELSE first_seen END,"
-        " last_seen = CASE WHEN ?3 THEN max(coalesce(last_seen, ?2), ?2) ELSE last_seen END,"
-        " occurrences = occurrences + ?3, updated_at = ?4 WHERE id = ?1",
-    [Q_BL_TOUCH] =
-        "UPDATE backlog SET"
-        " first_seen = CASE WHEN ?3 THEN min(coalesce(first_seen, ?2), ?2) ELSE first_seen END,"
-        " last_seen = CASE WHEN ?3 THEN max(coalesce(last_seen, ?2), ?2) ELSE last_seen END,"
-        " occurrences = occurrences + ?3, updated_at = ?4 WHERE id = ?1",
-    [Q_INV_TOUCH] =
-        "UPDATE investigations SET"
-        " first_seen = CASE WHEN ?3 THEN min(coalesce(first_seen, ?2), ?2) ELSE first_seen END,"
-        " last_seen = CASE WHEN ?3 THEN max(coalesce(last_seen, ?2), ?2) ELSE last_seen END,"
-        " occurrences = occurrences + ?3, updated_at = ?4, last_status = ?5 WHERE id = ?1",
+    /* ?2 observed_at, ?3 1 when firing (counts and moves last_seen), ?4 now,
+     * ?5 status ('firing' or 'recovered'), ?6 the value (NULL: none
+     * measured), ?7 which way is worse (+1 higher, -1 lower). The latest
+     * observation is the one with the latest observed_at, whatever order
+     * they arrive in (a Datadog retry may deliver a Recovered after a newer
+     * Triggered); at one time a firing member wins and the worse value. */
+#define SRR_TOUCH_VALUES                                                                           \
+    " last_value = CASE WHEN ?6 IS NULL THEN last_value"                                           \
+    "   WHEN ?2 > coalesce(last_obs_at, 0) OR last_value IS NULL THEN ?6"                          \
+    "   WHEN ?2 < last_obs_at THEN last_value"                                                     \
+    "   WHEN ?7 > 0 THEN max(last_value, ?6) ELSE min(last_value, ?6) END,"                        \
+    " worst_value = CASE WHEN ?6 IS NULL THEN worst_value WHEN worst_value IS NULL THEN ?6"        \
+    "   WHEN ?7 > 0 THEN max(worst_value, ?6) ELSE min(worst_value, ?6) END,"                      \
+    " last_obs_at = max(coalesce(last_obs_at, 0), ?2)"
+#define SRR_TOUCH_SEEN                                                                             \
+    " first_seen = CASE WHEN ?3 THEN min(coalesce(first_seen, ?2), ?2) ELSE first_seen END,"       \
+    " last_seen = CASE WHEN ?3 THEN max(coalesce(last_seen, ?2), ?2) ELSE last_seen END,"          \
+    " occurrences = occurrences + ?3, updated_at = ?4,"
+#define SRR_TOUCH_NEWER "(?2 > coalesce(last_obs_at, 0) OR (?2 = last_obs_at AND ?5 = 'firing'))"
+    [Q_RISK_TOUCH] = "UPDATE risks SET" SRR_TOUCH_SEEN
+                     " last_obs_status = CASE WHEN " SRR_TOUCH_NEWER
+                     " THEN (CASE ?5 WHEN 'firing' THEN 'firing' ELSE 'clear' END)"
+                     " ELSE last_obs_status END," SRR_TOUCH_VALUES " WHERE id = ?1",
+    [Q_BL_TOUCH] = "UPDATE backlog SET" SRR_TOUCH_SEEN
+                   " last_obs_status = CASE WHEN " SRR_TOUCH_NEWER
+                   " THEN (CASE ?5 WHEN 'firing' THEN 'firing' ELSE 'clear' END)"
+                   " ELSE last_obs_status END," SRR_TOUCH_VALUES " WHERE id = ?1",
+    [Q_INV_TOUCH] = "UPDATE investigations SET" SRR_TOUCH_SEEN
+                    " last_status = CASE WHEN " SRR_TOUCH_NEWER " THEN ?5 ELSE last_status END,"
+                    SRR_TOUCH_VALUES " WHERE id = ?1",
     [Q_EVIDENCE_INSERT] =
         "INSERT INTO evidence(record_kind, record_id, candidate_id, observed_at, status, value,"
         " summary, link, evidence) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
@@ -463,6 +599,31 @@ static const char *const SRR_STMT_SQL[Q__COUNT] = {
         " SELECT 'accepted', urgency, title, service, env, fingerprint, ?2, assignee, ?3,"
         " datadog_url, rule, reason, origin_candidate, first_seen, last_seen, occurrences, ?4,"
         " ?4, labels FROM investigations WHERE id = ?1",
+    /* A thing is registered once, at its first observation (DO NOTHING:
+     * no change means it was known). */
+    [Q_THING_INSERT] = "INSERT INTO things(fingerprint, source, check_name, service, env, grp,"
+                       " title, unit, worse, first_at, created_at)"
+                       " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"
+                       " ON CONFLICT(fingerprint) DO NOTHING",
+    [Q_THING_HAS] = "SELECT 1 FROM things WHERE fingerprint = ?1",
+    [Q_MEMBER_INSERT] = "INSERT INTO thing_members(fingerprint, member, first_at)"
+                        " VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING",
+    [Q_ALIAS_HAS] = "SELECT 1 FROM thing_aliases WHERE old = ?1",
+    [Q_ALIAS_INSERT] = "INSERT INTO thing_aliases(old, fingerprint, at) VALUES (?1, ?2, ?3)"
+                       " ON CONFLICT(old) DO NOTHING",
+    /* Carrying an old fingerprint's records and sightings to the thing's. */
+    [Q_CARRY_RISKS] = "UPDATE risks SET fingerprint = ?2 WHERE fingerprint = ?1",
+    [Q_CARRY_BACKLOG] = "UPDATE backlog SET fingerprint = ?2 WHERE fingerprint = ?1",
+    [Q_CARRY_INV] = "UPDATE investigations SET fingerprint = ?2 WHERE fingerprint = ?1",
+    [Q_CARRY_SIGHTINGS] = "UPDATE sightings SET fingerprint = ?2,"
+                          " member = coalesce(member, ?3) WHERE fingerprint = ?1",
+    [Q_CARRY_PENDING] = "UPDATE OR IGNORE pending SET fingerprint = ?2 WHERE fingerprint = ?1",
+    [Q_RISK_MEMBERS] = "UPDATE risks SET members = (SELECT count(*) FROM thing_members m"
+                       " WHERE m.fingerprint = ?1) WHERE fingerprint = ?1",
+    [Q_BL_MEMBERS] = "UPDATE backlog SET members = (SELECT count(*) FROM thing_members m"
+                       " WHERE m.fingerprint = ?1) WHERE fingerprint = ?1",
+    [Q_INV_MEMBERS] = "UPDATE investigations SET members = (SELECT count(*) FROM thing_members m"
+                       " WHERE m.fingerprint = ?1) WHERE fingerprint = ?1",
 };
 
 #endif

@@ -5,6 +5,7 @@
  * and log entries every record change leaves, and the JSON of a row for
  * the reads.
  */
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -68,6 +69,11 @@ static int vbind(sqlite3_stmt *s, const char *types, va_list ap)
             break;
         }
         case 'd': rc = sqlite3_bind_double(s, idx, va_arg(ap, double)); break;
+        case 'D': {
+            double v = va_arg(ap, double);
+            rc = isfinite(v) ? sqlite3_bind_double(s, idx, v) : sqlite3_bind_null(s, idx);
+            break;
+        }
         case 'b': {
             const void *p = va_arg(ap, const void *);
             size_t n = va_arg(ap, size_t);
@@ -249,6 +255,7 @@ void srr_st_stats_add(srr_apply_stats *dst, const srr_apply_stats *src)
     dst->promoted += src->promoted;
     dst->closed += src->closed;
     dst->quarantined += src->quarantined;
+    dst->untracked += src->untracked;
 }
 
 /* ---- transactions ------------------------------------------------------ */
@@ -317,4 +324,15 @@ srr_rc srr_st_parse_id(const char *s, rec_kind kind, int64_t *out, srr_error *er
     /* One parser of human ids for the whole store (wf_sql.c); the kinds are
      * declared in the same order. */
     return srr_wf_parse_id(s, (srr_wf_kind)kind, out, err);
+}
+
+double srr_st_obs_value(const srr_signal *sig)
+{
+    if (sig->evidence && json_is_true(json_object_get(sig->evidence, "no_data")))
+        return NAN;
+    /* A webhook alert carries no measured value unless its payload gave one
+     * (with its unit). */
+    if (sig->source == SRR_SRC_WEBHOOK && sig->value == 0 && !sig->unit)
+        return NAN;
+    return isfinite(sig->value) ? sig->value : NAN;
 }

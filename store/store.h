@@ -42,6 +42,7 @@ typedef struct srr_apply_stats {
     size_t promoted;       /* investigations promoted to draft risks */
     size_t closed;         /* investigations closed without a risk */
     size_t quarantined;    /* poison messages */
+    size_t untracked;      /* clear observations of things never seen firing: not kept */
 } srr_apply_stats;
 
 /* Applies candidates in ONE transaction (DESIGN.md "Writer semantics"):

@@ -56,7 +56,8 @@ void srr_st_hid(rec_kind k, int64_t id, char out[32]);
 
 /* Returns statement q with its parameters bound from `types`, one letter
  * per parameter: 't' text (NULL -> NULL), 'i' int64_t, 'r' reference id
- * (int64_t, <= 0 -> NULL), 'd' double, 'b' blob (pointer, size_t).
+ * (int64_t, <= 0 -> NULL), 'd' double, 'D' double (NaN -> NULL), 'b' blob
+ * (pointer, size_t).
  * Strings are bound SQLITE_STATIC: they must outlive the step. The caller
  * finishes with srr_st_done(). NULL (err set) when binding failed. */
 sqlite3_stmt *srr_st_prep(srr_store *st, enum srr_stmt_id q, srr_error *err, const char *types,
@@ -108,6 +109,10 @@ srr_rc srr_st_audit(srr_store *st, int64_t now, const char *kind, int64_t id, co
 srr_rc srr_st_log(srr_store *st, rec_kind kind, int64_t id, const char *section, int64_t at,
                   const char *author, const char *text, srr_error *err);
 
+/* The value an observation measured, or NaN when it measured none (a
+ * group that sent no data in the window; a webhook alert without one). */
+double srr_st_obs_value(const srr_signal *sig);
+
 /* Starts a JSON text in the store's scratch buffer and returns it. It has
  * no max, so appending to it (jsonw.h) cannot fail; the text is valid
  * until the next srr_st_scratch(). */
@@ -135,6 +140,11 @@ srr_rc srr_rec_create_investigation(srr_store *st, const srr_candidate *c, const
 /* Appends the signal to an open record: evidence row, counters, audit. */
 srr_rc srr_rec_attach(srr_store *st, const srr_candidate *c, rec_kind kind, int64_t id, int64_t now,
                       srr_error *err);
+/* Updates a record with an observation of its thing: its latest and worst
+ * value and latest status by the observation's own date, and (count = 1)
+ * its occurrences and first/last seen when firing. */
+srr_rc srr_rec_touch(srr_store *st, rec_kind kind, int64_t id, const srr_signal *sig, int count,
+                     int64_t now, srr_error *err);
 
 /* The fields of an investigation that a promotion needs, copied (owned;
  * release with srr_rec_inv_clear). */

@@ -255,6 +255,117 @@ static char *labels_text(const srr_decision *d)
 
 /* Applies one candidate inside the caller's transaction: the history of
  * its fingerprint, the final decision (rules/final.c), then the effect. */
+/* ---- the thing registry ----------------------------------------------------- */
+
+/* Each record table's count of its thing's members, refreshed. */
+static const enum srr_stmt_id MEMBERS_OF[] = {Q_RISK_MEMBERS, Q_BL_MEMBERS, Q_INV_MEMBERS};
+
+static const char *source_word(srr_source s)
+{
+    return s == SRR_SRC_METRICS ? "metrics" : s == SRR_SRC_LOGS ? "logs" : "webhook";
+}
+
+/* Carries what was stored under the fingerprints sig had before identity
+ * came from its source (every group tag, or a rule-level group_by's
+ * narrowing) to the thing `fp`: its records, sightings and waiting drafts,
+ * once per old fingerprint (thing_aliases remembers), audited. Adds the
+ * number of rows moved to *moved. */
+static srr_rc carry_legacy(srr_store *st, const srr_signal *sig, const srr_identity *id,
+                           int64_t now, int *moved, srr_error *err)
+{
+    static const enum srr_stmt_id carry[] = {Q_CARRY_RISKS, Q_CARRY_BACKLOG, Q_CARRY_INV,
+                                             Q_CARRY_PENDING};
+    char old[8][33], every[33];
+    size_t n = srr_rules_legacy_fingerprints(st->rules, sig, old, 8);
+    srr_rc rc = SRR_OK;
+    srr_rules_fingerprint(sig, NULL, every);
+    for (size_t i = 0; i < n && rc == SRR_OK; i++) {
+        sqlite3_stmt *s = srr_st_prep(st, Q_ALIAS_HAS, err, "t", old[i]);
+        int r, changes = 0;
+        if (!s)
+            return err ? err->code : SRR_ERR;
+        if ((r = srr_st_next(st, s, &rc, err)) < 0)
+            return rc;
+        if (r == 1) {
+            srr_st_done(s);
+            continue;
+        }
+        for (size_t k = 0; k < sizeof carry / sizeof carry[0] && rc == SRR_OK; k++) {
+            rc = ST_EXEC(st, carry[k], err, "tt", old[i], id->fingerprint);
+            changes += sqlite3_changes(st->db);
+        }
+        if (rc == SRR_OK) {
+            /* Sightings under every tag were one member's. */
+            rc = ST_EXEC(st, Q_CARRY_SIGHTINGS, err, "ttt", old[i], id->fingerprint,
+                         strcmp(old[i], every) == 0 && id->member[0] ? id->member : NULL);
+            changes += sqlite3_changes(st->db);
+        }
+        if (rc == SRR_OK)
+            rc = ST_EXEC(st, Q_ALIAS_INSERT, err, "tti", old[i], id->fingerprint, now);
+        if (rc == SRR_OK && changes) {
+            json_t *before = json_pack("{s:s}", "fingerprint", old[i]);
+            json_t *after = json_pack("{s:s, s:s, s:s, s:i}", "fingerprint", id->fingerprint,
+                                      "check", sig->check ? sig->check : "", "group", id->group,
+                                      "rows", changes);
+            rc = srr_st_audit(st, now, "thing", 0, "carry", before, after,
+                              "a thing is its source + the group declared there now (store "
+                              "migration 4): what was stored under its old fingerprint moves "
+                              "to it",
+                              err);
+            json_decref(before);
+            json_decref(after);
+            *moved += changes;
+        }
+    }
+    return rc;
+}
+
+/* Registers the thing of an observation, and its member when it fires;
+ * the first time either is seen, what was stored under its old
+ * fingerprints is carried to it (*moved counts the rows). */
+static srr_rc register_thing(srr_store *st, const srr_candidate *c, const srr_identity *id,
+                             int64_t now, int *moved, srr_error *err)
+{
+    const srr_signal *sig = &c->signal;
+    srr_rc rc = ST_EXEC(st, Q_THING_INSERT, err, "ttttttttiii", c->fingerprint,
+                        source_word(sig->source), sig->check ? sig->check : "", sig->service,
+                        sig->env, id->group, c->title ? c->title : "", sig->unit,
+                        (int64_t)srr_rules_worse_dir(sig), sig->observed_at, now);
+    if (rc == SRR_OK && sqlite3_changes(st->db) > 0)
+        rc = carry_legacy(st, sig, id, now, moved, err);
+    if (rc != SRR_OK || sig->status != SRR_STATUS_FIRING || !id->member[0])
+        return rc;
+    rc = ST_EXEC(st, Q_MEMBER_INSERT, err, "tti", c->fingerprint, id->member, sig->observed_at);
+    if (rc != SRR_OK || sqlite3_changes(st->db) == 0)
+        return rc;
+    rc = carry_legacy(st, sig, id, now, moved, err);
+    for (size_t k = 0; rc == SRR_OK && k < 3; k++)
+        rc = ST_EXEC(st, MEMBERS_OF[k], err, "t", c->fingerprint);
+    return rc;
+}
+
+/* 1 when the store keeps no thing of fingerprint fp (and no record:
+ * a record from before things existed makes it kept). */
+static srr_rc thing_untracked(srr_store *st, const char *fp, int *untracked, srr_error *err)
+{
+    srr_rc rc = SRR_OK;
+    int kind, r;
+    int64_t id, resolved;
+    sqlite3_stmt *s = srr_st_prep(st, Q_THING_HAS, err, "t", fp);
+    *untracked = 0;
+    if (!s)
+        return err ? err->code : SRR_ERR;
+    if ((r = srr_st_next(st, s, &rc, err)) < 0)
+        return rc;
+    if (r == 1) {
+        srr_st_done(s);
+        return SRR_OK;
+    }
+    rc = find_target(st, fp, &kind, &id, &resolved, err);
+    *untracked = rc == SRR_OK && kind < 0 && resolved == 0;
+    return rc;
+}
+
 srr_rc srr_things_apply(srr_store *st, const srr_candidate *c, int64_t now, srr_apply_stats *stats,
                         srr_error *err)
 {
@@ -272,11 +383,33 @@ srr_rc srr_things_apply(srr_store *st, const srr_candidate *c, int64_t now, srr_
     char *labels = NULL;
     const char *dtext;
     json_t *dj = NULL;
+    srr_identity ident;
+    int moved = 0;
 
     if (!c->id[0] || !c->fingerprint || !*c->fingerprint)
         return srr_error_set(err, SRR_EINVAL, "store: candidate '%s' has no %s", c->id,
                              c->id[0] ? "fingerprint" : "id");
     stats->received++;
+    /* A sweep's clear observation of a thing never seen firing says nothing
+     * worth keeping (the sweep sends those only for things it knows). */
+    if (sig->status != SRR_STATUS_FIRING && sig->source != SRR_SRC_WEBHOOK) {
+        int untracked = 0;
+        if ((rc = thing_untracked(st, c->fingerprint, &untracked, err)) != SRR_OK)
+            return rc;
+        if (untracked) {
+            rc = ST_EXEC(st, Q_CAND_INSERT, err, "tttit", c->id, c->fingerprint,
+                         srr_action_name(c->action), now,
+                         "clear, thing never seen firing: not kept");
+            if (rc == SRR_OK && sqlite3_changes(st->db) == 0)
+                stats->duplicates++;
+            else if (rc == SRR_OK)
+                stats->untracked++;
+            return rc;
+        }
+    }
+    srr_rules_identity(st->rules, sig, &ident);
+    if ((rc = register_thing(st, c, &ident, now, &moved, err)) != SRR_OK)
+        return rc;
     rc = find_target(st, c->fingerprint, &kind, &id, &resolved, err);
     if (rc == SRR_OK)
         rc = load_history(st, c->fingerprint, kind, id, resolved, now,
@@ -349,8 +482,9 @@ srr_rc srr_things_apply(srr_store *st, const srr_candidate *c, int64_t now, srr_
     } else {
         dtext = decision_text(st, c, &fin);
     }
-    rc = ST_EXEC(st, Q_SIGHTING_INSERT, err, "ttitdt", c->fingerprint, c->id, sig->observed_at,
-                 srr_status_name(sig->status), sig->value, dtext);
+    rc = ST_EXEC(st, Q_SIGHTING_INSERT, err, "ttitDtt", c->fingerprint, c->id, sig->observed_at,
+                 srr_status_name(sig->status), srr_st_obs_value(sig), dtext,
+                 ident.member[0] ? ident.member : NULL);
     if (rc != SRR_OK)
         goto out;
 
@@ -411,6 +545,10 @@ srr_rc srr_things_apply(srr_store *st, const srr_candidate *c, int64_t now, srr_
     }
     if (rc == SRR_OK && (fin.effect == SRR_EFFECT_REGRESSION || fin.effect == SRR_EFFECT_CREATE))
         rc = ST_EXEC(st, Q_CAND_OUTCOME, err, "tt", c->id, outcome);
+    for (size_t k = 0; rc == SRR_OK && k < 3 && ident.member[0] &&
+                       (fin.effect == SRR_EFFECT_REGRESSION || fin.effect == SRR_EFFECT_CREATE);
+         k++)
+        rc = ST_EXEC(st, MEMBERS_OF[k], err, "t", c->fingerprint);
 out:
     free(sv);
     free(labels);

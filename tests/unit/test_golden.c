@@ -13,6 +13,8 @@
  *                        "open": {"kind", "id", "deadline"}, "resolved_risk": n,
  *                        "last_investigation": {"id", "outcome", "closed_at"}}
  *                        and a timebox = {"deadline", "last_status", "last_seen"}
+ *   expected_lint.txt    (optional) what `srr policy check` finds, one
+ *                        "line:col: text" per line
  *   expected.json        {"decisions": [...], "timeboxes": [...]}: per signal
  *                        the producer's proposal, the final action, rule,
  *                        effect, fingerprint, reason and why, and the draft
@@ -20,7 +22,9 @@
  *
  * Every case runs the same pure functions the sweep and the writer run:
  * srr_rules_decide (producer), srr_rules_decide_final (writer, with the
- * history), srr_rules_fingerprint, srr_rules_budget, srr_rules_timebox.
+ * history), srr_rules_fingerprint and srr_rules_identity (the thing: its
+ * group and this observation's member), srr_rules_budget,
+ * srr_rules_timebox.
  * SRR_GOLDEN_UPDATE=1 rewrites expected.json from what the code does (then
  * read the diff before committing it).
  */
@@ -151,6 +155,16 @@ static json_t *run_case(const char *dir, const srr_ruleset *rs)
             fin.decision.rule, "urgency", srr_urgency_name(fin.decision.urgency), "effect",
             srr_effect_name(fin.effect), "fingerprint", fp, "reason", fin.decision.reason);
         json_object_set_new(d, "why", json_string(fin.why));
+        {
+            /* The thing it belongs to: its fingerprint (above) and group
+             * come from the source, never from the rule. */
+            srr_identity id;
+            srr_rules_identity(rs, &sv[i], &id);
+            cr_assert_str_eq(id.fingerprint, fp, "%s: identity and decision disagree", dir);
+            json_object_set_new(d, "group", json_string(id.group));
+            if (id.member[0])
+                json_object_set_new(d, "member", json_string(id.member));
+        }
         if (prod.provisional)
             json_object_set_new(d, "provisional", json_true());
         if (fin.decision.owner)
@@ -237,6 +251,28 @@ static int check_case(const char *name)
         ok = rc != SRR_OK && strcmp(err.msg, want_err) == 0;
     } else {
         cr_assert_eq(rc, SRR_OK, "%s: %s", name, err.msg);
+        char *want_lint = read_text(dir, "expected_lint.txt");
+        if (want_lint) {
+            /* What `srr policy check` says, one "line:col: text" a line. */
+            srr_lint_msg *msgs = NULL;
+            size_t nl = srr_rules_lint(rs, &msgs);
+            srr_buf b;
+            srr_buf_init(&b, 0);
+            for (size_t i = 0; i < nl; i++)
+                srr_buf_printf(&b, "%d:%d: %s\n", msgs[i].line, msgs[i].col, msgs[i].text);
+            if (getenv("SRR_GOLDEN_UPDATE") && *getenv("SRR_GOLDEN_UPDATE") == '1') {
+                char *path = srr_asprintf("%s/expected_lint.txt", dir);
+                srr_error werr = {0};
+                srr_file_write_atomic(path, b.data ? b.data : "", b.len, &werr);
+                free(path);
+            } else {
+                cr_expect_str_eq(b.data ? b.data : "", want_lint, "%s: lint differs", name);
+                ok = ok && strcmp(b.data ? b.data : "", want_lint) == 0;
+            }
+            srr_buf_free(&b);
+            free(msgs);
+            free(want_lint);
+        }
         json_t *got = run_case(dir, rs), *want = read_json(dir, "expected.json");
         const char *upd = getenv("SRR_GOLDEN_UPDATE");
         if (upd && *upd == '1') {

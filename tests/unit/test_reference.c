@@ -97,6 +97,11 @@ Test(reference, every_documented_example_is_accepted)
     srr_buf_init(&b, 0);
     srr_buf_printf(&b, "checks:\n  -\n");
     keys_of(&b, "checks[]", "    ", NULL);
+    srr_buf_printf(&b, "monitors:\n  -\n");
+    keys_of(&b, "monitors[]", "    ", NULL);
+    for (k = srr_ref_keys(); k->section; k++)
+        if (strcmp(k->section, "monitors[].match") == 0)
+            srr_buf_printf(&b, "  - {group_by: [host], match: {%s: %s}}\n", k->key, k->example);
     srr_buf_printf(&b, "policy:\n");
     keys_of(&b, "policy", "  ", " rules ");
     srr_buf_printf(&b, "  rules:\n    -\n");
@@ -116,9 +121,9 @@ Test(reference, every_documented_example_is_accepted)
 Test(reference, section_keys)
 {
     const char *keys[64];
-    cr_assert_eq(srr_ref_section_keys("", keys, 64), 10); /* with the sinks sync and notion */
+    cr_assert_eq(srr_ref_section_keys("", keys, 64), 11); /* with the sinks sync and notion */
     cr_assert_str_eq(keys[0], "datadog");
-    cr_assert_null(keys[10]);
+    cr_assert_null(keys[11]);
     size_t n = srr_ref_section_keys("policy.default", keys, 64);
     cr_assert_eq(n, 9);
     for (size_t i = 0; i < n; i++)

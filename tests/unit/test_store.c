@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "rules.h"
 #include "schema.h" /* the shipped migrations, to build an older database */
 #include "store.h"
 #include "store_fixtures.h"
@@ -67,9 +68,9 @@ static const char *str(const json_t *o, const char *k)
 
 Test(store, migrations_from_empty)
 {
-    /* every migration applied (3: the decision in sightings, 4: the outbox) */
+    /* every migration applied (3: the decision in sightings, 4: the outbox, 5: things) */
     cr_assert_eq(srr_store_schema_version(g_st), SRR_SCHEMA_VERSION);
-    cr_assert_geq(SRR_SCHEMA_VERSION, 4);
+    cr_assert_geq(SRR_SCHEMA_VERSION, 5);
     cr_assert_eq(q("SELECT count(*) FROM sqlite_master WHERE type='table' AND name IN "
                    "('risks','backlog','investigations','evidence','sightings','candidates',"
                    "'quarantine','audit','log_entries','sweep_state')"),
@@ -79,6 +80,95 @@ Test(store, migrations_from_empty)
         cr_assert_eq(access(wal, F_OK), 0, "%s missing", wal);
         free(wal);
     }
+}
+
+/* A metric signal of worker-memory on `host`, observed at `at`. */
+static void worker_signal(srr_signal *s, const char *host, srr_status status, int64_t at)
+{
+    char tag[64];
+    memset(s, 0, sizeof *s);
+    s->source = SRR_SRC_METRICS;
+    s->check = srr_strdup("worker-memory");
+    s->kind = SRR_KIND_TREND;
+    s->status = status;
+    s->service = srr_strdup("billing-worker");
+    s->env = srr_strdup("prod");
+    snprintf(tag, sizeof tag, "host:%s", host);
+    srr_signal_add_tag(s, tag);
+    s->value = status == SRR_STATUS_FIRING ? 23.7 : 2.0;
+    s->condition = srr_strdup("growth > 10%/week");
+    s->summary = srr_strdup("growth");
+    s->window_start = at - 7 * 86400;
+    s->window_end = s->observed_at = at;
+}
+
+/* Migration 4 on a store written when the rule decided the fingerprint:
+ * the firing growth was keyed per service (the rule's group_by), its
+ * recovery per host (the default had none). The first observation under
+ * the identity from the source carries the per-host sightings to the
+ * thing, once, audited; and a redelivery changes nothing. */
+Test(store, migration_4_carries_old_fingerprints_to_the_thing)
+{
+    static const char yaml[] =
+        "checks:\n"
+        "  - {name: worker-memory, source: metrics, query: \"avg:process.rss{*} by {host}\","
+        " when: \"growth > 10%/week\", service: billing-worker, env: prod}\n"
+        "policy:\n  rules:\n"
+        "    - {name: per-service, match: {check: worker-memory, status: firing},"
+        " action: investigate, timebox: 7d, group_by: [service]}\n"
+        "  default: {action: ignore}\n";
+    srr_config *cfg = NULL;
+    srr_ruleset *rs = NULL;
+    srr_error err = {0};
+    srr_signal s;
+    srr_decision d;
+    srr_candidate c;
+    srr_apply_stats stats = {0};
+    char fp_host[33], *sql;
+    cr_assert_eq(srr_config_parse("srr.yaml", yaml, strlen(yaml), &cfg, &err), SRR_OK, "%s",
+                 err.msg);
+    cr_assert_eq(srr_rules_compile(cfg, &rs, &err), SRR_OK, "%s", err.msg);
+    worker_signal(&s, "w-1", SRR_STATUS_RECOVERED, T0);
+    srr_rules_fingerprint(&s, NULL, fp_host); /* what the default gave it */
+    srr_signal_clear(&s);
+
+    srr_store_close(&g_st);
+    unlink(g_db);
+    sql = srr_asprintf("%s%s%sPRAGMA user_version = 3;"
+                       "INSERT INTO sightings(fingerprint, candidate_id, at, status, value)"
+                       " VALUES ('%s', 'old1', %d, 'recovered', 2.0),"
+                       " ('%s', 'old2', %d, 'recovered', 1.0);",
+                       SRR_MIGRATIONS[0], SRR_MIGRATIONS[1], SRR_MIGRATIONS[2], fp_host, T0 - 86400,
+                       fp_host, T0 - 3600);
+    cr_assert_eq(exec_rw(sql), SQLITE_OK);
+    free(sql);
+    cr_assert_eq(srr_store_open(g_db, &g_st, &err), SRR_OK, "%s", err.msg);
+    srr_store_set_rules(g_st, rs);
+
+    worker_signal(&s, "w-1", SRR_STATUS_FIRING, T0);
+    srr_rules_decide(rs, &s, &d);
+    srr_rules_candidate(&s, &d, T0, &c);
+    cr_assert_neq(strcmp(c.fingerprint, fp_host), 0);
+    cr_assert_eq(srr_store_apply(g_st, &c, 1, T0, &stats, &err), SRR_OK, "%s", err.msg);
+    sql = srr_asprintf("SELECT count(*) FROM sightings WHERE fingerprint = '%s'", c.fingerprint);
+    cr_assert_eq(q(sql), 3, "the two old sightings and the new one are the thing's");
+    free(sql);
+    cr_assert_eq(q("SELECT count(*) FROM sightings WHERE member = 'host:w-1'"), 3);
+    cr_assert_eq(q("SELECT count(*) FROM thing_aliases"), 1);
+    cr_assert_eq(q("SELECT count(*) FROM audit WHERE action = 'carry' AND record_kind = 'thing'"),
+                 1);
+    cr_assert_eq(q("SELECT count(*) FROM things WHERE grp = 'service:billing-worker'"), 1);
+    cr_assert_eq(q("SELECT count(*) FROM thing_members"), 1);
+    cr_assert_eq(q("SELECT members FROM investigations"), 1);
+    memset(&stats, 0, sizeof stats);
+    cr_assert_eq(srr_store_apply(g_st, &c, 1, T0, &stats, &err), SRR_OK, "%s", err.msg);
+    cr_assert_eq(stats.duplicates, 1);
+    cr_assert_eq(q("SELECT count(*) FROM audit WHERE action = 'carry'"), 1);
+    srr_candidate_clear(&c);
+    srr_signal_clear(&s);
+    srr_store_set_rules(g_st, NULL);
+    srr_rules_destroy(rs);
+    srr_config_destroy(cfg);
 }
 
 Test(store, reopen_keeps_data_and_version)
@@ -273,6 +363,16 @@ Test(store, recovered_never_creates_a_record)
     srr_apply_stats st;
     st = apply1("c1", "fp1", SRR_ACTION_RISK, SRR_STATUS_RECOVERED, T0);
     cr_assert_eq(st.new_risks, 0);
+    cr_assert_eq(q("SELECT count(*) FROM risks"), 0);
+    /* A sweep's clear observation of a thing never seen firing is not kept
+     * (its id is, so a redelivery is a duplicate). */
+    cr_assert_eq(st.untracked, 1);
+    cr_assert_eq(q("SELECT count(*) FROM sightings"), 0);
+    cr_assert_eq(apply1("c1", "fp1", SRR_ACTION_RISK, SRR_STATUS_RECOVERED, T0).duplicates, 1);
+    /* Once the thing fired, its clear observations are. */
+    apply1("c0", "fp1", SRR_ACTION_IGNORE, SRR_STATUS_FIRING, T0 - 60);
+    st = apply1("c1b", "fp1", SRR_ACTION_RISK, SRR_STATUS_RECOVERED, T0 + 60);
+    cr_assert_eq(st.untracked, 0);
     cr_assert_eq(q("SELECT count(*) FROM risks"), 0);
     cr_assert_eq(q("SELECT count(*) FROM sightings WHERE status = 'recovered'"), 1);
     /* With an open investigation it is evidence and flips last_status. */
