@@ -227,13 +227,14 @@ void srr_cli_print_list(FILE *out, const json_t *arr, const srr_column *cols, sr
     free(width);
 }
 
-int srr_cli_drain(const srr_config *cfg, int once, volatile sig_atomic_t *stop, const char *who)
+static int drain(const srr_config *cfg, int once, volatile sig_atomic_t *stop, const char *who,
+                 int64_t window_end, int quiet, srr_apply_stats *out)
 {
     srr_store *st = NULL;
     srr_consumer *cons = NULL;
     srr_ruleset *rs = NULL;
     srr_apply_stats stats;
-    srr_writer_opts wo = {500, once, 500, stop};
+    srr_writer_opts wo = {500, once, 500, stop, window_end};
     srr_error err = {0};
     int code = SRR_EXIT_OK;
     memset(&stats, 0, sizeof(stats));
@@ -251,7 +252,7 @@ int srr_cli_drain(const srr_config *cfg, int once, volatile sig_atomic_t *stop, 
         srr_writer_drain(cons, st, &wo, &stats, &err) != SRR_OK) {
         srr_say_error("%s: writing to the store failed: %s\n", who, err.msg);
         code = SRR_EXIT_FAIL;
-    } else {
+    } else if (!quiet) {
         printf("store %s: %zu new draft risk(s), %zu new draft backlog item(s), "
                "%zu new investigation(s), %zu attached as evidence, %zu already stored, "
                "%zu ignored, %zu promoted, %zu closed, %zu quarantined\n",
@@ -259,8 +260,21 @@ int srr_cli_drain(const srr_config *cfg, int once, volatile sig_atomic_t *stop, 
                stats.evidence, stats.duplicates, stats.ignored, stats.promoted, stats.closed,
                stats.quarantined);
     }
+    if (out)
+        srr_apply_stats_add(out, &stats);
     srr_consumer_close(&cons);
     srr_store_close(&st);
     srr_rules_destroy(rs);
     return code;
+}
+
+int srr_cli_drain(const srr_config *cfg, int once, volatile sig_atomic_t *stop, const char *who)
+{
+    return drain(cfg, once, stop, who, 0, 0, NULL);
+}
+
+int srr_cli_drain_window(const srr_config *cfg, int64_t window_end, int quiet, const char *who,
+                         srr_apply_stats *stats)
+{
+    return drain(cfg, 1, NULL, who, window_end, quiet, stats);
 }

@@ -14,6 +14,7 @@
 
 #include "config.h"
 #include "log.h" /* srr_say_error: every message on stderr follows --log-format */
+#include "store.h"
 
 /* Exit codes of every subcommand. */
 enum {
@@ -65,6 +66,11 @@ const char *srr_cli_text(const json_t *obj, const char *key);
  * empty; else until *stop), and prints one line of what it did. Returns an
  * exit code; errors are printed prefixed by `who`. */
 int srr_cli_drain(const srr_config *cfg, int once, volatile sig_atomic_t *stop, const char *who);
+/* The same, once, for `srr sweep`: drains what the sweep queued for the
+ * window ending at window_end and closes that window (its investigations
+ * judged with its end as "now"). Prints nothing when `quiet`. */
+int srr_cli_drain_window(const srr_config *cfg, int64_t window_end, int quiet, const char *who,
+                         srr_apply_stats *stats);
 
 /* Subcommands, each `int cmd_x(int argc, char **argv)` with argv[0] = name. */
 int srr_cmd_sweep(int argc, char **argv);

@@ -115,6 +115,8 @@ static void settle(job_ctx *j)
         rc = srr_pattern_finish(j->pd, &j->sigs, &err);
     else if (j->lc)
         rc = srr_log_counter_finish(j->lc, &j->sigs, &err);
+    else /* a known thing no series answered for: clear, no data */
+        srr_detect_absent(j->rs, &j->ctx, &j->sigs, 0);
     if (rc != SRR_OK) {
         fail_job(j, rc, &err);
         return;
@@ -318,7 +320,8 @@ size_t srr_collect_jobs(const srr_config *cfg, const srr_ruleset *rs, srr_dd_cli
         j->run = run;
         j->r = r;
         j->ck = ck;
-        j->ctx = (srr_detect_ctx){jobs[i].check, r->window_start, r->window_end, NULL};
+        j->ctx = (srr_detect_ctx){jobs[i].check, r->window_start, r->window_end, NULL,
+                                  jobs[i].known, jobs[i].nknown};
         j->measure = srr_detect_measure(rs, jobs[i].check);
         r->measure = j->measure;
         plan_job(j);
@@ -366,7 +369,7 @@ size_t srr_collect_all(const srr_config *cfg, const srr_ruleset *rs, srr_dd_clie
 {
     srr_collect_job *jobs = srr_calloc(cfg->nchecks ? cfg->nchecks : 1, sizeof *jobs);
     for (size_t i = 0; i < cfg->nchecks; i++)
-        jobs[i] = (srr_collect_job){i, end};
+        jobs[i] = (srr_collect_job){i, end, NULL, 0};
     size_t failed = srr_collect_jobs(cfg, rs, dd, jobs, cfg->nchecks, sigs, reports);
     free(jobs);
     return failed;

@@ -45,10 +45,14 @@ typedef struct srr_check_report {
 } srr_check_report;
 
 /* One window of one check: cfg->checks[check] over
- * [window_end - window_s, window_end). */
+ * [window_end - window_s, window_end). `known` (borrowed, may be NULL):
+ * the check's things the store follows (srr_detect_ctx.known), each of
+ * which gets an observation, firing or clear. */
 typedef struct srr_collect_job {
     size_t check;
     int64_t window_end;
+    const char *const *known;
+    size_t nknown;
 } srr_collect_job;
 
 /* Runs every check of cfg over the window ending at `end` (each check looks

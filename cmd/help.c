@@ -38,18 +38,23 @@ static int cmd_man(int argc, char **argv);
 
 static const srr_command commands[] = {
     {"sweep", srr_cmd_sweep,
-     "sweep [-c FILE] [--replay DIR | --record DIR] [--since DUR] [--no-drain]",
+     "sweep [-c FILE] [--replay DIR | --record DIR] [--since DUR | --at TIME] [--no-drain]",
      "ask Datadog (or a recording) for every check, triage, queue the candidates",
-     "Runs every configured check over its window (metric queries and log searches, "
-     "concurrently, within the announced rate limits), turns the answers into signals, "
-     "applies the policy and queues the candidates durably. With the local spool it then "
-     "writes them into the store (unless --no-drain). --replay DIR judges a recorded sweep "
-     "with no network and no keys; --record DIR saves every answer in that layout. --since "
-     "overrides the saved sweep state for one run. A check whose answer Datadog marked "
-     "partial (a logs query that timed out or warned, datadog.max_log_pages reached, a v2 "
-     "query error) keeps nothing of that window and is asked again next sweep, unless "
-     "sweep.on_partial is keep; a condition whose unit cannot be reconciled with the "
-     "series' fails its check saying how to write it.\n\n"
+     "Runs every configured check over its windows (metric queries and log searches, "
+     "concurrently, within the announced rate limits), turns the answers into observations "
+     "- firing, or clear for the things the store follows - applies the policy and queues "
+     "the candidates durably. A check's windows end on a grid from its first one (last + "
+     "window, ...), so they never overlap; the windows due are judged one by one, oldest "
+     "first, each in its own time: with the local spool the writer stores each window and "
+     "judges its investigations with the window's end as now (unless --no-drain) before "
+     "the next is asked. --since DUR judges every window of the grid within DUR; --at TIME "
+     "(ISO-8601 or epoch seconds) judges the windows ending at TIME, on the grid (backfill, "
+     "reproducing a past week). --replay DIR judges a recorded sweep with no network and "
+     "no keys; --record DIR saves every answer in that layout. A check whose answer Datadog "
+     "marked partial (a logs query that timed out or warned, datadog.max_log_pages "
+     "reached, a v2 query error) keeps nothing of that window and is asked again next "
+     "sweep, unless sweep.on_partial is keep; a condition whose unit cannot be reconciled "
+     "with the series' fails its check saying how to write it.\n\n"
      "Exit status 1 when a check failed or was partial, or a candidate could not be "
      "queued."},
     {"drain", srr_cmd_drain, "drain [-c FILE] [--once] [--no-sync]",

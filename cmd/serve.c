@@ -98,7 +98,10 @@ static void on_accept(void *ctx, const srr_webhook_alert *a, srr_webhook_request
 
     srr_rules_decide(sc->rs, &a->signal, &d);
     atomic_fetch_add(&sc->by_action[d.action], 1);
-    if (d.action == SRR_ACTION_IGNORE) { /* ignored whatever the history: not queued */
+    /* Ignored whatever the history: not queued. A recovery is always
+     * queued: it is the thing's clear observation (flapping is counted
+     * from those, and a late one is ordered by its own date). */
+    if (d.action == SRR_ACTION_IGNORE && a->signal.status == SRR_STATUS_FIRING) {
         srr_webhook_done(req, SRR_OK, NULL);
         return;
     }

@@ -6,19 +6,29 @@
  * with the embedded local spool - drains the queue into the store so one
  * command goes end to end.
  *
- * Windows and catch-up: the store keeps, per check, the end of the last
- * window that completed (store/sweep_state.h). A live sweep ending at E runs,
- * for each check, the windows ending at E, E - w, E - 2w, ... that end after
- * that point, oldest first, at most sweep.max_catchup back (so a week of
- * downtime is caught up, a year is not replayed); the window ending at E is
- * always judged, so a rerun in the same hour asks again and - candidate ids
- * being derived from the window - stores nothing twice. The state
- * moves forward only over windows that succeeded, in order, so a failed or
- * crashed window is asked again next time. `--since DUR` ignores the state
- * for one run and judges the windows of the last DUR (not capped).
- * A replay never reads or writes the state: it re-judges a recorded past
- * (the windows listed in the recording) and must not move the live
- * schedule; a recording run is a live run and does.
+ * Windows (DESIGN.md section 3, "Time"): each check's windows end on a
+ * grid anchored at the end of the last window it judged (store/
+ * sweep_state.h): last + w, last + 2w, ... Windows never overlap, so no
+ * event is counted twice, whenever and however often the sweep runs. A
+ * live sweep judges the windows due up to now (aligned to sweep.align),
+ * oldest first, at most sweep.max_catchup back; when none is due it
+ * judges the last one again (same candidate ids: the writer stores
+ * nothing twice). A check never judged starts its grid at now. `--since
+ * DUR` judges every window of the grid within the last DUR (not capped);
+ * `--at TIME` judges the windows ending at TIME (on the check's grid when
+ * it has one) and moves the state only when TIME is the next window.
+ * The state moves forward only over windows that succeeded, in order, so
+ * a failed or crashed window is asked again next time. A replay never
+ * reads or writes the state: it re-judges a recorded past (the windows
+ * listed in the recording) and must not move the live schedule; a
+ * recording run is a live run and does.
+ *
+ * Each window is judged in its own time, one after the other, oldest
+ * first, as that many weekly sweeps would have: its checks are asked, each
+ * thing the store follows gets an observation (firing or clear), the
+ * candidates are queued, and - with the embedded spool - the writer
+ * drains them and closes the window (investigations judged with the
+ * window's end as "now") before the next window is asked.
  *
  * A check whose answer was partial (cmd/collect.c) fails its window unless
  * sweep.on_partial is keep: the state stays before it, the sweep exits 1
@@ -48,6 +58,7 @@ typedef struct sweep_opts {
     const char *replay;
     const char *record;
     const char *since;
+    const char *at;
     int no_drain;
 } sweep_opts;
 
@@ -83,6 +94,7 @@ static int parse_args(int argc, char **argv, sweep_opts *o)
                                               {"record", required_argument, NULL, 'W'},
                                               {"no-drain", no_argument, NULL, 'n'},
                                               {"since", required_argument, NULL, 'S'},
+                                              {"at", required_argument, NULL, 'A'},
                                               {"help", no_argument, NULL, 'h'},
                                               {NULL, 0, NULL, 0}};
     int c;
@@ -95,9 +107,10 @@ static int parse_args(int argc, char **argv, sweep_opts *o)
         case 'W': o->record = optarg; break;
         case 'n': o->no_drain = 1; break;
         case 'S': o->since = optarg; break;
+        case 'A': o->at = optarg; break;
         case 'h':
-            printf("usage: srr sweep [-c FILE] [--replay DIR | --record DIR] [--since DUR] "
-                   "[--no-drain]\n");
+            printf("usage: srr sweep [-c FILE] [--replay DIR | --record DIR] [--since DUR | --at "
+                   "TIME] [--no-drain]\n");
             return -2;
         default: return -1;
         }
@@ -111,6 +124,11 @@ static int parse_args(int argc, char **argv, sweep_opts *o)
                         "windows)\n");
         return -1;
     }
+    if (o->at && (o->replay || o->since)) {
+        srr_say_error("srr sweep: --at judges one window: not with --%s\n",
+                o->replay ? "replay" : "since");
+        return -1;
+    }
     if (o->replay && o->record) {
         srr_say_error("srr sweep: --replay and --record cannot be used together\n");
         return -1;
@@ -118,55 +136,87 @@ static int parse_args(int argc, char **argv, sweep_opts *o)
     return 0;
 }
 
-/* Job list of a sweep. */
+/* Job list of a sweep; advance[i]: whether the state of the job's check
+ * may move to its window end once it succeeded. */
 typedef struct job_list {
     srr_collect_job *v;
+    unsigned char *advance;
     size_t n, cap;
 } job_list;
 
-static void job_push(job_list *l, size_t check, int64_t end)
+static void job_push(job_list *l, size_t check, int64_t end, int advance)
 {
     if (l->n == l->cap) {
         l->cap = l->cap ? l->cap * 2 : 16;
         l->v = srr_realloc(l->v, l->cap * sizeof(*l->v));
+        l->advance = srr_realloc(l->advance, l->cap);
     }
-    l->v[l->n++] = (srr_collect_job){check, end};
+    l->advance[l->n] = (unsigned char)advance;
+    l->v[l->n++] = (srr_collect_job){check, end, NULL, 0};
 }
 
-/* Plans the windows of every check up to `end` from the stored state (see
- * the top of this file). since_s > 0 overrides the state. */
+static int64_t floor_div(int64_t a, int64_t b)
+{
+    int64_t q = a / b;
+    return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
+}
+
+/* Plans the windows of every check up to `end` on its grid (see the top
+ * of this file). since_s > 0: every grid window within the last since_s;
+ * at > 0: the windows ending at `at`. *rejudged counts checks with no new
+ * window due. */
 static srr_rc plan_live(const srr_config *cfg, srr_sweep_state *st, int64_t end, int64_t since_s,
-                        job_list *jobs, srr_error *err)
+                        int64_t at, job_list *jobs, size_t *rejudged, srr_error *err)
 {
     for (size_t i = 0; i < cfg->nchecks; i++) {
         const srr_check *ck = &cfg->checks[i];
         int64_t w = ck->window_s > 0 ? ck->window_s : cfg->sweep.window_s, last = 0;
         srr_rc rc = SRR_ENOTFOUND;
-        if (since_s > 0) {
-            last = end - since_s;
-            rc = SRR_OK;
-        } else if (st) {
+        if (st) {
             rc = srr_sweep_state_get(st, ck->name, &last, err);
             if (rc != SRR_OK && rc != SRR_ENOTFOUND)
                 return rc;
         }
-        int64_t k = 1;
-        if (rc == SRR_OK && last < end) {
-            k = (end - last + w - 1) / w;
-            int64_t kmax = cfg->sweep.max_catchup_s / w;
-            if (kmax < 1)
-                kmax = 1;
-            if (since_s <= 0 && k > kmax) {
-                char t[32];
-                srr_time_iso(last, t);
-                srr_warn("check %s: last judged window ended %s; catching up only the last %lld "
-                         "window(s) (sweep.max_catchup), %lld older window(s) skipped",
-                         ck->name, t, (long long)kmax, (long long)(k - kmax));
-                k = kmax;
+        int have = rc == SRR_OK;
+        if (at > 0) {
+            if (have && (at - last) % w != 0) {
+                char l1[32], l2[32];
+                srr_time_iso(last, l1);
+                srr_time_iso(last + w * (floor_div(at - last, w) + 1), l2);
+                return srr_error_set(err, SRR_EINVAL,
+                                     "--at: check %s judges windows of %llds ending at %s plus "
+                                     "whole windows (e.g. %s): a window ending elsewhere would "
+                                     "count its events twice",
+                                     ck->name, (long long)w, l1, l2);
             }
+            job_push(jobs, i, at, !have || at == last + w);
+            continue;
         }
-        for (int64_t j = k - 1; j >= 0; j--)
-            job_push(jobs, i, end - j * w);
+        if (!have) { /* the grid starts here */
+            int64_t k = since_s > 0 ? (since_s + w - 1) / w : 1;
+            for (int64_t j = k - 1; j >= 0; j--)
+                job_push(jobs, i, end - j * w, 1);
+            continue;
+        }
+        int64_t k1 = floor_div(end - last, w), k0 = 1;
+        if (since_s > 0) {
+            k0 = floor_div(end - since_s - last, w) + 1;
+        } else if (k1 > cfg->sweep.max_catchup_s / w && cfg->sweep.max_catchup_s / w >= 1) {
+            int64_t kmax = cfg->sweep.max_catchup_s / w;
+            char t0[32];
+            srr_time_iso(last, t0);
+            srr_warn("check %s: last judged window ended %s; catching up only the last %lld "
+                     "window(s) (sweep.max_catchup), %lld older window(s) skipped",
+                     ck->name, t0, (long long)kmax, (long long)(k1 - kmax));
+            k0 = k1 - kmax + 1;
+        }
+        if (k1 < k0) { /* nothing due: the last window again (nothing is stored twice) */
+            (*rejudged)++;
+            job_push(jobs, i, last, 0);
+            continue;
+        }
+        for (int64_t k = k0; k <= k1; k++)
+            job_push(jobs, i, last + k * w, k >= 1);
     }
     return SRR_OK;
 }
@@ -179,7 +229,7 @@ static srr_rc plan_replay(const srr_config *cfg, const char *dir, int64_t end, j
     json_t *plan = srr_dd_recording_read_plan(dir);
     if (!plan) {
         for (size_t i = 0; i < cfg->nchecks; i++)
-            job_push(jobs, i, end);
+            job_push(jobs, i, end, 0);
         return SRR_OK;
     }
     size_t k;
@@ -200,7 +250,7 @@ static srr_rc plan_replay(const srr_config *cfg, const char *dir, int64_t end, j
                                dir, k);
             break;
         }
-        job_push(jobs, i, (int64_t)json_integer_value(we));
+        job_push(jobs, i, (int64_t)json_integer_value(we), 0);
     }
     json_decref(plan);
     return rc;
@@ -217,7 +267,7 @@ static json_t *plan_json(const srr_config *cfg, const job_list *jobs)
 
 /* What a sweep did, for the log and the textfile. */
 typedef struct sweep_summary {
-    size_t checks, jobs, failed, signals, ignored, deferred, queued;
+    size_t checks, jobs, failed, signals, ignored, deferred, queued, clear, windows;
     size_t by_action[4];
     srr_dd_stats dd;
     int64_t started, finished;
@@ -280,28 +330,257 @@ static srr_rc write_textfile(const srr_config *cfg, const sweep_summary *s, srr_
     return rc;
 }
 
+/* The group tags of the things each check fired for during this run, so
+ * that later windows of the run observe them too even before the writer
+ * stored them (a queue drained elsewhere). */
+typedef struct fired_set {
+    char **v;
+    size_t n, cap;
+} fired_set;
+
+static void fired_add(fired_set *f, const char *g)
+{
+    for (size_t i = 0; i < f->n; i++)
+        if (strcmp(f->v[i], g) == 0)
+            return;
+    if (f->n == f->cap) {
+        f->cap = f->cap ? f->cap * 2 : 8;
+        f->v = srr_realloc(f->v, f->cap * sizeof *f->v);
+    }
+    f->v[f->n++] = srr_strdup(g);
+}
+
+static void strv_clear(char **v, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(v[i]);
+    free(v);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The things of check `ck` to observe in the window ending at `end`: what
+ * the store follows, and what fired earlier in this run; sorted, unique.
+ * Caller frees with strv_clear. */
+#define SWEEP_TRACK_S (91 * 86400) /* a thing not firing for 13 weeks is no longer followed */
+static char **known_of(srr_sweep_state *state, const srr_check *ck, const fired_set *fired,
+                       int64_t end, size_t *n)
+{
+    char **v = NULL;
+    size_t m = 0, w = 0;
+    srr_error err = {0};
+    if (state && srr_sweep_state_known(state, ck->name, end - SWEEP_TRACK_S, &v, &m, &err) !=
+                     SRR_OK)
+        srr_warn("check %s: %s; only its firing groups are judged", ck->name, err.msg);
+    v = srr_realloc(v, (m + fired->n + 1) * sizeof *v);
+    for (size_t i = 0; i < fired->n; i++)
+        v[m++] = srr_strdup(fired->v[i]);
+    if (m > 1)
+        qsort(v, m, sizeof *v, cmp_str);
+    for (size_t i = 0; i < m; i++) {
+        if (w > 0 && strcmp(v[w - 1], v[i]) == 0) {
+            free(v[i]);
+            continue;
+        }
+        v[w++] = v[i];
+    }
+    *n = w;
+    return v;
+}
+
+/* What one sweep run carries from window to window. */
+typedef struct sweep_run {
+    const sweep_opts *o;
+    const srr_config *cfg;
+    const srr_ruleset *rs;
+    srr_dd_client *dd;
+    srr_sweep_state *state;
+    srr_producer *prod;
+    fired_set *fired;      /* per check */
+    unsigned char *broken; /* per check: a window failed, its state moves no further */
+    sweep_summary *sum;
+    srr_apply_stats stored;
+    int64_t now;
+    int drain;             /* the embedded writer drains and closes each window */
+    srr_buf failures;      /* "  check: why" of each window that failed */
+} sweep_run;
+
+/* Prints what one check's run found. */
+static void print_report(const srr_check_report *rep)
+{
+    if (rep->rc != SRR_OK) {
+        printf("  %-24s %s: %s\n", rep->check->name,
+               rep->rc == SRR_EPARTIAL ? "PARTIAL, not kept" : "FAILED", rep->error);
+        return;
+    }
+    printf("  %-24s %-7s %6zu %s, %zu signal(s)%s\n", rep->check->name,
+           rep->check->source == SRR_SRC_METRICS ? "metrics" : "logs", rep->nresults,
+           rep->check->source == SRR_SRC_METRICS ? "series" : "events", rep->nsignals,
+           rep->partial ? " (PARTIAL answer, kept marked partial)" : "");
+}
+
+/* Judges the window ending at `end`: the jobs[0..n) of that window. */
+static int sweep_window(sweep_run *run, srr_collect_job *jobs, const unsigned char *advance,
+                        size_t n, int64_t end)
+{
+    const srr_config *cfg = run->cfg;
+    srr_check_report *reports = srr_calloc(n ? n : 1, sizeof *reports);
+    char ***known = srr_calloc(n ? n : 1, sizeof *known);
+    srr_signal_list sigs = {0};
+    cand_list cands = {0};
+    srr_error err = {0};
+    size_t failed, budget = srr_rules_max_new_drafts(run->rs), drafts = 0, i;
+    int code = SRR_EXIT_OK;
+    char t1[32];
+
+    srr_time_iso(end, t1);
+    printf("window ending %s:\n", t1);
+    for (i = 0; i < n; i++)
+        known[i] = known_of(run->state, &cfg->checks[jobs[i].check], &run->fired[jobs[i].check],
+                            end, &jobs[i].nknown),
+        jobs[i].known = (const char *const *)known[i];
+    failed = srr_collect_jobs(cfg, run->rs, run->dd, jobs, n, &sigs, reports);
+    run->sum->jobs += n;
+    run->sum->failed += failed;
+    run->sum->signals += sigs.n;
+    run->sum->windows++;
+    for (i = 0; i < n; i++) {
+        const srr_check_report *rep = &reports[i];
+        print_report(rep);
+        if (rep->rc != SRR_OK) {
+            char at[32];
+            srr_time_iso(end, at);
+            srr_buf_printf(&run->failures, "  %s (window ending %s): %s\n", rep->check->name, at,
+                           rep->error);
+            continue;
+        }
+        for (size_t j = rep->first_signal; j < rep->first_signal + rep->nsignals; j++) {
+            srr_signal *sig = &sigs.v[j];
+            srr_decision d;
+            srr_rules_decide(run->rs, sig, &d);
+            if (sig->status == SRR_STATUS_FIRING) {
+                char g[SRR_GROUP_MAX];
+                if (d.action == SRR_ACTION_IGNORE) {
+                    /* The policy ignores it whatever the history: dropped
+                     * here, counted, rather than queued. */
+                    run->sum->ignored++;
+                    continue;
+                }
+                srr_rules_group_tags(run->rs, sig, g, sizeof g);
+                fired_add(&run->fired[jobs[i].check], g);
+            } else {
+                run->sum->clear++; /* a followed thing, fine now: always recorded */
+            }
+            srr_rules_candidate(sig, &d, run->now, cand_push(&cands));
+        }
+    }
+    /* Each check's state moves over its windows that succeeded, in order:
+     * a failed window stops it there. */
+    for (i = 0; run->state && i < n; i++) {
+        size_t c = jobs[i].check;
+        if (reports[i].rc != SRR_OK)
+            run->broken[c] = 1;
+        else if (advance[i] && !run->broken[c] &&
+                 srr_sweep_state_set(run->state, cfg->checks[c].name, end, &err) != SRR_OK)
+            srr_err("%s", err.msg);
+    }
+
+    /* The draft budget (srr_rules_budget): most urgent first; the rest are
+     * counted and listed, not queued. Clear observations are not drafts. */
+    if (cands.n) {
+        size_t *order = srr_calloc(cands.n, sizeof(*order)), admitted = 0;
+        srr_candidate *sorted = srr_calloc(cands.n, sizeof(*sorted));
+        srr_rules_budget(cands.v, cands.n, 0, order, &admitted);
+        for (i = 0; i < cands.n; i++)
+            sorted[i] = cands.v[order[i]]; /* moves: cands.v's slots are not cleared */
+        free(cands.v);
+        free(order);
+        cands.v = sorted;
+        cands.cap = cands.n;
+    }
+    for (i = 0; i < cands.n; i++) {
+        srr_candidate *c = &cands.v[i];
+        int firing = c->signal.status == SRR_STATUS_FIRING;
+        char *payload;
+        srr_rc rc;
+        if (firing && budget && drafts >= budget) {
+            printf("  over budget  %-11s %-8s %s\n", srr_action_name(c->action),
+                   srr_urgency_name(c->urgency), c->title);
+            run->sum->deferred++;
+            continue;
+        }
+        if (!run->prod && srr_producer_open(cfg, &run->prod, &err) != SRR_OK) {
+            srr_say_error("srr sweep: cannot open the queue: %s\n", err.msg);
+            code = SRR_EXIT_FAIL;
+            goto out;
+        }
+        payload = srr_candidate_dumps(c);
+        rc = srr_producer_send(run->prod, c->fingerprint, payload, strlen(payload), &err);
+        free(payload);
+        if (rc != SRR_OK) {
+            srr_say_error("srr sweep: queueing %s failed: %s\n", c->id, err.msg);
+            code = SRR_EXIT_FAIL;
+            goto out;
+        }
+        run->sum->queued++;
+        if (!firing)
+            continue;
+        drafts++;
+        if ((unsigned)c->action < 4)
+            run->sum->by_action[c->action]++;
+        printf("  %-11s %-8s %s\n      why: %s\n", srr_action_name(c->action),
+               srr_urgency_name(c->urgency), c->title, c->reason);
+    }
+    if (run->prod && srr_producer_flush(run->prod, &err) != SRR_OK) {
+        srr_say_error("srr sweep: the queue did not confirm the candidates: %s\n", err.msg);
+        code = SRR_EXIT_FAIL;
+        goto out;
+    }
+    if (run->drain) {
+        /* The writer applies this window and closes it (its investigations
+         * judged at its end) before the next window is asked. */
+        srr_producer_close(&run->prod);
+        code = srr_cli_drain_window(cfg, end, 1, "srr sweep", &run->stored);
+    }
+out:
+    for (i = 0; i < n; i++)
+        strv_clear(known[i], jobs[i].nknown);
+    free(known);
+    cand_list_clear(&cands);
+    srr_signal_list_clear(&sigs);
+    free(reports);
+    return code;
+}
+
+static int cmp_i64(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return (x > y) - (x < y);
+}
+
 int srr_cmd_sweep(int argc, char **argv)
 {
     sweep_opts o;
     srr_config *cfg = NULL;
     srr_ruleset *rs = NULL;
     srr_dd_client *dd = NULL;
-    srr_producer *prod = NULL;
     srr_error err = {0};
-    cand_list cands = {0};
-    srr_signal_list sigs = {0};
-    srr_check_report *reports = NULL;
     srr_sweep_state *state = NULL;
     job_list jobs = {0};
     sweep_summary sum = {0};
-    int64_t since_s = 0;
+    sweep_run run;
+    int64_t since_s = 0, at = 0, *ends = NULL;
     srr_dd_mode mode = SRR_DD_LIVE;
     int64_t end = 0, now = srr_now();
-    size_t i, failed = 0, ignored = 0, deferred = 0, budget, drafts = 0;
+    size_t i, nends = 0, rejudged = 0;
     char *base = NULL;
     char t1[32];
     int code = SRR_EXIT_OK, r;
 
+    memset(&run, 0, sizeof run);
     r = parse_args(argc, argv, &o);
     if (r == -2)
         return SRR_EXIT_OK;
@@ -323,6 +602,22 @@ int srr_cmd_sweep(int argc, char **argv)
         code = SRR_EXIT_USAGE;
         goto out;
     }
+    if (o.at) {
+        char *e = NULL;
+        long long v = strtoll(o.at, &e, 10);
+        if (e && *e == '\0' && v > 0)
+            at = v;
+        else if (srr_time_parse_iso(o.at, &at) != SRR_OK)
+            at = 0;
+        if (at <= 0 || at > now) {
+            srr_say_error(
+                    "srr sweep: --at wants the end of a past window, as 2026-11-23T06:00:00Z or "
+                    "epoch seconds, not '%s'%s\n",
+                    o.at, at > now ? " (it is in the future)" : "");
+            code = SRR_EXIT_USAGE;
+            goto out;
+        }
+    }
     sum.started = now;
     sum.checks = cfg->nchecks;
 
@@ -335,7 +630,7 @@ int srr_cmd_sweep(int argc, char **argv)
         }
     } else {
         mode = o.record ? SRR_DD_RECORD : SRR_DD_LIVE;
-        end = now - now % cfg->sweep.align_s;
+        end = at ? at : now - now % cfg->sweep.align_s;
     }
     base = srr_config_dd_base_url(cfg);
     if (srr_dd_client_create(&cfg->datadog, base, mode, o.replay ? o.replay : o.record, &dd,
@@ -349,20 +644,27 @@ int srr_cmd_sweep(int argc, char **argv)
     srr_time_iso(end, t1);
     printf("sweep up to %s (%s) with %zu check(s)\n", t1,
            o.replay ? o.replay : (o.record ? "live, recording" : base), cfg->nchecks);
+    /* The store: the state of the grid and the things it follows. */
+    if (srr_sweep_state_open(cfg->store.path, &state, &err) != SRR_OK) {
+        srr_say_error("srr sweep: %s\n", err.msg);
+        code = SRR_EXIT_FAIL;
+        goto out;
+    }
     if (o.replay) {
         if (plan_replay(cfg, o.replay, end, &jobs, &err) != SRR_OK) {
             srr_say_error("srr sweep: %s\n", err.msg);
             code = SRR_EXIT_USAGE;
             goto out;
         }
-    } else {
-        if (srr_sweep_state_open(cfg->store.path, &state, &err) != SRR_OK ||
-            plan_live(cfg, state, end, since_s, &jobs, &err) != SRR_OK) {
-            srr_say_error("srr sweep: %s\n", err.msg);
-            code = SRR_EXIT_FAIL;
-            goto out;
-        }
+    } else if (plan_live(cfg, state, end, since_s, at, &jobs, &rejudged, &err) != SRR_OK) {
+        srr_say_error("srr sweep: %s\n", err.msg);
+        code = err.code == SRR_EINVAL ? SRR_EXIT_USAGE : SRR_EXIT_FAIL;
+        goto out;
     }
+    if (rejudged)
+        printf("no new window is due for %zu check(s): their last window is judged again "
+               "(nothing is stored twice)\n",
+               rejudged);
     if (o.record) {
         json_t *pj = plan_json(cfg, &jobs);
         srr_rc wrc = srr_dd_recording_write_plan(o.record, end, pj, &err);
@@ -373,137 +675,76 @@ int srr_cmd_sweep(int argc, char **argv)
             goto out;
         }
     }
-    reports = srr_calloc(jobs.n ? jobs.n : 1, sizeof(*reports));
-    failed = srr_collect_jobs(cfg, rs, dd, jobs.v, jobs.n, &sigs, reports);
-    sum.jobs = jobs.n;
-    sum.failed = failed;
-    sum.signals = sigs.n;
-    for (i = 0; i < jobs.n; i++) {
-        const srr_check_report *rep = &reports[i];
-        size_t j;
-        char wbuf[48] = "";
-        if (rep->window_end != end) {
-            char t2[32];
-            srr_time_iso(rep->window_end, t2);
-            snprintf(wbuf, sizeof wbuf, " (window to %s)", t2);
-        }
-        if (rep->rc != SRR_OK) {
-            printf("  %-24s %s%s: %s\n", rep->check->name,
-                   rep->rc == SRR_EPARTIAL ? "PARTIAL, not kept" : "FAILED", wbuf, rep->error);
-            continue;
-        }
-        printf("  %-24s %-7s %6zu %s, %zu signal(s)%s%s\n", rep->check->name,
-               rep->check->source == SRR_SRC_METRICS ? "metrics" : "logs", rep->nresults,
-               rep->check->source == SRR_SRC_METRICS ? "series" : "events", rep->nsignals, wbuf,
-               rep->partial ? " (PARTIAL answer, kept marked partial)" : "");
-        for (j = rep->first_signal; j < rep->first_signal + rep->nsignals; j++) {
-            srr_decision d;
-            srr_rules_decide(rs, &sigs.v[j], &d);
-            if (d.action == SRR_ACTION_IGNORE) {
-                /* The policy ignores it whatever the history: drop it here,
-                 * counted, rather than queue it. */
-                ignored++;
-                continue;
-            }
-            srr_rules_candidate(&sigs.v[j], &d, now, cand_push(&cands));
-        }
-    }
-    /* The sweep state moves forward over each check's windows that
-     * succeeded, in order: a failed window stops it there. */
-    for (i = 0; state && i < cfg->nchecks; i++) {
-        int64_t upto = 0;
-        for (size_t j = 0; j < jobs.n; j++) {
-            if (jobs.v[j].check != i)
-                continue;
-            if (reports[j].rc != SRR_OK)
-                break;
-            upto = jobs.v[j].window_end;
-        }
-        if (upto && srr_sweep_state_set(state, cfg->checks[i].name, upto, &err) != SRR_OK)
-            srr_err("%s", err.msg);
-    }
 
-    /* The draft budget (srr_rules_budget): most urgent first (urgency, then
-     * risk > investigate > backlog); the rest are counted and listed below,
-     * not queued. */
-    budget = srr_rules_max_new_drafts(rs);
-    if (cands.n) {
-        size_t *order = srr_calloc(cands.n, sizeof(*order)), admitted = 0;
-        srr_candidate *sorted = srr_calloc(cands.n, sizeof(*sorted));
-        srr_rules_budget(cands.v, cands.n, budget, order, &admitted);
-        for (i = 0; i < cands.n; i++)
-            sorted[i] = cands.v[order[i]]; /* moves: cands.v's slots are not cleared */
-        free(cands.v);
-        free(order);
-        cands.v = sorted;
-        cands.cap = cands.n;
-        printf("candidates:\n");
-    }
-    for (i = 0; i < cands.n; i++) {
-        srr_candidate *c = &cands.v[i];
-        char *payload;
-        srr_rc rc;
-        if (budget && drafts >= budget) {
-            printf("  over budget  %-11s %-8s %s\n", srr_action_name(c->action),
-                   srr_urgency_name(c->urgency), c->title);
-            deferred++;
-            continue;
+    /* The windows, oldest first, each judged in its own time. */
+    ends = srr_calloc(jobs.n ? jobs.n : 1, sizeof *ends);
+    for (i = 0; i < jobs.n; i++)
+        ends[nends++] = jobs.v[i].window_end;
+    qsort(ends, nends, sizeof *ends, cmp_i64);
+    run.o = &o;
+    run.cfg = cfg;
+    run.rs = rs;
+    run.dd = dd;
+    run.state = o.replay ? NULL : state;
+    run.fired = srr_calloc(cfg->nchecks ? cfg->nchecks : 1, sizeof *run.fired);
+    run.broken = srr_calloc(cfg->nchecks ? cfg->nchecks : 1, 1);
+    run.sum = &sum;
+    run.now = now;
+    run.drain = strcmp(cfg->queue.backend, "spool") == 0 && !o.no_drain;
+    {
+        /* a replay reads the store's things, never its grid */
+        srr_sweep_state *known_from = state;
+        for (i = 0; i < nends && code == SRR_EXIT_OK; i++) {
+            srr_collect_job *wj;
+            unsigned char *adv;
+            size_t nw = 0;
+            if (i > 0 && ends[i] == ends[i - 1])
+                continue;
+            wj = srr_calloc(jobs.n, sizeof *wj);
+            adv = srr_calloc(jobs.n, 1);
+            for (size_t j = 0; j < jobs.n; j++)
+                if (jobs.v[j].window_end == ends[i]) {
+                    adv[nw] = jobs.advance[j];
+                    wj[nw++] = jobs.v[j];
+                }
+            run.state = known_from;
+            if (o.replay) /* the things, not the state: sweep_window moves the state */
+                for (size_t j = 0; j < nw; j++)
+                    adv[j] = 0;
+            code = sweep_window(&run, wj, adv, nw, ends[i]);
+            free(wj);
+            free(adv);
         }
-        if (!prod && srr_producer_open(cfg, &prod, &err) != SRR_OK) {
-            srr_say_error("srr sweep: cannot open the queue: %s\n", err.msg);
-            code = SRR_EXIT_FAIL;
-            goto out;
-        }
-        payload = srr_candidate_dumps(c);
-        rc = srr_producer_send(prod, c->fingerprint, payload, strlen(payload), &err);
-        free(payload);
-        if (rc != SRR_OK) {
-            srr_say_error("srr sweep: queueing %s failed: %s\n", c->id, err.msg);
-            code = SRR_EXIT_FAIL;
-            goto out;
-        }
-        drafts++;
-        if ((unsigned)c->action < 4)
-            sum.by_action[c->action]++;
-        printf("  %-11s %-8s %s\n      why: %s\n", srr_action_name(c->action),
-               srr_urgency_name(c->urgency), c->title, c->reason);
     }
-    if (prod && srr_producer_flush(prod, &err) != SRR_OK) {
-        srr_say_error("srr sweep: the queue did not confirm the candidates: %s\n", err.msg);
-        code = SRR_EXIT_FAIL;
-        goto out;
-    }
-    printf("queued %zu candidate(s) on the %s queue; %zu ignored by the policy; %zu over the "
-           "draft budget; %zu check(s) failed\n",
-           drafts, cfg->queue.backend, ignored, deferred, failed);
-    sum.ignored = ignored;
-    sum.deferred = deferred;
-    sum.queued = drafts;
+    printf("queued %zu candidate(s) on the %s queue (%zu clear observation(s) of followed "
+           "things); %zu ignored by the policy; %zu over the draft budget; %zu check "
+           "window(s) failed\n",
+           sum.queued, cfg->queue.backend, sum.clear, sum.ignored, sum.deferred, sum.failed);
+    if (run.drain)
+        printf("store %s: %zu new draft risk(s), %zu new draft backlog item(s), "
+               "%zu new investigation(s), %zu attached as evidence, %zu already stored, "
+               "%zu ignored, %zu promoted, %zu closed, %zu quarantined\n",
+               cfg->store.path, run.stored.new_risks, run.stored.new_backlog,
+               run.stored.new_investigations, run.stored.evidence, run.stored.duplicates,
+               run.stored.ignored, run.stored.promoted, run.stored.closed,
+               run.stored.quarantined);
     sum.dd = *srr_dd_client_stats(dd);
     sum.finished = srr_now();
     srr_info("sweep summary: %zu check(s), %zu window(s), %zu signal(s), candidates: %zu risk, "
-             "%zu investigate, %zu backlog, %zu ignored, %zu over budget; %lu Datadog "
-             "request(s), %lu retried, %lu answered 429, %lu rate-limit wait(s) (%.1f s); %zu "
-             "failed",
+             "%zu investigate, %zu backlog, %zu clear, %zu ignored, %zu over budget; %lu "
+             "Datadog request(s), %lu retried, %lu answered 429, %lu rate-limit wait(s) (%.1f "
+             "s); %zu failed",
              sum.checks, sum.jobs, sum.signals, sum.by_action[SRR_ACTION_RISK],
-             sum.by_action[SRR_ACTION_INVESTIGATE], sum.by_action[SRR_ACTION_BACKLOG],
+             sum.by_action[SRR_ACTION_INVESTIGATE], sum.by_action[SRR_ACTION_BACKLOG], sum.clear,
              sum.ignored, sum.deferred, sum.dd.requests, sum.dd.retries, sum.dd.http_429,
              sum.dd.rl_waits, (double)sum.dd.rl_wait_ms / 1000.0, sum.failed);
-    if (failed) {
-        printf("failed:\n");
-        for (i = 0; i < jobs.n; i++)
-            if (reports[i].rc != SRR_OK)
-                printf("  %s: %s\n", reports[i].check->name, reports[i].error);
-    }
-    if (strcmp(cfg->queue.backend, "spool") == 0 && !o.no_drain) {
-        srr_producer_close(&prod);
-        code = srr_cli_drain(cfg, 1, NULL, "srr sweep");
-    }
-    if (failed && code == SRR_EXIT_OK)
+    if (run.failures.len)
+        printf("failed:\n%s", run.failures.data);
+    if (sum.failed && code == SRR_EXIT_OK)
         code = SRR_EXIT_FAIL;
     /* A live sweep that failed nowhere (replays keep no state) is the
      * srr_sweep_last_success_timestamp_seconds gauge's time. */
-    if (state && code == SRR_EXIT_OK &&
+    if (state && !o.replay && code == SRR_EXIT_OK &&
         srr_sweep_state_mark_success(state, sum.finished, &err) != SRR_OK)
         srr_warn("srr sweep: %s", err.msg);
     if (cfg->sweep.textfile && write_textfile(cfg, &sum, &err) != SRR_OK) {
@@ -511,12 +752,16 @@ int srr_cmd_sweep(int argc, char **argv)
         code = SRR_EXIT_FAIL;
     }
 out:
-    cand_list_clear(&cands);
-    srr_signal_list_clear(&sigs);
-    free(reports);
+    for (i = 0; run.fired && i < cfg->nchecks; i++)
+        strv_clear(run.fired[i].v, run.fired[i].n);
+    free(run.fired);
+    free(run.broken);
+    srr_buf_free(&run.failures);
+    free(ends);
     free(jobs.v);
+    free(jobs.advance);
     srr_sweep_state_close(&state);
-    srr_producer_close(&prod);
+    srr_producer_close(&run.prod);
     srr_dd_client_destroy(&dd);
     srr_rules_destroy(rs);
     srr_config_destroy(cfg);

@@ -308,11 +308,11 @@ static int fit_robust(pt *p, size_t *n, fit *f, int *dropped)
 /* Evidence for a metric signal: up to 12 evenly sampled points plus the
  * aggregate (or the fit). */
 static json_t *metric_evidence(const pt *p, size_t n, const char *measure, double value,
-                               const fit *f)
+                               const fit *f, int with_points, double limit, double days)
 {
     json_t *ev = json_object();
     json_t *pts = json_array();
-    size_t k = n < SRR_EVIDENCE_POINTS ? n : SRR_EVIDENCE_POINTS;
+    size_t k = !with_points ? 0 : n < SRR_EVIDENCE_POINTS ? n : SRR_EVIDENCE_POINTS;
     for (size_t i = 0; i < k; i++) {
         size_t idx = k == 1 ? 0 : i * (n - 1) / (k - 1);
         json_t *pair = json_array();
@@ -320,7 +320,10 @@ static json_t *metric_evidence(const pt *p, size_t n, const char *measure, doubl
         json_array_append_new(pair, json_real(p[idx].v));
         json_array_append_new(pts, pair);
     }
-    json_object_set_new(ev, "points", pts);
+    if (with_points)
+        json_object_set_new(ev, "points", pts);
+    else
+        json_decref(pts);
     json_t *agg = json_object();
     json_object_set_new(agg, "measure", json_string(measure));
     json_object_set_new(agg, "value", json_real(value));
@@ -329,6 +332,11 @@ static json_t *metric_evidence(const pt *p, size_t n, const char *measure, doubl
         json_object_set_new(agg, "slope_per_day", json_real(f->slope * 86400.0));
         json_object_set_new(agg, "fitted_start", json_real(f->start));
         json_object_set_new(agg, "fitted_end", json_real(f->end));
+        if (isfinite(limit)) { /* the projection a record's value chart shows */
+            json_object_set_new(agg, "limit", json_real(limit));
+            if (isfinite(days))
+                json_object_set_new(agg, "days_to_limit", json_real(days));
+        }
     }
     json_object_set_new(ev, "aggregate", agg);
     srr_detect_bound_evidence(ev, "points");
@@ -386,10 +394,11 @@ static char *value_unit(const srr_cond *c, const srr_series *s, const char *unit
     return srr_strdup(c->q.unit);
 }
 
-/* Judges one series; appends a signal when the condition holds. Fails
- * (SRR_EINVAL) when the series' unit cannot be reconciled with the
+/* Judges one series; appends a signal when the condition holds, and a
+ * clear observation when it does not and the series is of a known thing.
+ * Fails (SRR_EINVAL) when the series' unit cannot be reconciled with the
  * condition's. */
-static srr_rc detect_series(const srr_check *check, const srr_check_rt *rt,
+static srr_rc detect_series(const srr_ruleset *rs, const srr_check *check, const srr_check_rt *rt,
                             const srr_detect_ctx *ctx, const srr_series *s, pt *p, double *tmp,
                             srr_signal_list *out, srr_error *err)
 {
@@ -437,7 +446,8 @@ static srr_rc detect_series(const srr_check *check, const srr_check_rt *rt,
         value = aggregate(c->measure, p, n, tmp); /* in the series' unit */
         thr = u.thr;
     }
-    if (!srr_cmp_holds(c->op, value, thr))
+    int holds = srr_cmp_holds(c->op, value, thr);
+    if (!holds && !ctx->nknown)
         return SRR_OK;
 
     srr_signal *sig = srr_signal_list_push(out);
@@ -445,11 +455,20 @@ static srr_rc detect_series(const srr_check *check, const srr_check_rt *rt,
         srr_signal_add_tag(sig, s->tags[i]);
     srr_detect_fill_common(sig, check, ctx, c->kind);
     sig->value = value;
+    if (!holds) {
+        char g[SRR_GROUP_MAX];
+        if (!srr_detect_is_known(rs, ctx, sig, g, sizeof g)) {
+            srr_signal_clear(&out->v[--out->n]);
+            return SRR_OK;
+        }
+        sig->status = SRR_STATUS_RECOVERED;
+    }
 
-    char vbuf[48], qbuf[48], sum[512];
+    char vbuf[48], qbuf[48], sum[512], opbuf[16];
     srr_sb sb;
     srr_sb_init(&sb, sum, sizeof sum);
     srr_detect_fmt_quantity(&c->q, qbuf, sizeof qbuf);
+    snprintf(opbuf, sizeof opbuf, "%s%s", holds ? "" : "not ", srr_cmp_name(c->op));
     if (c->measure == SRR_MEASURE_SPIKE) {
         sig->kind = SRR_KIND_SPIKE;
         sig->unit = srr_strdup("%");
@@ -457,14 +476,14 @@ static srr_rc detect_series(const srr_check *check, const srr_check_rt *rt,
         srr_fmt_number(value, vbuf, sizeof vbuf);
         srr_fmt_value(baseline, unit, bbuf, sizeof bbuf);
         srr_fmt_value(baseline * (1 + value / 100.0), unit, mbuf, sizeof mbuf);
-        srr_sb_printf(&sb, "spike %s%% (%s) over the previous window's mean %s, max %s",
-                      vbuf, qbuf, bbuf, mbuf);
+        srr_sb_printf(&sb, "spike %s%% (%s%s) over the previous window's mean %s, max %s",
+                      vbuf, holds ? "" : "not over ", qbuf, bbuf, mbuf);
     } else if (c->kind == SRR_KIND_TREND) {
         sig->unit = srr_strdup("%/week");
         srr_fmt_number(fabs(value), vbuf, sizeof vbuf);
         srr_sb_put(&sb, s->metric && *s->metric ? s->metric : check->name);
         srr_sb_printf(&sb, " %s %s%%/week (%s %s)", value >= 0 ? "grows" : "shrinks", vbuf,
-                      srr_cmp_name(c->op), qbuf);
+                      opbuf, qbuf);
         if (dropped)
             srr_sb_put(&sb, " (one outlier point left out of the fit)");
     } else {
@@ -472,26 +491,30 @@ static srr_rc detect_series(const srr_check *check, const srr_check_rt *rt,
         sig->value = value * u.to_q;
         sig->unit = value_unit(c, s, unit);
         srr_fmt_value(sig->value, sig->unit, vbuf, sizeof vbuf);
-        srr_sb_printf(&sb, "%s %s %s %s", srr_measure_name(c->measure), vbuf,
-                      srr_cmp_name(c->op), qbuf);
+        srr_sb_printf(&sb, "%s %s %s %s", srr_measure_name(c->measure), vbuf, opbuf, qbuf);
     }
     if (sig->ntags) {
         srr_sb_put(&sb, " on ");
         srr_sb_put_tags(&sb, sig);
     }
+    double lim = NAN, days = NAN;
     if (c->kind == SRR_KIND_TREND && rt->has_limit) {
         char lbuf[48], eta[48];
+        lim = u.lim;
         srr_detect_fmt_quantity(&rt->limit, lbuf, sizeof lbuf);
         if (f.end >= u.lim) {
+            days = 0;
             srr_sb_printf(&sb, "; already at %s", lbuf);
         } else if (f.slope > 0) {
+            days = (u.lim - f.end) / f.slope / 86400.0;
             fmt_eta((u.lim - f.end) / f.slope, eta, sizeof eta);
             srr_sb_printf(&sb, "; reaches %s %s", lbuf, eta);
         }
     }
     sig->summary = srr_strdup(sum);
+    /* A clear observation keeps what was measured, not the points. */
     sig->evidence = metric_evidence(p, n, srr_measure_name(c->measure), value,
-                                    c->kind == SRR_KIND_TREND ? &f : NULL);
+                                    c->kind == SRR_KIND_TREND ? &f : NULL, holds, lim, days);
     return SRR_OK;
 }
 
@@ -513,9 +536,78 @@ srr_rc srr_detect_metrics(const srr_ruleset *rs, const srr_detect_ctx *ctx,
     pt *p = srr_malloc(maxp * sizeof *p);
     double *tmp = srr_malloc(maxp * sizeof *tmp);
     for (size_t i = 0; i < res->nseries && rc == SRR_OK; i++)
-        rc = detect_series(check, rt, ctx, &res->series[i], p, tmp, out, err);
+        rc = detect_series(rs, check, rt, ctx, &res->series[i], p, tmp, out, err);
     free(tmp);
     free(p);
     return rc;
 }
 
+
+/* ---- known things --------------------------------------------------------- */
+
+static int cmp_cstr(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+long srr_detect_known_index(const srr_detect_ctx *ctx, const char *g)
+{
+    if (!ctx || !ctx->nknown)
+        return -1;
+    const char *const *hit = bsearch(&g, ctx->known, ctx->nknown, sizeof *ctx->known, cmp_cstr);
+    return hit ? (long)(hit - ctx->known) : -1;
+}
+
+int srr_detect_is_known(const srr_ruleset *rs, const srr_detect_ctx *ctx, const srr_signal *sig,
+                        char *out, size_t n)
+{
+    srr_rules_group_tags(rs, sig, out, n);
+    return srr_detect_known_index(ctx, out) >= 0;
+}
+
+/* Adds the '\n'-joined tags of a known group to sig. */
+static void add_known_tags(srr_signal *sig, const char *g)
+{
+    char tag[SRR_GROUP_MAX];
+    while (g && *g) {
+        size_t len = strcspn(g, "\n");
+        if (len && len < sizeof tag) {
+            memcpy(tag, g, len);
+            tag[len] = '\0';
+            srr_signal_add_tag(sig, tag);
+        }
+        g += len + (g[len] == '\n');
+    }
+}
+
+void srr_detect_absent(const srr_ruleset *rs, const srr_detect_ctx *ctx, srr_signal_list *sigs,
+                       size_t first)
+{
+    const srr_check *check = NULL;
+    const srr_check_rt *rt = NULL;
+    srr_error err = {0};
+    char g[SRR_GROUP_MAX];
+    if (!ctx || !ctx->nknown || !sigs ||
+        srr_detect_check_for(rs, ctx, SRR_SRC_METRICS, &check, &rt, &err) != SRR_OK)
+        return;
+    unsigned char *seen = srr_calloc(ctx->nknown, 1);
+    for (size_t i = first; i < sigs->n; i++) {
+        srr_rules_group_tags(rs, &sigs->v[i], g, sizeof g);
+        long k = srr_detect_known_index(ctx, g);
+        if (k >= 0)
+            seen[k] = 1;
+    }
+    for (size_t k = 0; k < ctx->nknown; k++) {
+        if (seen[k])
+            continue;
+        srr_signal *sig = srr_signal_list_push(sigs);
+        add_known_tags(sig, ctx->known[k]);
+        srr_detect_fill_common(sig, check, ctx,
+                               rt->cond.measure == SRR_MEASURE_SPIKE ? SRR_KIND_SPIKE
+                                                                     : rt->cond.kind);
+        sig->status = SRR_STATUS_RECOVERED;
+        sig->summary = srr_strdup("no data in the window");
+        sig->evidence = json_pack("{s:b}", "no_data", 1);
+    }
+    free(seen);
+}

@@ -144,6 +144,36 @@ static lc_group *group_get(srr_log_counter *lc, const char *key, size_t n)
     return g;
 }
 
+/* Creates the group of a known thing from its '\n'-joined tags, one
+ * "facet:value" per group_by facet (a thing of another shape is left
+ * out). */
+static void known_group(srr_log_counter *lc, const char *tags)
+{
+    char key[1024];
+    srr_sb sb;
+    srr_sb_init(&sb, key, sizeof key);
+    for (size_t i = 0; i < lc->check->ngroup_by; i++) {
+        const char *facet = lc->check->group_by[i], *p = tags, *v = NULL;
+        size_t flen = strlen(facet), vlen = 0;
+        while (p && *p) {
+            size_t len = strcspn(p, "\n");
+            if (len > flen && memcmp(p, facet, flen) == 0 && p[flen] == ':') {
+                v = p + flen + 1;
+                vlen = len - flen - 1;
+                break;
+            }
+            p += len + (p[len] == '\n');
+        }
+        if (!v || (vlen == strlen(SRR_LOG_OTHER) && memcmp(v, SRR_LOG_OTHER, vlen) == 0))
+            return;
+        if (i)
+            srr_sb_putn(&sb, "\x1f", 1);
+        srr_sb_putn(&sb, v, vlen);
+    }
+    if (!sb.full)
+        group_get(lc, key, sb.len);
+}
+
 srr_log_counter *srr_log_counter_create(const srr_ruleset *rs, const srr_detect_ctx *ctx)
 {
     srr_log_counter *lc = srr_calloc(1, sizeof *lc);
@@ -158,6 +188,10 @@ srr_log_counter *srr_log_counter_create(const srr_ruleset *rs, const srr_detect_
      * that "count < 1" can fire on silence. */
     if (lc->invalid == SRR_OK && lc->check->ngroup_by == 0)
         group_get(lc, "", 0);
+    /* A known group is counted even when no event of it comes: its count
+     * of 0 is a clear observation. */
+    for (size_t i = 0; lc->invalid == SRR_OK && lc->check->ngroup_by && i < lc->ctx.nknown; i++)
+        known_group(lc, lc->ctx.known[i]);
     return lc;
 }
 
@@ -277,7 +311,8 @@ static void emit_group(srr_log_counter *lc, const lc_group *g, srr_signal_list *
     const srr_check *check = lc->check;
     const srr_cond *c = &lc->rt->cond;
     double value = group_value(lc, g);
-    if (!srr_cmp_holds(c->op, value, c->q.base))
+    int holds = srr_cmp_holds(c->op, value, c->q.base);
+    if (!holds && !lc->ctx.nknown)
         return;
     srr_signal *sig = srr_signal_list_push(out);
     const char *k = g->key;
@@ -294,8 +329,17 @@ static void emit_group(srr_log_counter *lc, const lc_group *g, srr_signal_list *
     srr_detect_fill_common(sig, check, &lc->ctx,
                            c->measure == SRR_MEASURE_SPIKE ? SRR_KIND_SPIKE : SRR_KIND_COUNT);
     sig->value = value;
+    if (!holds) {
+        char kg[SRR_GROUP_MAX];
+        if (!srr_detect_is_known(lc->rs, &lc->ctx, sig, kg, sizeof kg)) {
+            srr_signal_clear(&out->v[--out->n]);
+            return;
+        }
+        sig->status = SRR_STATUS_RECOVERED;
+    }
 
-    char sum[512], qbuf[48];
+    char sum[512], qbuf[48], opbuf[16];
+    snprintf(opbuf, sizeof opbuf, "%s%s", holds ? "" : "not ", srr_cmp_name(c->op));
     srr_sb sb;
     srr_sb_init(&sb, sum, sizeof sum);
     srr_detect_fmt_quantity(&c->q, qbuf, sizeof qbuf);
@@ -310,16 +354,15 @@ static void emit_group(srr_log_counter *lc, const lc_group *g, srr_signal_list *
         srr_sb_printf(&sb,
                       "spike %s%% (%s %s): %s events in the %s from %s, against %s per %s "
                       "the window before",
-                      vbuf, srr_cmp_name(c->op), qbuf, pbuf, iv, at, bbuf, iv);
+                      vbuf, opbuf, qbuf, pbuf, iv, at, bbuf, iv);
     } else if (c->measure == SRR_MEASURE_CHANGE) {
         char vbuf[48];
         sig->unit = srr_strdup("%");
         srr_fmt_number(value, vbuf, sizeof vbuf);
         srr_sb_printf(&sb, "count %s%s%% vs the previous window (%llu, was %llu) %s %s",
-                      value >= 0 ? "+" : "", vbuf, g->count, g->prev_count, srr_cmp_name(c->op),
-                      qbuf);
+                      value >= 0 ? "+" : "", vbuf, g->count, g->prev_count, opbuf, qbuf);
     } else {
-        srr_sb_printf(&sb, "count %llu %s %s", g->count, srr_cmp_name(c->op), qbuf);
+        srr_sb_printf(&sb, "count %llu %s %s", g->count, opbuf, qbuf);
     }
     if (sig->ntags) {
         srr_sb_put(&sb, " on ");

@@ -9,6 +9,7 @@
  * store fills an srr_history from SQLite and calls these; the golden tests
  * call them with hand-written history; nothing here reads a clock or a file.
  */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -162,28 +163,115 @@ void srr_rules_decide_final(const srr_ruleset *rs, const srr_decision *proposed,
                       record_word(d->action), d->rule ? d->rule : "?");
 }
 
-srr_timebox_verdict srr_rules_timebox(int64_t deadline, int64_t now, srr_status last_status,
-                                      int64_t last_seen, char *why, size_t n)
+size_t srr_sightings_collapse(srr_sighting *v, size_t n, int worse)
 {
-    char dl[16], seen[16];
-    day_of(deadline, dl);
-    day_of(last_seen, seen);
-    if (now < deadline) {
-        snprintf(why, n, "The time-box runs until %s.", dl);
-        return SRR_TIMEBOX_KEEP;
+    size_t w = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (w > 0 && v[w - 1].at == v[i].at) {
+            srr_sighting *o = &v[w - 1];
+            if (v[i].status == SRR_STATUS_FIRING)
+                o->status = SRR_STATUS_FIRING;
+            if (isnan(o->value) || (!isnan(v[i].value) && (worse > 0 ? v[i].value > o->value
+                                                                     : v[i].value < o->value)))
+                o->value = v[i].value;
+            continue;
+        }
+        v[w++] = v[i];
     }
-    if (last_status == SRR_STATUS_FIRING) {
-        snprintf(why, n,
-                 "The time-box ended on %s and the signal was still firing at its last "
-                 "sighting (%s): nobody explained it, so it becomes a draft risk.",
-                 dl, seen);
-        return SRR_TIMEBOX_PROMOTE;
+    return w;
+}
+
+/* "18.2%/week", "no value" */
+static void value_text(double v, const char *unit, char *out, size_t n)
+{
+    if (isnan(v))
+        snprintf(out, n, "no value measured");
+    else
+        srr_fmt_value(v, unit, out, n);
+}
+
+void srr_rules_timebox(const srr_timebox_facts *f, srr_timebox_result *r)
+{
+    char dl[16], op[16], at[16], since[16], val[48], box[32];
+    const srr_sighting *d = NULL;
+    long first_after = -1, last_before = -1;
+    int waited = 0;
+    srr_sb sb;
+
+    memset(r, 0, sizeof *r);
+    r->value = NAN;
+    srr_sb_init(&sb, r->why, sizeof r->why);
+    day_of(f->deadline, dl);
+    day_of(f->opened_at, op);
+    if (f->now < f->deadline) {
+        srr_sb_printf(&sb, "The time-box runs until %s.", dl);
+        return;
     }
-    snprintf(why, n,
-             "The time-box ended on %s and the signal had stopped (recovered at its last "
-             "sighting, %s): closed without a risk.",
-             dl, seen);
-    return SRR_TIMEBOX_CLOSE;
+    for (size_t i = 0; i < f->nobs; i++) {
+        if (f->obs[i].at >= f->deadline && f->obs[i].at <= f->now && first_after < 0)
+            first_after = (long)i;
+        if (f->obs[i].at <= f->deadline)
+            last_before = (long)i;
+    }
+    if (first_after >= 0 && !f->persistent) {
+        d = &f->obs[first_after];
+    } else if (f->persistent && last_before >= 0) {
+        d = &f->obs[last_before];
+    } else if (f->now >= f->deadline + SRR_TIMEBOX_GRACE_S && f->nobs) {
+        for (size_t i = 0; i < f->nobs; i++)
+            if (f->obs[i].at <= f->now)
+                d = &f->obs[i];
+        waited = 1;
+    }
+    if (!d) {
+        srr_sb_printf(&sb,
+                      "The time-box ended on %s; it is decided by the first observation of "
+                      "the thing judged after it.",
+                      dl);
+        return;
+    }
+    r->at = d->at;
+    r->value = d->value;
+    day_of(d->at, at);
+    value_text(d->value, f->unit, val, sizeof val);
+    {
+        int64_t days = (f->deadline - f->opened_at + 43200) / 86400;
+        snprintf(box, sizeof box, "%lld-day", (long long)(days > 0 ? days : 1));
+    }
+    if (d->status == SRR_STATUS_FIRING) {
+        r->verdict = SRR_TIMEBOX_PROMOTE;
+        srr_sb_printf(&sb,
+                      "The %s time-box (opened %s) ended on %s and nobody explained the "
+                      "thing: it was still firing %s %s",
+                      box, op, dl,
+                      waited         ? "at its last observation,"
+                      : f->persistent ? "at its last alert before the deadline,"
+                                      : "in the window judged at the deadline,",
+                      at);
+        if (!isnan(d->value))
+            srr_sb_printf(&sb, ", at %s", val);
+        if (f->summary && *f->summary)
+            srr_sb_printf(&sb, " (%s)", f->summary);
+        srr_sb_put(&sb, waited ? "; it has not been observed since. So it becomes a draft risk."
+                               : ". So it becomes a draft risk.");
+        return;
+    }
+    r->verdict = SRR_TIMEBOX_CLOSE;
+    /* clear since: the first of the clear observations that end at d */
+    r->clear_since = d->at;
+    for (const srr_sighting *p = d; p >= f->obs && p->status != SRR_STATUS_FIRING; p--)
+        r->clear_since = p->at;
+    day_of(r->clear_since, since);
+    srr_sb_printf(&sb, "The %s time-box (opened %s) ended on %s with the thing clear since %s ",
+                  box, op, dl, since);
+    if (isnan(d->value))
+        srr_sb_printf(&sb, "(last observed %s)", at);
+    else
+        srr_sb_printf(&sb, "(last value %s on %s)", val, at);
+    if (f->summary && *f->summary)
+        srr_sb_printf(&sb, ": %s", f->summary);
+    srr_sb_put(&sb, waited ? "; not observed since. Closed without a risk."
+                           : ". Closed without a risk.");
 }
 
 /* ---- the draft budget ---------------------------------------------------- */

@@ -207,6 +207,16 @@ static void carry_rule_groups(srr_ruleset *rs)
             }
             break; /* a rule that only may apply leaves the check as it is */
         }
+        /* A log pattern is a thing of its own in its group: the pattern
+         * is always part of the group of a new_pattern check. */
+        if (rt->has_group && rt->cond.measure == SRR_MEASURE_NEW_PATTERN) {
+            rt->pattern_group = srr_calloc(rt->ngroup_by + 1, sizeof *rt->pattern_group);
+            for (size_t k = 0; k < rt->ngroup_by; k++)
+                rt->pattern_group[k] = srr_strdup(rt->group_by[k]);
+            rt->pattern_group[rt->ngroup_by] = srr_strdup("pattern");
+            rt->group_by = (const char *const *)rt->pattern_group;
+            rt->ngroup_by++;
+        }
     }
     size_t extra = 0;
     for (size_t k = 0; k <= rs->nrules; k++)
@@ -256,6 +266,11 @@ srr_rc srr_rules_compile_identity(srr_ruleset *rs, srr_error *err)
 
 void srr_rules_free_identity(srr_ruleset *rs)
 {
+    for (size_t i = 0; i < rs->nchecks; i++)
+        if (rs->checks[i].pattern_group) {
+            srr_strv_free(rs->checks[i].pattern_group, rs->checks[i].ngroup_by);
+            rs->checks[i].pattern_group = NULL;
+        }
     for (size_t i = 0; i < rs->nmonitors; i++) {
         srr_globset_free(&rs->monitors[i].id);
         srr_globset_free(&rs->monitors[i].name);
@@ -366,19 +381,41 @@ static void put_tag(srr_sb *sb, const char *tag)
     srr_sb_put(sb, tag);
 }
 
+static void put_line(srr_sb *sb, const char *tag)
+{
+    if (sb->len)
+        srr_sb_put(sb, "\n");
+    srr_sb_put(sb, tag);
+}
+
+void srr_rules_group_tags(const srr_ruleset *rs, const srr_signal *sig, char *out, size_t n)
+{
+    srr_decision d;
+    srr_sb sb;
+    memset(&d, 0, sizeof d);
+    srr_rules_source_group(rs, sig, -2, &d);
+    srr_sb_init(&sb, out, n);
+    for (size_t i = 0; i < sig->ntags; i++)
+        if (!d.has_group_by || key_listed(sig->tags[i], d.group_by, d.ngroup_by))
+            put_line(&sb, sig->tags[i]);
+}
+
 void srr_rules_identity(const srr_ruleset *rs, const srr_signal *sig, srr_identity *out)
 {
     srr_decision d;
-    srr_sb g, m;
+    srr_sb g, m, x;
     memset(&d, 0, sizeof d);
     memset(out, 0, sizeof *out);
     srr_rules_source_group(rs, sig, -2, &d);
     srr_rules_fingerprint(sig, &d, out->fingerprint);
     srr_sb_init(&g, out->group, sizeof out->group);
     srr_sb_init(&m, out->member, sizeof out->member);
+    srr_sb_init(&x, out->tags, sizeof out->tags);
     if (!d.has_group_by) {
-        for (size_t i = 0; i < sig->ntags; i++)
+        for (size_t i = 0; i < sig->ntags; i++) {
             put_tag(&g, sig->tags[i]);
+            put_line(&x, sig->tags[i]);
+        }
         return;
     }
     /* The labels a listed key names when no tag carries it (a metric check's
@@ -393,8 +430,12 @@ void srr_rules_identity(const srr_ruleset *rs, const srr_signal *sig, srr_identi
         snprintf(lbl, sizeof lbl, "env:%s", sig->env);
         put_tag(&g, lbl);
     }
-    for (size_t i = 0; i < sig->ntags; i++)
-        put_tag(key_listed(sig->tags[i], d.group_by, d.ngroup_by) ? &g : &m, sig->tags[i]);
+    for (size_t i = 0; i < sig->ntags; i++) {
+        int in = key_listed(sig->tags[i], d.group_by, d.ngroup_by);
+        put_tag(in ? &g : &m, sig->tags[i]);
+        if (in)
+            put_line(&x, sig->tags[i]);
+    }
 }
 
 size_t srr_rules_legacy_fingerprints(const srr_ruleset *rs, const srr_signal *sig,

@@ -225,6 +225,7 @@ typedef struct pattern {
     unsigned long long count;
     srr_log_sample samples[SRR_LOG_SAMPLES];
     int nsamples;
+    int known; /* a pattern the store follows (srr_detect_ctx.known) */
 } pattern;
 
 struct srr_pattern_detector {
@@ -393,10 +394,13 @@ static void split_group(const pattern *q, size_t nfacets, char (*vals)[256], con
     }
 }
 
-/* Appends the signal of one new (group, pattern) pair. */
+/* Appends the signal of one new (group, pattern) pair, or of a pattern
+ * the store follows (firing when seen as often as the condition wants,
+ * else clear). */
 static void emit_pattern(srr_pattern_detector *pd, const pattern *q, size_t more,
                          srr_signal_list *out)
 {
+    int holds = srr_cmp_holds(pd->rt->cond.op, (double)q->count, pd->rt->cond.q.base);
     const srr_check *check = pd->check;
     const srr_cond *c = &pd->rt->cond;
     size_t nf = check->ngroup_by;
@@ -413,11 +417,17 @@ static void emit_pattern(srr_pattern_detector *pd, const pattern *q, size_t more
     srr_signal_add_tag(sig, tag);
     srr_detect_fill_common(sig, check, &pd->ctx, SRR_KIND_NEW_PATTERN);
     sig->value = (double)q->count;
+    if (!holds)
+        sig->status = SRR_STATUS_RECOVERED;
     srr_sb sb;
     srr_sb_init(&sb, sum, sizeof sum);
     srr_detect_fmt_quantity(&c->q, qbuf, sizeof qbuf);
-    srr_sb_printf(&sb, "new log pattern, %llu event(s) (%s %s), not seen the window before",
-                  q->count, srr_cmp_name(c->op), qbuf);
+    if (q->known)
+        srr_sb_printf(&sb, "known log pattern, %llu event(s) this window (%s%s %s)", q->count,
+                      holds ? "" : "not ", srr_cmp_name(c->op), qbuf);
+    else
+        srr_sb_printf(&sb, "new log pattern, %llu event(s) (%s %s), not seen the window before",
+                      q->count, srr_cmp_name(c->op), qbuf);
     for (size_t i = 0, first = 1; i < nf; i++) {
         if (strcmp(ptrs[i], SRR_LOG_MISSING) == 0)
             continue;
@@ -444,6 +454,82 @@ static void emit_pattern(srr_pattern_detector *pd, const pattern *q, size_t more
     free(vals);
 }
 
+static int cmp_cstr(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The tags of a (group, pattern) pair as srr_identity.tags has them: its
+ * facets and its pattern, sorted, '\n'-joined. */
+static void pattern_tags(const srr_pattern_detector *pd, const pattern *q, char *out, size_t n)
+{
+    size_t nf = pd->check->ngroup_by;
+    char(*vals)[256] = srr_calloc(nf ? nf : 1, sizeof *vals);
+    const char **ptrs = srr_calloc(nf ? nf : 1, sizeof *ptrs);
+    char **tags = srr_calloc(nf + 1, sizeof *tags);
+    srr_sb sb;
+    split_group(q, nf, vals, ptrs);
+    for (size_t i = 0; i < nf; i++)
+        tags[i] = srr_asprintf("%s:%s", pd->check->group_by[i], ptrs[i]);
+    tags[nf] = srr_asprintf("pattern:%016llx", (unsigned long long)q->text_hash);
+    qsort(tags, nf + 1, sizeof *tags, cmp_cstr);
+    srr_sb_init(&sb, out, n);
+    for (size_t i = 0; i <= nf; i++) {
+        if (i)
+            srr_sb_put(&sb, "\n");
+        srr_sb_put(&sb, tags[i]);
+        free(tags[i]);
+    }
+    free(tags);
+    free(ptrs);
+    free(vals);
+}
+
+/* The patterns the store follows are observed every window: seen again
+ * they fire (as often as the condition wants), else they are clear; one
+ * absent from this window is clear with a count of 0. */
+static void emit_known_patterns(srr_pattern_detector *pd, srr_signal_list *out)
+{
+    char tags[SRR_GROUP_MAX];
+    unsigned char *seen;
+    if (!pd->ctx.nknown)
+        return;
+    seen = srr_calloc(pd->ctx.nknown, 1);
+    for (size_t i = 0; i < pd->capcur; i++) {
+        pattern *q = &pd->cur[i];
+        long k;
+        if (!q->hash)
+            continue;
+        pattern_tags(pd, q, tags, sizeof tags);
+        if ((k = srr_detect_known_index(&pd->ctx, tags)) < 0)
+            continue;
+        seen[k] = 1;
+        q->known = 1;
+        emit_pattern(pd, q, 0, out);
+    }
+    for (size_t k = 0; k < pd->ctx.nknown; k++) {
+        const char *g = pd->ctx.known[k];
+        if (seen[k] || !strstr(g, "pattern:"))
+            continue;
+        srr_signal *sig = srr_signal_list_push(out);
+        char tag[SRR_GROUP_MAX], qbuf[48], sum[256];
+        for (const char *p = g; *p;) {
+            size_t len = strcspn(p, "\n");
+            snprintf(tag, sizeof tag, "%.*s", (int)len, p);
+            srr_signal_add_tag(sig, tag);
+            p += len + (p[len] == '\n');
+        }
+        srr_detect_fill_common(sig, pd->check, &pd->ctx, SRR_KIND_NEW_PATTERN);
+        sig->status = SRR_STATUS_RECOVERED;
+        srr_detect_fmt_quantity(&pd->rt->cond.q, qbuf, sizeof qbuf);
+        snprintf(sum, sizeof sum, "known log pattern, 0 events this window (not %s %s)",
+                 srr_cmp_name(pd->rt->cond.op), qbuf);
+        sig->summary = srr_strdup(sum);
+        sig->evidence = json_pack("{s:i}", "count", 0);
+    }
+    free(seen);
+}
+
 srr_rc srr_pattern_finish(srr_pattern_detector *pd, srr_signal_list *out, srr_error *err)
 {
     if (!pd)
@@ -453,9 +539,11 @@ srr_rc srr_pattern_finish(srr_pattern_detector *pd, srr_signal_list *out, srr_er
     const srr_cond *c = &pd->rt->cond;
     pattern **fresh = srr_calloc(pd->ncur ? pd->ncur : 1, sizeof *fresh);
     size_t nf = 0;
+    emit_known_patterns(pd, out);
     for (size_t i = 0; i < pd->capcur; i++) {
         pattern *q = &pd->cur[i];
-        if (q->hash && !prev_has(pd, q->hash) && srr_cmp_holds(c->op, (double)q->count, c->q.base))
+        if (q->hash && !q->known && !prev_has(pd, q->hash) &&
+            srr_cmp_holds(c->op, (double)q->count, c->q.base))
             fresh[nf++] = q;
     }
     qsort(fresh, nf, sizeof *fresh, by_count_desc);

@@ -907,22 +907,49 @@ static long recurrence_count(const srr_recurrence *rc, const srr_signal *sig,
     return n;
 }
 
-/* How many times the fingerprint fired and then recovered within the
- * window ending at the signal's observation (the signal included). */
+/* How many times the thing fired and then went clear within the window
+ * ending at the signal's observation: its observations (the signal
+ * among them, in order of their own time, merged with any observation of
+ * the same time: a thing with a firing member is firing) counted as
+ * firing -> clear transitions, whichever rule matched each. */
 static long flap_count(const srr_flapping *f, const srr_signal *sig, const srr_history *h)
 {
-    int64_t ref = sig->observed_at, from = ref - f->window_s;
-    int prev = -1;
+    int64_t ref = sig->observed_at, from = ref - f->window_s, cur_at = INT64_MIN;
+    int prev = -1, cur = -1, placed = 0;
     long n = 0;
-    for (size_t i = 0; i < h->nsightings; i++) {
-        const srr_sighting *s = &h->sightings[i];
-        if (s->at < from || s->at > ref)
+    for (size_t i = 0; i <= h->nsightings; i++) {
+        int64_t at;
+        int st;
+        if (i < h->nsightings && !placed && h->sightings[i].at > ref) {
+            at = ref; /* the signal goes before this later one */
+            st = (int)sig->status;
+            placed = 1;
+            i--;
+        } else if (i < h->nsightings) {
+            at = h->sightings[i].at;
+            st = (int)h->sightings[i].status;
+        } else if (!placed) {
+            at = ref;
+            st = (int)sig->status;
+            placed = 1;
+        } else {
+            break;
+        }
+        if (at < from || at > ref)
             continue;
-        if (prev == SRR_STATUS_FIRING && s->status == SRR_STATUS_RECOVERED)
+        if (at == cur_at) { /* one time, one status: firing when any member fired */
+            if (st == SRR_STATUS_FIRING)
+                cur = SRR_STATUS_FIRING;
+            continue;
+        }
+        if (prev == SRR_STATUS_FIRING && cur == SRR_STATUS_RECOVERED)
             n++;
-        prev = (int)s->status;
+        if (cur >= 0)
+            prev = cur;
+        cur = st;
+        cur_at = at;
     }
-    if (prev == SRR_STATUS_FIRING && sig->status == SRR_STATUS_RECOVERED)
+    if (prev == SRR_STATUS_FIRING && cur == SRR_STATUS_RECOVERED)
         n++;
     return n;
 }

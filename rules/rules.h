@@ -51,23 +51,47 @@ typedef struct srr_detect_ctx {
     int64_t window_start;    /* epoch seconds */
     int64_t window_end;
     const char *link;        /* Datadog link for the query and window, may be NULL */
+    /* The things of this check the store follows (srr_identity.tags of
+     * each, sorted by strcmp; may be NULL): the detectors say of each one
+     * whether it is fine now - a clear observation (status RECOVERED) with
+     * its measured value - and a thing that sent nothing is clear too (a
+     * count of 0, or "no data"). Groups not listed yield only firing
+     * observations. */
+    const char *const *known;
+    size_t nknown;
 } srr_detect_ctx;
 
 /* Evaluates a metrics check's condition on every series of `res`; appends one
- * signal per series that meets it (status FIRING). Series that do not meet
- * it produce nothing. Returns SRR_EINVAL when the check is not a metrics
- * check, or when a series' unit cannot be reconciled with the condition's
- * (the message says how to write it; see srr_unit_reconcile): the check
- * then has no outcome, and the caller discards what was appended. */
+ * signal per series that meets it (status FIRING), and one clear
+ * observation (status RECOVERED, the evidence without points) per series
+ * of a known thing that does not. Returns SRR_EINVAL when the check is not
+ * a metrics check, or when a series' unit cannot be reconciled with the
+ * condition's (the message says how to write it; see srr_unit_reconcile):
+ * the check then has no outcome, and the caller discards what was
+ * appended. */
 srr_rc srr_detect_metrics(const srr_ruleset *rs, const srr_detect_ctx *ctx,
                           const srr_metric_result *res, srr_signal_list *out, srr_error *err);
 
+/* After a metrics check's answers: one clear observation ("no data in the
+ * window", evidence {"no_data": true}) per known thing of ctx that none of
+ * sigs->v[first ..] (the check's own signals of this window) belongs to. */
+void srr_detect_absent(const srr_ruleset *rs, const srr_detect_ctx *ctx, srr_signal_list *sigs,
+                       size_t first);
+
+/* The tags of sig's group as srr_identity.tags has them ('\n'-joined),
+ * written to out (n bytes); the same thing as srr_rules_identity without
+ * hashing. Returns 1 when it is listed in ctx->known. */
+int srr_detect_is_known(const srr_ruleset *rs, const srr_detect_ctx *ctx, const srr_signal *sig,
+                        char *out, size_t n);
+
 /* Log counting, fed page by page so memory stays flat: counts per group_by
- * value and keeps a few samples per group. */
+ * value and keeps a few samples per group; known things with no event are
+ * counted 0. */
 typedef struct srr_log_counter srr_log_counter;
 srr_log_counter *srr_log_counter_create(const srr_ruleset *rs, const srr_detect_ctx *ctx);
 void srr_log_counter_add(srr_log_counter *lc, const srr_log_event *ev);
-/* Appends one signal per group whose count meets the check's condition. */
+/* Appends one signal per group whose count meets the check's condition,
+ * and a clear observation per known group whose count does not. */
 srr_rc srr_log_counter_finish(srr_log_counter *lc, srr_signal_list *out, srr_error *err);
 void srr_log_counter_destroy(srr_log_counter *lc);
 
@@ -109,11 +133,11 @@ void srr_rules_decide(const srr_ruleset *rs, const srr_signal *sig, srr_decision
 
 /* ---- history: the state a final decision needs (DESIGN.md section 3) ---- */
 
-/* One earlier sighting of a fingerprint. */
+/* One earlier observation of a thing (a "sighting"): firing or clear. */
 typedef struct srr_sighting {
-    int64_t at;        /* observed_at, epoch seconds */
-    srr_status status;
-    double value;
+    int64_t at;        /* observed_at, epoch seconds: the observation's own time */
+    srr_status status; /* FIRING, or RECOVERED: clear */
+    double value;      /* NaN when nothing was measured */
 } srr_sighting;
 
 typedef enum {
@@ -195,11 +219,50 @@ void srr_rules_decide_final(const srr_ruleset *rs, const srr_decision *proposed,
 /* The time-box verdict for an investigation at `now`. */
 typedef enum { SRR_TIMEBOX_KEEP = 0, SRR_TIMEBOX_PROMOTE, SRR_TIMEBOX_CLOSE } srr_timebox_verdict;
 
-/* Decides an open investigation: KEEP before its deadline; after it,
- * PROMOTE when the signal is still present (its last sighting was firing),
- * CLOSE when it stopped. Writes one sentence into why (n bytes). */
-srr_timebox_verdict srr_rules_timebox(int64_t deadline, int64_t now, srr_status last_status,
-                                      int64_t last_seen, char *why, size_t n);
+/* After its time-box an investigation waits this long for an observation
+ * of its thing (a sweep's check failing, a check removed) before it is
+ * judged by the last one there is. */
+#define SRR_TIMEBOX_GRACE_S (28 * 86400)
+
+/* What an investigation's verdict is judged from (all borrowed). */
+typedef struct srr_timebox_facts {
+    int64_t opened_at, deadline; /* judged time it opened; opened_at + time-box */
+    int64_t now;                 /* the time of the judgement (a window's end) */
+    int persistent;              /* the thing's state holds between observations (a
+                                    monitor: its alerts are transitions) */
+    const srr_sighting *obs;     /* the thing's observations, oldest first, one per
+                                    time (srr_sightings_collapse) */
+    size_t nobs;
+    const char *unit;            /* of the values, may be NULL */
+    const char *summary;         /* what the deciding observation said, may be NULL (set by
+                                    the caller once it knows which: see `at` below) */
+} srr_timebox_facts;
+
+/* The verdict with what it rests on. */
+typedef struct srr_timebox_result {
+    srr_timebox_verdict verdict;
+    int64_t at;           /* the deciding observation's time (0: none) */
+    double value;         /* its value (NaN: none measured) */
+    int64_t clear_since;  /* CLOSE: the first of the clear observations it ends */
+    char why[768];        /* one paragraph: why it becomes a risk / closes / waits */
+} srr_timebox_result;
+
+/* Decides an open investigation: KEEP before its deadline. After it, the
+ * first observation at or after the deadline (up to now) decides: the
+ * thing firing PROMOTEs it (the why states the time-box, the value at the
+ * deadline and what the observation said, e.g. the projection to a
+ * limit), clear CLOSEs it (the why says since when and the last value).
+ * A persistent thing (a monitor) is decided by its last observation up to
+ * the deadline; a sweep's thing not observed since the deadline waits
+ * (KEEP) until SRR_TIMEBOX_GRACE_S has passed, then its last observation
+ * decides. Call it twice to fill f->summary: first without, then with the
+ * summary of the observation at r->at. */
+void srr_rules_timebox(const srr_timebox_facts *f, srr_timebox_result *r);
+
+/* Sorts nothing: collapses runs of equal `at` in v[0..n) (oldest first)
+ * into one observation each - firing when any member fired then, with the
+ * worst value (worse > 0: the highest) - and returns the new count. */
+size_t srr_sightings_collapse(srr_sighting *v, size_t n, int worse);
 
 /* The explanation of one decision: every rule tried, in order, and why it
  * did (not) match. Built on demand (it formats text), never on the hot path. */
@@ -275,11 +338,18 @@ typedef struct srr_identity {
                                    (the service and env labels when listed); "" = none */
     char member[SRR_GROUP_MAX]; /* this observation's other tags, its member of the
                                    thing ("pod:w-1"); "" when the group is all of them */
+    char tags[SRR_GROUP_MAX];   /* the group's tags exactly as the signal carries them,
+                                   joined by '\n' (no labels): what a detector needs to
+                                   observe the thing again (srr_detect_ctx.known) */
 } srr_identity;
 
 /* Fills *out for sig (rs may be NULL: every tag is the group). Never fails;
  * texts longer than SRR_GROUP_MAX are cut. */
 void srr_rules_identity(const srr_ruleset *rs, const srr_signal *sig, srr_identity *out);
+
+/* The '\n'-joined tags of sig's group (srr_identity.tags, without the
+ * hashing) into out (n bytes). */
+void srr_rules_group_tags(const srr_ruleset *rs, const srr_signal *sig, char *out, size_t n);
 
 /* The fingerprints sig may have been stored under before identity came
  * from the source (every group tag; or narrowed by a rule-level group_by),

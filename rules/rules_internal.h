@@ -154,6 +154,7 @@ typedef struct srr_check_rt {
     size_t ngroup_by;
     int has_group;
     int group_from_rule; /* index of the rule it was carried from, or -1 */
+    char **pattern_group; /* a new_pattern check's group keys + "pattern" (owned) */
 } srr_check_rt;
 
 /* One entry of the `monitors:` section (identity.c): the webhook alerts of
@@ -250,6 +251,8 @@ typedef struct srr_log_sample {
 
 /* Validates ctx against the ruleset and the expected source of the check;
  * sets *check and *rt. SRR_EINVAL naming what is wrong. */
+/* Index of the group tags g in ctx->known (sorted), or -1. */
+long srr_detect_known_index(const srr_detect_ctx *ctx, const char *g);
 srr_rc srr_detect_check_for(const srr_ruleset *rs, const srr_detect_ctx *ctx, srr_source want,
                             const srr_check **check, const srr_check_rt **rt, srr_error *err);
 /* Fills what every detected signal has in common; tags must be set first

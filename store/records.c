@@ -8,6 +8,7 @@
  * and an engineer's verdict on an investigation. What to write is decided
  * in things.c; this file only writes it (store_priv.h).
  */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -192,12 +193,15 @@ srr_rc srr_rec_create_investigation(srr_store *st, const srr_candidate *c, const
 {
     const srr_signal *sig = &c->signal;
     int64_t timebox = c->timebox_s > 0 ? c->timebox_s : SRR_DEFAULT_TIMEBOX_S;
+    /* Opened in the observation's own time (a window's end, an alert's
+     * date), so the deadline does not depend on when the writer ran. */
+    int64_t opened = srr_st_judged_at(sig);
     json_t *after = NULL;
     int64_t id;
-    srr_rc rc = ST_EXEC(st, Q_INV_INSERT, err, "itttttiitttttiit", (int64_t)c->urgency, title_of(c),
-                        sig->service, sig->env, c->fingerprint, c->owner, now, now + timebox,
-                        srr_status_name(sig->status), sig->link, c->rule, c->reason, c->id,
-                        sig->observed_at, (int64_t)1, x->labels);
+    srr_rc rc = ST_EXEC(st, Q_INV_INSERT, err, "itttttiitttttiiti", (int64_t)c->urgency,
+                        title_of(c), sig->service, sig->env, c->fingerprint, c->owner, opened,
+                        opened + timebox, srr_status_name(sig->status), sig->link, c->rule,
+                        c->reason, c->id, sig->observed_at, (int64_t)1, x->labels, now);
     if (rc != SRR_OK)
         goto out;
     id = sqlite3_last_insert_rowid(st->db);
@@ -207,7 +211,7 @@ srr_rc srr_rec_create_investigation(srr_store *st, const srr_candidate *c, const
     if (rc != SRR_OK)
         goto out;
     after = created_json(c, "open");
-    json_object_set_new(after, "deadline", srr_st_json_time(now + timebox));
+    json_object_set_new(after, "deadline", srr_st_json_time(opened + timebox));
     if (x->decision)
         json_object_set(after, "decision", x->decision);
     rc = srr_st_audit(st, now, SRR_ST_REC_NAME[REC_INV], id, "create", NULL, after, c->reason, err);
@@ -392,7 +396,7 @@ out:
 srr_rc srr_rec_promote(srr_store *st, const srr_inv_row *inv, int64_t now, const char *why,
                        srr_error *err)
 {
-    char inv_hid[32], risk_hid[32], open_s[32], dl_s[32], last_s[32];
+    char inv_hid[32], risk_hid[32], open_s[32], dl_s[32];
     char *overview = NULL, *outcome = NULL;
     json_t *before = NULL, *after = NULL;
     int64_t risk_id;
@@ -401,20 +405,24 @@ srr_rc srr_rec_promote(srr_store *st, const srr_inv_row *inv, int64_t now, const
     srr_st_hid(REC_INV, inv->id, inv_hid);
     srr_time_iso(inv->opened_at, open_s);
     srr_time_iso(inv->deadline, dl_s);
-    srr_time_iso(inv->last_seen, last_s);
-    overview = srr_asprintf("%s\n\nThe time-boxed investigation %s (opened %s, deadline %s) "
-                            "could not explain this signal; it was still firing at its last "
-                            "sighting (%s).\n%s%s%s%s%s",
-                            inv->title, inv_hid, open_s, dl_s, last_s, inv->link ? "Datadog: " : "",
+    overview = srr_asprintf("%s\n\nPromoted from the time-boxed investigation %s (opened %s, "
+                            "deadline %s): %s\n%s%s%s%s%s",
+                            inv->title, inv_hid, open_s, dl_s, why, inv->link ? "Datadog: " : "",
                             inv->link ? inv->link : "", inv->link ? "\n" : "",
-                            inv->reason ? "Why: " : "", inv->reason ? inv->reason : "");
+                            inv->reason ? "Investigated because: " : "",
+                            inv->reason ? inv->reason : "");
     rc = ST_EXEC(st, Q_RISK_INSERT, err, "ittttttttttriiiittt", inv->urgency, inv->title,
                  inv->service, inv->env, inv->fingerprint, overview, inv->assignee, inv->link,
-                 inv->rule, inv->reason, inv->origin, (int64_t)0, inv->first_seen, inv->last_seen,
+                 inv->rule, why, inv->origin, (int64_t)0, inv->first_seen, inv->last_seen,
                  inv->occurrences, now, inv->labels, (const char *)NULL, (const char *)NULL);
     if (rc != SRR_OK)
         goto out;
     risk_id = sqlite3_last_insert_rowid(st->db);
+    /* The thing's values so far go with it; why it became a risk is its
+     * reason, the investigation's stays in the log (promote_log). */
+    rc = ST_EXEC(st, Q_RISK_VALUES_FROM_INV, err, "ii", risk_id, inv->id);
+    if (rc != SRR_OK)
+        goto out;
     srr_st_hid(REC_RISK, risk_id, risk_hid);
     rc = ST_EXEC(st, Q_EVIDENCE_COPY, err, "titi", SRR_ST_REC_NAME[REC_INV], inv->id,
                  SRR_ST_REC_NAME[REC_RISK], risk_id);
@@ -445,7 +453,7 @@ out:
 }
 
 srr_rc srr_rec_close_inv(srr_store *st, const srr_inv_row *inv, int64_t now, const char *why,
-                         srr_error *err)
+                         const srr_timebox_result *r, srr_error *err)
 {
     json_t *before, *after;
     srr_rc rc = ST_EXEC(st, Q_INV_FINISH, err, "ittri", inv->id, "closed", "stopped firing",
@@ -454,6 +462,12 @@ srr_rc srr_rec_close_inv(srr_store *st, const srr_inv_row *inv, int64_t now, con
         return rc;
     before = json_pack("{s:s}", "status", "open");
     after = json_pack("{s:s, s:s}", "status", "closed", "outcome", "stopped firing");
+    if (r && r->clear_since)
+        json_object_set_new(after, "clear_since", srr_st_json_time(r->clear_since));
+    if (r && r->at)
+        json_object_set_new(after, "decided_by", srr_st_json_time(r->at));
+    if (r && r->at && isfinite(r->value))
+        json_object_set_new(after, "last_value", json_real(r->value));
     rc = srr_st_audit(st, now, SRR_ST_REC_NAME[REC_INV], inv->id, "close", before, after, why, err);
     json_decref(before);
     json_decref(after);

@@ -280,8 +280,10 @@ static const char *const SRR_MIGRATIONS[] = {
     /* 5: things followed week after week (issue 18, DESIGN.md section 3).
      * A thing is its source (check or monitor) + the group declared there;
      * its fingerprint no longer depends on the rule that won. things holds
-     * what names each one (its group, the title without the member count,
-     * which way its value gets worse); thing_members the member groups
+     * what names each one (its group; grp_tags, the group's tags as the
+     * signals carry them, so the sweep can observe it again; the title
+     * without the member count; which way its value gets worse);
+     * thing_members the member groups
      * seen firing ("pod:w-1" of "service:worker"); thing_aliases the
      * fingerprints a thing's old records and sightings were carried from
      * (the writer re-keys them, with the config, the first time the thing
@@ -301,6 +303,7 @@ static const char *const SRR_MIGRATIONS[] = {
     "  service TEXT,"
     "  env TEXT,"
     "  grp TEXT NOT NULL DEFAULT '',"
+    "  grp_tags TEXT NOT NULL DEFAULT '',"
     "  title TEXT NOT NULL DEFAULT '',"
     "  unit TEXT,"
     "  worse INTEGER NOT NULL DEFAULT 1,"
@@ -443,6 +446,10 @@ enum srr_stmt_id {
     Q_RISK_MEMBERS,
     Q_BL_MEMBERS,
     Q_INV_MEMBERS,
+    Q_THING_GET,
+    Q_SIGHTINGS_ASC,
+    Q_EVIDENCE_AT,
+    Q_RISK_VALUES_FROM_INV,
     Q__COUNT
 };
 
@@ -516,7 +523,7 @@ static const char *const SRR_STMT_SQL[Q__COUNT] = {
         " assignee, opened_at, deadline, last_status, datadog_url, rule, reason,"
         " origin_candidate, first_seen, last_seen, occurrences, created_at, updated_at, labels)"
         " VALUES ('open', ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?14,"
-        " ?15, ?7, ?7, ?16)",
+        " ?15, ?17, ?17, ?16)",
     /* ?2 observed_at, ?3 1 when firing (counts and moves last_seen), ?4 now,
      * ?5 status ('firing' or 'recovered'), ?6 the value (NULL: none
      * measured), ?7 which way is worse (+1 higher, -1 lower). The latest
@@ -602,8 +609,8 @@ static const char *const SRR_STMT_SQL[Q__COUNT] = {
     /* A thing is registered once, at its first observation (DO NOTHING:
      * no change means it was known). */
     [Q_THING_INSERT] = "INSERT INTO things(fingerprint, source, check_name, service, env, grp,"
-                       " title, unit, worse, first_at, created_at)"
-                       " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"
+                       " title, unit, worse, first_at, created_at, grp_tags)"
+                       " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"
                        " ON CONFLICT(fingerprint) DO NOTHING",
     [Q_THING_HAS] = "SELECT 1 FROM things WHERE fingerprint = ?1",
     [Q_MEMBER_INSERT] = "INSERT INTO thing_members(fingerprint, member, first_at)"
@@ -622,6 +629,23 @@ static const char *const SRR_STMT_SQL[Q__COUNT] = {
                        " WHERE m.fingerprint = ?1) WHERE fingerprint = ?1",
     [Q_BL_MEMBERS] = "UPDATE backlog SET members = (SELECT count(*) FROM thing_members m"
                        " WHERE m.fingerprint = ?1) WHERE fingerprint = ?1",
+    [Q_THING_GET] = "SELECT source, unit, worse, check_name, grp, title FROM things"
+                    " WHERE fingerprint = ?1",
+    /* A thing's observations in their own time order (the oldest of the
+     * latest ?2). */
+    [Q_SIGHTINGS_ASC] = "SELECT at, status, value FROM (SELECT at, status, value, id FROM"
+                        " sightings WHERE fingerprint = ?1 ORDER BY at DESC, id DESC LIMIT ?2)"
+                        " ORDER BY at, id",
+    /* What the observation of a record's thing at a time said (a firing
+     * member first, then the worst value). */
+    [Q_EVIDENCE_AT] = "SELECT summary FROM evidence WHERE record_kind = ?1 AND record_id = ?2"
+                      " AND observed_at = ?3 ORDER BY status = 'firing' DESC, value * ?4 DESC"
+                      " LIMIT 1",
+    [Q_RISK_VALUES_FROM_INV] =
+        "UPDATE risks SET last_value = i.last_value, worst_value = i.worst_value,"
+        " last_obs_at = i.last_obs_at, members = i.members,"
+        " last_obs_status = CASE i.last_status WHEN 'firing' THEN 'firing' ELSE 'clear' END"
+        " FROM investigations AS i WHERE i.id = ?2 AND risks.id = ?1",
     [Q_INV_MEMBERS] = "UPDATE investigations SET members = (SELECT count(*) FROM thing_members m"
                        " WHERE m.fingerprint = ?1) WHERE fingerprint = ?1",
 };

@@ -336,3 +336,13 @@ double srr_st_obs_value(const srr_signal *sig)
         return NAN;
     return isfinite(sig->value) ? sig->value : NAN;
 }
+
+int64_t srr_st_judged_at(const srr_signal *sig)
+{
+    return sig->window_end > 0 ? sig->window_end : sig->observed_at;
+}
+
+void srr_apply_stats_add(srr_apply_stats *dst, const srr_apply_stats *src)
+{
+    srr_st_stats_add(dst, src);
+}

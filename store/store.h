@@ -45,6 +45,9 @@ typedef struct srr_apply_stats {
     size_t untracked;      /* clear observations of things never seen firing: not kept */
 } srr_apply_stats;
 
+/* Adds the counts of src to dst (dst may be NULL). */
+void srr_apply_stats_add(srr_apply_stats *dst, const srr_apply_stats *src);
+
 /* Applies candidates in ONE transaction (DESIGN.md "Writer semantics"):
  * a known id changes nothing; a fingerprint with an open record gets the
  * signal as evidence; otherwise a record is created per the action (risk ->
@@ -88,11 +91,22 @@ srr_rc srr_store_investigation_resolve(srr_store *st, const char *id, const char
 srr_rc srr_store_quarantine(srr_store *st, const char *origin, const char *payload, size_t len,
                             const char *reason, int64_t now, srr_error *err);
 
-/* Checks investigations whose deadline <= now: promoted to a draft risk when
- * the signal was still firing at its last sighting (the investigation's log
- * becomes the risk's recognition log), closed otherwise. */
+/* Judges the open investigations whose deadline <= now by their thing's
+ * observations (srr_rules_timebox): promoted to a draft risk when the
+ * first observation judged at or after the deadline fires (the
+ * investigation's log becomes the risk's recognition log, the verdict its
+ * "why"), closed without a risk when it is clear (audited: clear since
+ * when, the last value); a monitor's by its last alert up to the
+ * deadline; one not observed since waits (SRR_TIMEBOX_GRACE_S). Safe to
+ * call with the clock's time. */
 srr_rc srr_store_check_deadlines(srr_store *st, int64_t now, srr_apply_stats *stats,
                                  srr_error *err);
+
+/* Closes the sweep window ending at `window_end`, once its candidates are
+ * applied (DESIGN.md section 3, "Time"): investigations are judged with
+ * the window's end as "now" (srr_store_check_deadlines). */
+srr_rc srr_store_close_window(srr_store *st, int64_t window_end, srr_apply_stats *stats,
+                              srr_error *err);
 
 /* Reads. Each returns a new JSON value the caller owns (json_decref).
  * `status` filters by status (NULL = all). Ids accept "SRR-12" or "12"

@@ -113,6 +113,10 @@ srr_rc srr_st_log(srr_store *st, rec_kind kind, int64_t id, const char *section,
  * group that sent no data in the window; a webhook alert without one). */
 double srr_st_obs_value(const srr_signal *sig);
 
+/* The time an observation is judged in: its window's end (a sweep), its
+ * own date (an alert). */
+int64_t srr_st_judged_at(const srr_signal *sig);
+
 /* Starts a JSON text in the store's scratch buffer and returns it. It has
  * no max, so appending to it (jsonw.h) cannot fail; the text is valid
  * until the next srr_st_scratch(). */
@@ -161,9 +165,11 @@ srr_rc srr_rec_inv_load(srr_store *st, int64_t id, srr_inv_row *out, srr_error *
  * carried over), audited with `why`. */
 srr_rc srr_rec_promote(srr_store *st, const srr_inv_row *inv, int64_t now, const char *why,
                        srr_error *err);
-/* Closes an open investigation without a risk, audited with `why`. */
+/* Closes an open investigation without a risk, audited with `why` and
+ * (r may be NULL) the observation that decided it: clear since when, the
+ * last value. */
 srr_rc srr_rec_close_inv(srr_store *st, const srr_inv_row *inv, int64_t now, const char *why,
-                         srr_error *err);
+                         const srr_timebox_result *r, srr_error *err);
 
 /* ---- things.c: what an observation does ------------------------------------ */
 

@@ -8,12 +8,13 @@
 
 #include <sqlite3.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "store.h"
 
 struct srr_sweep_state {
     sqlite3 *db;
-    sqlite3_stmt *get, *set;
+    sqlite3_stmt *get, *set, *known;
 };
 
 srr_rc srr_sweep_state_open(const char *path, srr_sweep_state **out, srr_error *err)
@@ -36,7 +37,21 @@ srr_rc srr_sweep_state_open(const char *path, srr_sweep_state **out, srr_error *
                            "INSERT INTO sweep_state(check_name, last_window_end) VALUES(?1, ?2) "
                            "ON CONFLICT(check_name) DO UPDATE SET last_window_end = "
                            "MAX(last_window_end, excluded.last_window_end)",
-                           -1, &s->set, NULL) != SQLITE_OK)
+                           -1, &s->set, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(
+            s->db,
+            "SELECT t.grp_tags FROM things t WHERE t.check_name = ?1 AND t.source <> 'webhook'"
+            " AND (EXISTS (SELECT 1 FROM sightings x WHERE x.fingerprint = t.fingerprint"
+            "   AND x.at >= ?2 AND x.status = 'firing')"
+            " OR EXISTS (SELECT 1 FROM investigations i WHERE i.fingerprint = t.fingerprint"
+            "   AND i.status = 'open')"
+            " OR EXISTS (SELECT 1 FROM risks r WHERE r.fingerprint = t.fingerprint"
+            "   AND r.status IN ('draft', 'open', 'mitigating', 'accepted'))"
+            " OR EXISTS (SELECT 1 FROM backlog b WHERE b.fingerprint = t.fingerprint"
+            "   AND b.status IN ('draft', 'accepted'))"
+            " OR EXISTS (SELECT 1 FROM pending p WHERE p.fingerprint = t.fingerprint"
+            "   AND p.state = 'pending'))",
+            -1, &s->known, NULL) != SQLITE_OK)
         goto fail;
     *out = s;
     return SRR_OK;
@@ -54,6 +69,7 @@ void srr_sweep_state_close(srr_sweep_state **sp)
     srr_sweep_state *s = *sp;
     sqlite3_finalize(s->get);
     sqlite3_finalize(s->set);
+    sqlite3_finalize(s->known);
     sqlite3_close(s->db);
     free(s);
     *sp = NULL;
@@ -93,4 +109,41 @@ srr_rc srr_sweep_state_set(srr_sweep_state *s, const char *check, int64_t end, s
 srr_rc srr_sweep_state_mark_success(srr_sweep_state *s, int64_t at, srr_error *err)
 {
     return srr_sweep_state_set(s, SRR_SWEEP_STATE_LAST_SUCCESS, at, err);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+srr_rc srr_sweep_state_known(srr_sweep_state *s, const char *check, int64_t since, char ***out,
+                             size_t *n, srr_error *err)
+{
+    size_t cap = 0;
+    int r;
+    *out = NULL;
+    *n = 0;
+    sqlite3_bind_text(s->known, 1, check, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(s->known, 2, since);
+    while ((r = sqlite3_step(s->known)) == SQLITE_ROW) {
+        if (*n == cap) {
+            cap = cap ? cap * 2 : 16;
+            *out = srr_realloc(*out, cap * sizeof **out);
+        }
+        (*out)[(*n)++] = srr_strdup((const char *)sqlite3_column_text(s->known, 0));
+    }
+    sqlite3_reset(s->known);
+    sqlite3_clear_bindings(s->known);
+    if (r != SQLITE_DONE) {
+        for (size_t i = 0; i < *n; i++)
+            free((*out)[i]);
+        free(*out);
+        *out = NULL;
+        *n = 0;
+        return srr_error_set(err, SRR_EIO, "the things of check '%s': %s", check,
+                             sqlite3_errmsg(s->db));
+    }
+    if (*n > 1)
+        qsort(*out, *n, sizeof **out, cmp_str);
+    return SRR_OK;
 }

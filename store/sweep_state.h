@@ -4,7 +4,8 @@
  * window that completed (table sweep_state of the SQLite store). The sweep
  * reads it to plan catch-up after downtime and writes it after each check's
  * windows succeed, so a crash or a restart neither skips a window nor
- * floods with catch-up.
+ * floods with catch-up. It also lists the things of a check the store
+ * follows, so the sweep can say of each whether it is fine now.
  */
 #ifndef SRR_STORE_SWEEP_STATE_H
 #define SRR_STORE_SWEEP_STATE_H
@@ -38,5 +39,13 @@ srr_rc srr_sweep_state_set(srr_sweep_state *s, const char *check, int64_t end, s
 /* Records that a live sweep ended at `at` without a failure (read back by
  * the srr_sweep_last_success_timestamp_seconds gauge). SRR_OK or SRR_EIO. */
 srr_rc srr_sweep_state_mark_success(srr_sweep_state *s, int64_t at, srr_error *err);
+
+/* The things of `check` the store follows (srr_detect_ctx.known): those
+ * that fired since `since` or have an open record or a waiting draft,
+ * as their group tags (srr_identity.tags), sorted by strcmp. On SRR_OK
+ * *out is an array of *n strings (NULL when none): free each and the
+ * array. SRR_EIO on a database error. */
+srr_rc srr_sweep_state_known(srr_sweep_state *s, const char *check, int64_t since, char ***out,
+                             size_t *n, srr_error *err);
 
 #endif

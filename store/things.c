@@ -7,6 +7,7 @@
  * (rules/final.c), and its effect (a sighting, evidence, a new record
  * through records.c, a promotion); and the investigation deadlines.
  */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -148,7 +149,8 @@ static srr_rc load_history(srr_store *st, const char *fp, int kind, int64_t id, 
         (*sv)[n].at = sqlite3_column_int64(s, 0);
         (*sv)[n].status =
             strcmp(srr_st_text(s, 1), "recovered") == 0 ? SRR_STATUS_RECOVERED : SRR_STATUS_FIRING;
-        (*sv)[n].value = sqlite3_column_double(s, 2);
+        (*sv)[n].value = sqlite3_column_type(s, 2) == SQLITE_NULL ? NAN
+                                                                  : sqlite3_column_double(s, 2);
         n++;
     }
     if (!s)
@@ -159,8 +161,10 @@ static srr_rc load_history(srr_store *st, const char *fp, int kind, int64_t id, 
         (*sv)[i] = (*sv)[n - 1 - i];
         (*sv)[n - 1 - i] = t;
     }
+    /* One observation per time: the members of a thing observed at one
+     * time are one observation of the thing (firing when any fired). */
     h->sightings = *sv;
-    h->nsightings = n;
+    h->nsightings = srr_sightings_collapse(*sv, n, 1);
     return rc;
 }
 
@@ -327,10 +331,10 @@ static srr_rc register_thing(srr_store *st, const srr_candidate *c, const srr_id
                              int64_t now, int *moved, srr_error *err)
 {
     const srr_signal *sig = &c->signal;
-    srr_rc rc = ST_EXEC(st, Q_THING_INSERT, err, "ttttttttiii", c->fingerprint,
+    srr_rc rc = ST_EXEC(st, Q_THING_INSERT, err, "ttttttttiiit", c->fingerprint,
                         source_word(sig->source), sig->check ? sig->check : "", sig->service,
                         sig->env, id->group, c->title ? c->title : "", sig->unit,
-                        (int64_t)srr_rules_worse_dir(sig), sig->observed_at, now);
+                        (int64_t)srr_rules_worse_dir(sig), sig->observed_at, now, id->tags);
     if (rc == SRR_OK && sqlite3_changes(st->db) > 0)
         rc = carry_legacy(st, sig, id, now, moved, err);
     if (rc != SRR_OK || sig->status != SRR_STATUS_FIRING || !id->member[0])
@@ -411,8 +415,10 @@ srr_rc srr_things_apply(srr_store *st, const srr_candidate *c, int64_t now, srr_
     if ((rc = register_thing(st, c, &ident, now, &moved, err)) != SRR_OK)
         return rc;
     rc = find_target(st, c->fingerprint, &kind, &id, &resolved, err);
+    /* Judged in the observation's own time: a sweep window's end, an
+     * alert's date; not when the writer happens to run. */
     if (rc == SRR_OK)
-        rc = load_history(st, c->fingerprint, kind, id, resolved, now,
+        rc = load_history(st, c->fingerprint, kind, id, resolved, srr_st_judged_at(sig),
                           st->rules && srr_rules_uses_history(st->rules), &hist, &sv, err);
     if (rc != SRR_OK)
         goto out;
@@ -558,6 +564,89 @@ out:
 
 /* ---- investigation deadlines ------------------------------------------ */
 
+/* Decides one open investigation at `now` from its thing's observations
+ * (srr_rules_timebox): promoted, closed, or kept. */
+static srr_rc judge_investigation(srr_store *st, int64_t id, int64_t now, srr_apply_stats *stats,
+                                  srr_error *err)
+{
+    srr_inv_row inv = {0};
+    srr_timebox_facts f;
+    srr_timebox_result r;
+    srr_sighting *obs = NULL;
+    size_t n = 0, cap = 0;
+    char *unit = NULL, *summary = NULL;
+    int worse = 1, r2;
+    int64_t wall = srr_now();
+    sqlite3_stmt *s;
+    srr_rc rc = srr_rec_inv_load(st, id, &inv, err);
+    memset(&f, 0, sizeof f);
+    if (rc != SRR_OK)
+        goto out;
+    s = srr_st_prep(st, Q_THING_GET, err, "t", inv.fingerprint);
+    if (!s || (r2 = srr_st_next(st, s, &rc, err)) < 0) {
+        rc = s ? rc : err ? err->code : SRR_ERR;
+        goto out;
+    }
+    if (r2 == 1) {
+        const char *src = srr_st_text(s, 0);
+        f.persistent = src && strcmp(src, "webhook") == 0;
+        unit = srr_strdup(srr_st_text(s, 1));
+        worse = sqlite3_column_int(s, 2) < 0 ? -1 : 1;
+        srr_st_done(s);
+    }
+    s = srr_st_prep(st, Q_SIGHTINGS_ASC, err, "ti", inv.fingerprint,
+                    (int64_t)SRR_HISTORY_SIGHTINGS);
+    while (s && (r2 = srr_st_next(st, s, &rc, err)) == 1) {
+        if (n == cap) {
+            cap = cap ? cap * 2 : 16;
+            obs = srr_realloc(obs, cap * sizeof *obs);
+        }
+        obs[n].at = sqlite3_column_int64(s, 0);
+        obs[n].status = strcmp(srr_st_text(s, 1), "firing") == 0 ? SRR_STATUS_FIRING
+                                                                 : SRR_STATUS_RECOVERED;
+        obs[n].value = sqlite3_column_type(s, 2) == SQLITE_NULL ? NAN
+                                                                : sqlite3_column_double(s, 2);
+        n++;
+    }
+    if (!s)
+        rc = err ? err->code : SRR_ERR;
+    if (rc != SRR_OK)
+        goto out;
+    f.opened_at = inv.opened_at;
+    f.deadline = inv.deadline;
+    f.now = now;
+    f.obs = obs;
+    f.nobs = srr_sightings_collapse(obs, n, worse);
+    f.unit = unit;
+    srr_rules_timebox(&f, &r);
+    if (r.verdict == SRR_TIMEBOX_KEEP)
+        goto out;
+    /* What the deciding observation said (its projection, its count). */
+    s = srr_st_prep(st, Q_EVIDENCE_AT, err, "tiii", SRR_ST_REC_NAME[REC_INV], id, r.at,
+                    (int64_t)worse);
+    if (s && (r2 = srr_st_next(st, s, &rc, err)) == 1) {
+        summary = srr_strdup(srr_st_text(s, 0));
+        srr_st_done(s);
+    }
+    if (rc != SRR_OK)
+        goto out;
+    f.summary = summary;
+    srr_rules_timebox(&f, &r);
+    if (r.verdict == SRR_TIMEBOX_PROMOTE) {
+        rc = srr_rec_promote(st, &inv, wall, r.why, err);
+        stats->promoted++;
+    } else {
+        rc = srr_rec_close_inv(st, &inv, wall, r.why, &r, err);
+        stats->closed++;
+    }
+out:
+    srr_rec_inv_clear(&inv);
+    free(obs);
+    free(unit);
+    free(summary);
+    return rc;
+}
+
 srr_rc srr_store_check_deadlines(srr_store *st, int64_t now, srr_apply_stats *stats, srr_error *err)
 {
     srr_apply_stats local = {0};
@@ -580,26 +669,8 @@ srr_rc srr_store_check_deadlines(srr_store *st, int64_t now, srr_apply_stats *st
     }
     if (!s)
         rc = err ? err->code : SRR_ERR;
-    for (i = 0; i < n && rc == SRR_OK; i++) {
-        srr_inv_row inv = {0};
-        char why[512];
-        srr_timebox_verdict v = SRR_TIMEBOX_KEEP;
-        rc = srr_rec_inv_load(st, ids[i], &inv, err);
-        if (rc == SRR_OK)
-            v = srr_rules_timebox(inv.deadline, now,
-                                  inv.last_status && strcmp(inv.last_status, "firing") == 0
-                                      ? SRR_STATUS_FIRING
-                                      : SRR_STATUS_RECOVERED,
-                                  inv.last_seen, why, sizeof why);
-        if (rc == SRR_OK && v == SRR_TIMEBOX_PROMOTE) {
-            rc = srr_rec_promote(st, &inv, now, why, err);
-            local.promoted++;
-        } else if (rc == SRR_OK && v == SRR_TIMEBOX_CLOSE) {
-            rc = srr_rec_close_inv(st, &inv, now, why, err);
-            local.closed++;
-        }
-        srr_rec_inv_clear(&inv);
-    }
+    for (i = 0; i < n && rc == SRR_OK; i++)
+        rc = judge_investigation(st, ids[i], now, &local, err);
     if (rc == SRR_OK)
         rc = srr_st_commit(st, err);
     free(ids);
@@ -609,4 +680,10 @@ srr_rc srr_store_check_deadlines(srr_store *st, int64_t now, srr_apply_stats *st
     }
     srr_st_stats_add(stats, &local);
     return SRR_OK;
+}
+
+srr_rc srr_store_close_window(srr_store *st, int64_t window_end, srr_apply_stats *stats,
+                              srr_error *err)
+{
+    return srr_store_check_deadlines(st, window_end, stats, err);
 }

@@ -392,7 +392,8 @@ srr_rc srr_writer_drain(srr_consumer *c, srr_store *st, const srr_writer_opts *o
     }
     rc = SRR_OK;
     if (o.once && !stopped(&o))
-        rc = srr_store_check_deadlines(st, srr_now(), stats, err);
+        rc = o.window_end ? srr_store_close_window(st, o.window_end, stats, err)
+                          : srr_store_check_deadlines(st, srr_now(), stats, err);
 out:
     batch_free(&slot[0]);
     batch_free(&slot[1]);

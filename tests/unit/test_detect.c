@@ -485,3 +485,72 @@ Test(detect, log_counter_on_metrics_check_fails_at_finish)
     cr_assert(strstr(err.msg, "not a datadog.logs check"), "%s", err.msg);
     srr_log_counter_destroy(lc);
 }
+
+/* Every thing the store follows gets an observation each window (DESIGN.md
+ * section 3, "Things and observations"): a known series that is fine is a
+ * clear observation with what was measured, an unknown one yields nothing,
+ * and a known series that sent nothing is clear with no data. */
+Test(detect, known_things_are_observed_firing_or_clear)
+{
+    srr_series a, b, c;
+    srr_metric_result r;
+    srr_signal_list out = {0};
+    const char *known[] = {"device:/dev/sda", "device:/dev/sdb", "device:/dev/sdz"};
+    srr_detect_ctx ctx = {.check_index = 0, .window_start = T0, .window_end = T0 + WEEK,
+                          .known = known, .nknown = 3};
+    srr_error err = {0};
+    series_init(&a, "%", "device:/dev/sda", NULL, 4);
+    series_init(&b, "%", "device:/dev/sdb", NULL, 4);
+    series_init(&c, "%", "device:/dev/sdc", NULL, 4);
+    for (size_t i = 0; i < 4; i++) {
+        a.points[i] = (srr_point){(double)(T0 + i * 3600) * 1000, 95, 0};
+        b.points[i] = (srr_point){(double)(T0 + i * 3600) * 1000, 40 + i, 0};
+        c.points[i] = (srr_point){(double)(T0 + i * 3600) * 1000, 20, 0};
+    }
+    memset(&r, 0, sizeof r);
+    r.series = srr_calloc(3, sizeof *r.series);
+    r.series[0] = a;
+    r.series[1] = b;
+    r.series[2] = c;
+    r.nseries = 3;
+    cr_assert_eq(srr_detect_metrics(rs, &ctx, &r, &out, &err), SRR_OK, "%s", err.msg);
+    cr_assert_eq(out.n, 2, "sda fires, sdb is clear, sdc is not followed");
+    const srr_signal *fa = find_tag(&out, "device:/dev/sda"), *fb = find_tag(&out, "device:/dev/sdb");
+    cr_assert_eq(fa->status, SRR_STATUS_FIRING);
+    cr_assert_eq(fb->status, SRR_STATUS_RECOVERED);
+    cr_assert_float_eq(fb->value, 43, 1e-9);
+    cr_assert_str_eq(fb->summary, "max 43% not > 90% on device:/dev/sdb");
+    cr_assert_null(json_object_get(fb->evidence, "points"), "a clear one keeps no points");
+    cr_assert_not_null(json_object_get(fb->evidence, "aggregate"));
+    /* sdz sent nothing: clear, no data. */
+    srr_detect_absent(rs, &ctx, &out, 0);
+    cr_assert_eq(out.n, 3);
+    const srr_signal *fz = find_tag(&out, "device:/dev/sdz");
+    cr_assert_not_null(fz);
+    cr_assert_eq(fz->status, SRR_STATUS_RECOVERED);
+    cr_assert_str_eq(fz->summary, "no data in the window");
+    cr_assert(json_is_true(json_object_get(fz->evidence, "no_data")));
+    srr_signal_list_clear(&out);
+    srr_metric_result_clear(&r);
+}
+
+/* A known log group with no event this window is counted 0: clear. */
+Test(detect, log_counter_known_group_without_events_is_clear)
+{
+    const char *known[] = {"host:h1", "host:h9"};
+    srr_detect_ctx ctx = {.check_index = 9, .window_start = T0, .window_end = T0 + 3600,
+                          .known = known, .nknown = 2};
+    srr_log_counter *lc = srr_log_counter_create(rs, &ctx);
+    srr_signal_list out = {0};
+    srr_error err = {0};
+    add_event(lc, "checkout", "prod", 500, "h2", "boom");
+    cr_assert_eq(srr_log_counter_finish(lc, &out, &err), SRR_OK, "%s", err.msg);
+    srr_log_counter_destroy(lc);
+    cr_assert_eq(out.n, 3, "h2 fires; h1 and h9 are followed and silent");
+    cr_assert_eq(find_tag(&out, "host:h2")->status, SRR_STATUS_FIRING);
+    const srr_signal *h1 = find_tag(&out, "host:h1");
+    cr_assert_eq(h1->status, SRR_STATUS_RECOVERED);
+    cr_assert_float_eq(h1->value, 0, 1e-9);
+    cr_assert_str_eq(h1->summary, "count 0 not >= 1 on host:h1");
+    srr_signal_list_clear(&out);
+}

@@ -269,3 +269,62 @@ Test(detectors, measures_and_their_grammar)
     cr_assert(strstr(err.msg, "percentage"), "%s", err.msg);
     srr_config_destroy(c2);
 }
+
+/* A pattern the store follows is observed every window: seen again it
+ * fires (it is no longer new), absent it is clear; a new one still fires
+ * as new. */
+Test(detectors, known_pattern_seen_again_fires_and_absent_is_clear)
+{
+    char tag_a[64], tag_b[64], text[256];
+    srr_log_event ev = {.timestamp = "2026-01-01T00:00:00Z"};
+    srr_log_pattern("disk /dev/sda1 full", text, sizeof text);
+    /* the tags the detector gives a pattern: its FNV-1a (see detect.c) */
+    srr_detect_ctx first = {3, T0, T0 + WEEK, NULL, NULL, 0};
+    srr_pattern_detector *pd = srr_pattern_detector_create(rs, &first);
+    srr_signal_list out = {0};
+    srr_error err = {0};
+    ev.message = "disk /dev/sda1 full";
+    srr_pattern_add(pd, &ev);
+    srr_pattern_add(pd, &ev);
+    ev.message = "oom killed pid 42";
+    srr_pattern_add(pd, &ev);
+    srr_pattern_add(pd, &ev);
+    cr_assert_eq(srr_pattern_finish(pd, &out, &err), SRR_OK, "%s", err.msg);
+    srr_pattern_detector_destroy(pd);
+    cr_assert_eq(out.n, 2);
+    snprintf(tag_a, sizeof tag_a, "pattern:%s", srr_signal_tag(&out.v[0], "pattern"));
+    snprintf(tag_b, sizeof tag_b, "pattern:%s", srr_signal_tag(&out.v[1], "pattern"));
+    srr_signal_list_clear(&out);
+
+    /* Next window: the disk pattern again (seen the window before, so not
+     * new), the oom one absent. Both are followed. */
+    const char *known[2];
+    known[0] = strcmp(tag_a, tag_b) < 0 ? tag_a : tag_b;
+    known[1] = strcmp(tag_a, tag_b) < 0 ? tag_b : tag_a;
+    srr_detect_ctx next = {3, T0 + WEEK, T0 + 2 * WEEK, NULL, known, 2};
+    pd = srr_pattern_detector_create(rs, &next);
+    ev.message = "disk /dev/sdb1 full";
+    srr_pattern_add_prev(pd, &ev);
+    srr_pattern_add(pd, &ev);
+    srr_pattern_add(pd, &ev);
+    srr_pattern_add(pd, &ev);
+    cr_assert_eq(srr_pattern_finish(pd, &out, &err), SRR_OK, "%s", err.msg);
+    srr_pattern_detector_destroy(pd);
+    cr_assert_eq(out.n, 2);
+    size_t firing = 0, clear = 0;
+    for (size_t i = 0; i < out.n; i++) {
+        cr_assert_eq(out.v[i].kind, SRR_KIND_NEW_PATTERN);
+        if (out.v[i].status == SRR_STATUS_FIRING) {
+            firing++;
+            cr_assert_float_eq(out.v[i].value, 3, 1e-9);
+            cr_assert(strstr(out.v[i].summary, "known log pattern, 3 event(s)"), "%s",
+                      out.v[i].summary);
+        } else {
+            clear++;
+            cr_assert_float_eq(out.v[i].value, 0, 1e-9);
+        }
+    }
+    cr_assert_eq(firing, 1);
+    cr_assert_eq(clear, 1);
+    srr_signal_list_clear(&out);
+}

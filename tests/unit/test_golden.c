@@ -12,7 +12,9 @@
  *                        where history = {"sightings": [[ISO, status], ...],
  *                        "open": {"kind", "id", "deadline"}, "resolved_risk": n,
  *                        "last_investigation": {"id", "outcome", "closed_at"}}
- *                        and a timebox = {"deadline", "last_status", "last_seen"}
+ *                        and a timebox = {"opened", "deadline", "now"?,
+ *                        "observations": [[ISO, status, value?], ...],
+ *                        "persistent"?, "unit"?, "summary"?}
  *   expected_lint.txt    (optional) what `srr policy check` finds, one
  *                        "line:col: text" per line
  *   expected.json        {"decisions": [...], "timeboxes": [...]}: per signal
@@ -30,6 +32,7 @@
  */
 #include <criterion/criterion.h>
 #include <dirent.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -74,6 +77,13 @@ static int64_t iso(const json_t *v)
     cr_assert_eq(srr_time_parse_iso(json_string_value(v), &t), SRR_OK, "bad time '%s'",
                  json_string_value(v));
     return t;
+}
+
+static json_t *srr_time_json(int64_t t)
+{
+    char b[32];
+    srr_time_iso(t, b);
+    return json_string(b);
 }
 
 static srr_status status_of(const char *s)
@@ -199,17 +209,39 @@ static json_t *run_case(const char *dir, const srr_ruleset *rs)
     if (tbs) {
         json_t *arr = json_array();
         for (size_t i = 0; i < json_array_size(tbs); i++) {
-            const json_t *t = json_array_get(tbs, i);
-            char why[512];
-            srr_timebox_verdict v =
-                srr_rules_timebox(iso(json_object_get(t, "deadline")), now,
-                                  status_of(json_string_value(json_object_get(t, "last_status"))),
-                                  iso(json_object_get(t, "last_seen")), why, sizeof why);
-            json_array_append_new(arr, json_pack("{s:s, s:s}", "verdict",
-                                                 v == SRR_TIMEBOX_KEEP      ? "keep"
-                                                 : v == SRR_TIMEBOX_PROMOTE ? "promote"
-                                                                            : "close",
-                                                 "why", why));
+            const json_t *tb = json_array_get(tbs, i), *obs = json_object_get(tb, "observations");
+            size_t no = json_array_size(obs);
+            srr_sighting *ov = srr_calloc(no ? no : 1, sizeof *ov);
+            srr_timebox_facts f = {0};
+            srr_timebox_result r;
+            for (size_t k = 0; k < no; k++) {
+                const json_t *e = json_array_get(obs, k), *v = json_array_get(e, 2);
+                ov[k].at = iso(json_array_get(e, 0));
+                ov[k].status = status_of(json_string_value(json_array_get(e, 1)));
+                ov[k].value = json_is_number(v) ? json_number_value(v) : NAN;
+            }
+            f.opened_at = iso(json_object_get(tb, "opened"));
+            f.deadline = iso(json_object_get(tb, "deadline"));
+            f.now = json_object_get(tb, "now") ? iso(json_object_get(tb, "now")) : now;
+            f.persistent = json_is_true(json_object_get(tb, "persistent"));
+            f.obs = ov;
+            f.nobs = srr_sightings_collapse(ov, no, 1);
+            f.unit = json_string_value(json_object_get(tb, "unit"));
+            srr_rules_timebox(&f, &r);
+            f.summary = json_string_value(json_object_get(tb, "summary"));
+            if (f.summary)
+                srr_rules_timebox(&f, &r);
+            json_t *o = json_pack("{s:s, s:s}", "verdict",
+                                  r.verdict == SRR_TIMEBOX_KEEP      ? "keep"
+                                  : r.verdict == SRR_TIMEBOX_PROMOTE ? "promote"
+                                                                     : "close",
+                                  "why", r.why);
+            if (r.at)
+                json_object_set_new(o, "decided_by", srr_time_json(r.at));
+            if (r.clear_since)
+                json_object_set_new(o, "clear_since", srr_time_json(r.clear_since));
+            json_array_append_new(arr, o);
+            free(ov);
         }
         json_object_set_new(out, "timeboxes", arr);
     }

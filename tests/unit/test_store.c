@@ -431,7 +431,14 @@ Test(store, deadline_promotes_when_still_firing)
     /* Before the deadline: nothing. */
     cr_assert_eq(srr_store_check_deadlines(g_st, T0 + 86399, &st, &err), SRR_OK, "%s", err.msg);
     cr_assert_eq(st.promoted + st.closed, 0);
+    /* At the deadline the thing has no observation judged at or after it:
+     * it waits for one (a sweep's window), whatever its last status. */
     cr_assert_eq(srr_store_check_deadlines(g_st, T0 + 86400, &st, &err), SRR_OK, "%s", err.msg);
+    cr_assert_eq(st.promoted + st.closed, 0);
+    /* Not observed for the grace period after it: the last observation,
+     * firing, decides. */
+    cr_assert_eq(srr_store_check_deadlines(g_st, T0 + 86400 + SRR_TIMEBOX_GRACE_S, &st, &err),
+                 SRR_OK, "%s", err.msg);
     cr_assert_eq(st.promoted, 1);
     cr_assert_eq(q("SELECT count(*) FROM investigations WHERE status = 'promoted' AND "
                    "risk_id = 1 AND outcome = 'promoted to SRR-1'"),
@@ -450,7 +457,8 @@ Test(store, deadline_promotes_when_still_firing)
     cr_assert_eq(q("SELECT count(*) FROM audit WHERE action = 'promote'"), 1);
     /* Checking again changes nothing; a new sighting lands on the risk. */
     memset(&st, 0, sizeof(st));
-    cr_assert_eq(srr_store_check_deadlines(g_st, T0 + 90000, &st, &err), SRR_OK);
+    cr_assert_eq(srr_store_check_deadlines(g_st, T0 + 90000 + SRR_TIMEBOX_GRACE_S, &st, &err),
+                 SRR_OK);
     cr_assert_eq(st.promoted, 0);
     st = apply1("c3", "fp1", SRR_ACTION_INVESTIGATE, SRR_STATUS_FIRING, T0 + 90000);
     cr_assert_eq(st.evidence, 1);
@@ -463,8 +471,16 @@ Test(store, deadline_closes_when_recovered)
     srr_error err = {0};
     apply1("c1", "fp1", SRR_ACTION_INVESTIGATE, SRR_STATUS_FIRING, T0);
     apply1("c2", "fp1", SRR_ACTION_INVESTIGATE, SRR_STATUS_RECOVERED, T0 + 60);
+    /* Clear since T0 + 60, but the window judged at the deadline decides. */
+    cr_assert_eq(srr_store_check_deadlines(g_st, T0 + 2 * 86400, &st, &err), SRR_OK);
+    cr_assert_eq(st.closed + st.promoted, 0);
+    apply1("c2b", "fp1", SRR_ACTION_INVESTIGATE, SRR_STATUS_RECOVERED, T0 + 86400);
     cr_assert_eq(srr_store_check_deadlines(g_st, T0 + 2 * 86400, &st, &err), SRR_OK);
     cr_assert_eq(st.closed, 1);
+    cr_assert_eq(q("SELECT count(*) FROM audit WHERE action = 'close' AND"
+                   " json_extract(after, '$.clear_since') = '2025-11-28T12:01:00Z'"
+                   " AND json_extract(after, '$.last_value') = 12.5"),
+                 1);
     cr_assert_eq(st.promoted, 0);
     cr_assert_eq(q("SELECT count(*) FROM risks"), 0);
     cr_assert_eq(q("SELECT count(*) FROM investigations WHERE status = 'closed' AND "

@@ -192,6 +192,73 @@ Test(sweep_e2e, live_sweep_writes_the_drafts_once, .init = setup, .fini = teardo
     free(cfg);
 }
 
+/* Runs `srr sweep -c cfg [more...]` with the clock at `now` (epoch). */
+static void sweep_at(tu_run *r, const char *cfg, long long now, const char *a1, const char *a2)
+{
+    char *clock = srr_asprintf("SRR_NOW=%lld", now);
+    const char *args[] = {"sweep", "-c", cfg, a1, a2, NULL};
+    const char *env[] = {clock, NULL};
+    run_srr(r, args, env);
+    free(clock);
+}
+
+/* Windows tile: each check's windows end on a grid from its first one, so
+ * a sweep 20 hours later judges the same window again (nothing twice),
+ * --at judges a past window of the grid and refuses one off it, and
+ * catch-up judges the missed windows one by one, each in its own time. */
+Test(sweep_e2e, windows_tile_and_each_is_judged_in_its_own_time, .init = setup,
+     .fini = teardown, .timeout = 120)
+{
+    tu_run r;
+    const long long w0 = 1795392000LL, week = 7 * 86400LL;
+    char *cfg = write_config();
+    serve_demo_week();
+    sweep_at(&r, cfg, w0, NULL, NULL);
+    cr_assert_eq(r.status, 0, "%s\n%s", r.out, r.err);
+    cr_assert(strstr(r.out, "1 new investigation(s)") != NULL, "%s", r.out);
+    tu_run_free(&r);
+
+    /* 20 hours later: no new window is due; the same one again. */
+    sweep_at(&r, cfg, w0 + 20 * 3600, NULL, NULL);
+    cr_assert_eq(r.status, 0, "%s\n%s", r.out, r.err);
+    cr_assert(strstr(r.out, "no new window is due for 7 check(s)") != NULL, "%s", r.out);
+    cr_assert(strstr(r.out, "window ending 2026-11-23T00:00:00Z") != NULL, "%s", r.out);
+    cr_assert(strstr(r.out, "0 attached as evidence, 3 already stored") != NULL, "%s", r.out);
+    tu_run_free(&r);
+
+    /* --at off the grid would count events twice: refused. */
+    sweep_at(&r, cfg, w0 + 20 * 3600, "--at", "2026-11-20T00:00:00Z");
+    cr_assert_eq(r.status, 2, "%s\n%s", r.out, r.err);
+    cr_assert(strstr(r.err, "would count its events twice") != NULL, "%s", r.err);
+    tu_run_free(&r);
+
+    /* --at a past window of the grid: judged (the things fire there too, as
+     * evidence), the state does not move back. */
+    sweep_at(&r, cfg, w0 + 20 * 3600, "--at", "2026-11-16T00:00:00Z");
+    cr_assert_eq(r.status, 0, "%s\n%s", r.out, r.err);
+    cr_assert(strstr(r.out, "window ending 2026-11-16T00:00:00Z") != NULL, "%s", r.out);
+    cr_assert(strstr(r.out, "3 attached as evidence") != NULL, "%s", r.out);
+    tu_run_free(&r);
+
+    /* Three weeks later: two windows were missed, each judged in turn. The
+     * investigation opened from the window ending on the 23rd is due on
+     * the 30th, whenever the sweep runs: the window ending on the 30th
+     * still shows the growth, so it becomes a draft risk there. */
+    sweep_at(&r, cfg, w0 + 2 * week + 3600, NULL, NULL);
+    cr_assert_eq(r.status, 0, "%s\n%s", r.out, r.err);
+    cr_assert(strstr(r.out, "window ending 2026-11-30T00:00:00Z") != NULL, "%s", r.out);
+    cr_assert(strstr(r.out, "window ending 2026-12-07T00:00:00Z") != NULL, "%s", r.out);
+    cr_assert(strstr(r.out, "window ending 2026-11-30T00:00:00Z") <
+                  strstr(r.out, "window ending 2026-12-07T00:00:00Z"),
+              "oldest first:\n%s", r.out);
+    cr_assert(strstr(r.out, "1 promoted") != NULL, "%s", r.out);
+    tu_run_free(&r);
+    json_t *risks = list("risks", cfg);
+    cr_assert_eq(json_array_size(risks), 2, "the 5xx risk and the promoted growth");
+    json_decref(risks);
+    free(cfg);
+}
+
 Test(sweep_e2e, replay_needs_no_network_and_matches_live, .init = setup, .fini = teardown,
      .timeout = 60)
 {
