@@ -362,7 +362,8 @@ typedef struct tally {
 } tally;
 
 /* Decides every signal with rs; fills decisions/fingerprints and the tally
- * (the budget applied as the sweep applies it). */
+ * (the budget applied as the writer applies it: to new things, most urgent
+ * first, with no history). */
 static void run_policy(const srr_ruleset *rs, const srr_signal_list *sigs, srr_decision *d,
                        char (*fp)[33], tally *t)
 {
@@ -370,11 +371,20 @@ static void run_policy(const srr_ruleset *rs, const srr_signal_list *sigs, srr_d
     srr_candidate *c = srr_calloc(sigs->n ? sigs->n : 1, sizeof(*c));
     memset(t, 0, sizeof(*t));
     for (i = 0; i < sigs->n; i++) {
+        size_t k;
         srr_rules_decide(rs, &sigs->v[i], &d[i]);
         srr_rules_fingerprint(&sigs->v[i], &d[i], fp[i]);
         t->by_action[d[i].action]++;
         if (d[i].action == SRR_ACTION_IGNORE)
             continue;
+        /* The budget counts new things: observations of one thing are one. */
+        for (k = 0; k < queued && strcmp(c[k].id, fp[i]) != 0; k++)
+            ;
+        if (k < queued) {
+            if (d[i].urgency > c[k].urgency)
+                c[k].urgency = d[i].urgency;
+            continue;
+        }
         c[queued].urgency = d[i].urgency;
         c[queued].action = d[i].action;
         snprintf(c[queued].id, sizeof(c[queued].id), "%s", fp[i]);

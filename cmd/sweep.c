@@ -432,7 +432,7 @@ static int sweep_window(sweep_run *run, srr_collect_job *jobs, const unsigned ch
     srr_signal_list sigs = {0};
     cand_list cands = {0};
     srr_error err = {0};
-    size_t failed, budget = srr_rules_max_new_drafts(run->rs), drafts = 0, i;
+    size_t failed, budget = srr_rules_max_new_drafts(run->rs), i;
     int code = SRR_EXIT_OK;
     char t1[32];
 
@@ -488,8 +488,9 @@ static int sweep_window(sweep_run *run, srr_collect_job *jobs, const unsigned ch
             srr_err("%s", err.msg);
     }
 
-    /* The draft budget (srr_rules_budget): most urgent first; the rest are
-     * counted and listed, not queued. Clear observations are not drafts. */
+    /* Most urgent first, as they will be read. The draft budget is the
+     * writer's: it counts new records only, once the window's
+     * observations are grouped into things (store/budget.c). */
     if (cands.n) {
         size_t *order = srr_calloc(cands.n, sizeof(*order)), admitted = 0;
         srr_candidate *sorted = srr_calloc(cands.n, sizeof(*sorted));
@@ -506,12 +507,6 @@ static int sweep_window(sweep_run *run, srr_collect_job *jobs, const unsigned ch
         int firing = c->signal.status == SRR_STATUS_FIRING;
         char *payload;
         srr_rc rc;
-        if (firing && budget && drafts >= budget) {
-            printf("  over budget  %-11s %-8s %s\n", srr_action_name(c->action),
-                   srr_urgency_name(c->urgency), c->title);
-            run->sum->deferred++;
-            continue;
-        }
         if (!run->prod && srr_producer_open(cfg, &run->prod, &err) != SRR_OK) {
             srr_say_error("srr sweep: cannot open the queue: %s\n", err.msg);
             code = SRR_EXIT_FAIL;
@@ -528,7 +523,6 @@ static int sweep_window(sweep_run *run, srr_collect_job *jobs, const unsigned ch
         run->sum->queued++;
         if (!firing)
             continue;
-        drafts++;
         if ((unsigned)c->action < 4)
             run->sum->by_action[c->action]++;
         printf("  %-11s %-8s %s\n      why: %s\n", srr_action_name(c->action),
@@ -541,9 +535,15 @@ static int sweep_window(sweep_run *run, srr_collect_job *jobs, const unsigned ch
     }
     if (run->drain) {
         /* The writer applies this window and closes it (its investigations
-         * judged at its end) before the next window is asked. */
+         * judged at its end, its budget spent most urgent first) before the
+         * next window is asked. */
+        srr_apply_stats w = {0};
         srr_producer_close(&run->prod);
-        code = srr_cli_drain_window(cfg, end, 1, "srr sweep", &run->stored);
+        code = srr_cli_drain_window(cfg, end, 1, "srr sweep", &w);
+        srr_apply_stats_add(&run->stored, &w);
+        if (code == SRR_EXIT_OK && budget)
+            printf("  drafted %zu new record(s) within the budget of %zu\n",
+                   w.new_risks + w.new_backlog + w.new_investigations, budget);
     }
 out:
     for (i = 0; i < n; i++)
@@ -553,6 +553,22 @@ out:
     srr_signal_list_clear(&sigs);
     free(reports);
     return code;
+}
+
+typedef struct waiting_list {
+    size_t n;
+} waiting_list;
+
+static void print_waiting(void *ud, const char *action, int urgency, const char *title,
+                          int64_t window_end)
+{
+    waiting_list *wl = ud;
+    char w[32];
+    srr_time_iso(window_end, w);
+    if (wl->n++ == 0)
+        printf("over the draft budget (kept; drafted by a later window, most urgent first):\n");
+    printf("  waiting      %-11s %-8s %s (since the window ending %s)\n", action,
+           srr_urgency_name((srr_urgency)urgency), title, w);
 }
 
 static int cmp_i64(const void *a, const void *b)
@@ -716,9 +732,16 @@ int srr_cmd_sweep(int argc, char **argv)
             free(adv);
         }
     }
+    if (run.drain && state) { /* what waits for a later window's budget: listed, kept */
+        srr_error werr = {0};
+        waiting_list wl = {0};
+        if (srr_sweep_state_waiting(state, print_waiting, &wl, &werr) != SRR_OK)
+            srr_warn("%s", werr.msg);
+        sum.deferred = wl.n;
+    }
     printf("queued %zu candidate(s) on the %s queue (%zu clear observation(s) of followed "
-           "things); %zu ignored by the policy; %zu over the draft budget; %zu check "
-           "window(s) failed\n",
+           "things); %zu ignored by the policy; %zu waiting for a later window's draft "
+           "budget; %zu check window(s) failed\n",
            sum.queued, cfg->queue.backend, sum.clear, sum.ignored, sum.deferred, sum.failed);
     if (run.drain)
         printf("store %s: %zu new draft risk(s), %zu new draft backlog item(s), "

@@ -99,9 +99,11 @@ static const srr_ref_key KEYS[] = {
 
     /* ---- policy ------------------------------------------------------------- */
     {"policy", "max_new_drafts", 0, "integer", "10",
-     "The draft budget per sweep (0, the default: none): at most this many candidates are "
-     "queued, the most urgent first (urgency, then risk, investigate, backlog); the sweep "
-     "lists the others. Repeats of an open record attach as evidence."},
+     "The draft budget per sweep window (0, the default: none): at most this many new "
+     "records per window, the most urgent first (urgency, then risk, investigate, backlog), "
+     "counted by the writer after grouping; the others wait, listed, for a later window's "
+     "budget. Repeats, evidence and updates of a thing's record are free; webhooks are not "
+     "budgeted."},
     {"policy", "rules", 0, "list of rules", NULL,
      "Tried in order; the first whose every matcher holds decides (keys below)."},
     {"policy", "default", 0, "rule without name and match", "{action: investigate, timebox: 7d}",

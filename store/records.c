@@ -17,6 +17,7 @@
 #include "store_priv.h"
 
 #define SRR_TEXT_MAX (64 * 1024) /* bound on generated overviews */
+#define SRR_MERGE_HOPS 8          /* bound on following merged_into */
 
 /* The signal's evidence as bounded compact JSON text, or NULL when it has
  * none (or it is not an object or array, which json_dumps refused). The
@@ -224,6 +225,119 @@ out:
 
 /* Appends the signal to an open record: evidence row, last_seen and
  * occurrences (firing sightings only), investigation last_status, audit. */
+/* The open-record lookups in order of preference, and the kind each finds. */
+static const enum srr_stmt_id OPEN_QUERY[] = {Q_OPEN_RISK, Q_OPEN_INV, Q_OPEN_BL};
+static const rec_kind OPEN_KIND[] = {REC_RISK, REC_INV, REC_BACKLOG};
+
+/* Finds where a signal for `fp` belongs: its open record (a risk, an open
+ * investigation, a backlog item, in that order of preference), or the open
+ * risk a merged risk of that fingerprint was merged into. When there is
+ * none and the latest risk of the fingerprint (after merges) is resolved,
+ * *resolved gets its id. Returns SRR_OK with *kind = -1 when no record. */
+srr_rc srr_rec_find_target(srr_store *st, const char *fp, int *kind, int64_t *id,
+                           int64_t *resolved, srr_error *err)
+{
+    sqlite3_stmt *s;
+    srr_rc rc = SRR_OK;
+    int r, hops;
+    int64_t cur = 0, next = 0;
+    char status[16] = "";
+
+    *kind = -1;
+    *id = 0;
+    *resolved = 0;
+    for (size_t i = 0; i < sizeof(OPEN_QUERY) / sizeof(OPEN_QUERY[0]); i++) {
+        s = srr_st_prep(st, OPEN_QUERY[i], err, "t", fp);
+        if (!s)
+            return err ? err->code : SRR_ERR;
+        r = srr_st_next(st, s, &rc, err);
+        if (r < 0)
+            return rc;
+        if (r == 1) {
+            *kind = OPEN_KIND[i];
+            *id = sqlite3_column_int64(s, 0);
+            srr_st_done(s);
+            return SRR_OK;
+        }
+    }
+
+    s = srr_st_prep(st, Q_RISK_LATEST, err, "t", fp);
+    if (!s)
+        return err ? err->code : SRR_ERR;
+    r = srr_st_next(st, s, &rc, err);
+    if (r < 0)
+        return rc;
+    if (r == 0)
+        return SRR_OK;
+    cur = sqlite3_column_int64(s, 0);
+    snprintf(status, sizeof(status), "%s", srr_st_text(s, 1));
+    next = sqlite3_column_int64(s, 2);
+    srr_st_done(s);
+
+    for (hops = 0; strcmp(status, "merged") == 0 && next > 0 && hops < SRR_MERGE_HOPS; hops++) {
+        s = srr_st_prep(st, Q_RISK_STATUS, err, "i", next);
+        if (!s)
+            return err ? err->code : SRR_ERR;
+        r = srr_st_next(st, s, &rc, err);
+        if (r < 0)
+            return rc;
+        if (r == 0)
+            break;
+        cur = next;
+        snprintf(status, sizeof(status), "%s", srr_st_text(s, 0));
+        next = sqlite3_column_int64(s, 1);
+        srr_st_done(s);
+    }
+    if (strcmp(status, "draft") == 0 || strcmp(status, "open") == 0 ||
+        strcmp(status, "mitigating") == 0 || strcmp(status, "accepted") == 0) {
+        *kind = REC_RISK;
+        *id = cur;
+    } else if (strcmp(status, "resolved") == 0) {
+        *resolved = cur;
+    }
+    return SRR_OK;
+}
+
+
+/* Each record table's count of its thing's members, refreshed. */
+static const enum srr_stmt_id MEMBERS_OF[] = {Q_RISK_MEMBERS, Q_BL_MEMBERS, Q_INV_MEMBERS};
+
+srr_rc srr_rec_refresh_members(srr_store *st, const char *fp, srr_error *err)
+{
+    srr_rc rc = SRR_OK;
+    for (size_t k = 0; rc == SRR_OK && k < 3; k++)
+        rc = ST_EXEC(st, MEMBERS_OF[k], err, "t", fp);
+    return rc;
+}
+
+srr_rc srr_rec_create(srr_store *st, const srr_candidate *eff, const rec_extra *x,
+                      int64_t reopened_from, int64_t now, srr_apply_stats *stats, char hid[32],
+                      srr_error *err)
+{
+    int64_t id = 0;
+    srr_rc rc = SRR_OK;
+    hid[0] = '\0';
+    if (reopened_from > 0 || eff->action == SRR_ACTION_RISK) {
+        rc = srr_rec_create_risk(st, eff, x, reopened_from, now, &id, err);
+        srr_st_hid(REC_RISK, id, hid);
+        stats->new_risks++;
+    } else if (eff->action == SRR_ACTION_BACKLOG) {
+        rc = srr_rec_create_backlog(st, eff, x, now, &id, err);
+        srr_st_hid(REC_BACKLOG, id, hid);
+        stats->new_backlog++;
+    } else if (eff->action == SRR_ACTION_INVESTIGATE) {
+        rc = srr_rec_create_investigation(st, eff, x, now, &id, err);
+        srr_st_hid(REC_INV, id, hid);
+        stats->new_investigations++;
+    } else {
+        stats->ignored++;
+        return SRR_OK;
+    }
+    if (rc == SRR_OK)
+        rc = srr_rec_refresh_members(st, eff->fingerprint, err);
+    return rc;
+}
+
 srr_rc srr_rec_touch(srr_store *st, rec_kind kind, int64_t id, const srr_signal *sig, int count,
                      int64_t now, srr_error *err)
 {

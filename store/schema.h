@@ -353,6 +353,7 @@ static const char *const SRR_MIGRATIONS[] = {
     "  resolved_risk INTEGER,"
     "  title TEXT NOT NULL,"
     "  candidate TEXT NOT NULL,"
+    "  extra TEXT,"
     "  state TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending','drafted','obsolete')),"
     "  record TEXT,"
     "  drafted_in INTEGER,"
@@ -450,6 +451,13 @@ enum srr_stmt_id {
     Q_SIGHTINGS_ASC,
     Q_EVIDENCE_AT,
     Q_RISK_VALUES_FROM_INV,
+    Q_PENDING_PUT,
+    Q_PENDING_DUE,
+    Q_PENDING_DONE,
+    Q_PENDING_WINDOWS,
+    Q_WINDOW_GET,
+    Q_WINDOW_COUNT,
+    Q_WINDOW_CLOSE,
     Q__COUNT
 };
 
@@ -646,6 +654,42 @@ static const char *const SRR_STMT_SQL[Q__COUNT] = {
         " last_obs_at = i.last_obs_at, members = i.members,"
         " last_obs_status = CASE i.last_status WHEN 'firing' THEN 'firing' ELSE 'clear' END"
         " FROM investigations AS i WHERE i.id = ?2 AND risks.id = ?1",
+    /* A new record waiting for its window's budget: one per thing; a later
+     * observation of the thing keeps the more urgent decision. */
+    [Q_PENDING_PUT] =
+        "INSERT INTO pending(fingerprint, window_end, candidate_id, action, urgency, effect,"
+        " resolved_risk, title, candidate, extra, created_at, updated_at)"
+        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11)"
+        " ON CONFLICT(fingerprint) WHERE state = 'pending' DO UPDATE SET"
+        " candidate_id = CASE WHEN excluded.urgency > urgency THEN excluded.candidate_id"
+        "   ELSE candidate_id END,"
+        " action = CASE WHEN excluded.urgency > urgency THEN excluded.action ELSE action END,"
+        " effect = CASE WHEN excluded.urgency > urgency THEN excluded.effect ELSE effect END,"
+        " title = CASE WHEN excluded.urgency > urgency THEN excluded.title ELSE title END,"
+        " candidate = CASE WHEN excluded.urgency > urgency THEN excluded.candidate"
+        "   ELSE candidate END,"
+        " extra = CASE WHEN excluded.urgency > urgency THEN excluded.extra ELSE extra END,"
+        " urgency = max(urgency, excluded.urgency), updated_at = excluded.updated_at",
+    /* Most urgent first, then risk > investigate > backlog, then the
+     * longest waiting. */
+    [Q_PENDING_DUE] = "SELECT id, fingerprint, candidate, extra, effect, resolved_risk, window_end"
+                      " FROM pending WHERE state = 'pending' AND window_end <= ?1"
+                      " ORDER BY urgency DESC, CASE action WHEN 'risk' THEN 3"
+                      " WHEN 'investigate' THEN 2 WHEN 'backlog' THEN 1 ELSE 0 END DESC,"
+                      " window_end, id",
+    [Q_PENDING_DONE] = "UPDATE pending SET state = ?2, record = ?3, drafted_in = ?4,"
+                       " updated_at = ?5 WHERE id = ?1",
+    /* The windows with drafts waiting that were never closed. */
+    [Q_PENDING_WINDOWS] = "SELECT p.window_end FROM pending p WHERE p.state = 'pending'"
+                          " AND p.window_end <= ?1 AND NOT EXISTS (SELECT 1 FROM windows w"
+                          " WHERE w.window_end = p.window_end AND w.closed_at IS NOT NULL)"
+                          " GROUP BY p.window_end HAVING max(p.updated_at) <= ?2"
+                          " ORDER BY p.window_end",
+    [Q_WINDOW_GET] = "SELECT drafted, closed_at FROM windows WHERE window_end = ?1",
+    [Q_WINDOW_COUNT] = "INSERT INTO windows(window_end, drafted) VALUES (?1, 1)"
+                       " ON CONFLICT(window_end) DO UPDATE SET drafted = drafted + 1",
+    [Q_WINDOW_CLOSE] = "INSERT INTO windows(window_end, closed_at) VALUES (?1, ?2)"
+                       " ON CONFLICT(window_end) DO UPDATE SET closed_at = coalesce(closed_at, ?2)",
     [Q_INV_MEMBERS] = "UPDATE investigations SET members = (SELECT count(*) FROM thing_members m"
                        " WHERE m.fingerprint = ?1) WHERE fingerprint = ?1",
 };

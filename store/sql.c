@@ -256,6 +256,7 @@ void srr_st_stats_add(srr_apply_stats *dst, const srr_apply_stats *src)
     dst->closed += src->closed;
     dst->quarantined += src->quarantined;
     dst->untracked += src->untracked;
+    dst->waiting += src->waiting;
 }
 
 /* ---- transactions ------------------------------------------------------ */

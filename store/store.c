@@ -8,6 +8,7 @@
  * things.c and records.c (store_priv.h says who calls whom).
  */
 #include <errno.h>
+#include <stdint.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -273,6 +274,74 @@ srr_rc srr_store_quarantine(srr_store *st, const char *origin, const char *paylo
 {
     srr_store_poison p = {origin, payload, len, reason, NULL};
     return srr_store_apply_batch(st, NULL, 0, &p, 1, now, NULL, err);
+}
+
+/* ---- closing windows ------------------------------------------------------ */
+
+/* Closes one window: its investigations judged at its end, then its
+ * budget (budget.c), each in its own transaction. */
+static srr_rc close_one(srr_store *st, int64_t w, srr_apply_stats *stats, srr_error *err)
+{
+    srr_apply_stats local = {0};
+    srr_rc rc = srr_store_check_deadlines(st, w, stats, err);
+    if (rc != SRR_OK)
+        return rc;
+    rc = srr_st_begin(st, err);
+    if (rc == SRR_OK)
+        rc = srr_budget_close(st, w, srr_now(), &local, err);
+    if (rc == SRR_OK)
+        rc = srr_st_commit(st, err);
+    if (rc != SRR_OK) {
+        srr_st_rollback(st);
+        return rc;
+    }
+    srr_st_stats_add(stats, &local);
+    return SRR_OK;
+}
+
+/* The windows ending at or before `upto` that have drafts waiting, were
+ * never closed, and saw no candidate since `quiet_since`. */
+static srr_rc unclosed(srr_store *st, int64_t upto, int64_t quiet_since, int64_t **out, size_t *n,
+                       srr_error *err)
+{
+    size_t cap = 0;
+    srr_rc rc = SRR_OK;
+    sqlite3_stmt *s = srr_st_prep(st, Q_PENDING_WINDOWS, err, "ii", upto, quiet_since);
+    *out = NULL;
+    *n = 0;
+    while (s && srr_st_next(st, s, &rc, err) == 1) {
+        if (*n == cap) {
+            cap = cap ? cap * 2 : 8;
+            *out = srr_realloc(*out, cap * sizeof **out);
+        }
+        (*out)[(*n)++] = sqlite3_column_int64(s, 0);
+    }
+    return s ? rc : err ? err->code : SRR_ERR;
+}
+
+srr_rc srr_store_close_window(srr_store *st, int64_t window_end, srr_apply_stats *stats,
+                              srr_error *err)
+{
+    int64_t *w = NULL;
+    size_t n = 0;
+    /* An earlier window never closed (its sweep stopped short) goes first. */
+    srr_rc rc = unclosed(st, window_end - 1, INT64_MAX, &w, &n, err);
+    for (size_t i = 0; i < n && rc == SRR_OK; i++)
+        rc = close_one(st, w[i], stats, err);
+    free(w);
+    return rc == SRR_OK ? close_one(st, window_end, stats, err) : rc;
+}
+
+srr_rc srr_store_close_waiting(srr_store *st, int64_t now, int64_t quiet_s,
+                               srr_apply_stats *stats, srr_error *err)
+{
+    int64_t *w = NULL;
+    size_t n = 0;
+    srr_rc rc = unclosed(st, now, now - quiet_s, &w, &n, err);
+    for (size_t i = 0; i < n && rc == SRR_OK; i++)
+        rc = close_one(st, w[i], stats, err);
+    free(w);
+    return rc;
 }
 
 /* ---- reads ------------------------------------------------------------- */

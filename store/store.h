@@ -43,6 +43,7 @@ typedef struct srr_apply_stats {
     size_t closed;         /* investigations closed without a risk */
     size_t quarantined;    /* poison messages */
     size_t untracked;      /* clear observations of things never seen firing: not kept */
+    size_t waiting;        /* new records of a sweep window waiting for its draft budget */
 } srr_apply_stats;
 
 /* Adds the counts of src to dst (dst may be NULL). */
@@ -104,9 +105,18 @@ srr_rc srr_store_check_deadlines(srr_store *st, int64_t now, srr_apply_stats *st
 
 /* Closes the sweep window ending at `window_end`, once its candidates are
  * applied (DESIGN.md section 3, "Time"): investigations are judged with
- * the window's end as "now" (srr_store_check_deadlines). */
+ * the window's end as "now" (srr_store_check_deadlines), then the new
+ * records waiting for its draft budget are drafted, most urgent first,
+ * within max_new_drafts (the rest keep waiting for a later window; see
+ * store/budget.c). An earlier window with drafts waiting that was never
+ * closed is closed first. Adds what it did to *stats. */
 srr_rc srr_store_close_window(srr_store *st, int64_t window_end, srr_apply_stats *stats,
                               srr_error *err);
+/* Closes, oldest first, every window up to `now` with drafts waiting that
+ * was never closed and received no candidate for quiet_s seconds (the
+ * writer's, when the sweep did not drain: --no-drain, Kafka). */
+srr_rc srr_store_close_waiting(srr_store *st, int64_t now, int64_t quiet_s,
+                               srr_apply_stats *stats, srr_error *err);
 
 /* Reads. Each returns a new JSON value the caller owns (json_decref).
  * `status` filters by status (NULL = all). Ids accept "SRR-12" or "12"

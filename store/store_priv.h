@@ -10,8 +10,10 @@
  * things.c decides what an observation of a thing does (identity,
  * observations, history, promotion); records.c writes the records
  * (drafts, evidence, promotions and closings, an engineer's verdict);
- * sql.c is this toolkit. Calls go one way, store.c -> things.c ->
- * records.c -> sql.c: no file calls back into one that calls it.
+ * budget.c keeps each sweep window's draft budget; sql.c is this
+ * toolkit. Calls go one way, store.c -> things.c -> budget.c -> records.c
+ * -> sql.c (store.c also calls budget.c): no file calls back into one
+ * that calls it.
  */
 #ifndef SRR_STORE_PRIV_H
 #define SRR_STORE_PRIV_H
@@ -141,6 +143,22 @@ srr_rc srr_rec_create_backlog(srr_store *st, const srr_candidate *c, const rec_e
                               int64_t now, int64_t *out_id, srr_error *err);
 srr_rc srr_rec_create_investigation(srr_store *st, const srr_candidate *c, const rec_extra *x,
                                     int64_t now, int64_t *out_id, srr_error *err);
+/* Finds where an observation of thing `fp` belongs: its open record (a
+ * risk, an open investigation, a backlog item, in that order), or the
+ * open risk a merged risk of it was merged into. When there is none and
+ * its latest risk (after merges) is resolved, *resolved gets its id.
+ * SRR_OK with *kind = -1 when no record. */
+srr_rc srr_rec_find_target(srr_store *st, const char *fp, int *kind, int64_t *id,
+                           int64_t *resolved, srr_error *err);
+/* Creates the record a new-record effect makes: a regression of
+ * reopened_from (> 0), else per eff->action; hid gets its human id ("" and
+ * nothing created for `ignore`); counted in *stats; its thing's member
+ * count filled in. */
+srr_rc srr_rec_create(srr_store *st, const srr_candidate *eff, const rec_extra *x,
+                      int64_t reopened_from, int64_t now, srr_apply_stats *stats, char hid[32],
+                      srr_error *err);
+/* Refreshes the member count of every record of thing fp. */
+srr_rc srr_rec_refresh_members(srr_store *st, const char *fp, srr_error *err);
 /* Appends the signal to an open record: evidence row, counters, audit. */
 srr_rc srr_rec_attach(srr_store *st, const srr_candidate *c, rec_kind kind, int64_t id, int64_t now,
                       srr_error *err);
@@ -170,6 +188,28 @@ srr_rc srr_rec_promote(srr_store *st, const srr_inv_row *inv, int64_t now, const
  * last value. */
 srr_rc srr_rec_close_inv(srr_store *st, const srr_inv_row *inv, int64_t now, const char *why,
                          const srr_timebox_result *r, srr_error *err);
+
+/* ---- budget.c: the draft budget of each sweep window -------------------------- */
+
+/* The draft budget that applies to candidate c: the policy's
+ * max_new_drafts for a sweep window's candidate, 0 (none) for an alert
+ * or without a policy. */
+size_t srr_budget_of(const srr_store *st, const srr_candidate *c);
+/* A new record (eff, as the final decision has it; effect CREATE or
+ * REGRESSION) of a sweep window: *admit = 1 when its window is closed and
+ * has room (the caller creates it, then srr_budget_count), else it waits
+ * in `pending` (the most urgent decision of the thing is kept) and counts
+ * in stats->waiting. */
+srr_rc srr_budget_take(srr_store *st, const srr_candidate *eff, const rec_extra *x,
+                       srr_effect effect, int64_t resolved, int64_t now, int *admit,
+                       srr_apply_stats *stats, srr_error *err);
+/* Counts one record drafted in the window ending at window_end. */
+srr_rc srr_budget_count(srr_store *st, int64_t window_end, srr_error *err);
+/* Closes the window ending at window_end: the waiting drafts of it and of
+ * earlier windows are drafted, most urgent first (then the longest
+ * waiting), within what is left of its budget; the rest keep waiting. */
+srr_rc srr_budget_close(srr_store *st, int64_t window_end, int64_t now, srr_apply_stats *stats,
+                        srr_error *err);
 
 /* ---- things.c: what an observation does ------------------------------------ */
 

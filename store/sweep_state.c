@@ -147,3 +147,24 @@ srr_rc srr_sweep_state_known(srr_sweep_state *s, const char *check, int64_t sinc
         qsort(*out, *n, sizeof **out, cmp_str);
     return SRR_OK;
 }
+
+srr_rc srr_sweep_state_waiting(srr_sweep_state *s,
+                               void (*fn)(void *ud, const char *action, int urgency,
+                                          const char *title, int64_t window_end),
+                               void *ud, srr_error *err)
+{
+    sqlite3_stmt *q = NULL;
+    int r;
+    if (sqlite3_prepare_v2(s->db,
+                           "SELECT action, urgency, title, window_end FROM pending"
+                           " WHERE state = 'pending' ORDER BY urgency DESC, window_end, id",
+                           -1, &q, NULL) != SQLITE_OK)
+        return srr_error_set(err, SRR_EIO, "the waiting drafts: %s", sqlite3_errmsg(s->db));
+    while ((r = sqlite3_step(q)) == SQLITE_ROW)
+        fn(ud, (const char *)sqlite3_column_text(q, 0), sqlite3_column_int(q, 1),
+           (const char *)sqlite3_column_text(q, 2), sqlite3_column_int64(q, 3));
+    sqlite3_finalize(q);
+    if (r != SQLITE_DONE)
+        return srr_error_set(err, SRR_EIO, "the waiting drafts: %s", sqlite3_errmsg(s->db));
+    return SRR_OK;
+}

@@ -48,4 +48,12 @@ srr_rc srr_sweep_state_mark_success(srr_sweep_state *s, int64_t at, srr_error *e
 srr_rc srr_sweep_state_known(srr_sweep_state *s, const char *check, int64_t since, char ***out,
                              size_t *n, srr_error *err);
 
+/* The new records waiting for a window's draft budget (over budget: kept,
+ * drafted by a later window), most urgent first: calls fn(ud, action,
+ * urgency, title, window_end) for each. SRR_EIO on a database error. */
+srr_rc srr_sweep_state_waiting(srr_sweep_state *s,
+                               void (*fn)(void *ud, const char *action, int urgency,
+                                          const char *title, int64_t window_end),
+                               void *ud, srr_error *err);
+
 #endif

@@ -15,80 +15,6 @@
 #include "jsonw.h"
 #include "store_priv.h"
 
-#define SRR_MERGE_HOPS 8 /* bound on following merged_into */
-
-/* The open-record lookups in order of preference, and the kind each finds. */
-static const enum srr_stmt_id OPEN_QUERY[] = {Q_OPEN_RISK, Q_OPEN_INV, Q_OPEN_BL};
-static const rec_kind OPEN_KIND[] = {REC_RISK, REC_INV, REC_BACKLOG};
-
-/* Finds where a signal for `fp` belongs: its open record (a risk, an open
- * investigation, a backlog item, in that order of preference), or the open
- * risk a merged risk of that fingerprint was merged into. When there is
- * none and the latest risk of the fingerprint (after merges) is resolved,
- * *resolved gets its id. Returns SRR_OK with *kind = -1 when no record. */
-static srr_rc find_target(srr_store *st, const char *fp, int *kind, int64_t *id, int64_t *resolved,
-                          srr_error *err)
-{
-    sqlite3_stmt *s;
-    srr_rc rc = SRR_OK;
-    int r, hops;
-    int64_t cur = 0, next = 0;
-    char status[16] = "";
-
-    *kind = -1;
-    *id = 0;
-    *resolved = 0;
-    for (size_t i = 0; i < sizeof(OPEN_QUERY) / sizeof(OPEN_QUERY[0]); i++) {
-        s = srr_st_prep(st, OPEN_QUERY[i], err, "t", fp);
-        if (!s)
-            return err ? err->code : SRR_ERR;
-        r = srr_st_next(st, s, &rc, err);
-        if (r < 0)
-            return rc;
-        if (r == 1) {
-            *kind = OPEN_KIND[i];
-            *id = sqlite3_column_int64(s, 0);
-            srr_st_done(s);
-            return SRR_OK;
-        }
-    }
-
-    s = srr_st_prep(st, Q_RISK_LATEST, err, "t", fp);
-    if (!s)
-        return err ? err->code : SRR_ERR;
-    r = srr_st_next(st, s, &rc, err);
-    if (r < 0)
-        return rc;
-    if (r == 0)
-        return SRR_OK;
-    cur = sqlite3_column_int64(s, 0);
-    snprintf(status, sizeof(status), "%s", srr_st_text(s, 1));
-    next = sqlite3_column_int64(s, 2);
-    srr_st_done(s);
-
-    for (hops = 0; strcmp(status, "merged") == 0 && next > 0 && hops < SRR_MERGE_HOPS; hops++) {
-        s = srr_st_prep(st, Q_RISK_STATUS, err, "i", next);
-        if (!s)
-            return err ? err->code : SRR_ERR;
-        r = srr_st_next(st, s, &rc, err);
-        if (r < 0)
-            return rc;
-        if (r == 0)
-            break;
-        cur = next;
-        snprintf(status, sizeof(status), "%s", srr_st_text(s, 0));
-        next = sqlite3_column_int64(s, 1);
-        srr_st_done(s);
-    }
-    if (strcmp(status, "draft") == 0 || strcmp(status, "open") == 0 ||
-        strcmp(status, "mitigating") == 0 || strcmp(status, "accepted") == 0) {
-        *kind = REC_RISK;
-        *id = cur;
-    } else if (strcmp(status, "resolved") == 0) {
-        *resolved = cur;
-    }
-    return SRR_OK;
-}
 
 /* Reads what the final decision needs to know about fingerprint fp into
  * *h; the sightings go to *sv (caller frees), read only when
@@ -176,7 +102,7 @@ srr_rc srr_store_history(srr_store *st, const char *fingerprint, int64_t now, sr
     srr_rc rc;
     memset(h, 0, sizeof(*h));
     *sightings = NULL;
-    rc = find_target(st, fingerprint, &kind, &id, &resolved, err);
+    rc = srr_rec_find_target(st, fingerprint, &kind, &id, &resolved, err);
     if (rc != SRR_OK)
         return rc;
     rc = load_history(st, fingerprint, kind, id, resolved, now, 1, h, sightings, err);
@@ -261,8 +187,6 @@ static char *labels_text(const srr_decision *d)
  * its fingerprint, the final decision (rules/final.c), then the effect. */
 /* ---- the thing registry ----------------------------------------------------- */
 
-/* Each record table's count of its thing's members, refreshed. */
-static const enum srr_stmt_id MEMBERS_OF[] = {Q_RISK_MEMBERS, Q_BL_MEMBERS, Q_INV_MEMBERS};
 
 static const char *source_word(srr_source s)
 {
@@ -343,9 +267,7 @@ static srr_rc register_thing(srr_store *st, const srr_candidate *c, const srr_id
     if (rc != SRR_OK || sqlite3_changes(st->db) == 0)
         return rc;
     rc = carry_legacy(st, sig, id, now, moved, err);
-    for (size_t k = 0; rc == SRR_OK && k < 3; k++)
-        rc = ST_EXEC(st, MEMBERS_OF[k], err, "t", c->fingerprint);
-    return rc;
+    return rc == SRR_OK ? srr_rec_refresh_members(st, c->fingerprint, err) : rc;
 }
 
 /* 1 when the store keeps no thing of fingerprint fp (and no record:
@@ -365,7 +287,7 @@ static srr_rc thing_untracked(srr_store *st, const char *fp, int *untracked, srr
         srr_st_done(s);
         return SRR_OK;
     }
-    rc = find_target(st, fp, &kind, &id, &resolved, err);
+    rc = srr_rec_find_target(st, fp, &kind, &id, &resolved, err);
     *untracked = rc == SRR_OK && kind < 0 && resolved == 0;
     return rc;
 }
@@ -374,7 +296,7 @@ srr_rc srr_things_apply(srr_store *st, const srr_candidate *c, int64_t now, srr_
                         srr_error *err)
 {
     const srr_signal *sig = &c->signal;
-    char outcome[96], hid[32];
+    char outcome[96], hid[32] = "";
     srr_rc rc = SRR_OK;
     int kind;
     int64_t id = 0, resolved = 0;
@@ -414,7 +336,7 @@ srr_rc srr_things_apply(srr_store *st, const srr_candidate *c, int64_t now, srr_
     srr_rules_identity(st->rules, sig, &ident);
     if ((rc = register_thing(st, c, &ident, now, &moved, err)) != SRR_OK)
         return rc;
-    rc = find_target(st, c->fingerprint, &kind, &id, &resolved, err);
+    rc = srr_rec_find_target(st, c->fingerprint, &kind, &id, &resolved, err);
     /* Judged in the observation's own time: a sweep window's end, an
      * alert's date; not when the writer happens to run. */
     if (rc == SRR_OK)
@@ -512,38 +434,29 @@ srr_rc srr_things_apply(srr_store *st, const srr_candidate *c, int64_t now, srr_
         break;
     }
     case SRR_EFFECT_REGRESSION:
-        rc = srr_rec_create_risk(st, &eff, &x, resolved, now, &id, err);
-        srr_st_hid(REC_RISK, id, hid);
-        snprintf(outcome, sizeof(outcome), "regression: draft %s reopens SRR-%lld", hid,
-                 (long long)resolved);
-        stats->new_risks++;
-        break;
-    case SRR_EFFECT_CREATE:
-        switch (eff.action) {
-        case SRR_ACTION_RISK:
-            rc = srr_rec_create_risk(st, &eff, &x, 0, now, &id, err);
-            srr_st_hid(REC_RISK, id, hid);
-            snprintf(outcome, sizeof(outcome), "created draft %s", hid);
-            stats->new_risks++;
-            break;
-        case SRR_ACTION_BACKLOG:
-            rc = srr_rec_create_backlog(st, &eff, &x, now, &id, err);
-            srr_st_hid(REC_BACKLOG, id, hid);
-            snprintf(outcome, sizeof(outcome), "created draft %s", hid);
-            stats->new_backlog++;
-            break;
-        case SRR_ACTION_INVESTIGATE:
-            rc = srr_rec_create_investigation(st, &eff, &x, now, &id, err);
-            srr_st_hid(REC_INV, id, hid);
-            snprintf(outcome, sizeof(outcome), "opened %s", hid);
-            stats->new_investigations++;
-            break;
-        default:
+    case SRR_EFFECT_CREATE: {
+        int admit = 1;
+        /* A new record of a sweep window waits for the window's budget
+         * (budget.c); repeats and evidence never do. */
+        if (srr_budget_of(st, c) > 0)
+            rc = srr_budget_take(st, &eff, &x, fin.effect, resolved, now, &admit, stats, err);
+        if (rc == SRR_OK && admit)
+            rc = srr_rec_create(st, &eff, &x, fin.effect == SRR_EFFECT_REGRESSION ? resolved : 0,
+                                now, stats, hid, err);
+        if (rc == SRR_OK && admit && srr_budget_of(st, c) > 0 && hid[0])
+            rc = srr_budget_count(st, srr_st_judged_at(sig), err);
+        if (!admit)
+            snprintf(outcome, sizeof(outcome), "waiting for the window's draft budget");
+        else if (!hid[0])
             snprintf(outcome, sizeof(outcome), "ignored: sighting only");
-            stats->ignored++;
-            break;
-        }
+        else if (fin.effect == SRR_EFFECT_REGRESSION)
+            snprintf(outcome, sizeof(outcome), "regression: draft %s reopens SRR-%lld", hid,
+                     (long long)resolved);
+        else
+            snprintf(outcome, sizeof(outcome), "%s %s",
+                     eff.action == SRR_ACTION_INVESTIGATE ? "opened" : "created draft", hid);
         break;
+    }
     default:
         if (fin.decision.action == SRR_ACTION_IGNORE || sig->status == SRR_STATUS_FIRING)
             stats->ignored++;
@@ -551,10 +464,6 @@ srr_rc srr_things_apply(srr_store *st, const srr_candidate *c, int64_t now, srr_
     }
     if (rc == SRR_OK && (fin.effect == SRR_EFFECT_REGRESSION || fin.effect == SRR_EFFECT_CREATE))
         rc = ST_EXEC(st, Q_CAND_OUTCOME, err, "tt", c->id, outcome);
-    for (size_t k = 0; rc == SRR_OK && k < 3 && ident.member[0] &&
-                       (fin.effect == SRR_EFFECT_REGRESSION || fin.effect == SRR_EFFECT_CREATE);
-         k++)
-        rc = ST_EXEC(st, MEMBERS_OF[k], err, "t", c->fingerprint);
 out:
     free(sv);
     free(labels);
@@ -682,8 +591,3 @@ srr_rc srr_store_check_deadlines(srr_store *st, int64_t now, srr_apply_stats *st
     return SRR_OK;
 }
 
-srr_rc srr_store_close_window(srr_store *st, int64_t window_end, srr_apply_stats *stats,
-                              srr_error *err)
-{
-    return srr_store_check_deadlines(st, window_end, stats, err);
-}

@@ -384,6 +384,8 @@ srr_rc srr_writer_drain(srr_consumer *c, srr_store *st, const srr_writer_opts *o
         }
         if (!o.once && srr_now() >= next_deadline_check) {
             rc = srr_store_check_deadlines(st, srr_now(), stats, err);
+            if (rc == SRR_OK) /* a sweep that did not drain: its windows, once quiet */
+                rc = srr_store_close_waiting(st, srr_now(), WRITER_DEADLINE_EVERY_S, stats, err);
             if (rc != SRR_OK && rc != SRR_RETRY)
                 goto out;
             rc = SRR_OK;
@@ -391,9 +393,12 @@ srr_rc srr_writer_drain(srr_consumer *c, srr_store *st, const srr_writer_opts *o
         }
     }
     rc = SRR_OK;
-    if (o.once && !stopped(&o))
+    if (o.once && !stopped(&o)) {
         rc = o.window_end ? srr_store_close_window(st, o.window_end, stats, err)
                           : srr_store_check_deadlines(st, srr_now(), stats, err);
+        if (rc == SRR_OK && !o.window_end) /* what a sweep left without draining */
+            rc = srr_store_close_waiting(st, srr_now(), 0, stats, err);
+    }
 out:
     batch_free(&slot[0]);
     batch_free(&slot[1]);

@@ -810,3 +810,116 @@ Test(store, engineer_resolves_an_investigation)
     cr_assert_eq(srr_store_check_deadlines(g_st, T0 + 30 * 86400, &d, &err), SRR_OK);
     cr_assert_eq(d.promoted + d.closed, 1, "only INV-4 was still open");
 }
+
+/* ---- the draft budget of a window (store/budget.c) ------------------------ */
+
+static const char BUDGET_YAML[] =
+    "checks:\n"
+    "  - {name: mem, source: metrics, query: \"avg:rss{*} by {pod}\", when: \"growth > 10%/week\","
+    " service: worker, group_by: [service]}\n"
+    "  - {name: disk, source: metrics, query: \"max:disk{*} by {device}\", when: \"max > 90%\"}\n"
+    "  - {name: lat, source: metrics, query: \"p99:lat{*} by {service}\", when: \"p99 > 1s\"}\n"
+    "  - {name: errors, source: logs, query: \"status:error\", when: \"count > 10\","
+    " group_by: [service]}\n"
+    "policy:\n  max_new_drafts: 2\n  rules:\n"
+    "    - {name: growth, match: {check: mem}, action: investigate, timebox: 14d, urgency: high}\n"
+    "    - {name: disk, match: {check: disk}, action: backlog, urgency: medium}\n"
+    "    - {name: lat, match: {check: lat}, action: risk, urgency: critical}\n"
+    "    - {name: errors, match: {check: errors}, action: risk, urgency: low}\n"
+    "  default: {action: ignore}\n";
+
+/* Applies one firing observation of `check` on `tag` in the window ending
+ * at w (decided and keyed as the sweep does). */
+static srr_apply_stats observe(srr_ruleset *rs, const char *check, const char *tag, int64_t w)
+{
+    srr_signal s;
+    srr_decision d;
+    srr_candidate c;
+    srr_apply_stats stats = {0};
+    srr_error err = {0};
+    memset(&s, 0, sizeof s);
+    s.source = strcmp(check, "errors") == 0 ? SRR_SRC_LOGS : SRR_SRC_METRICS;
+    s.check = srr_strdup(check);
+    s.kind = s.source == SRR_SRC_LOGS ? SRR_KIND_COUNT : SRR_KIND_THRESHOLD;
+    s.status = SRR_STATUS_FIRING;
+    if (strcmp(check, "mem") == 0) {
+        s.kind = SRR_KIND_TREND;
+        s.service = srr_strdup("worker");
+    }
+    srr_signal_add_tag(&s, tag);
+    s.value = 42;
+    s.condition = srr_strdup("max > 1");
+    s.summary = srr_strdup(tag);
+    s.window_start = w - 7 * 86400;
+    s.window_end = s.observed_at = w;
+    srr_rules_decide(rs, &s, &d);
+    srr_rules_candidate(&s, &d, w, &c);
+    cr_assert_eq(srr_store_apply(g_st, &c, 1, w, &stats, &err), SRR_OK, "%s", err.msg);
+    srr_candidate_clear(&c);
+    srr_signal_clear(&s);
+    return stats;
+}
+
+Test(store, the_budget_limits_new_records_per_window_after_grouping)
+{
+    srr_config *cfg = NULL;
+    srr_ruleset *rs = NULL;
+    srr_error err = {0};
+    srr_apply_stats st = {0};
+    const int64_t w1 = T0, w2 = T0 + 7 * 86400, w3 = T0 + 14 * 86400;
+    cr_assert_eq(srr_config_parse("b.yaml", BUDGET_YAML, strlen(BUDGET_YAML), &cfg, &err),
+                 SRR_OK, "%s", err.msg);
+    cr_assert_eq(srr_rules_compile(cfg, &rs, &err), SRR_OK, "%s", err.msg);
+    srr_store_set_rules(g_st, rs);
+
+    /* Window 1: three pods of one memory growth, a full disk, a slow
+     * service, an error count: four things. Nothing is drafted before the
+     * window is closed. */
+    observe(rs, "mem", "pod:w-1", w1);
+    observe(rs, "mem", "pod:w-2", w1);
+    observe(rs, "mem", "pod:w-3", w1);
+    observe(rs, "disk", "device:/dev/sda", w1);
+    observe(rs, "lat", "service:api", w1);
+    observe(rs, "errors", "service:checkout", w1);
+    cr_assert_eq(q("SELECT count(*) FROM risks") + q("SELECT count(*) FROM backlog") +
+                     q("SELECT count(*) FROM investigations"),
+                 0);
+    cr_assert_eq(q("SELECT count(*) FROM pending WHERE state = 'pending'"), 4,
+                 "one waiting draft per thing, not per pod");
+    cr_assert_eq(srr_store_close_window(g_st, w1, &st, &err), SRR_OK, "%s", err.msg);
+    /* The two most urgent: the critical slow service and the high growth. */
+    cr_assert_eq(st.new_risks, 1);
+    cr_assert_eq(st.new_investigations, 1);
+    cr_assert_eq(q("SELECT count(*) FROM risks WHERE title LIKE 'lat%'"), 1);
+    cr_assert_eq(q("SELECT members FROM investigations"), 3, "the pods are its members");
+    cr_assert_eq(q("SELECT count(*) FROM pending WHERE state = 'pending'"), 2);
+    /* A late candidate of the closed, full window waits too. */
+    observe(rs, "disk", "device:/dev/sdb", w1);
+    cr_assert_eq(q("SELECT count(*) FROM pending WHERE state = 'pending'"), 3);
+
+    /* Window 2: the growth again is evidence (free); the errors again stay
+     * one waiting draft; a new critical thing competes with the waiting
+     * ones, most urgent first. */
+    memset(&st, 0, sizeof st);
+    cr_assert_eq(observe(rs, "mem", "pod:w-1", w2).evidence, 1);
+    observe(rs, "errors", "service:checkout", w2);
+    observe(rs, "lat", "service:db", w2);
+    cr_assert_eq(q("SELECT count(*) FROM pending WHERE state = 'pending'"), 4);
+    cr_assert_eq(srr_store_close_window(g_st, w2, &st, &err), SRR_OK, "%s", err.msg);
+    cr_assert_eq(st.new_risks, 1, "the critical db latency");
+    cr_assert_eq(st.new_backlog, 1, "the disk waiting since window 1, before the later sdb");
+    cr_assert_eq(q("SELECT count(*) FROM backlog WHERE title LIKE '%sda%'"), 1);
+    cr_assert_eq(q("SELECT count(*) FROM pending WHERE state = 'pending'"), 2);
+    cr_assert_eq(q("SELECT count(*) FROM log_entries WHERE text LIKE 'Over the draft budget%'"),
+                 1);
+
+    /* Window 3 drafts what still waits: never lost. */
+    memset(&st, 0, sizeof st);
+    cr_assert_eq(srr_store_close_window(g_st, w3, &st, &err), SRR_OK, "%s", err.msg);
+    cr_assert_eq(st.new_risks + st.new_backlog, 2);
+    cr_assert_eq(q("SELECT count(*) FROM pending WHERE state = 'pending'"), 0);
+    cr_assert_eq(q("SELECT drafted FROM windows WHERE window_end = " "1764331200"), 2);
+    srr_store_set_rules(g_st, NULL);
+    srr_rules_destroy(rs);
+    srr_config_destroy(cfg);
+}
