@@ -115,43 +115,56 @@ static void put_group_tags(srr_sb *sb, const srr_signal *sig)
     }
 }
 
-/* "worker-memory: growth 18.2%/week on host:worker-1": the check, the
- * measure of its condition (first word) with the value, and the group. A
- * new log pattern is titled with the pattern's text and its group:
- * 'payments: new log pattern "payment gateway timeout after <id>" on
- * service:checkout'. */
-static void build_title(const srr_signal *sig, char *out, size_t n)
+/* The title names the thing, not one observation of it (its value
+ * changes, the record keeps the latest and the worst): the check and the
+ * measure of its condition, or the monitor's name, and the group -
+ * "worker-memory growth on service:worker"; the writer adds the count of
+ * its members ("..., 3 pods"). A log pattern is named by its text. */
+static void build_title(const srr_signal *sig, const srr_decision *d, char *out, size_t n)
 {
+    char group[SRR_GROUP_MAX];
     srr_sb sb;
     srr_sb_init(&sb, out, n);
-    srr_sb_put(&sb, sig->check ? sig->check : "?");
-    srr_sb_put(&sb, ": ");
-    int with_tags = 1;
-    const char *pattern = json_string_value(json_object_get(sig->evidence, "pattern"));
-    if (sig->kind == SRR_KIND_NEW_PATTERN && pattern && *pattern) {
-        size_t len = strlen(pattern), cut = srr_utf8_cut(pattern, len, SRR_TITLE_PATTERN);
-        srr_sb_put(&sb, "new log pattern \"");
-        srr_sb_putn(&sb, pattern, cut);
-        srr_sb_put(&sb, cut < len ? "...\"" : "\"");
-        put_group_tags(&sb, sig);
-        return;
-    }
-    if (sig->condition && *sig->condition && sig->kind != SRR_KIND_MONITOR_ALERT) {
-        char val[48];
-        size_t mlen = strcspn(sig->condition, " \t<>=!");
-        srr_sb_putn(&sb, sig->condition, mlen);
-        srr_sb_put(&sb, " ");
-        srr_fmt_value(sig->value, sig->unit, val, sizeof val);
-        srr_sb_put(&sb, val);
-    } else if (sig->summary && *sig->summary) {
-        srr_sb_put(&sb, sig->summary); /* a webhook's summary names its group */
-        with_tags = 0;
+    srr_rules_group_text(sig, d, group, sizeof group);
+    if (sig->kind == SRR_KIND_MONITOR_ALERT) {
+        /* "<monitor name> on <scope>": the name, then the group; without a
+         * narrowed group the alert's own scope names it. */
+        const char *s = sig->summary && *sig->summary ? sig->summary : sig->check, *on = NULL;
+        if (!s)
+            s = "?";
+        for (const char *p = strstr(s, " on "); p; p = strstr(p + 1, " on "))
+            on = p;
+        if (on && (!strchr(on + 4, ':') || strchr(on + 4, ' ')))
+            on = NULL; /* " on " inside the name, not before a scope */
+        if (!d || !d->has_group_by) {
+            srr_sb_put(&sb, s);
+            return;
+        }
+        srr_sb_putn(&sb, s, on ? (size_t)(on - s) : strlen(s));
     } else {
-        srr_sb_put(&sb, srr_kind_name(sig->kind));
+        const char *pattern = json_string_value(json_object_get(sig->evidence, "pattern"));
+        srr_sb_put(&sb, sig->check ? sig->check : "?");
+        if (sig->kind == SRR_KIND_NEW_PATTERN && pattern && *pattern) {
+            /* 'payments: new log pattern "gateway timeout after <id>" on
+             * service:checkout': the pattern is the thing. */
+            size_t len = strlen(pattern), cut = srr_utf8_cut(pattern, len, SRR_TITLE_PATTERN);
+            srr_sb_put(&sb, ": new log pattern \"");
+            srr_sb_putn(&sb, pattern, cut);
+            srr_sb_put(&sb, cut < len ? "...\"" : "\"");
+            put_group_tags(&sb, sig);
+            return;
+        }
+        if (sig->condition && *sig->condition) {
+            srr_sb_put(&sb, " ");
+            srr_sb_putn(&sb, sig->condition, strcspn(sig->condition, " \t<>=!"));
+        } else {
+            srr_sb_put(&sb, " ");
+            srr_sb_put(&sb, srr_kind_name(sig->kind));
+        }
     }
-    if (sig->ntags && with_tags) {
+    if (group[0]) {
         srr_sb_put(&sb, " on ");
-        srr_sb_put_tags(&sb, sig);
+        srr_sb_put(&sb, group);
     }
 }
 
@@ -170,7 +183,7 @@ static void fill_fields(const srr_signal *sig, const srr_decision *d, int64_t no
     out->owner = srr_strdup(d->owner);
     out->timebox_s = d->timebox_s;
     out->created_at = now;
-    build_title(sig, title, sizeof title);
+    build_title(sig, d, title, sizeof title);
     out->title = srr_strdup(title);
 }
 

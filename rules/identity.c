@@ -400,6 +400,30 @@ void srr_rules_group_tags(const srr_ruleset *rs, const srr_signal *sig, char *ou
             put_line(&sb, sig->tags[i]);
 }
 
+void srr_rules_group_text(const srr_signal *sig, const srr_decision *d, char *out, size_t n)
+{
+    srr_sb g;
+    char lbl[256];
+    srr_sb_init(&g, out, n);
+    if (!d || !d->has_group_by) {
+        for (size_t i = 0; i < sig->ntags; i++)
+            put_tag(&g, sig->tags[i]);
+        return;
+    }
+    if (key_listed("service", d->group_by, d->ngroup_by) && sig->service &&
+        !srr_signal_tag(sig, "service")) {
+        snprintf(lbl, sizeof lbl, "service:%s", sig->service);
+        put_tag(&g, lbl);
+    }
+    if (key_listed("env", d->group_by, d->ngroup_by) && sig->env && !srr_signal_tag(sig, "env")) {
+        snprintf(lbl, sizeof lbl, "env:%s", sig->env);
+        put_tag(&g, lbl);
+    }
+    for (size_t i = 0; i < sig->ntags; i++)
+        if (key_listed(sig->tags[i], d->group_by, d->ngroup_by))
+            put_tag(&g, sig->tags[i]);
+}
+
 void srr_rules_identity(const srr_ruleset *rs, const srr_signal *sig, srr_identity *out)
 {
     srr_decision d;

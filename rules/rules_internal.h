@@ -215,6 +215,9 @@ void srr_rules_source_group(const srr_ruleset *rs, const srr_signal *sig, long k
  * when it sets a rule-level group_by: where it was carried and the exact
  * rewrite, into out (n bytes). Returns 0 when the rule sets none. */
 int srr_rules_group_lint(const srr_ruleset *rs, size_t k, char *out, size_t n);
+/* The group that names sig's thing ("service:worker", the labels first),
+ * with d's group keys (NULL or none: every tag), into out. */
+void srr_rules_group_text(const srr_signal *sig, const srr_decision *d, char *out, size_t n);
 /* Index of the configured check named `name` (h = srr_fnv1a(name)), or -1. */
 long srr_rules_check_lookup(const srr_ruleset *rs, const char *name, uint64_t h);
 /* The YAML readers of policy.c: globs (upper: upper-cased) and a string or

@@ -182,7 +182,7 @@ static srr_rc draft_one(srr_store *st, const waiting *p, int64_t w, int64_t now,
     *used = 0;
     if (rc != SRR_OK)
         return rc;
-    rc = srr_rec_find_target(st, p->fp, &kind, &id, &resolved, err);
+    rc = srr_rec_find_target(st, p->fp, &kind, &id, &resolved, NULL, err);
     if (rc == SRR_OK && kind >= 0) { /* its observations went to that record */
         srr_st_hid((rec_kind)kind, id, hid);
         rc = ST_EXEC(st, Q_PENDING_DONE, err, "ittii", p->id, "obsolete", hid, w, now);

@@ -86,6 +86,40 @@ static char *overview_text(const srr_candidate *c)
     return srr_buf_steal(&b);
 }
 
+/* ", 3 pods" (the count of the thing's members and their kind), or ""
+ * for a thing without members; `less` counts one fewer. */
+static void members_suffix(srr_store *st, const char *fp, int less, char *out, size_t n)
+{
+    srr_rc rc = SRR_OK;
+    sqlite3_stmt *s = srr_st_prep(st, Q_MEMBER_STATS, NULL, "t", fp);
+    out[0] = '\0';
+    if (s && srr_st_next(st, s, &rc, NULL) == 1) {
+        int64_t count = sqlite3_column_int64(s, 0) - less;
+        const char *m = srr_st_text(s, 1);
+        size_t klen = m ? strcspn(m, ":,") : 0;
+        if (count > 0 && klen > 0)
+            snprintf(out, n, ", %lld %.*s%s", (long long)count, (int)klen, m,
+                     count == 1 ? "" : m[klen - 1] == 's' ? "es" : "s");
+        srr_st_done(s);
+    }
+}
+
+srr_rc srr_rec_retitle(srr_store *st, const char *fp, const char *base, srr_error *err)
+{
+    static const enum srr_stmt_id retitle[] = {Q_RISK_RETITLE, Q_BL_RETITLE, Q_INV_RETITLE};
+    char was[64], now[64], *a, *b;
+    srr_rc rc = SRR_OK;
+    members_suffix(st, fp, 1, was, sizeof was);
+    members_suffix(st, fp, 0, now, sizeof now);
+    a = srr_asprintf("%s%s", base, was);
+    b = srr_asprintf("%s%s", base, now);
+    for (size_t k = 0; rc == SRR_OK && k < 3 && strcmp(a, b) != 0; k++)
+        rc = ST_EXEC(st, retitle[k], err, "ttt", fp, a, b);
+    free(a);
+    free(b);
+    return rc;
+}
+
 static const char *title_of(const srr_candidate *c)
 {
     if (c->title && *c->title)
@@ -235,7 +269,7 @@ static const rec_kind OPEN_KIND[] = {REC_RISK, REC_INV, REC_BACKLOG};
  * none and the latest risk of the fingerprint (after merges) is resolved,
  * *resolved gets its id. Returns SRR_OK with *kind = -1 when no record. */
 srr_rc srr_rec_find_target(srr_store *st, const char *fp, int *kind, int64_t *id,
-                           int64_t *resolved, srr_error *err)
+                           int64_t *resolved, int *urgency, srr_error *err)
 {
     sqlite3_stmt *s;
     srr_rc rc = SRR_OK;
@@ -246,6 +280,8 @@ srr_rc srr_rec_find_target(srr_store *st, const char *fp, int *kind, int64_t *id
     *kind = -1;
     *id = 0;
     *resolved = 0;
+    if (urgency)
+        *urgency = -1;
     for (size_t i = 0; i < sizeof(OPEN_QUERY) / sizeof(OPEN_QUERY[0]); i++) {
         s = srr_st_prep(st, OPEN_QUERY[i], err, "t", fp);
         if (!s)
@@ -256,6 +292,8 @@ srr_rc srr_rec_find_target(srr_store *st, const char *fp, int *kind, int64_t *id
         if (r == 1) {
             *kind = OPEN_KIND[i];
             *id = sqlite3_column_int64(s, 0);
+            if (urgency)
+                *urgency = sqlite3_column_int(s, 1);
             srr_st_done(s);
             return SRR_OK;
         }
@@ -316,7 +354,15 @@ srr_rc srr_rec_create(srr_store *st, const srr_candidate *eff, const rec_extra *
 {
     int64_t id = 0;
     srr_rc rc = SRR_OK;
+    char suffix[64], *title = NULL;
+    srr_candidate named = *eff; /* shallow: the title names the thing with its members */
     hid[0] = '\0';
+    members_suffix(st, eff->fingerprint, 0, suffix, sizeof suffix);
+    if (suffix[0]) {
+        title = srr_asprintf("%s%s", title_of(eff), suffix);
+        named.title = title;
+    }
+    eff = &named;
     if (reopened_from > 0 || eff->action == SRR_ACTION_RISK) {
         rc = srr_rec_create_risk(st, eff, x, reopened_from, now, &id, err);
         srr_st_hid(REC_RISK, id, hid);
@@ -331,10 +377,12 @@ srr_rc srr_rec_create(srr_store *st, const srr_candidate *eff, const rec_extra *
         stats->new_investigations++;
     } else {
         stats->ignored++;
+        free(title);
         return SRR_OK;
     }
     if (rc == SRR_OK)
         rc = srr_rec_refresh_members(st, eff->fingerprint, err);
+    free(title);
     return rc;
 }
 

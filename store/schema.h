@@ -451,6 +451,14 @@ enum srr_stmt_id {
     Q_SIGHTINGS_ASC,
     Q_EVIDENCE_AT,
     Q_RISK_VALUES_FROM_INV,
+    Q_MEMBER_STATS,
+    Q_RISK_RETITLE,
+    Q_BL_RETITLE,
+    Q_INV_RETITLE,
+    Q_RISK_RAISE,
+    Q_BL_RAISE,
+    Q_INV_RAISE,
+    Q_RISK_URGENCY,
     Q_PENDING_PUT,
     Q_PENDING_DUE,
     Q_PENDING_DONE,
@@ -505,11 +513,11 @@ static const char *const SRR_STMT_SQL[Q__COUNT] = {
     /* The open record of a fingerprint, asked in this order: a risk wins
      * over an investigation, which wins over a backlog item. Three index
      * probes; one UNION with ORDER BY cost a temporary sorter per call. */
-    [Q_OPEN_RISK] = "SELECT id FROM risks WHERE fingerprint = ?1 AND " SRR_RISK_OPEN_SQL
+    [Q_OPEN_RISK] = "SELECT id, urgency FROM risks WHERE fingerprint = ?1 AND " SRR_RISK_OPEN_SQL
                     " ORDER BY id DESC LIMIT 1",
-    [Q_OPEN_INV] = "SELECT id FROM investigations WHERE fingerprint = ?1 AND status = 'open'"
+    [Q_OPEN_INV] = "SELECT id, urgency FROM investigations WHERE fingerprint = ?1 AND status = 'open'"
                    " ORDER BY id DESC LIMIT 1",
-    [Q_OPEN_BL] = "SELECT id FROM backlog WHERE fingerprint = ?1 AND " SRR_BACKLOG_OPEN_SQL
+    [Q_OPEN_BL] = "SELECT id, urgency FROM backlog WHERE fingerprint = ?1 AND " SRR_BACKLOG_OPEN_SQL
                   " ORDER BY id DESC LIMIT 1",
     [Q_RISK_LATEST] = "SELECT id, status, merged_into FROM risks WHERE fingerprint = ?1"
                       " ORDER BY id DESC LIMIT 1",
@@ -654,6 +662,18 @@ static const char *const SRR_STMT_SQL[Q__COUNT] = {
         " last_obs_at = i.last_obs_at, members = i.members,"
         " last_obs_status = CASE i.last_status WHEN 'firing' THEN 'firing' ELSE 'clear' END"
         " FROM investigations AS i WHERE i.id = ?2 AND risks.id = ?1",
+    [Q_MEMBER_STATS] = "SELECT count(*), min(member) FROM thing_members WHERE fingerprint = ?1",
+    /* A record titled by the writer follows its thing's member count; one
+     * a person retitled keeps its title. */
+    [Q_RISK_RETITLE] = "UPDATE risks SET title = ?3 WHERE fingerprint = ?1 AND title = ?2",
+    [Q_BL_RETITLE] = "UPDATE backlog SET title = ?3 WHERE fingerprint = ?1 AND title = ?2",
+    [Q_INV_RETITLE] = "UPDATE investigations SET title = ?3 WHERE fingerprint = ?1 AND title = ?2",
+    /* Urgency rises, never falls, with a later observation. */
+    [Q_RISK_RAISE] = "UPDATE risks SET urgency = ?2, updated_at = ?3 WHERE id = ?1 AND urgency < ?2",
+    [Q_BL_RAISE] = "UPDATE backlog SET urgency = ?2, updated_at = ?3 WHERE id = ?1 AND urgency < ?2",
+    [Q_INV_RAISE] =
+        "UPDATE investigations SET urgency = ?2, updated_at = ?3 WHERE id = ?1 AND urgency < ?2",
+    [Q_RISK_URGENCY] = "SELECT urgency FROM risks WHERE id = ?1",
     /* A new record waiting for its window's budget: one per thing; a later
      * observation of the thing keeps the more urgent decision. */
     [Q_PENDING_PUT] =

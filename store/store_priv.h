@@ -147,9 +147,14 @@ srr_rc srr_rec_create_investigation(srr_store *st, const srr_candidate *c, const
  * risk, an open investigation, a backlog item, in that order), or the
  * open risk a merged risk of it was merged into. When there is none and
  * its latest risk (after merges) is resolved, *resolved gets its id.
+ * *urgency (may be NULL) gets the open record's urgency (-1: unknown).
  * SRR_OK with *kind = -1 when no record. */
 srr_rc srr_rec_find_target(srr_store *st, const char *fp, int *kind, int64_t *id,
-                           int64_t *resolved, srr_error *err);
+                           int64_t *resolved, int *urgency, srr_error *err);
+/* The writer's titles of thing fp's records (`base` + its member count)
+ * follow a new member ("..., 2 pods" -> "..., 3 pods"); a title a person
+ * changed is kept. */
+srr_rc srr_rec_retitle(srr_store *st, const char *fp, const char *base, srr_error *err);
 /* Creates the record a new-record effect makes: a regression of
  * reopened_from (> 0), else per eff->action; hid gets its human id ("" and
  * nothing created for `ignore`); counted in *stats; its thing's member

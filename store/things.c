@@ -102,7 +102,7 @@ srr_rc srr_store_history(srr_store *st, const char *fingerprint, int64_t now, sr
     srr_rc rc;
     memset(h, 0, sizeof(*h));
     *sightings = NULL;
-    rc = srr_rec_find_target(st, fingerprint, &kind, &id, &resolved, err);
+    rc = srr_rec_find_target(st, fingerprint, &kind, &id, &resolved, NULL, err);
     if (rc != SRR_OK)
         return rc;
     rc = load_history(st, fingerprint, kind, id, resolved, now, 1, h, sightings, err);
@@ -267,7 +267,20 @@ static srr_rc register_thing(srr_store *st, const srr_candidate *c, const srr_id
     if (rc != SRR_OK || sqlite3_changes(st->db) == 0)
         return rc;
     rc = carry_legacy(st, sig, id, now, moved, err);
-    return rc == SRR_OK ? srr_rec_refresh_members(st, c->fingerprint, err) : rc;
+    if (rc == SRR_OK)
+        rc = srr_rec_refresh_members(st, c->fingerprint, err);
+    if (rc == SRR_OK) { /* "..., 2 pods" -> "..., 3 pods" */
+        sqlite3_stmt *s = srr_st_prep(st, Q_THING_GET, err, "t", c->fingerprint);
+        char *base = NULL;
+        if (s && srr_st_next(st, s, &rc, err) == 1) {
+            base = srr_strdup(srr_st_text(s, 5));
+            srr_st_done(s);
+        }
+        if (rc == SRR_OK && base && *base)
+            rc = srr_rec_retitle(st, c->fingerprint, base, err);
+        free(base);
+    }
+    return rc;
 }
 
 /* 1 when the store keeps no thing of fingerprint fp (and no record:
@@ -287,8 +300,46 @@ static srr_rc thing_untracked(srr_store *st, const char *fp, int *untracked, srr
         srr_st_done(s);
         return SRR_OK;
     }
-    rc = srr_rec_find_target(st, fp, &kind, &id, &resolved, err);
+    rc = srr_rec_find_target(st, fp, &kind, &id, &resolved, NULL, err);
     *untracked = rc == SRR_OK && kind < 0 && resolved == 0;
+    return rc;
+}
+
+/* A record is alive: a later observation matching a more urgent rule
+ * raises its urgency (audited); nothing lowers it automatically. Only a
+ * firing observation (or a flapping rule) and not an ignore rule may. */
+static srr_rc raise_urgency(srr_store *st, const srr_signal *sig, const srr_decision *d,
+                            rec_kind kind, int64_t id, int cur, int64_t now, srr_error *err)
+{
+    static const enum srr_stmt_id raise[] = {Q_RISK_RAISE, Q_BL_RAISE, Q_INV_RAISE};
+    json_t *before, *after;
+    char why[640];
+    srr_rc rc;
+    if (d->action == SRR_ACTION_IGNORE ||
+        (sig->status != SRR_STATUS_FIRING && !d->flapping_rule))
+        return SRR_OK;
+    if (cur < 0 && kind == REC_RISK) { /* reached through a merge */
+        sqlite3_stmt *s = srr_st_prep(st, Q_RISK_URGENCY, err, "i", id);
+        if (s && srr_st_next(st, s, &rc, err) == 1) {
+            cur = sqlite3_column_int(s, 0);
+            srr_st_done(s);
+        }
+    }
+    if (cur < 0 || (int)d->urgency <= cur)
+        return SRR_OK;
+    rc = ST_EXEC(st, raise[kind], err, "iii", id, (int64_t)d->urgency, now);
+    if (rc != SRR_OK || sqlite3_changes(st->db) == 0)
+        return rc;
+    before = json_pack("{s:s}", "urgency", srr_urgency_name((srr_urgency)cur));
+    after = json_pack("{s:s, s:s?}", "urgency", srr_urgency_name(d->urgency), "rule", d->rule);
+    snprintf(why, sizeof why,
+             "A later observation matched rule '%s' (urgency %s): raised from %s, never "
+             "lowered automatically. %s",
+             d->rule ? d->rule : "?", srr_urgency_name(d->urgency),
+             srr_urgency_name((srr_urgency)cur), sig->summary ? sig->summary : "");
+    rc = srr_st_audit(st, now, SRR_ST_REC_NAME[kind], id, "urgency", before, after, why, err);
+    json_decref(before);
+    json_decref(after);
     return rc;
 }
 
@@ -310,7 +361,7 @@ srr_rc srr_things_apply(srr_store *st, const srr_candidate *c, int64_t now, srr_
     const char *dtext;
     json_t *dj = NULL;
     srr_identity ident;
-    int moved = 0;
+    int moved = 0, urgency = -1;
 
     if (!c->id[0] || !c->fingerprint || !*c->fingerprint)
         return srr_error_set(err, SRR_EINVAL, "store: candidate '%s' has no %s", c->id,
@@ -336,7 +387,7 @@ srr_rc srr_things_apply(srr_store *st, const srr_candidate *c, int64_t now, srr_
     srr_rules_identity(st->rules, sig, &ident);
     if ((rc = register_thing(st, c, &ident, now, &moved, err)) != SRR_OK)
         return rc;
-    rc = srr_rec_find_target(st, c->fingerprint, &kind, &id, &resolved, err);
+    rc = srr_rec_find_target(st, c->fingerprint, &kind, &id, &resolved, &urgency, err);
     /* Judged in the observation's own time: a sweep window's end, an
      * alert's date; not when the writer happens to run. */
     if (rc == SRR_OK)
@@ -419,6 +470,8 @@ srr_rc srr_things_apply(srr_store *st, const srr_candidate *c, int64_t now, srr_
     switch (fin.effect) {
     case SRR_EFFECT_EVIDENCE:
         rc = srr_rec_attach(st, c, (rec_kind)kind, id, now, err);
+        if (rc == SRR_OK)
+            rc = raise_urgency(st, sig, &fin.decision, (rec_kind)kind, id, urgency, now, err);
         stats->evidence++;
         break;
     case SRR_EFFECT_PROMOTE: {

@@ -444,7 +444,7 @@ Test(candidate, id_deterministic_and_per_window)
     cr_assert_str_neq(c1.id, c3.id);
     cr_assert_str_eq(c1.fingerprint, c3.fingerprint);
 
-    cr_assert_str_eq(c1.title, "worker-memory: growth 18.2%/week on host:worker-1");
+    cr_assert_str_eq(c1.title, "worker-memory growth on host:worker-1");
     cr_assert_eq(c1.action, d.action);
     cr_assert_str_eq(c1.rule, d.rule);
     cr_assert_eq(c1.rule_index, d.rule_index);

@@ -449,6 +449,13 @@ Test(store, deadline_promotes_when_still_firing)
     /* opened + 2 evidence entries + time-box ended */
     cr_assert_eq(json_array_size(log), 4, "%zu entries", json_array_size(log));
     cr_assert(strstr(str(json_array_get(log, 0), "text"), "INV-1") != NULL);
+    /* Why it became a risk is its reason; why it was investigated stays in
+     * the log. */
+    cr_assert(strstr(str(r, "reason"), "The 1-day time-box (opened 2025-11-28) ended on "
+                                       "2025-11-29 and nobody explained the thing: it was "
+                                       "still firing at its last observation") != NULL,
+              "%s", str(r, "reason"));
+    cr_assert(strstr(str(json_array_get(log, 0), "text"), "because the test says so") != NULL);
     cr_assert(strstr(str(json_array_get(log, 1), "text"), "growth 12.5%/week") != NULL);
     cr_assert_eq(json_integer_value(json_object_get(json_object_get(r, "evidence"), "occurrences")),
                  2);
@@ -828,9 +835,18 @@ static const char BUDGET_YAML[] =
     "    - {name: errors, match: {check: errors}, action: risk, urgency: low}\n"
     "  default: {action: ignore}\n";
 
+static srr_apply_stats observe_v(srr_ruleset *rs, const char *check, const char *tag,
+                                 srr_status status, double value, int64_t w);
+
 /* Applies one firing observation of `check` on `tag` in the window ending
  * at w (decided and keyed as the sweep does). */
 static srr_apply_stats observe(srr_ruleset *rs, const char *check, const char *tag, int64_t w)
+{
+    return observe_v(rs, check, tag, SRR_STATUS_FIRING, 42, w);
+}
+
+static srr_apply_stats observe_v(srr_ruleset *rs, const char *check, const char *tag,
+                                 srr_status status, double value, int64_t w)
 {
     srr_signal s;
     srr_decision d;
@@ -841,14 +857,15 @@ static srr_apply_stats observe(srr_ruleset *rs, const char *check, const char *t
     s.source = strcmp(check, "errors") == 0 ? SRR_SRC_LOGS : SRR_SRC_METRICS;
     s.check = srr_strdup(check);
     s.kind = s.source == SRR_SRC_LOGS ? SRR_KIND_COUNT : SRR_KIND_THRESHOLD;
-    s.status = SRR_STATUS_FIRING;
+    s.status = status;
     if (strcmp(check, "mem") == 0) {
         s.kind = SRR_KIND_TREND;
         s.service = srr_strdup("worker");
+        s.unit = srr_strdup("%/week");
     }
     srr_signal_add_tag(&s, tag);
-    s.value = 42;
-    s.condition = srr_strdup("max > 1");
+    s.value = value;
+    s.condition = srr_strdup(strcmp(check, "mem") == 0 ? "growth > 10%/week" : "max > 1");
     s.summary = srr_strdup(tag);
     s.window_start = w - 7 * 86400;
     s.window_end = s.observed_at = w;
@@ -919,6 +936,74 @@ Test(store, the_budget_limits_new_records_per_window_after_grouping)
     cr_assert_eq(st.new_risks + st.new_backlog, 2);
     cr_assert_eq(q("SELECT count(*) FROM pending WHERE state = 'pending'"), 0);
     cr_assert_eq(q("SELECT drafted FROM windows WHERE window_end = " "1764331200"), 2);
+    srr_store_set_rules(g_st, NULL);
+    srr_rules_destroy(rs);
+    srr_config_destroy(cfg);
+}
+
+/* A record is alive: its title names the thing with its members, it keeps
+ * the latest value (by the observations' own time) and the worst, and its
+ * urgency rises - audited - when a later observation matches a more
+ * urgent rule, never falls. */
+Test(store, a_record_is_alive)
+{
+    static const char yaml[] =
+        "checks:\n"
+        "  - {name: mem, source: metrics, query: \"avg:rss{*} by {pod}\","
+        " when: \"growth > 10%/week\", service: worker, group_by: [service]}\n"
+        "policy:\n  rules:\n"
+        "    - {name: runaway, match: {check: mem, value: \"> 30\"}, action: risk,"
+        " urgency: critical}\n"
+        "    - {name: growth, match: {check: mem}, action: risk, urgency: medium}\n";
+    srr_config *cfg = NULL;
+    srr_ruleset *rs = NULL;
+    srr_error err = {0};
+    json_t *r;
+    const int64_t w1 = T0, w2 = T0 + 7 * 86400, w3 = T0 + 14 * 86400;
+    cr_assert_eq(srr_config_parse("a.yaml", yaml, strlen(yaml), &cfg, &err), SRR_OK, "%s",
+                 err.msg);
+    cr_assert_eq(srr_rules_compile(cfg, &rs, &err), SRR_OK, "%s", err.msg);
+    srr_store_set_rules(g_st, rs);
+
+    cr_assert_eq(observe_v(rs, "mem", "pod:w-1", SRR_STATUS_FIRING, 15, w1).new_risks, 1);
+    r = risk("SRR-1");
+    cr_assert_str_eq(str(r, "title"), "mem growth on service:worker, 1 pod");
+    json_decref(r);
+    observe_v(rs, "mem", "pod:w-2", SRR_STATUS_FIRING, 12, w1);
+    r = risk("SRR-1");
+    cr_assert_str_eq(str(r, "title"), "mem growth on service:worker, 2 pods");
+    cr_assert_str_eq(str(r, "urgency"), "medium");
+    json_decref(r);
+    cr_assert_eq(q("SELECT members FROM risks"), 2);
+
+    /* Window 2: one pod runs away; a more urgent rule matches. */
+    observe_v(rs, "mem", "pod:w-1", SRR_STATUS_FIRING, 35, w2);
+    r = risk("SRR-1");
+    cr_assert_str_eq(str(r, "urgency"), "critical");
+    json_decref(r);
+    cr_assert_eq(q("SELECT count(*) FROM audit WHERE action = 'urgency' AND"
+                   " json_extract(before, '$.urgency') = 'medium' AND"
+                   " json_extract(after, '$.urgency') = 'critical'"),
+                 1);
+    /* Window 3: clear again; the urgency stays. */
+    observe_v(rs, "mem", "pod:w-1", SRR_STATUS_RECOVERED, 2, w3);
+    cr_assert_eq(q("SELECT urgency FROM risks"), 3);
+    cr_assert_eq(q("SELECT last_value FROM risks"), 2);
+    cr_assert_eq(q("SELECT worst_value FROM risks"), 35);
+    cr_assert_eq(q("SELECT last_obs_status = 'clear' FROM risks"), 1);
+    /* A late observation of window 2 (delivered after window 3's) changes
+     * the worst value, not the latest nor the status. */
+    observe_v(rs, "mem", "pod:w-2", SRR_STATUS_FIRING, 40, w2);
+    cr_assert_eq(q("SELECT last_value FROM risks"), 2);
+    cr_assert_eq(q("SELECT worst_value FROM risks"), 40);
+    cr_assert_eq(q("SELECT last_obs_status = 'clear' FROM risks"), 1);
+    /* A title a person set stays theirs when a member joins. */
+    cr_assert_eq(exec_rw("UPDATE risks SET title = 'Worker leak (JIRA-7)'"), SQLITE_OK);
+    observe_v(rs, "mem", "pod:w-3", SRR_STATUS_FIRING, 11, w3);
+    r = risk("SRR-1");
+    cr_assert_str_eq(str(r, "title"), "Worker leak (JIRA-7)");
+    json_decref(r);
+    cr_assert_eq(q("SELECT members FROM risks"), 3);
     srr_store_set_rules(g_st, NULL);
     srr_rules_destroy(rs);
     srr_config_destroy(cfg);
