@@ -115,13 +115,16 @@ static const srr_command commands[] = {
      "done or rejected. STATUS is one of draft, accepted, done, rejected."},
     {"investigations", srr_cmd_investigations,
      "investigations list [--status STATUS] [--label LABEL] [READ OPTIONS]\n"
+     "investigations show ID [READ OPTIONS]\n"
      "investigations resolve ID --outcome fixed|backlog|noise [--link URL] [--note TEXT]"
      " [-c FILE] [--as NAME] [--format table|json|md]",
      "time-boxed investigations",
-     "An investigation that is still firing when its time-box ends becomes a draft risk "
-     "whose log from recognition to cause is the investigation's; one that stopped firing, "
-     "or that an engineer resolves, closes without a risk. The outcome backlog needs --link, "
-     "the ticket. STATUS is one of open, promoted, closed."},
+     "An investigation is decided by its thing's first observation judged at or after the "
+     "end of its time-box: still firing, it becomes a draft risk whose log from recognition "
+     "to cause is the investigation's and whose why says why it became a risk; clear, or "
+     "resolved by an engineer, it closes without a risk. show prints it with the thing's "
+     "value window by window and its members. The outcome backlog needs --link, the ticket. "
+     "STATUS is one of open, promoted, closed."},
     {"audit", srr_cmd_audit, "audit [ID] [--limit N] [READ OPTIONS]", "who changed what, when, before -> after, why",
      "Prints the append-only audit log, of one record or of all."},
     {"team", srr_cmd_team, "team load [READ OPTIONS]", "open records per person by urgency; flags skew",

@@ -4,9 +4,10 @@
  * `srr backlog list|show`, `srr investigations list`, and the dispatch of
  * the changes (cmd/workflow.c). `show` lays a risk out as the SRR detail
  * page (overview, log from recognition to cause, cause, countermeasure
- * policy, countermeasure log, next action, properties, evidence with a
- * sparkline of occurrences per week and the sample log messages each
- * sighting kept).
+ * policy, countermeasure log, next action, properties, the thing's value
+ * window by window with its members, evidence with a sparkline of
+ * occurrences per week and the sample log messages each sighting kept);
+ * `srr investigations show` an investigation.
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -179,6 +180,63 @@ void srr_cli_print_samples(FILE *out, const json_t *evidence, const char *indent
     }
 }
 
+/* Text of a number member of o ("" when absent). */
+static const char *num_text(const json_t *o, const char *key, char *buf, size_t n)
+{
+    const json_t *v = json_object_get(o, key);
+    if (!json_is_number(v))
+        return "";
+    snprintf(buf, n, "%.0f", json_number_value(v));
+    return buf;
+}
+
+/* The thing a record follows and its value window by window (DESIGN.md
+ * section 3): group, members, a chart of the values, latest and worst,
+ * then a table, oldest first. */
+static void thing_section(FILE *out, const json_t *rec)
+{
+    const json_t *th = json_object_get(rec, "thing"), *wins = json_object_get(th, "windows");
+    const json_t *mem = json_object_get(th, "members");
+    char days[32];
+    size_t i;
+    if (!th)
+        return;
+    fprintf(out, "\n## The thing, window by window\n");
+    fprintf(out, "%s (%s", srr_cli_text(th, "check"), srr_cli_text(th, "source"));
+    if (*srr_cli_text(th, "group"))
+        fprintf(out, ", %s", srr_cli_text(th, "group"));
+    fprintf(out, ")");
+    if (json_array_size(mem)) {
+        fprintf(out, "; %zu member(s):", json_array_size(mem));
+        for (i = 0; i < json_array_size(mem) && i < 10; i++)
+            fprintf(out, "%s %s", i ? "," : "", json_string_value(json_array_get(mem, i)));
+        if (json_array_size(mem) > 10)
+            fprintf(out, ", ...");
+    }
+    fprintf(out, "\n");
+    if (json_array_size(wins) == 0) {
+        fprintf(out, "(not observed yet)\n");
+        return;
+    }
+    fprintf(out, "Value, oldest first: %s  latest %s, worst %s", srr_cli_text(th, "chart"),
+            *srr_cli_text(th, "latest_text") ? srr_cli_text(th, "latest_text") : "-",
+            *srr_cli_text(th, "worst_text") ? srr_cli_text(th, "worst_text") : "-");
+    if (*srr_cli_text(th, "clear_since") && json_integer_value(json_object_get(th, "clear_windows")))
+        fprintf(out, "; clear since %s (%s window(s) observed clear)",
+                srr_cli_text(th, "clear_since"), srr_cli_text(th, "clear_windows"));
+    fprintf(out, "\n\n| observed | status | value | members firing | days to limit |\n"
+                 "|---|---|---|---|---|\n");
+    for (i = 0; i < json_array_size(wins); i++) {
+        const json_t *w = json_array_get(wins, i);
+        char at[64];
+        snprintf(at, sizeof at, "%s", srr_cli_text(w, "at"));
+        fprintf(out, "| %s | %s | %s | %s of %s | %s |\n", at, srr_cli_text(w, "status"),
+                *srr_cli_text(w, "value_text") ? srr_cli_text(w, "value_text") : "no data",
+                srr_cli_text(w, "firing_members"), srr_cli_text(w, "members"),
+                *num_text(w, "days_to_limit", days, sizeof days) ? days : "—");
+    }
+}
+
 /* The SRR detail page of a risk (markdown, readable as plain text too). */
 void srr_cli_print_risk_page(FILE *out, const json_t *r)
 {
@@ -213,6 +271,7 @@ void srr_cli_print_risk_page(FILE *out, const json_t *r)
                 "(no entries)");
     section(out, "Next action", srr_cli_text(r, "next_action"), "(none)");
     section(out, "Why srr drafted it", srr_cli_text(r, "reason"), "(no reason recorded)");
+    thing_section(out, r);
     evidence_section(out, r);
 }
 
@@ -233,7 +292,33 @@ void srr_cli_print_backlog_page(FILE *out, const json_t *b)
     prop(out, "Updated", b, "updated_at");
     section(out, "Description", srr_cli_text(b, "description"), "(none)");
     section(out, "Why srr drafted it", srr_cli_text(b, "reason"), "(no reason recorded)");
+    thing_section(out, b);
     evidence_section(out, b);
+}
+
+/* The page of an investigation: what it looks at, its time-box, how it
+ * ended, its log, the thing's value window by window and its evidence. */
+static void print_investigation_page(FILE *out, const json_t *v)
+{
+    fprintf(out, "# %s: %s\n", srr_cli_text(v, "id"), srr_cli_text(v, "title"));
+    fprintf(out, "\n| property | value |\n|---|---|\n");
+    prop(out, "Status", v, "status");
+    prop(out, "Urgency", v, "urgency");
+    prop(out, "Assignee", v, "assignee");
+    prop(out, "Service", v, "service");
+    prop(out, "Env", v, "env");
+    prop(out, "Opened", v, "opened_at");
+    prop(out, "Deadline", v, "deadline");
+    prop(out, "Thing now", v, "last_status");
+    prop(out, "Outcome", v, "outcome");
+    prop(out, "Risk", v, "risk_id");
+    prop(out, "Resolved by", v, "resolved_by");
+    prop(out, "Datadog", v, "datadog_url");
+    prop(out, "Rule", v, "rule");
+    section(out, "Why it is investigated", srr_cli_text(v, "reason"), "(no reason recorded)");
+    log_section(out, "Log", json_object_get(v, "recognition_log"), "(no entries)");
+    thing_section(out, v);
+    evidence_section(out, v);
 }
 
 /* Adds evidence.weekly (occurrences per week, the SPARK_WEEKS weeks up to
@@ -443,9 +528,14 @@ int srr_cmd_backlog(int argc, char **argv)
 
 int srr_cmd_investigations(int argc, char **argv)
 {
-    static const char subs[] = "list [--status S] | resolve ID --outcome fixed|backlog|noise";
+    static const char subs[] =
+        "list [--status S] | show ID | resolve ID --outcome fixed|backlog|noise";
     if (argc >= 2 && strcmp(argv[1], "resolve") == 0)
         return srr_cmd_investigation_resolve(argc - 1, argv + 1);
+    if (argc >= 2 && strcmp(argv[1], "show") == 0)
+        return run_show(argc - 1, argv + 1,
+                        "srr investigations show [-c FILE] [--format table|json|md] ID",
+                        srr_store_investigation_get, print_investigation_page);
     if (argc < 2 || strcmp(argv[1], "list") != 0)
         return sub_usage("investigations", subs);
     return run_list(argc - 1, argv + 1,

@@ -358,6 +358,10 @@ void srr_rules_group_tags(const srr_ruleset *rs, const srr_signal *sig, char *ou
 size_t srr_rules_legacy_fingerprints(const srr_ruleset *rs, const srr_signal *sig,
                                      char (*out)[33], size_t max);
 
+/* A value in `unit` for people ("1.8 GiB", "93.1%", "18.2%/week", a plain
+ * number otherwise), into out (n bytes). */
+void srr_rules_fmt_value(double v, const char *unit, char *out, size_t n);
+
 /* Which way is worse for sig's measured value: +1 when its condition holds
  * above a threshold ("max > 90%", the default), -1 below ("min < 10"). */
 int srr_rules_worse_dir(const srr_signal *sig);

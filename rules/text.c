@@ -140,3 +140,8 @@ void srr_sb_put_tags(srr_sb *sb, const srr_signal *sig)
         srr_sb_put(sb, sig->tags[i]);
     }
 }
+
+void srr_rules_fmt_value(double v, const char *unit, char *out, size_t n)
+{
+    srr_fmt_value(v, unit, out, n);
+}

@@ -482,18 +482,21 @@ enum srr_stmt_id {
     " countermeasure_policy, next_action, assignee, datadog_url, backlog_link,"                    \
     " postmortem_link, impact, likelihood, rule, reason, origin_candidate,"                        \
     " merged_into, reopened_from, approved_by, approved_at, next_review_at,"                       \
-    " first_seen, last_seen, occurrences, created_at, updated_at, labels"
+    " first_seen, last_seen, occurrences, created_at, updated_at, labels, last_value, worst_value,"        \
+    " last_obs_at, last_obs_status, members"
 
 #define SRR_BACKLOG_COLUMNS                                                                        \
     "id, status, urgency, title, service, env, fingerprint, description, assignee,"                \
     " ticket_link, datadog_url, rule, reason, origin_candidate, first_seen,"                       \
-    " last_seen, occurrences, created_at, updated_at, labels"
+    " last_seen, occurrences, created_at, updated_at, labels, last_value, worst_value, last_obs_at,"     \
+    " last_obs_status, members"
 
 #define SRR_INV_COLUMNS                                                                            \
     "id, status, urgency, title, service, env, fingerprint, assignee, opened_at,"                  \
     " deadline, last_status, outcome, risk_id, rule, reason, datadog_url,"                         \
     " origin_candidate, first_seen, last_seen, occurrences, created_at, updated_at, labels,"         \
-    " resolved_by, resolution_link, resolution_note, backlog_id"
+    " resolved_by, resolution_link, resolution_note, backlog_id, last_value, worst_value,"       \
+    " last_obs_at, members"
 
 #define SRR_EVIDENCE_COLUMNS "candidate_id, observed_at, status, value, summary, link, evidence"
 

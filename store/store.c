@@ -465,6 +465,46 @@ static srr_rc get_row(srr_store *st, enum srr_stmt_id q, rec_kind kind, int64_t 
     return SRR_OK;
 }
 
+#define SRR_VALUE_WINDOWS 12 /* windows a record shows its thing's value for */
+
+/* Adds "thing": its value over time (values.c), when the record has one. */
+static srr_rc add_thing(srr_store *st, json_t *rec, rec_kind kind, int64_t id, srr_error *err)
+{
+    json_t *thing = NULL;
+    const char *fp = json_string_value(json_object_get(rec, "fingerprint"));
+    srr_rc rc = fp ? srr_store_thing_of(st, fp, SRR_ST_REC_NAME[kind], id, SRR_VALUE_WINDOWS,
+                                        &thing, err)
+                   : SRR_OK;
+    if (rc == SRR_OK && thing)
+        json_object_set_new(rec, "thing", thing);
+    return rc;
+}
+
+srr_rc srr_store_investigation_get(srr_store *st, const char *id, json_t **out, srr_error *err)
+{
+    json_t *o = NULL, *rlog = NULL;
+    int64_t iid = 0;
+    srr_rc rc;
+    *out = NULL;
+    rc = srr_st_parse_id(id, REC_INV, &iid, err);
+    if (rc == SRR_OK)
+        rc = get_row(st, Q_INV_GET, REC_INV, iid, id, &o, err);
+    if (rc == SRR_OK)
+        rc = read_log(st, REC_INV, iid, "recognition", &rlog, err);
+    if (rc == SRR_OK)
+        rc = read_evidence(st, REC_INV, iid, o, err);
+    if (rc == SRR_OK)
+        rc = add_thing(st, o, REC_INV, iid, err);
+    if (rc != SRR_OK) {
+        json_decref(o);
+        json_decref(rlog);
+        return rc;
+    }
+    json_object_set_new(o, "recognition_log", rlog);
+    *out = o;
+    return SRR_OK;
+}
+
 srr_rc srr_store_risk_get(srr_store *st, const char *id, json_t **out, srr_error *err)
 {
     json_t *o = NULL, *rlog = NULL, *clog = NULL;
@@ -480,6 +520,8 @@ srr_rc srr_store_risk_get(srr_store *st, const char *id, json_t **out, srr_error
         rc = read_log(st, REC_RISK, rid, "countermeasure", &clog, err);
     if (rc == SRR_OK)
         rc = read_evidence(st, REC_RISK, rid, o, err);
+    if (rc == SRR_OK)
+        rc = add_thing(st, o, REC_RISK, rid, err);
     if (rc != SRR_OK) {
         json_decref(o);
         json_decref(rlog);
@@ -503,6 +545,8 @@ srr_rc srr_store_backlog_get(srr_store *st, const char *id, json_t **out, srr_er
         rc = get_row(st, Q_BL_GET, REC_BACKLOG, bid, id, &o, err);
     if (rc == SRR_OK)
         rc = read_evidence(st, REC_BACKLOG, bid, o, err);
+    if (rc == SRR_OK)
+        rc = add_thing(st, o, REC_BACKLOG, bid, err);
     if (rc != SRR_OK) {
         json_decref(o);
         return rc;

@@ -118,8 +118,21 @@ srr_rc srr_store_close_window(srr_store *st, int64_t window_end, srr_apply_stats
 srr_rc srr_store_close_waiting(srr_store *st, int64_t now, int64_t quiet_s,
                                srr_apply_stats *stats, srr_error *err);
 
+/* The thing behind fingerprint `fp` with its value over time (values.c):
+ * {fingerprint, source, check, group, title, unit, members: [...],
+ * windows: [{at, status, value, value_text, firing_members, members,
+ * days_to_limit}] (the last `max` times it was observed, oldest first),
+ * chart (a sparkline of those values), latest, worst (with _text), and
+ * quiet measured: last_observed, last_fired, clear_since, clear_windows}.
+ * days_to_limit comes from the evidence of record (kind "risk",
+ * "backlog", "investigation"; NULL: none). *out is NULL (SRR_OK) for a
+ * fingerprint stored before things existed. Caller owns *out. */
+srr_rc srr_store_thing_of(srr_store *st, const char *fp, const char *kind, int64_t id,
+                          size_t max, json_t **out, srr_error *err);
+
 /* Reads. Each returns a new JSON value the caller owns (json_decref).
- * `status` filters by status (NULL = all). Ids accept "SRR-12" or "12"
+ * A record's read carries its "thing" (srr_store_thing_of) when it has
+ * one. `status` filters by status (NULL = all). Ids accept "SRR-12" or "12"
  * (resp. "BL-7", "INV-3"); an unknown id returns SRR_ENOTFOUND. */
 srr_rc srr_store_risks_list(srr_store *st, const char *status, json_t **out, srr_error *err);
 srr_rc srr_store_risk_get(srr_store *st, const char *id, json_t **out, srr_error *err);
@@ -127,6 +140,8 @@ srr_rc srr_store_backlog_list(srr_store *st, const char *status, json_t **out, s
 srr_rc srr_store_backlog_get(srr_store *st, const char *id, json_t **out, srr_error *err);
 srr_rc srr_store_investigations_list(srr_store *st, const char *status, json_t **out,
                                      srr_error *err);
+/* One investigation with its log, evidence and thing ("INV-3" or "3"). */
+srr_rc srr_store_investigation_get(srr_store *st, const char *id, json_t **out, srr_error *err);
 srr_rc srr_store_quarantine_list(srr_store *st, json_t **out, srr_error *err);
 
 #endif

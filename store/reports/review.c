@@ -162,6 +162,104 @@ static srr_rc by_service(sqlite3 *db, json_t *arr, srr_error *err)
     return rc;
 }
 
+/* "Quiet" measured, not guessed (DESIGN.md section 3): a risk whose thing
+ * the store follows is quiet when it has been observed clear since its
+ * last firing for the weeks asked (clear_since, clear_windows); one whose
+ * thing was not observed at all since is listed as not observed (not
+ * quiet: nobody looked). A risk stored before things existed keeps the
+ * weeks since it was last seen ("measured": false). */
+static srr_rc measure_quiet(srr_store *st, json_t *quiet, int64_t asof, int64_t quiet_s,
+                            srr_error *err)
+{
+    srr_rc rc = SRR_OK;
+    for (size_t i = 0; i < json_array_size(quiet) && rc == SRR_OK;) {
+        json_t *row = json_array_get(quiet, i), *th = NULL;
+        const char *fp = json_string_value(json_object_get(row, "fingerprint"));
+        int64_t since = 0;
+        rc = fp ? srr_store_thing_of(st, fp, NULL, 0, 1, &th, err) : SRR_OK;
+        if (rc != SRR_OK || !th) {
+            json_object_set_new(row, "measured", json_false());
+            i++;
+            continue;
+        }
+        json_object_set_new(row, "measured", json_true());
+        if (srr_time_parse_iso(json_string_value(json_object_get(th, "clear_since")), &since) !=
+                SRR_OK ||
+            since <= 0) {
+            /* fired last, or never observed since: not quiet */
+            json_decref(th);
+            json_array_remove(quiet, i);
+            continue;
+        }
+        if (asof - since < quiet_s) {
+            json_decref(th);
+            json_array_remove(quiet, i);
+            continue;
+        }
+        json_object_set_new(row, "quiet_weeks", json_integer((asof - since) / (7 * RV_DAY)));
+        json_object_set(row, "clear_since", json_object_get(th, "clear_since"));
+        json_object_set(row, "clear_windows", json_object_get(th, "clear_windows"));
+        json_object_set(row, "last_fired", json_object_get(th, "last_fired"));
+        json_decref(th);
+        i++;
+    }
+    return rc;
+}
+
+/* Each active record's thing, window by window (the chart, latest, worst,
+ * members), for the review. */
+static srr_rc things(srr_store *st, json_t *out, srr_error *err)
+{
+    sqlite3 *db = srr_store_db(st);
+    srr_rc rc = SRR_OK;
+    sqlite3_stmt *s = srr_wf_prep(
+        db, err,
+        "SELECT 'risk', id, status, title, fingerprint FROM risks WHERE status IN"
+        " ('draft', 'open', 'mitigating', 'accepted') UNION ALL SELECT 'investigation', id,"
+        " status, title, fingerprint FROM investigations WHERE status = 'open'"
+        " UNION ALL SELECT 'backlog', id, status, title, fingerprint FROM backlog"
+        " WHERE status IN ('draft', 'accepted') ORDER BY 1 DESC, 2",
+        "");
+    if (!s)
+        return SRR_ERR;
+    while (srr_wf_step(db, s, &rc, err) == 1) {
+        const char *kind = (const char *)sqlite3_column_text(s, 0);
+        int64_t id = sqlite3_column_int64(s, 1);
+        json_t *th = NULL;
+        char hid[32];
+        srr_rc r2 = srr_store_thing_of(st, (const char *)sqlite3_column_text(s, 4), kind, id,
+                                       12, &th, err);
+        if (r2 != SRR_OK) {
+            rc = r2;
+            break;
+        }
+        if (!th)
+            continue;
+        snprintf(hid, sizeof hid, "%s%lld",
+                 strcmp(kind, "risk") == 0      ? "SRR-"
+                 : strcmp(kind, "backlog") == 0 ? "BL-"
+                                                : "INV-",
+                 (long long)id);
+        json_array_append_new(
+            out, json_pack("{s:s, s:s, s:s, s:O, s:O, s:O, s:O, s:O, s:I, s:O}", "id", hid,
+                           "status", (const char *)sqlite3_column_text(s, 2), "title",
+                           (const char *)sqlite3_column_text(s, 3), "chart",
+                           json_object_get(th, "chart"), "latest",
+                           json_object_get(th, "latest_text") ? json_object_get(th, "latest_text")
+                                                              : json_null(),
+                           "worst",
+                           json_object_get(th, "worst_text") ? json_object_get(th, "worst_text")
+                                                             : json_null(),
+                           "last_fired", json_object_get(th, "last_fired"), "group",
+                           json_object_get(th, "group"), "members",
+                           (json_int_t)json_array_size(json_object_get(th, "members")),
+                           "windows", json_object_get(th, "windows")));
+        json_decref(th);
+    }
+    sqlite3_finalize(s);
+    return rc;
+}
+
 srr_rc srr_review_build(srr_store *st, const srr_team_config *team, const srr_review_opts *o,
                         json_t **out, srr_error *err)
 {
@@ -171,6 +269,7 @@ srr_rc srr_review_build(srr_store *st, const srr_team_config *team, const srr_re
     json_t *a_acc = json_array(), *a_stale = json_array(), *a_quiet = json_array();
     json_t *a_due = json_array(), *a_retire = json_array(), *a_svc = json_array();
     json_t *a_unowned = json_array();
+    json_t *a_things = json_array();
     json_t *load = NULL;
     int64_t from, to, asof, stale_s, quiet_s, retire_s;
     int months = o->history_months > 0 ? o->history_months : 6, i;
@@ -259,12 +358,16 @@ srr_rc srr_review_build(srr_store *st, const srr_team_config *team, const srr_re
                      srr_wf_prep(db, err,
                                  "SELECT 'risk' AS kind, id, status, title, service, urgency,"
                                  " assignee, last_seen, (?1 - coalesce(last_seen, created_at))"
-                                 " / 604800 AS quiet_weeks, 'resolve or accept' AS suggest"
-                                 " FROM risks WHERE status IN ('open', 'mitigating')"
+                                 " / 604800 AS quiet_weeks, 'resolve or accept' AS suggest,"
+                                 " fingerprint FROM risks WHERE status IN ('open', 'mitigating')"
                                  " AND coalesce(last_seen, created_at) <= ?1 - ?2"
                                  " ORDER BY coalesce(last_seen, created_at), id",
                                  "ii", asof, quiet_s),
                      a_quiet, err);
+    if (rc == SRR_OK)
+        rc = measure_quiet(st, a_quiet, asof, quiet_s, err);
+    if (rc == SRR_OK)
+        rc = things(st, a_things, err);
     if (rc == SRR_OK)
         rc = collect(db,
                      srr_wf_prep(db, err,
@@ -347,6 +450,7 @@ srr_rc srr_review_build(srr_store *st, const srr_team_config *team, const srr_re
     json_object_set(rep, "load", load);
     json_object_set(rep, "by_service", a_svc);
     json_object_set(rep, "history", history);
+    json_object_set(rep, "things", a_things);
     *out = rep;
     rep = NULL;
 done:
@@ -363,6 +467,7 @@ done:
     json_decref(a_due);
     json_decref(a_retire);
     json_decref(a_svc);
+    json_decref(a_things);
     json_decref(load);
     return rc;
 }

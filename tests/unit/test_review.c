@@ -45,6 +45,16 @@ static void seed(const char *id, const char *fp, srr_action a, const char *servi
     srr_candidate_clear(&c);
 }
 
+/* A clear observation of fingerprint fp at `when` (the sweep saw it fine). */
+static void clear(const char *id, const char *fp, int64_t when)
+{
+    srr_candidate c;
+    srr_error err = {0};
+    sf_candidate(&c, id, fp, SRR_ACTION_RISK, SRR_STATUS_RECOVERED, when);
+    cr_assert_eq(srr_store_apply(g_st, &c, 1, when, NULL, &err), SRR_OK, "%s", err.msg);
+    srr_candidate_clear(&c);
+}
+
 static void act(const char *verb, const char *id, const char *who, const char *assignee,
                 const char *note, int64_t review_in, int64_t when)
 {
@@ -63,8 +73,9 @@ static void act(const char *verb, const char *id, const char *who, const char *a
 static char *g_members[] = {"alice", "bob", "carol"};
 
 /* The store of the review tests; "now" is 2026-03-20T12:00:00Z.
- *   SRR-1 low, open (alice) since 2025-12-01, never touched or seen again:
- *         stale, quiet and a retire candidate;
+ *   SRR-1 low, open (alice) since 2025-12-01, never touched or seen firing
+ *         again, observed clear on 12-08 and 12-15: stale, quiet (measured:
+ *         clear for 14 weeks) and a retire candidate;
  *   SRR-2 accepted in January with a 30-day review: past review;
  *   SRR-3 resolved in March; SRR-4 accepted in March for 90 days;
  *   SRR-5 high, new in March, open (bob), seen again on 03-18;
@@ -76,6 +87,8 @@ static void seed_store(void)
          at("2025-11-01T12:00:00Z"));
     seed("r1", "fp-r1", SRR_ACTION_RISK, "billing", SRR_URGENCY_LOW, at("2025-12-01T12:00:00Z"));
     act("approve", "SRR-1", "lead", "alice", NULL, 0, at("2025-12-01T12:00:00Z"));
+    clear("r1c", "fp-r1", at("2025-12-08T12:00:00Z"));
+    clear("r1d", "fp-r1", at("2025-12-15T12:00:00Z"));
     seed("r3", "fp-r3", SRR_ACTION_RISK, "billing", SRR_URGENCY_MEDIUM, at("2026-01-10T12:00:00Z"));
     act("approve", "SRR-2", "lead", "bob", NULL, 0, at("2026-01-10T12:00:00Z"));
     act("accept", "SRR-2", "lead", NULL, "cheap to live with", 30 * DAY,
@@ -142,7 +155,12 @@ Test(review, known_answers_on_a_seeded_store)
     cr_assert_str_eq(ids(rep, "accepted"), "SRR-4");
     cr_assert_str_eq(ids(rep, "stale"), "SRR-1");
     cr_assert_str_eq(ids(rep, "quiet"), "SRR-1");
-    cr_assert_eq(num(json_array_get(json_object_get(rep, "quiet"), 0), "quiet_weeks"), 15);
+    cr_assert_eq(num(json_array_get(json_object_get(rep, "quiet"), 0), "quiet_weeks"), 14);
+    cr_assert_eq(num(json_array_get(json_object_get(rep, "quiet"), 0), "clear_windows"), 2);
+    cr_assert(json_is_true(json_object_get(json_array_get(json_object_get(rep, "quiet"), 0),
+                                           "measured")));
+    /* Each active record's thing, window by window. */
+    cr_assert(strstr(ids(rep, "things"), "SRR-1") != NULL, "%s", ids(rep, "things"));
     cr_assert_str_eq(ids(rep, "review_due"), "SRR-2");
     cr_assert_eq(num(json_array_get(json_object_get(rep, "review_due"), 0), "overdue_days"), 34);
     cr_assert_str_eq(ids(rep, "retire"), "BL-1 SRR-1");

@@ -1,0 +1,196 @@
+/* SPDX-License-Identifier: Apache-2.0
+ *
+ * values.c - the value of a thing over time (DESIGN.md section 3, "Things
+ * and observations"): for `srr risks show`, `srr investigations show`,
+ * their JSON and the monthly review. Its observations are grouped per
+ * time (one sweep window, or one alert): the status (firing when any
+ * member fired), the worst value, how many members fired, and for a trend
+ * with a limit the days left to it (from the record's evidence). Also
+ * what "quiet" is, measured: the last time it fired, since when it is
+ * clear, and in how many windows it was observed clear since. Reads only.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store_internal.h"
+#include "wf_sql.h"
+
+#define VALUES_MAX_MEMBERS 50 /* members listed per thing */
+
+static const char *const BARS[] = {"▁", "▂", "▃", "▄", "▅", "▆", "▇", "█"};
+
+/* A sparkline of the values (NaN: "·"), scaled between their min and max. */
+static char *chart(const double *v, size_t n)
+{
+    double lo = INFINITY, hi = -INFINITY;
+    srr_buf b;
+    srr_buf_init(&b, 0);
+    for (size_t i = 0; i < n; i++)
+        if (!isnan(v[i])) {
+            lo = v[i] < lo ? v[i] : lo;
+            hi = v[i] > hi ? v[i] : hi;
+        }
+    for (size_t i = 0; i < n; i++) {
+        int k = isnan(v[i]) ? -1 : hi > lo ? (int)((v[i] - lo) / (hi - lo) * 7 + 0.5) : 3;
+        srr_buf_printf(&b, "%s", k < 0 ? "·" : BARS[k]);
+    }
+    return b.data ? srr_buf_steal(&b) : srr_strdup("");
+}
+
+static json_t *value_json(double v, const char *unit, const char *key, json_t *o)
+{
+    char text[48];
+    if (isnan(v))
+        return o;
+    json_object_set_new(o, key, json_real(v));
+    srr_rules_fmt_value(v, unit, text, sizeof text);
+    {
+        char *k = srr_asprintf("%s_text", key);
+        json_object_set_new(o, k, json_string(text));
+        free(k);
+    }
+    return o;
+}
+
+/* days_to_limit of the evidence of record (kind, id) observed at `at`
+ * (NaN when none says it). */
+static double days_at(sqlite3 *db, const char *kind, int64_t id, int64_t at)
+{
+    srr_error err = {0};
+    srr_rc rc = SRR_OK;
+    double d = NAN;
+    sqlite3_stmt *s;
+    if (!kind)
+        return NAN;
+    s = srr_wf_prep(db, &err,
+                    "SELECT json_extract(evidence, '$.aggregate.days_to_limit') FROM evidence"
+                    " WHERE record_kind = ?1 AND record_id = ?2 AND observed_at = ?3"
+                    " AND json_valid(evidence) ORDER BY status = 'firing' DESC LIMIT 1",
+                    "tii", kind, id, at);
+    if (s && srr_wf_step(db, s, &rc, &err) == 1 && sqlite3_column_type(s, 0) != SQLITE_NULL)
+        d = sqlite3_column_double(s, 0);
+    sqlite3_finalize(s);
+    return d;
+}
+
+srr_rc srr_store_thing_of(srr_store *st, const char *fp, const char *kind, int64_t id, size_t max,
+                          json_t **out, srr_error *err)
+{
+    sqlite3 *db = srr_store_db(st);
+    sqlite3_stmt *s;
+    srr_rc rc = SRR_OK;
+    json_t *o = NULL, *wins, *members;
+    char *unit = NULL;
+    int worse = 1, r;
+    double worst = NAN, *vals = NULL;
+    size_t nw = 0;
+    int64_t last_fired = 0, clear_since = 0, clear_windows = 0, last_at = 0;
+    *out = NULL;
+    s = srr_wf_prep(db, err,
+                    "SELECT source, check_name, grp, title, unit, worse FROM things"
+                    " WHERE fingerprint = ?1",
+                    "t", fp);
+    if (!s)
+        return SRR_ERR;
+    r = srr_wf_step(db, s, &rc, err);
+    if (r == 1) {
+        o = json_pack("{s:s, s:s, s:s, s:s, s:s}", "fingerprint", fp, "source",
+                      (const char *)sqlite3_column_text(s, 0), "check",
+                      (const char *)sqlite3_column_text(s, 1), "group",
+                      (const char *)sqlite3_column_text(s, 2), "title",
+                      (const char *)sqlite3_column_text(s, 3));
+        unit = srr_strdup((const char *)sqlite3_column_text(s, 4));
+        worse = sqlite3_column_int(s, 5) < 0 ? -1 : 1;
+        if (unit)
+            json_object_set_new(o, "unit", json_string(unit));
+    }
+    sqlite3_finalize(s);
+    if (r != 1)
+        return rc; /* stored before things existed: no thing */
+
+    members = json_array();
+    s = srr_wf_prep(db, err,
+                    "SELECT member FROM thing_members WHERE fingerprint = ?1 ORDER BY member"
+                    " LIMIT ?2",
+                    "ti", fp, (int64_t)VALUES_MAX_MEMBERS);
+    while (s && srr_wf_step(db, s, &rc, err) == 1)
+        json_array_append_new(members, json_string((const char *)sqlite3_column_text(s, 0)));
+    sqlite3_finalize(s);
+    json_object_set_new(o, "members", members);
+
+    /* The last `max` times it was observed, oldest first. */
+    wins = json_array();
+    vals = srr_calloc(max ? max : 1, sizeof *vals);
+    s = srr_wf_prep(
+        db, err,
+        "SELECT at, max(status = 'firing'), CASE WHEN ?3 > 0 THEN max(value) ELSE min(value) END,"
+        " sum(status = 'firing'), count(DISTINCT coalesce(member, '')) FROM sightings"
+        " WHERE fingerprint = ?1 GROUP BY at ORDER BY at DESC LIMIT ?2",
+        "tii", fp, (int64_t)max, (int64_t)worse);
+    while (s && srr_wf_step(db, s, &rc, err) == 1) {
+        int64_t at = sqlite3_column_int64(s, 0);
+        double v = sqlite3_column_type(s, 2) == SQLITE_NULL ? NAN : sqlite3_column_double(s, 2);
+        json_t *w = json_pack("{s:o, s:s, s:I, s:I}", "at", srr_wf_time(at), "status",
+                              sqlite3_column_int(s, 1) ? "firing" : "clear", "firing_members",
+                              (json_int_t)sqlite3_column_int64(s, 3), "members",
+                              (json_int_t)sqlite3_column_int64(s, 4));
+        double days = days_at(db, kind, id, at);
+        value_json(v, unit, "value", w);
+        if (!isnan(days))
+            json_object_set_new(w, "days_to_limit", json_real(days));
+        json_array_insert_new(wins, 0, w);
+        memmove(vals + 1, vals, nw * sizeof *vals);
+        vals[0] = v;
+        nw++;
+        if (!last_at)
+            last_at = at;
+    }
+    sqlite3_finalize(s);
+    json_object_set_new(o, "windows", wins);
+    {
+        char *c = chart(vals, nw);
+        json_object_set_new(o, "chart", json_string(c));
+        free(c);
+    }
+    if (nw) {
+        json_t *l = json_object_get(json_array_get(wins, nw - 1), "value");
+        value_json(l ? json_real_value(l) : NAN, unit, "latest", o);
+    }
+
+    /* Quiet, measured: since the last firing, how long and in how many
+     * windows it was observed clear. */
+    s = srr_wf_prep(db, err,
+                    "SELECT max(CASE WHEN status = 'firing' THEN at END),"
+                    " CASE WHEN ?2 > 0 THEN max(value) ELSE min(value) END"
+                    " FROM sightings WHERE fingerprint = ?1",
+                    "ti", fp, (int64_t)worse);
+    if (s && srr_wf_step(db, s, &rc, err) == 1) {
+        last_fired = sqlite3_column_int64(s, 0);
+        worst = sqlite3_column_type(s, 1) == SQLITE_NULL ? NAN : sqlite3_column_double(s, 1);
+    }
+    sqlite3_finalize(s);
+    s = srr_wf_prep(db, err,
+                    "SELECT min(at), count(DISTINCT at) FROM sightings WHERE fingerprint = ?1"
+                    " AND status <> 'firing' AND at > ?2",
+                    "ti", fp, last_fired);
+    if (s && srr_wf_step(db, s, &rc, err) == 1) {
+        clear_since = sqlite3_column_int64(s, 0);
+        clear_windows = sqlite3_column_int64(s, 1);
+    }
+    sqlite3_finalize(s);
+    value_json(worst, unit, "worst", o);
+    json_object_set_new(o, "last_observed", srr_wf_time(last_at));
+    json_object_set_new(o, "last_fired", srr_wf_time(last_fired));
+    json_object_set_new(o, "clear_since", srr_wf_time(clear_since));
+    json_object_set_new(o, "clear_windows", json_integer(clear_windows));
+    free(vals);
+    free(unit);
+    if (rc != SRR_OK) {
+        json_decref(o);
+        return rc;
+    }
+    *out = o;
+    return SRR_OK;
+}
