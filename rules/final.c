@@ -99,12 +99,17 @@ void srr_rules_decide_final(const srr_ruleset *rs, const srr_decision *proposed,
         record_id(h->open_kind, h->open_id, hid, sizeof hid);
         if (h->open_kind == SRR_REC_INVESTIGATION && firing && h->inv_deadline > 0 &&
             h->now >= h->inv_deadline) {
-            day_of(h->inv_deadline, day);
+            /* Judged at the deadline by this observation: the same words
+             * as the deadline check (srr_rules_timebox). */
+            srr_sighting o = {sig->observed_at, SRR_STATUS_FIRING, sig->value};
+            srr_timebox_facts f = {h->inv_opened, h->inv_deadline, h->now, 0, &o, 1, sig->unit,
+                                   sig->summary};
+            srr_timebox_result r;
+            if (o.at < f.deadline)
+                o.at = f.deadline;
+            srr_rules_timebox(&f, &r);
             out->effect = SRR_EFFECT_PROMOTE;
-            srr_sb_printf(&sb,
-                          "The time-box of %s ended on %s and the signal still fires, so the "
-                          "investigation becomes a draft risk.",
-                          hid, day);
+            srr_sb_printf(&sb, "%s: %s", hid, r.why);
         } else if (h->open_kind == SRR_REC_INVESTIGATION && d->flapping_rule &&
                    d->action == SRR_ACTION_RISK) {
             out->effect = SRR_EFFECT_PROMOTE;
@@ -192,7 +197,7 @@ static void value_text(double v, const char *unit, char *out, size_t n)
 
 void srr_rules_timebox(const srr_timebox_facts *f, srr_timebox_result *r)
 {
-    char dl[16], op[16], at[16], since[16], val[48], box[32];
+    char dl[16], op[16], at[16], since[16], val[48], box[64];
     const srr_sighting *d = NULL;
     long first_after = -1, last_before = -1;
     int waited = 0;
@@ -234,16 +239,19 @@ void srr_rules_timebox(const srr_timebox_facts *f, srr_timebox_result *r)
     r->value = d->value;
     day_of(d->at, at);
     value_text(d->value, f->unit, val, sizeof val);
-    {
+    if (f->opened_at > 0) { /* "The 7-day time-box (opened 2026-11-16)" */
         int64_t days = (f->deadline - f->opened_at + 43200) / 86400;
-        snprintf(box, sizeof box, "%lld-day", (long long)(days > 0 ? days : 1));
+        snprintf(box, sizeof box, "%lld-day time-box (opened %s)",
+                 (long long)(days > 0 ? days : 1), op);
+    } else {
+        snprintf(box, sizeof box, "time-box");
     }
     if (d->status == SRR_STATUS_FIRING) {
         r->verdict = SRR_TIMEBOX_PROMOTE;
         srr_sb_printf(&sb,
-                      "The %s time-box (opened %s) ended on %s and nobody explained the "
-                      "thing: it was still firing %s %s",
-                      box, op, dl,
+                      "The %s ended on %s and nobody explained the thing: it was still "
+                      "firing %s %s",
+                      box, dl,
                       waited         ? "at its last observation,"
                       : f->persistent ? "at its last alert before the deadline,"
                                       : "in the window judged at the deadline,",
@@ -262,8 +270,7 @@ void srr_rules_timebox(const srr_timebox_facts *f, srr_timebox_result *r)
     for (const srr_sighting *p = d; p >= f->obs && p->status != SRR_STATUS_FIRING; p--)
         r->clear_since = p->at;
     day_of(r->clear_since, since);
-    srr_sb_printf(&sb, "The %s time-box (opened %s) ended on %s with the thing clear since %s ",
-                  box, op, dl, since);
+    srr_sb_printf(&sb, "The %s ended on %s with the thing clear since %s ", box, dl, since);
     if (isnan(d->value))
         srr_sb_printf(&sb, "(last observed %s)", at);
     else

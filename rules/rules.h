@@ -173,6 +173,7 @@ typedef struct srr_history {
     srr_record_kind open_kind;     /* the open record of the fingerprint, if any */
     int64_t open_id;
     int64_t inv_deadline;          /* open investigation: its deadline */
+    int64_t inv_opened;            /* and when it opened (0: unknown) */
     srr_inv_outcome last_inv;      /* the latest closed investigation (SRR_INV_OPEN = none) */
     int64_t last_inv_id;
     int64_t last_inv_closed_at;

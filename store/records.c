@@ -479,7 +479,8 @@ srr_rc srr_rec_inv_load(srr_store *st, int64_t id, srr_inv_row *out, srr_error *
 
 /* Copies the investigation's recognition log and one entry per evidence
  * row into the new risk's recognition log. */
-static srr_rc promote_log(srr_store *st, const srr_inv_row *inv, int64_t risk_id, srr_error *err)
+static srr_rc promote_log(srr_store *st, const srr_inv_row *inv, int64_t risk_id, const char *why,
+                          int64_t at, srr_error *err)
 {
     typedef struct {
         int64_t at;
@@ -537,13 +538,8 @@ static srr_rc promote_log(srr_store *st, const srr_inv_row *inv, int64_t risk_id
     for (i = 0; i < n && rc == SRR_OK; i++)
         rc = srr_st_log(st, REC_RISK, risk_id, "recognition", e[i].at, e[i].author, e[i].text, err);
     if (rc == SRR_OK) {
-        char dl[32], *text;
-        srr_time_iso(inv->deadline, dl);
-        text = srr_asprintf("Time-box of %s ended at %s with the signal still firing; promoted "
-                            "to a draft risk",
-                            inv_hid, dl);
-        rc = srr_st_log(st, REC_RISK, risk_id, "recognition", inv->deadline, SRR_WRITER_ACTOR, text,
-                        err);
+        char *text = srr_asprintf("%s promoted to a draft risk: %s", inv_hid, why);
+        rc = srr_st_log(st, REC_RISK, risk_id, "recognition", at, SRR_WRITER_ACTOR, text, err);
         free(text);
     }
 out:
@@ -556,8 +552,13 @@ out:
 }
 
 srr_rc srr_rec_promote(srr_store *st, const srr_inv_row *inv, int64_t now, const char *why,
-                       srr_error *err)
+                       const srr_decision *by, srr_error *err)
 {
+    /* Promoted by a rule (a flapping one): the risk is that rule's, as
+     * urgent as the more urgent of the two. */
+    const char *rule = by && by->rule ? by->rule : inv->rule;
+    int64_t urgency = by && (int64_t)by->urgency > inv->urgency ? (int64_t)by->urgency
+                                                                : inv->urgency;
     char inv_hid[32], risk_hid[32], open_s[32], dl_s[32];
     char *overview = NULL, *outcome = NULL;
     json_t *before = NULL, *after = NULL;
@@ -573,9 +574,9 @@ srr_rc srr_rec_promote(srr_store *st, const srr_inv_row *inv, int64_t now, const
                             inv->link ? inv->link : "", inv->link ? "\n" : "",
                             inv->reason ? "Investigated because: " : "",
                             inv->reason ? inv->reason : "");
-    rc = ST_EXEC(st, Q_RISK_INSERT, err, "ittttttttttriiiittt", inv->urgency, inv->title,
+    rc = ST_EXEC(st, Q_RISK_INSERT, err, "ittttttttttriiiittt", urgency, inv->title,
                  inv->service, inv->env, inv->fingerprint, overview, inv->assignee, inv->link,
-                 inv->rule, why, inv->origin, (int64_t)0, inv->first_seen, inv->last_seen,
+                 rule, why, inv->origin, (int64_t)0, inv->first_seen, inv->last_seen,
                  inv->occurrences, now, inv->labels, (const char *)NULL, (const char *)NULL);
     if (rc != SRR_OK)
         goto out;
@@ -589,7 +590,9 @@ srr_rc srr_rec_promote(srr_store *st, const srr_inv_row *inv, int64_t now, const
     rc = ST_EXEC(st, Q_EVIDENCE_COPY, err, "titi", SRR_ST_REC_NAME[REC_INV], inv->id,
                  SRR_ST_REC_NAME[REC_RISK], risk_id);
     if (rc == SRR_OK)
-        rc = promote_log(st, inv, risk_id, err);
+        rc = promote_log(st, inv, risk_id, why, inv->last_seen > inv->deadline ? inv->last_seen
+                                                                            : inv->deadline,
+                         err);
     if (rc != SRR_OK)
         goto out;
     outcome = srr_asprintf("promoted to %s", risk_hid);

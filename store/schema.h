@@ -612,7 +612,7 @@ static const char *const SRR_STMT_SQL[Q__COUNT] = {
     /* The most recent sightings of a fingerprint (newest first; reversed). */
     [Q_SIGHTINGS_RECENT] = "SELECT at, status, value FROM sightings WHERE fingerprint = ?1"
                            " ORDER BY at DESC, id DESC LIMIT ?2",
-    [Q_INV_DEADLINE] = "SELECT deadline FROM investigations WHERE id = ?1",
+    [Q_INV_DEADLINE] = "SELECT deadline, opened_at FROM investigations WHERE id = ?1",
     [Q_INV_LAST_CLOSED] = "SELECT id, outcome, updated_at FROM investigations"
                           " WHERE fingerprint = ?1 AND status = 'closed' ORDER BY id DESC LIMIT 1",
     [Q_INV_RESOLVE] = "UPDATE investigations SET status = 'closed', outcome = ?2,"

@@ -185,9 +185,11 @@ void srr_rec_inv_clear(srr_inv_row *r);
 /* Reads investigation `id`; SRR_ENOTFOUND when there is none. */
 srr_rc srr_rec_inv_load(srr_store *st, int64_t id, srr_inv_row *out, srr_error *err);
 /* Promotes an open investigation to a draft risk (its log and evidence
- * carried over), audited with `why`. */
+ * carried over), audited with `why`; `by` (may be NULL) is the decision
+ * that promoted it at once (a flapping rule): its rule, and its urgency
+ * when higher, go to the risk. */
 srr_rc srr_rec_promote(srr_store *st, const srr_inv_row *inv, int64_t now, const char *why,
-                       srr_error *err);
+                       const srr_decision *by, srr_error *err);
 /* Closes an open investigation without a risk, audited with `why` and
  * (r may be NULL) the observation that decided it: clear since when, the
  * last value. */

@@ -45,6 +45,7 @@ static srr_rc load_history(srr_store *st, const char *fp, int kind, int64_t id, 
             return rc;
         if (r == 1) {
             h->inv_deadline = sqlite3_column_int64(s, 0);
+            h->inv_opened = sqlite3_column_int64(s, 1);
             srr_st_done(s);
         }
     } else if (kind < 0) {
@@ -480,7 +481,8 @@ srr_rc srr_things_apply(srr_store *st, const srr_candidate *c, int64_t now, srr_
         if (rc == SRR_OK)
             rc = srr_rec_inv_load(st, id, &inv, err);
         if (rc == SRR_OK)
-            rc = srr_rec_promote(st, &inv, now, fin.why, err);
+            rc = srr_rec_promote(st, &inv, now, fin.why,
+                                 fin.decision.flapping_rule ? &fin.decision : NULL, err);
         srr_rec_inv_clear(&inv);
         stats->evidence++;
         stats->promoted++;
@@ -595,7 +597,7 @@ static srr_rc judge_investigation(srr_store *st, int64_t id, int64_t now, srr_ap
     f.summary = summary;
     srr_rules_timebox(&f, &r);
     if (r.verdict == SRR_TIMEBOX_PROMOTE) {
-        rc = srr_rec_promote(st, &inv, wall, r.why, err);
+        rc = srr_rec_promote(st, &inv, wall, r.why, NULL, err);
         stats->promoted++;
     } else {
         rc = srr_rec_close_inv(st, &inv, wall, r.why, &r, err);

@@ -21,7 +21,8 @@
 
 static const char *const BARS[] = {"▁", "▂", "▃", "▄", "▅", "▆", "▇", "█"};
 
-/* A sparkline of the values (NaN: "·"), scaled between their min and max. */
+/* A sparkline of the values (NaN: "·"), scaled from 0 (or a lower
+ * negative value) to their max. */
 static char *chart(const double *v, size_t n)
 {
     double lo = INFINITY, hi = -INFINITY;
@@ -32,6 +33,8 @@ static char *chart(const double *v, size_t n)
             lo = v[i] < lo ? v[i] : lo;
             hi = v[i] > hi ? v[i] : hi;
         }
+    if (lo > 0)
+        lo = 0; /* bars from zero: 20.1 against 20.2 is no step */
     for (size_t i = 0; i < n; i++) {
         int k = isnan(v[i]) ? -1 : hi > lo ? (int)((v[i] - lo) / (hi - lo) * 7 + 0.5) : 3;
         srr_buf_printf(&b, "%s", k < 0 ? "·" : BARS[k]);

@@ -10,7 +10,8 @@
  *   state.json           prior state (optional): {"now": ISO,
  *                        "by_check": {check: history}, "timeboxes": [...]}
  *                        where history = {"sightings": [[ISO, status], ...],
- *                        "open": {"kind", "id", "deadline"}, "resolved_risk": n,
+ *                        "open": {"kind", "id", "deadline", "opened"?},
+ *                        "resolved_risk": n,
  *                        "last_investigation": {"id", "outcome", "closed_at"}}
  *                        and a timebox = {"opened", "deadline", "now"?,
  *                        "observations": [[ISO, status, value?], ...],
@@ -120,6 +121,8 @@ static void history_from(const json_t *j, int64_t now, srr_history *h, srr_sight
         h->open_id = json_integer_value(json_object_get(o, "id"));
         if (json_object_get(o, "deadline"))
             h->inv_deadline = iso(json_object_get(o, "deadline"));
+        if (json_object_get(o, "opened"))
+            h->inv_opened = iso(json_object_get(o, "opened"));
     }
     h->resolved_risk_id = json_integer_value(json_object_get(j, "resolved_risk"));
     const json_t *li = json_object_get(j, "last_investigation");
