@@ -177,6 +177,11 @@ static json_t *run_case(const char *dir, const srr_ruleset *rs)
             json_object_set_new(d, "group", json_string(id.group));
             if (id.member[0])
                 json_object_set_new(d, "member", json_string(id.member));
+            /* The title names the thing, not this observation's value. */
+            srr_candidate cand;
+            srr_rules_candidate(&sv[i], &fin.decision, now, &cand);
+            json_object_set_new(d, "title", json_string(cand.title));
+            srr_candidate_clear(&cand);
         }
         if (prod.provisional)
             json_object_set_new(d, "provisional", json_true());
