@@ -427,38 +427,20 @@ void srr_rules_group_text(const srr_signal *sig, const srr_decision *d, char *ou
 void srr_rules_identity(const srr_ruleset *rs, const srr_signal *sig, srr_identity *out)
 {
     srr_decision d;
-    srr_sb g, m, x;
+    srr_sb m, x;
     memset(&d, 0, sizeof d);
     memset(out, 0, sizeof *out);
     srr_rules_source_group(rs, sig, -2, &d);
     srr_rules_fingerprint(sig, &d, out->fingerprint);
-    srr_sb_init(&g, out->group, sizeof out->group);
+    srr_rules_group_text(sig, &d, out->group, sizeof out->group);
     srr_sb_init(&m, out->member, sizeof out->member);
     srr_sb_init(&x, out->tags, sizeof out->tags);
-    if (!d.has_group_by) {
-        for (size_t i = 0; i < sig->ntags; i++) {
-            put_tag(&g, sig->tags[i]);
-            put_line(&x, sig->tags[i]);
-        }
-        return;
-    }
-    /* The labels a listed key names when no tag carries it (a metric check's
-     * `service:` and `env:` settings), first, as the fingerprint counts them. */
-    char lbl[256];
-    if (key_listed("service", d.group_by, d.ngroup_by) && sig->service &&
-        !srr_signal_tag(sig, "service")) {
-        snprintf(lbl, sizeof lbl, "service:%s", sig->service);
-        put_tag(&g, lbl);
-    }
-    if (key_listed("env", d.group_by, d.ngroup_by) && sig->env && !srr_signal_tag(sig, "env")) {
-        snprintf(lbl, sizeof lbl, "env:%s", sig->env);
-        put_tag(&g, lbl);
-    }
     for (size_t i = 0; i < sig->ntags; i++) {
-        int in = key_listed(sig->tags[i], d.group_by, d.ngroup_by);
-        put_tag(in ? &g : &m, sig->tags[i]);
+        int in = !d.has_group_by || key_listed(sig->tags[i], d.group_by, d.ngroup_by);
         if (in)
             put_line(&x, sig->tags[i]);
+        else
+            put_tag(&m, sig->tags[i]);
     }
 }
 
