@@ -7,6 +7,7 @@
  */
 #include <math.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -268,15 +269,81 @@ srr_rc srr_st_begin(srr_store *st, srr_error *err)
 
 srr_rc srr_st_commit(srr_store *st, srr_error *err)
 {
-    return ST_EXEC(st, Q_COMMIT, err, "");
+    srr_rc rc = ST_EXEC(st, Q_COMMIT, err, "");
+    if (rc == SRR_OK) { /* the things registered are stored now */
+        for (size_t i = 0; i < st->things_pending.cap; i++)
+            if (st->things_pending.slot[i])
+                srr_strset_add(&st->things, st->things_pending.slot[i]);
+    }
+    srr_strset_clear(&st->things_pending);
+    return rc;
 }
 
 void srr_st_rollback(srr_store *st)
 {
+    srr_strset_clear(&st->things_pending);
     if (!sqlite3_get_autocommit(st->db)) {
         sqlite3_step(st->q[Q_ROLLBACK]);
         srr_st_done(st->q[Q_ROLLBACK]);
     }
+}
+
+/* ---- a set of strings ------------------------------------------------ */
+
+static uint64_t str_hash(const char *s)
+{
+    uint64_t h = 1469598103934665603ULL;
+    for (; *s; s++) {
+        h ^= (unsigned char)*s;
+        h *= 1099511628211ULL;
+    }
+    return h;
+}
+
+int srr_strset_has(const srr_strset *set, const char *s)
+{
+    if (!set->cap)
+        return 0;
+    for (size_t i = str_hash(s) & (set->cap - 1); set->slot[i]; i = (i + 1) & (set->cap - 1))
+        if (strcmp(set->slot[i], s) == 0)
+            return 1;
+    return 0;
+}
+
+void srr_strset_add(srr_strset *set, const char *s)
+{
+    if (srr_strset_has(set, s))
+        return;
+    if (set->n >= SRR_KNOWN_MAX)
+        srr_strset_clear(set);
+    if ((set->n + 1) * 4 > set->cap * 3) {
+        size_t cap = set->cap ? set->cap * 2 : 256;
+        char **slot = srr_calloc(cap, sizeof *slot);
+        for (size_t i = 0; i < set->cap; i++) {
+            if (!set->slot[i])
+                continue;
+            size_t j = str_hash(set->slot[i]) & (cap - 1);
+            while (slot[j])
+                j = (j + 1) & (cap - 1);
+            slot[j] = set->slot[i];
+        }
+        free(set->slot);
+        set->slot = slot;
+        set->cap = cap;
+    }
+    size_t j = str_hash(s) & (set->cap - 1);
+    while (set->slot[j])
+        j = (j + 1) & (set->cap - 1);
+    set->slot[j] = srr_strdup(s);
+    set->n++;
+}
+
+void srr_strset_clear(srr_strset *set)
+{
+    for (size_t i = 0; i < set->cap; i++)
+        free(set->slot[i]);
+    free(set->slot);
+    memset(set, 0, sizeof *set);
 }
 
 /* ---- audit and logs --------------------------------------------------- */

@@ -31,6 +31,21 @@
 #define SRR_DEFAULT_TIMEBOX_S (7 * 86400) /* investigate without a time-box */
 #define SRR_HISTORY_SIGHTINGS 1000        /* most recent sightings a decision sees */
 
+/* A set of strings (the fingerprints of things known to be registered),
+ * open addressing; bounded: past SRR_KNOWN_MAX it starts over. */
+#define SRR_KNOWN_MAX (1u << 20)
+typedef struct srr_strset {
+    char **slot;
+    size_t n, cap; /* cap: a power of two, or 0 */
+} srr_strset;
+
+/* 1 when s is in the set. */
+int srr_strset_has(const srr_strset *set, const char *s);
+/* Adds a copy of s (no-op when present). */
+void srr_strset_add(srr_strset *set, const char *s);
+/* Empties the set (keeping nothing). */
+void srr_strset_clear(srr_strset *set);
+
 /* An open store. Invariant: every q[i] is prepared and reset (no pending
  * row, no bindings) between calls into the store's files. */
 struct srr_store {
@@ -40,6 +55,10 @@ struct srr_store {
     srr_buf text;             /* scratch for the JSON texts of one statement (jsonw.h):
                                  filled, bound SQLITE_STATIC, stepped, then reused */
     srr_apply_stats stream;   /* what the open stream transaction did (store_internal.h) */
+    /* Things registered in committed transactions (their row exists), and
+     * those the open transaction registered: moved over at COMMIT,
+     * forgotten at ROLLBACK. Spares the writer a probe per observation. */
+    srr_strset things, things_pending;
 };
 
 typedef enum { REC_RISK = 0, REC_BACKLOG, REC_INV } rec_kind;

@@ -256,12 +256,19 @@ static srr_rc register_thing(srr_store *st, const srr_candidate *c, const srr_id
                              int64_t now, int *moved, srr_error *err)
 {
     const srr_signal *sig = &c->signal;
-    srr_rc rc = ST_EXEC(st, Q_THING_INSERT, err, "ttttttttiiit", c->fingerprint,
+    srr_rc rc = SRR_OK;
+    if (srr_strset_has(&st->things, c->fingerprint) ||
+        srr_strset_has(&st->things_pending, c->fingerprint))
+        goto member; /* registered already: no probe */
+    rc = ST_EXEC(st, Q_THING_INSERT, err, "ttttttttiiit", c->fingerprint,
                         source_word(sig->source), sig->check ? sig->check : "", sig->service,
                         sig->env, id->group, c->title ? c->title : "", sig->unit,
                         (int64_t)srr_rules_worse_dir(sig), sig->observed_at, now, id->tags);
     if (rc == SRR_OK && sqlite3_changes(st->db) > 0)
         rc = carry_legacy(st, sig, id, now, moved, err);
+    if (rc == SRR_OK)
+        srr_strset_add(&st->things_pending, c->fingerprint);
+member:
     if (rc != SRR_OK || sig->status != SRR_STATUS_FIRING || !id->member[0])
         return rc;
     rc = ST_EXEC(st, Q_MEMBER_INSERT, err, "tti", c->fingerprint, id->member, sig->observed_at);
@@ -291,8 +298,11 @@ static srr_rc thing_untracked(srr_store *st, const char *fp, int *untracked, srr
     srr_rc rc = SRR_OK;
     int kind, r;
     int64_t id, resolved;
-    sqlite3_stmt *s = srr_st_prep(st, Q_THING_HAS, err, "t", fp);
+    sqlite3_stmt *s;
     *untracked = 0;
+    if (srr_strset_has(&st->things, fp) || srr_strset_has(&st->things_pending, fp))
+        return SRR_OK;
+    s = srr_st_prep(st, Q_THING_HAS, err, "t", fp);
     if (!s)
         return err ? err->code : SRR_ERR;
     if ((r = srr_st_next(st, s, &rc, err)) < 0)
