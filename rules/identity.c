@@ -427,11 +427,19 @@ void srr_rules_group_text(const srr_signal *sig, const srr_decision *d, char *ou
 void srr_rules_identity(const srr_ruleset *rs, const srr_signal *sig, srr_identity *out)
 {
     srr_decision d;
+    memset(&d, 0, sizeof d);
+    srr_rules_identity_parts(rs, sig, out);
+    srr_rules_source_group(rs, sig, -2, &d);
+    srr_rules_fingerprint(sig, &d, out->fingerprint);
+}
+
+void srr_rules_identity_parts(const srr_ruleset *rs, const srr_signal *sig, srr_identity *out)
+{
+    srr_decision d;
     srr_sb m, x;
     memset(&d, 0, sizeof d);
     memset(out, 0, sizeof *out);
     srr_rules_source_group(rs, sig, -2, &d);
-    srr_rules_fingerprint(sig, &d, out->fingerprint);
     srr_rules_group_text(sig, &d, out->group, sizeof out->group);
     srr_sb_init(&m, out->member, sizeof out->member);
     srr_sb_init(&x, out->tags, sizeof out->tags);

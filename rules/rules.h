@@ -347,6 +347,9 @@ typedef struct srr_identity {
 /* Fills *out for sig (rs may be NULL: every tag is the group). Never fails;
  * texts longer than SRR_GROUP_MAX are cut. */
 void srr_rules_identity(const srr_ruleset *rs, const srr_signal *sig, srr_identity *out);
+/* The same without the fingerprint (out->fingerprint left empty): what the
+ * writer needs of a candidate whose fingerprint it already has. */
+void srr_rules_identity_parts(const srr_ruleset *rs, const srr_signal *sig, srr_identity *out);
 
 /* The '\n'-joined tags of sig's group (srr_identity.tags, without the
  * hashing) into out (n bytes). */

@@ -395,7 +395,8 @@ srr_rc srr_things_apply(srr_store *st, const srr_candidate *c, int64_t now, srr_
             return rc;
         }
     }
-    srr_rules_identity(st->rules, sig, &ident);
+    srr_rules_identity_parts(st->rules, sig, &ident);
+    memcpy(ident.fingerprint, c->fingerprint, strnlen(c->fingerprint, 32));
     if ((rc = register_thing(st, c, &ident, now, &moved, err)) != SRR_OK)
         return rc;
     rc = srr_rec_find_target(st, c->fingerprint, &kind, &id, &resolved, &urgency, err);
