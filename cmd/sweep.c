@@ -502,6 +502,9 @@ static int sweep_window(sweep_run *run, srr_collect_job *jobs, const unsigned ch
         cands.v = sorted;
         cands.cap = cands.n;
     }
+    if (cands.n > run->sum->clear)
+        printf("  proposed (the writer decides with each thing's history: a repeat is "
+               "evidence):\n");
     for (i = 0; i < cands.n; i++) {
         srr_candidate *c = &cands.v[i];
         int firing = c->signal.status == SRR_STATUS_FIRING;
