@@ -1008,3 +1008,32 @@ Test(store, a_record_is_alive)
     srr_rules_destroy(rs);
     srr_config_destroy(cfg);
 }
+
+/* Datadog reorders its retries: a Recovered delivered after a newer
+ * Triggered is stored in its own time and does not make the thing clear. */
+Test(store, a_late_recovery_does_not_clear_a_newer_alert)
+{
+    srr_candidate c;
+    srr_apply_stats stats = {0};
+    srr_error err = {0};
+    const char *ids[] = {"t1", "t2", "r1"};
+    const srr_status st[] = {SRR_STATUS_FIRING, SRR_STATUS_FIRING, SRR_STATUS_RECOVERED};
+    const int64_t at[] = {T0, T0 + 7200, T0 + 3600}; /* r1 (dated 01:00) arrives last */
+    for (int i = 0; i < 3; i++) {
+        sf_candidate(&c, ids[i], "fp-mon", SRR_ACTION_INVESTIGATE, st[i], at[i]);
+        c.signal.source = SRR_SRC_WEBHOOK;
+        c.signal.kind = SRR_KIND_MONITOR_ALERT;
+        c.signal.window_start = c.signal.window_end = at[i];
+        cr_assert_eq(srr_store_apply(g_st, &c, 1, T0 + 9000, &stats, &err), SRR_OK, "%s",
+                     err.msg);
+        srr_candidate_clear(&c);
+    }
+    cr_assert_eq(q("SELECT count(*) FROM investigations"), 1);
+    cr_assert_eq(q("SELECT last_status = 'firing' FROM investigations"), 1,
+                 "the late recovery is older than the last trigger");
+    cr_assert_eq(q("SELECT last_obs_at FROM investigations"), T0 + 7200);
+    /* Its deadline (1 day) judged by the alerts in their own order: the
+     * last before the deadline fires, so it becomes a risk. */
+    cr_assert_eq(srr_store_check_deadlines(g_st, T0 + 2 * 86400, &stats, &err), SRR_OK);
+    cr_assert_eq(stats.promoted, 1);
+}
