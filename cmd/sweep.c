@@ -438,10 +438,11 @@ static int sweep_window(sweep_run *run, srr_collect_job *jobs, const unsigned ch
 
     srr_time_iso(end, t1);
     printf("window ending %s:\n", t1);
-    for (i = 0; i < n; i++)
+    for (i = 0; i < n; i++) {
         known[i] = known_of(run->state, &cfg->checks[jobs[i].check], &run->fired[jobs[i].check],
-                            end, &jobs[i].nknown),
+                            end, &jobs[i].nknown);
         jobs[i].known = (const char *const *)known[i];
+    }
     failed = srr_collect_jobs(cfg, run->rs, run->dd, jobs, n, &sigs, reports);
     run->sum->jobs += n;
     run->sum->failed += failed;
@@ -704,36 +705,28 @@ int srr_cmd_sweep(int argc, char **argv)
     run.cfg = cfg;
     run.rs = rs;
     run.dd = dd;
-    run.state = o.replay ? NULL : state;
+    run.state = state; /* a replay reads the things it follows, never moves the grid */
     run.fired = srr_calloc(cfg->nchecks ? cfg->nchecks : 1, sizeof *run.fired);
     run.broken = srr_calloc(cfg->nchecks ? cfg->nchecks : 1, 1);
     run.sum = &sum;
     run.now = now;
     run.drain = strcmp(cfg->queue.backend, "spool") == 0 && !o.no_drain;
-    {
-        /* a replay reads the store's things, never its grid */
-        srr_sweep_state *known_from = state;
-        for (i = 0; i < nends && code == SRR_EXIT_OK; i++) {
-            srr_collect_job *wj;
-            unsigned char *adv;
-            size_t nw = 0;
-            if (i > 0 && ends[i] == ends[i - 1])
-                continue;
-            wj = srr_calloc(jobs.n, sizeof *wj);
-            adv = srr_calloc(jobs.n, 1);
-            for (size_t j = 0; j < jobs.n; j++)
-                if (jobs.v[j].window_end == ends[i]) {
-                    adv[nw] = jobs.advance[j];
-                    wj[nw++] = jobs.v[j];
-                }
-            run.state = known_from;
-            if (o.replay) /* the things, not the state: sweep_window moves the state */
-                for (size_t j = 0; j < nw; j++)
-                    adv[j] = 0;
-            code = sweep_window(&run, wj, adv, nw, ends[i]);
-            free(wj);
-            free(adv);
-        }
+    for (i = 0; i < nends && code == SRR_EXIT_OK; i++) {
+        srr_collect_job *wj;
+        unsigned char *adv;
+        size_t nw = 0;
+        if (i > 0 && ends[i] == ends[i - 1])
+            continue;
+        wj = srr_calloc(jobs.n, sizeof *wj);
+        adv = srr_calloc(jobs.n, 1);
+        for (size_t j = 0; j < jobs.n; j++)
+            if (jobs.v[j].window_end == ends[i]) {
+                adv[nw] = jobs.advance[j]; /* 0 for every window of a replay */
+                wj[nw++] = jobs.v[j];
+            }
+        code = sweep_window(&run, wj, adv, nw, ends[i]);
+        free(wj);
+        free(adv);
     }
     if (run.drain && state) { /* what waits for a later window's budget: listed, kept */
         srr_error werr = {0};

@@ -149,8 +149,7 @@ static int rule_admits_check(const srr_rule *r, const srr_check *c, const srr_ch
  * and its check matcher (if any) is not only about configured checks. */
 static int rule_admits_webhook(const srr_ruleset *rs, const srr_rule *r)
 {
-    if (!bit_in(r->source_mask, SRR_SRC_WEBHOOK) ||
-        !bit_in(r->kind_mask, SRR_KIND_MONITOR_ALERT))
+    if (!bit_in(r->source_mask, SRR_SRC_WEBHOOK) || !bit_in(r->kind_mask, SRR_KIND_MONITOR_ALERT))
         return 0;
     if (r->source_mask || !r->check.n)
         return 1;
@@ -334,8 +333,7 @@ static int monitor_matches(const srr_monitor_src *m, const srr_signal *sig)
     return 1;
 }
 
-void srr_rules_source_group(const srr_ruleset *rs, const srr_signal *sig, long k,
-                            srr_decision *d)
+void srr_rules_source_group(const srr_ruleset *rs, const srr_signal *sig, long k, srr_decision *d)
 {
     d->group_by = NULL;
     d->ngroup_by = 0;
@@ -452,8 +450,8 @@ void srr_rules_identity_parts(const srr_ruleset *rs, const srr_signal *sig, srr_
     }
 }
 
-size_t srr_rules_legacy_fingerprints(const srr_ruleset *rs, const srr_signal *sig,
-                                     char (*out)[33], size_t max)
+size_t srr_rules_legacy_fingerprints(const srr_ruleset *rs, const srr_signal *sig, char (*out)[33],
+                                     size_t max)
 {
     srr_identity now;
     srr_decision d;
@@ -589,8 +587,9 @@ int srr_rules_group_lint(const srr_ruleset *rs, size_t k, char *out, size_t n)
                           skipped++ ? "," : ". Not applied to", c->name,
                           rt->group_from_rule >= 0 ? "applies to" : "may apply to");
         else if (a == 2)
-            srr_sb_printf(&sb, "%s check '%s' (its %s is known per series only: declare "
-                               "group_by on the check if you meant it)",
+            srr_sb_printf(&sb,
+                          "%s check '%s' (its %s is known per series only: declare "
+                          "group_by on the check if you meant it)",
                           skipped++ ? "," : ". Not applied to", c->name,
                           r->service.n ? "service" : "env");
     }

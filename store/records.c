@@ -17,7 +17,7 @@
 #include "store_priv.h"
 
 #define SRR_TEXT_MAX (64 * 1024) /* bound on generated overviews */
-#define SRR_MERGE_HOPS 8          /* bound on following merged_into */
+#define SRR_MERGE_HOPS 8         /* bound on following merged_into */
 
 /* The signal's evidence as bounded compact JSON text, or NULL when it has
  * none (or it is not an object or array, which json_dumps refused). The
@@ -99,7 +99,9 @@ static void members_suffix(srr_store *st, const char *fp, int less, char *out, s
         size_t klen = m ? strcspn(m, ":,") : 0;
         if (count > 0 && klen > 0)
             snprintf(out, n, ", %lld %.*s%s", (long long)count, (int)klen, m,
-                     count == 1 ? "" : m[klen - 1] == 's' ? "es" : "s");
+                     count == 1           ? ""
+                     : m[klen - 1] == 's' ? "es"
+                                          : "s");
         srr_st_done(s);
     }
 }
@@ -268,8 +270,8 @@ static const rec_kind OPEN_KIND[] = {REC_RISK, REC_INV, REC_BACKLOG};
  * risk a merged risk of that fingerprint was merged into. When there is
  * none and the latest risk of the fingerprint (after merges) is resolved,
  * *resolved gets its id. Returns SRR_OK with *kind = -1 when no record. */
-srr_rc srr_rec_find_target(srr_store *st, const char *fp, int *kind, int64_t *id,
-                           int64_t *resolved, int *urgency, srr_error *err)
+srr_rc srr_rec_find_target(srr_store *st, const char *fp, int *kind, int64_t *id, int64_t *resolved,
+                           int *urgency, srr_error *err)
 {
     sqlite3_stmt *s;
     srr_rc rc = SRR_OK;
@@ -335,7 +337,6 @@ srr_rc srr_rec_find_target(srr_store *st, const char *fp, int *kind, int64_t *id
     }
     return SRR_OK;
 }
-
 
 /* Each record table's count of its thing's members, refreshed. */
 static const enum srr_stmt_id MEMBERS_OF[] = {Q_RISK_MEMBERS, Q_BL_MEMBERS, Q_INV_MEMBERS};
@@ -557,8 +558,8 @@ srr_rc srr_rec_promote(srr_store *st, const srr_inv_row *inv, int64_t now, const
     /* Promoted by a rule (a flapping one): the risk is that rule's, as
      * urgent as the more urgent of the two. */
     const char *rule = by && by->rule ? by->rule : inv->rule;
-    int64_t urgency = by && (int64_t)by->urgency > inv->urgency ? (int64_t)by->urgency
-                                                                : inv->urgency;
+    int64_t urgency =
+        by && (int64_t)by->urgency > inv->urgency ? (int64_t)by->urgency : inv->urgency;
     char inv_hid[32], risk_hid[32], open_s[32], dl_s[32];
     char *overview = NULL, *outcome = NULL;
     json_t *before = NULL, *after = NULL;
@@ -568,16 +569,16 @@ srr_rc srr_rec_promote(srr_store *st, const srr_inv_row *inv, int64_t now, const
     srr_st_hid(REC_INV, inv->id, inv_hid);
     srr_time_iso(inv->opened_at, open_s);
     srr_time_iso(inv->deadline, dl_s);
-    overview = srr_asprintf("%s\n\nPromoted from the time-boxed investigation %s (opened %s, "
-                            "deadline %s): %s\n%s%s%s%s%s",
-                            inv->title, inv_hid, open_s, dl_s, why, inv->link ? "Datadog: " : "",
-                            inv->link ? inv->link : "", inv->link ? "\n" : "",
-                            inv->reason ? "Investigated because: " : "",
-                            inv->reason ? inv->reason : "");
-    rc = ST_EXEC(st, Q_RISK_INSERT, err, "ittttttttttriiiittt", urgency, inv->title,
-                 inv->service, inv->env, inv->fingerprint, overview, inv->assignee, inv->link,
-                 rule, why, inv->origin, (int64_t)0, inv->first_seen, inv->last_seen,
-                 inv->occurrences, now, inv->labels, (const char *)NULL, (const char *)NULL);
+    overview =
+        srr_asprintf("%s\n\nPromoted from the time-boxed investigation %s (opened %s, "
+                     "deadline %s): %s\n%s%s%s%s%s",
+                     inv->title, inv_hid, open_s, dl_s, why, inv->link ? "Datadog: " : "",
+                     inv->link ? inv->link : "", inv->link ? "\n" : "",
+                     inv->reason ? "Investigated because: " : "", inv->reason ? inv->reason : "");
+    rc = ST_EXEC(st, Q_RISK_INSERT, err, "ittttttttttriiiittt", urgency, inv->title, inv->service,
+                 inv->env, inv->fingerprint, overview, inv->assignee, inv->link, rule, why,
+                 inv->origin, (int64_t)0, inv->first_seen, inv->last_seen, inv->occurrences, now,
+                 inv->labels, (const char *)NULL, (const char *)NULL);
     if (rc != SRR_OK)
         goto out;
     risk_id = sqlite3_last_insert_rowid(st->db);
@@ -590,9 +591,8 @@ srr_rc srr_rec_promote(srr_store *st, const srr_inv_row *inv, int64_t now, const
     rc = ST_EXEC(st, Q_EVIDENCE_COPY, err, "titi", SRR_ST_REC_NAME[REC_INV], inv->id,
                  SRR_ST_REC_NAME[REC_RISK], risk_id);
     if (rc == SRR_OK)
-        rc = promote_log(st, inv, risk_id, why, inv->last_seen > inv->deadline ? inv->last_seen
-                                                                            : inv->deadline,
-                         err);
+        rc = promote_log(st, inv, risk_id, why,
+                         inv->last_seen > inv->deadline ? inv->last_seen : inv->deadline, err);
     if (rc != SRR_OK)
         goto out;
     outcome = srr_asprintf("promoted to %s", risk_hid);

@@ -168,8 +168,8 @@ srr_rc srr_rec_create_investigation(srr_store *st, const srr_candidate *c, const
  * its latest risk (after merges) is resolved, *resolved gets its id.
  * *urgency (may be NULL) gets the open record's urgency (-1: unknown).
  * SRR_OK with *kind = -1 when no record. */
-srr_rc srr_rec_find_target(srr_store *st, const char *fp, int *kind, int64_t *id,
-                           int64_t *resolved, int *urgency, srr_error *err);
+srr_rc srr_rec_find_target(srr_store *st, const char *fp, int *kind, int64_t *id, int64_t *resolved,
+                           int *urgency, srr_error *err);
 /* The writer's titles of thing fp's records (`base` + its member count)
  * follow a new member ("..., 2 pods" -> "..., 3 pods"); a title a person
  * changed is kept. */

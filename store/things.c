@@ -15,7 +15,6 @@
 #include "jsonw.h"
 #include "store_priv.h"
 
-
 /* Reads what the final decision needs to know about fingerprint fp into
  * *h; the sightings go to *sv (caller frees), read only when
  * `with_sightings` (a policy with recurrence or flapping rules).
@@ -76,8 +75,8 @@ static srr_rc load_history(srr_store *st, const char *fp, int kind, int64_t id, 
         (*sv)[n].at = sqlite3_column_int64(s, 0);
         (*sv)[n].status =
             strcmp(srr_st_text(s, 1), "recovered") == 0 ? SRR_STATUS_RECOVERED : SRR_STATUS_FIRING;
-        (*sv)[n].value = sqlite3_column_type(s, 2) == SQLITE_NULL ? NAN
-                                                                  : sqlite3_column_double(s, 2);
+        (*sv)[n].value =
+            sqlite3_column_type(s, 2) == SQLITE_NULL ? NAN : sqlite3_column_double(s, 2);
         n++;
     }
     if (!s)
@@ -188,7 +187,6 @@ static char *labels_text(const srr_decision *d)
  * its fingerprint, the final decision (rules/final.c), then the effect. */
 /* ---- the thing registry ----------------------------------------------------- */
 
-
 static const char *source_word(srr_source s)
 {
     return s == SRR_SRC_METRICS ? "metrics" : s == SRR_SRC_LOGS ? "logs" : "webhook";
@@ -233,9 +231,9 @@ static srr_rc carry_legacy(srr_store *st, const srr_signal *sig, const srr_ident
             rc = ST_EXEC(st, Q_ALIAS_INSERT, err, "tti", old[i], id->fingerprint, now);
         if (rc == SRR_OK && changes) {
             json_t *before = json_pack("{s:s}", "fingerprint", old[i]);
-            json_t *after = json_pack("{s:s, s:s, s:s, s:i}", "fingerprint", id->fingerprint,
-                                      "check", sig->check ? sig->check : "", "group", id->group,
-                                      "rows", changes);
+            json_t *after =
+                json_pack("{s:s, s:s, s:s, s:i}", "fingerprint", id->fingerprint, "check",
+                          sig->check ? sig->check : "", "group", id->group, "rows", changes);
             rc = srr_st_audit(st, now, "thing", 0, "carry", before, after,
                               "a thing is its source + the group declared there now (store "
                               "migration 4): what was stored under its old fingerprint moves "
@@ -260,10 +258,10 @@ static srr_rc register_thing(srr_store *st, const srr_candidate *c, const srr_id
     if (srr_strset_has(&st->things, c->fingerprint) ||
         srr_strset_has(&st->things_pending, c->fingerprint))
         goto member; /* registered already: no probe */
-    rc = ST_EXEC(st, Q_THING_INSERT, err, "ttttttttiiit", c->fingerprint,
-                        source_word(sig->source), sig->check ? sig->check : "", sig->service,
-                        sig->env, id->group, c->title ? c->title : "", sig->unit,
-                        (int64_t)srr_rules_worse_dir(sig), sig->observed_at, now, id->tags);
+    rc = ST_EXEC(st, Q_THING_INSERT, err, "ttttttttiiit", c->fingerprint, source_word(sig->source),
+                 sig->check ? sig->check : "", sig->service, sig->env, id->group,
+                 c->title ? c->title : "", sig->unit, (int64_t)srr_rules_worse_dir(sig),
+                 sig->observed_at, now, id->tags);
     if (rc == SRR_OK && sqlite3_changes(st->db) > 0)
         rc = carry_legacy(st, sig, id, now, moved, err);
     if (rc == SRR_OK)
@@ -326,8 +324,7 @@ static srr_rc raise_urgency(srr_store *st, const srr_signal *sig, const srr_deci
     json_t *before, *after;
     char why[640];
     srr_rc rc;
-    if (d->action == SRR_ACTION_IGNORE ||
-        (sig->status != SRR_STATUS_FIRING && !d->flapping_rule))
+    if (d->action == SRR_ACTION_IGNORE || (sig->status != SRR_STATUS_FIRING && !d->flapping_rule))
         return SRR_OK;
     if (cur < 0 && kind == REC_RISK) { /* reached through a merge */
         sqlite3_stmt *s = srr_st_prep(st, Q_RISK_URGENCY, err, "i", id);
@@ -577,10 +574,9 @@ static srr_rc judge_investigation(srr_store *st, int64_t id, int64_t now, srr_ap
             obs = srr_realloc(obs, cap * sizeof *obs);
         }
         obs[n].at = sqlite3_column_int64(s, 0);
-        obs[n].status = strcmp(srr_st_text(s, 1), "firing") == 0 ? SRR_STATUS_FIRING
-                                                                 : SRR_STATUS_RECOVERED;
-        obs[n].value = sqlite3_column_type(s, 2) == SQLITE_NULL ? NAN
-                                                                : sqlite3_column_double(s, 2);
+        obs[n].status =
+            strcmp(srr_st_text(s, 1), "firing") == 0 ? SRR_STATUS_FIRING : SRR_STATUS_RECOVERED;
+        obs[n].value = sqlite3_column_type(s, 2) == SQLITE_NULL ? NAN : sqlite3_column_double(s, 2);
         n++;
     }
     if (!s)
@@ -656,4 +652,3 @@ srr_rc srr_store_check_deadlines(srr_store *st, int64_t now, srr_apply_stats *st
     srr_st_stats_add(stats, &local);
     return SRR_OK;
 }
-
