@@ -351,6 +351,58 @@ static srr_rc raise_urgency(srr_store *st, const srr_signal *sig, const srr_deci
     return rc;
 }
 
+/* A sweep's clear observation of a thing never seen firing says nothing
+ * worth keeping (the sweep sends those only for things it follows): only
+ * its id is claimed (*skipped = 1). */
+static srr_rc skip_untracked(srr_store *st, const srr_candidate *c, int64_t now,
+                             srr_apply_stats *stats, int *skipped, srr_error *err)
+{
+    int untracked = 0;
+    srr_rc rc;
+    *skipped = 0;
+    if (c->signal.status == SRR_STATUS_FIRING || c->signal.source == SRR_SRC_WEBHOOK)
+        return SRR_OK;
+    if ((rc = thing_untracked(st, c->fingerprint, &untracked, err)) != SRR_OK || !untracked)
+        return rc;
+    *skipped = 1;
+    rc = ST_EXEC(st, Q_CAND_INSERT, err, "tttit", c->id, c->fingerprint, srr_action_name(c->action),
+                 now, "clear, thing never seen firing: not kept");
+    if (rc == SRR_OK && sqlite3_changes(st->db) == 0)
+        stats->duplicates++;
+    else if (rc == SRR_OK)
+        stats->untracked++;
+    return rc;
+}
+
+/* A new record (CREATE or REGRESSION effect): a sweep window's waits for
+ * the window's budget (budget.c), an alert's is created at once; writes
+ * what happened to outcome. */
+static srr_rc new_record(srr_store *st, const srr_candidate *c, const srr_candidate *eff,
+                         const rec_extra *x, srr_effect effect, int64_t resolved, int64_t now,
+                         srr_apply_stats *stats, char *outcome, size_t n, srr_error *err)
+{
+    char hid[32] = "";
+    int admit = 1;
+    srr_rc rc = SRR_OK;
+    if (srr_budget_of(st, c) > 0)
+        rc = srr_budget_take(st, eff, x, effect, resolved, now, &admit, stats, err);
+    if (rc == SRR_OK && admit)
+        rc = srr_rec_create(st, eff, x, effect == SRR_EFFECT_REGRESSION ? resolved : 0, now, stats,
+                            hid, err);
+    if (rc == SRR_OK && admit && srr_budget_of(st, c) > 0 && hid[0])
+        rc = srr_budget_count(st, srr_st_judged_at(&c->signal), err);
+    if (!admit)
+        snprintf(outcome, n, "waiting for the window's draft budget");
+    else if (!hid[0])
+        snprintf(outcome, n, "ignored: sighting only");
+    else if (effect == SRR_EFFECT_REGRESSION)
+        snprintf(outcome, n, "regression: draft %s reopens SRR-%lld", hid, (long long)resolved);
+    else
+        snprintf(outcome, n, "%s %s",
+                 eff->action == SRR_ACTION_INVESTIGATE ? "opened" : "created draft", hid);
+    return rc;
+}
+
 srr_rc srr_things_apply(srr_store *st, const srr_candidate *c, int64_t now, srr_apply_stats *stats,
                         srr_error *err)
 {
@@ -369,29 +421,14 @@ srr_rc srr_things_apply(srr_store *st, const srr_candidate *c, int64_t now, srr_
     const char *dtext;
     json_t *dj = NULL;
     srr_identity ident;
-    int moved = 0, urgency = -1;
+    int moved = 0, urgency = -1, skipped = 0;
 
     if (!c->id[0] || !c->fingerprint || !*c->fingerprint)
         return srr_error_set(err, SRR_EINVAL, "store: candidate '%s' has no %s", c->id,
                              c->id[0] ? "fingerprint" : "id");
     stats->received++;
-    /* A sweep's clear observation of a thing never seen firing says nothing
-     * worth keeping (the sweep sends those only for things it knows). */
-    if (sig->status != SRR_STATUS_FIRING && sig->source != SRR_SRC_WEBHOOK) {
-        int untracked = 0;
-        if ((rc = thing_untracked(st, c->fingerprint, &untracked, err)) != SRR_OK)
-            return rc;
-        if (untracked) {
-            rc = ST_EXEC(st, Q_CAND_INSERT, err, "tttit", c->id, c->fingerprint,
-                         srr_action_name(c->action), now,
-                         "clear, thing never seen firing: not kept");
-            if (rc == SRR_OK && sqlite3_changes(st->db) == 0)
-                stats->duplicates++;
-            else if (rc == SRR_OK)
-                stats->untracked++;
-            return rc;
-        }
-    }
+    if ((rc = skip_untracked(st, c, now, stats, &skipped, err)) != SRR_OK || skipped)
+        return rc;
     srr_rules_identity_parts(st->rules, sig, &ident);
     memcpy(ident.fingerprint, c->fingerprint, strnlen(c->fingerprint, 32));
     if ((rc = register_thing(st, c, &ident, now, &moved, err)) != SRR_OK)
@@ -497,29 +534,10 @@ srr_rc srr_things_apply(srr_store *st, const srr_candidate *c, int64_t now, srr_
         break;
     }
     case SRR_EFFECT_REGRESSION:
-    case SRR_EFFECT_CREATE: {
-        int admit = 1;
-        /* A new record of a sweep window waits for the window's budget
-         * (budget.c); repeats and evidence never do. */
-        if (srr_budget_of(st, c) > 0)
-            rc = srr_budget_take(st, &eff, &x, fin.effect, resolved, now, &admit, stats, err);
-        if (rc == SRR_OK && admit)
-            rc = srr_rec_create(st, &eff, &x, fin.effect == SRR_EFFECT_REGRESSION ? resolved : 0,
-                                now, stats, hid, err);
-        if (rc == SRR_OK && admit && srr_budget_of(st, c) > 0 && hid[0])
-            rc = srr_budget_count(st, srr_st_judged_at(sig), err);
-        if (!admit)
-            snprintf(outcome, sizeof(outcome), "waiting for the window's draft budget");
-        else if (!hid[0])
-            snprintf(outcome, sizeof(outcome), "ignored: sighting only");
-        else if (fin.effect == SRR_EFFECT_REGRESSION)
-            snprintf(outcome, sizeof(outcome), "regression: draft %s reopens SRR-%lld", hid,
-                     (long long)resolved);
-        else
-            snprintf(outcome, sizeof(outcome), "%s %s",
-                     eff.action == SRR_ACTION_INVESTIGATE ? "opened" : "created draft", hid);
+    case SRR_EFFECT_CREATE:
+        rc = new_record(st, c, &eff, &x, fin.effect, resolved, now, stats, outcome, sizeof outcome,
+                        err);
         break;
-    }
     default:
         if (fin.decision.action == SRR_ACTION_IGNORE || sig->status == SRR_STATUS_FIRING)
             stats->ignored++;
