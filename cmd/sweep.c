@@ -404,21 +404,29 @@ typedef struct sweep_run {
     sweep_summary *sum;
     srr_apply_stats stored;
     int64_t now;
+    int64_t end;           /* the sweep's last window end */
     int drain;             /* the embedded writer drains and closes each window */
     srr_buf failures;      /* "  check: why" of each window that failed */
 } sweep_run;
 
-/* Prints what one check's run found. */
-static void print_report(const srr_check_report *rep)
+/* Prints what one check's run found; a window that ends before the
+ * sweep's (catch-up) says so. */
+static void print_report(const srr_check_report *rep, int64_t sweep_end)
 {
+    char wbuf[48] = "";
+    if (rep->window_end != sweep_end) {
+        char t2[32];
+        srr_time_iso(rep->window_end, t2);
+        snprintf(wbuf, sizeof wbuf, " (window to %s)", t2);
+    }
     if (rep->rc != SRR_OK) {
-        printf("  %-24s %s: %s\n", rep->check->name,
-               rep->rc == SRR_EPARTIAL ? "PARTIAL, not kept" : "FAILED", rep->error);
+        printf("  %-24s %s%s: %s\n", rep->check->name,
+               rep->rc == SRR_EPARTIAL ? "PARTIAL, not kept" : "FAILED", wbuf, rep->error);
         return;
     }
-    printf("  %-24s %-7s %6zu %s, %zu signal(s)%s\n", rep->check->name,
+    printf("  %-24s %-7s %6zu %s, %zu signal(s)%s%s\n", rep->check->name,
            rep->check->source == SRR_SRC_METRICS ? "metrics" : "logs", rep->nresults,
-           rep->check->source == SRR_SRC_METRICS ? "series" : "events", rep->nsignals,
+           rep->check->source == SRR_SRC_METRICS ? "series" : "events", rep->nsignals, wbuf,
            rep->partial ? " (PARTIAL answer, kept marked partial)" : "");
 }
 
@@ -450,7 +458,7 @@ static int sweep_window(sweep_run *run, srr_collect_job *jobs, const unsigned ch
     run->sum->windows++;
     for (i = 0; i < n; i++) {
         const srr_check_report *rep = &reports[i];
-        print_report(rep);
+        print_report(rep, run->end);
         if (rep->rc != SRR_OK) {
             char at[32];
             srr_time_iso(end, at);
@@ -710,6 +718,7 @@ int srr_cmd_sweep(int argc, char **argv)
     run.broken = srr_calloc(cfg->nchecks ? cfg->nchecks : 1, 1);
     run.sum = &sum;
     run.now = now;
+    run.end = end;
     run.drain = strcmp(cfg->queue.backend, "spool") == 0 && !o.no_drain;
     for (i = 0; i < nends && code == SRR_EXIT_OK; i++) {
         srr_collect_job *wj;

@@ -189,9 +189,8 @@ static void carry_rule_groups(srr_ruleset *rs)
             rt->group_by = (const char *const *)c->group_by;
             rt->ngroup_by = c->ngroup_by;
             rt->has_group = 1;
-            continue;
         }
-        for (size_t k = 0; k <= rs->nrules; k++) { /* the default last */
+        for (size_t k = 0; !rt->has_group && k <= rs->nrules; k++) { /* the default last */
             const srr_rule *r = srr_rules_rule_at(rs, k);
             if (!r->has_group_by)
                 continue;

@@ -601,11 +601,13 @@ static const char *const SRR_STMT_SQL[Q__COUNT] = {
                      " updated_at = ?5 WHERE id = ?1 AND status = 'open'",
     [Q_RISK_GET] = "SELECT " SRR_RISK_COLUMNS " FROM risks WHERE id = ?1",
     [Q_RISK_LIST] = "SELECT id, status, urgency, title, service, env, assignee, occurrences,"
-                    " last_seen, updated_at, labels FROM risks WHERE ?1 IS NULL OR status = ?1"
+                    " last_seen, updated_at, labels, last_value, worst_value, last_obs_status, members"
+                    " FROM risks WHERE ?1 IS NULL OR status = ?1"
                     " ORDER BY urgency DESC, id",
     [Q_BL_GET] = "SELECT " SRR_BACKLOG_COLUMNS " FROM backlog WHERE id = ?1",
     [Q_BL_LIST] = "SELECT id, status, urgency, title, service, env, assignee, ticket_link,"
-                  " occurrences, last_seen, updated_at, labels FROM backlog"
+                  " occurrences, last_seen, updated_at, labels, last_value, worst_value,"
+                  " last_obs_status, members FROM backlog"
                   " WHERE ?1 IS NULL OR status = ?1 ORDER BY urgency DESC, id",
     [Q_INV_LIST] = "SELECT " SRR_INV_COLUMNS " FROM investigations"
                    " WHERE ?1 IS NULL OR status = ?1 ORDER BY urgency DESC, id",

@@ -729,7 +729,8 @@ srr_rc srr_wf_risks_list(srr_store *st, const srr_wf_filter *f, json_t **out, sr
     s = srr_wf_prep(
         db, err,
         "SELECT * FROM (SELECT r.id, r.status, r.urgency, r.title, r.service, r.env,"
-        " r.assignee, r.occurrences, r.last_seen, r.updated_at, " WF_LAST_TOUCHED
+        " r.assignee, r.occurrences, r.last_seen, r.updated_at, r.last_value, r.worst_value,"
+        " r.last_obs_status, r.members, " WF_LAST_TOUCHED
         " AS last_touched, r.labels FROM risks r"
         " WHERE (?1 IS NULL OR r.status = ?1) AND (?2 < 0 OR r.urgency = ?2)"
         " AND (?3 IS NULL OR r.assignee = ?3) AND (?4 IS NULL OR r.service = ?4)"
@@ -757,9 +758,18 @@ srr_rc srr_wf_risks_list(srr_store *st, const srr_wf_filter *f, json_t **out, sr
         json_object_set_new(row, "occurrences", json_integer(sqlite3_column_int64(s, 7)));
         json_object_set_new(row, "last_seen", srr_wf_time(sqlite3_column_int64(s, 8)));
         json_object_set_new(row, "updated_at", srr_wf_time(sqlite3_column_int64(s, 9)));
-        json_object_set_new(row, "last_touched", srr_wf_time(sqlite3_column_int64(s, 10)));
+        json_object_set_new(row, "last_value", sqlite3_column_type(s, 10) == SQLITE_NULL
+                                                   ? json_null()
+                                                   : json_real(sqlite3_column_double(s, 10)));
+        json_object_set_new(row, "worst_value", sqlite3_column_type(s, 11) == SQLITE_NULL
+                                                    ? json_null()
+                                                    : json_real(sqlite3_column_double(s, 11)));
+        json_object_set_new(row, "last_obs_status",
+                            text_or_null((const char *)sqlite3_column_text(s, 12)));
+        json_object_set_new(row, "members", json_integer(sqlite3_column_int64(s, 13)));
+        json_object_set_new(row, "last_touched", srr_wf_time(sqlite3_column_int64(s, 14)));
         {
-            const char *lt = (const char *)sqlite3_column_text(s, 11);
+            const char *lt = (const char *)sqlite3_column_text(s, 15);
             json_t *labels = lt ? json_loads(lt, 0, NULL) : NULL;
             if (!json_is_array(labels)) {
                 json_decref(labels);

@@ -16,6 +16,7 @@
  *     samples (printed by `srr risks show`).
  */
 #include <criterion/criterion.h>
+#include <math.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -114,11 +115,16 @@ static const char *field(const json_t *arr, size_t i, const char *key)
 }
 
 /* 1 when some entry's title contains `part`. */
-static int has_title(const json_t *arr, const char *part)
+/* 1 when the record titled with `part` keeps `value` as its latest value
+ * (a record's title names its thing; the value it measured is kept beside
+ * it, in the condition's unit). */
+static int has_value(const json_t *arr, const char *part, double value)
 {
     for (size_t i = 0; i < json_array_size(arr); i++)
-        if (strstr(field(arr, i, "title"), part))
-            return 1;
+        if (strstr(field(arr, i, "title"), part)) {
+            double v = json_number_value(json_object_get(json_array_get(arr, i), "last_value"));
+            return fabs(v - value) <= 1e-6 * (fabs(value) + 1);
+        }
     return 0;
 }
 
@@ -186,11 +192,11 @@ Test(truth_e2e, units_of_every_series_against_the_condition)
     tu_run_free(&r);
     json_t *inv = list(cfg, "investigations");
     cr_assert_eq(json_array_size(inv), 5);
-    cr_assert(has_title(inv, "disk: last 91% on host:db-01"), "fraction 0.91 is 91%");
-    cr_assert(has_title(inv, "cpu: max 93.5%"));
-    cr_assert(has_title(inv, "rss: max 1.8 GiB"));
-    cr_assert(has_title(inv, "lat: max 750 ms"));
-    cr_assert(has_title(inv, "lat-ns: max 600 ms"));
+    cr_assert(has_value(inv, "disk last on host:db-01", 91), "fraction 0.91 is 91%");
+    cr_assert(has_value(inv, "cpu max", 93.5));
+    cr_assert(has_value(inv, "rss max", 1.8));
+    cr_assert(has_value(inv, "lat max", 750));
+    cr_assert(has_value(inv, "lat-ns max", 600));
     json_decref(inv);
     free(cfg);
 }
@@ -319,7 +325,8 @@ Test(truth_e2e, partial_answers_store_nothing_and_are_judged_again)
                   one);
         free(one);
     }
-    cr_assert(strstr(r.out, "agg-timeout: count 50") && strstr(r.out, "v2-error: max 5"),
+    cr_assert(strstr(r.out, "agg-timeout count") && strstr(r.out, "count 50 > ") &&
+                  strstr(r.out, "v2-error max") && strstr(r.out, "max 5 > "),
               "the windows that were partial land now:\n%s", r.out);
     tu_run_free(&r);
     free(cfg);
@@ -388,7 +395,7 @@ Test(truth_e2e, a_failed_samples_request_keeps_the_count)
     cr_assert(strstr(r.out, "1 new investigation(s)"), "%s", r.out);
     tu_run_free(&r);
     json_t *inv = list(cfg, "investigations");
-    cr_assert(has_title(inv, "checkout-5xx: count 500 on service:checkout"), "%s",
+    cr_assert(has_value(inv, "checkout-5xx count on service:checkout", 500), "%s",
               field(inv, 0, "title"));
     json_decref(inv);
     free(cfg);
@@ -446,8 +453,9 @@ Test(truth_e2e, a_log_spike_in_a_flat_week)
     tu_run_free(&r);
     json_t *risks = list(cfg, "risks");
     cr_assert_eq(json_array_size(risks), 1, "only payments spiked");
-    cr_assert(has_title(risks, "pay-errors: spike 2900% on service:payments"), "%s",
-              field(risks, 0, "title"));
+    cr_assert(has_value(risks, "pay-errors spike on service:payments", 2900), "%s: %g",
+              field(risks, 0, "title"),
+              json_number_value(json_object_get(json_array_get(risks, 0), "last_value")));
     cr_assert_str_eq(field(risks, 0, "service"), "payments");
     const char *show[] = {"risks", "show", "-c", cfg, field(risks, 0, "id"), NULL};
     srr(&r, NOW, show);
