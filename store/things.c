@@ -236,7 +236,7 @@ static srr_rc carry_legacy(srr_store *st, const srr_signal *sig, const srr_ident
                           sig->check ? sig->check : "", "group", id->group, "rows", changes);
             rc = srr_st_audit(st, now, "thing", 0, "carry", before, after,
                               "a thing is its source + the group declared there now (store "
-                              "migration 4): what was stored under its old fingerprint moves "
+                              "migration 5): what was stored under its old fingerprint moves "
                               "to it",
                               err);
             json_decref(before);

@@ -102,12 +102,12 @@ static void worker_signal(srr_signal *s, const char *host, srr_status status, in
     s->window_end = s->observed_at = at;
 }
 
-/* Migration 4 on a store written when the rule decided the fingerprint:
+/* Migration 5 on a store written when the rule decided the fingerprint:
  * the firing growth was keyed per service (the rule's group_by), its
  * recovery per host (the default had none). The first observation under
  * the identity from the source carries the per-host sightings to the
  * thing, once, audited; and a redelivery changes nothing. */
-Test(store, migration_4_carries_old_fingerprints_to_the_thing)
+Test(store, migration_5_carries_old_fingerprints_to_the_thing)
 {
     static const char yaml[] =
         "checks:\n"
