@@ -320,8 +320,11 @@ size_t srr_collect_jobs(const srr_config *cfg, const srr_ruleset *rs, srr_dd_cli
         j->run = run;
         j->r = r;
         j->ck = ck;
-        j->ctx = (srr_detect_ctx){jobs[i].check, r->window_start, r->window_end, NULL,
-                                  jobs[i].known, jobs[i].nknown};
+        j->ctx = (srr_detect_ctx){.check_index = jobs[i].check,
+                                  .window_start = r->window_start,
+                                  .window_end = r->window_end,
+                                  .known = jobs[i].known,
+                                  .nknown = jobs[i].nknown};
         j->measure = srr_detect_measure(rs, jobs[i].check);
         r->measure = j->measure;
         plan_job(j);

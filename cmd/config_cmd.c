@@ -59,9 +59,9 @@ int srr_cmd_config(int argc, char **argv)
         /* What `srr policy check` finds too (a rule-level group_by and its
          * rewrite among them): warnings, not errors. */
         for (size_t i = 0; i < n; i++)
-            srr_log_say(SRR_LOG_WARN, "%s:%d:%d: %s: %s\n",
-                    msgs[i].file ? msgs[i].file : cfg->path, msgs[i].line, msgs[i].col,
-                    msgs[i].is_error ? "error" : "warning", msgs[i].text);
+            srr_log_say(SRR_LOG_WARN, "%s:%d:%d: %s: %s\n", msgs[i].file ? msgs[i].file : cfg->path,
+                        msgs[i].line, msgs[i].col, msgs[i].is_error ? "error" : "warning",
+                        msgs[i].text);
         if (n)
             srr_log_say(SRR_LOG_WARN, "%zu finding(s); `srr policy check` lists them too\n", n);
         free(msgs);

@@ -125,9 +125,11 @@ static const srr_command commands[] = {
      "resolved by an engineer, it closes without a risk. show prints it with the thing's "
      "value window by window and its members. The outcome backlog needs --link, the ticket. "
      "STATUS is one of open, promoted, closed."},
-    {"audit", srr_cmd_audit, "audit [ID] [--limit N] [READ OPTIONS]", "who changed what, when, before -> after, why",
+    {"audit", srr_cmd_audit, "audit [ID] [--limit N] [READ OPTIONS]",
+     "who changed what, when, before -> after, why",
      "Prints the append-only audit log, of one record or of all."},
-    {"team", srr_cmd_team, "team load [READ OPTIONS]", "open records per person by urgency; flags skew",
+    {"team", srr_cmd_team, "team load [READ OPTIONS]",
+     "open records per person by urgency; flags skew",
      "Shows each member's open load weighted by urgency and flags skew when the busiest "
      "person carries more than team.skew_percent of the mean."},
     {"review", srr_cmd_review,

@@ -221,7 +221,8 @@ static void thing_section(FILE *out, const json_t *rec)
     fprintf(out, "Value, oldest first: %s  latest %s, worst %s", srr_cli_text(th, "chart"),
             *srr_cli_text(th, "latest_text") ? srr_cli_text(th, "latest_text") : "-",
             *srr_cli_text(th, "worst_text") ? srr_cli_text(th, "worst_text") : "-");
-    if (*srr_cli_text(th, "clear_since") && json_integer_value(json_object_get(th, "clear_windows")))
+    if (*srr_cli_text(th, "clear_since") &&
+        json_integer_value(json_object_get(th, "clear_windows")))
         fprintf(out, "; clear since %s (%s window(s) observed clear)",
                 srr_cli_text(th, "clear_since"), srr_cli_text(th, "clear_windows"));
     fprintf(out, "\n\n| observed | status | value | members firing | days to limit |\n"

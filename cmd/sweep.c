@@ -89,14 +89,11 @@ static void cand_list_clear(cand_list *l)
 
 static int parse_args(int argc, char **argv, sweep_opts *o)
 {
-    static const struct option longopts[] = {{"config", required_argument, NULL, 'c'},
-                                              {"replay", required_argument, NULL, 'R'},
-                                              {"record", required_argument, NULL, 'W'},
-                                              {"no-drain", no_argument, NULL, 'n'},
-                                              {"since", required_argument, NULL, 'S'},
-                                              {"at", required_argument, NULL, 'A'},
-                                              {"help", no_argument, NULL, 'h'},
-                                              {NULL, 0, NULL, 0}};
+    static const struct option longopts[] = {
+        {"config", required_argument, NULL, 'c'}, {"replay", required_argument, NULL, 'R'},
+        {"record", required_argument, NULL, 'W'}, {"no-drain", no_argument, NULL, 'n'},
+        {"since", required_argument, NULL, 'S'},  {"at", required_argument, NULL, 'A'},
+        {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0}};
     int c;
     memset(o, 0, sizeof(*o));
     optind = 1;
@@ -126,7 +123,7 @@ static int parse_args(int argc, char **argv, sweep_opts *o)
     }
     if (o->at && (o->replay || o->since)) {
         srr_say_error("srr sweep: --at judges one window: not with --%s\n",
-                o->replay ? "replay" : "since");
+                      o->replay ? "replay" : "since");
         return -1;
     }
     if (o->replay && o->record) {
@@ -372,8 +369,8 @@ static char **known_of(srr_sweep_state *state, const srr_check *ck, const fired_
     char **v = NULL;
     size_t m = 0, w = 0;
     srr_error err = {0};
-    if (state && srr_sweep_state_known(state, ck->name, end - SWEEP_TRACK_S, &v, &m, &err) !=
-                     SRR_OK)
+    if (state &&
+        srr_sweep_state_known(state, ck->name, end - SWEEP_TRACK_S, &v, &m, &err) != SRR_OK)
         srr_warn("check %s: %s; only its firing groups are judged", ck->name, err.msg);
     v = srr_realloc(v, (m + fired->n + 1) * sizeof *v);
     for (size_t i = 0; i < fired->n; i++)
@@ -404,9 +401,9 @@ typedef struct sweep_run {
     sweep_summary *sum;
     srr_apply_stats stored;
     int64_t now;
-    int64_t end;           /* the sweep's last window end */
-    int drain;             /* the embedded writer drains and closes each window */
-    srr_buf failures;      /* "  check: why" of each window that failed */
+    int64_t end;      /* the sweep's last window end */
+    int drain;        /* the embedded writer drains and closes each window */
+    srr_buf failures; /* "  check: why" of each window that failed */
 } sweep_run;
 
 /* Prints what one check's run found; a window that ends before the
@@ -639,9 +636,9 @@ int srr_cmd_sweep(int argc, char **argv)
             at = 0;
         if (at <= 0 || at > now) {
             srr_say_error(
-                    "srr sweep: --at wants the end of a past window, as 2026-11-23T06:00:00Z or "
-                    "epoch seconds, not '%s'%s\n",
-                    o.at, at > now ? " (it is in the future)" : "");
+                "srr sweep: --at wants the end of a past window, as 2026-11-23T06:00:00Z or "
+                "epoch seconds, not '%s'%s\n",
+                o.at, at > now ? " (it is in the future)" : "");
             code = SRR_EXIT_USAGE;
             goto out;
         }
@@ -754,8 +751,7 @@ int srr_cmd_sweep(int argc, char **argv)
                "%zu ignored, %zu promoted, %zu closed, %zu quarantined\n",
                cfg->store.path, run.stored.new_risks, run.stored.new_backlog,
                run.stored.new_investigations, run.stored.evidence, run.stored.duplicates,
-               run.stored.ignored, run.stored.promoted, run.stored.closed,
-               run.stored.quarantined);
+               run.stored.ignored, run.stored.promoted, run.stored.closed, run.stored.quarantined);
     sum.dd = *srr_dd_client_stats(dd);
     sum.finished = srr_now();
     srr_info("sweep summary: %zu check(s), %zu window(s), %zu signal(s), candidates: %zu risk, "

@@ -52,7 +52,8 @@ static const srr_ref_key KEYS[] = {
      "Unique; letters, digits, '-', '_' and '.'. Rules match it (match.check) and it is part "
      "of every fingerprint of the check."},
     {"checks[]", "source", SRR_REF_REQUIRED, "metrics or logs", "metrics",
-     "metrics: a metric query, each series one thing (or its group_by). logs: a log search, counted per "
+     "metrics: a metric query, each series one thing (or its group_by). logs: a log search, "
+     "counted per "
      "group_by value (or read event by event for new_pattern)."},
     {"checks[]", "query", SRR_REF_REQUIRED, "Datadog query",
      "avg:process.rss{service:billing-worker,env:prod} by {host}",
@@ -116,7 +117,8 @@ static const srr_ref_key KEYS[] = {
     {"policy.rules[]", "match", 0, "map of matchers", "{check: \"disk-*\", env: prod}",
      "Every matcher given must hold (matchers below); no match key matches every signal."},
     {"policy.rules[]", "action", SRR_REF_REQUIRED | SRR_REF_ALSO_DEFAULT,
-     "ignore, backlog, investigate or risk", "investigate", "What the signal becomes (see Actions)."},
+     "ignore, backlog, investigate or risk", "investigate",
+     "What the signal becomes (see Actions)."},
     {"policy.rules[]", "timebox", SRR_REF_ALSO_DEFAULT, "duration", "7d",
      "investigate only, and required there: how long the investigation may run before a "
      "still-firing thing becomes a draft risk."},
@@ -140,8 +142,8 @@ static const srr_ref_key KEYS[] = {
      "The sentence every decision by this rule carries (else one is written)."},
 
     /* ---- policy.rules[].match ------------------------------------------------ */
-    {"policy.rules[].match", "source", 0, "metrics, logs or webhook (or a list)",
-     "[metrics, logs]", "Where the signal comes from."},
+    {"policy.rules[].match", "source", 0, "metrics, logs or webhook (or a list)", "[metrics, logs]",
+     "Where the signal comes from."},
     {"policy.rules[].match", "check", 0, "glob or list of globs", "\"disk-*\"",
      "A configured check's name, or a monitor id (webhooks)."},
     {"policy.rules[].match", "kind", 0,

@@ -46,8 +46,8 @@ static int cmp_str(const void *a, const void *b)
 
 /* Hashes `head` parts, then the signal's tags sorted, then `tail`. Tags
  * beyond SRR_SIGNAL_MAX_TAGS cannot exist (srr_signal_add_tag caps them). */
-void srr_rules_hash_tags(const char **head, size_t nhead, const srr_signal *sig,
-                           const char *tail, size_t hexlen, char *out)
+void srr_rules_hash_tags(const char **head, size_t nhead, const srr_signal *sig, const char *tail,
+                         size_t hexlen, char *out)
 {
     const char *parts[4 + SRR_SIGNAL_MAX_TAGS + 1];
     size_t n = 0, ntags = sig->ntags < SRR_SIGNAL_MAX_TAGS ? sig->ntags : SRR_SIGNAL_MAX_TAGS;

@@ -476,14 +476,14 @@ static srr_rc detect_series(const srr_ruleset *rs, const srr_check *check, const
         srr_fmt_number(value, vbuf, sizeof vbuf);
         srr_fmt_value(baseline, unit, bbuf, sizeof bbuf);
         srr_fmt_value(baseline * (1 + value / 100.0), unit, mbuf, sizeof mbuf);
-        srr_sb_printf(&sb, "spike %s%% (%s%s) over the previous window's mean %s, max %s",
-                      vbuf, holds ? "" : "not over ", qbuf, bbuf, mbuf);
+        srr_sb_printf(&sb, "spike %s%% (%s%s) over the previous window's mean %s, max %s", vbuf,
+                      holds ? "" : "not over ", qbuf, bbuf, mbuf);
     } else if (c->kind == SRR_KIND_TREND) {
         sig->unit = srr_strdup("%/week");
         srr_fmt_number(fabs(value), vbuf, sizeof vbuf);
         srr_sb_put(&sb, s->metric && *s->metric ? s->metric : check->name);
-        srr_sb_printf(&sb, " %s %s%%/week (%s %s)", value >= 0 ? "grows" : "shrinks", vbuf,
-                      opbuf, qbuf);
+        srr_sb_printf(&sb, " %s %s%%/week (%s %s)", value >= 0 ? "grows" : "shrinks", vbuf, opbuf,
+                      qbuf);
         if (dropped)
             srr_sb_put(&sb, " (one outlier point left out of the fit)");
     } else {
@@ -541,7 +541,6 @@ srr_rc srr_detect_metrics(const srr_ruleset *rs, const srr_detect_ctx *ctx,
     free(p);
     return rc;
 }
-
 
 /* ---- known things --------------------------------------------------------- */
 

@@ -102,8 +102,13 @@ void srr_rules_decide_final(const srr_ruleset *rs, const srr_decision *proposed,
             /* Judged at the deadline by this observation: the same words
              * as the deadline check (srr_rules_timebox). */
             srr_sighting o = {sig->observed_at, SRR_STATUS_FIRING, sig->value};
-            srr_timebox_facts f = {h->inv_opened, h->inv_deadline, h->now, 0, &o, 1, sig->unit,
-                                   sig->summary};
+            srr_timebox_facts f = {.opened_at = h->inv_opened,
+                                   .deadline = h->inv_deadline,
+                                   .now = h->now,
+                                   .obs = &o,
+                                   .nobs = 1,
+                                   .unit = sig->unit,
+                                   .summary = sig->summary};
             srr_timebox_result r;
             if (o.at < f.deadline)
                 o.at = f.deadline;
@@ -176,8 +181,8 @@ size_t srr_sightings_collapse(srr_sighting *v, size_t n, int worse)
             srr_sighting *o = &v[w - 1];
             if (v[i].status == SRR_STATUS_FIRING)
                 o->status = SRR_STATUS_FIRING;
-            if (isnan(o->value) || (!isnan(v[i].value) && (worse > 0 ? v[i].value > o->value
-                                                                     : v[i].value < o->value)))
+            if (isnan(o->value) ||
+                (!isnan(v[i].value) && (worse > 0 ? v[i].value > o->value : v[i].value < o->value)))
                 o->value = v[i].value;
             continue;
         }
@@ -241,8 +246,8 @@ void srr_rules_timebox(const srr_timebox_facts *f, srr_timebox_result *r)
     value_text(d->value, f->unit, val, sizeof val);
     if (f->opened_at > 0) { /* "The 7-day time-box (opened 2026-11-16)" */
         int64_t days = (f->deadline - f->opened_at + 43200) / 86400;
-        snprintf(box, sizeof box, "%lld-day time-box (opened %s)",
-                 (long long)(days > 0 ? days : 1), op);
+        snprintf(box, sizeof box, "%lld-day time-box (opened %s)", (long long)(days > 0 ? days : 1),
+                 op);
     } else {
         snprintf(box, sizeof box, "time-box");
     }
@@ -252,7 +257,7 @@ void srr_rules_timebox(const srr_timebox_facts *f, srr_timebox_result *r)
                       "The %s ended on %s and nobody explained the thing: it was still "
                       "firing %s %s",
                       box, dl,
-                      waited         ? "at its last observation,"
+                      waited          ? "at its last observation,"
                       : f->persistent ? "at its last alert before the deadline,"
                                       : "in the window judged at the deadline,",
                       at);

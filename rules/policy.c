@@ -216,7 +216,7 @@ static srr_rc scalar_items(const srr_yaml_node *n, const char *what,
 }
 
 srr_rc srr_rules_read_globs(const srr_yaml_node *n, const char *what, int upper, srr_globset *gs,
-                         srr_error *err)
+                            srr_error *err)
 {
     const srr_yaml_node *const *items;
     const srr_yaml_node *one;
@@ -337,7 +337,7 @@ static srr_rc compile_match(const srr_yaml_node *m, const char *path, srr_rule *
 
 /* Reads a string or a list of strings into a new array of copies. */
 srr_rc srr_rules_read_strv(const srr_yaml_node *n, const char *what, int allow_empty, char ***out,
-                        size_t *count, srr_error *err)
+                           size_t *count, srr_error *err)
 {
     const srr_yaml_node *const *items;
     const srr_yaml_node *one;

@@ -234,18 +234,18 @@ typedef struct srr_timebox_facts {
     const srr_sighting *obs;     /* the thing's observations, oldest first, one per
                                     time (srr_sightings_collapse) */
     size_t nobs;
-    const char *unit;            /* of the values, may be NULL */
-    const char *summary;         /* what the deciding observation said, may be NULL (set by
-                                    the caller once it knows which: see `at` below) */
+    const char *unit;    /* of the values, may be NULL */
+    const char *summary; /* what the deciding observation said, may be NULL (set by
+                            the caller once it knows which: see `at` below) */
 } srr_timebox_facts;
 
 /* The verdict with what it rests on. */
 typedef struct srr_timebox_result {
     srr_timebox_verdict verdict;
-    int64_t at;           /* the deciding observation's time (0: none) */
-    double value;         /* its value (NaN: none measured) */
-    int64_t clear_since;  /* CLOSE: the first of the clear observations it ends */
-    char why[768];        /* one paragraph: why it becomes a risk / closes / waits */
+    int64_t at;          /* the deciding observation's time (0: none) */
+    double value;        /* its value (NaN: none measured) */
+    int64_t clear_since; /* CLOSE: the first of the clear observations it ends */
+    char why[768];       /* one paragraph: why it becomes a risk / closes / waits */
 } srr_timebox_result;
 
 /* Decides an open investigation: KEEP before its deadline. After it, the
@@ -359,8 +359,8 @@ void srr_rules_group_tags(const srr_ruleset *rs, const srr_signal *sig, char *ou
  * from the source (every group tag; or narrowed by a rule-level group_by),
  * that differ from its identity now: at most `max`, written to out.
  * Returns how many. For the store's one-time carry of old records. */
-size_t srr_rules_legacy_fingerprints(const srr_ruleset *rs, const srr_signal *sig,
-                                     char (*out)[33], size_t max);
+size_t srr_rules_legacy_fingerprints(const srr_ruleset *rs, const srr_signal *sig, char (*out)[33],
+                                     size_t max);
 
 /* A value in `unit` for people ("1.8 GiB", "93.1%", "18.2%/week", a plain
  * number otherwise), into out (n bytes). */

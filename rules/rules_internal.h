@@ -153,7 +153,7 @@ typedef struct srr_check_rt {
     const char *const *group_by;
     size_t ngroup_by;
     int has_group;
-    int group_from_rule; /* index of the rule it was carried from, or -1 */
+    int group_from_rule;  /* index of the rule it was carried from, or -1 */
     char **pattern_group; /* a new_pattern check's group keys + "pattern" (owned) */
 } srr_check_rt;
 
@@ -161,13 +161,13 @@ typedef struct srr_check_rt {
  * the monitors it matches (every given matcher must hold) are one thing
  * per the listed group keys. */
 typedef struct srr_monitor_src {
-    srr_globset id;       /* the monitor id ($ALERT_ID) */
-    srr_globset name;     /* the monitor name (from the event title) */
-    srr_globset tags;     /* each glob must match one of the alert's tags */
-    char **group_by;      /* owned */
+    srr_globset id;   /* the monitor id ($ALERT_ID) */
+    srr_globset name; /* the monitor name (from the event title) */
+    srr_globset tags; /* each glob must match one of the alert's tags */
+    char **group_by;  /* owned */
     size_t ngroup_by;
     int line, col;
-    int from_rule;        /* -1, or the rule whose group_by was carried here */
+    int from_rule; /* -1, or the rule whose group_by was carried here */
 } srr_monitor_src;
 
 struct srr_ruleset {
@@ -209,8 +209,7 @@ void srr_rules_free_identity(srr_ruleset *rs);
 /* The group keys of sig's source: a configured check's (k = its index, or
  * -1 when sig->check is none; -2 = look it up) or the matching monitors
  * entry's. Sets d->group_by, d->ngroup_by, d->has_group_by. */
-void srr_rules_source_group(const srr_ruleset *rs, const srr_signal *sig, long k,
-                            srr_decision *d);
+void srr_rules_source_group(const srr_ruleset *rs, const srr_signal *sig, long k, srr_decision *d);
 /* The `srr policy check` finding for rule k (k == nrules: the default)
  * when it sets a rule-level group_by: where it was carried and the exact
  * rewrite, into out (n bytes). Returns 0 when the rule sets none. */
@@ -222,14 +221,14 @@ void srr_rules_group_text(const srr_signal *sig, const srr_decision *d, char *ou
 long srr_rules_check_lookup(const srr_ruleset *rs, const char *name, uint64_t h);
 /* The YAML readers of policy.c: globs (upper: upper-cased) and a string or
  * list of strings (allow_empty: [] gives none). */
-srr_rc srr_rules_read_globs(const srr_yaml_node *n, const char *what, int upper,
-                            srr_globset *gs, srr_error *err);
-srr_rc srr_rules_read_strv(const srr_yaml_node *n, const char *what, int allow_empty,
-                           char ***out, size_t *count, srr_error *err);
+srr_rc srr_rules_read_globs(const srr_yaml_node *n, const char *what, int upper, srr_globset *gs,
+                            srr_error *err);
+srr_rc srr_rules_read_strv(const srr_yaml_node *n, const char *what, int allow_empty, char ***out,
+                           size_t *count, srr_error *err);
 /* Hashes head[0..nhead) then the tags of sig, sorted, then tail (may be
  * NULL) into hexlen hex digits (candidate.c). */
-void srr_rules_hash_tags(const char **head, size_t nhead, const srr_signal *sig,
-                         const char *tail, size_t hexlen, char *out);
+void srr_rules_hash_tags(const char **head, size_t nhead, const srr_signal *sig, const char *tail,
+                         size_t hexlen, char *out);
 
 /* Writes, for rule `i` (i == nrules: the default), why it does not match
  * `sig` ("source is datadog.logs, rule wants metrics") into out. Returns 1

@@ -482,20 +482,20 @@ enum srr_stmt_id {
     " countermeasure_policy, next_action, assignee, datadog_url, backlog_link,"                    \
     " postmortem_link, impact, likelihood, rule, reason, origin_candidate,"                        \
     " merged_into, reopened_from, approved_by, approved_at, next_review_at,"                       \
-    " first_seen, last_seen, occurrences, created_at, updated_at, labels, last_value, worst_value,"        \
-    " last_obs_at, last_obs_status, members"
+    " first_seen, last_seen, occurrences, created_at, updated_at, labels, last_value,"             \
+    " worst_value, last_obs_at, last_obs_status, members"
 
 #define SRR_BACKLOG_COLUMNS                                                                        \
     "id, status, urgency, title, service, env, fingerprint, description, assignee,"                \
     " ticket_link, datadog_url, rule, reason, origin_candidate, first_seen,"                       \
-    " last_seen, occurrences, created_at, updated_at, labels, last_value, worst_value, last_obs_at,"     \
-    " last_obs_status, members"
+    " last_seen, occurrences, created_at, updated_at, labels, last_value, worst_value,"            \
+    " last_obs_at, last_obs_status, members"
 
 #define SRR_INV_COLUMNS                                                                            \
     "id, status, urgency, title, service, env, fingerprint, assignee, opened_at,"                  \
     " deadline, last_status, outcome, risk_id, rule, reason, datadog_url,"                         \
-    " origin_candidate, first_seen, last_seen, occurrences, created_at, updated_at, labels,"         \
-    " resolved_by, resolution_link, resolution_note, backlog_id, last_value, worst_value,"       \
+    " origin_candidate, first_seen, last_seen, occurrences, created_at, updated_at, labels,"       \
+    " resolved_by, resolution_link, resolution_note, backlog_id, last_value, worst_value,"         \
     " last_obs_at, members"
 
 #define SRR_EVIDENCE_COLUMNS "candidate_id, observed_at, status, value, summary, link, evidence"
@@ -518,8 +518,9 @@ static const char *const SRR_STMT_SQL[Q__COUNT] = {
      * probes; one UNION with ORDER BY cost a temporary sorter per call. */
     [Q_OPEN_RISK] = "SELECT id, urgency FROM risks WHERE fingerprint = ?1 AND " SRR_RISK_OPEN_SQL
                     " ORDER BY id DESC LIMIT 1",
-    [Q_OPEN_INV] = "SELECT id, urgency FROM investigations WHERE fingerprint = ?1 AND status = 'open'"
-                   " ORDER BY id DESC LIMIT 1",
+    [Q_OPEN_INV] =
+        "SELECT id, urgency FROM investigations WHERE fingerprint = ?1 AND status = 'open'"
+        " ORDER BY id DESC LIMIT 1",
     [Q_OPEN_BL] = "SELECT id, urgency FROM backlog WHERE fingerprint = ?1 AND " SRR_BACKLOG_OPEN_SQL
                   " ORDER BY id DESC LIMIT 1",
     [Q_RISK_LATEST] = "SELECT id, status, merged_into FROM risks WHERE fingerprint = ?1"
@@ -543,12 +544,12 @@ static const char *const SRR_STMT_SQL[Q__COUNT] = {
         " origin_candidate, first_seen, last_seen, occurrences, created_at, updated_at, labels)"
         " VALUES ('open', ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?14,"
         " ?15, ?17, ?17, ?16)",
-    /* ?2 observed_at, ?3 1 when firing (counts and moves last_seen), ?4 now,
-     * ?5 status ('firing' or 'recovered'), ?6 the value (NULL: none
-     * measured), ?7 which way is worse (+1 higher, -1 lower). The latest
-     * observation is the one with the latest observed_at, whatever order
-     * they arrive in (a Datadog retry may deliver a Recovered after a newer
-     * Triggered); at one time a firing member wins and the worse value. */
+/* ?2 observed_at, ?3 1 when firing (counts and moves last_seen), ?4 now,
+ * ?5 status ('firing' or 'recovered'), ?6 the value (NULL: none
+ * measured), ?7 which way is worse (+1 higher, -1 lower). The latest
+ * observation is the one with the latest observed_at, whatever order
+ * they arrive in (a Datadog retry may deliver a Recovered after a newer
+ * Triggered); at one time a firing member wins and the worse value. */
 #define SRR_TOUCH_VALUES                                                                           \
     " last_value = CASE WHEN ?6 IS NULL THEN last_value"                                           \
     "   WHEN ?2 > coalesce(last_obs_at, 0) OR last_value IS NULL THEN ?6"                          \
@@ -562,17 +563,17 @@ static const char *const SRR_STMT_SQL[Q__COUNT] = {
     " last_seen = CASE WHEN ?3 THEN max(coalesce(last_seen, ?2), ?2) ELSE last_seen END,"          \
     " occurrences = occurrences + ?3, updated_at = ?4,"
 #define SRR_TOUCH_NEWER "(?2 > coalesce(last_obs_at, 0) OR (?2 = last_obs_at AND ?5 = 'firing'))"
-    [Q_RISK_TOUCH] = "UPDATE risks SET" SRR_TOUCH_SEEN
-                     " last_obs_status = CASE WHEN " SRR_TOUCH_NEWER
-                     " THEN (CASE ?5 WHEN 'firing' THEN 'firing' ELSE 'clear' END)"
-                     " ELSE last_obs_status END," SRR_TOUCH_VALUES " WHERE id = ?1",
-    [Q_BL_TOUCH] = "UPDATE backlog SET" SRR_TOUCH_SEEN
-                   " last_obs_status = CASE WHEN " SRR_TOUCH_NEWER
-                   " THEN (CASE ?5 WHEN 'firing' THEN 'firing' ELSE 'clear' END)"
-                   " ELSE last_obs_status END," SRR_TOUCH_VALUES " WHERE id = ?1",
-    [Q_INV_TOUCH] = "UPDATE investigations SET" SRR_TOUCH_SEEN
-                    " last_status = CASE WHEN " SRR_TOUCH_NEWER " THEN ?5 ELSE last_status END,"
-                    SRR_TOUCH_VALUES " WHERE id = ?1",
+    [Q_RISK_TOUCH] =
+        "UPDATE risks SET" SRR_TOUCH_SEEN " last_obs_status = CASE WHEN " SRR_TOUCH_NEWER
+        " THEN (CASE ?5 WHEN 'firing' THEN 'firing' ELSE 'clear' END)"
+        " ELSE last_obs_status END," SRR_TOUCH_VALUES " WHERE id = ?1",
+    [Q_BL_TOUCH] =
+        "UPDATE backlog SET" SRR_TOUCH_SEEN " last_obs_status = CASE WHEN " SRR_TOUCH_NEWER
+        " THEN (CASE ?5 WHEN 'firing' THEN 'firing' ELSE 'clear' END)"
+        " ELSE last_obs_status END," SRR_TOUCH_VALUES " WHERE id = ?1",
+    [Q_INV_TOUCH] =
+        "UPDATE investigations SET" SRR_TOUCH_SEEN " last_status = CASE WHEN " SRR_TOUCH_NEWER
+        " THEN ?5 ELSE last_status END," SRR_TOUCH_VALUES " WHERE id = ?1",
     [Q_EVIDENCE_INSERT] =
         "INSERT INTO evidence(record_kind, record_id, candidate_id, observed_at, status, value,"
         " summary, link, evidence) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
@@ -600,10 +601,11 @@ static const char *const SRR_STMT_SQL[Q__COUNT] = {
     [Q_INV_FINISH] = "UPDATE investigations SET status = ?2, outcome = ?3, risk_id = ?4,"
                      " updated_at = ?5 WHERE id = ?1 AND status = 'open'",
     [Q_RISK_GET] = "SELECT " SRR_RISK_COLUMNS " FROM risks WHERE id = ?1",
-    [Q_RISK_LIST] = "SELECT id, status, urgency, title, service, env, assignee, occurrences,"
-                    " last_seen, updated_at, labels, last_value, worst_value, last_obs_status, members"
-                    " FROM risks WHERE ?1 IS NULL OR status = ?1"
-                    " ORDER BY urgency DESC, id",
+    [Q_RISK_LIST] =
+        "SELECT id, status, urgency, title, service, env, assignee, occurrences,"
+        " last_seen, updated_at, labels, last_value, worst_value, last_obs_status, members"
+        " FROM risks WHERE ?1 IS NULL OR status = ?1"
+        " ORDER BY urgency DESC, id",
     [Q_BL_GET] = "SELECT " SRR_BACKLOG_COLUMNS " FROM backlog WHERE id = ?1",
     [Q_BL_LIST] = "SELECT id, status, urgency, title, service, env, assignee, ticket_link,"
                   " occurrences, last_seen, updated_at, labels, last_value, worst_value,"
@@ -649,7 +651,7 @@ static const char *const SRR_STMT_SQL[Q__COUNT] = {
     [Q_RISK_MEMBERS] = "UPDATE risks SET members = (SELECT count(*) FROM thing_members m"
                        " WHERE m.fingerprint = ?1) WHERE fingerprint = ?1",
     [Q_BL_MEMBERS] = "UPDATE backlog SET members = (SELECT count(*) FROM thing_members m"
-                       " WHERE m.fingerprint = ?1) WHERE fingerprint = ?1",
+                     " WHERE m.fingerprint = ?1) WHERE fingerprint = ?1",
     [Q_THING_GET] = "SELECT source, unit, worse, check_name, grp, title FROM things"
                     " WHERE fingerprint = ?1",
     /* A thing's observations in their own time order (the oldest of the
@@ -674,8 +676,10 @@ static const char *const SRR_STMT_SQL[Q__COUNT] = {
     [Q_BL_RETITLE] = "UPDATE backlog SET title = ?3 WHERE fingerprint = ?1 AND title = ?2",
     [Q_INV_RETITLE] = "UPDATE investigations SET title = ?3 WHERE fingerprint = ?1 AND title = ?2",
     /* Urgency rises, never falls, with a later observation. */
-    [Q_RISK_RAISE] = "UPDATE risks SET urgency = ?2, updated_at = ?3 WHERE id = ?1 AND urgency < ?2",
-    [Q_BL_RAISE] = "UPDATE backlog SET urgency = ?2, updated_at = ?3 WHERE id = ?1 AND urgency < ?2",
+    [Q_RISK_RAISE] =
+        "UPDATE risks SET urgency = ?2, updated_at = ?3 WHERE id = ?1 AND urgency < ?2",
+    [Q_BL_RAISE] =
+        "UPDATE backlog SET urgency = ?2, updated_at = ?3 WHERE id = ?1 AND urgency < ?2",
     [Q_INV_RAISE] =
         "UPDATE investigations SET urgency = ?2, updated_at = ?3 WHERE id = ?1 AND urgency < ?2",
     [Q_RISK_URGENCY] = "SELECT urgency FROM risks WHERE id = ?1",
@@ -716,7 +720,7 @@ static const char *const SRR_STMT_SQL[Q__COUNT] = {
     [Q_WINDOW_CLOSE] = "INSERT INTO windows(window_end, closed_at) VALUES (?1, ?2)"
                        " ON CONFLICT(window_end) DO UPDATE SET closed_at = coalesce(closed_at, ?2)",
     [Q_INV_MEMBERS] = "UPDATE investigations SET members = (SELECT count(*) FROM thing_members m"
-                       " WHERE m.fingerprint = ?1) WHERE fingerprint = ?1",
+                      " WHERE m.fingerprint = ?1) WHERE fingerprint = ?1",
 };
 
 #endif

@@ -334,8 +334,8 @@ srr_rc srr_store_close_window(srr_store *st, int64_t window_end, srr_apply_stats
     return rc == SRR_OK ? close_one(st, window_end, stats, err) : rc;
 }
 
-srr_rc srr_store_close_waiting(srr_store *st, int64_t now, int64_t quiet_s,
-                               srr_apply_stats *stats, srr_error *err)
+srr_rc srr_store_close_waiting(srr_store *st, int64_t now, int64_t quiet_s, srr_apply_stats *stats,
+                               srr_error *err)
 {
     int64_t *w = NULL;
     size_t n = 0;
@@ -474,9 +474,9 @@ static srr_rc add_thing(srr_store *st, json_t *rec, rec_kind kind, int64_t id, s
 {
     json_t *thing = NULL;
     const char *fp = json_string_value(json_object_get(rec, "fingerprint"));
-    srr_rc rc = fp ? srr_store_thing_of(st, fp, SRR_ST_REC_NAME[kind], id, SRR_VALUE_WINDOWS,
-                                        &thing, err)
-                   : SRR_OK;
+    srr_rc rc =
+        fp ? srr_store_thing_of(st, fp, SRR_ST_REC_NAME[kind], id, SRR_VALUE_WINDOWS, &thing, err)
+           : SRR_OK;
     if (rc == SRR_OK && thing)
         json_object_set_new(rec, "thing", thing);
     return rc;

@@ -115,8 +115,8 @@ srr_rc srr_store_close_window(srr_store *st, int64_t window_end, srr_apply_stats
 /* Closes, oldest first, every window up to `now` with drafts waiting that
  * was never closed and received no candidate for quiet_s seconds (the
  * writer's, when the sweep did not drain: --no-drain, Kafka). */
-srr_rc srr_store_close_waiting(srr_store *st, int64_t now, int64_t quiet_s,
-                               srr_apply_stats *stats, srr_error *err);
+srr_rc srr_store_close_waiting(srr_store *st, int64_t now, int64_t quiet_s, srr_apply_stats *stats,
+                               srr_error *err);
 
 /* The thing behind fingerprint `fp` with its value over time (values.c):
  * {fingerprint, source, check, group, title, unit, members: [...],
@@ -127,8 +127,8 @@ srr_rc srr_store_close_waiting(srr_store *st, int64_t now, int64_t quiet_s,
  * days_to_limit comes from the evidence of record (kind "risk",
  * "backlog", "investigation"; NULL: none). *out is NULL (SRR_OK) for a
  * fingerprint stored before things existed. Caller owns *out. */
-srr_rc srr_store_thing_of(srr_store *st, const char *fp, const char *kind, int64_t id,
-                          size_t max, json_t **out, srr_error *err);
+srr_rc srr_store_thing_of(srr_store *st, const char *fp, const char *kind, int64_t id, size_t max,
+                          json_t **out, srr_error *err);
 
 /* Reads. Each returns a new JSON value the caller owns (json_decref).
  * A record's read carries its "thing" (srr_store_thing_of) when it has

@@ -30,9 +30,8 @@ srr_rc srr_sweep_state_open(const char *path, srr_sweep_state **out, srr_error *
     if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK)
         goto fail;
     sqlite3_busy_timeout(s->db, 5000);
-    if (sqlite3_prepare_v2(s->db,
-                           "SELECT last_window_end FROM sweep_state WHERE check_name = ?1", -1,
-                           &s->get, NULL) != SQLITE_OK ||
+    if (sqlite3_prepare_v2(s->db, "SELECT last_window_end FROM sweep_state WHERE check_name = ?1",
+                           -1, &s->get, NULL) != SQLITE_OK ||
         sqlite3_prepare_v2(s->db,
                            "INSERT INTO sweep_state(check_name, last_window_end) VALUES(?1, ?2) "
                            "ON CONFLICT(check_name) DO UPDATE SET last_window_end = "

@@ -730,8 +730,7 @@ srr_rc srr_wf_risks_list(srr_store *st, const srr_wf_filter *f, json_t **out, sr
         db, err,
         "SELECT * FROM (SELECT r.id, r.status, r.urgency, r.title, r.service, r.env,"
         " r.assignee, r.occurrences, r.last_seen, r.updated_at, r.last_value, r.worst_value,"
-        " r.last_obs_status, r.members, " WF_LAST_TOUCHED
-        " AS last_touched, r.labels FROM risks r"
+        " r.last_obs_status, r.members, " WF_LAST_TOUCHED " AS last_touched, r.labels FROM risks r"
         " WHERE (?1 IS NULL OR r.status = ?1) AND (?2 < 0 OR r.urgency = ?2)"
         " AND (?3 IS NULL OR r.assignee = ?3) AND (?4 IS NULL OR r.service = ?4)"
         " AND (?7 IS NULL OR CASE WHEN json_valid(r.labels) THEN EXISTS (SELECT 1 FROM"
@@ -758,12 +757,14 @@ srr_rc srr_wf_risks_list(srr_store *st, const srr_wf_filter *f, json_t **out, sr
         json_object_set_new(row, "occurrences", json_integer(sqlite3_column_int64(s, 7)));
         json_object_set_new(row, "last_seen", srr_wf_time(sqlite3_column_int64(s, 8)));
         json_object_set_new(row, "updated_at", srr_wf_time(sqlite3_column_int64(s, 9)));
-        json_object_set_new(row, "last_value", sqlite3_column_type(s, 10) == SQLITE_NULL
-                                                   ? json_null()
-                                                   : json_real(sqlite3_column_double(s, 10)));
-        json_object_set_new(row, "worst_value", sqlite3_column_type(s, 11) == SQLITE_NULL
-                                                    ? json_null()
-                                                    : json_real(sqlite3_column_double(s, 11)));
+        json_object_set_new(row, "last_value",
+                            sqlite3_column_type(s, 10) == SQLITE_NULL
+                                ? json_null()
+                                : json_real(sqlite3_column_double(s, 10)));
+        json_object_set_new(row, "worst_value",
+                            sqlite3_column_type(s, 11) == SQLITE_NULL
+                                ? json_null()
+                                : json_real(sqlite3_column_double(s, 11)));
         json_object_set_new(row, "last_obs_status",
                             text_or_null((const char *)sqlite3_column_text(s, 12)));
         json_object_set_new(row, "members", json_integer(sqlite3_column_int64(s, 13)));

@@ -19,8 +19,8 @@ typedef struct srr_writer_opts {
     int once;            /* drain what is there, then return */
     int poll_timeout_ms; /* wait per poll when the queue is empty (default 500) */
     volatile sig_atomic_t *stop; /* set non-zero to stop after the current batch; may be NULL */
-    int64_t window_end;  /* once: the sweep window the queue held, closed when drained
-                            (srr_store_close_window); 0: deadlines by the clock */
+    int64_t window_end;          /* once: the sweep window the queue held, closed when drained
+                                    (srr_store_close_window); 0: deadlines by the clock */
 } srr_writer_opts;
 
 /* Runs the writer. Returns SRR_OK when stopped (the batch in hand is

@@ -227,8 +227,8 @@ static srr_rc things(srr_store *st, json_t *out, srr_error *err)
         int64_t id = sqlite3_column_int64(s, 1);
         json_t *th = NULL;
         char hid[32];
-        srr_rc r2 = srr_store_thing_of(st, (const char *)sqlite3_column_text(s, 4), kind, id,
-                                       12, &th, err);
+        srr_rc r2 =
+            srr_store_thing_of(st, (const char *)sqlite3_column_text(s, 4), kind, id, 12, &th, err);
         if (r2 != SRR_OK) {
             rc = r2;
             break;
@@ -252,8 +252,8 @@ static srr_rc things(srr_store *st, json_t *out, srr_error *err)
                                                              : json_null(),
                            "last_fired", json_object_get(th, "last_fired"), "group",
                            json_object_get(th, "group"), "members",
-                           (json_int_t)json_array_size(json_object_get(th, "members")),
-                           "windows", json_object_get(th, "windows")));
+                           (json_int_t)json_array_size(json_object_get(th, "members")), "windows",
+                           json_object_get(th, "windows")));
         json_decref(th);
     }
     sqlite3_finalize(s);

@@ -496,8 +496,8 @@ Test(detect, known_things_are_observed_firing_or_clear)
     srr_metric_result r;
     srr_signal_list out = {0};
     const char *known[] = {"device:/dev/sda", "device:/dev/sdb", "device:/dev/sdz"};
-    srr_detect_ctx ctx = {.check_index = 0, .window_start = T0, .window_end = T0 + WEEK,
-                          .known = known, .nknown = 3};
+    srr_detect_ctx ctx = {
+        .check_index = 0, .window_start = T0, .window_end = T0 + WEEK, .known = known, .nknown = 3};
     srr_error err = {0};
     series_init(&a, "%", "device:/dev/sda", NULL, 4);
     series_init(&b, "%", "device:/dev/sdb", NULL, 4);
@@ -515,7 +515,8 @@ Test(detect, known_things_are_observed_firing_or_clear)
     r.nseries = 3;
     cr_assert_eq(srr_detect_metrics(rs, &ctx, &r, &out, &err), SRR_OK, "%s", err.msg);
     cr_assert_eq(out.n, 2, "sda fires, sdb is clear, sdc is not followed");
-    const srr_signal *fa = find_tag(&out, "device:/dev/sda"), *fb = find_tag(&out, "device:/dev/sdb");
+    const srr_signal *fa = find_tag(&out, "device:/dev/sda"),
+                     *fb = find_tag(&out, "device:/dev/sdb");
     cr_assert_eq(fa->status, SRR_STATUS_FIRING);
     cr_assert_eq(fb->status, SRR_STATUS_RECOVERED);
     cr_assert_float_eq(fb->value, 43, 1e-9);
@@ -538,8 +539,8 @@ Test(detect, known_things_are_observed_firing_or_clear)
 Test(detect, log_counter_known_group_without_events_is_clear)
 {
     const char *known[] = {"host:h1", "host:h9"};
-    srr_detect_ctx ctx = {.check_index = 9, .window_start = T0, .window_end = T0 + 3600,
-                          .known = known, .nknown = 2};
+    srr_detect_ctx ctx = {
+        .check_index = 9, .window_start = T0, .window_end = T0 + 3600, .known = known, .nknown = 2};
     srr_log_counter *lc = srr_log_counter_create(rs, &ctx);
     srr_signal_list out = {0};
     srr_error err = {0};

@@ -130,8 +130,8 @@ Test(outbox, merge_and_promotion_reach_every_record_they_change)
      * thing not observed since is decided by its last observation, firing,
      * once the grace after the deadline has passed.) */
     apply("c3", "fp-c", SRR_ACTION_INVESTIGATE, T0);
-    cr_assert_eq(srr_store_check_deadlines(g_st, T0 + DAY + SRR_TIMEBOX_GRACE_S, &st, &err),
-                 SRR_OK, "%s", err.msg);
+    cr_assert_eq(srr_store_check_deadlines(g_st, T0 + DAY + SRR_TIMEBOX_GRACE_S, &st, &err), SRR_OK,
+                 "%s", err.msg);
     cr_assert_eq(st.promoted, 1);
     cr_assert_eq(q("SELECT count(*) FROM outbox WHERE record_kind = 'risk'"), 3);
     cr_assert_eq(q("SELECT seq FROM outbox WHERE record_kind = 'investigation'"),

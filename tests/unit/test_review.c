@@ -157,8 +157,8 @@ Test(review, known_answers_on_a_seeded_store)
     cr_assert_str_eq(ids(rep, "quiet"), "SRR-1");
     cr_assert_eq(num(json_array_get(json_object_get(rep, "quiet"), 0), "quiet_weeks"), 14);
     cr_assert_eq(num(json_array_get(json_object_get(rep, "quiet"), 0), "clear_windows"), 2);
-    cr_assert(json_is_true(json_object_get(json_array_get(json_object_get(rep, "quiet"), 0),
-                                           "measured")));
+    cr_assert(json_is_true(
+        json_object_get(json_array_get(json_object_get(rep, "quiet"), 0), "measured")));
     /* Each active record's thing, window by window. */
     cr_assert(strstr(ids(rep, "things"), "SRR-1") != NULL, "%s", ids(rep, "things"));
     cr_assert_str_eq(ids(rep, "review_due"), "SRR-2");

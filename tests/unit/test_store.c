@@ -884,8 +884,8 @@ Test(store, the_budget_limits_new_records_per_window_after_grouping)
     srr_error err = {0};
     srr_apply_stats st = {0};
     const int64_t w1 = T0, w2 = T0 + 7 * 86400, w3 = T0 + 14 * 86400;
-    cr_assert_eq(srr_config_parse("b.yaml", BUDGET_YAML, strlen(BUDGET_YAML), &cfg, &err),
-                 SRR_OK, "%s", err.msg);
+    cr_assert_eq(srr_config_parse("b.yaml", BUDGET_YAML, strlen(BUDGET_YAML), &cfg, &err), SRR_OK,
+                 "%s", err.msg);
     cr_assert_eq(srr_rules_compile(cfg, &rs, &err), SRR_OK, "%s", err.msg);
     srr_store_set_rules(g_st, rs);
 
@@ -927,15 +927,16 @@ Test(store, the_budget_limits_new_records_per_window_after_grouping)
     cr_assert_eq(st.new_backlog, 1, "the disk waiting since window 1, before the later sdb");
     cr_assert_eq(q("SELECT count(*) FROM backlog WHERE title LIKE '%sda%'"), 1);
     cr_assert_eq(q("SELECT count(*) FROM pending WHERE state = 'pending'"), 2);
-    cr_assert_eq(q("SELECT count(*) FROM log_entries WHERE text LIKE 'Over the draft budget%'"),
-                 1);
+    cr_assert_eq(q("SELECT count(*) FROM log_entries WHERE text LIKE 'Over the draft budget%'"), 1);
 
     /* Window 3 drafts what still waits: never lost. */
     memset(&st, 0, sizeof st);
     cr_assert_eq(srr_store_close_window(g_st, w3, &st, &err), SRR_OK, "%s", err.msg);
     cr_assert_eq(st.new_risks + st.new_backlog, 2);
     cr_assert_eq(q("SELECT count(*) FROM pending WHERE state = 'pending'"), 0);
-    cr_assert_eq(q("SELECT drafted FROM windows WHERE window_end = " "1764331200"), 2);
+    cr_assert_eq(q("SELECT drafted FROM windows WHERE window_end = "
+                   "1764331200"),
+                 2);
     srr_store_set_rules(g_st, NULL);
     srr_rules_destroy(rs);
     srr_config_destroy(cfg);
@@ -960,8 +961,7 @@ Test(store, a_record_is_alive)
     srr_error err = {0};
     json_t *r;
     const int64_t w1 = T0, w2 = T0 + 7 * 86400, w3 = T0 + 14 * 86400;
-    cr_assert_eq(srr_config_parse("a.yaml", yaml, strlen(yaml), &cfg, &err), SRR_OK, "%s",
-                 err.msg);
+    cr_assert_eq(srr_config_parse("a.yaml", yaml, strlen(yaml), &cfg, &err), SRR_OK, "%s", err.msg);
     cr_assert_eq(srr_rules_compile(cfg, &rs, &err), SRR_OK, "%s", err.msg);
     srr_store_set_rules(g_st, rs);
 
@@ -1024,8 +1024,7 @@ Test(store, a_late_recovery_does_not_clear_a_newer_alert)
         c.signal.source = SRR_SRC_WEBHOOK;
         c.signal.kind = SRR_KIND_MONITOR_ALERT;
         c.signal.window_start = c.signal.window_end = at[i];
-        cr_assert_eq(srr_store_apply(g_st, &c, 1, T0 + 9000, &stats, &err), SRR_OK, "%s",
-                     err.msg);
+        cr_assert_eq(srr_store_apply(g_st, &c, 1, T0 + 9000, &stats, &err), SRR_OK, "%s", err.msg);
         srr_candidate_clear(&c);
     }
     cr_assert_eq(q("SELECT count(*) FROM investigations"), 1);

@@ -206,8 +206,8 @@ static void sweep_at(tu_run *r, const char *cfg, long long now, const char *a1, 
  * a sweep 20 hours later judges the same window again (nothing twice),
  * --at judges a past window of the grid and refuses one off it, and
  * catch-up judges the missed windows one by one, each in its own time. */
-Test(sweep_e2e, windows_tile_and_each_is_judged_in_its_own_time, .init = setup,
-     .fini = teardown, .timeout = 120)
+Test(sweep_e2e, windows_tile_and_each_is_judged_in_its_own_time, .init = setup, .fini = teardown,
+     .timeout = 120)
 {
     tu_run r;
     const long long w0 = 1795392000LL, week = 7 * 86400LL;
