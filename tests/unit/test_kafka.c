@@ -347,6 +347,46 @@ Test(kafka, commit_rebalance_in_progress_is_not_fatal)
     km_stop(&km);
 }
 
+/* Sends after an injected OUT_OF_ORDER_SEQUENCE_NUMBER: the producer turns
+ * fatal as soon as the broker's answer arrives, which on a busy machine can
+ * be before the last of these sends. A send is then refused at once as
+ * fatal, and so is every later one; what the test holds is that the error
+ * surfaces (as fatal, never as success) and that nothing loops on it. */
+static void send_until_fatal(srr_producer *p, int from, int to)
+{
+    int i, refused = 0;
+    for (i = from; i < to; i++) {
+        char id[32];
+        char *json;
+        srr_error err = {0};
+        srr_rc rc;
+        snprintf(id, sizeof(id), "c%06d", i);
+        json = sf_candidate_json(id, "fp", SRR_ACTION_RISK, SRR_STATUS_FIRING, T0 + i);
+        rc = srr_producer_send(p, "fp", json, strlen(json), &err);
+        free(json);
+        if (refused)
+            cr_assert_eq(rc, SRR_ERR, "send %d after a fatal refusal: rc %d %s", i, rc, err.msg);
+        if (rc != SRR_OK) {
+            cr_assert_eq(rc, SRR_ERR, "send %d: rc %d %s", i, rc, err.msg);
+            cr_assert(strstr(err.msg, "fatal"), "send %d: %s", i, err.msg);
+            refused = 1;
+        }
+    }
+}
+
+/* The next send fails at once: the handle is never looped on. */
+static void next_send_fails_at_once(srr_producer *p)
+{
+    char *json = sf_candidate_json("x", "fp", SRR_ACTION_RISK, SRR_STATUS_FIRING, T0);
+    srr_error err = {0};
+    double t = now_s();
+    srr_rc rc = srr_producer_send(p, "fp", json, strlen(json), &err);
+    free(json);
+    cr_assert_eq(rc, SRR_ERR, "%s", err.msg);
+    cr_assert(strstr(err.msg, "fatal"), "%s", err.msg);
+    cr_assert_lt(now_s() - t, 1.0);
+}
+
 Test(kafka, fatal_idempotence_error_surfaces)
 {
     km_cluster *km = km_start(3, "srr.candidates", 1);
@@ -359,19 +399,35 @@ Test(kafka, fatal_idempotence_error_surfaces)
     cr_assert_eq(srr_producer_flush(p, &err), SRR_OK, "%s", err.msg);
     rd_kafka_mock_push_request_errors(km->mc, API_PRODUCE, 1,
                                       RD_KAFKA_RESP_ERR_OUT_OF_ORDER_SEQUENCE_NUMBER);
-    send_range(p, 10, 20, 10);
+    send_until_fatal(p, 10, 20);
     rc = srr_producer_flush(p, &err);
     cr_assert_neq(rc, SRR_OK);
     cr_assert(strstr(err.msg, "fatal"), "%s", err.msg);
-    /* never loops: the next send fails at once */
-    {
-        char *json = sf_candidate_json("x", "fp", SRR_ACTION_RISK, SRR_STATUS_FIRING, T0);
-        double t = now_s();
-        rc = srr_producer_send(p, "fp", json, strlen(json), &err);
-        free(json);
-        cr_assert_eq(rc, SRR_ERR, "%s", err.msg);
-        cr_assert_lt(now_s() - t, 1.0);
-    }
+    next_send_fails_at_once(p);
+    srr_producer_close(&p);
+    km_config_free(cfg);
+    km_stop(&km);
+}
+
+/* The case a busy machine produced: the producer turned fatal before the
+ * later sends (here made certain by waiting for the flush to see it).
+ * Those sends are refused as fatal, not counted as queued. */
+Test(kafka, sends_after_a_fatal_error_are_refused_as_fatal)
+{
+    km_cluster *km = km_start(3, "srr.candidates", 1);
+    srr_config *cfg = km_config(km, "w-fatal2", g_db, NULL);
+    srr_producer *p = NULL;
+    srr_error err = {0};
+    cr_assert_eq(srr_producer_open(cfg, &p, &err), SRR_OK, "%s", err.msg);
+    send_range(p, 0, 10, 10);
+    cr_assert_eq(srr_producer_flush(p, &err), SRR_OK, "%s", err.msg);
+    rd_kafka_mock_push_request_errors(km->mc, API_PRODUCE, 1,
+                                      RD_KAFKA_RESP_ERR_OUT_OF_ORDER_SEQUENCE_NUMBER);
+    send_until_fatal(p, 10, 11);
+    cr_assert_neq(srr_producer_flush(p, &err), SRR_OK);
+    cr_assert(strstr(err.msg, "fatal"), "%s", err.msg);
+    send_until_fatal(p, 11, 20); /* every one refused: the old test sent these expecting OK */
+    next_send_fails_at_once(p);
     srr_producer_close(&p);
     km_config_free(cfg);
     km_stop(&km);
