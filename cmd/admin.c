@@ -19,6 +19,7 @@
 #include "queue.h"
 #include "rules.h"
 #include "store.h"
+#include "webhook_auth.h"
 
 /* Parses [-c FILE] FILE for backup and restore. Returns 0 or exit code + 1. */
 static int parse_file_cmd(int argc, char **argv, const char *usage, const char **config,
@@ -295,11 +296,12 @@ static void check_webhook(const srr_config *cfg, int *failed)
 {
     char msg[1200];
     const srr_webhook_config *w = &cfg->webhook;
-    if (!w->token && !w->basic_password) {
-        snprintf(msg, sizeof(msg),
-                 "no secret: set $%s (or webhook.token_file), or basic auth; srr serve refuses "
-                 "to start without one",
-                 w->token_env ? w->token_env : "SRR_WEBHOOK_TOKEN");
+    srr_webhook_auth auth;
+    srr_error err = {0};
+    char how[200];
+    /* the same decision srr serve makes (webhook_auth.h) */
+    if (srr_webhook_auth_decide(w, 0, &auth, &err) != SRR_OK) {
+        snprintf(msg, sizeof(msg), "%s; srr serve refuses to start", err.msg);
         verdict(0, "webhook", msg, failed);
         return;
     }
@@ -311,8 +313,9 @@ static void check_webhook(const srr_config *cfg, int *failed)
         verdict(0, "webhook", msg, failed);
         return;
     }
-    snprintf(msg, sizeof(msg), "%s set, listening on %s%s", w->token ? "shared secret" : "basic auth",
-             w->listen, w->tls_cert ? " with TLS" : "");
+    snprintf(msg, sizeof(msg), "requests must carry: %s; listening on %s%s",
+             srr_webhook_auth_describe(w, &auth, how, sizeof how), w->listen,
+             w->tls_cert ? " with TLS" : "");
     verdict(1, "webhook", msg, failed);
 }
 

@@ -36,6 +36,7 @@
 #include "rules.h"
 #include "store.h"
 #include "webhook.h"
+#include "webhook_auth.h"
 #include "webhook_commit.h"
 #include "writer.h"
 
@@ -306,13 +307,14 @@ int srr_cmd_serve(int argc, char **argv)
         code = SRR_EXIT_USAGE;
         goto out;
     }
-    if (!cfg->webhook.token && !cfg->webhook.basic_password && !insecure) {
-        srr_say_error(
-                "srr serve: refusing to start without a secret: set $%s (or webhook.token_file) "
-                "or basic auth (webhook.basic_user and $%s), or pass --insecure-no-auth\n",
-                cfg->webhook.token_env, cfg->webhook.basic_password_env);
-        code = SRR_EXIT_USAGE;
-        goto out;
+    {   /* the one decision on credentials (webhook_auth.h): a partly given
+         * secret refuses to start, naming the missing piece */
+        srr_webhook_auth auth;
+        if (srr_webhook_auth_decide(&cfg->webhook, insecure, &auth, &err) != SRR_OK) {
+            srr_say_error("srr serve: refusing to start: %s\n", err.msg);
+            code = SRR_EXIT_USAGE;
+            goto out;
+        }
     }
 
     /* Signals are taken by sigwait() below; every thread started from here

@@ -449,6 +449,11 @@ static srr_rc load_secret(const char *env, const char *path, const char *what, c
             return srr_error_set(err, SRR_EINVAL, "%s: cannot read %s", what, path);
         while (n < len && text[n] != '\n' && text[n] != '\r')
             n++;
+        if (memchr(text, '\0', n)) { /* a secret is compared whole: refuse a cut one */
+            free(text);
+            return srr_error_set(err, SRR_EINVAL, "%s: %s holds a NUL byte in its first line",
+                                 what, path);
+        }
         if (n > 0)
             *out = srr_strndup(text, n);
         free(text);

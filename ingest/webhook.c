@@ -43,6 +43,7 @@
 
 #include "log.h"
 #include "webhook.h"
+#include "webhook_auth.h"
 
 #define WH_PATH "/v1/webhooks/datadog"
 /* Per-connection memory of libmicrohttpd: it holds the request line and
@@ -128,7 +129,7 @@ struct srr_webhook_server {
     unsigned retry_after_s;
     size_t quarantine_max;
     char retry_after[16];
-    char *basic_expected; /* "user:password", NULL when basic auth is off */
+    srr_webhook_auth auth; /* what every request must carry (webhook_auth.h) */
     char *tls_cert, *tls_key;
     struct MHD_Daemon *d;
     unsigned short port;
@@ -236,77 +237,27 @@ static enum MHD_Result reject(srr_webhook_server *s, struct MHD_Connection *conn
 
 /* ---- authentication ------------------------------------------------------ */
 
-static int b64val(char c)
-{
-    if (c >= 'A' && c <= 'Z')
-        return c - 'A';
-    if (c >= 'a' && c <= 'z')
-        return c - 'a' + 26;
-    if (c >= '0' && c <= '9')
-        return c - '0' + 52;
-    if (c == '+')
-        return 62;
-    if (c == '/')
-        return 63;
-    return -1;
-}
-
-/* Decodes standard base64 (padding optional) into a new string; NULL when
- * malformed. Caller frees. */
-static char *b64_decode(const char *in, size_t n)
-{
-    char *out = srr_malloc(n / 4 * 3 + 4);
-    size_t o = 0, i;
-    unsigned acc = 0;
-    int bits = 0;
-    while (n && in[n - 1] == '=')
-        n--;
-    for (i = 0; i < n; i++) {
-        int v = b64val(in[i]);
-        if (v < 0) {
-            free(out);
-            return NULL;
-        }
-        acc = (acc << 6) | (unsigned)v;
-        bits += 6;
-        if (bits >= 8) {
-            bits -= 8;
-            out[o++] = (char)((acc >> bits) & 0xFF);
-        }
-    }
-    out[o] = '\0';
-    return out;
-}
-
-/* 1 when the request carries every configured credential, compared in
- * constant time; in insecure mode (no secret configured) always 1. */
+/* 1 when the request carries every credential s->auth requires (whole
+ * values, constant time: webhook_auth.h); in insecure mode always 1. */
 static int authorized(srr_webhook_server *s, struct MHD_Connection *conn)
 {
     const srr_webhook_config *cfg = s->cfg;
+    const char *v = NULL;
+    size_t n = 0;
     int ok = 1;
-    if (cfg->token) {
-        const char *v = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, cfg->token_header);
-        if (v && strcasecmp(cfg->token_header, "Authorization") == 0 &&
-            strncasecmp(v, "Bearer ", 7) == 0)
-            v += 7;
-        ok &= v != NULL && srr_secure_equal(v, strlen(v), cfg->token, strlen(cfg->token));
+    if (s->auth.token) {
+        if (MHD_lookup_connection_value_n(conn, MHD_HEADER_KIND, cfg->token_header,
+                                          strlen(cfg->token_header), &v, &n) != MHD_YES)
+            v = NULL;
+        ok &= srr_webhook_token_ok(v, n, cfg->token,
+                                   strcasecmp(cfg->token_header, "Authorization") == 0);
     }
-    if (s->basic_expected) {
-        const char *v = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
-                                                    MHD_HTTP_HEADER_AUTHORIZATION);
-        char *plain = NULL;
-        if (v && strncasecmp(v, "Basic ", 6) == 0) {
-            v += 6;
-            while (*v == ' ')
-                v++;
-            plain = b64_decode(v, strlen(v));
-        }
-        ok &= plain != NULL && srr_secure_equal(plain, strlen(plain), s->basic_expected,
-                                                strlen(s->basic_expected));
-        if (plain) {
-            memset(plain, 0, strlen(plain));
-            free(plain);
-        }
+    if (s->auth.basic) {
+        if (MHD_lookup_connection_value_n(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION,
+                                          strlen(MHD_HTTP_HEADER_AUTHORIZATION), &v,
+                                          &n) != MHD_YES)
+            v = NULL;
+        ok &= srr_webhook_basic_ok(v, n, cfg->basic_user, cfg->basic_password);
     }
     return ok;
 }
@@ -539,9 +490,15 @@ static enum MHD_Result serve_get(srr_webhook_server *s, struct MHD_Connection *c
         if (s->stopping || atomic_load(&s->quiesced))
             return answer(s, conn, MHD_HTTP_SERVICE_UNAVAILABLE, "text/plain",
                           "not ready: shutting down\n", NULL, NULL);
-        if (!s->h.ready || s->h.ready(s->h.ctx, &err) == SRR_OK)
-            return answer(s, conn, MHD_HTTP_OK, "text/plain", "ready\n", NULL, NULL);
-        text = srr_asprintf("not ready: %s\n", err.msg);
+        char auth[200];
+        srr_webhook_auth_describe(s->cfg, &s->auth, auth, sizeof auth);
+        if (!s->h.ready || s->h.ready(s->h.ctx, &err) == SRR_OK) {
+            text = srr_asprintf("ready\nauth: %s\n", auth);
+            ret = answer(s, conn, MHD_HTTP_OK, "text/plain", text, NULL, NULL);
+            free(text);
+            return ret;
+        }
+        text = srr_asprintf("not ready: %s\nauth: %s\n", err.msg, auth);
         ret = answer(s, conn, MHD_HTTP_SERVICE_UNAVAILABLE, "text/plain", text, NULL, NULL);
         free(text);
         return ret;
@@ -588,7 +545,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
                           "the server is shutting down", "Retry-After", s->retry_after);
         if (!authorized(s, conn))
             return reject(s, conn, MHD_HTTP_UNAUTHORIZED, REJ_AUTH, "authentication required",
-                          s->basic_expected ? "WWW-Authenticate" : NULL,
+                          s->auth.basic ? "WWW-Authenticate" : NULL,
                           "Basic realm=\"srr\", charset=\"UTF-8\"");
         ct = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
         if (srr_webhook_encoding_of(ct, &enc) != SRR_OK)
@@ -853,19 +810,12 @@ srr_rc srr_webhook_start(const srr_webhook_opts *o, const srr_webhook_hooks *h,
     size_t len;
     srr_rc rc;
 
+    srr_webhook_auth auth;
+
     *out = NULL;
-    if (cfg->basic_user && *cfg->basic_user && !cfg->basic_password)
-        return srr_error_set(err, SRR_EINVAL,
-                             "webhook.basic_user is set but no password: set $%s or "
-                             "webhook.basic_password_file",
-                             cfg->basic_password_env ? cfg->basic_password_env : "?");
-    if (!cfg->token && !cfg->basic_password && !o->insecure_no_auth)
-        return srr_error_set(err, SRR_EINVAL,
-                             "no webhook secret: set $%s (or webhook.token_file), or basic auth "
-                             "(webhook.basic_user with $%s); --insecure-no-auth accepts anyone",
-                             cfg->token_env ? cfg->token_env : "SRR_WEBHOOK_TOKEN",
-                             cfg->basic_password_env ? cfg->basic_password_env
-                                                     : "SRR_WEBHOOK_PASSWORD");
+    rc = srr_webhook_auth_decide(cfg, o->insecure_no_auth, &auth, err);
+    if (rc != SRR_OK)
+        return rc;
     if (!!cfg->tls_cert != !!cfg->tls_key)
         return srr_error_set(err, SRR_EINVAL, "webhook.tls_cert and webhook.tls_key go together");
     rc = parse_listen(cfg->listen ? cfg->listen : "127.0.0.1:8080", &ss, &sl, &v6, err);
@@ -885,15 +835,14 @@ srr_rc srr_webhook_start(const srr_webhook_opts *o, const srr_webhook_hooks *h,
     snprintf(s->id_prefix, sizeof(s->id_prefix), "%08lx",
              (unsigned long)((unsigned long)time(NULL) * 2654435761u ^ (unsigned long)getpid()) &
                  0xffffffffUL);
-    s->insecure = !cfg->token && !cfg->basic_password;
+    s->auth = auth;
+    s->insecure = auth.insecure;
     s->queue_timeout_ms = o->queue_timeout_ms > 0 ? o->queue_timeout_ms : 10000;
     s->conn_timeout_ms = cfg->connection_timeout_s > 0 ? cfg->connection_timeout_s * 1000 : 15000;
     s->retry_after_s = o->retry_after_s ? o->retry_after_s : 15;
     snprintf(s->retry_after, sizeof s->retry_after, "%u", s->retry_after_s);
     s->quarantine_max = o->quarantine_max_files ? o->quarantine_max_files : 1000;
     s->qfiles = count_quarantined(cfg->quarantine_dir);
-    if (cfg->basic_password && cfg->basic_user && *cfg->basic_user)
-        s->basic_expected = srr_asprintf("%s:%s", cfg->basic_user, cfg->basic_password);
     pthread_mutex_init(&s->mu, NULL);
     pthread_mutex_init(&s->qmu, NULL);
     pthread_cond_init(&s->cv, NULL);
@@ -1069,10 +1018,6 @@ void srr_webhook_stop(srr_webhook_server **sp)
     pthread_cond_destroy(&s->wdcv);
     pthread_mutex_destroy(&s->qmu);
     pthread_mutex_destroy(&s->mu);
-    if (s->basic_expected) {
-        memset(s->basic_expected, 0, strlen(s->basic_expected));
-        free(s->basic_expected);
-    }
     free(s->tls_cert);
     free(s->tls_key);
     free(s);
