@@ -107,6 +107,12 @@ static const opt_def webhook_opts[] = {
     {"tls_key", OPT_STRING, NULL, OFF(srr_webhook_config, tls_key), 0, 0, "PEM private key for TLS."},
     {"quarantine_dir", OPT_STRING, "srr-quarantine", OFF(srr_webhook_config, quarantine_dir), 0,
      0, "Where unparseable webhook bodies are kept for inspection."},
+    {"quarantine_max_bodies", OPT_INT, "1000", OFF(srr_webhook_config, quarantine_max_bodies), 1,
+     10000000,
+     "Most bodies kept in quarantine_dir; when full, a body srr cannot read is answered 503 "
+     "with Retry-After (Datadog retries) and /readyz fails until it is cleared."},
+    {"quarantine_max_bytes", OPT_INT, "104857600", OFF(srr_webhook_config, quarantine_max_bytes),
+     65536, 1LL << 40, "Most bytes kept in quarantine_dir (bodies and their .json notes)."},
     {NULL, OPT_STRING, NULL, 0, 0, 0, NULL}};
 
 static const opt_def store_opts[] = {

@@ -79,6 +79,8 @@ typedef struct srr_webhook_config {
     char *tls_cert;            /* PEM files for optional TLS, may be NULL */
     char *tls_key;
     char *quarantine_dir;      /* unparseable bodies kept here (relative to the config) */
+    long long quarantine_max_bodies; /* bodies kept at most; full: 503 (1000) */
+    long long quarantine_max_bytes;  /* bytes kept at most; full: 503 (100 MiB) */
     char *token;               /* resolved secret, NULL when none configured */
     char *basic_password;      /* resolved secret, NULL when none configured */
 } srr_webhook_config;

@@ -44,6 +44,7 @@
 #include "log.h"
 #include "webhook.h"
 #include "webhook_auth.h"
+#include "webhook_quarantine.h"
 
 #define WH_PATH "/v1/webhooks/datadog"
 /* Per-connection memory of libmicrohttpd: it holds the request line and
@@ -74,12 +75,14 @@ typedef enum {
     REJ_QUEUE_TIMEOUT,
     REJ_SHUTTING_DOWN,
     REJ_QUARANTINE_FAILED,
+    REJ_QUARANTINE_FULL,
     REJ__COUNT
 } rej_reason;
 static const char *const REJ_NAMES[] = {"auth",          "method",       "not_found",
                                         "content_type",  "too_large",    "unparseable",
                                         "unqueueable",   "queue_failed", "queue_timeout",
-                                        "shutting_down", "quarantine_failed"};
+                                        "shutting_down", "quarantine_failed",
+                                        "quarantine_full"};
 
 /* ---- state --------------------------------------------------------------- */
 
@@ -127,7 +130,6 @@ struct srr_webhook_server {
     int insecure;
     int64_t queue_timeout_ms, conn_timeout_ms;
     unsigned retry_after_s;
-    size_t quarantine_max;
     char retry_after[16];
     srr_webhook_auth auth; /* what every request must carry (webhook_auth.h) */
     char *tls_cert, *tls_key;
@@ -144,14 +146,11 @@ struct srr_webhook_server {
     atomic_int quiesced; /* no new requests: answer 503 */
     pthread_t watchdog;
     int watchdog_started;
-    /* quarantine, under qmu */
-    pthread_mutex_t qmu;
-    size_t qfiles;
-    unsigned long long qseq;
+    srr_quarantine *q; /* bodies it could not read (webhook_quarantine.h) */
     /* metrics */
     atomic_ullong by_code[NCODES + 1]; /* last: other codes */
     atomic_ullong rejected[REJ__COUNT];
-    atomic_ullong payload_bytes, payloads, quarantined, quarantine_dropped, cut_off;
+    atomic_ullong payload_bytes, payloads, cut_off;
     atomic_ullong next_request; /* request ids: id_prefix + counter */
     char id_prefix[16];
 };
@@ -264,91 +263,25 @@ static int authorized(srr_webhook_server *s, struct MHD_Connection *conn)
 
 /* ---- quarantine ---------------------------------------------------------- */
 
-static size_t count_quarantined(const char *dir)
-{
-    DIR *d = opendir(dir);
-    struct dirent *e;
-    size_t n = 0, l;
-    if (!d)
-        return 0;
-    while ((e = readdir(d)) != NULL) {
-        l = strlen(e->d_name);
-        if (l > 5 && strcmp(e->d_name + l - 5, ".body") == 0)
-            n++;
-    }
-    closedir(d);
-    return n;
-}
-
-/* Keeps the raw body with its reason and time: NAME.body (the bytes as
- * received) and NAME.json (time, reason, content type, size). Bounded by
- * quarantine_max files; past it the body is dropped with a warning (and
- * counted). Returns 0 only when the files could not be written (nothing of
- * them is left), so the caller can ask for a retry instead of a 400 that
- * Datadog would never retry. */
-static int quarantine(srr_webhook_server *s, const srr_webhook_request *rq, const char *reason)
-{
-    char iso[32], base[64];
-    char *path, *meta_path, *meta = NULL;
-    json_t *m;
-    int64_t now = srr_now();
-    unsigned long long seq;
-    srr_error err = {0};
-
-    pthread_mutex_lock(&s->qmu);
-    if (s->qfiles >= s->quarantine_max) {
-        pthread_mutex_unlock(&s->qmu);
-        atomic_fetch_add(&s->quarantine_dropped, 1);
-        srr_warn("webhook: quarantine %s is full (%zu bodies); dropped a %zu-byte body: %s",
-                 s->cfg->quarantine_dir, s->quarantine_max, rq->body.len, reason);
-        return 1;
-    }
-    s->qfiles++;
-    seq = ++s->qseq;
-    pthread_mutex_unlock(&s->qmu);
-
-    srr_time_iso(now, iso);
-    snprintf(base, sizeof base, "%lld-%d-%llu", (long long)now, (int)getpid(), seq);
-    path = srr_asprintf("%s/%s.body", s->cfg->quarantine_dir, base);
-    meta_path = srr_asprintf("%s/%s.json", s->cfg->quarantine_dir, base);
-    if (srr_file_write_atomic(path, rq->body.data ? rq->body.data : "", rq->body.len, &err) ==
-        SRR_OK) {
-        m = json_pack("{s:s, s:s, s:s, s:I, s:s}", "time", iso, "reason", reason,
-                      "content_type", rq->content_type, "bytes", (json_int_t)rq->body.len, "body",
-                      base);
-        meta = m ? json_dumps(m, JSON_INDENT(2)) : NULL;
-        json_decref(m);
-        if (!meta)
-            srr_error_set(&err, SRR_ERR, "cannot describe a %zu-byte body", rq->body.len);
-        else if (srr_file_write_atomic(meta_path, meta, strlen(meta), &err) != SRR_OK)
-            unlink(path); /* a body without its reason and time is no trace */
-    }
-    if (err.msg[0]) {
-        pthread_mutex_lock(&s->qmu);
-        s->qfiles--;
-        pthread_mutex_unlock(&s->qmu);
-        srr_warn("webhook: cannot quarantine a %zu-byte body (%s): %s; answered 503 so the "
-                 "sender retries", rq->body.len, reason, err.msg);
-    } else {
-        atomic_fetch_add(&s->quarantined, 1);
-        srr_warn("webhook: 400 %s; body (%zu bytes) kept as %s/%s.body", reason, rq->body.len,
-                 s->cfg->quarantine_dir, base);
-    }
-    free(meta);
-    free(meta_path);
-    free(path);
-    return err.msg[0] == '\0';
-}
-
 /* The answer to a body that cannot become an alert: 400 with the reason
- * once the body is in quarantine, else 503 with Retry-After. */
+ * once the body is in quarantine, else (the quarantine full, or not
+ * writable) 503 with Retry-After, always. */
 static enum MHD_Result reject_body(srr_webhook_server *s, srr_webhook_request *rq, rej_reason why,
                                    const char *reason)
 {
-    if (!quarantine(s, rq, reason))
+    srr_error qerr = {0};
+    srr_rc rc = srr_quarantine_keep(s->q, rq->body.data, rq->body.len, rq->content_type, reason,
+                                    &qerr);
+    if (rc == SRR_RETRY) /* full: Datadog retries a 503, never a 400 */
+        return reject(s, rq->conn, MHD_HTTP_SERVICE_UNAVAILABLE, REJ_QUARANTINE_FULL,
+                      "the quarantine for bodies srr cannot read is full; retry later",
+                      "Retry-After", s->retry_after);
+    if (rc != SRR_OK) {
+        srr_warn("webhook: %s (%s); answered 503 so the sender retries", qerr.msg, reason);
         return reject(s, rq->conn, MHD_HTTP_SERVICE_UNAVAILABLE, REJ_QUARANTINE_FAILED,
                       "the body cannot be kept in quarantine now; retry later", "Retry-After",
                       s->retry_after);
+    }
     return reject(s, rq->conn, MHD_HTTP_BAD_REQUEST, why, reason, NULL, NULL);
 }
 
@@ -492,7 +425,8 @@ static enum MHD_Result serve_get(srr_webhook_server *s, struct MHD_Connection *c
                           "not ready: shutting down\n", NULL, NULL);
         char auth[200];
         srr_webhook_auth_describe(s->cfg, &s->auth, auth, sizeof auth);
-        if (!s->h.ready || s->h.ready(s->h.ctx, &err) == SRR_OK) {
+        if (!srr_quarantine_state(s->q, NULL, NULL, &err) &&
+            (!s->h.ready || s->h.ready(s->h.ctx, &err) == SRR_OK)) {
             text = srr_asprintf("ready\nauth: %s\n", auth);
             ret = answer(s, conn, MHD_HTTP_OK, "text/plain", text, NULL, NULL);
             free(text);
@@ -822,12 +756,17 @@ srr_rc srr_webhook_start(const srr_webhook_opts *o, const srr_webhook_hooks *h,
     if (rc != SRR_OK)
         return rc;
     rc = srr_state_check_owner(cfg->quarantine_dir, "the quarantine", err);
-    if (rc == SRR_OK)
-        rc = srr_mkdirs(cfg->quarantine_dir, err);
     if (rc != SRR_OK)
         return rc;
-
     s = srr_calloc(1, sizeof *s);
+    rc = srr_quarantine_open(cfg->quarantine_dir,
+                             o->quarantine_max_files ? o->quarantine_max_files
+                                                     : (size_t)cfg->quarantine_max_bodies,
+                             cfg->quarantine_max_bytes, &s->q, err);
+    if (rc != SRR_OK) {
+        free(s);
+        return rc;
+    }
     s->cfg = cfg;
     s->h = *h;
     /* Ids unique across restarts of this host's receivers: a per-start
@@ -841,10 +780,7 @@ srr_rc srr_webhook_start(const srr_webhook_opts *o, const srr_webhook_hooks *h,
     s->conn_timeout_ms = cfg->connection_timeout_s > 0 ? cfg->connection_timeout_s * 1000 : 15000;
     s->retry_after_s = o->retry_after_s ? o->retry_after_s : 15;
     snprintf(s->retry_after, sizeof s->retry_after, "%u", s->retry_after_s);
-    s->quarantine_max = o->quarantine_max_files ? o->quarantine_max_files : 1000;
-    s->qfiles = count_quarantined(cfg->quarantine_dir);
     pthread_mutex_init(&s->mu, NULL);
-    pthread_mutex_init(&s->qmu, NULL);
     pthread_cond_init(&s->cv, NULL);
     pthread_cond_init(&s->wdcv, NULL);
 
@@ -973,12 +909,6 @@ void srr_webhook_metrics(srr_webhook_server *s, srr_buf *b)
         "# HELP srr_webhook_payloads_total Authenticated payloads read whole.\n"
         "# TYPE srr_webhook_payloads_total counter\n"
         "srr_webhook_payloads_total %llu\n"
-        "# HELP srr_webhook_quarantined_total Bodies kept in quarantine (answered 400).\n"
-        "# TYPE srr_webhook_quarantined_total counter\n"
-        "srr_webhook_quarantined_total %llu\n"
-        "# HELP srr_webhook_quarantine_dropped_total Bodies not kept: quarantine full.\n"
-        "# TYPE srr_webhook_quarantine_dropped_total counter\n"
-        "srr_webhook_quarantine_dropped_total %llu\n"
         "# HELP srr_webhook_connections_cut_total Connections cut off for taking longer than "
         "connection_timeout to send a request.\n"
         "# TYPE srr_webhook_connections_cut_total counter\n"
@@ -988,9 +918,8 @@ void srr_webhook_metrics(srr_webhook_server *s, srr_buf *b)
         "srr_webhook_requests_in_flight %zu\n",
         (unsigned long long)atomic_load(&s->payload_bytes),
         (unsigned long long)atomic_load(&s->payloads),
-        (unsigned long long)atomic_load(&s->quarantined),
-        (unsigned long long)atomic_load(&s->quarantine_dropped),
         (unsigned long long)atomic_load(&s->cut_off), inflight);
+    srr_quarantine_metrics(s->q, b);
     if (s->h.metrics)
         s->h.metrics(s->h.ctx, b);
 }
@@ -1016,7 +945,7 @@ void srr_webhook_stop(srr_webhook_server **sp)
     }
     pthread_cond_destroy(&s->cv);
     pthread_cond_destroy(&s->wdcv);
-    pthread_mutex_destroy(&s->qmu);
+    srr_quarantine_destroy(&s->q);
     pthread_mutex_destroy(&s->mu);
     free(s->tls_cert);
     free(s->tls_key);

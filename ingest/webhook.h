@@ -119,7 +119,8 @@ typedef struct srr_webhook_opts {
     int insecure_no_auth;     /* start without any secret (logged loudly) */
     int64_t queue_timeout_ms; /* no verdict by then: 503 (0 = 10 s) */
     unsigned retry_after_s;   /* Retry-After of a 503 (0 = 15) */
-    size_t quarantine_max_files; /* bodies kept in quarantine at most (0 = 1000) */
+    size_t quarantine_max_files; /* bodies kept in quarantine at most (0 = the config's
+                                    webhook.quarantine_max_bodies) */
 } srr_webhook_opts;
 
 /* Starts the server: binds cfg->listen (port 0 picks a free port), starts

@@ -379,6 +379,108 @@ Test(webhook_server, a_bad_body_that_cannot_be_kept_is_503_not_400)
     free(qdir);
 }
 
+/* GET path; returns the answer (free with wh_answer_free). */
+static void get(const char *path, wh_answer *a)
+{
+    char u[160];
+    snprintf(u, sizeof u, "%s%s", fx.base, path);
+    wh_get(u, 5000, a);
+}
+
+/* A full quarantine never turns a bad body into a 400 that Datadog would
+ * not retry: it is 503 with Retry-After, /readyz says it is full, a metric
+ * says so; the bound follows the directory, so clearing it is obeyed
+ * without a restart, and the byte bound holds too. */
+Test(webhook_server, a_full_quarantine_is_503_and_clearing_it_is_obeyed)
+{
+    char *qdir = srr_asprintf("%s/quarantine", fx.dir);
+    const char *bad = "{\"title\": \"half";
+    wh_answer a;
+    srr_error err = {0};
+    srr_webhook_hooks hooks;
+    int i;
+    load_config("  quarantine_max_bodies: 2\n  quarantine_max_bytes: 65536\n");
+    fx.cfg->webhook.token = srr_strdup(TOKEN);
+    {   /* the config's bound, not the test override */
+        srr_commit_sink sink = {&fx, sink_send, sink_flush};
+        srr_webhook_opts o = {&fx.cfg->webhook, 0, 1000, 7, 0};
+        memset(&hooks, 0, sizeof hooks);
+        hooks.ctx = &fx;
+        hooks.accept = accept_alert;
+        hooks.ready = ready;
+        hooks.metrics = metrics;
+        cr_assert_eq(srr_producer_open(fx.cfg, &fx.prod, &err), SRR_OK, "%s", err.msg);
+        cr_assert_eq(srr_committer_create(&sink, 0, &fx.com, &err), SRR_OK);
+        cr_assert_eq(srr_webhook_start(&o, &hooks, &fx.srv, &err), SRR_OK, "%s", err.msg);
+        snprintf(fx.base, sizeof fx.base, "http://127.0.0.1:%u", srr_webhook_port(fx.srv));
+        snprintf(fx.url, sizeof fx.url, "%s/v1/webhooks/datadog", fx.base);
+    }
+    cr_assert_eq(post_code(JSON_AUTH, bad, NULL), 400);
+    cr_assert_eq(post_code(JSON_AUTH, bad, NULL), 400);
+    for (i = 0; i < 3; i++) { /* full: 503 every time, nothing more kept */
+        cr_assert_eq(post_code(JSON_AUTH, bad, &a), 503, "%s", a.body ? a.body : a.error);
+        cr_assert_not_null(a.retry_after, "503 without Retry-After");
+        cr_assert(strstr(a.body, "quarantine") && strstr(a.body, "full"), "%s", a.body);
+        wh_answer_free(&a);
+    }
+    cr_assert_eq(count_files("quarantine", ".body"), 2);
+    get("/readyz", &a);
+    cr_assert_eq(a.code, 503, "%s", a.body);
+    cr_assert(strstr(a.body, "quarantine") && strstr(a.body, "full"), "%s", a.body);
+    wh_answer_free(&a);
+    get("/metrics", &a);
+    cr_assert(strstr(a.body, "srr_webhook_quarantine_full 1\n"), "%s", a.body);
+    cr_assert(strstr(a.body, "srr_webhook_quarantine_bodies 2\n"), "%s", a.body);
+    cr_assert(strstr(a.body, "srr_webhook_rejected_total{reason=\"quarantine_full\"} 3\n"), "%s",
+              a.body);
+    wh_answer_free(&a);
+
+    /* the operator reads and clears it: obeyed without a restart */
+    tu_rmdir_r(qdir);
+    cr_assert_eq(mkdir(qdir, 0750), 0);
+    for (i = 0; i < 200; i++) { /* the directory is read again within a second */
+        get("/readyz", &a);
+        long code = a.code;
+        wh_answer_free(&a);
+        if (code == 200)
+            break;
+        usleep(50 * 1000);
+    }
+    cr_assert_lt(i, 200, "/readyz still failing 10 s after the quarantine was cleared");
+    cr_assert_eq(post_code(JSON_AUTH, bad, NULL), 400);
+    cr_assert_eq(count_files("quarantine", ".body"), 1);
+    get("/metrics", &a);
+    cr_assert(strstr(a.body, "srr_webhook_quarantine_full 0\n"), "%s", a.body);
+    wh_answer_free(&a);
+
+    /* the byte bound: a body that would pass it is not kept either */
+    {
+        char *big = srr_malloc(4000);
+        memset(big, 'x', 3999);
+        big[0] = '{';
+        big[3999] = '\0';
+        srr_webhook_stop(&fx.srv);
+        fx.cfg->webhook.quarantine_max_bodies = 100;
+        fx.cfg->webhook.quarantine_max_bytes = 65536 + 4000; /* tiny: what is there plus little */
+        {
+            srr_webhook_opts o = {&fx.cfg->webhook, 0, 1000, 7, 0};
+            cr_assert_eq(srr_webhook_start(&o, &hooks, &fx.srv, &err), SRR_OK, "%s", err.msg);
+            snprintf(fx.base, sizeof fx.base, "http://127.0.0.1:%u", srr_webhook_port(fx.srv));
+            snprintf(fx.url, sizeof fx.url, "%s/v1/webhooks/datadog", fx.base);
+        }
+        for (i = 0; i < 40; i++) {
+            long code = post_code(JSON_AUTH, big, &a);
+            wh_answer_free(&a);
+            if (code == 503)
+                break;
+            cr_assert_eq(code, 400);
+        }
+        cr_assert_lt(i, 40, "the byte bound never held");
+        free(big);
+    }
+    free(qdir);
+}
+
 Test(webhook_server, form_encoding_and_basic_auth)
 {
     srr_error err = {0};
