@@ -21,11 +21,14 @@
 #include "store.h"
 #include "webhook_auth.h"
 
-/* Parses [-c FILE] FILE for backup and restore. Returns 0 or exit code + 1. */
+/* Parses [-c FILE] [--accept-loss] FILE for backup and restore
+ * (accept_loss may be NULL: the option is then refused). Returns 0 or
+ * exit code + 1. */
 static int parse_file_cmd(int argc, char **argv, const char *usage, const char **config,
-                          const char **file)
+                          const char **file, int *accept_loss)
 {
     static const struct option longopts[] = {{"config", required_argument, NULL, 'c'},
+                                             {"accept-loss", no_argument, NULL, 'L'},
                                              {"help", no_argument, NULL, 'h'},
                                              {NULL, 0, NULL, 0}};
     int c;
@@ -34,6 +37,8 @@ static int parse_file_cmd(int argc, char **argv, const char *usage, const char *
     while ((c = srr_getopt_long(argc, argv, "c:h", longopts, NULL)) != -1) {
         if (c == 'c') {
             *config = optarg;
+        } else if (c == 'L' && accept_loss) {
+            *accept_loss = 1;
         } else if (c == 'h') {
             printf("usage: %s\n", usage);
             return SRR_EXIT_OK + 1;
@@ -50,12 +55,23 @@ static int parse_file_cmd(int argc, char **argv, const char *usage, const char *
     return 0;
 }
 
+/* The key of cfg's queue in the store's queue_positions. */
+static const char *queue_key(const srr_config *cfg, char *buf, size_t cap)
+{
+    if (strcmp(cfg->queue.backend, "kafka") == 0)
+        snprintf(buf, cap, "kafka:%s", cfg->queue.kafka.topic);
+    else
+        snprintf(buf, cap, "spool");
+    return buf;
+}
+
 int srr_cmd_backup(int argc, char **argv)
 {
     const char *config, *file;
     srr_config *cfg;
     srr_error err = {0};
-    int code = parse_file_cmd(argc, argv, "srr backup [-c FILE] BACKUP_FILE", &config, &file);
+    int code = parse_file_cmd(argc, argv, "srr backup [-c FILE] BACKUP_FILE", &config, &file,
+                              NULL);
     if (code)
         return code - 1;
     cfg = srr_cli_load_config(config, &code);
@@ -65,7 +81,23 @@ int srr_cmd_backup(int argc, char **argv)
         srr_say_error("srr backup: %s\n", err.msg);
         code = err.code == SRR_EINVAL ? SRR_EXIT_USAGE : SRR_EXIT_FAIL;
     } else {
+        srr_queue_pos *pos = NULL;
+        size_t n = 0, i;
+        char key[160];
         printf("backed up %s to %s (integrity check ok)\n", cfg->store.path, file);
+        if (srr_store_positions(file, queue_key(cfg, key, sizeof key), &pos, &n, &err) ==
+                SRR_OK &&
+            n > 0) {
+            printf("queue position recorded with it (%s):", key);
+            for (i = 0; i < n; i++)
+                printf(" [%d] %lld", pos[i].partition, (long long)pos[i].offset);
+            printf("\n");
+        } else {
+            printf("queue position recorded with it (%s): the beginning (nothing applied from "
+                   "it yet)\n",
+                   key);
+        }
+        free(pos);
     }
     srr_config_destroy(cfg);
     return code;
@@ -102,8 +134,10 @@ int srr_cmd_restore(int argc, char **argv)
     const char *config, *file;
     srr_config *cfg;
     srr_error err = {0};
-    int version = 0;
-    int code = parse_file_cmd(argc, argv, "srr restore [-c FILE] BACKUP_FILE", &config, &file);
+    srr_restore_report rep;
+    int accept_loss = 0;
+    int code = parse_file_cmd(argc, argv, "srr restore [-c FILE] [--accept-loss] BACKUP_FILE",
+                              &config, &file, &accept_loss);
     if (code)
         return code - 1;
     cfg = srr_cli_load_config(config, &code);
@@ -116,12 +150,24 @@ int srr_cmd_restore(int argc, char **argv)
         srr_config_destroy(cfg);
         return SRR_EXIT_FAIL;
     }
-    if (srr_store_restore(file, cfg->store.path, &version, &err) != SRR_OK) {
+    if (srr_store_restore_queued(cfg, file, accept_loss, &rep, &err) != SRR_OK) {
         srr_say_error("srr restore: %s\n", err.msg);
         code = err.code == SRR_EINVAL ? SRR_EXIT_USAGE : SRR_EXIT_FAIL;
     } else {
         printf("restored %s into %s (schema version %d, integrity check ok)\n", file,
-               cfg->store.path, version);
+               cfg->store.path, rep.schema_version);
+        if (rep.rewound) {
+            printf("queue read position moved back to the backup's: %s\n", rep.plan.detail);
+            if (rep.plan.replay >= 0)
+                printf("%lld record(s) queued since the backup will be applied again by the "
+                       "writer (idempotent: nothing is stored twice)\n",
+                       rep.plan.replay);
+            if (rep.plan.out_of_reach > 0 || rep.plan.out_of_reach_bytes > 0)
+                printf("LOST (--accept-loss): %lld record(s), %lld byte(s) were out of reach\n",
+                       rep.plan.out_of_reach, rep.plan.out_of_reach_bytes);
+        } else {
+            printf("queue position left as it was (--accept-loss: the backup recorded none)\n");
+        }
         code = restore_sinks(cfg);
     }
     srr_config_destroy(cfg);

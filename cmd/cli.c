@@ -6,7 +6,9 @@
 #include "cli.h"
 
 #include <string.h>
+#include <unistd.h>
 
+#include "backup.h"
 #include "queue.h"
 #include "rules.h"
 #include "srr.h"
@@ -236,7 +238,7 @@ static int drain(const srr_config *cfg, int once, volatile sig_atomic_t *stop, c
     srr_apply_stats stats;
     srr_writer_opts wo = {500, once, 500, stop, window_end};
     srr_error err = {0};
-    int code = SRR_EXIT_OK;
+    int code = SRR_EXIT_OK, hold;
     memset(&stats, 0, sizeof(stats));
     /* Random hash ids: a page cache sized for the writer (store_tune.h). */
     srr_store_tune_cache(SRR_STORE_WRITER_CACHE_KIB);
@@ -245,6 +247,13 @@ static int drain(const srr_config *cfg, int once, volatile sig_atomic_t *stop, c
     if (srr_rules_compile(cfg, &rs, &err) != SRR_OK) {
         srr_say_error("%s: %s\n", who, err.msg);
         return SRR_EXIT_USAGE;
+    }
+    /* held while writing: srr restore refuses meanwhile (backup.h) */
+    hold = srr_store_hold(cfg->store.path, &err);
+    if (hold < 0) {
+        fprintf(stderr, "%s: %s\n", who, err.msg);
+        srr_rules_destroy(rs);
+        return SRR_EXIT_FAIL;
     }
     if (srr_store_open(cfg->store.path, &st, &err) == SRR_OK)
         srr_store_set_rules(st, rs);
@@ -265,6 +274,7 @@ static int drain(const srr_config *cfg, int once, volatile sig_atomic_t *stop, c
     srr_consumer_close(&cons);
     srr_store_close(&st);
     srr_rules_destroy(rs);
+    close(hold);
     return code;
 }
 

@@ -29,6 +29,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "backup.h"
 #include "cli.h"
 #include "gauges.h"
 #include "log.h"
@@ -277,7 +278,7 @@ int srr_cmd_serve(int argc, char **argv)
     srr_error err = {0};
     sigset_t set;
     pthread_t writer;
-    int writer_started = 0;
+    int writer_started = 0, hold = -1;
     size_t left;
 
     memset(&sc, 0, sizeof sc);
@@ -325,6 +326,14 @@ int srr_cmd_serve(int argc, char **argv)
     pthread_sigmask(SIG_BLOCK, &set, NULL);
     signal(SIGPIPE, SIG_IGN);
 
+    /* With the spool (beside the store), srr restore refuses while serve
+     * runs (backup.h); with Kafka it checks the writers' group instead. */
+    if (strcmp(cfg->queue.backend, "spool") == 0 &&
+        (hold = srr_store_hold(cfg->store.path, &err)) < 0) {
+        fprintf(stderr, "srr serve: %s\n", err.msg);
+        code = SRR_EXIT_FAIL;
+        goto out;
+    }
     if (srr_producer_open(cfg, &sc.prod, &err) != SRR_OK) {
         srr_say_error("srr serve: cannot open the queue: %s\n", err.msg);
         code = SRR_EXIT_FAIL;
@@ -414,5 +423,7 @@ out:
     srr_config_destroy(cfg);
     pthread_mutex_destroy(&sc.writer_mu);
     pthread_rwlock_destroy(&sc.com_lock);
+    if (hold >= 0)
+        close(hold);
     return code;
 }

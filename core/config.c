@@ -57,6 +57,10 @@ static const opt_def queue_opts[] = {
      "Where candidates are queued: spool (local durable files, the default) or kafka."},
     {"spool_dir", OPT_STRING, "srr-spool", OFF(srr_queue_config, spool_dir), 0, 0,
      "Directory of the local spool (relative to the config file)."},
+    {"spool_retention", OPT_DURATION, "7d", OFF(srr_queue_config, spool_retention_s), 0,
+     366 * 86400LL,
+     "How long a consumed spool segment is kept after its last write, so `srr restore` of a "
+     "backup that recent can apply again what was queued after it (0: deleted once consumed)."},
     {NULL, OPT_STRING, NULL, 0, 0, 0, NULL}};
 
 static const opt_def kafka_opts[] = {

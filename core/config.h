@@ -57,6 +57,7 @@ typedef struct srr_kafka_config {
 typedef struct srr_queue_config {
     char *backend;   /* "spool" (default) or "kafka" */
     char *spool_dir; /* directory of the local durable spool */
+    int64_t spool_retention_s; /* consumed segments kept this long (restore replays them) */
     srr_kafka_config kafka;
 } srr_queue_config;
 

@@ -389,6 +389,22 @@ static const char *const SRR_MIGRATIONS[] = {
     "    AND e.record_id = investigations.id),"
     "  last_obs_at = (SELECT max(e.observed_at) FROM evidence e"
     "    WHERE e.record_kind = 'investigation' AND e.record_id = investigations.id);",
+
+    /* 6: how far the writer has consumed the queue, written in the same
+     * transaction as the batch it covers, so a backup (one read
+     * transaction) holds the position of exactly the data it holds, and a
+     * restore can move the queue's read position back to it (backup.h).
+     * backend is "spool" or "kafka:<topic>"; next_offset is the first
+     * record the store does not hold yet; records (spool) counts the
+     * records consumed before it, -1 when unknown. */
+    "CREATE TABLE queue_positions ("
+    "  backend TEXT NOT NULL,"
+    "  partition INTEGER NOT NULL,"
+    "  next_offset INTEGER NOT NULL,"
+    "  records INTEGER NOT NULL DEFAULT -1,"
+    "  updated_at INTEGER NOT NULL,"
+    "  PRIMARY KEY (backend, partition)"
+    ") WITHOUT ROWID;",
 };
 
 #define SRR_SCHEMA_VERSION ((int)(sizeof SRR_MIGRATIONS / sizeof SRR_MIGRATIONS[0]))

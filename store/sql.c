@@ -269,7 +269,14 @@ srr_rc srr_st_begin(srr_store *st, srr_error *err)
 
 srr_rc srr_st_commit(srr_store *st, srr_error *err)
 {
-    srr_rc rc = ST_EXEC(st, Q_COMMIT, err, "");
+    srr_rc rc = SRR_OK;
+    /* a batch's staged queue position goes in with it (store_internal.h) */
+    if (st->npos)
+        rc = srr_positions_write(st->db, st->pos_key, st->pos, st->npos, srr_now(), err);
+    if (rc == SRR_OK)
+        rc = ST_EXEC(st, Q_COMMIT, err, "");
+    if (rc == SRR_OK)
+        st->npos = 0;
     if (rc == SRR_OK) { /* the things registered are stored now */
         for (size_t i = 0; i < st->things_pending.cap; i++)
             if (st->things_pending.slot[i])
@@ -413,4 +420,38 @@ int64_t srr_st_judged_at(const srr_signal *sig)
 void srr_apply_stats_add(srr_apply_stats *dst, const srr_apply_stats *src)
 {
     srr_st_stats_add(dst, src);
+}
+
+/* ---- queue positions (store_internal.h) -------------------------------- */
+
+void srr_store_stage_position(srr_store *st, const char *key, const srr_queue_pos *pos, size_t n)
+{
+    st->npos = 0;
+    if (n == 0 || !key)
+        return;
+    if (!st->pos_key || strcmp(st->pos_key, key) != 0) {
+        free(st->pos_key);
+        st->pos_key = srr_strdup(key);
+    }
+    if (n > st->cappos) {
+        st->pos = srr_realloc(st->pos, n * sizeof(*st->pos));
+        st->cappos = n;
+    }
+    memcpy(st->pos, pos, n * sizeof(*pos));
+    st->npos = n;
+}
+
+srr_rc srr_store_save_position(srr_store *st, const char *key, const srr_queue_pos *pos, size_t n,
+                               srr_error *err)
+{
+    srr_rc rc;
+    if (n == 0)
+        return SRR_OK;
+    srr_store_stage_position(st, key, pos, n);
+    rc = srr_st_begin(st, err);
+    if (rc == SRR_OK)
+        rc = srr_st_commit(st, err);
+    if (rc != SRR_OK)
+        srr_st_rollback(st);
+    return rc;
 }

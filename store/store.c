@@ -161,6 +161,8 @@ void srr_store_close(srr_store **pst)
     if (st->db && sqlite3_close(st->db) != SQLITE_OK)
         srr_warn("store: close: %s", sqlite3_errmsg(st->db));
     srr_buf_free(&st->text);
+    free(st->pos_key);
+    free(st->pos);
     srr_strset_clear(&st->things);
     srr_strset_clear(&st->things_pending);
     free(st);

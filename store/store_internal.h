@@ -10,6 +10,7 @@
 
 #include <sqlite3.h>
 
+#include "queue.h"
 #include "store.h"
 
 /* One poison message of a batch. All pointers are borrowed. */
@@ -46,6 +47,26 @@ srr_rc srr_store_stream_add(srr_store *st, const srr_candidate *c, size_t n, int
                             srr_error *err);
 srr_rc srr_store_stream_commit(srr_store *st, srr_apply_stats *stats, srr_error *err);
 void srr_store_stream_abort(srr_store *st);
+
+/* Queue positions (queue.h, migration 6). srr_store_stage_position copies
+ * the positions of the batch about to be applied (key "spool" or
+ * "kafka:<topic>"); the next transaction that commits a batch
+ * (srr_store_apply_batch, srr_store_stream_commit) writes them before its
+ * COMMIT, so they are durable exactly with the batch, and unstages them.
+ * n = 0 unstages. srr_store_save_position writes them in a transaction of
+ * their own (after a batch applied in several, as when isolating a bad
+ * candidate). */
+void srr_store_stage_position(srr_store *st, const char *key, const srr_queue_pos *pos, size_t n);
+srr_rc srr_store_save_position(srr_store *st, const char *key, const srr_queue_pos *pos, size_t n,
+                               srr_error *err);
+/* Upserts positions into queue_positions of db (inside the caller's
+ * transaction). */
+srr_rc srr_positions_write(sqlite3 *db, const char *key, const srr_queue_pos *p, size_t n,
+                           int64_t now, srr_error *err);
+/* Reads the positions stored for `key` (*out: the caller frees). A store
+ * without the table (older than migration 4) gives none and *has_table 0. */
+srr_rc srr_positions_read(sqlite3 *db, const char *key, srr_queue_pos **out, size_t *n,
+                          int *has_table, srr_error *err);
 
 /* The sqlite3 handle of an open store (borrowed: valid until
  * srr_store_close). For the human-side modules of store/ (workflow.c,

@@ -59,6 +59,9 @@ struct srr_store {
      * those the open transaction registered: moved over at COMMIT,
      * forgotten at ROLLBACK. Spares the writer a probe per observation. */
     srr_strset things, things_pending;
+    char *pos_key; /* staged queue positions (srr_store_stage_position): written by */
+    srr_queue_pos *pos; /* the next srr_st_commit before its COMMIT, then unstaged */
+    size_t npos, cappos;
 };
 
 typedef enum { REC_RISK = 0, REC_BACKLOG, REC_INV } rec_kind;

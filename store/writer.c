@@ -8,6 +8,9 @@
  * transaction (srr_store_apply_batch); only then commit the queue position.
  * A crash before the queue commit redelivers the batch, and the store's
  * idempotence (candidate ids, quarantine dedup keys) makes that harmless.
+ * The queue position the batch ends at is written in the same transaction
+ * (queue_positions), so a backup of the store knows exactly where the
+ * queue must be read again from after a restore.
  *
  * Poison is also handed to the queue's dead-letter channel
  * (srr_consumer_dead_letter: Kafka produces it to the dead-letter topic
@@ -64,6 +67,9 @@ typedef struct batch {
     char **iso; /* per candidate: the store's reason when isolation refused it */
     size_t ndead, ndead_parsed; /* all / those found by parsing */
     const char *origin;         /* queue backend name, origin of quarantine rows */
+    const char *pkey;           /* the queue position the batch ends at (queue.h), */
+    const srr_queue_pos *pos;   /* borrowed from the consumer until its next poll */
+    size_t npos;
 } batch;
 
 static void batch_init(batch *b, size_t n, const char *origin)
@@ -170,8 +176,12 @@ static int stopped(const srr_writer_opts *o)
 static srr_rc apply_isolating(srr_store *st, batch *b, int64_t now, srr_apply_stats *stats,
                               srr_error *err)
 {
-    srr_rc rc = srr_store_apply_batch(st, NULL, 0, b->poison, b->npoison, now, stats, err);
+    srr_rc rc;
     size_t i;
+    /* Several transactions: the batch's queue position goes in only after
+     * the last, so no backup ever holds a position past what it holds. */
+    srr_store_stage_position(st, NULL, NULL, 0);
+    rc = srr_store_apply_batch(st, NULL, 0, b->poison, b->npoison, now, stats, err);
     b->ndead = b->ndead_parsed; /* a retried isolation starts over */
     for (i = 0; i < b->ncands && rc == SRR_OK; i++) {
         srr_error one = {0};
@@ -195,6 +205,8 @@ static srr_rc apply_isolating(srr_store *st, batch *b, int64_t now, srr_apply_st
             *err = one;
         }
     }
+    if (rc == SRR_OK)
+        rc = srr_store_save_position(st, b->pkey, b->pos, b->npos, err);
     return rc;
 }
 
@@ -207,6 +219,7 @@ static srr_rc apply_batch(srr_store *st, batch *b, const srr_writer_opts *o, srr
     srr_rc rc = SRR_OK;
     for (attempt = 0; attempt < WRITER_RETRIES; attempt++) {
         int64_t now = srr_now();
+        srr_store_stage_position(st, b->pkey, b->pos, b->npos);
         rc = srr_store_apply_batch(st, b->cands, b->ncands, b->poison, b->npoison, now, stats, err);
         if (rc == SRR_EINVAL && b->ncands > 0) {
             srr_warn("writer: batch refused (%s); applying one by one", err ? err->msg : "");
@@ -361,6 +374,9 @@ srr_rc srr_writer_drain(srr_consumer *c, srr_store *st, const srr_writer_opts *o
             batch *b = &slot[turn];
             turn = !turn;
             batch_init(b, n, srr_consumer_origin(c));
+            /* the position the batch ends at goes into its own transaction */
+            srr_consumer_position(c, &b->pkey, &b->pos, &b->npos);
+            srr_store_stage_position(st, b->pkey, b->pos, b->npos);
             rc = parse_and_apply(st, b, &slot[turn], msgs, n, &o, stats, err);
             for (i = 0; rc == SRR_OK && i < b->ndead; i++)
                 rc = srr_consumer_dead_letter(c, b->dmsg[i], b->dreason[i], err);
@@ -400,6 +416,7 @@ srr_rc srr_writer_drain(srr_consumer *c, srr_store *st, const srr_writer_opts *o
             rc = srr_store_close_waiting(st, srr_now(), 0, stats, err);
     }
 out:
+    srr_store_stage_position(st, NULL, NULL, 0); /* nothing half-done is recorded later */
     batch_free(&slot[0]);
     batch_free(&slot[1]);
     return rc;

@@ -439,6 +439,9 @@ typedef struct kconsumer {
     int have_assignment; /* something was assigned at least once */
     int commit_pending;  /* offsets stored but the last commit failed */
     int64_t opened_ms, progress_ms;
+    char *poskey;        /* "kafka:<topic>", the key of srr_consumer_position */
+    srr_queue_pos *pos;  /* the last batch's next offsets, per partition */
+    size_t npos, cappos;
 } kconsumer;
 
 static kpart *part_get(kconsumer *k, int p)
@@ -622,6 +625,7 @@ static srr_rc kafka_consumer_open(const srr_config *cfg, void **impl, srr_error 
     k->brokers = srr_strdup(kc->brokers);
     k->group = srr_strdup(kc->group);
     k->topic = srr_strdup(kc->topic);
+    k->poskey = srr_asprintf("kafka:%s", kc->topic);
     k->dlq_topic = srr_strdup(kc->dlq_topic && *kc->dlq_topic ? kc->dlq_topic : NULL);
     k->manual = assign && strcmp(assign, "all") == 0;
     k->opened_ms = k->progress_ms = mono_ms();
@@ -926,7 +930,205 @@ static void kafka_consumer_close(void *impl)
     free(k->dlq_topic);
     free(k->brokers);
     free(k->group);
+    free(k->poskey);
+    free(k->pos);
     free(k);
+}
+
+/* The next offset per partition of the batch in hand (what kafka_commit
+ * stores). */
+static void kafka_position(void *impl, const char **key, const srr_queue_pos **pos, size_t *n)
+{
+    kconsumer *k = impl;
+    size_t i, j;
+    k->npos = 0;
+    for (i = 0; i < k->nheld; i++) {
+        const rd_kafka_message_t *m = k->held[i];
+        for (j = 0; j < k->npos && k->pos[j].partition != m->partition; j++)
+            ;
+        if (j == k->npos) {
+            if (k->npos == k->cappos) {
+                k->cappos = k->cappos ? 2 * k->cappos : 8;
+                k->pos = srr_realloc(k->pos, k->cappos * sizeof(*k->pos));
+            }
+            k->pos[j].partition = m->partition;
+            k->pos[j].offset = -1;
+            k->pos[j].records = -1;
+            k->npos++;
+        }
+        if (m->offset + 1 > k->pos[j].offset)
+            k->pos[j].offset = m->offset + 1;
+    }
+    *key = k->poskey;
+    *pos = k->pos;
+    *n = k->npos;
+}
+
+/* ---- rewind (srr restore) ---------------------------------------------- */
+
+typedef struct krewinder {
+    rd_kafka_t *rk;
+    char *topic, *group, *key;
+    int64_t *lo, *hi; /* per partition, filled by check */
+    int nparts;
+} krewinder;
+
+static void kafka_rewind_close(void *impl)
+{
+    krewinder *r = impl;
+    if (!r)
+        return;
+    if (r->rk)
+        rd_kafka_destroy(r->rk);
+    free(r->topic);
+    free(r->group);
+    free(r->key);
+    free(r->lo);
+    free(r->hi);
+    free(r);
+}
+
+/* Refuses a group with active members: their commits would undo the
+ * rewind, and Kafka refuses a commit from outside a live group anyway. */
+static srr_rc group_is_idle(krewinder *r, srr_error *err)
+{
+    const struct rd_kafka_group_list *gl = NULL;
+    rd_kafka_resp_err_t e = rd_kafka_list_groups(r->rk, r->group, &gl, KAFKA_METADATA_MS);
+    srr_rc rc = SRR_OK;
+    if (e) {
+        srr_warn("kafka: cannot describe group %s (%s); the commit refuses if writers are active",
+                 r->group, rd_kafka_err2str(e));
+        return SRR_OK;
+    }
+    if (gl->group_cnt > 0 && gl->groups[0].member_cnt > 0)
+        rc = srr_error_set(err, SRR_ECONFLICT,
+                           "kafka: consumer group %s has %d active member(s) (writers: srr "
+                           "drain or srr serve): stop them first",
+                           r->group, gl->groups[0].member_cnt);
+    rd_kafka_group_list_destroy(gl);
+    return rc;
+}
+
+static srr_rc kafka_rewind_open(const srr_config *cfg, void **impl, const char **key,
+                                srr_error *err)
+{
+    const srr_kafka_config *kc = &cfg->queue.kafka;
+    rd_kafka_conf_t *conf = NULL;
+    krewinder *r;
+    char es[512];
+    srr_rc rc;
+    *impl = NULL;
+    if (!kc->topic || !*kc->topic || !kc->group || !*kc->group)
+        return srr_error_set(err, SRR_EINVAL, "queue.kafka.topic and queue.kafka.group are needed");
+    rc = conf_build(kc, CONSUMER_FORCED, sizeof(CONSUMER_FORCED) / sizeof(*CONSUMER_FORCED), NULL,
+                    &conf, err);
+    if (rc == SRR_OK)
+        rc = conf_set(conf, "group.id", kc->group, "queue.kafka.group: ", err);
+    if (rc != SRR_OK) {
+        if (conf)
+            rd_kafka_conf_destroy(conf);
+        return rc;
+    }
+    r = srr_calloc(1, sizeof *r);
+    r->topic = srr_strdup(kc->topic);
+    r->group = srr_strdup(kc->group);
+    r->key = srr_asprintf("kafka:%s", kc->topic);
+    r->rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, es, sizeof es);
+    if (!r->rk) {
+        rd_kafka_conf_destroy(conf);
+        kafka_rewind_close(r);
+        return srr_error_set(err, SRR_EINVAL, "kafka consumer: %s", es);
+    }
+    rc = group_is_idle(r, err);
+    if (rc != SRR_OK) {
+        kafka_rewind_close(r);
+        return rc;
+    }
+    *key = r->key;
+    *impl = r;
+    return SRR_OK;
+}
+
+/* The backup's offset of partition p: the listed one, else the beginning. */
+static int64_t offset_of(const srr_queue_pos *pos, size_t n, int p)
+{
+    size_t i;
+    for (i = 0; i < n; i++)
+        if (pos[i].partition == p)
+            return pos[i].offset;
+    return 0;
+}
+
+static srr_rc kafka_rewind_check(void *impl, const srr_queue_pos *pos, size_t n,
+                                 srr_rewind_plan *plan, srr_error *err)
+{
+    krewinder *r = impl;
+    const rd_kafka_metadata_t *md = NULL;
+    rd_kafka_topic_t *rkt = rd_kafka_topic_new(r->rk, r->topic, NULL);
+    rd_kafka_resp_err_t e = rd_kafka_metadata(r->rk, 0, rkt, &md, KAFKA_METADATA_MS);
+    size_t used = 0;
+    int i;
+    rd_kafka_topic_destroy(rkt);
+    if (e)
+        return srr_error_set(err, SRR_RETRY, "kafka: metadata of %s: %s", r->topic,
+                             rd_kafka_err2str(e));
+    if (md->topic_cnt != 1 || md->topics[0].err) {
+        rd_kafka_metadata_destroy(md);
+        return srr_error_set(err, SRR_RETRY, "kafka: topic %s is not available", r->topic);
+    }
+    r->nparts = md->topics[0].partition_cnt;
+    rd_kafka_metadata_destroy(md);
+    free(r->lo);
+    free(r->hi);
+    r->lo = srr_calloc((size_t)r->nparts + 1, sizeof *r->lo);
+    r->hi = srr_calloc((size_t)r->nparts + 1, sizeof *r->hi);
+    used = (size_t)snprintf(plan->detail, sizeof plan->detail, "kafka %s, group %s:", r->topic,
+                            r->group);
+    for (i = 0; i < r->nparts; i++) {
+        int64_t at = offset_of(pos, n, i);
+        e = rd_kafka_query_watermark_offsets(r->rk, r->topic, i, &r->lo[i], &r->hi[i],
+                                             KAFKA_METADATA_MS);
+        if (e)
+            return srr_error_set(err, SRR_RETRY, "kafka: offsets of %s[%d]: %s", r->topic, i,
+                                 rd_kafka_err2str(e));
+        if (at < r->lo[i])
+            plan->out_of_reach += r->lo[i] - at;
+        if (at <= r->hi[i])
+            plan->replay += r->hi[i] - (at > r->lo[i] ? at : r->lo[i]);
+        if (used < sizeof plan->detail)
+            used += (size_t)snprintf(plan->detail + used, sizeof plan->detail - used,
+                                     " [%d] from %lld (holds %lld..%lld)", i, (long long)at,
+                                     (long long)r->lo[i], (long long)r->hi[i]);
+    }
+    return SRR_OK;
+}
+
+static srr_rc kafka_rewind_apply(void *impl, const srr_queue_pos *pos, size_t n, srr_error *err)
+{
+    krewinder *r = impl;
+    srr_rewind_plan plan;
+    rd_kafka_topic_partition_list_t *l;
+    rd_kafka_resp_err_t e;
+    srr_rc rc;
+    int i;
+    memset(&plan, 0, sizeof plan);
+    rc = kafka_rewind_check(impl, pos, n, &plan, err);
+    if (rc != SRR_OK)
+        return rc;
+    l = rd_kafka_topic_partition_list_new(r->nparts);
+    for (i = 0; i < r->nparts; i++) {
+        int64_t at = offset_of(pos, n, i);
+        rd_kafka_topic_partition_list_add(l, r->topic, i)->offset = at < r->lo[i] ? r->lo[i] : at;
+    }
+    e = rd_kafka_commit(r->rk, l, 0);
+    rd_kafka_topic_partition_list_destroy(l);
+    if (e)
+        return srr_error_set(err, SRR_EIO,
+                             "kafka: committing the backup's offsets for group %s: %s (writers "
+                             "still in the group?)",
+                             r->group, rd_kafka_err2str(e));
+    srr_info("kafka: group %s moved back to the backup's offsets on %s", r->group, r->topic);
+    return SRR_OK;
 }
 
 const srr_queue_backend srr_kafka_backend = {
@@ -941,4 +1143,9 @@ const srr_queue_backend srr_kafka_backend = {
     .consumer_close = kafka_consumer_close,
     .dead_letter = kafka_dead_letter,
     .at_end = kafka_at_end,
+    .position = kafka_position,
+    .rewind_open = kafka_rewind_open,
+    .rewind_check = kafka_rewind_check,
+    .rewind_apply = kafka_rewind_apply,
+    .rewind_close = kafka_rewind_close,
 };

@@ -135,3 +135,58 @@ void srr_consumer_close(srr_consumer **c)
     free(*c);
     *c = NULL;
 }
+
+void srr_consumer_position(srr_consumer *c, const char **key, const srr_queue_pos **pos,
+                           size_t *n)
+{
+    *key = c->be->name;
+    *pos = NULL;
+    *n = 0;
+    if (c->be->position)
+        c->be->position(c->impl, key, pos, n);
+}
+
+struct srr_rewinder {
+    const srr_queue_backend *be;
+    void *impl;
+};
+
+srr_rc srr_rewinder_open(const srr_config *cfg, srr_rewinder **out, const char **key,
+                         srr_error *err)
+{
+    const srr_queue_backend *be = NULL;
+    void *impl = NULL;
+    srr_rc rc = pick_backend(cfg, &be, err);
+    *out = NULL;
+    if (rc == SRR_OK && !be->rewind_open)
+        rc = srr_error_set(err, SRR_EINVAL, "the %s queue cannot be rewound", be->name);
+    if (rc == SRR_OK)
+        rc = be->rewind_open(cfg, &impl, key, err);
+    if (rc != SRR_OK)
+        return rc;
+    *out = srr_malloc(sizeof(**out));
+    (*out)->be = be;
+    (*out)->impl = impl;
+    return SRR_OK;
+}
+
+srr_rc srr_rewinder_check(srr_rewinder *r, const srr_queue_pos *pos, size_t n,
+                          srr_rewind_plan *plan, srr_error *err)
+{
+    memset(plan, 0, sizeof(*plan));
+    return r->be->rewind_check(r->impl, pos, n, plan, err);
+}
+
+srr_rc srr_rewinder_apply(srr_rewinder *r, const srr_queue_pos *pos, size_t n, srr_error *err)
+{
+    return r->be->rewind_apply(r->impl, pos, n, err);
+}
+
+void srr_rewinder_close(srr_rewinder **r)
+{
+    if (!r || !*r)
+        return;
+    (*r)->be->rewind_close((*r)->impl);
+    free(*r);
+    *r = NULL;
+}

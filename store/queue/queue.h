@@ -92,4 +92,54 @@ int srr_consumer_at_end(srr_consumer *c, srr_error *err);
 const char *srr_consumer_origin(const srr_consumer *c);
 void srr_consumer_close(srr_consumer **c);
 
+/* ---- positions, for backup and restore ----------------------------------- */
+
+/* Where the writer resumes in one partition: the first record the store
+ * does not hold yet. */
+typedef struct srr_queue_pos {
+    int partition;   /* spool: 0 */
+    int64_t offset;  /* spool: byte offset; Kafka: the partition's offset */
+    int64_t records; /* spool: records consumed before offset since the spool's counter
+                        started (-1 unknown); Kafka: -1 */
+} srr_queue_pos;
+
+/* The position a commit of the last poll's batch records, one entry per
+ * partition the batch touched (none when the poll returned nothing).
+ * *key names the queue the positions belong to ("spool", or
+ * "kafka:<topic>"); the array and key stay valid until the next poll,
+ * commit or close. The writer stores them in the batch's own SQLite
+ * transaction. */
+void srr_consumer_position(srr_consumer *c, const char **key, const srr_queue_pos **pos,
+                           size_t *n);
+
+/* Moving the queue's read position back (srr restore). A rewinder holds
+ * the consumer side of the queue while it exists (spool: the consumer
+ * lock; Kafka: refuses a group with active members), so no writer can
+ * start in between. */
+typedef struct srr_rewinder srr_rewinder;
+
+/* What a rewind to a set of positions would do. */
+typedef struct srr_rewind_plan {
+    long long out_of_reach;       /* records queued after the position that the queue no
+                                     longer holds; -1 when it holds too little to count them */
+    long long out_of_reach_bytes; /* spool: bytes no longer held; Kafka: 0 */
+    long long replay;             /* records the writer will read again (-1 unknown) */
+    char detail[512];             /* per-partition account for people */
+} srr_rewind_plan;
+
+/* Opens the rewinder for cfg's queue. *key (static or owned by the
+ * rewinder) is the position key of this queue (see srr_consumer_position).
+ * Returns SRR_ECONFLICT, naming who, while a writer consumes the queue. */
+srr_rc srr_rewinder_open(const srr_config *cfg, srr_rewinder **out, const char **key,
+                         srr_error *err);
+/* Fills *plan for rewinding to pos[0..n) (partitions not listed: their
+ * beginning). Changes nothing. */
+srr_rc srr_rewinder_check(srr_rewinder *r, const srr_queue_pos *pos, size_t n,
+                          srr_rewind_plan *plan, srr_error *err);
+/* Moves the read position to pos[0..n) (partitions not listed: their
+ * beginning; a position the queue no longer holds: the oldest record it
+ * holds). Returns SRR_OK once it is durable. */
+srr_rc srr_rewinder_apply(srr_rewinder *r, const srr_queue_pos *pos, size_t n, srr_error *err);
+void srr_rewinder_close(srr_rewinder **r);
+
 #endif

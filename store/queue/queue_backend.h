@@ -28,6 +28,13 @@ typedef struct srr_queue_backend {
     srr_rc (*dead_letter)(void *impl, const srr_message *m, const char *reason, srr_error *err);
     /* Optional. NULL: at the end when the last poll returned nothing. */
     int (*at_end)(void *impl, srr_error *err);
+    /* Backup and restore (queue.h). position: of the last poll's batch. */
+    void (*position)(void *impl, const char **key, const srr_queue_pos **pos, size_t *n);
+    srr_rc (*rewind_open)(const srr_config *cfg, void **impl, const char **key, srr_error *err);
+    srr_rc (*rewind_check)(void *impl, const srr_queue_pos *pos, size_t n, srr_rewind_plan *plan,
+                           srr_error *err);
+    srr_rc (*rewind_apply)(void *impl, const srr_queue_pos *pos, size_t n, srr_error *err);
+    void (*rewind_close)(void *impl);
 } srr_queue_backend;
 
 extern const srr_queue_backend srr_spool_backend;

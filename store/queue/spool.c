@@ -63,6 +63,7 @@
 
 #include "log.h"
 #include "queue_backend.h"
+#include "spool_internal.h"
 
 #define SPOOL_HDR 16
 #define SPOOL_MAX_BODY (1024 * 1024)                    /* key + payload */
@@ -183,17 +184,35 @@ static srr_rc spool_dir_of(const srr_config *cfg, char **out, srr_error *err)
     return SRR_OK;
 }
 
-/* Parses the text of consumer.offset ("123\n"); 0 when it is not one. */
-static int parse_offset(const char *text, int64_t *out)
+/* Parses the text of consumer.offset: "OFFSET RECORDS\n" (RECORDS: how
+ * many records were consumed before OFFSET since the counter started), or
+ * "OFFSET\n" as written before the count existed (*records = -1 then).
+ * Returns 0 when it is neither. records may be NULL. */
+static int parse_offset2(const char *text, int64_t *out, int64_t *records)
 {
     char *end = NULL;
-    long long v;
+    long long v, r = -1;
     errno = 0;
     v = strtoll(text, &end, 10);
-    if (errno || end == text || (*end && *end != '\n') || v < 0)
+    if (errno || end == text || v < 0)
+        return 0;
+    if (*end == ' ') {
+        const char *at = end + 1;
+        r = strtoll(at, &end, 10);
+        if (errno || end == at || r < 0)
+            return 0;
+    }
+    if (*end && *end != '\n')
         return 0;
     *out = v;
+    if (records)
+        *records = r;
     return 1;
+}
+
+static int parse_offset(const char *text, int64_t *out)
+{
+    return parse_offset2(text, out, NULL);
 }
 
 /* The consumer's committed global offset, or -1 when none is recorded or
@@ -517,6 +536,9 @@ typedef struct spool_consumer {
                           lost its seal) */
     int64_t pos;       /* next byte to read (after the last poll) */
     int64_t committed; /* durable position */
+    int64_t records;   /* records returned before pos since the counter started */
+    int64_t retention_s; /* consumed segments are kept this long after their last write */
+    srr_queue_pos here;  /* srr_consumer_position: {0, pos, records} of the last poll */
     unsigned char *buf;
     srr_message *msgs;
     char (*reasons)[192];
@@ -772,6 +794,7 @@ static srr_rc spool_poll(void *impl, size_t max, int timeout_ms, const srr_messa
     for (;;) {
         int64_t left;
         rc = read_batch(c, max, n, err);
+        c->records += (int64_t)*n;
         if (rc != SRR_OK || *n > 0)
             break;
         left = deadline - now_ms();
@@ -798,9 +821,17 @@ static void delete_consumed(spool_consumer *c)
         return;
     for (i = 0; i + 1 < n; i++) {
         char *path;
+        struct stat sb;
         if (bases[i + 1] > c->committed)
             break;
         path = segment_path(c->dir, bases[i]);
+        /* kept for queue.spool_retention after its last write, so a
+         * restore of a recent backup can read it again */
+        if (c->retention_s > 0 && stat(path, &sb) == 0 &&
+            (int64_t)sb.st_mtime + c->retention_s > (int64_t)time(NULL)) {
+            free(path);
+            break;
+        }
         if (unlink(path) != 0 && errno != ENOENT)
             srr_warn("spool: cannot delete %s: %s", path, strerror(errno));
         free(path);
@@ -811,12 +842,12 @@ static void delete_consumed(spool_consumer *c)
 static srr_rc spool_commit(void *impl, srr_error *err)
 {
     spool_consumer *c = impl;
-    char text[32];
+    char text[48];
     int len;
     srr_rc rc;
     if (c->pos == c->committed)
         return SRR_OK;
-    len = snprintf(text, sizeof(text), "%lld\n", (long long)c->pos);
+    len = snprintf(text, sizeof(text), "%lld %lld\n", (long long)c->pos, (long long)c->records);
     rc = srr_file_write_atomic(c->offset_path, text, (size_t)len, err);
     if (rc != SRR_OK)
         return rc;
@@ -843,7 +874,7 @@ static srr_rc read_offset(spool_consumer *c, srr_error *err)
     rc = srr_file_read(c->offset_path, 64, &text, &len, err);
     if (rc != SRR_OK)
         return rc;
-    if (!parse_offset(text, &c->committed))
+    if (!parse_offset2(text, &c->committed, &c->records))
         rc = srr_error_set(err, SRR_EINVAL, "spool: %s is not an offset", c->offset_path);
     free(text);
     return rc;
@@ -899,7 +930,10 @@ static srr_rc spool_consumer_open(const srr_config *cfg, void **impl, srr_error 
     rc = read_offset(c, err);
     if (rc != SRR_OK)
         goto fail;
+    if (c->records < 0) /* an offset file from before the count: it starts now */
+        c->records = 0;
     c->pos = c->committed;
+    c->retention_s = cfg->queue.spool_retention_s;
     free(path);
     *impl = c;
     return SRR_OK;
@@ -907,6 +941,46 @@ fail:
     free(path);
     spool_consumer_close(c);
     return rc;
+}
+
+static void spool_position(void *impl, const char **key, const srr_queue_pos **pos, size_t *n)
+{
+    spool_consumer *c = impl;
+    c->here.partition = 0;
+    c->here.offset = c->pos;
+    c->here.records = c->records;
+    *key = "spool";
+    *pos = &c->here;
+    *n = c->pos != c->committed;
+}
+
+/* ---- for spool_rewind.c (spool_internal.h) ------------------------------ */
+
+srr_rc srr_spool_segments(const char *dir, int64_t **out, size_t *n, srr_error *err)
+{
+    return list_segments(dir, out, n, err);
+}
+
+char *srr_spool_segment_path(const char *dir, int64_t base)
+{
+    return segment_path(dir, base);
+}
+
+int srr_spool_parse_offset(const char *text, int64_t *offset, int64_t *records)
+{
+    return parse_offset2(text, offset, records);
+}
+
+int srr_spool_frame(const unsigned char *h, size_t avail, size_t *total)
+{
+    uint32_t body;
+    if (avail < SPOOL_HDR || memcmp(h, MAGIC, 4) != 0)
+        return 0;
+    body = get32(h + 4);
+    if (body > SPOOL_MAX_BODY || get32(h + 12) > body)
+        return 0;
+    *total = SPOOL_HDR + body;
+    return 1;
 }
 
 const srr_queue_backend srr_spool_backend = {
@@ -919,4 +993,9 @@ const srr_queue_backend srr_spool_backend = {
     .poll = spool_poll,
     .commit = spool_commit,
     .consumer_close = spool_consumer_close,
+    .position = spool_position,
+    .rewind_open = srr_spool_rewind_open,
+    .rewind_check = srr_spool_rewind_check,
+    .rewind_apply = srr_spool_rewind_apply,
+    .rewind_close = srr_spool_rewind_close,
 };

@@ -286,8 +286,6 @@ void wh_proc_free(wh_proc *p)
 
 /* ---- storm ---------------------------------------------------------------- */
 
-typedef struct wh_storm wh_storm;
-
 typedef struct storm_client {
     wh_storm *s;
     int first, n;
@@ -329,7 +327,7 @@ static void *storm_main(void *arg)
     return NULL;
 }
 
-static wh_storm *storm_start(const char *url, const char *token, int clients, int per_client)
+wh_storm *wh_storm_start(const char *url, const char *token, int clients, int per_client)
 {
     wh_storm *s = srr_calloc(1, sizeof *s);
     s->url = srr_strdup(url);
@@ -348,8 +346,13 @@ static wh_storm *storm_start(const char *url, const char *token, int clients, in
     return s;
 }
 
+int wh_storm_accepted(wh_storm *s)
+{
+    return atomic_load(&s->accepted);
+}
+
 /* Joins the clients; returns the ids answered 202 and frees the storm. */
-static char **storm_finish(wh_storm *s, size_t *n)
+char **wh_storm_finish(wh_storm *s, size_t *n)
 {
     char **all;
     size_t k = 0;
@@ -383,14 +386,14 @@ char **wh_storm_kill_serve(const char *srr_bin, const char *config, const char *
     cr_assert_eq(wh_proc_start(srr_bin, config, NULL, env, &p), 0, "serve did not start: %s",
                  p.log);
     snprintf(url, sizeof url, "http://127.0.0.1:%u/v1/webhooks/datadog", p.port);
-    storm = storm_start(url, token, clients, per_client);
+    storm = wh_storm_start(url, token, clients, per_client);
     for (waited = 0; atomic_load(&storm->accepted) < kill_after && waited < timeout_ms;
          waited += 2)
         usleep(2000);
     kill(p.pid, SIGKILL);
     cr_assert_eq(waitpid(p.pid, &status, 0), p.pid);
     p.pid = 0;
-    ids = storm_finish(storm, n);
+    ids = wh_storm_finish(storm, n);
     cr_assert_geq(*n, (size_t)kill_after, "only %zu alerts accepted in %d ms", *n, timeout_ms);
     cr_assert(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL, "serve ended before the kill");
     cr_assert_lt(*n, (size_t)(clients * per_client), "the kill came after the storm");
@@ -416,4 +419,18 @@ size_t wh_ids_missing_from_store(const char *db, char *const *ids, size_t n)
         free(sql);
     }
     return missing;
+}
+
+size_t wh_ids_not_once_in_store(const char *db, char *const *ids, size_t n)
+{
+    size_t bad = 0;
+    for (size_t i = 0; i < n; i++) {
+        char *a = srr_asprintf("SELECT count(*) FROM candidates WHERE id = '%s'", ids[i]);
+        char *b = srr_asprintf("SELECT count(*) FROM sightings WHERE candidate_id = '%s'", ids[i]);
+        if (sf_query_int(db, a) != 1 || sf_query_int(db, b) != 1)
+            bad++;
+        free(a);
+        free(b);
+    }
+    return bad;
 }

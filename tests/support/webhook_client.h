@@ -56,6 +56,17 @@ int wh_proc_start(const char *srr_bin, const char *config, const char *const *ar
 int wh_proc_stop(wh_proc *p);
 void wh_proc_free(wh_proc *p);
 
+/* A storm of Datadog-shaped alerts: `clients` threads POST per_client
+ * alerts each (distinct $IDs: client i posts 8800000000<i*per_client+j>)
+ * to url with the X-SRR-Token `token`. wh_storm_accepted says how many
+ * were answered 202 so far; wh_storm_finish joins the clients, frees the
+ * storm and returns the candidate ids answered 202 (*n; free with
+ * wh_ids_free). */
+typedef struct wh_storm wh_storm;
+wh_storm *wh_storm_start(const char *url, const char *token, int clients, int per_client);
+int wh_storm_accepted(wh_storm *s);
+char **wh_storm_finish(wh_storm *s, size_t *n);
+
 /* A storm survived by nobody: starts `srr_bin serve -c config` with
  * SRR_WEBHOOK_TOKEN=token, has `clients` threads POST per_client
  * Datadog-shaped alerts each (distinct $IDs), kills serve with SIGKILL once
@@ -71,5 +82,9 @@ void wh_ids_free(char **ids, size_t n);
 /* How many of ids are not in the candidates table of the SQLite store at
  * db. */
 size_t wh_ids_missing_from_store(const char *db, char *const *ids, size_t n);
+/* How many of ids are not in the store exactly once: no candidates row,
+ * or not exactly one sighting of it (a re-applied candidate that changed
+ * something would add one). */
+size_t wh_ids_not_once_in_store(const char *db, char *const *ids, size_t n);
 
 #endif

@@ -68,9 +68,10 @@ static const char *str(const json_t *o, const char *k)
 
 Test(store, migrations_from_empty)
 {
-    /* every migration applied (3: the decision in sightings, 4: the outbox, 5: things) */
+    /* every migration applied (3: the decision in sightings, 4: the outbox, 5: things,
+     * 6: queue positions) */
     cr_assert_eq(srr_store_schema_version(g_st), SRR_SCHEMA_VERSION);
-    cr_assert_geq(SRR_SCHEMA_VERSION, 5);
+    cr_assert_geq(SRR_SCHEMA_VERSION, 6);
     cr_assert_eq(q("SELECT count(*) FROM sqlite_master WHERE type='table' AND name IN "
                    "('risks','backlog','investigations','evidence','sightings','candidates',"
                    "'quarantine','audit','log_entries','sweep_state')"),

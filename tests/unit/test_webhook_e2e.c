@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "srr.h"
+#include "store_fixtures.h"
 #include "testutil.h"
 #include "webhook_client.h"
 
@@ -189,4 +190,80 @@ Test(webhook_e2e, no_secret_no_start)
     cr_assert(strstr(p.log, "srr drain"), "%s", p.log);
     cr_assert_eq(wh_proc_stop(&p), 0, "%s", p.log);
     wh_proc_free(&p);
+}
+
+static void exec_srr(tu_run *r, const char *const *args)
+{
+    const char *argv[12];
+    size_t n = 0;
+    argv[n++] = SRR_BIN;
+    for (size_t i = 0; args[i] && n < 11; i++)
+        argv[n++] = args[i];
+    argv[n] = NULL;
+    tu_exec(argv, NULL, dir, r);
+}
+
+/* A backup taken in the middle of a storm, restored after it: the restore
+ * moves the spool's read position back to where the backup was taken, so
+ * `srr drain` applies again everything queued since, and every alert
+ * answered 202 is in the store exactly once. While serve runs, restore
+ * refuses. */
+Test(webhook_e2e, restore_of_a_mid_storm_backup_loses_no_accepted_alert)
+{
+    enum { CLIENTS = 8, PER_CLIENT = 80, BACKUP_AFTER = 160 };
+    const char *const env[] = {"SRR_WEBHOOK_TOKEN=" TOKEN, NULL};
+    const char *backup[] = {"backup", "-c", cfg, "mid-storm.db", NULL};
+    const char *restore[] = {"restore", "-c", cfg, "mid-storm.db", NULL};
+    const char *drain[] = {"drain", "--once", "-c", cfg, NULL};
+    char *db = srr_asprintf("%s/srr.db", dir), *copy = srr_asprintf("%s/mid-storm.db", dir);
+    char url[128], **ids;
+    wh_storm *storm;
+    wh_proc p;
+    tu_run r;
+    size_t n, bad;
+    long long at_backup, total;
+    int waited;
+
+    cr_assert_eq(wh_proc_start(SRR_BIN, cfg, NULL, env, &p), 0, "serve did not start: %s", p.log);
+    snprintf(url, sizeof url, "http://127.0.0.1:%u/v1/webhooks/datadog", p.port);
+    storm = wh_storm_start(url, TOKEN, CLIENTS, PER_CLIENT);
+    for (waited = 0; wh_storm_accepted(storm) < BACKUP_AFTER && waited < 60000; waited += 5)
+        usleep(5000);
+    cr_assert_geq(wh_storm_accepted(storm), BACKUP_AFTER, "the storm stalled");
+    exec_srr(&r, backup);
+    cr_assert_eq(r.status, 0, "backup: %s", r.err);
+    cr_assert(strstr(r.out, "queue position recorded with it (spool)"), "%s", r.out);
+    tu_run_free(&r);
+    /* serve holds the store and the spool: restore refuses and changes nothing */
+    exec_srr(&r, restore);
+    cr_assert_eq(r.status, 1, "restore while serve runs: %s%s", r.out, r.err);
+    cr_assert(strstr(r.err, "in use") && strstr(r.err, "srr serve"), "%s", r.err);
+    tu_run_free(&r);
+    ids = wh_storm_finish(storm, &n);
+    cr_assert_eq(wh_proc_stop(&p), 0, "%s", p.log);
+    wh_proc_free(&p);
+
+    at_backup = sf_query_int(copy, "SELECT count(*) FROM candidates");
+    cr_assert_lt(at_backup, (long long)n, "the backup was not taken mid-storm");
+    exec_srr(&r, restore);
+    cr_assert_eq(r.status, 0, "restore: %s%s", r.out, r.err);
+    cr_assert(strstr(r.out, "queue read position moved back"), "%s", r.out);
+    cr_log_info("%s", r.out);
+    tu_run_free(&r);
+    cr_assert_eq(sf_query_int(db, "SELECT count(*) FROM candidates"), at_backup);
+
+    exec_srr(&r, drain);
+    cr_assert_eq(r.status, 0, "drain: %s", r.err);
+    tu_run_free(&r);
+    bad = wh_ids_not_once_in_store(db, ids, n);
+    total = sf_query_int(db, "SELECT count(*) FROM candidates");
+    cr_log_info("storm: %zu answered 202, %lld in the mid-storm backup, %lld after restore and "
+                "drain, %zu not exactly once",
+                n, at_backup, total, bad);
+    cr_assert_eq(bad, 0, "%zu of %zu alerts answered 202 are not in the store exactly once", bad,
+                 n);
+    cr_assert_eq(total, (long long)n);
+    wh_ids_free(ids, n);
+    free(db);
+    free(copy);
 }
