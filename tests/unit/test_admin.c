@@ -16,11 +16,13 @@
 #include <unistd.h>
 
 #include "backup.h"
+#include "queue.h"
 #include "fake_dd.h"
 #include "srr.h"
 #include "store.h"
 #include "store_fixtures.h"
 #include "testutil.h"
+#include "writer.h"
 
 static fake_dd *dd;
 static char *dir;
@@ -371,4 +373,145 @@ Test(backup, command_line_round_trip, .init = setup, .fini = teardown, .timeout 
     cr_assert_eq(sf_query_int(db, "SELECT count(*) FROM backlog"), 1);
     free(db);
     free(cfg);
+}
+
+/* ---- restore and the queue ------------------------------------------------ */
+
+static void spool_produce(const srr_config *cfg, int from, int to)
+{
+    srr_producer *p = NULL;
+    srr_error err = {0};
+    cr_assert_eq(srr_producer_open(cfg, &p, &err), SRR_OK, "%s", err.msg);
+    for (int i = from; i < to; i++) {
+        char id[32], fp[32];
+        char *json;
+        snprintf(id, sizeof id, "r%05d", i);
+        snprintf(fp, sizeof fp, "fp%d", i % 7);
+        json = sf_candidate_json(id, fp, SRR_ACTION_RISK, SRR_STATUS_FIRING, 1795392000 + i);
+        cr_assert_eq(srr_producer_send(p, fp, json, strlen(json), &err), SRR_OK, "%s", err.msg);
+        free(json);
+    }
+    cr_assert_eq(srr_producer_flush(p, &err), SRR_OK, "%s", err.msg);
+    srr_producer_close(&p);
+}
+
+static void spool_drain(const srr_config *cfg)
+{
+    srr_store *st = NULL;
+    srr_consumer *c = NULL;
+    srr_writer_opts o = {0};
+    srr_error err = {0};
+    o.once = 1;
+    o.batch_size = 7; /* many batches, many positions */
+    cr_assert_eq(srr_store_open(cfg->store.path, &st, &err), SRR_OK, "%s", err.msg);
+    cr_assert_eq(srr_consumer_open(cfg, &c, &err), SRR_OK, "%s", err.msg);
+    cr_assert_eq(srr_writer_drain(c, st, &o, NULL, &err), SRR_OK, "%s", err.msg);
+    srr_consumer_close(&c);
+    srr_store_close(&st);
+}
+
+static srr_config *spool_cfg(int64_t retention_s)
+{
+    char *spool = srr_asprintf("%s/spool", dir);
+    srr_config *cfg = sf_config(spool);
+    cfg->store.path = srr_asprintf("%s/srr.db", dir);
+    cfg->queue.spool_retention_s = retention_s;
+    free(spool);
+    return cfg;
+}
+
+static void spool_cfg_free(srr_config *cfg)
+{
+    free(cfg->store.path);
+    cfg->store.path = NULL;
+    sf_config_free(cfg);
+}
+
+/* Small segments, deleted once consumed (retention 0): a backup whose
+ * position lies in deleted segments cannot be replayed. Restore says how
+ * many records are out of reach and changes nothing; --accept-loss
+ * restores, and the writer re-applies what the spool still holds. */
+Test(backup, restore_names_records_out_of_reach, .init = setup, .fini = teardown, .timeout = 60)
+{
+    srr_config *cfg = spool_cfg(0);
+    char *copy = srr_asprintf("%s/copy.db", dir);
+    srr_restore_report rep;
+    srr_error err = {0};
+    long long lost;
+    setenv("SRR_SPOOL_SEGMENT_BYTES", "4096", 1);
+    spool_produce(cfg, 0, 20);
+    spool_drain(cfg);
+    cr_assert_eq(srr_store_backup(cfg->store.path, copy, &err), SRR_OK, "%s", err.msg);
+    spool_produce(cfg, 20, 80);
+    spool_drain(cfg);
+    cr_assert_eq(sf_query_int(cfg->store.path, "SELECT count(*) FROM candidates"), 80);
+
+    cr_assert_eq(srr_store_restore_queued(cfg, copy, 0, &rep, &err), SRR_ECONFLICT);
+    cr_assert(strstr(err.msg, "out of reach") && strstr(err.msg, "record(s) queued after the "
+                                                                  "backup"),
+              "%s", err.msg);
+    cr_assert(strstr(err.msg, "--accept-loss") && strstr(err.msg, "Nothing was changed"), "%s",
+              err.msg);
+    lost = rep.plan.out_of_reach;
+    cr_assert_gt(lost, 0, "%s", err.msg);
+    cr_assert_lt(lost, 60);
+    cr_assert_eq(sf_query_int(cfg->store.path, "SELECT count(*) FROM candidates"), 80,
+                 "a refused restore changed the store");
+
+    cr_assert_eq(srr_store_restore_queued(cfg, copy, 1, &rep, &err), SRR_OK, "%s", err.msg);
+    cr_assert_eq(rep.plan.out_of_reach, lost);
+    cr_assert_eq(sf_query_int(cfg->store.path, "SELECT count(*) FROM candidates"), 20);
+    spool_drain(cfg);
+    cr_assert_eq(sf_query_int(cfg->store.path, "SELECT count(*) FROM candidates"), 80 - lost,
+                 "the count of records out of reach is not what was lost");
+    unsetenv("SRR_SPOOL_SEGMENT_BYTES");
+    spool_cfg_free(cfg);
+    free(copy);
+}
+
+/* With queue.spool_retention the consumed segments are still there: the
+ * same sequence restores without loss. A backup that records no position
+ * (an older srr's) is refused unless --accept-loss, which then leaves the
+ * queue where it is. A writer holding the spool makes restore refuse. */
+Test(backup, restore_replays_within_retention, .init = setup, .fini = teardown, .timeout = 60)
+{
+    srr_config *cfg = spool_cfg(7 * 86400);
+    char *copy = srr_asprintf("%s/copy.db", dir);
+    srr_restore_report rep;
+    srr_error err = {0};
+    srr_consumer *c = NULL;
+    setenv("SRR_SPOOL_SEGMENT_BYTES", "4096", 1);
+    spool_produce(cfg, 0, 20);
+    spool_drain(cfg);
+    cr_assert_eq(srr_store_backup(cfg->store.path, copy, &err), SRR_OK, "%s", err.msg);
+    spool_produce(cfg, 20, 80);
+    spool_drain(cfg);
+
+    cr_assert_eq(srr_consumer_open(cfg, &c, &err), SRR_OK, "%s", err.msg);
+    cr_assert_eq(srr_store_restore_queued(cfg, copy, 0, &rep, &err), SRR_ECONFLICT);
+    cr_assert(strstr(err.msg, "a writer is consuming the spool"), "%s", err.msg);
+    srr_consumer_close(&c);
+
+    cr_assert_eq(srr_store_restore_queued(cfg, copy, 0, &rep, &err), SRR_OK, "%s", err.msg);
+    cr_assert(rep.rewound);
+    cr_assert_eq(rep.plan.out_of_reach, 0);
+    cr_assert_eq(rep.plan.replay, 60);
+    spool_drain(cfg);
+    cr_assert_eq(sf_query_int(cfg->store.path, "SELECT count(*) FROM candidates"), 80);
+    cr_assert_eq(sf_query_int(cfg->store.path, "SELECT count(*) FROM sightings"), 80);
+
+    /* a backup without a recorded position */
+    {
+        sqlite3 *db = NULL;
+        cr_assert_eq(sqlite3_open(copy, &db), SQLITE_OK);
+        cr_assert_eq(sqlite3_exec(db, "DELETE FROM queue_positions", NULL, NULL, NULL), SQLITE_OK);
+        sqlite3_close(db);
+    }
+    cr_assert_eq(srr_store_restore_queued(cfg, copy, 0, &rep, &err), SRR_ECONFLICT);
+    cr_assert(strstr(err.msg, "records no position"), "%s", err.msg);
+    cr_assert_eq(srr_store_restore_queued(cfg, copy, 1, &rep, &err), SRR_OK, "%s", err.msg);
+    cr_assert_not(rep.rewound);
+    unsetenv("SRR_SPOOL_SEGMENT_BYTES");
+    spool_cfg_free(cfg);
+    free(copy);
 }

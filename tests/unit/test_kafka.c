@@ -741,3 +741,70 @@ Test(kafka, serve_killed_mid_storm_loses_no_accepted_alert)
     km_config_free(cfg);
     km_stop(&km);
 }
+
+/* The storm through srr serve on Kafka with a backup in the middle: the
+ * restore moves the writers' group back to the offsets the backup
+ * recorded, so the drain that follows applies again what was queued since,
+ * and every alert answered 202 is in the store exactly once. */
+Test(kafka, restore_of_a_mid_storm_backup_loses_no_accepted_alert)
+{
+    enum { CLIENTS = 8, PER_CLIENT = 60, BACKUP_AFTER = 150 };
+    km_cluster *km = km_start(3, "srr.candidates", 3);
+    char *yaml = km_write_yaml(km, g_dir, "w-restore", g_db), **ids;
+    char *copy = srr_asprintf("%s/mid-storm.db", g_dir), url[128];
+    const char *const env[] = {"SRR_WEBHOOK_TOKEN=kafka-restore-token", NULL};
+    const char *backup[] = {SRR_BIN, "backup", "-c", yaml, copy, NULL};
+    const char *restore[] = {SRR_BIN, "restore", "-c", yaml, copy, NULL};
+    wh_storm *storm;
+    wh_proc p;
+    tu_run r;
+    pid_t writer;
+    size_t n, bad;
+    long long at_backup;
+    int waited;
+    FILE *f = fopen(yaml, "a");
+    cr_assert_not_null(f);
+    fputs("webhook:\n  listen: 127.0.0.1:0\n", f);
+    fclose(f);
+
+    writer = spawn_drain(yaml, 0);
+    cr_assert_eq(wh_proc_start(SRR_BIN, yaml, NULL, env, &p), 0, "serve: %s", p.log);
+    snprintf(url, sizeof url, "http://127.0.0.1:%u/v1/webhooks/datadog", p.port);
+    storm = wh_storm_start(url, "kafka-restore-token", CLIENTS, PER_CLIENT);
+    for (waited = 0; (wh_storm_accepted(storm) < BACKUP_AFTER ||
+                      access(g_db, F_OK) != 0 || q("SELECT count(*) FROM candidates") == 0) &&
+                     waited < 60000;
+         waited += 5)
+        usleep(5000);
+    cr_assert_lt(waited, 60000, "the storm or the writer stalled");
+    tu_exec(backup, NULL, g_dir, &r);
+    cr_assert_eq(r.status, 0, "backup: %s", r.err);
+    cr_assert(strstr(r.out, "kafka:srr.candidates"), "%s", r.out);
+    tu_run_free(&r);
+    ids = wh_storm_finish(storm, &n);
+    cr_assert_eq(wh_proc_stop(&p), 0, "%s", p.log);
+    wh_proc_free(&p);
+    kill(writer, SIGTERM);
+    cr_assert_eq(wait_exit(writer), 0);
+
+    at_backup = sf_query_int(copy, "SELECT count(*) FROM candidates");
+    cr_assert_lt(at_backup, (long long)n, "the backup was not taken mid-storm");
+    tu_exec(restore, NULL, g_dir, &r);
+    cr_assert_eq(r.status, 0, "restore: %s%s", r.out, r.err);
+    cr_assert(strstr(r.out, "queue read position moved back"), "%s", r.out);
+    cr_log_info("%s", r.out);
+    tu_run_free(&r);
+    cr_assert_eq(q("SELECT count(*) FROM candidates"), at_backup);
+    run_once_cli(yaml);
+    bad = wh_ids_not_once_in_store(g_db, ids, n);
+    cr_log_info("kafka storm: %zu answered 202, %lld in the mid-storm backup, %lld after restore "
+                "and drain, %zu not exactly once",
+                n, at_backup, q("SELECT count(*) FROM candidates"), bad);
+    cr_assert_eq(bad, 0, "%zu of %zu alerts answered 202 are not in the store exactly once", bad,
+                 n);
+    cr_assert_eq(q("SELECT count(*) FROM candidates"), (long long)n);
+    wh_ids_free(ids, n);
+    free(copy);
+    free(yaml);
+    km_stop(&km);
+}
