@@ -14,6 +14,7 @@
 #include "srr.h"
 #include "store.h"
 #include "store_tune.h"
+#include "textsafe.h"
 #include "writer.h"
 
 int srr_getopt_long(int argc, char *const *argv, const char *optstring,
@@ -145,15 +146,45 @@ static size_t u8_prefix(const char *s, size_t w)
     return i;
 }
 
-/* Copies a cell, replacing newlines and tabs by spaces and cutting it to
- * max_width code points. Caller frees. */
-static char *cell(const json_t *row, const srr_column *c)
+const char *srr_cli_safe(const char *s, srr_format fmt, int multiline)
 {
-    char *s = srr_strdup(srr_cli_text(row, c->key));
+    /* a ring, so one printf can show several fields */
+    static char *ring[SRR_CLI_SAFE_RING];
+    static unsigned next;
+    unsigned slot = next++ % SRR_CLI_SAFE_RING;
+    free(ring[slot]);
+    ring[slot] = srr_text_safe(s, (multiline ? SRR_TEXT_MULTILINE : 0) |
+                                      (fmt == SRR_FMT_MD ? SRR_TEXT_MARKDOWN : 0));
+    return ring[slot];
+}
+
+const char *srr_cli_field(const json_t *obj, const char *key, srr_format fmt)
+{
+    return srr_cli_safe(srr_cli_text(obj, key), fmt, 0);
+}
+
+/* Copies a cell, replacing newlines and tabs by spaces, showing control
+ * characters as escapes (textsafe.h; in Markdown also escaping HTML and
+ * the cell separator) and cutting it to max_width code points. Caller
+ * frees. */
+static char *cell(const json_t *row, const srr_column *c, srr_format fmt)
+{
+    char *raw = srr_strdup(srr_cli_text(row, c->key)), *s;
     size_t i;
-    for (i = 0; s[i]; i++)
-        if (s[i] == '\n' || s[i] == '\t' || s[i] == '\r' || (c->max_width && s[i] == '|'))
-            s[i] = ' ';
+    for (i = 0; raw[i]; i++)
+        if (raw[i] == '\n' || raw[i] == '\t' || raw[i] == '\r' ||
+            (c->max_width && fmt != SRR_FMT_MD && raw[i] == '|'))
+            raw[i] = ' ';
+    s = srr_text_safe(raw, fmt == SRR_FMT_MD ? SRR_TEXT_MARKDOWN : 0);
+    free(raw);
+    if (fmt == SRR_FMT_MD && strchr(s, '|')) { /* a | would end the cell */
+        srr_buf b;
+        srr_buf_init(&b, 0);
+        for (i = 0; s[i]; i++)
+            srr_buf_append(&b, s[i] == '|' ? "\\|" : &s[i], s[i] == '|' ? 2 : 1);
+        free(s);
+        s = srr_buf_steal(&b);
+    }
     if (c->max_width && u8_width(s, strlen(s)) > (size_t)c->max_width) {
         size_t cut = u8_prefix(s, (size_t)c->max_width - 1);
         char *t = srr_asprintf("%.*s…", (int)cut, s);
@@ -185,7 +216,7 @@ void srr_cli_print_list(FILE *out, const json_t *arr, const srr_column *cols, sr
         width[j] = u8_width(cols[j].header, strlen(cols[j].header));
     for (i = 0; i < n; i++) {
         for (j = 0; j < ncol; j++) {
-            char *c = cell(json_array_get(arr, i), &cols[j]);
+            char *c = cell(json_array_get(arr, i), &cols[j], fmt);
             size_t w = u8_width(c, strlen(c));
             if (w > width[j])
                 width[j] = w;
@@ -209,7 +240,7 @@ void srr_cli_print_list(FILE *out, const json_t *arr, const srr_column *cols, sr
         srr_buf line;
         srr_buf_init(&line, 0);
         for (j = 0; j < ncol; j++) {
-            char *c = cell(json_array_get(arr, i), &cols[j]);
+            char *c = cell(json_array_get(arr, i), &cols[j], fmt);
             if (fmt == SRR_FMT_MD) {
                 srr_buf_printf(&line, "| %s ", c);
             } else {

@@ -61,6 +61,16 @@ void srr_cli_keep_label(json_t *arr, const char *label);
  * Returns a pointer to a static buffer or into obj: copy before the next call. */
 const char *srr_cli_text(const json_t *obj, const char *key);
 
+/* Outside text made safe for a person (core/textsafe.h): control
+ * characters shown as escapes; with SRR_FMT_MD also what Markdown would
+ * read as HTML; newlines kept when `multiline`. JSON output must not go
+ * through it. Returns text valid until SRR_CLI_SAFE_RING more calls (so
+ * one printf may show several); copy it to keep it. */
+#define SRR_CLI_SAFE_RING 16
+const char *srr_cli_safe(const char *s, srr_format fmt, int multiline);
+/* srr_cli_safe(srr_cli_text(obj, key), fmt, 0): one single-line field. */
+const char *srr_cli_field(const json_t *obj, const char *key, srr_format fmt);
+
 /* The writer, as both `srr drain` and the embedded `srr sweep` run it: opens
  * the store and the queue consumer of cfg, drains (once: until the queue is
  * empty; else until *stop), and prints one line of what it did. Returns an
@@ -116,13 +126,15 @@ int srr_cmd_audit(int argc, char **argv);
 int srr_cmd_team(int argc, char **argv);
 int srr_cmd_review(int argc, char **argv);
 int srr_cmd_export(int argc, char **argv);
-/* Printers shared by show, review and export (markdown, readable as text). */
-void srr_cli_print_risk_page(FILE *out, const json_t *risk);
-void srr_cli_print_backlog_page(FILE *out, const json_t *item);
+/* Printers shared by show, review and export (markdown, readable as text;
+ * fmt SRR_FMT_MD for a Markdown file, else for a terminal). */
+void srr_cli_print_risk_page(FILE *out, const json_t *risk, srr_format fmt);
+void srr_cli_print_backlog_page(FILE *out, const json_t *item, srr_format fmt);
 /* Prints the sample log messages an evidence object keeps ("samples":
- * [{timestamp, message}]), one line each, after `indent`; nothing when it
- * has none. */
-void srr_cli_print_samples(FILE *out, const json_t *evidence, const char *indent);
+ * [{timestamp, message}]), one line each, after `indent`, made safe for
+ * fmt (outside text: srr_cli_safe); nothing when it has none. */
+void srr_cli_print_samples(FILE *out, const json_t *evidence, const char *indent,
+                           srr_format fmt);
 void srr_cli_print_load(FILE *out, const json_t *load, srr_format fmt);
 
 #endif

@@ -39,9 +39,9 @@ static char *render(const json_t *rec)
     if (!f)
         return srr_strdup("");
     if (strcmp(json_string_value(json_object_get(rec, "kind")), "risk") == 0)
-        srr_cli_print_risk_page(f, rec);
+        srr_cli_print_risk_page(f, rec, SRR_FMT_MD);
     else
-        srr_cli_print_backlog_page(f, rec);
+        srr_cli_print_backlog_page(f, rec, SRR_FMT_MD);
     fclose(f);
     return buf ? buf : srr_strdup("");
 }

@@ -203,19 +203,20 @@ static void print_signal(const srr_signal *s)
             break;
         off += (size_t)k;
     }
+    /* the signal's text comes from outside (a recording, Datadog) */
     printf("signal: %s %s on %s (%s", srr_status_name(s->status), srr_kind_name(s->kind),
-           s->check ? s->check : "?", srr_source_name(s->source));
+           s->check ? srr_cli_safe(s->check, SRR_FMT_TABLE, 0) : "?", srr_source_name(s->source));
     if (s->service)
-        printf(", service %s", s->service);
+        printf(", service %s", srr_cli_safe(s->service, SRR_FMT_TABLE, 0));
     if (s->env)
-        printf(", env %s", s->env);
+        printf(", env %s", srr_cli_safe(s->env, SRR_FMT_TABLE, 0));
     if (s->priority)
-        printf(", priority %s", s->priority);
+        printf(", priority %s", srr_cli_safe(s->priority, SRR_FMT_TABLE, 0));
     if (s->ntags)
-        printf(", tags %s", tags);
+        printf(", tags %s", srr_cli_safe(tags, SRR_FMT_TABLE, 0));
     printf(")\n");
     if (s->summary)
-        printf("  %s\n", s->summary);
+        printf("  %s\n", srr_cli_safe(s->summary, SRR_FMT_TABLE, 0));
 }
 
 static int cmd_explain(const policy_opts *o)
@@ -493,12 +494,14 @@ static int cmd_test(const policy_opts *o)
         int fp_moved = neu && strcmp(fa[i], fb[i]) != 0;
         srr_rules_candidate(&sigs.v[i], a, 0, &c);
         if (!neu) {
-            printf("  %-11s %-34s %.8s  %s\n", srr_action_name(a->action), a->rule, fa[i], c.title);
+            printf("  %-11s %-34s %.8s  %s\n", srr_action_name(a->action), a->rule, fa[i],
+                   srr_cli_safe(c.title, SRR_FMT_TABLE, 0));
         } else if (a->action != b->action || strcmp(a->rule, b->rule) != 0 || fp_moved ||
                    a->urgency != b->urgency) {
             if (moved++ == 0)
                 printf("moved:\n");
-            printf("  %.8s  %s\n      %s (%s, %s) -> %s (%s, %s)", fa[i], c.title,
+            printf("  %.8s  %s\n      %s (%s, %s) -> %s (%s, %s)", fa[i],
+                   srr_cli_safe(c.title, SRR_FMT_TABLE, 0),
                    srr_action_name(a->action), a->rule, srr_urgency_name(a->urgency),
                    srr_action_name(b->action), b->rule, srr_urgency_name(b->urgency));
             if (fp_moved)

@@ -104,19 +104,25 @@ static int run_list(int argc, char **argv, const char *usage, list_fn fn, const 
     return code;
 }
 
-/* Prints "## Heading" then the text, or a placeholder when empty. */
-static void section(FILE *out, const char *heading, const char *text, const char *none)
+/* Prints "## Heading" then the text (multi-line, made safe), or a
+ * placeholder when empty. */
+static void section(FILE *out, const char *heading, const char *text, const char *none,
+                    srr_format fmt)
 {
     size_t n = text ? strlen(text) : 0;
     while (n > 0 && text[n - 1] == '\n')
         n--;
-    if (n == 0)
+    if (n == 0) {
         fprintf(out, "\n## %s\n%s\n", heading, none);
-    else
-        fprintf(out, "\n## %s\n%.*s\n", heading, (int)n, text);
+    } else {
+        char *cut = srr_strndup(text, n);
+        fprintf(out, "\n## %s\n%s\n", heading, srr_cli_safe(cut, fmt, 1));
+        free(cut);
+    }
 }
 
-static void log_section(FILE *out, const char *heading, const json_t *log, const char *none)
+static void log_section(FILE *out, const char *heading, const json_t *log, const char *none,
+                        srr_format fmt)
 {
     size_t i;
     fprintf(out, "\n## %s\n", heading);
@@ -126,41 +132,49 @@ static void log_section(FILE *out, const char *heading, const json_t *log, const
     }
     for (i = 0; i < json_array_size(log); i++) {
         const json_t *e = json_array_get(log, i);
-        char at[64];
-        snprintf(at, sizeof(at), "%s", srr_cli_text(e, "at"));
-        fprintf(out, "- %s (%s) %s\n", at, srr_cli_text(e, "author"), srr_cli_text(e, "text"));
+        fprintf(out, "- %s (%s) %s\n", srr_cli_field(e, "at", fmt), srr_cli_field(e, "author", fmt),
+                srr_cli_field(e, "text", fmt));
     }
 }
 
-static void prop(FILE *out, const char *name, const json_t *rec, const char *key)
+static void prop(FILE *out, const char *name, const json_t *rec, const char *key, srr_format fmt)
 {
-    const char *v = srr_cli_text(rec, key);
+    const char *v = srr_cli_field(rec, key, fmt);
+    char *cell = NULL;
+    if (strchr(v, '|')) { /* a | would end the table cell */
+        srr_buf b;
+        srr_buf_init(&b, 0);
+        for (; *v; v++)
+            srr_buf_append(&b, *v == '|' ? "\\|" : v, *v == '|' ? 2 : 1);
+        cell = srr_buf_steal(&b);
+        v = cell;
+    }
     fprintf(out, "| %s | %s |\n", name, *v ? v : "—");
+    free(cell);
 }
 
-static void evidence_section(FILE *out, const json_t *rec)
+static void evidence_section(FILE *out, const json_t *rec, srr_format fmt)
 {
     const json_t *ev = json_object_get(rec, "evidence");
     const json_t *recent = json_object_get(ev, "recent");
     size_t i;
-    char first[64];
     fprintf(out, "\n## Evidence\n");
-    snprintf(first, sizeof(first), "%s", srr_cli_text(ev, "first_seen"));
-    fprintf(out, "First seen %s, last seen %s, %s occurrence(s).\n", first,
-            srr_cli_text(ev, "last_seen"), srr_cli_text(ev, "occurrences"));
+    fprintf(out, "First seen %s, last seen %s, %s occurrence(s).\n",
+            srr_cli_field(ev, "first_seen", fmt), srr_cli_field(ev, "last_seen", fmt),
+            srr_cli_field(ev, "occurrences", fmt));
     if (json_object_get(ev, "sparkline"))
         fprintf(out, "Occurrences per week (last %zu weeks, oldest first): %s\n",
-                json_array_size(json_object_get(ev, "weekly")), srr_cli_text(ev, "sparkline"));
+                json_array_size(json_object_get(ev, "weekly")), srr_cli_field(ev, "sparkline", fmt));
     for (i = 0; i < json_array_size(recent); i++) {
         const json_t *e = json_array_get(recent, i);
-        char at[64];
-        snprintf(at, sizeof(at), "%s", srr_cli_text(e, "observed_at"));
-        fprintf(out, "- %s %s: %s\n", at, srr_cli_text(e, "status"), srr_cli_text(e, "summary"));
-        srr_cli_print_samples(out, json_object_get(e, "evidence"), "    ");
+        fprintf(out, "- %s %s: %s\n", srr_cli_field(e, "observed_at", fmt),
+                srr_cli_field(e, "status", fmt), srr_cli_field(e, "summary", fmt));
+        srr_cli_print_samples(out, json_object_get(e, "evidence"), "    ", fmt);
     }
 }
 
-void srr_cli_print_samples(FILE *out, const json_t *evidence, const char *indent)
+void srr_cli_print_samples(FILE *out, const json_t *evidence, const char *indent,
+                           srr_format fmt)
 {
     const json_t *samples = json_object_get(evidence, "samples");
     size_t i;
@@ -169,14 +183,18 @@ void srr_cli_print_samples(FILE *out, const json_t *evidence, const char *indent
     {
         const char *ts = json_string_value(json_object_get(smp, "timestamp"));
         const char *msg = json_string_value(json_object_get(smp, "message"));
+        char *line;
         if (!msg)
             continue;
         /* One line per sample: a message's own line breaks would break the
-         * page's layout. */
-        fprintf(out, "%s> %s%s", indent, ts ? ts : "", ts ? " " : "");
-        for (const char *p = msg; *p; p++)
-            fputc(*p == '\n' || *p == '\r' ? ' ' : *p, out);
-        fputc('\n', out);
+         * page's layout; its control characters are shown, not obeyed. */
+        line = srr_strdup(msg);
+        for (char *p = line; *p; p++)
+            if (*p == '\n' || *p == '\r')
+                *p = ' ';
+        fprintf(out, "%s> %s%s%s\n", indent, ts ? srr_cli_safe(ts, fmt, 0) : "", ts ? " " : "",
+                srr_cli_safe(line, fmt, 0));
+        free(line);
     }
 }
 
@@ -193,7 +211,7 @@ static const char *num_text(const json_t *o, const char *key, char *buf, size_t 
 /* The thing a record follows and its value window by window (DESIGN.md
  * section 3): group, members, a chart of the values, latest and worst,
  * then a table, oldest first. */
-static void thing_section(FILE *out, const json_t *rec)
+static void thing_section(FILE *out, const json_t *rec, srr_format fmt)
 {
     const json_t *th = json_object_get(rec, "thing"), *wins = json_object_get(th, "windows");
     const json_t *mem = json_object_get(th, "members");
@@ -202,14 +220,14 @@ static void thing_section(FILE *out, const json_t *rec)
     if (!th)
         return;
     fprintf(out, "\n## The thing, window by window\n");
-    fprintf(out, "%s (%s", srr_cli_text(th, "check"), srr_cli_text(th, "source"));
-    if (*srr_cli_text(th, "group"))
-        fprintf(out, ", %s", srr_cli_text(th, "group"));
+    fprintf(out, "%s (%s", srr_cli_field(th, "check", fmt), srr_cli_field(th, "source", fmt));
+    if (*srr_cli_field(th, "group", fmt))
+        fprintf(out, ", %s", srr_cli_field(th, "group", fmt));
     fprintf(out, ")");
     if (json_array_size(mem)) {
         fprintf(out, "; %zu member(s):", json_array_size(mem));
         for (i = 0; i < json_array_size(mem) && i < 10; i++)
-            fprintf(out, "%s %s", i ? "," : "", json_string_value(json_array_get(mem, i)));
+            fprintf(out, "%s %s", i ? "," : "", srr_cli_safe(json_string_value(json_array_get(mem, i)), fmt, 0));
         if (json_array_size(mem) > 10)
             fprintf(out, ", ...");
     }
@@ -218,108 +236,109 @@ static void thing_section(FILE *out, const json_t *rec)
         fprintf(out, "(not observed yet)\n");
         return;
     }
-    fprintf(out, "Value, oldest first: %s  latest %s, worst %s", srr_cli_text(th, "chart"),
-            *srr_cli_text(th, "latest_text") ? srr_cli_text(th, "latest_text") : "-",
-            *srr_cli_text(th, "worst_text") ? srr_cli_text(th, "worst_text") : "-");
-    if (*srr_cli_text(th, "clear_since") &&
+    fprintf(out, "Value, oldest first: %s  latest %s, worst %s", srr_cli_field(th, "chart", fmt),
+            *srr_cli_field(th, "latest_text", fmt) ? srr_cli_field(th, "latest_text", fmt) : "-",
+            *srr_cli_field(th, "worst_text", fmt) ? srr_cli_field(th, "worst_text", fmt) : "-");
+    if (*srr_cli_field(th, "clear_since", fmt) &&
         json_integer_value(json_object_get(th, "clear_windows")))
         fprintf(out, "; clear since %s (%s window(s) observed clear)",
-                srr_cli_text(th, "clear_since"), srr_cli_text(th, "clear_windows"));
+                srr_cli_field(th, "clear_since", fmt), srr_cli_field(th, "clear_windows", fmt));
     fprintf(out, "\n\n| observed | status | value | members firing | days to limit |\n"
                  "|---|---|---|---|---|\n");
     for (i = 0; i < json_array_size(wins); i++) {
         const json_t *w = json_array_get(wins, i);
         char at[64];
-        snprintf(at, sizeof at, "%s", srr_cli_text(w, "at"));
-        fprintf(out, "| %s | %s | %s | %s of %s | %s |\n", at, srr_cli_text(w, "status"),
-                *srr_cli_text(w, "value_text") ? srr_cli_text(w, "value_text") : "no data",
-                srr_cli_text(w, "firing_members"), srr_cli_text(w, "members"),
+        snprintf(at, sizeof at, "%s", srr_cli_field(w, "at", fmt));
+        fprintf(out, "| %s | %s | %s | %s of %s | %s |\n", at, srr_cli_field(w, "status", fmt),
+                *srr_cli_field(w, "value_text", fmt) ? srr_cli_field(w, "value_text", fmt) : "no data",
+                srr_cli_field(w, "firing_members", fmt), srr_cli_field(w, "members", fmt),
                 *num_text(w, "days_to_limit", days, sizeof days) ? days : "—");
     }
 }
 
-/* The SRR detail page of a risk (markdown, readable as plain text too). */
-void srr_cli_print_risk_page(FILE *out, const json_t *r)
+/* The SRR detail page of a risk (markdown, readable as plain text too).
+ * Every value from the record is made safe for fmt (cli.h). */
+void srr_cli_print_risk_page(FILE *out, const json_t *r, srr_format fmt)
 {
-    fprintf(out, "# %s: %s\n", srr_cli_text(r, "id"), srr_cli_text(r, "title"));
+    fprintf(out, "# %s: %s\n", srr_cli_field(r, "id", fmt), srr_cli_field(r, "title", fmt));
     fprintf(out, "\n| property | value |\n|---|---|\n");
-    prop(out, "Status", r, "status");
-    prop(out, "Urgency", r, "urgency");
-    prop(out, "Impact", r, "impact");
-    prop(out, "Likelihood", r, "likelihood");
-    prop(out, "Assignee", r, "assignee");
-    prop(out, "Labels", r, "labels");
-    prop(out, "Service", r, "service");
-    prop(out, "Env", r, "env");
-    prop(out, "Datadog", r, "datadog_url");
-    prop(out, "Backlog item", r, "backlog_link");
-    prop(out, "Postmortem actions", r, "postmortem_link");
-    prop(out, "Rule", r, "rule");
-    prop(out, "Reopened from", r, "reopened_from");
-    prop(out, "Merged into", r, "merged_into");
-    prop(out, "Approved by", r, "approved_by");
-    prop(out, "Approved at", r, "approved_at");
-    prop(out, "Next review", r, "next_review_at");
-    prop(out, "Created", r, "created_at");
-    prop(out, "Updated", r, "updated_at");
-    section(out, "Overview", srr_cli_text(r, "overview"), "(none)");
+    prop(out, "Status", r, "status", fmt);
+    prop(out, "Urgency", r, "urgency", fmt);
+    prop(out, "Impact", r, "impact", fmt);
+    prop(out, "Likelihood", r, "likelihood", fmt);
+    prop(out, "Assignee", r, "assignee", fmt);
+    prop(out, "Labels", r, "labels", fmt);
+    prop(out, "Service", r, "service", fmt);
+    prop(out, "Env", r, "env", fmt);
+    prop(out, "Datadog", r, "datadog_url", fmt);
+    prop(out, "Backlog item", r, "backlog_link", fmt);
+    prop(out, "Postmortem actions", r, "postmortem_link", fmt);
+    prop(out, "Rule", r, "rule", fmt);
+    prop(out, "Reopened from", r, "reopened_from", fmt);
+    prop(out, "Merged into", r, "merged_into", fmt);
+    prop(out, "Approved by", r, "approved_by", fmt);
+    prop(out, "Approved at", r, "approved_at", fmt);
+    prop(out, "Next review", r, "next_review_at", fmt);
+    prop(out, "Created", r, "created_at", fmt);
+    prop(out, "Updated", r, "updated_at", fmt);
+    section(out, "Overview", srr_cli_text(r, "overview"), "(none)", fmt);
     log_section(out, "Log from recognition to cause", json_object_get(r, "recognition_log"),
-                "(no entries)");
-    section(out, "Cause", srr_cli_text(r, "cause"), "(unknown yet)");
+                "(no entries)", fmt);
+    section(out, "Cause", srr_cli_text(r, "cause"), "(unknown yet)", fmt);
     section(out, "Countermeasure policy", srr_cli_text(r, "countermeasure_policy"),
-            "(not decided yet)");
+            "(not decided yet)", fmt);
     log_section(out, "Countermeasure log", json_object_get(r, "countermeasure_log"),
-                "(no entries)");
-    section(out, "Next action", srr_cli_text(r, "next_action"), "(none)");
-    section(out, "Why srr drafted it", srr_cli_text(r, "reason"), "(no reason recorded)");
-    thing_section(out, r);
-    evidence_section(out, r);
+                "(no entries)", fmt);
+    section(out, "Next action", srr_cli_text(r, "next_action"), "(none)", fmt);
+    section(out, "Why srr drafted it", srr_cli_text(r, "reason"), "(no reason recorded)", fmt);
+    thing_section(out, r, fmt);
+    evidence_section(out, r, fmt);
 }
 
-void srr_cli_print_backlog_page(FILE *out, const json_t *b)
+void srr_cli_print_backlog_page(FILE *out, const json_t *b, srr_format fmt)
 {
-    fprintf(out, "# %s: %s\n", srr_cli_text(b, "id"), srr_cli_text(b, "title"));
+    fprintf(out, "# %s: %s\n", srr_cli_field(b, "id", fmt), srr_cli_field(b, "title", fmt));
     fprintf(out, "\n| property | value |\n|---|---|\n");
-    prop(out, "Status", b, "status");
-    prop(out, "Urgency", b, "urgency");
-    prop(out, "Assignee", b, "assignee");
-    prop(out, "Labels", b, "labels");
-    prop(out, "Service", b, "service");
-    prop(out, "Env", b, "env");
-    prop(out, "Ticket", b, "ticket_link");
-    prop(out, "Datadog", b, "datadog_url");
-    prop(out, "Rule", b, "rule");
-    prop(out, "Created", b, "created_at");
-    prop(out, "Updated", b, "updated_at");
-    section(out, "Description", srr_cli_text(b, "description"), "(none)");
-    section(out, "Why srr drafted it", srr_cli_text(b, "reason"), "(no reason recorded)");
-    thing_section(out, b);
-    evidence_section(out, b);
+    prop(out, "Status", b, "status", fmt);
+    prop(out, "Urgency", b, "urgency", fmt);
+    prop(out, "Assignee", b, "assignee", fmt);
+    prop(out, "Labels", b, "labels", fmt);
+    prop(out, "Service", b, "service", fmt);
+    prop(out, "Env", b, "env", fmt);
+    prop(out, "Ticket", b, "ticket_link", fmt);
+    prop(out, "Datadog", b, "datadog_url", fmt);
+    prop(out, "Rule", b, "rule", fmt);
+    prop(out, "Created", b, "created_at", fmt);
+    prop(out, "Updated", b, "updated_at", fmt);
+    section(out, "Description", srr_cli_text(b, "description"), "(none)", fmt);
+    section(out, "Why srr drafted it", srr_cli_text(b, "reason"), "(no reason recorded)", fmt);
+    thing_section(out, b, fmt);
+    evidence_section(out, b, fmt);
 }
 
 /* The page of an investigation: what it looks at, its time-box, how it
  * ended, its log, the thing's value window by window and its evidence. */
-static void print_investigation_page(FILE *out, const json_t *v)
+static void print_investigation_page(FILE *out, const json_t *v, srr_format fmt)
 {
-    fprintf(out, "# %s: %s\n", srr_cli_text(v, "id"), srr_cli_text(v, "title"));
+    fprintf(out, "# %s: %s\n", srr_cli_field(v, "id", fmt), srr_cli_field(v, "title", fmt));
     fprintf(out, "\n| property | value |\n|---|---|\n");
-    prop(out, "Status", v, "status");
-    prop(out, "Urgency", v, "urgency");
-    prop(out, "Assignee", v, "assignee");
-    prop(out, "Service", v, "service");
-    prop(out, "Env", v, "env");
-    prop(out, "Opened", v, "opened_at");
-    prop(out, "Deadline", v, "deadline");
-    prop(out, "Thing now", v, "last_status");
-    prop(out, "Outcome", v, "outcome");
-    prop(out, "Risk", v, "risk_id");
-    prop(out, "Resolved by", v, "resolved_by");
-    prop(out, "Datadog", v, "datadog_url");
-    prop(out, "Rule", v, "rule");
-    section(out, "Why it is investigated", srr_cli_text(v, "reason"), "(no reason recorded)");
-    log_section(out, "Log", json_object_get(v, "recognition_log"), "(no entries)");
-    thing_section(out, v);
-    evidence_section(out, v);
+    prop(out, "Status", v, "status", fmt);
+    prop(out, "Urgency", v, "urgency", fmt);
+    prop(out, "Assignee", v, "assignee", fmt);
+    prop(out, "Service", v, "service", fmt);
+    prop(out, "Env", v, "env", fmt);
+    prop(out, "Opened", v, "opened_at", fmt);
+    prop(out, "Deadline", v, "deadline", fmt);
+    prop(out, "Thing now", v, "last_status", fmt);
+    prop(out, "Outcome", v, "outcome", fmt);
+    prop(out, "Risk", v, "risk_id", fmt);
+    prop(out, "Resolved by", v, "resolved_by", fmt);
+    prop(out, "Datadog", v, "datadog_url", fmt);
+    prop(out, "Rule", v, "rule", fmt);
+    section(out, "Why it is investigated", srr_cli_text(v, "reason"), "(no reason recorded)", fmt);
+    log_section(out, "Log", json_object_get(v, "recognition_log"), "(no entries)", fmt);
+    thing_section(out, v, fmt);
+    evidence_section(out, v, fmt);
 }
 
 /* Adds evidence.weekly (occurrences per week, the SPARK_WEEKS weeks up to
@@ -347,7 +366,7 @@ static srr_rc add_weekly(srr_store *st, json_t *rec, srr_error *err)
 }
 
 static int run_show(int argc, char **argv, const char *usage, get_fn fn,
-                    void (*page)(FILE *, const json_t *))
+                    void (*page)(FILE *, const json_t *, srr_format))
 {
     read_opts o;
     srr_config *cfg = NULL;
@@ -372,7 +391,7 @@ static int run_show(int argc, char **argv, const char *usage, get_fn fn,
         printf("%s\n", s);
         free(s);
     } else {
-        page(stdout, rec);
+        page(stdout, rec, o.fmt);
     }
     json_decref(rec);
     srr_store_close(&st);

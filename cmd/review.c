@@ -15,6 +15,7 @@
 #include "cli.h"
 #include "review.h"
 #include "store.h"
+#include "textsafe.h"
 
 static const char *const CHART_STATUSES[] = {"draft",    "open",     "mitigating",
                                              "accepted", "resolved", NULL};
@@ -181,8 +182,12 @@ static void print_text(FILE *out, const json_t *rep, srr_format fmt)
 
 /* ---- HTML ---------------------------------------------------------------- */
 
-static void html_esc(FILE *out, const char *s)
+/* HTML text: control characters shown as escapes first (textsafe.h; the
+ * page may be printed to a terminal), then & < > " ' as entities. */
+static void html_esc(FILE *out, const char *text)
 {
+    char *safe = srr_text_safe(text, SRR_TEXT_MULTILINE);
+    const char *s = safe;
     for (; s && *s; s++) {
         switch (*s) {
         case '&': fputs("&amp;", out); break;
@@ -193,6 +198,7 @@ static void html_esc(FILE *out, const char *s)
         default: fputc(*s, out);
         }
     }
+    free(safe);
 }
 
 static void html_table(FILE *out, const json_t *arr, const srr_column *cols)

@@ -535,7 +535,8 @@ static int sweep_window(sweep_run *run, srr_collect_job *jobs, const unsigned ch
         if ((unsigned)c->action < 4)
             run->sum->by_action[c->action]++;
         printf("  %-11s %-8s %s\n      why: %s\n", srr_action_name(c->action),
-               srr_urgency_name(c->urgency), c->title, c->reason);
+               srr_urgency_name(c->urgency), srr_cli_safe(c->title, SRR_FMT_TABLE, 0),
+               srr_cli_safe(c->reason, SRR_FMT_TABLE, 0));
     }
     if (run->prod && srr_producer_flush(run->prod, &err) != SRR_OK) {
         srr_say_error("srr sweep: the queue did not confirm the candidates: %s\n", err.msg);

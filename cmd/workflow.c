@@ -220,15 +220,15 @@ static void print_result(const json_t *res, const char *actor, srr_format fmt)
         free(s);
         return;
     }
-    printf("%s%s %s (by %s)\n", fmt == SRR_FMT_MD ? "**" : "", srr_cli_text(res, "id"),
-           srr_cli_text(res, "action"), actor);
+    printf("%s%s %s (by %s)%s\n", fmt == SRR_FMT_MD ? "**" : "", srr_cli_field(res, "id", fmt),
+           srr_cli_field(res, "action", fmt), srr_cli_safe(actor, fmt, 0),
+           fmt == SRR_FMT_MD ? "**" : "");
     if (fmt == SRR_FMT_MD)
         printf("\n");
     json_object_foreach(json_object_get(res, "after"), key, v)
     {
-        char a[256], b[256];
-        snprintf(a, sizeof(a), "%s", srr_cli_text(json_object_get(res, "after"), key));
-        snprintf(b, sizeof(b), "%s", srr_cli_text(before, key));
+        const char *a = srr_cli_field(json_object_get(res, "after"), key, fmt);
+        const char *b = srr_cli_field(before, key, fmt);
         if (json_object_get(before, key))
             printf("%s%s: %s → %s\n", fmt == SRR_FMT_MD ? "- " : "  ", key, *b ? b : "—",
                    *a ? a : "—");
@@ -245,8 +245,8 @@ static void print_suggestion(const json_t *sug, srr_format fmt)
         free(s);
         return;
     }
-    printf("suggested assignee for %s: %s\n  why: %s\n", srr_cli_text(sug, "id"),
-           srr_cli_text(sug, "assignee"), srr_cli_text(sug, "why"));
+    printf("suggested assignee for %s: %s\n  why: %s\n", srr_cli_field(sug, "id", fmt),
+           srr_cli_field(sug, "assignee", fmt), srr_cli_field(sug, "why", fmt));
 }
 
 /* Each verb: its usage and the positional arguments it takes after ID. */
@@ -401,11 +401,12 @@ int srr_cmd_risk_change(int argc, char **argv)
     print_result(res, actor, o.fmt);
     if (took_suggestion && o.fmt != SRR_FMT_JSON)
         printf("assigned the suggested %s (%s); another: srr risks assign %s WHO\n",
-               srr_cli_text(sug, "assignee"), srr_cli_text(sug, "why"), o.pos[0]);
+               srr_cli_field(sug, "assignee", o.fmt), srr_cli_field(sug, "why", o.fmt),
+               srr_cli_safe(o.pos[0], o.fmt, 0));
     else if (unowned && o.fmt != SRR_FMT_JSON)
         printf("nobody is assigned (team.members and team.owners let srr suggest someone): "
                "srr risks assign %s WHO\n",
-               o.pos[0]);
+               srr_cli_safe(o.pos[0], o.fmt, 0));
     code = SRR_EXIT_OK;
 done:
     json_decref(res);
@@ -593,7 +594,7 @@ void srr_cli_print_load(FILE *out, const json_t *load, srr_format fmt)
             fmt == SRR_FMT_MD ? "" : "", mean, ratio);
     if (json_is_true(json_object_get(load, "skewed")))
         fprintf(out, " > %.2f: SKEWED, %s carries too much\n", (double)pct / 100.0,
-                srr_cli_text(load, "busiest"));
+                srr_cli_field(load, "busiest", fmt));
     else
         fprintf(out, " (flagged above %.2f)\n", (double)pct / 100.0);
 }

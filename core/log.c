@@ -16,6 +16,7 @@
 
 #include "redact.h"
 #include "srr.h"
+#include "textsafe.h"
 
 static int g_level = -1;
 static srr_log_format g_format = SRR_LOG_TEXT;
@@ -90,16 +91,19 @@ static void emit(FILE *out, int say, srr_log_level lvl, const char *const *kv, c
         json_decref(o);
         return;
     }
-    /* Text: one line per event, so newlines inside a message are escaped. */
+    /* Text: one line per event, so newlines inside a message are escaped;
+     * control sequences from outside text never reach the terminal. */
     for (i = 0; line[i]; i++)
         if (line[i] == '\n' || line[i] == '\r')
             line[i] = ' ';
+    srr_text_safe_inplace(line, sizeof(line), 0);
     flockfile(out);
     fprintf(out, "%s %s %s", ts, names[lvl], line);
     for (i = 0; kv && kv[i] && kv[i + 1]; i += 2) {
         char v[1024];
         snprintf(v, sizeof(v), "%s", kv[i + 1]);
         srr_redact(v, sizeof(v));
+        srr_text_safe_inplace(v, sizeof(v), 0);
         fprintf(out, " %s=%s", kv[i], v);
     }
     fputc('\n', out);

@@ -18,6 +18,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "textsafe.h"
+
 srr_rc srr_error_set(srr_error *err, srr_rc code, const char *fmt, ...)
 {
     if (err) {
@@ -27,6 +29,9 @@ srr_rc srr_error_set(srr_error *err, srr_rc code, const char *fmt, ...)
         vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
         va_end(ap);
         srr_redact(err->msg, sizeof(err->msg));
+        /* messages quote outside text (Datadog's errors, payloads): they
+         * reach a person's terminal */
+        srr_text_safe_inplace(err->msg, sizeof(err->msg), SRR_TEXT_MULTILINE);
     }
     return code;
 }
@@ -44,6 +49,7 @@ srr_rc srr_error_at(srr_error *err, srr_rc code, const char *file, int line, int
         vsnprintf(err->msg + n, sizeof(err->msg) - (size_t)n, fmt, ap);
         va_end(ap);
         srr_redact(err->msg, sizeof(err->msg));
+        srr_text_safe_inplace(err->msg, sizeof(err->msg), SRR_TEXT_MULTILINE);
         err->code = code;
     }
     return code;

@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "textsafe.h"
+
 /* One CSV column: header, the record key it shows, how. */
 typedef enum {
     COL_TEXT = 0,
@@ -339,7 +341,12 @@ char *srr_export_csv(const json_t *records, const srr_team_config *team)
             char *text = cell(&COLS[c], r, team);
             if (c)
                 srr_buf_append(&b, ",", 1);
-            csv_field(&b, text, COLS[c].type != COL_DATE && COLS[c].type != COL_NUM);
+            {   /* control characters shown as escapes (textsafe.h): a CSV is
+                 * also read in terminals */
+                char *safe = srr_text_safe(text, SRR_TEXT_MULTILINE);
+                csv_field(&b, safe, COLS[c].type != COL_DATE && COLS[c].type != COL_NUM);
+                free(safe);
+            }
             free(text);
         }
         srr_buf_append(&b, "\r\n", 2);

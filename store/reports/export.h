@@ -11,7 +11,9 @@
  * the record's service) are written as emails where team.emails has them,
  * so both tools match people. A text cell a spreadsheet would read as a
  * formula ("=...", "-2+3", "@SUM(..)", not "-12" or "- a bullet") gets a
- * leading ' (CSV injection); that is the only change made to a value.
+ * leading ' (CSV injection), and control characters are shown as visible
+ * escapes (core/textsafe.h: a CSV is read in terminals too); those are the
+ * only changes made to a value.
  */
 #ifndef SRR_EXPORT_H
 #define SRR_EXPORT_H

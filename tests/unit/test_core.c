@@ -441,7 +441,7 @@ Test(config, kafka_section_and_passthrough)
     parse_fails("queue:\n  kafka:\n    brokerz: x\n", "t.yaml:3:5: unknown key 'brokerz' in queue.kafka");
     parse_fails("queue:\n  kafka:\n    rdkafka: [a]\n", "queue.kafka.rdkafka: expected a map");
     parse_fails("queue:\n  kafak: {}\n", "unknown key 'kafak' in queue (expected one of: backend, "
-                                         "spool_dir, kafka)");
+                                         "spool_dir, spool_retention, kafka)");
 }
 
 Test(config, webhook_secrets_come_from_env_or_file)
