@@ -9,6 +9,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "backup.h"
@@ -446,6 +448,16 @@ int srr_cmd_doctor(int argc, char **argv)
         check_webhook(cfg, &failed);
     if (roles & ROLE_SYNC)
         check_sinks(cfg, offline, &failed);
+    /* Secrets in memory stay out of core dumps (srr_cli_load_config). */
+    {
+        struct rlimit core = {1, 1};
+        getrlimit(RLIMIT_CORE, &core);
+        if (prctl(PR_GET_DUMPABLE, 0, 0, 0, 0) == 0 && core.rlim_cur == 0)
+            verdict(1, "process", "core dumps off (not dumpable, core size limit 0)", &failed);
+        else
+            verdict(0, "process",
+                    "core dumps are possible: the secrets could be written to disk", &failed);
+    }
     if (srr_log_get_format() == SRR_LOG_JSON)
         report(!failed, "doctor", failed ? "doctor found problems" : "all checks passed");
     else

@@ -5,7 +5,11 @@
  */
 #include "cli.h"
 
+#include <errno.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "backup.h"
@@ -57,6 +61,83 @@ int srr_cli_format(const char *s, srr_format *out)
     return 0;
 }
 
+const char *const SRR_CLI_RISK_STATUSES[] = {"draft",    "open",     "mitigating", "resolved",
+                                             "accepted", "rejected", "merged",     NULL};
+const char *const SRR_CLI_BACKLOG_STATUSES[] = {"draft", "accepted", "done", "rejected", NULL};
+const char *const SRR_CLI_INV_STATUSES[] = {"open", "promoted", "closed", NULL};
+const char *const SRR_CLI_URGENCIES[] = {"low", "medium", "high", "critical", NULL};
+
+int srr_cli_choice(const char *option, const char *value, const char *const *allowed)
+{
+    size_t i;
+    if (!value)
+        return 0;
+    for (i = 0; allowed[i]; i++)
+        if (strcmp(value, allowed[i]) == 0)
+            return 0;
+    fprintf(stderr, "srr: unknown %s '%s' (expected one of:", option, srr_cli_safe(value, 0, 0));
+    for (i = 0; allowed[i]; i++)
+        fprintf(stderr, "%s %s", i ? "," : "", allowed[i]);
+    fprintf(stderr, ")\n");
+    return -1;
+}
+
+/* "90d" or "3650d" for messages. */
+static void duration_text(int64_t s, char *buf, size_t cap)
+{
+    if (s % 86400 == 0)
+        snprintf(buf, cap, "%lldd", (long long)(s / 86400));
+    else if (s % 3600 == 0)
+        snprintf(buf, cap, "%lldh", (long long)(s / 3600));
+    else
+        snprintf(buf, cap, "%llds", (long long)s);
+}
+
+int srr_cli_duration(const char *option, const char *text, int64_t min_s, int64_t max_s,
+                     int64_t *out)
+{
+    char lo[32], hi[32];
+    int64_t v = 0;
+    duration_text(min_s, lo, sizeof lo);
+    duration_text(max_s, hi, sizeof hi);
+    if (srr_duration_parse(text, &v) != SRR_OK) {
+        fprintf(stderr, "srr: %s '%s' is not a duration between %s and %s (e.g. 90d, 12h)\n",
+                option, srr_cli_safe(text, 0, 0), lo, hi);
+        return -1;
+    }
+    if (v < min_s || v > max_s) {
+        fprintf(stderr, "srr: %s '%s' is out of range: between %s and %s\n", option,
+                srr_cli_safe(text, 0, 0), lo, hi);
+        return -1;
+    }
+    *out = v;
+    return 0;
+}
+
+int srr_cli_count(const char *option, const char *text, long long min, long long max,
+                  long long *out)
+{
+    char *end = NULL;
+    long long v;
+    errno = 0;
+    v = strtoll(text, &end, 10);
+    if (errno || end == text || *end || v < min || v > max) {
+        fprintf(stderr, "srr: %s '%s' must be a whole number between %lld and %lld\n", option,
+                srr_cli_safe(text, 0, 0), min, max);
+        return -1;
+    }
+    *out = v;
+    return 0;
+}
+
+int srr_cli_no_core_dumps(void)
+{
+    struct rlimit none = {0, 0};
+    int ok = prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) == 0;
+    ok &= setrlimit(RLIMIT_CORE, &none) == 0;
+    return ok ? 0 : -1;
+}
+
 srr_config *srr_cli_load_config(const char *path, int *exit_code)
 {
     srr_config *cfg = NULL;
@@ -68,6 +149,11 @@ srr_config *srr_cli_load_config(const char *path, int *exit_code)
         *exit_code = rc == SRR_EINVAL ? SRR_EXIT_USAGE : SRR_EXIT_FAIL;
         return NULL;
     }
+    /* The Datadog keys and the webhook secret are in memory from here on:
+     * no core dump may carry them, and no other process of this user may
+     * read this one's memory. */
+    if (srr_cli_no_core_dumps() != 0)
+        fprintf(stderr, "srr: warning: cannot turn core dumps off\n");
     return cfg;
 }
 

@@ -12,6 +12,8 @@
 #include <signal.h>
 #include <stdio.h>
 
+#include <stdint.h>
+
 #include "config.h"
 #include "log.h" /* srr_say_error: every message on stderr follows --log-format */
 #include "store.h"
@@ -35,10 +37,16 @@ int srr_getopt_long(int argc, char *const *argv, const char *optstring,
 /* Parses "table", "json" or "md"; prints an error and returns -1 otherwise. */
 int srr_cli_format(const char *s, srr_format *out);
 
-/* Loads the config found by srr_config_locate(path). On failure prints the
- * error to stderr and returns NULL; *exit_code is then 2 for bad content
- * and 1 when the file could not be read. Free with srr_config_destroy. */
+/* Loads the config found by srr_config_locate(path), then turns core
+ * dumps off (the secrets are loaded). On failure prints the error to
+ * stderr and returns NULL; *exit_code is then 2 for bad content and 1 when
+ * the file could not be read. Free with srr_config_destroy. */
 srr_config *srr_cli_load_config(const char *path, int *exit_code);
+
+/* Turns core dumps off for this process (PR_SET_DUMPABLE 0, RLIMIT_CORE
+ * 0): done by srr_cli_load_config, once the secrets are loaded. Returns 0,
+ * or -1 when the kernel refused. */
+int srr_cli_no_core_dumps(void);
 
 /* One column of a table: header text and the JSON key it shows. */
 typedef struct srr_column {
@@ -60,6 +68,26 @@ void srr_cli_keep_label(json_t *arr, const char *label);
  * arrays of strings joined by ", ".
  * Returns a pointer to a static buffer or into obj: copy before the next call. */
 const char *srr_cli_text(const json_t *obj, const char *key);
+
+/* The values a list or export filter accepts. */
+extern const char *const SRR_CLI_RISK_STATUSES[];    /* draft, open, ... merged */
+extern const char *const SRR_CLI_BACKLOG_STATUSES[]; /* draft, accepted, done, rejected */
+extern const char *const SRR_CLI_INV_STATUSES[];     /* open, promoted, closed */
+extern const char *const SRR_CLI_URGENCIES[];        /* low, medium, high, critical */
+
+/* 0 when value is one of allowed (NULL-terminated; a NULL value passes),
+ * else prints "srr: unknown OPTION 'value' (expected one of: ...)" and
+ * returns -1: the caller exits 2. */
+int srr_cli_choice(const char *option, const char *value, const char *const *allowed);
+
+/* Parses a duration option ("90d") bounded to [min_s, max_s]; prints a
+ * clear error naming the option and the bounds and returns -1 (exit 2)
+ * when it is not a duration, overflows or is out of range. */
+int srr_cli_duration(const char *option, const char *text, int64_t min_s, int64_t max_s,
+                     int64_t *out);
+/* The same for a whole number in [min, max]. */
+int srr_cli_count(const char *option, const char *text, long long min, long long max,
+                  long long *out);
 
 /* Outside text made safe for a person (core/textsafe.h): control
  * characters shown as escapes; with SRR_FMT_MD also what Markdown would

@@ -138,10 +138,23 @@ int srr_cmd_export(int argc, char **argv)
         default: srr_say_error("usage: %s\n", usage); return SRR_EXIT_USAGE;
         }
     }
-    if (optind != argc || !format ||
-        (strcmp(format, "csv") != 0 && strcmp(format, "json") != 0 && strcmp(format, "md") != 0)) {
+    if (optind != argc || !format) {
         srr_say_error("usage: %s\n", usage);
         return SRR_EXIT_USAGE;
+    }
+    {   /* unknown values are refused with the allowed ones, never matched to nothing */
+        static const char *const formats[] = {"csv", "json", "md", NULL};
+        static const char *const kinds[] = {"risks", "backlog", "all", NULL};
+        static const char *const any[] = {"draft",    "open",     "mitigating", "resolved",
+                                          "accepted", "rejected", "merged",     "done",
+                                          NULL};
+        const char *const *statuses = strcmp(kind, "risks") == 0     ? SRR_CLI_RISK_STATUSES
+                                      : strcmp(kind, "backlog") == 0 ? SRR_CLI_BACKLOG_STATUSES
+                                                                     : any;
+        if (srr_cli_choice("--format", format, formats) != 0 ||
+            srr_cli_choice("--kind", kind, kinds) != 0 ||
+            srr_cli_choice("--status", status, statuses) != 0)
+            return SRR_EXIT_USAGE;
     }
     st = srr_cli_open_store(config, &cfg, &code);
     if (!st)

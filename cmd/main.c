@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cli.h"
 #include "help.h"
@@ -85,6 +86,10 @@ int main(int argc, char **argv)
     /* Line-buffered even into a pipe, so stdout and the log lines on stderr
      * interleave in the order they happened. */
     setvbuf(stdout, NULL, _IOLBF, 0);
+    /* The spool, the store, its backups, locks and the quarantine hold
+     * alerts and records: none of it is for other users of the machine.
+     * Files srr creates are 0640 at most (0600 for backups). */
+    umask(027);
     argc = take_log_options(argc, argv);
     if (argc < 0)
         return SRR_EXIT_USAGE;

@@ -77,7 +77,7 @@ typedef srr_rc (*list_fn)(srr_store *, const char *, json_t **, srr_error *);
 typedef srr_rc (*get_fn)(srr_store *, const char *, json_t **, srr_error *);
 
 static int run_list(int argc, char **argv, const char *usage, list_fn fn, const srr_column *cols,
-                    const char *empty)
+                    const char *empty, const char *const *statuses)
 {
     read_opts o;
     srr_config *cfg = NULL;
@@ -87,6 +87,8 @@ static int run_list(int argc, char **argv, const char *usage, list_fn fn, const 
     int code = parse_read(argc, argv, 0, usage, &o);
     if (code)
         return code - 1;
+    if (srr_cli_choice("--status", o.status, statuses) != 0)
+        return SRR_EXIT_USAGE;
     st = open_store(&o, &cfg, &code);
     if (!st)
         return code;
@@ -469,10 +471,8 @@ static int risks_list(int argc, char **argv)
         case 'S': f.service = optarg; break;
         case 'l': f.label = optarg; break;
         case 'x':
-            if (srr_duration_parse(optarg, &f.stale_s) != SRR_OK || f.stale_s <= 0) {
-                srr_say_error("srr: --stale '%s' is not a duration (e.g. 30d)\n", optarg);
+            if (srr_cli_duration("--stale", optarg, 3600, 3650 * 86400LL, &f.stale_s) != 0)
                 return SRR_EXIT_USAGE;
-            }
             break;
         case 'f':
             if (srr_cli_format(optarg, &fmt) != 0)
@@ -486,6 +486,10 @@ static int risks_list(int argc, char **argv)
         srr_say_error("srr: unexpected argument '%s'\nusage: %s\n", argv[optind], usage);
         return SRR_EXIT_USAGE;
     }
+    /* an unknown value would match nothing and look like an empty list */
+    if (srr_cli_choice("--status", f.status, SRR_CLI_RISK_STATUSES) != 0 ||
+        srr_cli_choice("--urgency", f.urgency, SRR_CLI_URGENCIES) != 0)
+        return SRR_EXIT_USAGE;
     f.now = srr_now();
     st = srr_cli_open_store(config, &cfg, &code);
     if (!st)
@@ -534,7 +538,8 @@ int srr_cmd_backlog(int argc, char **argv)
     if (strcmp(argv[1], "list") == 0)
         return run_list(argc - 1, argv + 1,
                         "srr backlog list [-c FILE] [--status S] [--label L] [--format table|json|md]",
-                        srr_store_backlog_list, backlog_cols, "no backlog items");
+                        srr_store_backlog_list, backlog_cols, "no backlog items",
+                        SRR_CLI_BACKLOG_STATUSES);
     if (strcmp(argv[1], "show") == 0)
         return run_show(argc - 1, argv + 1,
                         "srr backlog show [-c FILE] [--format table|json|md] ID",
@@ -560,5 +565,6 @@ int srr_cmd_investigations(int argc, char **argv)
         return sub_usage("investigations", subs);
     return run_list(argc - 1, argv + 1,
                     "srr investigations list [-c FILE] [--status S] [--label L] [--format table|json|md]",
-                    srr_store_investigations_list, inv_cols, "no investigations");
+                    srr_store_investigations_list, inv_cols, "no investigations",
+                    SRR_CLI_INV_STATUSES);
 }

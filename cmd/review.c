@@ -462,6 +462,11 @@ int srr_cmd_review(int argc, char **argv)
         srr_say_error("usage: %s\n", usage);
         return SRR_EXIT_USAGE;
     }
+    {
+        static const char *const formats[] = {"table", "md", "markdown", "html", "json", NULL};
+        if (srr_cli_choice("--format", format, formats) != 0)
+            return SRR_EXIT_USAGE;
+    }
     if (strcmp(format, "html") == 0)
         html = 1;
     else if (srr_cli_format(format, &fmt) != 0)

@@ -349,7 +349,8 @@ int srr_cmd_serve(int argc, char **argv)
     }
     {   /* SRR_COMMIT_LINGER_US: a benchmark and tuning knob */
         const char *l = getenv("SRR_COMMIT_LINGER_US");
-        srr_committer_set_linger(sc.com, l ? (unsigned)strtoul(l, NULL, 10) : SERVE_LINGER_US);
+        unsigned long us = l ? strtoul(l, NULL, 10) : SERVE_LINGER_US;
+        srr_committer_set_linger(sc.com, us > 1000000 ? 1000000 : (unsigned)us); /* <= 1 s */
     }
     sc.embedded_writer = strcmp(cfg->queue.backend, "spool") == 0 && !no_drain;
     if (sc.embedded_writer) {

@@ -375,10 +375,10 @@ int srr_cmd_risk_change(int argc, char **argv)
                       o.expect);
         return SRR_EXIT_USAGE;
     }
-    if (o.review_in && srr_duration_parse(o.review_in, &req.review_in_s) != SRR_OK) {
-        srr_say_error("srr: --review-in '%s' is not a duration (e.g. 90d)", o.review_in);
+    /* a next review within ten years: a person's horizon, not year 273792727 */
+    if (o.review_in &&
+        srr_cli_duration("--review-in", o.review_in, 86400, 3650 * 86400LL, &req.review_in_s) != 0)
         return SRR_EXIT_USAGE;
-    }
     st = srr_cli_open_store(o.config, &cfg, &code);
     if (!st)
         return code;
@@ -547,14 +547,8 @@ int srr_cmd_audit(int argc, char **argv)
         srr_say_error("usage: %s\n", usage);
         return SRR_EXIT_USAGE;
     }
-    if (o.limit) {
-        char *end = NULL;
-        limit = strtoll(o.limit, &end, 10);
-        if (!end || *end || limit < 0) {
-            srr_say_error("srr: --limit must be a number\n");
-            return SRR_EXIT_USAGE;
-        }
-    }
+    if (o.limit && srr_cli_count("--limit", o.limit, 0, 10000000, &limit) != 0)
+        return SRR_EXIT_USAGE;
     st = srr_cli_open_store(o.config, &cfg, &code);
     if (!st)
         return code;

@@ -305,7 +305,7 @@ srr_rc srr_duration_parse(const char *s, int64_t *out_s)
         if (end[1] != '\0')
             return SRR_EINVAL;
     }
-    if (v > INT64_MAX / mult)
+    if (v > INT64_MAX / mult || (int64_t)v * mult > SRR_DURATION_MAX_S)
         return SRR_EINVAL;
     *out_s = (int64_t)v * mult;
     return SRR_OK;

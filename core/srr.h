@@ -99,7 +99,9 @@ void srr_time_iso(int64_t t, char out[32]);
 srr_rc srr_time_parse_iso(const char *s, int64_t *out_s);
 
 /* Parses a duration: "90s", "15m", "6h", "7d", "2w" (or plain seconds).
- * Returns SRR_EINVAL on anything else. */
+ * Returns SRR_EINVAL on anything else, and for a value that overflows or
+ * exceeds SRR_DURATION_MAX_S (each caller bounds it further). */
+#define SRR_DURATION_MAX_S (100LL * 366 * 86400) /* a century */
 srr_rc srr_duration_parse(const char *s, int64_t *out_s);
 
 /* Reads a whole file (bounded by max bytes, 0 = 64 MiB). Caller frees *out. */

@@ -83,6 +83,13 @@ srr_rc srr_store_backup(const char *db_path, const char *dest, srr_error *err)
                              dest);
     if (stat(db_path, &sb) != 0)
         return srr_error_set(err, SRR_EIO, "backup: no store at %s", db_path);
+    {   /* owner-only from the start: a backup is the whole store */
+        int fd = open(dest, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+        if (fd < 0)
+            return srr_error_set(err, SRR_EIO, "backup: cannot create %s: %s", dest,
+                                 strerror(errno));
+        close(fd);
+    }
     if (sqlite3_open_v2(db_path, &src, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
         rc = srr_error_set(err, SRR_EIO, "backup: cannot open %s: %s", db_path,
                            sqlite3_errmsg(src));

@@ -28,7 +28,7 @@
  * records of concurrent processes never interleave; srr_producer_flush()
  * is that write and one fdatasync for everything sent since the last flush
  * (group commit).
- * A segment that reached the size limit is sealed (mode 0444) and a new one
+ * A segment that reached the size limit is sealed (mode 0440) and a new one
  * starts at base + size; sealing happens before the successor exists, so a
  * consumer that reaches the end of a sealed segment knows nothing more will
  * be appended to it. A segment that already had a successor when the
@@ -339,7 +339,7 @@ static srr_rc ensure_segment(spool_producer *p, srr_error *err)
             goto out;
         }
         /* Rotate: seal the full segment first, then start its successor. */
-        if (!is_sealed(&sb) && chmod(path, 0444) != 0) {
+        if (!is_sealed(&sb) && chmod(path, 0440) != 0) {
             rc = srr_error_set(err, SRR_EIO, "spool: cannot seal %s: %s", path, strerror(errno));
             goto out;
         }
@@ -347,7 +347,7 @@ static srr_rc ensure_segment(spool_producer *p, srr_error *err)
         free(path);
     }
     path = segment_path(p->dir, base);
-    fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+    fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
     if (fd < 0) {
         rc = srr_error_set(err, SRR_EIO, "spool: cannot create %s: %s", path, strerror(errno));
         goto out;
@@ -375,7 +375,7 @@ static srr_rc spool_producer_open(const srr_config *cfg, void **impl, srr_error 
     if (rc != SRR_OK)
         goto fail;
     lockpath = srr_asprintf("%s/spool.lock", p->dir);
-    p->lock_fd = open(lockpath, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    p->lock_fd = open(lockpath, O_RDWR | O_CREAT | O_CLOEXEC, 0640);
     if (p->lock_fd < 0)
         rc = srr_error_set(err, SRR_EIO, "spool: cannot open %s: %s", lockpath, strerror(errno));
     free(lockpath);
@@ -909,14 +909,14 @@ static srr_rc spool_consumer_open(const srr_config *cfg, void **impl, srr_error 
     if (rc != SRR_OK)
         goto fail;
     path = srr_asprintf("%s/spool.lock", c->dir);
-    c->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    c->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0640);
     if (c->lock_fd < 0) {
         rc = srr_error_set(err, SRR_EIO, "spool: cannot open %s: %s", path, strerror(errno));
         goto fail;
     }
     free(path);
     path = srr_asprintf("%s/consumer.lock", c->dir);
-    c->own_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    c->own_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0640);
     if (c->own_fd < 0) {
         rc = srr_error_set(err, SRR_EIO, "spool: cannot open %s: %s", path, strerror(errno));
         goto fail;

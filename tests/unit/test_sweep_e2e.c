@@ -511,3 +511,42 @@ Test(sweep_e2e, debug_logs_curl_traffic_with_the_keys_redacted, .init = setup,
     tu_run_free(&r);
     free(cfg);
 }
+
+/* A Datadog error body that quotes part of a key (12 characters of
+ * DD_API_KEY, not the whole key) and carries terminal control sequences:
+ * what the sweep prints and logs names the error, redacts the piece of
+ * the key and shows the controls as escapes; a huge body is bounded. */
+Test(sweep_e2e, datadog_error_bodies_are_bounded_redacted_and_inert, .init = setup,
+     .fini = teardown, .timeout = 60)
+{
+    tu_run r;
+    srr_buf body;
+    srr_buf_init(&body, 0);
+    srr_buf_printf(&body, "{\"errors\":[{\"status\":\"400\",\"title\":\"Bad Request\","
+                          "\"detail\":\"key prefix api-key-9f3a7c21 is not valid here "
+                          "\\u001b]0;pwned\\u0007\\u001b[2J\"},\"");
+    for (int i = 0; i < 5000; i++)
+        srr_buf_printf(&body, "padding ");
+    srr_buf_printf(&body, "\"]}");
+    fake_dd_add(dd, "POST", "/api/v2/query/timeseries", "process.rss", 400, NULL, body.data);
+    serve_demo_week();
+    char *cfg = write_config();
+    const char *args[] = {"sweep", "-c", cfg, NULL};
+    const char *env[] = {"DD_API_KEY=api-key-9f3a7c21d5e0b4", NULL};
+    run_srr(&r, args, env);
+    cr_assert_eq(r.status, 1, "%s", r.out);
+    cr_assert(strstr(r.out, "worker-memory") && strstr(r.out, "Bad Request"), "%s", r.out);
+    cr_assert_null(strstr(r.out, "9f3a7c21"), "a piece of the key was printed:\n%s", r.out);
+    cr_assert_null(strstr(r.err, "9f3a7c21"), "a piece of the key was logged:\n%s", r.err);
+    cr_assert(strstr(r.out, "[REDACTED]"), "%s", r.out);
+    cr_assert_null(strchr(r.out, '\x1b'), "a raw ESC reached stdout");
+    cr_assert_null(strchr(r.err, '\x1b'), "a raw ESC reached the log");
+    cr_assert(strstr(r.out, "\\x1b]0;pwned"), "the escape is not shown: %s", r.out);
+    for (char *line = r.out; line && *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
+        size_t len = strcspn(line, "\n");
+        cr_assert_lt(len, 2048, "an unbounded line of %zu bytes", len);
+    }
+    tu_run_free(&r);
+    srr_buf_free(&body);
+    free(cfg);
+}
