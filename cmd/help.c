@@ -198,11 +198,19 @@ static const srr_command commands[] = {
     {"backup", srr_cmd_backup, "backup [-c FILE] BACKUP_FILE",
      "online copy of the store, consistent while the writer runs",
      "Copies the store through SQLite's backup API in one read transaction and checks the "
-     "copy's integrity. Refuses to overwrite an existing file."},
-    {"restore", srr_cmd_restore, "restore [-c FILE] BACKUP_FILE",
-     "checked restore of a backup (stop the writer first)",
-     "Refuses a file that is not an srr store of a known schema or fails its integrity "
-     "check; checks the restored store."},
+     "copy's integrity; the copy (mode 0600) carries the queue position the writer had "
+     "reached with that data. Refuses to overwrite an existing file."},
+    {"restore", srr_cmd_restore, "restore [-c FILE] [--accept-loss] BACKUP_FILE",
+     "restore a backup and rewind the queue to it (stop serve, drain and the sweep first)",
+     "Refuses while srr serve, srr drain or a sweep holds the store, or a writer consumes the "
+     "queue (exit status 1). Refuses a file that is not an srr store of a known schema or "
+     "fails its integrity check. Moves the queue's read position back to where the backup "
+     "was taken (the spool's consumer offset, or the writers' Kafka group offsets), so the "
+     "writer applies again everything queued since, then puts the store back and checks it. "
+     "When the queue no longer holds that position (spool segments deleted after "
+     "queue.spool_retention, Kafka retention passed) or the backup records none, it says how "
+     "many records are out of reach and exits 1 changing nothing; --accept-loss restores "
+     "anyway."},
     {"doctor", srr_cmd_doctor, "doctor [-c FILE] [--offline] [--role sweep|serve|drain|sync]",
      "check what this deployment's roles need: config, Datadog keys, queue, store, webhook, sinks",
      "One line per part, exit status 1 naming what is broken. Each role is checked for what "
