@@ -281,7 +281,13 @@ Test(backup, is_consistent_while_the_writer_writes_and_restores, .init = setup,
     cr_assert(pid >= 0);
     if (pid == 0)
         writer_loop(db);
-    usleep(300 * 1000);
+    /* the writer's first batch committed: the backups below run against a
+     * store that keeps changing (an event, not a guess at how long that
+     * takes on a busy machine) */
+    for (int i = 0; i < 3000 && sf_query_int(db, "SELECT count(*) FROM candidates") == 0; i++)
+        usleep(10 * 1000);
+    cr_assert_gt(sf_query_int(db, "SELECT count(*) FROM candidates"), 0,
+                 "the writer never committed (30 s)");
     long long last = -1;
     for (int i = 0; i < 5; i++) {
         char *bk = srr_asprintf("%s/backup-%d.db", dir, i);
