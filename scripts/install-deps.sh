@@ -10,7 +10,8 @@ PKGS=(build-essential cmake pkg-config
       libmicrohttpd-dev libyaml-dev libssl-dev zlib1g-dev libcriterion-dev python3 python3-yaml systemd dpkg-dev
       bash-completion            # test_completion also runs the script with its helpers
       clang libclang-rt-14-dev   # clang + libFuzzer: tests/fuzz
-      chromium fonts-liberation) # headless browser: the review page's screenshot test
+      chromium fonts-liberation  # headless browser: the review page's screenshot test
+      stress-ng)                 # scripts/loaded-suite.sh: the suite on a loaded machine
 
 missing=()
 for p in "${PKGS[@]}"; do
