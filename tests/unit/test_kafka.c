@@ -25,6 +25,7 @@
 #include <sys/prctl.h>
 #include <unistd.h>
 
+#include "backup.h"
 #include "kafka_mock.h"
 #include "queue.h"
 #include "store.h"
@@ -806,5 +807,52 @@ Test(kafka, restore_of_a_mid_storm_backup_loses_no_accepted_alert)
     wh_ids_free(ids, n);
     free(copy);
     free(yaml);
+    km_stop(&km);
+}
+
+/* Kafka's retention passed the backup's position (the mock keeps about
+ * 5 MiB per partition; older messages fall off its log): restore names how
+ * many records are out of reach (the log start less the backup's offset)
+ * and changes nothing; --accept-loss restores and the drain reads what
+ * the topic still holds. */
+Test(kafka, restore_names_records_past_retention, .timeout = 300)
+{
+    km_cluster *km = km_start(1, "srr.candidates", 1);
+    srr_config *cfg = km_config(km, "w-retention", g_db, NULL);
+    char *copy = srr_asprintf("%s/early.db", g_dir);
+    srr_restore_report rep;
+    srr_error err = {0};
+    int64_t lo = 0, hi = 0;
+    produce_range(cfg, 0, 50, 50);
+    drain_once(cfg);
+    cr_assert_eq(srr_store_backup(g_db, copy, &err), SRR_OK, "%s", err.msg);
+    produce_range(cfg, 50, 25050, 5000);
+    {   /* the log's start and end as a client sees them */
+        char es[256];
+        rd_kafka_conf_t *conf = rd_kafka_conf_new();
+        rd_kafka_t *rk;
+        cr_assert_eq(rd_kafka_conf_set(conf, "bootstrap.servers", km->bootstraps, es, sizeof es),
+                     RD_KAFKA_CONF_OK);
+        rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, es, sizeof es);
+        cr_assert_not_null(rk, "%s", es);
+        cr_assert_eq(rd_kafka_query_watermark_offsets(rk, km->topic, 0, &lo, &hi, 10000),
+                     RD_KAFKA_RESP_ERR_NO_ERROR);
+        rd_kafka_destroy(rk);
+    }
+    cr_assert_gt(lo, 50, "the mock kept everything (log start %lld): no retention to test",
+                 (long long)lo);
+
+    cr_assert_eq(srr_store_restore_queued(cfg, copy, 0, &rep, &err), SRR_ECONFLICT);
+    cr_assert(strstr(err.msg, "out of reach"), "%s", err.msg);
+    cr_assert_eq(rep.plan.out_of_reach, lo - 50, "%s", err.msg);
+    cr_assert_eq(srr_store_restore_queued(cfg, copy, 1, &rep, &err), SRR_OK, "%s", err.msg);
+    cr_assert(rep.rewound);
+    cr_assert_eq(rep.plan.out_of_reach, lo - 50);
+    cr_assert_eq(q("SELECT count(*) FROM candidates"), 50);
+    drain_once(cfg);
+    cr_assert_eq(q("SELECT count(*) FROM candidates"), 50 + (hi - lo),
+                 "not what the topic still holds");
+    free(copy);
+    km_config_free(cfg);
     km_stop(&km);
 }
