@@ -772,8 +772,11 @@ Test(kafka, restore_of_a_mid_storm_backup_loses_no_accepted_alert)
     cr_assert_eq(wh_proc_start(SRR_BIN, yaml, NULL, env, &p), 0, "serve: %s", p.log);
     snprintf(url, sizeof url, "http://127.0.0.1:%u/v1/webhooks/datadog", p.port);
     storm = wh_storm_start(url, "kafka-restore-token", CLIENTS, PER_CLIENT);
-    for (waited = 0; (wh_storm_accepted(storm) < BACKUP_AFTER ||
-                      access(g_db, F_OK) != 0 || q("SELECT count(*) FROM candidates") == 0) &&
+    /* the backup must hold some of the storm: wait for the writer to have
+     * created the store (its tables, not just the file) and committed */
+    for (waited = 0; (wh_storm_accepted(storm) < BACKUP_AFTER || access(g_db, F_OK) != 0 ||
+                      q("SELECT count(*) FROM sqlite_master WHERE name = 'candidates'") == 0 ||
+                      q("SELECT count(*) FROM candidates") == 0) &&
                      waited < 60000;
          waited += 5)
         usleep(5000);
