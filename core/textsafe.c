@@ -64,7 +64,7 @@ void srr_text_safe_append(srr_buf *out, const char *str, size_t n, unsigned flag
         } else if (c == '\t' || (c == '\n' && (flags & SRR_TEXT_MULTILINE))) {
             len = 1;
         } else if (c == '\r' && (flags & SRR_TEXT_MULTILINE) && i + 1 < n && s[i + 1] == '\n') {
-            len = 2; /* a CRLF line end */
+            len = 2;           /* a CRLF line end */
         } else if (c < 0x80) { /* C0 or DEL */
             snprintf(esc, sizeof esc, "\\x%02x", c);
             rep = esc;
@@ -113,8 +113,7 @@ void srr_text_safe_inplace(char *s, size_t cap, unsigned flags)
         while (cut > 0 && ((unsigned char)b.data[cut] & 0xC0) == 0x80)
             cut--;
         for (k = cut > 6 ? cut - 6 : 0; k < cut; k++)
-            if (b.data[k] == '\\' && k + 1 < n &&
-                (b.data[k + 1] == 'x' || b.data[k + 1] == 'u') &&
+            if (b.data[k] == '\\' && k + 1 < n && (b.data[k + 1] == 'x' || b.data[k + 1] == 'u') &&
                 cut - k < (b.data[k + 1] == 'x' ? 4u : 6u))
                 cut = k;
         n = cut;

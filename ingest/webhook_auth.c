@@ -13,9 +13,8 @@
 srr_rc srr_webhook_auth_decide(const srr_webhook_config *cfg, int insecure_no_auth,
                                srr_webhook_auth *out, srr_error *err)
 {
-    const char *pw_from = cfg->basic_password_file && *cfg->basic_password_file
-                              ? cfg->basic_password_file
-                              : NULL;
+    const char *pw_from =
+        cfg->basic_password_file && *cfg->basic_password_file ? cfg->basic_password_file : NULL;
     const char *pw_env = cfg->basic_password_env ? cfg->basic_password_env : "SRR_WEBHOOK_PASSWORD";
     const char *tok_env = cfg->token_env ? cfg->token_env : "SRR_WEBHOOK_TOKEN";
     int user = cfg->basic_user && *cfg->basic_user;

@@ -87,8 +87,8 @@ static void refresh(srr_quarantine *q)
 static int is_full(srr_quarantine *q, size_t len, srr_error *err)
 {
     srr_error why = {0};
-    int full = q->bodies >= q->max_bodies ||
-               q->bytes + (long long)len + Q_META_BYTES > q->max_bytes;
+    int full =
+        q->bodies >= q->max_bodies || q->bytes + (long long)len + Q_META_BYTES > q->max_bytes;
     if (full) {
         srr_error_set(&why, SRR_RETRY,
                       "the quarantine %s is full (%zu bodies, %lld bytes; "
@@ -102,8 +102,8 @@ static int is_full(srr_quarantine *q, size_t len, srr_error *err)
         if (full)
             srr_warn("webhook: %s; bad bodies are answered 503 until then", why.msg);
         else
-            srr_info("webhook: the quarantine %s has room again (%zu bodies, %lld bytes)",
-                     q->dir, q->bodies, q->bytes);
+            srr_info("webhook: the quarantine %s has room again (%zu bodies, %lld bytes)", q->dir,
+                     q->bodies, q->bytes);
         q->full = full;
     }
     return full;
@@ -181,9 +181,8 @@ srr_rc srr_quarantine_keep(srr_quarantine *q, const char *body, size_t len,
     path = srr_asprintf("%s/%s.body", q->dir, base);
     meta_path = srr_asprintf("%s/%s.json", q->dir, base);
     if (srr_file_write_atomic(path, body ? body : "", len, &werr) == SRR_OK) {
-        m = json_pack("{s:s, s:s, s:s, s:I, s:s}", "time", iso, "reason", reason,
-                      "content_type", content_type ? content_type : "", "bytes", (json_int_t)len,
-                      "body", base);
+        m = json_pack("{s:s, s:s, s:s, s:I, s:s}", "time", iso, "reason", reason, "content_type",
+                      content_type ? content_type : "", "bytes", (json_int_t)len, "body", base);
         meta = m ? json_dumps(m, JSON_INDENT(2)) : NULL;
         json_decref(m);
         if (!meta)
@@ -199,8 +198,7 @@ srr_rc srr_quarantine_keep(srr_quarantine *q, const char *body, size_t len,
         rc = srr_error_set(err, SRR_EIO, "cannot quarantine a %zu-byte body: %s", len, werr.msg);
     } else {
         atomic_fetch_add(&q->kept, 1);
-        srr_warn("webhook: 400 %s; body (%zu bytes) kept as %s/%s.body", reason, len, q->dir,
-                 base);
+        srr_warn("webhook: 400 %s; body (%zu bytes) kept as %s/%s.body", reason, len, q->dir, base);
     }
     free(meta);
     free(meta_path);

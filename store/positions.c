@@ -77,8 +77,7 @@ srr_rc srr_positions_read(sqlite3 *db, const char *key, srr_queue_pos **out, siz
         free(*out);
         *out = NULL;
         *n = 0;
-        return srr_error_set(err, SRR_EIO, "reading the queue positions: %s",
-                             sqlite3_errmsg(db));
+        return srr_error_set(err, SRR_EIO, "reading the queue positions: %s", sqlite3_errmsg(db));
     }
     return SRR_OK;
 }

@@ -19,10 +19,9 @@ srr_rc srr_kafka_consumer_conf(const srr_kafka_config *kc, rd_kafka_conf_t **out
 
 /* Kafka's rewinder (queue_backend.h): the writers' group moved back to
  * the offsets a backup recorded. */
-srr_rc srr_kafka_rewind_open(const srr_config *cfg, void **impl, const char **key,
-                             srr_error *err);
-srr_rc srr_kafka_rewind_check(void *impl, const srr_queue_pos *pos, size_t n,
-                              srr_rewind_plan *plan, srr_error *err);
+srr_rc srr_kafka_rewind_open(const srr_config *cfg, void **impl, const char **key, srr_error *err);
+srr_rc srr_kafka_rewind_check(void *impl, const srr_queue_pos *pos, size_t n, srr_rewind_plan *plan,
+                              srr_error *err);
 srr_rc srr_kafka_rewind_apply(void *impl, const srr_queue_pos *pos, size_t n, srr_error *err);
 void srr_kafka_rewind_close(void *impl);
 

@@ -59,8 +59,7 @@ static srr_rc group_is_idle(krewinder *r, srr_error *err)
     return rc;
 }
 
-srr_rc srr_kafka_rewind_open(const srr_config *cfg, void **impl, const char **key,
-                                srr_error *err)
+srr_rc srr_kafka_rewind_open(const srr_config *cfg, void **impl, const char **key, srr_error *err)
 {
     const srr_kafka_config *kc = &cfg->queue.kafka;
     rd_kafka_conf_t *conf = NULL;
@@ -103,8 +102,8 @@ static int64_t offset_of(const srr_queue_pos *pos, size_t n, int p)
     return 0;
 }
 
-srr_rc srr_kafka_rewind_check(void *impl, const srr_queue_pos *pos, size_t n,
-                                 srr_rewind_plan *plan, srr_error *err)
+srr_rc srr_kafka_rewind_check(void *impl, const srr_queue_pos *pos, size_t n, srr_rewind_plan *plan,
+                              srr_error *err)
 {
     krewinder *r = impl;
     const rd_kafka_metadata_t *md = NULL;
@@ -174,4 +173,3 @@ srr_rc srr_kafka_rewind_apply(void *impl, const srr_queue_pos *pos, size_t n, sr
     srr_info("kafka: group %s moved back to the backup's offsets on %s", r->group, r->topic);
     return SRR_OK;
 }
-

@@ -25,10 +25,9 @@ int srr_spool_parse_offset(const char *text, int64_t *offset, int64_t *records);
 int srr_spool_frame(const unsigned char *h, size_t avail, size_t *total);
 
 /* The spool's rewinder (queue_backend.h). */
-srr_rc srr_spool_rewind_open(const srr_config *cfg, void **impl, const char **key,
-                             srr_error *err);
-srr_rc srr_spool_rewind_check(void *impl, const srr_queue_pos *pos, size_t n,
-                              srr_rewind_plan *plan, srr_error *err);
+srr_rc srr_spool_rewind_open(const srr_config *cfg, void **impl, const char **key, srr_error *err);
+srr_rc srr_spool_rewind_check(void *impl, const srr_queue_pos *pos, size_t n, srr_rewind_plan *plan,
+                              srr_error *err);
 srr_rc srr_spool_rewind_apply(void *impl, const srr_queue_pos *pos, size_t n, srr_error *err);
 void srr_spool_rewind_close(void *impl);
 

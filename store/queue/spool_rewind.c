@@ -38,8 +38,7 @@ typedef struct spool_rewinder {
     int have_offset;
 } spool_rewinder;
 
-srr_rc srr_spool_rewind_open(const srr_config *cfg, void **impl, const char **key,
-                             srr_error *err)
+srr_rc srr_spool_rewind_open(const srr_config *cfg, void **impl, const char **key, srr_error *err)
 {
     spool_rewinder *r;
     char *path;
@@ -162,8 +161,8 @@ static srr_rc survey(spool_rewinder *r, srr_error *err)
     return SRR_OK;
 }
 
-srr_rc srr_spool_rewind_check(void *impl, const srr_queue_pos *pos, size_t n,
-                              srr_rewind_plan *plan, srr_error *err)
+srr_rc srr_spool_rewind_check(void *impl, const srr_queue_pos *pos, size_t n, srr_rewind_plan *plan,
+                              srr_error *err)
 {
     spool_rewinder *r = impl;
     int64_t at = n > 0 ? pos[0].offset : 0, at_n = n > 0 ? pos[0].records : 0;
@@ -204,7 +203,8 @@ srr_rc srr_spool_rewind_apply(void *impl, const srr_queue_pos *pos, size_t n, sr
 {
     spool_rewinder *r = impl;
     srr_rewind_plan plan;
-    int64_t at = n > 0 ? pos[0].offset : 0, at_n = n > 0 && pos[0].records >= 0 ? pos[0].records : 0;
+    int64_t at = n > 0 ? pos[0].offset : 0,
+            at_n = n > 0 && pos[0].records >= 0 ? pos[0].records : 0;
     char text[48], *path;
     int len;
     srr_rc rc;

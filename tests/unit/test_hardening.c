@@ -46,8 +46,7 @@ TestSuite(hardening, .init = setup, .fini = teardown, .timeout = 60);
 static void run(tu_run *r, const char *const *args)
 {
     const char *argv[16];
-    const char *env[] = {"SRR_NOW=1795392000", "SRR_WEBHOOK_TOKEN=", "SRR_WEBHOOK_PASSWORD=",
-                         NULL};
+    const char *env[] = {"SRR_NOW=1795392000", "SRR_WEBHOOK_TOKEN=", "SRR_WEBHOOK_PASSWORD=", NULL};
     size_t n = 0;
     argv[n++] = SRR_BIN;
     for (size_t i = 0; args[i]; i++)
@@ -71,10 +70,10 @@ static void refused(const char *const *args, const char *want1, const char *want
 
 Test(hardening, durations_and_counts_are_bounded)
 {
-    const char *accept[] = {"risks", "accept", "SRR-1", "--review-in", "99999999999d",
-                            "--reason", "x", "-c", cfg, NULL};
-    const char *accept2[] = {"risks", "accept", "SRR-1", "--review-in", "3651d", "--reason",
-                             "x", "-c", cfg, NULL};
+    const char *accept[] = {"risks",    "accept", "SRR-1", "--review-in", "99999999999d",
+                            "--reason", "x",      "-c",    cfg,           NULL};
+    const char *accept2[] = {"risks",    "accept", "SRR-1", "--review-in", "3651d",
+                             "--reason", "x",      "-c",    cfg,           NULL};
     const char *stale[] = {"risks", "list", "--stale", "9999999999999999999d", "-c", cfg, NULL};
     const char *limit[] = {"audit", "--limit", "99999999999999999999", "-c", cfg, NULL};
     int64_t v = 0;
@@ -200,7 +199,8 @@ Test(hardening, pieces_of_a_secret_are_redacted)
 {
     char line[256];
     srr_secret_register("dd-api-0123456789abcdef");
-    snprintf(line, sizeof line, "Datadog: key 0123456789ab is invalid; whole dd-api-0123456789abcdef");
+    snprintf(line, sizeof line,
+             "Datadog: key 0123456789ab is invalid; whole dd-api-0123456789abcdef");
     srr_redact(line, sizeof line);
     cr_assert_null(strstr(line, "01234567"), "%s", line);
     cr_assert(strstr(line, "Datadog: key [REDACTED] is invalid"), "%s", line);

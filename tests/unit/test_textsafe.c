@@ -20,8 +20,10 @@
 #include "testutil.h"
 #include "textsafe.h"
 
-#define EVIL_TITLE "\x1b]0;pwned\x07\x1b[2J\x1b[31mFAKE OK <script>alert(1)</script> \xc2\x9b" \
-                   "1m \xe2\x80\xae" "evil"
+#define EVIL_TITLE                                                                                 \
+    "\x1b]0;pwned\x07\x1b[2J\x1b[31mFAKE OK <script>alert(1)</script> \xc2\x9b"                    \
+    "1m \xe2\x80\xae"                                                                              \
+    "evil"
 
 static void check(const char *in, unsigned flags, const char *want)
 {
@@ -40,9 +42,15 @@ Test(textsafe, each_kind_of_control_is_shown)
     check("line\r\nnext", SRR_TEXT_MULTILINE, "line\r\nnext");
     check("over\rwrite", SRR_TEXT_MULTILINE, "over\\x0dwrite");
     check("del\x7f", 0, "del\\x7f");
-    check("c1 \xc2\x9b" "31m", 0, "c1 \\u009b31m");
-    check("raw \x9b" "31m \xff", 0, "raw \\x9b31m \\xff");
-    check("bidi \xe2\x80\xae" "txt", 0, "bidi \\u202etxt");
+    check("c1 \xc2\x9b"
+          "31m",
+          0, "c1 \\u009b31m");
+    check("raw \x9b"
+          "31m \xff",
+          0, "raw \\x9b31m \\xff");
+    check("bidi \xe2\x80\xae"
+          "txt",
+          0, "bidi \\u202etxt");
     check("cut \xe2\x80", 0, "cut \\xe2\\x80");
     check("<b>&</b>", 0, "<b>&</b>");
     check("<img src=x onerror=alert(1)> & co", SRR_TEXT_MARKDOWN,
@@ -88,7 +96,8 @@ static void assert_inert(const char *what, const char *s)
 {
     for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
         cr_assert(!(*p < 0x20 && *p != '\n' && *p != '\t' && *p != '\r') && *p != 0x7f,
-                  "%s: raw control byte 0x%02x at %zu", what, *p, (size_t)(p - (const unsigned char *)s));
+                  "%s: raw control byte 0x%02x at %zu", what, *p,
+                  (size_t)(p - (const unsigned char *)s));
         cr_assert(!(p[0] == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f), "%s: raw C1", what);
         cr_assert(!(p[0] == 0xe2 && p[1] == 0x80 && p[2] == 0xae), "%s: raw bidi override", what);
     }
@@ -107,8 +116,7 @@ static void run(tu_run *r, const char *const *args)
     cr_assert_eq(r->status, 0, "%s: %s", args[0], r->err);
 }
 
-Test(textsafe, commands_print_no_raw_control_bytes, .init = setup, .fini = teardown,
-     .timeout = 60)
+Test(textsafe, commands_print_no_raw_control_bytes, .init = setup, .fini = teardown, .timeout = 60)
 {
     tu_run r;
     const char *list[] = {"risks", "list", "-c", cfg, NULL};

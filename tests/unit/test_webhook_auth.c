@@ -148,8 +148,8 @@ Test(webhook_auth, the_whole_matrix)
                 int partial = (password && user != USER_SET) || (user == USER_SET && !password);
                 int basic = user == USER_SET && password;
                 srr_rc rc = srr_webhook_auth_decide(&cfg->webhook, 0, &a, &err);
-                cr_log_info("token %d, user %s, password %d: %s", token, USER_NAMES[user],
-                            password, rc == SRR_OK ? "accepted" : err.msg);
+                cr_log_info("token %d, user %s, password %d: %s", token, USER_NAMES[user], password,
+                            rc == SRR_OK ? "accepted" : err.msg);
                 if (partial) {
                     cr_assert_eq(rc, SRR_EINVAL, "token %d user %s password %d", token,
                                  USER_NAMES[user], password);
@@ -160,8 +160,7 @@ Test(webhook_auth, the_whole_matrix)
                     else
                         cr_assert(strstr(err.msg, "password is missing"), "%s", err.msg);
                     /* a partly given secret is refused even when insecure */
-                    cr_assert_eq(srr_webhook_auth_decide(&cfg->webhook, 1, &a, &err),
-                                 SRR_EINVAL);
+                    cr_assert_eq(srr_webhook_auth_decide(&cfg->webhook, 1, &a, &err), SRR_EINVAL);
                     {
                         srr_webhook_hooks hooks = {NULL, accept_now, NULL, NULL};
                         srr_webhook_opts o = {&cfg->webhook, 1, 2000, 1, 0};
@@ -197,7 +196,8 @@ Test(webhook_auth, nul_bytes_in_credentials_are_refused)
     srr_error err = {0};
     static const char with_nul[] = "datadog:" PASSWORD "\0junk";
     char *h = basic_header(with_nul, sizeof with_nul - 1);
-    char *h2 = basic_header("datadog:" PASSWORD, strlen("datadog:" PASSWORD) + 1); /* trailing NUL */
+    char *h2 =
+        basic_header("datadog:" PASSWORD, strlen("datadog:" PASSWORD) + 1); /* trailing NUL */
     const char *nul[] = {"Content-Type: application/json", h, NULL};
     const char *nul2[] = {"Content-Type: application/json", h2, NULL};
     cr_assert_eq(srr_webhook_auth_decide(&cfg->webhook, 0, &a, &err), SRR_OK, "%s", err.msg);
@@ -239,14 +239,14 @@ Test(webhook_auth, nul_bytes_in_credentials_are_refused)
 
 Test(webhook_auth, an_empty_secret_file_is_named)
 {
-    char *p = tu_write_file(dir, "pw", "\n"), *extra = srr_asprintf(
-                                                   "  basic_password_file: %s\n", p);
+    char *p = tu_write_file(dir, "pw", "\n"),
+         *extra = srr_asprintf("  basic_password_file: %s\n", p);
     srr_config *cfg = load(1, USER_SET, 0, extra);
     srr_webhook_auth a;
     srr_error err = {0};
     cr_assert_eq(srr_webhook_auth_decide(&cfg->webhook, 1, &a, &err), SRR_EINVAL);
-    cr_assert(strstr(err.msg, "basic_password_file") && strstr(err.msg, "holds no password"),
-              "%s", err.msg);
+    cr_assert(strstr(err.msg, "basic_password_file") && strstr(err.msg, "holds no password"), "%s",
+              err.msg);
     srr_config_destroy(cfg);
     free(p);
     free(extra);
