@@ -202,7 +202,8 @@ static const srr_command commands[] = {
      "reached with that data. Refuses to overwrite an existing file."},
     {"restore", srr_cmd_restore, "restore [-c FILE] [--accept-loss] BACKUP_FILE",
      "restore a backup and rewind the queue to it (stop serve, drain and the sweep first)",
-     "Refuses while srr serve, srr drain or a sweep holds the store, or a writer consumes the "
+     "Refuses while srr serve, srr drain, srr sync or a sweep holds the store, or a writer "
+     "consumes the "
      "queue (exit status 1). Refuses a file that is not an srr store of a known schema or "
      "fails its integrity check. Moves the queue's read position back to where the backup "
      "was taken (the spool's consumer offset, or the writers' Kafka group offsets), so the "

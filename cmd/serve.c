@@ -33,6 +33,7 @@
 #include "cli.h"
 #include "gauges.h"
 #include "log.h"
+#include "outbox.h"
 #include "queue.h"
 #include "rules.h"
 #include "store.h"
@@ -326,9 +327,11 @@ int srr_cmd_serve(int argc, char **argv)
     pthread_sigmask(SIG_BLOCK, &set, NULL);
     signal(SIGPIPE, SIG_IGN);
 
-    /* With the spool (beside the store), srr restore refuses while serve
-     * runs (backup.h); with Kafka it checks the writers' group instead. */
-    if (strcmp(cfg->queue.backend, "spool") == 0 &&
+    /* With the spool (beside the store), or syncing the store's outbox,
+     * srr restore refuses while serve runs (backup.h); a Kafka receiver
+     * that does neither does not touch the store (restore checks the
+     * writers' group instead). */
+    if ((strcmp(cfg->queue.backend, "spool") == 0 || (!no_sync && srr_sync_configured(cfg))) &&
         (hold = srr_store_hold(cfg->store.path, &err)) < 0) {
         fprintf(stderr, "srr serve: %s\n", err.msg);
         code = SRR_EXIT_FAIL;

@@ -17,7 +17,9 @@
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include <unistd.h>
 
+#include "backup.h"
 #include "cli.h"
 #include "log.h"
 #include "outbox.h"
@@ -81,7 +83,7 @@ static int sync_run(int argc, char **argv)
     srr_sync_stats stats;
     srr_error err = {0};
     struct sigaction sa;
-    int c, once = 0, code = SRR_EXIT_OK;
+    int c, once = 0, code = SRR_EXIT_OK, hold;
     optind = 1;
     while ((c = srr_getopt_long(argc, argv, "c:", longopts, NULL)) != -1) {
         if (c == 'c')
@@ -98,6 +100,14 @@ static int sync_run(int argc, char **argv)
     s = open_sync(config, NULL, 1, &cfg, &code);
     if (!s)
         return code;
+    /* a writer of the store: srr restore refuses while it runs (backup.h) */
+    hold = srr_store_hold(cfg->store.path, &err);
+    if (hold < 0) {
+        fprintf(stderr, "srr sync: %s\n", err.msg);
+        srr_sync_close(&s);
+        srr_config_destroy(cfg);
+        return SRR_EXIT_FAIL;
+    }
     memset(&sa, 0, sizeof(sa));
     sa.sa_handler = on_signal;
     sigaction(SIGINT, &sa, NULL);
@@ -113,6 +123,7 @@ static int sync_run(int argc, char **argv)
     }
     srr_sync_close(&s);
     srr_config_destroy(cfg);
+    close(hold);
     return code;
 }
 

@@ -244,8 +244,8 @@ static int lock_store(const char *db_path, srr_error *err)
     else if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
         srr_error_set(err, SRR_ECONFLICT,
                       "restore: the store %s is in use by a running srr (srr serve, srr drain, "
-                      "or a sweep writing to it): stop them first (systemctl stop srr-serve "
-                      "srr-drain srr-sweep.timer), then restore",
+                      "srr sync, or a sweep writing to it): stop them first (systemctl stop "
+                      "srr-serve srr-drain srr-sweep.timer), then restore",
                       db_path);
         close(fd);
         fd = -1;

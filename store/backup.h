@@ -43,7 +43,7 @@ typedef struct srr_restore_report {
  * positions the writer stored with the data, migration 4), so the
  * idempotent writer applies again everything queued since. In order:
  * refuses (SRR_ECONFLICT, naming who) while the store is held
- * (srr_store_hold: serve, drain, a sweep writing) or a writer consumes the
+ * (srr_store_hold: serve, drain, sync, a sweep writing) or a writer consumes the
  * queue; checks the backup (SRR_EINVAL when it is no srr store this binary
  * knows); when the queue no longer holds the backup's position (spool
  * segments deleted, Kafka retention passed) or the backup records none,
