@@ -69,16 +69,20 @@ const char *const SRR_CLI_URGENCIES[] = {"low", "medium", "high", "critical", NU
 
 int srr_cli_choice(const char *option, const char *value, const char *const *allowed)
 {
+    srr_buf b;
     size_t i;
     if (!value)
         return 0;
     for (i = 0; allowed[i]; i++)
         if (strcmp(value, allowed[i]) == 0)
             return 0;
-    fprintf(stderr, "srr: unknown %s '%s' (expected one of:", option, srr_cli_safe(value, 0, 0));
+    srr_buf_init(&b, 0);
+    srr_buf_printf(&b, "srr: unknown %s '%s' (expected one of:", option,
+                   srr_cli_safe(value, SRR_FMT_TABLE, 0));
     for (i = 0; allowed[i]; i++)
-        fprintf(stderr, "%s %s", i ? "," : "", allowed[i]);
-    fprintf(stderr, ")\n");
+        srr_buf_printf(&b, "%s %s", i ? "," : "", allowed[i]);
+    srr_say_error("%s)\n", b.data);
+    srr_buf_free(&b);
     return -1;
 }
 
@@ -101,13 +105,13 @@ int srr_cli_duration(const char *option, const char *text, int64_t min_s, int64_
     duration_text(min_s, lo, sizeof lo);
     duration_text(max_s, hi, sizeof hi);
     if (srr_duration_parse(text, &v) != SRR_OK) {
-        fprintf(stderr, "srr: %s '%s' is not a duration between %s and %s (e.g. 90d, 12h)\n",
-                option, srr_cli_safe(text, 0, 0), lo, hi);
+        srr_say_error("srr: %s '%s' is not a duration between %s and %s (e.g. 90d, 12h)\n",
+                      option, srr_cli_safe(text, 0, 0), lo, hi);
         return -1;
     }
     if (v < min_s || v > max_s) {
-        fprintf(stderr, "srr: %s '%s' is out of range: between %s and %s\n", option,
-                srr_cli_safe(text, 0, 0), lo, hi);
+        srr_say_error("srr: %s '%s' is out of range: between %s and %s\n", option,
+                      srr_cli_safe(text, 0, 0), lo, hi);
         return -1;
     }
     *out = v;
@@ -122,8 +126,8 @@ int srr_cli_count(const char *option, const char *text, long long min, long long
     errno = 0;
     v = strtoll(text, &end, 10);
     if (errno || end == text || *end || v < min || v > max) {
-        fprintf(stderr, "srr: %s '%s' must be a whole number between %lld and %lld\n", option,
-                srr_cli_safe(text, 0, 0), min, max);
+        srr_say_error("srr: %s '%s' must be a whole number between %lld and %lld\n", option,
+                      srr_cli_safe(text, 0, 0), min, max);
         return -1;
     }
     *out = v;
@@ -153,7 +157,7 @@ srr_config *srr_cli_load_config(const char *path, int *exit_code)
      * no core dump may carry them, and no other process of this user may
      * read this one's memory. */
     if (srr_cli_no_core_dumps() != 0)
-        fprintf(stderr, "srr: warning: cannot turn core dumps off\n");
+        srr_say_error("srr: warning: cannot turn core dumps off\n");
     return cfg;
 }
 
@@ -368,7 +372,7 @@ static int drain(const srr_config *cfg, int once, volatile sig_atomic_t *stop, c
     /* held while writing: srr restore refuses meanwhile (backup.h) */
     hold = srr_store_hold(cfg->store.path, &err);
     if (hold < 0) {
-        fprintf(stderr, "%s: %s\n", who, err.msg);
+        srr_say_error("%s: %s\n", who, err.msg);
         srr_rules_destroy(rs);
         return SRR_EXIT_FAIL;
     }

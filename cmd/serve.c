@@ -333,7 +333,7 @@ int srr_cmd_serve(int argc, char **argv)
      * writers' group instead). */
     if ((strcmp(cfg->queue.backend, "spool") == 0 || (!no_sync && srr_sync_configured(cfg))) &&
         (hold = srr_store_hold(cfg->store.path, &err)) < 0) {
-        fprintf(stderr, "srr serve: %s\n", err.msg);
+        srr_say_error("srr serve: %s\n", err.msg);
         code = SRR_EXIT_FAIL;
         goto out;
     }

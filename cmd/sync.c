@@ -103,7 +103,7 @@ static int sync_run(int argc, char **argv)
     /* a writer of the store: srr restore refuses while it runs (backup.h) */
     hold = srr_store_hold(cfg->store.path, &err);
     if (hold < 0) {
-        fprintf(stderr, "srr sync: %s\n", err.msg);
+        srr_say_error("srr sync: %s\n", err.msg);
         srr_sync_close(&s);
         srr_config_destroy(cfg);
         return SRR_EXIT_FAIL;
