@@ -40,7 +40,7 @@ typedef struct srr_restore_report {
 
 /* srr restore: puts the backup `src` back as the store of cfg AND moves
  * cfg's queue read position back to where the backup was taken (the
- * positions the writer stored with the data, migration 4), so the
+ * positions the writer stored with the data, migration 6), so the
  * idempotent writer applies again everything queued since. In order:
  * refuses (SRR_ECONFLICT, naming who) while the store is held
  * (srr_store_hold: serve, drain, sync, a sweep writing) or a writer consumes the

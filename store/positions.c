@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0
  *
- * positions.c - the queue positions kept in the store (migration 4,
+ * positions.c - the queue positions kept in the store (migration 6,
  * table queue_positions): written by the writer inside the transaction of
  * the batch they cover, read back from a backup by `srr restore`
  * (store_internal.h).
@@ -58,7 +58,7 @@ srr_rc srr_positions_read(sqlite3 *db, const char *key, srr_queue_pos **out, siz
                            " WHERE backend = ?1 ORDER BY partition",
                            -1, &s, NULL) != SQLITE_OK) {
         sqlite3_finalize(s);
-        return SRR_OK; /* a store from before migration 4: no positions */
+        return SRR_OK; /* a store from before migration 6: no positions */
     }
     *has_table = 1;
     sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
