@@ -46,6 +46,17 @@ static const srr_ref_key KEYS[] = {
      "backoff, batch."},
     {"", "notion", 0, "map", NULL,
      "The Notion database the records are mirrored to, and how (a sink: srr sync)."},
+    {"", "slack", 0, "map", NULL,
+     "The Slack channel told of new drafts and events, and which events (a sink: srr sync)."},
+    {"", "tickets", 0, "map", NULL,
+     "Accepted backlog items as tickets in GitHub or Jira: which tracker, when, how often "
+     "closed tickets are read back (a sink: srr sync)."},
+    {"", "github", 0, "map", NULL,
+     "The GitHub repository of the tickets and its token (read by the tickets sink)."},
+    {"", "jira", 0, "map", NULL,
+     "The Jira Cloud project of the tickets and its API token (read by the tickets sink)."},
+    {"", "sheets", 0, "map", NULL,
+     "The Google Sheet with one row per record, and its service account (a sink: srr sync)."},
 
     /* ---- checks[] ----------------------------------------------------------- */
     {"checks[]", "name", SRR_REF_REQUIRED, "name", "worker-memory",
