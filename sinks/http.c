@@ -272,6 +272,9 @@ srr_rc srr_http_gate_enter(srr_http_gate *g, int64_t max_sleep_ms, srr_error *er
 
 void srr_http_gate_done(srr_http_gate *g, srr_rc rc, int64_t retry_after_ms, int64_t now_ms)
 {
+    /* The spacing runs from the answer, not from the send: the server counts
+     * from when it took the request, which is later than when it left. */
+    g->last_sent_ms = now_ms;
     if (rc == SRR_OK) {
         g->failures = 0;
         g->blocked_until_ms = 0;

@@ -91,7 +91,7 @@ typedef struct srr_http_gate {
     int64_t min_interval_ms;  /* spacing between two requests (0 = none) */
     int64_t backoff_base_ms;  /* first wait after a retryable failure without Retry-After */
     int64_t backoff_max_ms;   /* cap of the doubling */
-    int64_t last_sent_ms;     /* when the last request left (0 = never) */
+    int64_t last_sent_ms;     /* when the last exchange ended (0 = never) */
     int64_t blocked_until_ms; /* nothing is sent before this */
     unsigned failures;        /* consecutive retryable failures */
 } srr_http_gate;
@@ -105,7 +105,8 @@ int64_t srr_http_gate_wait_ms(const srr_http_gate *g, int64_t now_ms);
  * if that is at most `max_sleep_ms`; SRR_RETRY (with a message giving the
  * wait) while blocked after a failure or when the spacing is longer. */
 srr_rc srr_http_gate_enter(srr_http_gate *g, int64_t max_sleep_ms, srr_error *err);
-/* Records the outcome of a request that left: SRR_OK clears the failure
+/* Records the outcome of a request that left (the spacing counts from now,
+ * when its answer came back): SRR_OK clears the failure
  * count; SRR_RETRY blocks the gate for `retry_after_ms` when >= 0, else for
  * the next backoff step. Other codes change nothing. */
 void srr_http_gate_done(srr_http_gate *g, srr_rc rc, int64_t retry_after_ms, int64_t now_ms);

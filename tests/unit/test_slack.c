@@ -220,22 +220,28 @@ Test(slack_api, rate_limit_429_honours_retry_after, .timeout = 30)
     srr_slack *s = client(fs, 1); /* the client's own spacing off: the fake must say 429 */
     json_t *m = json_pack("{s:s}", "text", "hello");
     srr_error err = {0};
-    cr_assert_eq(srr_slack_post(s, m, &err), SRR_OK, "%s", err.msg);
-    cr_assert_eq(srr_slack_post(s, m, &err), SRR_RETRY);
+    size_t oks = 0;
+    srr_rc rc;
+    /* back to back until the fake says 429 (a stalled machine may space
+     * two posts by a second on its own) */
+    while ((rc = srr_slack_post(s, m, &err)) == SRR_OK)
+        cr_assert_lt(++oks, 10);
+    cr_assert_eq(rc, SRR_RETRY, "%s", err.msg);
+    cr_assert_geq(oks, 1);
     cr_assert_eq(fake_http_count_where(h, NULL, NULL, 429), 1);
     int64_t at = srr_slack_retry_at_ms(s);
     cr_assert_gt(at, srr_http_now_ms() + 500, "Retry-After: 1 was not honoured");
     /* while blocked nothing reaches Slack */
     cr_assert_eq(srr_slack_post(s, m, &err), SRR_RETRY);
     cr_assert(strstr(err.msg, "rate limited") != NULL, "%s", err.msg);
-    cr_assert_eq(fake_http_count(h), 2);
+    cr_assert_eq(fake_http_count(h), oks + 1);
     wait_ready(s);
     cr_assert_eq(srr_slack_post(s, m, &err), SRR_OK, "%s", err.msg);
     cr_assert_eq(fake_http_count_where(h, NULL, NULL, 429), 1);
-    cr_assert_eq(fake_slack_messages(fs), 2);
+    cr_assert_eq(fake_slack_messages(fs), oks + 1);
     fake_http_entry limited, ok;
-    fake_http_entry_get(h, 1, &limited);
-    fake_http_entry_get(h, 2, &ok);
+    fake_http_entry_get(h, oks, &limited);
+    fake_http_entry_get(h, oks + 1, &ok);
     cr_assert_geq(ok.at_ms - limited.at_ms, 1000);
     fake_http_entry_free(&limited);
     fake_http_entry_free(&ok);
@@ -308,7 +314,8 @@ Test(slack_api, permanent_errors_are_permanent, .timeout = 30)
     cr_assert_eq(srr_slack_post(s, m, &err), SRR_ENOTFOUND);
     cr_assert(strstr(err.msg, "410 channel_is_archived") != NULL, "%s", err.msg);
     cr_assert(strstr(err.msg, "fakesecret") == NULL, "the hook URL leaked: %s", err.msg);
-    cr_assert_eq(srr_slack_retry_at_ms(s), 0, "a permanent error must not block the gate");
+    cr_assert_lt(srr_slack_retry_at_ms(s), srr_http_now_ms() + 100,
+                 "a permanent error must not block the gate beyond the spacing");
     fake_slack_set_channel(fs, "prohibited", 1);
     cr_assert_eq(srr_slack_post(s, m, &err), SRR_EAUTH);
     fake_slack_set_channel(fs, "ok", 1);
@@ -385,6 +392,7 @@ Test(slack_api, chat_post_message_with_a_bot_token, .timeout = 30)
     o.bot_token = FAKE_SLACK_BOT_TOKEN;
     o.channel = FAKE_SLACK_CHANNEL;
     o.min_interval_ms = 1;
+    fake_slack_set_rate(fs, 60000, 1); /* a second post is surely "too fast" */
     cr_assert_eq(srr_slack_create(&o, &s, &err), SRR_OK);
     json_t *m = json_pack("{s:s}", "text", "via the Web API");
     cr_assert_eq(srr_slack_post(s, m, &err), SRR_OK, "%s", err.msg);

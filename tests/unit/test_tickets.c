@@ -21,6 +21,8 @@
 #include "github_api.h"
 #include "http.h"
 #include "jira_api.h"
+#include "sheets_config.h"
+#include "slack_config.h"
 #include "tickets_config.h"
 
 /* ---- GitHub ----------------------------------------------------------------------- */
@@ -219,7 +221,7 @@ Test(github, primary_rate_limit_is_honoured_before_and_after_a_403, .timeout = 6
 {
     fake_github *fg = fake_github_start();
     fake_http *h = fake_github_http(fg);
-    fake_github_set_limit(fg, 3, 2);
+    fake_github_set_limit(fg, 3, 3);
     srr_github *gh = gh_client(fg, FAKE_GITHUB_TOKEN);
     srr_github_issue is;
     srr_error err = {0};
@@ -643,4 +645,22 @@ Test(tickets_config, tables_defaults_and_errors)
     cr_assert(strstr(ref, "| `jira.issue_type` | string | Task |") != NULL);
     cr_assert(strstr(ref, "| `tickets.auto` | boolean | false |") != NULL);
     free(ref);
+}
+
+/* The README's table of the sinks' sections is the option tables, printed:
+ * if an option changes, this fails until the README is regenerated. */
+Test(tickets_config, readme_reference_is_current)
+{
+    char *readme = NULL, *buf = NULL;
+    size_t len = 0, blen = 0;
+    FILE *f = open_memstream(&buf, &blen);
+    srr_slack_config_print_reference(f);
+    srr_tickets_config_print_reference(f);
+    srr_sheets_config_print_reference(f);
+    fclose(f);
+    cr_assert_eq(srr_file_read(SRR_SOURCE_DIR "/README.md", 0, &readme, &len, NULL), SRR_OK);
+    cr_assert(strstr(readme, buf) != NULL,
+              "README.md's table of the sinks' options differs from their tables:\n%s", buf);
+    free(readme);
+    free(buf);
 }
