@@ -48,6 +48,24 @@ static size_t on_header(char *p, size_t size, size_t n, void *ud)
     return size * n;
 }
 
+/* Sinks carry credentials (tokens, a webhook URL that is one): plain http
+ * only to this machine (tests, a local proxy), never across a network. */
+static int plain_http_allowed(const char *url)
+{
+    static const char *const loopback[] = {"127.", "localhost", "[::1]", NULL};
+    const char *host;
+    if (strncasecmp(url, "http://", 7) != 0)
+        return 1;
+    host = url + 7;
+    for (size_t i = 0; loopback[i]; i++) {
+        size_t n = strlen(loopback[i]);
+        if (strncasecmp(host, loopback[i], n) == 0 &&
+            (loopback[i][n - 1] == '.' || host[n] == ':' || host[n] == '/' || host[n] == '\0'))
+            return 1;
+    }
+    return 0;
+}
+
 int64_t srr_http_now_ms(void)
 {
     struct timespec ts;
@@ -71,6 +89,14 @@ srr_rc srr_http_request(const srr_http_opts *opts, const char *method, const cha
     if (!opts)
         opts = &none;
     memset(resp, 0, sizeof(*resp));
+    if (!plain_http_allowed(url)) {
+        srr_buf_init(&resp->body, 1);
+        srr_buf_init(&resp->headers, 1);
+        resp->retry_after_ms = -1;
+        return srr_error_set(err, SRR_EINVAL,
+                             "refusing plain http to a host that is not loopback: credentials "
+                             "travel with sink requests (use https)");
+    }
     resp->retry_after_ms = -1;
     srr_buf_init(&resp->body, opts->max_response ? opts->max_response
                                                  : SRR_HTTP_DEFAULT_MAX_RESPONSE);

@@ -55,7 +55,9 @@ typedef struct srr_http_resp {
  * Returns SRR_OK when a response arrived, whatever its status (classify it
  * with srr_http_status_rc); SRR_RETRY when none did (timeout, refused or
  * reset connection, DNS failure); SRR_EIO when the body exceeded
- * opts->max_response; SRR_EINVAL for a URL curl refuses. */
+ * opts->max_response; SRR_EINVAL for a URL curl refuses, and for plain
+ * http:// to anything but a loopback address (sink requests carry
+ * credentials: https only across a network). */
 srr_rc srr_http_request(const srr_http_opts *opts, const char *method, const char *url,
                         const char *const *headers, const char *body, size_t body_len,
                         srr_http_resp *resp, srr_error *err);

@@ -305,7 +305,7 @@ static const char *jql_value(const char *p, char *out, size_t cap)
 }
 
 typedef struct jql {
-    char project[64], label[128];
+    char project[160], label[160];
     long long since_ms;
     int desc;
 } jql;

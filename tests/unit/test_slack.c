@@ -479,3 +479,75 @@ Test(slack_config, table_defaults_secrets_and_errors)
               "%s", ref);
     free(ref);
 }
+
+/* ---- the shared HTTP helper (sinks/http.c) -------------------------------------- */
+
+Test(http, classification_retry_after_and_escapes)
+{
+    cr_assert_eq(srr_http_status_rc(201), SRR_OK);
+    cr_assert_eq(srr_http_status_rc(429), SRR_RETRY);
+    cr_assert_eq(srr_http_status_rc(503), SRR_RETRY);
+    cr_assert_eq(srr_http_status_rc(501), SRR_EINVAL);
+    cr_assert_eq(srr_http_status_rc(401), SRR_EAUTH);
+    cr_assert_eq(srr_http_status_rc(410), SRR_ENOTFOUND);
+    cr_assert_eq(srr_http_status_rc(409), SRR_ECONFLICT);
+    cr_assert_eq(srr_http_status_rc(422), SRR_EINVAL);
+    cr_assert_eq(srr_http_parse_retry_after("30", 0), 30000);
+    cr_assert_eq(srr_http_parse_retry_after("soon", 0), -1);
+    /* an HTTP date: Thu, 01 Jan 2026 00:00:10 GMT is 10 s after 1767225600 */
+    cr_assert_eq(srr_http_parse_retry_after("Thu, 01 Jan 2026 00:00:10 GMT", 1767225600000LL),
+                 10000);
+    cr_assert_eq(srr_http_parse_retry_after("Thu, 01 Jan 2026 00:00:10 GMT", 1767225700000LL), 0);
+    char *e = srr_http_escape("'SRR list'!A1:N");
+    cr_assert_str_eq(e, "%27SRR%20list%27%21A1%3AN");
+    free(e);
+    char *b = srr_http_base64("a@b:tok", 7);
+    cr_assert_str_eq(b, "YUBiOnRvaw==");
+    free(b);
+}
+
+Test(http, gate_spaces_and_blocks)
+{
+    srr_http_gate g;
+    srr_http_gate_init(&g, 100, 1000, 4000);
+    cr_assert_eq(srr_http_gate_wait_ms(&g, 5000), 0);
+    srr_http_gate_done(&g, SRR_OK, -1, 5000);
+    cr_assert_eq(srr_http_gate_wait_ms(&g, 5050), 50);
+    srr_http_gate_done(&g, SRR_RETRY, -1, 6000); /* no Retry-After: 1 s, 2 s, 4 s, 4 s */
+    cr_assert_eq(srr_http_gate_ready_at(&g, 6000), 7000);
+    srr_http_gate_done(&g, SRR_RETRY, -1, 7000);
+    cr_assert_eq(srr_http_gate_ready_at(&g, 7000), 9000);
+    srr_http_gate_done(&g, SRR_RETRY, -1, 9000);
+    srr_http_gate_done(&g, SRR_RETRY, -1, 9000);
+    cr_assert_eq(srr_http_gate_ready_at(&g, 9000), 13000);
+    srr_http_gate_done(&g, SRR_RETRY, 30000, 9000); /* Retry-After wins */
+    cr_assert_eq(srr_http_gate_ready_at(&g, 9000), 39000);
+    srr_http_gate_done(&g, SRR_EINVAL, -1, 10000); /* permanent: no block added */
+    cr_assert_eq(srr_http_gate_ready_at(&g, 10000), 39000);
+    srr_http_gate_done(&g, SRR_OK, -1, 40000);
+    cr_assert_eq(g.failures, 0);
+    cr_assert_eq(srr_http_gate_wait_ms(&g, 40100), 0);
+}
+
+Test(http, plain_http_only_to_loopback_and_bounded_bodies, .timeout = 30)
+{
+    srr_http_resp r;
+    srr_error err = {0};
+    cr_assert_eq(srr_http_request(NULL, "GET", "http://hooks.example.com/services/x", NULL, NULL,
+                                  0, &r, &err),
+                 SRR_EINVAL);
+    cr_assert(strstr(err.msg, "plain http") != NULL, "%s", err.msg);
+    srr_http_resp_free(&r);
+    /* loopback is allowed; nothing listens on port 9 here: retryable */
+    cr_assert_eq(srr_http_request(NULL, "GET", "http://127.0.0.1:9/", NULL, NULL, 0, &r, &err),
+                 SRR_RETRY);
+    srr_http_resp_free(&r);
+    fake_slack *fs = fake_slack_start();
+    srr_http_opts small = {.max_response = 4};
+    static const char *const hdr[] = {"Content-Type: application/json", NULL};
+    cr_assert_eq(srr_http_request(&small, "POST", fake_slack_webhook_url(fs), hdr, "x", 1, &r,
+                                  &err),
+                 SRR_EIO, "a 15-byte answer past a 4-byte bound");
+    srr_http_resp_free(&r);
+    fake_slack_stop(&fs);
+}
