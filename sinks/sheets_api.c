@@ -252,10 +252,13 @@ static srr_rc check_rows(const json_t *rows, size_t ncols, srr_error *err)
         if (json_array_size(row) != ncols)
             return srr_error_set(err, SRR_EINVAL, "sheets upsert: row %zu has %zu cells, not %zu",
                                  i, json_array_size(row), ncols);
-        for (j = 0; j < ncols; j++)
-            if (!json_is_string(json_array_get(row, j)))
-                return srr_error_set(err, SRR_EINVAL, "sheets upsert: row %zu cell %zu is not text",
-                                     i, j);
+        for (j = 0; j < ncols; j++) {
+            const json_t *v = json_array_get(row, j);
+            if (!json_is_string(v) && !(j > 0 && json_is_number(v)))
+                return srr_error_set(err, SRR_EINVAL,
+                                     "sheets upsert: row %zu cell %zu is not text or a number", i,
+                                     j);
+        }
         if (!*cell_text(row, 0))
             return srr_error_set(err, SRR_EINVAL, "sheets upsert: row %zu has no ID", i);
     }

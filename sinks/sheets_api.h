@@ -71,7 +71,8 @@ typedef struct srr_sheets_upsert_result {
     int header_written; /* the sheet was empty: the header went to row 1 */
 } srr_sheets_upsert_result;
 
-/* Writes `rows` (an array of arrays of `ncols` strings, the ID first) to
+/* Writes `rows` (an array of arrays of `ncols` cells, each a string or,
+ * past the ID that comes first, a number, so a count sorts as one) to
  * `sheet`: rewrites each row whose ID is found in column A of `table` where
  * it is now (whatever order a person sorted the sheet in), appends the
  * others, and writes `header` to row 1 when the sheet is empty. `table` is

@@ -102,7 +102,9 @@ void fake_http_header(fake_http_resp *resp, const char *name, const char *fmt, .
     va_end(ap);
     if (w < 0 || (size_t)w >= sizeof(resp->headers) - n - 1)
         return;
-    strcat(resp->headers, "\n");
+    n += (size_t)w;
+    resp->headers[n] = '\n';
+    resp->headers[n + 1] = '\0';
 }
 
 static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)

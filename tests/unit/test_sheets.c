@@ -71,9 +71,10 @@ static json_t *record_row(const char *id, const char *title, const char *status)
     json_t *r = json_array();
     const char *vals[SRR_SHEETS_NCOLS] = {id, "risk", title, status, "high", "alice",
                                           "checkout", "https://app.datadoghq.com/x", "",
-                                          "", "", "2026-11-01", "2026-11-28", "3"};
-    for (int i = 0; i < SRR_SHEETS_NCOLS; i++)
+                                          "", "", "2026-11-01", "2026-11-28", NULL};
+    for (int i = 0; i < SRR_SHEETS_NCOLS - 1; i++)
         json_array_append_new(r, json_string(vals[i]));
+    json_array_append_new(r, json_integer(3)); /* Occurrences, a number */
     return r;
 }
 
@@ -137,6 +138,7 @@ Test(sheets, tab_created_once_and_rows_upserted_by_id, .timeout = 60)
     for (int c = 0; c < SRR_SHEETS_NCOLS; c++)
         assert_cell(e.fs, 1, (size_t)c, srr_sheets_columns[c]);
     assert_cell(e.fs, 3, 2, "checkout 5xx");
+    assert_cell(e.fs, 3, 13, "3");
     /* the same records again, one changed: rewritten in place, nothing appended */
     json_array_set_new(rows, 1, record_row("SRR-2", "checkout 5xx", "resolved"));
     before = fake_http_count(e.h);
