@@ -67,14 +67,17 @@ srr_rc srr_sa_key_parse(const char *json, size_t len, srr_sa_key **out, srr_erro
     kid = json_string_value(json_object_get(j, "private_key_id"));
     uri = json_string_value(json_object_get(j, "token_uri"));
     if (type && strcmp(type, "service_account") != 0) {
+        /* the message first: `type` lives in j */
+        srr_error_set(err, SRR_EINVAL,
+                      "service-account key: \"type\" is \"%.40s\", not service_account", type);
         json_decref(j);
-        return srr_error_set(err, SRR_EINVAL,
-                             "service-account key: \"type\" is \"%s\", not service_account", type);
+        return SRR_EINVAL;
     }
     if (!email || !*email || !pem || !*pem) {
+        srr_error_set(err, SRR_EINVAL, "service-account key: \"%s\" is missing",
+                      !email || !*email ? "client_email" : "private_key");
         json_decref(j);
-        return srr_error_set(err, SRR_EINVAL, "service-account key: \"%s\" is missing",
-                             !email || !*email ? "client_email" : "private_key");
+        return SRR_EINVAL;
     }
     k = srr_calloc(1, sizeof(*k));
     bio = BIO_new_mem_buf(pem, (int)strlen(pem));
