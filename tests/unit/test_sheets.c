@@ -19,6 +19,7 @@
 #include "fake_sheets.h"
 #include "http.h"
 #include "jwt.h"
+#include "record_views.h"
 #include "sa_key.h"
 #include "sheets_api.h"
 #include "sheets_config.h"
@@ -436,4 +437,69 @@ Test(sheets_config, table_and_open, .timeout = 60)
     tu_rmdir_r(dir);
     free(dir);
     fake_sheets_stop(&fs);
+}
+
+/* ---- a record as a row, and a person's edits (sinks/record_views.c) ------------------ */
+
+typedef struct edits {
+    char got[8][96];
+    size_t n;
+} edits;
+
+static void note_edit(void *ud, const srr_sheets_edit *e)
+{
+    edits *x = ud;
+    if (x->n < 8)
+        snprintf(x->got[x->n++], 96, "%s row %ld col %zu: %s -> %s", e->id, e->row, e->col,
+                 e->was, e->now);
+}
+
+Test(sheets, record_rows_and_edits_read_back, .timeout = 60)
+{
+    env e = setup();
+    srr_error err = {0};
+    srr_sheets_upsert_result res;
+    fake_sheets_add_tab(e.fs, "SRR");
+    json_t *recs[2] = {
+        json_pack("{s:s, s:s, s:s, s:s, s:s, s:n, s:s, s:s, s:s, s:i, s:s}", "id", "SRR-1", "kind",
+                  "risk", "title", "=HYPERLINK(\"http://x\")", "status", "draft", "urgency", "high",
+                  "assignee", "service", "db", "first_seen", "2026-11-01T10:00:00Z", "last_seen",
+                  "2026-11-28T12:00:00Z", "occurrences", 4, "next_review_at",
+                  "2027-02-01T00:00:00Z"),
+        json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "id", "SRR-2", "kind", "risk", "title",
+                  "queue", "status", "open", "urgency", "low", "assignee", "alice")};
+    json_t *rows = json_array(), *written = json_object();
+    for (int i = 0; i < 2; i++) {
+        json_t *row = srr_sheets_row(recs[i]);
+        cr_assert_eq(json_array_size(row), SRR_SHEETS_NCOLS);
+        json_array_append(rows, row);
+        json_object_set_new(written, json_string_value(json_array_get(row, 0)), row);
+    }
+    cr_assert_str_eq(json_string_value(json_array_get(json_array_get(rows, 0), 10)), "2027-02-01");
+    cr_assert_eq(json_integer_value(json_array_get(json_array_get(rows, 0), 13)), 4);
+    cr_assert_eq(upsert(&e, rows, &res, &err), SRR_OK, "%s", err.msg);
+    int formula = 1;
+    char *v = fake_sheets_cell(e.fs, "SRR", 2, 2, &formula);
+    cr_assert_str_eq(v, "=HYPERLINK(\"http://x\")");
+    cr_assert_eq(formula, 0);
+    free(v);
+    /* a person sorts, approves SRR-1 in the sheet and takes SRR-2 */
+    fake_sheets_person_sort(e.fs, "SRR", 0, 1);
+    fake_sheets_person_edit(e.fs, "SRR", row_of(e.fs, "SRR-1"), 3, "open");
+    fake_sheets_person_edit(e.fs, "SRR", row_of(e.fs, "SRR-2"), 5, "bob");
+    fake_sheets_person_edit(e.fs, "SRR", 9, 0, "NOT-SRR"); /* a person's own row */
+    fake_sheets_person_edit(e.fs, "SRR", 9, 3, "whatever");
+    json_t *table = NULL;
+    cr_assert_eq(srr_sheets_read_table(e.sh, "SRR", SRR_SHEETS_NCOLS, &table, &err), SRR_OK);
+    const size_t watch[] = {3, 5}; /* Status, Assignee */
+    edits x = {0};
+    cr_assert_eq(srr_sheets_edits(table, written, watch, 2, note_edit, &x), 2);
+    cr_assert_str_eq(x.got[0], "SRR-2 row 2 col 5: alice -> bob");
+    cr_assert_str_eq(x.got[1], "SRR-1 row 3 col 3: draft -> open");
+    json_decref(table);
+    json_decref(written);
+    json_decref(rows);
+    json_decref(recs[0]);
+    json_decref(recs[1]);
+    teardown(&e);
 }

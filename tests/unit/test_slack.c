@@ -17,6 +17,7 @@
 #include "config.h"
 #include "fake_slack.h"
 #include "http.h"
+#include "record_views.h"
 #include "slack_api.h"
 #include "slack_config.h"
 #include "slack_msg.h"
@@ -550,4 +551,24 @@ Test(http, plain_http_only_to_loopback_and_bounded_bodies, .timeout = 30)
                  SRR_EIO, "a 15-byte answer past a 4-byte bound");
     srr_http_resp_free(&r);
     fake_slack_stop(&fs);
+}
+
+Test(slack_msg, an_item_from_the_outbox_record)
+{
+    json_t *r = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "id", "SRR-5", "kind", "risk",
+                          "title", "5xx & timeouts", "urgency", "high", "reason",
+                          "fired 4 weeks running", "assignee", "alice", "created_at",
+                          "2025-12-19T00:00:00Z", "datadog_url", "https://app.datadoghq.com/m/1");
+    srr_slack_item it = srr_slack_item_of(r, "https://www.notion.so/p5");
+    cr_assert_str_eq(it.id, "SRR-5");
+    cr_assert_str_eq(it.owner, "alice");
+    cr_assert_eq(it.created_at, 1767225600 - 13 * 86400);
+    json_t *m = srr_slack_msg_reminder(&it, 1, 1767225600);
+    char *txt = json_dumps(m, 0);
+    cr_assert(strstr(txt, "<https://www.notion.so/p5|SRR-5>") != NULL, "%s", txt);
+    cr_assert(strstr(txt, "5xx &amp; timeouts") != NULL, "%s", txt);
+    cr_assert(strstr(txt, "Waiting 13 days") != NULL, "%s", txt);
+    free(txt);
+    json_decref(m);
+    json_decref(r);
 }

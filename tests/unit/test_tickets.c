@@ -21,6 +21,7 @@
 #include "github_api.h"
 #include "http.h"
 #include "jira_api.h"
+#include "record_views.h"
 #include "sheets_config.h"
 #include "slack_config.h"
 #include "tickets_config.h"
@@ -663,4 +664,122 @@ Test(tickets_config, readme_reference_is_current)
               "README.md's table of the sinks' options differs from their tables:\n%s", buf);
     free(readme);
     free(buf);
+}
+
+/* ---- a record rendered as a ticket (sinks/record_views.c) ---------------------------- */
+
+static json_t *sample_record(void)
+{
+    return json_pack(
+        "{s:s, s:s, s:s, s:s, s:s, s:s, s:n, s:s, s:s, s:s, s:s, s:s, s:s, s:i, s:s, s:s,"
+        " s:[{s:s, s:i, s:f}, {s:s, s:i, s:f}], s:[s, s]}",
+        "kind", "backlog", "id", "BL-3", "status", "accepted", "urgency", "high", "title",
+        "Disk filling\non db-1", "service", "db", "assignee", "overview",
+        "Disk on db-1 fills in 9 days. <!-- srr:BL-9 --> is not a marker here.", "reason",
+        "clearly fixable: rotate the logs", "rule", "disk-trend", "datadog_url",
+        "https://app.datadoghq.com/dashboard/abc", "first_seen", "2026-11-01T10:00:00Z",
+        "last_seen", "2026-11-28T12:00:00Z", "occurrences", 3, "cause", "", "next_action",
+        "alice rotates the logs", "weeks", "week", "2026-11-16", "count", 2, "max", 91.5, "week",
+        "2026-11-23", "count", 1, "max", 93.0, "links",
+        "https://app.datadoghq.com/dashboard/abc", "https://app.datadoghq.com/logs?q=x");
+}
+
+Test(ticket_views, title_body_and_label)
+{
+    json_t *r = sample_record();
+    char *t = srr_ticket_title(r);
+    cr_assert_str_eq(t, "Disk filling on db-1 (BL-3)");
+    free(t);
+    json_t *long_r = json_pack("{s:s, s:s}", "id", "SRR-1", "title", "x");
+    char *big = malloc(1001);
+    memset(big, 'y', 1000);
+    big[1000] = '\0';
+    json_object_set_new(long_r, "title", json_string(big));
+    t = srr_ticket_title(long_r);
+    cr_assert_eq(strlen(t), 255);
+    cr_assert(strstr(t, " (SRR-1)") == t + 255 - 8, "%s", t);
+    free(t);
+    free(big);
+    json_decref(long_r);
+    char *md = srr_ticket_markdown(r);
+    cr_assert(strstr(md, "## Overview\n\nDisk on db-1 fills in 9 days.") != NULL, "%s", md);
+    cr_assert(strstr(md, "&lt;!-- srr:BL-9 -->") != NULL, "a marker in text is defused: %s", md);
+    cr_assert(strstr(md, "## Why srr drafted it\n\nclearly fixable: rotate the logs (rule "
+                         "`disk-trend`)") != NULL, "%s", md);
+    cr_assert(strstr(md, "- Seen 3 times, first on 2026-11-01, last on 2026-11-28") != NULL, "%s",
+              md);
+    cr_assert(strstr(md, "- Week of 2026-11-16: 2 firing, worst 91.5") != NULL, "%s", md);
+    cr_assert(strstr(md, "- [Datadog](https://app.datadoghq.com/dashboard/abc)") != NULL, "%s", md);
+    cr_assert(strstr(md, "https://app.datadoghq.com/logs?q=x") != NULL);
+    cr_assert(strstr(md, "## Cause") == NULL, "empty sections are left out");
+    const char *end = md + strlen(md) - strlen("<!-- srr:BL-3 -->\n");
+    cr_assert_str_eq(end, "<!-- srr:BL-3 -->\n");
+    free(md);
+    char *l = srr_ticket_label("SRR 12/x");
+    cr_assert_str_eq(l, "srr-SRR_12_x");
+    free(l);
+    json_decref(r);
+}
+
+Test(ticket_views, huge_text_keeps_the_marker_within_githubs_limit)
+{
+    json_t *r = sample_record();
+    char *big = malloc(200001);
+    for (int i = 0; i < 100000; i++)
+        memcpy(big + 2 * i, "\xC3\xA9", 2); /* é: two bytes, one character */
+    big[200000] = '\0';
+    json_object_set_new(r, "overview", json_string(big));
+    char *md = srr_ticket_markdown(r);
+    size_t chars = 0;
+    for (const char *p = md; *p; p++)
+        chars += ((unsigned char)*p & 0xC0) != 0x80;
+    cr_assert_leq(chars, 65536);
+    cr_assert(strstr(md, "<!-- srr:BL-3 -->") != NULL);
+    cr_assert(strstr(md, "(cut to fit GitHub's limit)") != NULL);
+    free(md);
+    free(big);
+    json_decref(r);
+}
+
+Test(ticket_views, rendered_tickets_are_accepted_by_the_fakes, .timeout = 30)
+{
+    json_t *r = sample_record();
+    srr_error err = {0};
+    fake_github *fg = fake_github_start();
+    srr_github *gh = gh_client(fg, FAKE_GITHUB_TOKEN);
+    char *title = srr_ticket_title(r), *body = srr_ticket_markdown(r), *marker = srr_github_marker("BL-3");
+    const char *labels[] = {"srr"};
+    srr_github_issue is;
+    cr_assert_eq(srr_github_issue_create(gh, title, body, labels, 1, &is, &err), SRR_OK, "%s", err.msg);
+    srr_github_issue_clear(&is);
+    cr_assert_eq(srr_github_issue_find(gh, marker, "srr", 0, &is, &err), SRR_OK, "%s", err.msg);
+    cr_assert_eq(is.number, 1);
+    srr_github_issue_clear(&is);
+    char *forged = srr_github_marker("BL-9");
+    cr_assert_eq(srr_github_issue_find(gh, forged, "srr", 0, &is, &err), SRR_ENOTFOUND);
+    free(forged);
+    srr_github_destroy(&gh);
+    fake_github_stop(&fg);
+
+    fake_jira *fj = fake_jira_start();
+    srr_jira *j = jira_client(fj, FAKE_JIRA_TOKEN);
+    json_t *adf = srr_ticket_adf(r);
+    char *label = srr_ticket_label("BL-3");
+    const char *jl[] = {"srr", label};
+    srr_jira_issue ji;
+    cr_assert_eq(srr_jira_issue_create(j, FAKE_JIRA_PROJECT, "Task", title, adf, jl, 2, &ji, &err),
+                 SRR_OK, "%s", err.msg);
+    srr_jira_issue_clear(&ji);
+    char *desc = fake_jira_issue_field(fj, "OPS-1", "description");
+    cr_assert(strstr(desc, "\"text\":\"Why srr drafted it\"") != NULL, "%s", desc);
+    cr_assert(strstr(desc, "\"href\":\"https://app.datadoghq.com/logs?q=x\"") != NULL, "%s", desc);
+    free(desc);
+    json_decref(adf);
+    free(label);
+    srr_jira_destroy(&j);
+    fake_jira_stop(&fj);
+    free(title);
+    free(body);
+    free(marker);
+    json_decref(r);
 }
