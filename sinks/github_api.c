@@ -15,9 +15,9 @@
 #define SECONDARY_WAIT_MS 60000
 
 struct srr_github {
-    char *api;   /* base URL without trailing slash */
-    char *repo;  /* "/repos/<owner>/<name>", escaped */
-    char *auth;  /* "Authorization: Bearer ..." */
+    char *api;  /* base URL without trailing slash */
+    char *repo; /* "/repos/<owner>/<name>", escaped */
+    char *auth; /* "Authorization: Bearer ..." */
     char *version;
     srr_http_opts http;
     srr_http_gate gate;
@@ -50,9 +50,9 @@ srr_rc srr_github_create(const srr_github_opts *o, srr_github **out, srr_error *
     free(owner);
     free(name);
     gh->auth = srr_asprintf("Authorization: Bearer %s", o->token);
-    gh->version = srr_asprintf("X-GitHub-Api-Version: %s",
-                               o->api_version && *o->api_version ? o->api_version
-                                                                 : SRR_GITHUB_API_VERSION);
+    gh->version =
+        srr_asprintf("X-GitHub-Api-Version: %s",
+                     o->api_version && *o->api_version ? o->api_version : SRR_GITHUB_API_VERSION);
     gh->http = o->http;
     srr_http_gate_init(&gh->gate, o->min_interval_ms, 1000, 15 * 60000);
     *out = gh;
@@ -131,8 +131,8 @@ static int64_t rate_wait(const srr_http_resp *r, const json_t *body, int *limite
     const char *msg = json_string_value(json_object_get(body, "message"));
     const char *doc = json_string_value(json_object_get(body, "documentation_url"));
     int64_t now = srr_http_now_ms();
-    int exhausted = srr_http_header(r, "x-ratelimit-remaining", rem, sizeof(rem)) &&
-                    strcmp(rem, "0") == 0;
+    int exhausted =
+        srr_http_header(r, "x-ratelimit-remaining", rem, sizeof(rem)) && strcmp(rem, "0") == 0;
     int64_t until_reset = -1;
     if (srr_http_header(r, "x-ratelimit-reset", reset, sizeof(reset)))
         until_reset = strtoll(reset, NULL, 10) * 1000 - now;
@@ -165,18 +165,19 @@ static srr_rc error_of(const srr_http_resp *r, const json_t *body, int limited, 
     srr_buf detail;
     size_t i;
     srr_buf_init(&detail, 600);
-    json_array_foreach(errs, i, e) {
+    json_array_foreach(errs, i, e)
+    {
         const char *res = json_string_value(json_object_get(e, "resource"));
         const char *field = json_string_value(json_object_get(e, "field"));
         const char *code = json_string_value(json_object_get(e, "code"));
         const char *m = json_string_value(json_object_get(e, "message"));
-        srr_buf_printf(&detail, "%s%s%s%s %s", i ? "; " : " (", res ? res : "",
-                       field ? "." : "", field ? field : "", code ? code : (m ? m : ""));
+        srr_buf_printf(&detail, "%s%s%s%s %s", i ? "; " : " (", res ? res : "", field ? "." : "",
+                       field ? field : "", code ? code : (m ? m : ""));
     }
     if (detail.len)
         srr_buf_append(&detail, ")", 1);
-    rc = srr_error_set(err, rc, "github %s: HTTP %ld %.200s%s", what, r->status,
-                       msg ? msg : "", detail.data ? detail.data : "");
+    rc = srr_error_set(err, rc, "github %s: HTTP %ld %.200s%s", what, r->status, msg ? msg : "",
+                       detail.data ? detail.data : "");
     srr_buf_free(&detail);
     return rc;
 }
@@ -203,8 +204,8 @@ static srr_rc call(srr_github *gh, const char *what, const char *method, const c
         free(payload);
         return rc;
     }
-    rc = srr_http_request(&gh->http, method, url, hdrs, payload, payload ? strlen(payload) : 0,
-                          &r, err);
+    rc = srr_http_request(&gh->http, method, url, hdrs, payload, payload ? strlen(payload) : 0, &r,
+                          err);
     free(payload);
     if (rc != SRR_OK) {
         srr_error_prefix(err, "github %s", what);
@@ -266,8 +267,7 @@ srr_rc srr_github_issue_create(srr_github *gh, const char *title, const char *bo
     return rc;
 }
 
-srr_rc srr_github_issue_get(srr_github *gh, long long number, srr_github_issue *out,
-                            srr_error *err)
+srr_rc srr_github_issue_get(srr_github *gh, long long number, srr_github_issue *out, srr_error *err)
 {
     char *url = srr_asprintf("%s%s/issues/%lld", gh->api, gh->repo, number);
     json_t *ans = NULL;
@@ -298,9 +298,8 @@ srr_rc srr_github_issue_set_state(srr_github *gh, long long number, const char *
     return rc;
 }
 
-srr_rc srr_github_issues_since(srr_github *gh, int64_t since, const char *label,
-                               unsigned max_pages, srr_github_issue_fn fn, void *ud,
-                               srr_error *err)
+srr_rc srr_github_issues_since(srr_github *gh, int64_t since, const char *label, unsigned max_pages,
+                               srr_github_issue_fn fn, void *ud, srr_error *err)
 {
     char iso[32] = "";
     char *el = label ? srr_http_escape(label) : NULL;
@@ -313,8 +312,7 @@ srr_rc srr_github_issues_since(srr_github *gh, int64_t since, const char *label,
                        gh->api, gh->repo, since > 0 ? "&since=" : "", iso, el ? "&labels=" : "",
                        el ? el : "");
     free(el);
-    for (unsigned page = 0; url && !stop && page < (max_pages ? max_pages : GH_MAX_PAGES);
-         page++) {
+    for (unsigned page = 0; url && !stop && page < (max_pages ? max_pages : GH_MAX_PAGES); page++) {
         json_t *ans = NULL, *it;
         char *next = NULL;
         size_t i;
@@ -323,7 +321,8 @@ srr_rc srr_github_issues_since(srr_github *gh, int64_t since, const char *label,
         url = next;
         if (rc != SRR_OK)
             break;
-        json_array_foreach(ans, i, it) {
+        json_array_foreach(ans, i, it)
+        {
             srr_github_issue is;
             issue_from_json(it, &is);
             if (!is.is_pull_request && !stop)
@@ -359,8 +358,8 @@ static int find_one(void *ud, const srr_github_issue *is)
     return 1;
 }
 
-srr_rc srr_github_issue_find(srr_github *gh, const char *marker, const char *label,
-                             int64_t since, srr_github_issue *out, srr_error *err)
+srr_rc srr_github_issue_find(srr_github *gh, const char *marker, const char *label, int64_t since,
+                             srr_github_issue *out, srr_error *err)
 {
     find_ctx f = {marker, out, 0};
     srr_rc rc;
@@ -388,9 +387,11 @@ srr_rc srr_github_issue_last_actor(srr_github *gh, long long number, const char 
         url = next;
         if (rc != SRR_OK)
             break;
-        json_array_foreach(ans, i, ev) {
+        json_array_foreach(ans, i, ev)
+        {
             const char *name = json_string_value(json_object_get(ev, "event"));
-            const char *who = json_string_value(json_object_get(json_object_get(ev, "actor"), "login"));
+            const char *who =
+                json_string_value(json_object_get(json_object_get(ev, "actor"), "login"));
             if (name && who && strcmp(name, event) == 0) {
                 free(*login); /* events come oldest first: keep the last */
                 *login = srr_strdup(who);

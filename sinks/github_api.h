@@ -46,7 +46,7 @@ typedef struct srr_github_issue {
     char *state;        /* "open" or "closed" */
     char *state_reason; /* "completed", "not_planned", "reopened" or NULL */
     char *title;
-    char *body;         /* may be NULL */
+    char *body; /* may be NULL */
     char *html_url;
     char *closed_by;    /* login; set by srr_github_issue_get when closed */
     int64_t updated_at; /* epoch seconds */
@@ -85,14 +85,13 @@ typedef int (*srr_github_issue_fn)(void *ud, const srr_github_issue *is);
  * after `since` (epoch seconds; 0 = all), oldest update first, following
  * the Link header's rel="next" for at most `max_pages` pages of 100
  * (0 = 50). */
-srr_rc srr_github_issues_since(srr_github *gh, int64_t since, const char *label,
-                               unsigned max_pages, srr_github_issue_fn fn, void *ud,
-                               srr_error *err);
+srr_rc srr_github_issues_since(srr_github *gh, int64_t since, const char *label, unsigned max_pages,
+                               srr_github_issue_fn fn, void *ud, srr_error *err);
 
 /* The issue whose body holds `marker` among those with `label` (NULL =
  * any) updated since `since`; SRR_ENOTFOUND when none. */
-srr_rc srr_github_issue_find(srr_github *gh, const char *marker, const char *label,
-                             int64_t since, srr_github_issue *out, srr_error *err);
+srr_rc srr_github_issue_find(srr_github *gh, const char *marker, const char *label, int64_t since,
+                             srr_github_issue *out, srr_error *err);
 
 /* The login of who last did `event` ("closed", "reopened") to the issue,
  * from its events; SRR_ENOTFOUND when it never happened. Caller frees. */

@@ -98,8 +98,8 @@ srr_rc srr_http_request(const srr_http_opts *opts, const char *method, const cha
                              "travel with sink requests (use https)");
     }
     resp->retry_after_ms = -1;
-    srr_buf_init(&resp->body, opts->max_response ? opts->max_response
-                                                 : SRR_HTTP_DEFAULT_MAX_RESPONSE);
+    srr_buf_init(&resp->body,
+                 opts->max_response ? opts->max_response : SRR_HTTP_DEFAULT_MAX_RESPONSE);
     srr_buf_init(&resp->headers, HEADERS_MAX);
     pthread_once(&curl_once, curl_init_once);
     c = curl_easy_init();
@@ -116,14 +116,15 @@ srr_rc srr_http_request(const srr_http_opts *opts, const char *method, const cha
     curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(c, CURLOPT_TIMEOUT_MS,
                      opts->timeout_ms > 0 ? opts->timeout_ms : SRR_HTTP_DEFAULT_TIMEOUT_MS);
-    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, opts->connect_timeout_ms > 0
-                                                       ? opts->connect_timeout_ms
-                                                       : SRR_HTTP_DEFAULT_CONNECT_MS);
+    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS,
+                     opts->connect_timeout_ms > 0 ? opts->connect_timeout_ms
+                                                  : SRR_HTTP_DEFAULT_CONNECT_MS);
     curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
     curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
     curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
-    curl_easy_setopt(c, CURLOPT_USERAGENT, opts->user_agent ? opts->user_agent : "srr/" SRR_VERSION);
+    curl_easy_setopt(c, CURLOPT_USERAGENT,
+                     opts->user_agent ? opts->user_agent : "srr/" SRR_VERSION);
     curl_easy_setopt(c, CURLOPT_ACCEPT_ENCODING, "");
     curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
     curl_easy_setopt(c, CURLOPT_WRITEDATA, &bs);
@@ -283,8 +284,7 @@ srr_rc srr_http_gate_enter(srr_http_gate *g, int64_t max_sleep_ms, srr_error *er
     int64_t now = srr_http_now_ms();
     int64_t wait = srr_http_gate_wait_ms(g, now);
     if (wait > 0 && (g->blocked_until_ms > now || wait > max_sleep_ms))
-        return srr_error_set(err, SRR_RETRY,
-                             "rate limited: the next request may go in %lld ms",
+        return srr_error_set(err, SRR_RETRY, "rate limited: the next request may go in %lld ms",
                              (long long)wait);
     if (wait > 0) {
         struct timespec ts = {(time_t)(wait / 1000), (long)(wait % 1000) * 1000000L};

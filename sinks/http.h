@@ -42,7 +42,7 @@ typedef struct srr_http_opts {
 /* One response. `body` is NUL-terminated; `headers` holds the raw header
  * lines of the final response ("Name: value\r\n..."). */
 typedef struct srr_http_resp {
-    long status;            /* 0 when no response arrived */
+    long status; /* 0 when no response arrived */
     srr_buf body;
     srr_buf headers;
     int64_t retry_after_ms; /* Retry-After (seconds or HTTP date) in ms; -1 when absent */

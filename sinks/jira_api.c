@@ -111,11 +111,10 @@ static srr_rc error_of(const srr_http_resp *r, const char *what, srr_error *err)
     size_t i;
     srr_rc rc = srr_http_status_rc(r->status);
     srr_buf_init(&b, 700);
-    json_array_foreach(json_object_get(j, "errorMessages"), i, v)
-        srr_buf_printf(&b, "%s%s", b.len ? "; " : "", json_string_value(v) ? json_string_value(v) : "");
-    json_object_foreach(json_object_get(j, "errors"), k, v)
-        srr_buf_printf(&b, "%s%s: %s", b.len ? "; " : "", k,
-                       json_string_value(v) ? json_string_value(v) : "");
+    json_array_foreach(json_object_get(j, "errorMessages"), i, v) srr_buf_printf(
+        &b, "%s%s", b.len ? "; " : "", json_string_value(v) ? json_string_value(v) : "");
+    json_object_foreach(json_object_get(j, "errors"), k, v) srr_buf_printf(
+        &b, "%s%s: %s", b.len ? "; " : "", k, json_string_value(v) ? json_string_value(v) : "");
     if (!b.len && !j && r->body.len) /* Jira answers some auth failures in plain text */
         srr_buf_printf(&b, "%.200s", r->body.data);
     rc = srr_error_set(err, rc, "jira %s: HTTP %ld %s", what, r->status, b.data ? b.data : "");
@@ -245,11 +244,12 @@ srr_rc srr_jira_transition_to(srr_jira *j, const char *key, const char *category
     srr_rc rc = call(j, "transitions", "GET", path, NULL, &ans, err);
     if (rc != SRR_OK)
         goto out;
-    json_array_foreach(json_object_get(ans, "transitions"), i, t) {
+    json_array_foreach(json_object_get(ans, "transitions"), i, t)
+    {
         const char *id = json_string_value(json_object_get(t, "id"));
         const char *name = json_string_value(json_object_get(t, "name"));
-        const char *cat = json_string_value(json_object_get(
-            json_object_get(json_object_get(t, "to"), "statusCategory"), "key"));
+        const char *cat = json_string_value(
+            json_object_get(json_object_get(json_object_get(t, "to"), "statusCategory"), "key"));
         if (!id || !cat || strcmp(cat, category) != 0)
             continue;
         if (!pick || (prefer && name && strcmp(name, prefer) == 0))
@@ -291,7 +291,8 @@ srr_rc srr_jira_search(srr_jira *j, const char *jql, unsigned max_pages, srr_jir
         token = NULL;
         if (rc != SRR_OK)
             break;
-        json_array_foreach(json_object_get(ans, "issues"), i, it) {
+        json_array_foreach(json_object_get(ans, "issues"), i, it)
+        {
             srr_jira_issue is;
             issue_from_json(j, it, &is);
             if (!stop)
@@ -372,8 +373,8 @@ srr_rc srr_jira_last_status_change(srr_jira *j, const char *key, char **who_name
     srr_rc rc = SRR_OK;
     *who_name = *who_account = *to_status = NULL;
     for (unsigned page = 0; page < JIRA_MAX_PAGES; page++) {
-        char *path = srr_asprintf("/rest/api/3/issue/%s/changelog?startAt=%ld&maxResults=100", ek,
-                                  start);
+        char *path =
+            srr_asprintf("/rest/api/3/issue/%s/changelog?startAt=%ld&maxResults=100", ek, start);
         json_t *ans = NULL, *h, *it;
         size_t i, k, n;
         rc = call(j, "changelog", "GET", path, NULL, &ans, err);
@@ -381,8 +382,10 @@ srr_rc srr_jira_last_status_change(srr_jira *j, const char *key, char **who_name
         if (rc != SRR_OK)
             break;
         n = json_array_size(json_object_get(ans, "values"));
-        json_array_foreach(json_object_get(ans, "values"), i, h) {
-            json_array_foreach(json_object_get(h, "items"), k, it) {
+        json_array_foreach(json_object_get(ans, "values"), i, h)
+        {
+            json_array_foreach(json_object_get(h, "items"), k, it)
+            {
                 const char *field = json_string_value(json_object_get(it, "field"));
                 if (!field || strcmp(field, "status") != 0)
                     continue;
@@ -391,8 +394,8 @@ srr_rc srr_jira_last_status_change(srr_jira *j, const char *key, char **who_name
                 free(*to_status);
                 *who_name = srr_strdup(json_string_value(
                     json_object_get(json_object_get(h, "author"), "displayName")));
-                *who_account = srr_strdup(json_string_value(
-                    json_object_get(json_object_get(h, "author"), "accountId")));
+                *who_account = srr_strdup(
+                    json_string_value(json_object_get(json_object_get(h, "author"), "accountId")));
                 *to_status = srr_strdup(json_string_value(json_object_get(it, "toString")));
             }
         }
@@ -427,8 +430,10 @@ void srr_adf_heading(json_t *doc, int level, const char *text)
     if (!text || !*text)
         return;
     add_block(doc, json_pack("{s:s, s:{s:i}, s:[{s:s, s:s}]}", "type", "heading", "attrs", "level",
-                             level < 1 ? 1 : level > 6 ? 6 : level, "content", "type", "text",
-                             "text", text));
+                             level < 1   ? 1
+                             : level > 6 ? 6
+                                         : level,
+                             "content", "type", "text", "text", text));
 }
 
 void srr_adf_paragraph(json_t *doc, const char *text)

@@ -39,8 +39,8 @@ typedef struct srr_jira_opts {
 /* An issue as srr needs it. Strings owned (srr_jira_issue_clear). */
 typedef struct srr_jira_issue {
     char *id;
-    char *key;             /* "OPS-12" */
-    char *browse_url;      /* "<url>/browse/OPS-12" */
+    char *key;        /* "OPS-12" */
+    char *browse_url; /* "<url>/browse/OPS-12" */
     char *summary;
     char *status;          /* the workflow's own name ("Done", "Erledigt") */
     char *status_category; /* "new", "indeterminate" or "done" */

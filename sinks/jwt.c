@@ -159,9 +159,9 @@ srr_rc srr_jwt_sign(const srr_sa_key *k, const char *scope, const char *aud, int
     if (k->key_id)
         json_object_set_new(hdr, "kid", json_string(k->key_id));
     h64 = b64url_json(hdr);
-    c64 = b64url_json(json_pack("{s:s, s:s, s:s, s:I, s:I}", "iss", k->email, "scope", scope,
-                                "aud", aud, "iat", (json_int_t)iat, "exp",
-                                (json_int_t)(iat + lifetime_s)));
+    c64 =
+        b64url_json(json_pack("{s:s, s:s, s:s, s:I, s:I}", "iss", k->email, "scope", scope, "aud",
+                              aud, "iat", (json_int_t)iat, "exp", (json_int_t)(iat + lifetime_s)));
     input = srr_asprintf("%s.%s", h64, c64);
     free(h64);
     free(c64);
@@ -250,9 +250,9 @@ static srr_rc take_answer(srr_gtoken *t, const srr_http_resp *r, int64_t sent_ms
         /* OAuth errors (400 invalid_grant, 401 invalid_client...) are about the key. */
         if (rc != SRR_RETRY)
             rc = SRR_EAUTH;
-        rc = srr_error_set(err, rc, "token endpoint refused the service account %s: HTTP %ld %s%s%s",
-                           t->key->email, r->status, code ? code : "", desc ? ": " : "",
-                           desc ? desc : "");
+        rc = srr_error_set(
+            err, rc, "token endpoint refused the service account %s: HTTP %ld %s%s%s",
+            t->key->email, r->status, code ? code : "", desc ? ": " : "", desc ? desc : "");
     }
     json_decref(j);
     return rc;

@@ -106,7 +106,8 @@ static json_t *evidence_lines(const json_t *r)
         json_array_append_new(lines, json_string(l));
         free(l);
     }
-    json_array_foreach(json_object_get(r, "weeks"), i, w) {
+    json_array_foreach(json_object_get(r, "weeks"), i, w)
+    {
         const char *week = field(w, "week");
         json_t *max = json_object_get(w, "max");
         char *l = srr_asprintf("Week of %.10s: %lld firing", week ? week : "?",
@@ -129,7 +130,8 @@ static void links_of(const json_t *r, json_t *out)
     size_t i;
     if (dd && *dd)
         json_array_append_new(out, json_string(dd));
-    json_array_foreach(json_object_get(r, "links"), i, v) {
+    json_array_foreach(json_object_get(r, "links"), i, v)
+    {
         const char *u = json_string_value(v);
         if (u && *u && !(dd && strcmp(u, dd) == 0))
             json_array_append_new(out, json_string(u));
@@ -163,14 +165,16 @@ char *srr_ticket_markdown(const json_t *record)
     links_of(record, links);
     if (json_array_size(ev) || json_array_size(links)) {
         srr_buf_append(&b, "## Evidence\n\n", 13);
-        json_array_foreach(ev, i, v) {
+        json_array_foreach(ev, i, v)
+        {
             srr_buf_append(&b, "- ", 2);
             md_text(&b, json_string_value(v));
             srr_buf_append(&b, "\n", 1);
         }
-        json_array_foreach(links, i, v) {
-            srr_buf_printf(&b, "- [%s](", i == 0 && field(record, "datadog_url") ? "Datadog"
-                                                                                 : "Datadog link");
+        json_array_foreach(links, i, v)
+        {
+            srr_buf_printf(&b, "- [%s](",
+                           i == 0 && field(record, "datadog_url") ? "Datadog" : "Datadog link");
             md_text(&b, json_string_value(v));
             srr_buf_append(&b, ")\n", 2);
         }
@@ -246,7 +250,8 @@ srr_slack_item srr_slack_item_of(const json_t *record, const char *record_url)
     it.owner = field(record, "assignee");
     it.record_url = record_url;
     it.datadog_url = field(record, "datadog_url");
-    if (field(record, "created_at") && srr_time_parse_iso(field(record, "created_at"), &t) == SRR_OK)
+    if (field(record, "created_at") &&
+        srr_time_parse_iso(field(record, "created_at"), &t) == SRR_OK)
         it.created_at = t;
     return it;
 }
@@ -254,9 +259,9 @@ srr_slack_item srr_slack_item_of(const json_t *record, const char *record_url)
 json_t *srr_sheets_row(const json_t *record)
 {
     static const char *const keys[SRR_SHEETS_NCOLS] = {
-        "id",          "kind",           "title",          "status",     "urgency",
-        "assignee",    "service",        "datadog_url",    "backlog_url", "postmortem_url",
-        "next_review_at", "first_seen",  "last_seen",      "occurrences"};
+        "id",        "kind",        "title",       "status",         "urgency",        "assignee",
+        "service",   "datadog_url", "backlog_url", "postmortem_url", "next_review_at", "first_seen",
+        "last_seen", "occurrences"};
     json_t *row = json_array();
     for (size_t i = 0; i < SRR_SHEETS_NCOLS; i++) {
         const json_t *v = json_object_get(record, keys[i]);

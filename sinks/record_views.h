@@ -54,11 +54,11 @@ json_t *srr_sheets_row(const json_t *record);
 
 /* A cell a person changed. */
 typedef struct srr_sheets_edit {
-    const char *id;     /* the record's ID (column A) */
-    long row;           /* 1-based row where it was found */
-    size_t col;         /* 0-based column */
-    const char *was;    /* what srr last wrote there */
-    const char *now;    /* what the sheet holds */
+    const char *id;  /* the record's ID (column A) */
+    long row;        /* 1-based row where it was found */
+    size_t col;      /* 0-based column */
+    const char *was; /* what srr last wrote there */
+    const char *now; /* what the sheet holds */
 } srr_sheets_edit;
 
 typedef void (*srr_sheets_edit_fn)(void *ud, const srr_sheets_edit *e);

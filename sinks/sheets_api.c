@@ -11,7 +11,7 @@
 #include <string.h>
 
 struct srr_sheets {
-    char *base;  /* ".../v4/spreadsheets/<escaped id>" */
+    char *base; /* ".../v4/spreadsheets/<escaped id>" */
     srr_gtoken *token;
     srr_http_opts http;
     srr_http_gate gate;
@@ -189,17 +189,17 @@ srr_rc srr_sheets_append(srr_sheets *sh, const char *range, const json_t *rows,
                          char **updated_range, srr_error *err)
 {
     char *er = srr_http_escape(range);
-    char *url = srr_asprintf("%s/values/%s:append?valueInputOption=RAW&insertDataOption=INSERT_ROWS",
-                             sh->base, er);
-    json_t *body = json_pack("{s:s, s:s, s:O}", "range", range, "majorDimension", "ROWS",
-                             "values", rows);
+    char *url = srr_asprintf(
+        "%s/values/%s:append?valueInputOption=RAW&insertDataOption=INSERT_ROWS", sh->base, er);
+    json_t *body =
+        json_pack("{s:s, s:s, s:O}", "range", range, "majorDimension", "ROWS", "values", rows);
     json_t *ans = NULL;
     srr_rc rc = call(sh, "values.append", "POST", url, body, &ans, err);
     if (updated_range)
         *updated_range = NULL;
     if (rc == SRR_OK && updated_range) {
-        const char *u = json_string_value(
-            json_object_get(json_object_get(ans, "updates"), "updatedRange"));
+        const char *u =
+            json_string_value(json_object_get(json_object_get(ans, "updates"), "updatedRange"));
         *updated_range = srr_strdup(u);
     }
     json_decref(ans);
@@ -218,7 +218,8 @@ srr_rc srr_sheets_ensure_sheet(srr_sheets *sh, const char *title, srr_error *err
     free(url);
     if (rc != SRR_OK)
         return rc;
-    json_array_foreach(json_object_get(ans, "sheets"), i, s) {
+    json_array_foreach(json_object_get(ans, "sheets"), i, s)
+    {
         const char *t =
             json_string_value(json_object_get(json_object_get(s, "properties"), "title"));
         if (t && strcmp(t, title) == 0) {
@@ -248,7 +249,8 @@ static srr_rc check_rows(const json_t *rows, size_t ncols, srr_error *err)
     json_t *row;
     if (!json_is_array(rows))
         return srr_error_set(err, SRR_EINVAL, "sheets upsert: rows is not an array");
-    json_array_foreach(rows, i, row) {
+    json_array_foreach(rows, i, row)
+    {
         if (json_array_size(row) != ncols)
             return srr_error_set(err, SRR_EINVAL, "sheets upsert: row %zu has %zu cells, not %zu",
                                  i, json_array_size(row), ncols);
@@ -295,9 +297,9 @@ srr_rc srr_sheets_read_table(srr_sheets *sh, const char *sheet, size_t ncols, js
     return rc;
 }
 
-srr_rc srr_sheets_upsert(srr_sheets *sh, const char *sheet, const char *const *header,
-                         size_t ncols, const json_t *rows, const json_t *table,
-                         srr_sheets_upsert_result *res, srr_error *err)
+srr_rc srr_sheets_upsert(srr_sheets *sh, const char *sheet, const char *const *header, size_t ncols,
+                         const json_t *rows, const json_t *table, srr_sheets_upsert_result *res,
+                         srr_error *err)
 {
     json_t *read = NULL, *data = json_array(), *fresh = json_array(), *row;
     char *range;
@@ -325,7 +327,8 @@ srr_rc srr_sheets_upsert(srr_sheets *sh, const char *sheet, const char *const *h
         free(range);
         res->header_written = 1;
     }
-    json_array_foreach(rows, i, row) {
+    json_array_foreach(rows, i, row)
+    {
         long at = find_row(table, cell_text(row, 0), &res->duplicates);
         if (!at) {
             json_array_append(fresh, row);

@@ -28,10 +28,10 @@
 typedef struct srr_sheets srr_sheets;
 
 typedef struct srr_sheets_opts {
-    const char *api_url;        /* NULL = "https://sheets.googleapis.com" */
+    const char *api_url; /* NULL = "https://sheets.googleapis.com" */
     const char *spreadsheet_id;
-    srr_gtoken *token;          /* borrowed; outlives the client */
-    int64_t min_interval_ms;    /* spacing between requests (0 = none) */
+    srr_gtoken *token;       /* borrowed; outlives the client */
+    int64_t min_interval_ms; /* spacing between requests (0 = none) */
     srr_http_opts http;
 } srr_sheets_opts;
 
@@ -79,8 +79,8 @@ typedef struct srr_sheets_upsert_result {
  * what srr_sheets_read_table just returned (the sink reads people's edits
  * from it first), or NULL to read it here. At most three requests: one
  * read (none when `table` is given), one batchUpdate, one append. */
-srr_rc srr_sheets_upsert(srr_sheets *sh, const char *sheet, const char *const *header,
-                         size_t ncols, const json_t *rows, const json_t *table,
-                         srr_sheets_upsert_result *res, srr_error *err);
+srr_rc srr_sheets_upsert(srr_sheets *sh, const char *sheet, const char *const *header, size_t ncols,
+                         const json_t *rows, const json_t *table, srr_sheets_upsert_result *res,
+                         srr_error *err);
 
 #endif

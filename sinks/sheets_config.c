@@ -13,9 +13,9 @@
 #define OFF(f) offsetof(srr_sheets_config, f)
 
 const char *const srr_sheets_columns[SRR_SHEETS_NCOLS + 1] = {
-    "ID",         "Kind",       "Title",       "Status",     "Urgency",
-    "Assignee",   "Service",    "Datadog URL", "Backlog",    "Postmortem",
-    "Next review", "First seen", "Last seen",  "Occurrences", NULL};
+    "ID",          "Kind",       "Title",       "Status",      "Urgency",
+    "Assignee",    "Service",    "Datadog URL", "Backlog",     "Postmortem",
+    "Next review", "First seen", "Last seen",   "Occurrences", NULL};
 
 static const srr_sink_opt sheets_opts[] = {
     {"credentials_file", SRR_SOPT_STRING, NULL, OFF(credentials_file), 0, 0,

@@ -25,9 +25,9 @@ extern const char *const srr_sheets_columns[SRR_SHEETS_NCOLS + 1];
 typedef struct srr_sheets_config {
     char *credentials_file; /* resolved against the config file's directory */
     char *spreadsheet_id;
-    char *sheet;            /* tab name, "SRR" */
+    char *sheet; /* tab name, "SRR" */
     char *api_url;
-    char *token_url;        /* NULL = the key's token_uri */
+    char *token_url; /* NULL = the key's token_uri */
     int64_t poll_every_s;
     int64_t min_interval_s;
     int64_t timeout_s;

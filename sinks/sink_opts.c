@@ -23,8 +23,8 @@ static srr_rc list_default(const char *def, char ***dst, size_t *count)
     return SRR_OK;
 }
 
-static srr_rc apply(const srr_sink_opt *o, void *base, const srr_yaml_node *n,
-                    const char *section, srr_error *err)
+static srr_rc apply(const srr_sink_opt *o, void *base, const srr_yaml_node *n, const char *section,
+                    srr_error *err)
 {
     char what[160];
     void *field = (char *)base + o->offset;
@@ -51,8 +51,8 @@ static srr_rc apply(const srr_sink_opt *o, void *base, const srr_yaml_node *n,
             return o->def ? srr_duration_parse(o->def, dst) : SRR_OK;
         rc = srr_yaml_duration(n, what, dst, err);
         if (rc == SRR_OK && (*dst < o->min || *dst > o->max))
-            return srr_error_at(err, SRR_EINVAL, n->file, n->line, n->col,
-                                "%s: %s is out of range", what, n->value);
+            return srr_error_at(err, SRR_EINVAL, n->file, n->line, n->col, "%s: %s is out of range",
+                                what, n->value);
         return rc;
     }
     case SRR_SOPT_BOOL: {
@@ -93,8 +93,8 @@ static srr_rc apply(const srr_sink_opt *o, void *base, const srr_yaml_node *n,
     return SRR_ERR;
 }
 
-srr_rc srr_sink_opts_load(const srr_sink_opt *opts, const srr_yaml_node *sec,
-                          const char *section, void *base, srr_error *err)
+srr_rc srr_sink_opts_load(const srr_sink_opt *opts, const srr_yaml_node *sec, const char *section,
+                          void *base, srr_error *err)
 {
     const char *allowed[48];
     size_t n = 0;
@@ -163,8 +163,8 @@ char *srr_sink_path(const srr_config *cfg, const char *path)
     return srr_asprintf("%.*s/%s", (int)(slash - cfg->path), cfg->path, path);
 }
 
-srr_rc srr_sink_secret(const srr_config *cfg, const char *env, const char *file,
-                       const char *what, char **out, srr_error *err)
+srr_rc srr_sink_secret(const srr_config *cfg, const char *env, const char *file, const char *what,
+                       char **out, srr_error *err)
 {
     *out = NULL;
     if (file && *file) {

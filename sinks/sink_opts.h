@@ -23,11 +23,11 @@
 #include "yaml.h"
 
 typedef enum {
-    SRR_SOPT_STRING, /* char*, NULL when unset and no default */
-    SRR_SOPT_INT,    /* long long within [min, max] */
+    SRR_SOPT_STRING,   /* char*, NULL when unset and no default */
+    SRR_SOPT_INT,      /* long long within [min, max] */
     SRR_SOPT_DURATION, /* int64_t seconds within [min, max] */
-    SRR_SOPT_BOOL,   /* int 0/1 */
-    SRR_SOPT_LIST    /* char** followed by its size_t count */
+    SRR_SOPT_BOOL,     /* int 0/1 */
+    SRR_SOPT_LIST      /* char** followed by its size_t count */
 } srr_sink_opt_type;
 
 typedef struct srr_sink_opt {
@@ -43,8 +43,8 @@ typedef struct srr_sink_opt {
  * following the NULL-key-terminated table. `section` names it in messages.
  * Returns SRR_OK or SRR_EINVAL with "file:line:col: section.key: ...".
  * Whatever was set is freed by srr_sink_opts_free, also after a failure. */
-srr_rc srr_sink_opts_load(const srr_sink_opt *opts, const srr_yaml_node *sec,
-                          const char *section, void *base, srr_error *err);
+srr_rc srr_sink_opts_load(const srr_sink_opt *opts, const srr_yaml_node *sec, const char *section,
+                          void *base, srr_error *err);
 void srr_sink_opts_free(const srr_sink_opt *opts, void *base);
 
 /* Prints one markdown row per option ("| `section.key` | type | default |
@@ -58,8 +58,8 @@ const srr_yaml_node *srr_sink_section(const srr_config *cfg, const char *name);
  * NULL when neither gives one. `file` relative paths are resolved against
  * the config file's directory. SRR_EINVAL when the file cannot be read.
  * The secret is registered for redaction (log.h). Caller frees *out. */
-srr_rc srr_sink_secret(const srr_config *cfg, const char *env, const char *file,
-                       const char *what, char **out, srr_error *err);
+srr_rc srr_sink_secret(const srr_config *cfg, const char *env, const char *file, const char *what,
+                       char **out, srr_error *err);
 
 /* `path` resolved against the config file's directory (absolute paths and
  * NULL pass through). Returns a new string (caller frees) or NULL. */

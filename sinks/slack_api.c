@@ -44,8 +44,7 @@ srr_rc srr_slack_create(const srr_slack_opts *o, srr_slack **out, srr_error *err
     }
     s->http = o->http;
     /* Slack: ~1 message/s; without Retry-After, back off 1 s doubling to 5 min. */
-    srr_http_gate_init(&s->gate, o->min_interval_ms > 0 ? o->min_interval_ms : 1000, 1000,
-                       300000);
+    srr_http_gate_init(&s->gate, o->min_interval_ms > 0 ? o->min_interval_ms : 1000, 1000, 300000);
     *out = s;
     return SRR_OK;
 }
@@ -71,15 +70,15 @@ int64_t srr_slack_retry_at_ms(const srr_slack *s)
 
 srr_rc srr_slack_error_rc(const char *code)
 {
-    static const char *const retry[] = {"rollup_error", "internal_error", "fatal_error",
-                                        "ratelimited", "rate_limited", "service_unavailable",
-                                        "request_timeout", NULL};
-    static const char *const auth[] = {"invalid_auth", "not_authed", "account_inactive",
+    static const char *const retry[] = {
+        "rollup_error", "internal_error",      "fatal_error",     "ratelimited",
+        "rate_limited", "service_unavailable", "request_timeout", NULL};
+    static const char *const auth[] = {"invalid_auth",  "not_authed",    "account_inactive",
                                        "missing_scope", "access_denied", "action_prohibited",
-                                       "invalid_token", "no_service", "no_active_hooks",
-                                       "no_team", "token_revoked", NULL};
+                                       "invalid_token", "no_service",    "no_active_hooks",
+                                       "no_team",       "token_revoked", NULL};
     static const char *const gone[] = {"channel_not_found", "channel_is_archived", "is_archived",
-                                       "not_in_channel", "user_not_found", NULL};
+                                       "not_in_channel",    "user_not_found",      NULL};
     if (!code)
         return SRR_EINVAL;
     for (size_t i = 0; retry[i]; i++)
@@ -109,8 +108,7 @@ static srr_rc post_webhook(srr_slack *s, const char *payload, srr_http_resp *r, 
     static const char *const hdrs[] = {"Content-Type: application/json; charset=utf-8", NULL};
     char code[96];
     srr_rc rc;
-    rc = srr_http_request(&s->http, "POST", s->webhook_url, hdrs, payload, strlen(payload), r,
-                          err);
+    rc = srr_http_request(&s->http, "POST", s->webhook_url, hdrs, payload, strlen(payload), r, err);
     if (rc != SRR_OK) {
         /* The URL holds the credential: say "the webhook", never the URL. */
         return srr_error_set(err, rc, "slack webhook: %s",

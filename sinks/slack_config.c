@@ -60,8 +60,8 @@ srr_rc srr_slack_config_load(const srr_config *cfg, srr_slack_config **out, srr_
     c = srr_calloc(1, sizeof(*c));
     rc = srr_sink_opts_load(slack_opts, sec, "slack", c, err);
     if (rc == SRR_OK)
-        rc = srr_sink_secret(cfg, c->webhook_url_env, c->webhook_url_file,
-                             "slack.webhook_url_file", &c->webhook_url, err);
+        rc = srr_sink_secret(cfg, c->webhook_url_env, c->webhook_url_file, "slack.webhook_url_file",
+                             &c->webhook_url, err);
     if (rc == SRR_OK)
         rc = srr_sink_secret(cfg, c->bot_token_env, c->bot_token_file, "slack.bot_token_file",
                              &c->bot_token, err);

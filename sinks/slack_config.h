@@ -17,18 +17,18 @@
 #include "srr.h"
 
 typedef struct srr_slack_config {
-    char *webhook_url_env;  /* SLACK_WEBHOOK_URL */
+    char *webhook_url_env; /* SLACK_WEBHOOK_URL */
     char *webhook_url_file;
-    char *bot_token_env;    /* SLACK_BOT_TOKEN */
+    char *bot_token_env; /* SLACK_BOT_TOKEN */
     char *bot_token_file;
-    char *channel;          /* channel id for chat.postMessage */
-    char *api_url;          /* https://slack.com/api */
-    int on_new_drafts;      /* one digest per sweep or drain batch */
+    char *channel;     /* channel id for chat.postMessage */
+    char *api_url;     /* https://slack.com/api */
+    int on_new_drafts; /* one digest per sweep or drain batch */
     int on_promoted;
     int on_closed;
     int on_urgency_raised;
     int on_review_due;
-    int64_t reminder_every_s; /* drafts-waiting reminder period (0 = off) */
+    int64_t reminder_every_s;   /* drafts-waiting reminder period (0 = off) */
     int64_t reminder_min_age_s; /* drafts younger than this are not in it */
     long long digest_max_items;
     int64_t min_interval_s; /* spacing between messages */

@@ -326,9 +326,10 @@ srr_rc srr_slack_msg_check(const json_t *msg, srr_error *err)
     if (!json_is_array(blocks))
         return srr_error_set(err, SRR_EINVAL, "\"blocks\" is not an array");
     if (json_array_size(blocks) > SRR_SLACK_MAX_BLOCKS)
-        return srr_error_set(err, SRR_EINVAL, "%zu blocks, more than %d",
-                             json_array_size(blocks), SRR_SLACK_MAX_BLOCKS);
-    json_array_foreach(blocks, i, blk) {
+        return srr_error_set(err, SRR_EINVAL, "%zu blocks, more than %d", json_array_size(blocks),
+                             SRR_SLACK_MAX_BLOCKS);
+    json_array_foreach(blocks, i, blk)
+    {
         const char *type = json_string_value(json_object_get(blk, "type"));
         const char *bid = json_string_value(json_object_get(blk, "block_id"));
         char where[64];
@@ -341,8 +342,8 @@ srr_rc srr_slack_msg_check(const json_t *msg, srr_error *err)
         if (strcmp(type, "section") == 0) {
             const json_t *fields = json_object_get(blk, "fields");
             if (json_object_get(blk, "text"))
-                rc = check_text_obj(json_object_get(blk, "text"), SRR_SLACK_MAX_SECTION_TEXT,
-                                    where, err);
+                rc = check_text_obj(json_object_get(blk, "text"), SRR_SLACK_MAX_SECTION_TEXT, where,
+                                    err);
             else if (!fields)
                 rc = srr_error_set(err, SRR_EINVAL, "%s: a section needs text or fields", where);
             if (rc == SRR_OK && fields && json_array_size(fields) > 10)
@@ -351,8 +352,8 @@ srr_rc srr_slack_msg_check(const json_t *msg, srr_error *err)
             const json_t *el = json_object_get(blk, "elements");
             if (!json_is_array(el) || json_array_size(el) == 0 ||
                 json_array_size(el) > SRR_SLACK_MAX_CONTEXT_ELEMENTS)
-                rc = srr_error_set(err, SRR_EINVAL, "%s: a context holds 1 to %d elements",
-                                   where, SRR_SLACK_MAX_CONTEXT_ELEMENTS);
+                rc = srr_error_set(err, SRR_EINVAL, "%s: a context holds 1 to %d elements", where,
+                                   SRR_SLACK_MAX_CONTEXT_ELEMENTS);
         }
         if (rc != SRR_OK)
             return rc;

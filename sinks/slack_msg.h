@@ -36,17 +36,17 @@
 /* What a message says about one record. Every string is borrowed and may be
  * NULL (then left out), except id and title. */
 typedef struct srr_slack_item {
-    const char *id;          /* "SRR-42" */
+    const char *id; /* "SRR-42" */
     const char *title;
-    const char *kind;        /* risk | backlog | investigation */
-    const char *status;      /* draft, open, ... */
-    const char *urgency;     /* low | medium | high | critical */
+    const char *kind;    /* risk | backlog | investigation */
+    const char *status;  /* draft, open, ... */
+    const char *urgency; /* low | medium | high | critical */
     const char *service;
-    const char *why;         /* the reason srr drafted or changed it */
-    const char *owner;       /* assignee or suggested owner */
-    const char *record_url;  /* its Notion page (or other home), when there is one */
+    const char *why;        /* the reason srr drafted or changed it */
+    const char *owner;      /* assignee or suggested owner */
+    const char *record_url; /* its Notion page (or other home), when there is one */
     const char *datadog_url;
-    int64_t created_at;      /* epoch seconds; 0 = unknown (ages are left out) */
+    int64_t created_at; /* epoch seconds; 0 = unknown (ages are left out) */
 } srr_slack_item;
 
 typedef enum {

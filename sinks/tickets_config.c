@@ -32,8 +32,7 @@ static const srr_sink_opt github_opts[] = {
     {NULL, SRR_SOPT_STRING, NULL, 0, 0, 0, NULL}};
 
 static const srr_sink_opt jira_opts[] = {
-    {"url", SRR_SOPT_STRING, NULL, JOFF(url), 0, 0,
-     "Site URL, https://your-domain.atlassian.net."},
+    {"url", SRR_SOPT_STRING, NULL, JOFF(url), 0, 0, "Site URL, https://your-domain.atlassian.net."},
     {"user", SRR_SOPT_STRING, NULL, JOFF(user), 0, 0,
      "Email of the Atlassian account the API token belongs to."},
     {"token_env", SRR_SOPT_STRING, "JIRA_API_TOKEN", JOFF(token_env), 0, 0,
@@ -88,8 +87,7 @@ srr_rc srr_github_config_load(const srr_config *cfg, srr_github_config **out, sr
                               c->repo ? c->repo : "");
     }
     if (rc == SRR_OK)
-        rc = srr_sink_secret(cfg, c->token_env, c->token_file, "github.token_file", &c->token,
-                             err);
+        rc = srr_sink_secret(cfg, c->token_env, c->token_file, "github.token_file", &c->token, err);
     if (rc != SRR_OK) {
         srr_github_config_free(&c);
         return rc;
@@ -113,9 +111,8 @@ srr_rc srr_jira_config_load(const srr_config *cfg, srr_jira_config **out, srr_er
                           key_node(sec, "url")->col,
                           "jira.url: expected https://your-domain.atlassian.net");
     if (rc == SRR_OK && (!c->user || !strchr(c->user, '@')))
-        rc = srr_error_at(err, SRR_EINVAL, key_node(sec, "user")->file,
-                          key_node(sec, "user")->line, key_node(sec, "user")->col,
-                          "jira.user: expected the account's email");
+        rc = srr_error_at(err, SRR_EINVAL, key_node(sec, "user")->file, key_node(sec, "user")->line,
+                          key_node(sec, "user")->col, "jira.user: expected the account's email");
     if (rc == SRR_OK && (!c->project || !*c->project))
         rc = srr_error_at(err, SRR_EINVAL, sec->file, sec->line, sec->col,
                           "jira: project (a project key) is required");

@@ -19,26 +19,26 @@
 #include "srr.h"
 
 typedef struct srr_github_config {
-    char *api_url;     /* https://api.github.com */
-    char *token_env;   /* GITHUB_TOKEN */
+    char *api_url;   /* https://api.github.com */
+    char *token_env; /* GITHUB_TOKEN */
     char *token_file;
-    char *repo;        /* owner/name */
-    char **labels;     /* labels on every issue; the first one selects srr's issues when polling */
+    char *repo;    /* owner/name */
+    char **labels; /* labels on every issue; the first one selects srr's issues when polling */
     size_t nlabels;
     char *api_version; /* 2022-11-28 */
     int64_t timeout_s;
     int64_t connect_timeout_s;
-    char *token;       /* resolved, NULL when missing */
+    char *token; /* resolved, NULL when missing */
 } srr_github_config;
 
 typedef struct srr_jira_config {
-    char *url;         /* https://your-domain.atlassian.net */
-    char *user;        /* account email */
-    char *token_env;   /* JIRA_API_TOKEN */
+    char *url;       /* https://your-domain.atlassian.net */
+    char *user;      /* account email */
+    char *token_env; /* JIRA_API_TOKEN */
     char *token_file;
-    char *project;     /* project key */
-    char *issue_type;  /* Task */
-    char **labels;     /* labels on every issue; the first one selects srr's issues when polling */
+    char *project;    /* project key */
+    char *issue_type; /* Task */
+    char **labels;    /* labels on every issue; the first one selects srr's issues when polling */
     size_t nlabels;
     char *done_transition; /* preferred transition name into a done status, may be NULL */
     int64_t timeout_s;
@@ -47,10 +47,10 @@ typedef struct srr_jira_config {
 } srr_jira_config;
 
 typedef struct srr_tickets_config {
-    char *tracker;       /* "github" or "jira"; NULL = the one configured */
-    int auto_create;     /* YAML key `auto`: accepted items get a ticket without --ticket */
+    char *tracker;   /* "github" or "jira"; NULL = the one configured */
+    int auto_create; /* YAML key `auto`: accepted items get a ticket without --ticket */
     int64_t poll_every_s;
-    int reopen;          /* a reopened ticket reopens the item */
+    int reopen; /* a reopened ticket reopens the item */
 } srr_tickets_config;
 
 /* Each loads its section; *out is NULL when absent. SRR_EINVAL with

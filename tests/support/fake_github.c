@@ -138,10 +138,10 @@ static json_t *issue_json(fake_github *fg, const gh_issue *is, int full)
     j = json_pack("{s:I, s:I, s:s, s:s, s:o, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:s, s:s}", "id",
                   (json_int_t)(1000 + is->number), "number", (json_int_t)is->number, "title",
                   is->title, "state", is->state, "state_reason",
-                  is->reason ? json_string(is->reason) : json_null(), "body", is->body ? is->body : "",
-                  "labels", labels, "user", user(FAKE_GITHUB_BOT), "created_at", iso(is->created),
-                  "updated_at", iso(is->updated), "closed_at", iso(is->closed), "assignees",
-                  json_array(), "html_url", "", "url", "");
+                  is->reason ? json_string(is->reason) : json_null(), "body",
+                  is->body ? is->body : "", "labels", labels, "user", user(FAKE_GITHUB_BOT),
+                  "created_at", iso(is->created), "updated_at", iso(is->updated), "closed_at",
+                  iso(is->closed), "assignees", json_array(), "html_url", "", "url", "");
     {
         char *h = srr_asprintf("https://github.com/%s/%s/%lld", FAKE_GITHUB_REPO,
                                is->pull ? "pull" : "issues", is->number);
@@ -168,16 +168,19 @@ static void reply(fake_http_resp *resp, int status, json_t *j)
 
 static void message(fake_http_resp *resp, int status, const char *msg, const char *doc)
 {
-    reply(resp, status, json_pack("{s:s, s:s, s:s}", "message", msg, "documentation_url", doc,
-                                  "status", status == 401 ? "401" : status == 403 ? "403" : "4xx"));
+    reply(resp, status,
+          json_pack("{s:s, s:s, s:s}", "message", msg, "documentation_url", doc, "status",
+                    status == 401   ? "401"
+                    : status == 403 ? "403"
+                                    : "4xx"));
 }
 
 static void validation(fake_http_resp *resp, const char *field, const char *code)
 {
-    reply(resp, 422, json_pack("{s:s, s:[{s:s, s:s, s:s}], s:s, s:s}", "message",
-                               "Validation Failed", "errors", "resource", "Issue", "code", code,
-                               "field", field, "documentation_url",
-                               DOCS "/issues/issues#create-an-issue", "status", "422"));
+    reply(resp, 422,
+          json_pack("{s:s, s:[{s:s, s:s, s:s}], s:s, s:s}", "message", "Validation Failed",
+                    "errors", "resource", "Issue", "code", code, "field", field,
+                    "documentation_url", DOCS "/issues/issues#create-an-issue", "status", "422"));
 }
 
 /* Counts the request in the primary window; adds the headers; 1 when over. */
@@ -273,8 +276,9 @@ static void list_issues(fake_github *fg, const fake_http_req *req, fake_http_res
                 srr_buf_printf(&q, "%.*s&", (int)l, p);
             p = amp ? amp + 1 : p + l;
         }
-        fake_http_header(resp, "Link", "<%s%s?%spage=%ld>; rel=\"next\", <%s%s?%spage=%ld>; "
-                                       "rel=\"last\"",
+        fake_http_header(resp, "Link",
+                         "<%s%s?%spage=%ld>; rel=\"next\", <%s%s?%spage=%ld>; "
+                         "rel=\"last\"",
                          fake_http_url(fg->http), req->path, q.data ? q.data : "", page + 1,
                          fake_http_url(fg->http), req->path, q.data ? q.data : "", last);
         srr_buf_free(&q);
@@ -310,7 +314,8 @@ static void create_issue(fake_github *fg, const fake_http_req *req, fake_http_re
         } else {
             is = new_issue(fg, title, body, 0);
             fg->created_by_api++;
-            json_array_foreach(l, i, v) {
+            json_array_foreach(l, i, v)
+            {
                 is->labels = srr_realloc(is->labels, (is->nlabels + 1) * sizeof(char *));
                 is->labels[is->nlabels++] = srr_strdup(json_string_value(v));
             }
@@ -343,11 +348,11 @@ static void issue_events(fake_github *fg, gh_issue *is, fake_http_resp *resp)
 {
     json_t *arr = json_array();
     for (size_t i = 0; i < is->nevents; i++)
-        json_array_append_new(arr, json_pack("{s:I, s:s, s:o, s:o}", "id",
-                                             (json_int_t)(is->number * 1000 + (long long)i),
-                                             "event", is->events[i].event, "actor",
-                                             user(is->events[i].actor), "created_at",
-                                             iso(is->events[i].at)));
+        json_array_append_new(arr,
+                              json_pack("{s:I, s:s, s:o, s:o}", "id",
+                                        (json_int_t)(is->number * 1000 + (long long)i), "event",
+                                        is->events[i].event, "actor", user(is->events[i].actor),
+                                        "created_at", iso(is->events[i].at)));
     (void)fg;
     reply(resp, 200, arr);
 }
@@ -359,12 +364,15 @@ static int headers_ok(fake_github *fg, const fake_http_req *req, fake_http_resp 
     const char *accept = fake_http_req_header(req, "Accept");
     const char *ua = fake_http_req_header(req, "User-Agent");
     if (!ua || !*ua) {
-        message(resp, 403, "Request forbidden by administrative rules. Please make sure your "
-                           "request has a User-Agent header", DOCS);
+        message(resp, 403,
+                "Request forbidden by administrative rules. Please make sure your "
+                "request has a User-Agent header",
+                DOCS);
         return 0;
     }
     if (ver && strcmp(ver, "2022-11-28") != 0 && strcmp(ver, "2026-03-10") != 0) {
-        message(resp, 400, "Unsupported 'X-GitHub-Api-Version' header", DOCS "/about-the-rest-api/api-versions");
+        message(resp, 400, "Unsupported 'X-GitHub-Api-Version' header",
+                DOCS "/about-the-rest-api/api-versions");
         return 0;
     }
     if (!ver || !accept || !strstr(accept, "application/vnd.github+json"))
@@ -373,7 +381,8 @@ static int headers_ok(fake_github *fg, const fake_http_req *req, fake_http_resp 
         message(resp, 401, "Requires authentication", DOCS);
         return 0;
     }
-    if (strcmp(auth, "Bearer " FAKE_GITHUB_TOKEN) != 0 && strcmp(auth, "token " FAKE_GITHUB_TOKEN) != 0) {
+    if (strcmp(auth, "Bearer " FAKE_GITHUB_TOKEN) != 0 &&
+        strcmp(auth, "token " FAKE_GITHUB_TOKEN) != 0) {
         message(resp, 401, "Bad credentials", DOCS);
         return 0;
     }
@@ -397,8 +406,9 @@ static void handle(void *ud, const fake_http_req *req, fake_http_resp *resp)
         fg->secondary_n--;
         if (fg->secondary_retry)
             fake_http_header(resp, "Retry-After", "%d", fg->secondary_retry);
-        message(resp, 403, "You have exceeded a secondary rate limit. Please wait a few minutes "
-                           "before you try again.",
+        message(resp, 403,
+                "You have exceeded a secondary rate limit. Please wait a few minutes "
+                "before you try again.",
                 DOCS "/overview/rate-limits-for-the-rest-api#about-secondary-rate-limits");
         goto done;
     }

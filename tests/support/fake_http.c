@@ -60,8 +60,7 @@ const char *fake_http_req_arg(const fake_http_req *r, const char *name)
     return MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, name);
 }
 
-void fake_http_reply(fake_http_resp *resp, int status, const char *content_type,
-                     const char *body)
+void fake_http_reply(fake_http_resp *resp, int status, const char *content_type, const char *body)
 {
     free(resp->content_type);
     free(resp->body);
@@ -70,8 +69,8 @@ void fake_http_reply(fake_http_resp *resp, int status, const char *content_type,
     resp->body = srr_strdup(body ? body : "");
 }
 
-void fake_http_replyf(fake_http_resp *resp, int status, const char *content_type,
-                      const char *fmt, ...)
+void fake_http_replyf(fake_http_resp *resp, int status, const char *content_type, const char *fmt,
+                      ...)
 {
     va_list ap, ap2;
     char *body;
@@ -173,9 +172,8 @@ static void add_headers(struct MHD_Response *r, const char *lines)
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
-                                  const char *method, const char *version,
-                                  const char *upload_data, size_t *upload_data_size,
-                                  void **con_cls)
+                                  const char *method, const char *version, const char *upload_data,
+                                  size_t *upload_data_size, void **con_cls)
 {
     fake_http *f = cls;
     fake_http_state *s = *con_cls;
@@ -371,8 +369,8 @@ int fake_http_entry_get(fake_http *f, size_t i, fake_http_entry *out)
     return rc;
 }
 
-int fake_http_wait_count(fake_http *f, const char *method, const char *prefix, int status,
-                         size_t n, long timeout_ms)
+int fake_http_wait_count(fake_http *f, const char *method, const char *prefix, int status, size_t n,
+                         long timeout_ms)
 {
     long long deadline = now_ms() + timeout_ms;
     struct timespec step = {0, 5 * 1000000L};

@@ -29,7 +29,7 @@ typedef struct fake_http_req {
     const char *query; /* raw query string without '?', "" when none */
     const char *body;  /* NUL-terminated, "" when none */
     size_t body_len;
-    void *conn;        /* the MHD connection, for the accessors below */
+    void *conn; /* the MHD connection, for the accessors below */
 } fake_http_req;
 
 /* Header value (case-insensitive name) or NULL. */
@@ -39,18 +39,17 @@ const char *fake_http_req_arg(const fake_http_req *r, const char *name);
 
 /* The answer a handler fills. Set with the helpers; the scaffold frees. */
 typedef struct fake_http_resp {
-    int status;          /* 0 = not answered: 500 "no handler answer"; -1 = drop the connection */
+    int status; /* 0 = not answered: 500 "no handler answer"; -1 = drop the connection */
     char *content_type;
     char *body;
-    char headers[1024];  /* extra "Name: value\n" lines */
+    char headers[1024]; /* extra "Name: value\n" lines */
 } fake_http_resp;
 
 /* Sets status, content type and a copy of body. */
-void fake_http_reply(fake_http_resp *resp, int status, const char *content_type,
-                     const char *body);
+void fake_http_reply(fake_http_resp *resp, int status, const char *content_type, const char *body);
 /* Same with a printf-formatted body. */
-void fake_http_replyf(fake_http_resp *resp, int status, const char *content_type,
-                      const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+void fake_http_replyf(fake_http_resp *resp, int status, const char *content_type, const char *fmt,
+                      ...) __attribute__((format(printf, 4, 5)));
 /* Adds a response header. */
 void fake_http_header(fake_http_resp *resp, const char *name, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -88,7 +87,7 @@ int fake_http_entry_get(fake_http *f, size_t i, fake_http_entry *out);
 void fake_http_entry_free(fake_http_entry *e);
 /* Polls until fake_http_count_where(...) >= n or `timeout_ms` passes;
  * returns 1 when reached. */
-int fake_http_wait_count(fake_http *f, const char *method, const char *prefix, int status,
-                         size_t n, long timeout_ms);
+int fake_http_wait_count(fake_http *f, const char *method, const char *prefix, int status, size_t n,
+                         long timeout_ms);
 
 #endif

@@ -19,8 +19,8 @@
 
 static const struct {
     const char *name, *cat, *id;
-} STATUSES[3] = {{"To Do", "new", "11"}, {"In Progress", "indeterminate", "21"},
-                 {"Done", "done", "31"}};
+} STATUSES[3] = {
+    {"To Do", "new", "11"}, {"In Progress", "indeterminate", "21"}, {"Done", "done", "31"}};
 
 typedef struct jr_issue {
     char *key, *id, *summary, *type;
@@ -120,7 +120,8 @@ static int adf_node_ok(const json_t *n, int depth)
         const char *t = json_string_value(json_object_get(n, "text"));
         if (!t || !*t)
             return 0;
-        json_array_foreach(json_object_get(n, "marks"), i, m) {
+        json_array_foreach(json_object_get(n, "marks"), i, m)
+        {
             const char *mt = json_string_value(json_object_get(m, "type"));
             if (!mt || (strcmp(mt, "link") == 0 &&
                         !json_is_string(json_object_get(json_object_get(m, "attrs"), "href"))))
@@ -180,11 +181,13 @@ static void create_issue(fake_jira *fj, const fake_http_req *req, fake_http_resp
     else if (strlen(summary) > 255 || strchr(summary, '\n'))
         err_field(resp, "summary", "Summary must be less than 255 characters.");
     else if (desc && !adf_ok(desc))
-        err_field(resp, "description", "Operation value must be an Atlassian Document (see the "
-                                       "Atlassian Document Format)");
+        err_field(resp, "description",
+                  "Operation value must be an Atlassian Document (see the "
+                  "Atlassian Document Format)");
     else {
         int bad = 0;
-        json_array_foreach(labels, i, v) bad |= !json_is_string(v) || strchr(json_string_value(v), ' ');
+        json_array_foreach(labels, i, v) bad |=
+            !json_is_string(v) || strchr(json_string_value(v), ' ');
         if (bad || (labels && !json_is_array(labels))) {
             err_field(resp, "labels", "The label contains spaces which is invalid.");
             json_decref(b);
@@ -200,13 +203,15 @@ static void create_issue(fake_jira *fj, const fake_http_req *req, fake_http_resp
         is->description = desc ? json_incref(desc) : NULL;
         is->changelog = json_array();
         is->updated_ms = now_ms(fj);
-        json_array_foreach(labels, i, v) {
+        json_array_foreach(labels, i, v)
+        {
             is->labels = srr_realloc(is->labels, (is->nlabels + 1) * sizeof(char *));
             is->labels[is->nlabels++] = srr_strdup(json_string_value(v));
         }
         {
             char *self = srr_asprintf("%s/rest/api/3/issue/%s", fake_http_url(fj->http), is->id);
-            reply(resp, 201, json_pack("{s:s, s:s, s:s}", "id", is->id, "key", is->key, "self", self));
+            reply(resp, 201,
+                  json_pack("{s:s, s:s, s:s}", "id", is->id, "key", is->key, "self", self));
             free(self);
         }
     }
@@ -216,33 +221,32 @@ static void create_issue(fake_jira *fj, const fake_http_req *req, fake_http_resp
 static void move(fake_jira *fj, jr_issue *is, int to, const char *name, const char *account)
 {
     long long t = now_ms(fj);
-    json_array_append_new(
-        is->changelog,
-        json_pack("{s:s, s:{s:s, s:s}, s:o, s:[{s:s, s:s, s:s, s:s}]}", "id",
-                  "h", "author", "accountId", account, "displayName", name, "created", jtime(t),
-                  "items", "field", "status", "fieldtype", "jira", "fromString",
-                  STATUSES[is->status].name, "toString", STATUSES[to].name));
+    json_array_append_new(is->changelog,
+                          json_pack("{s:s, s:{s:s, s:s}, s:o, s:[{s:s, s:s, s:s, s:s}]}", "id", "h",
+                                    "author", "accountId", account, "displayName", name, "created",
+                                    jtime(t), "items", "field", "status", "fieldtype", "jira",
+                                    "fromString", STATUSES[is->status].name, "toString",
+                                    STATUSES[to].name));
     {
         char id[32];
         snprintf(id, sizeof(id), "%zu", json_array_size(is->changelog) + 100);
-        json_object_set_new(json_array_get(is->changelog, json_array_size(is->changelog) - 1),
-                            "id", json_string(id));
+        json_object_set_new(json_array_get(is->changelog, json_array_size(is->changelog) - 1), "id",
+                            json_string(id));
     }
     is->status = to;
     is->updated_ms = t;
 }
 
-static void transitions(fake_jira *fj, jr_issue *is, const fake_http_req *req,
-                        fake_http_resp *resp)
+static void transitions(fake_jira *fj, jr_issue *is, const fake_http_req *req, fake_http_resp *resp)
 {
     if (strcmp(req->method, "GET") == 0) {
         json_t *arr = json_array();
         for (int s = 0; s < 3; s++)
             if (s != is->status)
                 json_array_append_new(arr, json_pack("{s:s, s:s, s:{s:s, s:{s:s}}}", "id",
-                                                     STATUSES[s].id, "name", STATUSES[s].name,
-                                                     "to", "name", STATUSES[s].name,
-                                                     "statusCategory", "key", STATUSES[s].cat));
+                                                     STATUSES[s].id, "name", STATUSES[s].name, "to",
+                                                     "name", STATUSES[s].name, "statusCategory",
+                                                     "key", STATUSES[s].cat));
         reply(resp, 200, json_pack("{s:s, s:o}", "expand", "transitions", "transitions", arr));
         return;
     }
@@ -275,9 +279,9 @@ static void changelog(jr_issue *is, const fake_http_req *req, fake_http_resp *re
         max = 100;
     for (long i = start; i >= 0 && i < total && i < start + max; i++)
         json_array_append(vals, json_array_get(is->changelog, (size_t)i));
-    reply(resp, 200, json_pack("{s:i, s:i, s:i, s:b, s:o}", "startAt", (int)start, "maxResults",
-                               (int)max, "total", (int)total, "isLast", start + max >= total,
-                               "values", vals));
+    reply(resp, 200,
+          json_pack("{s:i, s:i, s:i, s:b, s:o}", "startAt", (int)start, "maxResults", (int)max,
+                    "total", (int)total, "isLast", start + max >= total, "values", vals));
 }
 
 /* Reads one JQL value: "quoted \"text\"" or a bare word. Returns the end. */
@@ -364,7 +368,6 @@ static int has_label(const jr_issue *is, const char *l)
             return 1;
     return !*l;
 }
-
 
 static int g_desc;
 
@@ -455,8 +458,9 @@ static void handle(void *ud, const fake_http_req *req, fake_http_resp *resp)
     const char *auth = fake_http_req_header(req, "Authorization");
     pthread_mutex_lock(&fj->mu);
     if (!auth || strcmp(auth, fj->auth) != 0) {
-        fake_http_reply(resp, 401, "text/plain", "Client must be authenticated to access this "
-                                                 "resource.");
+        fake_http_reply(resp, 401, "text/plain",
+                        "Client must be authenticated to access this "
+                        "resource.");
     } else if (limited(fj, resp)) {
     } else if (strcmp(req->path, "/rest/api/3/issue") == 0 && strcmp(req->method, "POST") == 0) {
         create_issue(fj, req, resp);
@@ -464,8 +468,9 @@ static void handle(void *ud, const fake_http_req *req, fake_http_resp *resp)
                strcmp(req->method, "POST") == 0) {
         search(fj, req, resp);
     } else if (strcmp(req->path, "/rest/api/3/search") == 0) {
-        err_msg(resp, 410, "The requested API has been removed. Please migrate to the "
-                           "/rest/api/3/search/jql API.");
+        err_msg(resp, 410,
+                "The requested API has been removed. Please migrate to the "
+                "/rest/api/3/search/jql API.");
     } else if (strncmp(req->path, issue_prefix, sizeof(issue_prefix) - 1) == 0) {
         char key[64];
         const char *rest = req->path + sizeof(issue_prefix) - 1;

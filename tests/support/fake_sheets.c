@@ -231,8 +231,8 @@ static int parse_a1(fake_sheets *fs, const char *s, a1 *out)
 
 static void g_error(fake_http_resp *resp, int code, const char *status, const char *msg)
 {
-    json_t *j = json_pack("{s:{s:i, s:s, s:s}}", "error", "code", code, "message", msg, "status",
-                          status);
+    json_t *j =
+        json_pack("{s:{s:i, s:s, s:s}}", "error", "code", code, "message", msg, "status", status);
     char *b = json_dumps(j, JSON_COMPACT);
     fake_http_reply(resp, code, "application/json; charset=UTF-8", b);
     free(b);
@@ -310,10 +310,12 @@ static long write_values(tab *t, const a1 *at, const json_t *values, int user_en
     json_t *rw, *v;
     if (!json_is_array(values))
         return -1;
-    json_array_foreach(values, i, rw) {
+    json_array_foreach(values, i, rw)
+    {
         if (!json_is_array(rw))
             return -1;
-        json_array_foreach(rw, j, v) {
+        json_array_foreach(rw, j, v)
+        {
             put_value(t, (size_t)at->r0 + i, (size_t)at->c0 + j, v, user_entered);
             cells++;
         }
@@ -378,7 +380,8 @@ static void values_batch_update(fake_sheets *fs, const fake_http_req *req, fake_
         json_decref(body);
         return;
     }
-    json_array_foreach(json_object_get(body, "data"), i, d) {
+    json_array_foreach(json_object_get(body, "data"), i, d)
+    {
         const char *range = json_string_value(json_object_get(d, "range"));
         a1 at;
         long n;
@@ -390,9 +393,9 @@ static void values_batch_update(fake_sheets *fs, const fake_http_req *req, fake_
         }
         total += n;
     }
-    reply_json(resp, json_pack("{s:s, s:i, s:I}", "spreadsheetId", FAKE_SHEETS_ID,
-                               "totalUpdatedRanges", (int)i, "totalUpdatedCells",
-                               (json_int_t)total));
+    reply_json(resp,
+               json_pack("{s:s, s:i, s:I}", "spreadsheetId", FAKE_SHEETS_ID, "totalUpdatedRanges",
+                         (int)i, "totalUpdatedCells", (json_int_t)total));
     json_decref(body);
 }
 
@@ -432,8 +435,8 @@ static void spreadsheet_get(fake_sheets *fs, fake_http_resp *resp)
     json_t *sheets = json_array();
     for (size_t i = 0; i < fs->ntabs; i++)
         json_array_append_new(sheets, json_pack("{s:{s:i, s:s, s:i}}", "properties", "sheetId",
-                                                fs->tabs[i].id, "title", fs->tabs[i].title,
-                                                "index", (int)i));
+                                                fs->tabs[i].id, "title", fs->tabs[i].title, "index",
+                                                (int)i));
     reply_json(resp, json_pack("{s:s, s:o}", "spreadsheetId", FAKE_SHEETS_ID, "sheets", sheets));
 }
 
@@ -442,10 +445,10 @@ static void spreadsheet_batch_update(fake_sheets *fs, const fake_http_req *req,
 {
     json_t *body = json_loadb(req->body, req->body_len, 0, NULL), *rq, *replies = json_array();
     size_t i;
-    json_array_foreach(json_object_get(body, "requests"), i, rq) {
-        const char *title = json_string_value(
-            json_object_get(json_object_get(json_object_get(rq, "addSheet"), "properties"),
-                            "title"));
+    json_array_foreach(json_object_get(body, "requests"), i, rq)
+    {
+        const char *title = json_string_value(json_object_get(
+            json_object_get(json_object_get(rq, "addSheet"), "properties"), "title"));
         tab *t;
         if (!title) {
             g_error(resp, 400, "INVALID_ARGUMENT", "only addSheet is supported by the fake");
@@ -453,7 +456,8 @@ static void spreadsheet_batch_update(fake_sheets *fs, const fake_http_req *req,
         }
         if (tab_find(fs, title)) {
             char *m = srr_asprintf("Invalid requests[%zu].addSheet: A sheet with the name \"%s\" "
-                                   "already exists. Please enter another name.", i, title);
+                                   "already exists. Please enter another name.",
+                                   i, title);
             g_error(resp, 400, "INVALID_ARGUMENT", m);
             free(m);
             goto out;
@@ -547,7 +551,8 @@ static const char *check_jwt(fake_sheets *fs, const char *jwt, const char **code
     if (!d1 || !d2 || !(hdr = b64url_decode(jwt, (size_t)(d1 - jwt), &hl)) ||
         !(claims = b64url_decode(d1 + 1, (size_t)(d2 - d1 - 1), &cl)) ||
         !(sig = b64url_decode(d2 + 1, strlen(d2 + 1), &sl)) ||
-        !(h = json_loadb((char *)hdr, hl, 0, NULL)) || !(c = json_loadb((char *)claims, cl, 0, NULL))) {
+        !(h = json_loadb((char *)hdr, hl, 0, NULL)) ||
+        !(c = json_loadb((char *)claims, cl, 0, NULL))) {
         bad = "Invalid JWT: not three base64url JSON parts";
         goto out;
     }
@@ -591,7 +596,8 @@ out:
 static void token_endpoint(fake_sheets *fs, const fake_http_req *req, fake_http_resp *resp)
 {
     const char *ct = fake_http_req_header(req, "Content-Type");
-    char *grant = form_value(req->body, "grant_type"), *assertion = form_value(req->body, "assertion");
+    char *grant = form_value(req->body, "grant_type"),
+         *assertion = form_value(req->body, "assertion");
     const char *bad = NULL, *code = "invalid_request";
     if (!ct || strncmp(ct, "application/x-www-form-urlencoded", 33) != 0)
         bad = "Content-Type must be application/x-www-form-urlencoded";

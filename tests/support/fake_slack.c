@@ -59,7 +59,8 @@ static const char *check_blocks(const json_t *msg)
         return "missing_text_or_fallback_or_attachments";
     if (!json_is_array(blocks) || json_array_size(blocks) > 50)
         return "invalid_blocks";
-    json_array_foreach(blocks, i, b) {
+    json_array_foreach(blocks, i, b)
+    {
         const char *type = json_string_value(json_object_get(b, "type"));
         if (!type)
             return "invalid_blocks";
@@ -85,7 +86,8 @@ static int too_fast(fake_slack *fs, long long *last, int api, fake_http_resp *re
     long long now = now_ms();
     if (fs->interval_ms > 0 && *last && now - *last < fs->interval_ms) {
         if (api)
-            fake_http_reply(resp, 429, "application/json", "{\"ok\":false,\"error\":\"ratelimited\"}");
+            fake_http_reply(resp, 429, "application/json",
+                            "{\"ok\":false,\"error\":\"ratelimited\"}");
         else
             fake_http_reply(resp, 429, "text/plain", "rate_limited");
         fake_http_header(resp, "Retry-After", "%d", fs->retry_after_s);

@@ -62,8 +62,7 @@ const tu_sa_key *tu_sa_key_get(const char *email, const char *token_uri)
     return &g_out;
 }
 
-char *tu_sa_key_write(const char *dir, const char *name, const char *email,
-                      const char *token_uri)
+char *tu_sa_key_write(const char *dir, const char *name, const char *email, const char *token_uri)
 {
     const tu_sa_key *k = tu_sa_key_get(email, token_uri);
     char *path = srr_asprintf("%s/%s", dir, name);

@@ -20,7 +20,6 @@ typedef struct tu_sa_key {
 const tu_sa_key *tu_sa_key_get(const char *email, const char *token_uri);
 
 /* Writes the key file to dir/name and returns its path (caller frees). */
-char *tu_sa_key_write(const char *dir, const char *name, const char *email,
-                      const char *token_uri);
+char *tu_sa_key_write(const char *dir, const char *name, const char *email, const char *token_uri);
 
 #endif

@@ -51,8 +51,8 @@ Test(jwt, base64url_without_padding)
         const char *in;
         size_t n;
         const char *out;
-    } v[] = {{"", 0, ""}, {"f", 1, "Zg"}, {"fo", 2, "Zm8"}, {"foo", 3, "Zm9v"},
-             {"\xfb\xff", 2, "-_8"}, {"\xff\xfe\xfd", 3, "__79"}};
+    } v[] = {{"", 0, ""},        {"f", 1, "Zg"},         {"fo", 2, "Zm8"},
+             {"foo", 3, "Zm9v"}, {"\xfb\xff", 2, "-_8"}, {"\xff\xfe\xfd", 3, "__79"}};
     for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
         char *o = srr_b64url((const unsigned char *)v[i].in, v[i].n);
         cr_assert_str_eq(o, v[i].out);
@@ -101,9 +101,9 @@ Test(jwt, rs256_signature_verifies_with_the_public_key)
     srr_sa_key *key = load_key(SRR_GOOGLE_TOKEN_URL);
     char *jwt = NULL;
     srr_error err = {0};
-    cr_assert_eq(srr_jwt_sign(key, SRR_SHEETS_SCOPE, SRR_GOOGLE_TOKEN_URL, 1767225600, 3600, &jwt,
-                              &err),
-                 SRR_OK, "%s", err.msg);
+    cr_assert_eq(
+        srr_jwt_sign(key, SRR_SHEETS_SCOPE, SRR_GOOGLE_TOKEN_URL, 1767225600, 3600, &jwt, &err),
+        SRR_OK, "%s", err.msg);
     cr_assert(strchr(jwt, '=') == NULL && strchr(jwt, '+') == NULL && strchr(jwt, '/') == NULL);
     const char *d1 = strchr(jwt, '.'), *d2 = strchr(d1 + 1, '.');
     size_t hl, cl, sl;
@@ -148,8 +148,7 @@ static srr_gtoken *token_for(fake_sheets *fs, const char *url_override)
     srr_gtoken *t = NULL;
     srr_http_opts http = {.timeout_ms = 5000};
     srr_error err = {0};
-    cr_assert_eq(srr_gtoken_create(&key, SRR_SHEETS_SCOPE, url_override, &http, &t, &err),
-                 SRR_OK);
+    cr_assert_eq(srr_gtoken_create(&key, SRR_SHEETS_SCOPE, url_override, &http, &t, &err), SRR_OK);
     cr_assert_null(key, "the token source takes the key over");
     return t;
 }
@@ -168,8 +167,9 @@ Test(jwt, token_exchange_verified_by_the_fake_and_cached, .timeout = 30)
     fake_http_entry e;
     fake_http_entry_get(fake_sheets_http(fs), 0, &e);
     cr_assert_str_eq(e.path, "/token");
-    cr_assert(strncmp(e.body, "grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Ajwt-bearer"
-                              "&assertion=",
+    cr_assert(strncmp(e.body,
+                      "grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Ajwt-bearer"
+                      "&assertion=",
                       75) == 0,
               "%s", e.body);
     fake_http_entry_free(&e);
@@ -243,9 +243,9 @@ Test(jwt, refusals_are_permanent_and_outages_retryable, .timeout = 60)
     free(url);
     url = srr_asprintf("%s/token", fake_sheets_url(fs));
     key = load_key("x");
-    cr_assert_eq(srr_gtoken_create(&key, "https://www.googleapis.com/auth/calendar", url, NULL, &t,
-                                   &err),
-                 SRR_OK);
+    cr_assert_eq(
+        srr_gtoken_create(&key, "https://www.googleapis.com/auth/calendar", url, NULL, &t, &err),
+        SRR_OK);
     cr_assert_eq(srr_gtoken_get(t, &tok, &err), SRR_EAUTH);
     cr_assert(strstr(err.msg, "invalid_scope") != NULL, "%s", err.msg);
     srr_gtoken_destroy(&t);

@@ -70,9 +70,11 @@ static void teardown(env *e)
 static json_t *record_row(const char *id, const char *title, const char *status)
 {
     json_t *r = json_array();
-    const char *vals[SRR_SHEETS_NCOLS] = {id, "risk", title, status, "high", "alice",
-                                          "checkout", "https://app.datadoghq.com/x", "",
-                                          "", "", "2026-11-01", "2026-11-28", NULL};
+    const char *vals[SRR_SHEETS_NCOLS] = {
+        id,           "risk",  title,      status,
+        "high",       "alice", "checkout", "https://app.datadoghq.com/x",
+        "",           "",      "",         "2026-11-01",
+        "2026-11-28", NULL};
     for (int i = 0; i < SRR_SHEETS_NCOLS - 1; i++)
         json_array_append_new(r, json_string(vals[i]));
     json_array_append_new(r, json_integer(3)); /* Occurrences, a number */
@@ -163,10 +165,10 @@ Test(sheets, a_row_is_found_by_id_after_a_person_resorted_the_sheet, .timeout = 
     srr_error err = {0};
     srr_sheets_upsert_result res;
     fake_sheets_add_tab(e.fs, "SRR");
-    json_t *rows = json_pack("[o,o,o,o]", record_row("SRR-1", "a disk", "draft"),
-                             record_row("SRR-2", "b checkout", "open"),
-                             record_row("SRR-3", "c memory", "open"),
-                             record_row("SRR-4", "d queue", "draft"));
+    json_t *rows =
+        json_pack("[o,o,o,o]", record_row("SRR-1", "a disk", "draft"),
+                  record_row("SRR-2", "b checkout", "open"),
+                  record_row("SRR-3", "c memory", "open"), record_row("SRR-4", "d queue", "draft"));
     cr_assert_eq(upsert(&e, rows, &res, &err), SRR_OK, "%s", err.msg);
     cr_assert_eq(row_of(e.fs, "SRR-2"), 3);
     fake_sheets_person_sort(e.fs, "SRR", 2, 1); /* by Title, descending */
@@ -450,8 +452,8 @@ static void note_edit(void *ud, const srr_sheets_edit *e)
 {
     edits *x = ud;
     if (x->n < 8)
-        snprintf(x->got[x->n++], 96, "%s row %ld col %zu: %s -> %s", e->id, e->row, e->col,
-                 e->was, e->now);
+        snprintf(x->got[x->n++], 96, "%s row %ld col %zu: %s -> %s", e->id, e->row, e->col, e->was,
+                 e->now);
 }
 
 Test(sheets, record_rows_and_edits_read_back, .timeout = 60)
@@ -466,8 +468,8 @@ Test(sheets, record_rows_and_edits_read_back, .timeout = 60)
                   "assignee", "service", "db", "first_seen", "2026-11-01T10:00:00Z", "last_seen",
                   "2026-11-28T12:00:00Z", "occurrences", 4, "next_review_at",
                   "2027-02-01T00:00:00Z"),
-        json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "id", "SRR-2", "kind", "risk", "title",
-                  "queue", "status", "open", "urgency", "low", "assignee", "alice")};
+        json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "id", "SRR-2", "kind", "risk", "title", "queue",
+                  "status", "open", "urgency", "low", "assignee", "alice")};
     json_t *rows = json_array(), *written = json_object();
     for (int i = 0; i < 2; i++) {
         json_t *row = srr_sheets_row(recs[i]);

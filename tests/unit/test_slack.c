@@ -77,8 +77,8 @@ Test(slack_msg, escapes_record_text)
     cr_assert(strstr(txt, "a &gt; b &amp;&amp; c &lt; d") != NULL, "%s", txt);
     cr_assert(strstr(txt, "<!channel>") == NULL);
     /* the URL's '&' is escaped too, the link markup stays */
-    cr_assert(strstr(txt, "<https://app.datadoghq.com/monitors/42?from=1&amp;to=2|Datadog>"),
-              "%s", txt);
+    cr_assert(strstr(txt, "<https://app.datadoghq.com/monitors/42?from=1&amp;to=2|Datadog>"), "%s",
+              txt);
     cr_assert(strstr(txt, "<https://www.notion.so/srr-42|SRR-7>") != NULL, "%s", txt);
     cr_assert_eq(srr_slack_msg_check(m, NULL), SRR_OK);
     free(txt);
@@ -197,7 +197,7 @@ Test(slack_api, a_storm_of_drafts_is_one_message, .timeout = 30)
     fake_slack *fs = fake_slack_start();
     srr_slack *s = client(fs, 1000);
     srr_slack_item *items = calloc(N, sizeof(*items));
-    char (*ids)[16] = calloc(N, 16);
+    char(*ids)[16] = calloc(N, 16);
     for (int i = 0; i < N; i++) {
         snprintf(ids[i], 16, "SRR-%d", 1000 + i);
         items[i] = item(ids[i], "5xx on checkout-api");
@@ -351,12 +351,13 @@ Test(slack_api, fake_enforces_block_kit, .timeout = 30)
     struct {
         const char *body;
         const char *code;
-    } cases[] = {{"not json", "invalid_payload"},
-                 {"{\"blocks\":[{\"type\":\"divider\"}]}", "missing_text_or_fallback_or_attachments"},
-                 {"{}", "no_text"},
-                 {"{\"text\":\"t\",\"blocks\":[{\"type\":\"section\",\"text\":{\"type\":\"mrkdwn\","
-                  "\"text\":\"\"}}]}",
-                  "invalid_blocks"}};
+    } cases[] = {
+        {"not json", "invalid_payload"},
+        {"{\"blocks\":[{\"type\":\"divider\"}]}", "missing_text_or_fallback_or_attachments"},
+        {"{}", "no_text"},
+        {"{\"text\":\"t\",\"blocks\":[{\"type\":\"section\",\"text\":{\"type\":\"mrkdwn\","
+         "\"text\":\"\"}}]}",
+         "invalid_blocks"}};
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         srr_http_resp r;
         cr_assert_eq(srr_http_request(NULL, "POST", fake_slack_webhook_url(fs), hdr, cases[i].body,
@@ -425,8 +426,7 @@ static srr_config *parse(const char *yaml)
 {
     srr_config *cfg = NULL;
     srr_error err = {0};
-    cr_assert_eq(srr_config_parse("t.yaml", yaml, strlen(yaml), &cfg, &err), SRR_OK, "%s",
-                 err.msg);
+    cr_assert_eq(srr_config_parse("t.yaml", yaml, strlen(yaml), &cfg, &err), SRR_OK, "%s", err.msg);
     return cfg;
 }
 
@@ -476,8 +476,8 @@ Test(slack_config, table_defaults_secrets_and_errors)
     FILE *f = open_memstream(&ref, &len);
     srr_slack_config_print_reference(f);
     fclose(f);
-    cr_assert(strstr(ref, "| `slack.webhook_url_env` | string | SLACK_WEBHOOK_URL |") != NULL,
-              "%s", ref);
+    cr_assert(strstr(ref, "| `slack.webhook_url_env` | string | SLACK_WEBHOOK_URL |") != NULL, "%s",
+              ref);
     free(ref);
 }
 
@@ -534,8 +534,8 @@ Test(http, plain_http_only_to_loopback_and_bounded_bodies, .timeout = 30)
 {
     srr_http_resp r;
     srr_error err = {0};
-    cr_assert_eq(srr_http_request(NULL, "GET", "http://hooks.example.com/services/x", NULL, NULL,
-                                  0, &r, &err),
+    cr_assert_eq(srr_http_request(NULL, "GET", "http://hooks.example.com/services/x", NULL, NULL, 0,
+                                  &r, &err),
                  SRR_EINVAL);
     cr_assert(strstr(err.msg, "plain http") != NULL, "%s", err.msg);
     srr_http_resp_free(&r);
@@ -546,9 +546,9 @@ Test(http, plain_http_only_to_loopback_and_bounded_bodies, .timeout = 30)
     fake_slack *fs = fake_slack_start();
     srr_http_opts small = {.max_response = 4};
     static const char *const hdr[] = {"Content-Type: application/json", NULL};
-    cr_assert_eq(srr_http_request(&small, "POST", fake_slack_webhook_url(fs), hdr, "x", 1, &r,
-                                  &err),
-                 SRR_EIO, "a 15-byte answer past a 4-byte bound");
+    cr_assert_eq(
+        srr_http_request(&small, "POST", fake_slack_webhook_url(fs), hdr, "x", 1, &r, &err),
+        SRR_EIO, "a 15-byte answer past a 4-byte bound");
     srr_http_resp_free(&r);
     fake_slack_stop(&fs);
 }

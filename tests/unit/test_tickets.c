@@ -211,7 +211,8 @@ Test(github, listing_follows_link_pages, .timeout = 60)
     }
     seen s = {0};
     size_t gets = fake_http_count_where(fake_github_http(fg), "GET", NULL, 0);
-    cr_assert_eq(srr_github_issues_since(gh, 0, "srr", 0, collect, &s, &err), SRR_OK, "%s", err.msg);
+    cr_assert_eq(srr_github_issues_since(gh, 0, "srr", 0, collect, &s, &err), SRR_OK, "%s",
+                 err.msg);
     cr_assert_eq(s.n, 130);
     cr_assert_eq(fake_http_count_where(fake_github_http(fg), "GET", NULL, 0) - gets, 2);
     srr_github_destroy(&gh);
@@ -399,9 +400,9 @@ Test(jira, validation_errors_are_permanent_and_readable, .timeout = 30)
                  SRR_EINVAL);
     cr_assert(strstr(err.msg, "400 summary: You must specify a summary of the issue.") != NULL,
               "%s", err.msg);
-    cr_assert_eq(srr_jira_issue_create(j, FAKE_JIRA_PROJECT, "Epic Saga", "s", d, NULL, 0, &is,
-                                       &err),
-                 SRR_EINVAL);
+    cr_assert_eq(
+        srr_jira_issue_create(j, FAKE_JIRA_PROJECT, "Epic Saga", "s", d, NULL, 0, &is, &err),
+        SRR_EINVAL);
     cr_assert(strstr(err.msg, "issuetype") != NULL, "%s", err.msg);
     const char *spaced[] = {"two words"};
     cr_assert_eq(srr_jira_issue_create(j, FAKE_JIRA_PROJECT, "Task", "s", d, spaced, 1, &is, &err),
@@ -563,8 +564,7 @@ static srr_config *parse(const char *yaml)
 {
     srr_config *cfg = NULL;
     srr_error err = {0};
-    cr_assert_eq(srr_config_parse("t.yaml", yaml, strlen(yaml), &cfg, &err), SRR_OK, "%s",
-                 err.msg);
+    cr_assert_eq(srr_config_parse("t.yaml", yaml, strlen(yaml), &cfg, &err), SRR_OK, "%s", err.msg);
     return cfg;
 }
 
@@ -614,7 +614,8 @@ Test(tickets_config, tables_defaults_and_errors)
     } bad[] = {
         {"github:\n  repo: just-a-name\n", "t.yaml:2:9: github.repo: expected owner/name"},
         {"github:\n  repo: a/b\n  label: x\n", "t.yaml:3:3: unknown key 'label' in github"},
-        {"jira:\n  url: https://a.atlassian.net\n  user: a@b\n  project: OPS\n  labels: [\"a b\"]\n",
+        {"jira:\n  url: https://a.atlassian.net\n  user: a@b\n  project: OPS\n  labels: [\"a "
+         "b\"]\n",
          "jira.labels: 'a b' has a space"},
         {"jira:\n  url: https://a.atlassian.net\n  user: a@b\n", "jira: project"},
         {"github:\n  repo: a/b\njira:\n  url: https://a.atlassian.net\n  user: a@b\n  project: P\n",
@@ -680,8 +681,8 @@ static json_t *sample_record(void)
         "https://app.datadoghq.com/dashboard/abc", "first_seen", "2026-11-01T10:00:00Z",
         "last_seen", "2026-11-28T12:00:00Z", "occurrences", 3, "cause", "", "next_action",
         "alice rotates the logs", "weeks", "week", "2026-11-16", "count", 2, "max", 91.5, "week",
-        "2026-11-23", "count", 1, "max", 93.0, "links",
-        "https://app.datadoghq.com/dashboard/abc", "https://app.datadoghq.com/logs?q=x");
+        "2026-11-23", "count", 1, "max", 93.0, "links", "https://app.datadoghq.com/dashboard/abc",
+        "https://app.datadoghq.com/logs?q=x");
 }
 
 Test(ticket_views, title_body_and_label)
@@ -705,7 +706,8 @@ Test(ticket_views, title_body_and_label)
     cr_assert(strstr(md, "## Overview\n\nDisk on db-1 fills in 9 days.") != NULL, "%s", md);
     cr_assert(strstr(md, "&lt;!-- srr:BL-9 -->") != NULL, "a marker in text is defused: %s", md);
     cr_assert(strstr(md, "## Why srr drafted it\n\nclearly fixable: rotate the logs (rule "
-                         "`disk-trend`)") != NULL, "%s", md);
+                         "`disk-trend`)") != NULL,
+              "%s", md);
     cr_assert(strstr(md, "- Seen 3 times, first on 2026-11-01, last on 2026-11-28") != NULL, "%s",
               md);
     cr_assert(strstr(md, "- Week of 2026-11-16: 2 firing, worst 91.5") != NULL, "%s", md);
@@ -747,10 +749,12 @@ Test(ticket_views, rendered_tickets_are_accepted_by_the_fakes, .timeout = 30)
     srr_error err = {0};
     fake_github *fg = fake_github_start();
     srr_github *gh = gh_client(fg, FAKE_GITHUB_TOKEN);
-    char *title = srr_ticket_title(r), *body = srr_ticket_markdown(r), *marker = srr_github_marker("BL-3");
+    char *title = srr_ticket_title(r), *body = srr_ticket_markdown(r),
+         *marker = srr_github_marker("BL-3");
     const char *labels[] = {"srr"};
     srr_github_issue is;
-    cr_assert_eq(srr_github_issue_create(gh, title, body, labels, 1, &is, &err), SRR_OK, "%s", err.msg);
+    cr_assert_eq(srr_github_issue_create(gh, title, body, labels, 1, &is, &err), SRR_OK, "%s",
+                 err.msg);
     srr_github_issue_clear(&is);
     cr_assert_eq(srr_github_issue_find(gh, marker, "srr", 0, &is, &err), SRR_OK, "%s", err.msg);
     cr_assert_eq(is.number, 1);
