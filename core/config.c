@@ -24,6 +24,7 @@ typedef srr_opt_def opt_def;
 #define OPT_DURATION SRR_OPT_DURATION
 #define OPT_KV SRR_OPT_KV
 #define OPT_LIST SRR_OPT_LIST
+#define OPT_BOOL SRR_OPT_BOOL
 
 #define OFF(type, field) offsetof(type, field)
 
@@ -202,6 +203,25 @@ const char *srr_config_locate(const char *explicit_path)
     return "srr.yaml";
 }
 
+/* A list option's default: comma separated items (NULL or "": empty). */
+static srr_rc list_default(const char *def, char ***dst, size_t *count)
+{
+    const char *p = def;
+    size_t n = 1;
+    if (!def || !*def)
+        return SRR_OK;
+    for (const char *q = def; *q; q++)
+        n += *q == ',';
+    *dst = srr_calloc(n, sizeof(char *));
+    while (*p) {
+        size_t len = strcspn(p, ",");
+        (*dst)[(*count)++] = srr_strndup(p, len);
+        p += len;
+        p += *p == ',';
+    }
+    return SRR_OK;
+}
+
 /* Sets one option from a node (or its default when node is NULL). */
 static srr_rc apply_opt(const opt_def *o, void *base, const srr_yaml_node *n, const char *section,
                         srr_error *err)
@@ -255,7 +275,9 @@ static srr_rc apply_opt(const opt_def *o, void *base, const srr_yaml_node *n, co
         char ***dst = field;
         size_t *count = (size_t *)((char *)field + sizeof(char **));
         size_t i;
-        if (!n || (n->type == SRR_YAML_SCALAR && n->value[0] == '\0'))
+        if (!n)
+            return list_default(o->def, dst, count);
+        if (n->type == SRR_YAML_SCALAR && n->value[0] == '\0')
             return SRR_OK;
         if (n->type != SRR_YAML_SEQ)
             return srr_error_at(err, SRR_EINVAL, n->file, n->line, n->col,
@@ -269,6 +291,13 @@ static srr_rc apply_opt(const opt_def *o, void *base, const srr_yaml_node *n, co
                 return SRR_EINVAL;
             *count = i + 1;
         }
+        return SRR_OK;
+    }
+    case OPT_BOOL: {
+        int *dst = field;
+        if (n)
+            return srr_yaml_bool(n, what, dst, err);
+        *dst = o->def && strcmp(o->def, "true") == 0;
         return SRR_OK;
     }
     case OPT_DURATION: {
@@ -477,6 +506,27 @@ static srr_rc load_secret(const char *env, const char *path, const char *what, c
     return SRR_OK;
 }
 
+char *srr_config_path(const srr_config *cfg, const char *path)
+{
+    char *p;
+    if (!path)
+        return NULL;
+    p = srr_strdup(path);
+    resolve_path(&p, cfg ? cfg->path : NULL);
+    return p;
+}
+
+srr_rc srr_config_secret(const srr_config *cfg, const char *env, const char *file,
+                         const char *what, char **out, srr_error *err)
+{
+    char *path = file && *file ? srr_config_path(cfg, file) : NULL;
+    srr_rc rc = load_secret(env, path, what, out, err);
+    free(path);
+    if (rc == SRR_OK)
+        srr_secret_register(*out);
+    return rc;
+}
+
 srr_rc srr_config_parse(const char *file, const char *text, size_t len, srr_config **out,
                         srr_error *err)
 {
@@ -658,7 +708,8 @@ char *srr_config_dd_base_url(const srr_config *cfg)
 
 void srr_config_print_options(FILE *out, const char *name, const srr_opt_def *opts, int roff)
 {
-    static const char *const type_names[] = {"string", "integer", "duration", "map", "list"};
+    static const char *const type_names[] = {"string", "integer", "duration",
+                                             "map",    "list",    "boolean"};
     size_t i;
     for (i = 0; opts[i].key; i++) {
         const opt_def *o = &opts[i];

@@ -146,13 +146,15 @@ typedef struct srr_team_config {
  * loads its section with srr_config_load_options, so every section is
  * checked, defaulted and documented the same way. Field types: STRING
  * char *, INT long long, DURATION int64_t seconds, KV srr_kv * followed by
- * its size_t count, LIST char ** followed by its size_t count. */
+ * its size_t count, LIST char ** followed by its size_t count (its default
+ * is comma separated), BOOL int 0/1 (default "true" or "false"). */
 typedef enum {
     SRR_OPT_STRING,
     SRR_OPT_INT,
     SRR_OPT_DURATION,
     SRR_OPT_KV,
-    SRR_OPT_LIST
+    SRR_OPT_LIST,
+    SRR_OPT_BOOL
 } srr_opt_type;
 
 typedef struct srr_opt_def {
@@ -212,6 +214,17 @@ void srr_config_free_options(const srr_opt_def *opts, void *base);
 /* Prints a table's reference rows for section `name`: markdown table rows
  * (as `srr config reference`), or roff .TP items when `roff`. */
 void srr_config_print_options(FILE *out, const char *name, const srr_opt_def *opts, int roff);
+/* `path` resolved against the directory of cfg's file (absolute paths and
+ * a config without a path pass through). A new string the caller frees, or
+ * NULL when path is NULL. */
+char *srr_config_path(const srr_config *cfg, const char *path);
+/* Reads a secret (a token, a webhook URL that holds one): the first line of
+ * `file` (relative to the config file) when it is set, else the value of
+ * the environment variable `env`. *out is NULL when neither gives one, else
+ * a copy the caller frees, registered for redaction (log.h). SRR_EINVAL
+ * naming `what` when the file cannot be read. */
+srr_rc srr_config_secret(const srr_config *cfg, const char *env, const char *file,
+                         const char *what, char **out, srr_error *err);
 /* Prints the option reference (markdown) generated from the option tables. */
 void srr_config_print_reference(FILE *out);
 /* The same reference in roff, for the srr.yaml(5) man page. */
