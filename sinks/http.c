@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0
  *
- * http.c - the blocking libcurl exchange and the rate gate of http.h. One
- * easy handle per request: sinks send a handful of requests per sync, so
- * connection reuse is not worth a shared handle's locking.
+ * http.c - the blocking libcurl exchange and the rate gate of http.h. A
+ * request uses the caller's kept connection (srr_http_conn: one easy
+ * handle, reset between requests so no option leaks from one to the next,
+ * its connections kept) or a handle of its own.
  */
 #include "http.h"
 
@@ -48,9 +49,35 @@ static size_t on_header(char *p, size_t size, size_t n, void *ud)
     return size * n;
 }
 
+struct srr_http_conn {
+    CURL *curl;
+};
+
+srr_http_conn *srr_http_conn_create(void)
+{
+    srr_http_conn *c;
+    pthread_once(&curl_once, curl_init_once);
+    c = srr_calloc(1, sizeof(*c));
+    c->curl = curl_easy_init();
+    if (!c->curl) {
+        free(c);
+        return NULL;
+    }
+    return c;
+}
+
+void srr_http_conn_destroy(srr_http_conn **pc)
+{
+    if (!pc || !*pc)
+        return;
+    curl_easy_cleanup((*pc)->curl);
+    free(*pc);
+    *pc = NULL;
+}
+
 /* Sinks carry credentials (tokens, a webhook URL that is one): plain http
  * only to this machine (tests, a local proxy), never across a network. */
-static int plain_http_allowed(const char *url)
+int srr_http_url_allowed(const char *url)
 {
     static const char *const loopback[] = {"127.", "localhost", "[::1]", NULL};
     const char *host;
@@ -89,7 +116,7 @@ srr_rc srr_http_request(const srr_http_opts *opts, const char *method, const cha
     if (!opts)
         opts = &none;
     memset(resp, 0, sizeof(*resp));
-    if (!plain_http_allowed(url)) {
+    if (!srr_http_url_allowed(url)) {
         srr_buf_init(&resp->body, 1);
         srr_buf_init(&resp->headers, 1);
         resp->retry_after_ms = -1;
@@ -102,7 +129,12 @@ srr_rc srr_http_request(const srr_http_opts *opts, const char *method, const cha
                  opts->max_response ? opts->max_response : SRR_HTTP_DEFAULT_MAX_RESPONSE);
     srr_buf_init(&resp->headers, HEADERS_MAX);
     pthread_once(&curl_once, curl_init_once);
-    c = curl_easy_init();
+    if (opts->conn) {
+        c = opts->conn->curl;
+        curl_easy_reset(c);
+    } else {
+        c = curl_easy_init();
+    }
     if (!c)
         return srr_error_set(err, SRR_ERR, "cannot initialise libcurl");
     for (size_t i = 0; headers && headers[i]; i++)
@@ -133,6 +165,9 @@ srr_rc srr_http_request(const srr_http_opts *opts, const char *method, const cha
     curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
     if (strcmp(method, "GET") == 0) {
         curl_easy_setopt(c, CURLOPT_HTTPGET, 1L);
+    } else if (!body && strcmp(method, "POST") != 0) { /* DELETE: no body at all */
+        curl_easy_setopt(c, CURLOPT_HTTPGET, 1L);
+        curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
     } else {
         if (strcmp(method, "POST") != 0)
             curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
@@ -142,21 +177,33 @@ srr_rc srr_http_request(const srr_http_opts *opts, const char *method, const cha
     }
     cr = curl_easy_perform(c);
     curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &resp->status);
+    if (cr != CURLE_OK)
+        snprintf(resp->transport, sizeof(resp->transport), "%s",
+                 errbuf[0] ? errbuf : curl_easy_strerror(cr));
     if (bs.overflow) {
-        rc = srr_error_set(err, SRR_EIO, "%s %s: the response is larger than %zu bytes", method,
-                           url, resp->body.max);
+        rc = srr_error_set(err, SRR_EIO, "%s %.*s: the response is larger than %zu bytes", method,
+                           (int)strcspn(url, "?"), url, resp->body.max);
     } else if (cr == CURLE_URL_MALFORMAT || cr == CURLE_UNSUPPORTED_PROTOCOL) {
-        rc = srr_error_set(err, SRR_EINVAL, "%s: not a usable URL (%s)", url,
-                           curl_easy_strerror(cr));
+        rc = srr_error_set(err, SRR_EINVAL, "%.*s: not a usable URL (%s)", (int)strcspn(url, "?"),
+                           url, curl_easy_strerror(cr));
+    } else if (cr == CURLE_PEER_FAILED_VERIFICATION || cr == CURLE_SSL_CACERT_BADFILE ||
+               cr == CURLE_SSL_CERTPROBLEM || cr == CURLE_SSL_ISSUER_ERROR) {
+        rc = srr_error_set(err, SRR_EAUTH, "%s %.*s: %s", method, (int)strcspn(url, "?"), url,
+                           resp->transport);
+        resp->status = 0;
     } else if (cr != CURLE_OK) {
-        rc = srr_error_set(err, SRR_RETRY, "%s %s: %s", method, url,
-                           errbuf[0] ? errbuf : curl_easy_strerror(cr));
+        rc = srr_error_set(err, SRR_RETRY, "%s %.*s: %s", method, (int)strcspn(url, "?"), url,
+                           resp->transport);
         resp->status = 0;
     } else if (srr_http_header(resp, "Retry-After", ra, sizeof(ra))) {
         resp->retry_after_ms = srr_http_parse_retry_after(ra, srr_http_now_ms());
     }
+    /* A kept handle must not point at this call's list and buffers. */
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, NULL);
+    curl_easy_setopt(c, CURLOPT_ERRORBUFFER, NULL);
     curl_slist_free_all(hl);
-    curl_easy_cleanup(c);
+    if (!opts->conn)
+        curl_easy_cleanup(c);
     return rc;
 }
 

@@ -15,7 +15,10 @@
  * rate-limited API is never hammered (Slack and GitHub both warn that an
  * integration that keeps posting while limited may be disabled).
  *
- * Meant to be merged with the outbox's own helper (issue 20) if it has one.
+ * Every sink's client uses it: the Notion client (notion_http.c) adds its
+ * headers, pacing and retry policy on top, the Slack, GitHub, Jira and
+ * Google clients theirs. A client that sends many requests to one host
+ * keeps a connection (srr_http_conn) so TLS is negotiated once.
  * Secrets travel only in the `headers` given by the caller and never appear
  * in error messages.
  */
@@ -27,12 +30,22 @@
 
 #include "srr.h"
 
+/* A connection kept alive across requests (a libcurl handle and its
+ * connection cache). Used by one thread at a time. */
+typedef struct srr_http_conn srr_http_conn;
+
+/* A new connection (NULL when libcurl cannot make a handle). */
+srr_http_conn *srr_http_conn_create(void);
+/* Closes it; NULL-tolerant, sets *c to NULL. */
+void srr_http_conn_destroy(srr_http_conn **c);
+
 /* Per-client transport settings. Zero fields take the defaults below. */
 typedef struct srr_http_opts {
     long timeout_ms;         /* total time per request (30 s) */
     long connect_timeout_ms; /* time to connect (10 s) */
     size_t max_response;     /* largest body accepted (4 MiB) */
     const char *user_agent;  /* "srr/<version>" */
+    srr_http_conn *conn;     /* reuse this connection (borrowed); NULL: one per request */
 } srr_http_opts;
 
 #define SRR_HTTP_DEFAULT_TIMEOUT_MS 30000L
@@ -46,6 +59,7 @@ typedef struct srr_http_resp {
     srr_buf body;
     srr_buf headers;
     int64_t retry_after_ms; /* Retry-After (seconds or HTTP date) in ms; -1 when absent */
+    char transport[256];    /* why no response arrived (curl's words, no URL); "" otherwise */
 } srr_http_resp;
 
 /* Sends one request. `method` is "GET", "POST", "PUT", "PATCH" or "DELETE";
@@ -54,14 +68,20 @@ typedef struct srr_http_resp {
  * with srr_http_resp_free, also after a failure).
  * Returns SRR_OK when a response arrived, whatever its status (classify it
  * with srr_http_status_rc); SRR_RETRY when none did (timeout, refused or
- * reset connection, DNS failure); SRR_EIO when the body exceeded
- * opts->max_response; SRR_EINVAL for a URL curl refuses, and for plain
- * http:// to anything but a loopback address (sink requests carry
- * credentials: https only across a network). */
+ * reset connection, DNS failure); SRR_EAUTH when the server's TLS
+ * certificate is not trusted (nothing was sent: not a thing to retry
+ * blindly); SRR_EIO when the body exceeded opts->max_response; SRR_EINVAL
+ * for a URL curl refuses, and for plain http:// to anything but a loopback
+ * address (sink requests carry credentials: https only across a network).
+ * Error messages name the method and the URL without its query. */
 srr_rc srr_http_request(const srr_http_opts *opts, const char *method, const char *url,
                         const char *const *headers, const char *body, size_t body_len,
                         srr_http_resp *resp, srr_error *err);
 void srr_http_resp_free(srr_http_resp *resp);
+
+/* 1 when a sink may send credentials to `url`: https, or http to a
+ * loopback address (127.x, localhost, [::1]). */
+int srr_http_url_allowed(const char *url);
 
 /* Copies the value of response header `name` (case-insensitive, the last
  * occurrence, trimmed) into out (cap bytes, truncated). Returns out, or NULL
