@@ -118,6 +118,10 @@ static void options_tag(const srr_opt_def *opts, const void *base, char out[17])
             srr_sha256_update(&h, v ? v : "\1", strlen(v ? v : "\1") + 1);
             break;
         }
+        case SRR_OPT_BOOL:
+            snprintf(num, sizeof(num), "%d", *(const int *)field);
+            srr_sha256_update(&h, num, strlen(num) + 1);
+            break;
         case SRR_OPT_INT:
             snprintf(num, sizeof(num), "%lld", *(const long long *)field);
             srr_sha256_update(&h, num, strlen(num) + 1);

@@ -1,14 +1,13 @@
 /* SPDX-License-Identifier: Apache-2.0
  *
- * sheets_config.c - the `sheets:` option table, its loading, and the
- * columns of the mirrored list.
+ * sheets_config.c - the `sheets:` option table, its checks, the client
+ * made from it, and the columns of the mirrored list.
  */
 #include "sheets_config.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
-
-#include "sink_opts.h"
 
 #define OFF(f) offsetof(srr_sheets_config, f)
 
@@ -17,51 +16,61 @@ const char *const srr_sheets_columns[SRR_SHEETS_NCOLS + 1] = {
     "Assignee",    "Service",    "Datadog URL", "Backlog",     "Postmortem",
     "Next review", "First seen", "Last seen",   "Occurrences", NULL};
 
-static const srr_sink_opt sheets_opts[] = {
-    {"credentials_file", SRR_SOPT_STRING, NULL, OFF(credentials_file), 0, 0,
+const srr_opt_def srr_sheets_options[] = {
+    {"credentials_file", SRR_OPT_STRING, NULL, OFF(credentials_file), 0, 0,
      "Service-account JSON key file (relative to the config file); share the sheet with its "
      "client_email."},
-    {"spreadsheet_id", SRR_SOPT_STRING, NULL, OFF(spreadsheet_id), 0, 0,
+    {"spreadsheet_id", SRR_OPT_STRING, NULL, OFF(spreadsheet_id), 0, 0,
      "The spreadsheet's id (the part of its URL after /d/)."},
-    {"sheet", SRR_SOPT_STRING, "SRR", OFF(sheet), 0, 0,
+    {"sheet", SRR_OPT_STRING, "SRR", OFF(sheet), 0, 0,
      "Tab holding one row per record (created when missing)."},
-    {"api_url", SRR_SOPT_STRING, "https://sheets.googleapis.com", OFF(api_url), 0, 0,
+    {"api_url", SRR_OPT_STRING, "https://sheets.googleapis.com", OFF(api_url), 0, 0,
      "Base URL of the Sheets API (tests point it elsewhere)."},
-    {"token_url", SRR_SOPT_STRING, NULL, OFF(token_url), 0, 0,
+    {"token_url", SRR_OPT_STRING, NULL, OFF(token_url), 0, 0,
      "OAuth token endpoint; default: the key file's token_uri."},
-    {"poll_every", SRR_SOPT_DURATION, "1m", OFF(poll_every_s), 10, 86400,
+    {"poll_every", SRR_OPT_DURATION, "1m", OFF(poll_every_s), 1, 86400,
      "How often the sheet is read for Status and Assignee edits."},
-    {"min_interval", SRR_SOPT_DURATION, "1s", OFF(min_interval_s), 0, 60,
+    {"min_interval", SRR_OPT_DURATION, "1s", OFF(min_interval_s), 0, 60,
      "Least time between two requests (60 writes a minute per user is Google's quota)."},
-    {"timeout", SRR_SOPT_DURATION, "30s", OFF(timeout_s), 1, 600, "Total time per request."},
-    {"connect_timeout", SRR_SOPT_DURATION, "10s", OFF(connect_timeout_s), 1, 600,
+    {"timeout", SRR_OPT_DURATION, "30s", OFF(timeout_s), 1, 600, "Total time per request."},
+    {"connect_timeout", SRR_OPT_DURATION, "10s", OFF(connect_timeout_s), 1, 600,
      "Time allowed to connect."},
-    {NULL, SRR_SOPT_STRING, NULL, 0, 0, 0, NULL}};
+    {NULL, SRR_OPT_STRING, NULL, 0, 0, 0, NULL}};
+
+srr_rc srr_sheets_config_resolve(const srr_config *cfg, srr_sheets_config *c, srr_error *err)
+{
+    const srr_yaml_node *sec = srr_yaml_get(cfg->root, "sheets");
+    char *abs;
+    if (!c->credentials_file || !*c->credentials_file)
+        return sec ? srr_error_at(err, SRR_EINVAL, sec->file, sec->line, sec->col,
+                                  "sheets: credentials_file (a service-account JSON key) is "
+                                  "required")
+                   : srr_error_set(err, SRR_EINVAL, "sheets: credentials_file is required");
+    if (!c->spreadsheet_id || !*c->spreadsheet_id)
+        return sec ? srr_error_at(err, SRR_EINVAL, sec->file, sec->line, sec->col,
+                                  "sheets: spreadsheet_id is required")
+                   : srr_error_set(err, SRR_EINVAL, "sheets: spreadsheet_id is required");
+    abs = srr_config_path(cfg, c->credentials_file);
+    free(c->credentials_file);
+    c->credentials_file = abs;
+    return SRR_OK;
+}
 
 srr_rc srr_sheets_config_load(const srr_config *cfg, srr_sheets_config **out, srr_error *err)
 {
-    const srr_yaml_node *sec = srr_sink_section(cfg, "sheets");
+    const srr_yaml_node *sec = srr_yaml_get(cfg->root, "sheets");
     srr_sheets_config *c;
     srr_rc rc;
     *out = NULL;
     if (!sec)
         return SRR_OK;
     c = srr_calloc(1, sizeof(*c));
-    rc = srr_sink_opts_load(sheets_opts, sec, "sheets", c, err);
-    if (rc == SRR_OK && (!c->credentials_file || !*c->credentials_file))
-        rc = srr_error_at(err, SRR_EINVAL, sec->file, sec->line, sec->col,
-                          "sheets: credentials_file (a service-account JSON key) is required");
-    if (rc == SRR_OK && (!c->spreadsheet_id || !*c->spreadsheet_id))
-        rc = srr_error_at(err, SRR_EINVAL, sec->file, sec->line, sec->col,
-                          "sheets: spreadsheet_id is required");
+    rc = srr_config_load_options(srr_sheets_options, sec, "sheets", c, err);
+    if (rc == SRR_OK)
+        rc = srr_sheets_config_resolve(cfg, c, err);
     if (rc != SRR_OK) {
         srr_sheets_config_free(&c);
         return rc;
-    }
-    {
-        char *abs = srr_sink_path(cfg, c->credentials_file);
-        free(c->credentials_file);
-        c->credentials_file = abs;
     }
     *out = c;
     return SRR_OK;
@@ -71,7 +80,7 @@ void srr_sheets_config_free(srr_sheets_config **cp)
 {
     if (!cp || !*cp)
         return;
-    srr_sink_opts_free(sheets_opts, *cp);
+    srr_config_free_options(srr_sheets_options, *cp);
     free(*cp);
     *cp = NULL;
 }
@@ -105,9 +114,4 @@ srr_rc srr_sheets_config_open(const srr_sheets_config *c, srr_gtoken **token, sr
     if (rc != SRR_OK)
         srr_gtoken_destroy(token);
     return rc;
-}
-
-void srr_sheets_config_print_reference(FILE *out)
-{
-    srr_sink_opts_print_reference(out, "sheets", sheets_opts);
 }

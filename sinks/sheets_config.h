@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0
  *
- * sheets_config.h - the `sheets:` section (the Google Sheet mirror): the
- * service-account key file, the spreadsheet and tab, the endpoints (tests
+ * sheets_config.h - the `sheets:` section (the Google Sheet mirror, sheets.c;
+ * core's srr_opt_def table, loaded by the outbox): the service-account key
+ * file, the spreadsheet and tab, the endpoints (tests
  * point api_url and token_url at a fake), the polling period for people's
  * edits and the spacing that keeps within Google's per-minute quotas. Also
  * the columns of the practice's list, in the order srr writes them.
@@ -34,8 +35,14 @@ typedef struct srr_sheets_config {
     int64_t connect_timeout_s;
 } srr_sheets_config;
 
-/* Loads `sheets:`; *out NULL when the section is absent. credentials_file
- * and spreadsheet_id are required (SRR_EINVAL with the section's position).
+extern const srr_opt_def srr_sheets_options[];
+
+/* Checks a loaded section (credentials_file and spreadsheet_id are
+ * required: SRR_EINVAL with the section's position) and resolves
+ * credentials_file against the config file's directory. */
+srr_rc srr_sheets_config_resolve(const srr_config *cfg, srr_sheets_config *c, srr_error *err);
+
+/* Loads `sheets:` (table + resolve); *out NULL when the section is absent.
  * Free with srr_sheets_config_free. */
 srr_rc srr_sheets_config_load(const srr_config *cfg, srr_sheets_config **out, srr_error *err);
 void srr_sheets_config_free(srr_sheets_config **c);
@@ -44,7 +51,5 @@ void srr_sheets_config_free(srr_sheets_config **c);
  * with their destroy functions, the client first). */
 srr_rc srr_sheets_config_open(const srr_sheets_config *c, srr_gtoken **token, srr_sheets **sh,
                               srr_error *err);
-
-void srr_sheets_config_print_reference(FILE *out);
 
 #endif

@@ -474,7 +474,7 @@ Test(slack_config, table_defaults_secrets_and_errors)
     char *ref = NULL;
     size_t len = 0;
     FILE *f = open_memstream(&ref, &len);
-    srr_slack_config_print_reference(f);
+    srr_config_print_options(f, "slack", srr_slack_options, 0);
     fclose(f);
     cr_assert(strstr(ref, "| `slack.webhook_url_env` | string | SLACK_WEBHOOK_URL |") != NULL, "%s",
               ref);
