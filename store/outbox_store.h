@@ -129,6 +129,17 @@ srr_rc srr_outbox_forget(srr_store *st, const char *sink, const char *kind, int6
 srr_rc srr_outbox_record(srr_store *st, const char *kind, int64_t id, int weeks, json_t **out,
                          srr_error *err);
 
+/* The records of `kind` in `status` (NULL: any), in id order, at most
+ * `limit` (0: all), each as srr_outbox_record shows it with `weeks` weeks
+ * of evidence: a new array the caller owns. */
+srr_rc srr_outbox_records(srr_store *st, const char *kind, const char *status, int weeks,
+                          size_t limit, json_t **out, srr_error *err);
+
+/* What `sink` remembers of the records it delivered: a new object
+ * {"SRR-12": {"remote_id": .. | null, "state": <its memory> | null}, ...}
+ * for every record with a remote id or a memory. */
+srr_rc srr_outbox_memories(srr_store *st, const char *sink, json_t **out, srr_error *err);
+
 /* The audit entries of a record after `after_seq` up to `upto_seq`
  * (inclusive), oldest first: a new array of {seq, at, actor, action,
  * before, after, why}. What a sink that reports changes (a chat digest)
@@ -170,8 +181,10 @@ srr_rc srr_outbox_lease(srr_store *st, const char *sink, const char *owner, cons
 srr_rc srr_outbox_lease_release(srr_store *st, const char *sink, const char *owner, srr_error *err);
 
 /* What `srr sync status` prints, for the sinks named in `sinks`: a new
- * object {records, sinks: [{sink, delivered, pending, waiting: [{record,
- * attempts, next_at, error}], parked: [{record, at, reason}]}]}. */
+ * object {records, sinks: [{sink, delivered, pending, oldest_pending_s,
+ * waiting: [{record, attempts, next_at, error}], parked: [{record, at,
+ * reason}]}]}. oldest_pending_s is the age at `now` of the oldest change a
+ * sink has not delivered (parked ones included; 0 when none). */
 srr_rc srr_outbox_status(srr_store *st, const char *const *sinks, size_t nsinks, int64_t now,
                          json_t **out, srr_error *err);
 

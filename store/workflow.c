@@ -48,8 +48,10 @@ static const verb_spec RISK_VERBS[] = {
 };
 
 static const verb_spec BACKLOG_VERBS[] = {
-    {"accept", "draft"},          {"done", "accepted"}, {"reject", "draft accepted"},
-    {"assign", "draft accepted"}, {NULL, NULL},
+    {"accept", "draft"},          {"done", "accepted"},
+    {"reject", "draft accepted"}, {"assign", "draft accepted"},
+    {"reopen", "done"},           {"link", "accepted done"},
+    {NULL, NULL},
 };
 
 /* Statuses a risk still needs attention in (a merge target must be one). */
@@ -112,6 +114,7 @@ typedef struct plan {
     const char *log_section; /* NULL: no log entry */
     char *log_text;          /* owned */
     int64_t merge_into;      /* > 0: move evidence and logs there */
+    int ticket;              /* backlog accept --ticket: the audit says a ticket is wanted */
 } plan;
 
 static void plan_set(plan *p, const char *col, json_t *val)
@@ -393,16 +396,30 @@ static srr_rc plan_backlog(const char *verb, const srr_wf_req *req, plan *p, srr
     srr_rc rc = SRR_OK;
     p->why = req->note;
     if (strcmp(verb, "accept") == 0) {
-        rc = need_text("backlog accept --link", req->link, err);
-        if (rc == SRR_OK && !is_url(req->link))
-            rc = srr_error_set(err, SRR_EINVAL, "--link must be an http(s) URL, not '%s'",
-                               req->link);
+        if (req->ticket && !(req->link && *req->link)) {
+            p->ticket = 1; /* the tracker's sink makes the ticket and sets its link */
+        } else {
+            rc = need_text("backlog accept --link", req->link, err);
+            if (rc == SRR_OK && !is_url(req->link))
+                rc = srr_error_set(err, SRR_EINVAL, "--link must be an http(s) URL, not '%s'",
+                                   req->link);
+        }
         if (rc == SRR_OK) {
             plan_set(p, "status", json_string("accepted"));
-            plan_set(p, "ticket_link", json_string(req->link));
+            if (!p->ticket)
+                plan_set(p, "ticket_link", json_string(req->link));
             if (req->assignee && *req->assignee)
                 plan_set(p, "assignee", json_string(req->assignee));
         }
+    } else if (strcmp(verb, "link") == 0) {
+        rc = need_text("backlog link", req->link, err);
+        if (rc == SRR_OK && !is_url(req->link))
+            rc = srr_error_set(err, SRR_EINVAL, "a ticket link must be an http(s) URL, not '%s'",
+                               req->link);
+        if (rc == SRR_OK)
+            plan_set(p, "ticket_link", json_string(req->link));
+    } else if (strcmp(verb, "reopen") == 0) {
+        plan_set(p, "status", json_string("accepted"));
     } else if (strcmp(verb, "done") == 0) {
         plan_set(p, "status", json_string("done"));
     } else if (strcmp(verb, "reject") == 0) {
@@ -659,6 +676,8 @@ static srr_rc apply(srr_store *st, const char *kind, const char *verb, const cha
         json_object_set_new(after, key, json_string(p.log_text));
         free(key);
     }
+    if (p.ticket)
+        json_object_set_new(after, "ticket", json_string("requested"));
     rc = add_audit(db, req->now, req->actor, kind, rid, verb, before, after, p.why, err);
     if (rc != SRR_OK)
         goto fail;

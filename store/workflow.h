@@ -19,8 +19,10 @@
  *   open -> mitigating (first countermeasure log entry) | resolved | accepted
  *   mitigating -> resolved | accepted; accepted -> accepted (renew review)
  *   resolved | accepted -> open, rejected -> draft (reopen)
- * Backlog statuses: draft -> accepted (with a ticket link) -> done;
- *   draft | accepted -> rejected.
+ * Backlog statuses: draft -> accepted (with a ticket link, or --ticket: the
+ *   tracker's sink makes the ticket and links it) -> done -> accepted
+ *   (reopen: its ticket was reopened); draft | accepted -> rejected; the
+ *   link of an accepted or done item may be set (link).
  */
 #ifndef SRR_WORKFLOW_H
 #define SRR_WORKFLOW_H
@@ -44,7 +46,9 @@ typedef struct srr_wf_req {
     const char *text;        /* log text */
     const char *const *sets; /* set: "key=value" items */
     size_t nsets;
-    const char *link;       /* backlog accept --link */
+    const char *link;       /* backlog accept --link, backlog link */
+    int ticket;             /* backlog accept --ticket: no link yet, the tracker's sink
+                               makes the ticket and sets it (audited "ticket": "requested") */
     int64_t review_in_s;    /* accept --review-in */
     int64_t expect_updated; /* > 0: refuse (SRR_ECONFLICT) unless the record's
                                updated_at is still this (--expect-updated) */
@@ -61,8 +65,9 @@ typedef struct srr_wf_req {
 srr_rc srr_wf_risk(srr_store *st, const char *verb, const char *id, const srr_wf_req *req,
                    json_t **result, srr_error *err);
 
-/* Same for a backlog item ("BL-7"): verbs "accept" (req->link required),
- * "done", "reject", "assign". */
+/* Same for a backlog item ("BL-7"): verbs "accept" (req->link required
+ * unless req->ticket), "done", "reject", "assign", "reopen" (done ->
+ * accepted), "link" (sets the ticket link: req->link). */
 srr_rc srr_wf_backlog(srr_store *st, const char *verb, const char *id, const srr_wf_req *req,
                       json_t **result, srr_error *err);
 

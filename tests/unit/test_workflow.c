@@ -343,12 +343,53 @@ Test(workflow, backlog_transitions)
     cr_assert_eq(srr_wf_backlog(g_st, "done", "BL-1", &r, &res, &err), SRR_OK, "%s", err.msg);
     json_decref(res);
     cr_assert_eq(srr_wf_backlog(g_st, "reject", "BL-1", &r, &res, &err), SRR_ECONFLICT);
-    cr_assert_str_eq(err.msg, "cannot reject BL-1: it is done; allowed from done: none");
+    cr_assert_str_eq(err.msg, "cannot reject BL-1: it is done; allowed from done: reopen, link");
     cr_assert_eq(srr_wf_backlog(g_st, "reject", "BL-2", &r, &res, &err), SRR_OK, "%s", err.msg);
     json_decref(res);
     cr_assert_eq(srr_wf_backlog(g_st, "accept", "SRR-2", &r, &res, &err), SRR_ENOTFOUND);
     cr_assert_eq(q("SELECT count(*) FROM audit WHERE record_kind = 'backlog' AND actor = 'erin'"),
                  3);
+    /* Its ticket was reopened: the item is accepted again, audited. */
+    r.note = "reopened in GitHub";
+    cr_assert_eq(srr_wf_backlog(g_st, "reopen", "BL-1", &r, &res, &err), SRR_OK, "%s", err.msg);
+    cr_assert_str_eq(field(res, "status"), "accepted");
+    json_decref(res);
+    cr_assert_eq(srr_wf_backlog(g_st, "reopen", "BL-2", &r, &res, &err), SRR_ECONFLICT);
+    cr_assert_eq(q("SELECT count(*) FROM audit WHERE record_kind = 'backlog' AND record_id = 1"
+                   " AND action = 'reopen' AND why = 'reopened in GitHub'"),
+                 1);
+}
+
+/* accept --ticket: no link yet, the tracker's sink makes the ticket and
+ * sets it with `link` (an http(s) URL), audited. */
+Test(workflow, backlog_accept_for_a_ticket_then_link)
+{
+    srr_wf_req r = req_by("erin", T0 + 60);
+    json_t *res = NULL;
+    srr_error err = {0};
+    seed("b1", "fp-disk", SRR_ACTION_BACKLOG, "postgres", SRR_URGENCY_MEDIUM, T0);
+    r.ticket = 1;
+    cr_assert_eq(srr_wf_backlog(g_st, "accept", "BL-1", &r, &res, &err), SRR_OK, "%s", err.msg);
+    json_decref(res);
+    cr_assert_eq(q("SELECT count(*) FROM backlog WHERE id = 1 AND status = 'accepted'"
+                   " AND ticket_link IS NULL"),
+                 1);
+    cr_assert_eq(q("SELECT count(*) FROM audit WHERE record_id = 1 AND action = 'accept'"
+                   " AND json_extract(after, '$.ticket') = 'requested'"),
+                 1);
+    r.ticket = 0;
+    r.actor = "srr-tickets";
+    r.link = "ftp://x";
+    cr_assert_eq(srr_wf_backlog(g_st, "link", "BL-1", &r, &res, &err), SRR_EINVAL);
+    r.link = "https://github.com/acme/ops/issues/7";
+    cr_assert_eq(srr_wf_backlog(g_st, "link", "BL-1", &r, &res, &err), SRR_OK, "%s", err.msg);
+    json_decref(res);
+    cr_assert_eq(q("SELECT count(*) FROM backlog WHERE id = 1 AND ticket_link ="
+                   " 'https://github.com/acme/ops/issues/7'"),
+                 1);
+    cr_assert_eq(q("SELECT count(*) FROM audit WHERE record_id = 1 AND action = 'link'"
+                   " AND actor = 'srr-tickets'"),
+                 1);
 }
 
 Test(workflow, filtered_list_and_stale)
