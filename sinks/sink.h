@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0
  *
  * sink.h - the one interface between the outbox (outbox.c, the delivery
- * loop) and the places records are mirrored to: Notion today; Slack, a
- * ticket tracker and Google Sheets next (DESIGN.md section 4b). The model
+ * loop) and the places records are mirrored to: Notion, Slack, a ticket
+ * tracker (GitHub or Jira) and Google Sheets (DESIGN.md section 4b). The model
  * is Fluent Bit's output plugins: each sink is a statically initialised
  * struct of callbacks with its own option table, kept apart from its
  * configured instance (the context `init` builds and every later callback
@@ -14,6 +14,11 @@
  *     with the record as it is NOW (consecutive changes coalesced) and the
  *     sink's own memory of what the remote side holds (`state`, whatever
  *     JSON the sink returned last time), never inside a store transaction;
+ *   - a sink that sends several records in one request (a chat digest of
+ *     a batch's new drafts, one write of a sheet's rows) has
+ *     deliver_batch() instead: every record due (at most batch_max) in one
+ *     call, each with its own result, stored only once the call returned,
+ *     so nothing counts as delivered before the remote side took it;
  *   - the remote object's id is kept per record; `creating` says a create
  *     was sent before and never confirmed (a crash between the remote create
  *     and the local mark): look the object up before creating another;
@@ -35,7 +40,10 @@
  *     puts its side back (the record is due again) and tells the people
  *     there why;
  *   - tick() (optional) runs once per pass, for what depends on time rather
- *     than on a change (a review date coming due).
+ *     than on a change (a review date coming due, a weekly reminder); it
+ *     reads records with srr_sink_records();
+ *   - a sink may read more top-level sections than its own (`sections`:
+ *     the ticket sink reads github: and jira:); any of them configures it.
  */
 #ifndef SRR_SINK_H
 #define SRR_SINK_H
@@ -75,13 +83,30 @@ typedef struct srr_sink_result {
                               changed it meanwhile): the record stays due, so the changes
                               since the last delivery still count when the poll weighs
                               which side changed later */
+    /* deliver_batch only: each record's outcome, as deliver's return code
+     * and error would say it. */
+    srr_rc rc;   /* SRR_OK, SRR_RETRY, SRR_EINVAL (parked), ... */
+    char *error; /* its message when rc is not SRR_OK (malloc'ed) */
+    int skipped; /* not tried (the batch stopped at an earlier failure): left as
+                    it is, due again at the next pass */
 } srr_sink_result;
+
+/* Another top-level section a sink reads (the ticket sink: github, jira),
+ * with its own option table. */
+typedef struct srr_sink_section {
+    const char *name;           /* the section's key: "github" */
+    const srr_opt_def *options; /* its table (ended by a NULL key) */
+    size_t options_size;        /* size of the struct that table fills */
+} srr_sink_section;
 
 /* A sink instance's environment at init. */
 typedef struct srr_sink_env {
-    const srr_config *cfg; /* the whole config (team members, paths); borrowed */
-    void *opts;            /* the sink's options, filled by its table (owned by
-                              the outbox: valid until exit) */
+    const srr_config *cfg;  /* the whole config (team members, paths); borrowed */
+    void *opts;             /* the sink's options, filled by its table (owned by
+                               the outbox: valid until exit) */
+    void *const *sections;  /* the plugin's `sections`, filled by their tables, in
+                               order (owned by the outbox; NULL without sections) */
+    const int *has_section; /* has_section[i]: cfg has sections[i] (else defaults) */
 } srr_sink_env;
 
 enum {
@@ -89,11 +114,18 @@ enum {
 };
 
 typedef struct srr_sink_plugin {
-    const char *name;           /* the config section and the sink's id: "notion" */
-    const char *description;    /* one line for `srr help sync` and the reference */
-    const srr_opt_def *options; /* its option table (ended by a NULL key) */
-    size_t options_size;        /* size of the struct that table fills */
-    unsigned flags;             /* SRR_SINK_* */
+    const char *name;                 /* the config section and the sink's id: "notion" */
+    const char *description;          /* one line for `srr help sync` and the reference */
+    const srr_opt_def *options;       /* its option table (ended by a NULL key) */
+    size_t options_size;              /* size of the struct that table fills */
+    const srr_sink_section *sections; /* more sections it reads (ended by a NULL name),
+                                         or NULL */
+    unsigned flags;                   /* SRR_SINK_* */
+    size_t batch_max;                 /* deliver_batch: records per call (0: sync.batch) */
+    /* Checks the options against the rest of the config without
+     * contacting anything (`srr config check`; init runs it too).
+     * Optional. SRR_EINVAL with file:line:col. */
+    srr_rc (*check)(const srr_sink_env *env, srr_error *err);
     /* Builds the instance from its options (checks them; may talk to the
      * remote side to learn its schema). *ctx is handed to every callback.
      * SRR_EINVAL: bad configuration; SRR_RETRY/SRR_EAUTH: the remote side
@@ -102,6 +134,14 @@ typedef struct srr_sink_plugin {
     /* Mirrors one record (see the return codes above). */
     srr_rc (*deliver)(void *ctx, srr_sink_host *host, const srr_sink_item *item,
                       srr_sink_result *res, srr_error *err);
+    /* Or: mirrors n records at once (items in the order deliver would get
+     * them), setting res[i].rc (and .error, .skipped) for each. Returns
+     * SRR_OK when every record's outcome is in res; any other code means
+     * the sink as a whole failed before sending anything (err says why):
+     * no record changes, the sink waits as after a transient failure. A
+     * sink has deliver or deliver_batch. */
+    srr_rc (*deliver_batch)(void *ctx, srr_sink_host *host, const srr_sink_item *items, size_t n,
+                            srr_sink_result *res, srr_error *err);
     /* Reads edits made on the remote side since the last poll (optional). */
     srr_rc (*poll)(void *ctx, srr_sink_host *host, srr_error *err);
     /* Work that depends on time, once per pass (optional). */
@@ -148,9 +188,10 @@ void srr_sink_ref_release(srr_sink_ref *ref);
 srr_rc srr_sink_ref_save(srr_sink_host *h, srr_sink_ref *ref, const json_t *state, srr_error *err);
 
 /* One field a person changed on the remote side. Fields: "status",
- * "assignee", "urgency", "cause", "policy", "next_action", "backlog_url",
- * "postmortem_url" (value: the new value, NULL or "" clears) and
- * "countermeasure_log", "recognition_log" (value: a new entry's text). */
+ * "assignee", "urgency", "cause", "policy", "next_action", "backlog_url"
+ * (a backlog item's ticket: set once it is accepted), "postmortem_url"
+ * (value: the new value, NULL or "" clears) and "countermeasure_log",
+ * "recognition_log" (value: a new entry's text). */
 typedef struct srr_sink_edit {
     const char *field;
     const char *value;
@@ -182,6 +223,30 @@ typedef enum {
  * the database stayed busy). */
 srr_rc srr_sink_apply_edit(srr_sink_host *h, srr_sink_ref *ref, const srr_sink_edit *edit,
                            srr_edit_outcome *outcome, char *why, size_t whylen, srr_error *err);
+
+/* Records of `kind` ("risk", "backlog", "investigation") now in `status`
+ * (NULL: any), oldest first, at most `limit`: a new array of record views
+ * (as item->record) the caller json_decref's. For tick(): a weekly
+ * reminder of drafts, the accepted risks whose review date has come. */
+srr_rc srr_sink_records(srr_sink_host *h, const char *kind, const char *status, size_t limit,
+                        json_t **out, srr_error *err);
+
+/* What this sink remembers of every record it delivered: a new object
+ * {"SRR-12": {"remote_id": .. | null, "state": .. | null}, ...} the caller
+ * json_decref's (a sheet compares the rows it reads with what it wrote). */
+srr_rc srr_sink_memories(srr_sink_host *h, json_t **out, srr_error *err);
+
+/* Another sink's remote object for a record (kind, "SRR-12"): *remote_id a
+ * copy (caller frees) and *state (may be NULL; a new reference) of what
+ * that sink stored, both NULL when it has none (a Slack message links the
+ * record's Notion page). */
+srr_rc srr_sink_remote_of(srr_sink_host *h, const char *sink, const char *kind, const char *hid,
+                          char **remote_id, json_t **state, srr_error *err);
+
+/* Who should take record `hid` (store/workflow.h srr_wf_suggest with the
+ * config's team): *who a copy the caller frees, NULL when the team names
+ * nobody. */
+srr_rc srr_sink_suggest(srr_sink_host *h, const char *hid, char **who, srr_error *err);
 
 /* A sink's own small values, kept in the store (an edit poll's high-water
  * mark). get: *value is a copy the caller frees, or NULL. set NULL deletes. */
