@@ -323,6 +323,30 @@ static long write_values(tab *t, const a1 *at, const json_t *values, int user_en
     return cells;
 }
 
+/* Google refuses a write with a cell over 50,000 characters (whatever
+ * else it holds: nothing is written). 1 when `values` has one. */
+static int cell_too_long(const json_t *values)
+{
+    json_t *rw, *v;
+    size_t i, j;
+    json_array_foreach(values, i, rw)
+    {
+        json_array_foreach(rw, j, v)
+        {
+            const char *s = json_string_value(v);
+            size_t n = 0;
+            for (; s && *s; s++)
+                n += ((unsigned char)*s & 0xC0) != 0x80;
+            if (n > 50000)
+                return 1;
+        }
+    }
+    return 0;
+}
+
+#define CELL_LIMIT_MSG                                                                             \
+    "Your input contains more than the maximum of 50000 characters in a single cell."
+
 static int input_option(const char *opt, fake_http_resp *resp)
 {
     if (opt && strcmp(opt, "RAW") == 0)
@@ -382,6 +406,14 @@ static void values_batch_update(fake_sheets *fs, const fake_http_req *req, fake_
     }
     json_array_foreach(json_object_get(body, "data"), i, d)
     {
+        if (cell_too_long(json_object_get(d, "values"))) {
+            g_error(resp, 400, "INVALID_ARGUMENT", CELL_LIMIT_MSG);
+            json_decref(body);
+            return;
+        }
+    }
+    json_array_foreach(json_object_get(body, "data"), i, d)
+    {
         const char *range = json_string_value(json_object_get(d, "range"));
         a1 at;
         long n;
@@ -415,6 +447,11 @@ static void values_append(fake_sheets *fs, const fake_http_req *req, const char 
     }
     if (parse_a1(fs, range, &at) != 0 || !json_is_array(vals)) {
         g_error(resp, 400, "INVALID_ARGUMENT", "Unable to parse range or values");
+        json_decref(body);
+        return;
+    }
+    if (cell_too_long(vals)) {
+        g_error(resp, 400, "INVALID_ARGUMENT", CELL_LIMIT_MSG);
         json_decref(body);
         return;
     }

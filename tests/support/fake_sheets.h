@@ -14,6 +14,8 @@
  *     UNAUTHENTICATED), valueInputOption required: RAW stores text as sent,
  *     USER_ENTERED parses it (a leading '=' makes a formula, a leading '''
  *     forces text, digits make a number); A1 ranges with quoted names;
+ *   - a write with a cell over 50,000 characters is 400 INVALID_ARGUMENT
+ *     (nothing of it is written);
  *   - per-window read and write quotas (60 a minute by default) answered
  *     429 RESOURCE_EXHAUSTED past the limit; errors in Google's shape
  *     {"error":{"code","message","status"}};
