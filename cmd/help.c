@@ -106,13 +106,15 @@ static const srr_command commands[] = {
     {"backlog", srr_cmd_backlog,
      "backlog list [--status STATUS] [--label LABEL] [READ OPTIONS]\n"
      "backlog show ID [READ OPTIONS]\n"
-     "backlog accept ID --link URL [--assign WHO] [--note TEXT] [CHANGE OPTIONS]\n"
+     "backlog accept ID --link URL|--ticket [--assign WHO] [--note TEXT] [CHANGE OPTIONS]\n"
      "backlog done ID [--note TEXT] [CHANGE OPTIONS]\n"
      "backlog reject ID [--reason TEXT] [CHANGE OPTIONS]\n"
      "backlog assign ID WHO [CHANGE OPTIONS]",
      "backlog items: what is clearly fixable now",
-     "Draft backlog items are accepted with the link of the ticket that fixes them, then "
-     "done or rejected. STATUS is one of draft, accepted, done, rejected."},
+     "Draft backlog items are accepted with the link of the ticket that fixes them, or with "
+     "--ticket (or tickets.auto) to have the next sync open it in GitHub or Jira and link "
+     "it; then done or rejected. A ticket closed in the tracker marks its item done, one "
+     "reopened reopens it. STATUS is one of draft, accepted, done, rejected."},
     {"investigations", srr_cmd_investigations,
      "investigations list [--status STATUS] [--label LABEL] [READ OPTIONS]\n"
      "investigations show ID [READ OPTIONS]\n"
@@ -152,10 +154,11 @@ static const srr_command commands[] = {
     {"sync", srr_cmd_sync,
      "sync [-c FILE] [--once]\nsync status [-c FILE] [--format table|json]\n"
      "sync retry [-c FILE] ID|--all\nsync resend [-c FILE] ID|--all",
-     "mirror the records to the team's Notion database and read its edits back",
+     "deliver the records to Notion, Slack, GitHub/Jira and Google Sheets; read edits back",
      "Every change to a record (created, a transition, a field set, a log entry, evidence, "
      "merged, promoted) writes an outbox entry in the same SQLite transaction. sync delivers "
-     "the outbox to each configured sink (a `notion:` section): in order per record, "
+     "the outbox to each configured sink (a `notion:`, `slack:`, `github:`/`jira:`/`tickets:` "
+     "or `sheets:` section): in order per record, "
      "consecutive changes coalesced into one update, one remote object per record (after a "
      "crash it looks the page up by srr's ID before creating it). 429 (honouring "
      "Retry-After), 5xx, timeouts and connection errors are retried with backoff; a permanent "
@@ -164,7 +167,10 @@ static const srr_command commands[] = {
      "Edits people make in Notion (Status, Assignee, Urgency, the Cause, Countermeasure policy "
      "and Next action sections, new log entries) are applied through the same workflow as "
      "the CLI with the Notion user as actor; a refused one is put back with a comment saying "
-     "why. --once delivers what is due and exits (for timers and cron; exit status 1 when "
+     "why. Slack gets one digest of a batch's new drafts and the events worth telling; an "
+     "accepted backlog item becomes a ticket whose closing marks it done; the Google Sheet "
+     "has one row per record and its Status and Assignee edits come back. --once delivers "
+     "what is due and exits (for timers and cron; exit status 1 when "
      "something failed or was parked); otherwise it runs until SIGTERM. srr serve and srr "
      "drain run the same loop unless --no-sync.\n\n"
      "status shows per sink what is delivered, pending, waiting for a retry and parked (with "

@@ -54,8 +54,9 @@ static srr_sync *open_sync(const char *config, const char *only, int connect, sr
     if (!*cfg)
         return NULL;
     if (!srr_sync_configured(*cfg)) {
-        srr_say_error("srr: %s configures no sink (add a `notion:` section, see the README)\n",
-                (*cfg)->path);
+        srr_say_error("srr: %s configures no sink (add a `notion:`, `slack:`, `github:`, `jira:` "
+                      "or `sheets:` section, see the README)\n",
+                      (*cfg)->path);
         *code = SRR_EXIT_USAGE;
     } else if (srr_sync_open(*cfg, only, connect, &s, &err) != SRR_OK) {
         srr_say_error("srr: %s\n", err.msg);
@@ -137,11 +138,15 @@ static void print_status(const json_t *st)
         const json_t *s = json_array_get(sinks, i);
         const json_t *parked = json_object_get(s, "parked"),
                      *waiting = json_object_get(s, "waiting");
-        printf("%s: %lld delivered, %lld pending, %zu waiting for a retry, %zu parked\n",
+        long long oldest = (long long)json_integer_value(json_object_get(s, "oldest_pending_s"));
+        printf("%s: %lld delivered, %lld pending, %zu waiting for a retry, %zu parked",
                srr_cli_text(s, "sink"),
                (long long)json_integer_value(json_object_get(s, "delivered")),
                (long long)json_integer_value(json_object_get(s, "pending")),
                json_array_size(waiting), json_array_size(parked));
+        if (oldest > 0)
+            printf(" (oldest change waiting %llds)", oldest);
+        printf("\n");
         if (json_is_string(json_object_get(s, "last_error")))
             printf("  last error: %s\n", srr_cli_text(s, "last_error"));
         for (j = 0; j < json_array_size(parked); j++) {

@@ -18,13 +18,14 @@
 
 #include "cli.h"
 #include "store.h"
+#include "tickets_config.h"
 #include "workflow.h"
 
 /* Everything a change command may be given. */
 typedef struct change_opts {
     const char *config, *as, *assign, *urgency, *note, *into, *section, *text, *link;
     const char *outcome, *review_in, *limit, *expect;
-    int suggest, yes;
+    int suggest, yes, ticket;
     srr_format fmt;
     const char *pos[16]; /* positional arguments */
     int npos;
@@ -45,7 +46,8 @@ enum {
     O_SUGGEST,
     O_YES,
     O_LIMIT,
-    O_EXPECT
+    O_EXPECT,
+    O_TICKET
 };
 
 /* Parses the options of a change command. `usage` is printed on errors.
@@ -69,6 +71,7 @@ static int parse_change(int argc, char **argv, const char *usage, change_opts *o
                                              {"yes", no_argument, NULL, O_YES},
                                              {"limit", required_argument, NULL, O_LIMIT},
                                              {"expect-updated", required_argument, NULL, O_EXPECT},
+                                             {"ticket", no_argument, NULL, O_TICKET},
                                              {"help", no_argument, NULL, 'h'},
                                              {NULL, 0, NULL, 0}};
     int c;
@@ -103,6 +106,7 @@ static int parse_change(int argc, char **argv, const char *usage, change_opts *o
         case O_YES: o->yes = 1; break;
         case O_LIMIT: o->limit = optarg; break;
         case O_EXPECT: o->expect = optarg; break;
+        case O_TICKET: o->ticket = 1; break;
         case 'h': printf("usage: %s\n", usage); return SRR_EXIT_OK + 1;
         default: srr_say_error("usage: %s\n", usage); return SRR_EXIT_USAGE + 1;
         }
@@ -416,6 +420,30 @@ done:
     return code;
 }
 
+/* Whether accepting without --link asks the tracker's sink for a ticket
+ * (--ticket, or tickets.auto). Returns 0, or an exit code after saying
+ * why: --ticket without a tracker configured. */
+static int ticket_wanted(const srr_config *cfg, int flag, int *want)
+{
+    srr_tickets_config *t = NULL;
+    srr_error err = {0};
+    srr_rc rc = srr_tickets_config_load(cfg, &t, &err);
+    *want = 0;
+    if (rc != SRR_OK) {
+        srr_say_error("srr: %s\n", err.msg);
+        return SRR_EXIT_USAGE;
+    }
+    if (flag && !t) {
+        srr_say_error("srr: --ticket needs a tracker: a github: or jira: section in the config "
+                      "(see `srr help sync`)\n");
+        srr_tickets_config_free(&t);
+        return SRR_EXIT_USAGE;
+    }
+    *want = flag || (t && t->auto_create);
+    srr_tickets_config_free(&t);
+    return 0;
+}
+
 int srr_cmd_backlog_change(int argc, char **argv)
 {
     change_opts o;
@@ -429,7 +457,7 @@ int srr_cmd_backlog_change(int argc, char **argv)
     int code;
     srr_rc rc;
     if (strcmp(argv[0], "accept") == 0)
-        usage = "srr backlog accept ID --link URL [--assign WHO] [--note TEXT]";
+        usage = "srr backlog accept ID --link URL|--ticket [--assign WHO] [--note TEXT]";
     else if (strcmp(argv[0], "assign") == 0)
         usage = "srr backlog assign ID WHO";
     else
@@ -453,6 +481,10 @@ int srr_cmd_backlog_change(int argc, char **argv)
     req.note = o.note;
     req.link = o.link;
     req.assignee = o.npos == 2 ? o.pos[1] : o.assign;
+    if (o.ticket && (o.link || strcmp(argv[0], "accept") != 0)) {
+        srr_say_error("srr: --ticket belongs to accept, instead of --link\nusage: %s\n", full);
+        return SRR_EXIT_USAGE;
+    }
     st = srr_cli_open_store(o.config, &cfg, &code);
     if (!st)
         return code;
@@ -462,7 +494,19 @@ int srr_cmd_backlog_change(int argc, char **argv)
         srr_config_destroy(cfg);
         return SRR_EXIT_USAGE;
     }
+    if (strcmp(argv[0], "accept") == 0 && !o.link) {
+        /* --ticket, or tickets.auto: the tracker's sink makes the ticket. */
+        code = ticket_wanted(cfg, o.ticket, &req.ticket);
+        if (code) {
+            srr_store_close(&st);
+            srr_config_destroy(cfg);
+            return code;
+        }
+    }
     rc = srr_wf_backlog(st, argv[0], o.pos[0], &req, &res, &err);
+    if (rc == SRR_OK && req.ticket)
+        srr_say_info("srr: the ticket is made by the next sync (srr sync, or serve/drain); its "
+                     "link then becomes the item's\n");
     if (rc != SRR_OK) {
         srr_say_error("srr: %s\n", err.msg);
         code = srr_cli_exit_of(rc);

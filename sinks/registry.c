@@ -10,11 +10,13 @@
 
 #include "sink.h"
 
-extern const srr_sink_plugin srr_sink_notion; /* notion.c */
+extern const srr_sink_plugin srr_sink_notion;  /* notion.c */
+extern const srr_sink_plugin srr_sink_slack;   /* slack.c */
+extern const srr_sink_plugin srr_sink_tickets; /* tickets.c: GitHub or Jira */
+extern const srr_sink_plugin srr_sink_sheets;  /* sheets.c */
 
 static const srr_sink_plugin *const SINKS[] = {
-    &srr_sink_notion,
-    NULL,
+    &srr_sink_notion, &srr_sink_slack, &srr_sink_tickets, &srr_sink_sheets, NULL,
 };
 
 const srr_sink_plugin *const *srr_sinks_all(void)
