@@ -593,10 +593,11 @@ static int hold_lease(srr_sync *s, sink_inst *si, srr_store *st, int64_t now, sr
 static srr_rc sink_pass(srr_sync *s, sink_inst *si, srr_store *st, int64_t now,
                         srr_sync_stats *stats, int *more, srr_error *err)
 {
-    srr_sink_host h = {s, si, st, now, stats, NULL};
+    srr_sink_host h = {s, si, st, now, stats, NULL, 0};
     srr_outbox_entry *due = NULL;
     srr_error serr = {0};
     size_t n = 0, i, limit;
+    int64_t stalled;
     srr_rc rc = SRR_OK, src;
 
     if (now < si->next_at)
@@ -617,13 +618,7 @@ static srr_rc sink_pass(srr_sync *s, sink_inst *si, srr_store *st, int64_t now,
             return SRR_OK;
         }
     }
-    if (si->p->tick) {
-        src = si->p->tick(si->ctx, &h, now, &serr);
-        if (src != SRR_OK) {
-            inst_failed(s, si, now, 0, &serr);
-            return SRR_OK;
-        }
-    }
+    stalled = si->next_at;
     limit = si->p->deliver_batch && si->p->batch_max ? si->p->batch_max : (size_t)s->o.batch;
     rc = srr_outbox_due(st, si->p->name, si->tag, now, limit, &due, &n, err);
     if (rc == SRR_OK && si->p->deliver_batch) {
@@ -642,6 +637,19 @@ static srr_rc sink_pass(srr_sync *s, sink_inst *si, srr_store *st, int64_t now,
     if (rc == SRR_OK && i == n && n == limit)
         *more = 1;
     srr_outbox_entries_free(due, n);
+    /* What depends on time, once the changes are told (a reminder comes
+     * after the news), unless the sink failed in this pass. */
+    if (rc == SRR_OK && si->p->tick && si->next_at == stalled) {
+        src = si->p->tick(si->ctx, &h, now, &serr);
+        if (src == SRR_EIO || src == SRR_ERR) /* the store */
+            rc = srr_error_set(err, src, "%s", serr.msg);
+        else if (src != SRR_OK)
+            inst_failed(s, si, now, 0, &serr);
+    }
+    /* An edit taken or refused wrote to the audit: other sinks have a
+     * change to deliver right now. */
+    if (h.audited)
+        *more = 1;
     return rc;
 }
 

@@ -299,6 +299,8 @@ static srr_rc audit_unapplied(srr_sink_host *h, const srr_sink_ref *ref, const c
     json_t *after = json_pack("{s:s?}", "kept", kept);
     srr_rc rc = srr_outbox_audit(h->st, p->e.kind, p->e.id, e->actor, action, before, after, why,
                                  h->now, err);
+    if (rc == SRR_OK)
+        h->audited++;
     json_decref(before);
     json_decref(after);
     return rc;
@@ -484,6 +486,8 @@ srr_rc srr_sink_apply_edit(srr_sink_host *h, srr_sink_ref *ref, const srr_sink_e
 out:
     free(sets);
     free(note);
+    if (rc == SRR_OK && *outcome == SRR_EDIT_APPLIED)
+        h->audited++;
     if (rc == SRR_OK && h->stats) {
         if (*outcome == SRR_EDIT_APPLIED)
             h->stats->edits_applied++;

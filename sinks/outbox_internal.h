@@ -56,6 +56,7 @@ struct srr_sink_host {
     int64_t now;
     srr_sync_stats *stats;
     const srr_outbox_entry *entry; /* the record being delivered, if any */
+    size_t audited;                /* remote edits that wrote to the audit in this pass */
 };
 
 /* The record of an entry as a sink sees it: fills item (borrowing from e

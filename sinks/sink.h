@@ -39,9 +39,10 @@
  *     it was refused or lost against a later local change; the sink then
  *     puts its side back (the record is due again) and tells the people
  *     there why;
- *   - tick() (optional) runs once per pass, for what depends on time rather
- *     than on a change (a review date coming due, a weekly reminder); it
- *     reads records with srr_sink_records();
+ *   - tick() (optional) runs once per pass after the deliveries (unless
+ *     the sink failed in it), for what depends on time rather than on a
+ *     change (a review date coming due, a weekly reminder); it reads
+ *     records with srr_sink_records();
  *   - a sink may read more top-level sections than its own (`sections`:
  *     the ticket sink reads github: and jira:); any of them configures it.
  */
