@@ -153,7 +153,7 @@ char *srr_ticket_markdown(const json_t *record)
     if (field(record, "reason") && *field(record, "reason")) {
         srr_buf_append(&b, "## Why srr drafted it\n\n", 23);
         md_text(&b, field(record, "reason"));
-        if (rule && *rule) {
+        if (rule && *rule && !strstr(field(record, "reason"), rule)) {
             srr_buf_append(&b, " (rule `", 8);
             md_text(&b, rule);
             srr_buf_append(&b, "`)", 2);
@@ -204,7 +204,9 @@ json_t *srr_ticket_adf(const json_t *record)
         srr_adf_paragraph(doc, field(record, "overview"));
     }
     if (reason && *reason) {
-        char *why = rule && *rule ? srr_asprintf("%s (rule %s)", reason, rule) : srr_strdup(reason);
+        char *why = rule && *rule && !strstr(reason, rule)
+                        ? srr_asprintf("%s (rule %s)", reason, rule)
+                        : srr_strdup(reason);
         srr_adf_heading(doc, 2, "Why srr drafted it");
         srr_adf_paragraph(doc, why);
         free(why);
