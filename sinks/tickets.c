@@ -12,11 +12,13 @@
  * Never two tickets for one item: the outbox notes that a create is about
  * to go out (srr_sink_creating) before the request leaves, and after a
  * crash between the tracker's answer and the local mark the ticket is
- * found again before another is made (GitHub: srr's marker in the body,
- * among the issues with srr's label; Jira: the label srr-<ID>).
+ * found again before another is made (GitHub: srr's marker in the body of
+ * an issue updated since the record was made; Jira: the label srr-<ID>).
  *
- * The other way: every tickets.poll_every the tracker is asked for srr's
- * tickets updated since the last poll; one closed there moves its item to
+ * The other way: every tickets.poll_every the tracker is asked for the
+ * tickets updated since the last poll (GitHub: every issue, srr knows its
+ * own by number, so a label GitHub dropped changes nothing; Jira: srr's
+ * label); one closed there moves its item to
  * done (closed as not planned on GitHub: rejected), one reopened reopens
  * it, through the same workflow code as the CLI, audited with the
  * tracker's user as the actor (mapped to an srr member by tickets.people).
@@ -159,8 +161,10 @@ static srr_rc find_ticket(tickets_ctx *c, const srr_sink_item *it, char **id, ch
         const char *created = jstr(it->record, "created_at");
         if (created)
             srr_time_parse_iso(created, &since);
-        rc = srr_github_issue_find(c->gh, marker, c->gc->nlabels ? c->gc->labels[0] : NULL,
-                                   since > 86400 ? since - 86400 : 0, &is, err);
+        /* Not filtered by label: GitHub drops the labels of an author
+         * without push access, the marker is always there. */
+        rc =
+            srr_github_issue_find(c->gh, marker, NULL, since > 86400 ? since - 86400 : 0, &is, err);
         free(marker);
         if (rc == SRR_OK) {
             *id = srr_asprintf("%lld", is.number);
@@ -468,12 +472,14 @@ static srr_rc tickets_poll(void *ctx, srr_sink_host *h, srr_error *err)
         since = strtoll(v, NULL, 10) - TICKETS_SKEW_S;
     free(v);
     if (c->github) {
-        rc = srr_github_issues_since(c->gh, since > 0 ? since : 0,
-                                     c->gc->nlabels ? c->gc->labels[0] : NULL, 0, on_github, &l,
-                                     err);
+        /* Every issue updated since the last poll, labelled or not: srr
+         * knows its tickets by number. The first poll starts now. */
+        rc = srr_github_issues_since(c->gh, since > 0 ? since : now - TICKETS_SKEW_S, NULL, 0,
+                                     on_github, &l, err);
     } else {
-        char *jql = srr_jira_jql_updated_since(
-            c->jc->project, c->jc->nlabels ? c->jc->labels[0] : NULL, since > 0 ? since : 0);
+        char *jql =
+            srr_jira_jql_updated_since(c->jc->project, c->jc->nlabels ? c->jc->labels[0] : NULL,
+                                       since > 0 ? since : now - TICKETS_SKEW_S);
         rc = srr_jira_search(c->jira, jql, 0, on_jira, &l, err);
         free(jql);
     }
