@@ -300,66 +300,70 @@ static void set_result(srr_sink_result *r, srr_rc rc, const char *msg, int64_t r
         r->error = srr_strdup(msg);
 }
 
+/* 1 when `hid` is among the n risks (may be NULL) investigations became. */
+static int promoted_in(char *const *promoted, size_t n, const char *hid)
+{
+    for (size_t i = 0; i < n; i++)
+        if (promoted[i] && strcmp(promoted[i], hid) == 0)
+            return 1;
+    return 0;
+}
+
+/* Sorts the batch into groups by what each record is worth (g[EV_*]);
+ * records worth nothing are delivered as they are (res[i].rc SRR_OK). */
+static void sort_batch(slack_ctx *c, srr_sink_host *h, const srr_sink_item *items, size_t n,
+                       srr_sink_result *res, group g[EV__COUNT])
+{
+    ev_kind *ev = srr_calloc(n ? n : 1, sizeof(*ev));
+    char **detail = srr_calloc(n ? n : 1, sizeof(*detail));
+    char **promoted = srr_calloc(n ? n : 1, sizeof(*promoted));
+    size_t i;
+    for (i = 0; i < n; i++) {
+        res[i].rc = SRR_OK;
+        ev[i] = classify(c, &items[i], &detail[i], &promoted[i]);
+    }
+    for (i = 0; i < n; i++) {
+        char *url;
+        srr_slack_item it;
+        /* A risk an investigation became in this batch is told by the
+         * promotion, not as a new draft too. */
+        if (ev[i] == EV_NONE || (ev[i] == EV_DIGEST && promoted_in(promoted, n, items[i].hid))) {
+            free(detail[i]);
+            continue;
+        }
+        url = record_url(c, h, items[i].kind, items[i].hid);
+        it = srr_slack_item_of(items[i].record, url);
+        if (ev[i] != EV_DIGEST && detail[i])
+            it.why = detail[i];
+        group_add(&g[ev[i]], i, it, url, detail[i]); /* takes url and detail */
+    }
+    for (i = 0; i < n; i++)
+        free(promoted[i]);
+    free(promoted);
+    free(detail);
+    free(ev);
+}
+
 static srr_rc slack_deliver_batch(void *ctx, srr_sink_host *h, const srr_sink_item *items, size_t n,
                                   srr_sink_result *res, srr_error *err)
 {
     slack_ctx *c = ctx;
     group g[EV__COUNT];
-    char **promoted;
-    size_t i, j, k;
+    size_t j, k;
     int stopped = 0;
     srr_rc rc;
     if (blocked(c)) {
         /* Slack said to wait (429 Retry-After) or is backing off: nothing
          * is tried, nothing counts as a failure; due again next pass. */
-        for (i = 0; i < n; i++)
-            res[i].skipped = 1;
+        for (j = 0; j < n; j++)
+            res[j].skipped = 1;
         return SRR_OK;
     }
     rc = load_since(c, h, err);
     if (rc != SRR_OK)
         return rc;
-    promoted = srr_calloc(n ? n : 1, sizeof(*promoted));
     memset(g, 0, sizeof(g));
-    for (i = 0; i < n; i++) { /* what each record is worth */
-        char *detail = NULL;
-        ev_kind ev = classify(c, &items[i], &detail, &promoted[i]);
-        res[i].rc = SRR_OK;
-        if (ev == EV_NONE) {
-            free(detail);
-            continue;
-        }
-        {
-            char *url = record_url(c, h, items[i].kind, items[i].hid);
-            srr_slack_item it = srr_slack_item_of(items[i].record, url);
-            if (ev != EV_DIGEST && detail)
-                it.why = detail;
-            group_add(&g[ev], i, it, url, detail);
-        }
-    }
-    /* A risk an investigation became in this batch is told by the
-     * promotion; it is not a new draft twice. */
-    for (i = 0; i < n; i++)
-        for (j = 0; promoted[i] && j < g[EV_DIGEST].n; j++)
-            if (g[EV_DIGEST].items[j].id && strcmp(g[EV_DIGEST].items[j].id, promoted[i]) == 0)
-                g[EV_DIGEST].items[j].id = NULL; /* dropped below */
-    {
-        group kept;
-        memset(&kept, 0, sizeof(kept));
-        for (j = 0; j < g[EV_DIGEST].n; j++) {
-            if (!g[EV_DIGEST].items[j].id)
-                continue;
-            kept.idx = srr_realloc(kept.idx, (kept.n + 1) * sizeof(*kept.idx));
-            kept.items = srr_realloc(kept.items, (kept.n + 1) * sizeof(*kept.items));
-            kept.idx[kept.n] = g[EV_DIGEST].idx[j];
-            kept.items[kept.n++] = g[EV_DIGEST].items[j];
-        }
-        kept.owned = g[EV_DIGEST].owned;
-        kept.nowned = g[EV_DIGEST].nowned;
-        free(g[EV_DIGEST].idx);
-        free(g[EV_DIGEST].items);
-        g[EV_DIGEST] = kept;
-    }
+    sort_batch(c, h, items, n, res, g);
     for (k = 0; k < EV__COUNT; k++) { /* one message per kind, in order */
         srr_error merr = {0};
         int64_t ra = 0;
@@ -367,7 +371,7 @@ static srr_rc slack_deliver_batch(void *ctx, srr_sink_host *h, const srr_sink_it
         srr_rc mrc;
         if (g[k].n == 0)
             continue;
-        if (stopped) {
+        if (stopped) { /* the next pass sends it */
             for (j = 0; j < g[k].n; j++)
                 res[g[k].idx[j]].skipped = 1;
             continue;
@@ -380,13 +384,10 @@ static srr_rc slack_deliver_batch(void *ctx, srr_sink_host *h, const srr_sink_it
                      g[k].n, g[k].n == 1 ? "" : "s");
         for (j = 0; j < g[k].n; j++)
             set_result(&res[g[k].idx[j]], mrc, merr.msg, ra);
-        stopped = mrc != SRR_OK && mrc != SRR_EINVAL;
+        stopped = mrc != SRR_OK && mrc != SRR_EINVAL; /* a refused message parks only its own */
     }
     for (k = 0; k < EV__COUNT; k++)
         group_free(&g[k]);
-    for (i = 0; i < n; i++)
-        free(promoted[i]);
-    free(promoted);
     return SRR_OK;
 }
 
