@@ -136,6 +136,10 @@ void srr_cli_sync_stop(srr_cli_sync **cs);
 /* One sync run until nothing is due (drain --once). Returns an exit code
  * (0 also when no sink is configured); prints what it did. */
 int srr_cli_sync_once(const srr_config *cfg, const char *who);
+/* Appends the outbox gauges of the sinks cfg configures (pending, parked,
+ * the oldest undelivered change's age; store/reports/gauges.h) to `out`,
+ * for /metrics and sweep.textfile; nothing without sinks. Read-only. */
+void srr_cli_sink_gauges(const srr_config *cfg, srr_buf *out);
 
 /* The human side (issue 7): cmd/workflow.c, cmd/review.c, cmd/export.c. */
 typedef struct srr_store srr_store;

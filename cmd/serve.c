@@ -193,6 +193,7 @@ static void on_metrics(void *ctx, srr_buf *out)
         srr_gauges_write(&g, srr_now(), out);
     else
         srr_debug("srr serve: /metrics without the record gauges: %s", err.msg);
+    srr_cli_sink_gauges(sc->cfg, out); /* the outbox per sink */
     pthread_rwlock_rdlock(&sc->com_lock);
     if (sc->com)
         srr_committer_metrics(sc->com, out);

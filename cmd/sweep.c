@@ -322,6 +322,7 @@ static srr_rc write_textfile(const srr_config *cfg, const sweep_summary *s, srr_
         srr_gauges_write(&g, srr_now(), &b);
     else
         srr_warn("srr sweep: sweep.textfile without the record gauges: %s", err->msg);
+    srr_cli_sink_gauges(cfg, &b); /* the outbox per sink */
     srr_rc rc = srr_file_write_atomic(path, b.data, b.len, err);
     srr_buf_free(&b);
     return rc;

@@ -21,6 +21,7 @@
 
 #include "backup.h"
 #include "cli.h"
+#include "gauges.h"
 #include "log.h"
 #include "outbox.h"
 #include "outbox_store.h"
@@ -390,4 +391,18 @@ int srr_cli_sync_once(const srr_config *cfg, const char *who)
     print_stats(who, &stats);
     srr_sync_close(&s);
     return stats.failed || stats.parked || stats.sink_errors ? SRR_EXIT_FAIL : SRR_EXIT_OK;
+}
+
+void srr_cli_sink_gauges(const srr_config *cfg, srr_buf *out)
+{
+    const char *names[16];
+    srr_sink_gauge g[16];
+    srr_error err = {0};
+    size_t n = srr_sync_configured_names(cfg, names, 16);
+    if (n == 0)
+        return;
+    if (srr_gauges_read_sinks(cfg->store.path, names, n, g, &err) == SRR_OK)
+        srr_gauges_write_sinks(g, n, srr_now(), out);
+    else
+        srr_debug("the outbox gauges are left out: %s", err.msg);
 }

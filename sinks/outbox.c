@@ -64,6 +64,16 @@ static int sink_configured(const srr_config *cfg, const srr_sink_plugin *p)
     return 0;
 }
 
+size_t srr_sync_configured_names(const srr_config *cfg, const char **names, size_t max)
+{
+    const srr_sink_plugin *const *p;
+    size_t n = 0;
+    for (p = srr_sinks_all(); *p && n < max; p++)
+        if (sink_configured(cfg, *p))
+            names[n++] = (*p)->name;
+    return n;
+}
+
 int srr_sync_configured(const srr_config *cfg)
 {
     const srr_sink_plugin *const *p;

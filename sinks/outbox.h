@@ -40,6 +40,11 @@ typedef struct srr_sync_stats {
 /* 1 when cfg configures at least one sink. */
 int srr_sync_configured(const srr_config *cfg);
 
+/* The names of the sinks cfg configures (their sections are there), at
+ * most `max`, into names (static strings). Returns how many. No sink is
+ * loaded or contacted (for the gauges of /metrics and sweep.textfile). */
+size_t srr_sync_configured_names(const srr_config *cfg, const char **names, size_t max);
+
 /* Checks the `sync` section and every sink section of cfg against their
  * option tables (for `srr config check`), without contacting anything.
  * Returns SRR_OK or SRR_EINVAL with file:line:col. */

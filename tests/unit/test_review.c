@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "gauges.h"
+#include "outbox_store.h"
 #include "review.h"
 #include "store.h"
 #include "sweep_state.h"
@@ -280,6 +281,46 @@ Test(review, record_gauges)
     cr_assert_eq(b.len, 0);
     srr_buf_free(&b);
     free(none);
+}
+
+/* The outbox per sink: records a sink has not delivered (parked ones
+ * too), the parked ones, the age of the oldest change it has not
+ * delivered; a sink nothing was delivered to has everything pending. */
+Test(review, outbox_gauges_per_sink)
+{
+    const char *names[] = {"slack", "sheets"};
+    srr_sink_gauge g[2];
+    srr_error err = {0};
+    srr_buf b;
+    int64_t t1 = at("2026-03-10T12:00:00Z"), t2 = at("2026-03-11T12:00:00Z");
+    int64_t now = at("2026-03-12T12:00:00Z");
+    seed("o1", "fp-o1", SRR_ACTION_RISK, "api", SRR_URGENCY_MEDIUM, t1);
+    seed("o2", "fp-o2", SRR_ACTION_BACKLOG, "api", SRR_URGENCY_LOW, t2);
+    /* slack delivered SRR-1 and parked BL-1. */
+    cr_assert_eq(srr_outbox_done(g_st, "slack", "risk", 1,
+                                 sf_query_int(g_db, "SELECT seq FROM outbox WHERE record_kind ="
+                                                    " 'risk'"),
+                                 NULL, NULL, now, &err),
+                 SRR_OK, "%s", err.msg);
+    cr_assert_eq(srr_outbox_park(g_st, "slack", "backlog", 1,
+                                 sf_query_int(g_db, "SELECT seq FROM outbox WHERE record_kind ="
+                                                    " 'backlog'"),
+                                 "tag", "refused", now, &err),
+                 SRR_OK, "%s", err.msg);
+    cr_assert_eq(srr_gauges_read_sinks(g_db, names, 2, g, &err), SRR_OK, "%s", err.msg);
+    cr_assert_eq(g[0].pending, 1);
+    cr_assert_eq(g[0].parked, 1);
+    cr_assert_eq(g[0].oldest_at, t2);
+    cr_assert_eq(g[1].pending, 2);
+    cr_assert_eq(g[1].parked, 0);
+    cr_assert_eq(g[1].oldest_at, t1);
+    srr_buf_init(&b, 0);
+    srr_gauges_write_sinks(g, 2, now, &b);
+    cr_assert(strstr(b.data, "srr_outbox_pending{sink=\"slack\"} 1\n"), "%s", b.data);
+    cr_assert(strstr(b.data, "srr_outbox_parked{sink=\"slack\"} 1\n"), "%s", b.data);
+    cr_assert(strstr(b.data, "srr_outbox_oldest_pending_age_seconds{sink=\"sheets\"} 172800\n"),
+              "%s", b.data);
+    srr_buf_free(&b);
 }
 
 /* Writes a config for the binary: this store and the team. */
