@@ -190,7 +190,8 @@ int srr_cmd_restore(int argc, char **argv)
  * Without --role the roles are what the config uses: sweep when it has
  * checks, serve when a webhook secret or a webhook setting other than the
  * quarantine directory is given, drain with Kafka (with the spool, sweep
- * and serve drain), sync when a sink is configured (notion:); sweep when none of
+ * and serve drain), sync when a sink is configured (notion:, slack:, github:,
+ * jira:, tickets:, sheets:); sweep when none of
  * those. */
 
 enum { ROLE_SWEEP = 1, ROLE_SERVE = 2, ROLE_DRAIN = 4, ROLE_SYNC = 8 };
@@ -321,7 +322,9 @@ static void check_sinks(const srr_config *cfg, int offline, int *failed)
     char msg[1200] = "";
     size_t i, n;
     if (!srr_sync_configured(cfg)) {
-        verdict(0, "sinks", "none configured: add a sink's section (notion:) or drop --role sync",
+        verdict(0, "sinks",
+                "none configured: add a sink's section (notion:, slack:, github:, jira:, "
+                "sheets:) or drop --role sync",
                 failed);
         return;
     }

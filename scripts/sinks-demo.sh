@@ -51,7 +51,7 @@ sheets:
   api_url: $FAKE_SHEETS_URL
 YAML
 export SRR_CONFIG="$DEMO/srr.yaml" SLACK_WEBHOOK_URL="$FAKE_SLACK_WEBHOOK" \
-       GITHUB_TOKEN="$FAKE_GITHUB_TOKEN" SRR_USER=dana
+       GITHUB_TOKEN="$FAKE_GITHUB_TOKEN" SRR_USER=alice
 SRR=./build/cmd/srr
 
 "$SRR" sweep --replay examples/demo-week --no-drain

@@ -65,6 +65,14 @@ static void write_config(int sinks)
     size_t len;
     cr_assert_eq(srr_file_read(path, 0, &yaml, &len, NULL), SRR_OK);
     free(path);
+    if (sinks) {
+        char *at = strstr(yaml, "sweep:\n");
+        cr_assert_not_null(at, "the demo config has a sweep: section");
+        char *with = srr_asprintf("%.*ssweep:\n  textfile: metrics.prom\n%s", (int)(at - yaml),
+                                  yaml, at + 7);
+        free(yaml);
+        yaml = with;
+    }
     if (sinks)
         all = srr_asprintf("%s\nteam:\n  members: [alice, bob]\n"
                            "sync:\n  interval: 1s\n  max_backoff: 2s\n"
@@ -85,7 +93,7 @@ static void write_config(int sinks)
 static void srr(tu_run *r, const char *a0, ...)
 {
     const char *argv[32];
-    const char *env[] = {"SRR_USER=dana", "GITHUB_TOKEN=" FAKE_GITHUB_TOKEN, g_hook_env, NULL};
+    const char *env[] = {"SRR_USER=alice", "GITHUB_TOKEN=" FAKE_GITHUB_TOKEN, g_hook_env, NULL};
     va_list ap;
     int n = 0;
     argv[n++] = SRR_BIN;
@@ -185,6 +193,21 @@ Test(sinks_e2e, the_demo_week_reaches_slack_github_and_the_sheet)
     cr_assert(strstr(r.out, "slack: ") && strstr(r.out, "tickets: ") && strstr(r.out, "sheets: "),
               "%s", r.out);
     tu_run_free(&r);
+    /* The outbox gauges in the sweep's textfile (and /metrics): nothing waits. */
+    {
+        char *week2 = srr_asprintf("%s/examples/demo-week", SRR_SOURCE_DIR), *prom = NULL,
+             *path = srr_asprintf("%s/metrics.prom", g_dir);
+        size_t plen;
+        ok("sweep", "--replay", week2, NULL);
+        cr_assert_eq(srr_file_read(path, 0, &prom, &plen, NULL), SRR_OK);
+        cr_assert(strstr(prom, "srr_outbox_pending{sink=\"slack\"} 0\n") &&
+                      strstr(prom, "srr_outbox_pending{sink=\"tickets\"} 0\n") &&
+                      strstr(prom, "srr_outbox_oldest_pending_age_seconds{sink=\"sheets\"} 0\n"),
+                  "%s", prom);
+        free(prom);
+        free(path);
+        free(week2);
+    }
     srr(&r, "config", "reference", NULL);
     cr_assert(strstr(r.out, "| `slack.webhook_url_env` |") && strstr(r.out, "| `github.repo` |") &&
                   strstr(r.out, "| `jira.project` |") && strstr(r.out, "| `tickets.auto` |") &&
