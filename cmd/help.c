@@ -106,7 +106,7 @@ static const srr_command commands[] = {
     {"backlog", srr_cmd_backlog,
      "backlog list [--status STATUS] [--label LABEL] [READ OPTIONS]\n"
      "backlog show ID [READ OPTIONS]\n"
-     "backlog accept ID --link URL|--ticket [--assign WHO] [--note TEXT] [CHANGE OPTIONS]\n"
+     "backlog accept ID (--link URL | --ticket) [--assign WHO] [--note TEXT] [CHANGE OPTIONS]\n"
      "backlog done ID [--note TEXT] [CHANGE OPTIONS]\n"
      "backlog reject ID [--reason TEXT] [CHANGE OPTIONS]\n"
      "backlog assign ID WHO [CHANGE OPTIONS]",

@@ -121,9 +121,10 @@ Test(reference, every_documented_example_is_accepted)
 Test(reference, section_keys)
 {
     const char *keys[64];
-    cr_assert_eq(srr_ref_section_keys("", keys, 64), 11); /* with the sinks sync and notion */
+    /* with sync and the sinks' sections: notion, slack, tickets, github, jira, sheets */
+    cr_assert_eq(srr_ref_section_keys("", keys, 64), 16);
     cr_assert_str_eq(keys[0], "datadog");
-    cr_assert_null(keys[11]);
+    cr_assert_null(keys[16]);
     size_t n = srr_ref_section_keys("policy.default", keys, 64);
     cr_assert_eq(n, 9);
     for (size_t i = 0; i < n; i++)
