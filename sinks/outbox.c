@@ -489,7 +489,8 @@ out:
 
 /* Hands the n due records to the sink's deliver_batch and stores each
  * outcome. Returns a store error in *rc; sets *stopped when the sink
- * failed (transiently or as a whole). */
+ * failed (transiently or as a whole) or tried none of them (it waits for a
+ * Retry-After): then no more is due right now. */
 static void deliver_batch(srr_sink_host *h, const srr_outbox_entry *due, size_t n, srr_rc *rc,
                           int *stopped, srr_error *err)
 {
@@ -498,7 +499,7 @@ static void deliver_batch(srr_sink_host *h, const srr_outbox_entry *due, size_t 
     srr_sink_result *res = srr_calloc(n ? n : 1, sizeof(*res));
     json_t **owned = srr_calloc(3 * (n ? n : 1), sizeof(*owned));
     const srr_outbox_entry **ent = srr_calloc(n ? n : 1, sizeof(*ent));
-    size_t i, m = 0;
+    size_t i, m = 0, tried = 0;
     srr_error berr = {0};
     srr_rc brc;
 
@@ -529,9 +530,10 @@ static void deliver_batch(srr_sink_host *h, const srr_outbox_entry *due, size_t 
             h->stats->failed++;
         goto out;
     }
-    for (i = 0; *rc == SRR_OK && i < m; i++) {
+    for (i = 0, tried = 0; *rc == SRR_OK && i < m; i++) {
         if (res[i].skipped)
             continue;
+        tried++;
         if (settle(h, ent[i], res[i].rc, &res[i], res[i].error ? res[i].error : "", rc, err) ==
                 DELIVER_STOP &&
             !*stopped) {
@@ -539,6 +541,8 @@ static void deliver_batch(srr_sink_host *h, const srr_outbox_entry *due, size_t 
             sink_failed(h, ent[i], res[i].error ? res[i].error : "failed", res[i].retry_after_s);
         }
     }
+    if (tried == 0) /* the sink waits (a Retry-After): no progress, no more now */
+        *stopped = 1;
 out:
     for (i = 0; i < n; i++) {
         free(res[i].remote_id);
