@@ -344,17 +344,15 @@ static void print_investigation_page(FILE *out, const json_t *v, srr_format fmt)
 }
 
 /* Adds evidence.weekly (occurrences per week, the SPARK_WEEKS weeks up to
- * the last sighting, oldest first) and evidence.sparkline to a risk. */
+ * today, oldest first: a thing that went quiet shows its quiet weeks) and
+ * evidence.sparkline to a record. */
 static srr_rc add_weekly(srr_store *st, json_t *rec, srr_error *err)
 {
     int counts[SPARK_WEEKS], i;
-    int64_t until = 0;
     json_t *ev = json_object_get(rec, "evidence"), *weekly;
     char *spark;
     srr_rc rc;
-    if (!ev || srr_time_parse_iso(srr_cli_text(ev, "last_seen"), &until) != SRR_OK)
-        until = srr_now();
-    rc = srr_wf_weekly(st, srr_cli_text(rec, "id"), SPARK_WEEKS, until, counts, err);
+    rc = srr_wf_weekly(st, srr_cli_text(rec, "id"), SPARK_WEEKS, srr_now(), counts, err);
     if (rc != SRR_OK || !ev)
         return rc;
     weekly = json_array();
@@ -383,7 +381,7 @@ static int run_show(int argc, char **argv, const char *usage, get_fn fn,
     if (!st)
         return code;
     rc = fn(st, o.id, &rec, &err);
-    if (rc == SRR_OK && fn == srr_store_risk_get)
+    if (rc == SRR_OK)
         rc = add_weekly(st, rec, &err);
     if (rc != SRR_OK) {
         srr_say_error("srr: %s\n", err.msg);

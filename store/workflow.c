@@ -822,18 +822,20 @@ srr_rc srr_wf_weekly(srr_store *st, const char *id, int weeks, int64_t until, in
     sqlite3 *db = srr_store_db(st);
     sqlite3_stmt *s;
     int64_t rid, last = week_start(until);
+    srr_wf_kind kind;
     srr_rc rc;
     int i;
     for (i = 0; i < weeks; i++)
         counts[i] = 0;
-    rc = srr_wf_parse_id(id, SRR_WF_RISK, &rid, err);
+    rc = srr_wf_parse_any_id(id, &kind, &rid, err);
     if (rc != SRR_OK)
         return rc;
     s = srr_wf_prep(db, err,
-                    "SELECT observed_at FROM evidence WHERE record_kind = 'risk'"
-                    " AND record_id = ?1 AND status = 'firing' AND observed_at >= ?2"
-                    " AND observed_at < ?3",
-                    "iii", rid, last - (int64_t)(weeks - 1) * WF_WEEK_S, last + WF_WEEK_S);
+                    "SELECT observed_at FROM evidence WHERE record_kind = ?1"
+                    " AND record_id = ?2 AND status = 'firing' AND observed_at >= ?3"
+                    " AND observed_at < ?4",
+                    "tiii", SRR_WF_KIND_NAME[kind], rid,
+                    last - (int64_t)(weeks - 1) * WF_WEEK_S, last + WF_WEEK_S);
     if (!s)
         return SRR_ERR;
     while (srr_wf_step(db, s, &rc, err) == 1) {

@@ -89,9 +89,10 @@ typedef struct srr_wf_filter {
  * caller owns. */
 srr_rc srr_wf_risks_list(srr_store *st, const srr_wf_filter *f, json_t **out, srr_error *err);
 
-/* Occurrences (firing evidence) per week of risk `id` for the `weeks` weeks
- * ending with the week of `until` (oldest first) into counts[weeks].
- * Returns SRR_OK or a database error. */
+/* Occurrences (firing evidence) per week of record `id` ("SRR-1", "BL-2",
+ * "INV-3") for the `weeks` weeks ending with the week of `until` (oldest
+ * first) into counts[weeks]. Returns SRR_OK, SRR_EINVAL for a malformed
+ * id, or a database error. */
 srr_rc srr_wf_weekly(srr_store *st, const char *id, int weeks, int64_t until, int *counts,
                      srr_error *err);
 

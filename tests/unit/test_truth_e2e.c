@@ -13,7 +13,8 @@
  *   - a batched 500 answered per member; a failed samples request keeps the
  *     count;
  *   - a log spike, and a new pattern record's title, group, link and
- *     samples (printed by `srr risks show`).
+ *     samples (printed by `srr risks show`, and by `srr investigations
+ *     show` for an investigation).
  */
 #include <criterion/criterion.h>
 #include <math.h>
@@ -510,5 +511,38 @@ Test(truth_e2e, a_new_pattern_record_title_group_link_and_samples)
               "the samples are printed:\n%s", r.out);
     tu_run_free(&r);
     json_decref(risks);
+    free(cfg);
+}
+
+/* The same new pattern under the default policy is investigated: the
+ * samples it kept are printed by `srr investigations show` too, with the
+ * weeks of occurrences up to today. */
+Test(truth_e2e, an_investigation_shows_its_samples)
+{
+    char *cfg = config(NULL, NULL,
+                       "  - {name: new-errors, source: logs, query: \"env:prod status:error\", "
+                       "when: \"new_pattern >= 1\", group_by: [service]}\n",
+                       NULL);
+    fake_dd_add(dd, "POST", LOGS_PATH, NULL, 200, NULL, "{\"data\":[]}");
+    fake_dd_add(dd, "POST", LOGS_PATH, NULL, 200, NULL,
+                "{\"data\":["
+                "{\"id\":\"c2\",\"type\":\"log\",\"attributes\":{\"timestamp\":"
+                "\"2026-11-19T10:01:00Z\",\"service\":\"payments\",\"message\":\"ledger "
+                "lock wait exceeded\\non shard 7\"}}]}");
+    tu_run r;
+    sweep(&r, cfg, NOW);
+    cr_assert_eq(r.status, 0, "%s\n%s", r.out, r.err);
+    tu_run_free(&r);
+    json_t *invs = list(cfg, "investigations");
+    cr_assert_eq(json_array_size(invs), 1, "one investigation");
+    const char *show[] = {"investigations", "show", "-c", cfg, field(invs, 0, "id"), NULL};
+    srr(&r, NOW + 2 * WEEK, show);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cr_assert(strstr(r.out, "> 2026-11-19T10:01:00Z ledger lock wait exceeded on shard 7"),
+              "the sample is printed on one line:\n%s", r.out);
+    cr_assert(strstr(r.out, "Occurrences per week (last 12 weeks, oldest first): ·········█··"),
+              "counted up to today, two weeks after the sighting:\n%s", r.out);
+    tu_run_free(&r);
+    json_decref(invs);
     free(cfg);
 }

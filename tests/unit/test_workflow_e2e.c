@@ -93,11 +93,15 @@ static void write_config(int workflow)
     free(yaml);
 }
 
+/* "Now" for every run: 2026-12-07T12:00:00Z, two weeks after the demo
+ * week (window end 2026-11-23), so what counts up to today shows it. */
+#define E2E_NOW "SRR_NOW=1796644800"
+
 /* Runs srr with the given arguments (NULL terminated) as $SRR_USER dana. */
 static void srr(tu_run *r, const char *a0, ...)
 {
     const char *argv[32];
-    const char *env[] = {"SRR_USER=dana", NULL};
+    const char *env[] = {"SRR_USER=dana", E2E_NOW, NULL};
     va_list ap;
     int n = 0;
     argv[n++] = SRR_BIN;
@@ -353,7 +357,12 @@ Test(workflow_e2e, demo_week_approve_reject_merge_review_in_a_browser)
     json_decref(j);
     j = show(worker);
     cr_assert_eq(json_integer_value(json_object_get(j, "occurrences")), 2);
-    cr_assert_str_eq(str(json_object_get(j, "evidence"), "sparkline"), "···········█");
+    /* Occurrences per week up to today, not up to the last sighting: the
+     * demo week, then two quiet weeks. */
+    cr_assert_str_eq(str(json_object_get(j, "evidence"), "sparkline"), "·········█··");
+    cr_assert_eq(json_integer_value(json_array_get(
+                     json_object_get(json_object_get(j, "evidence"), "weekly"), 9)),
+                 2);
     json_decref(j);
 
     /* The worker risk goes on: approved with nobody assigned, it takes the
@@ -376,7 +385,7 @@ Test(workflow_e2e, demo_week_approve_reject_merge_review_in_a_browser)
     {
         /* Nobody named: the login name (root here) is no member either. */
         const char *argv[] = {SRR_BIN, "risks", "set", worker, "next=x", "-c", g_cfg, NULL};
-        const char *env[] = {"SRR_USER=", NULL};
+        const char *env[] = {"SRR_USER=", E2E_NOW, NULL};
         tu_exec(argv, env, g_dir, &r);
         cr_assert_eq(r.status, 2, "%s%s", r.out, r.err);
         cr_assert_not_null(strstr(r.err, "give --as NAME or set $SRR_USER"), "%s", r.err);
