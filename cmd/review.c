@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: Apache-2.0
  *
- * review.c - `srr review [--month YYYY-MM] [--format table|md|html|json]
- * [-o FILE]`: renders the monthly review of store/reports/review.h. The HTML page
- * is one self-contained file (inline CSS, inline SVG charts, no script, no
- * external asset) that reads well on screen and printed: risks by status at
- * the end of each of the last months (stacked bars) and the load per person
- * against the mean and the skew threshold (horizontal bars).
+ * review.c - `srr review [--month YYYY-MM | --last DUR | --from DATE
+ * [--to DATE]] [--format table|md|html|json] [-o FILE]`: renders the review
+ * of store/reports/review.h for the meeting. The sections (review_render.h) in
+ * the order the meeting walks through them, the load per person and the
+ * status history, then every record the sections name with its links
+ * (Notion page, Datadog) and its value over the windows. Table and
+ * Markdown print every section through srr_cli_print_list; JSON is the
+ * report itself; HTML is cmd/review_html.c.
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -13,22 +15,26 @@
 #include <string.h>
 
 #include "cli.h"
-#include "review.h"
+#include "review.h" /* store/reports: the report's data */
+#include "review_render.h"
 #include "store.h"
-#include "textsafe.h"
 
-static const char *const CHART_STATUSES[] = {"draft",    "open",     "mitigating",
-                                             "accepted", "resolved", NULL};
-static const char *const CHART_COLORS[] = {"#9aa5b1", "#d64545", "#f0b429",
-                                           "#7e57c2", "#3ebd93", NULL};
-
-/* One section of the report: heading, the array key, its columns. */
-typedef struct section {
-    const char *title, *key, *hint;
-    srr_column cols[9];
-} section;
-
-static const section SECTIONS[] = {
+const srr_review_section SRR_REVIEW_SECTIONS[] = {
+    {"Open and mitigating risks",
+     "open_risks",
+     "The agenda: most urgent first, then the longest unmoved (days since a person last "
+     "changed it). VALUES: the thing's value over its last windows, oldest first",
+     {{"ID", "id", 0},
+      {"URGENCY", "urgency", 0},
+      {"STATUS", "status", 0},
+      {"ASSIGNEE", "assignee", 16},
+      {"NEXT ACTION", "next_action", 32},
+      {"DAYS UNMOVED", "moved_days", 0},
+      {"LAST MOVE", "last_move", 24},
+      {"VALUES", "chart", 0},
+      {"LATEST", "latest", 0},
+      {"TITLE", "title", 48},
+      {NULL, NULL, 0}}},
     {"Drafts waiting for a decision",
      "drafts",
      "Approve, reject or merge: srr risks approve|reject|merge ID",
@@ -69,6 +75,34 @@ static const section SECTIONS[] = {
       {"ASSIGNEE", "assignee", 16},
       {"TITLE", "title", 60},
       {NULL, NULL, 0}}},
+    {"Investigations opened %s",
+     "investigations_opened",
+     NULL,
+     {{"ID", "id", 0},
+      {"STATUS", "status", 0},
+      {"URGENCY", "urgency", 0},
+      {"OPENED", "opened_at", 0},
+      {"DEADLINE", "deadline", 0},
+      {"OUTCOME", "outcome", 24},
+      {"TITLE", "title", 60},
+      {NULL, NULL, 0}}},
+    {"Investigations promoted to a risk %s",
+     "investigations_promoted",
+     "Still firing when the time-box ended: the risk is a draft to approve",
+     {{"ID", "id", 0},
+      {"PROMOTED", "promoted_at", 0},
+      {"RISK", "risk", 0},
+      {"TITLE", "title", 60},
+      {NULL, NULL, 0}}},
+    {"Investigations closed %s",
+     "investigations_closed",
+     NULL,
+     {{"ID", "id", 0},
+      {"CLOSED", "closed_at", 0},
+      {"OUTCOME", "outcome", 24},
+      {"BY", "closed_by", 16},
+      {"TITLE", "title", 60},
+      {NULL, NULL, 0}}},
     {"Things at risk, window by window",
      "things",
      "Each active record's measured value per window, oldest first",
@@ -98,7 +132,7 @@ static const section SECTIONS[] = {
       {"LAST TOUCHED", "last_touched", 0},
       {"TITLE", "title", 60},
       {NULL, NULL, 0}}},
-    {"New this month",
+    {"New %s",
      "new",
      NULL,
      {{"ID", "id", 0},
@@ -107,7 +141,7 @@ static const section SECTIONS[] = {
       {"SERVICE", "service", 20},
       {"TITLE", "title", 60},
       {NULL, NULL, 0}}},
-    {"Resolved this month",
+    {"Resolved %s",
      "resolved",
      NULL,
      {{"ID", "id", 0},
@@ -115,7 +149,7 @@ static const section SECTIONS[] = {
       {"BY", "resolved_by", 16},
       {"TITLE", "title", 60},
       {NULL, NULL, 0}}},
-    {"Accepted this month",
+    {"Accepted %s",
      "accepted",
      NULL,
      {{"ID", "id", 0},
@@ -137,9 +171,58 @@ static const section SECTIONS[] = {
     {NULL, NULL, NULL, {{NULL, NULL, 0}}},
 };
 
+static int is_month(const json_t *rep)
+{
+    return strcmp(srr_cli_text(json_object_get(rep, "period"), "kind"), "month") == 0;
+}
+
+const char *srr_review_title(const srr_review_section *sec, const json_t *rep, char *buf,
+                             size_t n)
+{
+    const char *p = strstr(sec->title, "%s");
+    if (!p)
+        snprintf(buf, n, "%s", sec->title);
+    else
+        snprintf(buf, n, "%.*s%s%s", (int)(p - sec->title), sec->title,
+                 is_month(rep) ? "this month" : "in the period", p + 2);
+    return buf;
+}
+
+const char *srr_review_heading(const json_t *rep, char *buf, size_t n)
+{
+    snprintf(buf, n, "%s %s", is_month(rep) ? "Monthly review" : "Review",
+             srr_cli_text(json_object_get(rep, "period"), "label"));
+    return buf;
+}
+
 static long long jint(const json_t *o, const char *k)
 {
     return (long long)json_integer_value(json_object_get(o, k));
+}
+
+/* The records the report names, one row each, for a table: its links
+ * and its value over the windows beside its status and next step. */
+static json_t *record_rows(const json_t *rep)
+{
+    json_t *rows = json_array();
+    const char *id;
+    const json_t *r;
+    json_object_foreach((json_t *)json_object_get(rep, "records"), id, r)
+    {
+        const json_t *th = json_object_get(r, "thing");
+        json_array_append_new(
+            rows, json_pack("{s:s, s:O, s:O, s:O, s:O, s:O, s:O, s:O, s:O, s:O}", "id", id,
+                            "status", json_object_get(r, "status"), "urgency",
+                            json_object_get(r, "urgency"), "assignee",
+                            json_object_get(r, "assignee"), "next_action",
+                            json_object_get(r, "next_action"), "notion",
+                            json_object_get(r, "notion_url"), "datadog",
+                            json_object_get(r, "datadog_url"), "chart",
+                            th ? json_object_get(th, "chart") : json_null(), "latest",
+                            th ? json_object_get(th, "latest_text") : json_null(), "title",
+                            json_object_get(r, "title")));
+    }
+    return rows;
 }
 
 static void print_text(FILE *out, const json_t *rep, srr_format fmt)
@@ -147,29 +230,40 @@ static void print_text(FILE *out, const json_t *rep, srr_format fmt)
     const json_t *c = json_object_get(rep, "counts");
     int i;
     int md = fmt == SRR_FMT_MD;
-    fprintf(out, "%sMonthly review %s%s\n", md ? "# " : "", srr_cli_text(rep, "month"),
-            md ? "" : "");
+    char heading[128], title[128];
+    static const srr_column rcols[] = {{"ID", "id", 0},           {"STATUS", "status", 0},
+                                       {"URGENCY", "urgency", 0}, {"ASSIGNEE", "assignee", 16},
+                                       {"NEXT ACTION", "next_action", 32},
+                                       {"NOTION", "notion", 0},   {"DATADOG", "datadog", 0},
+                                       {"VALUES", "chart", 0},    {"LATEST", "latest", 0},
+                                       {"TITLE", "title", 48},    {NULL, NULL, 0}};
+    fprintf(out, "%s%s\n", md ? "# " : "", srr_review_heading(rep, heading, sizeof heading));
     fprintf(out,
-            "%sAs of %s. %lld draft(s) waiting, %lld open risk(s) nobody owns, %lld new, %lld "
-            "resolved, %lld accepted this month; %lld stale, %lld quiet, %lld past review, "
-            "%lld to retire.\n",
-            md ? "\n" : "", srr_cli_text(rep, "as_of"), jint(c, "drafts"), jint(c, "unowned"),
-            jint(c, "new"),
-            jint(c, "resolved"), jint(c, "accepted"), jint(c, "stale"), jint(c, "quiet"),
+            "%sFrom %s to %s, as of %s. %lld open or mitigating risk(s), %lld draft(s) "
+            "waiting, %lld open risk(s) nobody owns; %lld new, %lld resolved, %lld accepted; "
+            "investigations: %lld opened, %lld promoted, %lld closed; %lld stale, %lld quiet, "
+            "%lld past review, %lld to retire.\n",
+            md ? "\n" : "", srr_cli_text(rep, "from"), srr_cli_text(rep, "to"),
+            srr_cli_text(rep, "as_of"), jint(c, "open_risks"), jint(c, "drafts"),
+            jint(c, "unowned"), jint(c, "new"), jint(c, "resolved"), jint(c, "accepted"),
+            jint(c, "investigations_opened"), jint(c, "investigations_promoted"),
+            jint(c, "investigations_closed"), jint(c, "stale"), jint(c, "quiet"),
             jint(c, "review_due"), jint(c, "retire"));
-    for (i = 0; SECTIONS[i].title; i++) {
-        fprintf(out, md ? "\n## %s\n\n" : "\n== %s ==\n", SECTIONS[i].title);
-        if (SECTIONS[i].hint && json_array_size(json_object_get(rep, SECTIONS[i].key)))
-            fprintf(out, md ? "_%s_\n\n" : "%s\n", SECTIONS[i].hint);
-        srr_cli_print_list(out, json_object_get(rep, SECTIONS[i].key), SECTIONS[i].cols, fmt,
-                           "(none)");
+    for (i = 0; SRR_REVIEW_SECTIONS[i].title; i++) {
+        const srr_review_section *sec = &SRR_REVIEW_SECTIONS[i];
+        fprintf(out, md ? "\n## %s\n\n" : "\n== %s ==\n",
+                srr_review_title(sec, rep, title, sizeof title));
+        if (sec->hint && json_array_size(json_object_get(rep, sec->key)))
+            fprintf(out, md ? "_%s_\n\n" : "%s\n", sec->hint);
+        srr_cli_print_list(out, json_object_get(rep, sec->key), sec->cols, fmt, "(none)");
     }
     fprintf(out, md ? "\n## Load per person\n\n" : "\n== Load per person ==\n");
     srr_cli_print_load(out, json_object_get(rep, "load"), fmt);
-    fprintf(out, md ? "\n## Risks by status at month end\n\n"
-                    : "\n== Risks by status at month end ==\n");
+    fprintf(out, md ? "\n## Risks by status at the end of each %s\n\n"
+                    : "\n== Risks by status at the end of each %s ==\n",
+            is_month(rep) ? "month" : "period");
     {
-        static const srr_column hcols[] = {{"MONTH", "month", 0},
+        static const srr_column hcols[] = {{"END", "label", 0},
                                            {"DRAFT", "draft", 0},
                                            {"OPEN", "open", 0},
                                            {"MITIGATING", "mitigating", 0},
@@ -178,255 +272,75 @@ static void print_text(FILE *out, const json_t *rep, srr_format fmt)
                                            {NULL, NULL, 0}};
         srr_cli_print_list(out, json_object_get(rep, "history"), hcols, fmt, "(none)");
     }
-}
-
-/* ---- HTML ---------------------------------------------------------------- */
-
-/* HTML text: control characters shown as escapes first (textsafe.h; the
- * page may be printed to a terminal), then & < > " ' as entities. */
-static void html_esc(FILE *out, const char *text)
-{
-    char *safe = srr_text_safe(text, SRR_TEXT_MULTILINE);
-    const char *s = safe;
-    for (; s && *s; s++) {
-        switch (*s) {
-        case '&': fputs("&amp;", out); break;
-        case '<': fputs("&lt;", out); break;
-        case '>': fputs("&gt;", out); break;
-        case '"': fputs("&quot;", out); break;
-        case '\'': fputs("&#39;", out); break;
-        default: fputc(*s, out);
-        }
-    }
-    free(safe);
-}
-
-static void html_table(FILE *out, const json_t *arr, const srr_column *cols)
-{
-    size_t i, j;
-    if (json_array_size(arr) == 0) {
-        fputs("<p class=\"none\">None.</p>\n", out);
-        return;
-    }
-    fputs("<table><thead><tr>", out);
-    for (j = 0; cols[j].header; j++) {
-        fputs("<th>", out);
-        html_esc(out, cols[j].header);
-        fputs("</th>", out);
-    }
-    fputs("</tr></thead><tbody>\n", out);
-    for (i = 0; i < json_array_size(arr); i++) {
-        fputs("<tr>", out);
-        for (j = 0; cols[j].header; j++) {
-            fputs("<td>", out);
-            html_esc(out, srr_cli_text(json_array_get(arr, i), cols[j].key));
-            fputs("</td>", out);
-        }
-        fputs("</tr>\n", out);
-    }
-    fputs("</tbody></table>\n", out);
-}
-
-/* Stacked bars: risks by status at the end of each month. */
-static void svg_history(FILE *out, const json_t *hist)
-{
-    const int W = 760, H = 300, L = 50, B = 40, T = 20, R = 150;
-    size_t n = json_array_size(hist), i;
-    long long max = 1;
-    double bw, plot_h = H - B - T;
-    int s, tick;
-    for (i = 0; i < n; i++) {
-        long long tot = 0;
-        for (s = 0; CHART_STATUSES[s]; s++)
-            tot += jint(json_array_get(hist, i), CHART_STATUSES[s]);
-        if (tot > max)
-            max = tot;
-    }
-    bw = n ? (double)(W - L - R) / (double)n : 0;
-    fprintf(out,
-            "<svg id=\"chart-status\" class=\"chart\" xmlns=\"http://www.w3.org/2000/svg\""
-            " viewBox=\"0 0 %d %d\" width=\"%d\" height=\"%d\" role=\"img\""
-            " aria-label=\"Risks by status at month end\">\n",
-            W, H, W, H);
-    fprintf(out, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#333\"/>\n", L, H - B,
-            W - R, H - B);
-    max = (max + 3) / 4 * 4; /* four whole steps */
-    for (tick = 0; tick <= 4; tick++) {
-        long long v = max / 4 * tick;
-        double y = H - B - plot_h * (double)v / (double)max;
-        fprintf(out,
-                "<line x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\" stroke=\"#ddd\"/>"
-                "<text x=\"%d\" y=\"%.1f\" font-size=\"11\" text-anchor=\"end\">%lld</text>\n",
-                L, y, W - R, y, L - 6, y + 4, v);
-    }
-    for (i = 0; i < n; i++) {
-        const json_t *h = json_array_get(hist, i);
-        double x = L + bw * (double)i + bw * 0.15, y = H - B;
-        for (s = 0; CHART_STATUSES[s]; s++) {
-            long long v = jint(h, CHART_STATUSES[s]);
-            double bh = plot_h * (double)v / (double)max;
-            if (v <= 0)
-                continue;
-            y -= bh;
-            fprintf(out,
-                    "<rect class=\"bar\" data-status=\"%s\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\""
-                    " height=\"%.1f\" fill=\"%s\"><title>%s %s: %lld</title></rect>\n",
-                    CHART_STATUSES[s], x, y, bw * 0.7, bh, CHART_COLORS[s],
-                    srr_cli_text(h, "month"), CHART_STATUSES[s], v);
-        }
-        fprintf(out, "<text x=\"%.1f\" y=\"%d\" font-size=\"12\" text-anchor=\"middle\">",
-                x + bw * 0.35, H - B + 18);
-        html_esc(out, srr_cli_text(h, "month"));
-        fputs("</text>\n", out);
-    }
-    for (s = 0; CHART_STATUSES[s]; s++)
-        fprintf(out,
-                "<rect x=\"%d\" y=\"%d\" width=\"14\" height=\"14\" fill=\"%s\"/>"
-                "<text x=\"%d\" y=\"%d\" font-size=\"12\">%s</text>\n",
-                W - R + 20, T + s * 22, CHART_COLORS[s], W - R + 40, T + s * 22 + 12,
-                CHART_STATUSES[s]);
-    fputs("</svg>\n", out);
-}
-
-/* Horizontal bars: weighted load per person, the mean and the threshold. */
-static void svg_load(FILE *out, const json_t *load)
-{
-    const json_t *people = json_object_get(load, "people");
-    size_t n = json_array_size(people), i;
-    const int W = 760, L = 140, R = 60, T = 10, ROW = 28;
-    int H = T + (int)(n ? n : 1) * ROW + 40;
-    double mean = json_real_value(json_object_get(load, "mean"));
-    double limit = mean * (double)jint(load, "skew_percent") / 100.0;
-    double max = 1, x;
-    for (i = 0; i < n; i++)
-        if ((double)jint(json_array_get(people, i), "load") > max)
-            max = (double)jint(json_array_get(people, i), "load");
-    if (limit > max)
-        max = limit;
-    fprintf(out,
-            "<svg id=\"chart-load\" class=\"chart\" xmlns=\"http://www.w3.org/2000/svg\""
-            " viewBox=\"0 0 %d %d\" width=\"%d\" height=\"%d\" role=\"img\""
-            " aria-label=\"Open load per person\">\n",
-            W, H, W, H);
-    for (i = 0; i < n; i++) {
-        const json_t *p = json_array_get(people, i);
-        double l = (double)jint(p, "load"), w = (W - L - R) * l / max;
-        int y = T + (int)i * ROW;
-        fprintf(out, "<text x=\"%d\" y=\"%d\" font-size=\"12\" text-anchor=\"end\">", L - 8,
-                y + 16);
-        html_esc(out, srr_cli_text(p, "name"));
-        fprintf(out,
-                "</text><rect class=\"bar\" data-person=\"\" x=\"%d\" y=\"%d\" width=\"%.1f\""
-                " height=\"18\" fill=\"%s\"><title>load %.0f, %lld open</title></rect>"
-                "<text x=\"%.1f\" y=\"%d\" font-size=\"11\">%.0f</text>\n",
-                L, y + 3, w > 0 ? w : 0.5, limit > 0 && l > limit ? "#d64545" : "#4098d7", l,
-                jint(p, "records"), L + w + 4, y + 16, l);
-    }
-    x = L + (W - L - R) * mean / max;
-    fprintf(out,
-            "<line class=\"mean\" x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" stroke=\"#333\""
-            " stroke-dasharray=\"4 3\"/><text x=\"%.1f\" y=\"%d\" font-size=\"11\""
-            " text-anchor=\"middle\">mean %.1f</text>\n",
-            x, T, x, H - 30, x, H - 16, mean);
-    if (limit > 0) {
-        x = L + (W - L - R) * limit / max;
-        fprintf(out,
-                "<line class=\"limit\" x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\""
-                " stroke=\"#d64545\" stroke-dasharray=\"2 2\"/><text x=\"%.1f\" y=\"%d\""
-                " font-size=\"11\" text-anchor=\"middle\" fill=\"#d64545\">skew limit</text>\n",
-                x, T, x, H - 30, x, H - 4);
-    }
-    fputs("</svg>\n", out);
-}
-
-static void print_html(FILE *out, const json_t *rep)
-{
-    const json_t *c = json_object_get(rep, "counts"), *load = json_object_get(rep, "load");
-    static const struct {
-        const char *label, *key;
-    } cards[] = {{"drafts waiting", "drafts"},  {"nobody owns", "unowned"},
-                 {"new", "new"},                {"resolved", "resolved"},
-                 {"accepted", "accepted"},      {"stale", "stale"},      {"signal quiet", "quiet"},
-                 {"past review", "review_due"}, {"to retire", "retire"}, {NULL, NULL}};
-    int i;
-    fputs("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n<title>srr monthly "
-          "review ",
-          out);
-    html_esc(out, srr_cli_text(rep, "month"));
-    fputs("</title>\n<style>\n"
-          "body{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;margin:24px auto;"
-          "max-width:1100px;color:#1f2933;padding:0 16px}\n"
-          "h1{margin-bottom:4px}h2{border-bottom:2px solid #e4e7eb;padding-bottom:4px;"
-          "margin-top:32px}\n.meta{color:#616e7c}\n"
-          ".cards{display:flex;flex-wrap:wrap;gap:10px;margin:16px 0}\n"
-          ".card{border:1px solid #cbd2d9;border-radius:6px;padding:8px 14px;min-width:90px}\n"
-          ".card b{display:block;font-size:24px}\n"
-          "table{border-collapse:collapse;width:100%;font-size:13px}\n"
-          "th,td{border:1px solid #e4e7eb;padding:4px 8px;text-align:left;vertical-align:top}\n"
-          "th{background:#f5f7fa}\n.none{color:#9aa5b1}\n.hint{color:#616e7c;font-style:italic}\n"
-          ".skew{color:#d64545;font-weight:bold}\n.chart{max-width:100%;height:auto}\n"
-          "@media print{body{margin:0;max-width:none}h2{page-break-after:avoid}"
-          "table,svg{page-break-inside:avoid}}\n"
-          "</style></head><body>\n<h1>Monthly review ",
-          out);
-    html_esc(out, srr_cli_text(rep, "month"));
-    fputs("</h1>\n<p class=\"meta\">System Risk Records, as of ", out);
-    html_esc(out, srr_cli_text(rep, "as_of"));
-    fputs(". Generated by srr.</p>\n<div class=\"cards\">\n", out);
-    for (i = 0; cards[i].label; i++)
-        fprintf(out, "<div class=\"card\" id=\"count-%s\"><b>%lld</b>%s</div>\n", cards[i].key,
-                jint(c, cards[i].key), cards[i].label);
-    fputs("</div>\n<h2>Risks by status at month end</h2>\n", out);
-    svg_history(out, json_object_get(rep, "history"));
-    fputs("<h2>Load per person</h2>\n", out);
-    svg_load(out, load);
-    fprintf(out,
-            "<p class=\"%s\">Load = open records weighted low 1, medium 2, high 3, critical 5. "
-            "Mean %.1f, busiest/mean %.2f (flagged above %.2f)%s",
-            json_is_true(json_object_get(load, "skewed")) ? "skew" : "meta",
-            json_real_value(json_object_get(load, "mean")),
-            json_real_value(json_object_get(load, "ratio")),
-            (double)jint(load, "skew_percent") / 100.0,
-            json_is_true(json_object_get(load, "skewed")) ? ": SKEWED, " : ".");
-    if (json_is_true(json_object_get(load, "skewed"))) {
-        html_esc(out, srr_cli_text(load, "busiest"));
-        fputs(" carries too much; suggest new work to others (srr risks assign ID --suggest).",
-              out);
-    }
-    fputs("</p>\n", out);
+    fprintf(out, md ? "\n## Records in this review\n\n" : "\n== Records in this review ==\n");
+    fprintf(out, md ? "_%s_\n\n" : "%s\n",
+            "Each record's page in Notion (when synced), its Datadog link and its value over "
+            "its last windows, oldest first");
     {
-        static const srr_column lcols[] = {{"Person", "name", 0}, {"Critical", "critical", 0},
-                                           {"High", "high", 0},   {"Medium", "medium", 0},
-                                           {"Low", "low", 0},     {"Open", "records", 0},
-                                           {"Load", "load", 0},   {NULL, NULL, 0}};
-        html_table(out, json_object_get(load, "people"), lcols);
+        json_t *rows = record_rows(rep);
+        srr_cli_print_list(out, rows, rcols, fmt, "(none)");
+        json_decref(rows);
     }
-    for (i = 0; SECTIONS[i].title; i++) {
-        fputs("<h2>", out);
-        html_esc(out, SECTIONS[i].title);
-        fputs("</h2>\n", out);
-        if (SECTIONS[i].hint && json_array_size(json_object_get(rep, SECTIONS[i].key))) {
-            fputs("<p class=\"hint\">", out);
-            html_esc(out, SECTIONS[i].hint);
-            fputs("</p>\n", out);
+}
+
+/* Checks the period options and fills ro; prints the error. Returns 0 or
+ * an exit code. */
+static int parse_period(const char *from, const char *to, const char *last, srr_review_opts *ro)
+{
+    int given = (ro->month != NULL) + (last != NULL) + (from != NULL);
+    if (given > 1) {
+        srr_say_error("srr: --month, --last and --from each name the period: give one\n");
+        return SRR_EXIT_USAGE;
+    }
+    if (to && !from) {
+        srr_say_error("srr: --to needs --from (or use --last DUR)\n");
+        return SRR_EXIT_USAGE;
+    }
+    if (ro->month) {
+        int64_t a, b;
+        if (srr_review_month(ro->month, &a, &b) != SRR_OK) {
+            srr_say_error("srr: --month '%s' is not YYYY-MM\n", ro->month);
+            return SRR_EXIT_USAGE;
         }
-        html_table(out, json_object_get(rep, SECTIONS[i].key), SECTIONS[i].cols);
     }
-    fputs("</body></html>\n", out);
+    if (last && (srr_duration_parse(last, &ro->last_s) != SRR_OK || ro->last_s < 86400 ||
+                 ro->last_s > 3660LL * 86400)) {
+        srr_say_error("srr: --last '%s' is not a duration between 1d and 3660d (e.g. 5w, 30d)\n",
+                      last);
+        return SRR_EXIT_USAGE;
+    }
+    if (from && srr_review_day(from, 0, &ro->from) != SRR_OK) {
+        srr_say_error("srr: --from '%s' is not a date (YYYY-MM-DD) or an ISO-8601 time\n", from);
+        return SRR_EXIT_USAGE;
+    }
+    if (to && srr_review_day(to, 1, &ro->to) != SRR_OK) {
+        srr_say_error("srr: --to '%s' is not a date (YYYY-MM-DD) or an ISO-8601 time\n", to);
+        return SRR_EXIT_USAGE;
+    }
+    if (from && to && ro->to <= ro->from) {
+        srr_say_error("srr: --to is not after --from\n");
+        return SRR_EXIT_USAGE;
+    }
+    return 0;
 }
 
 int srr_cmd_review(int argc, char **argv)
 {
-    static const char usage[] = "srr review [-c FILE] [--month YYYY-MM] [--quiet-weeks N]"
-                                " [--format table|md|html|json] [-o FILE]";
+    static const char usage[] =
+        "srr review [-c FILE] [--month YYYY-MM | --last DUR | --from DATE [--to DATE]]"
+        " [--quiet-weeks N] [--format table|md|html|json] [-o FILE]";
     static const struct option longopts[] = {{"config", required_argument, NULL, 'c'},
                                              {"month", required_argument, NULL, 'm'},
+                                             {"from", required_argument, NULL, 'F'},
+                                             {"to", required_argument, NULL, 'T'},
+                                             {"last", required_argument, NULL, 'L'},
                                              {"format", required_argument, NULL, 'f'},
                                              {"output", required_argument, NULL, 'o'},
                                              {"quiet-weeks", required_argument, NULL, 'q'},
                                              {"help", no_argument, NULL, 'h'},
                                              {NULL, 0, NULL, 0}};
     const char *config = NULL, *outpath = NULL, *format = "table";
+    const char *from = NULL, *to = NULL, *last = NULL;
     srr_review_opts ro;
     srr_config *cfg = NULL;
     srr_store *st = NULL;
@@ -442,6 +356,9 @@ int srr_cmd_review(int argc, char **argv)
         switch (c) {
         case 'c': config = optarg; break;
         case 'm': ro.month = optarg; break;
+        case 'F': from = optarg; break;
+        case 'T': to = optarg; break;
+        case 'L': last = optarg; break;
         case 'f': format = optarg; break;
         case 'o': outpath = optarg; break;
         case 'q': {
@@ -471,14 +388,14 @@ int srr_cmd_review(int argc, char **argv)
         html = 1;
     else if (srr_cli_format(format, &fmt) != 0)
         return SRR_EXIT_USAGE;
-    if (ro.month) {
-        int64_t a, b;
-        if (srr_review_month(ro.month, &a, &b) != SRR_OK) {
-            srr_say_error("srr: --month '%s' is not YYYY-MM\n", ro.month);
-            return SRR_EXIT_USAGE;
-        }
-    }
+    code = parse_period(from, to, last, &ro);
+    if (code)
+        return code;
     ro.now = srr_now();
+    if (from && !to && ro.from > ro.now) {
+        srr_say_error("srr: --from is in the future\n");
+        return SRR_EXIT_USAGE;
+    }
     st = srr_cli_open_store(config, &cfg, &code);
     if (!st)
         return code;
@@ -498,7 +415,7 @@ int srr_cmd_review(int argc, char **argv)
         }
     }
     if (html) {
-        print_html(out, rep);
+        srr_review_print_html(out, rep);
     } else if (fmt == SRR_FMT_JSON) {
         char *s = json_dumps(rep, JSON_INDENT(2));
         fprintf(out, "%s\n", s);

@@ -8,7 +8,8 @@
  * section's block in place (after checking nobody changed it meanwhile),
  * new log entries appended after the section's last block. The memory
  * (the sink's state) holds each property's canonical text, each section's
- * text or entries, and the block ids once they were read.
+ * text or entries, the block ids once they were read, and the page's url
+ * as Notion answered the create (the review links each record to it).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -130,6 +131,9 @@ srr_rc notion_page_create(notion_ctx *c, srr_sink_host *host, const srr_sink_ite
     if (rc == SRR_OK) {
         res->remote_id = srr_strdup(jstr(answer, "id"));
         res->state = fresh_state(canon, body);
+        /* The page's address, for links to it (srr review reads it). */
+        if (*jstr(answer, "url"))
+            json_object_set_new(res->state, "url", json_string(jstr(answer, "url")));
         if (json_array_size(blocks) > SRR_NOTION_APPEND_MAX) {
             /* The rest goes at the end; from now on the page exists. */
             rc = srr_sink_save(host, it, res->remote_id, NULL, err);

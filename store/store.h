@@ -129,6 +129,10 @@ srr_rc srr_store_close_waiting(srr_store *st, int64_t now, int64_t quiet_s, srr_
  * fingerprint stored before things existed. Caller owns *out. */
 srr_rc srr_store_thing_of(srr_store *st, const char *fp, const char *kind, int64_t id, size_t max,
                           json_t **out, srr_error *err);
+/* The same as observed up to `until` (epoch seconds, inclusive): what a
+ * report for a past period shows. */
+srr_rc srr_store_thing_until(srr_store *st, const char *fp, const char *kind, int64_t id,
+                             size_t max, int64_t until, json_t **out, srr_error *err);
 
 /* Reads. Each returns a new JSON value the caller owns (json_decref).
  * A record's read carries its "thing" (srr_store_thing_of) when it has

@@ -10,6 +10,7 @@
  * clear, and in how many windows it was observed clear since. Reads only.
  */
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -81,6 +82,12 @@ static double days_at(sqlite3 *db, const char *kind, int64_t id, int64_t at)
 srr_rc srr_store_thing_of(srr_store *st, const char *fp, const char *kind, int64_t id, size_t max,
                           json_t **out, srr_error *err)
 {
+    return srr_store_thing_until(st, fp, kind, id, max, INT64_MAX, out, err);
+}
+
+srr_rc srr_store_thing_until(srr_store *st, const char *fp, const char *kind, int64_t id,
+                             size_t max, int64_t until, json_t **out, srr_error *err)
+{
     sqlite3 *db = srr_store_db(st);
     sqlite3_stmt *s;
     srr_rc rc = SRR_OK;
@@ -130,8 +137,8 @@ srr_rc srr_store_thing_of(srr_store *st, const char *fp, const char *kind, int64
         db, err,
         "SELECT at, max(status = 'firing'), CASE WHEN ?3 > 0 THEN max(value) ELSE min(value) END,"
         " sum(status = 'firing'), count(DISTINCT coalesce(member, '')) FROM sightings"
-        " WHERE fingerprint = ?1 GROUP BY at ORDER BY at DESC LIMIT ?2",
-        "tii", fp, (int64_t)max, (int64_t)worse);
+        " WHERE fingerprint = ?1 AND at <= ?4 GROUP BY at ORDER BY at DESC LIMIT ?2",
+        "tiii", fp, (int64_t)max, (int64_t)worse, until);
     while (s && srr_wf_step(db, s, &rc, err) == 1) {
         int64_t at = sqlite3_column_int64(s, 0);
         double v = sqlite3_column_type(s, 2) == SQLITE_NULL ? NAN : sqlite3_column_double(s, 2);
@@ -167,8 +174,8 @@ srr_rc srr_store_thing_of(srr_store *st, const char *fp, const char *kind, int64
     s = srr_wf_prep(db, err,
                     "SELECT max(CASE WHEN status = 'firing' THEN at END),"
                     " CASE WHEN ?2 > 0 THEN max(value) ELSE min(value) END"
-                    " FROM sightings WHERE fingerprint = ?1",
-                    "ti", fp, (int64_t)worse);
+                    " FROM sightings WHERE fingerprint = ?1 AND at <= ?3",
+                    "tii", fp, (int64_t)worse, until);
     if (s && srr_wf_step(db, s, &rc, err) == 1) {
         last_fired = sqlite3_column_int64(s, 0);
         worst = sqlite3_column_type(s, 1) == SQLITE_NULL ? NAN : sqlite3_column_double(s, 1);
@@ -176,8 +183,8 @@ srr_rc srr_store_thing_of(srr_store *st, const char *fp, const char *kind, int64
     sqlite3_finalize(s);
     s = srr_wf_prep(db, err,
                     "SELECT min(at), count(DISTINCT at) FROM sightings WHERE fingerprint = ?1"
-                    " AND status <> 'firing' AND at > ?2",
-                    "ti", fp, last_fired);
+                    " AND status <> 'firing' AND at > ?2 AND at <= ?3",
+                    "tii", fp, last_fired, until);
     if (s && srr_wf_step(db, s, &rc, err) == 1) {
         clear_since = sqlite3_column_int64(s, 0);
         clear_windows = sqlite3_column_int64(s, 1);

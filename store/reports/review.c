@@ -1,13 +1,16 @@
 /* SPDX-License-Identifier: Apache-2.0
  *
- * review.c - the data of the monthly review (review.h). Each section is one
- * SQL query over risks, backlog and the audit; rows come back as JSON with
- * human ids, urgency names and ISO times. "Touched" means a change by a
- * person (an audit entry whose actor is not the writer) or the creation;
- * evidence arriving does not count as attention. The status history
- * replays the audit: a record's status at a time is the record status the
- * last audit entry before that time set (draft when none did; the
- * writer's evidence entries carry the *signal* status, which is skipped).
+ * review.c - the data of the monthly review (review.h). The period is a
+ * calendar month or any range; each section is one SQL query over risks,
+ * backlog, investigations and the audit; rows come back as JSON with human
+ * ids, urgency names and ISO times. "Touched" (and "moved") means a change
+ * by a person (an audit entry whose actor is not the writer) or the
+ * creation; evidence arriving does not count as attention. The status
+ * history replays the audit: a record's status at a time is the record
+ * status the last audit entry before that time set (draft when none did;
+ * the writer's evidence entries carry the *signal* status, which is
+ * skipped). The records the sections name, with their links and values,
+ * are review_records.c's.
  */
 #include "review.h"
 
@@ -16,17 +19,25 @@
 #include <string.h>
 #include <time.h>
 
+#include "review_priv.h"
 #include "store_internal.h"
 #include "wf_sql.h"
 #include "workflow.h"
-
-#define RV_DAY 86400
-#define RV_WRITER "srr-writer"
 
 /* Last human change of a record r of kind K (SQL text fragment). */
 #define RV_TOUCHED(K)                                                                              \
     "max(r.created_at, coalesce((SELECT max(a.at) FROM audit a WHERE a.record_kind = '" K "'"      \
     " AND a.record_id = r.id AND a.actor <> '" RV_WRITER "'), 0))"
+
+/* The last change a person made to record r of kind K up to ?1, as the
+ * columns moved_at (its creation when nobody changed it), moved_by and
+ * moved_action (SQL text fragment). */
+#define RV_LAST_HUMAN(K, COL)                                                                      \
+    "(SELECT a." COL " FROM audit a WHERE a.record_kind = '" K "' AND a.record_id = r.id"          \
+    " AND a.actor <> '" RV_WRITER "' AND a.at <= ?1 ORDER BY a.at DESC, a.id DESC LIMIT 1)"
+#define RV_MOVED(K)                                                                                \
+    "coalesce(" RV_LAST_HUMAN(K, "at") ", r.created_at) AS moved_at, " RV_LAST_HUMAN(           \
+        K, "actor") " AS moved_by, " RV_LAST_HUMAN(K, "action") " AS moved_action"
 
 static const char *const STATUSES[] = {"draft",    "open",     "mitigating", "accepted",
                                        "resolved", "rejected", "merged",     NULL};
@@ -49,6 +60,23 @@ srr_rc srr_review_month(const char *month, int64_t *from, int64_t *to)
     return SRR_OK;
 }
 
+srr_rc srr_review_day(const char *text, int end, int64_t *out)
+{
+    struct tm tm;
+    const char *p;
+    if (!text)
+        return SRR_EINVAL;
+    if (strlen(text) == 10) {
+        memset(&tm, 0, sizeof(tm));
+        p = strptime(text, "%Y-%m-%d", &tm);
+        if (!p || *p || tm.tm_year < 70)
+            return SRR_EINVAL;
+        *out = (int64_t)timegm(&tm) + (end ? RV_DAY : 0);
+        return SRR_OK;
+    }
+    return srr_time_parse_iso(text, out);
+}
+
 /* Start of the month holding t, shifted by `delta` months. */
 static int64_t month_start(int64_t t, int delta)
 {
@@ -65,7 +93,17 @@ static int is_time_col(const char *n)
 {
     size_t l = strlen(n);
     return (l > 3 && strcmp(n + l - 3, "_at") == 0) || strcmp(n, "last_seen") == 0 ||
-           strcmp(n, "first_seen") == 0 || strcmp(n, "last_touched") == 0;
+           strcmp(n, "first_seen") == 0 || strcmp(n, "last_touched") == 0 ||
+           strcmp(n, "deadline") == 0;
+}
+
+void srr_rv_hid(const char *kind, int64_t id, char out[32])
+{
+    snprintf(out, 32, "%s%lld",
+             kind && strcmp(kind, "backlog") == 0         ? "BL-"
+             : kind && strcmp(kind, "investigation") == 0 ? "INV-"
+                                                          : "SRR-",
+             (long long)id);
 }
 
 /* Steps s to the end, appending each row to arr with human ids (the row's
@@ -83,9 +121,7 @@ static srr_rc collect(sqlite3 *db, sqlite3_stmt *s, json_t *arr, srr_error *err)
         {
             if (strcmp(key, "id") == 0 && json_is_integer(v)) {
                 char hid[32];
-                snprintf(hid, sizeof(hid), "%s%lld",
-                         kind && strcmp(kind, "backlog") == 0 ? "BL-" : "SRR-",
-                         (long long)json_integer_value(v));
+                srr_rv_hid(kind, json_integer_value(v), hid);
                 json_object_set_new(row, key, json_string(hid));
             } else if (strcmp(key, "urgency") == 0 && json_is_integer(v)) {
                 json_object_set_new(row, key,
@@ -176,7 +212,7 @@ static srr_rc measure_quiet(srr_store *st, json_t *quiet, int64_t asof, int64_t 
         json_t *row = json_array_get(quiet, i), *th = NULL;
         const char *fp = json_string_value(json_object_get(row, "fingerprint"));
         int64_t since = 0;
-        rc = fp ? srr_store_thing_of(st, fp, NULL, 0, 1, &th, err) : SRR_OK;
+        rc = fp ? srr_store_thing_until(st, fp, NULL, 0, 1, asof, &th, err) : SRR_OK;
         if (rc != SRR_OK || !th) {
             json_object_set_new(row, "measured", json_false());
             i++;
@@ -206,268 +242,265 @@ static srr_rc measure_quiet(srr_store *st, json_t *quiet, int64_t asof, int64_t 
     return rc;
 }
 
-/* Each active record's thing, window by window (the chart, latest, worst,
- * members), for the review. */
-static srr_rc things(srr_store *st, json_t *out, srr_error *err)
+/* The period of o: [from, to), its label and whether it is a month. */
+typedef struct rv_period {
+    int64_t from, to;
+    int is_month;
+    char label[64];
+} rv_period;
+
+static srr_rc period_of(const srr_review_opts *o, rv_period *p, srr_error *err)
 {
-    sqlite3 *db = srr_store_db(st);
-    srr_rc rc = SRR_OK;
-    sqlite3_stmt *s = srr_wf_prep(
-        db, err,
-        "SELECT 'risk', id, status, title, fingerprint FROM risks WHERE status IN"
-        " ('draft', 'open', 'mitigating', 'accepted') UNION ALL SELECT 'investigation', id,"
-        " status, title, fingerprint FROM investigations WHERE status = 'open'"
-        " UNION ALL SELECT 'backlog', id, status, title, fingerprint FROM backlog"
-        " WHERE status IN ('draft', 'accepted') ORDER BY 1 DESC, 2",
-        "");
-    if (!s)
-        return SRR_ERR;
-    while (srr_wf_step(db, s, &rc, err) == 1) {
-        const char *kind = (const char *)sqlite3_column_text(s, 0);
-        int64_t id = sqlite3_column_int64(s, 1);
-        json_t *th = NULL;
-        char hid[32];
-        srr_rc r2 =
-            srr_store_thing_of(st, (const char *)sqlite3_column_text(s, 4), kind, id, 12, &th, err);
-        if (r2 != SRR_OK) {
-            rc = r2;
-            break;
-        }
-        if (!th)
-            continue;
-        snprintf(hid, sizeof hid, "%s%lld",
-                 strcmp(kind, "risk") == 0      ? "SRR-"
-                 : strcmp(kind, "backlog") == 0 ? "BL-"
-                                                : "INV-",
-                 (long long)id);
-        json_array_append_new(
-            out, json_pack("{s:s, s:s, s:s, s:O, s:O, s:O, s:O, s:O, s:I, s:O}", "id", hid,
-                           "status", (const char *)sqlite3_column_text(s, 2), "title",
-                           (const char *)sqlite3_column_text(s, 3), "chart",
-                           json_object_get(th, "chart"), "latest",
-                           json_object_get(th, "latest_text") ? json_object_get(th, "latest_text")
-                                                              : json_null(),
-                           "worst",
-                           json_object_get(th, "worst_text") ? json_object_get(th, "worst_text")
-                                                             : json_null(),
-                           "last_fired", json_object_get(th, "last_fired"), "group",
-                           json_object_get(th, "group"), "members",
-                           (json_int_t)json_array_size(json_object_get(th, "members")), "windows",
-                           json_object_get(th, "windows")));
-        json_decref(th);
+    char a[32], b[32];
+    memset(p, 0, sizeof(*p));
+    if (o->month) {
+        if (srr_review_month(o->month, &p->from, &p->to) != SRR_OK)
+            return srr_error_set(err, SRR_EINVAL, "--month '%s' is not YYYY-MM", o->month);
+        p->is_month = 1;
+    } else if (o->last_s > 0) {
+        p->from = o->now - o->last_s;
+        p->to = o->now + 1; /* up to now, included */
+    } else if (o->from > 0) {
+        p->from = o->from;
+        p->to = o->to > 0 ? o->to : o->now + 1;
+    } else {
+        p->from = month_start(o->now, 0);
+        p->to = month_start(o->now, 1);
+        p->is_month = 1;
     }
-    sqlite3_finalize(s);
+    if (p->to <= p->from)
+        return srr_error_set(err, SRR_EINVAL, "the period ends before it starts");
+    if (p->is_month) {
+        struct tm tm;
+        time_t tt = (time_t)p->from;
+        gmtime_r(&tt, &tm);
+        snprintf(p->label, sizeof p->label, "%04d-%02d", tm.tm_year + 1900, tm.tm_mon + 1);
+    } else {
+        srr_time_iso(p->from, a);
+        srr_time_iso(p->to - 1, b);
+        snprintf(p->label, sizeof p->label, "%.10s to %.10s", a, b);
+    }
+    return SRR_OK;
+}
+
+/* Risks by status at the end of each of the last n months (a month's
+ * review) or of the n periods as long as this one, the last ending with
+ * it; a period still running is counted as of asof. */
+static srr_rc history_of(sqlite3 *db, const rv_period *p, int n, int64_t asof, json_t *history,
+                         srr_error *err)
+{
+    srr_rc rc = SRR_OK;
+    for (int i = n - 1; rc == SRR_OK && i >= 0; i--) {
+        int64_t end = p->is_month ? month_start(p->from, -i + 1) : p->to - (p->to - p->from) * i;
+        json_t *h = json_object();
+        char label[32];
+        if (p->is_month) {
+            struct tm tm;
+            time_t tt = (time_t)month_start(p->from, -i);
+            gmtime_r(&tt, &tm);
+            snprintf(label, sizeof(label), "%04d-%02d", tm.tm_year + 1900, tm.tm_mon + 1);
+            json_object_set_new(h, "month", json_string(label));
+        } else {
+            srr_time_iso(end - 1, label);
+            label[10] = '\0';
+        }
+        json_object_set_new(h, "label", json_string(label));
+        json_object_set_new(h, "until", srr_wf_time(end < asof + 1 ? end : asof + 1));
+        rc = status_at(db, end < asof + 1 ? end : asof + 1, h, err);
+        json_array_append_new(history, h);
+    }
     return rc;
+}
+
+/* One section of the report: its key and query. The query's parameters
+ * are bound by `types` from, in order, the values named by `args`:
+ * a = as of, f = from, t = to, s = stale after, q = quiet after,
+ * r = retire after. */
+typedef struct rv_section {
+    const char *key, *args, *sql;
+} rv_section;
+
+static const rv_section SECTIONS[] = {
+    {"drafts", "a",
+     "SELECT 'risk' AS kind, id, title, service, urgency, assignee,"
+     " created_at, (?1 - created_at) / 86400 AS age_days FROM risks"
+     " WHERE status = 'draft' AND created_at <= ?1"
+     " UNION ALL SELECT 'backlog', id, title, service, urgency, assignee,"
+     " created_at, (?1 - created_at) / 86400 FROM backlog"
+     " WHERE status = 'draft' AND created_at <= ?1"
+     " ORDER BY created_at, kind DESC, id"},
+    {"unowned", "a",
+     "SELECT 'risk' AS kind, id, status, title, service, urgency,"
+     " approved_by, approved_at FROM risks"
+     " WHERE status IN ('open', 'mitigating')"
+     " AND coalesce(assignee, '') = '' AND created_at <= ?1"
+     " ORDER BY urgency DESC, id"},
+    /* The meeting's agenda: every open and mitigating risk, most urgent
+     * first, then the one that has waited longest for a person. */
+    {"open_risks", "a",
+     "SELECT *, (?1 - moved_at) / 86400 AS moved_days, moved_by || ': ' || moved_action"
+     " AS last_move FROM (SELECT 'risk' AS kind, r.id,"
+     " r.status, r.urgency, r.service, r.assignee, r.next_action, " RV_MOVED("risk") ","
+     " r.title FROM risks r WHERE r.status IN ('open', 'mitigating') AND r.created_at <= ?1)"
+     " ORDER BY urgency DESC, moved_at, id"},
+    {"new", "ft",
+     "SELECT 'risk' AS kind, id, status, title, service, urgency,"
+     " assignee, created_at FROM risks"
+     " WHERE created_at >= ?1 AND created_at < ?2 ORDER BY id"},
+    {"resolved", "ft",
+     "SELECT 'risk' AS kind, r.id, r.status, r.title, r.service,"
+     " r.urgency, r.assignee, max(a.at) AS resolved_at, a.actor AS resolved_by"
+     " FROM audit a JOIN risks r ON r.id = a.record_id"
+     " WHERE a.record_kind = 'risk' AND a.action = 'resolve'"
+     " AND a.at >= ?1 AND a.at < ?2 GROUP BY r.id ORDER BY r.id"},
+    {"accepted", "ft",
+     "SELECT 'risk' AS kind, r.id, r.status, r.title, r.service,"
+     " r.urgency, r.assignee, max(a.at) AS accepted_at,"
+     " r.next_review_at, a.why FROM audit a JOIN risks r"
+     " ON r.id = a.record_id WHERE a.record_kind = 'risk'"
+     " AND a.action = 'accept' AND a.at >= ?1 AND a.at < ?2"
+     " GROUP BY r.id ORDER BY r.id"},
+    {"investigations_opened", "ft",
+     "SELECT 'investigation' AS kind, id, status, urgency, service, assignee, opened_at,"
+     " deadline, outcome, title FROM investigations"
+     " WHERE opened_at >= ?1 AND opened_at < ?2 ORDER BY opened_at, id"},
+    {"investigations_promoted", "ft",
+     "SELECT 'investigation' AS kind, i.id, i.urgency, i.service, a.at AS promoted_at,"
+     " 'SRR-' || i.risk_id AS risk, a.why, i.title FROM audit a JOIN investigations i"
+     " ON i.id = a.record_id WHERE a.record_kind = 'investigation' AND a.action = 'promote'"
+     " AND a.at >= ?1 AND a.at < ?2 ORDER BY a.at, i.id"},
+    {"investigations_closed", "ft",
+     "SELECT 'investigation' AS kind, i.id, i.urgency, i.service, a.at AS closed_at,"
+     " coalesce(i.outcome, json_extract(a.after, '$.outcome')) AS outcome,"
+     " a.actor AS closed_by, a.why, i.title FROM audit a JOIN investigations i"
+     " ON i.id = a.record_id WHERE a.record_kind = 'investigation'"
+     " AND a.action IN ('close', 'resolve') AND json_valid(a.after)"
+     " AND a.at >= ?1 AND a.at < ?2 ORDER BY a.at, i.id"},
+    {"stale", "as",
+     "SELECT * FROM (SELECT 'risk' AS kind, r.id, r.status, r.title,"
+     " r.service, r.urgency, r.assignee, " RV_TOUCHED("risk") " AS last_touched"
+     " FROM risks r WHERE r.status IN ('open', 'mitigating')) WHERE last_touched <= ?1 - ?2"
+     " ORDER BY last_touched, id"},
+    {"quiet", "aq",
+     "SELECT 'risk' AS kind, id, status, title, service, urgency,"
+     " assignee, last_seen, (?1 - coalesce(last_seen, created_at))"
+     " / 604800 AS quiet_weeks, 'resolve or accept' AS suggest,"
+     " fingerprint FROM risks WHERE status IN ('open', 'mitigating')"
+     " AND coalesce(last_seen, created_at) <= ?1 - ?2"
+     " ORDER BY coalesce(last_seen, created_at), id"},
+    /* Each active record (its thing's values are added with the records). */
+    {"things", "",
+     "SELECT 'risk' AS kind, id, status, title FROM risks WHERE status IN"
+     " ('draft', 'open', 'mitigating', 'accepted') UNION ALL SELECT 'investigation', id,"
+     " status, title FROM investigations WHERE status = 'open'"
+     " UNION ALL SELECT 'backlog', id, status, title FROM backlog"
+     " WHERE status IN ('draft', 'accepted') ORDER BY 1 DESC, 2"},
+    {"review_due", "a",
+     "SELECT 'risk' AS kind, id, title, service, urgency, assignee,"
+     " next_review_at, (?1 - next_review_at) / 86400 AS overdue_days"
+     " FROM risks WHERE status = 'accepted'"
+     " AND next_review_at IS NOT NULL AND next_review_at <= ?1"
+     " ORDER BY next_review_at, id"},
+    {"retire", "ar",
+     "SELECT * FROM (SELECT 'risk' AS kind, r.id, r.status, r.title,"
+     " r.service, r.urgency, r.assignee, r.created_at, " RV_TOUCHED("risk") " AS last_touched"
+     " FROM risks r WHERE r.urgency = 0 AND r.status IN ('draft', 'open', 'mitigating')"
+     " UNION ALL SELECT 'backlog', r.id, r.status, r.title,"
+     " r.service, r.urgency, r.assignee, r.created_at, " RV_TOUCHED("backlog") " FROM backlog r"
+     " WHERE r.urgency = 0 AND r.status IN ('draft', 'accepted'))"
+     " WHERE last_touched <= ?1 - ?2 ORDER BY created_at, kind DESC, id"},
+    {NULL, NULL, NULL},
+};
+
+/* Runs one section's query into a new array at rep[sec->key]. */
+static srr_rc run_section(sqlite3 *db, const rv_section *sec, const int64_t *vals, json_t *rep,
+                          srr_error *err)
+{
+    static const char NAMES[] = "aftsqr";
+    int64_t v[2] = {0, 0};
+    json_t *arr = json_array();
+    sqlite3_stmt *s;
+    size_t n = strlen(sec->args);
+    for (size_t i = 0; i < n && i < 2; i++)
+        v[i] = vals[strchr(NAMES, sec->args[i]) - NAMES];
+    s = srr_wf_prep(db, err, sec->sql, n == 2 ? "ii" : n == 1 ? "i" : "", v[0], v[1]);
+    json_object_set_new(rep, sec->key, arr);
+    return collect(db, s, arr, err);
+}
+
+/* counts: the size of each array section. */
+static void count_sections(json_t *rep)
+{
+    json_t *counts = json_object();
+    for (int i = 0; SECTIONS[i].key; i++)
+        if (strcmp(SECTIONS[i].key, "things") != 0)
+            json_object_set_new(
+                counts, SECTIONS[i].key,
+                json_integer((json_int_t)json_array_size(json_object_get(rep, SECTIONS[i].key))));
+    json_object_set_new(rep, "counts", counts);
 }
 
 srr_rc srr_review_build(srr_store *st, const srr_team_config *team, const srr_review_opts *o,
                         json_t **out, srr_error *err)
 {
     sqlite3 *db = srr_store_db(st);
-    json_t *rep = json_object(), *counts = json_object(), *history = json_array();
-    json_t *a_drafts = json_array(), *a_new = json_array(), *a_res = json_array();
-    json_t *a_acc = json_array(), *a_stale = json_array(), *a_quiet = json_array();
-    json_t *a_due = json_array(), *a_retire = json_array(), *a_svc = json_array();
-    json_t *a_unowned = json_array();
-    json_t *a_things = json_array();
-    json_t *load = NULL;
-    int64_t from, to, asof, stale_s, quiet_s, retire_s;
-    int months = o->history_months > 0 ? o->history_months : 6, i;
-    char label[32];
-    srr_rc rc = SRR_OK;
+    json_t *rep = json_object(), *history = json_array(), *a_svc = json_array(), *load = NULL;
+    int64_t asof, vals[6];
+    int months = o->history_months > 0 ? o->history_months : 6;
+    rv_period p;
+    srr_rc rc;
 
     *out = NULL;
-    if (o->month) {
-        if (srr_review_month(o->month, &from, &to) != SRR_OK) {
-            rc = srr_error_set(err, SRR_EINVAL, "--month '%s' is not YYYY-MM", o->month);
-            goto done;
-        }
-    } else {
-        from = month_start(o->now, 0);
-        to = month_start(o->now, 1);
-    }
-    asof = o->now < to ? o->now : to - 1;
-    stale_s = team && team->stale_s > 0 ? team->stale_s : 30 * RV_DAY;
-    quiet_s = o->quiet_s > 0 ? o->quiet_s : 28 * RV_DAY;
-    retire_s = o->retire_s > 0 ? o->retire_s : 90 * RV_DAY;
+    rc = period_of(o, &p, err);
+    if (rc != SRR_OK)
+        goto done;
+    asof = o->now < p.to ? o->now : p.to - 1;
+    vals[0] = asof;
+    vals[1] = p.from;
+    vals[2] = p.to;
+    vals[3] = team && team->stale_s > 0 ? team->stale_s : 30 * RV_DAY;
+    vals[4] = o->quiet_s > 0 ? o->quiet_s : 28 * RV_DAY;
+    vals[5] = o->retire_s > 0 ? o->retire_s : 90 * RV_DAY;
 
-    rc = collect(db,
-                 srr_wf_prep(db, err,
-                             "SELECT 'risk' AS kind, id, title, service, urgency, assignee,"
-                             " created_at, (?1 - created_at) / 86400 AS age_days FROM risks"
-                             " WHERE status = 'draft' AND created_at <= ?1"
-                             " UNION ALL SELECT 'backlog', id, title, service, urgency, assignee,"
-                             " created_at, (?1 - created_at) / 86400 FROM backlog"
-                             " WHERE status = 'draft' AND created_at <= ?1"
-                             " ORDER BY created_at, kind DESC, id",
-                             "i", asof),
-                 a_drafts, err);
+    for (int i = 0; rc == SRR_OK && SECTIONS[i].key; i++)
+        rc = run_section(db, &SECTIONS[i], vals, rep, err);
     if (rc == SRR_OK)
-        rc = collect(db,
-                     srr_wf_prep(db, err,
-                                 "SELECT 'risk' AS kind, id, status, title, service, urgency,"
-                                 " approved_by, approved_at FROM risks"
-                                 " WHERE status IN ('open', 'mitigating')"
-                                 " AND coalesce(assignee, '') = '' AND created_at <= ?1"
-                                 " ORDER BY urgency DESC, id",
-                                 "i", asof),
-                     a_unowned, err);
+        rc = measure_quiet(st, json_object_get(rep, "quiet"), asof, vals[4], err);
+    /* The records the sections name, with their links and values; the
+     * things section and the agenda take their values from there. */
     if (rc == SRR_OK)
-        rc = collect(db,
-                     srr_wf_prep(db, err,
-                                 "SELECT 'risk' AS kind, id, status, title, service, urgency,"
-                                 " assignee, created_at FROM risks"
-                                 " WHERE created_at >= ?1 AND created_at < ?2 ORDER BY id",
-                                 "ii", from, to),
-                     a_new, err);
-    if (rc == SRR_OK)
-        rc = collect(
-            db,
-            srr_wf_prep(db, err,
-                        "SELECT 'risk' AS kind, r.id, r.status, r.title, r.service,"
-                        " r.urgency, r.assignee, max(a.at) AS resolved_at, a.actor AS resolved_by"
-                        " FROM audit a JOIN risks r ON r.id = a.record_id"
-                        " WHERE a.record_kind = 'risk' AND a.action = 'resolve'"
-                        " AND a.at >= ?1 AND a.at < ?2 GROUP BY r.id ORDER BY r.id",
-                        "ii", from, to),
-            a_res, err);
-    if (rc == SRR_OK)
-        rc = collect(db,
-                     srr_wf_prep(db, err,
-                                 "SELECT 'risk' AS kind, r.id, r.status, r.title, r.service,"
-                                 " r.urgency, r.assignee, max(a.at) AS accepted_at,"
-                                 " r.next_review_at, a.why FROM audit a JOIN risks r"
-                                 " ON r.id = a.record_id WHERE a.record_kind = 'risk'"
-                                 " AND a.action = 'accept' AND a.at >= ?1 AND a.at < ?2"
-                                 " GROUP BY r.id ORDER BY r.id",
-                                 "ii", from, to),
-                     a_acc, err);
-    if (rc == SRR_OK)
-        rc =
-            collect(db,
-                    srr_wf_prep(db, err,
-                                "SELECT * FROM (SELECT 'risk' AS kind, r.id, r.status, r.title,"
-                                " r.service, r.urgency, r.assignee, " RV_TOUCHED(
-                                    "risk") " AS last_touched FROM risks r WHERE r.status IN"
-                                            " ('open', 'mitigating')) WHERE last_touched <= ?1 - ?2"
-                                            " ORDER BY last_touched, id",
-                                "ii", asof, stale_s),
-                    a_stale, err);
-    if (rc == SRR_OK)
-        rc = collect(db,
-                     srr_wf_prep(db, err,
-                                 "SELECT 'risk' AS kind, id, status, title, service, urgency,"
-                                 " assignee, last_seen, (?1 - coalesce(last_seen, created_at))"
-                                 " / 604800 AS quiet_weeks, 'resolve or accept' AS suggest,"
-                                 " fingerprint FROM risks WHERE status IN ('open', 'mitigating')"
-                                 " AND coalesce(last_seen, created_at) <= ?1 - ?2"
-                                 " ORDER BY coalesce(last_seen, created_at), id",
-                                 "ii", asof, quiet_s),
-                     a_quiet, err);
-    if (rc == SRR_OK)
-        rc = measure_quiet(st, a_quiet, asof, quiet_s, err);
-    if (rc == SRR_OK)
-        rc = things(st, a_things, err);
-    if (rc == SRR_OK)
-        rc = collect(db,
-                     srr_wf_prep(db, err,
-                                 "SELECT 'risk' AS kind, id, title, service, urgency, assignee,"
-                                 " next_review_at, (?1 - next_review_at) / 86400 AS overdue_days"
-                                 " FROM risks WHERE status = 'accepted'"
-                                 " AND next_review_at IS NOT NULL AND next_review_at <= ?1"
-                                 " ORDER BY next_review_at, id",
-                                 "i", asof),
-                     a_due, err);
-    if (rc == SRR_OK)
-        rc = collect(
-            db,
-            srr_wf_prep(db, err,
-                        "SELECT * FROM (SELECT 'risk' AS kind, r.id, r.status, r.title,"
-                        " r.service, r.urgency, r.assignee, r.created_at,"
-                        " " RV_TOUCHED(
-                            "risk") " AS last_touched FROM risks r"
-                                    " WHERE r.urgency = 0 AND r.status IN ('draft', 'open',"
-                                    " 'mitigating')"
-                                    " UNION ALL SELECT 'backlog', r.id, r.status, r.title,"
-                                    " r.service, r.urgency, r.assignee, r.created_at,"
-                                    " " RV_TOUCHED("backlog") " FROM backlog r"
-                                                              " WHERE r.urgency = 0 AND r.status "
-                                                              "IN ('draft', 'accepted'))"
-                                                              " WHERE last_touched <= ?1 - ?2 "
-                                                              "ORDER BY created_at, kind DESC, id",
-                        "ii", asof, retire_s),
-            a_retire, err);
+        rc = srr_rv_records(st, rep, asof, err);
     if (rc == SRR_OK)
         rc = by_service(db, a_svc, err);
     if (rc == SRR_OK)
         rc = srr_wf_team_load(st, team, &load, err);
-    for (i = months - 1; rc == SRR_OK && i >= 0; i--) {
-        int64_t ms = month_start(from, -i), me = month_start(from, -i + 1);
-        json_t *h = json_object();
-        struct tm tm;
-        time_t tt = (time_t)ms;
-        gmtime_r(&tt, &tm);
-        snprintf(label, sizeof(label), "%04d-%02d", tm.tm_year + 1900, tm.tm_mon + 1);
-        json_object_set_new(h, "month", json_string(label));
-        rc = status_at(db, me < asof + 1 ? me : asof + 1, h, err);
-        json_array_append_new(history, h);
-    }
+    if (rc == SRR_OK)
+        rc = history_of(db, &p, months, asof, history, err);
     if (rc != SRR_OK)
         goto done;
 
-    {
-        struct tm tm;
-        time_t tt = (time_t)from;
-        gmtime_r(&tt, &tm);
-        snprintf(label, sizeof(label), "%04d-%02d", tm.tm_year + 1900, tm.tm_mon + 1);
-    }
-    json_object_set_new(rep, "month", json_string(label));
-    json_object_set_new(rep, "from", srr_wf_time(from));
-    json_object_set_new(rep, "to", srr_wf_time(to));
+    json_object_set_new(rep, "period",
+                        json_pack("{s:s, s:s, s:o, s:o}", "kind", p.is_month ? "month" : "range",
+                                  "label", p.label, "from", srr_wf_time(p.from), "to",
+                                  srr_wf_time(p.to)));
+    if (p.is_month)
+        json_object_set_new(rep, "month", json_string(p.label));
+    json_object_set_new(rep, "from", srr_wf_time(p.from));
+    json_object_set_new(rep, "to", srr_wf_time(p.to));
     json_object_set_new(rep, "as_of", srr_wf_time(asof));
-    json_object_set_new(rep, "stale_after_days", json_integer(stale_s / RV_DAY));
-    json_object_set_new(rep, "quiet_weeks", json_integer(quiet_s / (7 * RV_DAY)));
-    json_object_set_new(rep, "retire_after_days", json_integer(retire_s / RV_DAY));
-    json_object_set_new(counts, "drafts", json_integer((json_int_t)json_array_size(a_drafts)));
-    json_object_set_new(counts, "unowned", json_integer((json_int_t)json_array_size(a_unowned)));
-    json_object_set_new(counts, "new", json_integer((json_int_t)json_array_size(a_new)));
-    json_object_set_new(counts, "resolved", json_integer((json_int_t)json_array_size(a_res)));
-    json_object_set_new(counts, "accepted", json_integer((json_int_t)json_array_size(a_acc)));
-    json_object_set_new(counts, "stale", json_integer((json_int_t)json_array_size(a_stale)));
-    json_object_set_new(counts, "quiet", json_integer((json_int_t)json_array_size(a_quiet)));
-    json_object_set_new(counts, "review_due", json_integer((json_int_t)json_array_size(a_due)));
-    json_object_set_new(counts, "retire", json_integer((json_int_t)json_array_size(a_retire)));
-    json_object_set(rep, "counts", counts);
-    json_object_set(rep, "drafts", a_drafts);
-    json_object_set(rep, "unowned", a_unowned);
-    json_object_set(rep, "new", a_new);
-    json_object_set(rep, "resolved", a_res);
-    json_object_set(rep, "accepted", a_acc);
-    json_object_set(rep, "stale", a_stale);
-    json_object_set(rep, "quiet", a_quiet);
-    json_object_set(rep, "review_due", a_due);
-    json_object_set(rep, "retire", a_retire);
+    json_object_set_new(rep, "stale_after_days", json_integer(vals[3] / RV_DAY));
+    json_object_set_new(rep, "quiet_weeks", json_integer(vals[4] / (7 * RV_DAY)));
+    json_object_set_new(rep, "retire_after_days", json_integer(vals[5] / RV_DAY));
+    count_sections(rep);
     json_object_set(rep, "load", load);
     json_object_set(rep, "by_service", a_svc);
     json_object_set(rep, "history", history);
-    json_object_set(rep, "things", a_things);
     *out = rep;
     rep = NULL;
 done:
     json_decref(rep);
-    json_decref(counts);
     json_decref(history);
-    json_decref(a_drafts);
-    json_decref(a_unowned);
-    json_decref(a_new);
-    json_decref(a_res);
-    json_decref(a_acc);
-    json_decref(a_stale);
-    json_decref(a_quiet);
-    json_decref(a_due);
-    json_decref(a_retire);
     json_decref(a_svc);
-    json_decref(a_things);
     json_decref(load);
     return rc;
 }

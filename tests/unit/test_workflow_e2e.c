@@ -6,10 +6,14 @@
  * the demo checks with lower thresholds and a policy that drafts what it
  * does not send to the backlog, so five draft risks exist. Then: approve
  * one with the suggested assignee, reject one with a reason, merge two,
- * the audit trail, team load, exit codes and formats, and the monthly
- * review as HTML opened in a real headless browser (Debian's chromium)
- * whose screenshot must show the charts' colours. A second test runs the
- * backlog and investigation commands on the plain demo config.
+ * the audit trail, team load, exit codes and formats, the review's
+ * period (a month, --from/--to, --last) and its agenda, and the monthly
+ * review as HTML opened in a real headless browser (Debian's chromium):
+ * every record linked to its detail in the page and to Datadog, the value
+ * charts there and sized, and a screenshot that shows the charts' colours
+ * (test_month has the Notion links and five weeks of values). A second
+ * test runs the backlog and investigation commands on the plain demo
+ * config.
  */
 #include <criterion/criterion.h>
 #include <jansson.h>
@@ -19,6 +23,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "browser.h"
 #include "srr.h"
 #include "testutil.h"
 
@@ -157,140 +162,115 @@ static const char *str(const json_t *o, const char *k)
     return s ? s : "";
 }
 
-/* Counts pixels of given colours in a PNG (python3's zlib; no imaging
- * library needed). Prints "W H n1 n2 ...". */
-static const char PNG_COUNT_PY[] =
-    "import sys, zlib, struct\n"
-    "d = open(sys.argv[1], 'rb').read(); assert d[:8] == b'\\x89PNG\\r\\n\\x1a\\n'\n"
-    "i = 8; idat = b''\n"
-    "while i < len(d):\n"
-    "    n, t = struct.unpack('>I4s', d[i:i+8]); body = d[i+8:i+8+n]; i += 12 + n\n"
-    "    if t == b'IHDR': w, h, bd, ct = struct.unpack('>IIBB', body[:10])\n"
-    "    elif t == b'IDAT': idat += body\n"
-    "bpp = {2: 3, 6: 4}[ct]; raw = zlib.decompress(idat); stride = w * bpp\n"
-    "cols = [tuple(int(c[k:k+2], 16) for k in (0, 2, 4)) for c in sys.argv[2:]]\n"
-    "prev = bytearray(stride); hits = [0] * len(cols); p = 0\n"
-    "for y in range(h):\n"
-    "    f = raw[p]; line = bytearray(raw[p+1:p+1+stride]); p += 1 + stride\n"
-    "    if f == 1:\n"
-    "        for x in range(bpp, stride): line[x] = (line[x] + line[x-bpp]) & 255\n"
-    "    elif f == 2: line = bytearray((a + b) & 255 for a, b in zip(line, prev))\n"
-    "    elif f == 3:\n"
-    "        for x in range(stride): line[x] = (line[x] + ((line[x-bpp] if x >= bpp else 0) + "
-    "prev[x]) // 2) & 255\n"
-    "    elif f == 4:\n"
-    "        for x in range(stride):\n"
-    "            a = line[x-bpp] if x >= bpp else 0; b = prev[x]; c = prev[x-bpp] if x >= bpp "
-    "else 0\n"
-    "            pa, pb, pc = abs(b - c), abs(a - c), abs(a + b - 2 * c)\n"
-    "            line[x] = (line[x] + (a if pa <= pb and pa <= pc else b if pb <= pc else c)) & "
-    "255\n"
-    "    for x in range(0, stride, bpp):\n"
-    "        r, g, b = line[x], line[x+1], line[x+2]\n"
-    "        for k, (cr, cg, cb) in enumerate(cols):\n"
-    "            if abs(r - cr) <= 12 and abs(g - cg) <= 12 and abs(b - cb) <= 12: hits[k] += 1\n"
-    "    prev = line\n"
-    "print(w, h, *hits)\n";
-
-static const char *chromium_path(void)
+/* Every href="#X" of the DOM has its target id="X", and there is one. */
+static void anchors_resolve(const char *dom)
 {
-    static const char *const paths[] = {"/usr/bin/chromium", "/usr/bin/chromium-browser", NULL};
-    int i;
-    for (i = 0; paths[i]; i++)
-        if (access(paths[i], X_OK) == 0)
-            return paths[i];
-    return NULL;
+    const char *p = dom;
+    int n = 0;
+    while ((p = strstr(p, "href=\"#")) != NULL) {
+        const char *end = strchr(p + 7, '"');
+        char *target;
+        cr_assert_not_null(end);
+        target = srr_asprintf("id=\"%.*s\"", (int)(end - p - 7), p + 7);
+        cr_assert_not_null(strstr(dom, target), "a link to #%.*s has no target", (int)(end - p - 7),
+                           p + 7);
+        free(target);
+        p = end;
+        n++;
+    }
+    cr_assert_gt(n, 0, "no link to a record's detail");
+}
+
+/* The record's own Datadog link, as an href in the DOM (& escaped). */
+static void links_to_datadog(const char *dom, const char *id)
+{
+    json_t *j = show(id);
+    const char *url = str(j, "datadog_url");
+    srr_buf b;
+    cr_assert(strncmp(url, "https://", 8) == 0, "%s: %s", id, url);
+    srr_buf_init(&b, 0);
+    srr_buf_printf(&b, "href=\"");
+    for (const char *c = url; *c; c++)
+        srr_buf_printf(&b, "%s", *c == '&' ? "&amp;" : (char[]){*c, 0});
+    srr_buf_printf(&b, "\" class=\"dd\">Datadog</a>");
+    cr_assert_not_null(strstr(dom, b.data), "no %s in the page", b.data);
+    srr_buf_free(&b);
+    json_decref(j);
 }
 
 /* Opens the review page in headless chromium: the rendered DOM holds both
- * charts and their bars, and the screenshot shows their colours. */
-static void browser_check(const char *html_path)
+ * charts and their bars, every record linked to its detail (no Notion
+ * here) and to Datadog, each risk's value chart at its size; the
+ * screenshot shows the charts' colours. */
+static void browser_check(const char *html_path, const char *checkout, const char *worker)
 {
-    const char *chromium = chromium_path();
-    char *url = srr_asprintf("file://%s", html_path);
-    char *png = srr_asprintf("%s/review.png", g_dir);
-    char *udd = srr_asprintf("--user-data-dir=%s/chromium-profile", g_dir);
-    char *udd2 = srr_asprintf("--user-data-dir=%s/chromium-profile2", g_dir);
-    char *shot = srr_asprintf("--screenshot=%s", png);
-    long long w = 0, h = 0, red = 0, grey = 0, blue = 0, purple = 0;
-    char *data = NULL;
-    size_t len = 0;
-    tu_run r;
-    if (!chromium) {
-        free(url);
+    static const char *const colours[] = {"d64545", "9aa5b1", "4098d7", "7e57c2"};
+    char *png = srr_asprintf("%s/review.png", g_dir), *dom, *want;
+    long long w = 0, h = 0, n[4];
+    if (!tb_chromium()) {
         free(png);
-        free(udd);
-        free(udd2);
-        free(shot);
         cr_skip_test("chromium is not installed (apt-get install chromium)");
     }
-    {
-        const char *argv[] = {chromium,
-                              "--headless",
-                              "--no-sandbox",
-                              "--disable-gpu",
-                              "--disable-quic",
-                              "--no-first-run",
-                              "--disable-background-networking",
-                              "--disable-component-update",
-                              "--disable-sync",
-                              udd,
-                              "--dump-dom",
-                              url,
-                              NULL};
-        tu_exec(argv, NULL, g_dir, &r);
-        cr_assert_eq(r.status, 0, "chromium --dump-dom: %s", r.err);
-        cr_assert_not_null(strstr(r.out, "<svg id=\"chart-status\""), "%s", r.out);
-        cr_assert_not_null(strstr(r.out, "<svg id=\"chart-load\""));
-        cr_assert_not_null(strstr(r.out, "data-status=\"open\""));
-        cr_assert_not_null(strstr(r.out, "data-person="));
-        tu_run_free(&r);
-    }
-    {
-        const char *argv[] = {chromium,
-                              "--headless",
-                              "--no-sandbox",
-                              "--disable-gpu",
-                              "--disable-quic",
-                              "--no-first-run",
-                              "--disable-background-networking",
-                              "--disable-component-update",
-                              "--disable-sync",
-                              udd2,
-                              shot,
-                              "--window-size=1200,1600",
-                              url,
-                              NULL};
-        tu_exec(argv, NULL, g_dir, &r);
-        cr_assert_eq(r.status, 0, "chromium --screenshot: %s", r.err);
-        tu_run_free(&r);
-    }
-    cr_assert_eq(srr_file_read(png, 0, &data, &len, NULL), SRR_OK, "no screenshot");
-    cr_assert_gt(len, 20000, "a screenshot of %zu bytes is blank", len);
-    cr_assert_eq(memcmp(data, "\x89PNG", 4), 0);
-    free(data);
-    {
-        /* open = red, draft = grey, load bars = blue, accepted = purple */
-        const char *argv[] = {"/usr/bin/python3", "-c",     PNG_COUNT_PY, png, "d64545",
-                              "9aa5b1",           "4098d7", "7e57c2",     NULL};
-        tu_exec(argv, NULL, g_dir, &r);
-        cr_assert_eq(r.status, 0, "%s", r.err);
-        cr_assert_eq(
-            sscanf(r.out, "%lld %lld %lld %lld %lld %lld", &w, &h, &red, &grey, &blue, &purple), 6,
-            "%s", r.out);
-        tu_run_free(&r);
-    }
+    dom = tb_dump_dom(html_path, g_dir);
+    cr_assert_not_null(strstr(dom, "<svg id=\"chart-status\""), "%s", dom);
+    cr_assert_not_null(strstr(dom, "<svg id=\"chart-load\""));
+    cr_assert_not_null(strstr(dom, "data-status=\"open\""));
+    cr_assert_not_null(strstr(dom, "data-person="));
+    /* The agenda: the open and the mitigating risk, linked to their detail
+     * (not synced to Notion), with their value charts, small and sized. */
+    cr_assert_not_null(strstr(dom, "<h2 id=\"section-open_risks\">Open and mitigating risks"));
+    want = srr_asprintf("<a href=\"#%s\" class=\"rec\">%s</a>", checkout, checkout);
+    cr_assert_not_null(strstr(dom, want), "%s", want);
+    free(want);
+    want = srr_asprintf("<section class=\"record\" id=\"%s\">", worker);
+    cr_assert_not_null(strstr(dom, want), "%s", want);
+    free(want);
+    anchors_resolve(dom);
+    links_to_datadog(dom, checkout);
+    links_to_datadog(dom, worker);
+    cr_assert_not_null(strstr(dom, "<svg class=\"trend\" xmlns=\"http://www.w3.org/2000/svg\""
+                                   " viewBox=\"0 0 160 36\" width=\"160\" height=\"36\""
+                                   " data-windows=\"1\""));
+    cr_assert_not_null(strstr(dom, "viewBox=\"0 0 480 120\" width=\"480\" height=\"120\""));
+    cr_assert_not_null(strstr(dom, "<circle class=\"w firing\""));
+    cr_assert_null(strstr(dom, "<script"));
+    free(dom);
+
+    tb_screenshot(html_path, g_dir, png, 1200, 1600);
+    tb_png_count(png, colours, 4, &w, &h, n);
     cr_assert_eq(w, 1200);
     cr_assert_eq(h, 1600);
-    cr_assert_gt(red, 500, "open (red) bars: %lld pixels", red);
-    cr_assert_gt(grey, 500, "draft (grey) bars: %lld pixels", grey);
-    cr_assert_gt(blue, 2000, "load bars (blue): %lld pixels", blue);
-    cr_assert_gt(purple, 100, "legend/accepted (purple): %lld pixels", purple);
-    free(url);
+    /* open = red, draft = grey, load bars = blue, accepted = purple */
+    cr_assert_gt(n[0], 500, "open (red) bars: %lld pixels", n[0]);
+    cr_assert_gt(n[1], 500, "draft (grey) bars: %lld pixels", n[1]);
+    cr_assert_gt(n[2], 2000, "load bars (blue): %lld pixels", n[2]);
+    cr_assert_gt(n[3], 100, "legend/accepted (purple): %lld pixels", n[3]);
     free(png);
-    free(udd);
-    free(udd2);
-    free(shot);
+}
+
+/* `srr review ARGS --format json` (caller decrefs). */
+static json_t *review_json(const char *a1, const char *a2, const char *a3, const char *a4)
+{
+    tu_run r;
+    json_t *j;
+    srr(&r, "review", "--format", "json", a1, a2, a3, a4, NULL);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    j = json_loads(r.out, 0, NULL);
+    cr_assert_not_null(j, "%s", r.out);
+    tu_run_free(&r);
+    return j;
+}
+
+static const char *ids_of(const json_t *rep, const char *key)
+{
+    static char buf[256];
+    size_t i, len = 0;
+    buf[0] = '\0';
+    for (i = 0; i < json_array_size(json_object_get(rep, key)); i++)
+        len += (size_t)snprintf(
+            buf + len, sizeof buf - len, "%s%s", i ? " " : "",
+            str(json_array_get(json_object_get(rep, key), i), "id"));
+    return buf;
 }
 
 Test(workflow_e2e, demo_week_approve_reject_merge_review_in_a_browser)
@@ -460,12 +440,51 @@ Test(workflow_e2e, demo_week_approve_reject_merge_review_in_a_browser)
     cr_assert_not_null(strstr(r.out, "max/mean"), "%s", r.out);
     tu_run_free(&r);
 
+    /* The period: the month of now holds the five drafts made today; a
+     * range before it none, but the window it saw; the last five weeks
+     * all. */
+    j = review_json("--from", "2026-11-01", "--to", "2026-11-30");
+    cr_assert_str_eq(str(json_object_get(j, "period"), "label"), "2026-11-01 to 2026-11-30");
+    cr_assert_str_eq(str(j, "to"), "2026-12-01T00:00:00Z", "--to includes its day");
+    cr_assert_str_eq(ids_of(j, "new"), "");
+    cr_assert_eq(json_array_size(json_object_get(
+                     json_object_get(json_object_get(json_object_get(j, "records"), worker),
+                                     "thing"),
+                     "windows")),
+                 1, "the demo week's window is in the period");
+    json_decref(j);
+    j = review_json("--last", "5w", NULL, NULL);
+    cr_assert_str_eq(str(json_object_get(j, "period"), "label"), "2026-11-02 to 2026-12-07");
+    cr_assert_eq(json_array_size(json_object_get(j, "new")), 5);
+    /* The agenda: every open and mitigating risk, its assignee, next
+     * action and the days since a person moved it. */
+    {
+        char want[64];
+        snprintf(want, sizeof want, "%s %s", checkout, worker); /* high first */
+        cr_assert_str_eq(ids_of(j, "open_risks"), want);
+    }
+    {
+        const json_t *row = json_array_get(json_object_get(j, "open_risks"), 1);
+        cr_assert_str_eq(str(row, "id"), worker);
+        cr_assert_str_eq(str(row, "assignee"), "carol");
+        cr_assert_str_eq(str(row, "next_action"), "cap it");
+        cr_assert_str_eq(str(row, "last_move"), "dana: set");
+        cr_assert_eq(json_integer_value(json_object_get(row, "moved_days")), 0);
+    }
+    json_decref(j);
+    srr(&r, "review", "--last", "5w", "--month", "2026-11", NULL);
+    cr_assert_eq(r.status, 2, "two periods at once are refused");
+    tu_run_free(&r);
+    srr(&r, "review", "--to", "2026-11-30", NULL);
+    cr_assert_eq(r.status, 2, "--to alone is refused");
+    tu_run_free(&r);
+
     /* The monthly review as one self-contained HTML page, in a browser. */
     html_path = srr_asprintf("%s/review.html", g_dir);
     srr(&r, "review", "--format", "html", "-o", html_path, NULL);
     cr_assert_eq(r.status, 0, "%s", r.err);
     tu_run_free(&r);
-    browser_check(html_path);
+    browser_check(html_path, checkout, worker);
     free(html_path);
 }
 
