@@ -1,14 +1,20 @@
 /* SPDX-License-Identifier: Apache-2.0
  *
- * test_review.c - the monthly review on a seeded store with known answers:
+ * test_review.c - the review on a seeded store with known answers:
  * drafts waiting and their age, open risks nobody owns, new / resolved /
  * accepted this month, stale
  * open risks, quiet signals, accepted risks past review, low-urgency items
- * to retire, load and skew, counts by service, the status history; then
- * the same report through the srr binary as Markdown and as HTML (one
- * self-contained file with its SVG charts).
+ * to retire, load and skew, counts by service, the status history; a
+ * period not cut by months (--from/--to, --last); the agenda of open
+ * risks (assignee, next action, days since a person moved it) and the
+ * investigations opened, promoted and closed in the period; each record's
+ * links (its Notion page from the sink's state, else an anchor; Datadog)
+ * and its values up to the report's as-of; then the same report through
+ * the srr binary as Markdown, a table and HTML (one self-contained file
+ * with its SVG charts, outside text escaped).
  */
 #include <criterion/criterion.h>
+#include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -238,6 +244,204 @@ Test(review, open_risks_nobody_owns)
     json_decref(rep);
 }
 
+/* A period not cut by calendar months: --from/--to and --last. */
+Test(review, a_period_not_cut_by_months)
+{
+    srr_team_config t = team();
+    srr_review_opts o;
+    json_t *rep = NULL, *hist;
+    srr_error err = {0};
+    seed_store();
+    memset(&o, 0, sizeof(o));
+    o.now = at("2026-03-20T12:00:00Z");
+    cr_assert_eq(srr_review_day("2026-02-15", 0, &o.from), SRR_OK);
+    cr_assert_eq(srr_review_day("2026-03-05", 1, &o.to), SRR_OK);
+    cr_assert_eq(o.to, at("2026-03-06T00:00:00Z"), "--to includes its day");
+    cr_assert_eq(srr_review_build(g_st, &t, &o, &rep, &err), SRR_OK, "%s", err.msg);
+    cr_assert_str_eq(json_string_value(json_object_get(json_object_get(rep, "period"), "label")),
+                     "2026-02-15 to 2026-03-05");
+    cr_assert_str_eq(json_string_value(json_object_get(json_object_get(rep, "period"), "kind")),
+                     "range");
+    cr_assert_null(json_object_get(rep, "month"));
+    cr_assert_str_eq(json_string_value(json_object_get(rep, "as_of")), "2026-03-05T23:59:59Z");
+    cr_assert_str_eq(ids(rep, "new"), "SRR-4 SRR-5");
+    cr_assert_str_eq(ids(rep, "resolved"), "SRR-3");
+    cr_assert_str_eq(ids(rep, "accepted"), "", "accepted on 03-06, after the period");
+    /* the history counts periods as long as this one, the last ending with it */
+    hist = json_object_get(rep, "history");
+    cr_assert_eq(json_array_size(hist), 6);
+    cr_assert_str_eq(json_string_value(json_object_get(json_array_get(hist, 5), "label")),
+                     "2026-03-05");
+    cr_assert_str_eq(json_string_value(json_object_get(json_array_get(hist, 4), "label")),
+                     "2026-02-14");
+    cr_assert_eq(num(json_array_get(hist, 5), "open"), 3); /* SRR-3 resolved: SRR-1, 4, 5 */
+    json_decref(rep);
+
+    /* The last two weeks up to now. */
+    memset(&o, 0, sizeof(o));
+    o.now = at("2026-03-20T12:00:00Z");
+    o.last_s = 14 * DAY;
+    cr_assert_eq(srr_review_build(g_st, &t, &o, &rep, &err), SRR_OK, "%s", err.msg);
+    cr_assert_str_eq(json_string_value(json_object_get(json_object_get(rep, "period"), "label")),
+                     "2026-03-06 to 2026-03-20");
+    cr_assert_str_eq(json_string_value(json_object_get(rep, "as_of")), "2026-03-20T12:00:00Z");
+    cr_assert_str_eq(ids(rep, "new"), "SRR-6");
+    cr_assert_str_eq(ids(rep, "accepted"), "SRR-4");
+    cr_assert_str_eq(ids(rep, "resolved"), "");
+    json_decref(rep);
+
+    /* Reversed or malformed bounds are refused. */
+    memset(&o, 0, sizeof(o));
+    o.now = at("2026-03-20T12:00:00Z");
+    o.from = at("2026-03-10T00:00:00Z");
+    o.to = at("2026-03-01T00:00:00Z");
+    cr_assert_eq(srr_review_build(g_st, &t, &o, &rep, &err), SRR_EINVAL);
+    cr_assert_null(rep);
+    cr_assert_eq(srr_review_day("2026-02-30x", 0, &o.from), SRR_EINVAL);
+    cr_assert_eq(srr_review_day("March", 0, &o.from), SRR_EINVAL);
+    cr_assert_eq(srr_review_day("2026-03-01T06:00:00Z", 1, &o.to), SRR_OK);
+    cr_assert_eq(o.to, at("2026-03-01T06:00:00Z"), "a time is taken as it is");
+}
+
+/* The meeting's agenda: every open and mitigating risk, most urgent first,
+ * with its assignee, next action and the days since a person moved it;
+ * the investigations opened, promoted and closed in the period. */
+Test(review, the_agenda_and_the_investigations_of_the_period)
+{
+    srr_team_config t = team();
+    srr_review_opts o;
+    json_t *rep = NULL, *row;
+    srr_error err = {0};
+    srr_apply_stats stats = {0};
+    seed_store();
+    {
+        const char *const sets[] = {"next=cap the retries"};
+        srr_wf_req r;
+        memset(&r, 0, sizeof(r));
+        r.actor = "bob";
+        r.now = at("2026-03-12T12:00:00Z");
+        r.sets = sets;
+        r.nsets = 1;
+        cr_assert_eq(srr_wf_risk(g_st, "set", "SRR-5", &r, NULL, &err), SRR_OK, "%s", err.msg);
+    }
+    /* INV-1 fires past its 1-day time-box: promoted; INV-2 is clear at its
+     * deadline: closed; INV-3 an engineer resolves; INV-4 opened in
+     * February, promoted in March. */
+    seed("i1", "fp-i1", SRR_ACTION_INVESTIGATE, "api", SRR_URGENCY_MEDIUM,
+         at("2026-03-11T12:00:00Z"));
+    seed("i2", "fp-i2", SRR_ACTION_INVESTIGATE, "api", SRR_URGENCY_LOW,
+         at("2026-03-11T12:00:00Z"));
+    seed("i3", "fp-i3", SRR_ACTION_INVESTIGATE, "api", SRR_URGENCY_LOW,
+         at("2026-03-11T12:00:00Z"));
+    seed("i4", "fp-i4", SRR_ACTION_INVESTIGATE, "api", SRR_URGENCY_LOW,
+         at("2026-02-11T12:00:00Z"));
+    seed("i1b", "fp-i1", SRR_ACTION_INVESTIGATE, "api", SRR_URGENCY_MEDIUM,
+         at("2026-03-12T18:00:00Z"));
+    clear("i2b", "fp-i2", at("2026-03-12T18:00:00Z"));
+    /* the closing is audited at the clock's time: the deadline check runs
+     * on 03-13 */
+    setenv("SRR_NOW", "1773360000", 1); /* 2026-03-13T00:00:00Z */
+    cr_assert_eq(srr_store_check_deadlines(g_st, at("2026-03-13T00:00:00Z"), &stats, &err), SRR_OK,
+                 "%s", err.msg);
+    unsetenv("SRR_NOW");
+    cr_assert_eq(srr_store_investigation_resolve(g_st, "INV-3", "noise", NULL, "alice", "a test",
+                                                 at("2026-03-11T18:00:00Z"), &err),
+                 SRR_OK, "%s", err.msg);
+
+    memset(&o, 0, sizeof(o));
+    o.now = at("2026-03-20T12:00:00Z");
+    cr_assert_eq(srr_review_build(g_st, &t, &o, &rep, &err), SRR_OK, "%s", err.msg);
+    cr_assert_str_eq(ids(rep, "open_risks"), "SRR-5 SRR-1", "most urgent first");
+    cr_assert_eq(num(json_object_get(rep, "counts"), "open_risks"), 2);
+    row = json_array_get(json_object_get(rep, "open_risks"), 0);
+    cr_assert_str_eq(json_string_value(json_object_get(row, "assignee")), "bob");
+    cr_assert_str_eq(json_string_value(json_object_get(row, "next_action")), "cap the retries");
+    cr_assert_str_eq(json_string_value(json_object_get(row, "moved_at")), "2026-03-12T12:00:00Z");
+    cr_assert_str_eq(json_string_value(json_object_get(row, "last_move")), "bob: set");
+    cr_assert_eq(num(row, "moved_days"), 8);
+    row = json_array_get(json_object_get(rep, "open_risks"), 1);
+    cr_assert_str_eq(json_string_value(json_object_get(row, "last_move")), "lead: approve");
+    cr_assert_eq(num(row, "moved_days"), 109, "the writer's evidence is no move");
+
+    cr_assert_str_eq(ids(rep, "investigations_opened"), "INV-1 INV-2 INV-3");
+    /* INV-4, opened in February, fired last: promoted by the 03-13 check */
+    cr_assert_str_eq(ids(rep, "investigations_promoted"), "INV-1 INV-4");
+    row = json_array_get(json_object_get(rep, "investigations_promoted"), 0);
+    cr_assert_str_eq(json_string_value(json_object_get(row, "risk")), "SRR-7");
+    cr_assert_str_eq(ids(rep, "investigations_closed"), "INV-3 INV-2");
+    row = json_array_get(json_object_get(rep, "investigations_closed"), 0);
+    cr_assert_str_eq(json_string_value(json_object_get(row, "outcome")), "noise");
+    cr_assert_str_eq(json_string_value(json_object_get(row, "closed_by")), "alice");
+    row = json_array_get(json_object_get(rep, "investigations_closed"), 1);
+    cr_assert_str_eq(json_string_value(json_object_get(row, "outcome")), "stopped firing");
+    /* every record named has its detail, the promoted risk too */
+    cr_assert_not_null(json_object_get(json_object_get(rep, "records"), "SRR-7"));
+    cr_assert_not_null(json_object_get(json_object_get(rep, "records"), "INV-2"));
+    cr_assert_null(json_object_get(json_object_get(rep, "records"), "BL-2"), "no such record");
+    json_decref(rep);
+
+    o.month = "2026-02";
+    cr_assert_eq(srr_review_build(g_st, &t, &o, &rep, &err), SRR_OK, "%s", err.msg);
+    cr_assert_str_eq(ids(rep, "investigations_opened"), "INV-4");
+    cr_assert_str_eq(ids(rep, "investigations_closed"), "");
+    json_decref(rep);
+}
+
+/* Each record's links: its Notion page when the Notion sink made one (the
+ * url it kept, else the page's address from its id), else an anchor to
+ * its detail; its Datadog link; and its values up to the report's as-of. */
+Test(review, records_linked_and_their_values_up_to_as_of)
+{
+    srr_team_config t = team();
+    srr_review_opts o;
+    json_t *rep = NULL, *recs;
+    srr_error err = {0};
+    sqlite3 *db = NULL;
+    seed_store();
+    cr_assert_eq(sqlite3_open(g_db, &db), SQLITE_OK);
+    cr_assert_eq(sqlite3_exec(db,
+                              "INSERT INTO sync_state(sink, record_kind, record_id, remote_id,"
+                              " state, updated_at) VALUES"
+                              " ('notion', 'risk', 5, 'p5', '{\"url\":"
+                              "\"https://www.notion.so/Checkout-5xx-0a1b\"}', 1),"
+                              " ('notion', 'risk', 1, '0a1b2c3d-4e5f-6789-abcd-ef0123456789',"
+                              " '{}', 1),"
+                              " ('slack', 'risk', 6, 'C1:1.2', NULL, 1)",
+                              NULL, NULL, NULL),
+                 SQLITE_OK, "%s", sqlite3_errmsg(db));
+    sqlite3_close(db);
+    memset(&o, 0, sizeof(o));
+    o.now = at("2026-03-20T12:00:00Z");
+    cr_assert_eq(srr_review_build(g_st, &t, &o, &rep, &err), SRR_OK, "%s", err.msg);
+    recs = json_object_get(rep, "records");
+    cr_assert_str_eq(json_string_value(json_object_get(json_object_get(recs, "SRR-5"), "link")),
+                     "https://www.notion.so/Checkout-5xx-0a1b");
+    cr_assert_str_eq(json_string_value(json_object_get(json_object_get(recs, "SRR-1"), "link")),
+                     "https://www.notion.so/0a1b2c3d4e5f6789abcdef0123456789");
+    cr_assert_str_eq(json_string_value(json_object_get(json_object_get(recs, "SRR-6"), "link")),
+                     "#SRR-6", "another sink's object is no page to link");
+    cr_assert(json_is_null(json_object_get(json_object_get(recs, "SRR-6"), "notion_url")));
+    cr_assert_str_eq(json_string_value(json_object_get(json_object_get(recs, "BL-1"), "link")),
+                     "#BL-1");
+    cr_assert_str_eq(
+        json_string_value(json_object_get(json_object_get(recs, "SRR-5"), "datadog_url")),
+        "https://app.datadoghq.com/metric/explorer?q=rss");
+    /* SRR-5 was observed on 03-02 and 03-18: both windows in March ... */
+    cr_assert_eq(json_array_size(json_object_get(
+                     json_object_get(json_object_get(recs, "SRR-5"), "thing"), "windows")),
+                 2);
+    json_decref(rep);
+    /* ... and only the first in a review of the first ten days. */
+    o.from = at("2026-03-01T00:00:00Z");
+    o.to = at("2026-03-11T00:00:00Z");
+    cr_assert_eq(srr_review_build(g_st, &t, &o, &rep, &err), SRR_OK, "%s", err.msg);
+    recs = json_object_get(rep, "records");
+    cr_assert_eq(json_array_size(json_object_get(
+                     json_object_get(json_object_get(recs, "SRR-5"), "thing"), "windows")),
+                 1);
+    json_decref(rep);
+}
+
 /* The records' gauges (/metrics and sweep.textfile): drafts by kind and the
  * oldest's age, open investigations past their deadline, the last live
  * sweep that succeeded; read without creating a store that is not there. */
@@ -339,15 +543,41 @@ Test(review, markdown_and_html_through_the_binary)
     tu_run r;
     seed_store();
     srr_store_close(&g_st);
+    {
+        /* Outside text: a title with markup, a link that is no web page. */
+        sqlite3 *db = NULL;
+        cr_assert_eq(sqlite3_open(g_db, &db), SQLITE_OK);
+        cr_assert_eq(sqlite3_exec(db,
+                                  "UPDATE risks SET title = '<script>alert(1)</script> \"q\"',"
+                                  " datadog_url = 'javascript:alert(1)' WHERE id = 5",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+        sqlite3_close(db);
+    }
     cfg = config();
     {
         const char *argv[] = {SRR_BIN, "review", "-c", cfg, "--format", "md", NULL};
         tu_exec(argv, env, NULL, &r);
         cr_assert_eq(r.status, 0, "%s", r.err);
         cr_assert_not_null(strstr(r.out, "# Monthly review 2026-03"));
+        cr_assert_not_null(strstr(r.out, "## Open and mitigating risks"));
+        cr_assert_not_null(strstr(r.out, "| SRR-1 | low | open | alice |"), "%s", r.out);
         cr_assert_not_null(strstr(r.out, "## Open risks with no update"));
         cr_assert_not_null(strstr(r.out, "| SRR-1 | open | alice |"), "%s", r.out);
+        cr_assert_not_null(strstr(r.out, "## Investigations opened this month"));
         cr_assert_not_null(strstr(r.out, "SKEWED, bob carries too much"));
+        /* every record named, with its Datadog link */
+        cr_assert_not_null(strstr(r.out, "## Records in this review"));
+        cr_assert_not_null(strstr(r.out, "https://app.datadoghq.com/metric/explorer?q=rss"));
+        tu_run_free(&r);
+    }
+    {
+        const char *argv[] = {SRR_BIN, "review", "-c", cfg, "--last", "3w", "--format", "table",
+                              NULL};
+        tu_exec(argv, env, NULL, &r);
+        cr_assert_eq(r.status, 0, "%s", r.err);
+        cr_assert_not_null(strstr(r.out, "Review 2026-02-27 to 2026-03-20\n"), "%s", r.out);
+        cr_assert_not_null(strstr(r.out, "== New in the period =="), "%s", r.out);
         tu_run_free(&r);
     }
     html_path = srr_asprintf("%s/review.html", g_dir);
@@ -363,6 +593,12 @@ Test(review, markdown_and_html_through_the_binary)
     cr_assert_not_null(strstr(html, "<svg id=\"chart-load\""));
     cr_assert_not_null(strstr(html, "data-status=\"resolved\""));
     cr_assert_not_null(strstr(html, "<div class=\"card\" id=\"count-stale\"><b>1</b>"));
+    /* escaped wherever it goes; a javascript: link is text, never an href */
+    cr_assert_not_null(strstr(html, "&lt;script&gt;alert(1)&lt;/script&gt; &quot;q&quot;"));
+    cr_assert_null(strstr(html, "<script>alert"));
+    cr_assert_null(strstr(html, "href=\"javascript:"));
+    cr_assert_not_null(strstr(html, "<a href=\"#SRR-5\" class=\"rec\">SRR-5</a>"));
+    cr_assert_not_null(strstr(html, "<section class=\"record\" id=\"SRR-5\">"));
     /* self-contained: no external asset, no script */
     cr_assert_null(strstr(html, "src="));
     cr_assert_null(strstr(html, "<link"));
