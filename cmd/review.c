@@ -239,12 +239,12 @@ static void print_text(FILE *out, const json_t *rep, srr_format fmt)
                                        {"TITLE", "title", 48},    {NULL, NULL, 0}};
     fprintf(out, "%s%s\n", md ? "# " : "", srr_review_heading(rep, heading, sizeof heading));
     fprintf(out,
-            "%sFrom %s to %s, as of %s. %lld open or mitigating risk(s), %lld draft(s) "
+            "%sFrom %s to %s. %lld open or mitigating risk(s), %lld draft(s) "
             "waiting, %lld open risk(s) nobody owns; %lld new, %lld resolved, %lld accepted; "
             "investigations: %lld opened, %lld promoted, %lld closed; %lld stale, %lld quiet, "
             "%lld past review, %lld to retire.\n",
-            md ? "\n" : "", srr_cli_text(rep, "from"), srr_cli_text(rep, "to"),
-            srr_cli_text(rep, "as_of"), jint(c, "open_risks"), jint(c, "drafts"),
+            md ? "\n" : "", srr_cli_text(rep, "from"), srr_cli_text(rep, "as_of"),
+            jint(c, "open_risks"), jint(c, "drafts"),
             jint(c, "unowned"), jint(c, "new"), jint(c, "resolved"), jint(c, "accepted"),
             jint(c, "investigations_opened"), jint(c, "investigations_promoted"),
             jint(c, "investigations_closed"), jint(c, "stale"), jint(c, "quiet"),

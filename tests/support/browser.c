@@ -133,3 +133,21 @@ void tb_png_count(const char *png, const char *const *colours, size_t n, long lo
     }
     tu_run_free(&r);
 }
+
+void tb_anchors_resolve(const char *dom)
+{
+    const char *p = dom;
+    int n = 0;
+    while ((p = strstr(p, "href=\"#")) != NULL) {
+        const char *end = strchr(p + 7, '"');
+        char *target;
+        cr_assert_not_null(end);
+        target = srr_asprintf("id=\"%.*s\"", (int)(end - p - 7), p + 7);
+        cr_assert_not_null(strstr(dom, target), "a link to #%.*s has no target",
+                           (int)(end - p - 7), p + 7);
+        free(target);
+        p = end;
+        n++;
+    }
+    cr_assert_gt(n, 0, "no link to an anchor in the page");
+}

@@ -26,4 +26,8 @@ void tb_screenshot(const char *html, const char *workdir, const char *png, int w
 void tb_png_count(const char *png, const char *const *colours, size_t n, long long *w, long long *h,
                   long long *counts);
 
+/* Checks that every href="#X" of dom has its target id="X" in dom, and
+ * that there is at least one such link. */
+void tb_anchors_resolve(const char *dom);
+
 #endif

@@ -17,6 +17,7 @@
  * drafted as backlog; nothing over budget lost.
  */
 #include <criterion/criterion.h>
+#include <stdarg.h>
 #include <curl/curl.h>
 #include <jansson.h>
 #include <sqlite3.h>
@@ -24,7 +25,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "browser.h"
 #include "fake_dd.h"
+#include "fake_notion.h"
 #include "srr.h"
 #include "testutil.h"
 #include "webhook_client.h"
@@ -61,6 +64,7 @@ static void run(const char *const *argv, long long now, tu_run *r)
                          "DD_APP_KEY=month-app",
                          "DD_SITE=",
                          "SRR_LOG_LEVEL=warn",
+                         "NOTION_TOKEN=" FAKE_NOTION_TOKEN,
                          NULL};
     tu_exec(argv, env, NULL, r);
     free(clock);
@@ -171,8 +175,14 @@ static void read_records(const char *db, month *m)
     sqlite3_close(h);
 }
 
-/* Runs the month with a draft budget; fills *m. */
-static void run_month(const json_t *scn, int budget, month *m)
+/* Called after each week's sweep (w from 0) with the run's directory and
+ * config. */
+typedef void (*week_hook)(size_t w, const char *dir, const char *cfg, void *arg);
+
+/* Runs the month with a draft budget; fills *m. With `keep`, the directory
+ * stays and *keep gets it (caller removes and frees it). */
+static void run_month(const json_t *scn, int budget, month *m, week_hook hook, void *arg,
+                      char **keep)
 {
     const json_t *ends = json_object_get(scn, "window_ends");
     char *dir = tu_mkdtemp(), *cfg, *db;
@@ -209,13 +219,19 @@ static void run_month(const json_t *scn, int budget, month *m)
         tu_run_free(&r);
         free(apath);
         free(wdir);
+        if (hook)
+            hook(w, dir, cfg, arg);
     }
     read_records(db, m);
     fake_dd_stop(&dd);
-    if (getenv("SRR_MONTH_KEEP")) /* to look around: srr risks show ... -c DIR/srr.yaml */
+    if (keep) {
+        *keep = dir;
+        dir = NULL;
+    } else if (getenv("SRR_MONTH_KEEP")) { /* to look around: srr risks show ... -c DIR/srr.yaml */
         fprintf(stderr, "budget %d: the store is kept in %s (srr.yaml, srr.db)\n", budget, dir);
-    else
+    } else {
         tu_rmdir_r(dir);
+    }
     free(dir);
     free(cfg);
     free(db);
@@ -279,10 +295,281 @@ Test(month, five_weeks_of_a_small_shop_at_budget_5_and_20, .timeout = 600)
     curl_global_init(CURL_GLOBAL_ALL);
     json_array_foreach(json_object_get(scn, "budgets"), i, b)
     {
-        run_month(scn, (int)json_integer_value(b), m);
+        run_month(scn, (int)json_integer_value(b), m, NULL, NULL, NULL);
         bad += compare(scn, (int)json_integer_value(b), m);
     }
     cr_assert_eq(bad, 0, "srr's drafts differ from the ground truth (table above)");
+    free(m);
+    json_decref(scn);
+}
+
+/* ---- the monthly meeting ---------------------------------------------------- */
+
+typedef struct meeting {
+    const json_t *scn;
+    fake_notion *fn;
+} meeting;
+
+/* Runs srr ARGS... (NULL terminated, at most 12) at `now`; asserts exit 0
+ * and returns the output (caller frees). */
+static char *srr_ok(long long now, const char *a0, ...)
+{
+    const char *argv[16] = {SRR_BIN, a0};
+    size_t n = 2;
+    va_list ap;
+    tu_run r;
+    char *out;
+    va_start(ap, a0);
+    while (n < 14 && (argv[n] = va_arg(ap, const char *)) != NULL)
+        n++;
+    va_end(ap);
+    argv[n] = NULL;
+    run(argv, now, &r);
+    cr_assert_eq(r.status, 0, "srr %s %s: %s%s", a0, argv[2], r.out, r.err);
+    out = srr_strdup(r.out);
+    tu_run_free(&r);
+    return out;
+}
+
+static long long window_end(const json_t *scn, size_t w)
+{
+    return (long long)json_integer_value(json_array_get(json_object_get(scn, "window_ends"), w));
+}
+
+/* After the third week the team turns the Notion sink on: what exists
+ * then gets its page, what comes later has none (nobody synced again). */
+static void notion_after_week_3(size_t w, const char *dir, const char *cfg, void *arg)
+{
+    meeting *mt = arg;
+    long long now = window_end(mt->scn, w) + 2 * 3600;
+    char *text = NULL, *all, *ncfg, *out;
+    size_t len;
+    if (w != 2)
+        return;
+    cr_assert_eq(srr_file_read(cfg, 0, &text, &len, NULL), SRR_OK);
+    all = srr_asprintf("%s\nnotion:\n  database_id: %s\n  api_url: %s\n"
+                       "  requests_per_second: 200\n  max_attempts: 2\n  max_wait: 2s\n",
+                       text, fake_notion_database(mt->fn), fake_notion_url(mt->fn));
+    ncfg = tu_write_file(dir, "srr-notion.yaml", all);
+    free(srr_ok(now, "notion", "setup", "-c", ncfg, NULL));
+    out = srr_ok(now, "sync", "--once", "-c", ncfg, NULL);
+    free(out);
+    free(ncfg);
+    free(all);
+    free(text);
+}
+
+/* The id of the risk whose title starts with `prefix` (static). */
+static const char *risk_titled(const char *cfg, const char *prefix, long long now)
+{
+    static char id[2][32];
+    static int k;
+    char *out = srr_ok(now, "risks", "list", "-c", cfg, "--format", "json", NULL);
+    json_t *arr = json_loads(out, 0, NULL), *o;
+    size_t i;
+    k ^= 1;
+    id[k][0] = '\0';
+    json_array_foreach(arr, i, o) if (strncmp(json_string_value(json_object_get(o, "title")),
+                                              prefix, strlen(prefix)) == 0)
+        snprintf(id[k], sizeof id[k], "%s", json_string_value(json_object_get(o, "id")));
+    cr_assert(id[k][0], "no risk titled %s...", prefix);
+    json_decref(arr);
+    free(out);
+    return id[k];
+}
+
+static const char *jtext(const json_t *o, const char *k)
+{
+    const char *s = json_string_value(json_object_get(o, k));
+    return s ? s : "";
+}
+
+/* url as an attribute value in the DOM chromium serialises (& escaped).
+ * Caller frees. */
+static char *href(const char *url)
+{
+    srr_buf b;
+    srr_buf_init(&b, 0);
+    for (const char *c = url; *c; c++)
+        srr_buf_printf(&b, "%s", *c == '&' ? "&amp;" : (char[]){*c, 0});
+    return b.data ? srr_buf_steal(&b) : srr_strdup("");
+}
+
+/* The number of points of the first value line after `from` in dom. */
+static int line_points(const char *from)
+{
+    const char *p = strstr(from, "<polyline class=\"value\"");
+    int n = 1;
+    cr_assert_not_null(p);
+    p = strstr(p, "points=\"");
+    cr_assert_not_null(p);
+    for (p += 8; *p && *p != '"'; p++)
+        n += *p == ' ';
+    return n;
+}
+
+/* The month the team lived, reviewed in its meeting: after the five weeks
+ * (Notion turned on after the third), two drafts approved and worked on,
+ * then `srr review --last 5w` as the page a team opens. Held to: the
+ * period is the last five weeks and a --from/--to inside it narrows what
+ * it lists; the agenda holds both risks with assignee, next action, days
+ * unmoved and five weeks of values; the investigations of the month are
+ * listed; each record links to its Notion page when it has one (the url
+ * the fake Notion answered) and to its detail in the page otherwise, and
+ * to Datadog; in chromium the links resolve, the value charts are drawn at
+ * their size with a point per week. The page and its screenshot are left
+ * in the build directory (review-month.html, review-month.png). */
+Test(month, the_monthly_meeting_in_a_browser, .timeout = 600)
+{
+    json_t *scn = load(SCN "/scenario.json"), *rep, *recs, *rec;
+    month *m = srr_calloc(1, sizeof *m);
+    meeting mt = {scn, NULL};
+    char *dir = NULL, *cfg, *out, *dom, *want;
+    const char *html = SRR_BUILD_DIR "/review-month.html", *png = SRR_BUILD_DIR "/review-month.png";
+    long long now = window_end(scn, 4) + 2 * 3600;
+    char checkout[32], worker[32];
+    const char *id;
+    int synced = 0, anchored = 0;
+    size_t i;
+    if (!tb_chromium())
+        cr_skip_test("chromium is not installed (apt-get install chromium)");
+    curl_global_init(CURL_GLOBAL_ALL);
+    mt.fn = fake_notion_start(0);
+    cr_assert_not_null(mt.fn);
+    fake_notion_set_rate(mt.fn, 500, 100);
+    run_month(scn, 5, m, notion_after_week_3, &mt, &dir);
+    cfg = srr_asprintf("%s/srr.yaml", dir);
+
+    /* The team approves the checkout errors and the worker's memory. */
+    snprintf(checkout, sizeof checkout, "%s", risk_titled(cfg, "checkout-5xx", now));
+    snprintf(worker, sizeof worker, "%s", risk_titled(cfg, "worker-memory", now));
+    free(srr_ok(now, "risks", "approve", checkout, "--assign", "alice", "--as", "dana", "-c", cfg,
+                NULL));
+    free(srr_ok(now, "risks", "set", checkout, "next=find which endpoint answers 5xx", "--as",
+                "alice", "-c", cfg, NULL));
+    free(srr_ok(now - 86400 * 3, "risks", "approve", worker, "--assign", "carol", "--as", "dana",
+                "-c", cfg, NULL));
+    free(srr_ok(now - 86400 * 3, "risks", "log", worker, "--countermeasure",
+                "heap profile on one pod", "--as", "carol", "-c", cfg, NULL));
+
+    /* The report: the last five weeks. */
+    out = srr_ok(now, "review", "-c", cfg, "--last", "5w", "--format", "json", NULL);
+    rep = json_loads(out, 0, NULL);
+    cr_assert_not_null(rep, "%s", out);
+    free(out);
+    cr_assert_str_eq(jtext(json_object_get(rep, "period"), "label"), "2026-10-26 to 2026-11-30");
+    cr_assert_eq(json_array_size(json_object_get(rep, "open_risks")), 2);
+    {
+        const json_t *a = json_array_get(json_object_get(rep, "open_risks"), 0);
+        cr_assert_str_eq(jtext(a, "id"), worker, "equally urgent: the longer unmoved first");
+        cr_assert_str_eq(jtext(a, "status"), "mitigating");
+        cr_assert_str_eq(jtext(a, "assignee"), "carol");
+        cr_assert_str_eq(jtext(a, "last_move"), "carol: log");
+        cr_assert_eq(json_integer_value(json_object_get(a, "moved_days")), 3);
+        a = json_array_get(json_object_get(rep, "open_risks"), 1);
+        cr_assert_str_eq(jtext(a, "id"), checkout);
+        cr_assert_str_eq(jtext(a, "next_action"), "find which endpoint answers 5xx");
+        cr_assert_str_eq(jtext(a, "last_move"), "alice: set");
+        cr_assert_eq(json_integer_value(json_object_get(a, "moved_days")), 0);
+    }
+    cr_assert_eq(json_array_size(json_object_get(rep, "investigations_opened")), 9);
+    cr_assert_eq(json_array_size(json_object_get(rep, "investigations_promoted")), 3);
+    cr_assert_eq(json_array_size(json_object_get(rep, "investigations_closed")), 6);
+    recs = json_object_get(rep, "records");
+    cr_assert_eq(json_array_size(json_object_get(
+                     json_object_get(json_object_get(recs, checkout), "thing"), "windows")),
+                 5, "a value for each week");
+    /* Links: the Notion page the sink made, else the detail in the page. */
+    json_object_foreach(recs, id, rec)
+    {
+        json_t *page = fake_notion_page_of(mt.fn, "ID", id);
+        if (page) {
+            cr_assert_str_eq(jtext(rec, "link"), jtext(page, "url"), "%s", id);
+            cr_assert_str_eq(jtext(rec, "notion_url"), jtext(page, "url"), "%s", id);
+            synced++;
+        } else {
+            want = srr_asprintf("#%s", id);
+            cr_assert_str_eq(jtext(rec, "link"), want, "%s", id);
+            free(want);
+            anchored++;
+        }
+        json_decref(page);
+    }
+    cr_assert_gt(synced, 0, "records of the first three weeks have their Notion page");
+    cr_assert_gt(anchored, 0, "records made after the sync have none");
+    cr_assert(strncmp(jtext(json_object_get(recs, checkout), "notion_url"), "https://", 8) == 0);
+
+    /* A period inside it lists only what happened then. */
+    out = srr_ok(now, "review", "-c", cfg, "--from", "2026-11-16", "--to", "2026-11-29",
+                 "--format", "json", NULL);
+    {
+        json_t *narrow = json_loads(out, 0, NULL), *o;
+        size_t n = 0;
+        json_array_foreach(json_object_get(rep, "investigations_opened"), i, o) n +=
+            strcmp(jtext(o, "opened_at"), "2026-11-16") >= 0;
+        cr_assert_eq(json_array_size(json_object_get(narrow, "investigations_opened")), n);
+        cr_assert_lt(n, 9);
+        json_array_foreach(json_object_get(narrow, "investigations_opened"), i, o)
+            cr_assert_geq(strcmp(jtext(o, "opened_at"), "2026-11-16"), 0, "%s", jtext(o, "id"));
+        json_decref(narrow);
+    }
+    free(out);
+
+    /* The page, in a browser. */
+    free(srr_ok(now, "review", "-c", cfg, "--last", "5w", "--format", "html", "-o", html, NULL));
+    dom = tb_dump_dom(html, dir);
+    cr_assert_not_null(strstr(dom, "<h1>Review 2026-10-26 to 2026-11-30</h1>"));
+    json_object_foreach(recs, id, rec)
+    {
+        /* its id links to its page or its detail; its Datadog link is there */
+        char *link = href(jtext(rec, "link")), *dd = href(jtext(rec, "datadog_url"));
+        want = srr_asprintf("<a href=\"%s\" class=\"rec\">%s</a>", link, id);
+        cr_assert_not_null(strstr(dom, want), "no %s", want);
+        free(want);
+        if (*dd) {
+            want = srr_asprintf("<a href=\"%s\" class=\"dd\">Datadog</a>", dd);
+            cr_assert_not_null(strstr(dom, want), "no %s", want);
+            free(want);
+        }
+        free(link);
+        free(dd);
+    }
+    tb_anchors_resolve(dom);
+    {
+        /* the agenda's first row: the worker's memory, five weeks of values */
+        const char *agenda = strstr(dom, "<h2 id=\"section-open_risks\">");
+        const char *chart;
+        cr_assert_not_null(agenda);
+        chart = strstr(agenda, "<svg class=\"trend\"");
+        cr_assert_not_null(chart);
+        cr_assert_eq(strncmp(chart,
+                             "<svg class=\"trend\" xmlns=\"http://www.w3.org/2000/svg\""
+                             " viewBox=\"0 0 160 36\" width=\"160\" height=\"36\""
+                             " data-windows=\"5\"",
+                             strlen("<svg class=\"trend\" xmlns=\"http://www.w3.org/2000/svg\""
+                                    " viewBox=\"0 0 160 36\" width=\"160\" height=\"36\""
+                                    " data-windows=\"5\"")),
+                     0, "%.300s", chart);
+        cr_assert_eq(line_points(chart), 5);
+    }
+    free(dom);
+    {
+        static const char *const colours[] = {"0f766e", "d64545"};
+        long long w = 0, h = 0, n[2];
+        tb_screenshot(html, dir, png, 1200, 2000);
+        tb_png_count(png, colours, 2, &w, &h, n);
+        cr_assert_eq(w, 1200);
+        cr_assert_eq(h, 2000);
+        cr_assert_gt(n[0], 150, "the value lines (teal): %lld pixels", n[0]);
+        fprintf(stderr, "the review: %s, its screenshot: %s (%lld teal pixels)\n", html, png,
+                n[0]);
+    }
+
+    json_decref(rep);
+    fake_notion_stop(&mt.fn);
+    tu_rmdir_r(dir);
+    free(dir);
+    free(cfg);
     free(m);
     json_decref(scn);
 }

@@ -162,25 +162,6 @@ static const char *str(const json_t *o, const char *k)
     return s ? s : "";
 }
 
-/* Every href="#X" of the DOM has its target id="X", and there is one. */
-static void anchors_resolve(const char *dom)
-{
-    const char *p = dom;
-    int n = 0;
-    while ((p = strstr(p, "href=\"#")) != NULL) {
-        const char *end = strchr(p + 7, '"');
-        char *target;
-        cr_assert_not_null(end);
-        target = srr_asprintf("id=\"%.*s\"", (int)(end - p - 7), p + 7);
-        cr_assert_not_null(strstr(dom, target), "a link to #%.*s has no target", (int)(end - p - 7),
-                           p + 7);
-        free(target);
-        p = end;
-        n++;
-    }
-    cr_assert_gt(n, 0, "no link to a record's detail");
-}
-
 /* The record's own Datadog link, as an href in the DOM (& escaped). */
 static void links_to_datadog(const char *dom, const char *id)
 {
@@ -225,7 +206,7 @@ static void browser_check(const char *html_path, const char *checkout, const cha
     want = srr_asprintf("<section class=\"record\" id=\"%s\">", worker);
     cr_assert_not_null(strstr(dom, want), "%s", want);
     free(want);
-    anchors_resolve(dom);
+    tb_anchors_resolve(dom);
     links_to_datadog(dom, checkout);
     links_to_datadog(dom, worker);
     cr_assert_not_null(strstr(dom, "<svg class=\"trend\" xmlns=\"http://www.w3.org/2000/svg\""
