@@ -63,6 +63,7 @@ static const struct {
     {NULL, "N", ""},
     {NULL, "TIME", ""},
     {NULL, "YYYY-MM", ""},
+    {NULL, "DATE", ""},
 };
 
 #define MAX_TOKENS 64

@@ -135,12 +135,20 @@ static const srr_command commands[] = {
      "Shows each member's open load weighted by urgency and flags skew when the busiest "
      "person carries more than team.skew_percent of the mean."},
     {"review", srr_cmd_review,
-     "review [-c FILE] [--month YYYY-MM] [--quiet-weeks N] [--format table|md|html|json] "
-     "[-o FILE]",
-     "the monthly review report",
-     "What changed this month, what is stale, which accepted risks are due for review, "
-     "what could be retired, and how the load is spread; as a table, Markdown or a "
-     "self-contained HTML page with charts."},
+     "review [-c FILE] [--month YYYY-MM | --last DUR | --from DATE [--to DATE]] "
+     "[--quiet-weeks N] [--format table|md|html|json] [-o FILE]",
+     "the report that runs the monthly review meeting",
+     "The meeting's agenda - every open and mitigating risk with its assignee, next action, "
+     "the days since a person last moved it and its value over the last weeks - then drafts "
+     "waiting, open risks nobody owns, investigations opened, promoted and closed in the "
+     "period, what changed, what is stale or quiet, which accepted risks are due for review, "
+     "what could be retired, how the load is spread, and every record it names with its "
+     "links: its Notion page when the Notion sink made one (else its detail in the report) "
+     "and its Datadog link. The period is the current month, --month YYYY-MM, --last DUR "
+     "(5w: the five weeks up to now), or --from DATE [--to DATE] (YYYY-MM-DD, --to "
+     "included; or ISO-8601 times; --to defaults to now). As a table, Markdown, JSON or "
+     "one self-contained HTML page (inline SVG charts, no script, nothing fetched; all "
+     "text escaped)."},
     {"export", srr_cmd_export,
      "export --format csv|json|md [-c FILE] [--status STATUS] [--kind risks|backlog|all] "
      "[--label LABEL] [-o FILE|DIR]",

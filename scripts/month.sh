@@ -6,7 +6,9 @@
 # against the tests' own fake Datadog - five weekly sweeps of a small shop
 # with monitor alerts in between, at a draft budget of 5 and of 20 - and
 # prints the ground truth (written in scenario.json before srr ran) beside
-# what srr drafted. Exits non-zero when they differ.
+# what srr drafted. Exits non-zero when they differ. Then the month as the
+# team reviews it: `srr review --last 5w` as its HTML page, checked in
+# headless chromium and left in build/review-month.html and .png.
 #
 #   SRR_MONTH_VERBOSE=1  also print the end of each week's sweep
 #   SRR_MONTH_KEEP=1     keep each run's store to look around

@@ -134,6 +134,7 @@ static const struct {
     {"backlog ", "accept assign done list reject show"},
     {"export --format ", "csv json md"},
     {"review --format ", "html json md table"},
+    {"review --", "~--from --last --month --to"},
     {"risks list --format ", "json md table"},
     {"risks list --st", "--stale --status"},
     {"risks list --status ", "accepted draft merged mitigating open rejected resolved"},
