@@ -176,8 +176,7 @@ static int is_month(const json_t *rep)
     return strcmp(srr_cli_text(json_object_get(rep, "period"), "kind"), "month") == 0;
 }
 
-const char *srr_review_title(const srr_review_section *sec, const json_t *rep, char *buf,
-                             size_t n)
+const char *srr_review_title(const srr_review_section *sec, const json_t *rep, char *buf, size_t n)
 {
     const char *p = strstr(sec->title, "%s");
     if (!p)
@@ -211,16 +210,15 @@ static json_t *record_rows(const json_t *rep)
     {
         const json_t *th = json_object_get(r, "thing");
         json_array_append_new(
-            rows, json_pack("{s:s, s:O, s:O, s:O, s:O, s:O, s:O, s:O, s:O, s:O}", "id", id,
-                            "status", json_object_get(r, "status"), "urgency",
-                            json_object_get(r, "urgency"), "assignee",
-                            json_object_get(r, "assignee"), "next_action",
-                            json_object_get(r, "next_action"), "notion",
-                            json_object_get(r, "notion_url"), "datadog",
-                            json_object_get(r, "datadog_url"), "chart",
-                            th ? json_object_get(th, "chart") : json_null(), "latest",
-                            th ? json_object_get(th, "latest_text") : json_null(), "title",
-                            json_object_get(r, "title")));
+            rows,
+            json_pack("{s:s, s:O, s:O, s:O, s:O, s:O, s:O, s:O, s:O, s:O}", "id", id, "status",
+                      json_object_get(r, "status"), "urgency", json_object_get(r, "urgency"),
+                      "assignee", json_object_get(r, "assignee"), "next_action",
+                      json_object_get(r, "next_action"), "notion", json_object_get(r, "notion_url"),
+                      "datadog", json_object_get(r, "datadog_url"), "chart",
+                      th ? json_object_get(th, "chart") : json_null(), "latest",
+                      th ? json_object_get(th, "latest_text") : json_null(), "title",
+                      json_object_get(r, "title")));
     }
     return rows;
 }
@@ -231,12 +229,17 @@ static void print_text(FILE *out, const json_t *rep, srr_format fmt)
     int i;
     int md = fmt == SRR_FMT_MD;
     char heading[128], title[128];
-    static const srr_column rcols[] = {{"ID", "id", 0},           {"STATUS", "status", 0},
-                                       {"URGENCY", "urgency", 0}, {"ASSIGNEE", "assignee", 16},
+    static const srr_column rcols[] = {{"ID", "id", 0},
+                                       {"STATUS", "status", 0},
+                                       {"URGENCY", "urgency", 0},
+                                       {"ASSIGNEE", "assignee", 16},
                                        {"NEXT ACTION", "next_action", 32},
-                                       {"NOTION", "notion", 0},   {"DATADOG", "datadog", 0},
-                                       {"VALUES", "chart", 0},    {"LATEST", "latest", 0},
-                                       {"TITLE", "title", 48},    {NULL, NULL, 0}};
+                                       {"NOTION", "notion", 0},
+                                       {"DATADOG", "datadog", 0},
+                                       {"VALUES", "chart", 0},
+                                       {"LATEST", "latest", 0},
+                                       {"TITLE", "title", 48},
+                                       {NULL, NULL, 0}};
     fprintf(out, "%s%s\n", md ? "# " : "", srr_review_heading(rep, heading, sizeof heading));
     fprintf(out,
             "%sFrom %s to %s. %lld open or mitigating risk(s), %lld draft(s) "
@@ -244,11 +247,10 @@ static void print_text(FILE *out, const json_t *rep, srr_format fmt)
             "investigations: %lld opened, %lld promoted, %lld closed; %lld stale, %lld quiet, "
             "%lld past review, %lld to retire.\n",
             md ? "\n" : "", srr_cli_text(rep, "from"), srr_cli_text(rep, "as_of"),
-            jint(c, "open_risks"), jint(c, "drafts"),
-            jint(c, "unowned"), jint(c, "new"), jint(c, "resolved"), jint(c, "accepted"),
-            jint(c, "investigations_opened"), jint(c, "investigations_promoted"),
-            jint(c, "investigations_closed"), jint(c, "stale"), jint(c, "quiet"),
-            jint(c, "review_due"), jint(c, "retire"));
+            jint(c, "open_risks"), jint(c, "drafts"), jint(c, "unowned"), jint(c, "new"),
+            jint(c, "resolved"), jint(c, "accepted"), jint(c, "investigations_opened"),
+            jint(c, "investigations_promoted"), jint(c, "investigations_closed"), jint(c, "stale"),
+            jint(c, "quiet"), jint(c, "review_due"), jint(c, "retire"));
     for (i = 0; SRR_REVIEW_SECTIONS[i].title; i++) {
         const srr_review_section *sec = &SRR_REVIEW_SECTIONS[i];
         fprintf(out, md ? "\n## %s\n\n" : "\n== %s ==\n",
@@ -259,8 +261,9 @@ static void print_text(FILE *out, const json_t *rep, srr_format fmt)
     }
     fprintf(out, md ? "\n## Load per person\n\n" : "\n== Load per person ==\n");
     srr_cli_print_load(out, json_object_get(rep, "load"), fmt);
-    fprintf(out, md ? "\n## Risks by status at the end of each %s\n\n"
-                    : "\n== Risks by status at the end of each %s ==\n",
+    fprintf(out,
+            md ? "\n## Risks by status at the end of each %s\n\n"
+               : "\n== Risks by status at the end of each %s ==\n",
             is_month(rep) ? "month" : "period");
     {
         static const srr_column hcols[] = {{"END", "label", 0},
@@ -329,16 +332,12 @@ int srr_cmd_review(int argc, char **argv)
     static const char usage[] =
         "srr review [-c FILE] [--month YYYY-MM | --last DUR | --from DATE [--to DATE]]"
         " [--quiet-weeks N] [--format table|md|html|json] [-o FILE]";
-    static const struct option longopts[] = {{"config", required_argument, NULL, 'c'},
-                                             {"month", required_argument, NULL, 'm'},
-                                             {"from", required_argument, NULL, 'F'},
-                                             {"to", required_argument, NULL, 'T'},
-                                             {"last", required_argument, NULL, 'L'},
-                                             {"format", required_argument, NULL, 'f'},
-                                             {"output", required_argument, NULL, 'o'},
-                                             {"quiet-weeks", required_argument, NULL, 'q'},
-                                             {"help", no_argument, NULL, 'h'},
-                                             {NULL, 0, NULL, 0}};
+    static const struct option longopts[] = {
+        {"config", required_argument, NULL, 'c'}, {"month", required_argument, NULL, 'm'},
+        {"from", required_argument, NULL, 'F'},   {"to", required_argument, NULL, 'T'},
+        {"last", required_argument, NULL, 'L'},   {"format", required_argument, NULL, 'f'},
+        {"output", required_argument, NULL, 'o'}, {"quiet-weeks", required_argument, NULL, 'q'},
+        {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0}};
     const char *config = NULL, *outpath = NULL, *format = "table";
     const char *from = NULL, *to = NULL, *last = NULL;
     srr_review_opts ro;

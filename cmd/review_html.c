@@ -123,7 +123,8 @@ static void svg_trend(FILE *out, const char *id, const json_t *thing, int w, int
         }
     }
     if (!isfinite(hi)) {
-        fprintf(out, "<text x=\"%d\" y=\"%d\" font-size=\"11\" fill=\"#616e7c\">no data</text></svg>",
+        fprintf(out,
+                "<text x=\"%d\" y=\"%d\" font-size=\"11\" fill=\"#616e7c\">no data</text></svg>",
                 pad_l, h / 2 + 4);
         return;
     }
@@ -191,8 +192,8 @@ static void html_cell(FILE *out, const json_t *rep, const json_t *row, const srr
     } else if (strcmp(col->key, "chart") == 0) {
         const json_t *rec = record_of(rep, srr_cli_text(row, "id"));
         if (json_object_get(rec, "thing"))
-            svg_trend(out, srr_cli_text(rec, "id"), json_object_get(rec, "thing"), TREND_W,
-                      TREND_H, 0);
+            svg_trend(out, srr_cli_text(rec, "id"), json_object_get(rec, "thing"), TREND_W, TREND_H,
+                      0);
     } else {
         html_esc(out, v);
     }
@@ -280,8 +281,8 @@ static void svg_history(FILE *out, const json_t *hist)
             fprintf(out,
                     "<rect class=\"bar\" data-status=\"%s\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\""
                     " height=\"%.1f\" fill=\"%s\"><title>%s %s: %lld</title></rect>\n",
-                    CHART_STATUSES[s], x, y, bw * 0.7, bh, CHART_COLORS[s],
-                    hlabel(h), CHART_STATUSES[s], v);
+                    CHART_STATUSES[s], x, y, bw * 0.7, bh, CHART_COLORS[s], hlabel(h),
+                    CHART_STATUSES[s], v);
         }
         fprintf(out, "<text x=\"%.1f\" y=\"%d\" font-size=\"12\" text-anchor=\"middle\">",
                 x + bw * 0.35, H - B + 18);
@@ -439,7 +440,8 @@ static const char STYLE[] =
     "td.chart{padding:2px 4px;width:164px}\n"
     "th{background:#f5f7fa}\n.none{color:#9aa5b1}\n.hint{color:#616e7c;font-style:italic}\n"
     ".skew{color:#d64545;font-weight:bold}\n.chart{max-width:100%;height:auto}\n"
-    "a{color:#2457a6}a.rec{white-space:nowrap}\n.record{border-top:1px solid #e4e7eb;margin-top:12px}\n"
+    "a{color:#2457a6}a.rec{white-space:nowrap}\n.record{border-top:1px solid "
+    "#e4e7eb;margin-top:12px}\n"
     "dl{display:grid;grid-template-columns:max-content auto;gap:2px 12px;margin:6px 0}\n"
     "dt{color:#616e7c}dd{margin:0}\ntable.windows{width:auto;margin-top:6px}\n"
     ".record .body{display:flex;flex-wrap:wrap;gap:8px 32px}.record .body>div{min-width:300px}\n"

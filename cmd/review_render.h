@@ -29,8 +29,7 @@ extern const srr_review_section SRR_REVIEW_SECTIONS[];
 
 /* The section's title for the report's period into buf (size n); returns
  * buf. */
-const char *srr_review_title(const srr_review_section *sec, const json_t *rep, char *buf,
-                             size_t n);
+const char *srr_review_title(const srr_review_section *sec, const json_t *rep, char *buf, size_t n);
 
 /* The report's heading: "Monthly review 2026-03" or "Review 2026-11-02
  * to 2026-12-06", into buf (size n); returns buf. */

@@ -834,8 +834,8 @@ srr_rc srr_wf_weekly(srr_store *st, const char *id, int weeks, int64_t until, in
                     "SELECT observed_at FROM evidence WHERE record_kind = ?1"
                     " AND record_id = ?2 AND status = 'firing' AND observed_at >= ?3"
                     " AND observed_at < ?4",
-                    "tiii", SRR_WF_KIND_NAME[kind], rid,
-                    last - (int64_t)(weeks - 1) * WF_WEEK_S, last + WF_WEEK_S);
+                    "tiii", SRR_WF_KIND_NAME[kind], rid, last - (int64_t)(weeks - 1) * WF_WEEK_S,
+                    last + WF_WEEK_S);
     if (!s)
         return SRR_ERR;
     while (srr_wf_step(db, s, &rc, err) == 1) {

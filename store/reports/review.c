@@ -29,6 +29,7 @@
     "max(r.created_at, coalesce((SELECT max(a.at) FROM audit a WHERE a.record_kind = '" K "'"      \
     " AND a.record_id = r.id AND a.actor <> '" RV_WRITER "'), 0))"
 
+/* clang-format off */
 /* The last change a person made to record r of kind K up to ?1, as the
  * columns moved_at (its creation when nobody changed it), moved_by and
  * moved_action (SQL text fragment). */
@@ -38,6 +39,7 @@
 #define RV_MOVED(K)                                                                                \
     "coalesce(" RV_LAST_HUMAN(K, "at") ", r.created_at) AS moved_at, " RV_LAST_HUMAN(           \
         K, "actor") " AS moved_by, " RV_LAST_HUMAN(K, "action") " AS moved_action"
+/* clang-format on */
 
 static const char *const STATUSES[] = {"draft",    "open",     "mitigating", "accepted",
                                        "resolved", "rejected", "merged",     NULL};
@@ -320,6 +322,8 @@ typedef struct rv_section {
     const char *key, *args, *sql;
 } rv_section;
 
+/* (The SQL keeps its own layout.) */
+/* clang-format off */
 static const rv_section SECTIONS[] = {
     {"drafts", "a",
      "SELECT 'risk' AS kind, id, title, service, urgency, assignee,"
@@ -411,6 +415,7 @@ static const rv_section SECTIONS[] = {
      " WHERE last_touched <= ?1 - ?2 ORDER BY created_at, kind DESC, id"},
     {NULL, NULL, NULL},
 };
+/* clang-format on */
 
 /* Runs one section's query into a new array at rep[sec->key]. */
 static srr_rc run_section(sqlite3 *db, const rv_section *sec, const int64_t *vals, json_t *rep,

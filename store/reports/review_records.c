@@ -62,12 +62,12 @@ static char *notion_url_of_id(const char *id)
 static srr_rc notion_pages(sqlite3 *db, json_t *pages, srr_error *err)
 {
     srr_rc rc = SRR_OK;
-    sqlite3_stmt *s = srr_wf_prep(
-        db, err,
-        "SELECT record_kind, record_id, remote_id, CASE WHEN json_valid(state) THEN"
-        " json_extract(state, '$.url') END FROM sync_state WHERE sink = 'notion'"
-        " AND coalesce(remote_id, '') <> ''",
-        "");
+    sqlite3_stmt *s =
+        srr_wf_prep(db, err,
+                    "SELECT record_kind, record_id, remote_id, CASE WHEN json_valid(state) THEN"
+                    " json_extract(state, '$.url') END FROM sync_state WHERE sink = 'notion'"
+                    " AND coalesce(remote_id, '') <> ''",
+                    "");
     if (!s)
         return SRR_ERR;
     while (srr_wf_step(db, s, &rc, err) == 1) {

@@ -143,8 +143,8 @@ void tb_anchors_resolve(const char *dom)
         char *target;
         cr_assert_not_null(end);
         target = srr_asprintf("id=\"%.*s\"", (int)(end - p - 7), p + 7);
-        cr_assert_not_null(strstr(dom, target), "a link to #%.*s has no target",
-                           (int)(end - p - 7), p + 7);
+        cr_assert_not_null(strstr(dom, target), "a link to #%.*s has no target", (int)(end - p - 7),
+                           p + 7);
         free(target);
         p = end;
         n++;

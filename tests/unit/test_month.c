@@ -500,8 +500,8 @@ Test(month, the_monthly_meeting_in_a_browser, .timeout = 600)
     cr_assert(strncmp(jtext(json_object_get(recs, checkout), "notion_url"), "https://", 8) == 0);
 
     /* A period inside it lists only what happened then. */
-    out = srr_ok(now, "review", "-c", cfg, "--from", "2026-11-16", "--to", "2026-11-29",
-                 "--format", "json", NULL);
+    out = srr_ok(now, "review", "-c", cfg, "--from", "2026-11-16", "--to", "2026-11-29", "--format",
+                 "json", NULL);
     {
         json_t *narrow = json_loads(out, 0, NULL), *o;
         size_t n = 0;
@@ -561,8 +561,7 @@ Test(month, the_monthly_meeting_in_a_browser, .timeout = 600)
         cr_assert_eq(w, 1200);
         cr_assert_eq(h, 2000);
         cr_assert_gt(n[0], 150, "the value lines (teal): %lld pixels", n[0]);
-        fprintf(stderr, "the review: %s, its screenshot: %s (%lld teal pixels)\n", html, png,
-                n[0]);
+        fprintf(stderr, "the review: %s, its screenshot: %s (%lld teal pixels)\n", html, png, n[0]);
     }
 
     json_decref(rep);

@@ -329,12 +329,9 @@ Test(review, the_agenda_and_the_investigations_of_the_period)
      * February, promoted in March. */
     seed("i1", "fp-i1", SRR_ACTION_INVESTIGATE, "api", SRR_URGENCY_MEDIUM,
          at("2026-03-11T12:00:00Z"));
-    seed("i2", "fp-i2", SRR_ACTION_INVESTIGATE, "api", SRR_URGENCY_LOW,
-         at("2026-03-11T12:00:00Z"));
-    seed("i3", "fp-i3", SRR_ACTION_INVESTIGATE, "api", SRR_URGENCY_LOW,
-         at("2026-03-11T12:00:00Z"));
-    seed("i4", "fp-i4", SRR_ACTION_INVESTIGATE, "api", SRR_URGENCY_LOW,
-         at("2026-02-11T12:00:00Z"));
+    seed("i2", "fp-i2", SRR_ACTION_INVESTIGATE, "api", SRR_URGENCY_LOW, at("2026-03-11T12:00:00Z"));
+    seed("i3", "fp-i3", SRR_ACTION_INVESTIGATE, "api", SRR_URGENCY_LOW, at("2026-03-11T12:00:00Z"));
+    seed("i4", "fp-i4", SRR_ACTION_INVESTIGATE, "api", SRR_URGENCY_LOW, at("2026-02-11T12:00:00Z"));
     seed("i1b", "fp-i1", SRR_ACTION_INVESTIGATE, "api", SRR_URGENCY_MEDIUM,
          at("2026-03-12T18:00:00Z"));
     clear("i2b", "fp-i2", at("2026-03-12T18:00:00Z"));
@@ -572,8 +569,8 @@ Test(review, markdown_and_html_through_the_binary)
         tu_run_free(&r);
     }
     {
-        const char *argv[] = {SRR_BIN, "review", "-c", cfg, "--last", "3w", "--format", "table",
-                              NULL};
+        const char *argv[] = {SRR_BIN, "review",   "-c",    cfg, "--last",
+                              "3w",    "--format", "table", NULL};
         tu_exec(argv, env, NULL, &r);
         cr_assert_eq(r.status, 0, "%s", r.err);
         cr_assert_not_null(strstr(r.out, "Review 2026-02-27 to 2026-03-20\n"), "%s", r.out);

@@ -248,9 +248,8 @@ static const char *ids_of(const json_t *rep, const char *key)
     size_t i, len = 0;
     buf[0] = '\0';
     for (i = 0; i < json_array_size(json_object_get(rep, key)); i++)
-        len += (size_t)snprintf(
-            buf + len, sizeof buf - len, "%s%s", i ? " " : "",
-            str(json_array_get(json_object_get(rep, key), i), "id"));
+        len += (size_t)snprintf(buf + len, sizeof buf - len, "%s%s", i ? " " : "",
+                                str(json_array_get(json_object_get(rep, key), i), "id"));
     return buf;
 }
 
@@ -321,8 +320,8 @@ Test(workflow_e2e, demo_week_approve_reject_merge_review_in_a_browser)
     /* Occurrences per week up to today, not up to the last sighting: the
      * demo week, then two quiet weeks. */
     cr_assert_str_eq(str(json_object_get(j, "evidence"), "sparkline"), "·········█··");
-    cr_assert_eq(json_integer_value(json_array_get(
-                     json_object_get(json_object_get(j, "evidence"), "weekly"), 9)),
+    cr_assert_eq(json_integer_value(
+                     json_array_get(json_object_get(json_object_get(j, "evidence"), "weekly"), 9)),
                  2);
     json_decref(j);
 
@@ -428,11 +427,11 @@ Test(workflow_e2e, demo_week_approve_reject_merge_review_in_a_browser)
     cr_assert_str_eq(str(json_object_get(j, "period"), "label"), "2026-11-01 to 2026-11-30");
     cr_assert_str_eq(str(j, "to"), "2026-12-01T00:00:00Z", "--to includes its day");
     cr_assert_str_eq(ids_of(j, "new"), "");
-    cr_assert_eq(json_array_size(json_object_get(
-                     json_object_get(json_object_get(json_object_get(j, "records"), worker),
-                                     "thing"),
-                     "windows")),
-                 1, "the demo week's window is in the period");
+    cr_assert_eq(
+        json_array_size(json_object_get(
+            json_object_get(json_object_get(json_object_get(j, "records"), worker), "thing"),
+            "windows")),
+        1, "the demo week's window is in the period");
     json_decref(j);
     j = review_json("--last", "5w", NULL, NULL);
     cr_assert_str_eq(str(json_object_get(j, "period"), "label"), "2026-11-02 to 2026-12-07");
