@@ -302,22 +302,21 @@ static int parse_period(const char *from, const char *to, const char *last, srr_
     if (ro->month) {
         int64_t a, b;
         if (srr_review_month(ro->month, &a, &b) != SRR_OK) {
-            srr_say_error("srr: --month '%s' is not YYYY-MM\n", ro->month);
+            srr_say_error("srr: --month '%s' is not YYYY-MM\n",
+                          srr_cli_safe(ro->month, SRR_FMT_TABLE, 0));
             return SRR_EXIT_USAGE;
         }
     }
-    if (last && (srr_duration_parse(last, &ro->last_s) != SRR_OK || ro->last_s < 86400 ||
-                 ro->last_s > 3660LL * 86400)) {
-        srr_say_error("srr: --last '%s' is not a duration between 1d and 3660d (e.g. 5w, 30d)\n",
-                      last);
+    if (last && srr_cli_duration("--last", last, 86400, 3660LL * 86400, &ro->last_s) != 0)
         return SRR_EXIT_USAGE;
-    }
     if (from && srr_review_day(from, 0, &ro->from) != SRR_OK) {
-        srr_say_error("srr: --from '%s' is not a date (YYYY-MM-DD) or an ISO-8601 time\n", from);
+        srr_say_error("srr: --from '%s' is not a date (YYYY-MM-DD) or an ISO-8601 time\n",
+                      srr_cli_safe(from, SRR_FMT_TABLE, 0));
         return SRR_EXIT_USAGE;
     }
     if (to && srr_review_day(to, 1, &ro->to) != SRR_OK) {
-        srr_say_error("srr: --to '%s' is not a date (YYYY-MM-DD) or an ISO-8601 time\n", to);
+        srr_say_error("srr: --to '%s' is not a date (YYYY-MM-DD) or an ISO-8601 time\n",
+                      srr_cli_safe(to, SRR_FMT_TABLE, 0));
         return SRR_EXIT_USAGE;
     }
     if (from && to && ro->to <= ro->from) {
@@ -361,12 +360,9 @@ int srr_cmd_review(int argc, char **argv)
         case 'f': format = optarg; break;
         case 'o': outpath = optarg; break;
         case 'q': {
-            char *end = NULL;
-            long long w = strtoll(optarg, &end, 10);
-            if (!end || *end || w <= 0 || w > 520) {
-                srr_say_error("srr: --quiet-weeks must be 1..520\n");
+            long long w = 0;
+            if (srr_cli_count("--quiet-weeks", optarg, 1, 520, &w) != 0)
                 return SRR_EXIT_USAGE;
-            }
             ro.quiet_s = (int64_t)w * 7 * 86400;
             break;
         }
