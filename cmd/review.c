@@ -326,6 +326,34 @@ static int parse_period(const char *from, const char *to, const char *last, srr_
     return 0;
 }
 
+/* Writes the report in its format to outpath (NULL: stdout). Returns an
+ * exit code. */
+static int write_report(const json_t *rep, int html, srr_format fmt, const char *outpath)
+{
+    FILE *out = outpath ? fopen(outpath, "w") : stdout;
+    if (!out) {
+        srr_say_error("srr: cannot write %s\n", outpath);
+        return SRR_EXIT_FAIL;
+    }
+    if (html) {
+        srr_review_print_html(out, rep);
+    } else if (fmt == SRR_FMT_JSON) {
+        char *s = json_dumps(rep, JSON_INDENT(2));
+        fprintf(out, "%s\n", s);
+        free(s);
+    } else {
+        print_text(out, rep, fmt);
+    }
+    if (out == stdout)
+        return SRR_EXIT_OK;
+    if (fclose(out) != 0) {
+        srr_say_error("srr: writing %s failed\n", outpath);
+        return SRR_EXIT_FAIL;
+    }
+    srr_say_info("srr: wrote %s\n", outpath);
+    return SRR_EXIT_OK;
+}
+
 int srr_cmd_review(int argc, char **argv)
 {
     static const char usage[] =
@@ -346,7 +374,6 @@ int srr_cmd_review(int argc, char **argv)
     srr_error err = {0};
     srr_format fmt = SRR_FMT_TABLE;
     int c, code, html = 0;
-    FILE *out = stdout;
     srr_rc rc;
     memset(&ro, 0, sizeof(ro));
     optind = 1;
@@ -400,34 +427,7 @@ int srr_cmd_review(int argc, char **argv)
         code = srr_cli_exit_of(rc);
         goto done;
     }
-    if (outpath) {
-        out = fopen(outpath, "w");
-        if (!out) {
-            srr_say_error("srr: cannot write %s\n", outpath);
-            out = stdout;
-            code = SRR_EXIT_FAIL;
-            goto done;
-        }
-    }
-    if (html) {
-        srr_review_print_html(out, rep);
-    } else if (fmt == SRR_FMT_JSON) {
-        char *s = json_dumps(rep, JSON_INDENT(2));
-        fprintf(out, "%s\n", s);
-        free(s);
-    } else {
-        print_text(out, rep, fmt);
-    }
-    code = SRR_EXIT_OK;
-    if (out != stdout) {
-        if (fclose(out) != 0) {
-            srr_say_error("srr: writing %s failed\n", outpath);
-            code = SRR_EXIT_FAIL;
-        } else {
-            srr_say_info("srr: wrote %s\n", outpath);
-        }
-        out = stdout;
-    }
+    code = write_report(rep, html, fmt, outpath);
 done:
     json_decref(rep);
     srr_store_close(&st);

@@ -408,6 +408,100 @@ static int line_points(const char *from)
     return n;
 }
 
+/* The report of the last five weeks (JSON): the period, the agenda, the
+ * month's investigations, five weeks of values, and each record linked to
+ * its Notion page when the sink made one (the fake's own url), else to
+ * its detail. */
+static void check_report(const json_t *rep, fake_notion *fn, const char *checkout,
+                         const char *worker)
+{
+    const json_t *recs = json_object_get(rep, "records"), *rec, *a;
+    const char *id;
+    int synced = 0, anchored = 0;
+    cr_assert_str_eq(jtext(json_object_get(rep, "period"), "label"), "2026-10-26 to 2026-11-30");
+    cr_assert_eq(json_array_size(json_object_get(rep, "open_risks")), 2);
+    a = json_array_get(json_object_get(rep, "open_risks"), 0);
+    cr_assert_str_eq(jtext(a, "id"), worker, "equally urgent: the longer unmoved first");
+    cr_assert_str_eq(jtext(a, "status"), "mitigating");
+    cr_assert_str_eq(jtext(a, "assignee"), "carol");
+    cr_assert_str_eq(jtext(a, "last_move"), "carol: log");
+    cr_assert_eq(json_integer_value(json_object_get(a, "moved_days")), 3);
+    a = json_array_get(json_object_get(rep, "open_risks"), 1);
+    cr_assert_str_eq(jtext(a, "id"), checkout);
+    cr_assert_str_eq(jtext(a, "next_action"), "find which endpoint answers 5xx");
+    cr_assert_str_eq(jtext(a, "last_move"), "alice: set");
+    cr_assert_eq(json_integer_value(json_object_get(a, "moved_days")), 0);
+    cr_assert_eq(json_array_size(json_object_get(rep, "investigations_opened")), 9);
+    cr_assert_eq(json_array_size(json_object_get(rep, "investigations_promoted")), 3);
+    cr_assert_eq(json_array_size(json_object_get(rep, "investigations_closed")), 6);
+    cr_assert_eq(json_array_size(json_object_get(
+                     json_object_get(json_object_get(recs, checkout), "thing"), "windows")),
+                 5, "a value for each week");
+    json_object_foreach((json_t *)recs, id, rec)
+    {
+        json_t *page = fake_notion_page_of(fn, "ID", id);
+        if (page) {
+            cr_assert_str_eq(jtext(rec, "link"), jtext(page, "url"), "%s", id);
+            cr_assert_str_eq(jtext(rec, "notion_url"), jtext(page, "url"), "%s", id);
+            synced++;
+        } else {
+            char *want = srr_asprintf("#%s", id);
+            cr_assert_str_eq(jtext(rec, "link"), want, "%s", id);
+            free(want);
+            anchored++;
+        }
+        json_decref(page);
+    }
+    cr_assert_gt(synced, 0, "records of the first three weeks have their Notion page");
+    cr_assert_gt(anchored, 0, "records made after the sync have none");
+    cr_assert(strncmp(jtext(json_object_get(recs, checkout), "notion_url"), "https://", 8) == 0);
+}
+
+/* The page in chromium: every record's id links to its page or detail and
+ * its Datadog link is there, the anchors resolve, the agenda's first
+ * chart has five points at its size, and the value lines show in the
+ * screenshot (left at png). */
+static void check_page(const char *html, const char *png, const char *dir, const json_t *recs)
+{
+    static const char *const colours[] = {"0f766e"};
+    const char *agenda, *chart, *id;
+    static const char sized[] = "<svg class=\"trend\" xmlns=\"http://www.w3.org/2000/svg\""
+                                " viewBox=\"0 0 160 36\" width=\"160\" height=\"36\""
+                                " data-windows=\"5\"";
+    const json_t *rec;
+    char *dom = tb_dump_dom(html, dir), *want;
+    long long w = 0, h = 0, teal = 0;
+    cr_assert_not_null(strstr(dom, "<h1>Review 2026-10-26 to 2026-11-30</h1>"));
+    json_object_foreach((json_t *)recs, id, rec)
+    {
+        char *link = href(jtext(rec, "link")), *dd = href(jtext(rec, "datadog_url"));
+        want = srr_asprintf("<a href=\"%s\" class=\"rec\">%s</a>", link, id);
+        cr_assert_not_null(strstr(dom, want), "no %s", want);
+        free(want);
+        if (*dd) {
+            want = srr_asprintf("<a href=\"%s\" class=\"dd\">Datadog</a>", dd);
+            cr_assert_not_null(strstr(dom, want), "no %s", want);
+            free(want);
+        }
+        free(link);
+        free(dd);
+    }
+    tb_anchors_resolve(dom);
+    agenda = strstr(dom, "<h2 id=\"section-open_risks\">");
+    cr_assert_not_null(agenda);
+    chart = strstr(agenda, "<svg class=\"trend\"");
+    cr_assert_not_null(chart);
+    cr_assert_eq(strncmp(chart, sized, strlen(sized)), 0, "%.300s", chart);
+    cr_assert_eq(line_points(chart), 5);
+    free(dom);
+    tb_screenshot(html, dir, png, 1200, 2000);
+    tb_png_count(png, colours, 1, &w, &h, &teal);
+    cr_assert_eq(w, 1200);
+    cr_assert_eq(h, 2000);
+    cr_assert_gt(teal, 150, "the value lines (teal): %lld pixels", teal);
+    fprintf(stderr, "the review: %s, its screenshot: %s (%lld teal pixels)\n", html, png, teal);
+}
+
 /* The month the team lived, reviewed in its meeting: after the five weeks
  * (Notion turned on after the third), two drafts approved and worked on,
  * then `srr review --last 5w` as the page a team opens. Held to: the
@@ -421,16 +515,14 @@ static int line_points(const char *from)
  * in the build directory (review-month.html, review-month.png). */
 Test(month, the_monthly_meeting_in_a_browser, .timeout = 600)
 {
-    json_t *scn = load(SCN "/scenario.json"), *rep, *recs, *rec;
+    json_t *scn = load(SCN "/scenario.json"), *rep, *narrow, *o;
     month *m = srr_calloc(1, sizeof *m);
     meeting mt = {scn, NULL};
-    char *dir = NULL, *cfg, *out, *dom, *want;
+    char *dir = NULL, *cfg, *out;
     const char *html = SRR_BUILD_DIR "/review-month.html", *png = SRR_BUILD_DIR "/review-month.png";
     long long now = window_end(scn, 4) + 2 * 3600;
     char checkout[32], worker[32];
-    const char *id;
-    int synced = 0, anchored = 0;
-    size_t i;
+    size_t i, n = 0;
     if (!tb_chromium())
         cr_skip_test("chromium is not installed (apt-get install chromium)");
     curl_global_init(CURL_GLOBAL_ALL);
@@ -452,117 +544,29 @@ Test(month, the_monthly_meeting_in_a_browser, .timeout = 600)
     free(srr_ok(now - 86400 * 3, "risks", "log", worker, "--countermeasure",
                 "heap profile on one pod", "--as", "carol", "-c", cfg, NULL));
 
-    /* The report: the last five weeks. */
+    /* The report of the last five weeks. */
     out = srr_ok(now, "review", "-c", cfg, "--last", "5w", "--format", "json", NULL);
     rep = json_loads(out, 0, NULL);
     cr_assert_not_null(rep, "%s", out);
     free(out);
-    cr_assert_str_eq(jtext(json_object_get(rep, "period"), "label"), "2026-10-26 to 2026-11-30");
-    cr_assert_eq(json_array_size(json_object_get(rep, "open_risks")), 2);
-    {
-        const json_t *a = json_array_get(json_object_get(rep, "open_risks"), 0);
-        cr_assert_str_eq(jtext(a, "id"), worker, "equally urgent: the longer unmoved first");
-        cr_assert_str_eq(jtext(a, "status"), "mitigating");
-        cr_assert_str_eq(jtext(a, "assignee"), "carol");
-        cr_assert_str_eq(jtext(a, "last_move"), "carol: log");
-        cr_assert_eq(json_integer_value(json_object_get(a, "moved_days")), 3);
-        a = json_array_get(json_object_get(rep, "open_risks"), 1);
-        cr_assert_str_eq(jtext(a, "id"), checkout);
-        cr_assert_str_eq(jtext(a, "next_action"), "find which endpoint answers 5xx");
-        cr_assert_str_eq(jtext(a, "last_move"), "alice: set");
-        cr_assert_eq(json_integer_value(json_object_get(a, "moved_days")), 0);
-    }
-    cr_assert_eq(json_array_size(json_object_get(rep, "investigations_opened")), 9);
-    cr_assert_eq(json_array_size(json_object_get(rep, "investigations_promoted")), 3);
-    cr_assert_eq(json_array_size(json_object_get(rep, "investigations_closed")), 6);
-    recs = json_object_get(rep, "records");
-    cr_assert_eq(json_array_size(json_object_get(
-                     json_object_get(json_object_get(recs, checkout), "thing"), "windows")),
-                 5, "a value for each week");
-    /* Links: the Notion page the sink made, else the detail in the page. */
-    json_object_foreach(recs, id, rec)
-    {
-        json_t *page = fake_notion_page_of(mt.fn, "ID", id);
-        if (page) {
-            cr_assert_str_eq(jtext(rec, "link"), jtext(page, "url"), "%s", id);
-            cr_assert_str_eq(jtext(rec, "notion_url"), jtext(page, "url"), "%s", id);
-            synced++;
-        } else {
-            want = srr_asprintf("#%s", id);
-            cr_assert_str_eq(jtext(rec, "link"), want, "%s", id);
-            free(want);
-            anchored++;
-        }
-        json_decref(page);
-    }
-    cr_assert_gt(synced, 0, "records of the first three weeks have their Notion page");
-    cr_assert_gt(anchored, 0, "records made after the sync have none");
-    cr_assert(strncmp(jtext(json_object_get(recs, checkout), "notion_url"), "https://", 8) == 0);
+    check_report(rep, mt.fn, checkout, worker);
 
     /* A period inside it lists only what happened then. */
     out = srr_ok(now, "review", "-c", cfg, "--from", "2026-11-16", "--to", "2026-11-29", "--format",
                  "json", NULL);
-    {
-        json_t *narrow = json_loads(out, 0, NULL), *o;
-        size_t n = 0;
-        json_array_foreach(json_object_get(rep, "investigations_opened"), i, o) n +=
-            strcmp(jtext(o, "opened_at"), "2026-11-16") >= 0;
-        cr_assert_eq(json_array_size(json_object_get(narrow, "investigations_opened")), n);
-        cr_assert_lt(n, 9);
-        json_array_foreach(json_object_get(narrow, "investigations_opened"), i, o)
-            cr_assert_geq(strcmp(jtext(o, "opened_at"), "2026-11-16"), 0, "%s", jtext(o, "id"));
-        json_decref(narrow);
-    }
+    narrow = json_loads(out, 0, NULL);
     free(out);
+    json_array_foreach(json_object_get(rep, "investigations_opened"), i, o) n +=
+        strcmp(jtext(o, "opened_at"), "2026-11-16") >= 0;
+    cr_assert_eq(json_array_size(json_object_get(narrow, "investigations_opened")), n);
+    cr_assert_lt(n, 9);
+    json_array_foreach(json_object_get(narrow, "investigations_opened"), i, o)
+        cr_assert_geq(strcmp(jtext(o, "opened_at"), "2026-11-16"), 0, "%s", jtext(o, "id"));
+    json_decref(narrow);
 
     /* The page, in a browser. */
     free(srr_ok(now, "review", "-c", cfg, "--last", "5w", "--format", "html", "-o", html, NULL));
-    dom = tb_dump_dom(html, dir);
-    cr_assert_not_null(strstr(dom, "<h1>Review 2026-10-26 to 2026-11-30</h1>"));
-    json_object_foreach(recs, id, rec)
-    {
-        /* its id links to its page or its detail; its Datadog link is there */
-        char *link = href(jtext(rec, "link")), *dd = href(jtext(rec, "datadog_url"));
-        want = srr_asprintf("<a href=\"%s\" class=\"rec\">%s</a>", link, id);
-        cr_assert_not_null(strstr(dom, want), "no %s", want);
-        free(want);
-        if (*dd) {
-            want = srr_asprintf("<a href=\"%s\" class=\"dd\">Datadog</a>", dd);
-            cr_assert_not_null(strstr(dom, want), "no %s", want);
-            free(want);
-        }
-        free(link);
-        free(dd);
-    }
-    tb_anchors_resolve(dom);
-    {
-        /* the agenda's first row: the worker's memory, five weeks of values */
-        const char *agenda = strstr(dom, "<h2 id=\"section-open_risks\">");
-        const char *chart;
-        cr_assert_not_null(agenda);
-        chart = strstr(agenda, "<svg class=\"trend\"");
-        cr_assert_not_null(chart);
-        cr_assert_eq(strncmp(chart,
-                             "<svg class=\"trend\" xmlns=\"http://www.w3.org/2000/svg\""
-                             " viewBox=\"0 0 160 36\" width=\"160\" height=\"36\""
-                             " data-windows=\"5\"",
-                             strlen("<svg class=\"trend\" xmlns=\"http://www.w3.org/2000/svg\""
-                                    " viewBox=\"0 0 160 36\" width=\"160\" height=\"36\""
-                                    " data-windows=\"5\"")),
-                     0, "%.300s", chart);
-        cr_assert_eq(line_points(chart), 5);
-    }
-    free(dom);
-    {
-        static const char *const colours[] = {"0f766e", "d64545"};
-        long long w = 0, h = 0, n[2];
-        tb_screenshot(html, dir, png, 1200, 2000);
-        tb_png_count(png, colours, 2, &w, &h, n);
-        cr_assert_eq(w, 1200);
-        cr_assert_eq(h, 2000);
-        cr_assert_gt(n[0], 150, "the value lines (teal): %lld pixels", n[0]);
-        fprintf(stderr, "the review: %s, its screenshot: %s (%lld teal pixels)\n", html, png, n[0]);
-    }
+    check_page(html, png, dir, json_object_get(rep, "records"));
 
     json_decref(rep);
     fake_notion_stop(&mt.fn);
