@@ -97,16 +97,48 @@ static const json_t *record_of(const json_t *rep, const char *id)
     return id ? json_object_get(json_object_get(rep, "records"), id) : NULL;
 }
 
+/* The x of window i of n in a plot from x0, pw wide. */
+static double trend_x(int x0, double pw, size_t i, size_t n)
+{
+    return x0 + (n > 1 ? pw * (double)i / (double)(n - 1) : pw / 2);
+}
+
+/* The line of a chart: the windows' values, in segments between windows
+ * with no value. */
+static void trend_line(FILE *out, const json_t *wins, int x0, double pw, double y0, double ph,
+                       double lo, double hi)
+{
+    size_t n = json_array_size(wins), i;
+    int open = 0;
+    for (i = 0; i <= n; i++) {
+        const json_t *v = i < n ? json_object_get(json_array_get(wins, i), "value") : NULL;
+        if (v && json_is_number(v)) {
+            if (!open)
+                fputs("<polyline class=\"value\" fill=\"none\" stroke=\"" TREND_COLOR
+                      "\" stroke-width=\"2\" points=\"",
+                      out);
+            fprintf(out, "%s%.1f,%.1f", open ? " " : "", trend_x(x0, pw, i, n),
+                    y0 + ph - ph * (json_number_value(v) - lo) / (hi - lo));
+            open = 1;
+        } else if (open) {
+            fputs("\"/>", out);
+            open = 0;
+        }
+    }
+}
+
 /* A record's value over its windows as a line chart of w x h: the line
- * (NaN windows break it), a dot per window (red fired, green clear), and
- * with `axes` the worst value and the first and last dates. The windows
- * are the report's (store/values.c), oldest first. */
+ * (windows with no value break it), a dot per window - red fired, green
+ * clear; on the baseline when it had no value (a monitor's alerts), so
+ * flapping shows too - and with `axes` the highest value shown and the
+ * first and last dates. The windows are the report's (store/values.c),
+ * oldest first; the scale runs from 0 (or a lower negative value). */
 static void svg_trend(FILE *out, const char *id, const json_t *thing, int w, int h, int axes)
 {
-    const json_t *wins = json_object_get(thing, "windows");
+    const json_t *wins = json_object_get(thing, "windows"), *top = NULL;
     size_t n = json_array_size(wins), i;
     double lo = 0, hi = -INFINITY;
-    int pad_l = axes ? 64 : 4, pad_r = 4, pad_t = 4, pad_b = axes ? 18 : 4, open = 0;
+    int pad_l = axes ? 96 : 4, pad_r = 4, pad_t = 4, pad_b = axes ? 18 : 4;
     double pw = w - pad_l - pad_r, ph = h - pad_t - pad_b;
     fprintf(out,
             "<svg class=\"trend\" xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 %d %d\""
@@ -114,67 +146,56 @@ static void svg_trend(FILE *out, const char *id, const json_t *thing, int w, int
             w, h, w, h, n);
     html_esc(out, id);
     fputs(": value over its last windows\">", out);
+    if (n == 0) {
+        fprintf(out,
+                "<text x=\"%d\" y=\"%d\" font-size=\"11\" fill=\"#616e7c\">not observed</text>"
+                "</svg>",
+                pad_l, h / 2 + 4);
+        return;
+    }
     for (i = 0; i < n; i++) {
         const json_t *v = json_object_get(json_array_get(wins, i), "value");
         if (json_is_number(v)) {
             double x = json_number_value(v);
             lo = x < lo ? x : lo;
-            hi = x > hi ? x : hi;
+            if (x > hi) {
+                hi = x;
+                top = json_array_get(wins, i);
+            }
         }
     }
-    if (!isfinite(hi)) {
-        fprintf(out,
-                "<text x=\"%d\" y=\"%d\" font-size=\"11\" fill=\"#616e7c\">no data</text></svg>",
-                pad_l, h / 2 + 4);
-        return;
-    }
-    if (hi <= lo)
+    if (!isfinite(hi) || hi <= lo)
         hi = lo + 1;
     fprintf(out, "<line x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\" stroke=\"#cbd2d9\"/>", pad_l,
             pad_t + ph, w - pad_r, pad_t + ph);
-    /* the line, in segments between windows with no data */
-    for (i = 0; i <= n; i++) {
-        const json_t *v = i < n ? json_object_get(json_array_get(wins, i), "value") : NULL;
-        double x = pad_l + (n > 1 ? pw * (double)i / (double)(n - 1) : pw / 2);
-        if (v && json_is_number(v)) {
-            double y = pad_t + ph - ph * (json_number_value(v) - lo) / (hi - lo);
-            if (!open)
-                fprintf(out, "<polyline class=\"value\" fill=\"none\" stroke=\"" TREND_COLOR
-                             "\" stroke-width=\"2\" points=\"");
-            fprintf(out, "%s%.1f,%.1f", open ? " " : "", x, y);
-            open = 1;
-        } else if (open) {
-            fputs("\"/>", out);
-            open = 0;
-        }
-    }
+    trend_line(out, wins, pad_l, pw, pad_t, ph, lo, hi);
     for (i = 0; i < n; i++) {
         const json_t *win = json_array_get(wins, i), *v = json_object_get(win, "value");
         int fired = strcmp(srr_cli_text(win, "status"), "firing") == 0;
-        double x = pad_l + (n > 1 ? pw * (double)i / (double)(n - 1) : pw / 2), y;
-        if (!json_is_number(v))
-            continue;
-        y = pad_t + ph - ph * (json_number_value(v) - lo) / (hi - lo);
+        double y = json_is_number(v) ? pad_t + ph - ph * (json_number_value(v) - lo) / (hi - lo)
+                                     : pad_t + ph;
         fprintf(out, "<circle class=\"w %s\" cx=\"%.1f\" cy=\"%.1f\" r=\"%s\" fill=\"%s\"><title>",
-                fired ? "firing" : "clear", x, y, axes ? "3.5" : "2.5",
+                fired ? "firing" : "clear", trend_x(pad_l, pw, i, n), y, axes ? "3.5" : "2.5",
                 fired ? FIRING_COLOR : CLEAR_COLOR);
         html_esc(out, srr_cli_text(win, "at"));
         fputs(": ", out);
-        html_esc(out, srr_cli_text(win, "value_text"));
+        html_esc(out, json_is_number(v) ? srr_cli_text(win, "value_text") : "no value");
         fprintf(out, " (%s)</title></circle>", fired ? "firing" : "clear");
     }
     if (axes) {
-        const json_t *first = json_array_get(wins, 0), *last = json_array_get(wins, n - 1);
-        fprintf(out, "<text x=\"%d\" y=\"%d\" font-size=\"11\" text-anchor=\"end\">", pad_l - 6,
-                pad_t + 10);
-        html_esc(out, srr_cli_text(thing, "worst_text"));
-        char day[11];
-        fprintf(out, "</text><text x=\"%d\" y=\"%d\" font-size=\"11\">", pad_l, h - 4);
-        snprintf(day, sizeof day, "%s", srr_cli_text(first, "at"));
+        char day[16];
+        if (top) {
+            fprintf(out, "<text x=\"%d\" y=\"%d\" font-size=\"11\" text-anchor=\"end\">", pad_l - 6,
+                    pad_t + 10);
+            html_esc(out, srr_cli_text(top, "value_text"));
+            fputs("</text>", out);
+        }
+        snprintf(day, sizeof day, "%.10s", srr_cli_text(json_array_get(wins, 0), "at"));
+        fprintf(out, "<text x=\"%d\" y=\"%d\" font-size=\"11\">", pad_l, h - 4);
         html_esc(out, day);
+        snprintf(day, sizeof day, "%.10s", srr_cli_text(json_array_get(wins, n - 1), "at"));
         fprintf(out, "</text><text x=\"%d\" y=\"%d\" font-size=\"11\" text-anchor=\"end\">",
                 w - pad_r, h - 4);
-        snprintf(day, sizeof day, "%s", srr_cli_text(last, "at"));
         html_esc(out, day);
         fputs("</text>", out);
     }
