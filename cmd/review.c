@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "cli.h"
 #include "review.h" /* store/reports: the report's data */
@@ -199,9 +200,23 @@ static long long jint(const json_t *o, const char *k)
     return (long long)json_integer_value(json_object_get(o, k));
 }
 
+/* A link for a table cell: in Markdown [text](url) for an http(s) URL
+ * (CommonMark reads the entities the cell's escaping writes back), else
+ * the URL as it is. */
+static json_t *link_cell(const json_t *url, const char *text, srr_format fmt)
+{
+    const char *u = json_string_value(url);
+    if (!u || !*u)
+        return json_null();
+    if (fmt == SRR_FMT_MD &&
+        (strncasecmp(u, "https://", 8) == 0 || strncasecmp(u, "http://", 7) == 0))
+        return json_sprintf("[%s](%s)", text, u);
+    return json_string(u);
+}
+
 /* The records the report names, one row each, for a table: its links
  * and its value over the windows beside its status and next step. */
-static json_t *record_rows(const json_t *rep)
+static json_t *record_rows(const json_t *rep, srr_format fmt)
 {
     json_t *rows = json_array();
     const char *id;
@@ -211,11 +226,12 @@ static json_t *record_rows(const json_t *rep)
         const json_t *th = json_object_get(r, "thing");
         json_array_append_new(
             rows,
-            json_pack("{s:s, s:O, s:O, s:O, s:O, s:O, s:O, s:O, s:O, s:O}", "id", id, "status",
+            json_pack("{s:s, s:O, s:O, s:O, s:O, s:o, s:o, s:O, s:O, s:O}", "id", id, "status",
                       json_object_get(r, "status"), "urgency", json_object_get(r, "urgency"),
                       "assignee", json_object_get(r, "assignee"), "next_action",
-                      json_object_get(r, "next_action"), "notion", json_object_get(r, "notion_url"),
-                      "datadog", json_object_get(r, "datadog_url"), "chart",
+                      json_object_get(r, "next_action"), "notion",
+                      link_cell(json_object_get(r, "notion_url"), "Notion page", fmt), "datadog",
+                      link_cell(json_object_get(r, "datadog_url"), "Datadog", fmt), "chart",
                       th ? json_object_get(th, "chart") : json_null(), "latest",
                       th ? json_object_get(th, "latest_text") : json_null(), "title",
                       json_object_get(r, "title")));
@@ -280,7 +296,7 @@ static void print_text(FILE *out, const json_t *rep, srr_format fmt)
             "Each record's page in Notion (when synced), its Datadog link and its value over "
             "its last windows, oldest first");
     {
-        json_t *rows = record_rows(rep);
+        json_t *rows = record_rows(rep, fmt);
         srr_cli_print_list(out, rows, rcols, fmt, "(none)");
         json_decref(rows);
     }

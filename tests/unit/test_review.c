@@ -565,7 +565,10 @@ Test(review, markdown_and_html_through_the_binary)
         cr_assert_not_null(strstr(r.out, "SKEWED, bob carries too much"));
         /* every record named, with its Datadog link */
         cr_assert_not_null(strstr(r.out, "## Records in this review"));
-        cr_assert_not_null(strstr(r.out, "https://app.datadoghq.com/metric/explorer?q=rss"));
+        cr_assert_not_null(strstr(r.out, "[Datadog](https://app.datadoghq.com/metric/explorer?q=rss)"),
+                           "%s", r.out);
+        cr_assert_null(strstr(r.out, "](javascript:"), "only web links are links");
+        cr_assert_null(strstr(r.out, "<script>"), "outside text is no HTML in Markdown");
         tu_run_free(&r);
     }
     {
