@@ -2,11 +2,13 @@
  *
  * candidate.c - action/urgency names and the versioned JSON form of a
  * candidate ("srr.candidate/1"), strict on parse: anything the writer cannot
- * trust is refused with a reason so it can be dead-lettered.
+ * trust is refused with a reason so it can be dead-lettered. Reading a
+ * document's text (srr_candidate_parse) lives in candidate_fast.c, which
+ * tries the producers' own shape first and comes back here for the rest;
+ * this file never calls it, so the two do not depend on each other.
  */
 #include "candidate.h"
 
-#include "candidate_fast.h"
 #include "jsonw.h"
 
 #include <stdlib.h>
@@ -199,24 +201,5 @@ srr_rc srr_candidate_from_json(const json_t *j, srr_candidate *out, srr_error *e
     return SRR_OK;
 fail:
     srr_candidate_clear(out);
-    return rc;
-}
-
-srr_rc srr_candidate_parse(const char *buf, size_t len, srr_candidate *out, srr_error *err)
-{
-    json_error_t je;
-    json_t *j;
-    srr_rc rc;
-    /* The producers' own shape is read without a jansson tree; anything
-     * else (and every error) takes the full path below. */
-    if (srr_candidate_parse_fast(buf, len, out))
-        return SRR_OK;
-    j = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &je);
-    memset(out, 0, sizeof(*out));
-    if (!j)
-        return srr_error_set(err, SRR_EINVAL, "not JSON: %s (line %d column %d)", je.text,
-                             je.line, je.column);
-    rc = srr_candidate_from_json(j, out, err);
-    json_decref(j);
     return rc;
 }

@@ -64,10 +64,15 @@ char *srr_candidate_dumps(const srr_candidate *c);
  * the reference. */
 json_t *srr_candidate_to_json(const srr_candidate *c);
 
-/* Parses a candidate document. Returns SRR_EINVAL with a reason ("not
+/* Parses a candidate document (defined in candidate_fast.c: the fast read,
+ * then this file's full path). Returns SRR_OK with *out filled (the caller
+ * frees it with srr_candidate_clear), or SRR_EINVAL with a reason ("not
  * JSON: ...", "unknown schema 'x'", "missing field 'id'") for anything that
  * must go to the dead-letter table; *out is then cleared. */
 srr_rc srr_candidate_parse(const char *buf, size_t len, srr_candidate *out, srr_error *err);
+/* The same from a jansson tree the caller keeps owning: SRR_OK with *out
+ * filled (caller frees with srr_candidate_clear), or SRR_EINVAL with the
+ * reason and *out cleared. */
 srr_rc srr_candidate_from_json(const json_t *j, srr_candidate *out, srr_error *err);
 
 #endif

@@ -11,6 +11,11 @@
  * rules and refuses what it does not decode; here, escaped member names
  * of the candidate and the signal go to the full path too, and objects
  * refuse repeated member names (JSON_REJECT_DUPLICATES).
+ *
+ * srr_candidate_parse (candidate.h), the one entry point the writer uses,
+ * lives here too: it tries the fast read and falls back to the full path
+ * (candidate.c's srr_candidate_from_json). Calls go one way only, from
+ * this file to candidate.c.
  */
 #include "candidate_fast.h"
 
@@ -447,4 +452,24 @@ int srr_candidate_parse_fast(const char *buf, size_t len, srr_candidate *out)
 no:
     srr_candidate_clear(out);
     return 0;
+}
+
+srr_rc srr_candidate_parse(const char *buf, size_t len, srr_candidate *out, srr_error *err)
+{
+    json_error_t je;
+    json_t *j;
+    srr_rc rc;
+    /* The producers' own shape is read without a jansson tree; anything
+     * else (and every error) takes the full path below: jansson's loader
+     * and candidate.c's srr_candidate_from_json. */
+    if (srr_candidate_parse_fast(buf, len, out))
+        return SRR_OK;
+    j = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &je);
+    memset(out, 0, sizeof(*out));
+    if (!j)
+        return srr_error_set(err, SRR_EINVAL, "not JSON: %s (line %d column %d)", je.text,
+                             je.line, je.column);
+    rc = srr_candidate_from_json(j, out, err);
+    json_decref(j);
+    return rc;
 }
