@@ -172,3 +172,24 @@ uint64_t srr_fnv1a(const char *s)
     }
     return h;
 }
+
+/* ---- sets of globs: the matcher of one field ---------------------------- */
+
+void srr_globset_free(srr_globset *gs)
+{
+    for (size_t i = 0; i < gs->n; i++)
+        srr_glob_free(&gs->v[i]);
+    free(gs->v);
+    gs->v = NULL;
+    gs->n = 0;
+}
+
+int srr_globset_any(const srr_globset *gs, const char *s)
+{
+    if (!s)
+        return 0;
+    for (size_t i = 0; i < gs->n; i++)
+        if (srr_glob_match(&gs->v[i], s))
+            return 1;
+    return 0;
+}

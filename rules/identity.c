@@ -24,24 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "reference.h"
 #include "rules_internal.h"
-
-/* The keys of monitors[] and its match are rows of core/reference.c. */
-#define MAX_SECTION_KEYS 16
-
-static srr_rc check_section_keys(const srr_yaml_node *map, const char *path, const char *section,
-                                 srr_error *err)
-{
-    const char *keys[MAX_SECTION_KEYS];
-    srr_ref_section_keys(section, keys, MAX_SECTION_KEYS);
-    return srr_yaml_check_keys(map, path, keys, err);
-}
-
-static int bit_in(unsigned mask, int v)
-{
-    return mask == 0 || (v >= 0 && v < 32 && (mask & (1u << v)));
-}
 
 /* The signal kind a check's signals have. */
 static srr_kind check_kind(const srr_check_rt *rt)
@@ -77,7 +60,7 @@ static srr_rc compile_monitor(const srr_yaml_node *n, size_t idx, srr_monitor_sr
     if (n->type != SRR_YAML_MAP)
         return srr_error_at(err, SRR_EINVAL, n->file, n->line, n->col,
                             "%s: expected a map with 'match' and 'group_by'", what);
-    if ((rc = check_section_keys(n, what, "monitors[]", err)) != SRR_OK)
+    if ((rc = srr_rules_check_keys(n, what, "monitors[]", err)) != SRR_OK)
         return rc;
     const srr_yaml_node *mt = srr_yaml_get(n, "match"), *gb = srr_yaml_get(n, "group_by");
     if (mt) {
@@ -85,7 +68,7 @@ static srr_rc compile_monitor(const srr_yaml_node *n, size_t idx, srr_monitor_sr
         if (mt->type != SRR_YAML_MAP)
             return srr_error_at(err, SRR_EINVAL, mt->file, mt->line, mt->col,
                                 "%s: expected a map of id, name and tags", sub);
-        if ((rc = check_section_keys(mt, sub, "monitors[].match", err)) != SRR_OK)
+        if ((rc = srr_rules_check_keys(mt, sub, "monitors[].match", err)) != SRR_OK)
             return rc;
         const srr_yaml_node *v;
         if ((v = srr_yaml_get(mt, "id")) &&
@@ -125,7 +108,8 @@ static void copy_globs(srr_globset *dst, const srr_globset *src)
  * thing, so they are not looked at. */
 static int rule_admits_check(const srr_rule *r, const srr_check *c, const srr_check_rt *rt)
 {
-    if (!bit_in(r->source_mask, (int)c->source) || !bit_in(r->kind_mask, (int)check_kind(rt)))
+    if (!srr_mask_has(r->source_mask, (int)c->source) ||
+        !srr_mask_has(r->kind_mask, (int)check_kind(rt)))
         return 0;
     if (r->check.n && !srr_globset_any(&r->check, c->name))
         return 0;
@@ -149,7 +133,8 @@ static int rule_admits_check(const srr_rule *r, const srr_check *c, const srr_ch
  * and its check matcher (if any) is not only about configured checks. */
 static int rule_admits_webhook(const srr_ruleset *rs, const srr_rule *r)
 {
-    if (!bit_in(r->source_mask, SRR_SRC_WEBHOOK) || !bit_in(r->kind_mask, SRR_KIND_MONITOR_ALERT))
+    if (!srr_mask_has(r->source_mask, SRR_SRC_WEBHOOK) ||
+        !srr_mask_has(r->kind_mask, SRR_KIND_MONITOR_ALERT))
         return 0;
     if (r->source_mask || !r->check.n)
         return 1;

@@ -1,6 +1,11 @@
 /* SPDX-License-Identifier: Apache-2.0
  *
- * policy.c - compiling a config into a ruleset and deciding on signals.
+ * policy.c - compiling a config into a ruleset (rules.h's
+ * srr_rules_compile*, srr_rules_destroy): the checks' conditions, the
+ * policy's rules and default, and the index and prefilters that make
+ * deciding fast. Deciding is policy_decide.c, `srr policy explain`'s
+ * rule-by-rule account policy_explain.c; all three share the layout in
+ * rules_internal.h.
  *
  * Compilation checks every check's `when` (and `limit`) and the `policy`
  * section, reporting the first problem as "file:line:col: ..." taken from
@@ -19,13 +24,8 @@
  *       default: {action, timebox, urgency, owner, reason}   # default: ignore
  *
  * Without a policy section every signal is investigated for 7 days.
- *
- * Deciding walks the rules in order with precompiled matchers (bit masks
- * for enums, shaped globs for text) and never allocates, so a 100-rule
- * policy evaluates well over a million signals per second.
  */
 #include <ctype.h>
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -38,8 +38,8 @@
  * where they are documented (srr_ref_section_keys). */
 #define MAX_SECTION_KEYS 64
 
-static srr_rc check_keys(const srr_yaml_node *map, const char *path, const char *section,
-                         srr_error *err)
+srr_rc srr_rules_check_keys(const srr_yaml_node *map, const char *path, const char *section,
+                            srr_error *err)
 {
     const char *keys[MAX_SECTION_KEYS];
     srr_ref_section_keys(section, keys, MAX_SECTION_KEYS);
@@ -47,15 +47,6 @@ static srr_rc check_keys(const srr_yaml_node *map, const char *path, const char 
 }
 
 /* ---- freeing ------------------------------------------------------------ */
-
-void srr_globset_free(srr_globset *gs)
-{
-    for (size_t i = 0; i < gs->n; i++)
-        srr_glob_free(&gs->v[i]);
-    free(gs->v);
-    gs->v = NULL;
-    gs->n = 0;
-}
 
 void srr_strv_free(char **v, size_t n)
 {
@@ -287,7 +278,7 @@ static srr_rc compile_match(const srr_yaml_node *m, const char *path, srr_rule *
                             srr_error *err)
 {
     char what[96];
-    srr_rc rc = check_keys(m, path, "policy.rules[].match", err);
+    srr_rc rc = srr_rules_check_keys(m, path, "policy.rules[].match", err);
     if (rc != SRR_OK)
         return rc;
     for (size_t i = 0; i < m->n && rc == SRR_OK; i++) {
@@ -387,18 +378,14 @@ static srr_rc read_level(const srr_yaml_node *n, const char *what, char **out, s
     return SRR_OK;
 }
 
-/* Reads action/timebox/urgency/owner/reason of a rule or of the default. */
-static srr_rc compile_outcome(const srr_yaml_node *map, const char *path, srr_rule *r,
-                              srr_error *err)
+/* Reads a rule's action and, for 'investigate' (only), its time-box. */
+static srr_rc read_action(const srr_yaml_node *map, const char *path, srr_rule *r, srr_error *err)
 {
     char what[96];
     char *s = NULL;
     srr_rc rc;
     const srr_yaml_node *an = srr_yaml_get(map, "action");
     const srr_yaml_node *tn = srr_yaml_get(map, "timebox");
-    const srr_yaml_node *un = srr_yaml_get(map, "urgency");
-    const srr_yaml_node *on = srr_yaml_get(map, "owner");
-    const srr_yaml_node *rn = srr_yaml_get(map, "reason");
 
     if (!an)
         return srr_error_at(err, SRR_EINVAL, map->file, map->line, map->col,
@@ -417,7 +404,6 @@ static srr_rc compile_outcome(const srr_yaml_node *map, const char *path, srr_ru
         return rc;
     }
     free(s);
-    s = NULL;
 
     if (tn) {
         snprintf(what, sizeof what, "%s.timebox", path);
@@ -437,13 +423,19 @@ static srr_rc compile_outcome(const srr_yaml_node *map, const char *path, srr_ru
                             "7d')",
                             path);
     }
-
-    const srr_yaml_node *in = srr_yaml_get(map, "impact");
-    const srr_yaml_node *ln = srr_yaml_get(map, "likelihood");
-    const srr_yaml_node *lb = srr_yaml_get(map, "labels");
-    const srr_yaml_node *gb = srr_yaml_get(map, "group_by");
     r->action_line = an->line;
     r->action_col = an->col;
+    return SRR_OK;
+}
+
+/* Reads impact and likelihood (both or neither, and then no urgency). */
+static srr_rc read_levels(const srr_yaml_node *map, const char *path, srr_rule *r, srr_error *err)
+{
+    char what[96];
+    srr_rc rc;
+    const srr_yaml_node *in = srr_yaml_get(map, "impact");
+    const srr_yaml_node *ln = srr_yaml_get(map, "likelihood");
+    const srr_yaml_node *un = srr_yaml_get(map, "urgency");
     if ((in != NULL) != (ln != NULL)) {
         const srr_yaml_node *x = in ? in : ln;
         return srr_error_at(err, SRR_EINVAL, x->file, x->line, x->col,
@@ -464,6 +456,16 @@ static srr_rc compile_outcome(const srr_yaml_node *map, const char *path, srr_ru
         if ((rc = read_level(ln, what, &r->likelihood, err)) != SRR_OK)
             return rc;
     }
+    return SRR_OK;
+}
+
+/* Reads the labels a record gets and the rule-level group_by (tag keys). */
+static srr_rc read_lists(const srr_yaml_node *map, const char *path, srr_rule *r, srr_error *err)
+{
+    char what[96];
+    srr_rc rc;
+    const srr_yaml_node *lb = srr_yaml_get(map, "labels");
+    const srr_yaml_node *gb = srr_yaml_get(map, "group_by");
     if (lb) {
         snprintf(what, sizeof what, "%s.labels", path);
         if ((rc = srr_rules_read_strv(lb, what, 1, &r->labels, &r->nlabels, err)) != SRR_OK)
@@ -481,22 +483,48 @@ static srr_rc compile_outcome(const srr_yaml_node *map, const char *path, srr_ru
                                     "a glob)",
                                     what, r->group_by[i]);
     }
+    return SRR_OK;
+}
 
-    r->urgency = in ? urgency_of(r->impact, r->likelihood) : SRR_URGENCY_MEDIUM;
-    if (un) {
-        snprintf(what, sizeof what, "%s.urgency", path);
-        if ((rc = srr_yaml_string(un, what, &s, err)) != SRR_OK)
-            return rc;
-        if (srr_urgency_parse(s, &r->urgency) != SRR_OK) {
-            rc = srr_error_at(err, SRR_EINVAL, un->file, un->line, un->col,
-                              "%s: unknown urgency '%s' (expected low, medium, high or "
-                              "critical)",
-                              what, s);
-            free(s);
-            return rc;
-        }
-        free(s);
-    }
+/* Sets the urgency: impact x likelihood when given, else `urgency:`, else
+ * medium. */
+static srr_rc read_urgency(const srr_yaml_node *map, const char *path, srr_rule *r,
+                           srr_error *err)
+{
+    char what[96];
+    char *s = NULL;
+    srr_rc rc;
+    const srr_yaml_node *un = srr_yaml_get(map, "urgency");
+    r->urgency = r->impact ? urgency_of(r->impact, r->likelihood) : SRR_URGENCY_MEDIUM;
+    if (!un)
+        return SRR_OK;
+    snprintf(what, sizeof what, "%s.urgency", path);
+    if ((rc = srr_yaml_string(un, what, &s, err)) != SRR_OK)
+        return rc;
+    if (srr_urgency_parse(s, &r->urgency) != SRR_OK)
+        rc = srr_error_at(err, SRR_EINVAL, un->file, un->line, un->col,
+                          "%s: unknown urgency '%s' (expected low, medium, high or "
+                          "critical)",
+                          what, s);
+    free(s);
+    return rc;
+}
+
+/* Reads action/timebox/urgency/owner/reason of a rule or of the default;
+ * the first problem found, in that order, is the error. */
+static srr_rc compile_outcome(const srr_yaml_node *map, const char *path, srr_rule *r,
+                              srr_error *err)
+{
+    char what[96];
+    srr_rc rc;
+    const srr_yaml_node *on = srr_yaml_get(map, "owner");
+    const srr_yaml_node *rn = srr_yaml_get(map, "reason");
+
+    if ((rc = read_action(map, path, r, err)) != SRR_OK ||
+        (rc = read_levels(map, path, r, err)) != SRR_OK ||
+        (rc = read_lists(map, path, r, err)) != SRR_OK ||
+        (rc = read_urgency(map, path, r, err)) != SRR_OK)
+        return rc;
     if (on) {
         snprintf(what, sizeof what, "%s.owner", path);
         if ((rc = srr_yaml_string(on, what, &r->owner, err)) != SRR_OK)
@@ -520,7 +548,7 @@ static srr_rc compile_rule(srr_ruleset *rs, const srr_yaml_node *item, size_t id
     char path[64], what[80];
     snprintf(path, sizeof path, "policy.rules[%zu]", idx);
     srr_rule *r = &rs->rules[idx];
-    srr_rc rc = check_keys(item, path, "policy.rules[]", err);
+    srr_rc rc = srr_rules_check_keys(item, path, "policy.rules[]", err);
     if (rc != SRR_OK)
         return rc;
     r->line = item->line;
@@ -581,9 +609,6 @@ static int exact_by_prefilter(const srr_globset *gs)
     }
 }
 
-int srr_globset_any(const srr_globset *gs, const char *s);
-static int bit_in(unsigned mask, int v);
-
 /* The bloom of a list of exact names (0 unless every glob is exact). */
 static uint64_t bloom_of(const srr_globset *gs)
 {
@@ -596,20 +621,13 @@ static uint64_t bloom_of(const srr_globset *gs)
     return b;
 }
 
-#define GROUP_SK (SRR_SRC__COUNT * SRR_KIND__COUNT * 2) /* source x kind x status */
 #define INDEX_MAX_ENTRIES (4u << 20)
-
-/* The group of a signal of check k (nchecks = not a configured check). */
-static size_t group_of(size_t k, int src, int kind, int st)
-{
-    return k * GROUP_SK + ((size_t)src * SRR_KIND__COUNT + (size_t)kind) * 2 + (size_t)st;
-}
 
 /* Builds the rule index and the check name table (see struct srr_ruleset). */
 static void build_check_index(srr_ruleset *rs)
 {
     const srr_config *cfg = rs->cfg;
-    size_t nc = cfg ? cfg->nchecks : 0, ngroups = (nc + 1) * GROUP_SK, total = 0;
+    size_t nc = cfg ? cfg->nchecks : 0, ngroups = (nc + 1) * SRR_RULE_GROUPS_PER_CHECK, total = 0;
     if (rs->nrules == 0 || ngroups * rs->nrules > INDEX_MAX_ENTRIES)
         return;
     /* Per rule and check: can its check matcher match that check? */
@@ -626,12 +644,12 @@ static void build_check_index(srr_ruleset *rs)
         for (int src = 0; src < SRR_SRC__COUNT; src++)
             for (int kind = 0; kind < SRR_KIND__COUNT; kind++)
                 for (int st = 0; st < 2; st++) {
-                    size_t g = group_of(k, src, kind, st);
+                    size_t g = srr_rule_group(k, src, kind, st);
                     rs->by_group_off[g] = total;
                     for (size_t i = 0; i < rs->nrules; i++) {
                         const srr_rule *r = &rs->rules[i];
-                        if (ok[k * rs->nrules + i] && bit_in(r->source_mask, src) &&
-                            bit_in(r->kind_mask, kind) && bit_in(r->status_mask, st))
+                        if (ok[k * rs->nrules + i] && srr_mask_has(r->source_mask, src) &&
+                            srr_mask_has(r->kind_mask, kind) && srr_mask_has(r->status_mask, st))
                             rs->by_group[total++] = (uint32_t)i;
                     }
                 }
@@ -676,7 +694,7 @@ static srr_rc compile_policy(srr_ruleset *rs, const srr_yaml_node *p, srr_error 
                                     "investigation");
         return SRR_OK;
     }
-    if ((rc = check_keys(p, "policy", "policy", err)) != SRR_OK)
+    if ((rc = srr_rules_check_keys(p, "policy", "policy", err)) != SRR_OK)
         return rc;
 
     const srr_yaml_node *mx = srr_yaml_get(p, "max_new_drafts");
@@ -731,7 +749,7 @@ static srr_rc compile_policy(srr_ruleset *rs, const srr_yaml_node *p, srr_error 
     const srr_yaml_node *d = srr_yaml_get(p, "default");
     if (d) {
         rs->has_default = 1;
-        if ((rc = check_keys(d, "policy.default", "policy.default", err)) != SRR_OK)
+        if ((rc = srr_rules_check_keys(d, "policy.default", "policy.default", err)) != SRR_OK)
             return rc;
         rs->def.line = d->line;
         rs->def.col = d->col;
@@ -770,609 +788,4 @@ srr_rc srr_rules_compile_policy(const srr_config *cfg, const srr_yaml_node *poli
 fail:
     srr_rules_destroy(rs);
     return rc;
-}
-
-/* ---- deciding ----------------------------------------------------------- */
-
-const srr_rule *srr_rules_rule_at(const srr_ruleset *rs, size_t i)
-{
-    return i < rs->nrules ? &rs->rules[i] : &rs->def;
-}
-
-int srr_globset_any(const srr_globset *gs, const char *s)
-{
-    if (!s)
-        return 0;
-    for (size_t i = 0; i < gs->n; i++)
-        if (srr_glob_match(&gs->v[i], s))
-            return 1;
-    return 0;
-}
-
-/* Priority is compared case-insensitively (patterns are upper-cased). */
-static int priority_any(const srr_globset *gs, const char *prio)
-{
-    char up[16];
-    if (!prio)
-        return 0;
-    size_t i = 0;
-    for (; prio[i] && i < sizeof up - 1; i++)
-        up[i] = (char)toupper((unsigned char)prio[i]);
-    up[i] = '\0';
-    return srr_globset_any(gs, up);
-}
-
-static int bit_in(unsigned mask, int v)
-{
-    return mask == 0 || (v >= 0 && v < 32 && (mask & (1u << v)));
-}
-
-/* Index of the first tag glob that matches no tag of sig, or -1. */
-static long missing_tag(const srr_rule *r, const srr_signal *sig)
-{
-    for (size_t i = 0; i < r->tags.n; i++) {
-        const srr_glob *g = &r->tags.v[i];
-        size_t j = 0;
-        while (j < sig->ntags &&
-               ((g->first && sig->tags[j][0] != g->first) || !srr_glob_match(g, sig->tags[j])))
-            j++;
-        if (j == sig->ntags)
-            return (long)i;
-    }
-    return -1;
-}
-
-/* 1 when the signal's condition uses measure m ("p95 > 300ms" -> p95). */
-static int measure_is(const srr_signal *sig, srr_measure m)
-{
-    const char *name = srr_measure_name(m), *c = sig->condition;
-    if (!c)
-        return 0;
-    while (*c == ' ')
-        c++;
-    size_t n = strlen(name), i = 0;
-    while (i < n && (c[i] | 0x20) == name[i])
-        i++;
-    return i == n && (c[n] == '\0' || c[n] == ' ' || c[n] == '<' || c[n] == '>' ||
-                      c[n] == '=' || c[n] == '!');
-}
-
-/* The value matcher: 0 no, 1 yes; *bad_measure set when the measure
- * differs. */
-static int value_holds(const srr_rule *r, const srr_signal *sig, int *bad_measure)
-{
-    *bad_measure = 0;
-    if (r->value_has_measure && !measure_is(sig, r->value.measure)) {
-        *bad_measure = 1;
-        return 0;
-    }
-    return srr_cmp_holds(r->value.op, sig->value, srr_quantity_in(&r->value.q, sig->unit));
-}
-
-/* The matchers that need no history. */
-static int static_matches(const srr_rule *r, const srr_signal *sig)
-{
-    int bad;
-    if (!bit_in(r->source_mask, (int)sig->source) || !bit_in(r->kind_mask, (int)sig->kind) ||
-        !bit_in(r->status_mask, (int)sig->status))
-        return 0;
-    if (r->check.n && !srr_globset_any(&r->check, sig->check))
-        return 0;
-    if (r->service.n && !srr_globset_any(&r->service, sig->service))
-        return 0;
-    if (r->env.n && !srr_globset_any(&r->env, sig->env))
-        return 0;
-    if (r->priority.n && !priority_any(&r->priority, sig->priority))
-        return 0;
-    if (r->has_value && !value_holds(r, sig, &bad))
-        return 0;
-    return r->tags.n == 0 || missing_tag(r, sig) < 0;
-}
-
-#define WEEK_S (7 * 86400)
-
-static int64_t recurrence_period(const srr_recurrence *rc, const srr_signal *sig)
-{
-    if (rc->period_s > 0)
-        return rc->period_s;
-    if (sig->window_end > sig->window_start && sig->window_start > 0)
-        return sig->window_end - sig->window_start;
-    return WEEK_S;
-}
-
-/* In how many of the last `of` periods (ending with the signal's window)
- * the fingerprint fired: a sighting belongs to the period its distance
- * from the signal's window end rounds to, so sightings taken at each
- * sweep's window end land one per period. */
-static long recurrence_count(const srr_recurrence *rc, const srr_signal *sig,
-                             const srr_history *h)
-{
-    unsigned char seen[1000];
-    int64_t period = recurrence_period(rc, sig);
-    int64_t ref = sig->window_end > 0 ? sig->window_end : sig->observed_at;
-    long of = rc->of < 1000 ? rc->of : 1000, n = 0;
-    memset(seen, 0, (size_t)of);
-    if (sig->status == SRR_STATUS_FIRING)
-        seen[0] = 1;
-    for (size_t i = 0; i < h->nsightings; i++) {
-        const srr_sighting *s = &h->sightings[i];
-        if (s->status != SRR_STATUS_FIRING)
-            continue;
-        double k = floor((double)(ref - s->at) / (double)period + 0.5);
-        if (k >= 0 && k < (double)of)
-            seen[(long)k] = 1;
-    }
-    for (long i = 0; i < of; i++)
-        n += seen[i];
-    return n;
-}
-
-/* How many times the thing fired and then went clear within the window
- * ending at the signal's observation: its observations (the signal
- * among them, in order of their own time, merged with any observation of
- * the same time: a thing with a firing member is firing) counted as
- * firing -> clear transitions, whichever rule matched each. */
-static long flap_count(const srr_flapping *f, const srr_signal *sig, const srr_history *h)
-{
-    int64_t ref = sig->observed_at, from = ref - f->window_s, cur_at = INT64_MIN;
-    int prev = -1, cur = -1, placed = 0;
-    long n = 0;
-    for (size_t i = 0; i <= h->nsightings; i++) {
-        int64_t at;
-        int st;
-        if (i < h->nsightings && !placed && h->sightings[i].at > ref) {
-            at = ref; /* the signal goes before this later one */
-            st = (int)sig->status;
-            placed = 1;
-            i--;
-        } else if (i < h->nsightings) {
-            at = h->sightings[i].at;
-            st = (int)h->sightings[i].status;
-        } else if (!placed) {
-            at = ref;
-            st = (int)sig->status;
-            placed = 1;
-        } else {
-            break;
-        }
-        if (at < from || at > ref)
-            continue;
-        if (at == cur_at) { /* one time, one status: firing when any member fired */
-            if (st == SRR_STATUS_FIRING)
-                cur = SRR_STATUS_FIRING;
-            continue;
-        }
-        if (prev == SRR_STATUS_FIRING && cur == SRR_STATUS_RECOVERED)
-            n++;
-        if (cur >= 0)
-            prev = cur;
-        cur = st;
-        cur_at = at;
-    }
-    if (prev == SRR_STATUS_FIRING && cur == SRR_STATUS_RECOVERED)
-        n++;
-    return n;
-}
-
-/* The history matchers: 1 when they hold (or the rule has none). */
-static int history_matches(const srr_rule *r, const srr_signal *sig, const srr_history *h)
-{
-    if (r->has_recurrence &&
-        !srr_cmp_holds(r->recurrence.op, (double)recurrence_count(&r->recurrence, sig, h),
-                       (double)r->recurrence.n))
-        return 0;
-    if (r->has_flapping && !srr_cmp_holds(r->flapping.op, (double)flap_count(&r->flapping, sig, h),
-                                          (double)r->flapping.n))
-        return 0;
-    return 1;
-}
-
-static int needs_history(const srr_rule *r)
-{
-    return r->has_recurrence || r->has_flapping;
-}
-
-static void put_globs(srr_sb *sb, const srr_globset *gs)
-{
-    for (size_t i = 0; i < gs->n; i++) {
-        srr_sb_put(sb, i ? (i + 1 == gs->n ? " or '" : ", '") : "'");
-        srr_sb_put(sb, gs->v[i].pat);
-        srr_sb_put(sb, "'");
-    }
-}
-
-static void put_mask(srr_sb *sb, unsigned mask, const char *(*name)(int))
-{
-    int first = 1;
-    for (int v = 0; v < 32; v++)
-        if (mask & (1u << v)) {
-            srr_sb_put(sb, first ? "" : " or ");
-            srr_sb_put(sb, name(v));
-            first = 0;
-        }
-}
-
-static const char *source_name_i(int v) { return srr_source_name((srr_source)v); }
-static const char *kind_name_i(int v) { return srr_kind_name((srr_kind)v); }
-static const char *status_name_i(int v) { return srr_status_name((srr_status)v); }
-
-/* "seen in 3 of the last 4 sweeps" / "fired and recovered 2 times in 7d". */
-static void put_history_facts(srr_sb *sb, const srr_rule *r, const srr_signal *sig,
-                              const srr_history *h)
-{
-    if (r->has_recurrence) {
-        srr_sb_printf(sb, "seen in %ld of the last %ld %s", recurrence_count(&r->recurrence, sig, h),
-                      r->recurrence.of, r->recurrence.period_s == 0 ? "sweeps" : "periods");
-        if (r->recurrence.period_s)
-            srr_sb_printf(sb, " of %lldh", (long long)(r->recurrence.period_s / 3600));
-    }
-    if (r->has_flapping) {
-        char d[24];
-        srr_fmt_number((double)r->flapping.window_s / 86400.0, d, sizeof d);
-        srr_sb_printf(sb, "%sfired and recovered %ld time%s in %sd", r->has_recurrence ? ", " : "",
-                      flap_count(&r->flapping, sig, h), flap_count(&r->flapping, sig, h) == 1 ? "" : "s",
-                      d);
-    }
-}
-
-/* Writes why rule r does not match sig, one clause for the first matcher
- * that fails ("service is 'payments', rule wants 'checkout*'"); returns 1
- * and writes "matches" when it does match, 2 when it matches except for
- * history matchers that cannot be judged without the history (hist NULL).
- * Kept in step with static_matches()/history_matches(), the fast path of
- * the same logic. */
-static int rule_why_not(const srr_rule *r, const srr_signal *sig, const srr_history *hist,
-                        srr_sb *sb)
-{
-    const struct {
-        const char *field;
-        const srr_globset *gs;
-        const char *value;
-    } texts[] = {
-        {"check", &r->check, sig->check},
-        {"service", &r->service, sig->service},
-        {"env", &r->env, sig->env},
-    };
-    if (!bit_in(r->source_mask, (int)sig->source)) {
-        srr_sb_printf(sb, "source is %s, rule wants ", srr_source_name(sig->source));
-        put_mask(sb, r->source_mask, source_name_i);
-        return 0;
-    }
-    if (!bit_in(r->kind_mask, (int)sig->kind)) {
-        srr_sb_printf(sb, "kind is %s, rule wants ", srr_kind_name(sig->kind));
-        put_mask(sb, r->kind_mask, kind_name_i);
-        return 0;
-    }
-    if (!bit_in(r->status_mask, (int)sig->status)) {
-        srr_sb_printf(sb, "status is %s, rule wants ", srr_status_name(sig->status));
-        put_mask(sb, r->status_mask, status_name_i);
-        return 0;
-    }
-    for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++) {
-        if (texts[i].gs->n == 0 || srr_globset_any(texts[i].gs, texts[i].value))
-            continue;
-        if (texts[i].value)
-            srr_sb_printf(sb, "%s is '%s', rule wants ", texts[i].field, texts[i].value);
-        else
-            srr_sb_printf(sb, "signal has no %s, rule wants ", texts[i].field);
-        put_globs(sb, texts[i].gs);
-        return 0;
-    }
-    if (r->priority.n && !priority_any(&r->priority, sig->priority)) {
-        if (sig->priority)
-            srr_sb_printf(sb, "priority is %s, rule wants ", sig->priority);
-        else
-            srr_sb_put(sb, "signal has no monitor priority, rule wants ");
-        put_globs(sb, &r->priority);
-        return 0;
-    }
-    long t = r->tags.n ? missing_tag(r, sig) : -1;
-    if (t >= 0) {
-        srr_sb_printf(sb, "no tag matches '%s' (tags: ", r->tags.v[t].pat);
-        if (sig->ntags)
-            srr_sb_put_tags(sb, sig);
-        else
-            srr_sb_put(sb, "none");
-        srr_sb_put(sb, ")");
-        return 0;
-    }
-    int bad = 0;
-    if (r->has_value && !value_holds(r, sig, &bad)) {
-        char v[48];
-        srr_fmt_value(sig->value, sig->unit, v, sizeof v);
-        if (bad)
-            srr_sb_printf(sb, "condition is '%s', rule wants the measure of '%s'",
-                          sig->condition ? sig->condition : "none", r->value_text);
-        else
-            srr_sb_printf(sb, "value %s does not hold '%s'", v, r->value_text);
-        return 0;
-    }
-    if (needs_history(r)) {
-        if (!hist) {
-            srr_sb_put(sb, "needs the history (");
-            if (r->has_recurrence)
-                srr_sb_printf(sb, "recurrence '%s'", r->recurrence_text);
-            if (r->has_flapping)
-                srr_sb_printf(sb, "%sflapping '%s'", r->has_recurrence ? ", " : "",
-                              r->flapping_text);
-            srr_sb_put(sb, "): the writer decides");
-            return 2;
-        }
-        if (!history_matches(r, sig, hist)) {
-            put_history_facts(sb, r, sig, hist);
-            srr_sb_put(sb, ", rule wants ");
-            if (r->has_recurrence)
-                srr_sb_printf(sb, "recurrence '%s'", r->recurrence_text);
-            if (r->has_flapping)
-                srr_sb_printf(sb, "%sflapping '%s'", r->has_recurrence ? " and " : "",
-                              r->flapping_text);
-            return 0;
-        }
-    }
-    srr_sb_put(sb, "matches");
-    return 1;
-}
-
-int srr_rules_explain_rule(const srr_ruleset *rs, size_t i, const srr_signal *sig, char *out,
-                           size_t n)
-{
-    srr_sb sb;
-    srr_sb_init(&sb, out, n);
-    if (i >= rs->nrules) {
-        srr_sb_put(&sb, "matches (the default matches every signal)");
-        return 1;
-    }
-    return rule_why_not(&rs->rules[i], sig, NULL, &sb) == 1;
-}
-
-/* Ends a sentence cut short with "…" (on a character boundary). */
-static void finish_reason(srr_sb *sb)
-{
-    static const char ellipsis[] = "\xe2\x80\xa6";
-    if (!sb->full)
-        return;
-    size_t keep = srr_utf8_cut(sb->p, sb->len, sb->cap - 1 - (sizeof ellipsis - 1));
-    memcpy(sb->p + keep, ellipsis, sizeof ellipsis);
-    sb->len = keep + sizeof ellipsis - 1;
-}
-
-/* "<kind> on <check> — <summary>" (the summary when there is one). */
-static void put_what(srr_sb *sb, const srr_signal *sig)
-{
-    srr_sb_put(sb, srr_kind_name(sig->kind));
-    srr_sb_put(sb, " on ");
-    srr_sb_put(sb, sig->check ? sig->check : "?");
-    if (sig->summary && *sig->summary) {
-        srr_sb_put(sb, " \xe2\x80\x94 ");
-        srr_sb_put(sb, sig->summary);
-    }
-}
-
-/* Fills the outcome fields of *out from rule r (index i). */
-static void fill_outcome(const srr_ruleset *rs, const srr_rule *r, size_t i, srr_decision *out)
-{
-    (void)rs;
-    out->action = r->action;
-    out->rule_index = (int)i;
-    out->rule = r->name;
-    out->urgency = r->urgency;
-    out->timebox_s = r->action == SRR_ACTION_INVESTIGATE ? r->timebox_s : 0;
-    out->owner = r->owner;
-    out->impact = r->impact;
-    out->likelihood = r->likelihood;
-    out->labels = (const char *const *)r->labels;
-    out->nlabels = r->nlabels;
-    out->history_rule = needs_history(r);
-    out->flapping_rule = r->has_flapping;
-}
-
-/* The one human sentence of a decision. */
-static void build_reason(const srr_rule *r, size_t i, int is_default, const srr_signal *sig,
-                         const srr_history *hist, int proposed_for_history, srr_decision *out)
-{
-    srr_sb sb;
-    srr_sb_init(&sb, out->reason, sizeof out->reason);
-    if (proposed_for_history) {
-        srr_sb_printf(&sb, "Rule '%s' (#%zu) may apply once the writer counts this "
-                           "fingerprint's history, so %s is proposed: ",
-                      r->name, i + 1, srr_action_name(r->action));
-        put_what(&sb, sig);
-        srr_sb_put(&sb, ".");
-        finish_reason(&sb);
-        return;
-    }
-    if (r->reason) {
-        srr_sb_put(&sb, r->reason);
-        if (is_default) {
-            srr_sb_put(&sb, " (default, no rule matched: ");
-        } else {
-            srr_sb_put(&sb, " (rule '");
-            srr_sb_put(&sb, r->name);
-            srr_sb_put(&sb, "', #");
-            srr_sb_putu(&sb, i + 1);
-            srr_sb_put(&sb, ": ");
-        }
-        if (sig->summary && *sig->summary)
-            srr_sb_put(&sb, sig->summary);
-        else
-            put_what(&sb, sig);
-        if (hist && needs_history(r)) {
-            srr_sb_put(&sb, "; ");
-            put_history_facts(&sb, r, sig, hist);
-        }
-        srr_sb_put(&sb, ")");
-    } else {
-        if (is_default) {
-            srr_sb_put(&sb, "No rule matched (default): ");
-        } else {
-            srr_sb_put(&sb, "Matched rule '");
-            srr_sb_put(&sb, r->name);
-            srr_sb_put(&sb, "' (#");
-            srr_sb_putu(&sb, i + 1);
-            srr_sb_put(&sb, "): ");
-        }
-        put_what(&sb, sig);
-        if (hist && needs_history(r)) {
-            srr_sb_put(&sb, ", ");
-            put_history_facts(&sb, r, sig, hist);
-        }
-        srr_sb_put(&sb, " \xe2\x86\x92 ");
-        srr_sb_put(&sb, srr_action_name(r->action));
-        srr_sb_put(&sb, ".");
-    }
-    finish_reason(&sb);
-}
-
-/* One pass over a signal's text field: its first and last 8 bytes (as
- * srr_load8 and srr_load8_tail lay them out) and, when `hash` is set, its
- * FNV-1a. NULL gives zeros. */
-static void scan_field(const char *s, int hash, uint64_t *head, uint64_t *tail, uint64_t *h)
-{
-    uint64_t fnv = 1469598103934665603ULL;
-    size_t n = 0;
-    *head = *tail = 0;
-    if (!s) {
-        *h = 0;
-        return;
-    }
-    if (hash) {
-        for (; s[n]; n++) {
-            fnv ^= (unsigned char)s[n];
-            fnv *= 1099511628211ULL;
-        }
-        *h = fnv;
-    } else {
-        n = strlen(s);
-    }
-    *head = srr_load8(s);
-    *tail = srr_load8_tail(s, n);
-}
-
-/* The walk shared by both views. hist NULL: the producer's view. */
-static void decide(const srr_ruleset *rs, const srr_signal *sig, const srr_history *hist,
-                   srr_decision *out)
-{
-    size_t i = rs->nrules, j, n = rs->nrules;
-    const srr_rule *r = NULL;
-    long unknown = -1, unknown_act = -1; /* first rules that need the history */
-    uint64_t hc, hs = 0, he = 0, c8, s8, e8, ct, stl, et;
-    scan_field(sig->check, 1, &c8, &ct, &hc);
-    scan_field(sig->service, rs->bloom_service, &s8, &stl, &hs);
-    scan_field(sig->env, rs->bloom_env, &e8, &et, &he);
-    const uint64_t bc = srr_bloom_bit(hc), bs = rs->bloom_service ? srr_bloom_bit(hs) : 0,
-                   be = rs->bloom_env ? srr_bloom_bit(he) : 0;
-    const int src = (int)sig->source, kind = (int)sig->kind, st = (int)sig->status;
-    /* Only the rules the index admits for this check, source, kind and
-     * status (their masks then hold: not tested again below). */
-    const uint32_t *idx = NULL;
-    int masks_known = 0;
-    long k = -2; /* the configured check, once looked up */
-    if (rs->by_group && src >= 0 && src < SRR_SRC__COUNT && kind >= 0 &&
-        kind < SRR_KIND__COUNT && st >= 0 && st < 2) {
-        k = srr_rules_check_lookup(rs, sig->check, hc);
-        size_t g = group_of(k >= 0 ? (size_t)k : rs->cfg->nchecks, src, kind, st);
-        idx = rs->by_group + rs->by_group_off[g];
-        n = rs->by_group_off[g + 1] - rs->by_group_off[g];
-        masks_known = 1;
-    }
-    for (j = 0; j < n; j++) {
-        size_t ri = idx ? idx[j] : j;
-        const srr_rule_hot *h = &rs->hot[ri];
-        if ((!masks_known && (!bit_in(h->source_mask, src) || !bit_in(h->kind_mask, kind) ||
-                              !bit_in(h->status_mask, st))) ||
-            (c8 & h->check.mask) != h->check.bytes ||
-            (s8 & h->service.mask) != h->service.bytes || (e8 & h->env.mask) != h->env.bytes ||
-            (ct & h->check_sfx.mask) != h->check_sfx.bytes ||
-            (stl & h->service_sfx.mask) != h->service_sfx.bytes ||
-            (et & h->env_sfx.mask) != h->env_sfx.bytes ||
-            (h->check_bloom && !(h->check_bloom & bc)) ||
-            (h->service_bloom && !(h->service_bloom & bs)) ||
-            (h->env_bloom && !(h->env_bloom & be)))
-            continue;
-        const srr_rule *cand = &rs->rules[ri];
-        if (h->needs_full && !static_matches(cand, sig))
-            continue;
-        if (needs_history(cand)) {
-            if (!hist) {
-                if (unknown < 0)
-                    unknown = (long)ri;
-                if (unknown_act < 0 && cand->action != SRR_ACTION_IGNORE)
-                    unknown_act = (long)ri;
-                continue;
-            }
-            if (!history_matches(cand, sig, hist))
-                continue;
-        }
-        r = cand;
-        i = ri;
-        break;
-    }
-    int is_default = (r == NULL);
-    if (is_default)
-        r = &rs->def;
-    if (r->action == SRR_ACTION_IGNORE && unknown_act >= 0) {
-        const srr_rule *u = &rs->rules[unknown_act];
-        fill_outcome(rs, u, (size_t)unknown_act, out);
-        out->provisional = 1;
-        build_reason(u, (size_t)unknown_act, 0, sig, NULL, 1, out);
-    } else {
-        fill_outcome(rs, r, i, out);
-        out->provisional = unknown >= 0;
-        build_reason(r, i, is_default, sig, hist, 0, out);
-    }
-    /* What thing it is comes from its source, whichever rule won. */
-    srr_rules_source_group(rs, sig, k, out);
-}
-
-void srr_rules_decide(const srr_ruleset *rs, const srr_signal *sig, srr_decision *out)
-{
-    decide(rs, sig, NULL, out);
-}
-
-void srr_rules_decide_history(const srr_ruleset *rs, const srr_signal *sig,
-                              const srr_history *hist, srr_decision *out)
-{
-    static const srr_history none;
-    decide(rs, sig, hist ? hist : &none, out);
-}
-
-/* ---- explaining --------------------------------------------------------- */
-
-void srr_rules_explain(const srr_ruleset *rs, const srr_signal *sig, const srr_history *hist,
-                       srr_explanation *out)
-{
-    memset(out, 0, sizeof *out);
-    if (hist)
-        srr_rules_decide_history(rs, sig, hist, &out->decision);
-    else
-        srr_rules_decide(rs, sig, &out->decision);
-    size_t last = (size_t)out->decision.rule_index;
-    /* A proposal made for a history rule still shows every rule up to the
-     * static winner. */
-    size_t upto = rs->nrules;
-    out->v = srr_calloc(rs->nrules + 1, sizeof *out->v);
-    for (size_t i = 0; i <= upto; i++) {
-        srr_rule_trace *t = &out->v[out->n++];
-        const srr_rule *r = srr_rules_rule_at(rs, i);
-        srr_sb sb;
-        srr_sb_init(&sb, t->why, sizeof t->why);
-        t->index = (int)i;
-        t->rule = r->name;
-        int m = i == rs->nrules ? 1 : rule_why_not(r, sig, hist, &sb);
-        if (i == rs->nrules)
-            srr_sb_put(&sb, "matches (the default matches every signal)");
-        t->needs_history = m == 2;
-        t->matched = m == 1;
-        if (m == 1)
-            break;
-    }
-    (void)last;
-}
-
-void srr_explanation_clear(srr_explanation *e)
-{
-    if (!e)
-        return;
-    free(e->v);
-    memset(e, 0, sizeof *e);
 }

@@ -46,7 +46,7 @@ typedef struct srr_globset {
     size_t n;
 } srr_globset;
 
-/* Frees the globs of a set and empties it. */
+/* Frees the globs of a set and empties it (glob.c, as the next). */
 void srr_globset_free(srr_globset *gs);
 /* 1 when some glob of the set matches s (0 for NULL s or an empty set). */
 int srr_globset_any(const srr_globset *gs, const char *s);
@@ -199,6 +199,17 @@ struct srr_ruleset {
     size_t nmonitors;
 };
 
+/* The rule index's groups: per check, one per source x kind x status. */
+#define SRR_RULE_GROUPS_PER_CHECK (SRR_SRC__COUNT * SRR_KIND__COUNT * 2)
+
+/* The group of a signal of check k (k = nchecks: not a configured check),
+ * its source, kind and status (0 firing, 1 recovered). */
+static inline size_t srr_rule_group(size_t k, int src, int kind, int st)
+{
+    return k * SRR_RULE_GROUPS_PER_CHECK + ((size_t)src * SRR_KIND__COUNT + (size_t)kind) * 2 +
+           (size_t)st;
+}
+
 /* ---- identity (identity.c) ------------------------------------------------ */
 
 /* Compiles the config's `monitors:` section and carries every rule-level
@@ -219,6 +230,11 @@ int srr_rules_group_lint(const srr_ruleset *rs, size_t k, char *out, size_t n);
 void srr_rules_group_text(const srr_signal *sig, const srr_decision *d, char *out, size_t n);
 /* Index of the configured check named `name` (h = srr_fnv1a(name)), or -1. */
 long srr_rules_check_lookup(const srr_ruleset *rs, const char *name, uint64_t h);
+/* Checks that map (at path) has only the keys core/reference.c lists for
+ * section ("policy.rules[]", "monitors[]"); SRR_EINVAL naming
+ * file:line:col of the first other key (policy.c, as the next two). */
+srr_rc srr_rules_check_keys(const srr_yaml_node *map, const char *path, const char *section,
+                            srr_error *err);
 /* The YAML readers of policy.c: globs (upper: upper-cased) and a string or
  * list of strings (allow_empty: [] gives none). */
 srr_rc srr_rules_read_globs(const srr_yaml_node *n, const char *what, int upper, srr_globset *gs,
@@ -238,6 +254,30 @@ int srr_rules_explain_rule(const srr_ruleset *rs, size_t i, const srr_signal *si
 
 /* The rule whose index a decision names (the default for nrules). */
 const srr_rule *srr_rules_rule_at(const srr_ruleset *rs, size_t i);
+
+/* ---- one rule's matchers (policy_decide.c; policy_explain.c words them) -- */
+
+/* 1 when v's bit is in mask, or the mask is 0 (any): the enum matchers. */
+static inline int srr_mask_has(unsigned mask, int v)
+{
+    return mask == 0 || (v >= 0 && v < 32 && (mask & (1u << v)));
+}
+/* 1 when the rule matches on the fingerprint's history (recurrence or
+ * flapping), which only the writer has. */
+static inline int srr_rule_needs_history(const srr_rule *r)
+{
+    return r->has_recurrence || r->has_flapping;
+}
+/* 1 when some priority glob matches prio, compared case-insensitively (the
+ * patterns are upper-cased); 0 for NULL prio. */
+int srr_rule_priority_any(const srr_globset *gs, const char *prio);
+/* Index of the first tag glob of r that matches no tag of sig, or -1. */
+long srr_rule_missing_tag(const srr_rule *r, const srr_signal *sig);
+/* The value matcher: 1 when sig's value holds r's condition, else 0 with
+ * *bad_measure set when the signal's condition measures something else. */
+int srr_rule_value_holds(const srr_rule *r, const srr_signal *sig, int *bad_measure);
+/* The history matchers: 1 when they hold for sig given h (or r has none). */
+int srr_rule_history_matches(const srr_rule *r, const srr_signal *sig, const srr_history *h);
 
 /* ---- what the detectors share (detect.c, detect_logs.c, patterns.c) ---- */
 
@@ -308,5 +348,10 @@ void srr_fmt_number(double v, char *out, size_t n);
 void srr_fmt_value(double v, const char *unit, char *out, size_t n);
 /* Appends the signal's tags as "a:1,b:2" (nothing when it has none). */
 void srr_sb_put_tags(srr_sb *sb, const srr_signal *sig);
+/* Appends what r's history matchers counted for sig given h ("seen in 3 of
+ * the last 4 sweeps", "fired and recovered 2 times in 7d";
+ * policy_decide.c). */
+void srr_rule_put_history_facts(srr_sb *sb, const srr_rule *r, const srr_signal *sig,
+                                const srr_history *h);
 
 #endif
