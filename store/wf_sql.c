@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0
  *
- * wf_sql.c - the SQL toolkit of workflow.c, review.c and export.c (see
+ * wf_sql.c - the SQL toolkit of workflow*.c, review.c and export.c (see
  * wf_sql.h): prepare with bound parameters, step with error mapping, one
  * shot statements, transactions, rows as JSON, human ids and urgencies.
  */
@@ -214,4 +214,43 @@ int srr_wf_urgency_parse(const char *s)
         if (strcasecmp(s, srr_urgency_name((srr_urgency)u)) == 0)
             return u;
     return -1;
+}
+
+json_t *srr_wf_text_or_null(const char *s)
+{
+    json_t *v;
+    if (!s || !*s)
+        return json_null();
+    v = json_string(s);
+    return v ? v : json_null();
+}
+
+srr_rc srr_wf_load_row(sqlite3 *db, const char *table, int64_t id, json_t **out, srr_error *err)
+{
+    char *sql = srr_asprintf("SELECT * FROM %s WHERE id = ?1", table);
+    sqlite3_stmt *s = srr_wf_prep(db, err, sql, "i", id);
+    srr_rc rc = SRR_OK;
+    int r;
+    free(sql);
+    *out = NULL;
+    if (!s)
+        return SRR_ERR;
+    r = srr_wf_step(db, s, &rc, err);
+    if (r == 1)
+        *out = srr_wf_row(s);
+    else if (r == 0)
+        rc = SRR_ENOTFOUND;
+    sqlite3_finalize(s);
+    return rc;
+}
+
+const char *srr_wf_jtext(const json_t *o, const char *key)
+{
+    const char *s = json_string_value(json_object_get(o, key));
+    return s ? s : "";
+}
+
+int64_t srr_wf_jint(const json_t *o, const char *key)
+{
+    return json_integer_value(json_object_get(o, key));
 }

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0
  *
  * wf_sql.h - the small SQL toolkit the human side of the store shares
- * (workflow.c, review.c, export.c): prepare-bind-step on the sqlite3 handle
+ * (workflow.c and its reads, review.c, export.c): prepare-bind-step on the sqlite3 handle
  * of an open srr_store, with every value bound as a parameter, and the
  * JSON conversions of a row. Internal to store/.
  *
@@ -49,6 +49,20 @@ json_t *srr_wf_row(sqlite3_stmt *s);
 
 /* Epoch seconds as ISO-8601 JSON string (json_null() for t <= 0). New ref. */
 json_t *srr_wf_time(int64_t t);
+
+/* Loads one row of `table` (a table name, never user text) by id as raw
+ * JSON (srr_wf_row): SRR_OK with *out a new reference the caller
+ * releases, SRR_ENOTFOUND with *out NULL when there is no such row, or the
+ * error of srr_wf_step. */
+srr_rc srr_wf_load_row(sqlite3 *db, const char *table, int64_t id, json_t **out, srr_error *err);
+
+/* s as a JSON string, or JSON null for NULL or "" (a new reference). */
+json_t *srr_wf_text_or_null(const char *s);
+/* The string member `key` of o, "" when absent or not a string (borrowed
+ * from o). */
+const char *srr_wf_jtext(const json_t *o, const char *key);
+/* The integer member `key` of o, 0 when absent or not an integer. */
+int64_t srr_wf_jint(const json_t *o, const char *key);
 
 /* Record kinds and their human ids. */
 typedef enum { SRR_WF_RISK = 0, SRR_WF_BACKLOG, SRR_WF_INV } srr_wf_kind;

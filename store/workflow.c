@@ -8,8 +8,9 @@
  * and one audit entry, all inside one BEGIN IMMEDIATE transaction.
  *
  * Reading order: the verb tables, the change list, the planners, the
- * engine, then the reads (filtered list, weekly occurrences, audit, load,
- * suggestion).
+ * engine. The reads of the same module (workflow.h) are in
+ * workflow_reads.c (filtered list, weekly occurrences, audit) and
+ * workflow_team.c (the team's load, the suggested owner).
  */
 #include "workflow.h"
 
@@ -22,10 +23,8 @@
 #include "store_internal.h"
 #include "wf_sql.h"
 
-#define WF_WRITER_ACTOR "srr-writer"
 #define WF_MAX_CHANGES 16
 #define WF_TEXT_MAX (16 * 1024) /* bound on one field or log entry */
-#define WF_WEEK_S (7 * 86400)
 
 /* ---- verbs --------------------------------------------------------------- */
 
@@ -145,15 +144,6 @@ static void plan_clear(plan *p)
     memset(p, 0, sizeof(*p));
 }
 
-static json_t *text_or_null(const char *s)
-{
-    json_t *v;
-    if (!s || !*s)
-        return json_null();
-    v = json_string(s);
-    return v ? v : json_null();
-}
-
 /* A column's value as people read it in the audit: urgency by name, times
  * ISO-8601, risk references SRR-n. New reference. */
 static json_t *display(const char *col, const json_t *v)
@@ -248,7 +238,7 @@ static srr_rc plan_sets(const srr_wf_req *req, plan *p, srr_error *err)
         } else if (strcmp(SET_KEYS[k].col, "title") == 0 && !*val) {
             return srr_error_set(err, SRR_EINVAL, "a title cannot be empty");
         } else {
-            plan_set(p, SET_KEYS[k].col, text_or_null(val));
+            plan_set(p, SET_KEYS[k].col, srr_wf_text_or_null(val));
         }
     }
     return SRR_OK;
@@ -267,41 +257,10 @@ static srr_rc plan_urgency(const char *u, plan *p, srr_error *err)
     return SRR_OK;
 }
 
-/* Loads one row of `table` as raw JSON (NULL + SRR_ENOTFOUND if absent). */
-static srr_rc load_row(sqlite3 *db, const char *table, int64_t id, json_t **out, srr_error *err)
-{
-    char *sql = srr_asprintf("SELECT * FROM %s WHERE id = ?1", table);
-    sqlite3_stmt *s = srr_wf_prep(db, err, sql, "i", id);
-    srr_rc rc = SRR_OK;
-    int r;
-    free(sql);
-    *out = NULL;
-    if (!s)
-        return SRR_ERR;
-    r = srr_wf_step(db, s, &rc, err);
-    if (r == 1)
-        *out = srr_wf_row(s);
-    else if (r == 0)
-        rc = SRR_ENOTFOUND;
-    sqlite3_finalize(s);
-    return rc;
-}
-
-static const char *jtext(const json_t *o, const char *key)
-{
-    const char *s = json_string_value(json_object_get(o, key));
-    return s ? s : "";
-}
-
-static int64_t jint(const json_t *o, const char *key)
-{
-    return json_integer_value(json_object_get(o, key));
-}
-
 static srr_rc plan_risk(sqlite3 *db, const char *verb, const json_t *row, const srr_wf_req *req,
                         plan *p, srr_error *err)
 {
-    const char *status = jtext(row, "status");
+    const char *status = srr_wf_jtext(row, "status");
     srr_rc rc = SRR_OK;
     char day[32];
     p->why = req->note;
@@ -325,19 +284,19 @@ static srr_rc plan_risk(sqlite3 *db, const char *verb, const json_t *row, const 
         rc = need_text("merge --into", req->into, err);
         if (rc == SRR_OK)
             rc = srr_wf_parse_id(req->into, SRR_WF_RISK, &into, err);
-        if (rc == SRR_OK && into == jint(row, "id"))
+        if (rc == SRR_OK && into == srr_wf_jint(row, "id"))
             rc = srr_error_set(err, SRR_EINVAL, "cannot merge SRR-%lld into itself",
                                (long long)into);
         if (rc == SRR_OK) {
-            rc = load_row(db, "risks", into, &target, err);
+            rc = srr_wf_load_row(db, "risks", into, &target, err);
             if (rc == SRR_ENOTFOUND)
                 srr_error_set(err, rc, "no risk '%s' to merge into", req->into);
         }
-        if (rc == SRR_OK && !in_list(RISK_LIVE, jtext(target, "status")))
+        if (rc == SRR_OK && !in_list(RISK_LIVE, srr_wf_jtext(target, "status")))
             rc = srr_error_set(err, SRR_ECONFLICT,
                                "cannot merge into SRR-%lld: it is %s (a target must be draft, "
                                "open, mitigating or accepted)",
-                               (long long)into, jtext(target, "status"));
+                               (long long)into, srr_wf_jtext(target, "status"));
         json_decref(target);
         if (rc == SRR_OK) {
             plan_set(p, "status", json_string("merged"));
@@ -471,9 +430,9 @@ static srr_rc guarded_update(sqlite3 *db, const char *table, const char *hid, co
         rc = bind_json(s, (int)i + 1, p->ch[i].val);
     k = (int)p->n;
     if (rc == SRR_OK && (sqlite3_bind_int64(s, k + 1, now) != SQLITE_OK ||
-                         sqlite3_bind_int64(s, k + 2, jint(row, "id")) != SQLITE_OK ||
+                         sqlite3_bind_int64(s, k + 2, srr_wf_jint(row, "id")) != SQLITE_OK ||
                          bind_json(s, k + 3, json_object_get(row, "status")) != SRR_OK ||
-                         sqlite3_bind_int64(s, k + 4, jint(row, "updated_at")) != SQLITE_OK))
+                         sqlite3_bind_int64(s, k + 4, srr_wf_jint(row, "updated_at")) != SQLITE_OK))
         rc = SRR_ERR;
     if (rc != SRR_OK) {
         srr_error_set(err, rc, "store: cannot bind the update of %s", hid);
@@ -522,7 +481,7 @@ static srr_rc add_audit(sqlite3 *db, int64_t at, const char *actor, const char *
 static srr_rc merge_move(sqlite3 *db, const json_t *src, int64_t into, const srr_wf_req *req,
                          srr_error *err)
 {
-    int64_t from = jint(src, "id");
+    int64_t from = srr_wf_jint(src, "id");
     json_t *tb = NULL, *ta = NULL, *before = NULL, *after = NULL;
     char *text = NULL;
     srr_rc rc;
@@ -536,24 +495,25 @@ static srr_rc merge_move(sqlite3 *db, const json_t *src, int64_t into, const srr
                          " AND record_id = ?1",
                          "ii", from, into);
     if (rc == SRR_OK)
-        rc = load_row(db, "risks", into, &tb, err);
+        rc = srr_wf_load_row(db, "risks", into, &tb, err);
     if (rc == SRR_OK)
         rc = srr_wf_exec(db, err,
                          "UPDATE risks SET occurrences = occurrences + ?2, updated_at = ?3"
                          " WHERE id = ?1",
-                         "iii", into, jint(src, "occurrences"), req->now);
+                         "iii", into, srr_wf_jint(src, "occurrences"), req->now);
     if (rc == SRR_OK && !json_is_null(json_object_get(src, "first_seen")))
         rc = srr_wf_exec(db, err,
                          "UPDATE risks SET first_seen = min(coalesce(first_seen, ?2), ?2),"
                          " last_seen = max(coalesce(last_seen, ?3), ?3) WHERE id = ?1",
-                         "iii", into, jint(src, "first_seen"),
-                         json_is_null(json_object_get(src, "last_seen")) ? jint(src, "first_seen")
-                                                                         : jint(src, "last_seen"));
+                         "iii", into, srr_wf_jint(src, "first_seen"),
+                         json_is_null(json_object_get(src, "last_seen"))
+                             ? srr_wf_jint(src, "first_seen")
+                             : srr_wf_jint(src, "last_seen"));
     if (rc == SRR_OK)
-        rc = load_row(db, "risks", into, &ta, err);
+        rc = srr_wf_load_row(db, "risks", into, &ta, err);
     if (rc == SRR_OK) {
         text = srr_asprintf("Merged SRR-%lld (%s) into this record%s%s", (long long)from,
-                            jtext(src, "title"), req->note && *req->note ? ": " : ".",
+                            srr_wf_jtext(src, "title"), req->note && *req->note ? ": " : ".",
                             req->note && *req->note ? req->note : "");
         rc = add_log(db, "risk", into, "recognition", req->now, req->actor, text, err);
     }
@@ -588,12 +548,12 @@ static srr_rc changed_underneath(sqlite3 *db, const char *kind, const char *hid,
     char now_at[32], exp_at[32], last[160] = "";
     sqlite3_stmt *s;
     srr_rc rc = SRR_OK;
-    srr_time_iso(jint(row, "updated_at"), now_at);
+    srr_time_iso(srr_wf_jint(row, "updated_at"), now_at);
     srr_time_iso(expected, exp_at);
     s = srr_wf_prep(db, NULL,
                     "SELECT actor, action FROM audit WHERE record_kind = ?1 AND record_id = ?2"
                     " ORDER BY id DESC LIMIT 1",
-                    "ti", kind, jint(row, "id"));
+                    "ti", kind, srr_wf_jint(row, "id"));
     if (s && srr_wf_step(db, s, &rc, NULL) == 1)
         snprintf(last, sizeof(last), " (last change: %s by %s)", sqlite3_column_text(s, 1),
                  sqlite3_column_text(s, 0));
@@ -602,6 +562,27 @@ static srr_rc changed_underneath(sqlite3 *db, const char *kind, const char *hid,
                          "%s changed underneath: updated %s%s, you read it at %s; show it again "
                          "and retry",
                          hid, now_at, last, exp_at);
+}
+
+/* What the audit keeps of a plan applied to row: the changed columns
+ * before and after, as people read them, the log entry added and whether a
+ * ticket was asked for. *before and *after are new references. */
+static void audit_values(const plan *p, const json_t *row, json_t **before, json_t **after)
+{
+    *before = json_object();
+    *after = json_object();
+    for (size_t i = 0; i < p->n; i++) {
+        json_object_set_new(*before, p->ch[i].col,
+                            display(p->ch[i].col, json_object_get(row, p->ch[i].col)));
+        json_object_set_new(*after, p->ch[i].col, display(p->ch[i].col, p->ch[i].val));
+    }
+    if (p->log_section) {
+        char *key = srr_asprintf("%s_log", p->log_section);
+        json_object_set_new(*after, key, json_string(p->log_text));
+        free(key);
+    }
+    if (p->ticket)
+        json_object_set_new(*after, "ticket", json_string("requested"));
 }
 
 /* The engine: kind "risk" (table risks) or "backlog" (table backlog). */
@@ -617,7 +598,6 @@ static srr_rc apply(srr_store *st, const char *kind, const char *verb, const cha
     plan p;
     char hid[32], allowed[160];
     int64_t rid = 0;
-    size_t i;
     srr_rc rc;
 
     memset(&p, 0, sizeof(p));
@@ -638,19 +618,19 @@ static srr_rc apply(srr_store *st, const char *kind, const char *verb, const cha
     rc = srr_wf_begin(db, err);
     if (rc != SRR_OK)
         return rc;
-    rc = load_row(db, table, rid, &row, err);
+    rc = srr_wf_load_row(db, table, rid, &row, err);
     if (rc == SRR_ENOTFOUND)
         srr_error_set(err, rc, "no %s '%s'", kind, id);
     if (rc != SRR_OK)
         goto fail;
-    if (req->expect_updated > 0 && jint(row, "updated_at") != req->expect_updated) {
+    if (req->expect_updated > 0 && srr_wf_jint(row, "updated_at") != req->expect_updated) {
         rc = changed_underneath(db, kind, hid, row, req->expect_updated, err);
         goto fail;
     }
-    if (!in_list(v->from, jtext(row, "status"))) {
-        srr_wf_allowed(kind, jtext(row, "status"), allowed, sizeof(allowed));
+    if (!in_list(v->from, srr_wf_jtext(row, "status"))) {
+        srr_wf_allowed(kind, srr_wf_jtext(row, "status"), allowed, sizeof(allowed));
         rc = srr_error_set(err, SRR_ECONFLICT, "cannot %s %s: it is %s; allowed from %s: %s", verb,
-                           hid, jtext(row, "status"), jtext(row, "status"), allowed);
+                           hid, srr_wf_jtext(row, "status"), srr_wf_jtext(row, "status"), allowed);
         goto fail;
     }
     rc = is_risk ? plan_risk(db, verb, row, req, &p, err) : plan_backlog(verb, req, &p, err);
@@ -664,20 +644,7 @@ static srr_rc apply(srr_store *st, const char *kind, const char *verb, const cha
         if (rc != SRR_OK)
             goto fail;
     }
-    before = json_object();
-    after = json_object();
-    for (i = 0; i < p.n; i++) {
-        json_object_set_new(before, p.ch[i].col,
-                            display(p.ch[i].col, json_object_get(row, p.ch[i].col)));
-        json_object_set_new(after, p.ch[i].col, display(p.ch[i].col, p.ch[i].val));
-    }
-    if (p.log_section) {
-        char *key = srr_asprintf("%s_log", p.log_section);
-        json_object_set_new(after, key, json_string(p.log_text));
-        free(key);
-    }
-    if (p.ticket)
-        json_object_set_new(after, "ticket", json_string("requested"));
+    audit_values(&p, row, &before, &after);
     rc = add_audit(db, req->now, req->actor, kind, rid, verb, before, after, p.why, err);
     if (rc != SRR_OK)
         goto fail;
@@ -719,463 +686,6 @@ srr_rc srr_wf_backlog(srr_store *st, const char *verb, const char *id, const srr
                       json_t **result, srr_error *err)
 {
     return apply(st, "backlog", verb, id, req, result, err);
-}
-
-/* ---- reads --------------------------------------------------------------- */
-
-/* Last human change of a risk: its creation or the newest audit entry by
- * someone other than the writer. */
-#define WF_LAST_TOUCHED                                                                            \
-    "max(r.created_at, coalesce((SELECT max(a.at) FROM audit a WHERE a.record_kind = 'risk'"       \
-    " AND a.record_id = r.id AND a.actor <> '" WF_WRITER_ACTOR "'), 0))"
-
-srr_rc srr_wf_risks_list(srr_store *st, const srr_wf_filter *f, json_t **out, srr_error *err)
-{
-    sqlite3 *db = srr_store_db(st);
-    json_t *arr = json_array();
-    sqlite3_stmt *s;
-    srr_rc rc = SRR_OK;
-    int u = -1;
-    *out = NULL;
-    if (f->urgency) {
-        u = srr_wf_urgency_parse(f->urgency);
-        if (u < 0) {
-            json_decref(arr);
-            return srr_error_set(err, SRR_EINVAL,
-                                 "unknown urgency '%s' (low, medium, high, critical)", f->urgency);
-        }
-    }
-    s = srr_wf_prep(
-        db, err,
-        "SELECT * FROM (SELECT r.id, r.status, r.urgency, r.title, r.service, r.env,"
-        " r.assignee, r.occurrences, r.last_seen, r.updated_at, r.last_value, r.worst_value,"
-        " r.last_obs_status, r.members, " WF_LAST_TOUCHED " AS last_touched, r.labels FROM risks r"
-        " WHERE (?1 IS NULL OR r.status = ?1) AND (?2 < 0 OR r.urgency = ?2)"
-        " AND (?3 IS NULL OR r.assignee = ?3) AND (?4 IS NULL OR r.service = ?4)"
-        " AND (?7 IS NULL OR CASE WHEN json_valid(r.labels) THEN EXISTS (SELECT 1 FROM"
-        " json_each(r.labels) j WHERE j.value = ?7) ELSE 0 END))"
-        " WHERE ?5 <= 0 OR (status IN ('open','mitigating') AND last_touched <= ?6 - ?5)"
-        " ORDER BY urgency DESC, id",
-        "tittiit", f->status, (int64_t)u, f->assignee, f->service, f->stale_s, f->now, f->label);
-    if (!s) {
-        json_decref(arr);
-        return SRR_ERR;
-    }
-    while (srr_wf_step(db, s, &rc, err) == 1) {
-        json_t *row = json_object();
-        char hid[32];
-        snprintf(hid, sizeof(hid), "SRR-%lld", (long long)sqlite3_column_int64(s, 0));
-        json_object_set_new(row, "id", json_string(hid));
-        json_object_set_new(row, "status", json_string((const char *)sqlite3_column_text(s, 1)));
-        json_object_set_new(row, "urgency",
-                            json_string(srr_wf_urgency_name(sqlite3_column_int64(s, 2))));
-        json_object_set_new(row, "title", text_or_null((const char *)sqlite3_column_text(s, 3)));
-        json_object_set_new(row, "service", text_or_null((const char *)sqlite3_column_text(s, 4)));
-        json_object_set_new(row, "env", text_or_null((const char *)sqlite3_column_text(s, 5)));
-        json_object_set_new(row, "assignee", text_or_null((const char *)sqlite3_column_text(s, 6)));
-        json_object_set_new(row, "occurrences", json_integer(sqlite3_column_int64(s, 7)));
-        json_object_set_new(row, "last_seen", srr_wf_time(sqlite3_column_int64(s, 8)));
-        json_object_set_new(row, "updated_at", srr_wf_time(sqlite3_column_int64(s, 9)));
-        json_object_set_new(row, "last_value",
-                            sqlite3_column_type(s, 10) == SQLITE_NULL
-                                ? json_null()
-                                : json_real(sqlite3_column_double(s, 10)));
-        json_object_set_new(row, "worst_value",
-                            sqlite3_column_type(s, 11) == SQLITE_NULL
-                                ? json_null()
-                                : json_real(sqlite3_column_double(s, 11)));
-        json_object_set_new(row, "last_obs_status",
-                            text_or_null((const char *)sqlite3_column_text(s, 12)));
-        json_object_set_new(row, "members", json_integer(sqlite3_column_int64(s, 13)));
-        json_object_set_new(row, "last_touched", srr_wf_time(sqlite3_column_int64(s, 14)));
-        {
-            const char *lt = (const char *)sqlite3_column_text(s, 15);
-            json_t *labels = lt ? json_loads(lt, 0, NULL) : NULL;
-            if (!json_is_array(labels)) {
-                json_decref(labels);
-                labels = json_array();
-            }
-            json_object_set_new(row, "labels", labels);
-        }
-        json_array_append_new(arr, row);
-    }
-    sqlite3_finalize(s);
-    if (rc != SRR_OK) {
-        json_decref(arr);
-        return rc;
-    }
-    *out = arr;
-    return SRR_OK;
-}
-
-/* Monday 00:00 UTC of the week holding t (1970-01-01 was a Thursday). */
-static int64_t week_start(int64_t t)
-{
-    int64_t day = t >= 0 ? t / 86400 : (t - 86399) / 86400;
-    int64_t dow = ((day + 3) % 7 + 7) % 7; /* 0 = Monday */
-    return (day - dow) * 86400;
-}
-
-srr_rc srr_wf_weekly(srr_store *st, const char *id, int weeks, int64_t until, int *counts,
-                     srr_error *err)
-{
-    sqlite3 *db = srr_store_db(st);
-    sqlite3_stmt *s;
-    int64_t rid, last = week_start(until);
-    srr_wf_kind kind;
-    srr_rc rc;
-    int i;
-    for (i = 0; i < weeks; i++)
-        counts[i] = 0;
-    rc = srr_wf_parse_any_id(id, &kind, &rid, err);
-    if (rc != SRR_OK)
-        return rc;
-    s = srr_wf_prep(db, err,
-                    "SELECT observed_at FROM evidence WHERE record_kind = ?1"
-                    " AND record_id = ?2 AND status = 'firing' AND observed_at >= ?3"
-                    " AND observed_at < ?4",
-                    "tiii", SRR_WF_KIND_NAME[kind], rid, last - (int64_t)(weeks - 1) * WF_WEEK_S,
-                    last + WF_WEEK_S);
-    if (!s)
-        return SRR_ERR;
-    while (srr_wf_step(db, s, &rc, err) == 1) {
-        int64_t k = (last - week_start(sqlite3_column_int64(s, 0))) / WF_WEEK_S;
-        if (k >= 0 && k < weeks)
-            counts[weeks - 1 - k]++;
-    }
-    sqlite3_finalize(s);
-    return rc;
-}
-
-char *srr_wf_sparkline(const int *counts, int n)
-{
-    static const char *const bars[] = {"▁", "▂", "▃", "▄", "▅", "▆", "▇", "█"};
-    srr_buf b;
-    int i, max = 0;
-    srr_buf_init(&b, 0);
-    for (i = 0; i < n; i++)
-        if (counts[i] > max)
-            max = counts[i];
-    for (i = 0; i < n; i++) {
-        if (counts[i] <= 0)
-            srr_buf_printf(&b, "·");
-        else
-            srr_buf_printf(&b, "%s", bars[(counts[i] * 7 + max - 1) / max]);
-    }
-    if (!b.data)
-        return srr_strdup("");
-    return srr_buf_steal(&b);
-}
-
-/* One value of the audit, short: text cut to 60 code points, null "—". */
-static char *short_value(const json_t *v)
-{
-    char *s;
-    size_t i = 0, cp = 0;
-    if (!v || json_is_null(v))
-        return srr_strdup("—");
-    if (json_is_string(v))
-        s = srr_strdup(json_string_value(v));
-    else
-        s = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
-    if (!s)
-        return srr_strdup("?");
-    while (s[i]) {
-        if (s[i] == '\n' || s[i] == '\r' || s[i] == '\t')
-            s[i] = ' ';
-        if (((unsigned char)s[i] & 0xC0) != 0x80 && ++cp > 60) {
-            char *t = srr_asprintf("%.*s…", (int)i, s);
-            free(s);
-            return t;
-        }
-        i++;
-    }
-    return s;
-}
-
-/* Appends "key: before → after" (or "key: after" when before lacks it). */
-static void change_item(srr_buf *b, const json_t *before, const char *key, const json_t *v)
-{
-    char *a = short_value(v);
-    if (json_is_object(before) && json_object_get(before, key)) {
-        char *bv = short_value(json_object_get(before, key));
-        srr_buf_printf(b, "%s%s: %s → %s", b->len ? "; " : "", key, bv, a);
-        free(bv);
-    } else {
-        srr_buf_printf(b, "%s%s: %s", b->len ? "; " : "", key, a);
-    }
-    free(a);
-}
-
-/* "status: draft → open; assignee: — → alice" from before/after objects;
- * the status leads, the writer's bulky decision goes last. */
-static char *change_text(const json_t *before, const json_t *after)
-{
-    srr_buf b;
-    const char *key;
-    json_t *v;
-    srr_buf_init(&b, 0);
-    if (json_object_get(after, "status"))
-        change_item(&b, before, "status", json_object_get(after, "status"));
-    json_object_foreach((json_t *)after, key, v)
-    {
-        if (strcmp(key, "status") != 0 && strcmp(key, "decision") != 0)
-            change_item(&b, before, key, v);
-    }
-    if (json_object_get(after, "decision"))
-        change_item(&b, before, "decision", json_object_get(after, "decision"));
-    if (!b.data)
-        return srr_strdup("");
-    return srr_buf_steal(&b);
-}
-
-srr_rc srr_wf_audit(srr_store *st, const char *id, size_t limit, json_t **out, srr_error *err)
-{
-    sqlite3 *db = srr_store_db(st);
-    json_t *arr = json_array();
-    sqlite3_stmt *s;
-    srr_wf_kind k = SRR_WF_RISK;
-    int64_t rid = 0;
-    srr_rc rc = SRR_OK;
-    *out = NULL;
-    if (id) {
-        rc = srr_wf_parse_any_id(id, &k, &rid, err);
-        if (rc != SRR_OK) {
-            json_decref(arr);
-            return rc;
-        }
-    }
-    s = srr_wf_prep(db, err,
-                    "SELECT * FROM (SELECT id, at, actor, record_kind, record_id, action, before,"
-                    " after, why FROM audit WHERE ?1 IS NULL OR (record_kind = ?1 AND"
-                    " record_id = ?2) ORDER BY id DESC LIMIT ?3) ORDER BY id",
-                    "tii", id ? SRR_WF_KIND_NAME[k] : NULL, rid,
-                    limit ? (int64_t)limit : (int64_t)-1);
-    if (!s) {
-        json_decref(arr);
-        return SRR_ERR;
-    }
-    while (srr_wf_step(db, s, &rc, err) == 1) {
-        const char *kind = (const char *)sqlite3_column_text(s, 3);
-        const char *bt = (const char *)sqlite3_column_text(s, 6);
-        const char *at = (const char *)sqlite3_column_text(s, 7);
-        json_t *before = bt ? json_loads(bt, JSON_DECODE_ANY, NULL) : NULL;
-        json_t *after = at ? json_loads(at, JSON_DECODE_ANY, NULL) : NULL;
-        json_t *row = json_object();
-        char rec[64], *chg;
-        int kk;
-        snprintf(rec, sizeof(rec), "%s-%lld", kind ? kind : "?",
-                 (long long)sqlite3_column_int64(s, 4));
-        for (kk = 0; kind && kk < 3; kk++)
-            if (strcmp(kind, SRR_WF_KIND_NAME[kk]) == 0)
-                snprintf(rec, sizeof(rec), "%s%lld", SRR_WF_PREFIX[kk],
-                         (long long)sqlite3_column_int64(s, 4));
-        chg = change_text(before, after);
-        json_object_set_new(row, "seq", json_integer(sqlite3_column_int64(s, 0)));
-        json_object_set_new(row, "at", srr_wf_time(sqlite3_column_int64(s, 1)));
-        json_object_set_new(row, "actor", text_or_null((const char *)sqlite3_column_text(s, 2)));
-        json_object_set_new(row, "record", json_string(rec));
-        json_object_set_new(row, "action", text_or_null((const char *)sqlite3_column_text(s, 5)));
-        json_object_set_new(row, "change", json_string(chg));
-        json_object_set_new(row, "before", before ? before : json_null());
-        json_object_set_new(row, "after", after ? after : json_null());
-        json_object_set_new(row, "why", text_or_null((const char *)sqlite3_column_text(s, 8)));
-        json_array_append_new(arr, row);
-        free(chg);
-    }
-    sqlite3_finalize(s);
-    if (rc != SRR_OK) {
-        json_decref(arr);
-        return rc;
-    }
-    *out = arr;
-    return SRR_OK;
-}
-
-/* ---- load and suggestion ------------------------------------------------- */
-
-static const int URGENCY_WEIGHT[4] = {1, 2, 3, 5}; /* low, medium, high, critical */
-
-static json_t *person(json_t *people, const char *name, int member)
-{
-    size_t i;
-    json_t *p;
-    for (i = 0; i < json_array_size(people); i++) {
-        p = json_array_get(people, i);
-        if (strcmp(jtext(p, "name"), name) == 0)
-            return p;
-    }
-    p = json_pack("{s:s, s:b, s:i, s:i, s:i, s:i, s:i, s:i}", "name", name, "member", member,
-                  "critical", 0, "high", 0, "medium", 0, "low", 0, "records", 0, "load", 0);
-    json_array_append_new(people, p);
-    return p;
-}
-
-srr_rc srr_wf_team_load(srr_store *st, const srr_team_config *team, json_t **out, srr_error *err)
-{
-    sqlite3 *db = srr_store_db(st);
-    json_t *people = json_array(), *o;
-    sqlite3_stmt *s;
-    srr_rc rc = SRR_OK;
-    size_t i, nmean = 0;
-    double sum = 0, max = 0, mean, ratio;
-    const char *busiest = NULL;
-    *out = NULL;
-    for (i = 0; team && i < team->nmembers; i++)
-        person(people, team->members[i], 1);
-    s = srr_wf_prep(db, err,
-                    "SELECT assignee, urgency FROM ("
-                    " SELECT assignee, urgency FROM risks WHERE status IN ('open','mitigating')"
-                    " UNION ALL SELECT assignee, urgency FROM backlog WHERE status = 'accepted'"
-                    " UNION ALL SELECT assignee, urgency FROM investigations WHERE status = 'open')"
-                    " WHERE assignee IS NOT NULL AND assignee <> '' ORDER BY assignee",
-                    "");
-    if (!s) {
-        json_decref(people);
-        return SRR_ERR;
-    }
-    while (srr_wf_step(db, s, &rc, err) == 1) {
-        const char *name = (const char *)sqlite3_column_text(s, 0);
-        int64_t u = sqlite3_column_int64(s, 1);
-        json_t *p = person(people, name, 0);
-        if (u < 0 || u > 3)
-            u = 1;
-        json_object_set_new(p, srr_wf_urgency_name(u),
-                            json_integer(jint(p, srr_wf_urgency_name(u)) + 1));
-        json_object_set_new(p, "records", json_integer(jint(p, "records") + 1));
-        json_object_set_new(p, "load", json_integer(jint(p, "load") + URGENCY_WEIGHT[u]));
-    }
-    sqlite3_finalize(s);
-    if (rc != SRR_OK) {
-        json_decref(people);
-        return rc;
-    }
-    for (i = 0; i < json_array_size(people); i++) {
-        json_t *p = json_array_get(people, i);
-        double l = (double)jint(p, "load");
-        if (team && team->nmembers > 0 && !json_is_true(json_object_get(p, "member")))
-            continue;
-        sum += l;
-        nmean++;
-        if (l > max || !busiest) {
-            max = l;
-            busiest = jtext(p, "name");
-        }
-    }
-    mean = nmean ? sum / (double)nmean : 0;
-    ratio = mean > 0 ? max / mean : 0;
-    o = json_object();
-    json_object_set_new(o, "people", people);
-    json_object_set_new(o, "mean", json_real(mean));
-    json_object_set_new(o, "max", json_real(max));
-    json_object_set_new(o, "ratio", json_real(ratio));
-    json_object_set_new(o, "skew_percent",
-                        json_integer(team && team->skew_percent > 0 ? team->skew_percent : 200));
-    json_object_set_new(
-        o, "skewed",
-        json_boolean(mean > 0 &&
-                     ratio * 100.0 >
-                         (double)(team && team->skew_percent > 0 ? team->skew_percent : 200)));
-    json_object_set_new(o, "busiest", max > 0 && busiest ? json_string(busiest) : json_null());
-    *out = o;
-    return SRR_OK;
-}
-
-static int is_member(const srr_team_config *team, const char *name)
-{
-    size_t i;
-    for (i = 0; i < team->nmembers; i++)
-        if (strcmp(team->members[i], name) == 0)
-            return 1;
-    return 0;
-}
-
-/* Adds the owners of `service` (a name or a comma/space separated list)
- * to pool, kept to members when there are members. */
-static void owners_of(const srr_team_config *team, const char *service, json_t *pool)
-{
-    size_t i;
-    for (i = 0; service && i < team->nowners; i++) {
-        const char *p;
-        if (strcmp(team->owners[i].key, service) != 0)
-            continue;
-        p = team->owners[i].value;
-        while (p && *p) {
-            size_t n = strcspn(p, ", ");
-            if (n > 0) {
-                char *name = srr_strndup(p, n);
-                if (team->nmembers == 0 || is_member(team, name))
-                    json_array_append_new(pool, json_string(name));
-                free(name);
-            }
-            p += n;
-            p += strspn(p, ", ");
-        }
-    }
-}
-
-srr_rc srr_wf_suggest(srr_store *st, const srr_team_config *team, const char *id, json_t **out,
-                      srr_error *err)
-{
-    sqlite3 *db = srr_store_db(st);
-    json_t *row = NULL, *load = NULL, *pool = json_array(), *best = NULL;
-    srr_buf why;
-    int64_t rid;
-    size_t i, j;
-    const char *service;
-    int by_owner;
-    srr_rc rc;
-    *out = NULL;
-    srr_buf_init(&why, 0);
-    rc = srr_wf_parse_id(id, SRR_WF_RISK, &rid, err);
-    if (rc == SRR_OK) {
-        rc = load_row(db, "risks", rid, &row, err);
-        if (rc == SRR_ENOTFOUND)
-            srr_error_set(err, rc, "no risk '%s'", id);
-    }
-    if (rc == SRR_OK)
-        rc = srr_wf_team_load(st, team, &load, err);
-    if (rc != SRR_OK)
-        goto done;
-    service = json_string_value(json_object_get(row, "service"));
-    owners_of(team, service, pool);
-    by_owner = json_array_size(pool) > 0;
-    for (i = 0; !by_owner && i < team->nmembers; i++)
-        json_array_append_new(pool, json_string(team->members[i]));
-    if (json_array_size(pool) == 0) {
-        rc = srr_error_set(err, SRR_EINVAL,
-                           "nobody to suggest: set team.members (and team.owners) in the config");
-        goto done;
-    }
-    for (i = 0; i < json_array_size(pool); i++) {
-        const char *name = json_string_value(json_array_get(pool, i));
-        json_t *people = json_object_get(load, "people"), *p = NULL;
-        for (j = 0; j < json_array_size(people); j++)
-            if (strcmp(jtext(json_array_get(people, j), "name"), name) == 0)
-                p = json_array_get(people, j);
-        if (!p)
-            p = person(people, name, 0);
-        srr_buf_printf(&why, "%s%s %lld", i ? ", " : "", name, (long long)jint(p, "load"));
-        if (!best || jint(p, "load") < jint(best, "load") ||
-            (jint(p, "load") == jint(best, "load") && jint(p, "records") < jint(best, "records")))
-            best = p;
-    }
-    {
-        char *text =
-            srr_asprintf("%s has the least open load (weighted low 1, medium 2, high 3, critical "
-                         "5) among %s%s: %s",
-                         jtext(best, "name"), by_owner ? "the owners of " : "the team members",
-                         by_owner ? service : "", why.data);
-        *out = json_pack("{s:s, s:s, s:s, s:I, s:O}", "id", id, "assignee", jtext(best, "name"),
-                         "why", text, "load", (json_int_t)jint(best, "load"), "pool", pool);
-        free(text);
-    }
-done:
-    json_decref(row);
-    json_decref(load);
-    json_decref(pool);
-    srr_buf_free(&why);
-    return rc;
 }
 
 const char *srr_wf_actor(const char *as)

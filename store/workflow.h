@@ -4,7 +4,9 @@
  * engineer makes on risks and backlog items (approve, reject, merge,
  * assign, log, set, resolve, accept, reopen; accept, done, reject), the
  * filtered risk list, the audit trail they leave, the per-person load and
- * the fair assignment suggestion.
+ * the fair assignment suggestion. workflow.c makes the transitions,
+ * workflow_reads.c serves the list, weekly counts and audit, and
+ * workflow_team.c the load and the suggestion.
  *
  * Every change runs in one BEGIN IMMEDIATE transaction: the record is read,
  * the transition checked against the status it has *now*, the row updated
