@@ -428,33 +428,15 @@ static void print_report(const srr_check_report *rep, int64_t sweep_end)
            rep->partial ? " (PARTIAL answer, kept marked partial)" : "");
 }
 
-/* Judges the window ending at `end`: the jobs[0..n) of that window. */
-static int sweep_window(sweep_run *run, srr_collect_job *jobs, const unsigned char *advance,
-                        size_t n, int64_t end)
+/* Prints what each check of the window found and turns the signals of the
+ * checks that succeeded into candidates (what the policy ignores while
+ * firing is counted, not queued); a failed check is noted in
+ * run->failures. */
+static void judge_signals(sweep_run *run, const srr_collect_job *jobs,
+                          const srr_check_report *reports, size_t n, srr_signal_list *sigs,
+                          int64_t end, cand_list *cands)
 {
-    const srr_config *cfg = run->cfg;
-    srr_check_report *reports = srr_calloc(n ? n : 1, sizeof *reports);
-    char ***known = srr_calloc(n ? n : 1, sizeof *known);
-    srr_signal_list sigs = {0};
-    cand_list cands = {0};
-    srr_error err = {0};
-    size_t failed, budget = srr_rules_max_new_drafts(run->rs), i;
-    int code = SRR_EXIT_OK;
-    char t1[32];
-
-    srr_time_iso(end, t1);
-    printf("window ending %s:\n", t1);
-    for (i = 0; i < n; i++) {
-        known[i] = known_of(run->state, &cfg->checks[jobs[i].check], &run->fired[jobs[i].check],
-                            end, &jobs[i].nknown);
-        jobs[i].known = (const char *const *)known[i];
-    }
-    failed = srr_collect_jobs(cfg, run->rs, run->dd, jobs, n, &sigs, reports);
-    run->sum->jobs += n;
-    run->sum->failed += failed;
-    run->sum->signals += sigs.n;
-    run->sum->windows++;
-    for (i = 0; i < n; i++) {
+    for (size_t i = 0; i < n; i++) {
         const srr_check_report *rep = &reports[i];
         print_report(rep, run->end);
         if (rep->rc != SRR_OK) {
@@ -465,7 +447,7 @@ static int sweep_window(sweep_run *run, srr_collect_job *jobs, const unsigned ch
             continue;
         }
         for (size_t j = rep->first_signal; j < rep->first_signal + rep->nsignals; j++) {
-            srr_signal *sig = &sigs.v[j];
+            srr_signal *sig = &sigs->v[j];
             srr_decision d;
             srr_rules_decide(run->rs, sig, &d);
             if (sig->status == SRR_STATUS_FIRING) {
@@ -481,54 +463,71 @@ static int sweep_window(sweep_run *run, srr_collect_job *jobs, const unsigned ch
             } else {
                 run->sum->clear++; /* a followed thing, fine now: always recorded */
             }
-            srr_rules_candidate(sig, &d, run->now, cand_push(&cands));
+            srr_rules_candidate(sig, &d, run->now, cand_push(cands));
         }
     }
-    /* Each check's state moves over its windows that succeeded, in order:
-     * a failed window stops it there. */
-    for (i = 0; run->state && i < n; i++) {
+}
+
+/* Each check's state moves over its windows that succeeded, in order: a
+ * failed window stops it there. */
+static void advance_state(sweep_run *run, const srr_collect_job *jobs, const unsigned char *advance,
+                          const srr_check_report *reports, size_t n, int64_t end)
+{
+    srr_error err = {0};
+    for (size_t i = 0; run->state && i < n; i++) {
         size_t c = jobs[i].check;
         if (reports[i].rc != SRR_OK)
             run->broken[c] = 1;
         else if (advance[i] && !run->broken[c] &&
-                 srr_sweep_state_set(run->state, cfg->checks[c].name, end, &err) != SRR_OK)
+                 srr_sweep_state_set(run->state, run->cfg->checks[c].name, end, &err) != SRR_OK)
             srr_err("%s", err.msg);
     }
+}
 
-    /* Most urgent first, as they will be read. The draft budget is the
-     * writer's: it counts new records only, once the window's
-     * observations are grouped into things (store/budget.c). */
-    if (cands.n) {
-        size_t *order = srr_calloc(cands.n, sizeof(*order)), admitted = 0;
-        srr_candidate *sorted = srr_calloc(cands.n, sizeof(*sorted));
-        srr_rules_budget(cands.v, cands.n, 0, order, &admitted);
-        for (i = 0; i < cands.n; i++)
-            sorted[i] = cands.v[order[i]]; /* moves: cands.v's slots are not cleared */
-        free(cands.v);
-        free(order);
-        cands.v = sorted;
-        cands.cap = cands.n;
-    }
-    if (cands.n > run->sum->clear)
+/* Most urgent first, as they will be read. The draft budget is the
+ * writer's: it counts new records only, once the window's observations
+ * are grouped into things (store/budget.c). */
+static void sort_by_urgency(cand_list *cands)
+{
+    size_t *order, admitted = 0;
+    srr_candidate *sorted;
+    if (!cands->n)
+        return;
+    order = srr_calloc(cands->n, sizeof(*order));
+    sorted = srr_calloc(cands->n, sizeof(*sorted));
+    srr_rules_budget(cands->v, cands->n, 0, order, &admitted);
+    for (size_t i = 0; i < cands->n; i++)
+        sorted[i] = cands->v[order[i]]; /* moves: cands->v's slots are not cleared */
+    free(cands->v);
+    free(order);
+    cands->v = sorted;
+    cands->cap = cands->n;
+}
+
+/* Queues the window's candidates in order (the queue opened on first
+ * use), printing the firing ones, then flushes: they are queued only once
+ * the queue confirmed them. Returns an exit code. */
+static int queue_candidates(sweep_run *run, const cand_list *cands)
+{
+    srr_error err = {0};
+    if (cands->n > run->sum->clear)
         printf("  proposed (the writer decides with each thing's history: a repeat is "
                "evidence):\n");
-    for (i = 0; i < cands.n; i++) {
-        srr_candidate *c = &cands.v[i];
+    for (size_t i = 0; i < cands->n; i++) {
+        const srr_candidate *c = &cands->v[i];
         int firing = c->signal.status == SRR_STATUS_FIRING;
         char *payload;
         srr_rc rc;
-        if (!run->prod && srr_producer_open(cfg, &run->prod, &err) != SRR_OK) {
+        if (!run->prod && srr_producer_open(run->cfg, &run->prod, &err) != SRR_OK) {
             srr_say_error("srr sweep: cannot open the queue: %s\n", err.msg);
-            code = SRR_EXIT_FAIL;
-            goto out;
+            return SRR_EXIT_FAIL;
         }
         payload = srr_candidate_dumps(c);
         rc = srr_producer_send(run->prod, c->fingerprint, payload, strlen(payload), &err);
         free(payload);
         if (rc != SRR_OK) {
             srr_say_error("srr sweep: queueing %s failed: %s\n", c->id, err.msg);
-            code = SRR_EXIT_FAIL;
-            goto out;
+            return SRR_EXIT_FAIL;
         }
         run->sum->queued++;
         if (!firing)
@@ -541,10 +540,41 @@ static int sweep_window(sweep_run *run, srr_collect_job *jobs, const unsigned ch
     }
     if (run->prod && srr_producer_flush(run->prod, &err) != SRR_OK) {
         srr_say_error("srr sweep: the queue did not confirm the candidates: %s\n", err.msg);
-        code = SRR_EXIT_FAIL;
-        goto out;
+        return SRR_EXIT_FAIL;
     }
-    if (run->drain) {
+    return SRR_EXIT_OK;
+}
+
+/* Judges the window ending at `end`: the jobs[0..n) of that window. */
+static int sweep_window(sweep_run *run, srr_collect_job *jobs, const unsigned char *advance,
+                        size_t n, int64_t end)
+{
+    const srr_config *cfg = run->cfg;
+    srr_check_report *reports = srr_calloc(n ? n : 1, sizeof *reports);
+    char ***known = srr_calloc(n ? n : 1, sizeof *known);
+    srr_signal_list sigs = {0};
+    cand_list cands = {0};
+    size_t failed, budget = srr_rules_max_new_drafts(run->rs), i;
+    int code;
+    char t1[32];
+
+    srr_time_iso(end, t1);
+    printf("window ending %s:\n", t1);
+    for (i = 0; i < n; i++) {
+        known[i] = known_of(run->state, &cfg->checks[jobs[i].check], &run->fired[jobs[i].check],
+                            end, &jobs[i].nknown);
+        jobs[i].known = (const char *const *)known[i];
+    }
+    failed = srr_collect_jobs(cfg, run->rs, run->dd, jobs, n, &sigs, reports);
+    run->sum->jobs += n;
+    run->sum->failed += failed;
+    run->sum->signals += sigs.n;
+    run->sum->windows++;
+    judge_signals(run, jobs, reports, n, &sigs, end, &cands);
+    advance_state(run, jobs, advance, reports, n, end);
+    sort_by_urgency(&cands);
+    code = queue_candidates(run, &cands);
+    if (code == SRR_EXIT_OK && run->drain) {
         /* The writer applies this window and closes it (its investigations
          * judged at its end, its budget spent most urgent first) before the
          * next window is asked. */
@@ -556,7 +586,6 @@ static int sweep_window(sweep_run *run, srr_collect_job *jobs, const unsigned ch
             printf("  drafted %zu new record(s) within the budget of %zu\n",
                    w.new_risks + w.new_backlog + w.new_investigations, budget);
     }
-out:
     for (i = 0; i < n; i++)
         strv_clear(known[i], jobs[i].nknown);
     free(known);
@@ -588,6 +617,162 @@ static int cmp_i64(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
+/* Reads --since (a duration) and --at (an ISO time or epoch seconds in the
+ * past) into *since_s and *at (0 when not given). Returns an exit code,
+ * having said what is wrong. */
+static int parse_times(const sweep_opts *o, int64_t now, int64_t *since_s, int64_t *at)
+{
+    if (o->since && (srr_duration_parse(o->since, since_s) != SRR_OK || *since_s <= 0)) {
+        srr_say_error("srr sweep: --since wants a duration such as 7d or 36h, not '%s'\n",
+                      o->since);
+        return SRR_EXIT_USAGE;
+    }
+    if (o->at) {
+        char *e = NULL;
+        long long v = strtoll(o->at, &e, 10);
+        if (e && *e == '\0' && v > 0)
+            *at = v;
+        else if (srr_time_parse_iso(o->at, at) != SRR_OK)
+            *at = 0;
+        if (*at <= 0 || *at > now) {
+            srr_say_error(
+                "srr sweep: --at wants the end of a past window, as 2026-11-23T06:00:00Z or "
+                "epoch seconds, not '%s'%s\n",
+                o->at, *at > now ? " (it is in the future)" : "");
+            return SRR_EXIT_USAGE;
+        }
+    }
+    return SRR_EXIT_OK;
+}
+
+/* The sweep's last window end (*end: the recording's, --at, or now on
+ * the alignment grid) and its Datadog client (*dd: live, recording or
+ * replaying; the caller destroys it); says where it asks. Returns an exit
+ * code, having said what is wrong. */
+static int open_datadog(const sweep_opts *o, const srr_config *cfg, int64_t now, int64_t at,
+                        int64_t *end, srr_dd_client **dd)
+{
+    srr_error err = {0};
+    srr_dd_mode mode;
+    char *base;
+    char t1[32];
+    if (o->replay) {
+        mode = SRR_DD_REPLAY;
+        if (srr_dd_recording_read_meta(o->replay, end, &err) != SRR_OK) {
+            srr_say_error("srr sweep: %s\n", err.msg);
+            return SRR_EXIT_USAGE;
+        }
+    } else {
+        mode = o->record ? SRR_DD_RECORD : SRR_DD_LIVE;
+        *end = at ? at : now - now % cfg->sweep.align_s;
+    }
+    base = srr_config_dd_base_url(cfg);
+    if (srr_dd_client_create(&cfg->datadog, base, mode, o->replay ? o->replay : o->record, dd,
+                             &err) != SRR_OK) {
+        srr_say_error("srr sweep: %s\n", err.msg);
+        free(base);
+        return err.code == SRR_EAUTH ? SRR_EXIT_USAGE : SRR_EXIT_FAIL;
+    }
+    srr_dd_client_set_progress(*dd, isatty(2) && srr_log_get_format() == SRR_LOG_TEXT);
+    srr_time_iso(*end, t1);
+    printf("sweep up to %s (%s) with %zu check(s)\n", t1,
+           o->replay ? o->replay : (o->record ? "live, recording" : base), cfg->nchecks);
+    free(base);
+    return SRR_EXIT_OK;
+}
+
+/* The jobs of this sweep: the windows a recording lists, or those due on
+ * each check's grid; a recording run writes the plan beside its answers.
+ * Returns an exit code, having said what is wrong. */
+static int plan_jobs(const sweep_opts *o, const srr_config *cfg, srr_sweep_state *state,
+                     int64_t end, int64_t since_s, int64_t at, job_list *jobs)
+{
+    srr_error err = {0};
+    size_t rejudged = 0;
+    if (o->replay) {
+        if (plan_replay(cfg, o->replay, end, jobs, &err) != SRR_OK) {
+            srr_say_error("srr sweep: %s\n", err.msg);
+            return SRR_EXIT_USAGE;
+        }
+    } else if (plan_live(cfg, state, end, since_s, at, jobs, &rejudged, &err) != SRR_OK) {
+        srr_say_error("srr sweep: %s\n", err.msg);
+        return err.code == SRR_EINVAL ? SRR_EXIT_USAGE : SRR_EXIT_FAIL;
+    }
+    if (rejudged)
+        printf("no new window is due for %zu check(s): their last window is judged again "
+               "(nothing is stored twice)\n",
+               rejudged);
+    if (o->record) {
+        json_t *pj = plan_json(cfg, jobs);
+        srr_rc wrc = srr_dd_recording_write_plan(o->record, end, pj, &err);
+        json_decref(pj);
+        if (wrc != SRR_OK) {
+            srr_say_error("srr sweep: %s\n", err.msg);
+            return SRR_EXIT_FAIL;
+        }
+    }
+    return SRR_EXIT_OK;
+}
+
+/* Judges the windows of the jobs, oldest first, each in its own time; stops
+ * at the first window that fails to queue or drain. Returns an exit code. */
+static int run_windows(sweep_run *run, const job_list *jobs)
+{
+    int64_t *ends = srr_calloc(jobs->n ? jobs->n : 1, sizeof *ends);
+    size_t i, nends = 0;
+    int code = SRR_EXIT_OK;
+    for (i = 0; i < jobs->n; i++)
+        ends[nends++] = jobs->v[i].window_end;
+    qsort(ends, nends, sizeof *ends, cmp_i64);
+    for (i = 0; i < nends && code == SRR_EXIT_OK; i++) {
+        srr_collect_job *wj;
+        unsigned char *adv;
+        size_t nw = 0;
+        if (i > 0 && ends[i] == ends[i - 1])
+            continue;
+        wj = srr_calloc(jobs->n, sizeof *wj);
+        adv = srr_calloc(jobs->n, 1);
+        for (size_t j = 0; j < jobs->n; j++)
+            if (jobs->v[j].window_end == ends[i]) {
+                adv[nw] = jobs->advance[j]; /* 0 for every window of a replay */
+                wj[nw++] = jobs->v[j];
+            }
+        code = sweep_window(run, wj, adv, nw, ends[i]);
+        free(wj);
+        free(adv);
+    }
+    free(ends);
+    return code;
+}
+
+/* Prints what the sweep queued and stored and logs its summary. */
+static void print_totals(const sweep_run *run, const sweep_summary *sum)
+{
+    const srr_config *cfg = run->cfg;
+    printf("queued %zu candidate(s) on the %s queue (%zu clear observation(s) of followed "
+           "things); %zu ignored by the policy; %zu waiting for a later window's draft "
+           "budget; %zu check window(s) failed\n",
+           sum->queued, cfg->queue.backend, sum->clear, sum->ignored, sum->deferred, sum->failed);
+    if (run->drain)
+        printf("store %s: %zu new draft risk(s), %zu new draft backlog item(s), "
+               "%zu new investigation(s), %zu attached as evidence, %zu already stored, "
+               "%zu ignored, %zu promoted, %zu closed, %zu quarantined\n",
+               cfg->store.path, run->stored.new_risks, run->stored.new_backlog,
+               run->stored.new_investigations, run->stored.evidence, run->stored.duplicates,
+               run->stored.ignored, run->stored.promoted, run->stored.closed,
+               run->stored.quarantined);
+    srr_info("sweep summary: %zu check(s), %zu window(s), %zu signal(s), candidates: %zu risk, "
+             "%zu investigate, %zu backlog, %zu clear, %zu ignored, %zu over budget; %lu "
+             "Datadog request(s), %lu retried, %lu answered 429, %lu rate-limit wait(s) (%.1f "
+             "s); %zu failed",
+             sum->checks, sum->jobs, sum->signals, sum->by_action[SRR_ACTION_RISK],
+             sum->by_action[SRR_ACTION_INVESTIGATE], sum->by_action[SRR_ACTION_BACKLOG], sum->clear,
+             sum->ignored, sum->deferred, sum->dd.requests, sum->dd.retries, sum->dd.http_429,
+             sum->dd.rl_waits, (double)sum->dd.rl_wait_ms / 1000.0, sum->failed);
+    if (run->failures.len)
+        printf("failed:\n%s", run->failures.data);
+}
+
 int srr_cmd_sweep(int argc, char **argv)
 {
     sweep_opts o;
@@ -599,12 +784,9 @@ int srr_cmd_sweep(int argc, char **argv)
     job_list jobs = {0};
     sweep_summary sum = {0};
     sweep_run run;
-    int64_t since_s = 0, at = 0, *ends = NULL;
-    srr_dd_mode mode = SRR_DD_LIVE;
+    int64_t since_s = 0, at = 0;
     int64_t end = 0, now = srr_now();
-    size_t i, nends = 0, rejudged = 0;
-    char *base = NULL;
-    char t1[32];
+    size_t i;
     int code = SRR_EXIT_OK, r;
 
     memset(&run, 0, sizeof run);
@@ -623,91 +805,22 @@ int srr_cmd_sweep(int argc, char **argv)
     }
     if (cfg->nchecks == 0)
         srr_log_say(SRR_LOG_WARN, "srr sweep: the config has no checks; nothing to ask Datadog\n");
-    if (o.since && (srr_duration_parse(o.since, &since_s) != SRR_OK || since_s <= 0)) {
-        srr_say_error("srr sweep: --since wants a duration such as 7d or 36h, not '%s'\n",
-                o.since);
-        code = SRR_EXIT_USAGE;
+    if ((code = parse_times(&o, now, &since_s, &at)) != SRR_EXIT_OK)
         goto out;
-    }
-    if (o.at) {
-        char *e = NULL;
-        long long v = strtoll(o.at, &e, 10);
-        if (e && *e == '\0' && v > 0)
-            at = v;
-        else if (srr_time_parse_iso(o.at, &at) != SRR_OK)
-            at = 0;
-        if (at <= 0 || at > now) {
-            srr_say_error(
-                "srr sweep: --at wants the end of a past window, as 2026-11-23T06:00:00Z or "
-                "epoch seconds, not '%s'%s\n",
-                o.at, at > now ? " (it is in the future)" : "");
-            code = SRR_EXIT_USAGE;
-            goto out;
-        }
-    }
     sum.started = now;
     sum.checks = cfg->nchecks;
 
-    if (o.replay) {
-        mode = SRR_DD_REPLAY;
-        if (srr_dd_recording_read_meta(o.replay, &end, &err) != SRR_OK) {
-            srr_say_error("srr sweep: %s\n", err.msg);
-            code = SRR_EXIT_USAGE;
-            goto out;
-        }
-    } else {
-        mode = o.record ? SRR_DD_RECORD : SRR_DD_LIVE;
-        end = at ? at : now - now % cfg->sweep.align_s;
-    }
-    base = srr_config_dd_base_url(cfg);
-    if (srr_dd_client_create(&cfg->datadog, base, mode, o.replay ? o.replay : o.record, &dd,
-                             &err) != SRR_OK) {
-        srr_say_error("srr sweep: %s\n", err.msg);
-        code = err.code == SRR_EAUTH ? SRR_EXIT_USAGE : SRR_EXIT_FAIL;
+    if ((code = open_datadog(&o, cfg, now, at, &end, &dd)) != SRR_EXIT_OK)
         goto out;
-    }
-    srr_dd_client_set_progress(dd, isatty(2) && srr_log_get_format() == SRR_LOG_TEXT);
-
-    srr_time_iso(end, t1);
-    printf("sweep up to %s (%s) with %zu check(s)\n", t1,
-           o.replay ? o.replay : (o.record ? "live, recording" : base), cfg->nchecks);
     /* The store: the state of the grid and the things it follows. */
     if (srr_sweep_state_open(cfg->store.path, &state, &err) != SRR_OK) {
         srr_say_error("srr sweep: %s\n", err.msg);
         code = SRR_EXIT_FAIL;
         goto out;
     }
-    if (o.replay) {
-        if (plan_replay(cfg, o.replay, end, &jobs, &err) != SRR_OK) {
-            srr_say_error("srr sweep: %s\n", err.msg);
-            code = SRR_EXIT_USAGE;
-            goto out;
-        }
-    } else if (plan_live(cfg, state, end, since_s, at, &jobs, &rejudged, &err) != SRR_OK) {
-        srr_say_error("srr sweep: %s\n", err.msg);
-        code = err.code == SRR_EINVAL ? SRR_EXIT_USAGE : SRR_EXIT_FAIL;
+    if ((code = plan_jobs(&o, cfg, state, end, since_s, at, &jobs)) != SRR_EXIT_OK)
         goto out;
-    }
-    if (rejudged)
-        printf("no new window is due for %zu check(s): their last window is judged again "
-               "(nothing is stored twice)\n",
-               rejudged);
-    if (o.record) {
-        json_t *pj = plan_json(cfg, &jobs);
-        srr_rc wrc = srr_dd_recording_write_plan(o.record, end, pj, &err);
-        json_decref(pj);
-        if (wrc != SRR_OK) {
-            srr_say_error("srr sweep: %s\n", err.msg);
-            code = SRR_EXIT_FAIL;
-            goto out;
-        }
-    }
 
-    /* The windows, oldest first, each judged in its own time. */
-    ends = srr_calloc(jobs.n ? jobs.n : 1, sizeof *ends);
-    for (i = 0; i < jobs.n; i++)
-        ends[nends++] = jobs.v[i].window_end;
-    qsort(ends, nends, sizeof *ends, cmp_i64);
     run.o = &o;
     run.cfg = cfg;
     run.rs = rs;
@@ -719,23 +832,7 @@ int srr_cmd_sweep(int argc, char **argv)
     run.now = now;
     run.end = end;
     run.drain = strcmp(cfg->queue.backend, "spool") == 0 && !o.no_drain;
-    for (i = 0; i < nends && code == SRR_EXIT_OK; i++) {
-        srr_collect_job *wj;
-        unsigned char *adv;
-        size_t nw = 0;
-        if (i > 0 && ends[i] == ends[i - 1])
-            continue;
-        wj = srr_calloc(jobs.n, sizeof *wj);
-        adv = srr_calloc(jobs.n, 1);
-        for (size_t j = 0; j < jobs.n; j++)
-            if (jobs.v[j].window_end == ends[i]) {
-                adv[nw] = jobs.advance[j]; /* 0 for every window of a replay */
-                wj[nw++] = jobs.v[j];
-            }
-        code = sweep_window(&run, wj, adv, nw, ends[i]);
-        free(wj);
-        free(adv);
-    }
+    code = run_windows(&run, &jobs);
     if (run.drain && state) { /* what waits for a later window's budget: listed, kept */
         srr_error werr = {0};
         waiting_list wl = {0};
@@ -743,29 +840,9 @@ int srr_cmd_sweep(int argc, char **argv)
             srr_warn("%s", werr.msg);
         sum.deferred = wl.n;
     }
-    printf("queued %zu candidate(s) on the %s queue (%zu clear observation(s) of followed "
-           "things); %zu ignored by the policy; %zu waiting for a later window's draft "
-           "budget; %zu check window(s) failed\n",
-           sum.queued, cfg->queue.backend, sum.clear, sum.ignored, sum.deferred, sum.failed);
-    if (run.drain)
-        printf("store %s: %zu new draft risk(s), %zu new draft backlog item(s), "
-               "%zu new investigation(s), %zu attached as evidence, %zu already stored, "
-               "%zu ignored, %zu promoted, %zu closed, %zu quarantined\n",
-               cfg->store.path, run.stored.new_risks, run.stored.new_backlog,
-               run.stored.new_investigations, run.stored.evidence, run.stored.duplicates,
-               run.stored.ignored, run.stored.promoted, run.stored.closed, run.stored.quarantined);
     sum.dd = *srr_dd_client_stats(dd);
     sum.finished = srr_now();
-    srr_info("sweep summary: %zu check(s), %zu window(s), %zu signal(s), candidates: %zu risk, "
-             "%zu investigate, %zu backlog, %zu clear, %zu ignored, %zu over budget; %lu "
-             "Datadog request(s), %lu retried, %lu answered 429, %lu rate-limit wait(s) (%.1f "
-             "s); %zu failed",
-             sum.checks, sum.jobs, sum.signals, sum.by_action[SRR_ACTION_RISK],
-             sum.by_action[SRR_ACTION_INVESTIGATE], sum.by_action[SRR_ACTION_BACKLOG], sum.clear,
-             sum.ignored, sum.deferred, sum.dd.requests, sum.dd.retries, sum.dd.http_429,
-             sum.dd.rl_waits, (double)sum.dd.rl_wait_ms / 1000.0, sum.failed);
-    if (run.failures.len)
-        printf("failed:\n%s", run.failures.data);
+    print_totals(&run, &sum);
     if (sum.failed && code == SRR_EXIT_OK)
         code = SRR_EXIT_FAIL;
     /* A live sweep that failed nowhere (replays keep no state) is the
@@ -783,7 +860,6 @@ out:
     free(run.fired);
     free(run.broken);
     srr_buf_free(&run.failures);
-    free(ends);
     free(jobs.v);
     free(jobs.advance);
     srr_sweep_state_close(&state);
@@ -791,6 +867,5 @@ out:
     srr_dd_client_destroy(&dd);
     srr_rules_destroy(rs);
     srr_config_destroy(cfg);
-    free(base);
     return code;
 }
