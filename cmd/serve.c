@@ -260,7 +260,15 @@ static void *writer_main(void *arg)
 
 /* ---- the command ---------------------------------------------------------- */
 
-int srr_cmd_serve(int argc, char **argv)
+/* The command line of `srr serve`. */
+typedef struct serve_args {
+    const char *config;
+    int insecure, no_drain, no_sync;
+} serve_args;
+
+/* Returns 0 with *a filled, 1 after printing --help, or -1 after saying
+ * what is wrong with the command line. */
+static int parse_args(int argc, char **argv, serve_args *a)
 {
     static const struct option longopts[] = {{"config", required_argument, NULL, 'c'},
                                              {"insecure-no-auth", no_argument, NULL, 'I'},
@@ -268,40 +276,134 @@ int srr_cmd_serve(int argc, char **argv)
                                              {"no-sync", no_argument, NULL, 'S'},
                                              {"help", no_argument, NULL, 'h'},
                                              {NULL, 0, NULL, 0}};
-    const char *config = NULL;
-    int c, insecure = 0, no_drain = 0, no_sync = 0, code = SRR_EXIT_OK, sig = 0;
-    srr_cli_sync *sync = NULL;
-    srr_config *cfg = NULL;
-    serve_ctx sc;
-    srr_webhook_server *srv = NULL;
-    srr_commit_sink sink;
-    srr_webhook_opts wo;
-    srr_webhook_hooks hooks;
-    srr_error err = {0};
-    sigset_t set;
-    pthread_t writer;
-    int writer_started = 0, hold = -1;
-    size_t left;
-
-    memset(&sc, 0, sizeof sc);
-    pthread_mutex_init(&sc.writer_mu, NULL);
-    pthread_rwlock_init(&sc.com_lock, NULL);
+    int c;
+    memset(a, 0, sizeof *a);
     optind = 1;
     while ((c = srr_getopt_long(argc, argv, "c:h", longopts, NULL)) != -1) {
         switch (c) {
-        case 'c': config = optarg; break;
-        case 'I': insecure = 1; break;
-        case 'n': no_drain = 1; break;
-        case 'S': no_sync = 1; break;
-        case 'h': fputs(usage, stdout); return SRR_EXIT_OK;
-        default: srr_say_error("%s", usage); return SRR_EXIT_USAGE;
+        case 'c': a->config = optarg; break;
+        case 'I': a->insecure = 1; break;
+        case 'n': a->no_drain = 1; break;
+        case 'S': a->no_sync = 1; break;
+        case 'h': fputs(usage, stdout); return 1;
+        default: srr_say_error("%s", usage); return -1;
         }
     }
     if (optind < argc) {
         srr_say_error("srr serve: unexpected argument '%s'\n%s", argv[optind], usage);
-        return SRR_EXIT_USAGE;
+        return -1;
     }
-    cfg = srr_cli_load_config(config, &code);
+    return 0;
+}
+
+/* Opens the queue producer and the group committer in front of it.
+ * Returns an exit code, having said what is wrong. */
+static int open_queue(serve_ctx *sc)
+{
+    srr_commit_sink sink;
+    srr_error err = {0};
+    if (srr_producer_open(sc->cfg, &sc->prod, &err) != SRR_OK) {
+        srr_say_error("srr serve: cannot open the queue: %s\n", err.msg);
+        return SRR_EXIT_FAIL;
+    }
+    sink.ctx = sc;
+    sink.send = sink_send;
+    sink.flush = sink_flush;
+    if (srr_committer_create(&sink, 0, &sc->com, &err) != SRR_OK) {
+        srr_say_error("srr serve: %s\n", err.msg);
+        return SRR_EXIT_FAIL;
+    }
+    { /* SRR_COMMIT_LINGER_US: a benchmark and tuning knob */
+        const char *l = getenv("SRR_COMMIT_LINGER_US");
+        unsigned long us = l ? strtoul(l, NULL, 10) : SERVE_LINGER_US;
+        srr_committer_set_linger(sc->com, us > 1000000 ? 1000000 : (unsigned)us); /* <= 1 s */
+    }
+    return SRR_EXIT_OK;
+}
+
+/* Starts the webhook receiver with serve's hooks and says where it
+ * listens. Returns an exit code, having said what is wrong; *srv is the
+ * caller's to stop. */
+static int start_receiver(serve_ctx *sc, int insecure, srr_webhook_server **srv)
+{
+    const srr_config *cfg = sc->cfg;
+    srr_webhook_opts wo;
+    srr_webhook_hooks hooks;
+    srr_error err = {0};
+    const char *listen = cfg->webhook.listen;
+    const char *colon = strrchr(listen, ':');
+
+    memset(&wo, 0, sizeof wo);
+    wo.cfg = &cfg->webhook;
+    wo.insecure_no_auth = insecure;
+    wo.queue_timeout_ms = cfg->webhook.queue_timeout_s * 1000;
+    memset(&hooks, 0, sizeof hooks);
+    hooks.ctx = sc;
+    hooks.accept = on_accept;
+    hooks.ready = on_ready;
+    hooks.metrics = on_metrics;
+    if (srr_webhook_start(&wo, &hooks, srv, &err) != SRR_OK) {
+        srr_say_error("srr serve: %s\n", err.msg);
+        return err.code == SRR_EINVAL ? SRR_EXIT_USAGE : SRR_EXIT_FAIL;
+    }
+    srr_info("srr serve: listening on %s://%.*s:%u/v1/webhooks/datadog (queue: %s%s)",
+             cfg->webhook.tls_cert ? "https" : "http",
+             colon ? (int)(colon - listen) : (int)strlen(listen), listen,
+             (unsigned)srr_webhook_port(*srv), cfg->queue.backend,
+             sc->embedded_writer ? ", writer embedded"
+                                 : (strcmp(cfg->queue.backend, "spool") == 0
+                                        ? ", run `srr drain` to write the store"
+                                        : ""));
+    return SRR_EXIT_OK;
+}
+
+/* Waits for SIGTERM or SIGINT (blocked in `set`), then stops: no new
+ * connections, the requests in flight finished (or answered 503 past the
+ * queue timeout), the committer closed, the queue flushed. Returns an exit
+ * code. */
+static int serve_until_signal(serve_ctx *sc, srr_webhook_server **srv, const sigset_t *set)
+{
+    srr_error err = {0};
+    int sig = 0, code = SRR_EXIT_OK;
+    size_t left;
+    while (sigwait(set, &sig) != 0)
+        ;
+    srr_info("srr serve: %s: no new connections; finishing requests in flight",
+             sig == SIGTERM ? "SIGTERM" : "SIGINT");
+    srr_webhook_quiesce(*srv);
+    left = srr_webhook_wait_idle(*srv, (int)(sc->cfg->webhook.queue_timeout_s * 1000) + 2000);
+    if (left)
+        srr_warn("srr serve: %zu request(s) still in flight; answering 503", left);
+    close_committer(sc);
+    srr_webhook_stop(srv);
+    if (srr_producer_flush(sc->prod, &err) != SRR_OK) {
+        srr_err("srr serve: final queue flush failed: %s", err.msg);
+        code = SRR_EXIT_FAIL;
+    }
+    srr_info("srr serve: stopped");
+    return code;
+}
+
+int srr_cmd_serve(int argc, char **argv)
+{
+    serve_args a;
+    int code = SRR_EXIT_OK, r;
+    srr_cli_sync *sync = NULL;
+    srr_config *cfg = NULL;
+    serve_ctx sc;
+    srr_webhook_server *srv = NULL;
+    srr_error err = {0};
+    sigset_t set;
+    pthread_t writer;
+    int writer_started = 0, hold = -1;
+
+    r = parse_args(argc, argv, &a);
+    if (r != 0)
+        return r > 0 ? SRR_EXIT_OK : SRR_EXIT_USAGE;
+    memset(&sc, 0, sizeof sc);
+    pthread_mutex_init(&sc.writer_mu, NULL);
+    pthread_rwlock_init(&sc.com_lock, NULL);
+    cfg = srr_cli_load_config(a.config, &code);
     if (!cfg)
         return code;
     sc.cfg = cfg;
@@ -313,7 +415,7 @@ int srr_cmd_serve(int argc, char **argv)
     {   /* the one decision on credentials (webhook_auth.h): a partly given
          * secret refuses to start, naming the missing piece */
         srr_webhook_auth auth;
-        if (srr_webhook_auth_decide(&cfg->webhook, insecure, &auth, &err) != SRR_OK) {
+        if (srr_webhook_auth_decide(&cfg->webhook, a.insecure, &auth, &err) != SRR_OK) {
             srr_say_error("srr serve: refusing to start: %s\n", err.msg);
             code = SRR_EXIT_USAGE;
             goto out;
@@ -332,31 +434,15 @@ int srr_cmd_serve(int argc, char **argv)
      * srr restore refuses while serve runs (backup.h); a Kafka receiver
      * that does neither does not touch the store (restore checks the
      * writers' group instead). */
-    if ((strcmp(cfg->queue.backend, "spool") == 0 || (!no_sync && srr_sync_configured(cfg))) &&
+    if ((strcmp(cfg->queue.backend, "spool") == 0 || (!a.no_sync && srr_sync_configured(cfg))) &&
         (hold = srr_store_hold(cfg->store.path, &err)) < 0) {
         srr_say_error("srr serve: %s\n", err.msg);
         code = SRR_EXIT_FAIL;
         goto out;
     }
-    if (srr_producer_open(cfg, &sc.prod, &err) != SRR_OK) {
-        srr_say_error("srr serve: cannot open the queue: %s\n", err.msg);
-        code = SRR_EXIT_FAIL;
+    if ((code = open_queue(&sc)) != SRR_EXIT_OK)
         goto out;
-    }
-    sink.ctx = &sc;
-    sink.send = sink_send;
-    sink.flush = sink_flush;
-    if (srr_committer_create(&sink, 0, &sc.com, &err) != SRR_OK) {
-        srr_say_error("srr serve: %s\n", err.msg);
-        code = SRR_EXIT_FAIL;
-        goto out;
-    }
-    {   /* SRR_COMMIT_LINGER_US: a benchmark and tuning knob */
-        const char *l = getenv("SRR_COMMIT_LINGER_US");
-        unsigned long us = l ? strtoul(l, NULL, 10) : SERVE_LINGER_US;
-        srr_committer_set_linger(sc.com, us > 1000000 ? 1000000 : (unsigned)us); /* <= 1 s */
-    }
-    sc.embedded_writer = strcmp(cfg->queue.backend, "spool") == 0 && !no_drain;
+    sc.embedded_writer = strcmp(cfg->queue.backend, "spool") == 0 && !a.no_drain;
     if (sc.embedded_writer) {
         if (pthread_create(&writer, NULL, writer_main, &sc) != 0) {
             srr_say_error("srr serve: cannot start the writer thread\n");
@@ -365,55 +451,14 @@ int srr_cmd_serve(int argc, char **argv)
         }
         writer_started = 1;
     }
-
-    if (!no_sync) {
+    if (!a.no_sync) {
         sync = srr_cli_sync_start(cfg, "srr serve", &code);
         if (code != SRR_EXIT_OK)
             goto out;
     }
-
-    memset(&wo, 0, sizeof wo);
-    wo.cfg = &cfg->webhook;
-    wo.insecure_no_auth = insecure;
-    wo.queue_timeout_ms = cfg->webhook.queue_timeout_s * 1000;
-    memset(&hooks, 0, sizeof hooks);
-    hooks.ctx = &sc;
-    hooks.accept = on_accept;
-    hooks.ready = on_ready;
-    hooks.metrics = on_metrics;
-    if (srr_webhook_start(&wo, &hooks, &srv, &err) != SRR_OK) {
-        srr_say_error("srr serve: %s\n", err.msg);
-        code = err.code == SRR_EINVAL ? SRR_EXIT_USAGE : SRR_EXIT_FAIL;
+    if ((code = start_receiver(&sc, a.insecure, &srv)) != SRR_EXIT_OK)
         goto out;
-    }
-    {
-        const char *listen = cfg->webhook.listen;
-        const char *colon = strrchr(listen, ':');
-        srr_info("srr serve: listening on %s://%.*s:%u/v1/webhooks/datadog (queue: %s%s)",
-                 cfg->webhook.tls_cert ? "https" : "http",
-                 colon ? (int)(colon - listen) : (int)strlen(listen), listen,
-                 (unsigned)srr_webhook_port(srv), cfg->queue.backend,
-                 sc.embedded_writer ? ", writer embedded"
-                                    : (strcmp(cfg->queue.backend, "spool") == 0
-                                           ? ", run `srr drain` to write the store"
-                                           : ""));
-    }
-
-    while (sigwait(&set, &sig) != 0)
-        ;
-    srr_info("srr serve: %s: no new connections; finishing requests in flight",
-             sig == SIGTERM ? "SIGTERM" : "SIGINT");
-    srr_webhook_quiesce(srv);
-    left = srr_webhook_wait_idle(srv, (int)(cfg->webhook.queue_timeout_s * 1000) + 2000);
-    if (left)
-        srr_warn("srr serve: %zu request(s) still in flight; answering 503", left);
-    close_committer(&sc);
-    srr_webhook_stop(&srv);
-    if (srr_producer_flush(sc.prod, &err) != SRR_OK) {
-        srr_err("srr serve: final queue flush failed: %s", err.msg);
-        code = SRR_EXIT_FAIL;
-    }
-    srr_info("srr serve: stopped");
+    code = serve_until_signal(&sc, &srv, &set);
 
 out:
     srr_cli_sync_stop(&sync);
