@@ -403,17 +403,116 @@ static srr_rc new_record(srr_store *st, const srr_candidate *c, const srr_candid
     return rc;
 }
 
+/* The record an observation's thing has open (srr_rec_find_target): its
+ * kind and id (0: none), when a resolved risk it regresses was resolved,
+ * and its urgency. */
+typedef struct rec_target {
+    int kind;
+    int64_t id, resolved;
+    int urgency;
+} rec_target;
+
+/* The final decision on c with its thing's history (the producer's
+ * proposal, used when the store has no policy of its own, decided again)
+ * and *eff, c as that decision has it: a shallow view sharing c's and
+ * fin's strings. */
+static void final_decision(srr_store *st, const srr_candidate *c, const srr_history *hist,
+                           srr_final *fin, srr_candidate *eff)
+{
+    srr_decision proposed;
+    memset(&proposed, 0, sizeof(proposed));
+    proposed.action = c->action;
+    proposed.rule_index = c->rule_index;
+    proposed.rule = c->rule;
+    proposed.urgency = c->urgency;
+    proposed.timebox_s = c->timebox_s;
+    proposed.owner = c->owner;
+    snprintf(proposed.reason, sizeof(proposed.reason), "%s", c->reason ? c->reason : "");
+    srr_rules_decide_final(st->rules, &proposed, &c->signal, hist, fin);
+
+    *eff = *c;
+    eff->action = fin->decision.action;
+    eff->rule = (char *)fin->decision.rule;
+    eff->reason = fin->decision.reason;
+    eff->urgency = fin->decision.urgency;
+    eff->owner = (char *)fin->decision.owner;
+    eff->timebox_s = fin->decision.timebox_s;
+}
+
+/* The outcome the candidate id is claimed with: final for evidence and a
+ * sighting, "pending" for an effect that creates a record (filled in once
+ * it is known). */
+static void claim_outcome(const srr_final *fin, const srr_signal *sig, const rec_target *t,
+                          char *outcome, size_t n)
+{
+    char hid[32] = "";
+    if (fin->effect == SRR_EFFECT_EVIDENCE || fin->effect == SRR_EFFECT_PROMOTE) {
+        srr_st_hid(fin->effect == SRR_EFFECT_PROMOTE ? REC_INV : (rec_kind)t->kind, t->id, hid);
+        snprintf(outcome, n,
+                 fin->effect == SRR_EFFECT_PROMOTE ? "evidence %s, promoted to a draft risk"
+                                                   : "evidence %s",
+                 hid);
+    } else if (fin->effect == SRR_EFFECT_REGRESSION || fin->effect == SRR_EFFECT_CREATE) {
+        snprintf(outcome, n, "pending");
+    } else if (fin->decision.action == SRR_ACTION_IGNORE || sig->status == SRR_STATUS_FIRING) {
+        snprintf(outcome, n, "ignored: sighting only");
+    } else {
+        snprintf(outcome, n, "recovered, no open record: sighting only");
+    }
+}
+
+/* What the final decision does to the records: evidence on the open one
+ * (its urgency maybe raised), an investigation promoted to a draft risk, a
+ * new record (the outcome then says which), or nothing but the sighting. */
+static srr_rc apply_effect(srr_store *st, const srr_candidate *c, const srr_final *fin,
+                           const srr_candidate *eff, const rec_extra *x, const rec_target *t,
+                           int64_t now, srr_apply_stats *stats, char *outcome, size_t n,
+                           srr_error *err)
+{
+    const srr_signal *sig = &c->signal;
+    srr_rc rc = SRR_OK;
+    switch (fin->effect) {
+    case SRR_EFFECT_EVIDENCE:
+        rc = srr_rec_attach(st, c, (rec_kind)t->kind, t->id, now, err);
+        if (rc == SRR_OK)
+            rc = raise_urgency(st, sig, &fin->decision, (rec_kind)t->kind, t->id, t->urgency, now,
+                               err);
+        stats->evidence++;
+        break;
+    case SRR_EFFECT_PROMOTE: {
+        srr_inv_row inv = {0};
+        rc = srr_rec_attach(st, c, REC_INV, t->id, now, err);
+        if (rc == SRR_OK)
+            rc = srr_rec_inv_load(st, t->id, &inv, err);
+        if (rc == SRR_OK)
+            rc = srr_rec_promote(st, &inv, now, fin->why,
+                                 fin->decision.flapping_rule ? &fin->decision : NULL, err);
+        srr_rec_inv_clear(&inv);
+        stats->evidence++;
+        stats->promoted++;
+        break;
+    }
+    case SRR_EFFECT_REGRESSION:
+    case SRR_EFFECT_CREATE:
+        rc = new_record(st, c, eff, x, fin->effect, t->resolved, now, stats, outcome, n, err);
+        break;
+    default:
+        if (fin->decision.action == SRR_ACTION_IGNORE || sig->status == SRR_STATUS_FIRING)
+            stats->ignored++;
+        break;
+    }
+    return rc;
+}
+
 srr_rc srr_things_apply(srr_store *st, const srr_candidate *c, int64_t now, srr_apply_stats *stats,
                         srr_error *err)
 {
     const srr_signal *sig = &c->signal;
-    char outcome[96], hid[32] = "";
+    char outcome[96];
     srr_rc rc = SRR_OK;
-    int kind;
-    int64_t id = 0, resolved = 0;
+    rec_target t = {0, 0, 0, -1};
     srr_history hist;
     srr_sighting *sv = NULL;
-    srr_decision proposed;
     srr_final fin;
     srr_candidate eff;
     rec_extra x = {0};
@@ -421,7 +520,7 @@ srr_rc srr_things_apply(srr_store *st, const srr_candidate *c, int64_t now, srr_
     const char *dtext;
     json_t *dj = NULL;
     srr_identity ident;
-    int moved = 0, urgency = -1, skipped = 0;
+    int moved = 0, skipped = 0;
 
     if (!c->id[0] || !c->fingerprint || !*c->fingerprint)
         return srr_error_set(err, SRR_EINVAL, "store: candidate '%s' has no %s", c->id,
@@ -433,34 +532,15 @@ srr_rc srr_things_apply(srr_store *st, const srr_candidate *c, int64_t now, srr_
     memcpy(ident.fingerprint, c->fingerprint, strnlen(c->fingerprint, 32));
     if ((rc = register_thing(st, c, &ident, now, &moved, err)) != SRR_OK)
         return rc;
-    rc = srr_rec_find_target(st, c->fingerprint, &kind, &id, &resolved, &urgency, err);
+    rc = srr_rec_find_target(st, c->fingerprint, &t.kind, &t.id, &t.resolved, &t.urgency, err);
     /* Judged in the observation's own time: a sweep window's end, an
      * alert's date; not when the writer happens to run. */
     if (rc == SRR_OK)
-        rc = load_history(st, c->fingerprint, kind, id, resolved, srr_st_judged_at(sig),
+        rc = load_history(st, c->fingerprint, t.kind, t.id, t.resolved, srr_st_judged_at(sig),
                           st->rules && srr_rules_uses_history(st->rules), &hist, &sv, err);
     if (rc != SRR_OK)
         goto out;
-    /* The producer's proposal, as a decision (used when the store has no
-     * policy of its own). */
-    memset(&proposed, 0, sizeof(proposed));
-    proposed.action = c->action;
-    proposed.rule_index = c->rule_index;
-    proposed.rule = c->rule;
-    proposed.urgency = c->urgency;
-    proposed.timebox_s = c->timebox_s;
-    proposed.owner = c->owner;
-    snprintf(proposed.reason, sizeof(proposed.reason), "%s", c->reason ? c->reason : "");
-    srr_rules_decide_final(st->rules, &proposed, sig, &hist, &fin);
-
-    /* The candidate as the final decision has it (a shallow view). */
-    eff = *c;
-    eff.action = fin.decision.action;
-    eff.rule = (char *)fin.decision.rule;
-    eff.reason = fin.decision.reason;
-    eff.urgency = fin.decision.urgency;
-    eff.owner = (char *)fin.decision.owner;
-    eff.timebox_s = fin.decision.timebox_s;
+    final_decision(st, c, &hist, &fin, &eff);
     labels = labels_text(&fin.decision);
     x.labels = labels;
     x.impact = fin.decision.impact;
@@ -474,21 +554,8 @@ srr_rc srr_things_apply(srr_store *st, const srr_candidate *c, int64_t now, srr_
     x.decision = dj;
 
     /* Claim the candidate id first: one index probe tells a redelivery
-     * (nothing changed, nothing more to do) from a new candidate. The
-     * outcome of an effect that creates a record is filled in after. */
-    if (fin.effect == SRR_EFFECT_EVIDENCE || fin.effect == SRR_EFFECT_PROMOTE) {
-        srr_st_hid(fin.effect == SRR_EFFECT_PROMOTE ? REC_INV : (rec_kind)kind, id, hid);
-        snprintf(outcome, sizeof(outcome),
-                 fin.effect == SRR_EFFECT_PROMOTE ? "evidence %s, promoted to a draft risk"
-                                                  : "evidence %s",
-                 hid);
-    } else if (fin.effect == SRR_EFFECT_REGRESSION || fin.effect == SRR_EFFECT_CREATE) {
-        snprintf(outcome, sizeof(outcome), "pending");
-    } else if (fin.decision.action == SRR_ACTION_IGNORE || sig->status == SRR_STATUS_FIRING) {
-        snprintf(outcome, sizeof(outcome), "ignored: sighting only");
-    } else {
-        snprintf(outcome, sizeof(outcome), "recovered, no open record: sighting only");
-    }
+     * (nothing changed, nothing more to do) from a new candidate. */
+    claim_outcome(&fin, sig, &t, outcome, sizeof outcome);
     rc = ST_EXEC(st, Q_CAND_INSERT, err, "tttit", c->id, c->fingerprint,
                  srr_action_name(fin.decision.action), now, outcome);
     if (rc != SRR_OK)
@@ -512,37 +579,7 @@ srr_rc srr_things_apply(srr_store *st, const srr_candidate *c, int64_t now, srr_
                  ident.member[0] ? ident.member : NULL);
     if (rc != SRR_OK)
         goto out;
-
-    switch (fin.effect) {
-    case SRR_EFFECT_EVIDENCE:
-        rc = srr_rec_attach(st, c, (rec_kind)kind, id, now, err);
-        if (rc == SRR_OK)
-            rc = raise_urgency(st, sig, &fin.decision, (rec_kind)kind, id, urgency, now, err);
-        stats->evidence++;
-        break;
-    case SRR_EFFECT_PROMOTE: {
-        srr_inv_row inv = {0};
-        rc = srr_rec_attach(st, c, REC_INV, id, now, err);
-        if (rc == SRR_OK)
-            rc = srr_rec_inv_load(st, id, &inv, err);
-        if (rc == SRR_OK)
-            rc = srr_rec_promote(st, &inv, now, fin.why,
-                                 fin.decision.flapping_rule ? &fin.decision : NULL, err);
-        srr_rec_inv_clear(&inv);
-        stats->evidence++;
-        stats->promoted++;
-        break;
-    }
-    case SRR_EFFECT_REGRESSION:
-    case SRR_EFFECT_CREATE:
-        rc = new_record(st, c, &eff, &x, fin.effect, resolved, now, stats, outcome, sizeof outcome,
-                        err);
-        break;
-    default:
-        if (fin.decision.action == SRR_ACTION_IGNORE || sig->status == SRR_STATUS_FIRING)
-            stats->ignored++;
-        break;
-    }
+    rc = apply_effect(st, c, &fin, &eff, &x, &t, now, stats, outcome, sizeof outcome, err);
     if (rc == SRR_OK && (fin.effect == SRR_EFFECT_REGRESSION || fin.effect == SRR_EFFECT_CREATE))
         rc = ST_EXEC(st, Q_CAND_OUTCOME, err, "tt", c->id, outcome);
 out:
