@@ -382,37 +382,29 @@ static void man_header(FILE *out, const char *name, int section)
     fprintf(out, ".TH %s %d \"%s\" \"srr %s\" \"srr\"\n", name, section, date, SRR_VERSION);
 }
 
-int srr_help_man(FILE *out, int section)
+/* srr.yaml(5): the reference of every option, then the demo config. */
+static void man_config(FILE *out)
+{
+    man_header(out, "SRR.YAML", 5);
+    fputs(".SH NAME\nsrr.yaml \\- configuration of srr\n.SH DESCRIPTION\n", out);
+    fputs("One YAML file with the sections datadog, queue, store, sweep, webhook, team, "
+          "checks, policy, sync and notion. Unknown keys and wrong types are errors naming "
+          "the file, line and column. Relative paths are resolved against the file's "
+          "directory. Secrets never go in the file: DD_API_KEY, DD_APP_KEY and DD_SITE come "
+          "from the environment, the webhook secret and the Notion token from the variable "
+          "or file their section names.\n.SH REFERENCE\n",
+          out);
+    srr_help_reference(out, 1);
+    fputs(".SH EXAMPLE\n.nf\n", out);
+    roff_text(out, srr_ref_example(), strlen(srr_ref_example()));
+    fputs(".fi\n.SH SEE ALSO\n.BR srr (1),\n.BR fnmatch (3)\n", out);
+}
+
+/* srr(1)'s COMMANDS: each command's synopsis lines, summary and details,
+ * from the same table as `srr help`. */
+static void man_commands(FILE *out)
 {
     const srr_command *c;
-    const srr_option_group *g;
-    if (section == 5) {
-        man_header(out, "SRR.YAML", 5);
-        fputs(".SH NAME\nsrr.yaml \\- configuration of srr\n.SH DESCRIPTION\n", out);
-        fputs("One YAML file with the sections datadog, queue, store, sweep, webhook, team, "
-              "checks, policy, sync and notion. Unknown keys and wrong types are errors naming "
-              "the file, line and column. Relative paths are resolved against the file's "
-              "directory. Secrets never go in the file: DD_API_KEY, DD_APP_KEY and DD_SITE come "
-              "from the environment, the webhook secret and the Notion token from the variable "
-              "or file their section names.\n.SH REFERENCE\n",
-              out);
-        srr_help_reference(out, 1);
-        fputs(".SH EXAMPLE\n.nf\n", out);
-        roff_text(out, srr_ref_example(), strlen(srr_ref_example()));
-        fputs(".fi\n.SH SEE ALSO\n.BR srr (1),\n.BR fnmatch (3)\n", out);
-        return 0;
-    }
-    if (section != 1)
-        return -1;
-    man_header(out, "SRR", 1);
-    fputs(".SH NAME\nsrr \\- System Risk Records from what Datadog sees\n.SH SYNOPSIS\n"
-          ".B srr\n.I command\n[options]\n.SH DESCRIPTION\n"
-          "srr sweeps Datadog metrics and logs weekly and receives monitor webhooks, applies "
-          "the team's triage policy (backlog now, investigate with a time-box, risk when still "
-          "unexplained), queues the candidates durably and keeps draft System Risk Records in "
-          "SQLite for engineers to approve, mirrored to the team's Notion database.\n"
-          ".SH COMMANDS\n",
-          out);
     for (c = commands; c->name; c++) {
         const char *p = c->synopsis;
         fputs(".TP\n", out);
@@ -437,6 +429,12 @@ int srr_help_man(FILE *out, int section)
             p += n + (end ? 2 : 0);
         }
     }
+}
+
+/* srr(1)'s options: those several commands share, and the global ones. */
+static void man_options(FILE *out)
+{
+    const srr_option_group *g;
     fputs(".SH OPTIONS SHARED BY COMMANDS\n", out);
     for (g = groups; g->name; g++) {
         fputs(".TP\n.B ", out);
@@ -458,6 +456,11 @@ int srr_help_man(FILE *out, int section)
           ".B \\-\\-log\\-level debug|info|warn|error\nThe least severe level printed. Also "
           "$SRR_LOG_LEVEL.\n",
           out);
+}
+
+/* srr(1)'s ENVIRONMENT, FILES and EXIT STATUS (fixed text). */
+static void man_environment(FILE *out)
+{
     fputs(".SH ENVIRONMENT\n"
           ".TP\n.B SRR_CONFIG\nThe config file when \\-c is not given (else ./srr.yaml).\n"
           ".TP\n.B DD_API_KEY, DD_APP_KEY\nDatadog's API and application keys (sweep, doctor). "
@@ -501,6 +504,28 @@ int srr_help_man(FILE *out, int section)
           "an unknown record id.\n"
           ".SH SEE ALSO\n.BR srr.yaml (5)\n",
           out);
+}
+
+int srr_help_man(FILE *out, int section)
+{
+    if (section == 5) {
+        man_config(out);
+        return 0;
+    }
+    if (section != 1)
+        return -1;
+    man_header(out, "SRR", 1);
+    fputs(".SH NAME\nsrr \\- System Risk Records from what Datadog sees\n.SH SYNOPSIS\n"
+          ".B srr\n.I command\n[options]\n.SH DESCRIPTION\n"
+          "srr sweeps Datadog metrics and logs weekly and receives monitor webhooks, applies "
+          "the team's triage policy (backlog now, investigate with a time-box, risk when still "
+          "unexplained), queues the candidates durably and keeps draft System Risk Records in "
+          "SQLite for engineers to approve, mirrored to the team's Notion database.\n"
+          ".SH COMMANDS\n",
+          out);
+    man_commands(out);
+    man_options(out);
+    man_environment(out);
     return 0;
 }
 

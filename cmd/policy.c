@@ -219,6 +219,122 @@ static void print_signal(const srr_signal *s)
         printf("  %s\n", srr_cli_safe(s->summary, SRR_FMT_TABLE, 0));
 }
 
+/* Reads the signal of --signal (a file or "-"): a signal, or a candidate
+ * (or anything) holding one under "signal". Returns an exit code, having
+ * said what is wrong; on success the caller clears *sig. */
+static int read_signal(const char *path, srr_signal *sig)
+{
+    srr_error err = {0};
+    json_error_t jerr;
+    json_t *j, *sj;
+    int code = SRR_EXIT_OK;
+    char *text = read_input(path, &err);
+    if (!text) {
+        srr_say_error("srr policy explain: %s\n", err.msg);
+        return SRR_EXIT_USAGE;
+    }
+    j = json_loads(text, 0, &jerr);
+    free(text);
+    if (!j) {
+        srr_say_error("srr policy explain: %s:%d:%d: not JSON: %s\n",
+                      strcmp(path, "-") == 0 ? "stdin" : path, jerr.line, jerr.column, jerr.text);
+        return SRR_EXIT_USAGE;
+    }
+    sj = json_object_get(j, "signal");
+    if (!json_is_object(sj))
+        sj = j;
+    if (srr_signal_from_json(sj, sig, &err) != SRR_OK) {
+        srr_say_error("srr policy explain: not a signal: %s\n", err.msg);
+        code = SRR_EXIT_USAGE;
+    }
+    json_decref(j); /* the signal holds copies */
+    return code;
+}
+
+/* --history: judges sig again as the writer would now, with what the store
+ * holds for the fingerprint the first decision (in *ex) gives, and
+ * replaces *ex with that explanation. Returns an exit code, having said
+ * what is wrong. */
+static int explain_with_history(const srr_config *cfg, const srr_ruleset *rs, const srr_signal *sig,
+                                srr_explanation *ex)
+{
+    srr_history hist;
+    srr_sighting *sv = NULL;
+    srr_store *st = NULL;
+    srr_error err = {0};
+    char fp[33];
+    srr_rules_fingerprint(sig, &ex->decision, fp);
+    if (access(cfg->store.path, F_OK) != 0) { /* read it; never create one */
+        srr_say_error("srr policy explain: --history: no store at %s (nothing stored yet?)\n",
+                      cfg->store.path);
+        return SRR_EXIT_FAIL;
+    }
+    if (srr_store_open(cfg->store.path, &st, &err) != SRR_OK ||
+        srr_store_history(st, fp, srr_now(), &hist, &sv, &err) != SRR_OK) {
+        srr_say_error("srr policy explain: --history: %s\n", err.msg);
+        srr_store_close(&st);
+        return SRR_EXIT_FAIL;
+    }
+    srr_store_close(&st);
+    printf("history of %.8s in %s: %zu earlier sighting(s)", fp, cfg->store.path, hist.nsightings);
+    if (hist.open_kind != SRR_REC_NONE)
+        printf(", open %s %s%lld",
+               hist.open_kind == SRR_REC_RISK      ? "risk"
+               : hist.open_kind == SRR_REC_BACKLOG ? "backlog item"
+                                                   : "investigation",
+               hist.open_kind == SRR_REC_RISK      ? "SRR-"
+               : hist.open_kind == SRR_REC_BACKLOG ? "BL-"
+                                                   : "INV-",
+               (long long)hist.open_id);
+    if (hist.resolved_risk_id)
+        printf(", resolved risk SRR-%lld", (long long)hist.resolved_risk_id);
+    printf("\n");
+    srr_explanation_clear(ex);
+    srr_rules_explain(rs, sig, &hist, ex);
+    free(sv); /* ex copied what it reports */
+    return SRR_EXIT_OK;
+}
+
+/* Prints every rule tried, then the decision, why, and the fingerprint. */
+static void print_explanation(const srr_config *cfg, const srr_ruleset *rs, const srr_signal *sig,
+                              const srr_explanation *ex)
+{
+    const srr_decision *d = &ex->decision;
+    char fp[33];
+    size_t i;
+    printf("rules tried (%s):\n",
+           cfg->policy && cfg->policy->file ? cfg->policy->file : "built-in policy");
+    for (i = 0; i < ex->n; i++) {
+        const srr_rule_trace *t = &ex->v[i];
+        char num[16];
+        if ((size_t)t->index == srr_rules_count(rs))
+            snprintf(num, sizeof num, "default");
+        else
+            snprintf(num, sizeof num, "#%d", t->index + 1);
+        printf("  %-8s %-32s %-9s %s\n", num, t->rule,
+               t->matched         ? "MATCH"
+               : t->needs_history ? "history?"
+                                  : "no",
+               t->why);
+    }
+    printf("decision: %s", srr_action_name(d->action));
+    if (d->timebox_s)
+        printf(" (time-box %lldd)", (long long)(d->timebox_s / 86400));
+    printf(", urgency %s", srr_urgency_name(d->urgency));
+    if (d->impact)
+        printf(" (impact %s x likelihood %s)", d->impact, d->likelihood);
+    if (d->owner)
+        printf(", owner %s", d->owner);
+    for (i = 0; i < d->nlabels; i++)
+        printf("%s%s", i ? ", " : ", labels ", d->labels[i]);
+    printf("\nwhy: %s\n", d->reason);
+    if (d->provisional)
+        printf("note: a rule that needs this fingerprint's history (recurrence, flapping) "
+               "comes first; the writer decides again with the stored sightings\n");
+    srr_rules_fingerprint(sig, d, fp);
+    printf("fingerprint: %s%s\n", fp, d->has_group_by ? " (the rule's group_by)" : "");
+}
+
 static int cmd_explain(const policy_opts *o)
 {
     srr_config *cfg = NULL;
@@ -226,11 +342,7 @@ static int cmd_explain(const policy_opts *o)
     srr_signal sig;
     srr_explanation ex;
     srr_error err = {0};
-    json_t *j = NULL, *sj;
-    json_error_t jerr;
-    char *text = NULL, fp[33];
     int code = SRR_EXIT_OK;
-    size_t i;
 
     memset(&sig, 0, sizeof(sig));
     memset(&ex, 0, sizeof(ex));
@@ -246,109 +358,16 @@ static int cmd_explain(const policy_opts *o)
         code = SRR_EXIT_USAGE;
         goto out;
     }
-    text = read_input(o->signal, &err);
-    if (!text) {
-        srr_say_error("srr policy explain: %s\n", err.msg);
-        code = SRR_EXIT_USAGE;
+    if ((code = read_signal(o->signal, &sig)) != SRR_EXIT_OK)
         goto out;
-    }
-    j = json_loads(text, 0, &jerr);
-    if (!j) {
-        srr_say_error("srr policy explain: %s:%d:%d: not JSON: %s\n",
-                strcmp(o->signal, "-") == 0 ? "stdin" : o->signal, jerr.line, jerr.column,
-                jerr.text);
-        code = SRR_EXIT_USAGE;
-        goto out;
-    }
-    /* A signal, or a candidate (or anything) holding one under "signal". */
-    sj = json_object_get(j, "signal");
-    if (!json_is_object(sj))
-        sj = j;
-    if (srr_signal_from_json(sj, &sig, &err) != SRR_OK) {
-        srr_say_error("srr policy explain: not a signal: %s\n", err.msg);
-        code = SRR_EXIT_USAGE;
-        goto out;
-    }
     srr_rules_explain(rs, &sig, NULL, &ex);
     print_signal(&sig);
-    if (o->history) {
-        /* Judge again as the writer would now: with what the store holds for
-         * the fingerprint the first decision gives. */
-        srr_history hist;
-        srr_sighting *sv = NULL;
-        srr_store *st = NULL;
-        srr_rules_fingerprint(&sig, &ex.decision, fp);
-        if (access(cfg->store.path, F_OK) != 0) { /* read it; never create one */
-            srr_say_error("srr policy explain: --history: no store at %s (nothing stored yet?)\n",
-                    cfg->store.path);
-            code = SRR_EXIT_FAIL;
-            goto out;
-        }
-        if (srr_store_open(cfg->store.path, &st, &err) != SRR_OK ||
-            srr_store_history(st, fp, srr_now(), &hist, &sv, &err) != SRR_OK) {
-            srr_say_error("srr policy explain: --history: %s\n", err.msg);
-            srr_store_close(&st);
-            code = SRR_EXIT_FAIL;
-            goto out;
-        }
-        srr_store_close(&st);
-        printf("history of %.8s in %s: %zu earlier sighting(s)", fp, cfg->store.path,
-               hist.nsightings);
-        if (hist.open_kind != SRR_REC_NONE)
-            printf(", open %s %s%lld",
-                   hist.open_kind == SRR_REC_RISK      ? "risk"
-                   : hist.open_kind == SRR_REC_BACKLOG ? "backlog item"
-                                                       : "investigation",
-                   hist.open_kind == SRR_REC_RISK      ? "SRR-"
-                   : hist.open_kind == SRR_REC_BACKLOG ? "BL-"
-                                                       : "INV-",
-                   (long long)hist.open_id);
-        if (hist.resolved_risk_id)
-            printf(", resolved risk SRR-%lld", (long long)hist.resolved_risk_id);
-        printf("\n");
-        srr_explanation_clear(&ex);
-        srr_rules_explain(rs, &sig, &hist, &ex);
-        free(sv); /* ex copied what it reports */
-    }
-    printf("rules tried (%s):\n",
-           cfg->policy && cfg->policy->file ? cfg->policy->file : "built-in policy");
-    for (i = 0; i < ex.n; i++) {
-        const srr_rule_trace *t = &ex.v[i];
-        char num[16];
-        if ((size_t)t->index == srr_rules_count(rs))
-            snprintf(num, sizeof num, "default");
-        else
-            snprintf(num, sizeof num, "#%d", t->index + 1);
-        printf("  %-8s %-32s %-9s %s\n", num, t->rule,
-               t->matched         ? "MATCH"
-               : t->needs_history ? "history?"
-                                  : "no",
-               t->why);
-    }
-    {
-        const srr_decision *d = &ex.decision;
-        printf("decision: %s", srr_action_name(d->action));
-        if (d->timebox_s)
-            printf(" (time-box %lldd)", (long long)(d->timebox_s / 86400));
-        printf(", urgency %s", srr_urgency_name(d->urgency));
-        if (d->impact)
-            printf(" (impact %s x likelihood %s)", d->impact, d->likelihood);
-        if (d->owner)
-            printf(", owner %s", d->owner);
-        for (i = 0; i < d->nlabels; i++)
-            printf("%s%s", i ? ", " : ", labels ", d->labels[i]);
-        printf("\nwhy: %s\n", d->reason);
-        if (d->provisional)
-            printf("note: a rule that needs this fingerprint's history (recurrence, flapping) "
-                   "comes first; the writer decides again with the stored sightings\n");
-        srr_rules_fingerprint(&sig, d, fp);
-        printf("fingerprint: %s%s\n", fp, d->has_group_by ? " (the rule's group_by)" : "");
-    }
+    if (o->history && (code = explain_with_history(cfg, rs, &sig, &ex)) != SRR_EXIT_OK)
+        goto out;
+    print_explanation(cfg, rs, &sig, &ex);
 out:
     srr_explanation_clear(&ex);
     srr_signal_clear(&sig);
-    json_decref(j);
-    free(text);
     srr_rules_destroy(rs);
     srr_config_destroy(cfg);
     return code;
@@ -408,6 +427,74 @@ static void print_row(const char *what, size_t a, size_t b, int two)
     printf("  %-16s %7zu %7zu %+7ld\n", what, a, b, diff);
 }
 
+/* The counts of both policies side by side (the current one alone without
+ * --policy). */
+static void print_tallies(const tally *ta, const tally *tb, int two)
+{
+    if (two)
+        printf("  %-16s %7s %7s %7s\n", "", "current", "new", "change");
+    else
+        printf("  %-16s %7s\n", "", "current");
+    print_row("draft risks", ta->by_action[SRR_ACTION_RISK], tb->by_action[SRR_ACTION_RISK], two);
+    print_row("backlog items", ta->by_action[SRR_ACTION_BACKLOG], tb->by_action[SRR_ACTION_BACKLOG],
+              two);
+    print_row("investigations", ta->by_action[SRR_ACTION_INVESTIGATE],
+              tb->by_action[SRR_ACTION_INVESTIGATE], two);
+    print_row("ignored", ta->by_action[SRR_ACTION_IGNORE], tb->by_action[SRR_ACTION_IGNORE], two);
+    print_row("over budget", ta->over_budget, tb->over_budget, two);
+}
+
+/* Without a new policy (db NULL): every signal's decision. With one: the
+ * signals whose action, rule, urgency or fingerprint moved, and how many. */
+static void print_signals(const srr_signal_list *sigs, const srr_decision *da,
+                          const srr_decision *db, char (*fa)[33], char (*fb)[33])
+{
+    size_t i, moved = 0;
+    for (i = 0; i < sigs->n; i++) {
+        srr_candidate c;
+        const srr_decision *a = &da[i], *b = db ? &db[i] : &da[i];
+        int fp_moved = db && strcmp(fa[i], fb[i]) != 0;
+        srr_rules_candidate(&sigs->v[i], a, 0, &c);
+        if (!db) {
+            printf("  %-11s %-34s %.8s  %s\n", srr_action_name(a->action), a->rule, fa[i],
+                   srr_cli_safe(c.title, SRR_FMT_TABLE, 0));
+        } else if (a->action != b->action || strcmp(a->rule, b->rule) != 0 || fp_moved ||
+                   a->urgency != b->urgency) {
+            if (moved++ == 0)
+                printf("moved:\n");
+            printf("  %.8s  %s\n      %s (%s, %s) -> %s (%s, %s)", fa[i],
+                   srr_cli_safe(c.title, SRR_FMT_TABLE, 0), srr_action_name(a->action), a->rule,
+                   srr_urgency_name(a->urgency), srr_action_name(b->action), b->rule,
+                   srr_urgency_name(b->urgency));
+            if (fp_moved)
+                printf("; fingerprint %.8s -> %.8s", fa[i], fb[i]);
+            printf("\n");
+        }
+        srr_candidate_clear(&c);
+    }
+    if (db)
+        printf("%zu of %zu signal(s) moved\n", moved, sigs->n);
+}
+
+/* --policy NEW compiled against the config's checks (*neu NULL without
+ * it; *other holds its YAML, which *neu borrows). Returns an exit code,
+ * having said what is wrong. */
+static int load_new_policy(const policy_opts *o, const srr_config *cfg, srr_yaml_node **other,
+                           srr_ruleset **neu)
+{
+    srr_error err = {0};
+    if (!o->policy)
+        return SRR_EXIT_OK;
+    *other = load_policy_file(o->policy, "srr policy test");
+    if (!*other)
+        return SRR_EXIT_USAGE;
+    if (srr_rules_compile_policy(cfg, policy_node_of(*other), neu, &err) != SRR_OK) {
+        srr_say_error("srr policy test: %s\n", err.msg);
+        return SRR_EXIT_USAGE;
+    }
+    return SRR_EXIT_OK;
+}
+
 static int cmd_test(const policy_opts *o)
 {
     srr_config *cfg = NULL;
@@ -421,7 +508,7 @@ static int cmd_test(const policy_opts *o)
     srr_error err = {0};
     char *base = NULL;
     int64_t end = 0;
-    size_t failed, i, moved = 0;
+    size_t failed, i;
     tally ta, tb;
     int code = SRR_EXIT_OK;
 
@@ -437,18 +524,8 @@ static int cmd_test(const policy_opts *o)
         code = SRR_EXIT_USAGE;
         goto out;
     }
-    if (o->policy) {
-        other = load_policy_file(o->policy, "srr policy test");
-        if (!other) {
-            code = SRR_EXIT_USAGE;
-            goto out;
-        }
-        if (srr_rules_compile_policy(cfg, policy_node_of(other), &neu, &err) != SRR_OK) {
-            srr_say_error("srr policy test: %s\n", err.msg);
-            code = SRR_EXIT_USAGE;
-            goto out;
-        }
-    }
+    if ((code = load_new_policy(o, cfg, &other, &neu)) != SRR_EXIT_OK)
+        goto out;
     if (srr_dd_recording_read_meta(o->replay, &end, &err) != SRR_OK) {
         srr_say_error("srr policy test: %s\n", err.msg);
         code = SRR_EXIT_USAGE;
@@ -476,42 +553,8 @@ static int cmd_test(const policy_opts *o)
 
     printf("replayed %s: %zu signal(s) from %zu check(s)%s\n", o->replay, sigs.n, cfg->nchecks,
            failed ? " (some checks failed)" : "");
-    if (neu)
-        printf("  %-16s %7s %7s %7s\n", "", "current", "new", "change");
-    else
-        printf("  %-16s %7s\n", "", "current");
-    print_row("draft risks", ta.by_action[SRR_ACTION_RISK], tb.by_action[SRR_ACTION_RISK], !!neu);
-    print_row("backlog items", ta.by_action[SRR_ACTION_BACKLOG], tb.by_action[SRR_ACTION_BACKLOG],
-              !!neu);
-    print_row("investigations", ta.by_action[SRR_ACTION_INVESTIGATE],
-              tb.by_action[SRR_ACTION_INVESTIGATE], !!neu);
-    print_row("ignored", ta.by_action[SRR_ACTION_IGNORE], tb.by_action[SRR_ACTION_IGNORE], !!neu);
-    print_row("over budget", ta.over_budget, tb.over_budget, !!neu);
-
-    for (i = 0; i < sigs.n; i++) {
-        srr_candidate c;
-        const srr_decision *a = &da[i], *b = neu ? &db[i] : &da[i];
-        int fp_moved = neu && strcmp(fa[i], fb[i]) != 0;
-        srr_rules_candidate(&sigs.v[i], a, 0, &c);
-        if (!neu) {
-            printf("  %-11s %-34s %.8s  %s\n", srr_action_name(a->action), a->rule, fa[i],
-                   srr_cli_safe(c.title, SRR_FMT_TABLE, 0));
-        } else if (a->action != b->action || strcmp(a->rule, b->rule) != 0 || fp_moved ||
-                   a->urgency != b->urgency) {
-            if (moved++ == 0)
-                printf("moved:\n");
-            printf("  %.8s  %s\n      %s (%s, %s) -> %s (%s, %s)", fa[i],
-                   srr_cli_safe(c.title, SRR_FMT_TABLE, 0),
-                   srr_action_name(a->action), a->rule, srr_urgency_name(a->urgency),
-                   srr_action_name(b->action), b->rule, srr_urgency_name(b->urgency));
-            if (fp_moved)
-                printf("; fingerprint %.8s -> %.8s", fa[i], fb[i]);
-            printf("\n");
-        }
-        srr_candidate_clear(&c);
-    }
-    if (neu)
-        printf("%zu of %zu signal(s) moved\n", moved, sigs.n);
+    print_tallies(&ta, &tb, neu != NULL);
+    print_signals(&sigs, da, neu ? db : NULL, fa, fb);
     if (failed)
         code = SRR_EXIT_FAIL;
 out:
