@@ -398,6 +398,113 @@ static char *value_unit(const srr_cond *c, const srr_series *s, const char *unit
  * clear observation when it does not and the series is of a known thing.
  * Fails (SRR_EINVAL) when the series' unit cannot be reconciled with the
  * condition's. */
+/* What one series measured against its check's condition. */
+typedef struct measured {
+    double value;    /* growth %/week, spike %, or the measure in the series' unit */
+    double thr;      /* the condition's threshold, comparable with value */
+    double baseline; /* a spike's: the mean of the points before the window */
+    fit f;           /* a trend's least-squares fit */
+    int dropped;     /* a trend's: an outlier point was left out of the fit */
+} measured;
+
+/* Measures the n points of p (sorted by time; a spike's baseline points
+ * are removed, *n shrinks) as the condition asks. Returns 0 when there is
+ * nothing to judge (too few points, no baseline, a zero base). */
+static int measure_series(const srr_cond *c, const srr_detect_ctx *ctx, const units_rt *u, pt *p,
+                          size_t *n, double *tmp, measured *m)
+{
+    if (c->kind == SRR_KIND_TREND) {
+        if (*n < 3 || !fit_robust(p, n, &m->f, &m->dropped))
+            return 0;
+        double base = m->f.start > 0 ? m->f.start : fabs(m->f.mean);
+        if (base == 0)
+            return 0;
+        m->value = m->f.slope * 604800.0 / base * 100.0;
+        m->thr = c->q.base; /* %/week */
+    } else if (c->measure == SRR_MEASURE_SPIKE) {
+        /* p is sorted by time: the baseline is what precedes the window. */
+        double cut = (double)ctx->window_start * 1000.0, sum = 0;
+        size_t nb = 0;
+        while (nb < *n && p[nb].t_ms < cut)
+            sum += p[nb++].v;
+        if (nb == 0 || nb == *n)
+            return 0; /* no baseline, or nothing in the window */
+        m->baseline = sum / (double)nb;
+        if (m->baseline == 0)
+            return 0;
+        memmove(p, p + nb, (*n - nb) * sizeof *p);
+        *n -= nb;
+        m->value =
+            (aggregate(SRR_MEASURE_MAX, p, *n, tmp) - m->baseline) / fabs(m->baseline) * 100.0;
+        m->thr = c->q.base;
+    } else {
+        m->value = aggregate(c->measure, p, *n, tmp); /* in the series' unit */
+        m->thr = u->thr;
+    }
+    return 1;
+}
+
+/* Words what was measured into sig's summary ("last 91% > 85% on
+ * host:a", "disk.used grows 12%/week (> 10%/week); reaches 95% in 9
+ * days") and sets its kind, unit and value as the summary shows them;
+ * *lim and *days: a trend's limit and days to reach it (NAN when none). */
+static void describe_series(srr_signal *sig, const srr_check *check, const srr_check_rt *rt,
+                            const srr_series *s, const units_rt *u, const measured *m, int holds,
+                            double *lim, double *days)
+{
+    const srr_cond *c = &rt->cond;
+    const char *unit = s->unit && *s->unit ? s->unit : NULL;
+    char vbuf[48], qbuf[48], sum[512], opbuf[16];
+    srr_sb sb;
+    srr_sb_init(&sb, sum, sizeof sum);
+    srr_detect_fmt_quantity(&c->q, qbuf, sizeof qbuf);
+    snprintf(opbuf, sizeof opbuf, "%s%s", holds ? "" : "not ", srr_cmp_name(c->op));
+    if (c->measure == SRR_MEASURE_SPIKE) {
+        sig->kind = SRR_KIND_SPIKE;
+        sig->unit = srr_strdup("%");
+        char bbuf[48], mbuf[48];
+        srr_fmt_number(m->value, vbuf, sizeof vbuf);
+        srr_fmt_value(m->baseline, unit, bbuf, sizeof bbuf);
+        srr_fmt_value(m->baseline * (1 + m->value / 100.0), unit, mbuf, sizeof mbuf);
+        srr_sb_printf(&sb, "spike %s%% (%s%s) over the previous window's mean %s, max %s", vbuf,
+                      holds ? "" : "not over ", qbuf, bbuf, mbuf);
+    } else if (c->kind == SRR_KIND_TREND) {
+        sig->unit = srr_strdup("%/week");
+        srr_fmt_number(fabs(m->value), vbuf, sizeof vbuf);
+        srr_sb_put(&sb, s->metric && *s->metric ? s->metric : check->name);
+        srr_sb_printf(&sb, " %s %s%%/week (%s %s)", m->value >= 0 ? "grows" : "shrinks", vbuf,
+                      opbuf, qbuf);
+        if (m->dropped)
+            srr_sb_put(&sb, " (one outlier point left out of the fit)");
+    } else {
+        /* Kept and printed in the condition's unit: "last 91% > 85%". */
+        sig->value = m->value * u->to_q;
+        sig->unit = value_unit(c, s, unit);
+        srr_fmt_value(sig->value, sig->unit, vbuf, sizeof vbuf);
+        srr_sb_printf(&sb, "%s %s %s %s", srr_measure_name(c->measure), vbuf, opbuf, qbuf);
+    }
+    if (sig->ntags) {
+        srr_sb_put(&sb, " on ");
+        srr_sb_put_tags(&sb, sig);
+    }
+    *lim = NAN;
+    *days = NAN;
+    if (c->kind == SRR_KIND_TREND && rt->has_limit) {
+        char lbuf[48], eta[48];
+        *lim = u->lim;
+        srr_detect_fmt_quantity(&rt->limit, lbuf, sizeof lbuf);
+        if (m->f.end >= u->lim) {
+            *days = 0;
+            srr_sb_printf(&sb, "; already at %s", lbuf);
+        } else if (m->f.slope > 0) {
+            *days = (u->lim - m->f.end) / m->f.slope / 86400.0;
+            fmt_eta((u->lim - m->f.end) / m->f.slope, eta, sizeof eta);
+            srr_sb_printf(&sb, "; reaches %s %s", lbuf, eta);
+        }
+    }
+    sig->summary = srr_strdup(sum);
+}
+
 static srr_rc detect_series(const srr_ruleset *rs, const srr_check *check, const srr_check_rt *rt,
                             const srr_detect_ctx *ctx, const srr_series *s, pt *p, double *tmp,
                             srr_signal_list *out, srr_error *err)
@@ -415,38 +522,11 @@ static srr_rc detect_series(const srr_ruleset *rs, const srr_check *check, const
         return rc;
     qsort(p, n, sizeof *p, by_time);
 
-    double value, thr, baseline = 0;
-    fit f;
-    int dropped = 0;
-    const char *unit = s->unit && *s->unit ? s->unit : NULL;
-    if (c->kind == SRR_KIND_TREND) {
-        if (n < 3 || !fit_robust(p, &n, &f, &dropped))
-            return SRR_OK;
-        double base = f.start > 0 ? f.start : fabs(f.mean);
-        if (base == 0)
-            return SRR_OK;
-        value = f.slope * 604800.0 / base * 100.0;
-        thr = c->q.base; /* %/week */
-    } else if (c->measure == SRR_MEASURE_SPIKE) {
-        /* p is sorted by time: the baseline is what precedes the window. */
-        double cut = (double)ctx->window_start * 1000.0, sum = 0;
-        size_t nb = 0;
-        while (nb < n && p[nb].t_ms < cut)
-            sum += p[nb++].v;
-        if (nb == 0 || nb == n)
-            return SRR_OK; /* no baseline, or nothing in the window */
-        baseline = sum / (double)nb;
-        if (baseline == 0)
-            return SRR_OK;
-        memmove(p, p + nb, (n - nb) * sizeof *p);
-        n -= nb;
-        value = (aggregate(SRR_MEASURE_MAX, p, n, tmp) - baseline) / fabs(baseline) * 100.0;
-        thr = c->q.base;
-    } else {
-        value = aggregate(c->measure, p, n, tmp); /* in the series' unit */
-        thr = u.thr;
-    }
-    int holds = srr_cmp_holds(c->op, value, thr);
+    measured m;
+    memset(&m, 0, sizeof m);
+    if (!measure_series(c, ctx, &u, p, &n, tmp, &m))
+        return SRR_OK;
+    int holds = srr_cmp_holds(c->op, m.value, m.thr);
     if (!holds && !ctx->nknown)
         return SRR_OK;
 
@@ -454,7 +534,7 @@ static srr_rc detect_series(const srr_ruleset *rs, const srr_check *check, const
     for (size_t i = 0; i < s->ntags; i++)
         srr_signal_add_tag(sig, s->tags[i]);
     srr_detect_fill_common(sig, check, ctx, c->kind);
-    sig->value = value;
+    sig->value = m.value;
     if (!holds) {
         char g[SRR_GROUP_MAX];
         if (!srr_detect_is_known(rs, ctx, sig, g, sizeof g)) {
@@ -463,58 +543,11 @@ static srr_rc detect_series(const srr_ruleset *rs, const srr_check *check, const
         }
         sig->status = SRR_STATUS_RECOVERED;
     }
-
-    char vbuf[48], qbuf[48], sum[512], opbuf[16];
-    srr_sb sb;
-    srr_sb_init(&sb, sum, sizeof sum);
-    srr_detect_fmt_quantity(&c->q, qbuf, sizeof qbuf);
-    snprintf(opbuf, sizeof opbuf, "%s%s", holds ? "" : "not ", srr_cmp_name(c->op));
-    if (c->measure == SRR_MEASURE_SPIKE) {
-        sig->kind = SRR_KIND_SPIKE;
-        sig->unit = srr_strdup("%");
-        char bbuf[48], mbuf[48];
-        srr_fmt_number(value, vbuf, sizeof vbuf);
-        srr_fmt_value(baseline, unit, bbuf, sizeof bbuf);
-        srr_fmt_value(baseline * (1 + value / 100.0), unit, mbuf, sizeof mbuf);
-        srr_sb_printf(&sb, "spike %s%% (%s%s) over the previous window's mean %s, max %s", vbuf,
-                      holds ? "" : "not over ", qbuf, bbuf, mbuf);
-    } else if (c->kind == SRR_KIND_TREND) {
-        sig->unit = srr_strdup("%/week");
-        srr_fmt_number(fabs(value), vbuf, sizeof vbuf);
-        srr_sb_put(&sb, s->metric && *s->metric ? s->metric : check->name);
-        srr_sb_printf(&sb, " %s %s%%/week (%s %s)", value >= 0 ? "grows" : "shrinks", vbuf, opbuf,
-                      qbuf);
-        if (dropped)
-            srr_sb_put(&sb, " (one outlier point left out of the fit)");
-    } else {
-        /* Kept and printed in the condition's unit: "last 91% > 85%". */
-        sig->value = value * u.to_q;
-        sig->unit = value_unit(c, s, unit);
-        srr_fmt_value(sig->value, sig->unit, vbuf, sizeof vbuf);
-        srr_sb_printf(&sb, "%s %s %s %s", srr_measure_name(c->measure), vbuf, opbuf, qbuf);
-    }
-    if (sig->ntags) {
-        srr_sb_put(&sb, " on ");
-        srr_sb_put_tags(&sb, sig);
-    }
-    double lim = NAN, days = NAN;
-    if (c->kind == SRR_KIND_TREND && rt->has_limit) {
-        char lbuf[48], eta[48];
-        lim = u.lim;
-        srr_detect_fmt_quantity(&rt->limit, lbuf, sizeof lbuf);
-        if (f.end >= u.lim) {
-            days = 0;
-            srr_sb_printf(&sb, "; already at %s", lbuf);
-        } else if (f.slope > 0) {
-            days = (u.lim - f.end) / f.slope / 86400.0;
-            fmt_eta((u.lim - f.end) / f.slope, eta, sizeof eta);
-            srr_sb_printf(&sb, "; reaches %s %s", lbuf, eta);
-        }
-    }
-    sig->summary = srr_strdup(sum);
+    double lim, days;
+    describe_series(sig, check, rt, s, &u, &m, holds, &lim, &days);
     /* A clear observation keeps what was measured, not the points. */
-    sig->evidence = metric_evidence(p, n, srr_measure_name(c->measure), value,
-                                    c->kind == SRR_KIND_TREND ? &f : NULL, holds, lim, days);
+    sig->evidence = metric_evidence(p, n, srr_measure_name(c->measure), m.value,
+                                    c->kind == SRR_KIND_TREND ? &m.f : NULL, holds, lim, days);
     return SRR_OK;
 }
 
