@@ -136,29 +136,10 @@ const srr_dd_stats *srr_dd_client_stats(const srr_dd_client *c)
     return &c->stats;
 }
 
-srr_rc srr_dd_client_create(const srr_dd_config *cfg, const char *base_url, srr_dd_mode mode,
-                            const char *dir, srr_dd_client **out, srr_error *err)
+/* The client's limits from the config (cfg may be NULL: the defaults),
+ * each bounded, and the test clock's scale (SRR_TEST_TIME_SCALE). */
+static void apply_limits(srr_dd_client *c, const srr_dd_config *cfg)
 {
-    srr_rc rc = SRR_OK;
-    srr_dd_client *c = NULL;
-    char *hdr = NULL;
-    *out = NULL;
-
-    if (mode != SRR_DD_REPLAY &&
-        (!cfg || !cfg->api_key || !*cfg->api_key || !cfg->app_key || !*cfg->app_key))
-        return srr_error_set(err, SRR_EAUTH,
-                             "Datadog API keys missing: set DD_API_KEY and DD_APP_KEY in the "
-                             "environment (or use --replay DIR)");
-    if (mode != SRR_DD_LIVE && (!dir || !*dir))
-        return srr_error_set(err, SRR_EINVAL, "record/replay needs a recording directory");
-    if (mode != SRR_DD_REPLAY && (!base_url || !*base_url))
-        return srr_error_set(err, SRR_EINVAL, "the Datadog client needs a base URL");
-
-    c = srr_calloc(1, sizeof(*c));
-    c->mode = mode;
-    c->dir = srr_strdup(dir);
-    c->site = srr_strdup(cfg && cfg->site && *cfg->site ? cfg->site : NULL);
-    c->api_url_set = cfg && cfg->api_url && *cfg->api_url;
     c->max_response_bytes = pos_or(cfg ? cfg->max_response_bytes : 0, DD_DEFAULT_MAX_RESPONSE);
     c->timeout_ms = pos_or(cfg ? cfg->timeout_s : 0, 0) * 1000;
     c->connect_timeout_ms = pos_or(cfg ? cfg->connect_timeout_s : 0, 0) * 1000;
@@ -181,28 +162,22 @@ srr_rc srr_dd_client_create(const srr_dd_config *cfg, const char *base_url, srr_
         if (end != ts && v >= 0 && v <= 1)
             c->time_scale = v;
     }
-    c->rng = (unsigned)time(NULL) ^ (unsigned)(uintptr_t)c;
-    if (mode == SRR_DD_REPLAY) {
-        *out = c;
-        return SRR_OK;
-    }
+}
 
-    c->base_url = srr_strdup(base_url);
-    size_t bl = strlen(c->base_url);
-    while (bl > 0 && c->base_url[bl - 1] == '/')
-        c->base_url[--bl] = '\0';
-
+/* The live client's libcurl side: the multi handle, the header lists that
+ * carry the keys (and only they do), and max_concurrency easy handles with
+ * srr's defaults. Returns SRR_EIO when libcurl cannot provide them; the
+ * caller destroys c either way. */
+static srr_rc open_curl(srr_dd_client *c, const srr_dd_config *cfg, srr_error *err)
+{
+    char *hdr;
     pthread_once(&curl_once, curl_init_once);
-    if (curl_init_rc != CURLE_OK) {
-        rc = srr_error_set(err, SRR_EIO, "libcurl initialisation failed: %s",
-                           curl_easy_strerror(curl_init_rc));
-        goto fail;
-    }
+    if (curl_init_rc != CURLE_OK)
+        return srr_error_set(err, SRR_EIO, "libcurl initialisation failed: %s",
+                             curl_easy_strerror(curl_init_rc));
     c->multi = curl_multi_init();
-    if (!c->multi) {
-        rc = srr_error_set(err, SRR_EIO, "libcurl: cannot create a multi handle");
-        goto fail;
-    }
+    if (!c->multi)
+        return srr_error_set(err, SRR_EIO, "libcurl: cannot create a multi handle");
     curl_multi_setopt(c->multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, (long)c->max_concurrency);
     curl_multi_setopt(c->multi, CURLMOPT_MAXCONNECTS, (long)c->max_concurrency);
     /* The keys go into header lists only (never into messages). */
@@ -216,22 +191,17 @@ srr_rc srr_dd_client_create(const srr_dd_config *cfg, const char *base_url, srr_
         hdr = srr_asprintf("DD-APPLICATION-KEY: %s", cfg->app_key);
         *l = curl_slist_append(*l, hdr);
         free(hdr);
-        hdr = NULL;
     }
     c->hdr_post = curl_slist_append(c->hdr_post, "Content-Type: application/json");
     /* No "Expect: 100-continue" round trip for bodies over 1 KiB. */
     c->hdr_post = curl_slist_append(c->hdr_post, "Expect:");
-    if (!c->hdr_get || !c->hdr_post) {
-        rc = srr_error_set(err, SRR_EIO, "libcurl: cannot build request headers");
-        goto fail;
-    }
+    if (!c->hdr_get || !c->hdr_post)
+        return srr_error_set(err, SRR_EIO, "libcurl: cannot build request headers");
     c->easy = srr_calloc((size_t)c->max_concurrency, sizeof(CURL *));
     for (int i = 0; i < c->max_concurrency; i++) {
         CURL *h = curl_easy_init();
-        if (!h) {
-            rc = srr_error_set(err, SRR_EIO, "libcurl: cannot create a handle");
-            goto fail;
-        }
+        if (!h)
+            return srr_error_set(err, SRR_EIO, "libcurl: cannot create a handle");
         c->easy[i] = h;
         curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
         curl_easy_setopt(h, CURLOPT_USERAGENT, "srr/" SRR_VERSION);
@@ -244,11 +214,48 @@ srr_rc srr_dd_client_create(const srr_dd_config *cfg, const char *base_url, srr_
         srr_curl_debug(h); /* curl's trace at --log-level debug, redacted */
     }
     apply_timeouts(c);
+    return SRR_OK;
+}
+
+srr_rc srr_dd_client_create(const srr_dd_config *cfg, const char *base_url, srr_dd_mode mode,
+                            const char *dir, srr_dd_client **out, srr_error *err)
+{
+    srr_rc rc;
+    srr_dd_client *c = NULL;
+    *out = NULL;
+
+    if (mode != SRR_DD_REPLAY &&
+        (!cfg || !cfg->api_key || !*cfg->api_key || !cfg->app_key || !*cfg->app_key))
+        return srr_error_set(err, SRR_EAUTH,
+                             "Datadog API keys missing: set DD_API_KEY and DD_APP_KEY in the "
+                             "environment (or use --replay DIR)");
+    if (mode != SRR_DD_LIVE && (!dir || !*dir))
+        return srr_error_set(err, SRR_EINVAL, "record/replay needs a recording directory");
+    if (mode != SRR_DD_REPLAY && (!base_url || !*base_url))
+        return srr_error_set(err, SRR_EINVAL, "the Datadog client needs a base URL");
+
+    c = srr_calloc(1, sizeof(*c));
+    c->mode = mode;
+    c->dir = srr_strdup(dir);
+    c->site = srr_strdup(cfg && cfg->site && *cfg->site ? cfg->site : NULL);
+    c->api_url_set = cfg && cfg->api_url && *cfg->api_url;
+    apply_limits(c, cfg);
+    c->rng = (unsigned)time(NULL) ^ (unsigned)(uintptr_t)c;
+    if (mode == SRR_DD_REPLAY) {
+        *out = c;
+        return SRR_OK;
+    }
+
+    c->base_url = srr_strdup(base_url);
+    size_t bl = strlen(c->base_url);
+    while (bl > 0 && c->base_url[bl - 1] == '/')
+        c->base_url[--bl] = '\0';
+    if ((rc = open_curl(c, cfg, err)) != SRR_OK) {
+        srr_dd_client_destroy(&c);
+        return rc;
+    }
     *out = c;
     return SRR_OK;
-fail:
-    srr_dd_client_destroy(&c);
-    return rc;
 }
 
 void srr_dd_client_destroy(srr_dd_client **cp)
