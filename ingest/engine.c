@@ -606,96 +606,118 @@ static void complete(dd_engine *e, dd_slot *s, CURLcode cc)
     outcome(e, t, rc, &s->a, &err);
 }
 
+/* Starts every task that may go now, in order, while slots are free: a
+ * task whose route's rate limit is used up waits (or fails when the wait
+ * is longer than datadog.rate_limit_max_wait), an unknown route of a
+ * family being probed waits for the probe. Lowers *wake to when a waiting
+ * task may go. Returns SRR_OK, or the error of a request that could not
+ * be started. */
+static srr_rc start_due(dd_engine *e, int64_t now, int64_t *wake, srr_error *err)
+{
+    srr_dd_client *c = e->c;
+    for (size_t i = 0; i < e->n && e->running < e->nslots; i++) {
+        dd_task *t = e->tasks[i];
+        if (!runnable(t) || !prepare(e, t))
+            continue;
+        if (t->not_before_ms > now) {
+            *wake = t->not_before_ms < *wake ? t->not_before_ms : *wake;
+            continue;
+        }
+        dd_route *route = route_get(c, t->req.path);
+        dd_bucket *gate = route->bucket;
+        int probe = 0;
+        if (!route->known) {
+            if (!route->probe_gave_up && family_probing(c, route, now)) {
+                *wake = now + 50 < *wake ? now + 50 : *wake;
+                continue;
+            }
+            gate = family_bucket(c, route);
+            probe = !route->probing && !route->probe_gave_up;
+        }
+        int64_t until = bucket_gate(gate, now);
+        if (until) {
+            if (until - now > c->rl_max_wait_ms) {
+                srr_error ferr;
+                srr_error_set(&ferr, SRR_RETRY,
+                              "check '%s': Datadog rate limit '%s' is used up and resets "
+                              "in %lld s, longer than datadog.rate_limit_max_wait (%lld s)",
+                              t->key, gate->name, (long long)((until - now) / 1000),
+                              (long long)(c->rl_max_wait_ms / 1000));
+                finish(e, t, SRR_RETRY, &ferr);
+                continue;
+            }
+            if (until - now > 10) {
+                if (!t->waited_rl) {
+                    t->waited_rl = 1;
+                    c->stats.rl_waits++;
+                }
+                rl_hold(e, t, now);
+            }
+            *wake = until < *wake ? until : *wake;
+            continue;
+        }
+        dd_slot *s = NULL;
+        for (int k = 0; k < e->nslots && !s; k++)
+            if (!e->slots[k].t)
+                s = &e->slots[k];
+        if (!s)
+            break;
+        srr_rc rc = start(e, s, t, route, gate, probe, err);
+        if (rc != SRR_OK)
+            return rc;
+    }
+    return SRR_OK;
+}
+
+/* Waits until `wake` or a transfer's progress (a plain sleep when nothing
+ * runs), then completes every transfer that finished. Returns SRR_EIO when
+ * libcurl fails. */
+static srr_rc wait_and_collect(dd_engine *e, int64_t wake, srr_error *err)
+{
+    srr_dd_client *c = e->c;
+    int still = 0;
+    int timeout = (int)(wake - dd_mono_ms());
+    if (timeout < 0)
+        timeout = 0;
+    if (e->running == 0) {
+        if (timeout > 0) {
+            struct timespec ts = {timeout / 1000, (long)(timeout % 1000) * 1000000L};
+            nanosleep(&ts, NULL);
+        }
+        return SRR_OK;
+    }
+    CURLMcode mc = curl_multi_poll(c->multi, NULL, 0, timeout, NULL);
+    if (mc == CURLM_OK)
+        mc = curl_multi_perform(c->multi, &still);
+    if (mc != CURLM_OK)
+        return srr_error_set(err, SRR_EIO, "libcurl: %s", curl_multi_strerror(mc));
+    CURLMsg *m;
+    int left;
+    while ((m = curl_multi_info_read(c->multi, &left))) {
+        if (m->msg != CURLMSG_DONE)
+            continue;
+        dd_slot *s = NULL;
+        curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&s);
+        CURLcode cc = m->data.result;
+        if (s && s->t)
+            complete(e, s, cc);
+    }
+    return SRR_OK;
+}
+
 static srr_rc run_live(dd_engine *e, srr_error *err)
 {
     srr_dd_client *c = e->c;
     srr_rc rc = SRR_OK;
     while (e->ndone < e->n) {
-        int64_t now = dd_mono_ms();
-        int64_t wake = now + DD_POLL_MAX_MS;
-        for (size_t i = 0; i < e->n && e->running < e->nslots; i++) {
-            dd_task *t = e->tasks[i];
-            if (!runnable(t) || !prepare(e, t))
-                continue;
-            if (t->not_before_ms > now) {
-                wake = t->not_before_ms < wake ? t->not_before_ms : wake;
-                continue;
-            }
-            dd_route *route = route_get(c, t->req.path);
-            dd_bucket *gate = route->bucket;
-            int probe = 0;
-            if (!route->known) {
-                if (!route->probe_gave_up && family_probing(c, route, now)) {
-                    wake = now + 50 < wake ? now + 50 : wake;
-                    continue;
-                }
-                gate = family_bucket(c, route);
-                probe = !route->probing && !route->probe_gave_up;
-            }
-            int64_t until = bucket_gate(gate, now);
-            if (until) {
-                if (until - now > c->rl_max_wait_ms) {
-                    srr_error ferr;
-                    srr_error_set(&ferr, SRR_RETRY,
-                                  "check '%s': Datadog rate limit '%s' is used up and resets "
-                                  "in %lld s, longer than datadog.rate_limit_max_wait (%lld s)",
-                                  t->key, gate->name, (long long)((until - now) / 1000),
-                                  (long long)(c->rl_max_wait_ms / 1000));
-                    finish(e, t, SRR_RETRY, &ferr);
-                    continue;
-                }
-                if (until - now > 10) {
-                    if (!t->waited_rl) {
-                        t->waited_rl = 1;
-                        c->stats.rl_waits++;
-                    }
-                    rl_hold(e, t, now);
-                }
-                wake = until < wake ? until : wake;
-                continue;
-            }
-            dd_slot *s = NULL;
-            for (int k = 0; k < e->nslots && !s; k++)
-                if (!e->slots[k].t)
-                    s = &e->slots[k];
-            if (!s)
-                break;
-            rc = start(e, s, t, route, gate, probe, err);
-            if (rc != SRR_OK)
-                goto fail;
-        }
+        int64_t now = dd_mono_ms(), wake = now + DD_POLL_MAX_MS;
+        if ((rc = start_due(e, now, &wake, err)) != SRR_OK)
+            goto fail;
         progress(e, 0);
         if (e->ndone >= e->n)
             break;
-        int still = 0;
-        int timeout = (int)(wake - dd_mono_ms());
-        if (timeout < 0)
-            timeout = 0;
-        if (e->running == 0) {
-            if (timeout > 0) {
-                struct timespec ts = {timeout / 1000, (long)(timeout % 1000) * 1000000L};
-                nanosleep(&ts, NULL);
-            }
-            continue;
-        }
-        CURLMcode mc = curl_multi_poll(c->multi, NULL, 0, timeout, NULL);
-        if (mc == CURLM_OK)
-            mc = curl_multi_perform(c->multi, &still);
-        if (mc != CURLM_OK) {
-            rc = srr_error_set(err, SRR_EIO, "libcurl: %s", curl_multi_strerror(mc));
+        if ((rc = wait_and_collect(e, wake, err)) != SRR_OK)
             goto fail;
-        }
-        CURLMsg *m;
-        int left;
-        while ((m = curl_multi_info_read(c->multi, &left))) {
-            if (m->msg != CURLMSG_DONE)
-                continue;
-            dd_slot *s = NULL;
-            curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&s);
-            CURLcode cc = m->data.result;
-            if (s && s->t)
-                complete(e, s, cc);
-        }
     }
     progress(e, 1);
     if (c->progress)
