@@ -732,6 +732,62 @@ static unsigned pool_size(const srr_webhook_config *cfg)
     return n > 0 ? (unsigned)n : 1;
 }
 
+/* Starts libmicrohttpd on the address in ss (v6: an IPv6 one): a thread
+ * pool, epoll, suspend/resume, the limits of the config, TLS when
+ * webhook.tls_cert is set; sets s->port to the port it bound. Returns
+ * SRR_EINVAL (no TLS support) or SRR_EIO (cannot listen, cannot read the
+ * certificate); the caller stops s either way. */
+static srr_rc start_daemon(srr_webhook_server *s, const struct sockaddr_storage *ss, int v6,
+                           srr_error *err)
+{
+    const srr_webhook_config *cfg = s->cfg;
+    unsigned flags;
+    size_t len;
+    srr_rc rc;
+
+    flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME |
+            MHD_USE_ERROR_LOG;
+    if (v6)
+        flags |= MHD_USE_IPv6;
+    if (cfg->tls_cert) {
+        if (MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES)
+            return srr_error_set(err, SRR_EINVAL, "this libmicrohttpd has no TLS support");
+        rc = srr_file_read(cfg->tls_cert, 1024 * 1024, &s->tls_cert, &len, err);
+        if (rc == SRR_OK)
+            rc = srr_file_read(cfg->tls_key, 1024 * 1024, &s->tls_key, &len, err);
+        if (rc != SRR_OK)
+            return rc;
+        flags |= MHD_USE_TLS;
+    }
+    /* The options both variants share; the reference server of
+     * tests/bench/bench_webhook.c mirrors them. */
+#define WH_COMMON_OPTIONS                                                                          \
+    MHD_OPTION_EXTERNAL_LOGGER, mhd_log, s, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)ss,           \
+        MHD_OPTION_THREAD_POOL_SIZE, pool_size(cfg), MHD_OPTION_CONNECTION_LIMIT,                  \
+        (unsigned)cfg->max_connections, MHD_OPTION_PER_IP_CONNECTION_LIMIT,                        \
+        (unsigned)cfg->per_ip_connections, MHD_OPTION_CONNECTION_TIMEOUT,                          \
+        (unsigned)(s->conn_timeout_ms / 1000), MHD_OPTION_CONNECTION_MEMORY_LIMIT,                 \
+        (size_t)WH_CONN_MEMORY, MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)1024,                    \
+        MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_NOTIFY_CONNECTION, on_connection, \
+        s
+    if (cfg->tls_cert)
+        s->d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s, WH_COMMON_OPTIONS,
+                                MHD_OPTION_HTTPS_MEM_CERT, s->tls_cert, MHD_OPTION_HTTPS_MEM_KEY,
+                                s->tls_key, MHD_OPTION_END);
+    else
+        s->d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s, WH_COMMON_OPTIONS,
+                                MHD_OPTION_END);
+#undef WH_COMMON_OPTIONS
+    if (!s->d)
+        return srr_error_set(err, SRR_EIO, "cannot listen on %s (in use, or not an address here?)",
+                             cfg->listen);
+    {
+        const union MHD_DaemonInfo *info = MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_BIND_PORT);
+        s->port = info ? info->port : 0;
+    }
+    return SRR_OK;
+}
+
 srr_rc srr_webhook_start(const srr_webhook_opts *o, const srr_webhook_hooks *h,
                          srr_webhook_server **out, srr_error *err)
 {
@@ -740,8 +796,6 @@ srr_rc srr_webhook_start(const srr_webhook_opts *o, const srr_webhook_hooks *h,
     struct sockaddr_storage ss;
     socklen_t sl;
     int v6 = 0;
-    unsigned flags;
-    size_t len;
     srr_rc rc;
 
     srr_webhook_auth auth;
@@ -753,6 +807,7 @@ srr_rc srr_webhook_start(const srr_webhook_opts *o, const srr_webhook_hooks *h,
     if (!!cfg->tls_cert != !!cfg->tls_key)
         return srr_error_set(err, SRR_EINVAL, "webhook.tls_cert and webhook.tls_key go together");
     rc = parse_listen(cfg->listen ? cfg->listen : "127.0.0.1:8080", &ss, &sl, &v6, err);
+    (void)sl;
     if (rc != SRR_OK)
         return rc;
     rc = srr_state_check_owner(cfg->quarantine_dir, "the quarantine", err);
@@ -784,51 +839,9 @@ srr_rc srr_webhook_start(const srr_webhook_opts *o, const srr_webhook_hooks *h,
     pthread_cond_init(&s->cv, NULL);
     pthread_cond_init(&s->wdcv, NULL);
 
-    flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME |
-            MHD_USE_ERROR_LOG;
-    if (v6)
-        flags |= MHD_USE_IPv6;
-    if (cfg->tls_cert) {
-        if (MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
-            rc = srr_error_set(err, SRR_EINVAL, "this libmicrohttpd has no TLS support");
-            goto fail;
-        }
-        rc = srr_file_read(cfg->tls_cert, 1024 * 1024, &s->tls_cert, &len, err);
-        if (rc == SRR_OK)
-            rc = srr_file_read(cfg->tls_key, 1024 * 1024, &s->tls_key, &len, err);
-        if (rc != SRR_OK)
-            goto fail;
-        flags |= MHD_USE_TLS;
-    }
-    /* The options both variants share; the reference server of
-     * tests/bench/bench_webhook.c mirrors them. */
-#define WH_COMMON_OPTIONS                                                                      \
-    MHD_OPTION_EXTERNAL_LOGGER, mhd_log, s, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,      \
-        MHD_OPTION_THREAD_POOL_SIZE, pool_size(cfg), MHD_OPTION_CONNECTION_LIMIT,               \
-        (unsigned)cfg->max_connections, MHD_OPTION_PER_IP_CONNECTION_LIMIT,                     \
-        (unsigned)cfg->per_ip_connections, MHD_OPTION_CONNECTION_TIMEOUT,                       \
-        (unsigned)(s->conn_timeout_ms / 1000), MHD_OPTION_CONNECTION_MEMORY_LIMIT,              \
-        (size_t)WH_CONN_MEMORY, MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)1024,                 \
-        MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_NOTIFY_CONNECTION,             \
-        on_connection, s
-    if (cfg->tls_cert)
-        s->d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s, WH_COMMON_OPTIONS,
-                                MHD_OPTION_HTTPS_MEM_CERT, s->tls_cert, MHD_OPTION_HTTPS_MEM_KEY,
-                                s->tls_key, MHD_OPTION_END);
-    else
-        s->d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s, WH_COMMON_OPTIONS,
-                                MHD_OPTION_END);
-#undef WH_COMMON_OPTIONS
-    (void)sl;
-    if (!s->d) {
-        rc = srr_error_set(err, SRR_EIO, "cannot listen on %s (in use, or not an address here?)",
-                           cfg->listen);
+    rc = start_daemon(s, &ss, v6, err);
+    if (rc != SRR_OK)
         goto fail;
-    }
-    {
-        const union MHD_DaemonInfo *info = MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_BIND_PORT);
-        s->port = info ? info->port : 0;
-    }
     if (pthread_create(&s->watchdog, NULL, watchdog_main, s) != 0) {
         rc = srr_error_set(err, SRR_ERR, "cannot start the watchdog thread");
         goto fail;
