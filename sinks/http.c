@@ -100,6 +100,78 @@ int64_t srr_http_now_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* Sets up c for one exchange: the URL, headers hl, srr's timeouts, TLS
+ * verified, no redirects, the body and headers into resp (through bs), and
+ * the method: GET, a body-less DELETE, or a POST/PATCH/PUT with body. */
+static void set_request(CURL *c, const srr_http_opts *opts, const char *method, const char *url,
+                        struct curl_slist *hl, const char *body, size_t body_len, sink *bs,
+                        srr_http_resp *resp, char *errbuf)
+{
+    curl_easy_setopt(c, CURLOPT_URL, url);
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, hl);
+    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS,
+                     opts->timeout_ms > 0 ? opts->timeout_ms : SRR_HTTP_DEFAULT_TIMEOUT_MS);
+    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS,
+                     opts->connect_timeout_ms > 0 ? opts->connect_timeout_ms
+                                                  : SRR_HTTP_DEFAULT_CONNECT_MS);
+    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
+    curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
+    curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
+    curl_easy_setopt(c, CURLOPT_USERAGENT,
+                     opts->user_agent ? opts->user_agent : "srr/" SRR_VERSION);
+    curl_easy_setopt(c, CURLOPT_ACCEPT_ENCODING, "");
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, bs);
+    curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+    curl_easy_setopt(c, CURLOPT_HEADERDATA, &resp->headers);
+    curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
+    if (strcmp(method, "GET") == 0) {
+        curl_easy_setopt(c, CURLOPT_HTTPGET, 1L);
+    } else if (!body && strcmp(method, "POST") != 0) { /* DELETE: no body at all */
+        curl_easy_setopt(c, CURLOPT_HTTPGET, 1L);
+        curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+    } else {
+        if (strcmp(method, "POST") != 0)
+            curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+        curl_easy_setopt(c, CURLOPT_POST, 1L);
+        curl_easy_setopt(c, CURLOPT_POSTFIELDS, body ? body : "");
+        curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)(body ? body_len : 0));
+    }
+}
+
+/* What the exchange's outcome means to the caller: SRR_EIO for a response
+ * over the bound, SRR_EINVAL for an unusable URL, SRR_EAUTH for a TLS
+ * refusal, SRR_RETRY for another transport error (resp->status then 0),
+ * else SRR_OK with resp->retry_after_ms from Retry-After. Messages never
+ * carry the URL's query. */
+static srr_rc exchange_result(CURLcode cr, int overflow, const char *method, const char *url,
+                              srr_http_resp *resp, srr_error *err)
+{
+    srr_rc rc = SRR_OK;
+    char ra[64];
+    if (overflow) {
+        rc = srr_error_set(err, SRR_EIO, "%s %.*s: the response is larger than %zu bytes", method,
+                           (int)strcspn(url, "?"), url, resp->body.max);
+    } else if (cr == CURLE_URL_MALFORMAT || cr == CURLE_UNSUPPORTED_PROTOCOL) {
+        rc = srr_error_set(err, SRR_EINVAL, "%.*s: not a usable URL (%s)", (int)strcspn(url, "?"),
+                           url, curl_easy_strerror(cr));
+    } else if (cr == CURLE_PEER_FAILED_VERIFICATION || cr == CURLE_SSL_CACERT_BADFILE ||
+               cr == CURLE_SSL_CERTPROBLEM || cr == CURLE_SSL_ISSUER_ERROR) {
+        rc = srr_error_set(err, SRR_EAUTH, "%s %.*s: %s", method, (int)strcspn(url, "?"), url,
+                           resp->transport);
+        resp->status = 0;
+    } else if (cr != CURLE_OK) {
+        rc = srr_error_set(err, SRR_RETRY, "%s %.*s: %s", method, (int)strcspn(url, "?"), url,
+                           resp->transport);
+        resp->status = 0;
+    } else if (srr_http_header(resp, "Retry-After", ra, sizeof(ra))) {
+        resp->retry_after_ms = srr_http_parse_retry_after(ra, srr_http_now_ms());
+    }
+    return rc;
+}
+
 srr_rc srr_http_request(const srr_http_opts *opts, const char *method, const char *url,
                         const char *const *headers, const char *body, size_t body_len,
                         srr_http_resp *resp, srr_error *err)
@@ -107,7 +179,6 @@ srr_rc srr_http_request(const srr_http_opts *opts, const char *method, const cha
     static const srr_http_opts none = {0};
     struct curl_slist *hl = NULL;
     char errbuf[CURL_ERROR_SIZE] = "";
-    char ra[64];
     sink bs;
     CURL *c;
     CURLcode cr;
@@ -143,61 +214,13 @@ srr_rc srr_http_request(const srr_http_opts *opts, const char *method, const cha
     hl = curl_slist_append(hl, "Expect:");
     bs.buf = &resp->body;
     bs.overflow = 0;
-    curl_easy_setopt(c, CURLOPT_URL, url);
-    curl_easy_setopt(c, CURLOPT_HTTPHEADER, hl);
-    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS,
-                     opts->timeout_ms > 0 ? opts->timeout_ms : SRR_HTTP_DEFAULT_TIMEOUT_MS);
-    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS,
-                     opts->connect_timeout_ms > 0 ? opts->connect_timeout_ms
-                                                  : SRR_HTTP_DEFAULT_CONNECT_MS);
-    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
-    curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
-    curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
-    curl_easy_setopt(c, CURLOPT_USERAGENT,
-                     opts->user_agent ? opts->user_agent : "srr/" SRR_VERSION);
-    curl_easy_setopt(c, CURLOPT_ACCEPT_ENCODING, "");
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
-    curl_easy_setopt(c, CURLOPT_WRITEDATA, &bs);
-    curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
-    curl_easy_setopt(c, CURLOPT_HEADERDATA, &resp->headers);
-    curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
-    if (strcmp(method, "GET") == 0) {
-        curl_easy_setopt(c, CURLOPT_HTTPGET, 1L);
-    } else if (!body && strcmp(method, "POST") != 0) { /* DELETE: no body at all */
-        curl_easy_setopt(c, CURLOPT_HTTPGET, 1L);
-        curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
-    } else {
-        if (strcmp(method, "POST") != 0)
-            curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
-        curl_easy_setopt(c, CURLOPT_POST, 1L);
-        curl_easy_setopt(c, CURLOPT_POSTFIELDS, body ? body : "");
-        curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)(body ? body_len : 0));
-    }
+    set_request(c, opts, method, url, hl, body, body_len, &bs, resp, errbuf);
     cr = curl_easy_perform(c);
     curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &resp->status);
     if (cr != CURLE_OK)
         snprintf(resp->transport, sizeof(resp->transport), "%s",
                  errbuf[0] ? errbuf : curl_easy_strerror(cr));
-    if (bs.overflow) {
-        rc = srr_error_set(err, SRR_EIO, "%s %.*s: the response is larger than %zu bytes", method,
-                           (int)strcspn(url, "?"), url, resp->body.max);
-    } else if (cr == CURLE_URL_MALFORMAT || cr == CURLE_UNSUPPORTED_PROTOCOL) {
-        rc = srr_error_set(err, SRR_EINVAL, "%.*s: not a usable URL (%s)", (int)strcspn(url, "?"),
-                           url, curl_easy_strerror(cr));
-    } else if (cr == CURLE_PEER_FAILED_VERIFICATION || cr == CURLE_SSL_CACERT_BADFILE ||
-               cr == CURLE_SSL_CERTPROBLEM || cr == CURLE_SSL_ISSUER_ERROR) {
-        rc = srr_error_set(err, SRR_EAUTH, "%s %.*s: %s", method, (int)strcspn(url, "?"), url,
-                           resp->transport);
-        resp->status = 0;
-    } else if (cr != CURLE_OK) {
-        rc = srr_error_set(err, SRR_RETRY, "%s %.*s: %s", method, (int)strcspn(url, "?"), url,
-                           resp->transport);
-        resp->status = 0;
-    } else if (srr_http_header(resp, "Retry-After", ra, sizeof(ra))) {
-        resp->retry_after_ms = srr_http_parse_retry_after(ra, srr_http_now_ms());
-    }
+    rc = exchange_result(cr, bs.overflow, method, url, resp, err);
     /* A kept handle must not point at this call's list and buffers. */
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, NULL);
     curl_easy_setopt(c, CURLOPT_ERRORBUFFER, NULL);
