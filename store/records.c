@@ -138,6 +138,27 @@ static json_t *created_json(const srr_candidate *c, const char *status)
                      "candidate", c->id);
 }
 
+/* The end every create shares, once the row `id` of `kind` is inserted:
+ * the candidate as its first evidence, the record's last seen, and the
+ * audit entry "create" with `after` (borrowed; the decision is added to
+ * it) and `why`. Sets *out_id on SRR_OK. */
+static srr_rc finish_create(srr_store *st, rec_kind kind, int64_t id, const srr_candidate *c,
+                            const rec_extra *x, json_t *after, const char *why, int64_t now,
+                            int64_t *out_id, srr_error *err)
+{
+    srr_rc rc = add_evidence(st, kind, id, c, err);
+    if (rc == SRR_OK)
+        rc = srr_rec_touch(st, kind, id, &c->signal, 0, now, err);
+    if (rc != SRR_OK)
+        return rc;
+    if (x->decision)
+        json_object_set(after, "decision", x->decision);
+    rc = srr_st_audit(st, now, SRR_ST_REC_NAME[kind], id, "create", NULL, after, why, err);
+    if (rc == SRR_OK)
+        *out_id = id;
+    return rc;
+}
+
 /* Creates a draft risk from a candidate; reopened_from > 0 marks a
  * regression of that (resolved) risk. */
 srr_rc srr_rec_create_risk(srr_store *st, const srr_candidate *c, const rec_extra *x,
@@ -171,21 +192,13 @@ srr_rc srr_rec_create_risk(srr_store *st, const srr_candidate *c, const rec_extr
         rc = srr_st_log(st, REC_RISK, id, "recognition", sig->observed_at, SRR_WRITER_ACTOR, text,
                         err);
     }
-    if (rc == SRR_OK)
-        rc = add_evidence(st, REC_RISK, id, c, err);
-    if (rc == SRR_OK)
-        rc = srr_rec_touch(st, REC_RISK, id, sig, 0, now, err);
     if (rc != SRR_OK)
         goto out;
     after = created_json(c, "draft");
     if (reopened_from > 0)
         json_object_set_new(after, "reopened_from", json_string(prev));
-    if (x->decision)
-        json_object_set(after, "decision", x->decision);
-    rc = srr_st_audit(st, now, SRR_ST_REC_NAME[REC_RISK], id, "create", NULL, after,
-                      reason ? reason : c->reason, err);
-    if (rc == SRR_OK)
-        *out_id = id;
+    rc =
+        finish_create(st, REC_RISK, id, c, x, after, reason ? reason : c->reason, now, out_id, err);
 out:
     json_decref(after);
     free(overview);
@@ -207,18 +220,8 @@ srr_rc srr_rec_create_backlog(srr_store *st, const srr_candidate *c, const rec_e
     if (rc != SRR_OK)
         goto out;
     id = sqlite3_last_insert_rowid(st->db);
-    rc = add_evidence(st, REC_BACKLOG, id, c, err);
-    if (rc == SRR_OK)
-        rc = srr_rec_touch(st, REC_BACKLOG, id, sig, 0, now, err);
-    if (rc != SRR_OK)
-        goto out;
     after = created_json(c, "draft");
-    if (x->decision)
-        json_object_set(after, "decision", x->decision);
-    rc = srr_st_audit(st, now, SRR_ST_REC_NAME[REC_BACKLOG], id, "create", NULL, after, c->reason,
-                      err);
-    if (rc == SRR_OK)
-        *out_id = id;
+    rc = finish_create(st, REC_BACKLOG, id, c, x, after, c->reason, now, out_id, err);
 out:
     json_decref(after);
     free(desc);
@@ -242,18 +245,9 @@ srr_rc srr_rec_create_investigation(srr_store *st, const srr_candidate *c, const
     if (rc != SRR_OK)
         goto out;
     id = sqlite3_last_insert_rowid(st->db);
-    rc = add_evidence(st, REC_INV, id, c, err);
-    if (rc == SRR_OK)
-        rc = srr_rec_touch(st, REC_INV, id, sig, 0, now, err);
-    if (rc != SRR_OK)
-        goto out;
     after = created_json(c, "open");
     json_object_set_new(after, "deadline", srr_st_json_time(opened + timebox));
-    if (x->decision)
-        json_object_set(after, "decision", x->decision);
-    rc = srr_st_audit(st, now, SRR_ST_REC_NAME[REC_INV], id, "create", NULL, after, c->reason, err);
-    if (rc == SRR_OK)
-        *out_id = id;
+    rc = finish_create(st, REC_INV, id, c, x, after, c->reason, now, out_id, err);
 out:
     json_decref(after);
     return rc;
