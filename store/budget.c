@@ -76,9 +76,7 @@ static srr_rc window_get(srr_store *st, int64_t w, int64_t *drafted, int *closed
     int r;
     *drafted = 0;
     *closed = 0;
-    if (!s)
-        return err ? err->code : SRR_ERR;
-    if ((r = srr_st_next(st, s, &rc, err)) < 0)
+    if ((r = srr_st_first(st, s, &rc, err)) < 0)
         return rc;
     if (r == 1) {
         *drafted = sqlite3_column_int64(s, 0);

@@ -280,9 +280,7 @@ srr_rc srr_rec_find_target(srr_store *st, const char *fp, int *kind, int64_t *id
         *urgency = -1;
     for (size_t i = 0; i < sizeof(OPEN_QUERY) / sizeof(OPEN_QUERY[0]); i++) {
         s = srr_st_prep(st, OPEN_QUERY[i], err, "t", fp);
-        if (!s)
-            return err ? err->code : SRR_ERR;
-        r = srr_st_next(st, s, &rc, err);
+        r = srr_st_first(st, s, &rc, err);
         if (r < 0)
             return rc;
         if (r == 1) {
@@ -296,9 +294,7 @@ srr_rc srr_rec_find_target(srr_store *st, const char *fp, int *kind, int64_t *id
     }
 
     s = srr_st_prep(st, Q_RISK_LATEST, err, "t", fp);
-    if (!s)
-        return err ? err->code : SRR_ERR;
-    r = srr_st_next(st, s, &rc, err);
+    r = srr_st_first(st, s, &rc, err);
     if (r < 0)
         return rc;
     if (r == 0)
@@ -310,9 +306,7 @@ srr_rc srr_rec_find_target(srr_store *st, const char *fp, int *kind, int64_t *id
 
     for (hops = 0; strcmp(status, "merged") == 0 && next > 0 && hops < SRR_MERGE_HOPS; hops++) {
         s = srr_st_prep(st, Q_RISK_STATUS, err, "i", next);
-        if (!s)
-            return err ? err->code : SRR_ERR;
-        r = srr_st_next(st, s, &rc, err);
+        r = srr_st_first(st, s, &rc, err);
         if (r < 0)
             return rc;
         if (r == 0)
@@ -440,10 +434,7 @@ srr_rc srr_rec_inv_load(srr_store *st, int64_t id, srr_inv_row *out, srr_error *
 {
     srr_rc rc = SRR_OK;
     sqlite3_stmt *s = srr_st_prep(st, Q_INV_GET, err, "i", id);
-    int r;
-    if (!s)
-        return err ? err->code : SRR_ERR;
-    r = srr_st_next(st, s, &rc, err);
+    int r = srr_st_first(st, s, &rc, err);
     if (r <= 0)
         return r < 0
                    ? rc

@@ -143,6 +143,15 @@ int srr_st_next(srr_store *st, sqlite3_stmt *s, srr_rc *rc, srr_error *err)
     return -1;
 }
 
+int srr_st_first(srr_store *st, sqlite3_stmt *s, srr_rc *rc, srr_error *err)
+{
+    if (!s) {
+        *rc = err ? err->code : SRR_ERR;
+        return -1;
+    }
+    return srr_st_next(st, s, rc, err);
+}
+
 const char *srr_st_text(sqlite3_stmt *s, int i)
 {
     return (const char *)sqlite3_column_text(s, i);

@@ -457,9 +457,7 @@ static srr_rc get_row(srr_store *st, enum srr_stmt_id q, rec_kind kind, int64_t 
     sqlite3_stmt *s = srr_st_prep(st, q, err, "i", id);
     int r;
     *out = NULL;
-    if (!s)
-        return err ? err->code : SRR_ERR;
-    r = srr_st_next(st, s, &rc, err);
+    r = srr_st_first(st, s, &rc, err);
     if (r < 0)
         return rc;
     if (r == 0)

@@ -97,6 +97,10 @@ srr_rc srr_st_exec(srr_store *st, sqlite3_stmt *s, const char *what, srr_error *
 /* Steps a query: 1 = a row is ready, 0 = done (statement reset), <0 =
  * error (*rc and err set, statement reset). */
 int srr_st_next(srr_store *st, sqlite3_stmt *s, srr_rc *rc, srr_error *err);
+/* srr_st_next for the first step of a statement fresh from srr_st_prep,
+ * which may be NULL (its binding failed): then returns -1 with *rc err's
+ * code. The caller finishes a row (1) with srr_st_done(). */
+int srr_st_first(srr_store *st, sqlite3_stmt *s, srr_rc *rc, srr_error *err);
 /* Column i of the current row as text (borrowed, may be NULL). */
 const char *srr_st_text(sqlite3_stmt *s, int i);
 

@@ -38,9 +38,7 @@ static srr_rc load_history(srr_store *st, const char *fp, int kind, int64_t id, 
     h->resolved_risk_id = resolved;
     if (kind == REC_INV) {
         s = srr_st_prep(st, Q_INV_DEADLINE, err, "i", id);
-        if (!s)
-            return err ? err->code : SRR_ERR;
-        if ((r = srr_st_next(st, s, &rc, err)) < 0)
+        if ((r = srr_st_first(st, s, &rc, err)) < 0)
             return rc;
         if (r == 1) {
             h->inv_deadline = sqlite3_column_int64(s, 0);
@@ -49,9 +47,7 @@ static srr_rc load_history(srr_store *st, const char *fp, int kind, int64_t id, 
         }
     } else if (kind < 0) {
         s = srr_st_prep(st, Q_INV_LAST_CLOSED, err, "t", fp);
-        if (!s)
-            return err ? err->code : SRR_ERR;
-        if ((r = srr_st_next(st, s, &rc, err)) < 0)
+        if ((r = srr_st_first(st, s, &rc, err)) < 0)
             return rc;
         if (r == 1) {
             const char *o = srr_st_text(s, 1);
@@ -209,9 +205,7 @@ static srr_rc carry_legacy(srr_store *st, const srr_signal *sig, const srr_ident
     for (size_t i = 0; i < n && rc == SRR_OK; i++) {
         sqlite3_stmt *s = srr_st_prep(st, Q_ALIAS_HAS, err, "t", old[i]);
         int r, changes = 0;
-        if (!s)
-            return err ? err->code : SRR_ERR;
-        if ((r = srr_st_next(st, s, &rc, err)) < 0)
+        if ((r = srr_st_first(st, s, &rc, err)) < 0)
             return rc;
         if (r == 1) {
             srr_st_done(s);
@@ -301,9 +295,7 @@ static srr_rc thing_untracked(srr_store *st, const char *fp, int *untracked, srr
     if (srr_strset_has(&st->things, fp) || srr_strset_has(&st->things_pending, fp))
         return SRR_OK;
     s = srr_st_prep(st, Q_THING_HAS, err, "t", fp);
-    if (!s)
-        return err ? err->code : SRR_ERR;
-    if ((r = srr_st_next(st, s, &rc, err)) < 0)
+    if ((r = srr_st_first(st, s, &rc, err)) < 0)
         return rc;
     if (r == 1) {
         srr_st_done(s);
