@@ -20,20 +20,6 @@
 
 static const char *const TABLE[] = {"risks", "backlog", "investigations"};
 
-static int kind_index(const char *kind)
-{
-    int k;
-    for (k = 0; k < 3; k++)
-        if (kind && strcmp(kind, SRR_WF_KIND_NAME[k]) == 0)
-            return k;
-    return -1;
-}
-
-static const char *col_text(sqlite3_stmt *s, int i)
-{
-    return (const char *)sqlite3_column_text(s, i);
-}
-
 /* ---- the record as sinks see it --------------------------------------- */
 
 static json_t *text_of(const json_t *row, const char *col)
@@ -75,7 +61,7 @@ static srr_rc read_log(sqlite3 *db, const char *kind, int64_t id, const char *se
     while (srr_wf_step(db, s, &rc, err) == 1)
         json_array_append_new(arr, json_pack("{s:o, s:s?, s:s?}", "at",
                                              srr_wf_time(sqlite3_column_int64(s, 0)), "author",
-                                             col_text(s, 1), "text", col_text(s, 2)));
+                                             srr_wf_text(s, 1), "text", srr_wf_text(s, 2)));
     sqlite3_finalize(s);
     if (rc != SRR_OK) {
         json_decref(arr);
@@ -138,7 +124,7 @@ static srr_rc read_links(sqlite3 *db, const char *kind, int64_t id, json_t **out
         return SRR_ERR;
     }
     while (srr_wf_step(db, s, &rc, err) == 1)
-        json_array_append_new(arr, json_string(col_text(s, 0)));
+        json_array_append_new(arr, json_string(srr_wf_text(s, 0)));
     sqlite3_finalize(s);
     if (rc != SRR_OK) {
         json_decref(arr);
@@ -232,7 +218,7 @@ srr_rc srr_outbox_record(srr_store *st, const char *kind, int64_t id, int weeks,
                          srr_error *err)
 {
     sqlite3 *db = srr_store_db(st);
-    int k = kind_index(kind);
+    int k = srr_wf_kind_index(kind);
     json_t *row = NULL, *o = NULL, *v = NULL;
     sqlite3_stmt *s;
     srr_rc rc = SRR_OK;
@@ -288,7 +274,7 @@ srr_rc srr_outbox_records(srr_store *st, const char *kind, const char *status, i
                           size_t limit, json_t **out, srr_error *err)
 {
     sqlite3 *db = srr_store_db(st);
-    int k = kind_index(kind);
+    int k = srr_wf_kind_index(kind);
     json_t *arr = json_array();
     int64_t *ids = NULL;
     size_t n = 0, cap = 0, i;
@@ -347,8 +333,8 @@ srr_rc srr_outbox_memories(srr_store *st, const char *sink, json_t **out, srr_er
         return SRR_ERR;
     }
     while (srr_wf_step(db, s, &rc, err) == 1) {
-        int k = kind_index(col_text(s, 0));
-        const char *state = col_text(s, 3);
+        int k = srr_wf_kind_index(srr_wf_text(s, 0));
+        const char *state = srr_wf_text(s, 3);
         json_t *sj = state ? json_loads(state, 0, NULL) : NULL;
         char hid[32];
         if (k < 0) {
@@ -357,9 +343,9 @@ srr_rc srr_outbox_memories(srr_store *st, const char *sink, json_t **out, srr_er
         }
         snprintf(hid, sizeof(hid), "%s%lld", SRR_WF_PREFIX[k],
                  (long long)sqlite3_column_int64(s, 1));
-        json_object_set_new(
-            o, hid,
-            json_pack("{s:s?, s:o}", "remote_id", col_text(s, 2), "state", sj ? sj : json_null()));
+        json_object_set_new(o, hid,
+                            json_pack("{s:s?, s:o}", "remote_id", srr_wf_text(s, 2), "state",
+                                      sj ? sj : json_null()));
     }
     sqlite3_finalize(s);
     if (rc != SRR_OK) {

@@ -39,40 +39,31 @@ void srr_outbox_entries_free(srr_outbox_entry *e, size_t n)
     free(e);
 }
 
-static int kind_index(const char *kind)
-{
-    int k;
-    for (k = 0; k < 3; k++)
-        if (kind && strcmp(kind, SRR_WF_KIND_NAME[k]) == 0)
-            return k;
-    return -1;
-}
-
-static const char *col_text(sqlite3_stmt *s, int i)
-{
-    return (const char *)sqlite3_column_text(s, i);
-}
-
 /* The columns every entry query selects, in this order. */
 #define OB_ENTRY_COLUMNS                                                                           \
     "o.record_kind, o.record_id, o.seq, o.created_seq, o.at, coalesce(s.delivered_seq, 0),"        \
     " s.remote_id, s.state, coalesce(s.creating, 0), coalesce(s.attempts, 0),"                     \
     " s.parked_seq IS NOT NULL"
 
+/* A record's human id ("SRR-12"; "?-12" for a kind it does not know). */
+static void hid_format(const char *kind, int64_t id, char *out, size_t n)
+{
+    int k = srr_wf_kind_index(kind);
+    snprintf(out, n, "%s%lld", k >= 0 ? SRR_WF_PREFIX[k] : "?-", (long long)id);
+}
+
 static void entry_from_row(sqlite3_stmt *s, srr_outbox_entry *e)
 {
-    int k;
     memset(e, 0, sizeof(*e));
-    snprintf(e->kind, sizeof(e->kind), "%s", col_text(s, 0) ? col_text(s, 0) : "");
+    snprintf(e->kind, sizeof(e->kind), "%s", srr_wf_text(s, 0) ? srr_wf_text(s, 0) : "");
     e->id = sqlite3_column_int64(s, 1);
-    k = kind_index(e->kind);
-    snprintf(e->hid, sizeof(e->hid), "%s%lld", k >= 0 ? SRR_WF_PREFIX[k] : "?-", (long long)e->id);
+    hid_format(e->kind, e->id, e->hid, sizeof(e->hid));
     e->seq = sqlite3_column_int64(s, 2);
     e->created_seq = sqlite3_column_int64(s, 3);
     e->changed_at = sqlite3_column_int64(s, 4);
     e->delivered_seq = sqlite3_column_int64(s, 5);
-    e->remote_id = srr_strdup(col_text(s, 6));
-    e->state = srr_strdup(col_text(s, 7));
+    e->remote_id = srr_strdup(srr_wf_text(s, 6));
+    e->state = srr_strdup(srr_wf_text(s, 7));
     e->creating = sqlite3_column_int(s, 8) != 0;
     e->attempts = sqlite3_column_int(s, 9);
     e->was_parked = sqlite3_column_int(s, 10) != 0;
@@ -367,15 +358,15 @@ srr_rc srr_outbox_changes(srr_store *st, const char *kind, int64_t id, int64_t a
         return SRR_ERR;
     }
     while (srr_wf_step(db, s, &rc, err) == 1) {
-        const char *b = col_text(s, 4), *a = col_text(s, 5);
+        const char *b = srr_wf_text(s, 4), *a = srr_wf_text(s, 5);
         json_t *bj = b ? json_loads(b, JSON_DECODE_ANY, NULL) : NULL;
         json_t *aj = a ? json_loads(a, JSON_DECODE_ANY, NULL) : NULL;
         json_array_append_new(arr, json_pack("{s:I, s:o, s:s?, s:s?, s:o, s:o, s:s?}", "seq",
                                              (json_int_t)sqlite3_column_int64(s, 0), "at",
                                              srr_wf_time(sqlite3_column_int64(s, 1)), "actor",
-                                             col_text(s, 2), "action", col_text(s, 3), "before",
-                                             bj ? bj : json_null(), "after", aj ? aj : json_null(),
-                                             "why", col_text(s, 6)));
+                                             srr_wf_text(s, 2), "action", srr_wf_text(s, 3),
+                                             "before", bj ? bj : json_null(), "after",
+                                             aj ? aj : json_null(), "why", srr_wf_text(s, 6)));
     }
     sqlite3_finalize(s);
     if (rc != SRR_OK) {
@@ -407,7 +398,7 @@ srr_rc srr_outbox_local_change(srr_store *st, const char *kind, int64_t id, int6
     if (srr_wf_step(db, s, &rc, err) == 1) {
         *at = sqlite3_column_int64(s, 0);
         if (actor)
-            *actor = srr_strdup(col_text(s, 1));
+            *actor = srr_strdup(srr_wf_text(s, 1));
     }
     sqlite3_finalize(s);
     return rc;
@@ -441,7 +432,7 @@ srr_rc srr_outbox_meta_get(srr_store *st, const char *sink, const char *key, cha
     if (!s)
         return SRR_ERR;
     if (srr_wf_step(db, s, &rc, err) == 1)
-        *value = srr_strdup(col_text(s, 0));
+        *value = srr_strdup(srr_wf_text(s, 0));
     sqlite3_finalize(s);
     return rc;
 }
@@ -511,13 +502,6 @@ srr_rc srr_outbox_lease_release(srr_store *st, const char *sink, const char *own
 
 /* ---- status ----------------------------------------------------------- */
 
-static void hid_of(sqlite3_stmt *s, int kcol, int icol, char out[32])
-{
-    int k = kind_index(col_text(s, kcol));
-    snprintf(out, 32, "%s%lld", k >= 0 ? SRR_WF_PREFIX[k] : "?-",
-             (long long)sqlite3_column_int64(s, icol));
-}
-
 static srr_rc sink_status(sqlite3 *db, const char *sink, int64_t now, json_t **out, srr_error *err)
 {
     json_t *o = json_object(), *waiting = json_array(), *parked = json_array();
@@ -556,11 +540,11 @@ static srr_rc sink_status(sqlite3 *db, const char *sink, int64_t now, json_t **o
         rc = SRR_ERR;
     while (rc == SRR_OK && srr_wf_step(db, s, &rc, err) == 1) {
         char hid[32];
-        hid_of(s, 0, 1, hid);
+        hid_format(srr_wf_text(s, 0), sqlite3_column_int64(s, 1), hid, sizeof(hid));
         if (sqlite3_column_type(s, 5) != SQLITE_NULL)
             json_array_append_new(parked, json_pack("{s:s, s:o, s:s?}", "record", hid, "at",
                                                     srr_wf_time(sqlite3_column_int64(s, 6)),
-                                                    "reason", col_text(s, 4)));
+                                                    "reason", srr_wf_text(s, 4)));
         else
             json_array_append_new(waiting,
                                   json_pack("{s:s, s:i, s:o, s:s?}", "record", hid, "attempts",
@@ -568,7 +552,7 @@ static srr_rc sink_status(sqlite3 *db, const char *sink, int64_t now, json_t **o
                                             sqlite3_column_int64(s, 3) > now
                                                 ? srr_wf_time(sqlite3_column_int64(s, 3))
                                                 : json_string("now"),
-                                            "error", col_text(s, 4)));
+                                            "error", srr_wf_text(s, 4)));
     }
     sqlite3_finalize(s);
     json_object_set_new(o, "sink", json_string(sink));

@@ -131,6 +131,11 @@ void srr_wf_rollback(sqlite3 *db)
         sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
 }
 
+const char *srr_wf_text(sqlite3_stmt *s, int i)
+{
+    return (const char *)sqlite3_column_text(s, i);
+}
+
 json_t *srr_wf_row(sqlite3_stmt *s)
 {
     json_t *o = json_object();
@@ -161,6 +166,15 @@ json_t *srr_wf_time(int64_t t)
         return json_null();
     srr_time_iso(t, buf);
     return json_string(buf);
+}
+
+int srr_wf_kind_index(const char *kind)
+{
+    int k;
+    for (k = 0; k < 3; k++)
+        if (kind && strcmp(kind, SRR_WF_KIND_NAME[k]) == 0)
+            return k;
+    return -1;
 }
 
 srr_rc srr_wf_parse_id(const char *s, srr_wf_kind kind, int64_t *out, srr_error *err)

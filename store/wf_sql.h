@@ -46,6 +46,9 @@ void srr_wf_rollback(sqlite3 *db);
 /* The current row as a JSON object keyed by column name with raw values
  * (integers, reals, text, null). New reference. */
 json_t *srr_wf_row(sqlite3_stmt *s);
+/* Column i of the current row as text (borrowed from s until its next
+ * step, NULL for SQL NULL). */
+const char *srr_wf_text(sqlite3_stmt *s, int i);
 
 /* Epoch seconds as ISO-8601 JSON string (json_null() for t <= 0). New ref. */
 json_t *srr_wf_time(int64_t t);
@@ -68,6 +71,8 @@ int64_t srr_wf_jint(const json_t *o, const char *key);
 typedef enum { SRR_WF_RISK = 0, SRR_WF_BACKLOG, SRR_WF_INV } srr_wf_kind;
 extern const char *const SRR_WF_KIND_NAME[3]; /* "risk", "backlog", "investigation" */
 extern const char *const SRR_WF_PREFIX[3];    /* "SRR-", "BL-", "INV-" */
+/* The srr_wf_kind named by `kind` ("risk", ...), -1 for NULL or another. */
+int srr_wf_kind_index(const char *kind);
 
 /* Parses "SRR-12" / "srr-12" / "12" (kind's prefix or none). Returns
  * SRR_ENOTFOUND with a message naming the expected form. */

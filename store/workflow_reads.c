@@ -262,13 +262,13 @@ srr_rc srr_wf_audit(srr_store *st, const char *id, size_t limit, json_t **out, s
         json_t *after = at ? json_loads(at, JSON_DECODE_ANY, NULL) : NULL;
         json_t *row = json_object();
         char rec[64], *chg;
-        int kk;
-        snprintf(rec, sizeof(rec), "%s-%lld", kind ? kind : "?",
-                 (long long)sqlite3_column_int64(s, 4));
-        for (kk = 0; kind && kk < 3; kk++)
-            if (strcmp(kind, SRR_WF_KIND_NAME[kk]) == 0)
-                snprintf(rec, sizeof(rec), "%s%lld", SRR_WF_PREFIX[kk],
-                         (long long)sqlite3_column_int64(s, 4));
+        int kk = srr_wf_kind_index(kind);
+        if (kk >= 0)
+            snprintf(rec, sizeof(rec), "%s%lld", SRR_WF_PREFIX[kk],
+                     (long long)sqlite3_column_int64(s, 4));
+        else
+            snprintf(rec, sizeof(rec), "%s-%lld", kind ? kind : "?",
+                     (long long)sqlite3_column_int64(s, 4));
         chg = change_text(before, after);
         json_object_set_new(row, "seq", json_integer(sqlite3_column_int64(s, 0)));
         json_object_set_new(row, "at", srr_wf_time(sqlite3_column_int64(s, 1)));
