@@ -265,36 +265,41 @@ srr_rc srr_outbox_park(srr_store *st, const char *sink, const char *kind, int64_
                       "itti", seq, tag, reason, now);
 }
 
-srr_rc srr_outbox_release(srr_store *st, const char *sink, const char *kind, int64_t id, size_t *n,
-                          srr_error *err)
+/* The sync_state rows of the sink ?1 (NULL: every sink) and of the record
+ * ?2/?3 (kind NULL: every record): the operator's release and resend. */
+#define OB_SELECTED                                                                                \
+    " WHERE (?1 IS NULL OR sink = ?1) AND (?2 IS NULL OR (record_kind = ?2 AND record_id = ?3))"
+
+/* Runs the UPDATE `sql` (its rows chosen by OB_SELECTED); *n (may be
+ * NULL) gets how many rows it changed, 0 on error. */
+static srr_rc update_selected(srr_store *st, const char *sql, const char *sink, const char *kind,
+                              int64_t id, size_t *n, srr_error *err)
 {
     sqlite3 *db = srr_store_db(st);
-    srr_rc rc = srr_wf_exec(db, err,
-                            "UPDATE sync_state SET parked_seq = NULL, parked_tag = NULL,"
-                            " parked_at = NULL, next_at = 0"
-                            " WHERE (?1 IS NULL OR sink = ?1)"
-                            " AND (?2 IS NULL OR (record_kind = ?2 AND record_id = ?3))"
-                            " AND (parked_seq IS NOT NULL OR next_at > 0)",
-                            "tti", sink, kind, id);
+    srr_rc rc = srr_wf_exec(db, err, sql, "tti", sink, kind, id);
     if (n)
         *n = rc == SRR_OK ? (size_t)sqlite3_changes(db) : 0;
     return rc;
 }
 
+srr_rc srr_outbox_release(srr_store *st, const char *sink, const char *kind, int64_t id, size_t *n,
+                          srr_error *err)
+{
+    return update_selected(st,
+                           "UPDATE sync_state SET parked_seq = NULL, parked_tag = NULL,"
+                           " parked_at = NULL, next_at = 0" OB_SELECTED
+                           " AND (parked_seq IS NOT NULL OR next_at > 0)",
+                           sink, kind, id, n, err);
+}
+
 srr_rc srr_outbox_resend(srr_store *st, const char *sink, const char *kind, int64_t id, size_t *n,
                          srr_error *err)
 {
-    sqlite3 *db = srr_store_db(st);
-    srr_rc rc = srr_wf_exec(db, err,
-                            "UPDATE sync_state SET delivered_seq = 0, state = NULL,"
-                            " parked_seq = NULL, parked_tag = NULL, parked_at = NULL,"
-                            " next_at = 0, attempts = 0, error = NULL"
-                            " WHERE (?1 IS NULL OR sink = ?1)"
-                            " AND (?2 IS NULL OR (record_kind = ?2 AND record_id = ?3))",
-                            "tti", sink, kind, id);
-    if (n)
-        *n = rc == SRR_OK ? (size_t)sqlite3_changes(db) : 0;
-    return rc;
+    return update_selected(st,
+                           "UPDATE sync_state SET delivered_seq = 0, state = NULL,"
+                           " parked_seq = NULL, parked_tag = NULL, parked_at = NULL,"
+                           " next_at = 0, attempts = 0, error = NULL" OB_SELECTED,
+                           sink, kind, id, n, err);
 }
 
 srr_rc srr_outbox_after_restore(srr_store *st, int64_t now, size_t *n, srr_error *err)
