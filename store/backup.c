@@ -35,8 +35,8 @@ static srr_rc check_integrity(sqlite3 *db, const char *what, srr_error *err)
     if (sqlite3_prepare_v2(db, "PRAGMA integrity_check", -1, &s, NULL) != SQLITE_OK)
         return srr_error_set(err, SRR_EIO, "%s: %s", what, sqlite3_errmsg(db));
     if (sqlite3_step(s) != SQLITE_ROW)
-        rc = srr_error_set(err, SRR_EIO, "%s: integrity check failed: %s", what,
-                           sqlite3_errmsg(db));
+        rc =
+            srr_error_set(err, SRR_EIO, "%s: integrity check failed: %s", what, sqlite3_errmsg(db));
     else if (strcmp((const char *)sqlite3_column_text(s, 0), "ok") != 0)
         rc = srr_error_set(err, SRR_EINVAL, "%s: integrity check failed: %s", what,
                            (const char *)sqlite3_column_text(s, 0));
@@ -79,11 +79,10 @@ srr_rc srr_store_backup(const char *db_path, const char *dest, srr_error *err)
     struct stat sb;
     srr_rc rc;
     if (stat(dest, &sb) == 0)
-        return srr_error_set(err, SRR_EINVAL, "backup: %s already exists; choose a new file",
-                             dest);
+        return srr_error_set(err, SRR_EINVAL, "backup: %s already exists; choose a new file", dest);
     if (stat(db_path, &sb) != 0)
         return srr_error_set(err, SRR_EIO, "backup: no store at %s", db_path);
-    {   /* owner-only from the start: a backup is the whole store */
+    { /* owner-only from the start: a backup is the whole store */
         int fd = open(dest, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
         if (fd < 0)
             return srr_error_set(err, SRR_EIO, "backup: cannot create %s: %s", dest,
@@ -91,15 +90,14 @@ srr_rc srr_store_backup(const char *db_path, const char *dest, srr_error *err)
         close(fd);
     }
     if (sqlite3_open_v2(db_path, &src, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
-        rc = srr_error_set(err, SRR_EIO, "backup: cannot open %s: %s", db_path,
-                           sqlite3_errmsg(src));
+        rc =
+            srr_error_set(err, SRR_EIO, "backup: cannot open %s: %s", db_path, sqlite3_errmsg(src));
         goto out;
     }
     sqlite3_busy_timeout(src, 5000);
     if (sqlite3_open_v2(dest, &dst, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
         SQLITE_OK) {
-        rc = srr_error_set(err, SRR_EIO, "backup: cannot create %s: %s", dest,
-                           sqlite3_errmsg(dst));
+        rc = srr_error_set(err, SRR_EIO, "backup: cannot create %s: %s", dest, sqlite3_errmsg(dst));
         goto out;
     }
     rc = copy_db(src, dst, "backup", err);
@@ -113,28 +111,35 @@ out:
     return rc;
 }
 
+/* Opens the backup at src_path read-only into *src (the caller closes it,
+ * also on an error) and checks it is whole and of a schema this version
+ * can use. Returns SRR_OK, SRR_EIO or SRR_EINVAL (err set). */
+static srr_rc open_backup(const char *src_path, sqlite3 **src, srr_error *err)
+{
+    srr_rc rc;
+    int v;
+    if (sqlite3_open_v2(src_path, src, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK)
+        return srr_error_set(err, SRR_EIO, "restore: cannot open %s: %s", src_path,
+                             sqlite3_errmsg(*src));
+    rc = check_integrity(*src, src_path, err);
+    if (rc != SRR_OK)
+        return rc;
+    v = user_version(*src);
+    if (v < 1 || v > SRR_SCHEMA_VERSION)
+        return srr_error_set(err, SRR_EINVAL,
+                             "restore: %s is not an srr store this version can use (schema %d, "
+                             "known 1..%d)",
+                             src_path, v, SRR_SCHEMA_VERSION);
+    return SRR_OK;
+}
+
 srr_rc srr_store_restore(const char *src_path, const char *db_path, int *schema_version,
                          srr_error *err)
 {
     sqlite3 *src = NULL, *dst = NULL;
-    int v;
-    srr_rc rc;
-    if (sqlite3_open_v2(src_path, &src, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
-        rc = srr_error_set(err, SRR_EIO, "restore: cannot open %s: %s", src_path,
-                           sqlite3_errmsg(src));
-        goto out;
-    }
-    rc = check_integrity(src, src_path, err);
+    srr_rc rc = open_backup(src_path, &src, err);
     if (rc != SRR_OK)
         goto out;
-    v = user_version(src);
-    if (v < 1 || v > SRR_SCHEMA_VERSION) {
-        rc = srr_error_set(err, SRR_EINVAL,
-                           "restore: %s is not an srr store this version can use (schema %d, "
-                           "known 1..%d)",
-                           src_path, v, SRR_SCHEMA_VERSION);
-        goto out;
-    }
     if (sqlite3_open_v2(db_path, &dst, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
         SQLITE_OK) {
         rc = srr_error_set(err, SRR_EIO, "restore: cannot open %s: %s", db_path,
@@ -206,25 +211,12 @@ static srr_rc read_backup(const char *src_path, const char *key, srr_queue_pos *
                           int *known, srr_error *err)
 {
     sqlite3 *src = NULL;
-    int v, has_table = 0;
+    int has_table = 0;
     srr_rc rc;
     *known = 0;
-    if (sqlite3_open_v2(src_path, &src, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
-        rc = srr_error_set(err, SRR_EIO, "restore: cannot open %s: %s", src_path,
-                           sqlite3_errmsg(src));
-        goto out;
-    }
-    rc = check_integrity(src, src_path, err);
+    rc = open_backup(src_path, &src, err);
     if (rc != SRR_OK)
         goto out;
-    v = user_version(src);
-    if (v < 1 || v > SRR_SCHEMA_VERSION) {
-        rc = srr_error_set(err, SRR_EINVAL,
-                           "restore: %s is not an srr store this version can use (schema %d, "
-                           "known 1..%d)",
-                           src_path, v, SRR_SCHEMA_VERSION);
-        goto out;
-    }
     rc = srr_positions_read(src, key, pos, n, &has_table, err);
     if (rc == SRR_OK)
         *known = *n > 0 || !holds_candidates(src);
