@@ -210,6 +210,21 @@ static const char *num_text(const json_t *o, const char *key, char *buf, size_t 
     return buf;
 }
 
+/* One row of a page's property table: its label and the record's key. */
+typedef struct {
+    const char *label, *key;
+} page_prop;
+
+/* A record page's title and its property table, the rows of `props` (up
+ * to the row whose label is NULL) in order. */
+static void page_head(FILE *out, const json_t *rec, const page_prop *props, srr_format fmt)
+{
+    fprintf(out, "# %s: %s\n", srr_cli_field(rec, "id", fmt), srr_cli_field(rec, "title", fmt));
+    fprintf(out, "\n| property | value |\n|---|---|\n");
+    for (; props->label; props++)
+        prop(out, props->label, rec, props->key, fmt);
+}
+
 /* The thing a record follows and its value window by window (DESIGN.md
  * section 3): group, members, a chart of the values, latest and worst,
  * then a table, oldest first. */
@@ -258,31 +273,33 @@ static void thing_section(FILE *out, const json_t *rec, srr_format fmt)
     }
 }
 
+static const page_prop RISK_PROPS[] = {
+    {"Status", "status"},
+    {"Urgency", "urgency"},
+    {"Impact", "impact"},
+    {"Likelihood", "likelihood"},
+    {"Assignee", "assignee"},
+    {"Labels", "labels"},
+    {"Service", "service"},
+    {"Env", "env"},
+    {"Datadog", "datadog_url"},
+    {"Backlog item", "backlog_link"},
+    {"Postmortem actions", "postmortem_link"},
+    {"Rule", "rule"},
+    {"Reopened from", "reopened_from"},
+    {"Merged into", "merged_into"},
+    {"Approved by", "approved_by"},
+    {"Approved at", "approved_at"},
+    {"Next review", "next_review_at"},
+    {"Created", "created_at"},
+    {"Updated", "updated_at"},
+    {NULL, NULL}};
+
 /* The SRR detail page of a risk (markdown, readable as plain text too).
  * Every value from the record is made safe for fmt (cli.h). */
 void srr_cli_print_risk_page(FILE *out, const json_t *r, srr_format fmt)
 {
-    fprintf(out, "# %s: %s\n", srr_cli_field(r, "id", fmt), srr_cli_field(r, "title", fmt));
-    fprintf(out, "\n| property | value |\n|---|---|\n");
-    prop(out, "Status", r, "status", fmt);
-    prop(out, "Urgency", r, "urgency", fmt);
-    prop(out, "Impact", r, "impact", fmt);
-    prop(out, "Likelihood", r, "likelihood", fmt);
-    prop(out, "Assignee", r, "assignee", fmt);
-    prop(out, "Labels", r, "labels", fmt);
-    prop(out, "Service", r, "service", fmt);
-    prop(out, "Env", r, "env", fmt);
-    prop(out, "Datadog", r, "datadog_url", fmt);
-    prop(out, "Backlog item", r, "backlog_link", fmt);
-    prop(out, "Postmortem actions", r, "postmortem_link", fmt);
-    prop(out, "Rule", r, "rule", fmt);
-    prop(out, "Reopened from", r, "reopened_from", fmt);
-    prop(out, "Merged into", r, "merged_into", fmt);
-    prop(out, "Approved by", r, "approved_by", fmt);
-    prop(out, "Approved at", r, "approved_at", fmt);
-    prop(out, "Next review", r, "next_review_at", fmt);
-    prop(out, "Created", r, "created_at", fmt);
-    prop(out, "Updated", r, "updated_at", fmt);
+    page_head(out, r, RISK_PROPS, fmt);
     section(out, "Overview", srr_cli_text(r, "overview"), "(none)", fmt);
     log_section(out, "Log from recognition to cause", json_object_get(r, "recognition_log"),
                 "(no entries)", fmt);
@@ -297,46 +314,50 @@ void srr_cli_print_risk_page(FILE *out, const json_t *r, srr_format fmt)
     evidence_section(out, r, fmt);
 }
 
+static const page_prop BACKLOG_PROPS[] = {
+    {"Status", "status"},
+    {"Urgency", "urgency"},
+    {"Assignee", "assignee"},
+    {"Labels", "labels"},
+    {"Service", "service"},
+    {"Env", "env"},
+    {"Ticket", "ticket_link"},
+    {"Datadog", "datadog_url"},
+    {"Rule", "rule"},
+    {"Created", "created_at"},
+    {"Updated", "updated_at"},
+    {NULL, NULL}};
+
 void srr_cli_print_backlog_page(FILE *out, const json_t *b, srr_format fmt)
 {
-    fprintf(out, "# %s: %s\n", srr_cli_field(b, "id", fmt), srr_cli_field(b, "title", fmt));
-    fprintf(out, "\n| property | value |\n|---|---|\n");
-    prop(out, "Status", b, "status", fmt);
-    prop(out, "Urgency", b, "urgency", fmt);
-    prop(out, "Assignee", b, "assignee", fmt);
-    prop(out, "Labels", b, "labels", fmt);
-    prop(out, "Service", b, "service", fmt);
-    prop(out, "Env", b, "env", fmt);
-    prop(out, "Ticket", b, "ticket_link", fmt);
-    prop(out, "Datadog", b, "datadog_url", fmt);
-    prop(out, "Rule", b, "rule", fmt);
-    prop(out, "Created", b, "created_at", fmt);
-    prop(out, "Updated", b, "updated_at", fmt);
+    page_head(out, b, BACKLOG_PROPS, fmt);
     section(out, "Description", srr_cli_text(b, "description"), "(none)", fmt);
     section(out, "Why srr drafted it", srr_cli_text(b, "reason"), "(no reason recorded)", fmt);
     thing_section(out, b, fmt);
     evidence_section(out, b, fmt);
 }
 
+static const page_prop INV_PROPS[] = {
+    {"Status", "status"},
+    {"Urgency", "urgency"},
+    {"Assignee", "assignee"},
+    {"Service", "service"},
+    {"Env", "env"},
+    {"Opened", "opened_at"},
+    {"Deadline", "deadline"},
+    {"Thing now", "last_status"},
+    {"Outcome", "outcome"},
+    {"Risk", "risk_id"},
+    {"Resolved by", "resolved_by"},
+    {"Datadog", "datadog_url"},
+    {"Rule", "rule"},
+    {NULL, NULL}};
+
 /* The page of an investigation: what it looks at, its time-box, how it
  * ended, its log, the thing's value window by window and its evidence. */
 static void print_investigation_page(FILE *out, const json_t *v, srr_format fmt)
 {
-    fprintf(out, "# %s: %s\n", srr_cli_field(v, "id", fmt), srr_cli_field(v, "title", fmt));
-    fprintf(out, "\n| property | value |\n|---|---|\n");
-    prop(out, "Status", v, "status", fmt);
-    prop(out, "Urgency", v, "urgency", fmt);
-    prop(out, "Assignee", v, "assignee", fmt);
-    prop(out, "Service", v, "service", fmt);
-    prop(out, "Env", v, "env", fmt);
-    prop(out, "Opened", v, "opened_at", fmt);
-    prop(out, "Deadline", v, "deadline", fmt);
-    prop(out, "Thing now", v, "last_status", fmt);
-    prop(out, "Outcome", v, "outcome", fmt);
-    prop(out, "Risk", v, "risk_id", fmt);
-    prop(out, "Resolved by", v, "resolved_by", fmt);
-    prop(out, "Datadog", v, "datadog_url", fmt);
-    prop(out, "Rule", v, "rule", fmt);
+    page_head(out, v, INV_PROPS, fmt);
     section(out, "Why it is investigated", srr_cli_text(v, "reason"), "(no reason recorded)", fmt);
     log_section(out, "Log", json_object_get(v, "recognition_log"), "(no entries)", fmt);
     thing_section(out, v, fmt);
