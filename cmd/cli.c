@@ -161,6 +161,20 @@ srr_config *srr_cli_load_config(const char *path, int *exit_code)
     return cfg;
 }
 
+srr_config *srr_cli_load_policy(const char *path, srr_ruleset **rs, int *exit_code)
+{
+    srr_error err = {0};
+    srr_config *cfg = srr_cli_load_config(path, exit_code);
+    *rs = NULL;
+    if (cfg && srr_rules_compile(cfg, rs, &err) != SRR_OK) {
+        srr_say_error("srr: %s\n", err.msg);
+        *exit_code = SRR_EXIT_USAGE;
+        srr_config_destroy(cfg);
+        return NULL;
+    }
+    return cfg;
+}
+
 const char *srr_cli_text(const json_t *obj, const char *key)
 {
     static char buf[512];

@@ -16,6 +16,7 @@
 
 #include "config.h"
 #include "log.h" /* srr_say_error: every message on stderr follows --log-format */
+#include "rules.h"
 #include "store.h"
 
 /* Exit codes of every subcommand. */
@@ -42,6 +43,10 @@ int srr_cli_format(const char *s, srr_format *out);
  * stderr and returns NULL; *exit_code is then 2 for bad content and 1 when
  * the file could not be read. Free with srr_config_destroy. */
 srr_config *srr_cli_load_config(const char *path, int *exit_code);
+/* srr_cli_load_config, then its policy compiled into *rs (free with
+ * srr_rules_destroy). A policy that does not compile is said on stderr,
+ * the config freed: NULL with *exit_code 2. */
+srr_config *srr_cli_load_policy(const char *path, srr_ruleset **rs, int *exit_code);
 
 /* Turns core dumps off for this process (PR_SET_DUMPABLE 0, RLIMIT_CORE
  * 0): done by srr_cli_load_config, once the secrets are loaded. Returns 0,

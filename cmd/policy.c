@@ -341,7 +341,6 @@ static int cmd_explain(const policy_opts *o)
     srr_ruleset *rs = NULL;
     srr_signal sig;
     srr_explanation ex;
-    srr_error err = {0};
     int code = SRR_EXIT_OK;
 
     memset(&sig, 0, sizeof(sig));
@@ -350,14 +349,9 @@ static int cmd_explain(const policy_opts *o)
         srr_say_error("srr policy explain: --signal FILE|- is required\n%s", usage_text);
         return SRR_EXIT_USAGE;
     }
-    cfg = srr_cli_load_config(o->config, &code);
+    cfg = srr_cli_load_policy(o->config, &rs, &code);
     if (!cfg)
         return code;
-    if (srr_rules_compile(cfg, &rs, &err) != SRR_OK) {
-        srr_say_error("srr: %s\n", err.msg);
-        code = SRR_EXIT_USAGE;
-        goto out;
-    }
     if ((code = read_signal(o->signal, &sig)) != SRR_EXIT_OK)
         goto out;
     srr_rules_explain(rs, &sig, NULL, &ex);

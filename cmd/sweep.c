@@ -795,14 +795,9 @@ int srr_cmd_sweep(int argc, char **argv)
         return SRR_EXIT_OK;
     if (r < 0)
         return SRR_EXIT_USAGE;
-    cfg = srr_cli_load_config(o.config, &code);
+    cfg = srr_cli_load_policy(o.config, &rs, &code);
     if (!cfg)
         return code;
-    if (srr_rules_compile(cfg, &rs, &err) != SRR_OK) {
-        srr_say_error("srr: %s\n", err.msg);
-        code = SRR_EXIT_USAGE;
-        goto out;
-    }
     if (cfg->nchecks == 0)
         srr_log_say(SRR_LOG_WARN, "srr sweep: the config has no checks; nothing to ask Datadog\n");
     if ((code = parse_times(&o, now, &since_s, &at)) != SRR_EXIT_OK)
