@@ -46,6 +46,21 @@ int srr_getopt_long(int argc, char *const *argv, const char *optstring,
     return c;
 }
 
+int srr_cli_sub_config(int argc, char **argv, const char **config)
+{
+    static const struct option longopts[] = {{"config", required_argument, NULL, 'c'},
+                                             {NULL, 0, NULL, 0}};
+    int c;
+    optind = 1;
+    while ((c = srr_getopt_long(argc - 1, argv + 1, "c:", longopts, NULL)) != -1) {
+        if (c == 'c')
+            *config = optarg;
+        else
+            return SRR_EXIT_USAGE;
+    }
+    return SRR_EXIT_OK;
+}
+
 int srr_cli_format(const char *s, srr_format *out)
 {
     if (strcmp(s, "table") == 0)

@@ -35,6 +35,12 @@ typedef enum { SRR_FMT_TABLE = 0, SRR_FMT_JSON, SRR_FMT_MD } srr_format;
 int srr_getopt_long(int argc, char *const *argv, const char *optstring,
                     const struct option *longopts, int *longindex);
 
+/* Reads the options that follow a subcommand word (argv[1], as in "srr
+ * config check -c FILE"): -c/--config FILE only, into *config (borrowed
+ * from argv). Returns SRR_EXIT_OK, or SRR_EXIT_USAGE for any other option
+ * (srr_getopt_long said which). */
+int srr_cli_sub_config(int argc, char **argv, const char **config);
+
 /* Parses "table", "json" or "md"; prints an error and returns -1 otherwise. */
 int srr_cli_format(const char *s, srr_format *out);
 

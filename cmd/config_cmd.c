@@ -17,13 +17,11 @@
 
 int srr_cmd_config(int argc, char **argv)
 {
-    static const struct option longopts[] = {{"config", required_argument, NULL, 'c'},
-                                             {NULL, 0, NULL, 0}};
     const char *config = NULL, *sub;
     srr_config *cfg;
     srr_ruleset *rs = NULL;
     srr_error err = {0};
-    int c, code = SRR_EXIT_OK;
+    int code = SRR_EXIT_OK;
 
     if (argc < 2) {
         srr_say_error("usage: srr config check [-c FILE] | srr config reference\n");
@@ -38,13 +36,8 @@ int srr_cmd_config(int argc, char **argv)
         srr_say_error("srr config: unknown subcommand '%s' (check, reference)\n", sub);
         return SRR_EXIT_USAGE;
     }
-    optind = 1;
-    while ((c = srr_getopt_long(argc - 1, argv + 1, "c:", longopts, NULL)) != -1) {
-        if (c == 'c')
-            config = optarg;
-        else
-            return SRR_EXIT_USAGE;
-    }
+    if ((code = srr_cli_sub_config(argc, argv, &config)) != SRR_EXIT_OK)
+        return code;
     cfg = srr_cli_load_config(config, &code);
     if (!cfg)
         return code;

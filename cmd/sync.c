@@ -277,24 +277,17 @@ int srr_cmd_sync(int argc, char **argv)
 
 int srr_cmd_notion(int argc, char **argv)
 {
-    static const struct option longopts[] = {{"config", required_argument, NULL, 'c'},
-                                             {NULL, 0, NULL, 0}};
     const char *config = NULL;
     srr_config *cfg = NULL;
     srr_sync *s;
     srr_error err = {0};
-    int c, code = SRR_EXIT_OK;
+    int code = SRR_EXIT_OK;
     if (argc < 2 || strcmp(argv[1], "setup") != 0) {
         srr_say_error("usage: srr notion setup [-c FILE]\n");
         return SRR_EXIT_USAGE;
     }
-    optind = 1;
-    while ((c = srr_getopt_long(argc - 1, argv + 1, "c:", longopts, NULL)) != -1) {
-        if (c == 'c')
-            config = optarg;
-        else
-            return SRR_EXIT_USAGE;
-    }
+    if ((code = srr_cli_sub_config(argc, argv, &config)) != SRR_EXIT_OK)
+        return code;
     s = open_sync(config, "notion", 0, &cfg, &code);
     if (!s)
         return code;
