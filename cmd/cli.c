@@ -239,32 +239,6 @@ void srr_cli_keep_label(json_t *arr, const char *label)
     }
 }
 
-/* Display width of UTF-8 text, counting code points (good enough for the
- * Latin, symbol and sparkline characters srr prints). */
-static size_t u8_width(const char *s, size_t n)
-{
-    size_t w = 0, i;
-    for (i = 0; i < n; i++)
-        if (((unsigned char)s[i] & 0xC0) != 0x80)
-            w++;
-    return w;
-}
-
-/* Byte length of the longest prefix of s with at most `w` code points. */
-static size_t u8_prefix(const char *s, size_t w)
-{
-    size_t i = 0, cp = 0;
-    while (s[i]) {
-        if (((unsigned char)s[i] & 0xC0) != 0x80) {
-            if (cp == w)
-                break;
-            cp++;
-        }
-        i++;
-    }
-    return i;
-}
-
 const char *srr_cli_safe(const char *s, srr_format fmt, int multiline)
 {
     /* a ring, so one printf can show several fields */
@@ -304,8 +278,8 @@ static char *cell(const json_t *row, const srr_column *c, srr_format fmt)
         free(s);
         s = srr_buf_steal(&b);
     }
-    if (c->max_width && u8_width(s, strlen(s)) > (size_t)c->max_width) {
-        size_t cut = u8_prefix(s, (size_t)c->max_width - 1);
+    if (c->max_width && srr_u8_chars(s) > (size_t)c->max_width) {
+        size_t cut = srr_u8_prefix(s, (size_t)c->max_width - 1);
         char *t = srr_asprintf("%.*s…", (int)cut, s);
         free(s);
         s = t;
@@ -330,13 +304,15 @@ void srr_cli_print_list(FILE *out, const json_t *arr, const srr_column *cols, sr
     }
     while (cols[ncol].header)
         ncol++;
+    /* Widths in code points: good enough for the Latin, symbol and
+     * sparkline characters srr prints. */
     width = srr_calloc(ncol, sizeof(size_t));
     for (j = 0; j < ncol; j++)
-        width[j] = u8_width(cols[j].header, strlen(cols[j].header));
+        width[j] = srr_u8_chars(cols[j].header);
     for (i = 0; i < n; i++) {
         for (j = 0; j < ncol; j++) {
             char *c = cell(json_array_get(arr, i), &cols[j], fmt);
-            size_t w = u8_width(c, strlen(c));
+            size_t w = srr_u8_chars(c);
             if (w > width[j])
                 width[j] = w;
             free(c);
@@ -363,7 +339,7 @@ void srr_cli_print_list(FILE *out, const json_t *arr, const srr_column *cols, sr
             if (fmt == SRR_FMT_MD) {
                 srr_buf_printf(&line, "| %s ", c);
             } else {
-                size_t w = u8_width(c, strlen(c));
+                size_t w = srr_u8_chars(c);
                 srr_buf_printf(&line, "%s", c);
                 if (j + 1 < ncol)
                     srr_buf_printf(&line, "%*s", (int)(width[j] - w + 2), "");

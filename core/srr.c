@@ -140,6 +140,29 @@ char *srr_strndup(const char *s, size_t n)
     return d;
 }
 
+size_t srr_u8_chars(const char *s)
+{
+    size_t n = 0;
+    for (; *s; s++)
+        if (((unsigned char)*s & 0xC0) != 0x80)
+            n++;
+    return n;
+}
+
+size_t srr_u8_prefix(const char *s, size_t chars)
+{
+    size_t i = 0, n = 0;
+    while (s[i]) {
+        if (((unsigned char)s[i] & 0xC0) != 0x80) {
+            if (n == chars)
+                break;
+            n++;
+        }
+        i++;
+    }
+    return i;
+}
+
 char *srr_u64_digits(char *end, unsigned long long v)
 {
     do

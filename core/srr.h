@@ -71,6 +71,12 @@ char *srr_asprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  * before `end`; returns where they start. The "%llu" text without printf,
  * for the hot paths that write numbers. */
 char *srr_u64_digits(char *end, unsigned long long v);
+/* The number of UTF-8 code points in s (the bytes that do not continue a
+ * sequence). */
+size_t srr_u8_chars(const char *s);
+/* The byte length of the longest prefix of s holding at most `chars` code
+ * points: a cut there never splits a sequence. */
+size_t srr_u8_prefix(const char *s, size_t chars);
 
 /* Growable byte buffer with a hard maximum. `max == 0` means unbounded.
  * Contents stay NUL-terminated. Free with srr_buf_free(). */

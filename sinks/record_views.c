@@ -21,38 +21,16 @@ static const char *field(const json_t *r, const char *k)
     return json_string_value(json_object_get(r, k));
 }
 
-static size_t u8_prefix(const char *s, size_t chars)
-{
-    size_t i = 0, n = 0;
-    while (s[i]) {
-        if (((unsigned char)s[i] & 0xC0) != 0x80) {
-            if (n == chars)
-                break;
-            n++;
-        }
-        i++;
-    }
-    return i;
-}
-
-static size_t u8_chars(const char *s)
-{
-    size_t n = 0;
-    for (; *s; s++)
-        n += ((unsigned char)*s & 0xC0) != 0x80;
-    return n;
-}
-
 char *srr_ticket_title(const json_t *record)
 {
     const char *t = field(record, "title"), *id = field(record, "id");
     char *suffix = srr_asprintf(" (%s)", id ? id : "srr");
-    size_t room = TICKET_TITLE_MAX - u8_chars(suffix), keep;
+    size_t room = TICKET_TITLE_MAX - srr_u8_chars(suffix), keep;
     srr_buf b;
     srr_buf_init(&b, 0);
     for (const char *p = t && *t ? t : "untitled"; *p; p++)
         srr_buf_append(&b, (*p == '\n' || *p == '\r' || *p == '\t') ? " " : p, 1);
-    keep = u8_prefix(b.data, room);
+    keep = srr_u8_prefix(b.data, room);
     b.len = keep;
     b.data[keep] = '\0';
     srr_buf_append(&b, suffix, strlen(suffix));
@@ -147,7 +125,7 @@ char *srr_ticket_markdown(const json_t *record)
                                 id ? id : "a record", marker);
     json_t *ev = evidence_lines(record), *links = json_array(), *v;
     srr_buf b;
-    size_t i, room = GITHUB_BODY_MAX - u8_chars(footer) - 64, keep;
+    size_t i, room = GITHUB_BODY_MAX - srr_u8_chars(footer) - 64, keep;
     srr_buf_init(&b, 0);
     md_section(&b, "Overview", field(record, "overview"));
     if (field(record, "reason") && *field(record, "reason")) {
@@ -180,8 +158,8 @@ char *srr_ticket_markdown(const json_t *record)
         }
         srr_buf_append(&b, "\n", 1);
     }
-    if (b.data && u8_chars(b.data) > room) { /* cut the sections, keep the marker */
-        keep = u8_prefix(b.data, room);
+    if (b.data && srr_u8_chars(b.data) > room) { /* cut the sections, keep the marker */
+        keep = srr_u8_prefix(b.data, room);
         b.len = keep;
         b.data[keep] = '\0';
         srr_buf_append(&b, "\n\n(cut to fit GitHub's limit)\n\n", 31);

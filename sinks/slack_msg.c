@@ -19,31 +19,6 @@
 #define URL_MAX_BYTES 1000 /* longer links are left out rather than cut */
 #define ELLIPSIS "\xE2\x80\xA6"
 
-/* Number of UTF-8 code points in s. */
-static size_t u8_chars(const char *s)
-{
-    size_t n = 0;
-    for (; *s; s++)
-        if (((unsigned char)*s & 0xC0) != 0x80)
-            n++;
-    return n;
-}
-
-/* Byte length of the longest prefix of s holding at most `chars` code points. */
-static size_t u8_prefix(const char *s, size_t chars)
-{
-    size_t i = 0, n = 0;
-    while (s[i]) {
-        if (((unsigned char)s[i] & 0xC0) != 0x80) {
-            if (n == chars)
-                break;
-            n++;
-        }
-        i++;
-    }
-    return i;
-}
-
 char *srr_slack_escape(const char *s)
 {
     srr_buf b;
@@ -72,7 +47,7 @@ static void put_text(srr_buf *b, const char *raw, size_t chars)
     char *part, *esc;
     if (!raw)
         return;
-    cut = u8_prefix(raw, chars);
+    cut = srr_u8_prefix(raw, chars);
     part = srr_strndup(raw, cut);
     esc = srr_slack_escape(part);
     srr_buf_append(b, esc, strlen(esc));
@@ -113,8 +88,8 @@ static json_t *section(srr_buf *b)
 {
     const char *t = b->data ? b->data : " ";
     json_t *blk;
-    if (u8_chars(t) > SRR_SLACK_MAX_SECTION_TEXT) {
-        size_t keep = u8_prefix(t, SRR_SLACK_MAX_SECTION_TEXT - 1);
+    if (srr_u8_chars(t) > SRR_SLACK_MAX_SECTION_TEXT) {
+        size_t keep = srr_u8_prefix(t, SRR_SLACK_MAX_SECTION_TEXT - 1);
         b->len = keep;
         b->data[keep] = '\0';
         srr_buf_append(b, ELLIPSIS, strlen(ELLIPSIS));
@@ -195,7 +170,7 @@ static char *fallback(const char *lead, const srr_slack_item *items, size_t n)
         srr_buf_append(&b, " ", 1);
         put_text(&b, items[i].title, 60);
     }
-    keep = u8_prefix(b.data, SRR_SLACK_MAX_FALLBACK - 1);
+    keep = srr_u8_prefix(b.data, SRR_SLACK_MAX_FALLBACK - 1);
     out = srr_strndup(b.data, keep);
     if (b.data[keep]) {
         char *o2 = srr_asprintf("%s" ELLIPSIS, out);
@@ -305,9 +280,9 @@ static srr_rc check_text_obj(const json_t *t, size_t max, const char *where, srr
         return srr_error_set(err, SRR_EINVAL, "%s: not a text object", where);
     if (!*s)
         return srr_error_set(err, SRR_EINVAL, "%s: empty text", where);
-    if (u8_chars(s) > max)
+    if (srr_u8_chars(s) > max)
         return srr_error_set(err, SRR_EINVAL, "%s: %zu characters, more than %zu", where,
-                             u8_chars(s), max);
+                             srr_u8_chars(s), max);
     return SRR_OK;
 }
 
