@@ -298,41 +298,68 @@ srr_rc srr_github_issue_set_state(srr_github *gh, long long number, const char *
     return rc;
 }
 
-srr_rc srr_github_issues_since(srr_github *gh, int64_t since, const char *label, unsigned max_pages,
-                               srr_github_issue_fn fn, void *ud, srr_error *err)
+/* Calls fn(ud, item) on each item of each page of the list at url (taken:
+ * freed here), following the pages' next links up to max_pages, until fn
+ * returns nonzero. Returns SRR_OK or the first call's error (what names it). */
+static srr_rc each_item(srr_github *gh, const char *what, char *url, unsigned max_pages,
+                        int (*fn)(void *ud, const json_t *item), void *ud, srr_error *err)
 {
-    char iso[32] = "";
-    char *el = label ? srr_http_escape(label) : NULL;
-    char *url;
     srr_rc rc = SRR_OK;
     int stop = 0;
-    if (since > 0)
-        srr_time_iso(since, iso);
-    url = srr_asprintf("%s%s/issues?state=all&sort=updated&direction=asc&per_page=100%s%s%s%s",
-                       gh->api, gh->repo, since > 0 ? "&since=" : "", iso, el ? "&labels=" : "",
-                       el ? el : "");
-    free(el);
-    for (unsigned page = 0; url && !stop && page < (max_pages ? max_pages : GH_MAX_PAGES); page++) {
+    for (unsigned page = 0; url && !stop && page < max_pages; page++) {
         json_t *ans = NULL, *it;
         char *next = NULL;
         size_t i;
-        rc = call(gh, "list issues", "GET", url, NULL, &ans, &next, err);
+        rc = call(gh, what, "GET", url, NULL, &ans, &next, err);
         free(url);
         url = next;
         if (rc != SRR_OK)
             break;
         json_array_foreach(ans, i, it)
         {
-            srr_github_issue is;
-            issue_from_json(it, &is);
-            if (!is.is_pull_request && !stop)
-                stop = fn(ud, &is);
-            srr_github_issue_clear(&is);
+            if (!stop)
+                stop = fn(ud, it);
         }
         json_decref(ans);
     }
     free(url);
     return rc;
+}
+
+/* srr_github_issues_since's callback and its data, for each_item. */
+typedef struct issue_fn {
+    srr_github_issue_fn fn;
+    void *ud;
+} issue_fn;
+
+/* An issue, not a pull request, to the caller's callback. */
+static int issue_item(void *ud, const json_t *item)
+{
+    issue_fn *f = ud;
+    srr_github_issue is;
+    int stop = 0;
+    issue_from_json(item, &is);
+    if (!is.is_pull_request)
+        stop = f->fn(f->ud, &is);
+    srr_github_issue_clear(&is);
+    return stop;
+}
+
+srr_rc srr_github_issues_since(srr_github *gh, int64_t since, const char *label, unsigned max_pages,
+                               srr_github_issue_fn fn, void *ud, srr_error *err)
+{
+    char iso[32] = "";
+    char *el = label ? srr_http_escape(label) : NULL;
+    char *url;
+    issue_fn f = {fn, ud};
+    if (since > 0)
+        srr_time_iso(since, iso);
+    url = srr_asprintf("%s%s/issues?state=all&sort=updated&direction=asc&per_page=100%s%s%s%s",
+                       gh->api, gh->repo, since > 0 ? "&since=" : "", iso, el ? "&labels=" : "",
+                       el ? el : "");
+    free(el);
+    return each_item(gh, "list issues", url, max_pages ? max_pages : GH_MAX_PAGES, issue_item, &f,
+                     err);
 }
 
 typedef struct find_ctx {
@@ -372,34 +399,31 @@ srr_rc srr_github_issue_find(srr_github *gh, const char *marker, const char *lab
     return SRR_OK;
 }
 
+/* The last actor of an event of one name, for srr_github_issue_last_actor. */
+typedef struct actor_find {
+    const char *event;
+    char *login;
+} actor_find;
+
+static int actor_item(void *ud, const json_t *ev)
+{
+    actor_find *f = ud;
+    const char *name = json_string_value(json_object_get(ev, "event"));
+    const char *who = json_string_value(json_object_get(json_object_get(ev, "actor"), "login"));
+    if (name && who && strcmp(name, f->event) == 0) {
+        free(f->login); /* events come oldest first: keep the last */
+        f->login = srr_strdup(who);
+    }
+    return 0;
+}
+
 srr_rc srr_github_issue_last_actor(srr_github *gh, long long number, const char *event,
                                    char **login, srr_error *err)
 {
     char *url = srr_asprintf("%s%s/issues/%lld/events?per_page=100", gh->api, gh->repo, number);
-    srr_rc rc = SRR_OK;
-    *login = NULL;
-    for (unsigned page = 0; url && page < GH_MAX_PAGES; page++) {
-        json_t *ans = NULL, *ev;
-        char *next = NULL;
-        size_t i;
-        rc = call(gh, "issue events", "GET", url, NULL, &ans, &next, err);
-        free(url);
-        url = next;
-        if (rc != SRR_OK)
-            break;
-        json_array_foreach(ans, i, ev)
-        {
-            const char *name = json_string_value(json_object_get(ev, "event"));
-            const char *who =
-                json_string_value(json_object_get(json_object_get(ev, "actor"), "login"));
-            if (name && who && strcmp(name, event) == 0) {
-                free(*login); /* events come oldest first: keep the last */
-                *login = srr_strdup(who);
-            }
-        }
-        json_decref(ans);
-    }
-    free(url);
+    actor_find f = {event, NULL};
+    srr_rc rc = each_item(gh, "issue events", url, GH_MAX_PAGES, actor_item, &f, err);
+    *login = f.login;
     if (rc == SRR_OK && !*login)
         rc = srr_error_set(err, SRR_ENOTFOUND, "github: issue #%lld was never %s", number, event);
     return rc;
