@@ -114,17 +114,25 @@ static void slots_grow(srr_log_counter *lc)
 
 /* Finds or adds the group of `key`; past the cap returns the overflow
  * group. */
+/* The group of key[0..n) (hash h), or NULL when there is none yet. */
+static lc_group *group_find(const srr_log_counter *lc, const char *key, size_t n, uint64_t h)
+{
+    if (!lc->nslots)
+        return NULL;
+    for (size_t i = (size_t)h & (lc->nslots - 1); lc->slots[i]; i = (i + 1) & (lc->nslots - 1)) {
+        lc_group *g = lc->groups[lc->slots[i] - 1];
+        if (g->hash == h && strlen(g->key) == n && memcmp(g->key, key, n) == 0)
+            return g;
+    }
+    return NULL;
+}
+
 static lc_group *group_get(srr_log_counter *lc, const char *key, size_t n)
 {
     uint64_t h = srr_fnv1a_n(key, n);
-    if (lc->nslots) {
-        for (size_t i = (size_t)h & (lc->nslots - 1); lc->slots[i];
-             i = (i + 1) & (lc->nslots - 1)) {
-            lc_group *g = lc->groups[lc->slots[i] - 1];
-            if (g->hash == h && strlen(g->key) == n && memcmp(g->key, key, n) == 0)
-                return g;
-        }
-    }
+    lc_group *found = group_find(lc, key, n, h);
+    if (found)
+        return found;
     if (lc->ngroups >= SRR_LOG_MAX_GROUPS) {
         if (!lc->other) {
             lc->other = group_new("", 0, 0);
@@ -262,20 +270,29 @@ void srr_log_facet_value(const srr_log_event *ev, const char *facet, char *out, 
     snprintf(out, n, "%s", s && *s ? s : SRR_LOG_MISSING);
 }
 
-void srr_log_counter_add(srr_log_counter *lc, const srr_log_event *ev)
+/* Writes the key of the event's group (its group_by values, joined by
+ * 0x1f) into key[cap]; returns its length. */
+static size_t event_key(const srr_log_counter *lc, const srr_log_event *ev, char *key, size_t cap)
 {
-    if (!lc || !ev || lc->invalid != SRR_OK)
-        return;
-    char key[1024], val[256];
+    char val[256];
     srr_sb sb;
-    srr_sb_init(&sb, key, sizeof key);
+    srr_sb_init(&sb, key, cap);
     for (size_t i = 0; i < lc->check->ngroup_by; i++) {
         srr_log_facet_value(ev, lc->check->group_by[i], val, sizeof val);
         if (i)
             srr_sb_putn(&sb, "\x1f", 1);
         srr_sb_put(&sb, val);
     }
-    lc_group *g = group_get(lc, key, sb.len);
+    return sb.len;
+}
+
+void srr_log_counter_add(srr_log_counter *lc, const srr_log_event *ev)
+{
+    if (!lc || !ev || lc->invalid != SRR_OK)
+        return;
+    char key[1024];
+    size_t n = event_key(lc, ev, key, sizeof key);
+    lc_group *g = group_get(lc, key, n);
     g->count++;
     if (g->nsamples < SRR_LOG_SAMPLES)
         srr_log_sample_set(&g->samples[g->nsamples++], ev);
@@ -469,28 +486,13 @@ int srr_log_counter_add_sample(srr_log_counter *lc, const srr_log_event *ev)
 {
     if (!lc || !ev || lc->invalid != SRR_OK)
         return 0;
-    char key[1024], val[256];
-    srr_sb sb;
-    srr_sb_init(&sb, key, sizeof key);
-    for (size_t i = 0; i < lc->check->ngroup_by; i++) {
-        srr_log_facet_value(ev, lc->check->group_by[i], val, sizeof val);
-        if (i)
-            srr_sb_putn(&sb, "\x1f", 1);
-        srr_sb_put(&sb, val);
-    }
-    uint64_t h = srr_fnv1a_n(key, sb.len);
-    if (!lc->nslots)
+    char key[1024];
+    size_t n = event_key(lc, ev, key, sizeof key);
+    lc_group *g = group_find(lc, key, n, srr_fnv1a_n(key, n));
+    if (!g || g->nsamples >= SRR_LOG_SAMPLES)
         return 0;
-    for (size_t i = (size_t)h & (lc->nslots - 1); lc->slots[i]; i = (i + 1) & (lc->nslots - 1)) {
-        lc_group *g = lc->groups[lc->slots[i] - 1];
-        if (g->hash == h && strlen(g->key) == sb.len && memcmp(g->key, key, sb.len) == 0) {
-            if (g->nsamples >= SRR_LOG_SAMPLES)
-                return 0;
-            srr_log_sample_set(&g->samples[g->nsamples++], ev);
-            return 1;
-        }
-    }
-    return 0;
+    srr_log_sample_set(&g->samples[g->nsamples++], ev);
+    return 1;
 }
 
 int srr_log_counter_fires(const srr_log_counter *lc)
