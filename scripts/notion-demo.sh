@@ -11,18 +11,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-./scripts/install-deps.sh >/dev/null
-cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-cmake --build build -j"$(nproc)" --target srr fake_notion_server >/dev/null
+. scripts/demo-fake.sh
 
 DEMO=srr-notion-demo
-rm -rf "$DEMO"
-mkdir -p "$DEMO"
-./build/tools/fake_notion_server >"$DEMO/fake.out" &
-FAKE=$!
-trap 'kill "$FAKE" 2>/dev/null || true' EXIT
-for _ in $(seq 100); do [ -s "$DEMO/fake.out" ] && break; sleep 0.1; done
-eval "$(head -n 1 "$DEMO/fake.out")"
+demo_fake_start "$DEMO" fake_notion_server
 
 cp examples/srr.yaml "$DEMO/srr.yaml"
 cat >>"$DEMO/srr.yaml" <<YAML
@@ -44,7 +36,4 @@ echo "== srr sync --once =="
 "$SRR" sync status
 echo
 echo "== the pages in (fake) Notion =="
-kill -TERM "$FAKE"
-wait "$FAKE" || true
-trap - EXIT
-tail -n +2 "$DEMO/fake.out"
+demo_fake_stop "$DEMO"

@@ -15,18 +15,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-./scripts/install-deps.sh >/dev/null
-cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-cmake --build build -j"$(nproc)" --target srr fake_sinks_server >/dev/null
+. scripts/demo-fake.sh
 
 DEMO=srr-sinks-demo
-rm -rf "$DEMO"
-mkdir -p "$DEMO"
-./build/tools/fake_sinks_server "$DEMO" >"$DEMO/fake.out" &
-FAKE=$!
-trap 'kill "$FAKE" 2>/dev/null || true' EXIT
-for _ in $(seq 100); do [ -s "$DEMO/fake.out" ] && break; sleep 0.1; done
-eval "$(head -n 1 "$DEMO/fake.out")"
+demo_fake_start "$DEMO" fake_sinks_server "$DEMO"
 
 cp examples/srr.yaml "$DEMO/srr.yaml"
 cat >>"$DEMO/srr.yaml" <<YAML
@@ -66,7 +58,4 @@ echo
 echo "== srr sync status =="
 "$SRR" sync status
 echo
-kill -TERM "$FAKE"
-wait "$FAKE" || true
-trap - EXIT
-tail -n +2 "$DEMO/fake.out"
+demo_fake_stop "$DEMO"
