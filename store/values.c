@@ -85,61 +85,74 @@ srr_rc srr_store_thing_of(srr_store *st, const char *fp, const char *kind, int64
     return srr_store_thing_until(st, fp, kind, id, max, INT64_MAX, out, err);
 }
 
-srr_rc srr_store_thing_until(srr_store *st, const char *fp, const char *kind, int64_t id,
-                             size_t max, int64_t until, json_t **out, srr_error *err)
+/* The thing's own row: *o gets {fingerprint, source, check, group, title
+ * and unit when it has one} (NULL when the store has no such thing: one
+ * stored before things existed), *unit its unit (the caller frees it) and
+ * *worse 1 when a higher value is worse, -1 when a lower one is. */
+static srr_rc thing_row(sqlite3 *db, const char *fp, json_t **o, char **unit, int *worse,
+                        srr_error *err)
 {
-    sqlite3 *db = srr_store_db(st);
-    sqlite3_stmt *s;
     srr_rc rc = SRR_OK;
-    json_t *o = NULL, *wins, *members;
-    char *unit = NULL;
-    int worse = 1, r;
-    double worst = NAN, *vals = NULL;
-    size_t nw = 0;
-    int64_t last_fired = 0, clear_since = 0, clear_windows = 0, last_at = 0;
-    *out = NULL;
-    s = srr_wf_prep(db, err,
-                    "SELECT source, check_name, grp, title, unit, worse FROM things"
-                    " WHERE fingerprint = ?1",
-                    "t", fp);
+    sqlite3_stmt *s = srr_wf_prep(db, err,
+                                  "SELECT source, check_name, grp, title, unit, worse FROM things"
+                                  " WHERE fingerprint = ?1",
+                                  "t", fp);
+    *o = NULL;
+    *unit = NULL;
+    *worse = 1;
     if (!s)
         return SRR_ERR;
-    r = srr_wf_step(db, s, &rc, err);
-    if (r == 1) {
-        o = json_pack("{s:s, s:s, s:s, s:s, s:s}", "fingerprint", fp, "source",
-                      (const char *)sqlite3_column_text(s, 0), "check",
-                      (const char *)sqlite3_column_text(s, 1), "group",
-                      (const char *)sqlite3_column_text(s, 2), "title",
-                      (const char *)sqlite3_column_text(s, 3));
-        unit = srr_strdup((const char *)sqlite3_column_text(s, 4));
-        worse = sqlite3_column_int(s, 5) < 0 ? -1 : 1;
-        if (unit)
-            json_object_set_new(o, "unit", json_string(unit));
+    if (srr_wf_step(db, s, &rc, err) == 1) {
+        *o = json_pack("{s:s, s:s, s:s, s:s, s:s}", "fingerprint", fp, "source",
+                       (const char *)sqlite3_column_text(s, 0), "check",
+                       (const char *)sqlite3_column_text(s, 1), "group",
+                       (const char *)sqlite3_column_text(s, 2), "title",
+                       (const char *)sqlite3_column_text(s, 3));
+        *unit = srr_strdup((const char *)sqlite3_column_text(s, 4));
+        *worse = sqlite3_column_int(s, 5) < 0 ? -1 : 1;
+        if (*unit)
+            json_object_set_new(*o, "unit", json_string(*unit));
     }
     sqlite3_finalize(s);
-    if (r != 1)
-        return rc; /* stored before things existed: no thing */
+    return rc;
+}
 
-    members = json_array();
-    s = srr_wf_prep(db, err,
-                    "SELECT member FROM thing_members WHERE fingerprint = ?1 ORDER BY member"
-                    " LIMIT ?2",
-                    "ti", fp, (int64_t)VALUES_MAX_MEMBERS);
-    while (s && srr_wf_step(db, s, &rc, err) == 1)
+/* Adds o.members: the thing's members by name, the first
+ * VALUES_MAX_MEMBERS. A failed step sets *rc. */
+static void add_members(sqlite3 *db, const char *fp, json_t *o, srr_rc *rc, srr_error *err)
+{
+    json_t *members = json_array();
+    sqlite3_stmt *s = srr_wf_prep(db, err,
+                                  "SELECT member FROM thing_members WHERE fingerprint = ?1"
+                                  " ORDER BY member LIMIT ?2",
+                                  "ti", fp, (int64_t)VALUES_MAX_MEMBERS);
+    while (s && srr_wf_step(db, s, rc, err) == 1)
         json_array_append_new(members, json_string((const char *)sqlite3_column_text(s, 0)));
     sqlite3_finalize(s);
     json_object_set_new(o, "members", members);
+}
 
-    /* The last `max` times it was observed, oldest first. */
-    wins = json_array();
-    vals = srr_calloc(max ? max : 1, sizeof *vals);
-    s = srr_wf_prep(
+/* Adds o.windows, the last `max` times the thing was observed up to
+ * `until`, oldest first (status, the worst value, members firing, and
+ * days_to_limit from the evidence of record kind/id), o.chart of their
+ * values and o.latest. Returns the time of the last observation (0:
+ * none). A failed step sets *rc. */
+static int64_t add_windows(sqlite3 *db, const char *fp, const char *kind, int64_t id, size_t max,
+                           int worse, int64_t until, const char *unit, json_t *o, srr_rc *rc,
+                           srr_error *err)
+{
+    json_t *wins = json_array();
+    double *vals = srr_calloc(max ? max : 1, sizeof *vals);
+    size_t nw = 0;
+    int64_t last_at = 0;
+    char *c;
+    sqlite3_stmt *s = srr_wf_prep(
         db, err,
         "SELECT at, max(status = 'firing'), CASE WHEN ?3 > 0 THEN max(value) ELSE min(value) END,"
         " sum(status = 'firing'), count(DISTINCT coalesce(member, '')) FROM sightings"
         " WHERE fingerprint = ?1 AND at <= ?4 GROUP BY at ORDER BY at DESC LIMIT ?2",
         "tiii", fp, (int64_t)max, (int64_t)worse, until);
-    while (s && srr_wf_step(db, s, &rc, err) == 1) {
+    while (s && srr_wf_step(db, s, rc, err) == 1) {
         int64_t at = sqlite3_column_int64(s, 0);
         double v = sqlite3_column_type(s, 2) == SQLITE_NULL ? NAN : sqlite3_column_double(s, 2);
         json_t *w = json_pack("{s:o, s:s, s:I, s:I}", "at", srr_wf_time(at), "status",
@@ -159,24 +172,32 @@ srr_rc srr_store_thing_until(srr_store *st, const char *fp, const char *kind, in
     }
     sqlite3_finalize(s);
     json_object_set_new(o, "windows", wins);
-    {
-        char *c = chart(vals, nw);
-        json_object_set_new(o, "chart", json_string(c));
-        free(c);
-    }
+    c = chart(vals, nw);
+    json_object_set_new(o, "chart", json_string(c));
+    free(c);
     if (nw) {
         json_t *l = json_object_get(json_array_get(wins, nw - 1), "value");
         value_json(l ? json_real_value(l) : NAN, unit, "latest", o);
     }
+    free(vals);
+    return last_at;
+}
 
-    /* Quiet, measured: since the last firing, how long and in how many
-     * windows it was observed clear. */
-    s = srr_wf_prep(db, err,
-                    "SELECT max(CASE WHEN status = 'firing' THEN at END),"
-                    " CASE WHEN ?2 > 0 THEN max(value) ELSE min(value) END"
-                    " FROM sightings WHERE fingerprint = ?1 AND at <= ?3",
-                    "tii", fp, (int64_t)worse, until);
-    if (s && srr_wf_step(db, s, &rc, err) == 1) {
+/* Adds quiet, measured, up to `until`: o.worst (of every observation),
+ * o.last_observed (last_at), o.last_fired, and since the last firing
+ * o.clear_since and in how many windows it was observed clear
+ * (o.clear_windows). A failed step sets *rc. */
+static void add_quiet(sqlite3 *db, const char *fp, int worse, int64_t until, int64_t last_at,
+                      const char *unit, json_t *o, srr_rc *rc, srr_error *err)
+{
+    double worst = NAN;
+    int64_t last_fired = 0, clear_since = 0, clear_windows = 0;
+    sqlite3_stmt *s = srr_wf_prep(db, err,
+                                  "SELECT max(CASE WHEN status = 'firing' THEN at END),"
+                                  " CASE WHEN ?2 > 0 THEN max(value) ELSE min(value) END"
+                                  " FROM sightings WHERE fingerprint = ?1 AND at <= ?3",
+                                  "tii", fp, (int64_t)worse, until);
+    if (s && srr_wf_step(db, s, rc, err) == 1) {
         last_fired = sqlite3_column_int64(s, 0);
         worst = sqlite3_column_type(s, 1) == SQLITE_NULL ? NAN : sqlite3_column_double(s, 1);
     }
@@ -185,7 +206,7 @@ srr_rc srr_store_thing_until(srr_store *st, const char *fp, const char *kind, in
                     "SELECT min(at), count(DISTINCT at) FROM sightings WHERE fingerprint = ?1"
                     " AND status <> 'firing' AND at > ?2 AND at <= ?3",
                     "tii", fp, last_fired, until);
-    if (s && srr_wf_step(db, s, &rc, err) == 1) {
+    if (s && srr_wf_step(db, s, rc, err) == 1) {
         clear_since = sqlite3_column_int64(s, 0);
         clear_windows = sqlite3_column_int64(s, 1);
     }
@@ -195,7 +216,23 @@ srr_rc srr_store_thing_until(srr_store *st, const char *fp, const char *kind, in
     json_object_set_new(o, "last_fired", srr_wf_time(last_fired));
     json_object_set_new(o, "clear_since", srr_wf_time(clear_since));
     json_object_set_new(o, "clear_windows", json_integer(clear_windows));
-    free(vals);
+}
+
+srr_rc srr_store_thing_until(srr_store *st, const char *fp, const char *kind, int64_t id,
+                             size_t max, int64_t until, json_t **out, srr_error *err)
+{
+    sqlite3 *db = srr_store_db(st);
+    json_t *o;
+    char *unit;
+    int worse;
+    int64_t last_at;
+    srr_rc rc = thing_row(db, fp, &o, &unit, &worse, err);
+    *out = NULL;
+    if (!o)
+        return rc; /* stored before things existed: no thing */
+    add_members(db, fp, o, &rc, err);
+    last_at = add_windows(db, fp, kind, id, max, worse, until, unit, o, &rc, err);
+    add_quiet(db, fp, worse, until, last_at, unit, o, &rc, err);
     free(unit);
     if (rc != SRR_OK) {
         json_decref(o);
