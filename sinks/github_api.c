@@ -242,14 +242,28 @@ static srr_rc call(srr_github *gh, const char *what, const char *method, const c
     return rc;
 }
 
+/* Sends req (NULL: none) to url and reads the issue of the answer into
+ * *out: zeroed, then filled on SRR_OK (the caller clears it with
+ * srr_github_issue_clear). */
+static srr_rc issue_call(srr_github *gh, const char *what, const char *method, const char *url,
+                         const json_t *req, srr_github_issue *out, srr_error *err)
+{
+    json_t *ans = NULL;
+    srr_rc rc = call(gh, what, method, url, req, &ans, NULL, err);
+    memset(out, 0, sizeof(*out));
+    if (rc == SRR_OK)
+        issue_from_json(ans, out);
+    json_decref(ans);
+    return rc;
+}
+
 srr_rc srr_github_issue_create(srr_github *gh, const char *title, const char *body,
                                const char *const *labels, size_t nlabels, srr_github_issue *out,
                                srr_error *err)
 {
     char *url = srr_asprintf("%s%s/issues", gh->api, gh->repo);
-    json_t *req = json_pack("{s:s}", "title", title ? title : ""), *ans = NULL;
+    json_t *req = json_pack("{s:s}", "title", title ? title : "");
     srr_rc rc;
-    memset(out, 0, sizeof(*out));
     if (body)
         json_object_set_new(req, "body", json_string(body));
     if (nlabels) {
@@ -258,10 +272,7 @@ srr_rc srr_github_issue_create(srr_github *gh, const char *title, const char *bo
             json_array_append_new(l, json_string(labels[i]));
         json_object_set_new(req, "labels", l);
     }
-    rc = call(gh, "create issue", "POST", url, req, &ans, NULL, err);
-    if (rc == SRR_OK)
-        issue_from_json(ans, out);
-    json_decref(ans);
+    rc = issue_call(gh, "create issue", "POST", url, req, out, err);
     json_decref(req);
     free(url);
     return rc;
@@ -270,12 +281,7 @@ srr_rc srr_github_issue_create(srr_github *gh, const char *title, const char *bo
 srr_rc srr_github_issue_get(srr_github *gh, long long number, srr_github_issue *out, srr_error *err)
 {
     char *url = srr_asprintf("%s%s/issues/%lld", gh->api, gh->repo, number);
-    json_t *ans = NULL;
-    srr_rc rc = call(gh, "get issue", "GET", url, NULL, &ans, NULL, err);
-    memset(out, 0, sizeof(*out));
-    if (rc == SRR_OK)
-        issue_from_json(ans, out);
-    json_decref(ans);
+    srr_rc rc = issue_call(gh, "get issue", "GET", url, NULL, out, err);
     free(url);
     return rc;
 }
@@ -284,15 +290,11 @@ srr_rc srr_github_issue_set_state(srr_github *gh, long long number, const char *
                                   const char *reason, srr_github_issue *out, srr_error *err)
 {
     char *url = srr_asprintf("%s%s/issues/%lld", gh->api, gh->repo, number);
-    json_t *req = json_pack("{s:s}", "state", state), *ans = NULL;
+    json_t *req = json_pack("{s:s}", "state", state);
     srr_rc rc;
     if (reason)
         json_object_set_new(req, "state_reason", json_string(reason));
-    rc = call(gh, "update issue", "PATCH", url, req, &ans, NULL, err);
-    memset(out, 0, sizeof(*out));
-    if (rc == SRR_OK)
-        issue_from_json(ans, out);
-    json_decref(ans);
+    rc = issue_call(gh, "update issue", "PATCH", url, req, out, err);
     json_decref(req);
     free(url);
     return rc;
