@@ -270,15 +270,13 @@ void srr_log_facet_value(const srr_log_event *ev, const char *facet, char *out, 
     snprintf(out, n, "%s", s && *s ? s : SRR_LOG_MISSING);
 }
 
-/* Writes the key of the event's group (its group_by values, joined by
- * 0x1f) into key[cap]; returns its length. */
-static size_t event_key(const srr_log_counter *lc, const srr_log_event *ev, char *key, size_t cap)
+size_t srr_log_group_key(const srr_check *check, const srr_log_event *ev, char *key, size_t cap)
 {
     char val[256];
     srr_sb sb;
     srr_sb_init(&sb, key, cap);
-    for (size_t i = 0; i < lc->check->ngroup_by; i++) {
-        srr_log_facet_value(ev, lc->check->group_by[i], val, sizeof val);
+    for (size_t i = 0; i < check->ngroup_by; i++) {
+        srr_log_facet_value(ev, check->group_by[i], val, sizeof val);
         if (i)
             srr_sb_putn(&sb, "\x1f", 1);
         srr_sb_put(&sb, val);
@@ -291,7 +289,7 @@ void srr_log_counter_add(srr_log_counter *lc, const srr_log_event *ev)
     if (!lc || !ev || lc->invalid != SRR_OK)
         return;
     char key[1024];
-    size_t n = event_key(lc, ev, key, sizeof key);
+    size_t n = srr_log_group_key(lc->check, ev, key, sizeof key);
     lc_group *g = group_get(lc, key, n);
     g->count++;
     if (g->nsamples < SRR_LOG_SAMPLES)
@@ -487,7 +485,7 @@ int srr_log_counter_add_sample(srr_log_counter *lc, const srr_log_event *ev)
     if (!lc || !ev || lc->invalid != SRR_OK)
         return 0;
     char key[1024];
-    size_t n = event_key(lc, ev, key, sizeof key);
+    size_t n = srr_log_group_key(lc->check, ev, key, sizeof key);
     lc_group *g = group_find(lc, key, n, srr_fnv1a_n(key, n));
     if (!g || g->nsamples >= SRR_LOG_SAMPLES)
         return 0;

@@ -241,28 +241,11 @@ struct srr_pattern_detector {
     unsigned long long overflow; /* events of pairs past the cap */
 };
 
-/* The group key of ev (facet values joined by '\x1f') into key; returns its
- * length. */
-static size_t group_key(const srr_pattern_detector *pd, const srr_log_event *ev, char *key,
-                        size_t keysz)
-{
-    char val[256];
-    srr_sb sb;
-    srr_sb_init(&sb, key, keysz);
-    for (size_t i = 0; i < pd->check->ngroup_by; i++) {
-        srr_log_facet_value(ev, pd->check->group_by[i], val, sizeof val);
-        if (i)
-            srr_sb_putn(&sb, "\x1f", 1);
-        srr_sb_put(&sb, val);
-    }
-    return sb.len;
-}
-
 /* Normalises ev into text and returns the hash of (group, pattern). */
 static uint64_t pair_hash(const srr_pattern_detector *pd, const srr_log_event *ev, char *text,
                           size_t textsz, char *key, size_t keysz, uint64_t *text_hash)
 {
-    size_t kl = group_key(pd, ev, key, keysz);
+    size_t kl = srr_log_group_key(pd->check, ev, key, keysz);
     size_t tl = srr_log_pattern(ev->message, text, textsz);
     uint64_t th = srr_fnv1a_n(text, tl);
     *text_hash = th ? th : 1;

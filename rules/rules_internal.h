@@ -320,6 +320,9 @@ json_t *srr_log_samples_json(const srr_log_sample *v, size_t n);
 /* The value of one group_by facet for an event ("service", "host",
  * "status", "@attr.path", or a tag key), "n/a" when it has none. */
 void srr_log_facet_value(const srr_log_event *ev, const char *facet, char *out, size_t n);
+/* Writes the key of the event's group under check's group_by (the facet
+ * values, joined by '\x1f') into key[cap]; returns its length. */
+size_t srr_log_group_key(const srr_check *check, const srr_log_event *ev, char *key, size_t cap);
 
 /* ---- text helpers ------------------------------------------------------- */
 
