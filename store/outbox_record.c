@@ -94,10 +94,7 @@ static srr_rc read_weeks(sqlite3 *db, const char *kind, int64_t id, int weeks, i
         json_t *w = json_object();
         json_object_set_new(w, "week", srr_wf_time((sqlite3_column_int64(s, 0) * 7 - 3) * 86400));
         json_object_set_new(w, "count", json_integer(sqlite3_column_int64(s, 1)));
-        json_object_set_new(w, "max",
-                            sqlite3_column_type(s, 2) == SQLITE_NULL
-                                ? json_null()
-                                : json_real(sqlite3_column_double(s, 2)));
+        json_object_set_new(w, "max", srr_wf_real_or_null(s, 2));
         json_array_append_new(arr, w);
     }
     sqlite3_finalize(s);

@@ -19,6 +19,7 @@
 #include "log.h"
 #include "rules.h"
 #include "store_priv.h"
+#include "wf_sql.h"
 
 #define SRR_QUARANTINE_MAX_PAYLOAD (64 * 1024)
 #define SRR_EVIDENCE_RECENT 10
@@ -425,10 +426,7 @@ static srr_rc read_evidence(srr_store *st, rec_kind kind, int64_t id, json_t *re
         json_object_set_new(row, "candidate", srr_st_json_text(srr_st_text(s, 0)));
         json_object_set_new(row, "observed_at", srr_st_json_time(sqlite3_column_int64(s, 1)));
         json_object_set_new(row, "status", srr_st_json_text(srr_st_text(s, 2)));
-        json_object_set_new(row, "value",
-                            sqlite3_column_type(s, 3) == SQLITE_NULL
-                                ? json_null()
-                                : json_real(sqlite3_column_double(s, 3)));
+        json_object_set_new(row, "value", srr_wf_real_or_null(s, 3));
         json_object_set_new(row, "summary", srr_st_json_text(srr_st_text(s, 4)));
         json_object_set_new(row, "link", srr_st_json_text(srr_st_text(s, 5)));
         json_object_set_new(row, "evidence", parsed ? parsed : srr_st_json_text(raw));

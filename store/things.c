@@ -14,6 +14,7 @@
 
 #include "jsonw.h"
 #include "store_priv.h"
+#include "wf_sql.h"
 
 /* Reads what the final decision needs to know about fingerprint fp into
  * *h; the sightings go to *sv (caller frees), read only when
@@ -71,8 +72,7 @@ static srr_rc load_history(srr_store *st, const char *fp, int kind, int64_t id, 
         (*sv)[n].at = sqlite3_column_int64(s, 0);
         (*sv)[n].status =
             strcmp(srr_st_text(s, 1), "recovered") == 0 ? SRR_STATUS_RECOVERED : SRR_STATUS_FIRING;
-        (*sv)[n].value =
-            sqlite3_column_type(s, 2) == SQLITE_NULL ? NAN : sqlite3_column_double(s, 2);
+        (*sv)[n].value = srr_wf_real(s, 2);
         n++;
     }
     if (!s)
@@ -623,7 +623,7 @@ static srr_rc judge_investigation(srr_store *st, int64_t id, int64_t now, srr_ap
         obs[n].at = sqlite3_column_int64(s, 0);
         obs[n].status =
             strcmp(srr_st_text(s, 1), "firing") == 0 ? SRR_STATUS_FIRING : SRR_STATUS_RECOVERED;
-        obs[n].value = sqlite3_column_type(s, 2) == SQLITE_NULL ? NAN : sqlite3_column_double(s, 2);
+        obs[n].value = srr_wf_real(s, 2);
         n++;
     }
     if (!s)

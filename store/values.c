@@ -154,7 +154,7 @@ static int64_t add_windows(sqlite3 *db, const char *fp, const char *kind, int64_
         "tiii", fp, (int64_t)max, (int64_t)worse, until);
     while (s && srr_wf_step(db, s, rc, err) == 1) {
         int64_t at = sqlite3_column_int64(s, 0);
-        double v = sqlite3_column_type(s, 2) == SQLITE_NULL ? NAN : sqlite3_column_double(s, 2);
+        double v = srr_wf_real(s, 2);
         json_t *w = json_pack("{s:o, s:s, s:I, s:I}", "at", srr_wf_time(at), "status",
                               sqlite3_column_int(s, 1) ? "firing" : "clear", "firing_members",
                               (json_int_t)sqlite3_column_int64(s, 3), "members",
@@ -199,7 +199,7 @@ static void add_quiet(sqlite3 *db, const char *fp, int worse, int64_t until, int
                                   "tii", fp, (int64_t)worse, until);
     if (s && srr_wf_step(db, s, rc, err) == 1) {
         last_fired = sqlite3_column_int64(s, 0);
-        worst = sqlite3_column_type(s, 1) == SQLITE_NULL ? NAN : sqlite3_column_double(s, 1);
+        worst = srr_wf_real(s, 1);
     }
     sqlite3_finalize(s);
     s = srr_wf_prep(db, err,

@@ -7,6 +7,7 @@
 #include "wf_sql.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -134,6 +135,17 @@ void srr_wf_rollback(sqlite3 *db)
 const char *srr_wf_text(sqlite3_stmt *s, int i)
 {
     return (const char *)sqlite3_column_text(s, i);
+}
+
+double srr_wf_real(sqlite3_stmt *s, int i)
+{
+    return sqlite3_column_type(s, i) == SQLITE_NULL ? NAN : sqlite3_column_double(s, i);
+}
+
+json_t *srr_wf_real_or_null(sqlite3_stmt *s, int i)
+{
+    return sqlite3_column_type(s, i) == SQLITE_NULL ? json_null()
+                                                    : json_real(sqlite3_column_double(s, i));
 }
 
 json_t *srr_wf_row(sqlite3_stmt *s)

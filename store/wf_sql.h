@@ -49,6 +49,10 @@ json_t *srr_wf_row(sqlite3_stmt *s);
 /* Column i of the current row as text (borrowed from s until its next
  * step, NULL for SQL NULL). */
 const char *srr_wf_text(sqlite3_stmt *s, int i);
+/* Column i of the current row as a double, NaN for SQL NULL. */
+double srr_wf_real(sqlite3_stmt *s, int i);
+/* Column i as a JSON real, JSON null for SQL NULL (a new reference). */
+json_t *srr_wf_real_or_null(sqlite3_stmt *s, int i);
 
 /* Epoch seconds as ISO-8601 JSON string (json_null() for t <= 0). New ref. */
 json_t *srr_wf_time(int64_t t);

@@ -75,14 +75,8 @@ srr_rc srr_wf_risks_list(srr_store *st, const srr_wf_filter *f, json_t **out, sr
         json_object_set_new(row, "occurrences", json_integer(sqlite3_column_int64(s, 7)));
         json_object_set_new(row, "last_seen", srr_wf_time(sqlite3_column_int64(s, 8)));
         json_object_set_new(row, "updated_at", srr_wf_time(sqlite3_column_int64(s, 9)));
-        json_object_set_new(row, "last_value",
-                            sqlite3_column_type(s, 10) == SQLITE_NULL
-                                ? json_null()
-                                : json_real(sqlite3_column_double(s, 10)));
-        json_object_set_new(row, "worst_value",
-                            sqlite3_column_type(s, 11) == SQLITE_NULL
-                                ? json_null()
-                                : json_real(sqlite3_column_double(s, 11)));
+        json_object_set_new(row, "last_value", srr_wf_real_or_null(s, 10));
+        json_object_set_new(row, "worst_value", srr_wf_real_or_null(s, 11));
         json_object_set_new(row, "last_obs_status",
                             srr_wf_text_or_null((const char *)sqlite3_column_text(s, 12)));
         json_object_set_new(row, "members", json_integer(sqlite3_column_int64(s, 13)));
