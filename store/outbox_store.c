@@ -173,8 +173,7 @@ static srr_rc update_row(srr_store *st, const char *sink, const char *kind, int6
     sqlite3_stmt *s = NULL;
     srr_rc rc;
     va_list ap;
-    char all[16];
-    snprintf(all, sizeof(all), "tti%s", types);
+    int r;
     rc = srr_wf_begin(db, err);
     if (rc != SRR_OK)
         return rc;
@@ -189,19 +188,12 @@ static srr_rc update_row(srr_store *st, const char *sink, const char *kind, int6
     sqlite3_bind_text(s, 2, kind, -1, SQLITE_TRANSIENT);
     sqlite3_bind_int64(s, 3, id);
     va_start(ap, types);
-    for (size_t i = 3; all[i]; i++) {
-        int idx = (int)i + 1;
-        if (all[i] == 'i') {
-            sqlite3_bind_int64(s, idx, va_arg(ap, int64_t));
-        } else {
-            const char *t = va_arg(ap, const char *);
-            if (t)
-                sqlite3_bind_text(s, idx, t, -1, SQLITE_TRANSIENT);
-            else
-                sqlite3_bind_null(s, idx);
-        }
-    }
+    r = srr_wf_vbind(s, 4, types, ap);
     va_end(ap);
+    if (r != SQLITE_OK) {
+        rc = srr_error_set(err, SRR_ERR, "store: %s", sqlite3_errmsg(db));
+        goto fail;
+    }
     while (srr_wf_step(db, s, &rc, err) == 1)
         ;
     sqlite3_finalize(s);

@@ -19,18 +19,18 @@
 const char *const SRR_WF_KIND_NAME[3] = {"risk", "backlog", "investigation"};
 const char *const SRR_WF_PREFIX[3] = {"SRR-", "BL-", "INV-"};
 
-static int vbind(sqlite3_stmt *s, const char *types, va_list ap)
+int srr_wf_vbind(sqlite3_stmt *s, int first, const char *types, va_list ap)
 {
     int i, r = SQLITE_OK;
     for (i = 0; types[i] && r == SQLITE_OK; i++) {
+        int at = first + i;
         switch (types[i]) {
-        case 'i': r = sqlite3_bind_int64(s, i + 1, va_arg(ap, int64_t)); break;
-        case 'd': r = sqlite3_bind_double(s, i + 1, va_arg(ap, double)); break;
-        case 'n': r = sqlite3_bind_null(s, i + 1); break;
+        case 'i': r = sqlite3_bind_int64(s, at, va_arg(ap, int64_t)); break;
+        case 'd': r = sqlite3_bind_double(s, at, va_arg(ap, double)); break;
+        case 'n': r = sqlite3_bind_null(s, at); break;
         case 't': {
             const char *t = va_arg(ap, const char *);
-            r = t ? sqlite3_bind_text(s, i + 1, t, -1, SQLITE_TRANSIENT)
-                  : sqlite3_bind_null(s, i + 1);
+            r = t ? sqlite3_bind_text(s, at, t, -1, SQLITE_TRANSIENT) : sqlite3_bind_null(s, at);
             break;
         }
         default: r = SQLITE_MISUSE; break;
@@ -45,7 +45,7 @@ static sqlite3_stmt *vprep(sqlite3 *db, srr_error *err, const char *sql, const c
     sqlite3_stmt *s = NULL;
     int r = sqlite3_prepare_v2(db, sql, -1, &s, NULL);
     if (r == SQLITE_OK)
-        r = vbind(s, types, ap);
+        r = srr_wf_vbind(s, 1, types, ap);
     if (r != SQLITE_OK) {
         srr_error_set(err, SRR_ERR, "store: %s", sqlite3_errmsg(db));
         sqlite3_finalize(s);

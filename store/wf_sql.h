@@ -13,6 +13,7 @@
 
 #include <jansson.h>
 #include <sqlite3.h>
+#include <stdarg.h>
 #include <stdint.h>
 
 #include "srr.h"
@@ -22,6 +23,10 @@
  * Returns the statement (finalize with sqlite3_finalize) or NULL with *err
  * set (SRR_ERR). */
 sqlite3_stmt *srr_wf_prep(sqlite3 *db, srr_error *err, const char *sql, const char *types, ...);
+/* Binds the arguments in ap by `types` (as srr_wf_prep) to parameters
+ * ?first, ?first+1, ...: for a statement whose first parameters the caller
+ * binds itself. Returns SQLITE_OK or the first bind's error code. */
+int srr_wf_vbind(sqlite3_stmt *s, int first, const char *types, va_list ap);
 
 /* Steps s: returns 1 on a row, 0 when done, -1 on error (*rc and *err set:
  * SRR_RETRY when the database stayed busy, SRR_EINVAL for a constraint,
