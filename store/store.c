@@ -480,79 +480,60 @@ static srr_rc add_thing(srr_store *st, json_t *rec, rec_kind kind, int64_t id, s
     return rc;
 }
 
-srr_rc srr_store_investigation_get(srr_store *st, const char *id, json_t **out, srr_error *err)
+#define REC_MAX_LOGS 2 /* log sections a record page shows */
+
+/* One record by its human id `id` (a `kind` read by get_row with q),
+ * with its evidence, its thing and each log section of `logs` (up to
+ * REC_MAX_LOGS, the list ending with NULL) under "<section>_log", added
+ * last. *out is a new reference (SRR_OK) or NULL. */
+static srr_rc record_get(srr_store *st, rec_kind kind, enum srr_stmt_id q, const char *const *logs,
+                         const char *id, json_t **out, srr_error *err)
 {
-    json_t *o = NULL, *rlog = NULL;
-    int64_t iid = 0;
+    json_t *o = NULL, *got[REC_MAX_LOGS] = {NULL};
+    int64_t rid = 0;
+    size_t i, n = 0;
     srr_rc rc;
     *out = NULL;
-    rc = srr_st_parse_id(id, REC_INV, &iid, err);
+    rc = srr_st_parse_id(id, kind, &rid, err);
     if (rc == SRR_OK)
-        rc = get_row(st, Q_INV_GET, REC_INV, iid, id, &o, err);
+        rc = get_row(st, q, kind, rid, id, &o, err);
+    for (; rc == SRR_OK && n < REC_MAX_LOGS && logs[n]; n++)
+        rc = read_log(st, kind, rid, logs[n], &got[n], err);
     if (rc == SRR_OK)
-        rc = read_log(st, REC_INV, iid, "recognition", &rlog, err);
+        rc = read_evidence(st, kind, rid, o, err);
     if (rc == SRR_OK)
-        rc = read_evidence(st, REC_INV, iid, o, err);
-    if (rc == SRR_OK)
-        rc = add_thing(st, o, REC_INV, iid, err);
+        rc = add_thing(st, o, kind, rid, err);
     if (rc != SRR_OK) {
         json_decref(o);
-        json_decref(rlog);
+        for (i = 0; i < REC_MAX_LOGS; i++)
+            json_decref(got[i]);
         return rc;
     }
-    json_object_set_new(o, "recognition_log", rlog);
+    for (i = 0; i < n; i++) {
+        char key[64];
+        snprintf(key, sizeof key, "%s_log", logs[i]);
+        json_object_set_new(o, key, got[i]);
+    }
     *out = o;
     return SRR_OK;
+}
+
+srr_rc srr_store_investigation_get(srr_store *st, const char *id, json_t **out, srr_error *err)
+{
+    static const char *const logs[] = {"recognition", NULL};
+    return record_get(st, REC_INV, Q_INV_GET, logs, id, out, err);
 }
 
 srr_rc srr_store_risk_get(srr_store *st, const char *id, json_t **out, srr_error *err)
 {
-    json_t *o = NULL, *rlog = NULL, *clog = NULL;
-    int64_t rid;
-    srr_rc rc;
-    *out = NULL;
-    rc = srr_st_parse_id(id, REC_RISK, &rid, err);
-    if (rc == SRR_OK)
-        rc = get_row(st, Q_RISK_GET, REC_RISK, rid, id, &o, err);
-    if (rc == SRR_OK)
-        rc = read_log(st, REC_RISK, rid, "recognition", &rlog, err);
-    if (rc == SRR_OK)
-        rc = read_log(st, REC_RISK, rid, "countermeasure", &clog, err);
-    if (rc == SRR_OK)
-        rc = read_evidence(st, REC_RISK, rid, o, err);
-    if (rc == SRR_OK)
-        rc = add_thing(st, o, REC_RISK, rid, err);
-    if (rc != SRR_OK) {
-        json_decref(o);
-        json_decref(rlog);
-        json_decref(clog);
-        return rc;
-    }
-    json_object_set_new(o, "recognition_log", rlog);
-    json_object_set_new(o, "countermeasure_log", clog);
-    *out = o;
-    return SRR_OK;
+    static const char *const logs[] = {"recognition", "countermeasure", NULL};
+    return record_get(st, REC_RISK, Q_RISK_GET, logs, id, out, err);
 }
 
 srr_rc srr_store_backlog_get(srr_store *st, const char *id, json_t **out, srr_error *err)
 {
-    json_t *o = NULL;
-    int64_t bid = 0;
-    srr_rc rc;
-    *out = NULL;
-    rc = srr_st_parse_id(id, REC_BACKLOG, &bid, err);
-    if (rc == SRR_OK)
-        rc = get_row(st, Q_BL_GET, REC_BACKLOG, bid, id, &o, err);
-    if (rc == SRR_OK)
-        rc = read_evidence(st, REC_BACKLOG, bid, o, err);
-    if (rc == SRR_OK)
-        rc = add_thing(st, o, REC_BACKLOG, bid, err);
-    if (rc != SRR_OK) {
-        json_decref(o);
-        return rc;
-    }
-    *out = o;
-    return SRR_OK;
+    static const char *const logs[] = {NULL};
+    return record_get(st, REC_BACKLOG, Q_BL_GET, logs, id, out, err);
 }
 
 srr_rc srr_store_quarantine_list(srr_store *st, json_t **out, srr_error *err)
