@@ -22,6 +22,7 @@
 #include "fake_notion.h"
 #include "outbox.h"
 #include "outbox_store.h"
+#include "sink_harness.h"
 #include "store.h"
 #include "store_fixtures.h"
 #include "testutil.h"
@@ -30,17 +31,14 @@
 #define T0 1764331200
 #define DAY 86400
 
-static char *g_dir;
+static sink_harness g_h;
 static fake_notion *g_fn;
-static srr_config *g_cfg;
-static srr_store *g_st;
-static srr_sync *g_sync;
 static const char *g_alice;
 static const char *g_bob;
 
 static void setup(void)
 {
-    g_dir = tu_mkdtemp();
+    sh_open(&g_h);
     g_fn = fake_notion_start(0);
     cr_assert_not_null(g_fn);
     fake_notion_set_rate(g_fn, 500, 100);
@@ -54,13 +52,8 @@ static void setup(void)
 
 static void teardown(void)
 {
-    srr_sync_close(&g_sync);
-    srr_store_close(&g_st);
-    srr_config_destroy(g_cfg);
-    g_cfg = NULL;
+    sh_close(&g_h);
     fake_notion_stop(&g_fn);
-    tu_rmdir_r(g_dir);
-    free(g_dir);
 }
 
 TestSuite(notion, .init = setup, .fini = teardown, .timeout = 120);
@@ -76,18 +69,10 @@ static void configure_with(const char *extra, int rps, int connect)
                               "  requests_per_second: %d\n  poll_interval: 1s\n"
                               "  max_attempts: 3\n  max_wait: 3s\n"
                               "  people:\n    alice: %s\n    bob: bob@example.com\n%s",
-                              g_dir, fake_notion_database(g_fn), fake_notion_url(g_fn),
+                              g_h.dir, fake_notion_database(g_fn), fake_notion_url(g_fn),
                               rps ? rps : 500, g_alice, extra ? extra : "");
-    srr_error err = {0};
-    srr_sync_close(&g_sync);
-    srr_config_destroy(g_cfg);
-    g_cfg = NULL;
-    cr_assert_eq(srr_config_parse("t.yaml", yaml, strlen(yaml), &g_cfg, &err), SRR_OK, "%s",
-                 err.msg);
+    sh_load(&g_h, yaml, connect);
     free(yaml);
-    if (!g_st)
-        cr_assert_eq(srr_store_open(g_cfg->store.path, &g_st, &err), SRR_OK, "%s", err.msg);
-    cr_assert_eq(srr_sync_open(g_cfg, NULL, connect, &g_sync, &err), SRR_OK, "%s", err.msg);
 }
 
 static void configure(const char *extra)
@@ -101,27 +86,14 @@ static void setup_db(void)
     char *out = NULL;
     size_t len = 0;
     FILE *m = open_memstream(&out, &len);
-    cr_assert_eq(srr_sync_setup(g_sync, "notion", m, &err), SRR_OK, "%s", err.msg);
+    cr_assert_eq(srr_sync_setup(g_h.sync, "notion", m, &err), SRR_OK, "%s", err.msg);
     fclose(m);
     free(out);
 }
 
 static void risk(const char *cand, const char *fp, int64_t at)
 {
-    srr_candidate c;
-    srr_error err = {0};
-    sf_candidate(&c, cand, fp, SRR_ACTION_RISK, SRR_STATUS_FIRING, at);
-    cr_assert_eq(srr_store_apply(g_st, &c, 1, at, NULL, &err), SRR_OK, "%s", err.msg);
-    srr_candidate_clear(&c);
-}
-
-static srr_sync_stats sync_once(void)
-{
-    srr_sync_stats st;
-    srr_error err = {0};
-    memset(&st, 0, sizeof(st));
-    cr_assert_eq(srr_sync_run(g_sync, g_cfg, 1, NULL, &st, &err), SRR_OK, "%s", err.msg);
-    return st;
+    sh_apply(&g_h, cand, fp, SRR_ACTION_RISK, at, NULL);
 }
 
 /* The page id of record `hid` (static buffer), "" when there is none. */
@@ -173,35 +145,15 @@ static int page_has(const char *hid, const char *needle)
     return has;
 }
 
-static void wait_ms(long ms)
-{
-    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-    nanosleep(&ts, NULL);
-}
-
 /* Syncs until `cond` holds (polls happen every second): at most 20 s. */
-#define SYNC_UNTIL(cond)                                                                           \
-    do {                                                                                           \
-        int tries_;                                                                                \
-        for (tries_ = 0; tries_ < 100 && !(cond); tries_++) {                                      \
-            sync_once();                                                                           \
-            if (!(cond))                                                                           \
-                wait_ms(200);                                                                      \
-        }                                                                                          \
-        cr_assert(cond, "not reached after %d syncs: %s", tries_, #cond);                          \
-    } while (0)
-
-static long long q(const char *sql)
-{
-    return sf_query_int(g_cfg->store.path, sql);
-}
+#define SYNC_UNTIL(cond) SH_SYNC_UNTIL(&g_h, cond, 100)
 
 static srr_rc change(const char *verb, const char *id, srr_wf_req *r, const char *actor)
 {
     srr_error err = {0};
     r->actor = actor;
     r->now = srr_now();
-    return srr_wf_risk(g_st, verb, id, r, NULL, &err);
+    return srr_wf_risk(g_h.st, verb, id, r, NULL, &err);
 }
 
 /* ---- setup --------------------------------------------------------------- */
@@ -262,7 +214,7 @@ Test(notion, setup_keeps_the_teams_own_properties_and_names_a_wrong_type)
     fake_notion_add_property(g_fn, "Urgency", "{\"number\":{}}");
     configure_with("  properties:\n    datadog_url: Datadog\n", 0, 0);
     m = open_memstream(&out, &len);
-    cr_assert_eq(srr_sync_setup(g_sync, "notion", m, &err), SRR_EINVAL);
+    cr_assert_eq(srr_sync_setup(g_h.sync, "notion", m, &err), SRR_EINVAL);
     fclose(m);
     free(out);
     cr_assert(strstr(err.msg, "'Urgency' is a number") != NULL, "%s", err.msg);
@@ -275,10 +227,10 @@ Test(notion, nothing_is_sent_before_setup_and_the_error_says_so)
     srr_error err = {0};
     configure(NULL);
     risk("c1", "fp-a", T0);
-    st = sync_once();
+    st = sh_sync_once(&g_h);
     cr_assert_eq(st.delivered, 0);
     cr_assert_eq(st.parked, 0);
-    cr_assert_eq(srr_sync_status(g_sync, g_st, &status, &err), SRR_OK);
+    cr_assert_eq(srr_sync_status(g_h.sync, g_h.st, &status, &err), SRR_OK);
     cr_assert(strstr(json_string_value(json_object_get(
                          json_array_get(json_object_get(status, "sinks"), 0), "last_error")),
                      "srr notion setup") != NULL);
@@ -297,7 +249,7 @@ Test(notion, records_become_pages_and_updates_send_what_changed)
     risk("c1", "fp-a", T0);
     risk("c2", "fp-b", T0);
     risk("c3", "fp-a", T0 + 3600); /* evidence on SRR-1 */
-    st = sync_once();
+    st = sh_sync_once(&g_h);
     cr_assert_eq(st.delivered, 2);
     cr_assert_eq(fake_notion_count(g_fn, "POST /v1/pages"), 2);
     cr_assert_eq(fake_notion_rejected(g_fn), 0, "%s", fake_notion_last_rejection(g_fn));
@@ -322,7 +274,7 @@ Test(notion, records_become_pages_and_updates_send_what_changed)
 
     /* Nothing changed: nothing sent but the poll. */
     fake_notion_reset_counters(g_fn);
-    sync_once();
+    sh_sync_once(&g_h);
     cr_assert_eq(fake_notion_count(g_fn, "POST /v1/pages"), 0);
     cr_assert_eq(fake_notion_count(g_fn, "PATCH /v1/pages/{id}"), 0);
 
@@ -336,7 +288,7 @@ Test(notion, records_become_pages_and_updates_send_what_changed)
     r.nsets = 1;
     cr_assert_eq(change("set", "SRR-1", &r, "dana"), SRR_OK);
     fake_notion_reset_counters(g_fn);
-    st = sync_once();
+    st = sh_sync_once(&g_h);
     cr_assert_eq(st.delivered, 1);
     cr_assert_eq(fake_notion_count(g_fn, "PATCH /v1/pages/{id}"), 1);
     cr_assert_eq(fake_notion_count(g_fn, "GET /v1/blocks/{id}/children"), 1);
@@ -358,7 +310,7 @@ Test(notion, records_become_pages_and_updates_send_what_changed)
     r.text = "Capped the pool at 50.";
     cr_assert_eq(change("log", "SRR-1", &r, "bob"), SRR_OK);
     fake_notion_reset_counters(g_fn);
-    sync_once();
+    sh_sync_once(&g_h);
     cr_assert_eq(fake_notion_count(g_fn, "PATCH /v1/blocks/{id}/children"), 1);
     cr_assert_eq(fake_notion_count(g_fn, "GET /v1/blocks/{id}/children"), 0);
     text = fake_notion_page_text(g_fn, page_of("SRR-1"));
@@ -401,7 +353,7 @@ Test(notion, long_text_and_many_entries_stay_within_the_limits)
         r.text = entry;
         cr_assert_eq(change("log", "SRR-1", &r, "dana"), SRR_OK);
     }
-    sync_once();
+    sh_sync_once(&g_h);
     cr_assert_eq(fake_notion_rejected(g_fn), 0, "%s", fake_notion_last_rejection(g_fn));
     pages = fake_notion_pages(g_fn);
     cr_assert_eq(json_array_size(pages), 1);
@@ -425,14 +377,14 @@ Test(notion, an_approval_made_in_notion_is_applied_as_the_notion_user)
     configure(NULL);
     setup_db();
     risk("c1", "fp-a", T0);
-    sync_once();
+    sh_sync_once(&g_h);
     cr_assert_str_neq(page_of("SRR-1"), "");
     cr_assert_eq(fake_notion_edit_property(g_fn, page_of("SRR-1"), "Status",
                                            "{\"select\":{\"name\":\"open\"}}", g_alice),
                  0);
-    SYNC_UNTIL(q("SELECT count(*) FROM risks WHERE status = 'open'") == 1);
-    cr_assert_eq(q("SELECT count(*) FROM risks WHERE approved_by = 'alice'"), 1);
-    cr_assert_eq(srr_wf_audit(g_st, "SRR-1", 0, &audit, &err), SRR_OK);
+    SYNC_UNTIL(sh_q(&g_h, "SELECT count(*) FROM risks WHERE status = 'open'") == 1);
+    cr_assert_eq(sh_q(&g_h, "SELECT count(*) FROM risks WHERE approved_by = 'alice'"), 1);
+    cr_assert_eq(srr_wf_audit(g_h.st, "SRR-1", 0, &audit, &err), SRR_OK);
     cr_assert_str_eq(json_string_value(json_object_get(
                          json_array_get(audit, json_array_size(audit) - 1), "actor")),
                      "alice");
@@ -451,7 +403,8 @@ Test(notion, an_approval_made_in_notion_is_applied_as_the_notion_user)
     }
     fake_notion_edit_property(g_fn, page_of("SRR-1"), "Urgency",
                               "{\"select\":{\"name\":\"critical\"}}", g_alice);
-    SYNC_UNTIL(q("SELECT count(*) FROM risks WHERE assignee = 'bob' AND urgency = 3") == 1);
+    SYNC_UNTIL(sh_q(&g_h, "SELECT count(*) FROM risks WHERE assignee = 'bob' AND urgency = 3") ==
+               1);
     cr_assert_eq(ncomments("SRR-1"), 0);
 }
 
@@ -461,11 +414,11 @@ Test(notion, a_refused_transition_is_put_back_with_a_comment)
     configure(NULL);
     setup_db();
     risk("c1", "fp-a", T0);
-    sync_once();
+    sh_sync_once(&g_h);
     fake_notion_edit_property(g_fn, page_of("SRR-1"), "Status",
                               "{\"select\":{\"name\":\"resolved\"}}", g_alice);
     SYNC_UNTIL(ncomments("SRR-1") == 1);
-    cr_assert_eq(q("SELECT count(*) FROM risks WHERE status = 'draft'"), 1);
+    cr_assert_eq(sh_q(&g_h, "SELECT count(*) FROM risks WHERE status = 'draft'"), 1);
     SYNC_UNTIL(prop_is("SRR-1", "Status", "draft"));
     comments = fake_notion_comments(g_fn, page_of("SRR-1"));
     cr_assert(strstr(json_string_value(json_array_get(comments, 0)),
@@ -473,8 +426,9 @@ Test(notion, a_refused_transition_is_put_back_with_a_comment)
               "%s", json_string_value(json_array_get(comments, 0)));
     cr_assert(strstr(json_string_value(json_array_get(comments, 0)), "open") != NULL);
     json_decref(comments);
-    cr_assert_eq(q("SELECT count(*) FROM audit WHERE action = 'sync-refused' AND actor = 'alice'"),
-                 1);
+    cr_assert_eq(
+        sh_q(&g_h, "SELECT count(*) FROM audit WHERE action = 'sync-refused' AND actor = 'alice'"),
+        1);
 }
 
 Test(notion, a_backlog_item_is_accepted_in_notion_with_its_ticket)
@@ -484,27 +438,27 @@ Test(notion, a_backlog_item_is_accepted_in_notion_with_its_ticket)
     configure(NULL);
     setup_db();
     sf_candidate(&c, "b1", "fp-disk", SRR_ACTION_BACKLOG, SRR_STATUS_FIRING, T0);
-    cr_assert_eq(srr_store_apply(g_st, &c, 1, T0, NULL, &err), SRR_OK);
+    cr_assert_eq(srr_store_apply(g_h.st, &c, 1, T0, NULL, &err), SRR_OK);
     srr_candidate_clear(&c);
-    sync_once();
+    sh_sync_once(&g_h);
     cr_assert_str_neq(page_of("BL-1"), "");
     /* Accepted without a ticket: refused, said so on the page. */
     fake_notion_edit_property(g_fn, page_of("BL-1"), "Status",
                               "{\"select\":{\"name\":\"accepted\"}}", g_alice);
     SYNC_UNTIL(ncomments("BL-1") == 1);
     SYNC_UNTIL(prop_is("BL-1", "Status", "draft"));
-    cr_assert_eq(q("SELECT count(*) FROM backlog WHERE status = 'draft'"), 1);
+    cr_assert_eq(sh_q(&g_h, "SELECT count(*) FROM backlog WHERE status = 'draft'"), 1);
     /* With the ticket's link: accepted, the link kept as the ticket. */
     fake_notion_edit_property(g_fn, page_of("BL-1"), "Backlog URL",
                               "{\"url\":\"https://tracker.example/T-7\"}", g_alice);
     fake_notion_edit_property(g_fn, page_of("BL-1"), "Status",
                               "{\"select\":{\"name\":\"accepted\"}}", g_alice);
-    SYNC_UNTIL(q("SELECT count(*) FROM backlog WHERE status = 'accepted'"
-                 " AND ticket_link = 'https://tracker.example/T-7'") == 1);
+    SYNC_UNTIL(sh_q(&g_h, "SELECT count(*) FROM backlog WHERE status = 'accepted'"
+                          " AND ticket_link = 'https://tracker.example/T-7'") == 1);
     cr_assert_eq(ncomments("BL-1"), 1, "no second comment: the link came with the status");
     fake_notion_edit_property(g_fn, page_of("BL-1"), "Status",
                               "{\"select\":{\"name\":\"done\"}}", g_alice);
-    SYNC_UNTIL(q("SELECT count(*) FROM backlog WHERE status = 'done'") == 1);
+    SYNC_UNTIL(sh_q(&g_h, "SELECT count(*) FROM backlog WHERE status = 'done'") == 1);
 }
 
 Test(notion, sections_and_a_countermeasure_entry_come_back)
@@ -516,7 +470,7 @@ Test(notion, sections_and_a_countermeasure_entry_come_back)
     risk("c1", "fp-a", T0);
     memset(&r, 0, sizeof(r));
     cr_assert_eq(change("approve", "SRR-1", &r, "dana"), SRR_OK);
-    sync_once();
+    sh_sync_once(&g_h);
     cr_assert_eq(fake_notion_edit_section(g_fn, page_of("SRR-1"), "Cause",
                                           "GC pauses under memory pressure.", g_alice),
                  0);
@@ -526,17 +480,20 @@ Test(notion, sections_and_a_countermeasure_entry_come_back)
     cr_assert_eq(fake_notion_append_entry(g_fn, page_of("SRR-1"), "Countermeasure log",
                                           "Raised the heap limit to 4 GiB.", g_alice),
                  0);
-    SYNC_UNTIL(q("SELECT count(*) FROM log_entries WHERE section = 'countermeasure'") == 1);
-    cr_assert_eq(q("SELECT count(*) FROM risks WHERE cause = 'GC pauses under memory pressure.'"
-                   " AND next_action = 'Profile the heap on Monday (alice).'"
-                   " AND status = 'mitigating'"),
+    SYNC_UNTIL(sh_q(&g_h, "SELECT count(*) FROM log_entries WHERE section = 'countermeasure'") ==
+               1);
+    cr_assert_eq(sh_q(&g_h,
+                      "SELECT count(*) FROM risks WHERE cause = 'GC pauses under memory pressure.'"
+                      " AND next_action = 'Profile the heap on Monday (alice).'"
+                      " AND status = 'mitigating'"),
                  1);
-    cr_assert_eq(q("SELECT count(*) FROM log_entries WHERE author = 'alice'"
-                   " AND text = 'Raised the heap limit to 4 GiB.'"),
+    cr_assert_eq(sh_q(&g_h, "SELECT count(*) FROM log_entries WHERE author = 'alice'"
+                            " AND text = 'Raised the heap limit to 4 GiB.'"),
                  1);
     /* Back on the page: the status moved, the entry is not duplicated. */
-    SYNC_UNTIL(q("SELECT count(*) FROM sync_state s JOIN outbox o ON o.record_id = s.record_id"
-                 " WHERE s.delivered_seq >= o.seq") == 1);
+    SYNC_UNTIL(sh_q(&g_h,
+                    "SELECT count(*) FROM sync_state s JOIN outbox o ON o.record_id = s.record_id"
+                    " WHERE s.delivered_seq >= o.seq") == 1);
     text = fake_notion_page_text(g_fn, page_of("SRR-1"));
     cr_assert(strstr(text, "Raised the heap limit to 4 GiB.") ==
                   strstr(text, "- Raised the heap limit to 4 GiB.") + 2,
@@ -554,7 +511,7 @@ Test(notion, both_sides_changed_the_later_change_wins_and_both_are_audited)
     configure(NULL);
     setup_db();
     risk("c1", "fp-a", T0);
-    sync_once();
+    sh_sync_once(&g_h);
     /* srr changes the cause now; Notion's edit is an hour older: srr wins. */
     memset(&r, 0, sizeof(r));
     r.sets = (const char *const[]){"cause=Told by srr."};
@@ -564,11 +521,12 @@ Test(notion, both_sides_changed_the_later_change_wins_and_both_are_audited)
     fake_notion_edit_section(g_fn, page_of("SRR-1"), "Cause", "Told by Notion.", g_alice);
     /* The edit is older than the poll's mark minus its overlap: make the
      * mark older instead, as a long pause between polls would. */
-    cr_assert_eq(srr_outbox_meta_set(g_st, "notion", "edited_since", "2020-01-01T00:00:00Z", NULL),
-                 SRR_OK);
-    SYNC_UNTIL(q("SELECT count(*) FROM audit WHERE action = 'sync-conflict'") == 1);
+    cr_assert_eq(
+        srr_outbox_meta_set(g_h.st, "notion", "edited_since", "2020-01-01T00:00:00Z", NULL),
+        SRR_OK);
+    SYNC_UNTIL(sh_q(&g_h, "SELECT count(*) FROM audit WHERE action = 'sync-conflict'") == 1);
     SYNC_UNTIL(page_has("SRR-1", "## Cause\nTold by srr.\n"));
-    cr_assert_eq(q("SELECT count(*) FROM risks WHERE cause = 'Told by srr.'"), 1);
+    cr_assert_eq(sh_q(&g_h, "SELECT count(*) FROM risks WHERE cause = 'Told by srr.'"), 1);
 
     /* Now Notion's edit is the later one: it wins. */
     fake_notion_set_edit_offset(g_fn, 3600);
@@ -577,12 +535,13 @@ Test(notion, both_sides_changed_the_later_change_wins_and_both_are_audited)
     r.nsets = 1;
     cr_assert_eq(change("set", "SRR-1", &r, "dana"), SRR_OK);
     fake_notion_edit_section(g_fn, page_of("SRR-1"), "Cause", "Last word from Notion.", g_alice);
-    SYNC_UNTIL(q("SELECT count(*) FROM risks WHERE cause = 'Last word from Notion.'") == 1);
-    cr_assert_eq(q("SELECT count(*) FROM audit WHERE action = 'set' AND actor = 'dana'"
-                   " AND after LIKE '%Second word%'"),
+    SYNC_UNTIL(sh_q(&g_h, "SELECT count(*) FROM risks WHERE cause = 'Last word from Notion.'") ==
+               1);
+    cr_assert_eq(sh_q(&g_h, "SELECT count(*) FROM audit WHERE action = 'set' AND actor = 'dana'"
+                            " AND after LIKE '%Second word%'"),
                  1);
-    cr_assert_eq(q("SELECT count(*) FROM audit WHERE action = 'set' AND actor = 'alice'"
-                   " AND after LIKE '%Last word%'"),
+    cr_assert_eq(sh_q(&g_h, "SELECT count(*) FROM audit WHERE action = 'set' AND actor = 'alice'"
+                            " AND after LIKE '%Last word%'"),
                  1);
 }
 
@@ -616,7 +575,7 @@ Test(notion, transient_errors_are_retried_and_a_lost_create_makes_no_second_page
     /* SRR-1's create meets a 503: a create is not sent twice blindly, so
      * the pass stops and SRR-1 waits; it is looked up before the next. */
     fake_notion_fail_next(g_fn, 503, 1);
-    st = sync_once();
+    st = sh_sync_once(&g_h);
     cr_assert_eq(st.failed, 1);
     cr_assert_eq(st.delivered, 0);
     pages = fake_notion_pages(g_fn);
@@ -625,13 +584,13 @@ Test(notion, transient_errors_are_retried_and_a_lost_create_makes_no_second_page
     /* Then SRR-1's create lands but its answer is lost (504). */
     fake_notion_lose_next_create(g_fn);
     SYNC_UNTIL(npages() >= 1);
-    cr_assert_eq(q("SELECT count(*) FROM sync_state WHERE creating = 1 AND record_id = 1"
-                   " AND remote_id IS NULL"),
+    cr_assert_eq(sh_q(&g_h, "SELECT count(*) FROM sync_state WHERE creating = 1 AND record_id = 1"
+                            " AND remote_id IS NULL"),
                  1);
     /* And a 409 on the next write, retried in place. */
     fake_notion_conflict_next(g_fn, 1);
-    SYNC_UNTIL(q("SELECT count(*) FROM sync_state WHERE remote_id IS NOT NULL"
-                 " AND delivered_seq > 0 AND creating = 0") == 2);
+    SYNC_UNTIL(sh_q(&g_h, "SELECT count(*) FROM sync_state WHERE remote_id IS NOT NULL"
+                          " AND delivered_seq > 0 AND creating = 0") == 2);
     pages = fake_notion_pages(g_fn);
     cr_assert_eq(json_array_size(pages), 2, "one page per record");
     json_decref(pages);
@@ -664,9 +623,9 @@ Test(notion, the_api_down_then_everything_arrives_in_order)
     cr_assert_eq(change("log", "SRR-2", &r, "dana"), SRR_OK);
     r.text = "second";
     cr_assert_eq(change("log", "SRR-2", &r, "dana"), SRR_OK);
-    st = sync_once();
+    st = sh_sync_once(&g_h);
     cr_assert_eq(st.delivered, 0);
-    cr_assert_eq(srr_sync_status(g_sync, g_st, &status, &err), SRR_OK);
+    cr_assert_eq(srr_sync_status(g_h.sync, g_h.st, &status, &err), SRR_OK);
     cr_assert_eq(json_integer_value(json_object_get(
                      json_array_get(json_object_get(status, "sinks"), 0), "pending")),
                  5);
@@ -714,13 +673,13 @@ Test(notion, a_validation_error_parks_the_record_until_the_config_is_fixed)
     sf_candidate(&c, "c1", "fp-long", SRR_ACTION_RISK, SRR_STATUS_FIRING, T0);
     free(c.signal.link);
     c.signal.link = longurl;
-    cr_assert_eq(srr_store_apply(g_st, &c, 1, T0, NULL, &err), SRR_OK);
+    cr_assert_eq(srr_store_apply(g_h.st, &c, 1, T0, NULL, &err), SRR_OK);
     srr_candidate_clear(&c);
     risk("c2", "fp-b", T0);
-    st = sync_once();
+    st = sh_sync_once(&g_h);
     cr_assert_eq(st.parked, 1);
     cr_assert_eq(st.delivered, 1, "the other record is not blocked");
-    cr_assert_eq(srr_sync_status(g_sync, g_st, &status, &err), SRR_OK);
+    cr_assert_eq(srr_sync_status(g_h.sync, g_h.st, &status, &err), SRR_OK);
     parked = json_object_get(json_array_get(json_object_get(status, "sinks"), 0), "parked");
     cr_assert_eq(json_array_size(parked), 1);
     cr_assert_str_eq(json_string_value(json_object_get(json_array_get(parked, 0), "record")),
@@ -729,11 +688,11 @@ Test(notion, a_validation_error_parks_the_record_until_the_config_is_fixed)
                      "2000") != NULL);
     json_decref(status);
     /* Not retried on its own... */
-    st = sync_once();
+    st = sh_sync_once(&g_h);
     cr_assert_eq(st.parked + st.delivered, 0);
     /* ... until the config changes: Datadog URL is no longer mirrored. */
     configure("  properties:\n    datadog_url: \"\"\n");
-    st = sync_once();
+    st = sh_sync_once(&g_h);
     cr_assert_eq(st.delivered, 1);
     cr_assert_str_neq(page_of("SRR-1"), "");
 }
@@ -750,44 +709,46 @@ static void copy_file(const char *from, const char *to)
 
 Test(notion, a_restore_puts_the_restored_records_back_and_makes_no_second_page)
 {
-    char *backup = srr_asprintf("%s/backup.db", g_dir), *t;
+    char *backup = srr_asprintf("%s/backup.db", g_h.dir), *t;
     srr_wf_req r;
     srr_error err = {0};
     size_t n = 0;
     configure(NULL);
     setup_db();
     risk("c1", "fp-a", T0);
-    sync_once();
+    sh_sync_once(&g_h);
     risk("c2", "fp-b", T0); /* in the backup, not yet delivered */
-    srr_store_close(&g_st);
-    copy_file(g_cfg->store.path, backup);
-    cr_assert_eq(srr_store_open(g_cfg->store.path, &g_st, &err), SRR_OK);
+    srr_store_close(&g_h.st);
+    copy_file(g_h.cfg->store.path, backup);
+    cr_assert_eq(srr_store_open(g_h.cfg->store.path, &g_h.st, &err), SRR_OK);
     memset(&r, 0, sizeof(r));
     cr_assert_eq(change("approve", "SRR-1", &r, "dana"), SRR_OK);
     memset(&r, 0, sizeof(r));
     r.sets = (const char *const[]){"cause=Found after the backup."};
     r.nsets = 1;
     cr_assert_eq(change("set", "SRR-1", &r, "dana"), SRR_OK);
-    sync_once();
+    sh_sync_once(&g_h);
     cr_assert(prop_is("SRR-1", "Status", "open"));
     cr_assert_eq(npages(), 2);
     /* Restore the backup (what `srr restore` does): the pages are ahead
      * of the store, and SRR-2's page exists though the backup does not
      * know it. */
-    srr_store_close(&g_st);
-    copy_file(backup, g_cfg->store.path);
-    cr_assert_eq(srr_store_open(g_cfg->store.path, &g_st, &err), SRR_OK);
-    cr_assert_eq(srr_outbox_after_restore(g_st, srr_now(), &n, &err), SRR_OK, "%s", err.msg);
+    srr_store_close(&g_h.st);
+    copy_file(backup, g_h.cfg->store.path);
+    cr_assert_eq(srr_store_open(g_h.cfg->store.path, &g_h.st, &err), SRR_OK);
+    cr_assert_eq(srr_outbox_after_restore(g_h.st, srr_now(), &n, &err), SRR_OK, "%s", err.msg);
     cr_assert_eq(n, 2);
     /* The poll sees the pages (recently edited) before the delivery: what
      * they hold is nobody's edit, only what srr no longer knows. (The wait
      * is the poll interval: a poll must happen for this to be tested.) */
-    wait_ms(1100);
-    cr_assert_eq(srr_outbox_meta_set(g_st, "notion", "edited_since", "2020-01-01T00:00:00Z", NULL),
-                 SRR_OK);
-    sync_once();
-    cr_assert_eq(q("SELECT count(*) FROM risks WHERE status = 'draft' AND cause IS NULL"), 2);
-    cr_assert_eq(q("SELECT count(*) FROM audit WHERE actor LIKE 'notion:%'"), 0);
+    sh_wait_ms(1100);
+    cr_assert_eq(
+        srr_outbox_meta_set(g_h.st, "notion", "edited_since", "2020-01-01T00:00:00Z", NULL),
+        SRR_OK);
+    sh_sync_once(&g_h);
+    cr_assert_eq(sh_q(&g_h, "SELECT count(*) FROM risks WHERE status = 'draft' AND cause IS NULL"),
+                 2);
+    cr_assert_eq(sh_q(&g_h, "SELECT count(*) FROM audit WHERE actor LIKE 'notion:%'"), 0);
     cr_assert(prop_is("SRR-1", "Status", "draft"));
     t = fake_notion_page_text(g_fn, page_of("SRR-1"));
     cr_assert(strstr(t, "## Cause\n\n## Countermeasure policy"), "%s", t);
@@ -797,10 +758,10 @@ Test(notion, a_restore_puts_the_restored_records_back_and_makes_no_second_page)
     /* `srr sync resend` compares again: the properties are written in one
      * request (srr no longer knows them), the sections are read and, being
      * equal, left alone. */
-    cr_assert_eq(srr_outbox_resend(g_st, NULL, "risk", 1, &n, &err), SRR_OK);
+    cr_assert_eq(srr_outbox_resend(g_h.st, NULL, "risk", 1, &n, &err), SRR_OK);
     cr_assert_eq(n, 1);
     fake_notion_reset_counters(g_fn);
-    sync_once();
+    sh_sync_once(&g_h);
     cr_assert_eq(fake_notion_count(g_fn, "PATCH /v1/pages/{id}"), 1);
     cr_assert_eq(fake_notion_count(g_fn, "GET /v1/blocks/{id}/children"), 1);
     cr_assert_eq(fake_notion_count(g_fn, "PATCH /v1/blocks/{id}"), 0);
@@ -818,9 +779,10 @@ Test(notion, one_deliverer_per_sink)
     setup_db();
     risk("c1", "fp-a", T0);
     /* Another machine's srr holds the lease: this one waits. */
-    cr_assert_eq(srr_outbox_lease(g_st, "notion", "elsewhere:42", NULL, srr_now(), 300, NULL, &err),
-                 SRR_OK);
-    st = sync_once();
+    cr_assert_eq(
+        srr_outbox_lease(g_h.st, "notion", "elsewhere:42", NULL, srr_now(), 300, NULL, &err),
+        SRR_OK);
+    st = sh_sync_once(&g_h);
     cr_assert_eq(st.delivered, 0);
     cr_assert_geq(st.sink_errors, 1);
     cr_assert_eq(npages(), 0);
@@ -831,13 +793,14 @@ Test(notion, one_deliverer_per_sink)
     waitpid(pid, NULL, 0);
     gethostname(host, sizeof(host) - 1);
     dead = srr_asprintf("%s:%ld", host, (long)pid);
-    cr_assert_eq(srr_outbox_lease(g_st, "notion", dead, "elsewhere:42", srr_now(), 300, NULL, &err),
-                 SRR_OK);
-    st = sync_once();
+    cr_assert_eq(
+        srr_outbox_lease(g_h.st, "notion", dead, "elsewhere:42", srr_now(), 300, NULL, &err),
+        SRR_OK);
+    st = sh_sync_once(&g_h);
     cr_assert_eq(st.delivered, 1);
     cr_assert_eq(npages(), 1);
     /* The run gave it up when it ended. */
-    cr_assert_eq(q("SELECT count(*) FROM sync_meta WHERE key = 'lease'"), 0);
+    cr_assert_eq(sh_q(&g_h, "SELECT count(*) FROM sync_meta WHERE key = 'lease'"), 0);
     free(dead);
 }
 

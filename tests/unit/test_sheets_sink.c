@@ -21,6 +21,7 @@
 #include "fake_sheets.h"
 #include "outbox.h"
 #include "outbox_store.h"
+#include "sink_harness.h"
 #include "sa_key.h"
 #include "store.h"
 #include "store_fixtures.h"
@@ -34,33 +35,25 @@
 #define C_ASSIGNEE 5
 #define C_NOTE 14
 
-static char *g_dir;
+static sink_harness g_h;
 static fake_sheets *g_fs;
-static srr_config *g_cfg;
-static srr_store *g_st;
-static srr_sync *g_sync;
 
 static void setup(void)
 {
     const tu_sa_key *k;
     char *p;
-    g_dir = tu_mkdtemp();
+    sh_open(&g_h);
     k = tu_sa_key_get(FAKE_SHEETS_EMAIL, "later");
     g_fs = fake_sheets_start(k->pub_pem);
     cr_assert_not_null(g_fs);
-    p = tu_sa_key_write(g_dir, "sa.json", FAKE_SHEETS_EMAIL, fake_sheets_token_url(g_fs));
+    p = tu_sa_key_write(g_h.dir, "sa.json", FAKE_SHEETS_EMAIL, fake_sheets_token_url(g_fs));
     free(p);
 }
 
 static void teardown(void)
 {
-    srr_sync_close(&g_sync);
-    srr_store_close(&g_st);
-    srr_config_destroy(g_cfg);
-    g_cfg = NULL;
+    sh_close(&g_h);
     fake_sheets_stop(&g_fs);
-    tu_rmdir_r(g_dir);
-    free(g_dir);
 }
 
 TestSuite(sheets_sink, .init = setup, .fini = teardown, .timeout = 120);
@@ -73,27 +66,13 @@ static void configure(void)
                               "sheets:\n  credentials_file: sa.json\n  spreadsheet_id: %s\n"
                               "  api_url: %s\n  min_interval: 0s\n  poll_every: 1s\n",
                               FAKE_SHEETS_ID, fake_sheets_url(g_fs));
-    char *path = tu_write_file(g_dir, "srr.yaml", yaml);
-    srr_error err = {0};
-    cr_assert_eq(srr_config_load(path, &g_cfg, &err), SRR_OK, "%s", err.msg);
-    cr_assert_eq(srr_store_open(g_cfg->store.path, &g_st, &err), SRR_OK, "%s", err.msg);
-    cr_assert_eq(srr_sync_open(g_cfg, NULL, 1, &g_sync, &err), SRR_OK, "%s", err.msg);
-    free(path);
+    sh_load_file(&g_h, yaml);
     free(yaml);
 }
 
 static void apply_titled(const char *cand, const char *fp, srr_action a, const char *title)
 {
-    srr_candidate c;
-    srr_error err = {0};
-    int64_t now = srr_now();
-    sf_candidate(&c, cand, fp, a, SRR_STATUS_FIRING, now);
-    if (title) {
-        free(c.title);
-        c.title = srr_strdup(title);
-    }
-    cr_assert_eq(srr_store_apply(g_st, &c, 1, now, NULL, &err), SRR_OK, "%s", err.msg);
-    srr_candidate_clear(&c);
+    sh_apply(&g_h, cand, fp, a, srr_now(), title);
 }
 
 static void apply(const char *cand, const char *fp, srr_action a)
@@ -101,37 +80,7 @@ static void apply(const char *cand, const char *fp, srr_action a)
     apply_titled(cand, fp, a, NULL);
 }
 
-static srr_sync_stats pass_at(int64_t now)
-{
-    srr_sync_stats st;
-    srr_error err = {0};
-    int more = 0;
-    memset(&st, 0, sizeof(st));
-    cr_assert_eq(srr_sync_pass(g_sync, g_st, now, &st, &more, &err), SRR_OK, "%s", err.msg);
-    return st;
-}
-
-static void wait_ms(long ms)
-{
-    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-    nanosleep(&ts, NULL);
-}
-
-#define PASS_UNTIL(cond)                                                                           \
-    do {                                                                                           \
-        int tries_;                                                                                \
-        for (tries_ = 0; tries_ < 150 && !(cond); tries_++) {                                      \
-            pass_at(srr_now() + tries_ * 10);                                                      \
-            if (!(cond))                                                                           \
-                wait_ms(200);                                                                      \
-        }                                                                                          \
-        cr_assert(cond, "not reached after %d passes: %s", tries_, #cond);                         \
-    } while (0)
-
-static long long q(const char *sql)
-{
-    return sf_query_int(g_cfg->store.path, sql);
-}
+#define PASS_UNTIL(cond) SH_PASS_UNTIL(&g_h, cond, 150)
 
 /* The sheet row (1-based) whose ID is `id`, 0 when none. */
 static size_t row_of(const char *id)
@@ -188,7 +137,7 @@ Test(sheets_sink, one_row_per_record_under_a_header_written_once)
     apply_titled("c2", "fp-b", SRR_ACTION_RISK, "=HYPERLINK(\"http://evil.example\",\"x\")");
     apply("b1", "fp-disk", SRR_ACTION_BACKLOG);
     apply("i1", "fp-inv", SRR_ACTION_INVESTIGATE);
-    srr_sync_stats st = pass_at(srr_now());
+    srr_sync_stats st = sh_pass_at(&g_h, srr_now());
     cr_assert_eq(st.delivered, 4);
     cr_assert_eq(fake_sheets_tokens_issued(g_fs), 1, "a JWT the fake verified");
     cr_assert_eq(fake_sheets_grants_refused(g_fs), 0);
@@ -219,10 +168,11 @@ Test(sheets_sink, one_row_per_record_under_a_header_written_once)
         memset(&r, 0, sizeof(r));
         r.actor = "alice";
         r.now = srr_now();
-        cr_assert_eq(srr_wf_risk(g_st, "approve", "SRR-1", &r, NULL, &err), SRR_OK, "%s", err.msg);
+        cr_assert_eq(srr_wf_risk(g_h.st, "approve", "SRR-1", &r, NULL, &err), SRR_OK, "%s",
+                     err.msg);
     }
     size_t gets = fake_http_count_where(http, "GET", NULL, 0);
-    pass_at(srr_now() + 1);
+    sh_pass_at(&g_h, srr_now() + 1);
     cr_assert(cell_is("SRR-1", C_STATUS, "open"));
     cr_assert_eq(fake_sheets_rows(g_fs, TAB), 5);
     cr_assert_leq(fake_http_count_where(http, "GET", NULL, 0) - gets, 1, "one read");
@@ -242,16 +192,16 @@ Test(sheets_sink, rows_are_found_by_id_whatever_the_sort)
     apply("c1", "fp-a", SRR_ACTION_RISK);
     apply("c2", "fp-b", SRR_ACTION_RISK);
     apply("c3", "fp-c", SRR_ACTION_RISK);
-    pass_at(srr_now());
+    sh_pass_at(&g_h, srr_now());
     cr_assert_eq(row_of("SRR-1"), 2);
     fake_sheets_person_sort(g_fs, TAB, C_TITLE, 1); /* a person sorts by title, descending */
     cr_assert_eq(row_of("SRR-1"), 4);
     memset(&r, 0, sizeof(r));
     r.actor = "alice";
     r.now = srr_now();
-    cr_assert_eq(srr_wf_risk(g_st, "approve", "SRR-1", &r, NULL, &err), SRR_OK, "%s", err.msg);
+    cr_assert_eq(srr_wf_risk(g_h.st, "approve", "SRR-1", &r, NULL, &err), SRR_OK, "%s", err.msg);
     apply("c4", "fp-d", SRR_ACTION_RISK);
-    pass_at(srr_now() + 2);
+    sh_pass_at(&g_h, srr_now() + 2);
     cr_assert_eq(row_of("SRR-1"), 4, "updated where it is now");
     cr_assert(cell_is("SRR-1", C_STATUS, "open"));
     cr_assert(cell_is("SRR-3", C_STATUS, "draft"), "the others untouched");
@@ -266,27 +216,29 @@ Test(sheets_sink, status_and_assignee_edited_in_the_sheet_come_back)
     apply("c1", "fp-a", SRR_ACTION_RISK);
     apply("c2", "fp-b", SRR_ACTION_RISK);
     apply("c3", "fp-c", SRR_ACTION_RISK);
-    pass_at(srr_now());
+    sh_pass_at(&g_h, srr_now());
     fake_sheets_person_edit(g_fs, TAB, row_of("SRR-1"), C_STATUS, "Open");     /* approves */
     fake_sheets_person_edit(g_fs, TAB, row_of("SRR-2"), C_ASSIGNEE, "bob");    /* assigns */
     fake_sheets_person_edit(g_fs, TAB, row_of("SRR-3"), C_STATUS, "resolved"); /* not allowed */
-    PASS_UNTIL(q("SELECT count(*) FROM risks WHERE id = 1 AND status = 'open'") == 1 &&
-               q("SELECT count(*) FROM risks WHERE id = 2 AND assignee = 'bob'") == 1 &&
+    PASS_UNTIL(sh_q(&g_h, "SELECT count(*) FROM risks WHERE id = 1 AND status = 'open'") == 1 &&
+               sh_q(&g_h, "SELECT count(*) FROM risks WHERE id = 2 AND assignee = 'bob'") == 1 &&
                cell_is("SRR-3", C_STATUS, "draft"));
-    cr_assert_eq(q("SELECT count(*) FROM audit WHERE record_kind = 'risk' AND record_id = 1"
-                   " AND action = 'approve' AND actor = 'sheets'"),
+    cr_assert_eq(sh_q(&g_h,
+                      "SELECT count(*) FROM audit WHERE record_kind = 'risk' AND record_id = 1"
+                      " AND action = 'approve' AND actor = 'sheets'"),
                  1, "audited");
-    cr_assert_eq(q("SELECT count(*) FROM risks WHERE id = 3 AND status = 'draft'"), 1);
-    cr_assert_eq(q("SELECT count(*) FROM audit WHERE record_kind = 'risk' AND record_id = 3"
-                   " AND action = 'sync-refused'"),
+    cr_assert_eq(sh_q(&g_h, "SELECT count(*) FROM risks WHERE id = 3 AND status = 'draft'"), 1);
+    cr_assert_eq(sh_q(&g_h,
+                      "SELECT count(*) FROM audit WHERE record_kind = 'risk' AND record_id = 3"
+                      " AND action = 'sync-refused'"),
                  1, "the refusal is audited");
     cr_assert(cell_has("SRR-3", C_NOTE, "'resolved' was not taken"), "the row says why");
     cr_assert(cell_is("SRR-1", C_STATUS, "open"), "srr's own spelling written back");
     /* Later passes neither apply nor refuse them again. */
-    pass_at(srr_now() + 30);
-    pass_at(srr_now() + 60);
-    cr_assert_eq(q("SELECT count(*) FROM audit WHERE action = 'sync-refused'"), 1);
-    cr_assert_eq(q("SELECT count(*) FROM audit WHERE action = 'approve'"), 1);
+    sh_pass_at(&g_h, srr_now() + 30);
+    sh_pass_at(&g_h, srr_now() + 60);
+    cr_assert_eq(sh_q(&g_h, "SELECT count(*) FROM audit WHERE action = 'sync-refused'"), 1);
+    cr_assert_eq(sh_q(&g_h, "SELECT count(*) FROM audit WHERE action = 'approve'"), 1);
 }
 
 Test(sheets_sink, the_quota_is_honoured_and_nothing_is_written_twice)
@@ -300,10 +252,11 @@ Test(sheets_sink, the_quota_is_honoured_and_nothing_is_written_twice)
             snprintf(fp, sizeof(fp), "fp-%d", round * 5 + i);
             apply(cand, fp, SRR_ACTION_RISK);
         }
-        pass_at(srr_now() + round);
+        sh_pass_at(&g_h, srr_now() + round);
     }
-    PASS_UNTIL(q("SELECT count(*) FROM sync_state WHERE sink = 'sheets' AND delivered_seq > 0") ==
-               20);
+    PASS_UNTIL(
+        sh_q(&g_h, "SELECT count(*) FROM sync_state WHERE sink = 'sheets' AND delivered_seq > 0") ==
+        20);
     cr_assert_gt(fake_sheets_over_quota(g_fs), 0, "the quota was reached");
     cr_assert_eq(fake_sheets_rows(g_fs, TAB), 21, "every record once");
     for (int i = 1; i <= 20; i++) {
@@ -322,7 +275,7 @@ Test(sheets_sink, an_outage_delays_and_loses_nothing_and_a_refusal_is_parked)
     fake_http_set_outage(
         fake_sheets_http(g_fs), 503,
         "{\"error\":{\"code\":503,\"message\":\"down\",\"status\":\"UNAVAILABLE\"}}", 0);
-    pass_at(srr_now());
+    sh_pass_at(&g_h, srr_now());
     cr_assert_eq(fake_sheets_rows(g_fs, TAB), 0);
     apply("c2", "fp-b", SRR_ACTION_RISK);
     fake_http_set_outage(fake_sheets_http(g_fs), 0, NULL, 0);
@@ -339,10 +292,11 @@ Test(sheets_sink, an_outage_delays_and_loses_nothing_and_a_refusal_is_parked)
     }
     apply("c4", "fp-d", SRR_ACTION_RISK);
     PASS_UNTIL(row_of("SRR-4"));
-    cr_assert_eq(q("SELECT count(*) FROM sync_state WHERE sink = 'sheets' AND record_id = 3"
-                   " AND parked_seq IS NOT NULL"),
+    cr_assert_eq(sh_q(&g_h,
+                      "SELECT count(*) FROM sync_state WHERE sink = 'sheets' AND record_id = 3"
+                      " AND parked_seq IS NOT NULL"),
                  1);
-    cr_assert_eq(srr_sync_status(g_sync, g_st, &st, &err), SRR_OK);
+    cr_assert_eq(srr_sync_status(g_h.sync, g_h.st, &st, &err), SRR_OK);
     parked = json_object_get(json_array_get(json_object_get(st, "sinks"), 0), "parked");
     cr_assert_eq(json_array_size(parked), 1);
     cr_assert(strstr(json_string_value(json_object_get(json_array_get(parked, 0), "reason")),

@@ -19,6 +19,7 @@
 #include "fake_slack.h"
 #include "outbox.h"
 #include "outbox_store.h"
+#include "sink_harness.h"
 #include "store.h"
 #include "store_fixtures.h"
 #include "testutil.h"
@@ -26,15 +27,12 @@
 
 #define DAY 86400
 
-static char *g_dir;
+static sink_harness g_h;
 static fake_slack *g_fs;
-static srr_config *g_cfg;
-static srr_store *g_st;
-static srr_sync *g_sync;
 
 static void setup(void)
 {
-    g_dir = tu_mkdtemp();
+    sh_open(&g_h);
     g_fs = fake_slack_start();
     cr_assert_not_null(g_fs);
     setenv("SRR_TEST_SLACK_HOOK", fake_slack_webhook_url(g_fs), 1);
@@ -42,13 +40,8 @@ static void setup(void)
 
 static void teardown(void)
 {
-    srr_sync_close(&g_sync);
-    srr_store_close(&g_st);
-    srr_config_destroy(g_cfg);
-    g_cfg = NULL;
+    sh_close(&g_h);
     fake_slack_stop(&g_fs);
-    tu_rmdir_r(g_dir);
-    free(g_dir);
 }
 
 TestSuite(slack_sink, .init = setup, .fini = teardown, .timeout = 120);
@@ -60,57 +53,19 @@ static void configure(const char *extra)
                               "team:\n  members: [alice, bob]\n"
                               "sync:\n  interval: 1s\n  max_backoff: 2s\n"
                               "slack:\n  webhook_url_env: SRR_TEST_SLACK_HOOK\n%s",
-                              g_dir, extra ? extra : "");
-    srr_error err = {0};
-    srr_sync_close(&g_sync);
-    srr_config_destroy(g_cfg);
-    g_cfg = NULL;
-    cr_assert_eq(srr_config_parse("t.yaml", yaml, strlen(yaml), &g_cfg, &err), SRR_OK, "%s",
-                 err.msg);
+                              g_h.dir, extra ? extra : "");
+    sh_load(&g_h, yaml, 1);
     free(yaml);
-    if (!g_st)
-        cr_assert_eq(srr_store_open(g_cfg->store.path, &g_st, &err), SRR_OK, "%s", err.msg);
-    cr_assert_eq(srr_sync_open(g_cfg, NULL, 1, &g_sync, &err), SRR_OK, "%s", err.msg);
 }
 
 static void apply(const char *cand, const char *fp, srr_action a, int64_t at)
 {
-    srr_candidate c;
-    srr_error err = {0};
-    sf_candidate(&c, cand, fp, a, SRR_STATUS_FIRING, at);
-    cr_assert_eq(srr_store_apply(g_st, &c, 1, at, NULL, &err), SRR_OK, "%s", err.msg);
-    srr_candidate_clear(&c);
-}
-
-/* One pass at `now`; returns its stats. */
-static srr_sync_stats pass_at(int64_t now)
-{
-    srr_sync_stats st;
-    srr_error err = {0};
-    int more = 0;
-    memset(&st, 0, sizeof(st));
-    cr_assert_eq(srr_sync_pass(g_sync, g_st, now, &st, &more, &err), SRR_OK, "%s", err.msg);
-    return st;
-}
-
-static void wait_ms(long ms)
-{
-    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-    nanosleep(&ts, NULL);
+    sh_apply(&g_h, cand, fp, a, at, NULL);
 }
 
 /* Passes (the sink's own backoff skipped by stepping the pass time) until
  * `cond` holds; at most 20 s of real time (a Retry-After is real time). */
-#define PASS_UNTIL(cond)                                                                           \
-    do {                                                                                           \
-        int tries_;                                                                                \
-        for (tries_ = 0; tries_ < 100 && !(cond); tries_++) {                                      \
-            pass_at(srr_now() + tries_ * 10);                                                      \
-            if (!(cond))                                                                           \
-                wait_ms(200);                                                                      \
-        }                                                                                          \
-        cr_assert(cond, "not reached after %d passes: %s", tries_, #cond);                         \
-    } while (0)
+#define PASS_UNTIL(cond) SH_PASS_UNTIL(&g_h, cond, 100)
 
 static size_t nmsgs(void)
 {
@@ -124,19 +79,6 @@ static int msg_has(size_t i, const char *needle)
     int has = m && strstr(m, needle) != NULL;
     free(m);
     return has;
-}
-
-static long long q(const char *sql)
-{
-    return sf_query_int(g_cfg->store.path, sql);
-}
-
-static json_t *status(void)
-{
-    json_t *out = NULL;
-    srr_error err = {0};
-    cr_assert_eq(srr_sync_status(g_sync, g_st, &out, &err), SRR_OK, "%s", err.msg);
-    return out;
 }
 
 static json_t *sink_status(json_t *st)
@@ -155,7 +97,7 @@ Test(slack_sink, a_storm_is_one_digest_and_nothing_twice)
         apply(cand, fp, SRR_ACTION_RISK, now);
     }
     apply("b1", "fp-disk", SRR_ACTION_BACKLOG, now);
-    srr_sync_stats st = pass_at(now);
+    srr_sync_stats st = sh_pass_at(&g_h, now);
     cr_assert_eq(st.delivered, 31, "%zu delivered", st.delivered);
     cr_assert_eq(nmsgs(), 1, "one digest for the whole batch, %zu messages", nmsgs());
     cr_assert(msg_has(0, "31 new drafts") || msg_has(0, "31 "), "the count is told");
@@ -164,9 +106,9 @@ Test(slack_sink, a_storm_is_one_digest_and_nothing_twice)
     cr_assert(msg_has(0, "https://app.datadoghq.com/metric/explorer?q=rss"), "the Datadog link");
     cr_assert(msg_has(0, "because the test says so"), "the why");
     /* Again: nothing new. Evidence on a known record: nothing to tell. */
-    pass_at(now + 1);
+    sh_pass_at(&g_h, now + 1);
     apply("c99", "fp-03", SRR_ACTION_RISK, now + 1);
-    st = pass_at(now + 2);
+    st = sh_pass_at(&g_h, now + 2);
     cr_assert_eq(st.delivered, 1, "the record changed and was delivered");
     cr_assert_eq(nmsgs(), 1, "evidence is not news");
 }
@@ -182,10 +124,10 @@ Test(slack_sink, events_one_message_per_kind_with_escaping_and_the_notion_page)
     apply("i1", "fp-inv", SRR_ACTION_INVESTIGATE, now - 2 * DAY);
     apply("i2", "fp-inv2", SRR_ACTION_INVESTIGATE, now - 2 * DAY);
     /* The Notion sink made SRR-1's page. */
-    cr_assert_eq(srr_outbox_save(g_st, "notion", "risk", 1, "1a2b3c4d-0000-4000-8000-00000000abcd",
-                                 NULL, now, &err),
+    cr_assert_eq(srr_outbox_save(g_h.st, "notion", "risk", 1,
+                                 "1a2b3c4d-0000-4000-8000-00000000abcd", NULL, now, &err),
                  SRR_OK, "%s", err.msg);
-    pass_at(now);
+    sh_pass_at(&g_h, now);
     cr_assert_eq(nmsgs(), 1, "the draft's digest");
     cr_assert(msg_has(0, "&lt;!channel&gt; &amp; co"), "escaped: no @channel ping");
     cr_assert(!msg_has(0, "<!channel>"));
@@ -197,10 +139,10 @@ Test(slack_sink, events_one_message_per_kind_with_escaping_and_the_notion_page)
     r.now = now;
     r.sets = (const char *const[]){"urgency=critical"};
     r.nsets = 1;
-    cr_assert_eq(srr_wf_risk(g_st, "set", "SRR-1", &r, NULL, &err), SRR_OK, "%s", err.msg);
+    cr_assert_eq(srr_wf_risk(g_h.st, "set", "SRR-1", &r, NULL, &err), SRR_OK, "%s", err.msg);
     apply("i1b", "fp-inv", SRR_ACTION_INVESTIGATE, now - DAY / 2); /* still firing */
-    cr_assert_eq(srr_store_check_deadlines(g_st, now, &ast, &err), SRR_OK, "%s", err.msg);
-    cr_assert_geq(q("SELECT count(*) FROM investigations WHERE status = 'promoted'"), 1);
+    cr_assert_eq(srr_store_check_deadlines(g_h.st, now, &ast, &err), SRR_OK, "%s", err.msg);
+    cr_assert_geq(sh_q(&g_h, "SELECT count(*) FROM investigations WHERE status = 'promoted'"), 1);
     PASS_UNTIL(nmsgs() >= 3);
     cr_assert_eq(nmsgs(), 3, "%zu messages", nmsgs());
     {
@@ -212,7 +154,7 @@ Test(slack_sink, events_one_message_per_kind_with_escaping_and_the_notion_page)
         cr_assert_eq(urg, 1, "one urgency message");
         cr_assert_eq(prom, 1, "one promotion message");
     }
-    pass_at(now + 30);
+    sh_pass_at(&g_h, now + 30);
     cr_assert_eq(nmsgs(), 3, "nothing twice");
 }
 
@@ -224,10 +166,10 @@ Test(slack_sink, an_outage_delays_and_loses_nothing)
     apply("c1", "fp-a", SRR_ACTION_RISK, now);
     apply("c2", "fp-b", SRR_ACTION_RISK, now);
     fake_http_set_outage(fake_slack_http(g_fs), 503, "service_unavailable", 0);
-    srr_sync_stats s = pass_at(now);
+    srr_sync_stats s = sh_pass_at(&g_h, now);
     cr_assert_eq(s.delivered, 0);
     cr_assert_geq(s.failed, 1);
-    st = status();
+    st = sh_status(&g_h);
     cr_assert_eq(json_integer_value(json_object_get(sink_status(st), "pending")), 2);
     cr_assert_eq(json_array_size(json_object_get(sink_status(st), "waiting")), 2);
     json_decref(st);
@@ -237,9 +179,9 @@ Test(slack_sink, an_outage_delays_and_loses_nothing)
     cr_assert_eq(nmsgs(), 1, "one digest after the outage");
     cr_assert(msg_has(0, "SRR-1") && msg_has(0, "SRR-2") && msg_has(0, "SRR-3"),
               "every draft of the outage");
-    pass_at(srr_now() + 100);
+    sh_pass_at(&g_h, srr_now() + 100);
     cr_assert_eq(nmsgs(), 1, "nothing twice");
-    st = status();
+    st = sh_status(&g_h);
     cr_assert_eq(json_integer_value(json_object_get(sink_status(st), "pending")), 0);
     json_decref(st);
 }
@@ -253,14 +195,14 @@ Test(slack_sink, a_429_is_honoured)
     /* Slack answers a second message within 3 s with 429, Retry-After: 2. */
     fake_slack_set_rate(g_fs, 3000, 2);
     apply("c1", "fp-a", SRR_ACTION_RISK, now);
-    pass_at(now);
+    sh_pass_at(&g_h, now);
     cr_assert_eq(nmsgs(), 1);
     memset(&r, 0, sizeof(r));
     r.actor = "alice";
     r.now = now;
     r.sets = (const char *const[]){"urgency=high"};
     r.nsets = 1;
-    cr_assert_eq(srr_wf_risk(g_st, "set", "SRR-1", &r, NULL, &err), SRR_OK, "%s", err.msg);
+    cr_assert_eq(srr_wf_risk(g_h.st, "set", "SRR-1", &r, NULL, &err), SRR_OK, "%s", err.msg);
     PASS_UNTIL(nmsgs() >= 2);
     {
         fake_http *h = fake_slack_http(g_fs);
@@ -292,9 +234,9 @@ Test(slack_sink, a_refused_message_is_parked_visible_and_retried)
     configure(NULL);
     apply("c1", "fp-a", SRR_ACTION_RISK, now);
     fake_http_set_outage(fake_slack_http(g_fs), 400, "invalid_blocks", 0);
-    srr_sync_stats s = pass_at(now);
+    srr_sync_stats s = sh_pass_at(&g_h, now);
     cr_assert_eq(s.parked, 1);
-    st = status();
+    st = sh_status(&g_h);
     cr_assert_eq(json_array_size(json_object_get(sink_status(st), "parked")), 1);
     cr_assert(strstr(json_string_value(json_object_get(
                          json_array_get(json_object_get(sink_status(st), "parked"), 0), "reason")),
@@ -305,7 +247,7 @@ Test(slack_sink, a_refused_message_is_parked_visible_and_retried)
     apply("c2", "fp-b", SRR_ACTION_RISK, now + 1);
     PASS_UNTIL(nmsgs() >= 1);
     cr_assert(msg_has(0, "SRR-2") && !msg_has(0, "SRR-1"));
-    cr_assert_eq(srr_outbox_release(g_st, "slack", NULL, 0, &n, &err), SRR_OK); /* sync retry */
+    cr_assert_eq(srr_outbox_release(g_h.st, "slack", NULL, 0, &n, &err), SRR_OK); /* sync retry */
     cr_assert_eq(n, 1);
     PASS_UNTIL(nmsgs() >= 2);
     cr_assert(msg_has(1, "SRR-1"));
@@ -323,14 +265,14 @@ Test(slack_sink, reviews_due_and_the_weekly_reminder)
     memset(&r, 0, sizeof(r));
     r.actor = "alice";
     r.now = now;
-    cr_assert_eq(srr_wf_risk(g_st, "approve", "SRR-2", &r, NULL, &err), SRR_OK, "%s", err.msg);
+    cr_assert_eq(srr_wf_risk(g_h.st, "approve", "SRR-2", &r, NULL, &err), SRR_OK, "%s", err.msg);
     r.review_in_s = DAY;
     r.note = "cheaper to watch than to fix";
-    cr_assert_eq(srr_wf_risk(g_st, "accept", "SRR-2", &r, NULL, &err), SRR_OK, "%s", err.msg);
-    pass_at(now); /* the digest; no reminder (nothing 2 days old), no review yet */
+    cr_assert_eq(srr_wf_risk(g_h.st, "accept", "SRR-2", &r, NULL, &err), SRR_OK, "%s", err.msg);
+    sh_pass_at(&g_h, now); /* the digest; no reminder (nothing 2 days old), no review yet */
     cr_assert_eq(nmsgs(), 1, "%zu", nmsgs());
     /* Three days later: SRR-2's review has come; SRR-1 and BL-1 have waited 3 days. */
-    pass_at(now + 3 * DAY);
+    sh_pass_at(&g_h, now + 3 * DAY);
     cr_assert_eq(nmsgs(), 3, "%zu", nmsgs());
     {
         int review = 0, remind = 0;
@@ -344,9 +286,9 @@ Test(slack_sink, reviews_due_and_the_weekly_reminder)
     cr_assert(msg_has(2, "suggested owner: alice") || msg_has(2, "suggested owner: bob"),
               "a suggested owner from the team");
     /* A day later: nothing again; a week after the reminder: the next one. */
-    pass_at(now + 4 * DAY + 2 * 3600);
+    sh_pass_at(&g_h, now + 4 * DAY + 2 * 3600);
     cr_assert_eq(nmsgs(), 3, "%zu", nmsgs());
-    pass_at(now + 10 * DAY + 4 * 3600);
+    sh_pass_at(&g_h, now + 10 * DAY + 4 * 3600);
     cr_assert_eq(nmsgs(), 4, "%zu", nmsgs());
     cr_assert(msg_has(3, "Waiting 10 days"));
     cr_assert(!msg_has(3, "SRR-2"), "told once per review date");

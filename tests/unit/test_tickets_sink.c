@@ -22,21 +22,19 @@
 #include "github_api.h"
 #include "outbox.h"
 #include "outbox_store.h"
+#include "sink_harness.h"
 #include "store.h"
 #include "store_fixtures.h"
 #include "testutil.h"
 #include "workflow.h"
 
-static char *g_dir;
+static sink_harness g_h;
 static fake_github *g_fg;
 static fake_jira *g_fj;
-static srr_config *g_cfg;
-static srr_store *g_st;
-static srr_sync *g_sync;
 
 static void setup(void)
 {
-    g_dir = tu_mkdtemp();
+    sh_open(&g_h);
     g_fg = fake_github_start();
     g_fj = fake_jira_start();
     cr_assert(g_fg && g_fj);
@@ -46,14 +44,9 @@ static void setup(void)
 
 static void teardown(void)
 {
-    srr_sync_close(&g_sync);
-    srr_store_close(&g_st);
-    srr_config_destroy(g_cfg);
-    g_cfg = NULL;
+    sh_close(&g_h);
     fake_github_stop(&g_fg);
     fake_jira_stop(&g_fj);
-    tu_rmdir_r(g_dir);
-    free(g_dir);
 }
 
 TestSuite(tickets_sink, .init = setup, .fini = teardown, .timeout = 120);
@@ -64,17 +57,9 @@ static void load(const char *tracker_yaml)
                               "sync:\n  interval: 1s\n  max_backoff: 2s\n"
                               "tickets:\n  poll_every: 1s\n"
                               "  people:\n    alice: alice-gh\n    dora: dora-account\n%s",
-                              g_dir, tracker_yaml);
-    srr_error err = {0};
-    srr_sync_close(&g_sync);
-    srr_config_destroy(g_cfg);
-    g_cfg = NULL;
-    cr_assert_eq(srr_config_parse("t.yaml", yaml, strlen(yaml), &g_cfg, &err), SRR_OK, "%s",
-                 err.msg);
+                              g_h.dir, tracker_yaml);
+    sh_load(&g_h, yaml, 1);
     free(yaml);
-    if (!g_st)
-        cr_assert_eq(srr_store_open(g_cfg->store.path, &g_st, &err), SRR_OK, "%s", err.msg);
-    cr_assert_eq(srr_sync_open(g_cfg, NULL, 1, &g_sync, &err), SRR_OK, "%s", err.msg);
 }
 
 /* GitHub, with `labels` (a YAML list) when given. */
@@ -99,12 +84,7 @@ static void configure_jira(void)
 
 static void backlog(const char *cand, const char *fp)
 {
-    srr_candidate c;
-    srr_error err = {0};
-    int64_t now = srr_now();
-    sf_candidate(&c, cand, fp, SRR_ACTION_BACKLOG, SRR_STATUS_FIRING, now);
-    cr_assert_eq(srr_store_apply(g_st, &c, 1, now, NULL, &err), SRR_OK, "%s", err.msg);
-    srr_candidate_clear(&c);
+    sh_apply(&g_h, cand, fp, SRR_ACTION_BACKLOG, srr_now(), NULL);
 }
 
 /* `srr backlog VERB ID` (accept with --ticket unless link is given). */
@@ -117,47 +97,17 @@ static srr_rc wf(const char *verb, const char *id, const char *link)
     r.now = srr_now();
     r.link = link;
     r.ticket = strcmp(verb, "accept") == 0 && !link;
-    return srr_wf_backlog(g_st, verb, id, &r, NULL, &err);
+    return srr_wf_backlog(g_h.st, verb, id, &r, NULL, &err);
 }
 
-static srr_sync_stats pass_at(int64_t now)
-{
-    srr_sync_stats st;
-    srr_error err = {0};
-    int more = 0;
-    memset(&st, 0, sizeof(st));
-    cr_assert_eq(srr_sync_pass(g_sync, g_st, now, &st, &more, &err), SRR_OK, "%s", err.msg);
-    return st;
-}
-
-static void wait_ms(long ms)
-{
-    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-    nanosleep(&ts, NULL);
-}
-
-#define PASS_UNTIL(cond)                                                                           \
-    do {                                                                                           \
-        int tries_;                                                                                \
-        for (tries_ = 0; tries_ < 100 && !(cond); tries_++) {                                      \
-            pass_at(srr_now() + tries_ * 10);                                                      \
-            if (!(cond))                                                                           \
-                wait_ms(200);                                                                      \
-        }                                                                                          \
-        cr_assert(cond, "not reached after %d passes: %s", tries_, #cond);                         \
-    } while (0)
-
-static long long q(const char *sql)
-{
-    return sf_query_int(g_cfg->store.path, sql);
-}
+#define PASS_UNTIL(cond) SH_PASS_UNTIL(&g_h, cond, 100)
 
 /* The item's status is `want`. */
 static int status_is(int id, const char *want)
 {
     char *sql =
         srr_asprintf("SELECT count(*) FROM backlog WHERE id = %d AND status = '%s'", id, want);
-    long long n = q(sql);
+    long long n = sh_q(&g_h, sql);
     free(sql);
     return n == 1;
 }
@@ -187,7 +137,7 @@ Test(tickets_sink, an_accepted_item_gets_one_ticket_linked_back)
     backlog("b3", "fp-cert");
     cr_assert_eq(wf("accept", "BL-1", NULL), SRR_OK);
     cr_assert_eq(wf("accept", "BL-3", "https://tracker.example/OPS-3"), SRR_OK); /* by hand */
-    pass_at(srr_now());
+    sh_pass_at(&g_h, srr_now());
     cr_assert_eq(fake_github_issues(g_fg), 1, "only the item accepted for a ticket");
     cr_assert(gh_field_is(1, "title", "memory growth on fp-disk (BL-1)"));
     cr_assert(gh_field_has(1, "body", "because the test says so"), "why srr drafted it");
@@ -197,17 +147,19 @@ Test(tickets_sink, an_accepted_item_gets_one_ticket_linked_back)
     cr_assert_eq(fake_github_unversioned(g_fg), 0, "every request carried the API version");
     url = srr_asprintf("SELECT count(*) FROM backlog WHERE id = 1 AND ticket_link LIKE "
                        "'%%/" FAKE_GITHUB_REPO "/issues/1'");
-    cr_assert_eq(q(url), 1, "the issue's URL is the item's link");
+    cr_assert_eq(sh_q(&g_h, url), 1, "the issue's URL is the item's link");
     free(url);
-    cr_assert_eq(q("SELECT count(*) FROM audit WHERE record_kind = 'backlog' AND record_id = 1"
-                   " AND action = 'link' AND actor = 'srr-tickets'"),
+    cr_assert_eq(sh_q(&g_h,
+                      "SELECT count(*) FROM audit WHERE record_kind = 'backlog' AND record_id = 1"
+                      " AND action = 'link' AND actor = 'srr-tickets'"),
                  1);
     /* The link's audit makes it due again: no second ticket. */
-    pass_at(srr_now() + 5);
-    pass_at(srr_now() + 10);
+    sh_pass_at(&g_h, srr_now() + 5);
+    sh_pass_at(&g_h, srr_now() + 10);
     cr_assert_eq(fake_github_issues(g_fg), 1);
-    cr_assert_eq(q("SELECT count(*) FROM sync_state WHERE sink = 'tickets' AND remote_id = '1'"),
-                 1);
+    cr_assert_eq(
+        sh_q(&g_h, "SELECT count(*) FROM sync_state WHERE sink = 'tickets' AND remote_id = '1'"),
+        1);
 }
 
 Test(tickets_sink, a_crash_between_create_and_mark_makes_no_second_ticket)
@@ -223,8 +175,8 @@ Test(tickets_sink, a_crash_between_create_and_mark_makes_no_second_ticket)
     backlog("b1", "fp-disk");
     cr_assert_eq(wf("accept", "BL-1", NULL), SRR_OK);
     /* srr noted the create, GitHub made the issue, srr died before the mark. */
-    cr_assert_eq(srr_outbox_begin_create(g_st, "tickets", "backlog", 1, srr_now(), &err), SRR_OK);
-    cr_assert_eq(srr_outbox_record(g_st, "backlog", 1, 8, &rec, &err), SRR_OK);
+    cr_assert_eq(srr_outbox_begin_create(g_h.st, "tickets", "backlog", 1, srr_now(), &err), SRR_OK);
+    cr_assert_eq(srr_outbox_record(g_h.st, "backlog", 1, 8, &rec, &err), SRR_OK);
     memset(&o, 0, sizeof(o));
     o.api_url = fake_github_url(g_fg);
     o.token = FAKE_GITHUB_TOKEN;
@@ -238,10 +190,11 @@ Test(tickets_sink, a_crash_between_create_and_mark_makes_no_second_ticket)
     srr_github_destroy(&gh);
     free(body);
     json_decref(rec);
-    pass_at(srr_now());
+    sh_pass_at(&g_h, srr_now());
     cr_assert_eq(fake_github_issues(g_fg), 1, "found, not made again");
-    cr_assert_eq(q("SELECT count(*) FROM backlog WHERE id = 1 AND ticket_link LIKE '%/issues/1'"),
-                 1);
+    cr_assert_eq(
+        sh_q(&g_h, "SELECT count(*) FROM backlog WHERE id = 1 AND ticket_link LIKE '%/issues/1'"),
+        1);
 }
 
 Test(tickets_sink, closed_in_the_tracker_is_done_reopened_is_accepted)
@@ -252,25 +205,28 @@ Test(tickets_sink, closed_in_the_tracker_is_done_reopened_is_accepted)
     cr_assert_eq(wf("accept", "BL-1", NULL), SRR_OK);
     cr_assert_eq(wf("accept", "BL-2", NULL), SRR_OK);
     PASS_UNTIL(fake_github_issues(g_fg) == 2 &&
-               q("SELECT count(*) FROM backlog WHERE ticket_link IS NOT NULL") == 2);
+               sh_q(&g_h, "SELECT count(*) FROM backlog WHERE ticket_link IS NOT NULL") == 2);
     fake_github_person_close(g_fg, 1, "alice-gh", "completed");
     fake_github_person_close(g_fg, 2, "carol-gh", "not_planned");
     PASS_UNTIL(status_is(1, "done") && status_is(2, "rejected"));
-    cr_assert_eq(q("SELECT count(*) FROM audit WHERE record_kind = 'backlog' AND record_id = 1"
-                   " AND action = 'done' AND actor = 'alice'"),
+    cr_assert_eq(sh_q(&g_h,
+                      "SELECT count(*) FROM audit WHERE record_kind = 'backlog' AND record_id = 1"
+                      " AND action = 'done' AND actor = 'alice'"),
                  1, "audited with the tracker's user, mapped through tickets.people");
-    cr_assert_eq(q("SELECT count(*) FROM audit WHERE record_kind = 'backlog' AND record_id = 2"
-                   " AND action = 'reject' AND actor = 'github:carol-gh'"),
+    cr_assert_eq(sh_q(&g_h,
+                      "SELECT count(*) FROM audit WHERE record_kind = 'backlog' AND record_id = 2"
+                      " AND action = 'reject' AND actor = 'github:carol-gh'"),
                  1, "an unmapped user keeps the tracker's name");
     fake_github_person_reopen(g_fg, 1, "alice-gh");
     PASS_UNTIL(status_is(1, "accepted"));
-    cr_assert_eq(q("SELECT count(*) FROM audit WHERE record_kind = 'backlog' AND record_id = 1"
-                   " AND action = 'reopen' AND actor = 'alice'"),
+    cr_assert_eq(sh_q(&g_h,
+                      "SELECT count(*) FROM audit WHERE record_kind = 'backlog' AND record_id = 1"
+                      " AND action = 'reopen' AND actor = 'alice'"),
                  1);
     /* Done in srr: the ticket is closed there. */
     cr_assert_eq(wf("done", "BL-1", NULL), SRR_OK);
     PASS_UNTIL(gh_field_is(1, "state", "closed"));
-    pass_at(srr_now() + 60);
+    sh_pass_at(&g_h, srr_now() + 60);
     cr_assert(status_is(1, "done"), "its own close does not come back as a change");
     cr_assert_eq(fake_github_issues(g_fg), 2);
 }
@@ -284,9 +240,9 @@ Test(tickets_sink, an_outage_delays_and_loses_nothing)
     backlog("b2", "fp-queue");
     cr_assert_eq(wf("accept", "BL-1", NULL), SRR_OK);
     fake_http_set_outage(fake_github_http(g_fg), 503, "{\"message\":\"Service Unavailable\"}", 0);
-    srr_sync_stats s = pass_at(srr_now());
+    srr_sync_stats s = sh_pass_at(&g_h, srr_now());
     cr_assert_eq(s.delivered, 0);
-    cr_assert_eq(srr_sync_status(g_sync, g_st, &st, &err), SRR_OK);
+    cr_assert_eq(srr_sync_status(g_h.sync, g_h.st, &st, &err), SRR_OK);
     {
         const json_t *one = json_array_get(json_object_get(st, "sinks"), 0);
         const char *last = json_string_value(json_object_get(one, "last_error"));
@@ -296,7 +252,7 @@ Test(tickets_sink, an_outage_delays_and_loses_nothing)
     json_decref(st);
     cr_assert_eq(wf("accept", "BL-2", NULL), SRR_OK); /* meanwhile */
     fake_http_set_outage(fake_github_http(g_fg), 0, NULL, 0);
-    PASS_UNTIL(q("SELECT count(*) FROM backlog WHERE ticket_link IS NOT NULL") == 2);
+    PASS_UNTIL(sh_q(&g_h, "SELECT count(*) FROM backlog WHERE ticket_link IS NOT NULL") == 2);
     cr_assert_eq(fake_github_issues(g_fg), 2, "each once");
 }
 
@@ -330,9 +286,9 @@ Test(tickets_sink, a_refused_ticket_is_parked_then_made_after_the_fix)
     configure_github("[srr, \"\"]"); /* GitHub refuses an empty label: 422 */
     backlog("b1", "fp-disk");
     cr_assert_eq(wf("accept", "BL-1", NULL), SRR_OK);
-    srr_sync_stats s = pass_at(srr_now());
+    srr_sync_stats s = sh_pass_at(&g_h, srr_now());
     cr_assert_eq(s.parked, 1);
-    cr_assert_eq(srr_sync_status(g_sync, g_st, &st, &err), SRR_OK);
+    cr_assert_eq(srr_sync_status(g_h.sync, g_h.st, &st, &err), SRR_OK);
     parked = json_object_get(json_array_get(json_object_get(st, "sinks"), 0), "parked");
     cr_assert_eq(json_array_size(parked), 1);
     cr_assert(
@@ -350,7 +306,7 @@ Test(tickets_sink, jira_ticket_with_its_label_done_by_a_person)
     configure_jira();
     backlog("b1", "fp-disk");
     cr_assert_eq(wf("accept", "BL-1", NULL), SRR_OK);
-    pass_at(srr_now());
+    sh_pass_at(&g_h, srr_now());
     cr_assert_eq(fake_jira_issues(g_fj), 1);
     labels = fake_jira_issue_field(g_fj, FAKE_JIRA_PROJECT "-1", "labels");
     summary = fake_jira_issue_field(g_fj, FAKE_JIRA_PROJECT "-1", "summary");
@@ -358,13 +314,14 @@ Test(tickets_sink, jira_ticket_with_its_label_done_by_a_person)
     cr_assert_str_eq(summary, "memory growth on fp-disk (BL-1)");
     free(labels);
     free(summary);
-    cr_assert_eq(q("SELECT count(*) FROM backlog WHERE id = 1 AND ticket_link LIKE "
-                   "'%/browse/" FAKE_JIRA_PROJECT "-1'"),
+    cr_assert_eq(sh_q(&g_h, "SELECT count(*) FROM backlog WHERE id = 1 AND ticket_link LIKE "
+                            "'%/browse/" FAKE_JIRA_PROJECT "-1'"),
                  1);
     fake_jira_person_transition(g_fj, FAKE_JIRA_PROJECT "-1", "Done", "Dora", "dora-account");
     PASS_UNTIL(status_is(1, "done"));
-    cr_assert_eq(q("SELECT count(*) FROM audit WHERE record_kind = 'backlog' AND action = 'done'"
-                   " AND actor = 'dora'"),
+    cr_assert_eq(sh_q(&g_h,
+                      "SELECT count(*) FROM audit WHERE record_kind = 'backlog' AND action = 'done'"
+                      " AND actor = 'dora'"),
                  1);
     cr_assert_eq(fake_jira_issues(g_fj), 1);
 }
