@@ -6,6 +6,7 @@
 
 #include <criterion/criterion.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -100,4 +101,38 @@ void tu_run_free(tu_run *r)
     free(r->out);
     free(r->err);
     r->out = r->err = NULL;
+}
+
+void tu_srr_args(tu_run *r, const char *bin, const char *const *args, const char *cfg,
+                 const char *const *env, const char *cwd)
+{
+    const char *argv[TU_SRR_MAX_ARGS + 4];
+    size_t n = 0;
+    argv[n++] = bin;
+    for (size_t i = 0; args[i]; i++) {
+        cr_assert(i < TU_SRR_MAX_ARGS, "more than %d arguments for srr", TU_SRR_MAX_ARGS);
+        argv[n++] = args[i];
+    }
+    if (cfg) {
+        argv[n++] = "-c";
+        argv[n++] = cfg;
+    }
+    argv[n] = NULL;
+    tu_exec(argv, env, cwd, r);
+}
+
+void tu_srr(tu_run *r, const char *bin, const char *const *env, const char *cfg, const char *cwd,
+            const char *a0, ...)
+{
+    const char *args[TU_SRR_MAX_ARGS + 1];
+    size_t n = 0;
+    va_list ap;
+    args[n++] = a0;
+    va_start(ap, a0);
+    while ((args[n] = va_arg(ap, const char *)) != NULL) {
+        cr_assert(n < TU_SRR_MAX_ARGS, "more than %d arguments for srr", TU_SRR_MAX_ARGS);
+        n++;
+    }
+    va_end(ap);
+    tu_srr_args(r, bin, args, cfg, env, cwd);
 }

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0
  *
  * testutil.h - small helpers shared by the test suites: temporary
- * directories, running the srr binary and capturing what it prints.
+ * directories, running the srr binary and capturing what it prints. The
+ * binary's path is the test's (SRR_BIN, defined for the test executables
+ * only), so the suites pass it in.
  */
 #ifndef SRR_TESTUTIL_H
 #define SRR_TESTUTIL_H
@@ -28,5 +30,17 @@ typedef struct tu_run {
  * (NULL = current). Fills *r; free with tu_run_free. */
 void tu_exec(const char *const *argv, const char *const *env, const char *cwd, tu_run *r);
 void tu_run_free(tu_run *r);
+
+/* Most arguments tu_srr_args and tu_srr take (besides "-c cfg"). */
+#define TU_SRR_MAX_ARGS 28
+
+/* Runs the srr binary at `bin` with `args` (NULL terminated, at most
+ * TU_SRR_MAX_ARGS: more aborts the test) followed by "-c cfg" when `cfg` is
+ * not NULL; env and cwd as for tu_exec. Fills *r; free with tu_run_free. */
+void tu_srr_args(tu_run *r, const char *bin, const char *const *args, const char *cfg,
+                 const char *const *env, const char *cwd);
+/* The same with the arguments listed after `a0`, ended by NULL. */
+void tu_srr(tu_run *r, const char *bin, const char *const *env, const char *cfg, const char *cwd,
+            const char *a0, ...) __attribute__((sentinel));
 
 #endif

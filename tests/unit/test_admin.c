@@ -43,13 +43,7 @@ static void teardown(void)
 
 static void run(tu_run *r, const char *const *args, const char *const *env)
 {
-    const char *argv[16];
-    size_t n = 0;
-    argv[n++] = SRR_BIN;
-    for (size_t i = 0; args[i]; i++)
-        argv[n++] = args[i];
-    argv[n] = NULL;
-    tu_exec(argv, env, dir, r);
+    tu_srr_args(r, SRR_BIN, args, NULL, env, dir);
 }
 
 static char *config(const char *store_path, const char *spool)

@@ -13,7 +13,6 @@
  */
 #include <criterion/criterion.h>
 #include <jansson.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,23 +28,8 @@ static char *g_dir;
 static char *g_cfg;
 
 /* Runs srr with the arguments (NULL terminated) and -c g_cfg, in g_dir. */
-static void srr(tu_run *r, const char *a0, ...)
-{
-    const char *argv[32];
-    const char *env[] = {"SRR_USER=alice", NULL};
-    va_list ap;
-    int n = 0;
-    argv[n++] = SRR_BIN;
-    argv[n++] = a0;
-    va_start(ap, a0);
-    while (n < 29 && (argv[n] = va_arg(ap, const char *)) != NULL)
-        n++;
-    va_end(ap);
-    argv[n++] = "-c";
-    argv[n++] = g_cfg;
-    argv[n] = NULL;
-    tu_exec(argv, env, g_dir, r);
-}
+#define SRR(r, ...)                                                                                \
+    tu_srr((r), SRR_BIN, (const char *const[]){"SRR_USER=alice", NULL}, g_cfg, g_dir, __VA_ARGS__)
 
 /* The demo config with a policy that drafts risks (labelled) and backlog
  * items, and a team; the demo week swept into its store. */
@@ -79,12 +63,12 @@ static void setup(void)
     g_cfg = tu_write_file(g_dir, "srr.yaml", cfg);
     free(cfg);
     path = srr_asprintf("%s/examples/demo-week", SRR_SOURCE_DIR);
-    srr(&r, "sweep", "--replay", path, NULL);
+    SRR(&r, "sweep", "--replay", path, NULL);
     free(path);
     cr_assert_eq(r.status, 0, "sweep: %s", r.err);
     tu_run_free(&r);
     /* SRR-1 open (assigned to dave, not a member), the others drafts. */
-    srr(&r, "risks", "approve", "SRR-1", "--assign", "carol", NULL);
+    SRR(&r, "risks", "approve", "SRR-1", "--assign", "carol", NULL);
     cr_assert_eq(r.status, 0, "approve: %s%s", r.out, r.err);
     tu_run_free(&r);
     /* For the path completion: one directory and one file. */

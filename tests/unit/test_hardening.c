@@ -45,14 +45,8 @@ TestSuite(hardening, .init = setup, .fini = teardown, .timeout = 60);
 
 static void run(tu_run *r, const char *const *args)
 {
-    const char *argv[16];
     const char *env[] = {"SRR_NOW=1795392000", "SRR_WEBHOOK_TOKEN=", "SRR_WEBHOOK_PASSWORD=", NULL};
-    size_t n = 0;
-    argv[n++] = SRR_BIN;
-    for (size_t i = 0; args[i]; i++)
-        argv[n++] = args[i];
-    argv[n] = NULL;
-    tu_exec(argv, env, dir, r);
+    tu_srr_args(r, SRR_BIN, args, NULL, env, dir);
 }
 
 /* Runs args expecting exit 2 and every `want` string on stderr. */

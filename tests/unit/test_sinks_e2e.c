@@ -12,7 +12,6 @@
  * refused.
  */
 #include <criterion/criterion.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -90,28 +89,18 @@ static void write_config(int sinks)
     free(yaml);
 }
 
-static void srr(tu_run *r, const char *a0, ...)
-{
-    const char *argv[32];
-    const char *env[] = {"SRR_USER=alice", "GITHUB_TOKEN=" FAKE_GITHUB_TOKEN, g_hook_env, NULL};
-    va_list ap;
-    int n = 0;
-    argv[n++] = SRR_BIN;
-    argv[n++] = a0;
-    va_start(ap, a0);
-    while (n < 28 && (argv[n] = va_arg(ap, const char *)) != NULL)
-        n++;
-    va_end(ap);
-    argv[n++] = "-c";
-    argv[n++] = g_cfg;
-    argv[n] = NULL;
-    tu_exec(argv, env, g_dir, r);
-}
+/* Runs srr with the arguments (NULL terminated) and -c g_cfg, in g_dir, as
+ * alice with the GitHub token and the Slack hook. */
+#define SRR(r, ...)                                                                                \
+    tu_srr((r), SRR_BIN,                                                                           \
+           (const char *const[]){"SRR_USER=alice", "GITHUB_TOKEN=" FAKE_GITHUB_TOKEN, g_hook_env,  \
+                                 NULL},                                                            \
+           g_cfg, g_dir, __VA_ARGS__)
 
 static void ok(const char *a0, const char *a1, const char *a2, const char *a3)
 {
     tu_run r;
-    srr(&r, a0, a1, a2, a3, NULL);
+    SRR(&r, a0, a1, a2, a3, NULL);
     cr_assert_eq(r.status, 0, "srr %s %s: %s%s", a0, a1 ? a1 : "", r.out, r.err);
     tu_run_free(&r);
 }
@@ -188,7 +177,7 @@ Test(sinks_e2e, the_demo_week_reaches_slack_github_and_the_sheet)
     cr_assert_eq(q("SELECT count(*) FROM risks WHERE id = 1 AND status = 'open'"), 1);
     cr_assert(cell_has("BL-1", 3, "done"), "the sheet follows the tracker");
 
-    srr(&r, "sync", "status", NULL);
+    SRR(&r, "sync", "status", NULL);
     cr_assert_eq(r.status, 0, "%s%s", r.out, r.err);
     cr_assert(strstr(r.out, "slack: ") && strstr(r.out, "tickets: ") && strstr(r.out, "sheets: "),
               "%s", r.out);
@@ -208,7 +197,7 @@ Test(sinks_e2e, the_demo_week_reaches_slack_github_and_the_sheet)
         free(path);
         free(week2);
     }
-    srr(&r, "config", "reference", NULL);
+    SRR(&r, "config", "reference", NULL);
     cr_assert(strstr(r.out, "| `slack.webhook_url_env` |") && strstr(r.out, "| `github.repo` |") &&
                   strstr(r.out, "| `jira.project` |") && strstr(r.out, "| `tickets.auto` |") &&
                   strstr(r.out, "| `sheets.spreadsheet_id` |"),
@@ -224,7 +213,7 @@ Test(sinks_e2e, a_ticket_needs_a_tracker_and_a_bad_section_is_named)
     write_config(0);
     ok("sweep", "--replay", week, NULL);
     free(week);
-    srr(&r, "backlog", "accept", "BL-1", "--ticket", NULL);
+    SRR(&r, "backlog", "accept", "BL-1", "--ticket", NULL);
     cr_assert_eq(r.status, 2, "%s%s", r.out, r.err);
     cr_assert(strstr(r.err, "--ticket needs a tracker"), "%s", r.err);
     tu_run_free(&r);
@@ -235,7 +224,7 @@ Test(sinks_e2e, a_ticket_needs_a_tracker_and_a_bad_section_is_named)
     free(g_cfg);
     g_cfg = tu_write_file(g_dir, "srr.yaml", bad);
     free(bad);
-    srr(&r, "config", "check", NULL);
+    SRR(&r, "config", "check", NULL);
     cr_assert_eq(r.status, 2, "%s%s", r.out, r.err);
     cr_assert(strstr(r.err, "github.repo: expected owner/name"), "%s", r.err);
     tu_run_free(&r);

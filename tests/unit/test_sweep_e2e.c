@@ -71,13 +71,8 @@ static char *write_config(void)
 
 static void run_srr(tu_run *r, const char *const *args, const char *const *extra_env)
 {
-    const char *argv[16];
     const char *env[16];
-    size_t n = 0, e = 0;
-    argv[n++] = SRR_BIN;
-    for (size_t i = 0; args[i]; i++)
-        argv[n++] = args[i];
-    argv[n] = NULL;
+    size_t e = 0;
     env[e++] = "SRR_NOW=" WEEK_END "";
     env[e++] = "DD_API_KEY=test-api-key";
     env[e++] = "DD_APP_KEY=test-app-key";
@@ -86,7 +81,7 @@ static void run_srr(tu_run *r, const char *const *args, const char *const *extra
     for (size_t i = 0; extra_env && extra_env[i]; i++)
         env[e++] = extra_env[i];
     env[e] = NULL;
-    tu_exec(argv, env, dir, r);
+    tu_srr_args(r, SRR_BIN, args, NULL, env, dir);
 }
 
 static json_t *list(const char *what, const char *cfg)

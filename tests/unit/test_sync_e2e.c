@@ -15,7 +15,6 @@
 #include <fcntl.h>
 #include <jansson.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -66,23 +65,12 @@ static void write_config(const char *api_url, const char *extra)
     free(yaml);
 }
 
-static void srr(tu_run *r, const char *a0, ...)
-{
-    const char *argv[32];
-    const char *env[] = {"SRR_USER=dana", "NOTION_TOKEN=" FAKE_NOTION_TOKEN, NULL};
-    va_list ap;
-    int n = 0;
-    argv[n++] = SRR_BIN;
-    argv[n++] = a0;
-    va_start(ap, a0);
-    while (n < 28 && (argv[n] = va_arg(ap, const char *)) != NULL)
-        n++;
-    va_end(ap);
-    argv[n++] = "-c";
-    argv[n++] = g_cfg;
-    argv[n] = NULL;
-    tu_exec(argv, env, g_dir, r);
-}
+/* Runs srr with the arguments (NULL terminated) and -c g_cfg, in g_dir, as
+ * dana with the Notion token. */
+#define SRR(r, ...)                                                                                \
+    tu_srr((r), SRR_BIN,                                                                           \
+           (const char *const[]){"SRR_USER=dana", "NOTION_TOKEN=" FAKE_NOTION_TOKEN, NULL}, g_cfg, \
+           g_dir, __VA_ARGS__)
 
 static long long q(const char *sql)
 {
@@ -97,9 +85,9 @@ static void sweep_demo(int drain)
     tu_run r;
     char *week = srr_asprintf("%s/examples/demo-week", SRR_SOURCE_DIR);
     if (drain)
-        srr(&r, "sweep", "--replay", week, NULL);
+        SRR(&r, "sweep", "--replay", week, NULL);
     else
-        srr(&r, "sweep", "--replay", week, "--no-drain", NULL);
+        SRR(&r, "sweep", "--replay", week, "--no-drain", NULL);
     cr_assert_eq(r.status, 0, "%s%s", r.out, r.err);
     tu_run_free(&r);
     free(week);
@@ -108,7 +96,7 @@ static void sweep_demo(int drain)
 static void notion_setup(void)
 {
     tu_run r;
-    srr(&r, "notion", "setup", NULL);
+    SRR(&r, "notion", "setup", NULL);
     cr_assert_eq(r.status, 0, "%s%s", r.out, r.err);
     cr_assert(strstr(r.out, "added:\n  ID (rich_text)"), "%s", r.out);
     tu_run_free(&r);
@@ -125,7 +113,7 @@ Test(sync_e2e, the_demo_week_is_mirrored)
     write_config(fake_notion_url(g_fn), NULL);
     sweep_demo(1);
     notion_setup();
-    srr(&r, "sync", "--once", NULL);
+    SRR(&r, "sync", "--once", NULL);
     cr_assert_eq(r.status, 0, "%s%s", r.out, r.err);
     tu_run_free(&r);
     records = q("SELECT (SELECT count(*) FROM risks) + (SELECT count(*) FROM backlog)"
@@ -153,13 +141,13 @@ Test(sync_e2e, the_demo_week_is_mirrored)
     }
     json_decref(pages);
     cr_assert_eq(fake_notion_rejected(g_fn), 0, "%s", fake_notion_last_rejection(g_fn));
-    srr(&r, "sync", "status", NULL);
+    SRR(&r, "sync", "status", NULL);
     cr_assert(strstr(r.out, "notion: "), "%s", r.out);
     cr_assert(strstr(r.out, " 0 pending, 0 waiting for a retry, 0 parked"), "%s", r.out);
     tu_run_free(&r);
     /* A second sync creates nothing. */
     fake_notion_reset_counters(g_fn);
-    srr(&r, "sync", "--once", NULL);
+    SRR(&r, "sync", "--once", NULL);
     cr_assert_eq(r.status, 0, "%s%s", r.out, r.err);
     tu_run_free(&r);
     cr_assert_eq(fake_notion_count(g_fn, "POST /v1/pages"), 0);
@@ -178,13 +166,13 @@ Test(sync_e2e, drain_once_syncs_after_it_drains_unless_no_sync)
     write_config(fake_notion_url(g_fn), NULL);
     notion_setup();
     sweep_demo(0);
-    srr(&r, "drain", "--once", "--no-sync", NULL);
+    SRR(&r, "drain", "--once", "--no-sync", NULL);
     cr_assert_eq(r.status, 0, "%s%s", r.out, r.err);
     tu_run_free(&r);
     pages = fake_notion_pages(g_fn);
     cr_assert_eq(json_array_size(pages), 0);
     json_decref(pages);
-    srr(&r, "drain", "--once", NULL);
+    SRR(&r, "drain", "--once", NULL);
     cr_assert_eq(r.status, 0, "%s%s", r.out, r.err);
     cr_assert(strstr(r.out, "record(s) delivered"), "%s", r.out);
     tu_run_free(&r);
@@ -252,7 +240,7 @@ Test(sync_e2e, sigkill_between_a_create_and_its_mark_leaves_one_page)
     json_decref(pages);
     cr_assert_eq(q("SELECT count(*) FROM sync_state WHERE creating = 1 AND remote_id IS NULL"), 1);
     /* Run again: the page is found by srr's ID, not created twice. */
-    srr(&r, "sync", "--once", NULL);
+    SRR(&r, "sync", "--once", NULL);
     cr_assert_eq(r.status, 0, "%s%s", r.out, r.err);
     tu_run_free(&r);
     pages = fake_notion_pages(g_fn);
@@ -277,7 +265,7 @@ Test(sync_e2e, the_token_is_never_printed)
     write_config(fake_notion_url(g_fn), NULL);
     sweep_demo(1);
     notion_setup();
-    srr(&r, "sync", "--once", "--log-level", "debug", NULL);
+    SRR(&r, "sync", "--once", "--log-level", "debug", NULL);
     cr_assert_eq(r.status, 0, "%s%s", r.out, r.err);
     cr_assert(strstr(r.err, "notion: POST /v1/pages"), "debug shows the requests: %s", r.err);
     cr_assert_null(strstr(r.err, FAKE_NOTION_TOKEN));
@@ -319,7 +307,7 @@ Test(sync_e2e, tls_is_verified_and_clear_text_refused)
     g_fn = fake_notion_start_tls(cert, key);
     cr_assert_not_null(g_fn);
     write_config(fake_notion_url(g_fn), NULL);
-    srr(&r, "notion", "setup", NULL);
+    SRR(&r, "notion", "setup", NULL);
     cr_assert_neq(r.status, 0, "%s%s", r.out, r.err);
     cr_assert(strstr(r.err, "certificate") || strstr(r.err, "SSL"), "%s", r.err);
     tu_run_free(&r);
@@ -329,7 +317,7 @@ Test(sync_e2e, tls_is_verified_and_clear_text_refused)
     free(key);
     /* http:// is for loopback test servers only. */
     write_config("http://notion.example.com", NULL);
-    srr(&r, "sync", "--once", NULL);
+    SRR(&r, "sync", "--once", NULL);
     cr_assert_eq(r.status, 2, "%s%s", r.out, r.err);
     cr_assert(strstr(r.err, "must be https"), "%s", r.err);
     tu_run_free(&r);

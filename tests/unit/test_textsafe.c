@@ -106,13 +106,7 @@ static void assert_inert(const char *what, const char *s)
 
 static void run(tu_run *r, const char *const *args)
 {
-    const char *argv[16];
-    size_t n = 0;
-    argv[n++] = SRR_BIN;
-    for (size_t i = 0; args[i]; i++)
-        argv[n++] = args[i];
-    argv[n] = NULL;
-    tu_exec(argv, NULL, dir, r);
+    tu_srr_args(r, SRR_BIN, args, NULL, NULL, dir);
     cr_assert_eq(r->status, 0, "%s: %s", args[0], r->err);
 }
 

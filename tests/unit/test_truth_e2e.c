@@ -73,12 +73,6 @@ static char *config(const char *datadog_extra, const char *sweep_extra, const ch
 
 static void srr(tu_run *r, long long now, const char *const *args)
 {
-    const char *argv[16];
-    size_t n = 0;
-    argv[n++] = SRR_BIN;
-    for (size_t i = 0; args[i]; i++)
-        argv[n++] = args[i];
-    argv[n] = NULL;
     char nowenv[64];
     snprintf(nowenv, sizeof nowenv, "SRR_NOW=%lld", now);
     const char *env[] = {nowenv,
@@ -88,7 +82,7 @@ static void srr(tu_run *r, long long now, const char *const *args)
                          "SRR_CONFIG=",
                          "SRR_TEST_TIME_SCALE=0.01",
                          NULL};
-    tu_exec(argv, env, dir, r);
+    tu_srr_args(r, SRR_BIN, args, NULL, env, dir);
 }
 
 static void sweep(tu_run *r, const char *cfg, long long now)

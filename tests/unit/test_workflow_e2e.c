@@ -17,7 +17,6 @@
  */
 #include <criterion/criterion.h>
 #include <jansson.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -102,24 +101,11 @@ static void write_config(int workflow)
  * week (window end 2026-11-23), so what counts up to today shows it. */
 #define E2E_NOW "SRR_NOW=1796644800"
 
-/* Runs srr with the given arguments (NULL terminated) as $SRR_USER dana. */
-static void srr(tu_run *r, const char *a0, ...)
-{
-    const char *argv[32];
-    const char *env[] = {"SRR_USER=dana", E2E_NOW, NULL};
-    va_list ap;
-    int n = 0;
-    argv[n++] = SRR_BIN;
-    argv[n++] = a0;
-    va_start(ap, a0);
-    while (n < 29 && (argv[n] = va_arg(ap, const char *)) != NULL)
-        n++;
-    va_end(ap);
-    argv[n++] = "-c";
-    argv[n++] = g_cfg;
-    argv[n] = NULL;
-    tu_exec(argv, env, g_dir, r);
-}
+/* Runs srr with the given arguments (NULL terminated) and -c g_cfg, in
+ * g_dir, as $SRR_USER dana. */
+#define SRR(r, ...)                                                                                \
+    tu_srr((r), SRR_BIN, (const char *const[]){"SRR_USER=dana", E2E_NOW, NULL}, g_cfg, g_dir,      \
+           __VA_ARGS__)
 
 /* The id of the risk whose title starts with `prefix` (static). */
 static const char *risk_id(const char *prefix)
@@ -128,7 +114,7 @@ static const char *risk_id(const char *prefix)
     tu_run r;
     json_t *arr;
     size_t i;
-    srr(&r, "risks", "list", "--format", "json", NULL);
+    SRR(&r, "risks", "list", "--format", "json", NULL);
     cr_assert_eq(r.status, 0, "%s", r.err);
     arr = json_loads(r.out, 0, NULL);
     cr_assert(json_is_array(arr), "%s", r.out);
@@ -148,7 +134,7 @@ static json_t *show(const char *id)
 {
     tu_run r;
     json_t *j;
-    srr(&r, "risks", "show", id, "--format", "json", NULL);
+    SRR(&r, "risks", "show", id, "--format", "json", NULL);
     cr_assert_eq(r.status, 0, "%s", r.err);
     j = json_loads(r.out, 0, NULL);
     cr_assert_not_null(j, "%s", r.out);
@@ -234,7 +220,7 @@ static json_t *review_json(const char *a1, const char *a2, const char *a3, const
 {
     tu_run r;
     json_t *j;
-    srr(&r, "review", "--format", "json", a1, a2, a3, a4, NULL);
+    SRR(&r, "review", "--format", "json", a1, a2, a3, a4, NULL);
     cr_assert_eq(r.status, 0, "%s", r.err);
     j = json_loads(r.out, 0, NULL);
     cr_assert_not_null(j, "%s", r.out);
@@ -263,7 +249,7 @@ Test(workflow_e2e, demo_week_approve_reject_merge_review_in_a_browser)
     write_config(1);
     {
         char *demo = srr_asprintf("%s/examples/demo-week", SRR_SOURCE_DIR);
-        srr(&r, "sweep", "--replay", demo, NULL);
+        SRR(&r, "sweep", "--replay", demo, NULL);
         cr_assert_eq(r.status, 0, "%s", r.err);
         cr_assert_not_null(strstr(r.out, "5 new draft risk(s)"), "%s", r.out);
         tu_run_free(&r);
@@ -275,15 +261,15 @@ Test(workflow_e2e, demo_week_approve_reject_merge_review_in_a_browser)
     snprintf(worker, sizeof(worker), "%s", risk_id("worker-memory"));
 
     /* Approve one draft with the suggested assignee. */
-    srr(&r, "risks", "assign", checkout, "--suggest", NULL);
+    SRR(&r, "risks", "assign", checkout, "--suggest", NULL);
     cr_assert_eq(r.status, 0, "%s", r.err);
     cr_assert_not_null(strstr(r.out, "suggested assignee for"), "%s", r.out);
     cr_assert_not_null(strstr(r.out, ": alice\n"), "%s", r.out);
     tu_run_free(&r);
-    srr(&r, "risks", "approve", checkout, "--suggest", "--assign", "bob", NULL);
+    SRR(&r, "risks", "approve", checkout, "--suggest", "--assign", "bob", NULL);
     cr_assert_eq(r.status, 2, "--suggest and --assign together are a usage error");
     tu_run_free(&r);
-    srr(&r, "risks", "approve", checkout, "--suggest", "--note", "customers see these", NULL);
+    SRR(&r, "risks", "approve", checkout, "--suggest", "--note", "customers see these", NULL);
     cr_assert_eq(r.status, 0, "%s", r.err);
     cr_assert_not_null(strstr(r.out, "status: draft → open"), "%s", r.out);
     cr_assert_not_null(strstr(r.out, "assignee: — → alice"), "%s", r.out);
@@ -295,19 +281,19 @@ Test(workflow_e2e, demo_week_approve_reject_merge_review_in_a_browser)
     json_decref(j);
 
     /* Reject one with a reason; approving it afterwards is refused. */
-    srr(&r, "risks", "reject", staging, NULL);
+    SRR(&r, "risks", "reject", staging, NULL);
     cr_assert_eq(r.status, 2, "reject without --reason must be a usage error");
     tu_run_free(&r);
-    srr(&r, "risks", "reject", staging, "--reason", "staging is not production", NULL);
+    SRR(&r, "risks", "reject", staging, "--reason", "staging is not production", NULL);
     cr_assert_eq(r.status, 0, "%s", r.err);
     tu_run_free(&r);
-    srr(&r, "risks", "approve", staging, NULL);
+    SRR(&r, "risks", "approve", staging, NULL);
     cr_assert_eq(r.status, 1);
     cr_assert_not_null(strstr(r.err, "it is rejected; allowed from rejected: reopen"), "%s", r.err);
     tu_run_free(&r);
 
     /* Merge two: the queue grows because the worker swaps. */
-    srr(&r, "risks", "merge", queue, "--into", worker, "--note",
+    SRR(&r, "risks", "merge", queue, "--into", worker, "--note",
         "queue grows when the worker swaps", NULL);
     cr_assert_eq(r.status, 0, "%s", r.err);
     tu_run_free(&r);
@@ -328,17 +314,17 @@ Test(workflow_e2e, demo_week_approve_reject_merge_review_in_a_browser)
     /* The worker risk goes on: approved with nobody assigned, it takes the
      * suggestion (its owner carol); people outside team.members are
      * refused, the members named; then log as someone else, set fields. */
-    srr(&r, "risks", "approve", worker, NULL);
+    SRR(&r, "risks", "approve", worker, NULL);
     cr_assert_eq(r.status, 0, "%s", r.err);
     cr_assert_not_null(strstr(r.out, "assignee: — → carol"), "%s", r.out);
     cr_assert_not_null(strstr(r.out, "assigned the suggested carol"), "%s", r.out);
     tu_run_free(&r);
-    srr(&r, "risks", "assign", worker, "zed", NULL);
+    SRR(&r, "risks", "assign", worker, "zed", NULL);
     cr_assert_eq(r.status, 2);
     cr_assert_not_null(strstr(r.err, "srr: zed is not in team.members (alice, bob, carol, dana, erin)"),
                        "%s", r.err);
     tu_run_free(&r);
-    srr(&r, "risks", "set", worker, "next=x", "--as", "zed", NULL);
+    SRR(&r, "risks", "set", worker, "next=x", "--as", "zed", NULL);
     cr_assert_eq(r.status, 2);
     cr_assert_not_null(strstr(r.err, "--as zed: not in team.members"), "%s", r.err);
     tu_run_free(&r);
@@ -351,25 +337,25 @@ Test(workflow_e2e, demo_week_approve_reject_merge_review_in_a_browser)
         cr_assert_not_null(strstr(r.err, "give --as NAME or set $SRR_USER"), "%s", r.err);
         tu_run_free(&r);
     }
-    srr(&r, "risks", "log", worker, "--countermeasure", "heap profiling on one host", "--as",
+    SRR(&r, "risks", "log", worker, "--countermeasure", "heap profiling on one host", "--as",
         "erin", NULL);
     cr_assert_eq(r.status, 0, "%s", r.err);
     cr_assert_not_null(strstr(r.out, "(by erin)"));
     cr_assert_not_null(strstr(r.out, "status: open → mitigating"), "%s", r.out);
     tu_run_free(&r);
-    srr(&r, "risks", "set", worker, "cause=invoice cache never evicts", "next=cap it",
+    SRR(&r, "risks", "set", worker, "cause=invoice cache never evicts", "next=cap it",
         "backlog=https://jira.example/BILL-7", NULL);
     cr_assert_eq(r.status, 0, "%s", r.err);
     tu_run_free(&r);
-    srr(&r, "risks", "set", worker, "next=stale edit", "--expect-updated", "2000-01-01T00:00:00Z",
+    SRR(&r, "risks", "set", worker, "next=stale edit", "--expect-updated", "2000-01-01T00:00:00Z",
         NULL);
     cr_assert_eq(r.status, 1);
     cr_assert_not_null(strstr(r.err, "changed underneath"), "%s", r.err);
     tu_run_free(&r);
-    srr(&r, "risks", "set", worker, "colour=blue", NULL);
+    SRR(&r, "risks", "set", worker, "colour=blue", NULL);
     cr_assert_eq(r.status, 2);
     tu_run_free(&r);
-    srr(&r, "risks", "show", worker, NULL);
+    SRR(&r, "risks", "show", worker, NULL);
     cr_assert_eq(r.status, 0, "%s", r.err);
     cr_assert_not_null(strstr(r.out, "## Cause\ninvoice cache never evicts"), "%s", r.out);
     cr_assert_not_null(strstr(r.out, "Occurrences per week (last 12 weeks"), "%s", r.out);
@@ -380,22 +366,22 @@ Test(workflow_e2e, demo_week_approve_reject_merge_review_in_a_browser)
     {
         char latency[32];
         snprintf(latency, sizeof(latency), "%s", risk_id("api-latency"));
-        srr(&r, "risks", "resolve", latency, NULL);
+        SRR(&r, "risks", "resolve", latency, NULL);
         cr_assert_eq(r.status, 1);
         cr_assert_not_null(strstr(r.err, "allowed from draft: approve, reject, merge"), "%s",
                            r.err);
         tu_run_free(&r);
-        srr(&r, "risks", "approve", latency, "--assign", "bob", "--urgency", "low", NULL);
+        SRR(&r, "risks", "approve", latency, "--assign", "bob", "--urgency", "low", NULL);
         cr_assert_eq(r.status, 0, "%s", r.err);
         tu_run_free(&r);
-        srr(&r, "risks", "accept", latency, "--review-in", "90d", "--reason",
+        SRR(&r, "risks", "accept", latency, "--review-in", "90d", "--reason",
             "p95 spikes only during the nightly batch", NULL);
         cr_assert_eq(r.status, 0, "%s", r.err);
         tu_run_free(&r);
     }
 
     /* The audit trail, lists with filters, team load. */
-    srr(&r, "audit", worker, "--format", "json", NULL);
+    SRR(&r, "audit", worker, "--format", "json", NULL);
     cr_assert_eq(r.status, 0, "%s", r.err);
     j = json_loads(r.out, 0, NULL);
     cr_assert_eq(json_array_size(j), 5, "%s", r.out); /* create merge-in approve log set */
@@ -404,17 +390,17 @@ Test(workflow_e2e, demo_week_approve_reject_merge_review_in_a_browser)
     cr_assert_str_eq(str(json_array_get(j, 3), "actor"), "erin");
     json_decref(j);
     tu_run_free(&r);
-    srr(&r, "audit", "--format", "md", NULL);
+    SRR(&r, "audit", "--format", "md", NULL);
     cr_assert_eq(r.status, 0, "%s", r.err);
     cr_assert_not_null(strstr(r.out, "| dana | "), "%s", r.out);
     cr_assert_not_null(strstr(r.out, "staging is not production"));
     tu_run_free(&r);
-    srr(&r, "risks", "list", "--assignee", "alice", "--format", "md", NULL);
+    SRR(&r, "risks", "list", "--assignee", "alice", "--format", "md", NULL);
     cr_assert_eq(r.status, 0, "%s", r.err);
     cr_assert_not_null(strstr(r.out, "| ID | STATUS |"), "%s", r.out);
     cr_assert_not_null(strstr(r.out, checkout));
     tu_run_free(&r);
-    srr(&r, "team", "load", NULL);
+    SRR(&r, "team", "load", NULL);
     cr_assert_eq(r.status, 0, "%s", r.err);
     cr_assert_not_null(strstr(r.out, "PERSON"), "%s", r.out);
     cr_assert_not_null(strstr(r.out, "max/mean"), "%s", r.out);
@@ -452,16 +438,16 @@ Test(workflow_e2e, demo_week_approve_reject_merge_review_in_a_browser)
         cr_assert_eq(json_integer_value(json_object_get(row, "moved_days")), 0);
     }
     json_decref(j);
-    srr(&r, "review", "--last", "5w", "--month", "2026-11", NULL);
+    SRR(&r, "review", "--last", "5w", "--month", "2026-11", NULL);
     cr_assert_eq(r.status, 2, "two periods at once are refused");
     tu_run_free(&r);
-    srr(&r, "review", "--to", "2026-11-30", NULL);
+    SRR(&r, "review", "--to", "2026-11-30", NULL);
     cr_assert_eq(r.status, 2, "--to alone is refused");
     tu_run_free(&r);
 
     /* The monthly review as one self-contained HTML page, in a browser. */
     html_path = srr_asprintf("%s/review.html", g_dir);
-    srr(&r, "review", "--format", "html", "-o", html_path, NULL);
+    SRR(&r, "review", "--format", "html", "-o", html_path, NULL);
     cr_assert_eq(r.status, 0, "%s", r.err);
     tu_run_free(&r);
     browser_check(html_path, checkout, worker);
@@ -474,48 +460,48 @@ Test(workflow_e2e, backlog_and_investigations_on_the_plain_demo)
     write_config(0);
     {
         char *demo = srr_asprintf("%s/examples/demo-week", SRR_SOURCE_DIR);
-        srr(&r, "sweep", "--replay", demo, NULL);
+        SRR(&r, "sweep", "--replay", demo, NULL);
         cr_assert_eq(r.status, 0, "%s", r.err);
         tu_run_free(&r);
         free(demo);
     }
-    srr(&r, "backlog", "done", "BL-1", NULL);
+    SRR(&r, "backlog", "done", "BL-1", NULL);
     cr_assert_eq(r.status, 1);
     cr_assert_not_null(strstr(r.err, "allowed from draft: accept, reject, assign"), "%s", r.err);
     tu_run_free(&r);
-    srr(&r, "backlog", "accept", "BL-1", NULL);
+    SRR(&r, "backlog", "accept", "BL-1", NULL);
     cr_assert_eq(r.status, 2);
     tu_run_free(&r);
-    srr(&r, "backlog", "accept", "BL-1", "--link", "https://jira.example/OPS-1", "--format", "json",
+    SRR(&r, "backlog", "accept", "BL-1", "--link", "https://jira.example/OPS-1", "--format", "json",
         NULL);
     cr_assert_eq(r.status, 0, "%s", r.err);
     cr_assert_not_null(strstr(r.out, "\"status\": \"accepted\""), "%s", r.out);
     tu_run_free(&r);
-    srr(&r, "backlog", "done", "BL-1", NULL);
+    SRR(&r, "backlog", "done", "BL-1", NULL);
     cr_assert_eq(r.status, 0, "%s", r.err);
     tu_run_free(&r);
-    srr(&r, "backlog", "list", "--status", "done", NULL);
+    SRR(&r, "backlog", "list", "--status", "done", NULL);
     cr_assert_not_null(strstr(r.out, "BL-1"), "%s", r.out);
     tu_run_free(&r);
 
-    srr(&r, "investigations", "resolve", "INV-1", "--outcome", "noise", "--note",
+    SRR(&r, "investigations", "resolve", "INV-1", "--outcome", "noise", "--note",
         "a batch import, expected", NULL);
     cr_assert_eq(r.status, 0, "%s", r.err);
     tu_run_free(&r);
-    srr(&r, "investigations", "resolve", "INV-1", "--outcome", "noise", NULL);
+    SRR(&r, "investigations", "resolve", "INV-1", "--outcome", "noise", NULL);
     cr_assert_eq(r.status, 1, "resolving a closed investigation must be refused");
     tu_run_free(&r);
-    srr(&r, "investigations", "resolve", "INV-1", NULL);
+    SRR(&r, "investigations", "resolve", "INV-1", NULL);
     cr_assert_eq(r.status, 2);
     tu_run_free(&r);
-    srr(&r, "investigations", "list", "--status", "closed", "--format", "json", NULL);
+    SRR(&r, "investigations", "list", "--status", "closed", "--format", "json", NULL);
     cr_assert_not_null(strstr(r.out, "INV-1"), "%s", r.out);
     tu_run_free(&r);
-    srr(&r, "audit", "INV-1", NULL);
+    SRR(&r, "audit", "INV-1", NULL);
     cr_assert_eq(r.status, 0, "%s", r.err);
     cr_assert_not_null(strstr(r.out, "dana"), "%s", r.out);
     tu_run_free(&r);
-    srr(&r, "audit", "BL-1", "--format", "json", NULL);
+    SRR(&r, "audit", "BL-1", "--format", "json", NULL);
     cr_assert_not_null(strstr(r.out, "\"action\": \"done\""), "%s", r.out);
     tu_run_free(&r);
 }
