@@ -109,3 +109,41 @@ void sf_store_teardown(char **dir, char **db, srr_store **st)
     free(*dir);
     *db = *dir = NULL;
 }
+
+int sf_exec_rw(const char *db, const char *sql)
+{
+    sqlite3 *h = NULL;
+    int rc = sqlite3_open(db, &h);
+    cr_assert_eq(rc, SQLITE_OK);
+    sqlite3_busy_timeout(h, 5000);
+    rc = sqlite3_exec(h, sql, NULL, NULL, NULL);
+    sqlite3_close(h);
+    return rc;
+}
+
+srr_apply_stats sf_apply1(srr_store *st, const char *id, const char *fp, srr_action a, srr_status s,
+                          int64_t at)
+{
+    srr_candidate c;
+    srr_apply_stats stats = {0};
+    srr_error err = {0};
+    sf_candidate(&c, id, fp, a, s, at);
+    cr_assert_eq(srr_store_apply(st, &c, 1, at, &stats, &err), SRR_OK, "%s", err.msg);
+    srr_candidate_clear(&c);
+    return stats;
+}
+
+json_t *sf_risk(srr_store *st, const char *id)
+{
+    json_t *r = NULL;
+    srr_error err = {0};
+    cr_assert_eq(srr_store_risk_get(st, id, &r, &err), SRR_OK, "%s", err.msg);
+    return r;
+}
+
+const char *sf_str(const json_t *o, const char *k)
+{
+    const char *s = json_string_value(json_object_get(o, k));
+    cr_assert_not_null(s, "field %s missing or not a string", k);
+    return s;
+}

@@ -9,6 +9,8 @@
 
 #include <stdint.h>
 
+#include <jansson.h>
+
 #include "candidate.h"
 #include "config.h"
 #include "store.h"
@@ -33,6 +35,24 @@ void sf_config_free(srr_config *cfg);
  * the SQLite file at `db` through its own connection; aborts the test on
  * error. */
 long long sf_query_int(const char *db, const char *sql);
+
+/* Runs `sql` on the SQLite file at `db` through its own read-write
+ * connection (to change what the store wrote behind its back); returns the
+ * SQLite result code. */
+int sf_exec_rw(const char *db, const char *sql);
+
+/* Applies one candidate (sf_candidate's) to `st` at `at`; returns the stats.
+ * Aborts the test on error. */
+srr_apply_stats sf_apply1(srr_store *st, const char *id, const char *fp, srr_action a, srr_status s,
+                          int64_t at);
+
+/* The record `id` ("SRR-1", ...) as JSON (srr_store_risk_get); aborts the
+ * test on error. Caller json_decrefs. */
+json_t *sf_risk(srr_store *st, const char *id);
+
+/* The string field `k` of `o` (owned by `o`); aborts the test when it is
+ * missing or not a string. */
+const char *sf_str(const json_t *o, const char *k);
 
 /* A fresh store in a new temporary directory, as most store suites start:
  * fills *dir, *db (the SQLite path) and *st; aborts the test on failure.
