@@ -239,69 +239,66 @@ static const char *ids_of(const json_t *rep, const char *key)
     return buf;
 }
 
-Test(workflow_e2e, demo_week_approve_reject_merge_review_in_a_browser)
-{
+/* The four drafts the workflow test moves, by what their titles start with. */
+typedef struct demo_ids {
     char checkout[32], staging[32], queue[32], worker[32];
-    char *html_path;
+} demo_ids;
+
+/* Approve one draft with the suggested assignee. */
+static void approve_with_the_suggestion(const demo_ids *d)
+{
     json_t *j;
     tu_run r;
-
-    write_config(1);
-    {
-        char *demo = srr_asprintf("%s/examples/demo-week", SRR_SOURCE_DIR);
-        SRR(&r, "sweep", "--replay", demo, NULL);
-        cr_assert_eq(r.status, 0, "%s", r.err);
-        cr_assert_not_null(strstr(r.out, "5 new draft risk(s)"), "%s", r.out);
-        tu_run_free(&r);
-        free(demo);
-    }
-    snprintf(checkout, sizeof(checkout), "%s", risk_id("checkout-5xx"));
-    snprintf(staging, sizeof(staging), "%s", risk_id("staging-errors"));
-    snprintf(queue, sizeof(queue), "%s", risk_id("queue-depth"));
-    snprintf(worker, sizeof(worker), "%s", risk_id("worker-memory"));
-
-    /* Approve one draft with the suggested assignee. */
-    SRR(&r, "risks", "assign", checkout, "--suggest", NULL);
+    SRR(&r, "risks", "assign", d->checkout, "--suggest", NULL);
     cr_assert_eq(r.status, 0, "%s", r.err);
     cr_assert_not_null(strstr(r.out, "suggested assignee for"), "%s", r.out);
     cr_assert_not_null(strstr(r.out, ": alice\n"), "%s", r.out);
     tu_run_free(&r);
-    SRR(&r, "risks", "approve", checkout, "--suggest", "--assign", "bob", NULL);
+    SRR(&r, "risks", "approve", d->checkout, "--suggest", "--assign", "bob", NULL);
     cr_assert_eq(r.status, 2, "--suggest and --assign together are a usage error");
     tu_run_free(&r);
-    SRR(&r, "risks", "approve", checkout, "--suggest", "--note", "customers see these", NULL);
+    SRR(&r, "risks", "approve", d->checkout, "--suggest", "--note", "customers see these", NULL);
     cr_assert_eq(r.status, 0, "%s", r.err);
     cr_assert_not_null(strstr(r.out, "status: draft → open"), "%s", r.out);
     cr_assert_not_null(strstr(r.out, "assignee: — → alice"), "%s", r.out);
     tu_run_free(&r);
-    j = show(checkout);
+    j = show(d->checkout);
     cr_assert_str_eq(str(j, "status"), "open");
     cr_assert_str_eq(str(j, "assignee"), "alice");
     cr_assert_str_eq(str(j, "approved_by"), "dana");
     json_decref(j);
+}
 
-    /* Reject one with a reason; approving it afterwards is refused. */
-    SRR(&r, "risks", "reject", staging, NULL);
+/* Reject one with a reason; approving it afterwards is refused. */
+static void reject_then_approval_is_refused(const demo_ids *d)
+{
+    tu_run r;
+    SRR(&r, "risks", "reject", d->staging, NULL);
     cr_assert_eq(r.status, 2, "reject without --reason must be a usage error");
     tu_run_free(&r);
-    SRR(&r, "risks", "reject", staging, "--reason", "staging is not production", NULL);
+    SRR(&r, "risks", "reject", d->staging, "--reason", "staging is not production", NULL);
     cr_assert_eq(r.status, 0, "%s", r.err);
     tu_run_free(&r);
-    SRR(&r, "risks", "approve", staging, NULL);
+    SRR(&r, "risks", "approve", d->staging, NULL);
     cr_assert_eq(r.status, 1);
     cr_assert_not_null(strstr(r.err, "it is rejected; allowed from rejected: reopen"), "%s", r.err);
     tu_run_free(&r);
+}
 
-    /* Merge two: the queue grows because the worker swaps. */
-    SRR(&r, "risks", "merge", queue, "--into", worker, "--note",
+/* Merge two: the queue grows because the worker swaps. */
+static void merge_the_queue_into_the_worker(const demo_ids *d)
+{
+    json_t *j;
+    tu_run r;
+    SRR(&r, "risks", "merge", d->queue, "--into", d->worker, "--note",
         "queue grows when the worker swaps", NULL);
     cr_assert_eq(r.status, 0, "%s", r.err);
     tu_run_free(&r);
-    j = show(queue);
+    j = show(d->queue);
     cr_assert_str_eq(str(j, "status"), "merged");
-    cr_assert_str_eq(str(j, "merged_into"), worker);
+    cr_assert_str_eq(str(j, "merged_into"), d->worker);
     json_decref(j);
-    j = show(worker);
+    j = show(d->worker);
     cr_assert_eq(json_integer_value(json_object_get(j, "occurrences")), 2);
     /* Occurrences per week up to today, not up to the last sighting: the
      * demo week, then two quiet weeks. */
@@ -310,59 +307,67 @@ Test(workflow_e2e, demo_week_approve_reject_merge_review_in_a_browser)
                      json_array_get(json_object_get(json_object_get(j, "evidence"), "weekly"), 9)),
                  2);
     json_decref(j);
+}
 
-    /* The worker risk goes on: approved with nobody assigned, it takes the
-     * suggestion (its owner carol); people outside team.members are
-     * refused, the members named; then log as someone else, set fields. */
-    SRR(&r, "risks", "approve", worker, NULL);
+/* The worker risk goes on: approved with nobody assigned, it takes the
+ * suggestion (its owner carol); people outside team.members are
+ * refused, the members named; then log as someone else, set fields. */
+static void the_worker_risk_goes_on(const demo_ids *d)
+{
+    tu_run r;
+    SRR(&r, "risks", "approve", d->worker, NULL);
     cr_assert_eq(r.status, 0, "%s", r.err);
     cr_assert_not_null(strstr(r.out, "assignee: — → carol"), "%s", r.out);
     cr_assert_not_null(strstr(r.out, "assigned the suggested carol"), "%s", r.out);
     tu_run_free(&r);
-    SRR(&r, "risks", "assign", worker, "zed", NULL);
+    SRR(&r, "risks", "assign", d->worker, "zed", NULL);
     cr_assert_eq(r.status, 2);
     cr_assert_not_null(strstr(r.err, "srr: zed is not in team.members (alice, bob, carol, dana, erin)"),
                        "%s", r.err);
     tu_run_free(&r);
-    SRR(&r, "risks", "set", worker, "next=x", "--as", "zed", NULL);
+    SRR(&r, "risks", "set", d->worker, "next=x", "--as", "zed", NULL);
     cr_assert_eq(r.status, 2);
     cr_assert_not_null(strstr(r.err, "--as zed: not in team.members"), "%s", r.err);
     tu_run_free(&r);
     {
         /* Nobody named: the login name (root here) is no member either. */
-        const char *argv[] = {SRR_BIN, "risks", "set", worker, "next=x", "-c", g_cfg, NULL};
+        const char *argv[] = {SRR_BIN, "risks", "set", d->worker, "next=x", "-c", g_cfg, NULL};
         const char *env[] = {"SRR_USER=", E2E_NOW, NULL};
         tu_exec(argv, env, g_dir, &r);
         cr_assert_eq(r.status, 2, "%s%s", r.out, r.err);
         cr_assert_not_null(strstr(r.err, "give --as NAME or set $SRR_USER"), "%s", r.err);
         tu_run_free(&r);
     }
-    SRR(&r, "risks", "log", worker, "--countermeasure", "heap profiling on one host", "--as",
+    SRR(&r, "risks", "log", d->worker, "--countermeasure", "heap profiling on one host", "--as",
         "erin", NULL);
     cr_assert_eq(r.status, 0, "%s", r.err);
     cr_assert_not_null(strstr(r.out, "(by erin)"));
     cr_assert_not_null(strstr(r.out, "status: open → mitigating"), "%s", r.out);
     tu_run_free(&r);
-    SRR(&r, "risks", "set", worker, "cause=invoice cache never evicts", "next=cap it",
+    SRR(&r, "risks", "set", d->worker, "cause=invoice cache never evicts", "next=cap it",
         "backlog=https://jira.example/BILL-7", NULL);
     cr_assert_eq(r.status, 0, "%s", r.err);
     tu_run_free(&r);
-    SRR(&r, "risks", "set", worker, "next=stale edit", "--expect-updated", "2000-01-01T00:00:00Z",
-        NULL);
+    SRR(&r, "risks", "set", d->worker, "next=stale edit", "--expect-updated",
+        "2000-01-01T00:00:00Z", NULL);
     cr_assert_eq(r.status, 1);
     cr_assert_not_null(strstr(r.err, "changed underneath"), "%s", r.err);
     tu_run_free(&r);
-    SRR(&r, "risks", "set", worker, "colour=blue", NULL);
+    SRR(&r, "risks", "set", d->worker, "colour=blue", NULL);
     cr_assert_eq(r.status, 2);
     tu_run_free(&r);
-    SRR(&r, "risks", "show", worker, NULL);
+    SRR(&r, "risks", "show", d->worker, NULL);
     cr_assert_eq(r.status, 0, "%s", r.err);
     cr_assert_not_null(strstr(r.out, "## Cause\ninvoice cache never evicts"), "%s", r.out);
     cr_assert_not_null(strstr(r.out, "Occurrences per week (last 12 weeks"), "%s", r.out);
     cr_assert_not_null(strstr(r.out, "(erin) heap profiling on one host"));
     tu_run_free(&r);
+}
 
-    /* Accept one for 90 days; resolve a draft is refused. */
+/* Accept one for 90 days; resolve a draft is refused. */
+static void accept_one_for_90_days(void)
+{
+    tu_run r;
     {
         char latency[32];
         snprintf(latency, sizeof(latency), "%s", risk_id("api-latency"));
@@ -379,9 +384,14 @@ Test(workflow_e2e, demo_week_approve_reject_merge_review_in_a_browser)
         cr_assert_eq(r.status, 0, "%s", r.err);
         tu_run_free(&r);
     }
+}
 
-    /* The audit trail, lists with filters, team load. */
-    SRR(&r, "audit", worker, "--format", "json", NULL);
+/* The audit trail, lists with filters, team load. */
+static void audit_lists_and_team_load(const demo_ids *d)
+{
+    json_t *j;
+    tu_run r;
+    SRR(&r, "audit", d->worker, "--format", "json", NULL);
     cr_assert_eq(r.status, 0, "%s", r.err);
     j = json_loads(r.out, 0, NULL);
     cr_assert_eq(json_array_size(j), 5, "%s", r.out); /* create merge-in approve log set */
@@ -398,24 +408,29 @@ Test(workflow_e2e, demo_week_approve_reject_merge_review_in_a_browser)
     SRR(&r, "risks", "list", "--assignee", "alice", "--format", "md", NULL);
     cr_assert_eq(r.status, 0, "%s", r.err);
     cr_assert_not_null(strstr(r.out, "| ID | STATUS |"), "%s", r.out);
-    cr_assert_not_null(strstr(r.out, checkout));
+    cr_assert_not_null(strstr(r.out, d->checkout));
     tu_run_free(&r);
     SRR(&r, "team", "load", NULL);
     cr_assert_eq(r.status, 0, "%s", r.err);
     cr_assert_not_null(strstr(r.out, "PERSON"), "%s", r.out);
     cr_assert_not_null(strstr(r.out, "max/mean"), "%s", r.out);
     tu_run_free(&r);
+}
 
-    /* The period: the month of now holds the five drafts made today; a
-     * range before it none, but the window it saw; the last five weeks
-     * all. */
+/* The period: the month of now holds the five drafts made today; a
+ * range before it none, but the window it saw; the last five weeks
+ * all. */
+static void review_periods_and_agenda(const demo_ids *d)
+{
+    json_t *j;
+    tu_run r;
     j = review_json("--from", "2026-11-01", "--to", "2026-11-30");
     cr_assert_str_eq(str(json_object_get(j, "period"), "label"), "2026-11-01 to 2026-11-30");
     cr_assert_str_eq(str(j, "to"), "2026-12-01T00:00:00Z", "--to includes its day");
     cr_assert_str_eq(ids_of(j, "new"), "");
     cr_assert_eq(
         json_array_size(json_object_get(
-            json_object_get(json_object_get(json_object_get(j, "records"), worker), "thing"),
+            json_object_get(json_object_get(json_object_get(j, "records"), d->worker), "thing"),
             "windows")),
         1, "the demo week's window is in the period");
     json_decref(j);
@@ -426,12 +441,12 @@ Test(workflow_e2e, demo_week_approve_reject_merge_review_in_a_browser)
      * action and the days since a person moved it. */
     {
         char want[64];
-        snprintf(want, sizeof want, "%s %s", checkout, worker); /* high first */
+        snprintf(want, sizeof want, "%s %s", d->checkout, d->worker); /* high first */
         cr_assert_str_eq(ids_of(j, "open_risks"), want);
     }
     {
         const json_t *row = json_array_get(json_object_get(j, "open_risks"), 1);
-        cr_assert_str_eq(str(row, "id"), worker);
+        cr_assert_str_eq(str(row, "id"), d->worker);
         cr_assert_str_eq(str(row, "assignee"), "carol");
         cr_assert_str_eq(str(row, "next_action"), "cap it");
         cr_assert_str_eq(str(row, "last_move"), "dana: set");
@@ -444,14 +459,47 @@ Test(workflow_e2e, demo_week_approve_reject_merge_review_in_a_browser)
     SRR(&r, "review", "--to", "2026-11-30", NULL);
     cr_assert_eq(r.status, 2, "--to alone is refused");
     tu_run_free(&r);
+}
 
-    /* The monthly review as one self-contained HTML page, in a browser. */
+/* The monthly review as one self-contained HTML page, in a browser. */
+static void review_html_in_a_browser(const demo_ids *d)
+{
+    char *html_path;
+    tu_run r;
     html_path = srr_asprintf("%s/review.html", g_dir);
     SRR(&r, "review", "--format", "html", "-o", html_path, NULL);
     cr_assert_eq(r.status, 0, "%s", r.err);
     tu_run_free(&r);
-    browser_check(html_path, checkout, worker);
+    browser_check(html_path, d->checkout, d->worker);
     free(html_path);
+}
+
+Test(workflow_e2e, demo_week_approve_reject_merge_review_in_a_browser)
+{
+    demo_ids d;
+    tu_run r;
+
+    write_config(1);
+    {
+        char *demo = srr_asprintf("%s/examples/demo-week", SRR_SOURCE_DIR);
+        SRR(&r, "sweep", "--replay", demo, NULL);
+        cr_assert_eq(r.status, 0, "%s", r.err);
+        cr_assert_not_null(strstr(r.out, "5 new draft risk(s)"), "%s", r.out);
+        tu_run_free(&r);
+        free(demo);
+    }
+    snprintf(d.checkout, sizeof(d.checkout), "%s", risk_id("checkout-5xx"));
+    snprintf(d.staging, sizeof(d.staging), "%s", risk_id("staging-errors"));
+    snprintf(d.queue, sizeof(d.queue), "%s", risk_id("queue-depth"));
+    snprintf(d.worker, sizeof(d.worker), "%s", risk_id("worker-memory"));
+    approve_with_the_suggestion(&d);
+    reject_then_approval_is_refused(&d);
+    merge_the_queue_into_the_worker(&d);
+    the_worker_risk_goes_on(&d);
+    accept_one_for_90_days();
+    audit_lists_and_team_load(&d);
+    review_periods_and_agenda(&d);
+    review_html_in_a_browser(&d);
 }
 
 Test(workflow_e2e, backlog_and_investigations_on_the_plain_demo)
