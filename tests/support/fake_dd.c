@@ -5,9 +5,11 @@
  * a route table guarded by one mutex, and remembering the last request.
  *
  * A request goes through three MHD callbacks: the URI logger (allocates the
- * per-request state and keeps the raw URI with its query string), the access
- * handler (collects the body, then picks a route, waits its delay and queues
- * the answer), and the completion notifier (frees the state).
+ * per-request state, fake_http's fake_http_upload, keeping the raw URI with
+ * its query string), the access handler (collects the body, then records
+ * the request, picks a route or the rate limit's 429, waits the route's
+ * delay and sends the answer), and the completion notifier (frees the
+ * state).
  */
 #include <arpa/inet.h>
 #include <dirent.h>
@@ -22,6 +24,7 @@
 #include <time.h>
 
 #include "fake_dd.h"
+#include "fake_http.h"
 #include "srr.h"
 
 #define FAKE_DD_MAX_BODY (16u * 1024 * 1024)
@@ -64,14 +67,6 @@ struct fake_dd {
     fake_header *last_headers;
     size_t nlast_headers;
 };
-
-/* Per-request state, created by the URI logger. */
-typedef struct fake_req {
-    char *raw_uri;
-    srr_buf body;
-    int started;
-    int too_big;
-} fake_req;
 
 /* ---- helpers ------------------------------------------------------------ */
 
@@ -135,10 +130,7 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
 {
     (void)cls;
     (void)conn;
-    fake_req *r = srr_calloc(1, sizeof(*r));
-    r->raw_uri = srr_strdup(uri ? uri : "");
-    srr_buf_init(&r->body, FAKE_DD_MAX_BODY);
-    return r;
+    return fake_http_upload_new(uri, FAKE_DD_MAX_BODY);
 }
 
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
@@ -147,7 +139,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     fake_dd *f = cls;
     (void)conn;
     (void)toe;
-    fake_req *r = *con_cls;
+    fake_http_upload *r = *con_cls;
     if (!r)
         return;
     if (r->started) {
@@ -155,9 +147,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
         f->inflight--;
         pthread_mutex_unlock(&f->mu);
     }
-    free(r->raw_uri);
-    srr_buf_free(&r->body);
-    free(r);
+    fake_http_upload_free(r);
     *con_cls = NULL;
 }
 
@@ -192,29 +182,138 @@ static int route_takes(const fake_route *rt, const char *method, const char *pat
     return strstr(raw_query, rt->match) || strstr(dec_query, rt->match) || strstr(body, rt->match);
 }
 
-static void add_headers(struct MHD_Response *resp, const char *headers, int *has_ct)
+/* Remembers the request as the last one (f->mu held). */
+static void record_last(fake_dd *f, struct MHD_Connection *conn, const char *method,
+                        const char *url, const char *raw_query, const char *body)
 {
-    const char *p = headers;
-    while (p && *p) {
-        const char *eol = strchr(p, '\n');
-        size_t n = eol ? (size_t)(eol - p) : strlen(p);
-        char *line = srr_strndup(p, n);
-        char *colon = strchr(line, ':');
-        if (colon) {
-            *colon = '\0';
-            char *v = colon + 1;
-            while (*v == ' ')
-                v++;
-            size_t vl = strlen(v);
-            while (vl && (v[vl - 1] == '\r' || v[vl - 1] == ' '))
-                v[--vl] = '\0';
-            if (strcasecmp(line, "Content-Type") == 0)
-                *has_ct = 1;
-            MHD_add_response_header(resp, line, v);
+    f->total++;
+    clear_last(f);
+    f->last_method = srr_strdup(method);
+    f->last_path = srr_strdup(url);
+    f->last_query = srr_strdup(raw_query);
+    f->last_body = srr_strdup(body);
+    MHD_get_connection_values(conn, MHD_HEADER_KIND, collect_header, f);
+}
+
+/* The route for the request: one whose match text it holds first, then
+ * one without a match text; NULL when none (f->mu held). */
+static fake_route *find_route(fake_dd *f, const char *method, const char *url,
+                              const char *raw_query, const char *dec_query, const char *body)
+{
+    for (int pass = 0; pass < 2; pass++) {
+        for (size_t i = 0; i < f->nroutes; i++) {
+            fake_route *rt = &f->routes[i];
+            if ((pass == 0) != (rt->match != NULL))
+                continue;
+            if (route_takes(rt, method, url, raw_query, dec_query, body))
+                return rt;
         }
-        free(line);
-        p = eol ? eol + 1 : NULL;
     }
+    return NULL;
+}
+
+/* Counts the request in the announced rate limit's period (when there is
+ * one) and writes its X-RateLimit-* headers into rl (size n, "" when no
+ * limit); returns 1 when the request is over the limit (f->mu held). */
+static int count_rate(fake_dd *f, char *rl, size_t n)
+{
+    struct timespec now;
+    long long ms, per, left, reset;
+    int limited = 0;
+    rl[0] = '\0';
+    if (!f->rl_limit)
+        return 0;
+    clock_gettime(CLOCK_REALTIME, &now);
+    ms = (long long)now.tv_sec * 1000 + now.tv_nsec / 1000000;
+    per = (long long)f->rl_period_s * 1000;
+    if (ms / per != f->rl_period_index) {
+        f->rl_period_index = ms / per;
+        f->rl_count = 0;
+    }
+    f->rl_count++;
+    left = (long long)f->rl_limit - f->rl_count;
+    reset = ((ms / per + 1) * per - ms + 999) / 1000;
+    if (left < 0) {
+        limited = 1;
+        f->over_limit++;
+        left = 0;
+    }
+    snprintf(rl, n,
+             "X-RateLimit-Limit: %u\nX-RateLimit-Period: %u\nX-RateLimit-Remaining: "
+             "%lld\nX-RateLimit-Reset: %lld\nX-RateLimit-Name: %s",
+             f->rl_limit, f->rl_period_s, left, reset, f->rl_name ? f->rl_name : "fake");
+    return limited;
+}
+
+/* A copy of the route's next answer (the sequence by `times`, the last one
+ * repeating) with the rate-limit headers `rl` added; counts the hit and
+ * gives the route's delay in *delay (f->mu held). */
+static fake_answer route_answer(fake_route *hit, const char *rl, unsigned *delay)
+{
+    fake_answer ans = {0};
+    size_t idx = hit->nanswers - 1;
+    unsigned k = hit->hits;
+    for (size_t j = 0; j < hit->nanswers; j++) {
+        unsigned t = hit->answers[j].times ? hit->answers[j].times : 1;
+        if (k < t) {
+            idx = j;
+            break;
+        }
+        k -= t;
+    }
+    const fake_answer *src = &hit->answers[idx];
+    hit->hits++;
+    ans.status = src->status;
+    ans.headers = rl[0] ? srr_asprintf("%s%s%s", src->headers ? src->headers : "",
+                                       src->headers ? "\n" : "", rl)
+                        : srr_strdup(src->headers);
+    ans.body = srr_malloc(src->len + 1);
+    memcpy(ans.body, src->body, src->len + 1);
+    ans.len = src->len;
+    *delay = hit->delay_ms;
+    return ans;
+}
+
+/* What the request is answered (f->mu held): the rate limit's 429, the
+ * route's next answer, or a 404 naming the request. */
+static fake_answer choose_answer(fake_dd *f, fake_route *hit, const char *method, const char *url,
+                                 unsigned *delay)
+{
+    fake_answer ans = {0};
+    char rl[256];
+    if (count_rate(f, rl, sizeof rl)) {
+        ans.status = 429;
+        ans.headers = srr_strdup(rl);
+        ans.body = srr_strdup("");
+        ans.len = 0;
+    } else if (hit && hit->nanswers) {
+        ans = route_answer(hit, rl, delay);
+    } else {
+        f->unmatched++;
+        ans.status = 404;
+        ans.body = srr_asprintf("{\"errors\":[\"fake_dd: no route for %s %s\"]}", method, url);
+        ans.len = strlen(ans.body);
+    }
+    return ans;
+}
+
+/* Queues the answer (JSON unless its headers name another type); frees it. */
+static enum MHD_Result send_answer(struct MHD_Connection *conn, fake_answer *ans)
+{
+    struct MHD_Response *resp =
+        MHD_create_response_from_buffer(ans->len, ans->body, MHD_RESPMEM_MUST_COPY);
+    enum MHD_Result ret = MHD_NO;
+    if (resp) {
+        int has_ct = 0;
+        fake_http_add_header_lines(resp, ans->headers, &has_ct);
+        if (!has_ct)
+            MHD_add_response_header(resp, "Content-Type", "application/json");
+        ret = MHD_queue_response(conn, (unsigned)ans->status, resp);
+        MHD_destroy_response(resp);
+    }
+    free(ans->body);
+    free(ans->headers);
+    return ret;
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
@@ -222,7 +321,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
                                   size_t *upload_data_size, void **con_cls)
 {
     fake_dd *f = cls;
-    fake_req *r = *con_cls;
+    fake_http_upload *r = *con_cls;
     (void)version;
     if (!r)
         return MHD_NO;
@@ -235,12 +334,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         pthread_mutex_unlock(&f->mu);
         return MHD_YES;
     }
-    if (*upload_data_size) {
-        if (srr_buf_append(&r->body, upload_data, *upload_data_size) != SRR_OK)
-            r->too_big = 1;
-        *upload_data_size = 0;
+    if (fake_http_upload_take(r, upload_data, upload_data_size))
         return MHD_YES;
-    }
 
     const char *q = strchr(r->raw_uri, '?');
     const char *raw_query = q ? q + 1 : "";
@@ -250,82 +345,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, collect_arg, &dec);
     const char *dec_query = dec.data ? dec.data : "";
 
-    fake_answer ans = {0};
     unsigned delay = 0;
     pthread_mutex_lock(&f->mu);
-    f->total++;
-    clear_last(f);
-    f->last_method = srr_strdup(method);
-    f->last_path = srr_strdup(url);
-    f->last_query = srr_strdup(raw_query);
-    f->last_body = srr_strdup(body);
-    MHD_get_connection_values(conn, MHD_HEADER_KIND, collect_header, f);
-    fake_route *hit = NULL;
-    for (int pass = 0; pass < 2 && !hit; pass++) {
-        for (size_t i = 0; i < f->nroutes && !hit; i++) {
-            fake_route *rt = &f->routes[i];
-            if ((pass == 0) != (rt->match != NULL))
-                continue;
-            if (route_takes(rt, method, url, raw_query, dec_query, body))
-                hit = rt;
-        }
-    }
-    int limited = 0;
-    char rl_headers[256] = "";
-    if (f->rl_limit) {
-        struct timespec now;
-        clock_gettime(CLOCK_REALTIME, &now);
-        long long ms = (long long)now.tv_sec * 1000 + now.tv_nsec / 1000000;
-        long long per = (long long)f->rl_period_s * 1000;
-        if (ms / per != f->rl_period_index) {
-            f->rl_period_index = ms / per;
-            f->rl_count = 0;
-        }
-        f->rl_count++;
-        long long left = (long long)f->rl_limit - f->rl_count;
-        long long reset = ((ms / per + 1) * per - ms + 999) / 1000;
-        if (left < 0) {
-            limited = 1;
-            f->over_limit++;
-            left = 0;
-        }
-        snprintf(rl_headers, sizeof rl_headers,
-                 "X-RateLimit-Limit: %u\nX-RateLimit-Period: %u\nX-RateLimit-Remaining: "
-                 "%lld\nX-RateLimit-Reset: %lld\nX-RateLimit-Name: %s",
-                 f->rl_limit, f->rl_period_s, left, reset, f->rl_name ? f->rl_name : "fake");
-    }
-    if (limited) {
-        ans.status = 429;
-        ans.headers = srr_strdup(rl_headers);
-        ans.body = srr_strdup("");
-        ans.len = 0;
-    } else if (hit && hit->nanswers) {
-        size_t idx = hit->nanswers - 1;
-        unsigned k = hit->hits;
-        for (size_t j = 0; j < hit->nanswers; j++) {
-            unsigned t = hit->answers[j].times ? hit->answers[j].times : 1;
-            if (k < t) {
-                idx = j;
-                break;
-            }
-            k -= t;
-        }
-        const fake_answer *src = &hit->answers[idx];
-        hit->hits++;
-        ans.status = src->status;
-        ans.headers = rl_headers[0] ? srr_asprintf("%s%s%s", src->headers ? src->headers : "",
-                                                   src->headers ? "\n" : "", rl_headers)
-                                    : srr_strdup(src->headers);
-        ans.body = srr_malloc(src->len + 1);
-        memcpy(ans.body, src->body, src->len + 1);
-        ans.len = src->len;
-        delay = hit->delay_ms;
-    } else {
-        f->unmatched++;
-        ans.status = 404;
-        ans.body = srr_asprintf("{\"errors\":[\"fake_dd: no route for %s %s\"]}", method, url);
-        ans.len = strlen(ans.body);
-    }
+    record_last(f, conn, method, url, raw_query, body);
+    fake_route *hit = find_route(f, method, url, raw_query, dec_query, body);
+    fake_answer ans = choose_answer(f, hit, method, url, &delay);
     pthread_mutex_unlock(&f->mu);
     srr_buf_free(&dec);
 
@@ -339,21 +363,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     }
     if (delay)
         sleep_slices(f, delay);
-
-    struct MHD_Response *resp =
-        MHD_create_response_from_buffer(ans.len, ans.body, MHD_RESPMEM_MUST_COPY);
-    enum MHD_Result ret = MHD_NO;
-    if (resp) {
-        int has_ct = 0;
-        add_headers(resp, ans.headers, &has_ct);
-        if (!has_ct)
-            MHD_add_response_header(resp, "Content-Type", "application/json");
-        ret = MHD_queue_response(conn, (unsigned)ans.status, resp);
-        MHD_destroy_response(resp);
-    }
-    free(ans.body);
-    free(ans.headers);
-    return ret;
+    return send_answer(conn, &ans);
 }
 
 /* ---- API --------------------------------------------------------------- */

@@ -37,12 +37,6 @@ struct fake_http {
     size_t nlog, caplog;
 };
 
-typedef struct fake_http_state {
-    char *raw_uri;
-    srr_buf body;
-    int started, too_big;
-} fake_http_state;
-
 static long long now_ms(void)
 {
     struct timespec ts;
@@ -106,28 +100,73 @@ void fake_http_header(fake_http_resp *resp, const char *name, const char *fmt, .
     resp->headers[n + 1] = '\0';
 }
 
+fake_http_upload *fake_http_upload_new(const char *uri, size_t max_body)
+{
+    fake_http_upload *u = srr_calloc(1, sizeof(*u));
+    u->raw_uri = srr_strdup(uri ? uri : "");
+    srr_buf_init(&u->body, max_body);
+    return u;
+}
+
+void fake_http_upload_free(fake_http_upload *u)
+{
+    if (!u)
+        return;
+    free(u->raw_uri);
+    srr_buf_free(&u->body);
+    free(u);
+}
+
+int fake_http_upload_take(fake_http_upload *u, const char *data, size_t *size)
+{
+    if (!*size)
+        return 0;
+    if (srr_buf_append(&u->body, data, *size) != SRR_OK)
+        u->too_big = 1;
+    *size = 0;
+    return 1;
+}
+
+void fake_http_add_header_lines(struct MHD_Response *r, const char *lines, int *has_content_type)
+{
+    const char *p = lines;
+    while (p && *p) {
+        const char *eol = strchr(p, '\n');
+        size_t n = eol ? (size_t)(eol - p) : strlen(p);
+        char *line = srr_strndup(p, n);
+        char *colon = strchr(line, ':');
+        if (colon) {
+            char *v = colon + 1;
+            size_t vl;
+            *colon = '\0';
+            while (*v == ' ')
+                v++;
+            vl = strlen(v);
+            while (vl && (v[vl - 1] == '\r' || v[vl - 1] == ' '))
+                v[--vl] = '\0';
+            if (has_content_type && strcasecmp(line, "Content-Type") == 0)
+                *has_content_type = 1;
+            MHD_add_response_header(r, line, v);
+        }
+        free(line);
+        p = eol ? eol + 1 : NULL;
+    }
+}
+
 static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
 {
-    fake_http_state *s = srr_calloc(1, sizeof(*s));
     (void)cls;
     (void)conn;
-    s->raw_uri = srr_strdup(uri ? uri : "");
-    srr_buf_init(&s->body, FAKE_HTTP_MAX_BODY);
-    return s;
+    return fake_http_upload_new(uri, FAKE_HTTP_MAX_BODY);
 }
 
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
                          enum MHD_RequestTerminationCode toe)
 {
-    fake_http_state *s = *con_cls;
     (void)cls;
     (void)conn;
     (void)toe;
-    if (!s)
-        return;
-    free(s->raw_uri);
-    srr_buf_free(&s->body);
-    free(s);
+    fake_http_upload_free(*con_cls);
     *con_cls = NULL;
 }
 
@@ -151,32 +190,12 @@ static void log_exchange(fake_http *f, const fake_http_req *req, int status)
     pthread_mutex_unlock(&f->mu);
 }
 
-static void add_headers(struct MHD_Response *r, const char *lines)
-{
-    const char *p = lines;
-    while (p && *p) {
-        const char *eol = strchr(p, '\n');
-        size_t n = eol ? (size_t)(eol - p) : strlen(p);
-        char *line = srr_strndup(p, n);
-        char *colon = strchr(line, ':');
-        if (colon) {
-            char *v = colon + 1;
-            *colon = '\0';
-            while (*v == ' ')
-                v++;
-            MHD_add_response_header(r, line, v);
-        }
-        free(line);
-        p = eol ? eol + 1 : NULL;
-    }
-}
-
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
                                   const char *method, const char *version, const char *upload_data,
                                   size_t *upload_data_size, void **con_cls)
 {
     fake_http *f = cls;
-    fake_http_state *s = *con_cls;
+    fake_http_upload *s = *con_cls;
     fake_http_resp out;
     fake_http_req req;
     struct MHD_Response *r;
@@ -190,12 +209,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         s->started = 1;
         return MHD_YES;
     }
-    if (*upload_data_size) {
-        if (srr_buf_append(&s->body, upload_data, *upload_data_size) != SRR_OK)
-            s->too_big = 1;
-        *upload_data_size = 0;
+    if (fake_http_upload_take(s, upload_data, upload_data_size))
         return MHD_YES;
-    }
     q = strchr(s->raw_uri, '?');
     req.method = method;
     req.path = url;
@@ -236,7 +251,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     if (r) {
         if (out.content_type && *out.content_type)
             MHD_add_response_header(r, "Content-Type", out.content_type);
-        add_headers(r, out.headers);
+        fake_http_add_header_lines(r, out.headers, NULL);
         ret = MHD_queue_response(conn, (unsigned)out.status, r);
         MHD_destroy_response(r);
     }

@@ -20,6 +20,8 @@
 
 #include <stddef.h>
 
+#include "srr.h"
+
 typedef struct fake_http fake_http;
 
 /* A request as the handler sees it (valid during the call only). */
@@ -89,5 +91,31 @@ void fake_http_entry_free(fake_http_entry *e);
  * returns 1 when reached. */
 int fake_http_wait_count(fake_http *f, const char *method, const char *prefix, int status, size_t n,
                          long timeout_ms);
+
+/* ---- for fakes that run their own libmicrohttpd daemon -----------------
+ * fake_dd (binary answers, in-flight counts, delays) and fake_notion (TLS)
+ * drive libmicrohttpd themselves; these are the pieces of a request's life
+ * they share with the scaffold above. */
+struct MHD_Response;
+
+/* One request's state between libmicrohttpd's calls. */
+typedef struct fake_http_upload {
+    char *raw_uri; /* the URI as sent, with its query; "" when not given */
+    srr_buf body;  /* the request body, at most the bound given */
+    int started;   /* the access handler's first call has been seen */
+    int too_big;   /* the body passed its bound (the rest was dropped) */
+} fake_http_upload;
+
+/* A new request state (uri may be NULL); free with fake_http_upload_free. */
+fake_http_upload *fake_http_upload_new(const char *uri, size_t max_body);
+/* Frees u and what it holds. NULL-tolerant. */
+void fake_http_upload_free(fake_http_upload *u);
+/* Takes the chunk of the body libmicrohttpd passes (setting *size to 0);
+ * returns 1 when there was one (the access handler then returns MHD_YES),
+ * 0 when the body is complete and the request is to be answered. */
+int fake_http_upload_take(fake_http_upload *u, const char *data, size_t *size);
+/* Adds "Name: value" lines (separated by '\n', values trimmed) to r; sets
+ * *has_content_type (when not NULL) if one of them is Content-Type. */
+void fake_http_add_header_lines(struct MHD_Response *r, const char *lines, int *has_content_type);
 
 #endif

@@ -17,6 +17,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "fake_http.h"
 #include "fake_notion_internal.h"
 #include "srr.h"
 
@@ -24,11 +25,6 @@
 
 static const char *const KNOWN_VERSIONS[] = {"2021-05-13", "2021-08-16", "2022-02-22", "2022-06-28",
                                              "2025-09-03", "2026-03-11", NULL};
-
-typedef struct fn_conn {
-    srr_buf body;
-    int too_big;
-} fn_conn;
 
 static double mono(void)
 {
@@ -157,7 +153,7 @@ static void note_rejection(fake_notion *f, int status, const json_t *resp)
 
 /* Handles a complete request. */
 static enum MHD_Result serve(fake_notion *f, struct MHD_Connection *conn, const char *method,
-                             const char *url, fn_conn *c)
+                             const char *url, fake_http_upload *c)
 {
     const char *auth = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Authorization");
     const char *version = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Notion-Version");
@@ -279,34 +275,24 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
                                   size_t *upload_size, void **con_cls)
 {
     fake_notion *f = cls;
-    fn_conn *c = *con_cls;
+    fake_http_upload *c = *con_cls;
     (void)version;
     if (!c) {
-        c = srr_calloc(1, sizeof(*c));
-        srr_buf_init(&c->body, FN_MAX_BODY);
-        *con_cls = c;
+        *con_cls = fake_http_upload_new(url, FN_MAX_BODY);
         return MHD_YES;
     }
-    if (*upload_size) {
-        if (srr_buf_append(&c->body, upload, *upload_size) != SRR_OK)
-            c->too_big = 1;
-        *upload_size = 0;
+    if (fake_http_upload_take(c, upload, upload_size))
         return MHD_YES;
-    }
     return serve(f, conn, method, url, c);
 }
 
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
                          enum MHD_RequestTerminationCode toe)
 {
-    fn_conn *c = *con_cls;
     (void)cls;
     (void)conn;
     (void)toe;
-    if (!c)
-        return;
-    srr_buf_free(&c->body);
-    free(c);
+    fake_http_upload_free(*con_cls);
     *con_cls = NULL;
 }
 
