@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "srr.h"
+#include "testutil.h"
 
 #define REPO_PATH "/repos/" FAKE_GITHUB_REPO
 #define DOCS "https://docs.github.com/rest"
@@ -160,10 +161,7 @@ static json_t *issue_json(fake_github *fg, const gh_issue *is, int full)
 
 static void reply(fake_http_resp *resp, int status, json_t *j)
 {
-    char *b = json_dumps(j, JSON_COMPACT);
-    fake_http_reply(resp, status, "application/json; charset=utf-8", b);
-    free(b);
-    json_decref(j);
+    fake_http_reply_json(resp, status, "application/json; charset=utf-8", j);
 }
 
 static void message(fake_http_resp *resp, int status, const char *msg, const char *doc)
@@ -474,9 +472,7 @@ void fake_github_stop(fake_github **fgp)
         free(is->state);
         free(is->reason);
         free(is->closed_by);
-        for (size_t j = 0; j < is->nlabels; j++)
-            free(is->labels[j]);
-        free(is->labels);
+        tu_strv_free(is->labels, is->nlabels);
         for (size_t j = 0; j < is->nevents; j++) {
             free(is->events[j].event);
             free(is->events[j].actor);
@@ -579,13 +575,8 @@ char *fake_github_issue_field(fake_github *fg, long long number, const char *fie
         out = srr_strdup(is->body ? is->body : "");
     else if (is && strcmp(field, "state") == 0)
         out = srr_strdup(is->state);
-    else if (is && strcmp(field, "labels") == 0) {
-        srr_buf b;
-        srr_buf_init(&b, 0);
-        for (size_t i = 0; i < is->nlabels; i++)
-            srr_buf_printf(&b, "%s%s", i ? "," : "", is->labels[i]);
-        out = b.data ? srr_buf_steal(&b) : srr_strdup("");
-    }
+    else if (is && strcmp(field, "labels") == 0)
+        out = tu_strv_join(is->labels, is->nlabels, ",");
     pthread_mutex_unlock(&fg->mu);
     return out;
 }

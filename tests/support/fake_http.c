@@ -82,6 +82,14 @@ void fake_http_replyf(fake_http_resp *resp, int status, const char *content_type
     free(body);
 }
 
+void fake_http_reply_json(fake_http_resp *resp, int status, const char *content_type, json_t *j)
+{
+    char *b = json_dumps(j, JSON_COMPACT);
+    fake_http_reply(resp, status, content_type, b);
+    free(b);
+    json_decref(j);
+}
+
 void fake_http_header(fake_http_resp *resp, const char *name, const char *fmt, ...)
 {
     va_list ap;

@@ -20,6 +20,8 @@
 
 #include <stddef.h>
 
+#include <jansson.h>
+
 #include "srr.h"
 
 typedef struct fake_http fake_http;
@@ -52,6 +54,8 @@ void fake_http_reply(fake_http_resp *resp, int status, const char *content_type,
 /* Same with a printf-formatted body. */
 void fake_http_replyf(fake_http_resp *resp, int status, const char *content_type, const char *fmt,
                       ...) __attribute__((format(printf, 4, 5)));
+/* Sets status, content type and j as compact JSON text; takes j (decrefs it). */
+void fake_http_reply_json(fake_http_resp *resp, int status, const char *content_type, json_t *j);
 /* Adds a response header. */
 void fake_http_header(fake_http_resp *resp, const char *name, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

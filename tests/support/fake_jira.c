@@ -16,6 +16,7 @@
 #include <time.h>
 
 #include "srr.h"
+#include "testutil.h"
 
 static const struct {
     const char *name, *cat, *id;
@@ -67,10 +68,7 @@ static json_t *jtime(long long ms)
 
 static void reply(fake_http_resp *resp, int status, json_t *j)
 {
-    char *b = json_dumps(j, JSON_COMPACT);
-    fake_http_reply(resp, status, "application/json;charset=UTF-8", b);
-    free(b);
-    json_decref(j);
+    fake_http_reply_json(resp, status, "application/json;charset=UTF-8", j);
 }
 
 static void err_msg(fake_http_resp *resp, int status, const char *msg)
@@ -527,9 +525,7 @@ void fake_jira_stop(fake_jira **fjp)
         free(is->type);
         json_decref(is->description);
         json_decref(is->changelog);
-        for (size_t j = 0; j < is->nlabels; j++)
-            free(is->labels[j]);
-        free(is->labels);
+        tu_strv_free(is->labels, is->nlabels);
     }
     free(fj->issues);
     pthread_mutex_destroy(&fj->mu);
@@ -591,13 +587,8 @@ char *fake_jira_issue_field(fake_jira *fj, const char *key, const char *field)
     else if (is && strcmp(field, "description") == 0)
         out = is->description ? json_dumps(is->description, JSON_COMPACT | JSON_SORT_KEYS)
                               : srr_strdup("");
-    else if (is && strcmp(field, "labels") == 0) {
-        srr_buf b;
-        srr_buf_init(&b, 0);
-        for (size_t i = 0; i < is->nlabels; i++)
-            srr_buf_printf(&b, "%s%s", i ? "," : "", is->labels[i]);
-        out = b.data ? srr_buf_steal(&b) : srr_strdup("");
-    }
+    else if (is && strcmp(field, "labels") == 0)
+        out = tu_strv_join(is->labels, is->nlabels, ",");
     pthread_mutex_unlock(&fj->mu);
     return out;
 }

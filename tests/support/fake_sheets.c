@@ -231,20 +231,14 @@ static int parse_a1(fake_sheets *fs, const char *s, a1 *out)
 
 static void g_error(fake_http_resp *resp, int code, const char *status, const char *msg)
 {
-    json_t *j =
-        json_pack("{s:{s:i, s:s, s:s}}", "error", "code", code, "message", msg, "status", status);
-    char *b = json_dumps(j, JSON_COMPACT);
-    fake_http_reply(resp, code, "application/json; charset=UTF-8", b);
-    free(b);
-    json_decref(j);
+    fake_http_reply_json(
+        resp, code, "application/json; charset=UTF-8",
+        json_pack("{s:{s:i, s:s, s:s}}", "error", "code", code, "message", msg, "status", status));
 }
 
 static void reply_json(fake_http_resp *resp, json_t *j)
 {
-    char *b = json_dumps(j, JSON_COMPACT);
-    fake_http_reply(resp, 200, "application/json; charset=UTF-8", b);
-    free(b);
-    json_decref(j);
+    fake_http_reply_json(resp, 200, "application/json; charset=UTF-8", j);
 }
 
 /* Counts one request against its quota; answers 429 and returns 1 past it. */
@@ -646,12 +640,9 @@ static void token_endpoint(fake_sheets *fs, const fake_http_req *req, fake_http_
     else
         bad = check_jwt(fs, assertion, &code);
     if (bad) {
-        json_t *j = json_pack("{s:s, s:s}", "error", code, "error_description", bad);
-        char *b = json_dumps(j, JSON_COMPACT);
         fs->refused++;
-        fake_http_reply(resp, 400, "application/json; charset=utf-8", b);
-        free(b);
-        json_decref(j);
+        fake_http_reply_json(resp, 400, "application/json; charset=utf-8",
+                             json_pack("{s:s, s:s}", "error", code, "error_description", bad));
     } else {
         token *t;
         fs->toks = srr_realloc(fs->toks, (fs->ntoks + 1) * sizeof(token));

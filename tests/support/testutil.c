@@ -62,6 +62,22 @@ static char *slurp_fd(int fd)
     return srr_buf_steal(&b);
 }
 
+char *tu_strv_join(char *const *v, size_t n, const char *sep)
+{
+    srr_buf b;
+    srr_buf_init(&b, 0);
+    for (size_t i = 0; i < n; i++)
+        srr_buf_printf(&b, "%s%s", i ? sep : "", v[i]);
+    return b.data ? srr_buf_steal(&b) : srr_strdup("");
+}
+
+void tu_strv_free(char **v, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(v[i]);
+    free(v);
+}
+
 void tu_exec(const char *const *argv, const char *const *env, const char *cwd, tu_run *r)
 {
     char outp[] = "/tmp/srr-out-XXXXXX", errp[] = "/tmp/srr-err-XXXXXX";

@@ -18,6 +18,11 @@ void tu_rmdir_r(const char *path);
 /* Writes `text` to dir/name; returns the full path (caller frees). */
 char *tu_write_file(const char *dir, const char *name, const char *text);
 
+/* The n strings of v joined by `sep`; "" when n is 0 (caller frees). */
+char *tu_strv_join(char *const *v, size_t n, const char *sep);
+/* Frees the n strings of v and v itself. */
+void tu_strv_free(char **v, size_t n);
+
 /* Result of running a command. */
 typedef struct tu_run {
     int status;  /* exit code, or 128+signal */
