@@ -91,6 +91,24 @@ static void sweep(tu_run *r, const char *cfg, long long now)
     srr(r, now, args);
 }
 
+/* `srr sweep` at `now`, which must succeed; what it prints is dropped. */
+static void sweep_ok(const char *cfg, long long now)
+{
+    tu_run r;
+    sweep(&r, cfg, now);
+    cr_assert_eq(r.status, 0, "%s\n%s", r.out, r.err);
+    tu_run_free(&r);
+}
+
+/* `srr <what> show <id>` at `now`, which must succeed; fills *r (free
+ * with tu_run_free). */
+static void show_ok(tu_run *r, const char *cfg, const char *what, const char *id, long long now)
+{
+    const char *args[] = {what, "show", "-c", cfg, id, NULL};
+    srr(r, now, args);
+    cr_assert_eq(r->status, 0, "%s", r->err);
+}
+
 /* `srr <what> list --format json` (caller decrefs). */
 static json_t *list(const char *cfg, const char *what)
 {
@@ -264,9 +282,7 @@ Test(truth_e2e, partial_answers_store_nothing_and_are_judged_again)
     tu_run r;
     /* A week of whole answers first: the sweep state knows every check. */
     serve_partial(0);
-    sweep(&r, cfg, NOW - WEEK);
-    cr_assert_eq(r.status, 0, "%s\n%s", r.out, r.err);
-    tu_run_free(&r);
+    sweep_ok(cfg, NOW - WEEK);
     json_t *before = list(cfg, "investigations");
     size_t nbefore = json_array_size(before);
     json_decref(before);
@@ -452,9 +468,7 @@ Test(truth_e2e, a_log_spike_in_a_flat_week)
               field(risks, 0, "title"),
               json_number_value(json_object_get(json_array_get(risks, 0), "last_value")));
     cr_assert_str_eq(field(risks, 0, "service"), "payments");
-    const char *show[] = {"risks", "show", "-c", cfg, field(risks, 0, "id"), NULL};
-    srr(&r, NOW, show);
-    cr_assert_eq(r.status, 0, "%s", r.err);
+    show_ok(&r, cfg, "risks", field(risks, 0, "id"), NOW);
     cr_assert(strstr(r.out, "> 2026-11-19T02:10:00Z card processor unreachable"), "%s", r.out);
     tu_run_free(&r);
     json_decref(risks);
@@ -483,19 +497,15 @@ Test(truth_e2e, a_new_pattern_record_title_group_link_and_samples)
                 "{\"id\":\"c3\",\"type\":\"log\",\"attributes\":{\"timestamp\":"
                 "\"2026-11-19T10:02:00Z\",\"service\":\"payments\",\"message\":\"payment gateway "
                 "timeout after 2950ms\"}}]}");
+    sweep_ok(cfg, NOW);
     tu_run r;
-    sweep(&r, cfg, NOW);
-    cr_assert_eq(r.status, 0, "%s\n%s", r.out, r.err);
-    tu_run_free(&r);
     json_t *risks = list(cfg, "risks");
     cr_assert_eq(json_array_size(risks), 1, "new in payments only");
     cr_assert_str_eq(field(risks, 0, "title"),
                      "new-errors: new log pattern \"payment gateway timeout after <id>\" on "
                      "service:payments");
     cr_assert_str_eq(field(risks, 0, "service"), "payments");
-    const char *show[] = {"risks", "show", "-c", cfg, field(risks, 0, "id"), NULL};
-    srr(&r, NOW, show);
-    cr_assert_eq(r.status, 0, "%s", r.err);
+    show_ok(&r, cfg, "risks", field(risks, 0, "id"), NOW);
     /* the link: the log search narrowed to the pattern and its group */
     cr_assert(strstr(r.out, "/logs?query=%28env%3Aprod%20status%3Aerror%29%20service%3Apayments"
                             "%20%22payment%20gateway%20timeout%20after%22"),
@@ -523,15 +533,11 @@ Test(truth_e2e, an_investigation_shows_its_samples)
                 "{\"id\":\"c2\",\"type\":\"log\",\"attributes\":{\"timestamp\":"
                 "\"2026-11-19T10:01:00Z\",\"service\":\"payments\",\"message\":\"ledger "
                 "lock wait exceeded\\non shard 7\"}}]}");
+    sweep_ok(cfg, NOW);
     tu_run r;
-    sweep(&r, cfg, NOW);
-    cr_assert_eq(r.status, 0, "%s\n%s", r.out, r.err);
-    tu_run_free(&r);
     json_t *invs = list(cfg, "investigations");
     cr_assert_eq(json_array_size(invs), 1, "one investigation");
-    const char *show[] = {"investigations", "show", "-c", cfg, field(invs, 0, "id"), NULL};
-    srr(&r, NOW + 2 * WEEK, show);
-    cr_assert_eq(r.status, 0, "%s", r.err);
+    show_ok(&r, cfg, "investigations", field(invs, 0, "id"), NOW + 2 * WEEK);
     cr_assert(strstr(r.out, "> 2026-11-19T10:01:00Z ledger lock wait exceeded on shard 7"),
               "the sample is printed on one line:\n%s", r.out);
     cr_assert(strstr(r.out, "Occurrences per week (last 12 weeks, oldest first): ·········█··"),
