@@ -119,6 +119,28 @@ static void go(srr_dd_run *r)
     cr_assert_eq(srr_dd_run_go(r, &err), SRR_OK, "%s", err.msg);
 }
 
+/* Adds checks i = from..to-1, named "<prefix>-<i>", each reporting to
+ * g[i]: log searches when `logs`, aggregates otherwise. */
+static void add_checks(srr_dd_run *r, const char *prefix, int logs, got *g, int from, int to)
+{
+    for (int i = from; i < to; i++) {
+        char name[16];
+        snprintf(name, sizeof name, "%s-%d", prefix, i);
+        if (logs)
+            srr_dd_run_logs(r, name, "*", FROM_S, TO_S, 0, 0, 0, on_event, on_done, &g[i]);
+        else
+            srr_dd_run_aggregate(r, name, "*", NULL, 0, FROM_S, TO_S, on_bucket, on_done, &g[i]);
+    }
+}
+
+/* Destroys the run, the client and the fake of a test. */
+static void finish(srr_dd_run **r, srr_dd_client **c, fake_dd **f)
+{
+    srr_dd_run_destroy(r);
+    srr_dd_client_destroy(c);
+    fake_dd_stop(f);
+}
+
 static const char *AGG_OK = "{\"meta\":{\"status\":\"done\"},\"data\":{\"buckets\":["
                             "{\"by\":{\"service\":\"checkout\"},\"computes\":{\"c0\":240}}]}}";
 
@@ -149,9 +171,7 @@ Test(truth, aggregate_timeout_and_warnings_are_partial)
     cr_assert_eq(w.last, SRR_EPARTIAL);
     cr_assert(strstr(w.err, "unknown_index"), "%s", w.err);
     cr_assert_eq(ok.last, SRR_OK);
-    srr_dd_run_destroy(&r);
-    srr_dd_client_destroy(&c);
-    fake_dd_stop(&f);
+    finish(&r, &c, &f);
 }
 
 Test(truth, search_timeout_and_warnings_are_partial)
@@ -173,9 +193,7 @@ Test(truth, search_timeout_and_warnings_are_partial)
     cr_assert_eq(g.events, 2);
     cr_assert(strstr(g.err, "meta.status is \"timeout\"") && strstr(g.err, "query timed out"), "%s",
               g.err);
-    srr_dd_run_destroy(&r);
-    srr_dd_client_destroy(&c);
-    fake_dd_stop(&f);
+    finish(&r, &c, &f);
 }
 
 static const char *V2_ONE = "{\"data\":{\"type\":\"timeseries_response\",\"attributes\":{"
@@ -206,9 +224,7 @@ Test(truth, v2_per_query_errors_are_asked_alone_then_partial)
     cr_assert_eq(b.last, SRR_EPARTIAL, "%s", srr_rc_str(b.last));
     cr_assert_eq(b.series, 1, "what came back is delivered with it");
     cr_assert(strstr(b.err, "metric not found") && strstr(b.err, "'b'"), "%s", b.err);
-    srr_dd_run_destroy(&r);
-    srr_dd_client_destroy(&c);
-    fake_dd_stop(&f);
+    finish(&r, &c, &f);
 }
 
 /* ---- neighbours ----------------------------------------------------------- */
@@ -234,9 +250,7 @@ Test(truth, batched_500_is_asked_member_by_member)
     cr_assert(strstr(g[1].err, "'heavy'") && strstr(g[1].err, "500"), "%s", g[1].err);
     cr_assert_eq(fake_dd_hits(f, heavy), 1 + 3, "the batch once, then heavy's three attempts");
     cr_assert_eq(fake_dd_hits(f, fine), 2);
-    srr_dd_run_destroy(&r);
-    srr_dd_client_destroy(&c);
-    fake_dd_stop(&f);
+    finish(&r, &c, &f);
 }
 
 Test(truth, dns_failure_fails_at_once_naming_the_site)
@@ -267,11 +281,7 @@ Test(truth, hung_aggregates_use_max_concurrency, .timeout = 60)
     srr_dd_client_set_timeout_ms(c, 400);
     srr_dd_run *r = srr_dd_run_create(c);
     got g[9] = {{0}};
-    for (int i = 0; i < 9; i++) {
-        char name[16];
-        snprintf(name, sizeof name, "agg-%d", i);
-        srr_dd_run_aggregate(r, name, "*", NULL, 0, FROM_S, TO_S, on_bucket, on_done, &g[i]);
-    }
+    add_checks(r, "agg", 0, g, 0, 9);
     go(r);
     for (int i = 0; i < 9; i++)
         cr_assert_eq(g[i].last, SRR_RETRY, "%d: %s", i, g[i].err);
@@ -279,9 +289,7 @@ Test(truth, hung_aggregates_use_max_concurrency, .timeout = 60)
     cr_assert_eq(srr_dd_client_stats(c)->peak_inflight, 4,
                  "hung requests ran one at a time (%d at most)",
                  srr_dd_client_stats(c)->peak_inflight);
-    srr_dd_run_destroy(&r);
-    srr_dd_client_destroy(&c);
-    fake_dd_stop(&f);
+    finish(&r, &c, &f);
 }
 
 Test(truth, a_limit_shared_by_search_and_aggregate_is_never_overrun, .timeout = 60)
@@ -296,22 +304,14 @@ Test(truth, a_limit_shared_by_search_and_aggregate_is_never_overrun, .timeout = 
     srr_dd_client *c = client(f, 4, 1);
     srr_dd_run *r = srr_dd_run_create(c);
     got g[10] = {{0}};
-    for (int i = 0; i < 10; i++) {
-        char name[16];
-        snprintf(name, sizeof name, "c-%d", i);
-        if (i < 5)
-            srr_dd_run_logs(r, name, "*", FROM_S, TO_S, 0, 0, 0, on_event, on_done, &g[i]);
-        else
-            srr_dd_run_aggregate(r, name, "*", NULL, 0, FROM_S, TO_S, on_bucket, on_done, &g[i]);
-    }
+    add_checks(r, "c", 1, g, 0, 5);
+    add_checks(r, "c", 0, g, 5, 10);
     go(r);
     for (int i = 0; i < 10; i++)
         cr_assert_eq(g[i].last, SRR_OK, "%d: %s", i, g[i].err);
     cr_assert_eq(fake_dd_over_limit(f), 0, "%u request(s) past the announced limit",
                  fake_dd_over_limit(f));
-    srr_dd_run_destroy(&r);
-    srr_dd_client_destroy(&c);
-    fake_dd_stop(&f);
+    finish(&r, &c, &f);
 }
 
 static int64_t mono_ms(void)
@@ -330,11 +330,7 @@ Test(truth, rate_limit_wait_is_wall_time, .timeout = 60)
     srr_dd_client *c = client(f, 4, 1);
     srr_dd_run *r = srr_dd_run_create(c);
     got g[8] = {{0}};
-    for (int i = 0; i < 8; i++) {
-        char name[16];
-        snprintf(name, sizeof name, "c-%d", i);
-        srr_dd_run_aggregate(r, name, "*", NULL, 0, FROM_S, TO_S, on_bucket, on_done, &g[i]);
-    }
+    add_checks(r, "c", 0, g, 0, 8);
     int64_t t0 = mono_ms();
     go(r);
     int64_t wall = mono_ms() - t0;
@@ -344,9 +340,7 @@ Test(truth, rate_limit_wait_is_wall_time, .timeout = 60)
     cr_assert(st->rl_wait_ms <= wall, "a wait of %lld ms in a run of %lld ms",
               (long long)st->rl_wait_ms, (long long)wall);
     cr_assert_eq(fake_dd_over_limit(f), 0);
-    srr_dd_run_destroy(&r);
-    srr_dd_client_destroy(&c);
-    fake_dd_stop(&f);
+    finish(&r, &c, &f);
 }
 
 Test(truth, aggregate_timeseries_comes_back_as_points)
@@ -372,7 +366,5 @@ Test(truth, aggregate_timeseries_comes_back_as_points)
               body);
     free(body);
     cr_assert_eq(fake_dd_hits(f, rt), 1);
-    srr_dd_run_destroy(&r);
-    srr_dd_client_destroy(&c);
-    fake_dd_stop(&f);
+    finish(&r, &c, &f);
 }
