@@ -96,13 +96,21 @@ static void send_range(srr_producer *p, int from, int to, int nfp)
     }
 }
 
-static void produce_range(const srr_config *cfg, int from, int to, int nfp)
+/* A producer opened on cfg that has sent c<from>..c<to-1> (send_range)
+ * and flushed them; close with srr_producer_close. */
+static srr_producer *open_and_send(const srr_config *cfg, int from, int to, int nfp)
 {
     srr_producer *p = NULL;
     srr_error err = {0};
     cr_assert_eq(srr_producer_open(cfg, &p, &err), SRR_OK, "%s", err.msg);
     send_range(p, from, to, nfp);
     cr_assert_eq(srr_producer_flush(p, &err), SRR_OK, "%s", err.msg);
+    return p;
+}
+
+static void produce_range(const srr_config *cfg, int from, int to, int nfp)
+{
+    srr_producer *p = open_and_send(cfg, from, to, nfp);
     srr_producer_close(&p);
 }
 
@@ -284,11 +292,8 @@ Test(kafka, retriable_produce_errors_deliver_once)
 {
     km_cluster *km = km_start(3, "srr.candidates", 3);
     srr_config *cfg = km_config(km, "w-perr", g_db, NULL);
-    srr_producer *p = NULL;
+    srr_producer *p = open_and_send(cfg, 0, 30, 10); /* warm up: ids and connections */
     srr_error err = {0};
-    cr_assert_eq(srr_producer_open(cfg, &p, &err), SRR_OK, "%s", err.msg);
-    send_range(p, 0, 30, 10); /* warm up: ids and connections */
-    cr_assert_eq(srr_producer_flush(p, &err), SRR_OK, "%s", err.msg);
     rd_kafka_mock_push_request_errors(
         km->mc, API_PRODUCE, 4, RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION,
         RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT, RD_KAFKA_RESP_ERR_NOT_ENOUGH_REPLICAS,
@@ -392,12 +397,9 @@ Test(kafka, fatal_idempotence_error_surfaces)
 {
     km_cluster *km = km_start(3, "srr.candidates", 1);
     srr_config *cfg = km_config(km, "w-fatal", g_db, NULL);
-    srr_producer *p = NULL;
+    srr_producer *p = open_and_send(cfg, 0, 10, 10);
     srr_error err = {0};
     srr_rc rc;
-    cr_assert_eq(srr_producer_open(cfg, &p, &err), SRR_OK, "%s", err.msg);
-    send_range(p, 0, 10, 10);
-    cr_assert_eq(srr_producer_flush(p, &err), SRR_OK, "%s", err.msg);
     rd_kafka_mock_push_request_errors(km->mc, API_PRODUCE, 1,
                                       RD_KAFKA_RESP_ERR_OUT_OF_ORDER_SEQUENCE_NUMBER);
     send_until_fatal(p, 10, 20);
@@ -417,11 +419,8 @@ Test(kafka, sends_after_a_fatal_error_are_refused_as_fatal)
 {
     km_cluster *km = km_start(3, "srr.candidates", 1);
     srr_config *cfg = km_config(km, "w-fatal2", g_db, NULL);
-    srr_producer *p = NULL;
+    srr_producer *p = open_and_send(cfg, 0, 10, 10);
     srr_error err = {0};
-    cr_assert_eq(srr_producer_open(cfg, &p, &err), SRR_OK, "%s", err.msg);
-    send_range(p, 0, 10, 10);
-    cr_assert_eq(srr_producer_flush(p, &err), SRR_OK, "%s", err.msg);
     rd_kafka_mock_push_request_errors(km->mc, API_PRODUCE, 1,
                                       RD_KAFKA_RESP_ERR_OUT_OF_ORDER_SEQUENCE_NUMBER);
     send_until_fatal(p, 10, 11);
