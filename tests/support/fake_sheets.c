@@ -885,3 +885,29 @@ void fake_sheets_person_sort(fake_sheets *fs, const char *title, size_t col, int
         }
     });
 }
+
+/* Row r (from 2) holds `text` in column `col`. */
+static int cell_reads(fake_sheets *fs, const char *title, size_t r, size_t col, const char *text)
+{
+    char *v = fake_sheets_cell(fs, title, r, col, NULL);
+    int hit = v && strcmp(v, text) == 0;
+    free(v);
+    return hit;
+}
+
+size_t fake_sheets_row_with(fake_sheets *fs, const char *title, size_t col, const char *text)
+{
+    size_t n = fake_sheets_rows(fs, title);
+    for (size_t r = 2; r <= n; r++)
+        if (cell_reads(fs, title, r, col, text))
+            return r;
+    return 0;
+}
+
+size_t fake_sheets_count_with(fake_sheets *fs, const char *title, size_t col, const char *text)
+{
+    size_t n = fake_sheets_rows(fs, title), hits = 0;
+    for (size_t r = 2; r <= n; r++)
+        hits += (size_t)cell_reads(fs, title, r, col, text);
+    return hits;
+}

@@ -65,6 +65,11 @@ size_t fake_sheets_rows(fake_sheets *fs, const char *tab);
  * when the tab is missing); *is_formula (may be NULL) says whether it
  * holds a formula. Caller frees. */
 char *fake_sheets_cell(fake_sheets *fs, const char *tab, size_t row, size_t col, int *is_formula);
+/* The 1-based row (below the header) whose column `col` reads `text`,
+ * the first one from the top; 0 when none. */
+size_t fake_sheets_row_with(fake_sheets *fs, const char *tab, size_t col, const char *text);
+/* How many rows below the header have `text` in column `col`. */
+size_t fake_sheets_count_with(fake_sheets *fs, const char *tab, size_t col, const char *text);
 /* The person: sets a cell to text, and sorts rows 2..last of a tab by a
  * column (text order, descending when `desc`). */
 void fake_sheets_person_edit(fake_sheets *fs, const char *tab, size_t row, size_t col,

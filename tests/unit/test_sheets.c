@@ -94,15 +94,7 @@ static void wait_ready(srr_sheets *sh)
 /* The 1-based row holding id in column A of tab SRR, 0 when none. */
 static size_t row_of(fake_sheets *fs, const char *id)
 {
-    size_t n = fake_sheets_rows(fs, "SRR");
-    for (size_t r = 2; r <= n; r++) {
-        char *v = fake_sheets_cell(fs, "SRR", r, 0, NULL);
-        int hit = strcmp(v, id) == 0;
-        free(v);
-        if (hit)
-            return r;
-    }
-    return 0;
+    return fake_sheets_row_with(fs, "SRR", 0, id);
 }
 
 static void assert_cell(fake_sheets *fs, size_t r, size_t c, const char *want)

@@ -85,15 +85,7 @@ static void apply(const char *cand, const char *fp, srr_action a)
 /* The sheet row (1-based) whose ID is `id`, 0 when none. */
 static size_t row_of(const char *id)
 {
-    size_t n = fake_sheets_rows(g_fs, TAB);
-    for (size_t r = 2; r <= n; r++) {
-        char *v = fake_sheets_cell(g_fs, TAB, r, C_ID, NULL);
-        int hit = v && strcmp(v, id) == 0;
-        free(v);
-        if (hit)
-            return r;
-    }
-    return 0;
+    return fake_sheets_row_with(g_fs, TAB, C_ID, id);
 }
 
 static int cell_is(const char *id, size_t col, const char *want)
@@ -117,13 +109,7 @@ static int cell_has(const char *id, size_t col, const char *needle)
 /* Rows holding `id` (never more than one). */
 static size_t rows_with(const char *id)
 {
-    size_t n = fake_sheets_rows(g_fs, TAB), hits = 0;
-    for (size_t r = 2; r <= n; r++) {
-        char *v = fake_sheets_cell(g_fs, TAB, r, C_ID, NULL);
-        hits += v && strcmp(v, id) == 0;
-        free(v);
-    }
-    return hits;
+    return fake_sheets_count_with(g_fs, TAB, C_ID, id);
 }
 
 Test(sheets_sink, one_row_per_record_under_a_header_written_once)

@@ -116,14 +116,7 @@ static long long q(const char *sql)
 /* The sheet row (1-based) of `id`, 0 when none. */
 static size_t row_of(const char *id)
 {
-    for (size_t r = 2; r <= fake_sheets_rows(g_sheets, "SRR"); r++) {
-        char *v = fake_sheets_cell(g_sheets, "SRR", r, 0, NULL);
-        int hit = v && strcmp(v, id) == 0;
-        free(v);
-        if (hit)
-            return r;
-    }
-    return 0;
+    return fake_sheets_row_with(g_sheets, "SRR", 0, id);
 }
 
 static int cell_has(const char *id, size_t col, const char *needle)
