@@ -91,4 +91,24 @@ char *fake_dd_last_header(fake_dd *f, const char *name);
 /* Forgets all routes, counters and the last request (the port stays). */
 void fake_dd_reset(fake_dd *f);
 
+/* For suites whose every test runs srr against one fake Datadog in a
+ * temporary directory: declares `dd` and `dir`, and setup() and teardown()
+ * that start them and stop and remove them (give them to .init/.fini).
+ * Needs <criterion/criterion.h>, <stdlib.h> and "testutil.h". */
+#define FAKE_DD_FIXTURE()                                                                          \
+    static fake_dd *dd;                                                                            \
+    static char *dir;                                                                              \
+    static void setup(void)                                                                        \
+    {                                                                                              \
+        dd = fake_dd_start();                                                                      \
+        cr_assert_not_null(dd);                                                                    \
+        dir = tu_mkdtemp();                                                                        \
+    }                                                                                              \
+    static void teardown(void)                                                                     \
+    {                                                                                              \
+        fake_dd_stop(&dd);                                                                         \
+        tu_rmdir_r(dir);                                                                           \
+        free(dir);                                                                                 \
+    }
+
 #endif

@@ -24,22 +24,7 @@
 #include "testutil.h"
 #include "writer.h"
 
-static fake_dd *dd;
-static char *dir;
-
-static void setup(void)
-{
-    dd = fake_dd_start();
-    cr_assert_not_null(dd);
-    dir = tu_mkdtemp();
-}
-
-static void teardown(void)
-{
-    fake_dd_stop(&dd);
-    tu_rmdir_r(dir);
-    free(dir);
-}
+FAKE_DD_FIXTURE()
 
 static void run(tu_run *r, const char *const *args, const char *const *env)
 {

@@ -20,22 +20,7 @@
 #define DEMO SRR_SOURCE_DIR "/examples/demo-week"
 #define WEEK_END "1795392000"
 
-static fake_dd *dd;
-static char *dir;
-
-static void setup(void)
-{
-    dd = fake_dd_start();
-    cr_assert_not_null(dd);
-    dir = tu_mkdtemp();
-}
-
-static void teardown(void)
-{
-    fake_dd_stop(&dd);
-    tu_rmdir_r(dir);
-    free(dir);
-}
+FAKE_DD_FIXTURE()
 
 /* Serves the recorded demo week from the fake Datadog: one route per
  * recorded request, told apart by its query text; pages in order. */

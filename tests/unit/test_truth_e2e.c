@@ -34,22 +34,7 @@
 #define AGG_PATH "/api/v2/logs/analytics/aggregate"
 #define LOGS_PATH "/api/v2/logs/events/search"
 
-static fake_dd *dd;
-static char *dir;
-
-static void setup(void)
-{
-    dd = fake_dd_start();
-    cr_assert_not_null(dd);
-    dir = tu_mkdtemp();
-}
-
-static void teardown(void)
-{
-    fake_dd_stop(&dd);
-    tu_rmdir_r(dir);
-    free(dir);
-}
+FAKE_DD_FIXTURE()
 
 TestSuite(truth_e2e, .init = setup, .fini = teardown, .timeout = 120);
 
