@@ -147,3 +147,11 @@ const char *sf_str(const json_t *o, const char *k)
     cr_assert_not_null(s, "field %s missing or not a string", k);
     return s;
 }
+
+long long sf_query_in(const char *dir, const char *sql)
+{
+    char *db = srr_asprintf("%s/srr.db", dir);
+    long long v = sf_query_int(db, sql);
+    free(db);
+    return v;
+}

@@ -35,6 +35,8 @@ void sf_config_free(srr_config *cfg);
  * the SQLite file at `db` through its own connection; aborts the test on
  * error. */
 long long sf_query_int(const char *db, const char *sql);
+/* The same on dir/srr.db, the store of the demo configs. */
+long long sf_query_in(const char *dir, const char *sql);
 
 /* Runs `sql` on the SQLite file at `db` through its own read-write
  * connection (to change what the store wrote behind its back); returns the

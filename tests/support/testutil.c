@@ -41,6 +41,15 @@ void tu_rmdir_r(const char *path)
         nftw(path, rm_one, 16, FTW_DEPTH | FTW_PHYS);
 }
 
+char *tu_read_file(const char *path)
+{
+    char *text = NULL;
+    size_t len = 0;
+    srr_error err = {0};
+    cr_assert_eq(srr_file_read(path, 0, &text, &len, &err), SRR_OK, "%s: %s", path, err.msg);
+    return text;
+}
+
 char *tu_write_file(const char *dir, const char *name, const char *text)
 {
     char *p = srr_asprintf("%s/%s", dir, name);

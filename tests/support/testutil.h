@@ -15,6 +15,9 @@
 char *tu_mkdtemp(void);
 /* Removes a directory tree (like rm -rf). Ignores errors. */
 void tu_rmdir_r(const char *path);
+/* The whole text of the file at `path` (caller frees); aborts the test
+ * when it cannot be read. */
+char *tu_read_file(const char *path);
 /* Writes `text` to dir/name; returns the full path (caller frees). */
 char *tu_write_file(const char *dir, const char *name, const char *text);
 

@@ -35,12 +35,9 @@ static char *g_cfg;
  * items, and a team; the demo week swept into its store. */
 static void setup(void)
 {
-    char *path = srr_asprintf("%s/examples/srr.yaml", SRR_SOURCE_DIR), *yaml = NULL, *cut, *cfg;
-    size_t len;
+    char *yaml = tu_read_file(SRR_SOURCE_DIR "/examples/srr.yaml"), *cut, *cfg;
     tu_run r;
     g_dir = tu_mkdtemp();
-    cr_assert_eq(srr_file_read(path, 0, &yaml, &len, NULL), SRR_OK);
-    free(path);
     cut = strstr(yaml, "\npolicy:");
     cr_assert_not_null(cut);
     cut[1] = '\0';
@@ -62,9 +59,7 @@ static void setup(void)
     free(yaml);
     g_cfg = tu_write_file(g_dir, "srr.yaml", cfg);
     free(cfg);
-    path = srr_asprintf("%s/examples/demo-week", SRR_SOURCE_DIR);
-    SRR(&r, "sweep", "--replay", path, NULL);
-    free(path);
+    SRR(&r, "sweep", "--replay", SRR_SOURCE_DIR "/examples/demo-week", NULL);
     cr_assert_eq(r.status, 0, "sweep: %s", r.err);
     tu_run_free(&r);
     /* SRR-1 open (assigned to dave, not a member), the others drafts. */
@@ -72,7 +67,7 @@ static void setup(void)
     cr_assert_eq(r.status, 0, "approve: %s%s", r.out, r.err);
     tu_run_free(&r);
     /* For the path completion: one directory and one file. */
-    path = srr_asprintf("%s/recorded", g_dir);
+    char *path = srr_asprintf("%s/recorded", g_dir);
     cr_assert_eq(mkdir(path, 0755), 0);
     free(path);
     free(tu_write_file(g_dir, "recording.json", "{}"));

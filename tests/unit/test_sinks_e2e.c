@@ -60,10 +60,7 @@ TestSuite(sinks_e2e, .init = setup, .fini = teardown, .timeout = 180);
 /* The demo config and the three sinks' sections (`sinks` 0: none). */
 static void write_config(int sinks)
 {
-    char *path = srr_asprintf("%s/examples/srr.yaml", SRR_SOURCE_DIR), *yaml = NULL, *all;
-    size_t len;
-    cr_assert_eq(srr_file_read(path, 0, &yaml, &len, NULL), SRR_OK);
-    free(path);
+    char *yaml = tu_read_file(SRR_SOURCE_DIR "/examples/srr.yaml"), *all;
     if (sinks) {
         char *at = strstr(yaml, "sweep:\n");
         cr_assert_not_null(at, "the demo config has a sweep: section");
@@ -107,10 +104,7 @@ static void ok(const char *a0, const char *a1, const char *a2, const char *a3)
 
 static long long q(const char *sql)
 {
-    char *db = srr_asprintf("%s/srr.db", g_dir);
-    long long v = sf_query_int(db, sql);
-    free(db);
-    return v;
+    return sf_query_in(g_dir, sql);
 }
 
 /* The sheet row (1-based) of `id`, 0 when none. */

@@ -51,10 +51,7 @@ TestSuite(sync_e2e, .init = setup, .fini = teardown, .timeout = 180);
 /* The demo config with a notion: section for the fake (`extra` appended). */
 static void write_config(const char *api_url, const char *extra)
 {
-    char *path = srr_asprintf("%s/examples/srr.yaml", SRR_SOURCE_DIR), *yaml = NULL, *all;
-    size_t len;
-    cr_assert_eq(srr_file_read(path, 0, &yaml, &len, NULL), SRR_OK);
-    free(path);
+    char *yaml = tu_read_file(SRR_SOURCE_DIR "/examples/srr.yaml"), *all;
     all = srr_asprintf("%s\nsync:\n  interval: 1s\n  max_backoff: 2s\n"
                        "notion:\n  database_id: %s\n  api_url: %s\n  requests_per_second: 200\n"
                        "  max_attempts: 2\n  max_wait: 2s\n%s",
@@ -74,10 +71,7 @@ static void write_config(const char *api_url, const char *extra)
 
 static long long q(const char *sql)
 {
-    char *db = srr_asprintf("%s/srr.db", g_dir);
-    long long v = sf_query_int(db, sql);
-    free(db);
-    return v;
+    return sf_query_in(g_dir, sql);
 }
 
 static void sweep_demo(int drain)

@@ -56,10 +56,7 @@ static void replace(char **s, const char *from, const char *to)
 /* The workflow demo config (see scripts/workflow-demo.sh). */
 static void write_config(int workflow)
 {
-    char *path = srr_asprintf("%s/examples/srr.yaml", SRR_SOURCE_DIR), *yaml = NULL, *cut;
-    size_t len;
-    cr_assert_eq(srr_file_read(path, 0, &yaml, &len, NULL), SRR_OK);
-    free(path);
+    char *yaml = tu_read_file(SRR_SOURCE_DIR "/examples/srr.yaml"), *cut;
     if (workflow) {
         replace(&yaml, "when: \"max > 500ms\"", "when: \"max > 100ms\"");
         replace(&yaml, "when: \"max > 10000\"", "when: \"max > 10\"");
