@@ -11,11 +11,9 @@
  * delay and sends the answer), and the completion notifier (frees the
  * state).
  */
-#include <arpa/inet.h>
 #include <dirent.h>
 #include <jansson.h>
 #include <microhttpd.h>
-#include <netinet/in.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -372,31 +370,13 @@ fake_dd *fake_dd_start(void)
 {
     fake_dd *f = srr_calloc(1, sizeof(*f));
     pthread_mutex_init(&f->mu, NULL);
-    struct sockaddr_in sin;
-    memset(&sin, 0, sizeof(sin));
-    sin.sin_family = AF_INET;
-    sin.sin_port = htons(0);
-    sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    f->d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION, 0,
-                            NULL, NULL, on_request, f, MHD_OPTION_SOCK_ADDR,
-                            (struct sockaddr *)&sin, MHD_OPTION_URI_LOG_CALLBACK, on_uri, f,
-                            MHD_OPTION_NOTIFY_COMPLETED, on_completed, f,
-                            MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30, MHD_OPTION_END);
+    f->d = fake_http_daemon_start("fake_dd", on_request, on_uri, on_completed, f, f->url,
+                                  sizeof(f->url), &f->port);
     if (!f->d) {
-        fprintf(stderr, "fake_dd: cannot start libmicrohttpd on 127.0.0.1\n");
-        goto fail;
+        fake_dd_stop(&f);
+        return NULL;
     }
-    const union MHD_DaemonInfo *info = MHD_get_daemon_info(f->d, MHD_DAEMON_INFO_BIND_PORT);
-    if (!info || !info->port) {
-        fprintf(stderr, "fake_dd: cannot read the bound port\n");
-        goto fail;
-    }
-    f->port = info->port;
-    snprintf(f->url, sizeof(f->url), "http://127.0.0.1:%u", (unsigned)f->port);
     return f;
-fail:
-    fake_dd_stop(&f);
-    return NULL;
 }
 
 void fake_dd_stop(fake_dd **fp)

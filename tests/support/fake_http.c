@@ -269,35 +269,52 @@ done:
     return ret;
 }
 
-fake_http *fake_http_start(fake_http_handler handler, void *ud)
+struct MHD_Daemon *fake_http_daemon_start(const char *who, MHD_AccessHandlerCallback access,
+                                          void *(*uri_log)(void *cls, const char *uri,
+                                                           struct MHD_Connection *conn),
+                                          MHD_RequestCompletedCallback completed, void *cls,
+                                          char *url, size_t n, unsigned short *port)
 {
-    fake_http *f = srr_calloc(1, sizeof(*f));
     struct sockaddr_in sin;
     const union MHD_DaemonInfo *info;
-    f->handler = handler;
-    f->ud = ud;
-    pthread_mutex_init(&f->mu, NULL);
+    struct MHD_Daemon *d;
     memset(&sin, 0, sizeof(sin));
     sin.sin_family = AF_INET;
     sin.sin_port = htons(0);
     sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    f->d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION, 0,
-                            NULL, NULL, on_request, f, MHD_OPTION_SOCK_ADDR,
-                            (struct sockaddr *)&sin, MHD_OPTION_URI_LOG_CALLBACK, on_uri, f,
-                            MHD_OPTION_NOTIFY_COMPLETED, on_completed, f,
-                            MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30, MHD_OPTION_END);
-    if (!f->d) {
-        fprintf(stderr, "fake_http: cannot start libmicrohttpd on 127.0.0.1\n");
-        fake_http_stop(&f);
+    d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION, 0, NULL,
+                         NULL, access, cls, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sin,
+                         MHD_OPTION_URI_LOG_CALLBACK, uri_log, cls, MHD_OPTION_NOTIFY_COMPLETED,
+                         completed, cls, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30,
+                         MHD_OPTION_END);
+    if (!d) {
+        fprintf(stderr, "%s: cannot start libmicrohttpd on 127.0.0.1\n", who);
         return NULL;
     }
-    info = MHD_get_daemon_info(f->d, MHD_DAEMON_INFO_BIND_PORT);
+    info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
     if (!info || !info->port) {
-        fprintf(stderr, "fake_http: cannot read the bound port\n");
+        fprintf(stderr, "%s: cannot read the bound port\n", who);
+        MHD_stop_daemon(d);
+        return NULL;
+    }
+    snprintf(url, n, "http://127.0.0.1:%u", (unsigned)info->port);
+    if (port)
+        *port = info->port;
+    return d;
+}
+
+fake_http *fake_http_start(fake_http_handler handler, void *ud)
+{
+    fake_http *f = srr_calloc(1, sizeof(*f));
+    f->handler = handler;
+    f->ud = ud;
+    pthread_mutex_init(&f->mu, NULL);
+    f->d = fake_http_daemon_start("fake_http", on_request, on_uri, on_completed, f, f->url,
+                                  sizeof(f->url), NULL);
+    if (!f->d) {
         fake_http_stop(&f);
         return NULL;
     }
-    snprintf(f->url, sizeof(f->url), "http://127.0.0.1:%u", (unsigned)info->port);
     return f;
 }
 

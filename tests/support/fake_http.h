@@ -21,6 +21,7 @@
 #include <stddef.h>
 
 #include <jansson.h>
+#include <microhttpd.h>
 
 #include "srr.h"
 
@@ -100,7 +101,18 @@ int fake_http_wait_count(fake_http *f, const char *method, const char *prefix, i
  * fake_dd (binary answers, in-flight counts, delays) and fake_notion (TLS)
  * drive libmicrohttpd themselves; these are the pieces of a request's life
  * they share with the scaffold above. */
-struct MHD_Response;
+/* Starts libmicrohttpd on 127.0.0.1 at a port the kernel picks, one thread
+ * per connection, 30 s connection timeout, with the access handler, the
+ * URI logger (returning the request's state, e.g. a fake_http_upload) and
+ * the completion notifier, each called with `cls`. Returns the daemon (stop
+ * it with MHD_stop_daemon), its URL "http://127.0.0.1:<port>" written to
+ * url (size n) and its port to *port (may be NULL); NULL after saying why
+ * on stderr, named by `who`. */
+struct MHD_Daemon *fake_http_daemon_start(const char *who, MHD_AccessHandlerCallback access,
+                                          void *(*uri_log)(void *cls, const char *uri,
+                                                           struct MHD_Connection *conn),
+                                          MHD_RequestCompletedCallback completed, void *cls,
+                                          char *url, size_t n, unsigned short *port);
 
 /* One request's state between libmicrohttpd's calls. */
 typedef struct fake_http_upload {
