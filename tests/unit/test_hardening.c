@@ -103,12 +103,15 @@ Test(hardening, unknown_filter_values_are_refused_with_the_allowed_ones)
     refused(i, "unknown --format 'pdf'", "html");
 }
 
-static void assert_private(const char *path)
+/* dir/name exists and others cannot read it. */
+static void assert_private(const char *name)
 {
     struct stat sb;
+    char *path = srr_asprintf("%s/%s", dir, name);
     cr_assert_eq(stat(path, &sb), 0, "%s is missing", path);
     cr_assert_eq(sb.st_mode & 0007, 0, "%s is readable by others: %o", path,
                  (unsigned)(sb.st_mode & 0777));
+    free(path);
 }
 
 Test(hardening, spool_store_and_backups_are_owner_only_and_no_core_dumps)
@@ -128,25 +131,15 @@ Test(hardening, spool_store_and_backups_are_owner_only_and_no_core_dumps)
     cr_assert_eq(r.status, 0, "%s", r.err);
     tu_run_free(&r);
     umask(old);
-    p = srr_asprintf("%s/srr.db", dir);
-    assert_private(p);
-    free(p);
-    p = srr_asprintf("%s/srr.db.lock", dir);
-    assert_private(p);
-    free(p);
+    assert_private("srr.db");
+    assert_private("srr.db.lock");
     p = srr_asprintf("%s/copy.db", dir);
     cr_assert_eq(stat(p, &sb), 0);
     cr_assert_eq(sb.st_mode & 0077, 0, "a backup is owner-only: %o", (unsigned)(sb.st_mode & 0777));
     free(p);
-    p = srr_asprintf("%s/srr-spool/00000000000000000000.seg", dir);
-    assert_private(p);
-    free(p);
-    p = srr_asprintf("%s/srr-spool/consumer.offset", dir);
-    assert_private(p);
-    free(p);
-    p = srr_asprintf("%s/srr-spool/spool.lock", dir);
-    assert_private(p);
-    free(p);
+    assert_private("srr-spool/00000000000000000000.seg");
+    assert_private("srr-spool/consumer.offset");
+    assert_private("srr-spool/spool.lock");
 
     run(&r, doctor);
     cr_assert(strstr(r.out, "ok    process   core dumps off"), "%s", r.out);
