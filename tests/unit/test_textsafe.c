@@ -110,6 +110,15 @@ static void run(tu_run *r, const char *const *args)
     cr_assert_eq(r->status, 0, "%s: %s", args[0], r->err);
 }
 
+/* Runs args (which must succeed) and asserts what it prints is inert. */
+static void run_inert(const char *const *args, const char *what)
+{
+    tu_run r;
+    run(&r, args);
+    assert_inert(what, r.out);
+    tu_run_free(&r);
+}
+
 Test(textsafe, commands_print_no_raw_control_bytes, .init = setup, .fini = teardown, .timeout = 60)
 {
     tu_run r;
@@ -122,9 +131,7 @@ Test(textsafe, commands_print_no_raw_control_bytes, .init = setup, .fini = teard
     const char *md[] = {"export", "--format", "md", "-c", cfg, "-o", "wiki", NULL};
     const char *json[] = {"risks", "list", "-c", cfg, "--format", "json", NULL};
 
-    run(&r, list);
-    assert_inert("risks list", r.out);
-    tu_run_free(&r);
+    run_inert(list, "risks list");
     run(&r, show);
     assert_inert("risks show", r.out);
     cr_assert(strstr(r.out, "<script>"), "a terminal page keeps < as it is: %s", r.out);
@@ -138,12 +145,8 @@ Test(textsafe, commands_print_no_raw_control_bytes, .init = setup, .fini = teard
     assert_inert("risks show --format md", r.out);
     cr_assert_null(strstr(r.out, "<script"), "live HTML in Markdown: %s", r.out);
     tu_run_free(&r);
-    run(&r, audit);
-    assert_inert("audit", r.out);
-    tu_run_free(&r);
-    run(&r, csv);
-    assert_inert("export csv", r.out);
-    tu_run_free(&r);
+    run_inert(audit, "audit");
+    run_inert(csv, "export csv");
     run(&r, md);
     tu_run_free(&r);
     {
