@@ -12,6 +12,7 @@
 
 #include "config.h"
 #include "datadog.h"
+#include "dd_client_fixture.h"
 #include "dd_internal.h"
 #include "fake_dd.h"
 #include "sweep_state.h"
@@ -28,19 +29,7 @@ static const char *V1_OK = "{\"status\":\"ok\",\"series\":[{\"metric\":\"m\",\"t
 
 static srr_dd_client *client(fake_dd *f, int conc, int attempts)
 {
-    srr_dd_config cfg = {0};
-    cfg.api_key = "k-test-123";
-    cfg.app_key = "a-test-456";
-    cfg.timeout_s = 5;
-    cfg.connect_timeout_s = 2;
-    cfg.max_concurrency = conc;
-    cfg.max_attempts = attempts;
-    srr_dd_client *c = NULL;
-    srr_error err = {0};
-    cr_assert_eq(srr_dd_client_create(&cfg, fake_dd_url(f), SRR_DD_LIVE, NULL, &c, &err), SRR_OK,
-                 "%s", err.msg);
-    srr_dd_client_set_retry(c, attempts, 20);
-    return c;
+    return ddf_client(fake_dd_url(f), NULL, conc, attempts);
 }
 
 typedef struct got {

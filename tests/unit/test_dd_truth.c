@@ -16,6 +16,7 @@
 #include <time.h>
 
 #include "datadog.h"
+#include "dd_client_fixture.h"
 #include "dd_internal.h"
 #include "fake_dd.h"
 
@@ -25,27 +26,9 @@
 #define AGG_PATH "/api/v2/logs/analytics/aggregate"
 #define LOGS_PATH "/api/v2/logs/events/search"
 
-static srr_dd_client *client_at(const char *url, const char *site, int conc, int attempts)
-{
-    srr_dd_config cfg = {0};
-    cfg.site = (char *)site;
-    cfg.api_key = "k-test-123";
-    cfg.app_key = "a-test-456";
-    cfg.timeout_s = 5;
-    cfg.connect_timeout_s = 2;
-    cfg.max_concurrency = conc;
-    cfg.max_attempts = attempts;
-    srr_dd_client *c = NULL;
-    srr_error err = {0};
-    cr_assert_eq(srr_dd_client_create(&cfg, url, SRR_DD_LIVE, NULL, &c, &err), SRR_OK, "%s",
-                 err.msg);
-    srr_dd_client_set_retry(c, attempts, 20);
-    return c;
-}
-
 static srr_dd_client *client(fake_dd *f, int conc, int attempts)
 {
-    return client_at(fake_dd_url(f), NULL, conc, attempts);
+    return ddf_client(fake_dd_url(f), NULL, conc, attempts);
 }
 
 /* ---- what one piece of work got back ---- */
@@ -255,7 +238,7 @@ Test(truth, batched_500_is_asked_member_by_member)
 
 Test(truth, dns_failure_fails_at_once_naming_the_site)
 {
-    srr_dd_client *c = client_at("https://api.srr-test.invalid", "srr-test.invalid", 2, 4);
+    srr_dd_client *c = ddf_client("https://api.srr-test.invalid", "srr-test.invalid", 2, 4);
     srr_dd_run *r = srr_dd_run_create(c);
     got g = {0};
     srr_dd_run_metrics(r, "cpu", "avg:m{*} * 2", FROM_S, TO_S, on_metrics, &g);
