@@ -34,11 +34,7 @@ static long long q(const char *sql)
 
 static void apply(const char *id, const char *fp, srr_action a, int64_t at)
 {
-    srr_candidate c;
-    srr_error err = {0};
-    sf_candidate(&c, id, fp, a, SRR_STATUS_FIRING, at);
-    cr_assert_eq(srr_store_apply(g_st, &c, 1, at, NULL, &err), SRR_OK, "%s", err.msg);
-    srr_candidate_clear(&c);
+    sf_apply1(g_st, id, fp, a, SRR_STATUS_FIRING, at);
 }
 
 static srr_rc wf(const char *verb, const char *id, const char *actor, srr_wf_req *r)

@@ -80,14 +80,6 @@ static const char *refused(const char *verb, const char *id, const srr_wf_req *r
     return err.msg;
 }
 
-static json_t *get_risk(const char *id)
-{
-    json_t *r = NULL;
-    srr_error err = {0};
-    cr_assert_eq(srr_store_risk_get(g_st, id, &r, &err), SRR_OK, "%s", err.msg);
-    return r;
-}
-
 static const char *field(json_t *r, const char *k)
 {
     const char *s = json_string_value(json_object_get(r, k));
@@ -104,7 +96,7 @@ Test(workflow, approve_sets_status_assignee_urgency_and_audits)
     r.urgency = "high";
     r.note = "customers see it";
     cr_assert_str_eq(ok("approve", "SRR-1", &r), "open");
-    risk = get_risk("SRR-1");
+    risk = sf_risk(g_st, "SRR-1");
     cr_assert_str_eq(field(risk, "status"), "open");
     cr_assert_str_eq(field(risk, "assignee"), "bob");
     cr_assert_str_eq(field(risk, "urgency"), "high");
@@ -232,7 +224,7 @@ Test(workflow, set_fields_and_refuse_bad_ones)
     r.sets = sets;
     r.nsets = 6;
     ok("set", "SRR-1", &r);
-    risk = get_risk("SRR-1");
+    risk = sf_risk(g_st, "SRR-1");
     cr_assert_str_eq(field(risk, "cause"), "a leak in the cache");
     cr_assert_str_eq(field(risk, "countermeasure_policy"), "cap the cache");
     cr_assert_str_eq(field(risk, "next_action"), "ship the cap");
@@ -279,8 +271,8 @@ Test(workflow, merge_moves_evidence_and_logs_and_points_at_target)
     r.note = "same queue";
     cr_assert_str_eq(ok("merge", "SRR-1", &r), "merged");
 
-    src = get_risk("SRR-1");
-    dst = get_risk("SRR-2");
+    src = sf_risk(g_st, "SRR-1");
+    dst = sf_risk(g_st, "SRR-2");
     cr_assert_str_eq(field(src, "status"), "merged");
     cr_assert_str_eq(field(src, "merged_into"), "SRR-2");
     cr_assert_eq(json_array_size(json_object_get(src, "recognition_log")), 0);
