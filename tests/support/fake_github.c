@@ -115,14 +115,6 @@ static void set_state(fake_github *fg, gh_issue *is, const char *state, const ch
     add_event(is, closing ? "closed" : "reopened", actor, is->updated);
 }
 
-static size_t u8_chars(const char *s)
-{
-    size_t n = 0;
-    for (; *s; s++)
-        n += ((unsigned char)*s & 0xC0) != 0x80;
-    return n;
-}
-
 static json_t *user(const char *login)
 {
     return login ? json_pack("{s:s, s:s}", "login", login, "type", "User") : json_null();
@@ -300,7 +292,7 @@ static void create_issue(fake_github *fg, const fake_http_req *req, fake_http_re
     l = json_object_get(b, "labels");
     if (!title || !*title)
         validation(resp, "title", "missing_field");
-    else if (body && u8_chars(body) > 65536)
+    else if (body && tu_u8_chars(body) > 65536)
         validation(resp, "body", "custom");
     else if (l && !json_is_array(l))
         validation(resp, "labels", "invalid");

@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "srr.h"
+#include "testutil.h"
 
 #define HOOK_PATH "/services/TFAKE/BFAKE/fakesecret0123"
 
@@ -38,15 +39,6 @@ static long long now_ms(void)
     return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static size_t u8_chars(const char *s)
-{
-    size_t n = 0;
-    for (; *s; s++)
-        if (((unsigned char)*s & 0xC0) != 0x80)
-            n++;
-    return n;
-}
-
 /* Block Kit as Slack checks it; returns NULL or the error code. */
 static const char *check_blocks(const json_t *msg)
 {
@@ -66,7 +58,7 @@ static const char *check_blocks(const json_t *msg)
             return "invalid_blocks";
         if (strcmp(type, "section") == 0) {
             const char *t = json_string_value(json_object_get(json_object_get(b, "text"), "text"));
-            if (!t || !*t || u8_chars(t) > 3000)
+            if (!t || !*t || tu_u8_chars(t) > 3000)
                 return "invalid_blocks";
         } else if (strcmp(type, "context") == 0) {
             size_t n = json_array_size(json_object_get(b, "elements"));

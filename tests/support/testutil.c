@@ -80,6 +80,14 @@ char *tu_strv_join(char *const *v, size_t n, const char *sep)
     return b.data ? srr_buf_steal(&b) : srr_strdup("");
 }
 
+size_t tu_u8_chars(const char *s)
+{
+    size_t n = 0;
+    for (; *s; s++)
+        n += ((unsigned char)*s & 0xC0) != 0x80;
+    return n;
+}
+
 void tu_strv_free(char **v, size_t n)
 {
     for (size_t i = 0; i < n; i++)

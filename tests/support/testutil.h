@@ -25,6 +25,9 @@ char *tu_write_file(const char *dir, const char *name, const char *text);
 char *tu_strv_join(char *const *v, size_t n, const char *sep);
 /* Frees the n strings of v and v itself. */
 void tu_strv_free(char **v, size_t n);
+/* The number of UTF-8 code points in s, as the fakes count a limit given
+ * in characters (their own count, not srr's). */
+size_t tu_u8_chars(const char *s);
 
 /* Result of running a command. */
 typedef struct tu_run {
