@@ -3,7 +3,8 @@
  * srr.h - the shared foundation every srr module includes: return codes,
  * the error value that carries a human message (with file:line:col where a
  * parsed input is at fault), and a few small helpers (allocation that
- * aborts on OOM, bounded string building, time).
+ * aborts on OOM, bounded string building, time). Implemented by srr.c
+ * (errors, time, files) and mem.c (allocation, strings, srr_buf).
  *
  * Conventions used across srr:
  *   - functions return srr_rc; SRR_OK is 0, failures are negative;
