@@ -5,7 +5,8 @@
  * policy's rules and default, and the index and prefilters that make
  * deciding fast. Deciding is policy_decide.c, `srr policy explain`'s
  * rule-by-rule account policy_explain.c; all three share the layout in
- * rules_internal.h.
+ * rules_internal.h, and the YAML readers and ruleset lookups of
+ * policy_common.c.
  *
  * Compilation checks every check's `when` (and `limit`) and the `policy`
  * section, reporting the first problem as "file:line:col: ..." taken from
@@ -29,31 +30,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "reference.h"
 #include "rules_internal.h"
 
 #define DEFAULT_POLICY_TIMEBOX_S (7 * 86400)
 
-/* The keys each map of the policy accepts are rows of core/reference.c,
- * where they are documented (srr_ref_section_keys). */
-#define MAX_SECTION_KEYS 64
-
-srr_rc srr_rules_check_keys(const srr_yaml_node *map, const char *path, const char *section,
-                            srr_error *err)
-{
-    const char *keys[MAX_SECTION_KEYS];
-    srr_ref_section_keys(section, keys, MAX_SECTION_KEYS);
-    return srr_yaml_check_keys(map, path, keys, err);
-}
-
 /* ---- freeing ------------------------------------------------------------ */
-
-void srr_strv_free(char **v, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        free(v[i]);
-    free(v);
-}
 
 static void rule_free(srr_rule *r)
 {
@@ -176,58 +157,6 @@ static srr_rc compile_check(const srr_check *c, srr_check_rt *rt, srr_error *err
 
 /* ---- compiling the policy ----------------------------------------------- */
 
-/* Reads a scalar or a sequence of scalars into a NULL-free list of
- * borrowed node pointers (items). */
-static srr_rc scalar_items(const srr_yaml_node *n, const char *what,
-                           const srr_yaml_node *const **items, size_t *count,
-                           const srr_yaml_node **one, srr_error *err)
-{
-    if (n->type == SRR_YAML_SCALAR) {
-        *one = n;
-        *items = one;
-        *count = 1;
-        return SRR_OK;
-    }
-    if (n->type == SRR_YAML_SEQ) {
-        for (size_t i = 0; i < n->n; i++)
-            if (n->items[i]->type != SRR_YAML_SCALAR)
-                return srr_error_at(err, SRR_EINVAL, n->items[i]->file, n->items[i]->line,
-                                    n->items[i]->col, "%s: expected a string, found a %s", what,
-                                    srr_yaml_type_name(n->items[i]->type));
-        if (n->n == 0)
-            return srr_error_at(err, SRR_EINVAL, n->file, n->line, n->col,
-                                "%s: expected at least one value", what);
-        *items = (const srr_yaml_node *const *)n->items;
-        *count = n->n;
-        return SRR_OK;
-    }
-    return srr_error_at(err, SRR_EINVAL, n->file, n->line, n->col,
-                        "%s: expected a string or a list of strings, found a %s", what,
-                        srr_yaml_type_name(n->type));
-}
-
-srr_rc srr_rules_read_globs(const srr_yaml_node *n, const char *what, int upper, srr_globset *gs,
-                            srr_error *err)
-{
-    const srr_yaml_node *const *items;
-    const srr_yaml_node *one;
-    size_t count;
-    srr_rc rc = scalar_items(n, what, &items, &count, &one, err);
-    if (rc != SRR_OK)
-        return rc;
-    gs->v = srr_calloc(count, sizeof *gs->v);
-    for (size_t i = 0; i < count; i++) {
-        char *s = NULL;
-        if ((rc = srr_yaml_string(items[i], what, &s, err)) != SRR_OK)
-            return rc;
-        for (char *p = s; upper && *p; p++)
-            *p = (char)toupper((unsigned char)*p);
-        srr_glob_compile(&gs->v[gs->n++], s);
-        free(s);
-    }
-    return SRR_OK;
-}
-
 typedef srr_rc (*enum_parse_fn)(const char *s, int *out);
 
 static srr_rc parse_source(const char *s, int *out)
@@ -260,7 +189,7 @@ static srr_rc read_mask(const srr_yaml_node *n, const char *what, enum_parse_fn 
     const srr_yaml_node *const *items;
     const srr_yaml_node *one;
     size_t count;
-    srr_rc rc = scalar_items(n, what, &items, &count, &one, err);
+    srr_rc rc = srr_rules_scalar_items(n, what, &items, &count, &one, err);
     if (rc != SRR_OK)
         return rc;
     for (size_t i = 0; i < count; i++) {
@@ -324,33 +253,6 @@ static srr_rc compile_match(const srr_yaml_node *m, const char *path, srr_rule *
         }
     }
     return rc;
-}
-
-/* Reads a string or a list of strings into a new array of copies. */
-srr_rc srr_rules_read_strv(const srr_yaml_node *n, const char *what, int allow_empty, char ***out,
-                           size_t *count, srr_error *err)
-{
-    const srr_yaml_node *const *items;
-    const srr_yaml_node *one;
-    size_t c;
-    srr_rc rc;
-    if (allow_empty && n->type == SRR_YAML_SEQ && n->n == 0) {
-        *out = NULL;
-        *count = 0;
-        return SRR_OK;
-    }
-    if ((rc = scalar_items(n, what, &items, &c, &one, err)) != SRR_OK)
-        return rc;
-    *out = srr_calloc(c, sizeof **out);
-    for (size_t i = 0; i < c; i++) {
-        if ((rc = srr_yaml_string(items[i], what, &(*out)[i], err)) != SRR_OK)
-            return rc;
-        *count = i + 1;
-        if (!(*out)[i][0])
-            return srr_error_at(err, SRR_EINVAL, items[i]->file, items[i]->line, items[i]->col,
-                                "%s: an empty value is not allowed", what);
-    }
-    return SRR_OK;
 }
 
 static int level_of(const char *s)
@@ -664,20 +566,6 @@ static void build_check_index(srr_ruleset *rs)
         while (rs->check_slots[j])
             j = (j + 1) & (rs->check_slots_n - 1);
         rs->check_slots[j] = (uint32_t)(k + 1);
-    }
-}
-
-/* The configured check named `name` (its hash h), or -1. */
-long srr_rules_check_lookup(const srr_ruleset *rs, const char *name, uint64_t h)
-{
-    if (!rs->check_slots_n || !name)
-        return -1;
-    for (size_t j = h & (rs->check_slots_n - 1);; j = (j + 1) & (rs->check_slots_n - 1)) {
-        uint32_t v = rs->check_slots[j];
-        if (!v)
-            return -1;
-        if (strcmp(rs->cfg->checks[v - 1].name, name) == 0)
-            return (long)(v - 1);
     }
 }
 

@@ -18,11 +18,6 @@
 
 #include "rules_internal.h"
 
-const srr_rule *srr_rules_rule_at(const srr_ruleset *rs, size_t i)
-{
-    return i < rs->nrules ? &rs->rules[i] : &rs->def;
-}
-
 int srr_rule_priority_any(const srr_globset *gs, const char *prio)
 {
     char up[16];

@@ -50,8 +50,6 @@ typedef struct srr_globset {
 void srr_globset_free(srr_globset *gs);
 /* 1 when some glob of the set matches s (0 for NULL s or an empty set). */
 int srr_globset_any(const srr_globset *gs, const char *s);
-/* Frees n strings and the array. */
-void srr_strv_free(char **v, size_t n);
 
 /* Compiles a glob; never fails (an unclosed '[' matches itself, as in
  * fnmatch). */
@@ -210,6 +208,41 @@ static inline size_t srr_rule_group(size_t k, int src, int kind, int st)
            (size_t)st;
 }
 
+/* ---- what policy.c, identity.c and policy_decide.c share (policy_common.c) */
+
+/* Frees n strings (each may be NULL) and the array (NULL when n is 0). */
+void srr_strv_free(char **v, size_t n);
+/* Index of the configured check named `name` (h = srr_fnv1a(name)), or -1
+ * (also for a NULL name or a ruleset without checks). */
+long srr_rules_check_lookup(const srr_ruleset *rs, const char *name, uint64_t h);
+/* The rule whose index a decision names (the default for nrules and
+ * beyond). Returns a pointer into rs; rs owns it. */
+const srr_rule *srr_rules_rule_at(const srr_ruleset *rs, size_t i);
+/* Checks that map (at path) has only the keys core/reference.c lists for
+ * section ("policy.rules[]", "monitors[]"). Returns SRR_OK, or SRR_EINVAL
+ * naming file:line:col of the first other key. */
+srr_rc srr_rules_check_keys(const srr_yaml_node *map, const char *path, const char *section,
+                            srr_error *err);
+/* Reads a scalar or a non-empty sequence of scalars (n) as a list of node
+ * pointers: *items points into n, or at *one for a scalar (so *one must
+ * live as long as *items is used); *count is their number. Returns SRR_OK,
+ * or SRR_EINVAL naming file:line:col and `what`. Nothing to free. */
+srr_rc srr_rules_scalar_items(const srr_yaml_node *n, const char *what,
+                              const srr_yaml_node *const **items, size_t *count,
+                              const srr_yaml_node **one, srr_error *err);
+/* Reads a string or a list of strings (n) as the globs of gs, which must be
+ * empty (upper: upper-cased first). Returns SRR_OK or SRR_EINVAL naming
+ * file:line:col; the globs compiled so far stay in gs either way, freed by
+ * srr_globset_free. */
+srr_rc srr_rules_read_globs(const srr_yaml_node *n, const char *what, int upper, srr_globset *gs,
+                            srr_error *err);
+/* Reads a string or a list of strings (n) into *out, a new array of *count
+ * new copies (allow_empty: [] gives NULL and 0; an empty string is refused).
+ * Returns SRR_OK or SRR_EINVAL naming file:line:col; on failure *out holds
+ * the *count copies made so far. The caller frees with srr_strv_free. */
+srr_rc srr_rules_read_strv(const srr_yaml_node *n, const char *what, int allow_empty, char ***out,
+                           size_t *count, srr_error *err);
+
 /* ---- identity (identity.c) ------------------------------------------------ */
 
 /* Compiles the config's `monitors:` section and carries every rule-level
@@ -228,19 +261,6 @@ int srr_rules_group_lint(const srr_ruleset *rs, size_t k, char *out, size_t n);
 /* The group that names sig's thing ("service:worker", the labels first),
  * with d's group keys (NULL or none: every tag), into out. */
 void srr_rules_group_text(const srr_signal *sig, const srr_decision *d, char *out, size_t n);
-/* Index of the configured check named `name` (h = srr_fnv1a(name)), or -1. */
-long srr_rules_check_lookup(const srr_ruleset *rs, const char *name, uint64_t h);
-/* Checks that map (at path) has only the keys core/reference.c lists for
- * section ("policy.rules[]", "monitors[]"); SRR_EINVAL naming
- * file:line:col of the first other key (policy.c, as the next two). */
-srr_rc srr_rules_check_keys(const srr_yaml_node *map, const char *path, const char *section,
-                            srr_error *err);
-/* The YAML readers of policy.c: globs (upper: upper-cased) and a string or
- * list of strings (allow_empty: [] gives none). */
-srr_rc srr_rules_read_globs(const srr_yaml_node *n, const char *what, int upper, srr_globset *gs,
-                            srr_error *err);
-srr_rc srr_rules_read_strv(const srr_yaml_node *n, const char *what, int allow_empty, char ***out,
-                           size_t *count, srr_error *err);
 /* Hashes head[0..nhead) then the tags of sig, sorted, then tail (may be
  * NULL) into hexlen hex digits (candidate.c). */
 void srr_rules_hash_tags(const char **head, size_t nhead, const srr_signal *sig, const char *tail,
@@ -251,9 +271,6 @@ void srr_rules_hash_tags(const char **head, size_t nhead, const srr_signal *sig,
  * when it matches (out then says "matches"), 0 otherwise. */
 int srr_rules_explain_rule(const srr_ruleset *rs, size_t i, const srr_signal *sig, char *out,
                            size_t n);
-
-/* The rule whose index a decision names (the default for nrules). */
-const srr_rule *srr_rules_rule_at(const srr_ruleset *rs, size_t i);
 
 /* ---- one rule's matchers (policy_decide.c; policy_explain.c words them) -- */
 
