@@ -1,17 +1,16 @@
 /* SPDX-License-Identifier: Apache-2.0
  *
  * candidate.c - turning a signal and its decision into a candidate for the
- * queue: the fingerprint of the thing at risk (check + service + group
- * tags, independent of tag order), the deterministic id of the observation
- * (check, kind, group tags, window end: re-running the same sweep window
- * yields the same id, so the writer stores nothing twice), a short title,
+ * queue: the fingerprint of the thing at risk (computed by identity.c),
+ * the deterministic id of the observation (check, kind, group tags, window
+ * end: re-running the same sweep window yields the same id, so the writer
+ * stores nothing twice), a short title,
  * and a deep copy of the signal. Also the growable signal list the
  * detectors append to.
  */
 #include <stdlib.h>
 #include <string.h>
 
-#include "hash.h"
 #include "rules_internal.h"
 
 #define SRR_TITLE_MAX 200
@@ -37,69 +36,6 @@ void srr_signal_list_clear(srr_signal_list *l)
     free(l->v);
     l->v = NULL;
     l->n = l->cap = 0;
-}
-
-static int cmp_str(const void *a, const void *b)
-{
-    return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
-/* Hashes `head` parts, then the signal's tags sorted, then `tail`. Tags
- * beyond SRR_SIGNAL_MAX_TAGS cannot exist (srr_signal_add_tag caps them). */
-void srr_rules_hash_tags(const char **head, size_t nhead, const srr_signal *sig, const char *tail,
-                         size_t hexlen, char *out)
-{
-    const char *parts[4 + SRR_SIGNAL_MAX_TAGS + 1];
-    size_t n = 0, ntags = sig->ntags < SRR_SIGNAL_MAX_TAGS ? sig->ntags : SRR_SIGNAL_MAX_TAGS;
-    for (size_t i = 0; i < nhead && i < 4; i++)
-        parts[n++] = head[i];
-    for (size_t i = 0; i < ntags; i++)
-        parts[n + i] = sig->tags[i];
-    qsort(parts + n, ntags, sizeof parts[0], cmp_str);
-    n += ntags;
-    if (tail)
-        parts[n++] = tail;
-    srr_hash_id(parts, n, hexlen, out);
-}
-
-/* 1 when tag "key:value" has a key listed in group_by. */
-static int tag_selected(const char *tag, const srr_decision *d)
-{
-    const char *colon = strchr(tag, ':');
-    size_t klen = colon ? (size_t)(colon - tag) : strlen(tag);
-    for (size_t i = 0; i < d->ngroup_by; i++)
-        if (strlen(d->group_by[i]) == klen && memcmp(d->group_by[i], tag, klen) == 0)
-            return 1;
-    return 0;
-}
-
-void srr_rules_fingerprint(const srr_signal *sig, const srr_decision *d, char out[33])
-{
-    const char *head[] = {"fp/1", sig->check, sig->service ? sig->service : ""};
-    if (!d || !d->has_group_by) {
-        srr_rules_hash_tags(head, 3, sig, NULL, 32, out);
-        return;
-    }
-    /* The rule says what makes two signals the same thing: only the listed
-     * tag keys (and env when listed) count. The same hashing as above, so
-     * a group_by naming every group tag gives the default fingerprint. */
-    srr_signal view;
-    char *tags[SRR_SIGNAL_MAX_TAGS + 1];
-    char *env_tag = NULL;
-    size_t n = 0;
-    memset(&view, 0, sizeof view);
-    for (size_t i = 0; i < sig->ntags && n < SRR_SIGNAL_MAX_TAGS; i++)
-        if (tag_selected(sig->tags[i], d))
-            tags[n++] = sig->tags[i];
-    for (size_t i = 0; i < d->ngroup_by && n < SRR_SIGNAL_MAX_TAGS; i++)
-        if (strcmp(d->group_by[i], "env") == 0 && sig->env && !srr_signal_tag(sig, "env")) {
-            env_tag = srr_asprintf("env:%s", sig->env);
-            tags[n++] = env_tag;
-        }
-    view.tags = tags;
-    view.ntags = n;
-    srr_rules_hash_tags(head, 3, &view, NULL, 32, out);
-    free(env_tag);
 }
 
 /* Appends the signal's tags but its pattern id ("pattern:<hex>"). */

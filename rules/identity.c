@@ -9,7 +9,9 @@
  * scope, narrowed by the first entry of the `monitors:` section that
  * matches the monitor (by id, name or tags). Status, history and the rule
  * that wins never change the thing, so a firing alert and its recovery
- * are one thing, and flapping can be counted.
+ * are one thing, and flapping can be counted. The thing's fingerprint is
+ * the hash of check + service + its group tags, independent of tag order
+ * (srr_rules_fingerprint; candidate.c hashes candidate ids the same way).
  *
  * Configs written when `group_by` was a rule setting keep loading: each
  * rule-level group_by is carried to the sources it can only mean - every
@@ -24,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hash.h"
 #include "rules_internal.h"
 
 /* The signal kind a check's signals have. */
@@ -344,6 +347,69 @@ void srr_rules_source_group(const srr_ruleset *rs, const srr_signal *sig, long k
 }
 
 /* ---- identity ------------------------------------------------------------- */
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Hashes `head` parts, then the signal's tags sorted, then `tail`. Tags
+ * beyond SRR_SIGNAL_MAX_TAGS cannot exist (srr_signal_add_tag caps them). */
+void srr_rules_hash_tags(const char **head, size_t nhead, const srr_signal *sig, const char *tail,
+                         size_t hexlen, char *out)
+{
+    const char *parts[4 + SRR_SIGNAL_MAX_TAGS + 1];
+    size_t n = 0, ntags = sig->ntags < SRR_SIGNAL_MAX_TAGS ? sig->ntags : SRR_SIGNAL_MAX_TAGS;
+    for (size_t i = 0; i < nhead && i < 4; i++)
+        parts[n++] = head[i];
+    for (size_t i = 0; i < ntags; i++)
+        parts[n + i] = sig->tags[i];
+    qsort(parts + n, ntags, sizeof parts[0], cmp_str);
+    n += ntags;
+    if (tail)
+        parts[n++] = tail;
+    srr_hash_id(parts, n, hexlen, out);
+}
+
+/* 1 when tag "key:value" has a key listed in group_by. */
+static int tag_selected(const char *tag, const srr_decision *d)
+{
+    const char *colon = strchr(tag, ':');
+    size_t klen = colon ? (size_t)(colon - tag) : strlen(tag);
+    for (size_t i = 0; i < d->ngroup_by; i++)
+        if (strlen(d->group_by[i]) == klen && memcmp(d->group_by[i], tag, klen) == 0)
+            return 1;
+    return 0;
+}
+
+void srr_rules_fingerprint(const srr_signal *sig, const srr_decision *d, char out[33])
+{
+    const char *head[] = {"fp/1", sig->check, sig->service ? sig->service : ""};
+    if (!d || !d->has_group_by) {
+        srr_rules_hash_tags(head, 3, sig, NULL, 32, out);
+        return;
+    }
+    /* The rule says what makes two signals the same thing: only the listed
+     * tag keys (and env when listed) count. The same hashing as above, so
+     * a group_by naming every group tag gives the default fingerprint. */
+    srr_signal view;
+    char *tags[SRR_SIGNAL_MAX_TAGS + 1];
+    char *env_tag = NULL;
+    size_t n = 0;
+    memset(&view, 0, sizeof view);
+    for (size_t i = 0; i < sig->ntags && n < SRR_SIGNAL_MAX_TAGS; i++)
+        if (tag_selected(sig->tags[i], d))
+            tags[n++] = sig->tags[i];
+    for (size_t i = 0; i < d->ngroup_by && n < SRR_SIGNAL_MAX_TAGS; i++)
+        if (strcmp(d->group_by[i], "env") == 0 && sig->env && !srr_signal_tag(sig, "env")) {
+            env_tag = srr_asprintf("env:%s", sig->env);
+            tags[n++] = env_tag;
+        }
+    view.tags = tags;
+    view.ntags = n;
+    srr_rules_hash_tags(head, 3, &view, NULL, 32, out);
+    free(env_tag);
+}
 
 /* 1 when tag "key:value" has a key among keys[0..n). */
 static int key_listed(const char *tag, const char *const *keys, size_t n)

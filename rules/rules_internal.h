@@ -262,7 +262,7 @@ int srr_rules_group_lint(const srr_ruleset *rs, size_t k, char *out, size_t n);
  * with d's group keys (NULL or none: every tag), into out. */
 void srr_rules_group_text(const srr_signal *sig, const srr_decision *d, char *out, size_t n);
 /* Hashes head[0..nhead) then the tags of sig, sorted, then tail (may be
- * NULL) into hexlen hex digits (candidate.c). */
+ * NULL) into hexlen hex digits (identity.c; candidate ids use it too). */
 void srr_rules_hash_tags(const char **head, size_t nhead, const srr_signal *sig, const char *tail,
                          size_t hexlen, char *out);
 
