@@ -10,10 +10,11 @@
  * things.c decides what an observation of a thing does (identity,
  * observations, history, promotion); records.c writes the records
  * (drafts, evidence, promotions and closings, an engineer's verdict);
- * budget.c keeps each sweep window's draft budget; sql.c is this
- * toolkit. Calls go one way, store.c -> things.c -> budget.c -> records.c
- * -> sql.c (store.c also calls budget.c): no file calls back into one
- * that calls it.
+ * budget.c keeps each sweep window's draft budget; reads.c reads the
+ * records back as JSON (with values.c's value of their thing); sql.c is
+ * this toolkit. Calls go one way, store.c -> things.c -> budget.c ->
+ * records.c -> sql.c (store.c also calls budget.c; reads.c -> values.c
+ * -> store.c's srr_store_db): no file calls back into one that calls it.
  */
 #ifndef SRR_STORE_PRIV_H
 #define SRR_STORE_PRIV_H
