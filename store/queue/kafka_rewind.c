@@ -69,7 +69,7 @@ srr_rc srr_kafka_rewind_open(const srr_config *cfg, void **impl, const char **ke
     *impl = NULL;
     if (!kc->topic || !*kc->topic || !kc->group || !*kc->group)
         return srr_error_set(err, SRR_EINVAL, "queue.kafka.topic and queue.kafka.group are needed");
-    rc = srr_kafka_consumer_conf(kc, &conf, err);
+    rc = srr_kafka_consumer_conf(kc, NULL, &conf, err);
     if (rc != SRR_OK)
         return rc;
     r = srr_calloc(1, sizeof *r);
