@@ -99,15 +99,6 @@ static int is_time_col(const char *n)
            strcmp(n, "deadline") == 0;
 }
 
-void srr_rv_hid(const char *kind, int64_t id, char out[32])
-{
-    snprintf(out, 32, "%s%lld",
-             kind && strcmp(kind, "backlog") == 0         ? "BL-"
-             : kind && strcmp(kind, "investigation") == 0 ? "INV-"
-                                                          : "SRR-",
-             (long long)id);
-}
-
 /* Steps s to the end, appending each row to arr with human ids (the row's
  * `kind` column says which), urgency names and ISO times. Finalizes s. */
 static srr_rc collect(sqlite3 *db, sqlite3_stmt *s, json_t *arr, srr_error *err)

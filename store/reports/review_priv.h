@@ -17,7 +17,8 @@
 #define RV_WRITER "srr-writer" /* the writer's actor: its changes are no person's attention */
 #define RV_VALUE_WINDOWS 12    /* windows of a record's value the review shows */
 
-/* The human id of record (kind, id): "SRR-4", "BL-2", "INV-3" into out. */
+/* The human id of record (kind, id): "SRR-4", "BL-2", "INV-3" into out.
+ * (review_records.c, as the next: review.c calls it, never the reverse.) */
 void srr_rv_hid(const char *kind, int64_t id, char out[32]);
 
 /* Adds rep["records"], the detail of every record the report's sections

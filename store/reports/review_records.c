@@ -8,7 +8,8 @@
  * anchor to its detail in the review itself, and its Datadog link; and its
  * value window by window up to the report's "as of" - the windows
  * `srr risks show` prints (srr_store_thing_until, store/values.c), read
- * once per record, never computed again.
+ * once per record, never computed again. Also the records' human ids
+ * ("SRR-4"), which review.c's sections use too.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +18,15 @@
 #include "review_priv.h"
 #include "store_internal.h"
 #include "wf_sql.h"
+
+void srr_rv_hid(const char *kind, int64_t id, char out[32])
+{
+    snprintf(out, 32, "%s%lld",
+             kind && strcmp(kind, "backlog") == 0         ? "BL-"
+             : kind && strcmp(kind, "investigation") == 0 ? "INV-"
+                                                          : "SRR-",
+             (long long)id);
+}
 
 /* The detail of one record, by kind; the same columns for each. */
 static const char *const DETAIL_SQL[3] = {
