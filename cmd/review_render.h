@@ -4,7 +4,7 @@
  * the command, table, Markdown and JSON; cmd/review_html.c: the HTML
  * page): the sections of the report in the order the meeting walks
  * through them, each with its title and columns, so every format shows
- * the same sections with the same data.
+ * the same sections with the same data. Defined in review_render.c.
  */
 #ifndef SRR_REVIEW_RENDER_H
 #define SRR_REVIEW_RENDER_H
@@ -26,6 +26,10 @@ typedef struct srr_review_section {
 
 /* The sections, ended by one whose title is NULL. */
 extern const srr_review_section SRR_REVIEW_SECTIONS[];
+
+/* 1 when the report covers a calendar month (--month), 0 for another
+ * period. */
+int srr_review_is_month(const json_t *rep);
 
 /* The section's title for the report's period into buf (size n); returns
  * buf. */
