@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0
  *
- * help.h - the one table of srr's commands. main() dispatches through it,
- * `srr help [CMD]` and `srr CMD --help` print from it, and `srr man 1|5`
- * writes the srr(1) and srr.yaml(5) man pages from it and from the config
- * option tables, so help, man pages and the README reference cannot drift.
+ * help.h - the one table of srr's commands (commands.c). main() registers
+ * it and dispatches through it, `srr help [CMD]` and `srr CMD --help`
+ * print from it, and `srr man 1|5` writes the srr(1) and srr.yaml(5) man
+ * pages from it and from the config option tables, so help, man pages and
+ * the README reference cannot drift. The printers are help.c.
  */
 #ifndef SRR_HELP_H
 #define SRR_HELP_H
@@ -25,7 +26,13 @@ typedef struct srr_option_group {
     const char *options;
 } srr_option_group;
 
-/* The command table, ending with an entry whose name is NULL. Synopsis
+/* The command table (commands.c), ending with an entry whose name is NULL.
+ * main() registers it before anything reads it; every command file is
+ * reachable from it, so nothing but main.c refers to it by name. */
+extern const srr_command SRR_COMMANDS[];
+/* Makes table (borrowed: static data) the one the functions below read. */
+void srr_help_set_commands(const srr_command *table);
+/* The registered command table (NULL before srr_help_set_commands). Synopsis
  * lines follow one grammar that cmd/completion.c reads: `[..]` optional,
  * `a | b` alternatives, `--opt VALUE`, lower-case `x|y|z` an enumeration,
  * UPPER-CASE placeholders (ID, FILE, WHO, STATUS ...) whose completion

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0
  *
- * main.c - the srr command: takes the global options, finds the subcommand
- * in the command table (help.c) and hands over. Each subcommand lives in its
+ * main.c - the srr command: registers the command table (commands.c) with
+ * help.c, takes the global options, finds the subcommand in the table and
+ * hands over. Each subcommand lives in its
  * own file of cmd/ and wires the modules together; the work itself is done
  * in ingest/, rules/ and store/.
  */
@@ -90,6 +91,7 @@ int main(int argc, char **argv)
      * alerts and records: none of it is for other users of the machine.
      * Files srr creates are 0640 at most (0600 for backups). */
     umask(027);
+    srr_help_set_commands(SRR_COMMANDS);
     argc = take_log_options(argc, argv);
     if (argc < 0)
         return SRR_EXIT_USAGE;
