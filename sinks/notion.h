@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0
  *
  * notion.h - what the files of the Notion sink share (internal to sinks/):
- * its options and instance (notion.c: the plugin, setup, delivery), the
+ * its options and instance (notion.c: the plugin, setup, delivery;
+ * notion_ctx.c: what the other files ask of the instance - people, kinds,
+ * the schema checked - so none of them calls back into notion.c), the
  * HTTP client (notion_http.c: libcurl, auth and version headers, pacing to
  * the rate limit, retries), the page as srr renders it (notion_blocks.c:
  * properties, the SRR sections as blocks within Notion's limits, reading
@@ -137,6 +139,8 @@ typedef struct notion_ctx {
     int64_t next_poll;
 } notion_ctx;
 
+/* ---- what the files ask of the instance (notion_ctx.c) ------------------ */
+
 /* Reads the database and its data source (schema, property ids) and checks
  * that every mapped property exists with an accepted type. `for_setup`
  * only reads. SRR_EINVAL names a missing or mistyped property (run
@@ -148,11 +152,12 @@ srr_rc notion_load_schema(notion_ctx *c, int for_setup, srr_error *err);
 srr_rc notion_ready(notion_ctx *c, srr_error *err);
 /* Adds options the schema lacks to select / multi-select properties (the
  * names in `need`: {property name: [option names]}); nothing when none is
- * missing. */
+ * missing. Returns SRR_OK (c->schema then holds the new options) or
+ * notion_http_call's error, *retry_after its advice. */
 srr_rc notion_ensure_options(notion_ctx *c, const json_t *need, int64_t *retry_after,
                              srr_error *err);
 /* The Notion user id of srr member `who` (NULL if unmapped), and the member
- * of a user id (NULL if unmapped). */
+ * of a user id (NULL if unmapped). Both borrowed from c. */
 const char *notion_user_of(const notion_ctx *c, const char *who);
 const char *notion_member_of(const notion_ctx *c, const char *user_id);
 /* 1 when records of `kind` are mirrored. */
