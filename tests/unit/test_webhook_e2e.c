@@ -233,9 +233,18 @@ Test(webhook_e2e, restore_of_a_mid_storm_backup_loses_no_accepted_alert)
     cr_assert_eq(wh_proc_start(SRR_BIN, cfg, NULL, env, &p), 0, "serve did not start: %s", p.log);
     snprintf(url, sizeof url, "http://127.0.0.1:%u/v1/webhooks/datadog", p.port);
     storm = wh_storm_start(url, TOKEN, CLIENTS, PER_CLIENT);
-    for (waited = 0; wh_storm_accepted(storm) < BACKUP_AFTER && waited < 60000; waited += 5)
+    /* the backup must hold some of the storm: wait for the embedded writer
+     * to have created the store (its tables, not just the file) and to have
+     * committed; under load the spool accepts long before that */
+    for (waited = 0; (wh_storm_accepted(storm) < BACKUP_AFTER || access(db, F_OK) != 0 ||
+                      sf_query_int(db, "SELECT count(*) FROM sqlite_master"
+                                       " WHERE name = 'candidates'") == 0 ||
+                      sf_query_int(db, "SELECT count(*) FROM candidates") == 0) &&
+                     waited < 60000;
+         waited += 5)
         usleep(5000);
     cr_assert_geq(wh_storm_accepted(storm), BACKUP_AFTER, "the storm stalled");
+    cr_assert_gt(sf_query_int(db, "SELECT count(*) FROM candidates"), 0, "the writer stalled");
     exec_srr(&r, backup);
     cr_assert_eq(r.status, 0, "backup: %s", r.err);
     cr_assert(strstr(r.out, "queue position recorded with it (spool)"), "%s", r.out);
