@@ -43,9 +43,12 @@
 #include "writer.h"
 
 /* How long a group commit gathers alerts before its flush (see
- * srr_committer_set_linger): on a disk where a flush costs ~0.5 ms, under a
- * storm it lets about twice the alerts share one. */
-#define SERVE_LINGER_US 500
+ * srr_committer_set_linger). None: what arrives while a flush runs shares
+ * the next one anyway. On a host where fdatasync takes ~250 us, a 500 us
+ * linger made the whole cycle three times the flush and cost 25-35% of
+ * the requests/s under a storm (README, Benchmarks); on the slower disk it
+ * was tuned for, shorter lingers measured the same. */
+#define SERVE_LINGER_US 0
 
 typedef struct serve_ctx {
     const srr_config *cfg;
