@@ -116,7 +116,7 @@ static const unit_def UNITS[] = {
 static const unit_def *unit_find(const char *s, size_t len, int when_only)
 {
     for (size_t i = 0; i < sizeof UNITS / sizeof UNITS[0]; i++) {
-        if (when_only && !UNITS[i].in_when)
+        if (UNITS[i].name[0] != s[0] || (when_only && !UNITS[i].in_when))
             continue;
         if (strlen(UNITS[i].name) == len && memcmp(UNITS[i].name, s, len) == 0)
             return &UNITS[i];
