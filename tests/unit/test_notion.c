@@ -739,13 +739,25 @@ Test(notion, a_restore_puts_the_restored_records_back_and_makes_no_second_page)
     cr_assert_eq(srr_outbox_after_restore(g_h.st, srr_now(), &n, &err), SRR_OK, "%s", err.msg);
     cr_assert_eq(n, 2);
     /* The poll sees the pages (recently edited) before the delivery: what
-     * they hold is nobody's edit, only what srr no longer knows. (The wait
-     * is the poll interval: a poll must happen for this to be tested.) */
-    sh_wait_ms(1100);
+     * they hold is nobody's edit, only what srr no longer knows. A poll
+     * must happen for this to be tested: srr's clock moves past the poll
+     * interval (SRR_NOW; each test is its own process) instead of the test
+     * sleeping it out. */
+    {
+        char later[32];
+        snprintf(later, sizeof later, "%lld", (long long)srr_now() + 2);
+        cr_assert_eq(setenv("SRR_NOW", later, 1), 0);
+    }
     cr_assert_eq(
         srr_outbox_meta_set(g_h.st, "notion", "edited_since", "2020-01-01T00:00:00Z", NULL),
         SRR_OK);
     sh_sync_once(&g_h);
+    { /* the poll ran: its mark moved from 2020 to the pages' edits */
+        char *mark = NULL;
+        cr_assert_eq(srr_outbox_meta_get(g_h.st, "notion", "edited_since", &mark, NULL), SRR_OK);
+        cr_assert(mark && strcmp(mark, "2020-01-01T00:00:00Z") > 0, "no poll: %s", mark);
+        free(mark);
+    }
     cr_assert_eq(sh_q(&g_h, "SELECT count(*) FROM risks WHERE status = 'draft' AND cause IS NULL"),
                  2);
     cr_assert_eq(sh_q(&g_h, "SELECT count(*) FROM audit WHERE actor LIKE 'notion:%'"), 0);
